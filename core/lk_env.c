@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lk_env.c: the wrappers through which core calls its environment, and the op, outcome and metric tables.
+ *
+ * Invariant: every call from core to the world passes through one function in this file, so asserts and checks
+ * live in one place. Nothing here is a scheduling point by itself; the env's verbs decide that.
+ */
+#include "lk_env.h"
+
+#include <assert.h>
+#include <string.h>
+
+static const char *const op_labels[] = {
+#define X(name, label, doc) label,
+    LK_OP_MAP(X)
+#undef X
+};
+static const char *const op_docs[] = {
+#define X(name, label, doc) doc,
+    LK_OP_MAP(X)
+#undef X
+};
+static const char *const outcome_labels[] = {
+#define X(name, label) label,
+    LK_OUTCOME_MAP(X)
+#undef X
+};
+static const char *const metric_names[] = {
+#define X(name, prom, type, help) prom,
+    LK_METRIC_MAP(X)
+#undef X
+};
+static const char *const metric_types[] = {
+#define X(name, prom, type, help) type,
+    LK_METRIC_MAP(X)
+#undef X
+};
+static const char *const metric_helps[] = {
+#define X(name, prom, type, help) help,
+    LK_METRIC_MAP(X)
+#undef X
+};
+
+const char *lk_op_label(lk_op_kind kind) {
+    return (unsigned)kind < LK_OP_COUNT_ ? op_labels[kind] : "?";
+}
+const char *lk_op_doc(lk_op_kind kind) {
+    return (unsigned)kind < LK_OP_COUNT_ ? op_docs[kind] : "?";
+}
+const char *lk_outcome_label(lk_outcome outcome) {
+    return (unsigned)outcome < LK_OUTCOME_COUNT_ ? outcome_labels[outcome] : "?";
+}
+const char *lk_metric_name(lk_metric metric) {
+    return (unsigned)metric < LK_METRIC_COUNT_ ? metric_names[metric] : "?";
+}
+const char *lk_metric_type(lk_metric metric) {
+    return (unsigned)metric < LK_METRIC_COUNT_ ? metric_types[metric] : "?";
+}
+const char *lk_metric_help(lk_metric metric) {
+    return (unsigned)metric < LK_METRIC_COUNT_ ? metric_helps[metric] : "?";
+}
+
+/* Which keys each op reads and writes. The fence counter (aux key) is written by ACQUIRE only. */
+void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
+    assert(op != NULL && set != NULL);
+    memset(set, 0, sizeof(*set));
+    set->keys[0] = op->key;
+    set->count = 1;
+    switch (op->kind) {
+    case LK_OP_GET:
+    case LK_OP_PTTL:
+        set->writes[0] = 0;
+        break;
+    case LK_OP_SCAN_DEL:
+        set->writes[0] = 1;
+        set->is_prefix = 1;
+        break;
+    case LK_OP_ACQUIRE:
+        set->writes[0] = 1;
+        set->keys[1] = op->aux_key;
+        set->writes[1] = 1;
+        set->count = 2;
+        break;
+    default:
+        set->writes[0] = 1;
+        break;
+    }
+}
+
+lk_rc lk_env_check(const lk_env *env, const char **missing) {
+    const char *m = NULL;
+    if (env == NULL) m = "env";
+    else if (!env->clock.mono_ns) m = "clock.mono_ns";
+    else if (!env->clock.wall_ms) m = "clock.wall_ms";
+    else if (!env->clock.sleep_ns) m = "clock.sleep_ns";
+    else if (!env->store.exec) m = "store.exec";
+    else if (!env->entropy.fill) m = "entropy.fill";
+    else if (!env->sync.mutex_new) m = "sync.mutex_new";
+    else if (!env->sync.mutex_free) m = "sync.mutex_free";
+    else if (!env->sync.mutex_lock) m = "sync.mutex_lock";
+    else if (!env->sync.mutex_unlock) m = "sync.mutex_unlock";
+    else if (!env->sync.mutex_held) m = "sync.mutex_held";
+    else if (!env->sync.once) m = "sync.once";
+    else if (!env->alloc.alloc) m = "alloc.alloc";
+    else if (!env->alloc.free) m = "alloc.free";
+    else if (!env->task.start) m = "task.start";
+    else if (!env->task.join) m = "task.join";
+    else if (!env->yield.yield) m = "yield.yield";
+    else if (!env->metrics.add) m = "metrics.add";
+    if (missing) *missing = m;
+    return m ? LK_EMISUSE : LK_OK;
+}
+
+lk_mono_ns lk_env_mono_ns(const lk_env *env) {
+    return env->clock.mono_ns(env->clock.ctx);
+}
+lk_wall_ms lk_env_wall_ms(const lk_env *env) {
+    return env->clock.wall_ms(env->clock.ctx);
+}
+lk_rc lk_env_sleep_ns(const lk_env *env, int64_t ns) {
+    assert(ns >= 0);
+    return env->clock.sleep_ns(env->clock.ctx, ns);
+}
+
+lk_rc lk_env_store_exec(const lk_env *env, const lk_store_op *op, lk_store_reply *reply) {
+    assert(op != NULL && reply != NULL);
+    assert((unsigned)op->kind < LK_OP_COUNT_ && op->key != NULL);
+    memset(reply, 0, sizeof(*reply));
+    lk_rc rc = env->store.exec(env->store.ctx, op, reply);
+    if (rc != LK_OK) memset(reply, 0, sizeof(*reply));
+    assert(rc != LK_OK || reply->outcome != LK_NONE);
+    return rc;
+}
+
+lk_rc lk_env_entropy(const lk_env *env, void *buf, size_t len) {
+    return env->entropy.fill(env->entropy.ctx, buf, len);
+}
+
+lk_rc lk_env_mutex_new(const lk_env *env, const char *name, void **out) {
+    *out = NULL;
+    return env->sync.mutex_new(env->sync.ctx, name, out);
+}
+void lk_env_mutex_free(const lk_env *env, void *mu) {
+    env->sync.mutex_free(env->sync.ctx, mu);
+}
+lk_rc lk_env_mutex_lock(const lk_env *env, void *mu) {
+    assert(mu != NULL);
+    return env->sync.mutex_lock(env->sync.ctx, mu);
+}
+void lk_env_mutex_unlock(const lk_env *env, void *mu) {
+    assert(env->sync.mutex_held(env->sync.ctx, mu));
+    env->sync.mutex_unlock(env->sync.ctx, mu);
+}
+int lk_env_mutex_held(const lk_env *env, void *mu) {
+    return env->sync.mutex_held(env->sync.ctx, mu);
+}
+lk_rc lk_env_once(const lk_env *env, int *flag, void (*fn)(void *arg), void *arg) {
+    assert(flag != NULL && fn != NULL);
+    return env->sync.once(env->sync.ctx, flag, fn, arg);
+}
+
+lk_rc lk_env_task_start(const lk_env *env, const char *name, void (*fn)(void *), void *arg, void **out) {
+    assert(fn != NULL && out != NULL);
+    *out = NULL;
+    return env->task.start(env->task.ctx, name, fn, arg, out);
+}
+lk_rc lk_env_task_join(const lk_env *env, void *task) {
+    assert(task != NULL);
+    return env->task.join(env->task.ctx, task);
+}
+
+void lk_env_yield(const lk_env *env, const char *label) {
+    assert(label != NULL);
+    env->yield.yield(env->yield.ctx, label);
+}
+
+void lk_env_metric(const lk_env *env, lk_metric metric, int64_t delta) {
+    assert((unsigned)metric < LK_METRIC_COUNT_);
+    env->metrics.add(env->metrics.ctx, metric, delta);
+}
+
+void *lk__alloc(const lk_env *env, size_t size) {
+    assert(size > 0);
+    return env->alloc.alloc(env->alloc.ctx, size);
+}
+void lk__free(const lk_env *env, void *p) {
+    if (p) env->alloc.free(env->alloc.ctx, p);
+}
+
+lk_rc lk__copy_str(char *dst, size_t cap, const char *src) {
+    assert(dst != NULL && cap > 0);
+    size_t n = src ? strlen(src) : 0;
+    if (src == NULL || n >= cap) {
+        dst[0] = '\0';
+        return LK_EINVAL;
+    }
+    memcpy(dst, src, n + 1);
+    return LK_OK;
+}

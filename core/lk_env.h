@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lk_env.h: the environment, the only way core/ reaches the world (as sqlite3_vfs is for SQLite).
+ *
+ * One lk_env per process, real or simulated, passed to every core object. It is a struct of eight interfaces, each a
+ * 'ctx' plus verbs that take 'ctx' first. Every verb is required: lk_env_check() names the first missing one.
+ * Core calls the verbs only through the wrappers declared at the end of this header (lk_env.c), never directly.
+ *
+ * Visibility: store ops, sync lock/unlock/once, sleep, task start/join and yield are VISIBLE operations. In the
+ * simulator each one is a scheduling point. Clock reads, entropy, alloc and metrics are not, so adding a metric or an
+ * assert never changes a schedule.
+ *
+ * Invariant: core keeps no mutable global state; everything hangs off an lk_env or an object that holds one.
+ */
+#ifndef RACEBED_CORE_LK_ENV_H
+#define RACEBED_CORE_LK_ENV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lk_rc.h"
+
+typedef int64_t lk_mono_ns; /* monotonic clock, nanoseconds; never decreases */
+typedef int64_t lk_wall_ms; /* wall clock, milliseconds since the Unix epoch; may step either way */
+
+enum {
+    LK_KEY_MAX = 128,  /* longest store key, bytes including the NUL */
+    LK_VALUE_MAX = 96, /* longest value a store op reads or writes, bytes including the NUL */
+};
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * clock
+ */
+typedef struct lk_clock {
+    void *ctx;
+    lk_mono_ns (*mono_ns)(void *ctx);         /* never decreases; not a scheduling point */
+    lk_wall_ms (*wall_ms)(void *ctx);         /* may step either way; not a scheduling point */
+    lk_rc (*sleep_ns)(void *ctx, int64_t ns); /* visible; LK_OK, or LK_ECRASHED in the simulator */
+} lk_clock;
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * store: the atomic operations of design.md §3. Each op is one atomic step (one command or one script on Redis).
+ *
+ * The op table: NAME, label (used in traces and schedule files), what the op does. The key set each op reads and
+ * writes is derived by lk_store_op_keys() from this table, script-internal keys (the fence counter) included.
+ */
+#define LK_OP_MAP(X)                                                                               \
+    X(GET, "get", "GET key: value or absent")                                                      \
+    X(SET, "set", "SET key value [NX|XX] [PX ttl]: stored or not stored")                          \
+    X(DEL, "del", "DEL key: number of keys removed (0 or 1)")                                      \
+    X(PEXPIRE, "pexpire", "PEXPIRE key ttl: extended or absent")                                   \
+    X(PTTL, "pttl", "PTTL key: ms left, -1 no TTL, -2 absent")                                     \
+    X(INCR, "incr", "INCR key: the new value, or wrong type")                                      \
+    X(SCAN_DEL, "scan_del", "SCAN MATCH prefix* + DEL of each: number of keys removed")            \
+    X(ACQUIRE, "acquire", "set-if-absent with TTL + fence INCR; or already mine; or locked + PTTL") \
+    X(RELEASE, "release", "compare-and-delete: released, not owner, or absent")                    \
+    X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")
+
+typedef enum lk_op_kind {
+#define LK_OP_ENUM(name, label, doc) LK_OP_##name,
+    LK_OP_MAP(LK_OP_ENUM)
+#undef LK_OP_ENUM
+        LK_OP_COUNT_
+} lk_op_kind;
+
+/* Outcomes of store ops and of the lock API. They are results, not errors. */
+#define LK_OUTCOME_MAP(X)                                                                          \
+    X(NONE, "none")                                                                                \
+    X(FOUND, "found")                                                                              \
+    X(ABSENT, "absent")                                                                            \
+    X(STORED, "stored")                                                                            \
+    X(NOT_STORED, "not-stored")                                                                    \
+    X(COUNT, "count")                                                                              \
+    X(WRONG_TYPE, "wrong-type")                                                                    \
+    X(ACQUIRED, "acquired")                                                                        \
+    X(ALREADY_MINE, "already-mine")                                                                \
+    X(LOCKED, "locked")                                                                            \
+    X(RELEASED, "released")                                                                        \
+    X(NOT_OWNER, "not-owner")                                                                      \
+    X(EXTENDED, "extended")
+
+typedef enum lk_outcome {
+#define LK_OUTCOME_ENUM(name, label) LK_##name,
+    LK_OUTCOME_MAP(LK_OUTCOME_ENUM)
+#undef LK_OUTCOME_ENUM
+        LK_OUTCOME_COUNT_
+} lk_outcome;
+
+enum { LK_SET_NX = 1u, LK_SET_XX = 2u };
+
+/* One store operation. Strings are borrowed: valid for the duration of the exec call only. */
+typedef struct lk_store_op {
+    lk_op_kind kind;
+    const char *key;     /* the key (SCAN_DEL: the prefix) */
+    const char *aux_key; /* ACQUIRE: the fence counter key; NULL for every other op */
+    const char *value;   /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; else NULL */
+    int64_t ttl_ms;      /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms */
+    unsigned flags;      /* SET: LK_SET_NX or LK_SET_XX, or 0 */
+} lk_store_op;
+
+/* The reply to one store operation; filled by the store when exec returns LK_OK. */
+typedef struct lk_store_reply {
+    lk_outcome outcome;       /* GET: FOUND/ABSENT; SET: STORED/NOT_STORED; DEL, SCAN_DEL, PTTL, INCR: COUNT
+                                 (INCR: WRONG_TYPE); PEXPIRE: EXTENDED/ABSENT; ACQUIRE: ACQUIRED/ALREADY_MINE/LOCKED;
+                                 RELEASE: RELEASED/NOT_OWNER/ABSENT; EXTEND: EXTENDED/NOT_OWNER/ABSENT */
+    int64_t num;              /* DEL/SCAN_DEL: keys removed; PTTL: ms, -1, -2; INCR: new value; ACQUIRE: fence
+                                 number (ACQUIRED, ALREADY_MINE) or the holder's PTTL in ms (LOCKED) */
+    char value[LK_VALUE_MAX]; /* GET (FOUND): the value, NUL-terminated; else "" */
+} lk_store_reply;
+
+/* Key set of one op: at most two keys (the key and the aux key); a prefix op touches every key with the prefix. */
+typedef struct lk_key_set {
+    const char *keys[2]; /* borrowed from the op */
+    unsigned char writes[2]; /* 1 if the op may write keys[i] */
+    int count;           /* number of keys in 'keys' */
+    int is_prefix;       /* 1: keys[0] is a prefix; the op touches every key that starts with it */
+} lk_key_set;
+
+typedef struct lk_store {
+    void *ctx;
+    /* Executes 'op' as ONE atomic step and fills 'reply'. Returns LK_OK (reply valid), LK_ESTORE_MAYBE (timeout:
+     * the op may have been applied), LK_ESTORE_DOWN (not applied), LK_ESTORE_PROTO (unexpected reply), LK_EINVAL (a
+     * key or value too long) or LK_ECRASHED (simulator). On any error 'reply' holds outcome NONE. Visible. */
+    lk_rc (*exec)(void *ctx, const lk_store_op *op, lk_store_reply *reply);
+} lk_store;
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * entropy
+ */
+typedef struct lk_entropy {
+    void *ctx;
+    lk_rc (*fill)(void *ctx, void *buf, size_t len); /* LK_OK or LK_EENTROPY; not a scheduling point */
+} lk_entropy;
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * sync: process-local mutual exclusion, for process-local state such as the singleton registry.
+ */
+typedef struct lk_sync {
+    void *ctx;
+    lk_rc (*mutex_new)(void *ctx, const char *name, void **out); /* *out NULL on failure; 'name' is copied */
+    void (*mutex_free)(void *ctx, void *mu);                     /* accepts NULL */
+    lk_rc (*mutex_lock)(void *ctx, void *mu);                    /* visible; LK_OK or LK_ECRASHED */
+    void (*mutex_unlock)(void *ctx, void *mu);                   /* visible; the caller holds 'mu' */
+    int (*mutex_held)(void *ctx, void *mu);                      /* 1 if the calling thread holds it; asserts only */
+    /* Runs fn(arg) exactly once per '*flag' (0 before, 1 after) in this process, all callers waiting for it. */
+    lk_rc (*once)(void *ctx, int *flag, void (*fn)(void *arg), void *arg); /* visible */
+} lk_sync;
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * alloc: every core allocation. Not a scheduling point.
+ */
+typedef struct lk_alloc {
+    void *ctx;
+    void *(*alloc)(void *ctx, size_t size); /* zeroed memory, or NULL */
+    void (*free)(void *ctx, void *p);       /* accepts NULL */
+} lk_alloc;
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * task: a background activity (the auto-renewal watchdog). A pthread for real, a virtual thread in the simulator.
+ */
+typedef struct lk_task {
+    void *ctx;
+    /* Starts fn(arg) in the background; *out is the handle for join, NULL on failure. 'name' is copied. Visible. */
+    lk_rc (*start)(void *ctx, const char *name, void (*fn)(void *arg), void *arg, void **out);
+    /* Waits until the task has returned and frees its handle. Visible. */
+    lk_rc (*join)(void *ctx, void *task);
+} lk_task;
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * yield: an explicit scheduling point for races in process memory that touch no store. 'label' names a
+ * process-local ghost object: a yield depends on sync ops and on yields on the same label in the same process.
+ */
+typedef struct lk_yield {
+    void *ctx;
+    void (*yield)(void *ctx, const char *label); /* visible; a no-op for real threads */
+} lk_yield;
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * metrics sink. The metric table: NAME, Prometheus name, type, help.
+ */
+#define LK_METRIC_MAP(X)                                                                           \
+    X(ACQUIRE_ACQUIRED, "racebed_lock_acquire_acquired_total", "counter", "acquires that got the lock") \
+    X(ACQUIRE_ALREADY_MINE, "racebed_lock_acquire_already_mine_total", "counter",                  \
+      "acquires that found the caller's own token (a retry after a maybe-applied timeout)")          \
+    X(ACQUIRE_LOCKED, "racebed_lock_acquire_locked_total", "counter",                              \
+      "acquire attempts that found another holder")                                                \
+    X(ACQUIRE_TIMEOUT, "racebed_lock_acquire_timeout_total", "counter",                            \
+      "blocking acquires whose deadline passed")                                                   \
+    X(ACQUIRE_STORE_ERROR, "racebed_lock_acquire_store_error_total", "counter",                    \
+      "acquire attempts that got a store error")                                                   \
+    X(RELEASE_RELEASED, "racebed_lock_release_released_total", "counter", "releases that deleted the lock") \
+    X(RELEASE_NOT_OWNER, "racebed_lock_release_not_owner_total", "counter",                        \
+      "releases that found another holder's token (the lease had expired)")                        \
+    X(RELEASE_ABSENT, "racebed_lock_release_absent_total", "counter", "releases that found no lock")  \
+    X(EXTEND_EXTENDED, "racebed_lock_extend_extended_total", "counter", "extends that succeeded")    \
+    X(EXTEND_LOST, "racebed_lock_extend_lost_total", "counter", "extends that found the lock gone or taken") \
+    X(ACQUIRE_WAIT_MS, "racebed_lock_acquire_wait_ms_sum", "counter",                              \
+      "total time blocking acquires waited, ms (monotonic clock)")                                 \
+    X(REGISTRY_CREATED, "racebed_registry_created_total", "counter", "singleton instances constructed")
+
+typedef enum lk_metric {
+#define LK_METRIC_ENUM(name, prom, type, help) LK_METRIC_##name,
+    LK_METRIC_MAP(LK_METRIC_ENUM)
+#undef LK_METRIC_ENUM
+        LK_METRIC_COUNT_
+} lk_metric;
+
+typedef struct lk_metrics {
+    void *ctx;
+    void (*add)(void *ctx, lk_metric metric, int64_t delta); /* not a scheduling point; never fails */
+} lk_metrics;
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * The environment.
+ */
+typedef struct lk_env {
+    lk_clock clock;
+    lk_store store;
+    lk_entropy entropy;
+    lk_sync sync;
+    lk_alloc alloc;
+    lk_task task;
+    lk_yield yield;
+    lk_metrics metrics;
+} lk_env;
+
+/* Returns LK_OK if every verb of 'env' is set, else LK_EMISUSE and writes the first missing verb's name
+ * ("store.exec") to '*missing' (static storage) when 'missing' is not NULL. */
+lk_rc lk_env_check(const lk_env *env, const char **missing);
+
+/* The op's label ("acquire"), its description, and the outcome's label ("already-mine"): static, never NULL. */
+const char *lk_op_label(lk_op_kind kind);
+const char *lk_op_doc(lk_op_kind kind);
+const char *lk_outcome_label(lk_outcome outcome);
+/* Prometheus name, type and help of a metric: static, never NULL. */
+const char *lk_metric_name(lk_metric metric);
+const char *lk_metric_type(lk_metric metric);
+const char *lk_metric_help(lk_metric metric);
+
+/* Fills '*set' with the keys 'op' reads and writes (borrowed from 'op'). */
+void lk_store_op_keys(const lk_store_op *op, lk_key_set *set);
+
+/* ----------------------------------------------------------------------------------------------------------------
+ * Wrappers: the one place core calls the env's verbs (as SQLite's os.c wraps the VFS).
+ */
+lk_mono_ns lk_env_mono_ns(const lk_env *env);
+lk_wall_ms lk_env_wall_ms(const lk_env *env);
+lk_rc lk_env_sleep_ns(const lk_env *env, int64_t ns);
+lk_rc lk_env_store_exec(const lk_env *env, const lk_store_op *op, lk_store_reply *reply);
+lk_rc lk_env_entropy(const lk_env *env, void *buf, size_t len);
+lk_rc lk_env_mutex_new(const lk_env *env, const char *name, void **out);
+void lk_env_mutex_free(const lk_env *env, void *mu);
+lk_rc lk_env_mutex_lock(const lk_env *env, void *mu);
+void lk_env_mutex_unlock(const lk_env *env, void *mu);
+int lk_env_mutex_held(const lk_env *env, void *mu);
+lk_rc lk_env_once(const lk_env *env, int *flag, void (*fn)(void *arg), void *arg);
+lk_rc lk_env_task_start(const lk_env *env, const char *name, void (*fn)(void *), void *arg, void **out);
+lk_rc lk_env_task_join(const lk_env *env, void *task);
+void lk_env_yield(const lk_env *env, const char *label);
+void lk_env_metric(const lk_env *env, lk_metric metric, int64_t delta);
+void *lk__alloc(const lk_env *env, size_t size);
+void lk__free(const lk_env *env, void *p);
+
+/* Copies 'src' into 'dst' of 'cap' bytes; returns LK_EINVAL (dst = "") when it does not fit. */
+lk_rc lk__copy_str(char *dst, size_t cap, const char *src);
+
+#endif

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lk_mutex.c: the distributed mutex (protocol in lk_mutex.h).
+ *
+ * Invariant: 'held' is 1 only after the store answered ACQUIRED or ALREADY_MINE for our current token; every store
+ * op that could touch the key names that token, so nothing here can delete or extend another holder's lock.
+ * Never: generate a new token while the previous attempt may have been applied (maybe_held), or sleep past the
+ * caller's deadline.
+ */
+#include "lk_mutex.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lk_internal.h"
+
+#define MUTEX_ERR(m, rc, ...) lk__set_error((m)->errmsg, sizeof((m)->errmsg), (rc), __VA_ARGS__)
+
+enum {
+    BACKOFF_BASE_MS_DEFAULT = 10,
+    BACKOFF_CAP_MS_DEFAULT = 200,
+};
+
+static const int64_t NS_PER_MS = 1000000;
+
+lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mutex_opts *opts) {
+    assert(m != NULL);
+    memset(m, 0, sizeof(*m));
+    m->env = env;
+    const char *missing = NULL;
+    if (lk_env_check(env, &missing) != LK_OK)
+        return MUTEX_ERR(m, LK_EMISUSE, "env lacks %s", missing);
+    if (opts == NULL || opts->ttl_ms <= 0)
+        return MUTEX_ERR(m, LK_EINVAL, "ttl_ms must be > 0");
+    if (key == NULL || key[0] == '\0' || strlen(key) + sizeof(":fence") > LK_KEY_MAX)
+        return MUTEX_ERR(m, LK_EINVAL, "lock key must be 1..%d bytes",
+                         (int)(LK_KEY_MAX - sizeof(":fence")));
+    lk__copy_str(m->key, sizeof(m->key), key);
+    snprintf(m->fence_key, sizeof(m->fence_key), "%s:fence", key);
+    m->opts = *opts;
+    if (m->opts.backoff_base_ms <= 0) m->opts.backoff_base_ms = BACKOFF_BASE_MS_DEFAULT;
+    if (m->opts.backoff_cap_ms <= 0) m->opts.backoff_cap_ms = BACKOFF_CAP_MS_DEFAULT;
+    if (m->opts.backoff_cap_ms < m->opts.backoff_base_ms) m->opts.backoff_cap_ms = m->opts.backoff_base_ms;
+    if (m->opts.drift_margin_ms < 0 || m->opts.drift_margin_ms >= m->opts.ttl_ms)
+        m->opts.drift_margin_ms = m->opts.ttl_ms / 100 + 1;
+    return LK_OK;
+}
+
+void lk_mutex_fini(lk_mutex *m) {
+    if (m == NULL) return;
+    memset(m, 0, sizeof(*m));
+}
+
+/* Draws a fresh 128-bit token into m->token as 32 hex digits. */
+static lk_rc mutex_new_token(lk_mutex *m) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[LK_TOKEN_BYTES];
+    lk_rc rc = lk_env_entropy(m->env, raw, sizeof(raw));
+    if (rc != LK_OK) return MUTEX_ERR(m, rc, "entropy failed for the lock token");
+    for (int i = 0; i < LK_TOKEN_BYTES; i++) {
+        m->token[2 * i] = hex[raw[i] >> 4];
+        m->token[2 * i + 1] = hex[raw[i] & 15];
+    }
+    m->token[LK_TOKEN_HEX - 1] = '\0';
+    return LK_OK;
+}
+
+/* Sends one acquire script with the current token and records the hold on success. */
+static lk_rc mutex_attempt(lk_mutex *m, lk_outcome *out) {
+    lk_store_op op = {.kind = LK_OP_ACQUIRE,
+                      .key = m->key,
+                      .aux_key = m->fence_key,
+                      .value = m->token,
+                      .ttl_ms = m->opts.ttl_ms};
+    lk_store_reply reply;
+    lk_mono_ns sent = lk_env_mono_ns(m->env);
+    lk_rc rc = lk_env_store_exec(m->env, &op, &reply);
+    if (rc != LK_OK) {
+        if (rc == LK_ESTORE_MAYBE) m->maybe_held = 1;
+        lk_env_metric(m->env, LK_METRIC_ACQUIRE_STORE_ERROR, 1);
+        return MUTEX_ERR(m, rc, "acquire %s: %s", m->key, lk_strerror(rc));
+    }
+    *out = reply.outcome;
+    switch (reply.outcome) {
+    case LK_ACQUIRED:
+    case LK_ALREADY_MINE:
+        m->held = 1;
+        m->maybe_held = 0;
+        m->fence = reply.num;
+        m->sent_mono_ns = sent;
+        m->valid_until_mono_ns = sent + (m->opts.ttl_ms - m->opts.drift_margin_ms) * NS_PER_MS;
+        lk_env_metric(m->env, reply.outcome == LK_ACQUIRED ? LK_METRIC_ACQUIRE_ACQUIRED
+                                                            : LK_METRIC_ACQUIRE_ALREADY_MINE, 1);
+        return LK_OK;
+    case LK_LOCKED:
+        lk_env_metric(m->env, LK_METRIC_ACQUIRE_LOCKED, 1);
+        return LK_OK;
+    default:
+        return MUTEX_ERR(m, LK_ESTORE_PROTO, "acquire %s: unexpected outcome %s", m->key,
+                         lk_outcome_label(reply.outcome));
+    }
+}
+
+/* A new token unless the previous attempt may have been applied: then the retry must carry the same token, so a
+ * key set by that attempt answers "already mine" instead of making us wait on our own lock. */
+static lk_rc mutex_prepare_token(lk_mutex *m) {
+    if (m->maybe_held && m->token[0] != '\0') return LK_OK;
+    return mutex_new_token(m);
+}
+
+lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out) {
+    assert(m != NULL && out != NULL);
+    *out = LK_NONE;
+    if (m->held) return MUTEX_ERR(m, LK_EMISUSE, "try_acquire on %s while already held", m->key);
+    lk_rc rc = mutex_prepare_token(m);
+    if (rc != LK_OK) return rc;
+    return mutex_attempt(m, out);
+}
+
+/* Backoff before try 'attempt' (0-based): uniform in [b/2, b] with b = min(cap, base * 2^attempt), in ns. */
+static lk_rc acquire_backoff(lk_mutex *m, int attempt, int64_t *sleep_ns) {
+    int64_t b = m->opts.backoff_base_ms;
+    for (int i = 0; i < attempt && b < m->opts.backoff_cap_ms; i++) b *= 2;
+    if (b > m->opts.backoff_cap_ms) b = m->opts.backoff_cap_ms;
+    uint32_t r = 0;
+    lk_rc rc = lk_env_entropy(m->env, &r, sizeof(r));
+    if (rc != LK_OK) return MUTEX_ERR(m, rc, "entropy failed for backoff jitter");
+    int64_t half_ns = b * NS_PER_MS / 2;
+    *sleep_ns = half_ns + (int64_t)(r % (uint64_t)(half_ns + 1));
+    assert(*sleep_ns >= half_ns && *sleep_ns <= b * NS_PER_MS);
+    return LK_OK;
+}
+
+lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out) {
+    assert(m != NULL && out != NULL);
+    *out = LK_NONE;
+    if (m->held) return MUTEX_ERR(m, LK_EMISUSE, "acquire on %s while already held", m->key);
+    lk_mono_ns start = lk_env_mono_ns(m->env);
+    lk_rc rc = LK_OK;
+    for (int attempt = 0; attempt < LK_ACQUIRE_ATTEMPTS_MAX; attempt++) {
+        rc = mutex_prepare_token(m);
+        if (rc != LK_OK) return rc;
+        rc = mutex_attempt(m, out);
+        if (rc == LK_ECRASHED) return rc;
+        if (rc == LK_OK && m->held) {
+            lk_env_metric(m->env, LK_METRIC_ACQUIRE_WAIT_MS, (lk_env_mono_ns(m->env) - start) / NS_PER_MS);
+            return LK_OK;
+        }
+        *out = LK_NONE;
+        lk_mono_ns now = lk_env_mono_ns(m->env);
+        if (now >= deadline_mono_ns) break; /* that was the last try, at or after the deadline */
+        int64_t sleep_ns = 0;
+        rc = acquire_backoff(m, attempt, &sleep_ns);
+        if (rc != LK_OK) return rc;
+        if (now + sleep_ns > deadline_mono_ns) sleep_ns = deadline_mono_ns - now; /* last try at the deadline */
+        rc = lk_env_sleep_ns(m->env, sleep_ns);
+        if (rc != LK_OK) return rc;
+    }
+    lk_env_metric(m->env, LK_METRIC_ACQUIRE_TIMEOUT, 1);
+    if (rc == LK_OK || rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_DOWN || rc == LK_ESTORE_PROTO)
+        return MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last error: %s)", m->key,
+                         lk_rc_name(rc));
+    return rc;
+}
+
+/* Runs a token-compare op (release or extend), retrying a maybe-applied timeout a bounded number of times: both ops
+ * are safe to repeat because they compare our token. */
+static lk_rc mutex_compare_op(lk_mutex *m, lk_op_kind kind, int64_t ttl_ms, lk_store_reply *reply) {
+    lk_store_op op = {.kind = kind, .key = m->key, .value = m->token, .ttl_ms = ttl_ms};
+    lk_rc rc = LK_OK;
+    for (int i = 0; i <= LK_RELEASE_RETRIES_MAX; i++) {
+        rc = lk_env_store_exec(m->env, &op, reply);
+        if (rc != LK_ESTORE_MAYBE) break;
+    }
+    if (rc != LK_OK) return MUTEX_ERR(m, rc, "%s %s: %s", lk_op_label(kind), m->key, lk_strerror(rc));
+    return LK_OK;
+}
+
+lk_rc lk_mutex_release(lk_mutex *m, lk_outcome *out) {
+    assert(m != NULL && out != NULL);
+    *out = LK_NONE;
+    if (!m->held && !m->maybe_held) return MUTEX_ERR(m, LK_EMISUSE, "release of %s, which is not held", m->key);
+    lk_store_reply reply;
+    lk_rc rc = mutex_compare_op(m, LK_OP_RELEASE, 0, &reply);
+    m->held = 0;
+    m->fence = 0;
+    if (rc != LK_OK) return rc;
+    m->maybe_held = 0;
+    *out = reply.outcome;
+    switch (reply.outcome) {
+    case LK_RELEASED: lk_env_metric(m->env, LK_METRIC_RELEASE_RELEASED, 1); break;
+    case LK_NOT_OWNER: lk_env_metric(m->env, LK_METRIC_RELEASE_NOT_OWNER, 1); break;
+    case LK_ABSENT: lk_env_metric(m->env, LK_METRIC_RELEASE_ABSENT, 1); break;
+    default:
+        return MUTEX_ERR(m, LK_ESTORE_PROTO, "release %s: unexpected outcome %s", m->key,
+                         lk_outcome_label(reply.outcome));
+    }
+    return LK_OK;
+}
+
+lk_rc lk_mutex_extend(lk_mutex *m, int64_t ttl_ms, lk_outcome *out) {
+    assert(m != NULL && out != NULL);
+    *out = LK_NONE;
+    if (!m->held) return MUTEX_ERR(m, LK_EMISUSE, "extend of %s, which is not held", m->key);
+    if (ttl_ms <= 0) return MUTEX_ERR(m, LK_EINVAL, "extend ttl_ms must be > 0");
+    lk_store_reply reply;
+    lk_mono_ns sent = lk_env_mono_ns(m->env);
+    lk_rc rc = mutex_compare_op(m, LK_OP_EXTEND, ttl_ms, &reply);
+    if (rc != LK_OK) return rc;
+    *out = reply.outcome;
+    if (reply.outcome == LK_EXTENDED) {
+        m->sent_mono_ns = sent;
+        m->valid_until_mono_ns = sent + (ttl_ms - m->opts.drift_margin_ms) * NS_PER_MS;
+        lk_env_metric(m->env, LK_METRIC_EXTEND_EXTENDED, 1);
+        return LK_OK;
+    }
+    if (reply.outcome != LK_NOT_OWNER && reply.outcome != LK_ABSENT)
+        return MUTEX_ERR(m, LK_ESTORE_PROTO, "extend %s: unexpected outcome %s", m->key,
+                         lk_outcome_label(reply.outcome));
+    m->held = 0;
+    m->fence = 0;
+    lk_env_metric(m->env, LK_METRIC_EXTEND_LOST, 1);
+    return LK_OK;
+}
+
+int lk_mutex_holds(const lk_mutex *m) {
+    return m->held && lk_env_mono_ns(m->env) < m->valid_until_mono_ns;
+}
+
+int64_t lk_mutex_fence(const lk_mutex *m) {
+    return m->held ? m->fence : 0;
+}
+
+const char *lk_mutex_errmsg(const lk_mutex *m) {
+    return m->errmsg;
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lk_posix_env.c: the real adapters (contract in lk_posix_env.h).
+ *
+ * Never: read the wall clock for a deadline; deadlines and lease validity use CLOCK_MONOTONIC only.
+ */
+#define _GNU_SOURCE
+#include "lk_posix_env.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static lk_mono_ns posix_mono_ns(void *ctx) {
+    lk_posix_env *pe = ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int64_t last = __atomic_load_n(&pe->last_mono_ns, __ATOMIC_RELAXED);
+    assert(now >= last);
+    while (now > last && !__atomic_compare_exchange_n(&pe->last_mono_ns, &last, now, 1, __ATOMIC_RELAXED,
+                                                      __ATOMIC_RELAXED)) {
+    }
+    return now;
+}
+
+static lk_wall_ms posix_wall_ms(void *ctx) {
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static lk_rc posix_sleep_ns(void *ctx, int64_t ns) {
+    (void)ctx;
+    struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    return LK_OK;
+}
+
+static lk_rc posix_entropy(void *ctx, void *buf, size_t len) {
+    (void)ctx;
+    unsigned char *p = buf;
+    for (int tries = 0; len > 0 && tries < 64; tries++) {
+        ssize_t n = getrandom(p, len, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return LK_EENTROPY;
+        p += n;
+        len -= (size_t)n;
+    }
+    return len == 0 ? LK_OK : LK_EENTROPY;
+}
+
+/* A pthread mutex plus its owner, so held() can answer for asserts. */
+typedef struct posix_mutex {
+    pthread_mutex_t mu;
+    pthread_t owner; /* valid while locked */
+    int locked;      /* 1 while some thread holds mu */
+} posix_mutex;
+
+static lk_rc posix_mutex_new(void *ctx, const char *name, void **out) {
+    (void)ctx;
+    (void)name;
+    posix_mutex *m = calloc(1, sizeof(*m));
+    if (m == NULL) return LK_ENOMEM;
+    pthread_mutex_init(&m->mu, NULL);
+    *out = m;
+    return LK_OK;
+}
+static void posix_mutex_free(void *ctx, void *mu) {
+    (void)ctx;
+    if (mu == NULL) return;
+    pthread_mutex_destroy(&((posix_mutex *)mu)->mu);
+    free(mu);
+}
+static lk_rc posix_mutex_lock(void *ctx, void *mu) {
+    (void)ctx;
+    posix_mutex *m = mu;
+    pthread_mutex_lock(&m->mu);
+    m->owner = pthread_self();
+    __atomic_store_n(&m->locked, 1, __ATOMIC_RELAXED);
+    return LK_OK;
+}
+static void posix_mutex_unlock(void *ctx, void *mu) {
+    (void)ctx;
+    posix_mutex *m = mu;
+    __atomic_store_n(&m->locked, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&m->mu);
+}
+static int posix_mutex_held(void *ctx, void *mu) {
+    (void)ctx;
+    posix_mutex *m = mu;
+    return __atomic_load_n(&m->locked, __ATOMIC_RELAXED) && pthread_equal(m->owner, pthread_self());
+}
+static lk_rc posix_once(void *ctx, int *flag, void (*fn)(void *), void *arg) {
+    lk_posix_env *pe = ctx;
+    if (__atomic_load_n(flag, __ATOMIC_ACQUIRE)) return LK_OK;
+    pthread_mutex_lock(&pe->once_mu);
+    if (!*flag) {
+        fn(arg);
+        __atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&pe->once_mu);
+    return LK_OK;
+}
+
+static void *posix_alloc(void *ctx, size_t size) {
+    (void)ctx;
+    return calloc(1, size);
+}
+static void posix_free(void *ctx, void *p) {
+    (void)ctx;
+    free(p);
+}
+
+/* A started pthread and what it runs. */
+typedef struct posix_task {
+    pthread_t thread;
+    void (*fn)(void *);
+    void *arg;
+} posix_task;
+
+static void *posix_task_main(void *p) {
+    posix_task *t = p;
+    t->fn(t->arg);
+    return NULL;
+}
+static lk_rc posix_task_start(void *ctx, const char *name, void (*fn)(void *), void *arg, void **out) {
+    (void)ctx;
+    (void)name;
+    posix_task *t = calloc(1, sizeof(*t));
+    if (t == NULL) return LK_ENOMEM;
+    t->fn = fn;
+    t->arg = arg;
+    if (pthread_create(&t->thread, NULL, posix_task_main, t) != 0) {
+        free(t);
+        return LK_ETASK;
+    }
+    *out = t;
+    return LK_OK;
+}
+static lk_rc posix_task_join(void *ctx, void *task) {
+    (void)ctx;
+    posix_task *t = task;
+    pthread_join(t->thread, NULL);
+    free(t);
+    return LK_OK;
+}
+
+static void posix_yield(void *ctx, const char *label) {
+    (void)ctx;
+    (void)label;
+}
+
+static void posix_metric_add(void *ctx, lk_metric metric, int64_t delta) {
+    lk_posix_env *pe = ctx;
+    __atomic_fetch_add(&pe->metrics.value[metric], delta, __ATOMIC_RELAXED);
+}
+
+lk_rc lk_posix_env_init(lk_posix_env *pe, lk_store store) {
+    assert(pe != NULL);
+    memset(pe, 0, sizeof(*pe));
+    if (store.exec == NULL) return LK_EMISUSE;
+    pthread_mutex_init(&pe->once_mu, NULL);
+    pe->env.clock = (lk_clock){pe, posix_mono_ns, posix_wall_ms, posix_sleep_ns};
+    pe->env.store = store;
+    pe->env.entropy = (lk_entropy){pe, posix_entropy};
+    pe->env.sync = (lk_sync){pe, posix_mutex_new, posix_mutex_free, posix_mutex_lock, posix_mutex_unlock,
+                             posix_mutex_held, posix_once};
+    pe->env.alloc = (lk_alloc){pe, posix_alloc, posix_free};
+    pe->env.task = (lk_task){pe, posix_task_start, posix_task_join};
+    pe->env.yield = (lk_yield){pe, posix_yield};
+    pe->env.metrics = (lk_metrics){pe, posix_metric_add};
+    return lk_env_check(&pe->env, NULL);
+}
+
+void lk_posix_env_fini(lk_posix_env *pe) {
+    if (pe == NULL) return;
+    pthread_mutex_destroy(&pe->once_mu);
+}

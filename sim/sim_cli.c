@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_cli.c: the `racebed` command line: list, run, replay, check.
+ *
+ * Exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged from the file, 4 environment
+ * error. Output carries no addresses, timestamps or other run-to-run noise, except lines starting "[timing]".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim_arena.h"
+#include "sim_explore.h"
+
+enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_DIVERGED = 3, EXIT_ENV = 4 };
+enum { CLI_FILE_MAX = 64 * 1024 * 1024 }; /* largest schedule file read */
+
+static const char *const cli_usage =
+    "usage: racebed COMMAND [ARGS]\n"
+    "\n"
+    "Deterministic simulation of Redis-style distributed locks: the lock core runs on virtual threads under a\n"
+    "seeded scheduler, with virtual time and a model store; oracles check every step.\n"
+    "\n"
+    "commands:\n"
+    "  list [-v]                    scenarios and variants (-v: with their parameters)\n"
+    "  run SCENARIO [options]       explore executions with the seeded random strategy\n"
+    "  replay FILE [options]        replay a schedule file step by step\n"
+    "  check FILE...                replay schedule files and assert each recorded verdict (the CI corpus)\n"
+    "  help [COMMAND]               this text, or a command's options\n"
+    "\n"
+    "exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged, 4 environment error\n";
+
+static const char *const cli_run_usage =
+    "usage: racebed run SCENARIO [options]\n"
+    "\n"
+    "Runs executions of SCENARIO under the seeded random strategy until a violation or the budget. Execution i\n"
+    "(0-based) uses seed SEED+i. On a violation, writes the schedule file under --out and prints the command that\n"
+    "replays it.\n"
+    "\n"
+    "options:\n"
+    "  --variant core|mutant:NAME   protocol to run (default core; see `racebed list`)\n"
+    "  --seed N                     first execution's seed (default 1)\n"
+    "  --budget-execs N             at most N executions (default 100000)\n"
+    "  --runs N                     run exactly N executions, counting every violation (no stop at the first)\n"
+    "  --budget SECONDS             also stop after this much real time (interactive use; CI should use execs)\n"
+    "  --out DIR                    where schedule files go (default racebed-out)\n"
+    "  --advance-permille N         chance of a time-advance decision per step, per mille (default 50)\n"
+    "  --param KEY=VALUE            set a scenario parameter; also --KEY VALUE (dashes or underscores)\n"
+    "  --hash                       print hashes of the decision stream and the trace (determinism checks)\n"
+    "  --quiet                      print only the verdict line\n";
+
+static const char *const cli_replay_usage =
+    "usage: racebed replay FILE [--until STEP] [--lenient] [--quiet]\n"
+    "\n"
+    "Replays a schedule file and prints each step: step, virtual time, thread, op, object, result, the server's\n"
+    "clock, and the lease of each lock key. Exit 1 if an oracle fires (it is named), 0 if none, 3 if the run\n"
+    "diverges from the file (the line is named), 2 if the file is malformed.\n"
+    "\n"
+    "options:\n"
+    "  --until STEP   stop after STEP decisions\n"
+    "  --lenient      on a decision that does not fit the run, go on with a seeded default; the exit code is the\n"
+    "                 verdict's\n"
+    "  --quiet        no step trace\n";
+
+static const char *const cli_check_usage =
+    "usage: racebed check FILE...\n"
+    "\n"
+    "Replays each schedule file strictly and checks that the verdict matches its 'expect' line. Exit 0 if every\n"
+    "file matches, 1 if any does not (or diverges), 2 if a file cannot be read or parsed.\n";
+
+/* ---- helpers ---------------------------------------------------------------------------------------------------- */
+
+static int cli_parse_i64(const char *s, int64_t *out) {
+    if (s == NULL || *s == '\0') return -1;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0') return -1;
+    *out = v;
+    return 0;
+}
+
+static int cli_parse_u64(const char *s, uint64_t *out) {
+    if (s == NULL || *s == '\0' || *s == '-') return -1;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0') return -1;
+    *out = v;
+    return 0;
+}
+
+static int cli_mkdir_p(const char *path) {
+    char buf[1024];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Reads a whole file; returns a malloc'd buffer (NUL-terminated) or NULL with a message. */
+static char *cli_read_file(const char *path, size_t *len, char *err, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, cap, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t size = 0, alloc = 4096;
+    char *buf = malloc(alloc);
+    while (buf != NULL) {
+        size_t n = fread(buf + size, 1, alloc - size - 1, f);
+        size += n;
+        if (n == 0) break;
+        if (size + 1 == alloc) {
+            if (alloc >= CLI_FILE_MAX) {
+                snprintf(err, cap, "%s is larger than %d bytes", path, CLI_FILE_MAX);
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            char *nb = realloc(buf, alloc * 2);
+            if (nb == NULL) free(buf);
+            buf = nb;
+            alloc *= 2;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (buf == NULL) {
+        if (err[0] == '\0') snprintf(err, cap, "out of memory reading %s", path);
+        return NULL;
+    }
+    if (bad) {
+        snprintf(err, cap, "error reading %s", path);
+        free(buf);
+        return NULL;
+    }
+    buf[size] = '\0';
+    *len = size;
+    return buf;
+}
+
+static sim_run *cli_arena(void) {
+    char err[256];
+    sim_run *run = sim_arena_map(err, sizeof(err));
+    if (run == NULL) fprintf(stderr, "racebed: %s\n", err);
+    return run;
+}
+
+/* Loads and resolves a schedule file. Returns 0, or the exit code with the message printed. */
+static int cli_load_schedule(const char *path, sim_schedule *s, sim_config *cfg) {
+    char err[512] = "";
+    size_t len = 0;
+    char *buf = cli_read_file(path, &len, err, sizeof(err));
+    if (buf == NULL) {
+        fprintf(stderr, "racebed: %s\n", err);
+        return EXIT_USAGE;
+    }
+    sim_schedule_init(s);
+    int rc = sim_schedule_parse_buffer(s, buf, len, err, sizeof(err));
+    free(buf);
+    if (rc != 0) {
+        fprintf(stderr, "racebed: %s: %s\n", path, err);
+        sim_schedule_free(s);
+        return EXIT_USAGE;
+    }
+    if (sim_config_from_schedule(cfg, s, err, sizeof(err)) != 0) {
+        fprintf(stderr, "racebed: %s: %s\n", path, err);
+        sim_schedule_free(s);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- list ------------------------------------------------------------------------------------------------------- */
+
+static int cli_list(int argc, char **argv) {
+    int verbose = argc > 0 && strcmp(argv[0], "-v") == 0;
+    for (int i = 0; sim_scenarios[i]; i++) {
+        const sim_scenario *sc = sim_scenarios[i];
+        for (int v = 0; v < sc->variant_count; v++)
+            printf("%-18s %-26s %s\n", sc->name, sc->variants[v].name, sc->variants[v].description);
+        if (!verbose) continue;
+        printf("  %s\n", sc->description);
+        for (int p = 0; p < sim_param_count(sc); p++) {
+            const sim_param_def *d = sim_param_def_at(sc, p);
+            printf("    --%-18s default %-8lld [%lld, %lld]  %s\n", d->name, (long long)d->def, (long long)d->min,
+                   (long long)d->max, d->help);
+        }
+    }
+    return EXIT_PASS;
+}
+
+/* ---- run -------------------------------------------------------------------------------------------------------- */
+
+typedef struct run_args {
+    sim_config cfg;
+    sim_random_opts opts;
+    const char *out_dir;
+    const char *variant;
+    int quiet;
+    int runs_given;
+} run_args;
+
+/* Parses a scenario parameter given as --param K=V or --K V. Returns 1 if consumed (and how many argv entries), 0
+ * if not a parameter, -1 on error (printed). */
+static int cli_run_param(run_args *ra, const char *opt, const char *next, int *used) {
+    char name[SIM_NAME_MAX];
+    const char *value = next;
+    *used = 2;
+    if (strcmp(opt, "--param") == 0) {
+        const char *eq = next ? strchr(next, '=') : NULL;
+        if (eq == NULL || (size_t)(eq - next) >= sizeof(name)) {
+            fprintf(stderr, "racebed run: --param needs KEY=VALUE\n");
+            return -1;
+        }
+        memcpy(name, next, (size_t)(eq - next));
+        name[eq - next] = '\0';
+        value = eq + 1;
+    } else {
+        if (snprintf(name, sizeof(name), "%s", opt + 2) >= (int)sizeof(name)) return 0;
+        for (char *p = name; *p; p++)
+            if (*p == '-') *p = '_';
+        if (sim_param_index(ra->cfg.scenario, name) < 0) return 0;
+    }
+    int64_t v;
+    char err[512];
+    if (cli_parse_i64(value, &v) != 0) {
+        fprintf(stderr, "racebed run: parameter %s needs an integer, got '%s'\n", name, value ? value : "");
+        return -1;
+    }
+    if (sim_config_set(&ra->cfg, name, v, err, sizeof(err)) != 0) {
+        fprintf(stderr, "racebed run: %s\n", err);
+        return -1;
+    }
+    return 1;
+}
+
+static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
+    const char *opt = argv[*i], *next = *i + 1 < argc ? argv[*i + 1] : NULL;
+    int64_t v = 0;
+    int used = 2;
+    if (strcmp(opt, "--quiet") == 0) return ra->quiet = 1, *i += 1, 0;
+    if (strcmp(opt, "--hash") == 0) return ra->opts.hash = 1, *i += 1, 0;
+    if (next == NULL) {
+        fprintf(stderr, "racebed run: %s needs a value (see racebed run --help)\n", opt);
+        return -1;
+    }
+    if (strcmp(opt, "--variant") == 0) ra->variant = next;
+    else if (strcmp(opt, "--out") == 0) ra->out_dir = next;
+    else if (strcmp(opt, "--seed") == 0) {
+        if (cli_parse_u64(next, &ra->opts.seed) != 0) goto bad;
+    } else if (strcmp(opt, "--budget-execs") == 0 || strcmp(opt, "--runs") == 0) {
+        if (cli_parse_i64(next, &v) != 0 || v < 1) goto bad;
+        ra->opts.execs_max = v;
+        if (opt[2] == 'r') ra->opts.keep_going = 1;
+    } else if (strcmp(opt, "--budget") == 0) {
+        char *end = NULL;
+        ra->opts.seconds_max = strtod(next, &end);
+        if (*end != '\0' || ra->opts.seconds_max <= 0) goto bad;
+    } else if (strcmp(opt, "--advance-permille") == 0) {
+        if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
+        ra->opts.advance_permille = (int)v;
+    } else {
+        int r = cli_run_param(ra, opt, next, &used);
+        if (r < 0) return -1;
+        if (r == 0) {
+            fprintf(stderr, "racebed run: unknown option '%s' (see racebed run --help; parameters of %s: racebed "
+                            "list -v)\n", opt, ra->cfg.scenario->name);
+            return -1;
+        }
+    }
+    *i += used;
+    return 0;
+bad:
+    fprintf(stderr, "racebed run: bad value '%s' for %s\n", next, opt);
+    return -1;
+}
+
+/* Writes the schedule of the first violating execution; prints where. Returns 0 or the exit code. */
+static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_result *res) {
+    uint64_t seed = ra->opts.seed + (uint64_t)res->first_exec;
+    char strategy[SIM_STRATEGY_MAX];
+    snprintf(strategy, sizeof(strategy), "random advance-permille=%d", ra->opts.advance_permille);
+    sim_schedule s;
+    sim_schedule_init(&s);
+    sim_end end = sim_explore_record(run, &ra->cfg, seed, ra->opts.advance_permille, strategy, &s);
+    if (end != SIM_END_VIOLATION || strcmp(run->violation.oracle, res->first.oracle) != 0) {
+        fprintf(stderr, "racebed: internal error: re-running execution seed %" PRIu64 " did not reproduce the "
+                        "violation (nondeterminism)\n", seed);
+        sim_schedule_free(&s);
+        return EXIT_ENV;
+    }
+    const char *vname = ra->cfg.scenario->variants[ra->cfg.variant].name;
+    const char *vshort = strncmp(vname, "mutant:", 7) == 0 ? vname + 7 : vname;
+    char path[1200], comment[2048];
+    snprintf(path, sizeof(path), "%s/%s-%s-seed%" PRIu64 ".sched", ra->out_dir, ra->cfg.scenario->name, vshort,
+             seed);
+    snprintf(comment, sizeof(comment), "violated at step %d: %s\nfound by: racebed run %s --variant %s --seed %"
+             PRIu64 " (execution %lld of seed %" PRIu64 ")\nreplay: racebed replay THIS_FILE", run->violation.step,
+             run->violation.msg, ra->cfg.scenario->name, vname, seed, (long long)res->first_exec, ra->opts.seed);
+    FILE *f = NULL;
+    if (cli_mkdir_p(ra->out_dir) != 0 || (f = fopen(path, "w")) == NULL) {
+        fprintf(stderr, "racebed: cannot write %s: %s\n", path, strerror(errno));
+        sim_schedule_free(&s);
+        return EXIT_ENV;
+    }
+    int bad = sim_schedule_write(f, &s, comment) != 0;
+    bad |= fclose(f) != 0;
+    if (bad) fprintf(stderr, "racebed: error writing %s\n", path);
+    else if (!ra->quiet)
+        printf("schedule: %s (%d decisions)\nreplay:   racebed replay %s\n", path, s.decision_count, path);
+    sim_schedule_free(&s);
+    return bad ? EXIT_ENV : 0;
+}
+
+static void cli_run_header(const run_args *ra) {
+    const sim_config *c = &ra->cfg;
+    printf("scenario %s, variant %s, seed %" PRIu64 " (execution i uses seed %" PRIu64 "+i), strategy random\n",
+           c->scenario->name, c->scenario->variants[c->variant].name, ra->opts.seed, ra->opts.seed);
+    printf("params:");
+    for (int i = 0; i < sim_param_count(c->scenario); i++)
+        printf(" %s=%lld", sim_param_def_at(c->scenario, i)->name, (long long)c->param[i]);
+    printf("\n");
+}
+
+static int cli_run(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(cli_run_usage, argc < 1 ? stderr : stdout);
+        return argc < 1 ? EXIT_USAGE : EXIT_PASS;
+    }
+    run_args ra;
+    memset(&ra, 0, sizeof(ra));
+    const sim_scenario *sc = sim_scenario_find(argv[0]);
+    if (sc == NULL) {
+        fprintf(stderr, "racebed run: unknown scenario '%s' (see racebed list)\n", argv[0]);
+        return EXIT_USAGE;
+    }
+    sim_config_defaults(&ra.cfg, sc, 0);
+    ra.opts = (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .progress = 1};
+    ra.out_dir = "racebed-out";
+    for (int i = 1; i < argc;) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(cli_run_usage, stdout);
+            return EXIT_PASS;
+        }
+        if (cli_run_option(&ra, argc, argv, &i) != 0) return EXIT_USAGE;
+    }
+    if (ra.variant && (ra.cfg.variant = sim_variant_find(sc, ra.variant)) < 0) {
+        fprintf(stderr, "racebed run: scenario %s has no variant '%s' (see racebed list)\n", sc->name, ra.variant);
+        return EXIT_USAGE;
+    }
+    sim_run *run = cli_arena();
+    if (run == NULL) return EXIT_ENV;
+    if (!ra.quiet) cli_run_header(&ra);
+    sim_random_result res;
+    sim_explore_random(run, &ra.cfg, &ra.opts, &res);
+    int code = EXIT_PASS;
+    if (res.setup_failed) {
+        fprintf(stderr, "racebed run: scenario setup failed: %s\n", run->setup_error);
+        code = EXIT_USAGE;
+    } else if (res.violations > 0) {
+        printf("VIOLATION %s at execution %lld (seed %" PRIu64 "), step %d: %s\n", res.first.oracle,
+               (long long)res.first_exec, ra.opts.seed + (uint64_t)res.first_exec, res.first.step, res.first.msg);
+        if (ra.opts.keep_going) printf("%lld of %lld executions violated\n", (long long)res.violations,
+                                       (long long)res.execs);
+        code = EXIT_VIOLATION;
+        int wrc = cli_run_write(run, &ra, &res);
+        if (wrc != 0) code = wrc;
+    } else {
+        printf("PASS: no violation in %lld executions (%lld decisions)\n", (long long)res.execs,
+               (long long)res.steps);
+    }
+    if (ra.opts.hash)
+        printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", res.stream_hash, res.trace_hash);
+    if (!ra.quiet)
+        printf("[timing] %lld executions, %lld decisions in %.3f s (%.0f decisions/s)\n", (long long)res.execs,
+               (long long)res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0);
+    sim_arena_unmap(run);
+    return code;
+}
+
+/* ---- replay and check ------------------------------------------------------------------------------------------- */
+
+/* "violation lease_safety" / "pass" for messages. */
+static void cli_expect_text(const sim_schedule *s, char *buf, size_t cap) {
+    if (s->expect == SIM_EXPECT_VIOLATION) snprintf(buf, cap, "violation %s", s->expect_oracle);
+    else if (s->expect == SIM_EXPECT_PASS) snprintf(buf, cap, "pass");
+    else snprintf(buf, cap, "(no expect line)");
+}
+
+static void cli_got_text(const sim_run *run, const sim_replay_result *r, char *buf, size_t cap) {
+    if (r->end == SIM_END_VIOLATION) snprintf(buf, cap, "violation %s", run->violation.oracle);
+    else if (r->end == SIM_END_PASS) snprintf(buf, cap, "pass");
+    else snprintf(buf, cap, "no verdict");
+}
+
+static int cli_replay(int argc, char **argv) {
+    const char *path = NULL;
+    sim_replay_opts o = {0, 0, stdout};
+    for (int i = 0; i < argc; i++) {
+        int64_t v;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(cli_replay_usage, stdout);
+            return EXIT_PASS;
+        } else if (strcmp(argv[i], "--lenient") == 0) {
+            o.lenient = 1;
+        } else if (strcmp(argv[i], "--quiet") == 0) {
+            o.trace = NULL;
+        } else if (strcmp(argv[i], "--until") == 0) {
+            if (i + 1 >= argc || cli_parse_i64(argv[i + 1], &v) != 0 || v < 1 || v > INT32_MAX) {
+                fprintf(stderr, "racebed replay: --until needs a step number >= 1\n");
+                return EXIT_USAGE;
+            }
+            o.until_step = (int)v;
+            i++;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "racebed replay: unknown option '%s' (see racebed replay --help)\n", argv[i]);
+            return EXIT_USAGE;
+        } else if (path != NULL) {
+            fprintf(stderr, "racebed replay: one schedule file at a time (got '%s' and '%s')\n", path, argv[i]);
+            return EXIT_USAGE;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (path == NULL) {
+        fputs(cli_replay_usage, stderr);
+        return EXIT_USAGE;
+    }
+    sim_schedule s;
+    sim_config cfg;
+    int rc = cli_load_schedule(path, &s, &cfg);
+    if (rc != 0) return rc;
+    sim_run *run = cli_arena();
+    if (run == NULL) {
+        sim_schedule_free(&s);
+        return EXIT_ENV;
+    }
+    printf("replay %s: scenario %s, variant %s, seed %" PRIu64 "%s\n", path, s.scenario, s.variant, s.seed,
+           o.lenient ? " (lenient)" : "");
+    if (o.trace) printf(" step  time        thread op       object           -> result  |leases after the step\n");
+    sim_replay_result r;
+    sim_replay(run, &cfg, &s, &o, &r);
+    char expect[96], got[96];
+    cli_expect_text(&s, expect, sizeof(expect));
+    cli_got_text(run, &r, got, sizeof(got));
+    int code;
+    if (r.end == SIM_END_SETUP) {
+        fprintf(stderr, "racebed replay: scenario setup failed: %s\n", run->setup_error);
+        code = EXIT_USAGE;
+    } else if (r.diverged && !o.lenient) {
+        printf("DIVERGED %s\n", r.diverge_msg);
+        code = r.unsupported ? EXIT_USAGE : EXIT_DIVERGED;
+    } else if (r.end == SIM_END_ABORTED) {
+        printf("stopped after step %d (--until)\n", r.steps);
+        code = EXIT_PASS;
+    } else {
+        if (r.diverged) printf("note: the run left the schedule at %s; it went on with the seeded default\n",
+                               r.diverge_msg);
+        if (r.end == SIM_END_VIOLATION)
+            printf("VIOLATION %s at step %d: %s\n", run->violation.oracle, run->violation.step, run->violation.msg);
+        else
+            printf("PASS: no violation in %d steps\n", r.steps);
+        if (s.expect != SIM_EXPECT_NONE)
+            printf("the schedule expects %s: %s\n", expect, strcmp(expect, got) == 0 ? "matches" : "DOES NOT MATCH");
+        code = r.end == SIM_END_VIOLATION ? EXIT_VIOLATION : EXIT_PASS;
+    }
+    sim_schedule_free(&s);
+    sim_arena_unmap(run);
+    return code;
+}
+
+static int cli_check(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(cli_check_usage, argc < 1 ? stderr : stdout);
+        return argc < 1 ? EXIT_USAGE : EXIT_PASS;
+    }
+    sim_run *run = cli_arena();
+    if (run == NULL) return EXIT_ENV;
+    int code = EXIT_PASS, ok = 0, bad = 0;
+    for (int i = 0; i < argc; i++) {
+        sim_schedule s;
+        sim_config cfg;
+        int rc = cli_load_schedule(argv[i], &s, &cfg);
+        if (rc != 0) {
+            code = EXIT_USAGE;
+            bad++;
+            continue;
+        }
+        sim_replay_opts o = {0, 0, NULL};
+        sim_replay_result r;
+        sim_replay(run, &cfg, &s, &o, &r);
+        char expect[96], got[96];
+        cli_expect_text(&s, expect, sizeof(expect));
+        cli_got_text(run, &r, got, sizeof(got));
+        if (r.diverged) {
+            printf("FAIL %s: diverged: %s\n", argv[i], r.diverge_msg);
+        } else if (s.expect == SIM_EXPECT_NONE || strcmp(expect, got) != 0) {
+            printf("FAIL %s: expected %s, got %s\n", argv[i], expect, got);
+        } else {
+            printf("ok   %s (%s, %d steps)\n", argv[i], got, r.steps);
+            ok++;
+            sim_schedule_free(&s);
+            continue;
+        }
+        bad++;
+        if (code == EXIT_PASS) code = EXIT_VIOLATION;
+        sim_schedule_free(&s);
+    }
+    printf("%d schedule(s) matched, %d did not\n", ok, bad);
+    sim_arena_unmap(run);
+    return code;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fputs(cli_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "list") == 0) return cli_list(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0) return cli_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "replay") == 0) return cli_replay(argc - 2, argv + 2);
+    if (strcmp(cmd, "check") == 0) return cli_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        const char *what = argc > 2 ? argv[2] : "";
+        if (strcmp(what, "run") == 0) fputs(cli_run_usage, stdout);
+        else if (strcmp(what, "replay") == 0) fputs(cli_replay_usage, stdout);
+        else if (strcmp(what, "check") == 0) fputs(cli_check_usage, stdout);
+        else fputs(cli_usage, stdout);
+        return EXIT_PASS;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("racebed %s\n", RACEBED_VERSION);
+        return EXIT_PASS;
+    }
+    fprintf(stderr, "racebed: unknown command '%s'\n\n%s", cmd, cli_usage);
+    return EXIT_USAGE;
+}

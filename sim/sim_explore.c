@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_explore.c: the random strategy, schedule recording and schedule replay (contract in sim_explore.h).
+ *
+ * The random strategy, at each decision: with probability advance_permille/1000, and while the execution has taken
+ * fewer than advances_max advances, it advances time to one of the instants that matter (sim_advance_targets);
+ * otherwise it runs an enabled thread chosen uniformly. Its generator is seeded from the execution's seed, apart
+ * from the threads' entropy streams.
+ * Replay feeds a schedule's decisions one by one and checks each against the run: the thread must exist and be
+ * enabled, its next op and object must match the line. Strict replay stops at the first mismatch; lenient replay
+ * notes it and continues with the seeded default (the named thread if it can run, else a seeded random one).
+ * Real time is read here only for the --budget limit and the progress line, never inside an execution.
+ */
+#define _GNU_SOURCE
+#include "sim_explore.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- config ----------------------------------------------------------------------------------------------------- */
+
+void sim_config_defaults(sim_config *cfg, const sim_scenario *sc, int variant) {
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->scenario = sc;
+    cfg->variant = variant;
+    for (int i = 0; i < sim_param_count(sc); i++) cfg->param[i] = sim_param_def_at(sc, i)->def;
+}
+
+int sim_config_set(sim_config *cfg, const char *name, int64_t value, char *err, size_t cap) {
+    int i = sim_param_index(cfg->scenario, name);
+    if (i < 0) {
+        int n = snprintf(err, cap, "unknown parameter '%s' for scenario %s (it has:", name, cfg->scenario->name);
+        for (int j = 0; j < sim_param_count(cfg->scenario) && n > 0 && (size_t)n < cap; j++)
+            n += snprintf(err + n, cap - (size_t)n, " %s", sim_param_def_at(cfg->scenario, j)->name);
+        if (n > 0 && (size_t)n < cap) snprintf(err + n, cap - (size_t)n, ")");
+        return -1;
+    }
+    const sim_param_def *d = sim_param_def_at(cfg->scenario, i);
+    if (value < d->min || value > d->max) {
+        snprintf(err, cap, "parameter %s=%lld is out of range [%lld, %lld]", name, (long long)value,
+                 (long long)d->min, (long long)d->max);
+        return -1;
+    }
+    cfg->param[i] = value;
+    return 0;
+}
+
+const sim_scenario *sim_scenario_find(const char *name) {
+    for (int i = 0; sim_scenarios[i]; i++)
+        if (strcmp(sim_scenarios[i]->name, name) == 0) return sim_scenarios[i];
+    return NULL;
+}
+
+int sim_variant_find(const sim_scenario *sc, const char *name) {
+    for (int i = 0; i < sc->variant_count; i++)
+        if (strcmp(sc->variants[i].name, name) == 0) return i;
+    return -1;
+}
+
+int sim_config_from_schedule(sim_config *cfg, const sim_schedule *s, char *err, size_t cap) {
+    const sim_scenario *sc = sim_scenario_find(s->scenario);
+    if (sc == NULL) {
+        snprintf(err, cap, "unknown scenario '%s' (see `racebed list`)", s->scenario);
+        return -1;
+    }
+    int v = sim_variant_find(sc, s->variant);
+    if (v < 0) {
+        snprintf(err, cap, "scenario %s has no variant '%s' (see `racebed list`)", sc->name, s->variant);
+        return -1;
+    }
+    sim_config_defaults(cfg, sc, v);
+    for (int i = 0; i < s->param_count; i++)
+        if (sim_config_set(cfg, s->param_key[i], s->param_value[i], err, cap) != 0) return -1;
+    return 0;
+}
+
+static sim_exec_args explore_args(const sim_config *cfg, uint64_t seed) {
+    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0};
+    return a;
+}
+
+static double explore_clock_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the random strategy ---------------------------------------------------------------------------------------- */
+
+typedef struct random_ctx {
+    uint64_t rng[4];
+    int advance_permille;
+    int64_t advances_max;
+    int hash;                 /* compute hashes */
+    uint64_t stream_hash;
+    uint64_t trace_hash;
+    sim_schedule *capture;    /* when recording: append labelled decisions here */
+} random_ctx;
+
+/* Appends the labelled form of choice 'c' (made at the current state) to 'cap'. */
+static void explore_capture(sim_schedule *cap, const sim_run *run, const sim_choice *c) {
+    sim_decision d;
+    memset(&d, 0, sizeof(d));
+    d.kind = c->kind;
+    if (c->kind == SIM_DEC_ADVANCE) {
+        d.duration_ns = c->duration_ns;
+    } else {
+        const sim_thread *t = &run->thread[c->thread];
+        lk__copy_str(d.name, sizeof(d.name), t->name);
+        lk__copy_str(d.op, sizeof(d.op), sim__pending_label(&t->pend));
+        sim__pending_object(run, &t->pend, d.key, sizeof(d.key));
+    }
+    sim_schedule_append(cap, &d);
+}
+
+static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
+    random_ctx *r = ctx;
+    out->kind = SIM_DEC_RUN;
+    if (r->advance_permille > 0 && run->advances < r->advances_max &&
+        (int)(sim__rng_next(r->rng) % 1000) < r->advance_permille) {
+        int64_t targets[8];
+        int k = sim_advance_targets(run, targets, 8);
+        if (k > 0) {
+            out->kind = SIM_DEC_ADVANCE;
+            out->duration_ns = targets[sim__rng_next(r->rng) % (uint64_t)k];
+        }
+    }
+    if (out->kind == SIM_DEC_RUN) out->thread = enabled[n == 1 ? 0 : (int)(sim__rng_next(r->rng) % (uint64_t)n)];
+    if (r->capture) explore_capture(r->capture, run, out);
+    return 0;
+}
+
+static void random_after(void *ctx, sim_run *run, const sim_choice *c, const sim_pending *done) {
+    random_ctx *r = ctx;
+    if (!r->hash) return;
+    int64_t rec[3] = {c->kind, c->kind == SIM_DEC_RUN ? c->thread : -1, c->duration_ns};
+    r->stream_hash = sim_hash_bytes(r->stream_hash, rec, sizeof(rec));
+    char line[512];
+    int len = sim_trace_step(run, c, done, line, sizeof(line));
+    if (len > 0) r->trace_hash = sim_hash_bytes(r->trace_hash, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+}
+
+static void random_init(random_ctx *r, const sim_config *cfg, uint64_t exec_seed, int permille) {
+    memset(r, 0, sizeof(*r));
+    sim__rng_seed(r->rng, exec_seed ^ 0x5DEECE66Dull);
+    r->advance_permille = permille;
+    r->advances_max = cfg->param[sim_param_index(cfg->scenario, "advances_max")];
+    r->stream_hash = SIM_HASH_INIT;
+    r->trace_hash = SIM_HASH_INIT;
+}
+
+static void explore_progress(const sim_random_opts *o, const sim_random_result *res, double t0) {
+    double dt = explore_clock_s() - t0;
+    fprintf(stderr, "\r[progress] %lld/%lld executions, %.0f exec/s, %lld violation(s)   ", (long long)res->execs,
+            (long long)o->execs_max, dt > 0 ? (double)res->execs / dt : 0.0, (long long)res->violations);
+}
+
+int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opts *o, sim_random_result *res) {
+    memset(res, 0, sizeof(*res));
+    res->first_exec = -1;
+    res->stream_hash = SIM_HASH_INIT;
+    res->trace_hash = SIM_HASH_INIT;
+    int tty = o->progress && isatty(2);
+    double t0 = explore_clock_s(), last_progress = t0;
+    for (int64_t i = 0; i < o->execs_max; i++) {
+        random_ctx r;
+        random_init(&r, cfg, o->seed + (uint64_t)i, o->advance_permille);
+        r.hash = o->hash;
+        sim_chooser ch = {&r, random_decide, random_after, NULL};
+        sim_exec_args a = explore_args(cfg, o->seed + (uint64_t)i);
+        sim_end end = sim_execute(run, &a, &ch);
+        res->execs++;
+        res->steps += run->step;
+        if (o->hash) {
+            res->stream_hash = sim_hash_bytes(res->stream_hash, &r.stream_hash, sizeof(r.stream_hash));
+            res->trace_hash = sim_hash_bytes(res->trace_hash, &r.trace_hash, sizeof(r.trace_hash));
+        }
+        if (end == SIM_END_SETUP) {
+            res->setup_failed++;
+            break;
+        }
+        if (end == SIM_END_VIOLATION) {
+            if (res->violations++ == 0) {
+                res->first_exec = i;
+                res->first = run->violation;
+                res->first_steps = run->step;
+            }
+            if (!o->keep_going) break;
+        }
+        if ((i & 63) == 63 && (o->seconds_max > 0 || tty)) {
+            double now = explore_clock_s();
+            if (o->seconds_max > 0 && now - t0 >= o->seconds_max) break;
+            if (tty && now - last_progress >= 1.0) {
+                explore_progress(o, res, t0);
+                last_progress = now;
+            }
+        }
+    }
+    if (tty && explore_clock_s() - t0 >= 1.0) fprintf(stderr, "\n");
+    res->seconds = explore_clock_s() - t0;
+    return 0;
+}
+
+/* Fills the header of 's' from 'cfg'. */
+static void explore_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, const char *strategy) {
+    s->version = SIM_SCHEDULE_VERSION;
+    lk__copy_str(s->tool, sizeof(s->tool), "racebed " RACEBED_VERSION);
+    lk__copy_str(s->scenario, sizeof(s->scenario), cfg->scenario->name);
+    lk__copy_str(s->variant, sizeof(s->variant), cfg->scenario->variants[cfg->variant].name);
+    for (int i = 0; i < sim_param_count(cfg->scenario); i++)
+        sim_schedule_set_param(s, sim_param_def_at(cfg->scenario, i)->name, cfg->param[i]);
+    s->has_seed = 1;
+    s->seed = seed;
+    if (strategy) lk__copy_str(s->strategy, sizeof(s->strategy), strategy);
+}
+
+sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, int advance_permille,
+                           const char *strategy, sim_schedule *s) {
+    explore_header(s, cfg, exec_seed, strategy);
+    random_ctx r;
+    random_init(&r, cfg, exec_seed, advance_permille);
+    r.capture = s;
+    sim_chooser ch = {&r, random_decide, NULL, NULL};
+    sim_exec_args a = explore_args(cfg, exec_seed);
+    sim_end end = sim_execute(run, &a, &ch);
+    if (end == SIM_END_VIOLATION) {
+        s->expect = SIM_EXPECT_VIOLATION;
+        lk__copy_str(s->expect_oracle, sizeof(s->expect_oracle), run->violation.oracle);
+    } else if (end == SIM_END_PASS) {
+        s->expect = SIM_EXPECT_PASS;
+    }
+    return end;
+}
+
+/* ---- replay ----------------------------------------------------------------------------------------------------- */
+
+typedef struct replay_ctx {
+    const sim_schedule *s;
+    const sim_replay_opts *o;
+    sim_replay_result *res;
+    int pos;                 /* next decision in s */
+    uint64_t rng[4];         /* the lenient default */
+} replay_ctx;
+
+static int replay_find_thread(const sim_run *run, const char *name) {
+    for (int i = 0; i < run->thread_count; i++)
+        if (strcmp(run->thread[i].name, name) == 0) return i;
+    return -1;
+}
+
+/* Checks decision 'd' against the run; returns the thread index, or -1 with the reason in 'why'. */
+static int replay_check_run(const sim_run *run, const sim_decision *d, char *why, size_t cap) {
+    int i = replay_find_thread(run, d->name);
+    if (i < 0) {
+        snprintf(why, cap, "no thread named '%s' in this run", d->name);
+        return -1;
+    }
+    const sim_thread *t = &run->thread[i];
+    char obj[LK_KEY_MAX];
+    if (t->state == SIM_T_PENDING) sim__pending_object(run, &t->pend, obj, sizeof(obj));
+    if (t->state != SIM_T_PENDING) {
+        snprintf(why, cap, "%s is not at a visible op (it %s)", t->name,
+                 t->state == SIM_T_DONE ? "has ended" : "is waiting");
+        return -1;
+    }
+    if (strcmp(sim__pending_label(&t->pend), d->op) != 0 || (d->key[0] && strcmp(obj, d->key) != 0)) {
+        snprintf(why, cap, "%s is at '%s %s'", t->name, sim__pending_label(&t->pend), obj);
+        return -1;
+    }
+    if (!sim_thread_enabled(run, i)) {
+        snprintf(why, cap, "%s cannot proceed now ('%s %s' is blocked)", t->name, d->op, obj);
+        return -1;
+    }
+    return i;
+}
+
+static void replay_diverge(replay_ctx *r, int line, const char *fmt, const char *a, const char *b) {
+    if (r->res->diverged) return;
+    r->res->diverged = 1;
+    r->res->diverge_line = line;
+    snprintf(r->res->diverge_msg, sizeof(r->res->diverge_msg), fmt, line, a, b);
+}
+
+static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
+    replay_ctx *r = ctx;
+    if (r->o->until_step > 0 && run->step >= r->o->until_step) return -1;
+    char why[SIM_MSG_MAX - 96], text[160];
+    while (r->pos < r->s->decision_count) {
+        const sim_decision *d = &r->s->decisions[r->pos++];
+        sim_decision_format(d, text, sizeof(text));
+        if (d->kind == SIM_DEC_ADVANCE && d->duration_ns > 0) {
+            out->kind = SIM_DEC_ADVANCE;
+            out->duration_ns = d->duration_ns;
+            return 0;
+        }
+        if (d->kind == SIM_DEC_RUN) {
+            int i = replay_check_run(run, d, why, sizeof(why));
+            if (i >= 0) {
+                out->kind = SIM_DEC_RUN;
+                out->thread = i;
+                return 0;
+            }
+            replay_diverge(r, d->line, "line %d: expected '%s', but %s", text, why);
+            if (!r->o->lenient) return -1;
+            int t = replay_find_thread(run, d->name);
+            out->kind = SIM_DEC_RUN;
+            out->thread = t >= 0 && sim_thread_enabled(run, t) ? t
+                                                                : enabled[sim__rng_next(r->rng) % (uint64_t)n];
+            return 0;
+        }
+        if (d->kind != SIM_DEC_ADVANCE && !r->o->lenient) {
+            r->res->unsupported = 1;
+            replay_diverge(r, d->line, "line %d: '%s' decisions are not executed by racebed " RACEBED_VERSION
+                           "%s (use --lenient to skip them)", text, "");
+            return -1;
+        }
+        replay_diverge(r, d->line, "line %d: '%s' skipped%s", text, "");
+    }
+    if (!r->o->lenient) {
+        snprintf(text, sizeof(text), "%s is at '%s'", run->thread[enabled[0]].name,
+                 sim__pending_label(&run->thread[enabled[0]].pend));
+        replay_diverge(r, r->s->decision_count ? r->s->decisions[r->s->decision_count - 1].line : 0,
+                       "line %d: the schedule ends here but the run goes on (%s)%s", text, "");
+        return -1;
+    }
+    out->kind = SIM_DEC_RUN;
+    out->thread = enabled[sim__rng_next(r->rng) % (uint64_t)n];
+    return 0;
+}
+
+static void replay_emit(replay_ctx *r, const char *line, int len) {
+    if (len <= 0) return;
+    r->res->trace_hash = sim_hash_bytes(r->res->trace_hash, line, strlen(line));
+    if (r->o->trace) fprintf(r->o->trace, "%s\n", line);
+}
+
+static void replay_after(void *ctx, sim_run *run, const sim_choice *c, const sim_pending *done) {
+    char line[512];
+    replay_emit(ctx, line, sim_trace_step(run, c, done, line, sizeof(line)));
+}
+
+static void replay_jump(void *ctx, sim_run *run, int64_t to_ns) {
+    char line[512];
+    replay_emit(ctx, line, sim_trace_jump(run, to_ns, line, sizeof(line)));
+}
+
+void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, const sim_replay_opts *o,
+                sim_replay_result *res) {
+    memset(res, 0, sizeof(*res));
+    res->trace_hash = SIM_HASH_INIT;
+    replay_ctx r = {s, o, res, 0, {0}};
+    sim__rng_seed(r.rng, s->seed ^ 0x1EAD1E47ull);
+    sim_chooser ch = {&r, replay_decide, replay_after, replay_jump};
+    sim_exec_args a = explore_args(cfg, s->seed);
+    res->end = sim_execute(run, &a, &ch);
+    res->steps = run->step;
+    if (res->end != SIM_END_ABORTED && !o->lenient && r.pos < s->decision_count) {
+        char text[160], more[32];
+        sim_decision_format(&s->decisions[r.pos], text, sizeof(text));
+        snprintf(more, sizeof(more), "%d", s->decision_count - r.pos);
+        replay_diverge(&r, s->decisions[r.pos].line, "line %d: the run ended before '%s' (%s decision(s) left)",
+                       text, more);
+    }
+}

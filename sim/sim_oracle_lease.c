@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_oracle_lease.c: lease safety, no foreign delete, no foreign extend, over ghost leases.
+ *
+ * A ghost lease is created when a store op writes a watched lock key that was free (SET stored, ACQUIRE acquired);
+ * it ends by expiry on the server's wall clock (now > deadline, as the store decides), by its owner's delete, or by
+ * a prefix delete (clear: revocation by design). The oracle reads only ops and replies, never the store, and never
+ * which protocol is running: a protocol is judged by what it did.
+ * Checked: at most one live lease per key; only the owner deletes or extends a live lease.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim_oracle.h"
+
+static int lease_index(const sim_run *run, const char *key) {
+    for (int i = 0; i < run->oracle.lock_key_count; i++)
+        if (strcmp(run->oracle.lock_key[i], key) == 0) return i;
+    return -1;
+}
+
+int sim__oracle_lease_alive(const sim_run *run, int i, lk_wall_ms server_ms) {
+    const sim_lease *l = &run->oracle.lease[i];
+    return l->live && (l->deadline_ms == 0 || server_ms <= l->deadline_ms);
+}
+
+static void lease_describe(const sim_run *run, int i, char *buf, size_t cap) {
+    const sim_lease *l = &run->oracle.lease[i];
+    if (l->deadline_ms == 0)
+        snprintf(buf, cap, "%s's lease (granted at server %lldms, no TTL)", run->thread[l->owner].name,
+                 (long long)(l->granted_ms - SIM_EPOCH_WALL_MS));
+    else
+        snprintf(buf, cap, "%s's lease (granted at server %lldms, until %lldms)", run->thread[l->owner].name,
+                 (long long)(l->granted_ms - SIM_EPOCH_WALL_MS), (long long)(l->deadline_ms - SIM_EPOCH_WALL_MS));
+}
+
+/* A grant by 'owner': violation if another owner's lease is live. */
+static void lease_grant(sim_run *run, int i, const sim_thread *t, lk_wall_ms server_ms, int64_t ttl_ms) {
+    sim_lease *l = &run->oracle.lease[i];
+    if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner) {
+        char held[160];
+        lease_describe(run, i, held, sizeof(held));
+        sim__violation(run, "lease_safety", "%s was granted %s at server %lldms while %s is live: two holders",
+                       t->name, run->oracle.lock_key[i], (long long)(server_ms - SIM_EPOCH_WALL_MS), held);
+    }
+    l->live = 1;
+    l->owner = t->owner;
+    l->granted_ms = server_ms;
+    l->deadline_ms = ttl_ms > 0 ? server_ms + ttl_ms : 0;
+}
+
+static void lease_end(sim_run *run, int i, const sim_thread *t, lk_wall_ms server_ms, const char *how) {
+    sim_lease *l = &run->oracle.lease[i];
+    if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner) {
+        char held[160];
+        lease_describe(run, i, held, sizeof(held));
+        sim__violation(run, "no_foreign_delete", "%s %s %s at server %lldms, but it belongs to %s", t->name, how,
+                       run->oracle.lock_key[i], (long long)(server_ms - SIM_EPOCH_WALL_MS), held);
+    }
+    l->live = 0;
+}
+
+static void lease_extend(sim_run *run, int i, const sim_thread *t, lk_wall_ms server_ms, int64_t ttl_ms) {
+    sim_lease *l = &run->oracle.lease[i];
+    if (!sim__oracle_lease_alive(run, i, server_ms)) return; /* the key held something not granted as a lease */
+    if (l->owner != t->owner) {
+        char held[160];
+        lease_describe(run, i, held, sizeof(held));
+        sim__violation(run, "no_foreign_extend", "%s changed the TTL of %s at server %lldms, but it belongs to %s",
+                       t->name, run->oracle.lock_key[i], (long long)(server_ms - SIM_EPOCH_WALL_MS), held);
+    }
+    if (ttl_ms <= 0) l->live = 0;
+    else l->deadline_ms = server_ms + ttl_ms;
+}
+
+void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_rc rc,
+                             const lk_store_reply *r, lk_wall_ms server_ms) {
+    if (rc != LK_OK) return;
+    if (op->kind == LK_OP_SCAN_DEL) {
+        size_t n = strlen(op->key);
+        for (int i = 0; i < run->oracle.lock_key_count; i++)
+            if (strncmp(run->oracle.lock_key[i], op->key, n) == 0) run->oracle.lease[i].live = 0;
+        return;
+    }
+    int i = lease_index(run, op->key);
+    if (i < 0) return;
+    switch (op->kind) {
+    case LK_OP_SET:
+        if (r->outcome == LK_STORED) lease_grant(run, i, t, server_ms, op->ttl_ms);
+        break;
+    case LK_OP_ACQUIRE:
+        if (r->outcome == LK_ACQUIRED) lease_grant(run, i, t, server_ms, op->ttl_ms);
+        else if (r->outcome == LK_ALREADY_MINE) lease_extend(run, i, t, server_ms, op->ttl_ms);
+        break;
+    case LK_OP_DEL:
+        if (r->num > 0) lease_end(run, i, t, server_ms, "deleted");
+        break;
+    case LK_OP_RELEASE:
+        if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "released");
+        break;
+    case LK_OP_PEXPIRE:
+    case LK_OP_EXTEND:
+        if (r->outcome == LK_EXTENDED) lease_extend(run, i, t, server_ms, op->ttl_ms);
+        break;
+    default: break;
+    }
+}

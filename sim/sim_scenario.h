@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_scenario.h: the public scenario API. racebed's own scenarios and mutants use exactly this; a user's scenario
+ * is one C file against it, built in with `make SCENARIO=path/to/my_scenario.c`.
+ *
+ * A scenario declares its parameters (with defaults and bounds) and its variants ("core", "mutant:NAME"), and a
+ * setup function that creates simulated processes and their virtual threads. Thread bodies call the core lock API
+ * and the store primitives through the process's lk_env (sim_env()); every store op, sleep, sync op, yield and
+ * oracle event is a scheduling point, so the simulator decides the interleaving. Thread bodies must not read real
+ * time, call rand(), or block in the OS; everything they need comes from the env.
+ *
+ * Lifetimes: all memory a scenario gets from sim_state_alloc(), sim_env() or the env's alloc lives in the run arena
+ * and is valid until the execution ends. Names are copied.
+ */
+#ifndef RACEBED_SIM_SIM_SCENARIO_H
+#define RACEBED_SIM_SIM_SCENARIO_H
+
+#include <stdint.h>
+
+#include "../core/lk_env.h"
+
+typedef struct sim_run sim_run;       /* one execution (opaque) */
+typedef struct sim_thread sim_thread; /* a virtual thread (opaque) */
+
+/* A scenario parameter: integer, with its default and inclusive bounds. Units belong in the name (ttl_ms). */
+typedef struct sim_param_def {
+    const char *name;
+    int64_t def;
+    int64_t min;
+    int64_t max;
+    const char *help;
+} sim_param_def;
+
+/* A variant: "core" or "mutant:NAME", with a one-line description (for `racebed list`). */
+typedef struct sim_variant_def {
+    const char *name;
+    const char *description;
+} sim_variant_def;
+
+typedef struct sim_scenario {
+    const char *name;                /* [a-z0-9_]+, unique */
+    const char *description;         /* one line */
+    const sim_param_def *params;     /* 'param_count' entries */
+    int param_count;
+    const sim_variant_def *variants; /* 'variant_count' entries; the first is "core" */
+    int variant_count;
+    /* Creates processes and threads for one execution (runs outside any virtual thread: no visible ops here).
+     * Returns 0, or -1 after sim_setup_error(). */
+    int (*setup)(sim_run *run);
+    /* Called once after every thread ended with no violation: checks the scenario's expectations (may be NULL). */
+    void (*finish)(sim_run *run);
+} sim_scenario;
+
+/* Defines the scenario table entry for a scenario file; the file's base name must be 'name'. */
+#define SIM_SCENARIO_DEFINE(name) const sim_scenario sim_scenario_##name
+
+typedef void (*sim_thread_fn)(sim_thread *self, void *arg);
+
+/* ---- setup ---------------------------------------------------------------------------------------------------- */
+
+/* Value of parameter 'name' for this execution (the scenario must declare it; asserts otherwise). */
+int64_t sim_param(const sim_run *run, const char *name);
+/* Index of the running variant in the scenario's table (0 = core), and its name. */
+int sim_variant(const sim_run *run);
+const char *sim_variant_name(const sim_run *run);
+/* Zeroed memory from the run arena for the scenario's shared state, or NULL (then fail setup). */
+void *sim_state_alloc(sim_run *run, size_t size);
+/* The state pointer a scenario stored with sim_state_set, or NULL. */
+void sim_state_set(sim_run *run, void *state);
+void *sim_state(const sim_run *run);
+/* Creates a simulated process named 'name' (its own env and clocks). Returns its index, or -1 at the limit. */
+int sim_process_new(sim_run *run, const char *name);
+/* The env of process 'proc': valid until the execution ends. */
+const lk_env *sim_process_env(sim_run *run, int proc);
+/* Creates a virtual thread 'name' (stable: it names the thread in schedule files) in process 'proc' that starts at
+ * virtual time 'start_ns' and runs fn(self, arg). Returns the thread index, or -1 at the limit. */
+int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, sim_thread_fn fn, void *arg);
+/* Declares 'key' a lock key: the lease and leak oracles watch it. Returns 0 or -1 at the limit. */
+int sim_lock_key(sim_run *run, const char *key);
+/* Records why setup failed (shown to the user). */
+void sim_setup_error(sim_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- inside a thread ------------------------------------------------------------------------------------------ */
+
+/* The env of the thread's process. */
+const lk_env *sim_env(const sim_thread *self);
+/* The run the thread belongs to. */
+sim_run *sim_thread_run(const sim_thread *self);
+/* An oracle-visible event (a scheduling point on the oracle's ghost object): "instance" (key, num = instance id)
+ * feeds singleton uniqueness; other names are recorded in the trace for the scenario's own checks. */
+void sim_event(sim_thread *self, const char *name, const char *key, int64_t num);
+
+/* ---- expectations --------------------------------------------------------------------------------------------- */
+
+/* Number of time-advance decisions taken so far in this execution (expectations often require none). */
+int sim_advances(const sim_run *run);
+/* Current virtual time since the start of the execution, ns. */
+int64_t sim_now_ns(const sim_run *run);
+/* Reports a broken expectation as violation 'oracle' (e.g. "expect_one_winner"); the first violation wins. */
+void sim_violation(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_sched.c: the step loop of one execution (contract in sim_sched.h).
+ *
+ * Mechanism. A virtual thread runs until it stops at a visible op (sim_env.c). The scheduler then owns the world:
+ * it performs the chosen thread's op here, on the thread's behalf, with the oracles watching, and puts the thread
+ * back to WAITING with the instant its result is available (now + RTT for a store op, now + d for a sleep, now for
+ * a sync op). Between decisions, every thread whose wait is over is resumed, in index order, until it stops again;
+ * that code is invisible to other threads, so running it eagerly loses no interleaving.
+ *
+ * Invariant: only PENDING threads whose op can proceed are offered to the chooser; virtual time never goes back.
+ */
+#include "sim_sched.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim_arena.h"
+#include "sim_oracle.h"
+
+const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
+    {"rtt_us", 1000, 1, 10000000, "virtual round-trip time of one store op, us (applied at RTT/2)"},
+    {"steps_max", 20000, 10, 100000000, "decisions per execution before it is reported as a livelock"},
+    {"advances_max", 2, 0, 1000, "time-advance decisions a strategy may take per execution"},
+};
+
+int sim_param_count(const sim_scenario *sc) {
+    return sc->param_count + SIM_BUILTIN_PARAMS;
+}
+
+const sim_param_def *sim_param_def_at(const sim_scenario *sc, int i) {
+    assert(i >= 0 && i < sim_param_count(sc));
+    return i < sc->param_count ? &sc->params[i] : &sim_builtin_params[i - sc->param_count];
+}
+
+int sim_param_index(const sim_scenario *sc, const char *name) {
+    for (int i = 0; i < sim_param_count(sc); i++)
+        if (strcmp(sim_param_def_at(sc, i)->name, name) == 0) return i;
+    return -1;
+}
+
+/* ---- labels ----------------------------------------------------------------------------------------------------- */
+
+static const char *const vop_labels[] = {
+#define X(name, label) label,
+    SIM_VOP_MAP(X)
+#undef X
+};
+
+const char *sim__pending_label(const sim_pending *p) {
+    if (p->vop == SIM_VOP_STORE) return lk_op_label(p->op.kind);
+    if (p->vop == SIM_VOP_EVENT) return p->label;
+    return vop_labels[p->vop];
+}
+
+void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, size_t cap) {
+    switch (p->vop) {
+    case SIM_VOP_STORE: snprintf(buf, cap, "%s", p->op.key); break;
+    case SIM_VOP_SLEEP: sim_duration_format(p->ns, buf, cap); break;
+    case SIM_VOP_LOCK:
+    case SIM_VOP_UNLOCK: snprintf(buf, cap, "%s", run->mutex[p->obj].name); break;
+    case SIM_VOP_TASK_JOIN: snprintf(buf, cap, "%s", run->thread[p->obj].name); break;
+    case SIM_VOP_YIELD:
+    case SIM_VOP_TASK_START: snprintf(buf, cap, "%s", p->label); break;
+    case SIM_VOP_EVENT: snprintf(buf, cap, "%s", p->key ? p->key : "-"); break;
+    default: snprintf(buf, cap, "-"); break;
+    }
+}
+
+/* ---- threads ---------------------------------------------------------------------------------------------------- */
+
+static void sched_thread_entry(void *arg) {
+    sim_thread *t = arg;
+    sim_fiber_started(&t->run->host);
+    if (t->fn) t->fn(t, t->arg);
+    else t->task_fn(t->arg);
+    t->state = SIM_T_DONE;
+    sim_fiber_exit(&t->run->host, &t->fiber);
+}
+
+static int sched_thread_create(sim_run *run, int proc, const char *name, int64_t start_ns) {
+    if (run->thread_count == SIM_THREADS_MAX) {
+        sim_setup_error(run, "more than %d threads", SIM_THREADS_MAX);
+        return -1;
+    }
+    if (proc < 0 || proc >= run->proc_count) {
+        sim_setup_error(run, "thread '%s': no process %d", name, proc);
+        return -1;
+    }
+    int i = run->thread_count;
+    sim_thread *t = &run->thread[i];
+    memset(t, 0, sizeof(*t));
+    if (lk__copy_str(t->name, sizeof(t->name), name) != LK_OK) {
+        sim_setup_error(run, "thread name too long");
+        return -1;
+    }
+    t->run = run;
+    t->idx = i;
+    t->proc = proc;
+    t->owner = i;
+    t->state = SIM_T_WAITING;
+    t->wake_ns = start_ns;
+    sim__rng_seed(t->rng, run->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(i + 1)));
+    sim_fiber_init(&t->fiber, sim_arena_stack(run, i), run->stack_size, sched_thread_entry, t);
+    run->thread_count++;
+    return i;
+}
+
+int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, sim_thread_fn fn, void *arg) {
+    for (int i = 0; i < run->thread_count; i++)
+        if (strcmp(run->thread[i].name, name) == 0) {
+            sim_setup_error(run, "two threads named '%s'", name);
+            return -1;
+        }
+    int i = sched_thread_create(run, proc, name, start_ns < 0 ? 0 : start_ns);
+    if (i >= 0) {
+        run->thread[i].fn = fn;
+        run->thread[i].arg = arg;
+    }
+    return i;
+}
+
+int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(void *), void *arg) {
+    char full[SIM_NAME_MAX];
+    int n = 0;
+    for (int i = 0; i < run->thread_count; i++) n += run->thread[i].owner == parent && i != parent;
+    snprintf(full, sizeof(full), "%.40s.%.12s%d", run->thread[parent].name, name, (n + 1) % 1000);
+    int i = sched_thread_create(run, run->thread[parent].proc, full, run->now_ns);
+    if (i >= 0) {
+        run->thread[i].task_fn = fn;
+        run->thread[i].arg = arg;
+        run->thread[i].owner = run->thread[parent].owner;
+    }
+    return i;
+}
+
+int sim_thread_enabled(const sim_run *run, int i) {
+    const sim_thread *t = &run->thread[i];
+    if (t->state != SIM_T_PENDING) return 0;
+    switch (t->pend.vop) {
+    case SIM_VOP_LOCK: return run->mutex[t->pend.obj].holder < 0;
+    case SIM_VOP_ONCE: return *t->pend.flag != 2;
+    case SIM_VOP_TASK_JOIN: return run->thread[t->pend.obj].state == SIM_T_DONE;
+    default: return 1;
+    }
+}
+
+/* Resumes every thread whose wait is over, in index order, until none is left (a resumed thread may start a task
+ * that is due at once). */
+static void sched_resume_due(sim_run *run) {
+    for (int again = 1; again;) {
+        again = 0;
+        for (int i = 0; i < run->thread_count; i++) {
+            sim_thread *t = &run->thread[i];
+            if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns) continue;
+            t->state = SIM_T_RUNNING;
+            run->current = i;
+            sim_fiber_resume(&run->host, &t->fiber);
+            run->current = -1;
+            assert(t->state == SIM_T_PENDING || t->state == SIM_T_DONE);
+            again = 1;
+        }
+    }
+}
+
+/* ---- performing one op ------------------------------------------------------------------------------------------ */
+
+static void sched_perform(sim_run *run, sim_thread *t) {
+    sim_pending *p = &t->pend;
+    int64_t resume_ns = run->now_ns;
+    p->rc = LK_OK;
+    switch (p->vop) {
+    case SIM_VOP_STORE: {
+        lk_wall_ms server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2);
+        p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
+        sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms);
+        resume_ns = run->now_ns + run->rtt_ns;
+        break;
+    }
+    case SIM_VOP_SLEEP: resume_ns = run->now_ns + p->ns; break;
+    case SIM_VOP_LOCK: run->mutex[p->obj].holder = t->idx; break;
+    case SIM_VOP_UNLOCK: run->mutex[p->obj].holder = -1; break;
+    case SIM_VOP_ONCE:
+        p->out = *p->flag == 0;
+        if (p->out) *p->flag = 2;
+        break;
+    case SIM_VOP_TASK_START:
+        p->out = sim__task_thread_new(run, t->idx, p->label, p->task_fn, p->task_arg);
+        p->rc = p->out >= 0 ? LK_OK : LK_ETASK;
+        break;
+    case SIM_VOP_EVENT: sim__oracle_singleton_event(run, t, p->label, p->key, p->num); break;
+    default: break; /* YIELD, TASK_JOIN: nothing to do but let others run first */
+    }
+    t->state = SIM_T_WAITING;
+    t->wake_ns = resume_ns;
+}
+
+/* ---- the loop --------------------------------------------------------------------------------------------------- */
+
+static void sched_setup(sim_run *run, const sim_exec_args *a) {
+    sim_arena_reset(run);
+    run->scenario = a->scenario;
+    run->variant = a->variant;
+    memcpy(run->param, a->param, sizeof(int64_t) * (size_t)sim_param_count(a->scenario));
+    run->rtt_ns = sim_param(run, "rtt_us") * 1000;
+    run->seed = a->seed;
+    run->alloc_fail_at = a->alloc_fail_at;
+    sim__rng_seed(run->rng, a->seed);
+    sim_store_model_init(&run->store);
+}
+
+/* Earliest wake-up of a waiting thread, or -1 when none waits. */
+static int64_t sched_next_wake(const sim_run *run) {
+    int64_t best = -1;
+    for (int i = 0; i < run->thread_count; i++) {
+        const sim_thread *t = &run->thread[i];
+        if (t->state == SIM_T_WAITING && (best < 0 || t->wake_ns < best)) best = t->wake_ns;
+    }
+    return best;
+}
+
+/* Ends the run when no thread is enabled: returns 1 if the loop should stop (all done, or deadlock). */
+static int sched_idle(sim_run *run, const sim_chooser *ch) {
+    int64_t wake = sched_next_wake(run);
+    if (wake >= 0) {
+        assert(wake > run->now_ns);
+        run->now_ns = wake;
+        if (ch->jump) ch->jump(ch->ctx, run, wake);
+        return 0;
+    }
+    for (int i = 0; i < run->thread_count; i++) {
+        if (run->thread[i].state != SIM_T_PENDING) continue;
+        char obj[LK_KEY_MAX];
+        sim__pending_object(run, &run->thread[i].pend, obj, sizeof(obj));
+        sim__violation(run, "deadlock", "every live thread waits: %s blocks on %s %s", run->thread[i].name,
+                       sim__pending_label(&run->thread[i].pend), obj);
+        return 1;
+    }
+    return 1; /* every thread ended */
+}
+
+static void sched_teardown(sim_run *run) {
+    for (int i = 0; i < run->thread_count; i++) sim_fiber_fini(&run->thread[i].fiber);
+}
+
+sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch) {
+    sched_setup(run, a);
+    int64_t steps_max = sim_param(run, "steps_max");
+    sim_end end = SIM_END_PASS;
+    if (a->scenario->setup(run) != 0 || run->thread_count == 0) {
+        if (run->setup_error[0] == '\0') sim_setup_error(run, "setup created no thread");
+        sched_teardown(run);
+        return SIM_END_SETUP;
+    }
+    int enabled[SIM_THREADS_MAX];
+    while (!run->violation.set) {
+        sched_resume_due(run);
+        int n = 0;
+        for (int i = 0; i < run->thread_count; i++)
+            if (sim_thread_enabled(run, i)) enabled[n++] = i;
+        if (n == 0) {
+            if (sched_idle(run, ch)) break;
+            continue;
+        }
+        if (run->step >= steps_max) {
+            sim__violation(run, "step_bound", "livelock: %lld decisions without the run ending (raise "
+                           "--steps-max if the scenario needs more)", (long long)steps_max);
+            break;
+        }
+        sim_choice c;
+        memset(&c, 0, sizeof(c));
+        if (ch->decide(ch->ctx, run, enabled, n, &c) != 0) {
+            end = SIM_END_ABORTED;
+            break;
+        }
+        run->step++;
+        if (c.kind == SIM_DEC_ADVANCE) {
+            assert(c.duration_ns > 0);
+            run->now_ns += c.duration_ns;
+            run->advances++;
+            if (ch->after) ch->after(ch->ctx, run, &c, NULL);
+            continue;
+        }
+        assert(c.kind == SIM_DEC_RUN && sim_thread_enabled(run, c.thread));
+        sim_thread *t = &run->thread[c.thread];
+        sched_perform(run, t);
+        if (ch->after) ch->after(ch->ctx, run, &c, &t->pend);
+    }
+    if (end == SIM_END_PASS && !run->violation.set) {
+        sim__oracle_leak_finish(run);
+        if (!run->violation.set && a->scenario->finish) a->scenario->finish(run);
+    }
+    sched_teardown(run);
+    if (end == SIM_END_ABORTED) return end;
+    return run->violation.set ? SIM_END_VIOLATION : SIM_END_PASS;
+}
+
+/* ---- time-advance targets --------------------------------------------------------------------------------------- */
+
+typedef struct advance_acc {
+    const sim_run *run;
+    int64_t *out;
+    int n;
+    int max;
+} advance_acc;
+
+static void advance_add(advance_acc *acc, int64_t d) {
+    if (d <= 0) return;
+    int i = 0;
+    while (i < acc->n && acc->out[i] < d) i++;
+    if (i < acc->n && acc->out[i] == d) return;
+    if (acc->n == acc->max) {
+        if (i == acc->n) return;
+        acc->n--; /* drop the largest */
+    }
+    memmove(&acc->out[i + 1], &acc->out[i], sizeof(int64_t) * (size_t)(acc->n - i));
+    acc->out[i] = d;
+    acc->n++;
+}
+
+/* A key with a TTL: the first virtual instant at which an op sent then sees it expired (server > deadline). */
+static void advance_key(void *arg, const char *key, int64_t deadline_ms) {
+    (void)key;
+    advance_acc *acc = arg;
+    if (deadline_ms == 0) return;
+    const sim_run *run = acc->run;
+    int64_t target_ms = deadline_ms + 1 - SIM_EPOCH_WALL_MS - run->server_wall_offset_ms;
+    int64_t send_ns = target_ms * 1000000 - run->rtt_ns / 2;
+    advance_add(acc, send_ns - run->now_ns);
+}
+
+int sim_advance_targets(const sim_run *run, int64_t *out, int max) {
+    advance_acc acc = {run, out, 0, max};
+    int64_t wake = -1;
+    for (int i = 0; i < run->thread_count; i++) {
+        const sim_thread *t = &run->thread[i];
+        if (t->state == SIM_T_WAITING && t->wake_ns > run->now_ns && (wake < 0 || t->wake_ns < wake))
+            wake = t->wake_ns;
+    }
+    if (wake > 0) advance_add(&acc, wake - run->now_ns);
+    sim_store_model_each(&run->store, sim__server_ms(run, run->now_ns), advance_key, &acc);
+    return acc.n;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_sched.h: one execution of a scenario under a chooser (a strategy, a replay, a recorder).
+ *
+ * The step loop: resume every thread whose wait is over until it stops at its next visible op; if no thread is
+ * enabled, jump virtual time to the earliest wake-up (or end the run, or report a deadlock); otherwise ask the
+ * chooser for one decision (run an enabled thread's op, or advance time) and execute it. A store op sent at t is
+ * applied at t + RTT/2 on the server's clock and its reply arrives at t + RTT.
+ *
+ * Invariant: the run is a pure function of (scenario, variant, params, seed, the chooser's decisions). Nothing here
+ * reads real time, calls rand(), or depends on addresses outside the arena.
+ */
+#ifndef RACEBED_SIM_SIM_SCHED_H
+#define RACEBED_SIM_SIM_SCHED_H
+
+#include "sim_run.h"
+
+/* One decision as the scheduler executes it. */
+typedef struct sim_choice {
+    sim_decision_kind kind; /* SIM_DEC_RUN or SIM_DEC_ADVANCE (other kinds are refused by this version) */
+    int thread;             /* RUN: thread index */
+    int64_t duration_ns;    /* ADVANCE: > 0 */
+} sim_choice;
+
+typedef struct sim_chooser {
+    void *ctx;
+    /* Picks the next decision. 'enabled' lists the enabled threads in index order ('n' >= 1). Returns 0, or -1 to
+     * abort the execution (a replay that diverged). */
+    int (*decide)(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out);
+    /* After a decision was executed; 'done' is the op (reply filled) for RUN, NULL for ADVANCE. May be NULL. */
+    void (*after)(void *ctx, sim_run *run, const sim_choice *c, const sim_pending *done);
+    /* When time jumps because every thread waits ('to_ns' the new time). May be NULL. */
+    void (*jump)(void *ctx, sim_run *run, int64_t to_ns);
+} sim_chooser;
+
+typedef enum sim_end {
+    SIM_END_PASS = 0,      /* every thread ended, no oracle fired */
+    SIM_END_VIOLATION = 1, /* run->violation says which oracle */
+    SIM_END_ABORTED = 2,   /* the chooser aborted */
+    SIM_END_SETUP = 3,     /* the scenario's setup failed: run->setup_error */
+} sim_end;
+
+/* Built-in parameters every scenario has, after its own: rtt_us, steps_max, advances_max. */
+enum { SIM_BUILTIN_PARAMS = 3 };
+extern const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS];
+
+/* Index of parameter 'name' in the combined list (scenario's, then built-ins), or -1. */
+int sim_param_index(const sim_scenario *sc, const char *name);
+/* Definition of combined parameter 'i'. */
+const sim_param_def *sim_param_def_at(const sim_scenario *sc, int i);
+/* Total number of parameters of 'sc' (its own + built-ins). */
+int sim_param_count(const sim_scenario *sc);
+
+typedef struct sim_exec_args {
+    const sim_scenario *scenario;
+    int variant;               /* index into scenario->variants */
+    const int64_t *param;      /* sim_param_count(scenario) values */
+    uint64_t seed;             /* the execution's seed: entropy streams */
+    int64_t alloc_fail_at;     /* fail the Nth arena allocation, 0 = never (tests) */
+} sim_exec_args;
+
+/* Runs one execution on 'run' (reset first). Returns how it ended. */
+sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch);
+
+/* Instants that matter for a time advance, as durations from now (> 0, ascending, unique): the next wake-up of a
+ * waiting thread and, for each live key with a TTL, the instant its deadline + 1 ms passes on the server. Returns
+ * how many were written to 'out' (at most 'max'). */
+int sim_advance_targets(const sim_run *run, int64_t *out, int max);
+
+/* 1 if thread 'i' is stopped at an op it can perform now. */
+int sim_thread_enabled(const sim_run *run, int i);
+
+#endif

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_store_model.c: the model store (contract in sim_store_model.h).
+ *
+ * Lock composites, as the Redis scripts of the real adapter do them (one atomic step each):
+ *   ACQUIRE key fence token ttl: absent -> fence = INCR fence; SET key "token:fence" PX ttl; ACQUIRED fence.
+ *                                holds "token:N" -> PEXPIRE key ttl; ALREADY_MINE N (the lease counts from now).
+ *                                else -> LOCKED, num = PTTL key.
+ *   RELEASE key token: absent -> ABSENT; our token -> DEL, RELEASED; else NOT_OWNER.
+ *   EXTEND key token ttl: absent -> ABSENT; our token -> PEXPIRE, EXTENDED; else NOT_OWNER.
+ */
+#include "sim_store_model.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { STORE_KEYS_MAX = SIM_STORE_SLOTS / 4 * 3 };
+
+void sim_store_model_init(sim_store_model *s) {
+    memset(s, 0, sizeof(*s));
+}
+
+/* FNV-1a: fixed, seedless, so the layout never depends on the process. */
+static uint32_t store_hash(const char *key) {
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+static int store_expired(const sim_store_slot *e, lk_wall_ms now_ms) {
+    return e->deadline_ms != 0 && now_ms > e->deadline_ms;
+}
+
+/* Removes slot 'i' and shifts later members of its probe run back, so lookups never need tombstones. */
+static void store_remove(sim_store_model *s, uint32_t i) {
+    const uint32_t mask = SIM_STORE_SLOTS - 1;
+    s->slot[i].used = 0;
+    s->count--;
+    uint32_t hole = i;
+    for (uint32_t j = (i + 1) & mask; s->slot[j].used; j = (j + 1) & mask) {
+        uint32_t home = store_hash(s->slot[j].key) & mask;
+        /* j may move into the hole iff its home is not in (hole, j] cyclically */
+        int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays) continue;
+        s->slot[hole] = s->slot[j];
+        s->slot[j].used = 0;
+        hole = j;
+    }
+    memset(&s->slot[hole], 0, sizeof(s->slot[hole]));
+}
+
+/* Finds 'key'; an expired key is removed (lazy expiry) and reported absent. Returns the slot or NULL. */
+static sim_store_slot *store_lookup(sim_store_model *s, const char *key, lk_wall_ms now_ms) {
+    const uint32_t mask = SIM_STORE_SLOTS - 1;
+    for (uint32_t i = store_hash(key) & mask, n = 0; s->slot[i].used && n < SIM_STORE_SLOTS;
+         i = (i + 1) & mask, n++) {
+        if (strcmp(s->slot[i].key, key) != 0) continue;
+        if (!store_expired(&s->slot[i], now_ms)) return &s->slot[i];
+        store_remove(s, i);
+        return NULL;
+    }
+    return NULL;
+}
+
+/* Inserts 'key' (known absent). Returns the new slot or NULL when the table is full. */
+static sim_store_slot *store_insert(sim_store_model *s, const char *key) {
+    if (s->count >= STORE_KEYS_MAX) return NULL;
+    const uint32_t mask = SIM_STORE_SLOTS - 1;
+    uint32_t i = store_hash(key) & mask;
+    while (s->slot[i].used) i = (i + 1) & mask;
+    sim_store_slot *e = &s->slot[i];
+    memset(e, 0, sizeof(*e));
+    e->used = 1;
+    memcpy(e->key, key, strlen(key) + 1);
+    s->count++;
+    return e;
+}
+
+static void store_delete(sim_store_model *s, sim_store_slot *e) {
+    store_remove(s, (uint32_t)(e - s->slot));
+}
+
+int sim_store_value_has_token(const char *value, const char *token) {
+    size_t n = strlen(token);
+    return n > 0 && strncmp(value, token, n) == 0 && (value[n] == '\0' || value[n] == ':');
+}
+
+static int64_t store_pttl(const sim_store_slot *e, lk_wall_ms now_ms) {
+    if (e == NULL) return -2;
+    if (e->deadline_ms == 0) return -1;
+    return e->deadline_ms > now_ms ? e->deadline_ms - now_ms : 0;
+}
+
+/* Parses a decimal int64 the way INCR does (whole string, no spaces). */
+static int store_parse_int(const char *v, int64_t *out) {
+    if (*v == '\0') return -1;
+    char *end = NULL;
+    long long x = strtoll(v, &end, 10);
+    if (*end != '\0') return -1;
+    *out = x;
+    return 0;
+}
+
+static lk_rc store_set(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
+    if (op->ttl_ms < 0 || op->value == NULL) return LK_EINVAL;
+    sim_store_slot *e = store_lookup(s, op->key, now_ms);
+    if (((op->flags & LK_SET_NX) && e) || ((op->flags & LK_SET_XX) && !e)) {
+        r->outcome = LK_NOT_STORED;
+        return LK_OK;
+    }
+    if (e == NULL && (e = store_insert(s, op->key)) == NULL) return LK_ELIMIT;
+    memcpy(e->value, op->value, strlen(op->value) + 1);
+    e->deadline_ms = op->ttl_ms > 0 ? now_ms + op->ttl_ms : 0;
+    r->outcome = LK_STORED;
+    return LK_OK;
+}
+
+static lk_rc store_incr(sim_store_model *s, lk_wall_ms now_ms, const char *key, lk_store_reply *r) {
+    sim_store_slot *e = store_lookup(s, key, now_ms);
+    int64_t v = 0;
+    if (e && (store_parse_int(e->value, &v) != 0 || v == INT64_MAX)) {
+        r->outcome = LK_WRONG_TYPE;
+        return LK_OK;
+    }
+    if (e == NULL && (e = store_insert(s, key)) == NULL) return LK_ELIMIT;
+    snprintf(e->value, sizeof(e->value), "%" PRId64, v + 1);
+    r->outcome = LK_COUNT;
+    r->num = v + 1;
+    return LK_OK;
+}
+
+/* PEXPIRE semantics: a TTL <= 0 deletes the key, as Redis does. */
+static void store_pexpire(sim_store_model *s, sim_store_slot *e, lk_wall_ms now_ms, int64_t ttl_ms) {
+    if (ttl_ms <= 0) store_delete(s, e);
+    else e->deadline_ms = now_ms + ttl_ms;
+}
+
+static lk_rc store_acquire(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
+    if (op->aux_key == NULL || op->value == NULL || op->ttl_ms <= 0) return LK_EINVAL;
+    sim_store_slot *e = store_lookup(s, op->key, now_ms);
+    if (e && sim_store_value_has_token(e->value, op->value)) {
+        const char *colon = strchr(e->value, ':');
+        r->outcome = LK_ALREADY_MINE;
+        if (colon == NULL || store_parse_int(colon + 1, &r->num) != 0) return LK_ESTORE_PROTO;
+        e->deadline_ms = now_ms + op->ttl_ms;
+        return LK_OK;
+    }
+    if (e) {
+        r->outcome = LK_LOCKED;
+        r->num = store_pttl(e, now_ms);
+        return LK_OK;
+    }
+    lk_store_reply fence;
+    memset(&fence, 0, sizeof(fence));
+    lk_rc rc = store_incr(s, now_ms, op->aux_key, &fence);
+    if (rc != LK_OK) return rc;
+    if (fence.outcome != LK_COUNT) return LK_ESTORE_PROTO;
+    if ((e = store_insert(s, op->key)) == NULL) return LK_ELIMIT;
+    snprintf(e->value, sizeof(e->value), "%s:%" PRId64, op->value, fence.num);
+    e->deadline_ms = now_ms + op->ttl_ms;
+    r->outcome = LK_ACQUIRED;
+    r->num = fence.num;
+    return LK_OK;
+}
+
+static lk_rc store_compare(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
+    if (op->value == NULL) return LK_EINVAL;
+    sim_store_slot *e = store_lookup(s, op->key, now_ms);
+    if (e == NULL) {
+        r->outcome = LK_ABSENT;
+        return LK_OK;
+    }
+    if (!sim_store_value_has_token(e->value, op->value)) {
+        r->outcome = LK_NOT_OWNER;
+        return LK_OK;
+    }
+    if (op->kind == LK_OP_RELEASE) {
+        store_delete(s, e);
+        r->outcome = LK_RELEASED;
+    } else {
+        if (op->ttl_ms <= 0) return LK_EINVAL;
+        store_pexpire(s, e, now_ms, op->ttl_ms);
+        r->outcome = LK_EXTENDED;
+    }
+    return LK_OK;
+}
+
+/* Deletes every key starting with the prefix, in slot order (expired ones count as absent). */
+static lk_rc store_scan_del(sim_store_model *s, lk_wall_ms now_ms, const char *prefix, lk_store_reply *r) {
+    size_t n = strlen(prefix);
+    int64_t removed = 0;
+    for (uint32_t i = 0; i < SIM_STORE_SLOTS;) {
+        sim_store_slot *e = &s->slot[i];
+        if (!e->used || strncmp(e->key, prefix, n) != 0) {
+            i++;
+            continue;
+        }
+        if (!store_expired(e, now_ms)) removed++;
+        store_remove(s, i); /* a later key may shift into slot i: look at it again */
+    }
+    r->outcome = LK_COUNT;
+    r->num = removed;
+    return LK_OK;
+}
+
+static int store_too_long(const lk_store_op *op) {
+    return strlen(op->key) >= LK_KEY_MAX || (op->aux_key && strlen(op->aux_key) >= LK_KEY_MAX) ||
+           (op->value && strlen(op->value) >= LK_VALUE_MAX - 21);
+}
+
+lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
+    assert(s != NULL && op != NULL && r != NULL && op->key != NULL);
+    memset(r, 0, sizeof(*r));
+    if (store_too_long(op)) return LK_EINVAL;
+    sim_store_slot *e;
+    switch (op->kind) {
+    case LK_OP_GET:
+        e = store_lookup(s, op->key, now_ms);
+        r->outcome = e ? LK_FOUND : LK_ABSENT;
+        if (e) memcpy(r->value, e->value, strlen(e->value) + 1);
+        return LK_OK;
+    case LK_OP_SET: return store_set(s, now_ms, op, r);
+    case LK_OP_DEL:
+        e = store_lookup(s, op->key, now_ms);
+        if (e) store_delete(s, e);
+        r->outcome = LK_COUNT;
+        r->num = e ? 1 : 0;
+        return LK_OK;
+    case LK_OP_PEXPIRE:
+        e = store_lookup(s, op->key, now_ms);
+        if (e) store_pexpire(s, e, now_ms, op->ttl_ms);
+        r->outcome = e ? LK_EXTENDED : LK_ABSENT;
+        return LK_OK;
+    case LK_OP_PTTL:
+        r->outcome = LK_COUNT;
+        r->num = store_pttl(store_lookup(s, op->key, now_ms), now_ms);
+        return LK_OK;
+    case LK_OP_INCR: return store_incr(s, now_ms, op->key, r);
+    case LK_OP_SCAN_DEL: return store_scan_del(s, now_ms, op->key, r);
+    case LK_OP_ACQUIRE: return store_acquire(s, now_ms, op, r);
+    case LK_OP_RELEASE:
+    case LK_OP_EXTEND: return store_compare(s, now_ms, op, r);
+    default: return LK_EINVAL;
+    }
+}
+
+void sim_store_model_each(const sim_store_model *s, lk_wall_ms now_ms,
+                          void (*fn)(void *arg, const char *key, int64_t deadline_ms), void *arg) {
+    for (uint32_t i = 0; i < SIM_STORE_SLOTS; i++) {
+        const sim_store_slot *e = &s->slot[i];
+        if (e->used && !store_expired(e, now_ms)) fn(arg, e->key, e->deadline_ms);
+    }
+}
