@@ -3,6 +3,8 @@
 # Two builds side by side: build/ (-O2) and build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer).
 # A user's own scenario joins the catalog with `make SCENARIO=path/to/my_scenario.c` (one file, see README).
 
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
 CC      ?= gcc
 CLANG   ?= clang
 JOBS    ?= 2
@@ -34,32 +36,45 @@ help:
 define build_rules
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
+	@echo "  CC  $(1) $$<"
+	@$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
 $(1)/obj/%.o: %.S
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) -c $$< -o $$@
-$(1)/obj/user/%.o: $$(SCENARIO)
-	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
+	@echo "  AS  $(1) $$<"
+	@$$(CC) $(2) -c $$< -o $$@
 $(1)/obj/gen/catalog.o: build/gen/catalog.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
+	@$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
 $(1)_LIB_OBJS := $$(patsubst %.c,$(1)/obj/%.o,$$(CORE_SRC) $$(SIM_SRC) $$(SCEN_SRC)) \
                  $$(patsubst %.S,$(1)/obj/%.o,$$(SIM_ASM)) $(1)/obj/gen/catalog.o \
                  $$(if $$(SCENARIO),$(1)/obj/user/$$(notdir $$(SCENARIO:.c=.o)))
 $(1)/libracebed.a: $$($(1)_LIB_OBJS)
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@ar rcs $$@ $$^
 $(1)/racebed: $(1)/obj/sim/sim_cli.o $(1)/libracebed.a
-	$$(CC) $(2) $$^ -o $$@
+	@echo "  LD  $$@"
+	@$$(CC) $(2) $$^ -o $$@
 $(1)/tests/%: tests/unit/%.c $(1)/libracebed.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_BASE) $(2) $$< $(1)/libracebed.a -lcmocka -o $$@
+	@echo "  CC  $$@"
+	@$$(CC) $$(CFLAGS_BASE) $(2) $$< $(1)/libracebed.a -lcmocka -o $$@
 -include $$(shell find $(1) -name '*.d' 2>/dev/null)
 endef
 
 $(eval $(call build_rules,build,$(OPT_FLAGS)))
 $(eval $(call build_rules,build-asan,$(ASAN_FLAGS)))
+
+# A user's scenario file, wherever it lives.
+ifneq ($(SCENARIO),)
+build/obj/user/$(notdir $(SCENARIO:.c=.o)): $(SCENARIO)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (user scenario)"
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) -c $< -o $@
+build-asan/obj/user/$(notdir $(SCENARIO:.c=.o)): $(SCENARIO)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (user scenario, sanitizers)"
+	@$(CC) $(CFLAGS_BASE) $(ASAN_FLAGS) -c $< -o $@
+endif
 
 # The scenario catalog: one entry per scenario file (its base name is its name), rewritten only when it changes.
 build/gen/catalog.c: FORCE

@@ -15,7 +15,7 @@
 
 #include "sim_run.h"
 
-#define SIM_ARENA_BASE ((uintptr_t)0x600000000000ULL)
+#define SIM_ARENA_BASE ((uintptr_t)0x300000000000ULL)
 
 /* Maps the arena (once per OS process). Returns the run at SIM_ARENA_BASE, or NULL with a message in 'err' when the
  * address is taken or memory is short (an environment error). */

@@ -50,6 +50,7 @@ static const char *const cli_run_usage =
     "  --out DIR                    where schedule files go (default racebed-out)\n"
     "  --advance-permille N         chance of a time-advance decision per step, per mille (default 50)\n"
     "  --param KEY=VALUE            set a scenario parameter; also --KEY VALUE (dashes or underscores)\n"
+    "  --save-pass                  with no violation, write the last execution's schedule ('expect pass')\n"
     "  --hash                       print hashes of the decision stream and the trace (determinism checks)\n"
     "  --quiet                      print only the verdict line\n";
 
@@ -207,7 +208,7 @@ typedef struct run_args {
     const char *out_dir;
     const char *variant;
     int quiet;
-    int runs_given;
+    int save_pass;
 } run_args;
 
 /* Parses a scenario parameter given as --param K=V or --K V. Returns 1 if consumed (and how many argv entries), 0
@@ -250,6 +251,7 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     int used = 2;
     if (strcmp(opt, "--quiet") == 0) return ra->quiet = 1, *i += 1, 0;
     if (strcmp(opt, "--hash") == 0) return ra->opts.hash = 1, *i += 1, 0;
+    if (strcmp(opt, "--save-pass") == 0) return ra->save_pass = 1, *i += 1, 0;
     if (next == NULL) {
         fprintf(stderr, "racebed run: %s needs a value (see racebed run --help)\n", opt);
         return -1;
@@ -285,15 +287,18 @@ bad:
     return -1;
 }
 
-/* Writes the schedule of the first violating execution; prints where. Returns 0 or the exit code. */
-static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_result *res) {
-    uint64_t seed = ra->opts.seed + (uint64_t)res->first_exec;
+/* Writes the schedule of execution 'exec' (the first violating one, or with --save-pass the last passing one);
+ * prints where. Returns 0 or the exit code. */
+static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_result *res, int64_t exec) {
+    uint64_t seed = ra->opts.seed + (uint64_t)exec;
+    int want_violation = res->violations > 0;
     char strategy[SIM_STRATEGY_MAX];
     snprintf(strategy, sizeof(strategy), "random advance-permille=%d", ra->opts.advance_permille);
     sim_schedule s;
     sim_schedule_init(&s);
     sim_end end = sim_explore_record(run, &ra->cfg, seed, ra->opts.advance_permille, strategy, &s);
-    if (end != SIM_END_VIOLATION || strcmp(run->violation.oracle, res->first.oracle) != 0) {
+    if (want_violation ? end != SIM_END_VIOLATION || strcmp(run->violation.oracle, res->first.oracle) != 0
+                       : end != SIM_END_PASS) {
         fprintf(stderr, "racebed: internal error: re-running execution seed %" PRIu64 " did not reproduce the "
                         "violation (nondeterminism)\n", seed);
         sim_schedule_free(&s);
@@ -304,9 +309,13 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     char path[1200], comment[2048];
     snprintf(path, sizeof(path), "%s/%s-%s-seed%" PRIu64 ".sched", ra->out_dir, ra->cfg.scenario->name, vshort,
              seed);
-    snprintf(comment, sizeof(comment), "violated at step %d: %s\nfound by: racebed run %s --variant %s --seed %"
-             PRIu64 " (execution %lld of seed %" PRIu64 ")\nreplay: racebed replay THIS_FILE", run->violation.step,
-             run->violation.msg, ra->cfg.scenario->name, vname, seed, (long long)res->first_exec, ra->opts.seed);
+    char verdict[SIM_MSG_MAX + 32];
+    if (want_violation) snprintf(verdict, sizeof(verdict), "violated at step %d: %s", run->violation.step,
+                                 run->violation.msg);
+    else snprintf(verdict, sizeof(verdict), "passed: %d decisions, no oracle fired", run->step);
+    snprintf(comment, sizeof(comment), "%s\nfound by: racebed run %s --variant %s --seed %" PRIu64
+             " (execution %lld of seed %" PRIu64 ")\nreplay: racebed replay THIS_FILE", verdict,
+             ra->cfg.scenario->name, vname, seed, (long long)exec, ra->opts.seed);
     FILE *f = NULL;
     if (cli_mkdir_p(ra->out_dir) != 0 || (f = fopen(path, "w")) == NULL) {
         fprintf(stderr, "racebed: cannot write %s: %s\n", path, strerror(errno));
@@ -373,11 +382,15 @@ static int cli_run(int argc, char **argv) {
         if (ra.opts.keep_going) printf("%lld of %lld executions violated\n", (long long)res.violations,
                                        (long long)res.execs);
         code = EXIT_VIOLATION;
-        int wrc = cli_run_write(run, &ra, &res);
+        int wrc = cli_run_write(run, &ra, &res, res.first_exec);
         if (wrc != 0) code = wrc;
     } else {
         printf("PASS: no violation in %lld executions (%lld decisions)\n", (long long)res.execs,
                (long long)res.steps);
+        if (ra.save_pass && res.execs > 0) {
+            int wrc = cli_run_write(run, &ra, &res, res.execs - 1);
+            if (wrc != 0) code = wrc;
+        }
     }
     if (ra.opts.hash)
         printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", res.stream_hash, res.trace_hash);

@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_sched.h"
@@ -292,6 +293,18 @@ int sim_advances(const sim_run *run) {
 
 int64_t sim_now_ns(const sim_run *run) {
     return run->now_ns;
+}
+
+int sim_store_peek(const sim_run *run, const char *key, char *value) {
+    return sim_store_model_peek(&run->store, sim__server_ms(run, run->now_ns), key, value);
+}
+
+int64_t sim_store_peek_int(const sim_run *run, const char *key) {
+    char v[LK_VALUE_MAX];
+    if (!sim_store_peek(run, key, v)) return 0;
+    char *end = NULL;
+    long long x = strtoll(v, &end, 10);
+    return *end == '\0' ? x : 0;
 }
 
 void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) {

@@ -24,9 +24,14 @@
 #ifdef SIM_FIBER_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+/* A fiber abandoned mid-run (the execution stopped at a violation) leaves its frames' redzones poisoned; a stack
+ * is reused by the next execution, so it is unpoisoned whenever a fiber is set up on it. */
+#define ASAN_UNPOISON(addr, size) __asan_unpoison_memory_region((addr), (size))
 #define ASAN_START(save, bottom, size) __sanitizer_start_switch_fiber((save), (bottom), (size))
 #define ASAN_FINISH(save, bottom_old, size_old) __sanitizer_finish_switch_fiber((save), (bottom_old), (size_old))
 #else
+#define ASAN_UNPOISON(addr, size) ((void)(addr), (void)(size))
 #define ASAN_START(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
 #define ASAN_FINISH(save, bottom_old, size_old) ((void)(save), (void)(bottom_old), (void)(size_old))
 #endif
@@ -37,6 +42,7 @@ void sim__fiber_trampoline(void);
 
 void sim_fiber_init(sim_fiber *f, void *stack, size_t size, void (*entry)(void *arg), void *arg) {
     assert(((uintptr_t)stack & 15) == 0 && size >= 4096);
+    ASAN_UNPOISON(stack, size);
     memset(f, 0, sizeof(*f));
     f->stack = stack;
     f->stack_size = size;
@@ -75,6 +81,7 @@ void sim_fiber_exit(sim_fiber_host *host, sim_fiber *f) {
 #else /* ucontext fallback */
 
 void sim_fiber_init(sim_fiber *f, void *stack, size_t size, void (*entry)(void *arg), void *arg) {
+    ASAN_UNPOISON(stack, size);
     memset(f, 0, sizeof(*f));
     f->stack = stack;
     f->stack_size = size;

@@ -96,6 +96,11 @@ void sim_event(sim_thread *self, const char *name, const char *key, int64_t num)
 int sim_advances(const sim_run *run);
 /* Current virtual time since the start of the execution, ns. */
 int64_t sim_now_ns(const sim_run *run);
+/* Reads 'key' from the store as it is now, without an op (no scheduling point, nothing expires): for end-of-run
+ * checks in finish(). Returns 1 and copies the value into 'value' (LK_VALUE_MAX bytes), or 0 if absent. */
+int sim_store_peek(const sim_run *run, const char *key, char *value);
+/* The same, parsed as a decimal integer; 0 when absent or not a number. */
+int64_t sim_store_peek_int(const sim_run *run, const char *key);
 /* Reports a broken expectation as violation 'oracle' (e.g. "expect_one_winner"); the first violation wins. */
 void sim_violation(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -254,3 +254,15 @@ void sim_store_model_each(const sim_store_model *s, lk_wall_ms now_ms,
         if (e->used && !store_expired(e, now_ms)) fn(arg, e->key, e->deadline_ms);
     }
 }
+
+int sim_store_model_peek(const sim_store_model *s, lk_wall_ms now_ms, const char *key, char *value) {
+    const uint32_t mask = SIM_STORE_SLOTS - 1;
+    for (uint32_t i = store_hash(key) & mask, n = 0; s->slot[i].used && n < SIM_STORE_SLOTS;
+         i = (i + 1) & mask, n++) {
+        if (strcmp(s->slot[i].key, key) != 0) continue;
+        if (store_expired(&s->slot[i], now_ms)) return 0;
+        memcpy(value, s->slot[i].value, strlen(s->slot[i].value) + 1);
+        return 1;
+    }
+    return 0;
+}

@@ -43,6 +43,10 @@ lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store
 void sim_store_model_each(const sim_store_model *s, lk_wall_ms now_ms,
                           void (*fn)(void *arg, const char *key, int64_t deadline_ms), void *arg);
 
+/* Copies the value of 'key' if it is live at 'now_ms' into 'value' (LK_VALUE_MAX bytes) and returns 1, else 0.
+ * Not an op: it never expires or changes anything (for end-of-run checks and reports). */
+int sim_store_model_peek(const sim_store_model *s, lk_wall_ms now_ms, const char *key, char *value);
+
 /* 1 if 'value' is a lock value written for 'token' (the token, optionally followed by ':' and the fence number). */
 int sim_store_value_has_token(const char *value, const char *token);
 

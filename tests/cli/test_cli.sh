@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# test_cli.sh RACEBED: the command line's contract. Exit codes (0 pass, 1 violation, 2 usage/input, 3 divergence),
+# the list format, run -> schedule file -> replay round trips, strict and lenient replay of edited schedules, and
+# clear errors with line numbers for malformed files. Each check prints ok/FAIL; exit 1 if any failed.
+set -u
+rb=${1:-./racebed}
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+check() { # check NAME WANT_RC CMD...: runs CMD, output in $T/out, compares its exit code
+    local name=$1 want=$2; shift 2
+    "$@" >"$T/out" 2>&1; local rc=$?
+    if [ "$rc" = "$want" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $name: exit $rc, want $want"; head -n 5 "$T/out"; fi
+}
+grep_out() { # grep_out NAME PATTERN: the last command's output matches
+    if grep -qE -- "$2" "$T/out"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: no /$2/ in output"; head -n 5 "$T/out"; fi
+}
+
+check "no args" 2 "$rb"
+check "unknown command" 2 "$rb" frobnicate
+grep_out "unknown command named" "unknown command 'frobnicate'"
+check "help" 0 "$rb" help
+check "run --help" 0 "$rb" run --help
+grep_out "run help lists --variant" -- "--variant"
+check "replay --help" 0 "$rb" replay --help
+check "check --help" 0 "$rb" check --help
+check "list" 0 "$rb" list
+if awk '!/^[a-z0-9_]+ +(core|mutant:[a-z0-9_]+) +[^ ]/ {bad=1} END {exit bad}' "$T/out"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL list format"; fi
+check "list -v" 0 "$rb" list -v
+grep_out "list -v shows params" "--ttl_ms +default"
+check "run unknown scenario" 2 "$rb" run nosuch
+grep_out "unknown scenario named" "unknown scenario 'nosuch'"
+check "run unknown variant" 2 "$rb" run stale_token --variant mutant:nosuch
+check "run bad option" 2 "$rb" run stale_token --bogus 1
+check "run param out of range" 2 "$rb" run stale_token --threads 999
+grep_out "range named" "threads=999 is out of range"
+check "run param not integer" 2 "$rb" run stale_token --ttl-ms abc
+check "run missing value" 2 "$rb" run stale_token --seed
+
+# run -> schedule -> replay
+check "run mutant finds it" 1 "$rb" run stale_token --variant mutant:plain_del --seed 3 --budget-execs 100000 --out "$T/o"
+grep_out "run prints the replay command" "^replay: +racebed replay "
+f=$(ls "$T"/o/*.sched | head -n1)
+check "replay exits 1" 1 "$rb" replay "$f"
+grep_out "replay names the oracle" "VIOLATION no_foreign_delete at step"
+grep_out "replay trace has leases" "lk:run1=c[0-9]"
+cp "$T/out" "$T/r1"
+"$rb" replay "$f" >"$T/r2" 2>&1
+if cmp -s "$T/r1" "$T/r2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL replay twice differs"; fi
+check "check matches" 0 "$rb" check "$f"
+check "replay --until 2" 0 "$rb" replay --until 2 "$f"
+grep_out "until stops" "stopped after step 2"
+check "replay --quiet" 1 "$rb" replay --quiet "$f"
+
+# a passing run writes nothing and exits 0
+check "core clean" 0 "$rb" run stale_token --seed 3 --budget-execs 500 --out "$T/core"
+[ ! -d "$T/core" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL core run wrote files"; }
+
+# --runs counts every violation
+check "runs keeps going" 1 "$rb" run thundering_herd --variant mutant:check_then_set --runs 50 --out "$T/o2"
+grep_out "runs counts" "^[0-9]+ of 50 executions violated"
+
+# malformed and edited schedules
+head -c 3000 /dev/urandom >"$T/garbage.sched"
+check "garbage" 2 "$rb" replay "$T/garbage.sched"
+check "missing file" 2 "$rb" replay "$T/nope.sched"
+grep_out "missing file named" "cannot open"
+printf 'racebed-schedule 1\nscenario stale_token\nvariant core\nseed 1\n\nbogus line here\n' >"$T/bad.sched"
+check "bad keyword" 2 "$rb" replay "$T/bad.sched"
+grep_out "bad keyword line" "line 6"
+sed 's/^param ttl_ms=.*/param ttl_ms=banana/' "$f" >"$T/badparam.sched"
+check "bad param value" 2 "$rb" replay "$T/badparam.sched"
+grep_out "bad param line" "line [0-9]+"
+sed 's/^param ttl_ms=/param no_such_param=/' "$f" >"$T/unkparam.sched"
+check "unknown param" 2 "$rb" replay "$T/unkparam.sched"
+grep_out "unknown param named" "no_such_param"
+sed 's/^scenario .*/scenario nosuch/' "$f" >"$T/unkscen.sched"
+check "unknown scenario in file" 2 "$rb" replay "$T/unkscen.sched"
+awk 'BEGIN{d=0} /^run[[:space:]]/ && !d {$3="no_such_op"; d=1} {print}' "$f" >"$T/div.sched"
+check "wrong op label diverges" 3 "$rb" replay "$T/div.sched"
+grep_out "divergence names the line" "DIVERGED line [0-9]+: expected 'run c[0-9] no_such_op"
+check "lenient goes on" 1 "$rb" replay --lenient "$T/div.sched"
+grep_out "lenient notes it" "left the schedule at line"
+awk 'BEGIN{d=0} /^run[[:space:]]/ && !d {$2="c9"; d=1} {print}' "$f" >"$T/nothread.sched"
+check "unknown thread diverges" 3 "$rb" replay "$T/nothread.sched"
+grep_out "unknown thread named" "no thread named 'c9'"
+grep -v '^expect\|^#' "$f" | sed '$d' >"$T/short.sched"
+check "truncated schedule diverges" 3 "$rb" replay "$T/short.sched"
+grep_out "truncated message" "schedule ends here"
+{ grep -v '^expect\|^#' "$f"; echo "run c1 get lk:run1"; } >"$T/long.sched"
+check "extra decisions diverge" 3 "$rb" replay "$T/long.sched"
+grep -v '^expect\|^#' "$f" | awk 'BEGIN{d=0} /^run[[:space:]]/ && !d {print "crash c1"; d=1} {print}' >"$T/crash.sched"
+check "unexecuted decision kind" 2 "$rb" replay "$T/crash.sched"
+grep_out "unexecuted named" "'crash c1' decisions are not executed"
+check "unexecuted decision lenient" 1 "$rb" replay --lenient "$T/crash.sched"
+sed 's/^expect violation .*/expect pass/' "$f" >"$T/wrongexpect.sched"
+check "check catches a wrong verdict" 1 "$rb" check "$T/wrongexpect.sched"
+grep_out "check says expected" "expected pass, got violation no_foreign_delete"
+sed -E 's/^variant .*/variant core/' "$f" | grep -v '^expect ' >"$T/core.sched"
+check "core on the mutant's decisions is safe" 0 "$rb" replay --lenient "$T/core.sched"
+
+# livelock: a tiny step bound is reported with its schedule
+check "step bound" 1 "$rb" run rapid_sequential --steps-max 10 --seed 1 --budget-execs 1 --out "$T/o3"
+grep_out "step bound named" "VIOLATION step_bound"
+check "step bound replays" 1 "$rb" replay "$(ls "$T"/o3/*.sched | head -n1)"
+
+echo "cli: $pass passed, $fail failed"
+[ $fail = 0 ]

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# test_determinism.sh RACEBED [RACEBED_ASAN]: determinism is checked across processes and builds, never inside one.
+# For every scenario x variant, the same seed run in two SEPARATE processes must give the identical decision-stream
+# hash and trace hash; the -O2 build and the ASan+UBSan build must give the same hashes too (a difference means
+# undefined behaviour or an uninitialized read). Then every failing schedule replays to the same trace in both.
+set -u
+rb=${1:-./racebed}
+rb2=${2:-}
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+while read -r scen variant _; do
+    args=(run "$scen" --variant "$variant" --seed 7 --runs 40 --hash --quiet --out "$T/$scen-${variant#mutant:}")
+    h1=$("$rb" "${args[@]}" 2>&1 | grep '^hash:')
+    h2=$("$rb" "${args[@]}" 2>&1 | grep '^hash:')
+    if [ -n "$h1" ] && [ "$h1" = "$h2" ]; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL $scen $variant: two processes differ: '$h1' vs '$h2'"; fi
+    if [ -n "$rb2" ]; then
+        h3=$("$rb2" "${args[@]}" 2>&1 | grep '^hash:')
+        if [ "$h1" = "$h3" ]; then pass=$((pass + 1)); else
+            fail=$((fail + 1)); echo "FAIL $scen $variant: -O2 and sanitizer builds differ: '$h1' vs '$h3'"; fi
+    fi
+done < <("$rb" list)
+for f in "$T"/*/*.sched; do
+    [ -e "$f" ] || continue
+    "$rb" replay "$f" >"$T/a" 2>&1
+    "$rb" replay "$f" >"$T/b" 2>&1
+    if cmp -s "$T/a" "$T/b"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL replay of $f differs between processes"; fi
+    if [ -n "$rb2" ]; then
+        "$rb2" replay "$f" >"$T/c" 2>&1
+        if cmp -s "$T/a" "$T/c"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL replay of $f differs between builds"; diff "$T/a" "$T/c" | head; fi
+    fi
+done
+echo "determinism: $pass passed, $fail failed"
+[ $fail = 0 ]

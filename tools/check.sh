@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# check.sh: what `make check` runs, stage by stage, with each stage's time. Stops at the first failing stage.
+# Stages: deps; build (-O2 and ASan+UBSan, -j2); unit tests on both builds; valgrind on the core's units; the
+# schedule corpus on both builds; CLI and determinism tests; a short fuzz of the schedule parser.
+set -u
+cd "$(dirname "$0")/.."
+MAKE=${MAKE:-make}
+JOBS=${JOBS:-2}
+total_start=$(date +%s%N)
+secs() { local d=$(( ($(date +%s%N) - $1) / 1000000 )); printf '%d.%01d' $((d / 1000)) $(((d % 1000) / 100)); }
+stage() {
+    local name=$1; shift
+    local t0; t0=$(date +%s%N)
+    echo "== $name"
+    if ! "$@"; then
+        echo "== $name FAILED after $(secs "$t0") s"
+        exit 1
+    fi
+    echo "== $name: $(secs "$t0") s"
+}
+stage deps bash tools/deps.sh check
+stage build $MAKE --no-print-directory -j"$JOBS" racebed asan build/bench \
+    $(for t in tests/unit/test_*.c; do echo "build/tests/$(basename "$t" .c)"; done)
+stage unit $MAKE --no-print-directory unit
+stage unit-asan $MAKE --no-print-directory unit-asan
+stage valgrind $MAKE --no-print-directory valgrind
+stage corpus $MAKE --no-print-directory corpus
+stage cli-tests $MAKE --no-print-directory cli-tests
+stage fuzz-smoke $MAKE --no-print-directory fuzz-smoke
+echo "== make check passed in $(secs "$total_start") s"

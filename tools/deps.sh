@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# deps.sh [demo|check]: installs the Debian packages racebed needs that are missing, when run as root; otherwise
+# names them and the command to install them. `demo` needs only a C compiler and make; `check` needs the test tools.
+# Exit: 0 all present (or installed), 1 missing and not root (for check), 2 apt-get failed.
+set -u
+want=${1:-check}
+need_demo=(gcc make)
+need_check=(gcc make libcmocka-dev valgrind clang libclang-rt-14-dev)
+if [ "$want" = demo ]; then need=("${need_demo[@]}"); else need=("${need_check[@]}"); fi
+
+missing=()
+for p in "${need[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "deps: not a Debian system; install by hand: ${need[*]}" >&2
+    exit 0
+fi
+[ ${#missing[@]} -eq 0 ] && { echo "deps: all present (${need[*]})"; exit 0; }
+
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing Debian packages: ${missing[*]}" >&2
+    echo "deps: install them with: sudo apt-get install -y ${missing[*]}   (or run 'sudo make deps')" >&2
+    [ "$want" = demo ] && exit 0
+    exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q "${missing[@]}" >/tmp/racebed-apt.log 2>&1; then
+    apt-get update -q >>/tmp/racebed-apt.log 2>&1
+    apt-get install -y -q "${missing[@]}" >>/tmp/racebed-apt.log 2>&1 || {
+        echo "deps: apt-get install failed; see /tmp/racebed-apt.log" >&2
+        exit 2
+    }
+fi
+echo "deps: installed ${missing[*]}"
