@@ -123,7 +123,8 @@ fuzz-smoke:
 
 # ---- bench -------------------------------------------------------------------------------------------------------
 build/bench: tests/bench/bench.c build/libracebed.a
-	$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a -o $@
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a -o $@
 bench: build/bench racebed
 	@build/bench
 

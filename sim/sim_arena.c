@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -60,8 +61,13 @@ void sim_arena_unmap(sim_run *run) {
     if (run) munmap(run, arena_total());
 }
 
+/* Zeroes every byte of the run except the store, which sim_store_model_reset clears slot by slot (the table is
+ * most of the struct and an execution uses a few slots). */
 void sim_arena_reset(sim_run *run) {
-    memset(run, 0, sizeof(*run));
+    size_t store_at = offsetof(sim_run, store), store_end = store_at + sizeof(run->store);
+    memset(run, 0, store_at);
+    memset((char *)run + store_end, 0, sizeof(*run) - store_end);
+    sim_store_model_reset(&run->store);
     run->heap = (unsigned char *)run + arena_round(sizeof(sim_run));
     run->heap_size = ARENA_HEAP_SIZE;
     run->stacks = run->heap + ARENA_HEAP_SIZE;

@@ -207,7 +207,6 @@ static void sched_setup(sim_run *run, const sim_exec_args *a) {
     run->seed = a->seed;
     run->alloc_fail_at = a->alloc_fail_at;
     sim__rng_seed(run->rng, a->seed);
-    sim_store_model_init(&run->store);
 }
 
 /* Earliest wake-up of a waiting thread, or -1 when none waits. */

@@ -19,8 +19,22 @@
 
 enum { STORE_KEYS_MAX = SIM_STORE_SLOTS / 4 * 3 };
 
+static void store_mark(sim_store_model *s, uint32_t i, int used) {
+    if (used) s->used_bits[i / 64] |= UINT64_C(1) << (i % 64);
+    else s->used_bits[i / 64] &= ~(UINT64_C(1) << (i % 64));
+}
+
 void sim_store_model_init(sim_store_model *s) {
     memset(s, 0, sizeof(*s));
+}
+
+void sim_store_model_reset(sim_store_model *s) {
+    for (uint32_t w = 0; w < SIM_STORE_SLOTS / 64; w++) {
+        for (uint64_t bits = s->used_bits[w]; bits; bits &= bits - 1)
+            memset(&s->slot[w * 64 + (uint32_t)__builtin_ctzll(bits)], 0, sizeof(sim_store_slot));
+        s->used_bits[w] = 0;
+    }
+    s->count = 0;
 }
 
 /* FNV-1a: fixed, seedless, so the layout never depends on the process. */
@@ -39,6 +53,7 @@ static void store_remove(sim_store_model *s, uint32_t i) {
     const uint32_t mask = SIM_STORE_SLOTS - 1;
     s->slot[i].used = 0;
     s->count--;
+    store_mark(s, i, 0);
     uint32_t hole = i;
     for (uint32_t j = (i + 1) & mask; s->slot[j].used; j = (j + 1) & mask) {
         uint32_t home = store_hash(s->slot[j].key) & mask;
@@ -46,7 +61,9 @@ static void store_remove(sim_store_model *s, uint32_t i) {
         int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (stays) continue;
         s->slot[hole] = s->slot[j];
+        store_mark(s, hole, 1);
         s->slot[j].used = 0;
+        store_mark(s, j, 0);
         hole = j;
     }
     memset(&s->slot[hole], 0, sizeof(s->slot[hole]));
@@ -74,6 +91,7 @@ static sim_store_slot *store_insert(sim_store_model *s, const char *key) {
     sim_store_slot *e = &s->slot[i];
     memset(e, 0, sizeof(*e));
     e->used = 1;
+    store_mark(s, i, 1);
     memcpy(e->key, key, strlen(key) + 1);
     s->count++;
     return e;

@@ -28,11 +28,15 @@ typedef struct sim_store_slot {
 
 typedef struct sim_store_model {
     int count;                             /* keys held, expired-but-untouched ones included */
-    sim_store_slot slot[SIM_STORE_SLOTS];  /* the table */
+    uint64_t used_bits[SIM_STORE_SLOTS / 64]; /* bit i set iff slot[i].used: lets init clear only what is used */
+    sim_store_slot slot[SIM_STORE_SLOTS];  /* the table; an unused slot is all zero bytes */
 } sim_store_model;
 
-/* Empties the store. */
+/* Empties the store, whatever the memory held before. */
 void sim_store_model_init(sim_store_model *s);
+/* Empties a store that was initialized before: clears only the used slots, so it costs what the last execution
+ * used, not the table size (the run arena calls it for every execution). */
+void sim_store_model_reset(sim_store_model *s);
 
 /* Applies 'op' atomically at server wall time 'now_ms' and fills 'reply'. Returns LK_OK, LK_EINVAL (a key or
  * value too long, a negative TTL on SET), or LK_ELIMIT (the table is full: more than 3/4 of SIM_STORE_SLOTS keys). */

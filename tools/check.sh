@@ -27,5 +27,13 @@ stage unit-asan $MAKE --no-print-directory unit-asan
 stage valgrind $MAKE --no-print-directory valgrind
 stage corpus $MAKE --no-print-directory corpus
 stage cli-tests $MAKE --no-print-directory cli-tests
+user_scenario() { # the README's "bring your own scenario" path, end to end; then the plain build again
+    $MAKE --no-print-directory SCENARIO=examples/lost_update.c racebed >/dev/null &&
+    ./racebed run lost_update --variant mutant:no_lock --seed 1 --budget-execs 1000 --quiet --out build/user-out \
+        | grep -q '^VIOLATION expect_no_lost_update' &&
+    ./racebed run lost_update --seed 1 --budget-execs 2000 --quiet | grep -q '^PASS' &&
+    $MAKE --no-print-directory racebed >/dev/null && ! ./racebed list | grep -q lost_update
+}
+stage user-scenario user_scenario
 stage fuzz-smoke $MAKE --no-print-directory fuzz-smoke
 echo "== make check passed in $(secs "$total_start") s"

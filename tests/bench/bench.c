@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench.c: `make bench`. Measures and prints; asserts nothing (machines are noisy: medians and ratios).
+ *
+ *   1. the context switch: racebed's fiber round trip vs glibc swapcontext, side by side in one run;
+ *   2. decisions/s and executions/s of the herd with 2 and 5 threads, core and mutant;
+ *   3. for every mutant: executions and seconds to the first violation, median (and max) over 20 seeds.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include "sim/sim_arena.h"
+#include "sim/sim_explore.h"
+
+static double bench_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int bench_cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- 1. switch cost --------------------------------------------------------------------------------------------- */
+
+enum { SWITCHES = 2000000 };
+
+typedef struct switch_ctx {
+    sim_fiber_host host;
+    sim_fiber fiber;
+    ucontext_t main_uc, co_uc;
+} switch_ctx;
+
+static switch_ctx *g_sw; /* bench-only: the entry functions take no context otherwise */
+
+static void bench_fiber_entry(void *arg) {
+    switch_ctx *c = arg;
+    sim_fiber_started(&c->host);
+    for (;;) sim_fiber_suspend(&c->host, &c->fiber);
+}
+
+static void bench_uc_entry(void) {
+    for (;;) swapcontext(&g_sw->co_uc, &g_sw->main_uc);
+}
+
+static void bench_switch(void) {
+    switch_ctx *c = calloc(1, sizeof(*c));
+    size_t size = 256 * 1024;
+    void *stack1 = aligned_alloc(64, size), *stack2 = aligned_alloc(64, size);
+    g_sw = c;
+    sim_fiber_init(&c->fiber, stack1, size, bench_fiber_entry, c);
+    getcontext(&c->co_uc);
+    c->co_uc.uc_stack.ss_sp = stack2;
+    c->co_uc.uc_stack.ss_size = size;
+    makecontext(&c->co_uc, bench_uc_entry, 0);
+    double fib[3], uc[3];
+    for (int r = 0; r < 3; r++) {
+        double t0 = bench_now();
+        for (int i = 0; i < SWITCHES; i++) sim_fiber_resume(&c->host, &c->fiber);
+        double t1 = bench_now();
+        for (int i = 0; i < SWITCHES; i++) swapcontext(&c->main_uc, &c->co_uc);
+        double t2 = bench_now();
+        fib[r] = (t1 - t0) / SWITCHES * 1e9;
+        uc[r] = (t2 - t1) / SWITCHES * 1e9;
+    }
+    qsort(fib, 3, sizeof(double), bench_cmp);
+    qsort(uc, 3, sizeof(double), bench_cmp);
+    printf("context switch round trip (median of 3 x %d)\n", SWITCHES);
+    printf("  racebed fiber   %7.1f ns\n  glibc ucontext  %7.1f ns\n  ratio           %7.1fx cheaper\n\n", fib[1],
+           uc[1], uc[1] / fib[1]);
+    sim_fiber_fini(&c->fiber);
+    free(stack1);
+    free(stack2);
+    free(c);
+}
+
+/* ---- 2. throughput ---------------------------------------------------------------------------------------------- */
+
+static void bench_config(sim_config *cfg, const char *scen, const char *variant) {
+    const sim_scenario *sc = sim_scenario_find(scen);
+    sim_config_defaults(cfg, sc, sim_variant_find(sc, variant));
+}
+
+static void bench_throughput(sim_run *run) {
+    printf("throughput of the step loop (seeded random strategy, 3 repeats, median)\n");
+    printf("  %-16s %-7s %-22s %12s %12s %10s\n", "scenario", "threads", "variant", "decisions/s", "execs/s",
+           "dec/exec");
+    const char *variants[] = {"core", "mutant:check_then_set"};
+    int threads[] = {2, 5};
+    for (int ti = 0; ti < 2; ti++)
+        for (int vi = 0; vi < 2; vi++) {
+            sim_config cfg;
+            char err[256];
+            bench_config(&cfg, "thundering_herd", variants[vi]);
+            sim_config_set(&cfg, "threads", threads[ti], err, sizeof(err));
+            double dps[3], eps[3], per = 0;
+            for (int r = 0; r < 3; r++) {
+                sim_random_opts o = {.seed = 1 + (uint64_t)r * 1000000, .execs_max = 100000,
+                                     .advance_permille = 50, .keep_going = 1};
+                sim_random_result res;
+                sim_explore_random(run, &cfg, &o, &res);
+                dps[r] = (double)res.steps / res.seconds;
+                eps[r] = (double)res.execs / res.seconds;
+                per = (double)res.steps / (double)res.execs;
+            }
+            qsort(dps, 3, sizeof(double), bench_cmp);
+            qsort(eps, 3, sizeof(double), bench_cmp);
+            printf("  %-16s %-7d %-22s %12.0f %12.0f %10.1f\n", "thundering_herd", threads[ti], variants[vi], dps[1],
+                   eps[1], per);
+        }
+    sim_config cfg;
+    bench_config(&cfg, "rapid_sequential", "core");
+    sim_random_opts o = {.seed = 1, .execs_max = 20000, .advance_permille = 50};
+    sim_random_result res;
+    sim_explore_random(run, &cfg, &o, &res);
+    printf("  %-16s %-7d %-22s %12.0f %12.0f %10.1f\n\n", "rapid_sequential", 10, "core",
+           (double)res.steps / res.seconds, (double)res.execs / res.seconds, (double)res.steps / (double)res.execs);
+}
+
+/* ---- 3. time to find each mutant -------------------------------------------------------------------------------- */
+
+enum { SEEDS = 20 };
+
+static void bench_mutants(sim_run *run) {
+    printf("time to the first violation per mutant (random strategy, %d seeds; goal: median < 0.1 s)\n", SEEDS);
+    printf("  %-18s %-26s %14s %10s %14s %12s\n", "scenario", "variant", "median execs", "max execs", "median s",
+           "found");
+    for (int i = 0; sim_scenarios[i]; i++) {
+        const sim_scenario *sc = sim_scenarios[i];
+        for (int v = 1; v < sc->variant_count; v++) {
+            sim_config cfg;
+            sim_config_defaults(&cfg, sc, v);
+            double execs[SEEDS], secs[SEEDS];
+            int found = 0;
+            for (int s = 0; s < SEEDS; s++) {
+                sim_random_opts o = {.seed = 1 + (uint64_t)s * 1000003, .execs_max = 1000000,
+                                     .advance_permille = 50};
+                sim_random_result res;
+                sim_explore_random(run, &cfg, &o, &res);
+                found += res.violations > 0;
+                execs[s] = (double)res.execs;
+                secs[s] = res.seconds;
+            }
+            qsort(execs, SEEDS, sizeof(double), bench_cmp);
+            qsort(secs, SEEDS, sizeof(double), bench_cmp);
+            printf("  %-18s %-26s %14.0f %10.0f %14.6f %9d/%d\n", sc->name, sc->variants[v].name,
+                   (execs[SEEDS / 2 - 1] + execs[SEEDS / 2]) / 2, execs[SEEDS - 1],
+                   (secs[SEEDS / 2 - 1] + secs[SEEDS / 2]) / 2, found, SEEDS);
+        }
+    }
+}
+
+int main(void) {
+    char err[256];
+    sim_run *run = sim_arena_map(err, sizeof(err));
+    if (run == NULL) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 4;
+    }
+    printf("racebed bench (-O2 build; one core; figures are medians)\n\n");
+    bench_switch();
+    bench_throughput(run);
+    bench_mutants(run);
+    sim_arena_unmap(run);
+    return 0;
+}
