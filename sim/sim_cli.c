@@ -55,7 +55,7 @@ static const char *const cli_run_usage =
     "  --quiet                      print only the verdict line\n";
 
 static const char *const cli_replay_usage =
-    "usage: racebed replay FILE [--until STEP] [--lenient] [--quiet]\n"
+    "usage: racebed replay FILE [--until STEP] [--lenient] [--quiet] [--hash]\n"
     "\n"
     "Replays a schedule file and prints each step: step, virtual time, thread, op, object, result, the server's\n"
     "clock, and the lease of each lock key. Exit 1 if an oracle fires (it is named), 0 if none, 3 if the run\n"
@@ -65,7 +65,8 @@ static const char *const cli_replay_usage =
     "  --until STEP   stop after STEP decisions\n"
     "  --lenient      on a decision that does not fit the run, go on with a seeded default; the exit code is the\n"
     "                 verdict's\n"
-    "  --quiet        no step trace\n";
+    "  --quiet        no step trace\n"
+    "  --hash         print the decision-stream and trace hashes (equal to `run --hash` of that one execution)\n";
 
 static const char *const cli_check_usage =
     "usage: racebed check FILE...\n"
@@ -419,6 +420,7 @@ static void cli_got_text(const sim_run *run, const sim_replay_result *r, char *b
 static int cli_replay(int argc, char **argv) {
     const char *path = NULL;
     sim_replay_opts o = {0, 0, stdout};
+    int hash = 0;
     for (int i = 0; i < argc; i++) {
         int64_t v;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -428,6 +430,8 @@ static int cli_replay(int argc, char **argv) {
             o.lenient = 1;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             o.trace = NULL;
+        } else if (strcmp(argv[i], "--hash") == 0) {
+            hash = 1;
         } else if (strcmp(argv[i], "--until") == 0) {
             if (i + 1 >= argc || cli_parse_i64(argv[i + 1], &v) != 0 || v < 1 || v > INT32_MAX) {
                 fprintf(stderr, "racebed replay: --until needs a step number >= 1\n");
@@ -487,6 +491,7 @@ static int cli_replay(int argc, char **argv) {
             printf("the schedule expects %s: %s\n", expect, strcmp(expect, got) == 0 ? "matches" : "DOES NOT MATCH");
         code = r.end == SIM_END_VIOLATION ? EXIT_VIOLATION : EXIT_PASS;
     }
+    if (hash) printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", r.stream_hash, r.trace_hash);
     sim_schedule_free(&s);
     sim_arena_unmap(run);
     return code;

@@ -133,14 +133,29 @@ static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
     return 0;
 }
 
+/* The decision-stream and trace hashes of one execution, computed the same way by the strategy and by replay, so
+ * a run and the replay of its schedule can be compared. */
+static void explore_hash_step(uint64_t *stream, uint64_t *trace, const sim_run *run, const sim_choice *c,
+                              const sim_pending *done, char *line, size_t cap) {
+    int64_t rec[3] = {c->kind, c->kind == SIM_DEC_RUN ? c->thread : -1, c->duration_ns};
+    *stream = sim_hash_bytes(*stream, rec, sizeof(rec));
+    if (sim_trace_step(run, c, done, line, cap) > 0) *trace = sim_hash_bytes(*trace, line, strlen(line));
+}
+
+static void explore_hash_jump(uint64_t *trace, const sim_run *run, int64_t to_ns, char *line, size_t cap) {
+    if (sim_trace_jump(run, to_ns, line, cap) > 0) *trace = sim_hash_bytes(*trace, line, strlen(line));
+}
+
 static void random_after(void *ctx, sim_run *run, const sim_choice *c, const sim_pending *done) {
     random_ctx *r = ctx;
-    if (!r->hash) return;
-    int64_t rec[3] = {c->kind, c->kind == SIM_DEC_RUN ? c->thread : -1, c->duration_ns};
-    r->stream_hash = sim_hash_bytes(r->stream_hash, rec, sizeof(rec));
     char line[512];
-    int len = sim_trace_step(run, c, done, line, sizeof(line));
-    if (len > 0) r->trace_hash = sim_hash_bytes(r->trace_hash, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+    if (r->hash) explore_hash_step(&r->stream_hash, &r->trace_hash, run, c, done, line, sizeof(line));
+}
+
+static void random_jump(void *ctx, sim_run *run, int64_t to_ns) {
+    random_ctx *r = ctx;
+    char line[512];
+    if (r->hash) explore_hash_jump(&r->trace_hash, run, to_ns, line, sizeof(line));
 }
 
 static void random_init(random_ctx *r, const sim_config *cfg, uint64_t exec_seed, int permille) {
@@ -169,7 +184,7 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
         random_ctx r;
         random_init(&r, cfg, o->seed + (uint64_t)i, o->advance_permille);
         r.hash = o->hash;
-        sim_chooser ch = {&r, random_decide, random_after, NULL};
+        sim_chooser ch = {&r, random_decide, random_after, random_jump};
         sim_exec_args a = explore_args(cfg, o->seed + (uint64_t)i);
         sim_end end = sim_execute(run, &a, &ch);
         res->execs++;
@@ -243,6 +258,8 @@ typedef struct replay_ctx {
     sim_replay_result *res;
     int pos;                 /* next decision in s */
     uint64_t rng[4];         /* the lenient default */
+    uint64_t stream_hash;    /* this execution's decision stream */
+    uint64_t trace_hash;     /* and trace */
 } replay_ctx;
 
 static int replay_find_thread(const sim_run *run, const char *name) {
@@ -331,32 +348,32 @@ static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
     return 0;
 }
 
-static void replay_emit(replay_ctx *r, const char *line, int len) {
-    if (len <= 0) return;
-    r->res->trace_hash = sim_hash_bytes(r->res->trace_hash, line, strlen(line));
+static void replay_after(void *ctx, sim_run *run, const sim_choice *c, const sim_pending *done) {
+    replay_ctx *r = ctx;
+    char line[512];
+    explore_hash_step(&r->stream_hash, &r->trace_hash, run, c, done, line, sizeof(line));
     if (r->o->trace) fprintf(r->o->trace, "%s\n", line);
 }
 
-static void replay_after(void *ctx, sim_run *run, const sim_choice *c, const sim_pending *done) {
-    char line[512];
-    replay_emit(ctx, line, sim_trace_step(run, c, done, line, sizeof(line)));
-}
-
 static void replay_jump(void *ctx, sim_run *run, int64_t to_ns) {
+    replay_ctx *r = ctx;
     char line[512];
-    replay_emit(ctx, line, sim_trace_jump(run, to_ns, line, sizeof(line)));
+    explore_hash_jump(&r->trace_hash, run, to_ns, line, sizeof(line));
+    if (r->o->trace) fprintf(r->o->trace, "%s\n", line);
 }
 
 void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, const sim_replay_opts *o,
                 sim_replay_result *res) {
     memset(res, 0, sizeof(*res));
-    res->trace_hash = SIM_HASH_INIT;
-    replay_ctx r = {s, o, res, 0, {0}};
+    replay_ctx r = {s, o, res, 0, {0}, SIM_HASH_INIT, SIM_HASH_INIT};
     sim__rng_seed(r.rng, s->seed ^ 0x1EAD1E47ull);
     sim_chooser ch = {&r, replay_decide, replay_after, replay_jump};
     sim_exec_args a = explore_args(cfg, s->seed);
     res->end = sim_execute(run, &a, &ch);
     res->steps = run->step;
+    /* folded once more, as sim_explore_random folds each execution's hashes into its totals */
+    res->stream_hash = sim_hash_bytes(SIM_HASH_INIT, &r.stream_hash, sizeof(r.stream_hash));
+    res->trace_hash = sim_hash_bytes(SIM_HASH_INIT, &r.trace_hash, sizeof(r.trace_hash));
     if (res->end != SIM_END_ABORTED && !o->lenient && r.pos < s->decision_count) {
         char text[160], more[32];
         sim_decision_format(&s->decisions[r.pos], text, sizeof(text));

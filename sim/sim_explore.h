@@ -73,7 +73,8 @@ typedef struct sim_replay_result {
     char diverge_msg[SIM_MSG_MAX];
     int unsupported;         /* 1 if strict replay met a decision kind this version does not execute */
     int steps;               /* decisions executed */
-    uint64_t trace_hash;     /* hash of the trace lines */
+    uint64_t stream_hash;    /* hash of the decisions, as sim_explore_random computes it for one execution */
+    uint64_t trace_hash;     /* hash of the trace lines, likewise */
 } sim_replay_result;
 
 /* Resolves a parsed schedule's header to a config: scenario, variant and params. 0, or -1 with a message. */

@@ -48,6 +48,11 @@ cp "$T/out" "$T/r1"
 "$rb" replay "$f" >"$T/r2" 2>&1
 if cmp -s "$T/r1" "$T/r2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL replay twice differs"; fi
 check "check matches" 0 "$rb" check "$f"
+# round trip: the execution as run, and its schedule as written, parsed and replayed, give the same hashes
+seed=$(sed -n 's/^seed //p' "$f")
+hr=$("$rb" run stale_token --variant mutant:plain_del --seed "$seed" --budget-execs 1 --hash --quiet --out "$T/rt" | grep '^hash:')
+hp=$("$rb" replay --quiet --hash "$f" | grep '^hash:')
+if [ -n "$hr" ] && [ "$hr" = "$hp" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL round trip: run '$hr' vs replay '$hp'"; fi
 check "replay --until 2" 0 "$rb" replay --until 2 "$f"
 grep_out "until stops" "stopped after step 2"
 check "replay --quiet" 1 "$rb" replay --quiet "$f"
