@@ -116,8 +116,9 @@ corpus: racebed build-asan/racebed
 cli-tests: racebed build-asan/racebed
 	@bash tests/cli/test_cli.sh ./racebed
 	@bash tests/cli/test_determinism.sh ./racebed build-asan/racebed
-valgrind: $(addprefix build/tests/,$(filter test_lk_%,$(UNIT_NAMES)))
+valgrind: $(addprefix build/tests/,$(filter test_lk_%,$(UNIT_NAMES))) racebed
 	@bash tools/run_units.sh --valgrind build $(filter test_lk_%,$(UNIT_NAMES))
+	@bash tools/valgrind_sim.sh ./racebed
 fuzz-smoke:
 	@bash tools/fuzz_smoke.sh $(or $(FUZZ_SECONDS),5)
 

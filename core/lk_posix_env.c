@@ -14,15 +14,17 @@
 #include <sys/random.h>
 #include <time.h>
 
+/* The latest reading is loaded BEFORE the clock is read: any reading published by then happened before ours, so
+ * ours can never be smaller (asserted), whatever other threads do meanwhile. */
 static lk_mono_ns posix_mono_ns(void *ctx) {
     lk_posix_env *pe = ctx;
+    int64_t last = __atomic_load_n(&pe->last_mono_ns, __ATOMIC_ACQUIRE);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    int64_t last = __atomic_load_n(&pe->last_mono_ns, __ATOMIC_RELAXED);
     assert(now >= last);
-    while (now > last && !__atomic_compare_exchange_n(&pe->last_mono_ns, &last, now, 1, __ATOMIC_RELAXED,
-                                                      __ATOMIC_RELAXED)) {
+    while (now > last && !__atomic_compare_exchange_n(&pe->last_mono_ns, &last, now, 1, __ATOMIC_RELEASE,
+                                                      __ATOMIC_ACQUIRE)) {
     }
     return now;
 }

@@ -8,8 +8,9 @@
  * wall step (an untouched key comes back, a touched one does not). The open-addressing table is
  * filled to its limit, and a fixed-seed random run of several thousand ops is compared reply by
  * reply against a plain array that implements the same semantics with linear search, so that any
- * key lost by backward-shift deletion shows up as a differing reply. Finally lk_store_op_keys()
- * is checked for the key sets the explorer relies on.
+ * key lost by backward-shift deletion shows up as a differing reply; the table's own invariants
+ * (used bitmap, zeroed free slots) are checked along the way, and reset must give back the bytes of
+ * a fresh store. Finally lk_store_op_keys() is checked for the key sets the explorer relies on.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,6 +83,21 @@ static int64_t pttl(sim_store_model *s, lk_wall_ms now_ms, const char *key) {
     assert_int_equal(run_op(s, now_ms, LK_OP_PTTL, key, NULL, 0, 0, &r), LK_OK);
     assert_int_equal(r.outcome, LK_COUNT);
     return r.num;
+}
+
+/* The table's own invariants: the used bitmap mirrors the slots, an unused slot is all zero bytes
+ * (sim_store_model_reset relies on both), and 'count' is the number of used slots. */
+static void check_layout(const sim_store_model *s) {
+    static const sim_store_slot zero;
+    int used = 0;
+    for (int i = 0; i < SIM_STORE_SLOTS; i++) {
+        int bit = (int)((s->used_bits[i / 64] >> (i % 64)) & 1u);
+        if (bit != s->slot[i].used) fail_msg("slot %d: used %d, bitmap %d", i, s->slot[i].used, bit);
+        if (!s->slot[i].used && memcmp(&s->slot[i], &zero, sizeof(zero)) != 0)
+            fail_msg("slot %d is unused but not zeroed", i);
+        used += s->slot[i].used;
+    }
+    assert_int_equal(used, s->count);
 }
 
 /* ---- primitives ------------------------------------------------------------------------------------------------- */
@@ -464,6 +480,12 @@ static void test_sim_store_model_lazy_expiry_backward_step(void **state) {
     assert_int_equal(s->count, 1);
     sim_store_model_each(s, T0 + 100, count_live, &live);
     assert_int_equal(live, 1);
+    /* peek is not an op either: it reports the key by the clock it is given and removes nothing. */
+    assert_int_equal(sim_store_model_peek(s, T0 + 200, "untouched", v), 0);
+    assert_int_equal(s->count, 1);
+    assert_int_equal(sim_store_model_peek(s, T0 + 100, "untouched", v), 1);
+    assert_string_equal(v, "u");
+    assert_int_equal(sim_store_model_peek(s, T0 + 100, "touched", v), 0);
     assert_int_equal(get_val(s, T0 + 50, "untouched", v), 1);
     assert_string_equal(v, "u");
     assert_int_equal(pttl(s, T0 + 50, "untouched"), 50);
@@ -494,6 +516,65 @@ static void test_sim_store_model_capacity(void **state) {
     for (int i = 0; i < KEYS_MAX; i++) {
         snprintf(key, sizeof(key), "k%d", i);
         assert_int_equal(get_val(s, T0, key, NULL), i != 3);
+    }
+}
+
+/* The slot 'key' lands in when the table is empty: its home slot. The table is left empty. */
+static int home_slot(sim_store_model *s, const char *key) {
+    lk_store_reply r;
+    set_ok(s, T0, key, "v", 0);
+    int home = -1;
+    for (int i = 0; i < SIM_STORE_SLOTS; i++)
+        if (s->slot[i].used) home = i;
+    assert_int_equal(run_op(s, T0, LK_OP_DEL, key, NULL, 0, 0, &r), LK_OK);
+    assert_int_equal(s->count, 0);
+    return home;
+}
+
+/* A probe run that wraps from the last slot to slot 0: keys with homes 253, 254, 254, 255, 255, 0,
+ * 0, 1 fill slots 253..255 and 0..4. Deleting any one of them (and then any second one) must leave
+ * every other key findable: backward shift has to treat a home "before" the hole cyclically. */
+static void test_sim_store_model_delete_wrapped_run(void **state) {
+    sim_store_model *s = *state;
+    static const int homes[] = {253, 254, 254, 255, 255, 0, 0, 1};
+    enum { N = sizeof(homes) / sizeof(homes[0]) };
+    char keys[N][16];
+    int taken[N] = {0};
+    for (int c = 0, found = 0; found < N; c++) {
+        assert_true(c < 100000);
+        char name[16];
+        snprintf(name, sizeof(name), "w%d", c);
+        int h = home_slot(s, name);
+        for (int i = 0; i < N; i++) {
+            if (taken[i] || homes[i] != h) continue;
+            taken[i] = 1;
+            strcpy(keys[i], name);
+            found++;
+            break;
+        }
+    }
+    for (int a = 0; a < N; a++) {
+        for (int b = -1; b < N; b++) {
+            if (b == a) continue;
+            lk_store_reply r;
+            sim_store_model_init(s);
+            for (int i = 0; i < N; i++) set_ok(s, T0, keys[i], keys[i], 0);
+            assert_int_equal(run_op(s, T0, LK_OP_DEL, keys[a], NULL, 0, 0, &r), LK_OK);
+            assert_int_equal(r.num, 1);
+            if (b >= 0) {
+                assert_int_equal(run_op(s, T0, LK_OP_DEL, keys[b], NULL, 0, 0, &r), LK_OK);
+                assert_int_equal(r.num, 1);
+            }
+            check_layout(s);
+            for (int i = 0; i < N; i++) {
+                char v[LK_VALUE_MAX] = "";
+                int want = i != a && i != b;
+                if (get_val(s, T0, keys[i], v) != want)
+                    fail_msg("after deleting %s (home %d) and %s: %s (home %d) present=%d", keys[a],
+                             homes[a], b >= 0 ? keys[b] : "-", keys[i], homes[i], !want);
+                if (want) assert_string_equal(v, keys[i]);
+            }
+        }
     }
 }
 
@@ -686,6 +767,7 @@ static void compare_live(const sim_store_model *s, ref_store *rs, lk_wall_ms now
     }
     assert_int_equal(ls.n, ref_live);
     assert_int_equal(s->count, rs->count);
+    check_layout(s);
 }
 
 static void test_sim_store_model_random_vs_reference(void **state) {
@@ -763,6 +845,34 @@ static void test_sim_store_model_random_vs_reference(void **state) {
     /* The run must have exercised the full table and many deletions to prove anything. */
     assert_true(limit_hits > 0);
     assert_true(deletes > 500);
+}
+
+/* After any history, reset leaves the same bytes as init, and the store works again. */
+static void test_sim_store_model_reset(void **state) {
+    sim_store_model *s = *state;
+    lk_store_reply r;
+    char key[32];
+    for (int i = 0; i < 150; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        set_ok(s, T0, key, "value", i % 2 ? 10 : 0);
+    }
+    for (int i = 0; i < 150; i += 3) {
+        snprintf(key, sizeof(key), "k%d", i);
+        assert_int_equal(run_op(s, T0 + 20, LK_OP_DEL, key, NULL, 0, 0, &r), LK_OK);
+    }
+    assert_int_equal(run_acquire(s, T0, "lk", "fence", "tok", 100, &r), LK_OK);
+    check_layout(s);
+    sim_store_model_reset(s);
+    sim_store_model *fresh = calloc(1, sizeof(*fresh));
+    assert_non_null(fresh);
+    sim_store_model_init(fresh);
+    int same = memcmp(s, fresh, sizeof(*s)) == 0;
+    free(fresh);
+    assert_true(same);
+    assert_int_equal(get_val(s, T0, "k1", NULL), 0);
+    set_ok(s, T0, "k1", "again", 0);
+    assert_int_equal(get_val(s, T0, "k1", NULL), 1);
+    assert_int_equal(s->count, 1);
 }
 
 /* ---- limits ----------------------------------------------------------------------------------------------------- */
@@ -879,7 +989,9 @@ int main(void) {
         STORE_TEST(test_sim_store_model_extend),
         STORE_TEST(test_sim_store_model_lazy_expiry_backward_step),
         STORE_TEST(test_sim_store_model_capacity),
+        STORE_TEST(test_sim_store_model_delete_wrapped_run),
         STORE_TEST(test_sim_store_model_random_vs_reference),
+        STORE_TEST(test_sim_store_model_reset),
         STORE_TEST(test_sim_store_model_too_long),
         STORE_TEST(test_sim_store_model_set_longest_value),
         STORE_TEST(test_sim_store_model_op_keys),

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# valgrind_sim.sh RACEBED: memcheck over the simulator itself (fiber stacks registered with valgrind, the fixed-
+# address arena): a short run of every scenario x variant must report no error.
+set -u
+rb=${1:-./racebed}
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail=0; n=0
+while read -r scen variant _; do
+    n=$((n + 1))
+    valgrind -q --error-exitcode=99 "$rb" run "$scen" --variant "$variant" --seed 1 --budget-execs 200 \
+        --quiet --out "$T/o" >"$T/log" 2>&1
+    rc=$?
+    if [ $rc = 99 ] || [ $rc -gt 1 ] || grep -q '^==[0-9]*==' "$T/log"; then
+        echo "FAIL valgrind: $scen $variant (exit $rc)"; head -n 30 "$T/log"; fail=1
+    fi
+done < <("$rb" list)
+echo "valgrind: $n scenario x variant runs of the simulator, $([ $fail = 0 ] && echo clean || echo 'ERRORS')"
+exit $fail
