@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # demo.sh RACEBED OUTDIR: runs every scenario x variant on the model store with the random strategy (seed 1) and
 # prints a table: scenario, variant, verdict, executions (to the first violation, or explored), schedule length,
-# seconds. Schedules go under OUTDIR. Exit 1 if a mutant's race is not found or the core shows a violation: the
+# seconds. Schedules, logs and the table (summary.txt) go under OUTDIR. Exit 1 if a mutant's race is not found or the core shows a violation: the
 # mutants are canaries.
 set -u
 rb=${1:-./racebed}
 out=${2:-reports/demo}
-core_execs=${DEMO_CORE_EXECS:-20000}
+core_execs=${DEMO_CORE_EXECS:-50000}
 mutant_execs=${DEMO_MUTANT_EXECS:-200000}
 rm -rf "$out"; mkdir -p "$out"
+exec > >(tee "$out/summary.txt")
 printf '%-18s %-24s %-30s %10s %9s %8s\n' scenario variant verdict executions schedule seconds
 printf '%-18s %-24s %-30s %10s %9s %8s\n' ------------------ ------------------------ \
     ------------------------------ ---------- --------- --------
