@@ -80,7 +80,8 @@ typedef struct sim_thread {
     char name[SIM_NAME_MAX];  /* stable name, e.g. "c1" */
     int idx;                  /* index in run->thread */
     int proc;                 /* owning process */
-    int owner;                /* lease owner: itself, or the thread that started it as a task */
+    int owner;                /* lease owner: itself, or for a task the owner of the thread that started it */
+    int parent;               /* the thread that started it as a task, -1 for a scenario thread */
     sim_tstate state;
     int64_t wake_ns;          /* WAITING: when it may continue, virtual ns */
     sim_pending pend;         /* PENDING: the op it stopped at */
@@ -127,7 +128,7 @@ typedef struct sim_oracle_state {
 typedef struct sim_verdict {
     int set;                    /* 1 once a violation was recorded; the first one wins */
     char oracle[SIM_NAME_MAX];  /* e.g. "lease_safety" */
-    int step;                   /* step at which it was found (0 = at the end of the run) */
+    int step;                   /* decisions executed when it was found (end-of-run checks: all of them) */
     char msg[SIM_MSG_MAX];      /* what happened */
 } sim_verdict;
 

@@ -99,6 +99,7 @@ static int sched_thread_create(sim_run *run, int proc, const char *name, int64_t
     t->idx = i;
     t->proc = proc;
     t->owner = i;
+    t->parent = -1;
     t->state = SIM_T_WAITING;
     t->wake_ns = start_ns;
     sim__rng_seed(t->rng, run->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(i + 1)));
@@ -124,13 +125,14 @@ int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, s
 int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(void *), void *arg) {
     char full[SIM_NAME_MAX];
     int n = 0;
-    for (int i = 0; i < run->thread_count; i++) n += run->thread[i].owner == parent && i != parent;
+    for (int i = 0; i < run->thread_count; i++) n += run->thread[i].parent == parent;
     snprintf(full, sizeof(full), "%.40s.%.12s%d", run->thread[parent].name, name, (n + 1) % 1000);
     int i = sched_thread_create(run, run->thread[parent].proc, full, run->now_ns);
     if (i >= 0) {
         run->thread[i].task_fn = fn;
         run->thread[i].arg = arg;
         run->thread[i].owner = run->thread[parent].owner;
+        run->thread[i].parent = parent;
     }
     return i;
 }

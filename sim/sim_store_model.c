@@ -112,13 +112,21 @@ static int64_t store_pttl(const sim_store_slot *e, lk_wall_ms now_ms) {
     return e->deadline_ms > now_ms ? e->deadline_ms - now_ms : 0;
 }
 
-/* Parses a decimal int64 the way INCR does (whole string, no spaces). */
+/* Parses a decimal int64 as Redis's string2ll does for INCR: an optional '-', then digits with no leading zero
+ * (except "0" itself), no spaces, no '+', no overflow. */
 static int store_parse_int(const char *v, int64_t *out) {
-    if (*v == '\0') return -1;
-    char *end = NULL;
-    long long x = strtoll(v, &end, 10);
-    if (*end != '\0') return -1;
-    *out = x;
+    const char *p = v;
+    int neg = *p == '-';
+    if (neg) p++;
+    if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] != '\0') || (neg && p[0] == '0')) return -1;
+    uint64_t x = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        uint64_t d = (uint64_t)(*p - '0');
+        if (x > (limit - d) / 10) return -1;
+        x = x * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - x) : (int64_t)x;
     return 0;
 }
 
@@ -160,9 +168,10 @@ static lk_rc store_acquire(sim_store_model *s, lk_wall_ms now_ms, const lk_store
     if (op->aux_key == NULL || op->value == NULL || op->ttl_ms <= 0) return LK_EINVAL;
     sim_store_slot *e = store_lookup(s, op->key, now_ms);
     if (e && sim_store_value_has_token(e->value, op->value)) {
+        /* ours; a value written without a fence (by a primitive SET) reports fence 0 */
         const char *colon = strchr(e->value, ':');
+        if (colon == NULL || store_parse_int(colon + 1, &r->num) != 0) r->num = 0;
         r->outcome = LK_ALREADY_MINE;
-        if (colon == NULL || store_parse_int(colon + 1, &r->num) != 0) return LK_ESTORE_PROTO;
         e->deadline_ms = now_ms + op->ttl_ms;
         return LK_OK;
     }
@@ -171,6 +180,9 @@ static lk_rc store_acquire(sim_store_model *s, lk_wall_ms now_ms, const lk_store
         r->num = store_pttl(e, now_ms);
         return LK_OK;
     }
+    /* all or nothing: make sure both keys fit before the fence counter moves */
+    int fence_absent = store_lookup(s, op->aux_key, now_ms) == NULL;
+    if (s->count + 1 + fence_absent > STORE_KEYS_MAX) return LK_ELIMIT;
     lk_store_reply fence;
     memset(&fence, 0, sizeof(fence));
     lk_rc rc = store_incr(s, now_ms, op->aux_key, &fence);
@@ -224,15 +236,20 @@ static lk_rc store_scan_del(sim_store_model *s, lk_wall_ms now_ms, const char *p
     return LK_OK;
 }
 
-static int store_too_long(const lk_store_op *op) {
-    return strlen(op->key) >= LK_KEY_MAX || (op->aux_key && strlen(op->aux_key) >= LK_KEY_MAX) ||
-           (op->value && strlen(op->value) >= LK_VALUE_MAX - 21);
+/* Keys and values must fit their slots. A token (ACQUIRE, RELEASE, EXTEND) must leave room for ":fence" (up to
+ * 20 digits) and may not contain ':', which separates it from the fence number. */
+static int store_bad_args(const lk_store_op *op) {
+    if (strlen(op->key) >= LK_KEY_MAX || (op->aux_key && strlen(op->aux_key) >= LK_KEY_MAX)) return 1;
+    if (op->value == NULL) return 0;
+    int token = op->kind == LK_OP_ACQUIRE || op->kind == LK_OP_RELEASE || op->kind == LK_OP_EXTEND;
+    if (!token) return strlen(op->value) >= LK_VALUE_MAX;
+    return op->value[0] == '\0' || strlen(op->value) >= LK_VALUE_MAX - 21 || strchr(op->value, ':') != NULL;
 }
 
 lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
     assert(s != NULL && op != NULL && r != NULL && op->key != NULL);
     memset(r, 0, sizeof(*r));
-    if (store_too_long(op)) return LK_EINVAL;
+    if (store_bad_args(op)) return LK_EINVAL;
     sim_store_slot *e;
     switch (op->kind) {
     case LK_OP_GET:

@@ -39,7 +39,8 @@ void sim_store_model_init(sim_store_model *s);
 void sim_store_model_reset(sim_store_model *s);
 
 /* Applies 'op' atomically at server wall time 'now_ms' and fills 'reply'. Returns LK_OK, LK_EINVAL (a key or
- * value too long, a negative TTL on SET), or LK_ELIMIT (the table is full: more than 3/4 of SIM_STORE_SLOTS keys). */
+ * value too long, a negative TTL on SET, an empty token or one with ':' or too long for ":fence"), or LK_ELIMIT
+ * (the table is full: more than 3/4 of SIM_STORE_SLOTS keys; an op that fails so changes nothing). */
 lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *reply);
 
 /* Calls fn(arg, key, deadline_ms) for each live key at 'now_ms' in slot order, without expiring anything (for the

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_sim_store_model.c: proves that the model store (sim/sim_store_model.c) answers like Redis for
- * the racebed op set. Each op is driven directly through sim_store_model_exec() with an explicit
- * server wall clock, so expiry is checked at the exact millisecond: a key with deadline D is present
- * at D and absent at D + 1 (Redis keyIsExpired: now > when). The lock composites are checked for
- * their outcomes, fence numbers, stored values and TTLs; lazy expiry is checked across a backward
- * wall step (an untouched key comes back, a touched one does not). The open-addressing table is
- * filled to its limit, and a fixed-seed random run of several thousand ops is compared reply by
- * reply against a plain array that implements the same semantics with linear search, so that any
- * key lost by backward-shift deletion shows up as a differing reply; the table's own invariants
- * (used bitmap, zeroed free slots) are checked along the way, and reset must give back the bytes of
- * a fresh store. Finally lk_store_op_keys() is checked for the key sets the explorer relies on.
+ * test_sim_store_model.c: proves that the model store (sim/sim_store_model.c) answers like Redis
+ * for the racebed op set. Each op is driven directly through sim_store_model_exec() with an
+ * explicit server wall clock, so expiry is checked at the exact millisecond: a key with deadline D
+ * is present at D and absent at D + 1 (Redis keyIsExpired: now > when). The lock composites are
+ * checked for their outcomes, fence numbers, stored values and TTLs; lazy expiry is checked across
+ * a backward wall step (an untouched key comes back, a touched one does not). The open-addressing
+ * table is filled to its limit, and a fixed-seed random run of several thousand ops is compared
+ * reply by reply against a plain array that implements the same semantics with linear search, so
+ * that any key lost by backward-shift deletion shows up as a differing reply; the table's own
+ * invariants (used bitmap, zeroed free slots) are checked along the way, and reset must give back
+ * the bytes of a fresh store. Finally lk_store_op_keys() is checked for the key sets the explorer
+ * relies on.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +29,7 @@ enum { KEYS_MAX = SIM_STORE_SLOTS / 4 * 3 }; /* the documented capacity */
 
 #define T0 INT64_C(1700000000000) /* an arbitrary server wall instant, ms */
 
-/* ---- helpers ---------------------------------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 static int store_setup(void **state) {
     sim_store_model *s = malloc(sizeof(*s));
@@ -92,7 +93,8 @@ static void check_layout(const sim_store_model *s) {
     int used = 0;
     for (int i = 0; i < SIM_STORE_SLOTS; i++) {
         int bit = (int)((s->used_bits[i / 64] >> (i % 64)) & 1u);
-        if (bit != s->slot[i].used) fail_msg("slot %d: used %d, bitmap %d", i, s->slot[i].used, bit);
+        if (bit != s->slot[i].used)
+            fail_msg("slot %d: used %d, bitmap %d", i, s->slot[i].used, bit);
         if (!s->slot[i].used && memcmp(&s->slot[i], &zero, sizeof(zero)) != 0)
             fail_msg("slot %d is unused but not zeroed", i);
         used += s->slot[i].used;
@@ -100,7 +102,7 @@ static void check_layout(const sim_store_model *s) {
     assert_int_equal(used, s->count);
 }
 
-/* ---- primitives ------------------------------------------------------------------------------------------------- */
+/* ---- primitives ------------------------------------------------------------------------------ */
 
 static void test_sim_store_model_get_set(void **state) {
     sim_store_model *s = *state;
@@ -319,7 +321,8 @@ static void test_sim_store_model_scan_del(void **state) {
     assert_int_equal(s->count, 3);
 }
 
-/* Many interleaved keys, so deleting during the scan shifts keys into slots the scan already passed. */
+/* Many interleaved keys, so deleting during the scan shifts keys into slots the scan already
+ * passed. */
 static void test_sim_store_model_scan_del_dense(void **state) {
     sim_store_model *s = *state;
     lk_store_reply r;
@@ -329,7 +332,8 @@ static void test_sim_store_model_scan_del_dense(void **state) {
         set_ok(s, T0, key, "v", i % 7 == 0 ? 5 : 0);
     }
     int live_drop = 0;
-    for (int i = 0; i < KEYS_MAX; i++) live_drop += i % 3 != 0 && i % 7 != 0;
+    for (int i = 0; i < KEYS_MAX; i++)
+        live_drop += i % 3 != 0 && i % 7 != 0;
     assert_int_equal(run_op(s, T0 + 10, LK_OP_SCAN_DEL, "drop:", NULL, 0, 0, &r), LK_OK);
     assert_int_equal(r.num, live_drop);
     for (int i = 0; i < KEYS_MAX; i++) {
@@ -339,7 +343,7 @@ static void test_sim_store_model_scan_del_dense(void **state) {
     }
 }
 
-/* ---- lock composites -------------------------------------------------------------------------------------------- */
+/* ---- lock composites ------------------------------------------------------------------------- */
 
 static void test_sim_store_model_acquire(void **state) {
     sim_store_model *s = *state;
@@ -422,8 +426,9 @@ static void test_sim_store_model_release_prefix_token(void **state) {
     assert_int_equal(r.outcome, LK_LOCKED);
     assert_int_equal(run_op(s, T0, LK_OP_RELEASE, "lk", "abcde", 0, 0, &r), LK_OK);
     assert_int_equal(r.outcome, LK_NOT_OWNER);
-    assert_int_equal(run_op(s, T0, LK_OP_RELEASE, "lk", "", 0, 0, &r), LK_OK);
-    assert_int_equal(r.outcome, LK_NOT_OWNER);
+    /* An empty token, or one with ':' (the fence separator), is refused: it could match another's value. */
+    assert_int_equal(run_op(s, T0, LK_OP_RELEASE, "lk", "", 0, 0, &r), LK_EINVAL);
+    assert_int_equal(run_op(s, T0, LK_OP_RELEASE, "lk", "abcd:1", 0, 0, &r), LK_EINVAL);
     assert_int_equal(pttl(s, T0, "lk"), 1000);
     /* The value of a plain SET equal to the token (no fence) is the token's. */
     set_ok(s, T0, "plain", "abc", 0);
@@ -456,7 +461,7 @@ static void test_sim_store_model_extend(void **state) {
     assert_int_equal(get_val(s, T0 + 381, "lk", NULL), 0);
 }
 
-/* ---- lazy expiry ------------------------------------------------------------------------------------------------ */
+/* ---- lazy expiry ----------------------------------------------------------------------------- */
 
 static void count_live(void *arg, const char *key, int64_t deadline_ms) {
     (void)key;
@@ -492,7 +497,7 @@ static void test_sim_store_model_lazy_expiry_backward_step(void **state) {
     assert_int_equal(get_val(s, T0 + 50, "touched", NULL), 0);
 }
 
-/* ---- capacity, reference model ---------------------------------------------------------------------------------- */
+/* ---- capacity, reference model --------------------------------------------------------------- */
 
 static void test_sim_store_model_capacity(void **state) {
     sim_store_model *s = *state;
@@ -558,7 +563,8 @@ static void test_sim_store_model_delete_wrapped_run(void **state) {
             if (b == a) continue;
             lk_store_reply r;
             sim_store_model_init(s);
-            for (int i = 0; i < N; i++) set_ok(s, T0, keys[i], keys[i], 0);
+            for (int i = 0; i < N; i++)
+                set_ok(s, T0, keys[i], keys[i], 0);
             assert_int_equal(run_op(s, T0, LK_OP_DEL, keys[a], NULL, 0, 0, &r), LK_OK);
             assert_int_equal(r.num, 1);
             if (b >= 0) {
@@ -636,11 +642,13 @@ static int ref_owned(const char *value, const char *token) {
     return strncmp(value, token, n) == 0 && (value[n] == '\0' || value[n] == ':');
 }
 
-static lk_rc ref_acquire(ref_store *rs, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
+static lk_rc ref_acquire(ref_store *rs, lk_wall_ms now_ms, const lk_store_op *op,
+                         lk_store_reply *r) {
     int i = ref_find(rs, op->key, now_ms);
     if (i >= 0 && ref_owned(rs->e[i].value, op->value)) {
         r->outcome = LK_ALREADY_MINE;
-        r->num = strtoll(strchr(rs->e[i].value, ':') + 1, NULL, 10);
+        const char *colon = strchr(rs->e[i].value, ':');
+        r->num = colon ? strtoll(colon + 1, NULL, 10) : 0;
         rs->e[i].deadline_ms = now_ms + op->ttl_ms;
         return LK_OK;
     }
@@ -649,6 +657,8 @@ static lk_rc ref_acquire(ref_store *rs, lk_wall_ms now_ms, const lk_store_op *op
         r->num = rs->e[i].deadline_ms == 0 ? -1 : rs->e[i].deadline_ms - now_ms;
         return LK_OK;
     }
+    /* all or nothing: both keys must fit before the fence counter moves */
+    if (rs->count + 1 + (ref_find(rs, op->aux_key, now_ms) < 0) > KEYS_MAX) return LK_ELIMIT;
     lk_store_reply f;
     memset(&f, 0, sizeof(f));
     lk_rc rc = ref_incr(rs, now_ms, op->aux_key, &f);
@@ -691,8 +701,10 @@ static lk_rc ref_exec(ref_store *rs, lk_wall_ms now_ms, const lk_store_op *op, l
     case LK_OP_PEXPIRE:
         i = ref_find(rs, op->key, now_ms);
         r->outcome = i >= 0 ? LK_EXTENDED : LK_ABSENT;
-        if (i >= 0 && op->ttl_ms <= 0) ref_remove(rs, i);
-        else if (i >= 0) rs->e[i].deadline_ms = now_ms + op->ttl_ms;
+        if (i >= 0 && op->ttl_ms <= 0)
+            ref_remove(rs, i);
+        else if (i >= 0)
+            rs->e[i].deadline_ms = now_ms + op->ttl_ms;
         return LK_OK;
     case LK_OP_PTTL:
         i = ref_find(rs, op->key, now_ms);
@@ -715,8 +727,10 @@ static lk_rc ref_exec(ref_store *rs, lk_wall_ms now_ms, const lk_store_op *op, l
     case LK_OP_RELEASE:
     case LK_OP_EXTEND:
         i = ref_find(rs, op->key, now_ms);
-        if (i < 0) r->outcome = LK_ABSENT;
-        else if (!ref_owned(rs->e[i].value, op->value)) r->outcome = LK_NOT_OWNER;
+        if (i < 0)
+            r->outcome = LK_ABSENT;
+        else if (!ref_owned(rs->e[i].value, op->value))
+            r->outcome = LK_NOT_OWNER;
         else if (op->kind == LK_OP_RELEASE) {
             ref_remove(rs, i);
             r->outcome = LK_RELEASED;
@@ -781,8 +795,10 @@ static void test_sim_store_model_random_vs_reference(void **state) {
     for (int step = 0; step < 20000; step++) {
         uint64_t a = rnd_next(&x);
         /* Time mostly moves forward; now and then the wall steps back. */
-        if (a % 50 == 0) now_ms -= (int64_t)(rnd_next(&x) % 200);
-        else now_ms += (int64_t)(rnd_next(&x) % 4);
+        if (a % 50 == 0)
+            now_ms -= (int64_t)(rnd_next(&x) % 200);
+        else
+            now_ms += (int64_t)(rnd_next(&x) % 4);
         char key[16], aux[16], value[24];
         snprintf(key, sizeof(key), "k%u", (unsigned)(rnd_next(&x) % 260));
         snprintf(aux, sizeof(aux), "f%u", (unsigned)(rnd_next(&x) % 4));
@@ -830,12 +846,14 @@ static void test_sim_store_model_random_vs_reference(void **state) {
         memset(&got, 0x5a, sizeof(got));
         lk_rc rc_got = sim_store_model_exec(s, now_ms, &op, &got);
         lk_rc rc_want = ref_exec(&rs, now_ms, &op, &want);
-        if (rc_got != rc_want || (rc_got == LK_OK && (got.outcome != want.outcome || got.num != want.num ||
-                                                     strcmp(got.value, want.value) != 0)))
-            fail_msg("step %d: %s %s at %lld: model rc %s %s %lld '%s', reference rc %s %s %lld '%s'", step,
-                     lk_op_label(op.kind), key, (long long)(now_ms - T0), lk_rc_name(rc_got),
-                     lk_outcome_label(got.outcome), (long long)got.num, got.value, lk_rc_name(rc_want),
-                     lk_outcome_label(want.outcome), (long long)want.num, want.value);
+        if (rc_got != rc_want ||
+            (rc_got == LK_OK && (got.outcome != want.outcome || got.num != want.num ||
+                                 strcmp(got.value, want.value) != 0)))
+            fail_msg(
+                "step %d: %s %s at %lld: model rc %s %s %lld '%s', reference rc %s %s %lld '%s'",
+                step, lk_op_label(op.kind), key, (long long)(now_ms - T0), lk_rc_name(rc_got),
+                lk_outcome_label(got.outcome), (long long)got.num, got.value, lk_rc_name(rc_want),
+                lk_outcome_label(want.outcome), (long long)want.num, want.value);
         limit_hits += rc_got == LK_ELIMIT;
         deletes += rc_got == LK_OK && (op.kind == LK_OP_DEL || op.kind == LK_OP_RELEASE) &&
                    (got.num == 1 || got.outcome == LK_RELEASED);
@@ -875,7 +893,7 @@ static void test_sim_store_model_reset(void **state) {
     assert_int_equal(s->count, 1);
 }
 
-/* ---- limits ----------------------------------------------------------------------------------------------------- */
+/* ---- limits ---------------------------------------------------------------------------------- */
 
 static void test_sim_store_model_too_long(void **state) {
     sim_store_model *s = *state;
@@ -926,12 +944,13 @@ static void test_sim_store_model_set_longest_value(void **state) {
     assert_string_equal(got, value);
 }
 
-/* ---- key sets --------------------------------------------------------------------------------------------------- */
+/* ---- key sets -------------------------------------------------------------------------------- */
 
 static void test_sim_store_model_op_keys(void **state) {
     (void)state;
     lk_key_set ks;
-    lk_store_op acq = {.kind = LK_OP_ACQUIRE, .key = "lk", .aux_key = "fence", .value = "t", .ttl_ms = 1};
+    lk_store_op acq = {
+        .kind = LK_OP_ACQUIRE, .key = "lk", .aux_key = "fence", .value = "t", .ttl_ms = 1};
     lk_store_op_keys(&acq, &ks);
     assert_int_equal(ks.count, 2);
     assert_ptr_equal(ks.keys[0], acq.key);
