@@ -252,6 +252,17 @@ const lk_env *sim_process_env(sim_run *run, int proc) {
     return &run->proc[proc].env;
 }
 
+int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn, void *arg) {
+    for (int i = 1; i <= n; i++) {
+        char pname[16], tname[16];
+        snprintf(pname, sizeof(pname), "p%d", i);
+        snprintf(tname, sizeof(tname), "c%d", i);
+        int p = sim_process_new(run, pname);
+        if (p < 0 || sim_thread_new(run, p, tname, (int64_t)(i - 1) * start_gap_ns, fn, arg) < 0) return -1;
+    }
+    return 0;
+}
+
 int sim_lock_key(sim_run *run, const char *key) {
     sim_oracle_state *o = &run->oracle;
     for (int i = 0; i < o->lock_key_count; i++)

@@ -75,6 +75,9 @@ const lk_env *sim_process_env(sim_run *run, int proc);
 /* Creates a virtual thread 'name' (stable: it names the thread in schedule files) in process 'proc' that starts at
  * virtual time 'start_ns' and runs fn(self, arg). Returns the thread index, or -1 at the limit. */
 int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, sim_thread_fn fn, void *arg);
+/* The common shape "n independent clients": creates processes p1..pn, each with one thread c1..cn running
+ * fn(self, arg); client i (1-based) starts at (i-1) * 'start_gap_ns'. Returns 0, or -1 after sim_setup_error. */
+int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn, void *arg);
 /* Declares 'key' a lock key: the lease and leak oracles watch it. Returns 0 or -1 at the limit. */
 int sim_lock_key(sim_run *run, const char *key);
 /* Records why setup failed (shown to the user). */

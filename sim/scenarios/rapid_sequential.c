@@ -8,7 +8,6 @@
  * and all of them finish within finish_within_ms of simulated time.
  * Mutant check_then_set: a polling acquire made of GET then plain SET; two waiters can take the lock at once.
  */
-#include <stdio.h>
 
 #include "../mutants/mut_lock.h"
 #include "../sim_scenario.h"
@@ -70,16 +69,8 @@ static int rapid_setup(sim_run *run) {
     st->proto = rapid_protos[sim_variant(run)];
     sim_state_set(run, st);
     if (sim_lock_key(run, "lk:climate") != 0) return -1;
-    int n = (int)sim_param(run, "requests");
-    for (int i = 1; i <= n; i++) {
-        char name[16], pname[16];
-        snprintf(name, sizeof(name), "c%d", i);
-        snprintf(pname, sizeof(pname), "p%d", i);
-        int p = sim_process_new(run, pname);
-        int64_t start_ns = (int64_t)(i - 1) * sim_param(run, "gap_ms") * 1000000;
-        if (p < 0 || sim_thread_new(run, p, name, start_ns, rapid_request, st) < 0) return -1;
-    }
-    return 0;
+    return sim_clients_new(run, (int)sim_param(run, "requests"), sim_param(run, "gap_ms") * 1000000,
+                           rapid_request, st);
 }
 
 static void rapid_finish(sim_run *run) {

@@ -8,7 +8,6 @@
  * lock stays. Mutants: plain_del (DEL without a compare) and get_compare_del (GET, compare, DEL: two ops, so the
  * lock can change hands between them).
  */
-#include <stdio.h>
 
 #include "../mutants/mut_lock.h"
 #include "../sim_scenario.h"
@@ -55,15 +54,7 @@ static int stale_setup(sim_run *run) {
     st->proto = stale_protos[sim_variant(run)];
     sim_state_set(run, st);
     if (sim_lock_key(run, "lk:run1") != 0) return -1;
-    int n = (int)sim_param(run, "threads");
-    for (int i = 1; i <= n; i++) {
-        char name[16], pname[16];
-        snprintf(name, sizeof(name), "c%d", i);
-        snprintf(pname, sizeof(pname), "p%d", i);
-        int p = sim_process_new(run, pname);
-        if (p < 0 || sim_thread_new(run, p, name, 0, stale_client, st) < 0) return -1;
-    }
-    return 0;
+    return sim_clients_new(run, (int)sim_param(run, "threads"), 0, stale_client, st);
 }
 
 SIM_SCENARIO_DEFINE(stale_token) = {

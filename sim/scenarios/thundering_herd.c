@@ -10,7 +10,6 @@
 #include "../mutants/mut_lock.h"
 #include "../sim_scenario.h"
 
-#include <stdio.h>
 
 typedef struct herd_state {
     int winners;     /* acquires that got the lock */
@@ -61,16 +60,7 @@ static int herd_setup(sim_run *run) {
     st->proto = herd_protos[sim_variant(run)];
     sim_state_set(run, st);
     if (sim_lock_key(run, "lk:herd") != 0) return -1;
-    int n = (int)sim_param(run, "threads");
-    for (int i = 1; i <= n; i++) {
-        char name[16];
-        snprintf(name, sizeof(name), "c%d", i);
-        char pname[16];
-        snprintf(pname, sizeof(pname), "p%d", i);
-        int p = sim_process_new(run, pname);
-        if (p < 0 || sim_thread_new(run, p, name, 0, herd_client, st) < 0) return -1;
-    }
-    return 0;
+    return sim_clients_new(run, (int)sim_param(run, "threads"), 0, herd_client, st);
 }
 
 static void herd_finish(sim_run *run) {
