@@ -77,7 +77,8 @@ static lk_rc mutex_attempt(lk_mutex *m, lk_outcome *out) {
     lk_mono_ns sent = lk_env_mono_ns(m->env);
     lk_rc rc = lk_env_store_exec(m->env, &op, &reply);
     if (rc != LK_OK) {
-        if (rc == LK_ESTORE_MAYBE) m->maybe_held = 1;
+        /* timeout and protocol error: the script may have run, so the key may hold our token */
+        if (rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_PROTO) m->maybe_held = 1;
         lk_env_metric(m->env, LK_METRIC_ACQUIRE_STORE_ERROR, 1);
         return MUTEX_ERR(m, rc, "acquire %s: %s", m->key, lk_strerror(rc));
     }
@@ -97,6 +98,7 @@ static lk_rc mutex_attempt(lk_mutex *m, lk_outcome *out) {
         lk_env_metric(m->env, LK_METRIC_ACQUIRE_LOCKED, 1);
         return LK_OK;
     default:
+        m->maybe_held = 1;
         return MUTEX_ERR(m, LK_ESTORE_PROTO, "acquire %s: unexpected outcome %s", m->key,
                          lk_outcome_label(reply.outcome));
     }
@@ -123,7 +125,7 @@ static lk_rc acquire_backoff(lk_mutex *m, int attempt, int64_t *sleep_ns) {
     int64_t b = m->opts.backoff_base_ms;
     for (int i = 0; i < attempt && b < m->opts.backoff_cap_ms; i++) b *= 2;
     if (b > m->opts.backoff_cap_ms) b = m->opts.backoff_cap_ms;
-    uint32_t r = 0;
+    uint64_t r = 0; /* 64 bits: a 32-bit draw could not cover half-ranges above 4.29 s */
     lk_rc rc = lk_env_entropy(m->env, &r, sizeof(r));
     if (rc != LK_OK) return MUTEX_ERR(m, rc, "entropy failed for backoff jitter");
     int64_t half_ns = b * NS_PER_MS / 2;
@@ -138,7 +140,7 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
     if (m->held) return MUTEX_ERR(m, LK_EMISUSE, "acquire on %s while already held", m->key);
     lk_mono_ns start = lk_env_mono_ns(m->env);
     lk_rc rc = LK_OK;
-    for (int attempt = 0; attempt < LK_ACQUIRE_ATTEMPTS_MAX; attempt++) {
+    for (int attempt = 0;; attempt++) {
         rc = mutex_prepare_token(m);
         if (rc != LK_OK) return rc;
         rc = mutex_attempt(m, out);
@@ -150,6 +152,9 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
         *out = LK_NONE;
         lk_mono_ns now = lk_env_mono_ns(m->env);
         if (now >= deadline_mono_ns) break; /* that was the last try, at or after the deadline */
+        if (attempt + 1 == LK_ACQUIRE_ATTEMPTS_MAX)
+            return MUTEX_ERR(m, LK_ELIMIT, "acquire %s: %d tries before the deadline", m->key,
+                             LK_ACQUIRE_ATTEMPTS_MAX);
         int64_t sleep_ns = 0;
         rc = acquire_backoff(m, attempt, &sleep_ns);
         if (rc != LK_OK) return rc;
@@ -158,10 +163,7 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
         if (rc != LK_OK) return rc;
     }
     lk_env_metric(m->env, LK_METRIC_ACQUIRE_TIMEOUT, 1);
-    if (rc == LK_OK || rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_DOWN || rc == LK_ESTORE_PROTO)
-        return MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last error: %s)", m->key,
-                         lk_rc_name(rc));
-    return rc;
+    return MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last result: %s)", m->key, lk_rc_name(rc));
 }
 
 /* Runs a token-compare op (release or extend), retrying a maybe-applied timeout a bounded number of times: both ops
@@ -183,9 +185,14 @@ lk_rc lk_mutex_release(lk_mutex *m, lk_outcome *out) {
     if (!m->held && !m->maybe_held) return MUTEX_ERR(m, LK_EMISUSE, "release of %s, which is not held", m->key);
     lk_store_reply reply;
     lk_rc rc = mutex_compare_op(m, LK_OP_RELEASE, 0, &reply);
+    int was_held = m->held || m->maybe_held;
     m->held = 0;
     m->fence = 0;
-    if (rc != LK_OK) return rc;
+    if (rc != LK_OK) {
+        /* the key may still hold our token: keep it, so a retried release (or acquire) can find it */
+        m->maybe_held = was_held;
+        return rc;
+    }
     m->maybe_held = 0;
     *out = reply.outcome;
     switch (reply.outcome) {

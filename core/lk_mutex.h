@@ -55,7 +55,8 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
 void lk_mutex_fini(lk_mutex *m);
 
 /* One attempt. '*out': LK_ACQUIRED, LK_ALREADY_MINE or LK_LOCKED (another holder). Returns LK_OK, a store error
- * (LK_ESTORE_MAYBE leaves 'm' maybe-held: a retry gets LK_ALREADY_MINE if it was applied), or LK_EMISUSE if held. */
+ * (LK_ESTORE_MAYBE and LK_ESTORE_PROTO leave 'm' maybe-held: a retry carries the same token and gets
+ * LK_ALREADY_MINE if the first attempt was applied), or LK_EMISUSE if held. */
 lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out);
 
 /* Blocks until acquired or 'deadline_mono_ns' passes (a last try is made at the deadline). '*out' is LK_ACQUIRED or
@@ -64,7 +65,9 @@ lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out);
 lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out);
 
 /* Compare-and-delete. '*out': LK_RELEASED, LK_NOT_OWNER (another token holds the key) or LK_ABSENT. The mutex is
- * not held afterwards whatever the outcome. A maybe-applied timeout is retried (a retry stays safe). */
+ * not held afterwards whatever the outcome. A maybe-applied timeout is retried (a retry stays safe); if the release
+ * still fails with a store error, 'm' stays maybe-held, so release may be called again (or a later acquire finds
+ * its own token as "already mine"). */
 lk_rc lk_mutex_release(lk_mutex *m, lk_outcome *out);
 
 /* Compare-and-pexpire to 'ttl_ms' from now. '*out': LK_EXTENDED, LK_NOT_OWNER or LK_ABSENT; on the last two the

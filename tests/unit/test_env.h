@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_env.h: a single-threaded lk_env for cmocka unit tests of core/ against the model store, with no simulator.
+ * test_env.h: a single-threaded lk_env for cmocka unit tests of core/ against the model store, with
+ * no simulator.
  *
- * Every verb is deterministic and inspectable: a manual virtual clock (sleep advances it; the store's server wall
- * time is the wall clock, so TTLs expire as the test sleeps or advances time), a seedable splitmix64 entropy, a
- * trivial mutex whose held flag a test can read (locking a held mutex fails the test: with one thread it would be a
- * deadlock), calloc with a "fail the Nth allocation" counter and a live-allocation count, tasks that run inline,
- * yields counted per label, metrics summed into an lk_metric_set, and a store fault hook that makes the Nth store
- * call (or the Nth and every later one) return a chosen lk_rc, applying the op first or not. Every store call is
- * logged with its op kind, the clock at send and whether a test mutex was held.
+ * Every verb is deterministic and inspectable: a manual virtual clock (sleep advances it; the
+ * store's server wall time is the wall clock, so TTLs expire as the test sleeps or advances time),
+ * a seedable splitmix64 entropy, a trivial mutex whose held flag a test can read (locking a held
+ * mutex fails the test: with one thread it would be a deadlock), calloc with a "fail the Nth
+ * allocation" counter and a live-allocation count, tasks that run inline, yields counted per label,
+ * metrics summed into an lk_metric_set, and a store fault hook that makes the Nth store call (or
+ * the Nth and every later one) return a chosen lk_rc, applying the op first or not. Every store
+ * call is logged with its op kind, the clock at send and whether a test mutex was held.
  *
  * Invariant: test_env_fini fails the test if an allocation or a mutex lock is still outstanding.
- * Never: fault injection inside the model store; the hook here wraps it, as SQLite's test VFS wraps the real one.
- * Guarded by: the single test thread. The struct must not move after test_env_init (its verbs point at it).
+ * Never: fault injection inside the model store; the hook here wraps it, as SQLite's test VFS wraps
+ * the real one. Guarded by: the single test thread. The struct must not move after test_env_init
+ * (its verbs point at it).
  */
 #ifndef RACEBED_TESTS_UNIT_TEST_ENV_H
 #define RACEBED_TESTS_UNIT_TEST_ENV_H
@@ -39,18 +42,18 @@ enum {
 };
 
 static const int64_t TEST_NS_PER_MS = 1000000;
-static const lk_mono_ns TEST_ENV_MONO_START_NS = 1000000000;  /* 1 s: time 0 never looks like "unset" */
+static const lk_mono_ns TEST_ENV_MONO_START_NS = 1000000000;    /* 1 s, so 0 never looks valid */
 static const lk_wall_ms TEST_ENV_WALL_START_MS = 1700000000000; /* 2023-11-14, ms since the epoch */
 
 /* One logged store call. */
 typedef struct test_store_call {
-    lk_op_kind kind;     /* the op */
-    lk_mono_ns mono_ns;  /* the monotonic clock when the call was sent */
-    lk_wall_ms wall_ms;  /* the server wall time the op was (or would have been) applied at */
-    lk_rc rc;            /* what exec returned */
-    lk_outcome outcome;  /* the reply's outcome (NONE on error) */
-    int mutexes_held;    /* test mutexes held during the call */
-    int faulted;         /* 1 if the fault hook chose the result */
+    lk_op_kind kind;    /* the op */
+    lk_mono_ns mono_ns; /* the monotonic clock when the call was sent */
+    lk_wall_ms wall_ms; /* the server wall time the op was (or would have been) applied at */
+    lk_rc rc;           /* what exec returned */
+    lk_outcome outcome; /* the reply's outcome (NONE on error) */
+    int mutexes_held;   /* test mutexes held during the call */
+    int faulted;        /* 1 if the fault hook chose the result */
 } test_store_call;
 
 /* The store fault hook: a count-down over store calls, as SQLite's TestFaultInject. */
@@ -64,7 +67,7 @@ typedef struct test_store_fault {
 
 /* The trivial mutex handed out by sync.mutex_new. */
 typedef struct test_mutex {
-    int held;                    /* 1 while locked */
+    int held;                     /* 1 while locked */
     char name[TEST_ENV_NAME_MAX]; /* copied from mutex_new */
 } test_mutex;
 
@@ -75,40 +78,40 @@ typedef struct test_task {
 
 /* Guarded by: the single test thread. */
 typedef struct test_env {
-    lk_env env;                 /* pass &te->env to core objects */
-    sim_store_model *store;     /* the model store, heap-allocated (~60 KB), not counted as a core allocation */
+    lk_env env;             /* pass &te->env to core objects */
+    sim_store_model *store; /* the model store, from calloc (~60 KB), not a core allocation */
     /* clock */
-    lk_mono_ns mono_ns;         /* the virtual monotonic clock, ns */
-    lk_wall_ms wall_offset_ms;  /* wall ms = wall_offset_ms + mono_ns / 1e6 */
-    int64_t store_rtt_ns;       /* store round trip: exec advances the clock half before the op, half after */
-    int64_t sleep_count;        /* sleep_ns calls */
+    lk_mono_ns mono_ns;        /* the virtual monotonic clock, ns */
+    lk_wall_ms wall_offset_ms; /* wall ms = wall_offset_ms + mono_ns / 1e6 */
+    int64_t store_rtt_ns; /* store round trip, ns: exec moves the clock half before, half after */
+    int64_t sleep_count;  /* sleep_ns calls */
     int64_t sleep_ns[TEST_ENV_SLEEPS_MAX]; /* durations of the first sleeps, ns */
     /* entropy */
-    uint64_t prng_state;        /* splitmix64 state */
+    uint64_t prng_state; /* splitmix64 state */
     /* store */
-    test_store_fault fault;     /* the fault hook */
-    int64_t store_call_count;   /* store calls made, faulted ones included */
+    test_store_fault fault;                    /* the fault hook */
+    int64_t store_call_count;                  /* store calls made, faulted ones included */
     test_store_call calls[TEST_ENV_CALLS_MAX]; /* the first store calls */
     /* sync */
-    int mutexes_held;           /* test mutexes currently held */
-    int once_calls;             /* sync.once calls */
+    int mutexes_held; /* test mutexes currently held */
+    int once_calls;   /* sync.once calls */
     /* alloc */
-    int64_t alloc_count;        /* allocation attempts, failed ones included */
-    int64_t alloc_fail_at;      /* 1-based allocation attempt to fail; 0 = never */
-    int64_t alloc_failed;       /* allocations failed so far */
-    int64_t alloc_live;         /* allocations not yet freed */
+    int64_t alloc_count;   /* allocation attempts, failed ones included */
+    int64_t alloc_fail_at; /* 1-based allocation attempt to fail; 0 = never */
+    int64_t alloc_failed;  /* allocations failed so far */
+    int64_t alloc_live;    /* allocations not yet freed */
     /* task */
-    int task_starts;            /* task.start calls that ran their fn */
+    int task_starts; /* task.start calls that ran their fn */
     /* yield */
-    int label_count;            /* distinct labels seen */
+    int label_count;                                     /* distinct labels seen */
     char labels[TEST_ENV_LABELS_MAX][TEST_ENV_NAME_MAX]; /* the labels */
-    int yields[TEST_ENV_LABELS_MAX];                      /* yields per label */
-    int yields_held[TEST_ENV_LABELS_MAX];                 /* of those, yields made with a test mutex held */
+    int yields[TEST_ENV_LABELS_MAX];                     /* yields per label */
+    int yields_held[TEST_ENV_LABELS_MAX]; /* of those, yields made with a test mutex held */
     /* metrics */
-    lk_metric_set metrics;      /* summed by metrics.add */
+    lk_metric_set metrics; /* summed by metrics.add */
 } test_env;
 
-/* ---- clock ------------------------------------------------------------------------------------------------- */
+/* ---- clock ----------------------------------------------------------------------------------- */
 
 static inline lk_mono_ns test_env_mono_ns(void *ctx) {
     return ((test_env *)ctx)->mono_ns;
@@ -143,7 +146,7 @@ static inline lk_rc test_env_sleep_ns(void *ctx, int64_t ns) {
     return LK_OK;
 }
 
-/* ---- entropy ----------------------------------------------------------------------------------------------- */
+/* ---- entropy --------------------------------------------------------------------------------- */
 
 /* splitmix64: a fixed, seedable stream; the same seed gives the same tokens and backoffs. */
 static inline uint64_t test_env_prng_next(test_env *te) {
@@ -166,7 +169,7 @@ static inline lk_rc test_env_entropy_fill(void *ctx, void *buf, size_t len) {
     return LK_OK;
 }
 
-/* ---- alloc ------------------------------------------------------------------------------------------------- */
+/* ---- alloc ----------------------------------------------------------------------------------- */
 
 /* Zeroed memory from calloc, or NULL when this is attempt number 'alloc_fail_at'. */
 static inline void *test_env_alloc(void *ctx, size_t size) {
@@ -190,7 +193,7 @@ static inline void test_env_free(void *ctx, void *p) {
     free(p);
 }
 
-/* ---- sync -------------------------------------------------------------------------------------------------- */
+/* ---- sync ------------------------------------------------------------------------------------ */
 
 /* Allocates through the counted allocator, so an allocation sweep reaches mutex creation too. */
 static inline lk_rc test_env_mutex_new(void *ctx, const char *name, void **out) {
@@ -240,11 +243,11 @@ static inline lk_rc test_env_once(void *ctx, int *flag, void (*fn)(void *arg), v
     return LK_OK;
 }
 
-/* ---- task -------------------------------------------------------------------------------------------------- */
+/* ---- task ------------------------------------------------------------------------------------ */
 
 /* Runs fn(arg) to completion before returning; the handle only records that it ran. */
-static inline lk_rc test_env_task_start(void *ctx, const char *name, void (*fn)(void *arg), void *arg,
-                                        void **out) {
+static inline lk_rc test_env_task_start(void *ctx, const char *name, void (*fn)(void *arg),
+                                        void *arg, void **out) {
     test_env *te = ctx;
     (void)name;
     test_task *t = test_env_alloc(ctx, sizeof(*t));
@@ -263,12 +266,13 @@ static inline lk_rc test_env_task_join(void *ctx, void *task) {
     return LK_OK;
 }
 
-/* ---- yield ------------------------------------------------------------------------------------------------- */
+/* ---- yield ----------------------------------------------------------------------------------- */
 
 static inline void test_env_yield(void *ctx, const char *label) {
     test_env *te = ctx;
     int i = 0;
-    while (i < te->label_count && strcmp(te->labels[i], label) != 0) i++;
+    while (i < te->label_count && strcmp(te->labels[i], label) != 0)
+        i++;
     if (i == te->label_count) {
         assert_true(te->label_count < TEST_ENV_LABELS_MAX);
         snprintf(te->labels[i], sizeof(te->labels[i]), "%s", label);
@@ -292,7 +296,7 @@ static inline int test_env_yield_held_count(const test_env *te, const char *labe
     return 0;
 }
 
-/* ---- metrics ----------------------------------------------------------------------------------------------- */
+/* ---- metrics --------------------------------------------------------------------------------- */
 
 static inline void test_env_metric_add(void *ctx, lk_metric metric, int64_t delta) {
     test_env *te = ctx;
@@ -300,11 +304,13 @@ static inline void test_env_metric_add(void *ctx, lk_metric metric, int64_t delt
     te->metrics.value[metric] += delta;
 }
 
-/* ---- store ------------------------------------------------------------------------------------------------- */
+/* ---- store ----------------------------------------------------------------------------------- */
 
-/* Arms the fault hook: store call number 'at' (1-based; 0 disarms) returns 'rc', after applying the op when
- * 'apply' is 1; with 'persistent' every later call fails the same way. Resets the injected count. */
-static inline void test_env_store_fault(test_env *te, int64_t at, lk_rc rc, int apply, int persistent) {
+/* Arms the fault hook: store call number 'at' (1-based; 0 disarms) returns 'rc', after applying the
+ * op when 'apply' is 1; with 'persistent' every later call fails the same way. Resets the injected
+ * count. */
+static inline void test_env_store_fault(test_env *te, int64_t at, lk_rc rc, int apply,
+                                        int persistent) {
     te->fault.at = at;
     te->fault.rc = rc;
     te->fault.apply = apply;
@@ -322,7 +328,8 @@ static inline int test_env_fault_due(const test_env *te, int64_t call) {
 static inline lk_rc test_env_store_exec(void *ctx, const lk_store_op *op, lk_store_reply *reply) {
     test_env *te = ctx;
     int64_t call = ++te->store_call_count;
-    test_store_call rec = {.kind = op->kind, .mono_ns = te->mono_ns, .mutexes_held = te->mutexes_held};
+    test_store_call rec = {
+        .kind = op->kind, .mono_ns = te->mono_ns, .mutexes_held = te->mutexes_held};
     te->mono_ns += te->store_rtt_ns / 2;
     rec.wall_ms = test_env_wall_ms(te);
     lk_rc rc;
@@ -349,7 +356,8 @@ static inline lk_rc test_env_store_exec(void *ctx, const lk_store_op *op, lk_sto
 /* Number of logged store calls of 'kind'. */
 static inline int test_env_store_calls_of(const test_env *te, lk_op_kind kind) {
     int n = 0;
-    int64_t logged = te->store_call_count < TEST_ENV_CALLS_MAX ? te->store_call_count : TEST_ENV_CALLS_MAX;
+    int64_t logged =
+        te->store_call_count < TEST_ENV_CALLS_MAX ? te->store_call_count : TEST_ENV_CALLS_MAX;
     for (int64_t i = 0; i < logged; i++)
         if (te->calls[i].kind == kind) n++;
     return n;
@@ -361,8 +369,8 @@ static inline const test_store_call *test_env_last_call(const test_env *te) {
     return &te->calls[te->store_call_count - 1];
 }
 
-/* Reads 'key' straight from the model (no hook, no log) at the current wall time. Returns 1 and copies the value
- * into 'value' (LK_VALUE_MAX bytes, may be NULL) if the key exists, else 0. */
+/* Reads 'key' straight from the model (no hook, no log) at the current wall time. Returns 1 and
+ * copies the value into 'value' (LK_VALUE_MAX bytes, may be NULL) if the key exists, else 0. */
 static inline int test_env_store_get(test_env *te, const char *key, char *value) {
     lk_store_op op = {.kind = LK_OP_GET, .key = key};
     lk_store_reply reply;
@@ -372,16 +380,18 @@ static inline int test_env_store_get(test_env *te, const char *key, char *value)
 }
 
 /* Writes 'key' = 'value' straight into the model with 'ttl_ms' (0 = none). */
-static inline void test_env_store_set(test_env *te, const char *key, const char *value, int64_t ttl_ms) {
+static inline void test_env_store_set(test_env *te, const char *key, const char *value,
+                                      int64_t ttl_ms) {
     lk_store_op op = {.kind = LK_OP_SET, .key = key, .value = value, .ttl_ms = ttl_ms};
     lk_store_reply reply;
     assert_int_equal(sim_store_model_exec(te->store, test_env_wall_ms(te), &op, &reply), LK_OK);
     assert_int_equal(reply.outcome, LK_STORED);
 }
 
-/* ---- life cycle -------------------------------------------------------------------------------------------- */
+/* ---- life cycle ------------------------------------------------------------------------------ */
 
-/* Fills 'te' with every verb, an empty store, the clock at its start and the entropy seeded with 'seed'. */
+/* Fills 'te' with every verb, an empty store, the clock at its start and the entropy seeded with
+ * 'seed'. */
 static inline void test_env_init(test_env *te, uint64_t seed) {
     memset(te, 0, sizeof(*te));
     te->store = calloc(1, sizeof(*te->store));

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_lk_mutex.c: proves that the distributed mutex (core/lk_mutex.c) keeps its contract against the model store
- * (sim/sim_store_model.c), one thread, no scheduler. Each test drives an lk_mutex on test_env.h's virtual clock and
- * checks the outcome, the mutex's state, the store's contents (read straight from the model) and the call log:
- * try_acquire ACQUIRED / LOCKED / ALREADY_MINE (a retry after a maybe-applied timeout keeps its token and fence),
- * release RELEASED / NOT_OWNER / ABSENT, extend EXTENDED / NOT_OWNER / ABSENT with a lease that really lengthens,
- * misuse, a blocking acquire that waits out a holder's TTL, makes its last try exactly at its deadline and backs
- * off within [b/2, b] under a cap independent of the TTL, lk_mutex_holds ending before send time + TTL, init
- * errors, metrics that count each outcome, and the rc, env-check and Prometheus helpers. Time only moves when a
- * test advances it or core sleeps, so every bound is asserted exactly.
+ * test_lk_mutex.c: proves that the distributed mutex (core/lk_mutex.c) keeps its contract against
+ * the model store (sim/sim_store_model.c), one thread, no scheduler. Each test drives an lk_mutex
+ * on test_env.h's virtual clock and checks the outcome, the mutex's state, the store's contents
+ * (read straight from the model) and the call log: try_acquire ACQUIRED / LOCKED / ALREADY_MINE (a
+ * retry after a maybe-applied timeout keeps its token and fence), release RELEASED / NOT_OWNER /
+ * ABSENT, extend EXTENDED / NOT_OWNER / ABSENT with a lease that really lengthens, misuse, a
+ * blocking acquire that waits out a holder's TTL, makes its last try exactly at its deadline and
+ * backs off within [b/2, b] under a cap independent of the TTL, lk_mutex_holds ending before send
+ * time + TTL, init errors, metrics that count each outcome, and the rc, env-check and Prometheus
+ * helpers. Time only moves when a test advances it or core sleeps, so every bound is asserted
+ * exactly.
  */
 #include "test_env.h"
 
@@ -57,7 +59,7 @@ static int store_holds_token(test_env *te, const lk_mutex *m) {
     return test_env_store_get(te, KEY, value) && sim_store_value_has_token(value, m->token);
 }
 
-/* ---- try_acquire --------------------------------------------------------------------------------------------- */
+/* ---- try_acquire ----------------------------------------------------------------------------- */
 
 static void test_lk_mutex_try_acquire_acquired(void **state) {
     (void)state;
@@ -116,8 +118,10 @@ static void test_lk_mutex_fence_increases_across_grants(void **state) {
         assert_true(lk_mutex_fence(m) > last);
         assert_int_equal(lk_mutex_fence(m), i + 1);
         last = lk_mutex_fence(m);
-        if (i == 3) test_env_advance_ms(&te, 101); /* an expired grant still advances the counter */
-        else release_expect(m, LK_RELEASED);
+        if (i == 3)
+            test_env_advance_ms(&te, 101); /* an expired grant still advances the counter */
+        else
+            release_expect(m, LK_RELEASED);
         if (i == 3) release_expect(m, LK_ABSENT);
     }
     lk_mutex_fini(&a);
@@ -179,7 +183,7 @@ static void test_lk_mutex_try_acquire_while_held_is_misuse(void **state) {
     test_env_fini(&te);
 }
 
-/* ---- release ------------------------------------------------------------------------------------------------- */
+/* ---- release --------------------------------------------------------------------------------- */
 
 static void test_lk_mutex_release_released(void **state) {
     (void)state;
@@ -252,7 +256,7 @@ static void test_lk_mutex_release_not_held_is_misuse(void **state) {
     test_env_fini(&te);
 }
 
-/* ---- extend -------------------------------------------------------------------------------------------------- */
+/* ---- extend ---------------------------------------------------------------------------------- */
 
 static void test_lk_mutex_extend_lengthens_the_lease(void **state) {
     (void)state;
@@ -339,7 +343,7 @@ static void test_lk_mutex_extend_misuse(void **state) {
     test_env_fini(&te);
 }
 
-/* ---- ambiguous timeouts ------------------------------------------------------------------------------------ */
+/* ---- ambiguous timeouts ---------------------------------------------------------------------- */
 
 static void test_lk_mutex_already_mine_after_maybe_applied(void **state) {
     (void)state;
@@ -420,7 +424,7 @@ static void test_lk_mutex_release_after_maybe_applied_acquire(void **state) {
     test_env_fini(&te);
 }
 
-/* ---- blocking acquire ---------------------------------------------------------------------------------------- */
+/* ---- blocking acquire ------------------------------------------------------------------------ */
 
 static void test_lk_mutex_acquire_waits_for_ttl_expiry(void **state) {
     (void)state;
@@ -428,7 +432,8 @@ static void test_lk_mutex_acquire_waits_for_ttl_expiry(void **state) {
     test_env_init(&te, 17);
     lk_mutex a, b;
     mutex_init_ttl(&a, &te, 100);
-    lk_mutex_opts opts = {.ttl_ms = 100, .backoff_base_ms = 5, .backoff_cap_ms = 20, .drift_margin_ms = -1};
+    lk_mutex_opts opts = {
+        .ttl_ms = 100, .backoff_base_ms = 5, .backoff_cap_ms = 20, .drift_margin_ms = -1};
     assert_int_equal(lk_mutex_init(&b, &te.env, KEY, &opts), LK_OK);
     lk_mono_ns t0 = te.mono_ns;
     try_acquire_expect(&a, LK_ACQUIRED);
@@ -436,13 +441,15 @@ static void test_lk_mutex_acquire_waits_for_ttl_expiry(void **state) {
     assert_int_equal(lk_mutex_acquire(&b, t0 + 1000 * TEST_NS_PER_MS, &out), LK_OK);
     assert_int_equal(out, LK_ACQUIRED);
     assert_int_equal(lk_mutex_fence(&b), 2);
-    /* The holder's key lives through t0 + 100 ms; b got it after that, within one capped backoff. */
+    /* The holder's key lives through t0 + 100 ms; b got it after that, within one capped backoff.
+     */
     assert_true(te.mono_ns >= t0 + 101 * TEST_NS_PER_MS);
     assert_true(te.mono_ns <= t0 + 121 * TEST_NS_PER_MS);
     assert_true(te.sleep_count >= 3);
     assert_true(store_holds_token(&te, &b));
     assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_LOCKED], te.sleep_count);
-    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_WAIT_MS], (te.mono_ns - t0) / TEST_NS_PER_MS);
+    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_WAIT_MS],
+                     (te.mono_ns - t0) / TEST_NS_PER_MS);
     assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT], 0);
     release_expect(&b, LK_RELEASED);
     lk_mutex_fini(&a);
@@ -458,7 +465,8 @@ static void test_lk_mutex_acquire_deadline_last_try_at_deadline(void **state) {
     mutex_init_ttl(&a, &te, 60 * 60 * 1000);
     mutex_init_ttl(&b, &te, 100);
     try_acquire_expect(&a, LK_ACQUIRED);
-    lk_mono_ns deadline = te.mono_ns + 1000 * TEST_NS_PER_MS + 123457; /* not on a ms or backoff boundary */
+    lk_mono_ns deadline =
+        te.mono_ns + 1000 * TEST_NS_PER_MS + 123457; /* not on a ms or backoff boundary */
     lk_outcome out = LK_ACQUIRED;
     assert_int_equal(lk_mutex_acquire(&b, deadline, &out), LK_ETIMEDOUT);
     assert_int_equal(out, LK_NONE);
@@ -471,7 +479,8 @@ static void test_lk_mutex_acquire_deadline_last_try_at_deadline(void **state) {
     assert_int_equal(last->kind, LK_OP_ACQUIRE);
     assert_int_equal(last->mono_ns, deadline); /* the last try is made at the deadline instant */
     assert_int_equal(last->outcome, LK_LOCKED);
-    assert_int_equal(te.store_call_count, te.sleep_count + 2); /* a's acquire, then try-sleep-...-try */
+    assert_int_equal(te.store_call_count,
+                     te.sleep_count + 2); /* a's acquire, then try-sleep-...-try */
     assert_non_null(strstr(lk_mutex_errmsg(&b), "deadline"));
     assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT], 1);
     assert_true(store_holds_token(&te, &a));
@@ -488,7 +497,8 @@ static void test_lk_mutex_acquire_past_deadline_tries_once(void **state) {
     mutex_init_ttl(&a, &te, 1000);
     mutex_init_ttl(&b, &te, 1000);
     lk_outcome out = LK_NONE;
-    assert_int_equal(lk_mutex_acquire(&a, te.mono_ns - 1, &out), LK_OK); /* a free lock needs no time */
+    assert_int_equal(lk_mutex_acquire(&a, te.mono_ns - 1, &out),
+                     LK_OK); /* a free lock needs no time */
     assert_int_equal(out, LK_ACQUIRED);
     lk_mono_ns before = te.mono_ns;
     assert_int_equal(lk_mutex_acquire(&b, te.mono_ns - 1, &out), LK_ETIMEDOUT);
@@ -503,7 +513,8 @@ static void test_lk_mutex_acquire_past_deadline_tries_once(void **state) {
 /* Expected backoff ceiling before try k+1 (k 0-based), ms. */
 static int64_t backoff_ceiling_ms(int64_t base_ms, int64_t cap_ms, int64_t k) {
     int64_t b = base_ms;
-    for (int64_t i = 0; i < k && b < cap_ms; i++) b *= 2;
+    for (int64_t i = 0; i < k && b < cap_ms; i++)
+        b *= 2;
     return b < cap_ms ? b : cap_ms;
 }
 
@@ -513,8 +524,9 @@ static void test_lk_mutex_acquire_backoff_bounds(void **state) {
     test_env_init(&te, 20);
     lk_mutex a, b;
     mutex_init_ttl(&a, &te, 60 * 60 * 1000); /* a TTL 45000 times the cap */
-    const int64_t base_ms = 10, cap_ms = 80;
-    lk_mutex_opts opts = {.ttl_ms = 60 * 60 * 1000, .backoff_base_ms = base_ms, .backoff_cap_ms = cap_ms};
+    const int64_t base_ms = 10, cap_ms = 60; /* not base * 2^k: the cap must clip */
+    lk_mutex_opts opts = {
+        .ttl_ms = 60 * 60 * 1000, .backoff_base_ms = base_ms, .backoff_cap_ms = cap_ms};
     assert_int_equal(lk_mutex_init(&b, &te.env, KEY, &opts), LK_OK);
     try_acquire_expect(&a, LK_ACQUIRED);
     lk_mono_ns start = te.mono_ns, deadline = start + 3000 * TEST_NS_PER_MS;
@@ -528,7 +540,8 @@ static void test_lk_mutex_acquire_backoff_bounds(void **state) {
         int64_t ns = te.sleep_ns[k];
         assert_true(ns <= ceil_ns);
         assert_true(ns <= cap_ms * TEST_NS_PER_MS);
-        if (k + 1 < te.sleep_count) assert_true(ns >= ceil_ns / 2); /* the last one is cut at the deadline */
+        if (k + 1 < te.sleep_count)
+            assert_true(ns >= ceil_ns / 2); /* the last one is cut at the deadline */
         if (ceil_ns == cap_ms * TEST_NS_PER_MS && ns != prev) distinct_at_cap++;
         prev = ns;
         total += ns;
@@ -541,9 +554,10 @@ static void test_lk_mutex_acquire_backoff_bounds(void **state) {
 }
 
 /*
- * BUG (core/lk_mutex.c, acquire_backoff): the jitter is 'r % (half_ns + 1)' with a 32-bit 'r', so once
- * b > 2^33 ns (a cap above ~8.6 s) the sleep never exceeds b/2 + 4.29 s instead of covering [b/2, b]: with a 20 s
- * cap every waiter sleeps in [10 s, 14.3 s]. This test fails until the jitter draws 64 bits.
+ * BUG (core/lk_mutex.c, acquire_backoff): the jitter is 'r % (half_ns + 1)' with a 32-bit 'r', so
+ * once b > 2^33 ns (a cap above ~8.6 s) the sleep never exceeds b/2 + 4.29 s instead of covering
+ * [b/2, b]: with a 20 s cap every waiter sleeps in [10 s, 14.3 s]. This test fails until the jitter
+ * draws 64 bits.
  */
 static void test_lk_mutex_acquire_backoff_jitter_covers_range(void **state) {
     (void)state;
@@ -556,7 +570,8 @@ static void test_lk_mutex_acquire_backoff_jitter_covers_range(void **state) {
     assert_int_equal(lk_mutex_init(&b, &te.env, KEY, &opts), LK_OK);
     try_acquire_expect(&a, LK_ACQUIRED);
     lk_outcome out = LK_NONE;
-    assert_int_equal(lk_mutex_acquire(&b, te.mono_ns + 64 * cap_ms * TEST_NS_PER_MS, &out), LK_ETIMEDOUT);
+    assert_int_equal(lk_mutex_acquire(&b, te.mono_ns + 64 * cap_ms * TEST_NS_PER_MS, &out),
+                     LK_ETIMEDOUT);
     assert_true(te.sleep_count > 64);
     int64_t max_ns = 0;
     for (int64_t k = 0; k + 1 < te.sleep_count; k++) {
@@ -564,17 +579,19 @@ static void test_lk_mutex_acquire_backoff_jitter_covers_range(void **state) {
         assert_true(te.sleep_ns[k] <= cap_ms * TEST_NS_PER_MS);
         if (te.sleep_ns[k] > max_ns) max_ns = te.sleep_ns[k];
     }
-    /* Uniform on [10 s, 20 s]: 64 draws all below 15 s has probability 2^-64. */
-    assert_true(max_ns >= cap_ms * TEST_NS_PER_MS * 3 / 4);
     lk_mutex_fini(&a);
     lk_mutex_fini(&b);
     test_env_fini(&te);
+    /* Uniform on [10 s, 20 s]: 64 draws all below 15 s has probability 2^-64. Asserted after
+     * cleanup. */
+    assert_true(max_ns >= cap_ms * TEST_NS_PER_MS * 3 / 4);
 }
 
 /*
- * BUG (core/lk_mutex.c, lk_mutex_acquire): lk_mutex.h promises LK_ELIMIT after LK_ACQUIRE_ATTEMPTS_MAX tries, but
- * when the loop runs out of tries before the deadline the function returns LK_ETIMEDOUT ("deadline passed"),
- * counts ACQUIRE_TIMEOUT, and sleeps once more after the last try. This test fails until it returns LK_ELIMIT.
+ * BUG (core/lk_mutex.c, lk_mutex_acquire): lk_mutex.h promises LK_ELIMIT after
+ * LK_ACQUIRE_ATTEMPTS_MAX tries, but when the loop runs out of tries before the deadline the
+ * function returns LK_ETIMEDOUT ("deadline passed"), counts ACQUIRE_TIMEOUT, and sleeps once more
+ * after the last try. This test fails until it returns LK_ELIMIT.
  */
 static void test_lk_mutex_acquire_attempts_limit(void **state) {
     (void)state;
@@ -585,17 +602,20 @@ static void test_lk_mutex_acquire_attempts_limit(void **state) {
     lk_mutex_opts opts = {.ttl_ms = 1000, .backoff_base_ms = 1, .backoff_cap_ms = 1};
     assert_int_equal(lk_mutex_init(&b, &te.env, KEY, &opts), LK_OK);
     try_acquire_expect(&a, LK_ACQUIRED);
-    lk_mono_ns deadline = te.mono_ns + 2 * 60 * 60 * 1000 * TEST_NS_PER_MS; /* 2 h > 2^20 tries of <= 1 ms */
+    lk_mono_ns deadline =
+        te.mono_ns + 2 * 60 * 60 * 1000 * TEST_NS_PER_MS; /* 2 h > 2^20 tries of <= 1 ms */
     lk_outcome out = LK_NONE;
     lk_rc rc = lk_mutex_acquire(&b, deadline, &out);
     assert_int_equal(te.store_call_count - 1, LK_ACQUIRE_ATTEMPTS_MAX);
     assert_true(te.mono_ns < deadline);
     assert_int_equal(out, LK_NONE);
-    assert_string_equal(lk_rc_name(rc), "LK_ELIMIT");
-    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT], 0);
+    int64_t timeouts = te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT];
     lk_mutex_fini(&a);
     lk_mutex_fini(&b);
     test_env_fini(&te);
+    /* Asserted after cleanup, so the expected failure leaks nothing. */
+    assert_string_equal(lk_rc_name(rc), "LK_ELIMIT");
+    assert_int_equal(timeouts, 0);
 }
 
 static void test_lk_mutex_acquire_after_maybe_applied_is_already_mine(void **state) {
@@ -617,7 +637,7 @@ static void test_lk_mutex_acquire_after_maybe_applied_is_already_mine(void **sta
     test_env_fini(&te);
 }
 
-/* ---- holds ------------------------------------------------------------------------------------------------- */
+/* ---- holds ----------------------------------------------------------------------------------- */
 
 static void test_lk_mutex_holds_ends_before_send_time_plus_ttl(void **state) {
     (void)state;
@@ -633,10 +653,11 @@ static void test_lk_mutex_holds_ends_before_send_time_plus_ttl(void **state) {
     assert_true(lk_mutex_holds(&m));
     te.mono_ns = sent + 995 * TEST_NS_PER_MS - 1;
     assert_true(lk_mutex_holds(&m));
-    te.mono_ns = sent + 995 * TEST_NS_PER_MS; /* send + TTL - margin: the lease is over for the holder */
+    te.mono_ns =
+        sent + 995 * TEST_NS_PER_MS; /* send + TTL - margin: the lease is over for the holder */
     assert_false(lk_mutex_holds(&m));
     assert_true(store_holds_token(&te, &m)); /* while the store still keeps the key */
-    assert_int_equal(lk_mutex_fence(&m), 1);  /* holds is a belief; the hold is not dropped */
+    assert_int_equal(lk_mutex_fence(&m), 1); /* holds is a belief; the hold is not dropped */
     lk_mutex_fini(&m);
 
     /* The default margin (ttl/100 + 1) ends the belief strictly before send + TTL too. */
@@ -661,7 +682,7 @@ static void test_lk_mutex_holds_ends_before_send_time_plus_ttl(void **state) {
     test_env_fini(&te);
 }
 
-/* ---- init ---------------------------------------------------------------------------------------------------- */
+/* ---- init ------------------------------------------------------------------------------------ */
 
 static void test_lk_mutex_init_errors(void **state) {
     (void)state;
@@ -709,7 +730,7 @@ static void test_lk_mutex_init_errors(void **state) {
     test_env_fini(&te);
 }
 
-/* ---- metrics ------------------------------------------------------------------------------------------------- */
+/* ---- metrics --------------------------------------------------------------------------------- */
 
 static void test_lk_mutex_metrics_match_outcomes(void **state) {
     (void)state;
@@ -720,24 +741,24 @@ static void test_lk_mutex_metrics_match_outcomes(void **state) {
     mutex_init_ttl(&b, &te, 100);
     int64_t want[LK_METRIC_COUNT_] = {0};
 
-    try_acquire_expect(&a, LK_ACQUIRED);       /* acquired 1 */
-    try_acquire_expect(&b, LK_LOCKED);         /* locked 1 */
-    try_acquire_expect(&b, LK_LOCKED);         /* locked 2 */
-    extend_expect(&a, 100, LK_EXTENDED);       /* extended 1 */
-    release_expect(&a, LK_RELEASED);           /* released 1 */
+    try_acquire_expect(&a, LK_ACQUIRED); /* acquired 1 */
+    try_acquire_expect(&b, LK_LOCKED);   /* locked 1 */
+    try_acquire_expect(&b, LK_LOCKED);   /* locked 2 */
+    extend_expect(&a, 100, LK_EXTENDED); /* extended 1 */
+    release_expect(&a, LK_RELEASED);     /* released 1 */
     test_env_store_fault(&te, te.store_call_count + 1, LK_ESTORE_MAYBE, 1, 0);
     lk_outcome out = LK_NONE;
     assert_int_equal(lk_mutex_try_acquire(&b, &out), LK_ESTORE_MAYBE); /* store error 1 */
-    try_acquire_expect(&b, LK_ALREADY_MINE);   /* already mine 1 */
+    try_acquire_expect(&b, LK_ALREADY_MINE);                           /* already mine 1 */
     test_env_advance_ms(&te, 101);
-    extend_expect(&b, 100, LK_ABSENT);         /* lost 1 */
-    try_acquire_expect(&a, LK_ACQUIRED);       /* acquired 2 */
+    extend_expect(&b, 100, LK_ABSENT);   /* lost 1 */
+    try_acquire_expect(&a, LK_ACQUIRED); /* acquired 2 */
     test_env_advance_ms(&te, 101);
-    try_acquire_expect(&b, LK_ACQUIRED);       /* acquired 3 */
-    release_expect(&a, LK_NOT_OWNER);          /* not owner 1 */
+    try_acquire_expect(&b, LK_ACQUIRED); /* acquired 3 */
+    release_expect(&a, LK_NOT_OWNER);    /* not owner 1 */
     test_env_advance_ms(&te, 101);
-    release_expect(&b, LK_ABSENT);             /* absent 1 */
-    try_acquire_expect(&a, LK_ACQUIRED);       /* acquired 4 */
+    release_expect(&b, LK_ABSENT);       /* absent 1 */
+    try_acquire_expect(&a, LK_ACQUIRED); /* acquired 4 */
     assert_int_equal(lk_mutex_acquire(&b, te.mono_ns + 30 * TEST_NS_PER_MS, &out), LK_ETIMEDOUT);
     int64_t locked_waiting = te.store_call_count - 13; /* every try of that acquire found a */
     assert_true(locked_waiting >= 2);
@@ -762,7 +783,7 @@ static void test_lk_mutex_metrics_match_outcomes(void **state) {
     test_env_fini(&te);
 }
 
-/* ---- rc, env check, Prometheus ------------------------------------------------------------------------------- */
+/* ---- rc, env check, Prometheus --------------------------------------------------------------- */
 
 static void test_lk_mutex_strerror_and_names(void **state) {
     (void)state;
@@ -825,7 +846,8 @@ static void test_lk_mutex_env_check_names_first_missing_verb(void **state) {
         assert_int_equal(lk_env_check(&e, &missing), LK_EMISUSE);
         assert_string_equal(missing, name);
         assert_int_equal(lk_env_check(&e, NULL), LK_EMISUSE);
-        env_null_verb(&e, 16); /* a later gap does not hide the first one */
+        for (int j = i + 1; env_null_verb(&e, j) != NULL; j++)
+            continue; /* later gaps do not hide it */
         assert_int_equal(lk_env_check(&e, &missing), LK_EMISUSE);
         assert_string_equal(missing, name);
         lk_mutex m;
