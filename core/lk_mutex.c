@@ -166,14 +166,19 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
     return MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last result: %s)", m->key, lk_rc_name(rc));
 }
 
-/* Runs a token-compare op (release or extend), retrying a maybe-applied timeout a bounded number of times: both ops
- * are safe to repeat because they compare our token. */
+/* Runs a token-compare op (release or extend), retrying a bounded number of times after a maybe-applied timeout
+ * or a connection error (after one backoff base, for the connection to come back): both ops compare our token,
+ * so a repeat is safe whatever the first attempt did. */
 static lk_rc mutex_compare_op(lk_mutex *m, lk_op_kind kind, int64_t ttl_ms, lk_store_reply *reply) {
     lk_store_op op = {.kind = kind, .key = m->key, .value = m->token, .ttl_ms = ttl_ms};
     lk_rc rc = LK_OK;
     for (int i = 0; i <= LK_RELEASE_RETRIES_MAX; i++) {
         rc = lk_env_store_exec(m->env, &op, reply);
-        if (rc != LK_ESTORE_MAYBE) break;
+        if (rc != LK_ESTORE_MAYBE && rc != LK_ESTORE_DOWN) break;
+        if (rc == LK_ESTORE_DOWN && i < LK_RELEASE_RETRIES_MAX) {
+            lk_rc src = lk_env_sleep_ns(m->env, m->opts.backoff_base_ms * NS_PER_MS);
+            if (src != LK_OK) return src;
+        }
     }
     if (rc != LK_OK) return MUTEX_ERR(m, rc, "%s %s: %s", lk_op_label(kind), m->key, lk_strerror(rc));
     return LK_OK;

@@ -24,7 +24,7 @@ enum {
     LK_TOKEN_BYTES = 16,                   /* 128-bit token */
     LK_TOKEN_HEX = 2 * LK_TOKEN_BYTES + 1, /* its hex text with the NUL */
     LK_ACQUIRE_ATTEMPTS_MAX = 1 << 20,     /* bound on one blocking acquire's tries */
-    LK_RELEASE_RETRIES_MAX = 3,            /* bound on release/extend retries after a maybe-applied timeout */
+    LK_RELEASE_RETRIES_MAX = 3,            /* bound on release/extend retries after a timeout or conn error */
 };
 
 typedef struct lk_mutex_opts {
@@ -54,9 +54,10 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
 /* Forgets 'm'. Does not release a held lock (its TTL will). Accepts NULL. */
 void lk_mutex_fini(lk_mutex *m);
 
-/* One attempt. '*out': LK_ACQUIRED, LK_ALREADY_MINE or LK_LOCKED (another holder). Returns LK_OK, a store error
- * (LK_ESTORE_MAYBE and LK_ESTORE_PROTO leave 'm' maybe-held: a retry carries the same token and gets
- * LK_ALREADY_MINE if the first attempt was applied), or LK_EMISUSE if held. */
+/* One attempt, without waiting or resending. '*out': LK_ACQUIRED, LK_ALREADY_MINE or LK_LOCKED (another holder).
+ * Returns LK_OK, a store error, or LK_EMISUSE if held. LK_ESTORE_MAYBE and LK_ESTORE_PROTO leave 'm' maybe-held:
+ * the next try_acquire carries the same token (and gets LK_ALREADY_MINE if the first was applied), and
+ * lk_mutex_release cleans up safely; a caller that gives up must do one of the two, or the key waits out its TTL. */
 lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out);
 
 /* Blocks until acquired or 'deadline_mono_ns' passes (a last try is made at the deadline). '*out' is LK_ACQUIRED or

@@ -79,7 +79,7 @@ static int lu_setup(sim_run *run) {
  * stale write. Run with --advances-max 2 and drop the condition to see it. */
 static void lu_finish(sim_run *run) {
     lu_state *st = sim_state(run);
-    if (sim_advances(run) != 0) return;
+    if (sim_advances(run) != 0 || sim_faults(run) != 0) return;
     int64_t counter = sim_store_peek_int(run, "counter");
     if (counter != st->done)
         sim_violation(run, "expect_no_lost_update", "%d workers added 1 each, but the counter is %" PRId64, st->done,

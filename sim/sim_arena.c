@@ -61,12 +61,11 @@ void sim_arena_unmap(sim_run *run) {
     if (run) munmap(run, arena_total());
 }
 
-/* Zeroes every byte of the run except the store, which sim_store_model_reset clears slot by slot (the table is
- * most of the struct and an execution uses a few slots). */
+/* Zeroes every byte of the run up to the large tables at its end: the store, which sim_store_model_reset clears
+ * by its used-slot bitmap, and the op log, whose entries beyond log_count are never read. Both are most of the
+ * struct, and an execution uses a few slots and entries. */
 void sim_arena_reset(sim_run *run) {
-    size_t store_at = offsetof(sim_run, store), store_end = store_at + sizeof(run->store);
-    memset(run, 0, store_at);
-    memset((char *)run + store_end, 0, sizeof(*run) - store_end);
+    memset(run, 0, offsetof(sim_run, store));
     sim_store_model_reset(&run->store);
     run->heap = (unsigned char *)run + arena_round(sizeof(sim_run));
     run->heap_size = ARENA_HEAP_SIZE;

@@ -15,6 +15,7 @@
 
 #include "sim_arena.h"
 #include "sim_explore.h"
+#include "sim_faults.h"
 
 enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_DIVERGED = 3, EXIT_ENV = 4 };
 enum { CLI_FILE_MAX = 64 * 1024 * 1024 }; /* largest schedule file read */
@@ -49,6 +50,9 @@ static const char *const cli_run_usage =
     "  --budget SECONDS             also stop after this much real time (interactive use; CI should use execs)\n"
     "  --out DIR                    where schedule files go (default racebed-out)\n"
     "  --advance-permille N         chance of a time-advance decision per step, per mille (default 50)\n"
+    "  --faults LIST                inject faults: all, none, or a comma list of crash, pause, wall-step, restart,\n"
+    "                               reply-lost, conn-error (at most --faults-max per execution, default 2)\n"
+    "  --fault-permille N           chance of a fault decision per step, per mille (default 30)\n"
     "  --param KEY=VALUE            set a scenario parameter; also --KEY VALUE (dashes or underscores)\n"
     "  --save-pass                  with no violation, write the last execution's schedule ('expect pass')\n"
     "  --hash                       print hashes of the decision stream and the trace (determinism checks)\n"
@@ -272,6 +276,15 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     } else if (strcmp(opt, "--advance-permille") == 0) {
         if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
         ra->opts.advance_permille = (int)v;
+    } else if (strcmp(opt, "--fault-permille") == 0) {
+        if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
+        ra->opts.fault_permille = (int)v;
+    } else if (strcmp(opt, "--faults") == 0) {
+        char err[512];
+        if (sim_faults_parse(next, &ra->opts.faults, err, sizeof(err)) != 0) {
+            fprintf(stderr, "racebed run: --faults: %s\n", err);
+            return -1;
+        }
     } else {
         int r = cli_run_param(ra, opt, next, &used);
         if (r < 0) return -1;
@@ -294,10 +307,16 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     uint64_t seed = ra->opts.seed + (uint64_t)exec;
     int want_violation = res->violations > 0;
     char strategy[SIM_STRATEGY_MAX];
-    snprintf(strategy, sizeof(strategy), "random advance-permille=%d", ra->opts.advance_permille);
+    char faults[128];
+    sim_faults_format(ra->opts.faults, faults, sizeof(faults));
+    if (ra->opts.faults)
+        snprintf(strategy, sizeof(strategy), "random advance-permille=%d faults=%s fault-permille=%d",
+                 ra->opts.advance_permille, faults, ra->opts.fault_permille);
+    else
+        snprintf(strategy, sizeof(strategy), "random advance-permille=%d", ra->opts.advance_permille);
     sim_schedule s;
     sim_schedule_init(&s);
-    sim_end end = sim_explore_record(run, &ra->cfg, seed, ra->opts.advance_permille, strategy, &s);
+    sim_end end = sim_explore_record(run, &ra->cfg, seed, &ra->opts, strategy, &s);
     if (want_violation ? end != SIM_END_VIOLATION || strcmp(run->violation.oracle, res->first.oracle) != 0
                        : end != SIM_END_PASS) {
         fprintf(stderr, "racebed: internal error: re-running execution seed %" PRIu64 " did not reproduce the "
@@ -355,7 +374,8 @@ static int cli_run(int argc, char **argv) {
         return EXIT_USAGE;
     }
     sim_config_defaults(&ra.cfg, sc, 0);
-    ra.opts = (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .progress = 1};
+    ra.opts = (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .fault_permille = 30,
+                                .progress = 1};
     ra.out_dir = "racebed-out";
     for (int i = 1; i < argc;) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -476,7 +496,7 @@ static int cli_replay(int argc, char **argv) {
         code = EXIT_USAGE;
     } else if (r.diverged && !o.lenient) {
         printf("DIVERGED %s\n", r.diverge_msg);
-        code = r.unsupported ? EXIT_USAGE : EXIT_DIVERGED;
+        code = EXIT_DIVERGED;
     } else if (r.end == SIM_END_ABORTED) {
         printf("stopped after step %d (--until)\n", r.steps);
         code = EXIT_PASS;
@@ -487,6 +507,10 @@ static int cli_replay(int argc, char **argv) {
             printf("VIOLATION %s at step %d: %s\n", run->violation.oracle, run->violation.step, run->violation.msg);
         else
             printf("PASS: no violation in %d steps\n", r.steps);
+        for (int i = 0; i < run->note_count; i++)
+            printf("allowed by design (%s, step %d): %s\n", run->note[i].oracle, run->note[i].step,
+                   run->note[i].msg);
+        if (run->notes_dropped) printf("(%d more allowed-by-design notes)\n", run->notes_dropped);
         if (s.expect != SIM_EXPECT_NONE)
             printf("the schedule expects %s: %s\n", expect, strcmp(expect, got) == 0 ? "matches" : "DOES NOT MATCH");
         code = r.end == SIM_END_VIOLATION ? EXIT_VIOLATION : EXIT_PASS;

@@ -65,9 +65,11 @@ static sim_thread *env_begin(sim_process *p, sim_vop vop) {
     return t;
 }
 
+/* Virtual time, drifting by the process's ppm (integer math: exact and the same on every machine). */
 static lk_mono_ns env_mono_ns(void *ctx) {
     sim_process *p = ctx;
-    return p->run->now_ns;
+    int64_t t = p->run->now_ns;
+    return p->drift_ppm == 0 ? t : t + (t / 1000000) * p->drift_ppm + (t % 1000000) * p->drift_ppm / 1000000;
 }
 
 static lk_wall_ms env_wall_ms(void *ctx) {
@@ -148,6 +150,7 @@ static lk_rc env_once(void *ctx, int *flag, void (*fn)(void *), void *arg) {
     if (rc == LK_OK && t->pend.out == 1) {
         fn(arg);
         *flag = 1;
+        t->once_running = NULL;
     }
     return rc;
 }
@@ -244,6 +247,8 @@ int sim_process_new(sim_run *run, const char *name) {
         return -1;
     }
     sim__process_env_init(p);
+    int64_t drift = sim_param(run, "drift_ppm");
+    p->drift_ppm = p->idx % 2 == 0 ? drift : -drift; /* p1 (index 0) fast, p2 slow, ... */
     return run->proc_count++;
 }
 
@@ -302,6 +307,10 @@ int sim_advances(const sim_run *run) {
     return run->advances;
 }
 
+int sim_faults(const sim_run *run) {
+    return run->faults;
+}
+
 int64_t sim_now_ns(const sim_run *run) {
     return run->now_ns;
 }
@@ -318,8 +327,23 @@ int64_t sim_store_peek_int(const sim_run *run, const char *key) {
     return *end == '\0' ? x : 0;
 }
 
+void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) {
+    if (run->oracle_silent) return;
+    if (run->note_count == SIM_NOTES_MAX) {
+        run->notes_dropped++;
+        return;
+    }
+    sim_note *n = &run->note[run->note_count++];
+    n->step = run->step;
+    lk__copy_str(n->oracle, sizeof(n->oracle), oracle);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(n->msg, sizeof(n->msg), fmt, ap);
+    va_end(ap);
+}
+
 void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) {
-    if (run->violation.set) return;
+    if (run->violation.set || run->oracle_silent) return;
     run->violation.set = 1;
     run->violation.step = run->step;
     lk__copy_str(run->violation.oracle, sizeof(run->violation.oracle), oracle);

@@ -14,6 +14,8 @@
 #define _GNU_SOURCE
 #include "sim_explore.h"
 
+#include "sim_faults.h"
+
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +79,8 @@ int sim_config_from_schedule(sim_config *cfg, const sim_schedule *s, char *err, 
     return 0;
 }
 
-static sim_exec_args explore_args(const sim_config *cfg, uint64_t seed) {
-    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0};
+static sim_exec_args explore_args(const sim_config *cfg, uint64_t seed, int log_ops) {
+    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, log_ops};
     return a;
 }
 
@@ -94,6 +96,9 @@ typedef struct random_ctx {
     uint64_t rng[4];
     int advance_permille;
     int64_t advances_max;
+    unsigned fault_mask;      /* sim_fault_bit set */
+    int fault_permille;
+    int64_t faults_max;
     int hash;                 /* compute hashes */
     uint64_t stream_hash;
     uint64_t trace_hash;
@@ -103,22 +108,19 @@ typedef struct random_ctx {
 /* Appends the labelled form of choice 'c' (made at the current state) to 'cap'. */
 static void explore_capture(sim_schedule *cap, const sim_run *run, const sim_choice *c) {
     sim_decision d;
-    memset(&d, 0, sizeof(d));
-    d.kind = c->kind;
-    if (c->kind == SIM_DEC_ADVANCE) {
-        d.duration_ns = c->duration_ns;
-    } else {
-        const sim_thread *t = &run->thread[c->thread];
-        lk__copy_str(d.name, sizeof(d.name), t->name);
-        lk__copy_str(d.op, sizeof(d.op), sim__pending_label(&t->pend));
-        sim__pending_object(run, &t->pend, d.key, sizeof(d.key));
-    }
+    sim_choice_to_decision(run, c, &d);
+    if (d.kind == SIM_DEC_RESTART && d.variant == SIM_RESTART_LOSE_LAST) cap->model_only = 1;
     sim_schedule_append(cap, &d);
 }
 
 static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
     random_ctx *r = ctx;
+    memset(out, 0, sizeof(*out));
     out->kind = SIM_DEC_RUN;
+    out->proc = -1;
+    if (r->fault_mask && run->faults < r->faults_max && (int)(sim__rng_next(r->rng) % 1000) < r->fault_permille &&
+        sim_faults_pick(run, r->fault_mask, r->rng, enabled, n, out))
+        goto chosen;
     if (r->advance_permille > 0 && run->advances < r->advances_max &&
         (int)(sim__rng_next(r->rng) % 1000) < r->advance_permille) {
         int64_t targets[8];
@@ -126,9 +128,12 @@ static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
         if (k > 0) {
             out->kind = SIM_DEC_ADVANCE;
             out->duration_ns = targets[sim__rng_next(r->rng) % (uint64_t)k];
+            goto chosen;
         }
     }
-    if (out->kind == SIM_DEC_RUN) out->thread = enabled[n == 1 ? 0 : (int)(sim__rng_next(r->rng) % (uint64_t)n)];
+    out->kind = SIM_DEC_RUN;
+    out->thread = enabled[n == 1 ? 0 : (int)(sim__rng_next(r->rng) % (uint64_t)n)];
+chosen:
     if (r->capture) explore_capture(r->capture, run, out);
     return 0;
 }
@@ -158,11 +163,14 @@ static void random_jump(void *ctx, sim_run *run, int64_t to_ns) {
     if (r->hash) explore_hash_jump(&r->trace_hash, run, to_ns, line, sizeof(line));
 }
 
-static void random_init(random_ctx *r, const sim_config *cfg, uint64_t exec_seed, int permille) {
+static void random_init(random_ctx *r, const sim_config *cfg, uint64_t exec_seed, const sim_random_opts *o) {
     memset(r, 0, sizeof(*r));
     sim__rng_seed(r->rng, exec_seed ^ 0x5DEECE66Dull);
-    r->advance_permille = permille;
+    r->advance_permille = o->advance_permille;
     r->advances_max = cfg->param[sim_param_index(cfg->scenario, "advances_max")];
+    r->fault_mask = o->faults;
+    r->fault_permille = o->fault_permille;
+    r->faults_max = cfg->param[sim_param_index(cfg->scenario, "faults_max")];
     r->stream_hash = SIM_HASH_INIT;
     r->trace_hash = SIM_HASH_INIT;
 }
@@ -182,10 +190,10 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
     double t0 = explore_clock_s(), last_progress = t0;
     for (int64_t i = 0; i < o->execs_max; i++) {
         random_ctx r;
-        random_init(&r, cfg, o->seed + (uint64_t)i, o->advance_permille);
+        random_init(&r, cfg, o->seed + (uint64_t)i, o);
         r.hash = o->hash;
         sim_chooser ch = {&r, random_decide, random_after, random_jump};
-        sim_exec_args a = explore_args(cfg, o->seed + (uint64_t)i);
+        sim_exec_args a = explore_args(cfg, o->seed + (uint64_t)i, (o->faults >> SIM_FAULT_BIT_RESTART) & 1);
         sim_end end = sim_execute(run, &a, &ch);
         res->execs++;
         res->steps += run->step;
@@ -232,14 +240,14 @@ static void explore_header(sim_schedule *s, const sim_config *cfg, uint64_t seed
     if (strategy) lk__copy_str(s->strategy, sizeof(s->strategy), strategy);
 }
 
-sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, int advance_permille,
+sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, const sim_random_opts *o,
                            const char *strategy, sim_schedule *s) {
     explore_header(s, cfg, exec_seed, strategy);
     random_ctx r;
-    random_init(&r, cfg, exec_seed, advance_permille);
+    random_init(&r, cfg, exec_seed, o);
     r.capture = s;
     sim_chooser ch = {&r, random_decide, NULL, NULL};
-    sim_exec_args a = explore_args(cfg, exec_seed);
+    sim_exec_args a = explore_args(cfg, exec_seed, (o->faults >> SIM_FAULT_BIT_RESTART) & 1);
     sim_end end = sim_execute(run, &a, &ch);
     if (end == SIM_END_VIOLATION) {
         s->expect = SIM_EXPECT_VIOLATION;
@@ -262,38 +270,6 @@ typedef struct replay_ctx {
     uint64_t trace_hash;     /* and trace */
 } replay_ctx;
 
-static int replay_find_thread(const sim_run *run, const char *name) {
-    for (int i = 0; i < run->thread_count; i++)
-        if (strcmp(run->thread[i].name, name) == 0) return i;
-    return -1;
-}
-
-/* Checks decision 'd' against the run; returns the thread index, or -1 with the reason in 'why'. */
-static int replay_check_run(const sim_run *run, const sim_decision *d, char *why, size_t cap) {
-    int i = replay_find_thread(run, d->name);
-    if (i < 0) {
-        snprintf(why, cap, "no thread named '%s' in this run", d->name);
-        return -1;
-    }
-    const sim_thread *t = &run->thread[i];
-    char obj[LK_KEY_MAX];
-    if (t->state == SIM_T_PENDING) sim__pending_object(run, &t->pend, obj, sizeof(obj));
-    if (t->state != SIM_T_PENDING) {
-        snprintf(why, cap, "%s is not at a visible op (it %s)", t->name,
-                 t->state == SIM_T_DONE ? "has ended" : "is waiting");
-        return -1;
-    }
-    if (strcmp(sim__pending_label(&t->pend), d->op) != 0 || (d->key[0] && strcmp(obj, d->key) != 0)) {
-        snprintf(why, cap, "%s is at '%s %s'", t->name, sim__pending_label(&t->pend), obj);
-        return -1;
-    }
-    if (!sim_thread_enabled(run, i)) {
-        snprintf(why, cap, "%s cannot proceed now ('%s %s' is blocked)", t->name, d->op, obj);
-        return -1;
-    }
-    return i;
-}
-
 static void replay_diverge(replay_ctx *r, int line, const char *fmt, const char *a, const char *b) {
     if (r->res->diverged) return;
     r->res->diverged = 1;
@@ -307,34 +283,22 @@ static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
     char why[SIM_MSG_MAX - 96], text[160];
     while (r->pos < r->s->decision_count) {
         const sim_decision *d = &r->s->decisions[r->pos++];
+        if (sim_decision_to_choice(run, d, out, why, sizeof(why))) return 0;
         sim_decision_format(d, text, sizeof(text));
-        if (d->kind == SIM_DEC_ADVANCE && d->duration_ns > 0) {
-            out->kind = SIM_DEC_ADVANCE;
-            out->duration_ns = d->duration_ns;
-            return 0;
-        }
-        if (d->kind == SIM_DEC_RUN) {
-            int i = replay_check_run(run, d, why, sizeof(why));
-            if (i >= 0) {
-                out->kind = SIM_DEC_RUN;
-                out->thread = i;
-                return 0;
-            }
-            replay_diverge(r, d->line, "line %d: expected '%s', but %s", text, why);
-            if (!r->o->lenient) return -1;
-            int t = replay_find_thread(run, d->name);
+        replay_diverge(r, d->line, "line %d: expected '%s', but %s", text, why);
+        if (!r->o->lenient) return -1;
+        if (d->kind == SIM_DEC_RUN) { /* the named thread if it can run, else a seeded one */
+            memset(out, 0, sizeof(*out));
             out->kind = SIM_DEC_RUN;
-            out->thread = t >= 0 && sim_thread_enabled(run, t) ? t
-                                                                : enabled[sim__rng_next(r->rng) % (uint64_t)n];
+            out->proc = -1;
+            out->thread = out->thread >= 0 && sim_thread_enabled(run, out->thread)
+                              ? out->thread
+                              : enabled[sim__rng_next(r->rng) % (uint64_t)n];
+            for (int i = 0; i < run->thread_count; i++)
+                if (strcmp(run->thread[i].name, d->name) == 0 && sim_thread_enabled(run, i)) out->thread = i;
             return 0;
         }
-        if (d->kind != SIM_DEC_ADVANCE && !r->o->lenient) {
-            r->res->unsupported = 1;
-            replay_diverge(r, d->line, "line %d: '%s' decisions are not executed by racebed " RACEBED_VERSION
-                           "%s (use --lenient to skip them)", text, "");
-            return -1;
-        }
-        replay_diverge(r, d->line, "line %d: '%s' skipped%s", text, "");
+        /* any other decision that does not fit is skipped */
     }
     if (!r->o->lenient) {
         snprintf(text, sizeof(text), "%s is at '%s'", run->thread[enabled[0]].name,
@@ -343,7 +307,9 @@ static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
                        "line %d: the schedule ends here but the run goes on (%s)%s", text, "");
         return -1;
     }
+    memset(out, 0, sizeof(*out));
     out->kind = SIM_DEC_RUN;
+    out->proc = -1;
     out->thread = enabled[sim__rng_next(r->rng) % (uint64_t)n];
     return 0;
 }
@@ -368,7 +334,10 @@ void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, cons
     replay_ctx r = {s, o, res, 0, {0}, SIM_HASH_INIT, SIM_HASH_INIT};
     sim__rng_seed(r.rng, s->seed ^ 0x1EAD1E47ull);
     sim_chooser ch = {&r, replay_decide, replay_after, replay_jump};
-    sim_exec_args a = explore_args(cfg, s->seed);
+    int log_ops = 0;
+    for (int i = 0; i < s->decision_count; i++)
+        log_ops |= s->decisions[i].kind == SIM_DEC_RESTART && s->decisions[i].variant == SIM_RESTART_LOSE_LAST;
+    sim_exec_args a = explore_args(cfg, s->seed, log_ops);
     res->end = sim_execute(run, &a, &ch);
     res->steps = run->step;
     /* folded once more, as sim_explore_random folds each execution's hashes into its totals */

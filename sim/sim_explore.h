@@ -34,6 +34,8 @@ typedef struct sim_random_opts {
     int64_t execs_max;       /* executions to try */
     double seconds_max;      /* wall-clock budget, 0 = none (interactive use only) */
     int advance_permille;    /* chance of a time advance at a decision, per mille */
+    unsigned faults;         /* fault kinds to inject (sim_faults.h bits), 0 = none */
+    int fault_permille;      /* chance of a fault at a decision, per mille (up to faults_max per execution) */
     int keep_going;          /* 1: run all executions, count violations; 0: stop at the first */
     int hash;                /* 1: compute the decision-stream and trace hashes (slower) */
     int progress;            /* 1: a progress line on stderr (only if it is a terminal) */
@@ -55,9 +57,10 @@ typedef struct sim_random_result {
 /* Runs the random strategy. Returns 0, or -1 if a chooser buffer could not be allocated. */
 int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opts *o, sim_random_result *res);
 
-/* Re-runs execution 'exec_seed' under the random strategy and writes it as a schedule into 's' (header, labelled
- * decisions, expect line). 'strategy' is the text for the header. Returns the execution's end. */
-sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, int advance_permille,
+/* Re-runs execution 'exec_seed' under the random strategy 'o' and writes it as a schedule into 's' (header,
+ * labelled decisions, expect line; model-only if it restarted the store losing a window). 'strategy' is the text
+ * for the header. Returns the execution's end. */
+sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, const sim_random_opts *o,
                            const char *strategy, sim_schedule *s);
 
 typedef struct sim_replay_opts {
@@ -71,7 +74,6 @@ typedef struct sim_replay_result {
     int diverged;            /* 1 if a decision did not match the run */
     int diverge_line;        /* line of the first divergence */
     char diverge_msg[SIM_MSG_MAX];
-    int unsupported;         /* 1 if strict replay met a decision kind this version does not execute */
     int steps;               /* decisions executed */
     uint64_t stream_hash;    /* hash of the decisions, as sim_explore_random computes it for one execution */
     uint64_t trace_hash;     /* hash of the trace lines, likewise */

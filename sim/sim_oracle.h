@@ -15,9 +15,10 @@
 
 #include "sim_run.h"
 
-/* After store op 'op' by thread 't' was applied at server time 'server_ms' with result 'rc' and 'reply'. */
+/* After store op 'op' by thread 't', sent at virtual time 'sent_ns', was applied at server time 'server_ms' with
+ * result 'rc' and 'reply'. */
 void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_rc rc,
-                             const lk_store_reply *reply, lk_wall_ms server_ms);
+                             const lk_store_reply *reply, lk_wall_ms server_ms, int64_t sent_ns);
 /* 1 if watched key 'i''s lease is live at server time 'server_ms'. */
 int sim__oracle_lease_alive(const sim_run *run, int i, lk_wall_ms server_ms);
 /* At an oracle event of thread 't'. */

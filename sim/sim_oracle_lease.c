@@ -46,6 +46,7 @@ static void lease_grant(sim_run *run, int i, const sim_thread *t, lk_wall_ms ser
     }
     l->live = 1;
     l->owner = t->owner;
+    l->disturbed = 0;
     l->granted_ms = server_ms;
     l->deadline_ms = ttl_ms > 0 ? server_ms + ttl_ms : 0;
 }
@@ -75,7 +76,7 @@ static void lease_extend(sim_run *run, int i, const sim_thread *t, lk_wall_ms se
 }
 
 void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_rc rc,
-                             const lk_store_reply *r, lk_wall_ms server_ms) {
+                             const lk_store_reply *r, lk_wall_ms server_ms, int64_t sent_ns) {
     if (rc != LK_OK) return;
     if (op->kind == LK_OP_SCAN_DEL) {
         size_t n = strlen(op->key);
@@ -85,6 +86,7 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
     }
     int i = lease_index(run, op->key);
     if (i < 0) return;
+    sim_lease *l = &run->oracle.lease[i];
     switch (op->kind) {
     case LK_OP_SET:
         if (r->outcome == LK_STORED) lease_grant(run, i, t, server_ms, op->ttl_ms);
@@ -104,5 +106,13 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
         if (r->outcome == LK_EXTENDED) lease_extend(run, i, t, server_ms, op->ttl_ms);
         break;
     default: break;
+    }
+    int renewed = (op->kind == LK_OP_SET && r->outcome == LK_STORED) ||
+                  (op->kind == LK_OP_ACQUIRE && (r->outcome == LK_ACQUIRED || r->outcome == LK_ALREADY_MINE)) ||
+                  ((op->kind == LK_OP_EXTEND || op->kind == LK_OP_PEXPIRE) && r->outcome == LK_EXTENDED);
+    if (renewed && l->live && l->owner == t->owner) {
+        l->sent_ns = sent_ns;
+        l->ttl_ms = op->ttl_ms;
+        if (op->kind != LK_OP_EXTEND && op->kind != LK_OP_PEXPIRE) l->disturbed = 0;
     }
 }

@@ -24,6 +24,9 @@ enum {
     SIM_LOCK_KEYS_MAX = 16,  /* keys the lease oracle watches */
     SIM_INSTANCES_MAX = 64,  /* singleton instances the uniqueness oracle remembers */
     SIM_MSG_MAX = 320,       /* a violation message, bytes with the NUL */
+    SIM_NOTES_MAX = 8,       /* "allowed by design" notes kept per execution */
+    SIM_LOG_MAX = 4096,      /* store ops remembered for a lose-last restart */
+    SIM_RESOURCES_MAX = 4,   /* guarded resources per execution */
 };
 
 /* Virtual time 0 is this wall-clock instant (2023-11-14T22:13:20Z) on every clock; fixed, so runs never read it. */
@@ -35,6 +38,7 @@ typedef enum sim_tstate {
     SIM_T_PENDING,  /* stopped at the visible op in 'pend', waiting to be scheduled */
     SIM_T_RUNNING,  /* executing between two visible ops */
     SIM_T_DONE,     /* its function returned */
+    SIM_T_CRASHED,  /* crashed by a decision: never runs again; what it wrote to the store stays */
 } sim_tstate;
 
 /* The visible operations. Labels appear in traces and schedule files ("run c1 lock registry"). */
@@ -71,6 +75,7 @@ typedef struct sim_pending {
     void (*task_fn)(void *);/* TASK_START */
     void *task_arg;         /* TASK_START */
     lk_rc rc;               /* the op's result, set by the scheduler */
+    lk_rc applied_rc;       /* with a reply-lost fault: what the store answered before the reply was lost */
     int out;                /* TASK_START: the new thread's index */
 } sim_pending;
 
@@ -84,6 +89,8 @@ typedef struct sim_thread {
     int parent;               /* the thread that started it as a task, -1 for a scenario thread */
     sim_tstate state;
     int64_t wake_ns;          /* WAITING: when it may continue, virtual ns */
+    int64_t paused_until_ns;  /* a pause decision: it neither runs nor resumes before this instant */
+    int *once_running;        /* the flag of a once whose function it is running, else NULL */
     sim_pending pend;         /* PENDING: the op it stopped at */
     sim_thread_fn fn;         /* scenario body (or NULL for a task) */
     void *arg;
@@ -102,7 +109,9 @@ typedef struct sim_process {
     char name[SIM_NAME_MAX];
     int idx;
     lk_env env;               /* the process's env (verbs in sim_env.c) */
-    int64_t wall_offset_ms;   /* its wall clock minus virtual time */
+    int64_t wall_offset_ms;   /* its wall clock minus virtual time, ms (wall-step decisions move it) */
+    int64_t drift_ppm;        /* its monotonic clock runs this many ppm fast (negative: slow) */
+    int crashed;              /* 1 after a process crash */
     lk_metric_set metrics;    /* its metrics sink */
 } sim_process;
 
@@ -111,7 +120,38 @@ typedef struct sim_lease {
     int owner;                /* thread index of the holder (its lease owner) */
     int64_t granted_ms;       /* server wall ms of the grant */
     int64_t deadline_ms;      /* server wall ms after which it expired; 0 = no TTL */
+    int64_t sent_ns;          /* virtual time the granting (or last extending) op was sent */
+    int64_t ttl_ms;           /* the TTL that op asked for */
+    int disturbed;            /* a restart or server wall step touched this lease: an early end is by design */
 } sim_lease;
+
+/* A guarded resource outside the lock service (a database, a file): a counter the holders read and write. With
+ * fencing on, it refuses a read or write whose fencing number is below the highest it has seen (or below the floor
+ * an admin set); with fencing off it trusts the lock. */
+typedef struct sim_resource {
+    char name[SIM_NAME_MAX];
+    int fencing;              /* 1: check fencing numbers */
+    int64_t value;            /* the counter */
+    int64_t version;          /* accepted writes so far */
+    int64_t fence_max;        /* highest fencing number seen (reads and writes) */
+    int64_t fence_floor;      /* set by sim_resource_floor (a clear): fences below are refused */
+    int64_t read_version[SIM_THREADS_MAX]; /* version each thread last read, -1 if none */
+    int refused;              /* reads and writes refused */
+} sim_resource;
+
+/* One store op as applied, for rebuilding the store at a lose-last restart. */
+typedef struct sim_log_entry {
+    int64_t apply_ns;         /* virtual time it was applied */
+    lk_wall_ms server_ms;     /* the server clock it saw */
+    int thread;               /* who sent it */
+    lk_op_kind kind;
+    int64_t ttl_ms;
+    unsigned flags;
+    char key[LK_KEY_MAX];
+    char aux_key[LK_KEY_MAX];
+    char value[LK_VALUE_MAX];
+    unsigned char has_aux, has_value;
+} sim_log_entry;
 
 typedef struct sim_oracle_state {
     int lock_key_count;
@@ -132,6 +172,14 @@ typedef struct sim_verdict {
     char msg[SIM_MSG_MAX];      /* what happened */
 } sim_verdict;
 
+/* Something an oracle saw that the design allows (a lease lost to a restart or a wall step): reported, not a
+ * violation. */
+typedef struct sim_note {
+    char oracle[SIM_NAME_MAX];
+    int step;
+    char msg[SIM_MSG_MAX];
+} sim_note;
+
 /* The heap inside the arena: power-of-two size classes with free lists (offsets, not pointers). */
 enum { SIM_HEAP_CLASSES = 16, SIM_HEAP_MIN = 32 };
 
@@ -146,6 +194,9 @@ struct sim_run {
     int64_t server_wall_offset_ms;  /* the store server's wall clock minus virtual time */
     int step;                       /* decisions executed */
     int advances;                   /* time-advance decisions executed */
+    int faults;                     /* fault decisions executed (wall, pause, crash, fault, restart) */
+    int crashes;                    /* crash decisions executed */
+    int restarts;                   /* store restarts executed */
     int current;                    /* running thread index, -1 in the scheduler */
     int thread_count;
     int proc_count;
@@ -153,9 +204,17 @@ struct sim_run {
     sim_thread thread[SIM_THREADS_MAX];
     sim_process proc[SIM_PROCS_MAX];
     sim_mutex mutex[SIM_MUTEXES_MAX];
-    sim_store_model store;
     sim_oracle_state oracle;
     sim_verdict violation;
+    int note_count;                 /* notes kept (at most SIM_NOTES_MAX) */
+    int notes_dropped;              /* notes beyond that, counted */
+    sim_note note[SIM_NOTES_MAX];
+    int resource_count;
+    sim_resource resource[SIM_RESOURCES_MAX];
+    int log_ops;                    /* 1: remember applied store ops (a lose-last restart may come) */
+    int oracle_silent;              /* 1 while the store is rebuilt from the log: oracles only track */
+    int log_count;                  /* entries in 'log' */
+    int log_overflow;               /* 1 if more ops were applied than the log holds */
     void *scenario_state;           /* sim_state_set */
     char setup_error[SIM_MSG_MAX];  /* sim_setup_error */
     uint64_t rng[4];                /* entropy outside any thread (setup) */
@@ -167,6 +226,9 @@ struct sim_run {
     size_t heap_size;
     unsigned char *stacks;          /* the stack region (inside the arena) */
     size_t stack_size;              /* per thread, usable bytes (a guard page lies below each) */
+    /* Large tables last: sim_arena_reset clears them by their counts, not whole. */
+    sim_store_model store;
+    sim_log_entry log[SIM_LOG_MAX];
 };
 
 /* ---- shared between simulator modules --------------------------------------------------------------------------- */
@@ -175,6 +237,8 @@ struct sim_run {
 static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
     return SIM_EPOCH_WALL_MS + ns / 1000000 + run->server_wall_offset_ms;
 }
+/* Records an allowed-by-design note (kept up to SIM_NOTES_MAX, then counted). */
+void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Records a violation unless one is already set. */
 void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* xoshiro256** */

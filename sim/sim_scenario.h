@@ -97,6 +97,8 @@ void sim_event(sim_thread *self, const char *name, const char *key, int64_t num)
 
 /* Number of time-advance decisions taken so far in this execution (expectations often require none). */
 int sim_advances(const sim_run *run);
+/* Number of fault decisions (crash, pause, wall step, store fault, restart) taken so far in this execution. */
+int sim_faults(const sim_run *run);
 /* Current virtual time since the start of the execution, ns. */
 int64_t sim_now_ns(const sim_run *run);
 /* Reads 'key' from the store as it is now, without an op (no scheduling point, nothing expires): for end-of-run

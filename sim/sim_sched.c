@@ -23,6 +23,12 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
     {"rtt_us", 1000, 1, 10000000, "virtual round-trip time of one store op, us (applied at RTT/2)"},
     {"steps_max", 20000, 10, 100000000, "decisions per execution before it is reported as a livelock"},
     {"advances_max", 2, 0, 1000, "time-advance decisions a strategy may take per execution"},
+    {"faults_max", 2, 0, 1000, "fault decisions (wall, pause, crash, fault, restart) a strategy may take per execution"},
+    {"timeout_ms", 50, 1, 3600000, "a client's command timeout: a lost reply surfaces this long after the send, ms"},
+    {"pause_ms", 2500, 1, 86400000, "length of a pause decision (a GC pause, SIGSTOP), ms"},
+    {"wall_step_ms", 1500, 1, 86400000, "size of a wall-clock step decision, forwards or back, ms"},
+    {"restart_loss_ms", 1000, 0, 86400000, "a lose-last restart loses the store ops of this last window, ms"},
+    {"drift_ppm", 0, -500000, 500000, "monotonic drift: odd processes run this many ppm fast, even ones as slow"},
 };
 
 int sim_param_count(const sim_scenario *sc) {
@@ -139,7 +145,7 @@ int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(
 
 int sim_thread_enabled(const sim_run *run, int i) {
     const sim_thread *t = &run->thread[i];
-    if (t->state != SIM_T_PENDING) return 0;
+    if (t->state != SIM_T_PENDING || t->paused_until_ns > run->now_ns) return 0;
     switch (t->pend.vop) {
     case SIM_VOP_LOCK: return run->mutex[t->pend.obj].holder < 0;
     case SIM_VOP_ONCE: return *t->pend.flag != 2;
@@ -155,7 +161,7 @@ static void sched_resume_due(sim_run *run) {
         again = 0;
         for (int i = 0; i < run->thread_count; i++) {
             sim_thread *t = &run->thread[i];
-            if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns) continue;
+            if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
             t->state = SIM_T_RUNNING;
             run->current = i;
             sim_fiber_resume(&run->host, &t->fiber);
@@ -168,24 +174,64 @@ static void sched_resume_due(sim_run *run) {
 
 /* ---- performing one op ------------------------------------------------------------------------------------------ */
 
-static void sched_perform(sim_run *run, sim_thread *t) {
+/* Remembers an applied store op for a lose-last restart (only when the run may need it). */
+static void sched_log(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms) {
+    if (!run->log_ops) return;
+    if (run->log_count == SIM_LOG_MAX) {
+        run->log_overflow = 1;
+        return;
+    }
+    sim_log_entry *e = &run->log[run->log_count++];
+    e->apply_ns = run->now_ns + run->rtt_ns / 2;
+    e->server_ms = server_ms;
+    e->thread = t->idx;
+    e->kind = op->kind;
+    e->ttl_ms = op->ttl_ms;
+    e->flags = op->flags;
+    lk__copy_str(e->key, sizeof(e->key), op->key);
+    e->has_aux = op->aux_key != NULL;
+    e->has_value = op->value != NULL;
+    lk__copy_str(e->aux_key, sizeof(e->aux_key), op->aux_key ? op->aux_key : "");
+    lk__copy_str(e->value, sizeof(e->value), op->value ? op->value : "");
+}
+
+/* The store op of thread 't', with an injected fault or none ('fault' 0). reply-lost: applied, the client sees a
+ * timeout (maybe applied) after timeout_ms; conn-error: not applied, the client learns it after one RTT. */
+static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
+    sim_pending *p = &t->pend;
+    lk_wall_ms server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2);
+    if (fault == SIM_FAULT_CONN_ERROR) {
+        memset(p->reply, 0, sizeof(*p->reply));
+        p->rc = LK_ESTORE_DOWN;
+        return run->now_ns + run->rtt_ns;
+    }
+    p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
+    sched_log(run, t, &p->op, server_ms);
+    sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
+    if (fault == SIM_FAULT_REPLY_LOST) {
+        p->applied_rc = p->rc;
+        memset(p->reply, 0, sizeof(*p->reply));
+        p->rc = LK_ESTORE_MAYBE;
+        return run->now_ns + sim_param(run, "timeout_ms") * 1000000;
+    }
+    return run->now_ns + run->rtt_ns;
+}
+
+static void sched_perform(sim_run *run, sim_thread *t, int fault) {
     sim_pending *p = &t->pend;
     int64_t resume_ns = run->now_ns;
     p->rc = LK_OK;
     switch (p->vop) {
-    case SIM_VOP_STORE: {
-        lk_wall_ms server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2);
-        p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
-        sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms);
-        resume_ns = run->now_ns + run->rtt_ns;
-        break;
-    }
+    case SIM_VOP_STORE: resume_ns = sched_store_op(run, t, fault); break;
     case SIM_VOP_SLEEP: resume_ns = run->now_ns + p->ns; break;
     case SIM_VOP_LOCK: run->mutex[p->obj].holder = t->idx; break;
     case SIM_VOP_UNLOCK: run->mutex[p->obj].holder = -1; break;
     case SIM_VOP_ONCE:
         p->out = *p->flag == 0;
-        if (p->out) *p->flag = 2;
+        if (p->out) {
+            *p->flag = 2;
+            t->once_running = p->flag;
+        }
         break;
     case SIM_VOP_TASK_START:
         p->out = sim__task_thread_new(run, t->idx, p->label, p->task_fn, p->task_arg);
@@ -198,6 +244,140 @@ static void sched_perform(sim_run *run, sim_thread *t) {
     t->wake_ns = resume_ns;
 }
 
+/* ---- decisions other than run ------------------------------------------------------------------------------- */
+
+static int sched_alive(const sim_thread *t) {
+    return t->state != SIM_T_FREE && t->state != SIM_T_DONE && t->state != SIM_T_CRASHED;
+}
+
+/* Crashes thread 'i' and every task it started (a renewal task dies with its holder). What it wrote to the store
+ * stays. Process-local state is unwound as a dying thread's runtime would: the env mutexes it held are freed and a
+ * once it was running is reset, so the rest of the process is not wedged by the crash itself. */
+static void sched_crash_thread(sim_run *run, int i) {
+    sim_thread *t = &run->thread[i];
+    if (sched_alive(t)) {
+        t->state = SIM_T_CRASHED;
+        for (int m = 0; m < run->mutex_count; m++)
+            if (run->mutex[m].holder == i) run->mutex[m].holder = -1;
+        if (t->once_running) *t->once_running = 0;
+    }
+    for (int j = 0; j < run->thread_count; j++)
+        if (run->thread[j].parent == i) sched_crash_thread(run, j);
+}
+
+/* Rebuilds the store from the ops applied up to 'cutoff_ns' (a lose-last restart), oracles silent, then ends
+ * every ghost lease the rebuilt store no longer backs. */
+static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
+    sim_store_model_init(&run->store);
+    sim_oracle_state saved = run->oracle;
+    for (int i = 0; i < run->oracle.lock_key_count; i++) run->oracle.lease[i].live = 0;
+    int kept = 0;
+    run->oracle_silent = 1;
+    for (int i = 0; i < run->log_count && run->log[i].apply_ns <= cutoff_ns; i++, kept++) {
+        const sim_log_entry *e = &run->log[i];
+        lk_store_op op = {e->kind, e->key, e->has_aux ? e->aux_key : NULL, e->has_value ? e->value : NULL,
+                          e->ttl_ms, e->flags};
+        lk_store_reply reply;
+        lk_rc rc = sim_store_model_exec(&run->store, e->server_ms, &op, &reply);
+        sim__oracle_lease_store(run, &run->thread[e->thread], &op, rc, &reply, e->server_ms, e->apply_ns);
+    }
+    run->oracle_silent = 0;
+    run->log_count = kept;
+    for (int i = 0; i < run->oracle.lock_key_count; i++) {
+        run->oracle.lease[i].disturbed = 1;
+        if (saved.lease[i].live && !run->oracle.lease[i].live)
+            sim__note(run, "lease_safety", "restart lost %s's lease on %s (a lost write): allowed by design, "
+                      "only fencing protects the resource", run->thread[saved.lease[i].owner].name,
+                      run->oracle.lock_key[i]);
+    }
+}
+
+static void sched_restart(sim_run *run, const sim_choice *c) {
+    run->restarts++;
+    if (c->variant == SIM_RESTART_LOSE_LAST) {
+        sched_rebuild_store(run, run->now_ns - c->duration_ns);
+        return;
+    }
+    lk_wall_ms server_ms = sim__server_ms(run, run->now_ns);
+    for (int i = 0; i < run->oracle.lock_key_count; i++) {
+        if (sim__oracle_lease_alive(run, i, server_ms))
+            sim__note(run, "lease_safety", "restart lost %s's lease on %s: allowed by design, only fencing "
+                      "protects the resource", run->thread[run->oracle.lease[i].owner].name,
+                      run->oracle.lock_key[i]);
+        run->oracle.lease[i].live = 0;
+    }
+    sim_store_model_init(&run->store);
+    run->log_count = 0;
+}
+
+int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap) {
+    const char *bad = NULL;
+    const sim_thread *t = c->thread >= 0 && c->thread < run->thread_count ? &run->thread[c->thread] : NULL;
+    switch (c->kind) {
+    case SIM_DEC_RUN: if (!t || !sim_thread_enabled(run, c->thread)) bad = "the thread cannot run now"; break;
+    case SIM_DEC_ADVANCE: if (c->duration_ns <= 0) bad = "an advance must be > 0"; break;
+    case SIM_DEC_WALL:
+        if (c->proc >= run->proc_count || c->duration_ns == 0) bad = "no such clock, or a zero step";
+        break;
+    case SIM_DEC_PAUSE: if (!t || !sched_alive(t) || c->duration_ns <= 0) bad = "the thread has ended"; break;
+    case SIM_DEC_CRASH:
+        if (c->proc >= 0) bad = c->proc < run->proc_count && !run->proc[c->proc].crashed ? NULL : "no live process";
+        else if (!t || !sched_alive(t)) bad = "the thread has ended";
+        break;
+    case SIM_DEC_FAULT:
+        if (!t || !sim_thread_enabled(run, c->thread) || t->pend.vop != SIM_VOP_STORE)
+            bad = "the thread is not about to send a store op";
+        break;
+    case SIM_DEC_RESTART:
+        if (c->variant == SIM_RESTART_LOSE_LAST && (!run->log_ops || run->log_overflow))
+            bad = run->log_overflow ? "the op log overflowed (SIM_LOG_MAX ops)" : "lose-last needs the op log";
+        break;
+    default: bad = "unknown decision";
+    }
+    if (bad && why) snprintf(why, cap, "%s", bad);
+    return bad == NULL;
+}
+
+/* Executes a decision; returns the op performed (RUN, FAULT) for the trace, or NULL. */
+static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
+    if (c->kind == SIM_DEC_RUN || c->kind == SIM_DEC_FAULT) {
+        sim_thread *t = &run->thread[c->thread];
+        run->faults += c->kind == SIM_DEC_FAULT;
+        sched_perform(run, t, c->kind == SIM_DEC_FAULT ? c->variant : 0);
+        return &t->pend;
+    }
+    if (c->kind == SIM_DEC_ADVANCE) {
+        run->now_ns += c->duration_ns;
+        run->advances++;
+        return NULL;
+    }
+    run->faults++;
+    switch (c->kind) {
+    case SIM_DEC_WALL:
+        if (c->proc < 0) {
+            run->server_wall_offset_ms += c->duration_ns / 1000000;
+            for (int i = 0; i < run->oracle.lock_key_count; i++) run->oracle.lease[i].disturbed = 1;
+        } else {
+            run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;
+        }
+        break;
+    case SIM_DEC_PAUSE: run->thread[c->thread].paused_until_ns = run->now_ns + c->duration_ns; break;
+    case SIM_DEC_CRASH:
+        run->crashes++;
+        if (c->proc >= 0) {
+            run->proc[c->proc].crashed = 1;
+            for (int i = 0; i < run->thread_count; i++)
+                if (run->thread[i].proc == c->proc) sched_crash_thread(run, i);
+        } else {
+            sched_crash_thread(run, c->thread);
+        }
+        break;
+    case SIM_DEC_RESTART: sched_restart(run, c); break;
+    default: break;
+    }
+    return NULL;
+}
+
 /* ---- the loop --------------------------------------------------------------------------------------------------- */
 
 static void sched_setup(sim_run *run, const sim_exec_args *a) {
@@ -208,15 +388,23 @@ static void sched_setup(sim_run *run, const sim_exec_args *a) {
     run->rtt_ns = sim_param(run, "rtt_us") * 1000;
     run->seed = a->seed;
     run->alloc_fail_at = a->alloc_fail_at;
+    run->log_ops = a->log_ops;
     sim__rng_seed(run->rng, a->seed);
 }
 
-/* Earliest wake-up of a waiting thread, or -1 when none waits. */
+/* When thread 't' can next do something without a decision: its wake-up, or the end of its pause; -1 never. */
+static int64_t sched_thread_due(const sim_run *run, const sim_thread *t) {
+    if (t->state == SIM_T_WAITING) return t->wake_ns > t->paused_until_ns ? t->wake_ns : t->paused_until_ns;
+    if (t->state == SIM_T_PENDING && t->paused_until_ns > run->now_ns) return t->paused_until_ns;
+    return -1;
+}
+
+/* Earliest instant a thread is due, or -1 when none is. */
 static int64_t sched_next_wake(const sim_run *run) {
     int64_t best = -1;
     for (int i = 0; i < run->thread_count; i++) {
-        const sim_thread *t = &run->thread[i];
-        if (t->state == SIM_T_WAITING && (best < 0 || t->wake_ns < best)) best = t->wake_ns;
+        int64_t due = sched_thread_due(run, &run->thread[i]);
+        if (due >= 0 && (best < 0 || due < best)) best = due;
     }
     return best;
 }
@@ -275,21 +463,13 @@ sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch)
             end = SIM_END_ABORTED;
             break;
         }
+        assert(sim_choice_valid(run, &c, NULL, 0));
         run->step++;
-        if (c.kind == SIM_DEC_ADVANCE) {
-            assert(c.duration_ns > 0);
-            run->now_ns += c.duration_ns;
-            run->advances++;
-            if (ch->after) ch->after(ch->ctx, run, &c, NULL);
-            continue;
-        }
-        assert(c.kind == SIM_DEC_RUN && sim_thread_enabled(run, c.thread));
-        sim_thread *t = &run->thread[c.thread];
-        sched_perform(run, t);
-        if (ch->after) ch->after(ch->ctx, run, &c, &t->pend);
+        const sim_pending *done = sched_apply(run, &c);
+        if (ch->after) ch->after(ch->ctx, run, &c, done);
     }
     if (end == SIM_END_PASS && !run->violation.set) {
-        sim__oracle_leak_finish(run);
+        if (run->crashes == 0 && run->restarts == 0) sim__oracle_leak_finish(run);
         if (!run->violation.set && a->scenario->finish) a->scenario->finish(run);
     }
     sched_teardown(run);
@@ -335,9 +515,8 @@ int sim_advance_targets(const sim_run *run, int64_t *out, int max) {
     advance_acc acc = {run, out, 0, max};
     int64_t wake = -1;
     for (int i = 0; i < run->thread_count; i++) {
-        const sim_thread *t = &run->thread[i];
-        if (t->state == SIM_T_WAITING && t->wake_ns > run->now_ns && (wake < 0 || t->wake_ns < wake))
-            wake = t->wake_ns;
+        int64_t due = sched_thread_due(run, &run->thread[i]);
+        if (due > run->now_ns && (wake < 0 || due < wake)) wake = due;
     }
     if (wake > 0) advance_add(&acc, wake - run->now_ns);
     sim_store_model_each(&run->store, sim__server_ms(run, run->now_ns), advance_key, &acc);

@@ -15,12 +15,17 @@
 
 #include "sim_run.h"
 
-/* One decision as the scheduler executes it. */
+/* One decision as the scheduler executes it (the schedule file's decision, resolved to indices). */
 typedef struct sim_choice {
-    sim_decision_kind kind; /* SIM_DEC_RUN or SIM_DEC_ADVANCE (other kinds are refused by this version) */
-    int thread;             /* RUN: thread index */
-    int64_t duration_ns;    /* ADVANCE: > 0 */
+    sim_decision_kind kind; /* any SIM_DEC_* */
+    int thread;             /* RUN, PAUSE, FAULT, CRASH of a thread: thread index; else -1 */
+    int proc;               /* CRASH of a process: its index; WALL: the process whose clock steps, -1 = server */
+    int64_t duration_ns;    /* ADVANCE, PAUSE: > 0; WALL: signed, whole ms; RESTART lose-last: >= 0 */
+    int variant;            /* FAULT: sim_fault_kind; RESTART: sim_restart_kind */
 } sim_choice;
+
+/* 1 if 'c' can be executed in the current state; otherwise 0 with the reason in 'why' (for replay). */
+int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap);
 
 typedef struct sim_chooser {
     void *ctx;
@@ -40,8 +45,9 @@ typedef enum sim_end {
     SIM_END_SETUP = 3,     /* the scenario's setup failed: run->setup_error */
 } sim_end;
 
-/* Built-in parameters every scenario has, after its own: rtt_us, steps_max, advances_max. */
-enum { SIM_BUILTIN_PARAMS = 3 };
+/* Built-in parameters every scenario has, after its own: rtt_us, steps_max, advances_max, faults_max, timeout_ms,
+ * pause_ms, wall_step_ms, restart_loss_ms, drift_ppm. */
+enum { SIM_BUILTIN_PARAMS = 9 };
 extern const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS];
 
 /* Index of parameter 'name' in the combined list (scenario's, then built-ins), or -1. */
@@ -57,6 +63,7 @@ typedef struct sim_exec_args {
     const int64_t *param;      /* sim_param_count(scenario) values */
     uint64_t seed;             /* the execution's seed: entropy streams */
     int64_t alloc_fail_at;     /* fail the Nth arena allocation, 0 = never (tests) */
+    int log_ops;               /* 1: keep the op log a lose-last restart needs */
 } sim_exec_args;
 
 /* Runs one execution on 'run' (reset first). Returns how it ended. */

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim_faults.h"
 #include "sim_oracle.h"
 
 uint64_t sim_hash_bytes(uint64_t h, const void *data, size_t len) {
@@ -78,18 +79,34 @@ static void trace_leases(const sim_run *run, char *buf, size_t cap) {
     }
 }
 
+/* A decision that is not an op: "advance 2s", "crash c1", "wall server +1500ms", ... */
+static int trace_decision(const sim_run *run, const sim_choice *c, char *buf, size_t cap) {
+    sim_decision d;
+    sim_choice_to_decision(run, c, &d);
+    char text[160];
+    if (sim_decision_format(&d, text, sizeof(text)) < 0) snprintf(text, sizeof(text), "?");
+    return snprintf(buf, cap, "%s (decision)", text);
+}
+
 int sim_trace_step(const sim_run *run, const sim_choice *c, const sim_pending *done, char *buf, size_t cap) {
     char t[32], leases[256];
     sim_trace_time(run->now_ns, t, sizeof(t));
     trace_leases(run, leases, sizeof(leases));
-    if (c->kind == SIM_DEC_ADVANCE) {
-        char d[32];
-        sim_duration_format(c->duration_ns, d, sizeof(d));
-        return snprintf(buf, cap, "%5d  %-11s advance %s (decision)  |%s", run->step, t, d, leases);
+    if (done == NULL) {
+        char what[200];
+        trace_decision(run, c, what, sizeof(what));
+        return snprintf(buf, cap, "%5d  %-11s %s  |%s", run->step, t, what, leases);
     }
-    char obj[LK_KEY_MAX], res[96];
+    char obj[LK_KEY_MAX], res[128];
     sim__pending_object(run, done, obj, sizeof(obj));
     trace_result(run, done, res, sizeof(res));
+    if (c->kind == SIM_DEC_FAULT) {
+        size_t n = strlen(res);
+        snprintf(res + n, sizeof(res) - n, c->variant == SIM_FAULT_REPLY_LOST
+                                               ? " [fault reply-lost: applied (%s), the reply is lost]"
+                                               : " [fault conn-error: not applied]",
+                 lk_rc_name(done->applied_rc));
+    }
     char server[48] = "";
     if (done->vop == SIM_VOP_STORE)
         snprintf(server, sizeof(server), "  server=%" PRId64 "ms",

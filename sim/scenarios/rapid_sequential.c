@@ -76,7 +76,7 @@ static int rapid_setup(sim_run *run) {
 static void rapid_finish(sim_run *run) {
     rapid_state *st = sim_state(run);
     int n = (int)sim_param(run, "requests");
-    if (sim_advances(run) != 0) return;
+    if (sim_advances(run) != 0 || sim_faults(run) != 0) return;
     if (st->succeeded != n)
         sim_violation(run, "expect_all_succeed", "%d of %d rapid sequential requests succeeded (%d failed); with "
                       "deadlines of %lldms every one must", st->succeeded, n, st->failed,

@@ -89,7 +89,9 @@ static int singleton_setup(sim_run *run) {
 
 static void singleton_finish(sim_run *run) {
     singleton_state *st = sim_state(run);
-    if (st->errors != 0) sim_violation(run, "expect_no_error", "%d getInstance call(s) failed", st->errors);
+    /* with store faults a constructor's load can fail, and then getInstance rightly reports it */
+    if (st->errors != 0 && sim_faults(run) == 0)
+        sim_violation(run, "expect_no_error", "%d getInstance call(s) failed with no fault injected", st->errors);
 }
 
 SIM_SCENARIO_DEFINE(singleton) = {

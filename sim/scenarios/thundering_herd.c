@@ -50,6 +50,7 @@ static void herd_client(sim_thread *self, void *arg) {
         st->locked++;
     } else {
         st->errors++;
+        if (m.maybe_held) st->proto->release(&m, &out); /* the attempt may have been applied: clean up */
     }
     lk_mutex_fini(&m);
 }
@@ -66,7 +67,7 @@ static int herd_setup(sim_run *run) {
 static void herd_finish(sim_run *run) {
     herd_state *st = sim_state(run);
     int n = (int)sim_param(run, "threads");
-    if (sim_advances(run) != 0 || sim_param(run, "work_ms") >= sim_param(run, "ttl_ms")) return;
+    if (sim_advances(run) != 0 || sim_faults(run) != 0 || sim_param(run, "work_ms") >= sim_param(run, "ttl_ms")) return;
     if (st->winners != 1 || st->locked != n - 1)
         sim_violation(run, "expect_one_winner", "a herd of %d resolved to %d winner(s), %d 'already locked' and %d "
                       "error(s); expected exactly 1 winner and %d 'already locked'", n, st->winners, st->locked,

@@ -94,10 +94,19 @@ check "truncated schedule diverges" 3 "$rb" replay "$T/short.sched"
 grep_out "truncated message" "schedule ends here"
 { grep -v '^expect\|^#' "$f"; echo "run c1 get lk:run1"; } >"$T/long.sched"
 check "extra decisions diverge" 3 "$rb" replay "$T/long.sched"
-grep -v '^expect\|^#' "$f" | awk 'BEGIN{d=0} /^run[[:space:]]/ && !d {print "crash c1"; d=1} {print}' >"$T/crash.sched"
-check "unexecuted decision kind" 2 "$rb" replay "$T/crash.sched"
-grep_out "unexecuted named" "'crash c1' decisions are not executed"
-check "unexecuted decision lenient" 1 "$rb" replay --lenient "$T/crash.sched"
+grep -v '^expect\|^#' "$f" | awk 'BEGIN{d=0} /^run[[:space:]]/ && !d {print "crash c9"; d=1} {print}' >"$T/crash.sched"
+check "decision naming no thread diverges" 3 "$rb" replay "$T/crash.sched"
+grep_out "bad crash target named" "no thread or process named 'c9'"
+check "bad decision skipped when lenient" 1 "$rb" replay --lenient "$T/crash.sched"
+# faults: a run with every fault kind finds the core's cleanup gap in a broken client, writes, and replays it
+check "faults option rejects unknown kinds" 2 "$rb" run stale_token --faults crash,frob
+grep_out "unknown fault named" "unknown fault 'frob'"
+check "faults run" 0 "$rb" run stale_token --faults all --runs 300 --out "$T/fa"
+check "faults save-pass" 0 "$rb" run stale_token --faults all --fault-permille 300 --seed 9 --budget-execs 1 --save-pass --out "$T/fp"
+fp=$(ls "$T"/fp/*.sched | head -n1)
+grep -qE '^(crash|pause|wall|fault|restart) ' "$fp" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL no fault decision in $fp"; }
+check "faults schedule replays" 0 "$rb" replay "$fp"
+grep_out "fault decisions appear in the trace" "\\(decision\\)|\\[fault "
 sed 's/^expect violation .*/expect pass/' "$f" >"$T/wrongexpect.sched"
 check "check catches a wrong verdict" 1 "$rb" check "$T/wrongexpect.sched"
 grep_out "check says expected" "expected pass, got violation no_foreign_delete"

@@ -157,8 +157,8 @@ static void test_lk_mutex_fault_cycle_persistent(void **state) {
         fault_sweep(&FAULT_KINDS[i], 1);
 }
 
-/* A transient fault is recovered inside the cycle: the lock is released in the end unless the
- * release itself failed for good. Spelled out per kind and call, so a regression names its case. */
+/* A transient fault is recovered inside the cycle: the lock is released in the end whatever the kind
+ * and the call. Spelled out per kind and call, so a regression names its case. */
 static void test_lk_mutex_fault_cycle_transient_outcomes(void **state) {
     (void)state;
     for (int i = 0; i < FAULT_KIND_COUNT; i++) {
@@ -175,12 +175,11 @@ static void test_lk_mutex_fault_cycle_transient_outcomes(void **state) {
             assert_int_equal(te.fault.injected, 1);
             assert_true(res.held); /* the acquire retry always wins the lone lock */
             assert_true(res.release_ran);
-            /* Release and extend retry a maybe-applied timeout themselves; DOWN is returned. */
-            int release_down = k->rc == LK_ESTORE_DOWN && te.calls[n - 1].kind == LK_OP_RELEASE;
-            int extend_down = k->rc == LK_ESTORE_DOWN && te.calls[n - 1].kind == LK_OP_EXTEND;
-            assert_int_equal(res.extended, !extend_down);
-            assert_int_equal(res.released_ok, !release_down);
-            assert_int_equal(test_env_store_get(&te, KEY, NULL), release_down);
+            /* Release and extend retry a maybe-applied timeout and a connection error themselves (both
+             * compare the token, so a repeat is safe): one transient fault never leaves the key behind. */
+            assert_true(res.extended);
+            assert_true(res.released_ok);
+            assert_int_equal(test_env_store_get(&te, KEY, NULL), 0);
             lk_mutex_fini(&m);
             test_env_fini(&te);
         }
