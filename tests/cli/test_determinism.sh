@@ -9,8 +9,9 @@ rb=${1:-./racebed}
 rb2=${2:-}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 pass=0; fail=0
-while read -r scen variant _; do
-    args=(run "$scen" --variant "$variant" --seed 7 --runs 40 --hash --quiet --out "$T/$scen-${variant#mutant:}")
+while read -r scen variant _ && read -r faults; do
+    args=(run "$scen" --variant "$variant" --seed 7 --runs 40 --hash --quiet --faults "$faults" --fault-permille 100
+          --out "$T/$scen-${variant#mutant:}-$faults")
     h1=$("$rb" "${args[@]}" 2>&1 | grep '^hash:')
     h2=$("$rb" "${args[@]}" 2>&1 | grep '^hash:')
     if [ -n "$h1" ] && [ "$h1" = "$h2" ]; then pass=$((pass + 1)); else
@@ -20,7 +21,7 @@ while read -r scen variant _; do
         if [ "$h1" = "$h3" ]; then pass=$((pass + 1)); else
             fail=$((fail + 1)); echo "FAIL $scen $variant: -O2 and sanitizer builds differ: '$h1' vs '$h3'"; fi
     fi
-done < <("$rb" list)
+done < <("$rb" list | while read -r l; do printf '%s\nnone\n%s\nall\n' "$l" "$l"; done)
 for f in "$T"/*/*.sched; do
     [ -e "$f" ] || continue
     "$rb" replay "$f" >"$T/a" 2>&1
