@@ -21,7 +21,8 @@
     X(ESTORE_PROTO, "store protocol error: unexpected reply, the command's effect is unknown")     \
     X(ECRASHED, "the calling thread or process was crashed by the simulator")                      \
     X(EENTROPY, "the entropy source failed")                                                       \
-    X(ETASK, "a background task could not be started")
+    X(ETASK, "a background task could not be started")                                             \
+    X(EFENCED, "refused: the fencing number is older than one the resource has seen (the lock was lost)")
 
 typedef enum lk_rc {
 #define LK_RC_ENUM(name, msg) LK_##name,

@@ -303,6 +303,64 @@ void sim_event(sim_thread *self, const char *name, const char *key, int64_t num)
     env_stop(t);
 }
 
+int sim_resource_new(sim_run *run, const char *name, const char *lock_key, int fencing) {
+    if (run->resource_count == SIM_RESOURCES_MAX) {
+        sim_setup_error(run, "more than %d resources", SIM_RESOURCES_MAX);
+        return -1;
+    }
+    sim_resource *r = &run->resource[run->resource_count];
+    if (lk__copy_str(r->name, sizeof(r->name), name) != LK_OK ||
+        lk__copy_str(r->lock_key, sizeof(r->lock_key), lock_key) != LK_OK) {
+        sim_setup_error(run, "resource or lock key name too long");
+        return -1;
+    }
+    r->fencing = fencing;
+    for (int i = 0; i < SIM_THREADS_MAX; i++) r->read_version[i] = -1;
+    return run->resource_count++;
+}
+
+static lk_rc env_resource_op(sim_thread *self, int res, int op, int64_t fence, int64_t *value) {
+    assert(res >= 0 && res < self->run->resource_count);
+    sim_thread *t = env_begin(&self->run->proc[self->proc], SIM_VOP_RESOURCE);
+    t->pend.obj = res;
+    t->pend.res_op = op;
+    t->pend.num = fence;
+    t->pend.res_value = *value;
+    lk_rc rc = env_stop(t);
+    *value = t->pend.res_value;
+    return rc;
+}
+
+lk_rc sim_resource_read(sim_thread *self, int res, int64_t fence, int64_t *value) {
+    *value = 0;
+    return env_resource_op(self, res, SIM_RES_READ, fence, value);
+}
+
+lk_rc sim_resource_write(sim_thread *self, int res, int64_t fence, int64_t value) {
+    return env_resource_op(self, res, SIM_RES_WRITE, fence, &value);
+}
+
+void sim_resource_floor(sim_thread *self, int res, int64_t floor) {
+    int64_t unused = 0;
+    env_resource_op(self, res, SIM_RES_FLOOR, floor, &unused);
+}
+
+int64_t sim_resource_value(const sim_run *run, int res) {
+    return run->resource[res].value;
+}
+
+int64_t sim_resource_writes(const sim_run *run, int res) {
+    return run->resource[res].version;
+}
+
+int sim_resource_refused(const sim_run *run, int res) {
+    return run->resource[res].refused;
+}
+
+void sim_belief(sim_thread *self, const char *key, lk_mono_ns checked_mono_ns) {
+    sim_event(self, "believes", key, checked_mono_ns);
+}
+
 int sim_advances(const sim_run *run) {
     return run->advances;
 }

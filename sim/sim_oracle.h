@@ -8,6 +8,9 @@
  *   no_foreign_extend  a live lease's TTL changed by a thread that does not own it
  *   singleton_unique   two different instances returned for one (process, key)
  *   no_leaked_key      a lock key still held after every thread ended (crash-free runs)
+ *   resource_lost_update  a guarded resource accepted a write based on a read another accepted write overtook
+ *   client_validity    the core told a holder it holds the lock about an instant past its lease bound (last
+ *                      send + TTL), with no clock drift to excuse it (a "believes" event)
  * The scheduler adds: deadlock (every live thread waits on a sync object) and step_bound (livelock).
  */
 #ifndef RACEBED_SIM_SIM_ORACLE_H
@@ -23,6 +26,12 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
 int sim__oracle_lease_alive(const sim_run *run, int i, lk_wall_ms server_ms);
 /* At an oracle event of thread 't'. */
 void sim__oracle_singleton_event(sim_run *run, const sim_thread *t, const char *name, const char *key, int64_t num);
+/* Performs a resource op of thread 't' (pending 'p') and checks guarded-resource safety and client validity.
+ * Returns LK_OK or LK_EFENCED. */
+lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p);
+/* At a "believes" event: the core told thread 't' it holds 'key' as of its local monotonic 'checked_mono_ns'. */
+void sim__oracle_belief_event(sim_run *run, const sim_thread *t, const char *name, const char *key,
+                              int64_t checked_mono_ns);
 /* When every thread has ended without a violation. */
 void sim__oracle_leak_finish(sim_run *run);
 

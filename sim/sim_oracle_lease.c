@@ -113,6 +113,14 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
     if (renewed && l->live && l->owner == t->owner) {
         l->sent_ns = sent_ns;
         l->ttl_ms = op->ttl_ms;
-        if (op->kind != LK_OP_EXTEND && op->kind != LK_OP_PEXPIRE) l->disturbed = 0;
+        sim_thread *holder = &run->thread[t->owner];
+        if (!run->oracle_silent) { /* what the client learned; a rebuild after a restart does not unlearn it */
+            holder->lease_sent_ns = sent_ns;
+            holder->lease_ttl_ms = op->ttl_ms;
+        }
+        if (op->kind != LK_OP_EXTEND && op->kind != LK_OP_PEXPIRE) {
+            l->disturbed = 0;
+            holder->paused_since_grant = 0;
+        }
     }
 }

@@ -51,7 +51,8 @@ typedef enum sim_tstate {
     X(YIELD, "yield")                                                                              \
     X(TASK_START, "task_start")                                                                    \
     X(TASK_JOIN, "task_join")                                                                      \
-    X(EVENT, "event")
+    X(EVENT, "event")                                                                              \
+    X(RESOURCE, "resource")
 
 typedef enum sim_vop {
 #define SIM_VOP_ENUM(name, label) SIM_VOP_##name,
@@ -71,7 +72,9 @@ typedef struct sim_pending {
     int *flag;              /* ONCE */
     const char *label;      /* YIELD: ghost object; EVENT: event name; TASK_START: task name */
     const char *key;        /* EVENT: key */
-    int64_t num;            /* EVENT: value */
+    int64_t num;            /* EVENT: value; RESOURCE: the fencing number */
+    int res_op;             /* RESOURCE: SIM_RES_READ, SIM_RES_WRITE or SIM_RES_FLOOR */
+    int64_t res_value;      /* RESOURCE: the value written, or read (out) */
     void (*task_fn)(void *);/* TASK_START */
     void *task_arg;         /* TASK_START */
     lk_rc rc;               /* the op's result, set by the scheduler */
@@ -91,6 +94,9 @@ typedef struct sim_thread {
     int64_t wake_ns;          /* WAITING: when it may continue, virtual ns */
     int64_t paused_until_ns;  /* a pause decision: it neither runs nor resumes before this instant */
     int *once_running;        /* the flag of a once whose function it is running, else NULL */
+    int paused_since_grant;   /* a pause hit it after its last lock grant (client validity is then by design) */
+    int64_t lease_sent_ns;    /* send time of its last grant or extend on a watched key */
+    int64_t lease_ttl_ms;     /* and the TTL it asked for */
     sim_pending pend;         /* PENDING: the op it stopped at */
     sim_thread_fn fn;         /* scenario body (or NULL for a task) */
     void *arg;
@@ -128,12 +134,16 @@ typedef struct sim_lease {
 /* A guarded resource outside the lock service (a database, a file): a counter the holders read and write. With
  * fencing on, it refuses a read or write whose fencing number is below the highest it has seen (or below the floor
  * an admin set); with fencing off it trusts the lock. */
+enum { SIM_RES_READ = 1, SIM_RES_WRITE = 2, SIM_RES_FLOOR = 3 };
+
 typedef struct sim_resource {
     char name[SIM_NAME_MAX];
+    char lock_key[LK_KEY_MAX]; /* the lock that guards it (for the client-validity oracle) */
     int fencing;              /* 1: check fencing numbers */
     int64_t value;            /* the counter */
     int64_t version;          /* accepted writes so far */
     int64_t fence_max;        /* highest fencing number seen (reads and writes) */
+    int fence_owner;          /* the lease owner that used fence_max: the same number from another is refused */
     int64_t fence_floor;      /* set by sim_resource_floor (a clear): fences below are refused */
     int64_t read_version[SIM_THREADS_MAX]; /* version each thread last read, -1 if none */
     int refused;              /* reads and writes refused */

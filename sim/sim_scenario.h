@@ -49,6 +49,9 @@ typedef struct sim_scenario {
     int (*setup)(sim_run *run);
     /* Called once after every thread ended with no violation: checks the scenario's expectations (may be NULL). */
     void (*finish)(sim_run *run);
+    /* Fault kinds `racebed run` injects when no --faults is given ("restart,wall-step"), or NULL for none: the
+     * races of this class need them. */
+    const char *faults;
 } sim_scenario;
 
 /* Defines the scenario table entry for a scenario file; the file's base name must be 'name'. */
@@ -92,6 +95,31 @@ sim_run *sim_thread_run(const sim_thread *self);
 /* An oracle-visible event (a scheduling point on the oracle's ghost object): "instance" (key, num = instance id)
  * feeds singleton uniqueness; other names are recorded in the trace for the scenario's own checks. */
 void sim_event(sim_thread *self, const char *name, const char *key, int64_t num);
+
+/* Reports what the lock core answered about holding 'key': it said "held" about local monotonic instant
+ * 'checked_mono_ns' (a scheduling point). The client-validity oracle fires if that instant lies past the holder's
+ * lease bound (its last acquire or extend send time + TTL) with no clock drift to excuse it: the core let its
+ * holder believe too long. */
+void sim_belief(sim_thread *self, const char *key, lk_mono_ns checked_mono_ns);
+
+/* ---- guarded resources: a counter outside the lock service (a database row, a file) ------------------------------ */
+
+/* Creates resource 'name' guarded by lock 'lock_key' (setup). With 'fencing' 1 it refuses a read or write whose
+ * fencing number is below the highest it has seen or below an admin's floor; with 0 it trusts the lock. Returns its
+ * index, or -1 at the limit. */
+int sim_resource_new(sim_run *run, const char *name, const char *lock_key, int fencing);
+/* Reads the counter, carrying fencing number 'fence' (a scheduling point on the oracle's ghost object). Returns
+ * LK_OK with '*value', or LK_EFENCED (refused: the caller's lock was lost). */
+lk_rc sim_resource_read(sim_thread *self, int res, int64_t fence, int64_t *value);
+/* Writes the counter, carrying 'fence'. Returns LK_OK or LK_EFENCED. The guarded-resource oracle fires if an
+ * accepted write was based on a read that another accepted write has overtaken (a lost update). */
+lk_rc sim_resource_write(sim_thread *self, int res, int64_t fence, int64_t value);
+/* Raises the resource's fence floor (what a clear publishes): later ops with a lower fence are refused. */
+void sim_resource_floor(sim_thread *self, int res, int64_t floor);
+/* The counter, its accepted writes and its refusals (for finish()). */
+int64_t sim_resource_value(const sim_run *run, int res);
+int64_t sim_resource_writes(const sim_run *run, int res);
+int sim_resource_refused(const sim_run *run, int res);
 
 /* ---- expectations --------------------------------------------------------------------------------------------- */
 

@@ -57,6 +57,8 @@ static const char *const vop_labels[] = {
 const char *sim__pending_label(const sim_pending *p) {
     if (p->vop == SIM_VOP_STORE) return lk_op_label(p->op.kind);
     if (p->vop == SIM_VOP_EVENT) return p->label;
+    if (p->vop == SIM_VOP_RESOURCE)
+        return p->res_op == SIM_RES_READ ? "res_read" : p->res_op == SIM_RES_WRITE ? "res_write" : "res_floor";
     return vop_labels[p->vop];
 }
 
@@ -67,6 +69,7 @@ void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, si
     case SIM_VOP_LOCK:
     case SIM_VOP_UNLOCK: snprintf(buf, cap, "%s", run->mutex[p->obj].name); break;
     case SIM_VOP_TASK_JOIN: snprintf(buf, cap, "%s", run->thread[p->obj].name); break;
+    case SIM_VOP_RESOURCE: snprintf(buf, cap, "%s", run->resource[p->obj].name); break;
     case SIM_VOP_YIELD:
     case SIM_VOP_TASK_START: snprintf(buf, cap, "%s", p->label); break;
     case SIM_VOP_EVENT: snprintf(buf, cap, "%s", p->key ? p->key : "-"); break;
@@ -149,7 +152,8 @@ int sim_thread_enabled(const sim_run *run, int i) {
     switch (t->pend.vop) {
     case SIM_VOP_LOCK: return run->mutex[t->pend.obj].holder < 0;
     case SIM_VOP_ONCE: return *t->pend.flag != 2;
-    case SIM_VOP_TASK_JOIN: return run->thread[t->pend.obj].state == SIM_T_DONE;
+    case SIM_VOP_TASK_JOIN:
+        return run->thread[t->pend.obj].state == SIM_T_DONE || run->thread[t->pend.obj].state == SIM_T_CRASHED;
     default: return 1;
     }
 }
@@ -237,8 +241,13 @@ static void sched_perform(sim_run *run, sim_thread *t, int fault) {
         p->out = sim__task_thread_new(run, t->idx, p->label, p->task_fn, p->task_arg);
         p->rc = p->out >= 0 ? LK_OK : LK_ETASK;
         break;
-    case SIM_VOP_EVENT: sim__oracle_singleton_event(run, t, p->label, p->key, p->num); break;
-    default: break; /* YIELD, TASK_JOIN: nothing to do but let others run first */
+    case SIM_VOP_EVENT:
+        sim__oracle_singleton_event(run, t, p->label, p->key, p->num);
+        sim__oracle_belief_event(run, t, p->label, p->key, p->num);
+        break;
+    case SIM_VOP_RESOURCE: p->rc = sim__resource_op(run, t, p); break;
+    case SIM_VOP_TASK_JOIN: p->rc = run->thread[p->obj].state == SIM_T_CRASHED ? LK_ECRASHED : LK_OK; break;
+    default: break; /* YIELD: nothing to do but let others run first */
     }
     t->state = SIM_T_WAITING;
     t->wake_ns = resume_ns;
@@ -361,7 +370,10 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
             run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;
         }
         break;
-    case SIM_DEC_PAUSE: run->thread[c->thread].paused_until_ns = run->now_ns + c->duration_ns; break;
+    case SIM_DEC_PAUSE:
+        run->thread[c->thread].paused_until_ns = run->now_ns + c->duration_ns;
+        run->thread[c->thread].paused_since_grant = 1;
+        break;
     case SIM_DEC_CRASH:
         run->crashes++;
         if (c->proc >= 0) {

@@ -36,6 +36,11 @@ static void trace_result(const sim_run *run, const sim_pending *p, char *buf, si
         case SIM_VOP_ONCE: snprintf(buf, cap, p->out ? "runs it" : "already done"); break;
         case SIM_VOP_TASK_START: snprintf(buf, cap, "started %s", run->thread[p->out].name); break;
         case SIM_VOP_EVENT: snprintf(buf, cap, "%" PRId64, p->num); break;
+        case SIM_VOP_RESOURCE:
+            if (p->res_op == SIM_RES_FLOOR) snprintf(buf, cap, "floor=%" PRId64, p->num);
+            else snprintf(buf, cap, "%s %" PRId64 " fence=%" PRId64, p->res_op == SIM_RES_READ ? "read" : "wrote",
+                          p->res_value, p->num);
+            break;
         default: snprintf(buf, cap, "ok"); break;
         }
         return;

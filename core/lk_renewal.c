@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lk_renewal.c: the renewal task (contract in lk_renewal.h).
+ *
+ * The loop: sleep one interval; stop if asked, if the budget is spent, or if the lock is known lost; otherwise
+ * extend with our token and, on success, move the validity to (send + TTL - margin). A store error leaves the
+ * validity where it was, so the holder's lost-lock signal fires on its own if errors persist past it.
+ * Never: extend without comparing the token, or renew past the budget.
+ */
+#include "lk_renewal.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "lk_internal.h"
+
+#define RENEW_ERR(r, rc, ...) lk__set_error((r)->errmsg, sizeof((r)->errmsg), (rc), __VA_ARGS__)
+
+static const int64_t NS_PER_MS = 1000000;
+
+/* Whether the task should go on, read under the mutex. */
+static int renewal_should_continue(lk_renewal *r, lk_mono_ns now) {
+    int go = 1;
+    lk_env_mutex_lock(r->env, r->mu);
+    if (r->stop || r->lost || r->renewals >= r->opts.renewals_max) go = 0;
+    if (r->opts.total_ms_max > 0 && now - r->start_mono_ns >= r->opts.total_ms_max * NS_PER_MS) go = 0;
+    lk_env_mutex_unlock(r->env, r->mu);
+    return go;
+}
+
+static void renewal_task(void *arg) {
+    lk_renewal *r = arg;
+    lk_store_op op = {.kind = LK_OP_EXTEND, .key = r->key, .value = r->token, .ttl_ms = r->ttl_ms};
+    for (int i = 0; i <= r->opts.renewals_max; i++) {
+        if (lk_env_sleep_ns(r->env, r->opts.interval_ms * NS_PER_MS) != LK_OK) break;
+        lk_mono_ns sent = lk_env_mono_ns(r->env);
+        if (!renewal_should_continue(r, sent)) break;
+        lk_store_reply reply;
+        lk_rc rc = lk_env_store_exec(r->env, &op, &reply);
+        lk_env_mutex_lock(r->env, r->mu);
+        if (rc == LK_OK && reply.outcome == LK_EXTENDED) {
+            r->renewals++;
+            r->valid_until_mono_ns = sent + (r->ttl_ms - r->margin_ms) * NS_PER_MS;
+            lk_env_metric(r->env, LK_METRIC_EXTEND_EXTENDED, 1);
+        } else if (rc == LK_OK) {
+            r->lost = 1;
+            lk_env_metric(r->env, LK_METRIC_EXTEND_LOST, 1);
+        }
+        lk_env_mutex_unlock(r->env, r->mu);
+    }
+    lk_env_mutex_lock(r->env, r->mu);
+    r->ended = 1;
+    lk_env_mutex_unlock(r->env, r->mu);
+}
+
+lk_rc lk_renewal_start(lk_renewal *r, lk_mutex *m, const lk_renewal_opts *opts) {
+    assert(r != NULL && m != NULL);
+    memset(r, 0, sizeof(*r));
+    r->env = m->env;
+    r->m = m;
+    if (!m->held) return RENEW_ERR(r, LK_EMISUSE, "renewal of %s, which is not held", m->key);
+    lk_renewal_opts o = opts ? *opts : (lk_renewal_opts){0};
+    if (o.interval_ms < 0 || o.renewals_max < 0 || o.total_ms_max < 0)
+        return RENEW_ERR(r, LK_EINVAL, "renewal options must be >= 0");
+    if (o.interval_ms == 0) o.interval_ms = m->opts.ttl_ms / 3 > 0 ? m->opts.ttl_ms / 3 : 1;
+    if (o.renewals_max == 0) o.renewals_max = LK_RENEWALS_MAX_DEFAULT;
+    r->opts = o;
+    lk__copy_str(r->key, sizeof(r->key), m->key);
+    lk__copy_str(r->token, sizeof(r->token), m->token);
+    r->ttl_ms = m->opts.ttl_ms;
+    r->margin_ms = m->opts.drift_margin_ms;
+    r->valid_until_mono_ns = m->valid_until_mono_ns;
+    r->start_mono_ns = lk_env_mono_ns(r->env);
+    lk_rc rc = lk_env_mutex_new(r->env, "renewal", &r->mu);
+    if (rc != LK_OK) return RENEW_ERR(r, rc, "renewal mutex: %s", lk_strerror(rc));
+    rc = lk_env_task_start(r->env, "renew", renewal_task, r, &r->task);
+    if (rc != LK_OK) {
+        lk_env_mutex_free(r->env, r->mu);
+        r->mu = NULL;
+        return RENEW_ERR(r, rc, "renewal task: %s", lk_strerror(rc));
+    }
+    return LK_OK;
+}
+
+int lk_renewal_lost(lk_renewal *r) {
+    if (r->mu == NULL) return !lk_mutex_holds(r->m);
+    lk_env_mutex_lock(r->env, r->mu);
+    lk_mono_ns now = lk_env_mono_ns(r->env); /* read after the lock: the answer is about this instant */
+    r->checked_mono_ns = now;
+    int lost = r->lost || now >= r->valid_until_mono_ns;
+    lk_env_mutex_unlock(r->env, r->mu);
+    return lost;
+}
+
+int lk_renewal_count(lk_renewal *r) {
+    if (r->mu == NULL) return 0;
+    lk_env_mutex_lock(r->env, r->mu);
+    int n = r->renewals;
+    lk_env_mutex_unlock(r->env, r->mu);
+    return n;
+}
+
+lk_rc lk_renewal_stop(lk_renewal *r) {
+    if (r == NULL || r->mu == NULL) return LK_OK;
+    lk_env_mutex_lock(r->env, r->mu);
+    r->stop = 1;
+    lk_env_mutex_unlock(r->env, r->mu);
+    lk_rc rc = lk_env_task_join(r->env, r->task);
+    r->task = NULL;
+    /* the task has ended: the fields are ours alone now */
+    r->m->valid_until_mono_ns = r->valid_until_mono_ns;
+    if (r->lost) { /* not ours any more: a release compares the token and reports not-owner or absent */
+        r->m->held = 0;
+        r->m->maybe_held = 1;
+        r->m->fence = 0;
+    }
+    lk_env_mutex_free(r->env, r->mu);
+    r->mu = NULL;
+    return rc;
+}

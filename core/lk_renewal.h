@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lk_renewal.h: bounded auto-renewal of a held lk_mutex, on the env's task, with a lost-lock signal.
+ *
+ * A background task extends the lease every 'interval_ms' (default TTL/3) by compare-and-pexpire with the
+ * holder's token, and stops after 'renewals_max' renewals or 'total_ms_max' of renewing, whichever comes first: a
+ * holder that hangs cannot keep the lock forever. The holder checks lk_renewal_lost() before each step of its work
+ * (and carries the fencing number to the resource it writes): the lock counts as lost when an extend found another
+ * owner or no key, or when the local lease validity (last successful send + TTL - drift margin) has passed.
+ *
+ * Invariant: the task touches only the key holding the holder's token (every op compares it), and the shared fields
+ * below change only under the renewal's env mutex. Guarded by: 'mu' for stop, lost, renewals, valid_until_mono_ns;
+ * the lk_mutex itself is not touched by the task and must not be used by the holder until lk_renewal_stop.
+ */
+#ifndef RACEBED_CORE_LK_RENEWAL_H
+#define RACEBED_CORE_LK_RENEWAL_H
+
+#include "lk_mutex.h"
+
+enum { LK_RENEWALS_MAX_DEFAULT = 10 };
+
+typedef struct lk_renewal_opts {
+    int64_t interval_ms;  /* time between renewals, ms; 0 = TTL/3 */
+    int renewals_max;     /* renewals before the task gives up, > 0; 0 = LK_RENEWALS_MAX_DEFAULT */
+    int64_t total_ms_max; /* renewing stops this long after start, ms; 0 = no time bound (renewals_max bounds) */
+} lk_renewal_opts;
+
+typedef struct lk_renewal {
+    const lk_env *env;
+    lk_mutex *m;                    /* the held mutex (not touched by the task) */
+    char key[LK_KEY_MAX];           /* copies of what the task needs */
+    char token[LK_TOKEN_HEX];
+    int64_t ttl_ms;
+    int64_t margin_ms;
+    lk_renewal_opts opts;           /* defaults filled in */
+    lk_mono_ns start_mono_ns;
+    void *mu;                       /* env mutex guarding the next four */
+    int stop;                       /* the holder asked the task to end */
+    int lost;                       /* an extend found another owner or no key */
+    int renewals;                   /* successful extends */
+    lk_mono_ns valid_until_mono_ns; /* the holder may trust the lock until then */
+    int ended;                      /* the task returned (budget spent, lost, or stopped) */
+    lk_mono_ns checked_mono_ns;     /* the instant the last lk_renewal_lost answer was about */
+    void *task;                     /* env task handle */
+    char errmsg[128];
+} lk_renewal;
+
+/* Starts renewing 'm', which must be held. Returns LK_OK, LK_EMISUSE (not held), LK_EINVAL (bad opts),
+ * LK_ENOMEM or LK_ETASK; on failure nothing is left running and lk_renewal_stop is a no-op. */
+lk_rc lk_renewal_start(lk_renewal *r, lk_mutex *m, const lk_renewal_opts *opts);
+
+/* The lost-lock signal: 1 if the holder must stop trusting the lock (an extend found it gone or taken, or the
+ * local validity passed because renewals stopped or failed). Reads the clock and takes the renewal mutex. */
+int lk_renewal_lost(lk_renewal *r);
+
+/* Successful renewals so far (under the mutex). */
+int lk_renewal_count(lk_renewal *r);
+
+/* Stops the task, waits for it, and hands the lease state back to the mutex: if the lock was lost the mutex is no
+ * longer held (a release then reports not-owner or absent, never touching another's key). Accepts a renewal whose
+ * start failed. Returns LK_OK or the env's join error. */
+lk_rc lk_renewal_stop(lk_renewal *r);
+
+#endif
