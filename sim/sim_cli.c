@@ -214,6 +214,7 @@ typedef struct run_args {
     const char *variant;
     int quiet;
     int save_pass;
+    int faults_given;
 } run_args;
 
 /* Parses a scenario parameter given as --param K=V or --K V. Returns 1 if consumed (and how many argv entries), 0
@@ -281,6 +282,7 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
         ra->opts.fault_permille = (int)v;
     } else if (strcmp(opt, "--faults") == 0) {
         char err[512];
+        ra->faults_given = 1;
         if (sim_faults_parse(next, &ra->opts.faults, err, sizeof(err)) != 0) {
             fprintf(stderr, "racebed run: --faults: %s\n", err);
             return -1;
@@ -353,8 +355,11 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
 
 static void cli_run_header(const run_args *ra) {
     const sim_config *c = &ra->cfg;
-    printf("scenario %s, variant %s, seed %" PRIu64 " (execution i uses seed %" PRIu64 "+i), strategy random\n",
-           c->scenario->name, c->scenario->variants[c->variant].name, ra->opts.seed, ra->opts.seed);
+    char faults[128];
+    sim_faults_format(ra->opts.faults, faults, sizeof(faults));
+    printf("scenario %s, variant %s, seed %" PRIu64 " (execution i uses seed %" PRIu64 "+i), strategy random, "
+           "faults %s\n", c->scenario->name, c->scenario->variants[c->variant].name, ra->opts.seed, ra->opts.seed,
+           faults);
     printf("params:");
     for (int i = 0; i < sim_param_count(c->scenario); i++)
         printf(" %s=%lld", sim_param_def_at(c->scenario, i)->name, (long long)c->param[i]);
@@ -383,6 +388,13 @@ static int cli_run(int argc, char **argv) {
             return EXIT_PASS;
         }
         if (cli_run_option(&ra, argc, argv, &i) != 0) return EXIT_USAGE;
+    }
+    if (!ra.faults_given && sc->faults != NULL) {
+        char err[512];
+        if (sim_faults_parse(sc->faults, &ra.opts.faults, err, sizeof(err)) != 0) {
+            fprintf(stderr, "racebed run: scenario %s declares bad default faults: %s\n", sc->name, err);
+            return EXIT_USAGE;
+        }
     }
     if (ra.variant && (ra.cfg.variant = sim_variant_find(sc, ra.variant)) < 0) {
         fprintf(stderr, "racebed run: scenario %s has no variant '%s' (see racebed list)\n", sc->name, ra.variant);

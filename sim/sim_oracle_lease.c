@@ -87,6 +87,9 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
     int i = lease_index(run, op->key);
     if (i < 0) return;
     sim_lease *l = &run->oracle.lease[i];
+    /* the store just looked at the key: if it was expired, the store removed it for good (lazy expiry), and a later
+     * backward step of the server clock will not bring it back; the ghost lease ends the same way */
+    if (l->live && !sim__oracle_lease_alive(run, i, server_ms)) l->live = 0;
     switch (op->kind) {
     case LK_OP_SET:
         if (r->outcome == LK_STORED) lease_grant(run, i, t, server_ms, op->ttl_ms);
