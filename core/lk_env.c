@@ -75,11 +75,15 @@ void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
         set->writes[0] = 1;
         set->is_prefix = 1;
         break;
+    case LK_OP_SCAN:
+        set->is_prefix = 1;
+        break;
     case LK_OP_ACQUIRE:
         set->writes[0] = 1;
         set->keys[1] = op->aux_key;
         set->writes[1] = 1;
         set->count = 2;
+        if (op->epoch_key) set->keys[set->count++] = op->epoch_key; /* read only */
         break;
     default:
         set->writes[0] = 1;

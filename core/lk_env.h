@@ -52,9 +52,11 @@ typedef struct lk_clock {
     X(PTTL, "pttl", "PTTL key: ms left, -1 no TTL, -2 absent")                                     \
     X(INCR, "incr", "INCR key: the new value, or wrong type")                                      \
     X(SCAN_DEL, "scan_del", "SCAN MATCH prefix* + DEL of each: number of keys removed")            \
+    X(SCAN, "scan", "the next live key with the prefix after 'value' in key order: found, or absent at the end") \
     X(ACQUIRE, "acquire", "set-if-absent with TTL + fence INCR; or already mine; or locked + PTTL") \
     X(RELEASE, "release", "compare-and-delete: released, not owner, or absent")                    \
-    X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")
+    X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")                     \
+    X(REVOKE, "revoke", "delete the lock if its fencing number is below 'num': released, not owner (newer), absent")
 
 typedef enum lk_op_kind {
 #define LK_OP_ENUM(name, label, doc) LK_OP_##name,
@@ -93,9 +95,12 @@ typedef struct lk_store_op {
     lk_op_kind kind;
     const char *key;     /* the key (SCAN_DEL: the prefix) */
     const char *aux_key; /* ACQUIRE: the fence counter key; NULL for every other op */
-    const char *value;   /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; else NULL */
+    const char *value;   /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; SCAN: the cursor (the
+                            last key returned, "" to start); else NULL */
     int64_t ttl_ms;      /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms */
     unsigned flags;      /* SET: LK_SET_NX or LK_SET_XX, or 0 */
+    const char *epoch_key; /* ACQUIRE: the clear epoch (read; fence = epoch << 32 | counter), or NULL */
+    int64_t num;         /* REVOKE: the fence floor */
 } lk_store_op;
 
 /* The reply to one store operation; filled by the store when exec returns LK_OK. */
@@ -108,10 +113,10 @@ typedef struct lk_store_reply {
     char value[LK_VALUE_MAX]; /* GET (FOUND): the value, NUL-terminated; else "" */
 } lk_store_reply;
 
-/* Key set of one op: at most two keys (the key and the aux key); a prefix op touches every key with the prefix. */
+/* Key set of one op: at most three keys (key, fence, epoch); a prefix op touches every key with the prefix. */
 typedef struct lk_key_set {
-    const char *keys[2]; /* borrowed from the op */
-    unsigned char writes[2]; /* 1 if the op may write keys[i] */
+    const char *keys[3]; /* borrowed from the op */
+    unsigned char writes[3]; /* 1 if the op may write keys[i] */
     int count;           /* number of keys in 'keys' */
     int is_prefix;       /* 1: keys[0] is a prefix; the op touches every key that starts with it */
 } lk_key_set;
@@ -196,7 +201,8 @@ typedef struct lk_yield {
     X(EXTEND_LOST, "racebed_lock_extend_lost_total", "counter", "extends that found the lock gone or taken") \
     X(ACQUIRE_WAIT_MS, "racebed_lock_acquire_wait_ms_sum", "counter",                              \
       "total time blocking acquires waited, ms (monotonic clock)")                                 \
-    X(REGISTRY_CREATED, "racebed_registry_created_total", "counter", "singleton instances constructed")
+    X(REGISTRY_CREATED, "racebed_registry_created_total", "counter", "singleton instances constructed") \
+    X(CLEAR_REVOKED, "racebed_clear_revoked_total", "counter", "locks revoked by a clear")
 
 typedef enum lk_metric {
 #define LK_METRIC_ENUM(name, prom, type, help) LK_METRIC_##name,

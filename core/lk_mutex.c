@@ -39,6 +39,9 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     lk__copy_str(m->key, sizeof(m->key), key);
     snprintf(m->fence_key, sizeof(m->fence_key), "%s:fence", key);
     m->opts = *opts;
+    if (opts->epoch_key && lk__copy_str(m->epoch_key, sizeof(m->epoch_key), opts->epoch_key) != LK_OK)
+        return MUTEX_ERR(m, LK_EINVAL, "epoch key too long");
+    m->opts.epoch_key = NULL; /* the copy above is the one used */
     if (m->opts.backoff_base_ms <= 0) m->opts.backoff_base_ms = BACKOFF_BASE_MS_DEFAULT;
     if (m->opts.backoff_cap_ms <= 0) m->opts.backoff_cap_ms = BACKOFF_CAP_MS_DEFAULT;
     if (m->opts.backoff_cap_ms < m->opts.backoff_base_ms) m->opts.backoff_cap_ms = m->opts.backoff_base_ms;
@@ -72,7 +75,8 @@ static lk_rc mutex_attempt(lk_mutex *m, lk_outcome *out) {
                       .key = m->key,
                       .aux_key = m->fence_key,
                       .value = m->token,
-                      .ttl_ms = m->opts.ttl_ms};
+                      .ttl_ms = m->opts.ttl_ms,
+                      .epoch_key = m->epoch_key[0] ? m->epoch_key : NULL};
     lk_store_reply reply;
     lk_mono_ns sent = lk_env_mono_ns(m->env);
     lk_rc rc = lk_env_store_exec(m->env, &op, &reply);

@@ -32,12 +32,14 @@ typedef struct lk_mutex_opts {
     int64_t backoff_base_ms; /* first backoff of a blocking acquire, ms; 0 = default 10 */
     int64_t backoff_cap_ms;  /* largest backoff, ms, independent of the TTL; 0 = default 200 */
     int64_t drift_margin_ms; /* subtracted from the lease when the holder asks if it still holds; <0 = default */
+    const char *epoch_key;   /* the clear epoch of this lock's namespace (lk_clear.h), or NULL for none; copied */
 } lk_mutex_opts;
 
 typedef struct lk_mutex {
     const lk_env *env;
     char key[LK_KEY_MAX];       /* the lock key */
     char fence_key[LK_KEY_MAX]; /* the fence counter: key + ":fence" */
+    char epoch_key[LK_KEY_MAX]; /* the clear epoch key, "" for none */
     lk_mutex_opts opts;         /* defaults filled in */
     char token[LK_TOKEN_HEX];   /* token of the current or last attempt, hex; "" before the first */
     int held;                   /* 1 from a successful acquire until release or a lost extend */

@@ -268,6 +268,11 @@ int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn,
     return 0;
 }
 
+void sim_thread_admin(sim_run *run, int thread) {
+    assert(thread >= 0 && thread < run->thread_count);
+    run->thread[thread].admin = 1;
+}
+
 int sim_lock_key(sim_run *run, const char *key) {
     sim_oracle_state *o = &run->oracle;
     for (int i = 0; i < o->lock_key_count; i++)

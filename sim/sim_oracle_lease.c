@@ -53,7 +53,11 @@ static void lease_grant(sim_run *run, int i, const sim_thread *t, lk_wall_ms ser
 
 static void lease_end(sim_run *run, int i, const sim_thread *t, lk_wall_ms server_ms, const char *how) {
     sim_lease *l = &run->oracle.lease[i];
-    if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner) {
+    if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner && t->admin) {
+        if (!run->oracle_silent) run->thread[l->owner].revoked = 1; /* what the holder's history is, not a rebuild */
+        sim__note(run, "lease_safety", "%s revoked %s's lease on %s (a clear): by design", t->name,
+                  run->thread[l->owner].name, run->oracle.lock_key[i]);
+    } else if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner) {
         char held[160];
         lease_describe(run, i, held, sizeof(held));
         sim__violation(run, "no_foreign_delete", "%s %s %s at server %lldms, but it belongs to %s", t->name, how,
@@ -81,7 +85,8 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
     if (op->kind == LK_OP_SCAN_DEL) {
         size_t n = strlen(op->key);
         for (int i = 0; i < run->oracle.lock_key_count; i++)
-            if (strncmp(run->oracle.lock_key[i], op->key, n) == 0) run->oracle.lease[i].live = 0;
+            if (strncmp(run->oracle.lock_key[i], op->key, n) == 0 && run->oracle.lease[i].live)
+                lease_end(run, i, t, server_ms, "deleted (prefix)");
         return;
     }
     int i = lease_index(run, op->key);
@@ -104,6 +109,9 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
     case LK_OP_RELEASE:
         if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "released");
         break;
+    case LK_OP_REVOKE:
+        if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "revoked");
+        break;
     case LK_OP_PEXPIRE:
     case LK_OP_EXTEND:
         if (r->outcome == LK_EXTENDED) lease_extend(run, i, t, server_ms, op->ttl_ms);
@@ -124,6 +132,7 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
         if (op->kind != LK_OP_EXTEND && op->kind != LK_OP_PEXPIRE) {
             l->disturbed = 0;
             holder->paused_since_grant = 0;
+            holder->revoked = 0;
         }
     }
 }

@@ -10,6 +10,7 @@
  *   client_validity: the core's "held" answer (a "believes" event) was about an instant past the holder's lease
  *     bound (last send + TTL); with clock drift that is allowed by design (a note), otherwise the core is wrong.
  *     Touching the resource after the lease ended is only a note: every lock use is check-then-act.
+ *   revoked_write: the resource accepted a write from a holder whose lease a clear revoked (it must be refused).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -76,7 +77,10 @@ lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p) {
     int reused = fence == r->fence_max && r->fence_max > 0 && r->fence_owner != t->owner;
     if (r->fencing && (fence < r->fence_max || fence < r->fence_floor || reused)) {
         r->refused++;
-        if (run->restarts > 0)
+        if (fence < r->fence_floor)
+            sim__note(run, "resource", "%s refused %s's fence %" PRId64 ", below the floor %" PRId64 " a clear "
+                      "published: the holder was revoked, by design", r->name, t->name, fence, r->fence_floor);
+        else if (run->restarts > 0)
             sim__note(run, "resource", "%s refused %s's fence %" PRId64 " (seen %" PRId64 "): a restart lost the "
                       "fence counter; allowed by design: safety holds, progress waits until fences pass the mark",
                       r->name, t->name, fence, r->fence_max);
@@ -91,6 +95,9 @@ lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p) {
         r->read_version[t->idx] = r->version;
         return LK_OK;
     }
+    if (run->thread[t->owner].revoked)
+        sim__violation(run, "revoked_write", "%s's lease on %s was revoked by a clear, yet %s accepted its write "
+                       "(fence %" PRId64 ")", t->name, r->lock_key, r->name, fence);
     if (r->read_version[t->idx] >= 0 && r->read_version[t->idx] != r->version)
         sim__violation(run, "resource_lost_update", "%s wrote %s = %" PRId64 " based on version %" PRId64 ", but "
                        "another write made it version %" PRId64 " in between: an update is lost", t->name, r->name,

@@ -95,6 +95,8 @@ typedef struct sim_thread {
     int64_t paused_until_ns;  /* a pause decision: it neither runs nor resumes before this instant */
     int *once_running;        /* the flag of a once whose function it is running, else NULL */
     int paused_since_grant;   /* a pause hit it after its last lock grant (client validity is then by design) */
+    int admin;                /* 1: its deletes of others' locks are revocations (a clear), not foreign deletes */
+    int revoked;              /* its lease was revoked by an admin and it has not been granted one since */
     int64_t lease_sent_ns;    /* send time of its last grant or extend on a watched key */
     int64_t lease_ttl_ms;     /* and the TTL it asked for */
     sim_pending pend;         /* PENDING: the op it stopped at */
@@ -160,7 +162,9 @@ typedef struct sim_log_entry {
     char key[LK_KEY_MAX];
     char aux_key[LK_KEY_MAX];
     char value[LK_VALUE_MAX];
-    unsigned char has_aux, has_value;
+    char epoch_key[LK_KEY_MAX];
+    int64_t num;
+    unsigned char has_aux, has_value, has_epoch;
 } sim_log_entry;
 
 typedef struct sim_oracle_state {

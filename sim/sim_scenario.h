@@ -81,6 +81,9 @@ int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, s
 /* The common shape "n independent clients": creates processes p1..pn, each with one thread c1..cn running
  * fn(self, arg); client i (1-based) starts at (i-1) * 'start_gap_ns'. Returns 0, or -1 after sim_setup_error. */
 int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn, void *arg);
+/* Marks thread 'thread' as an administrator: its deletes of other holders' locks (a clear) are revocations by
+ * design, not foreign deletes; a revoked holder's later accepted resource write is a violation (revoked_write). */
+void sim_thread_admin(sim_run *run, int thread);
 /* Declares 'key' a lock key: the lease and leak oracles watch it. Returns 0 or -1 at the limit. */
 int sim_lock_key(sim_run *run, const char *key);
 /* Records why setup failed (shown to the user). */

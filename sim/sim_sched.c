@@ -197,6 +197,9 @@ static void sched_log(sim_run *run, const sim_thread *t, const lk_store_op *op, 
     e->has_value = op->value != NULL;
     lk__copy_str(e->aux_key, sizeof(e->aux_key), op->aux_key ? op->aux_key : "");
     lk__copy_str(e->value, sizeof(e->value), op->value ? op->value : "");
+    e->has_epoch = op->epoch_key != NULL;
+    lk__copy_str(e->epoch_key, sizeof(e->epoch_key), op->epoch_key ? op->epoch_key : "");
+    e->num = op->num;
 }
 
 /* The store op of thread 't', with an injected fault or none ('fault' 0). reply-lost: applied, the client sees a
@@ -284,8 +287,8 @@ static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
     run->oracle_silent = 1;
     for (int i = 0; i < run->log_count && run->log[i].apply_ns <= cutoff_ns; i++, kept++) {
         const sim_log_entry *e = &run->log[i];
-        lk_store_op op = {e->kind, e->key, e->has_aux ? e->aux_key : NULL, e->has_value ? e->value : NULL,
-                          e->ttl_ms, e->flags};
+        lk_store_op op = {e->kind,     e->key,   e->has_aux ? e->aux_key : NULL, e->has_value ? e->value : NULL,
+                          e->ttl_ms,   e->flags, e->has_epoch ? e->epoch_key : NULL, e->num};
         lk_store_reply reply;
         lk_rc rc = sim_store_model_exec(&run->store, e->server_ms, &op, &reply);
         sim__oracle_lease_store(run, &run->thread[e->thread], &op, rc, &reply, e->server_ms, e->apply_ns);

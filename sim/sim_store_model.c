@@ -8,6 +8,9 @@
  *                                else -> LOCKED, num = PTTL key.
  *   RELEASE key token: absent -> ABSENT; our token -> DEL, RELEASED; else NOT_OWNER.
  *   EXTEND key token ttl: absent -> ABSENT; our token -> PEXPIRE, EXTENDED; else NOT_OWNER.
+ *   ACQUIRE with an epoch key: the fence is (epoch << 32) + the counter, so every grant after a clear's epoch bump
+ *                                outnumbers every grant before it.
+ *   REVOKE key floor: absent -> ABSENT; fence < floor -> DEL, RELEASED; else NOT_OWNER (granted after the bump).
  */
 #include "sim_store_model.h"
 
@@ -183,11 +186,17 @@ static lk_rc store_acquire(sim_store_model *s, lk_wall_ms now_ms, const lk_store
     /* all or nothing: make sure both keys fit before the fence counter moves */
     int fence_absent = store_lookup(s, op->aux_key, now_ms) == NULL;
     if (s->count + 1 + fence_absent > STORE_KEYS_MAX) return LK_ELIMIT;
+    int64_t epoch = 0;
+    if (op->epoch_key) {
+        sim_store_slot *ep = store_lookup(s, op->epoch_key, now_ms);
+        if (ep && (store_parse_int(ep->value, &epoch) != 0 || epoch < 0 || epoch > INT32_MAX)) return LK_ESTORE_PROTO;
+    }
     lk_store_reply fence;
     memset(&fence, 0, sizeof(fence));
     lk_rc rc = store_incr(s, now_ms, op->aux_key, &fence);
     if (rc != LK_OK) return rc;
     if (fence.outcome != LK_COUNT) return LK_ESTORE_PROTO;
+    fence.num += epoch << 32;
     if ((e = store_insert(s, op->key)) == NULL) return LK_ELIMIT;
     snprintf(e->value, sizeof(e->value), "%s:%" PRId64, op->value, fence.num);
     e->deadline_ms = now_ms + op->ttl_ms;
@@ -218,6 +227,48 @@ static lk_rc store_compare(sim_store_model *s, lk_wall_ms now_ms, const lk_store
     return LK_OK;
 }
 
+/* SCAN by key order: the smallest live key with the prefix that sorts after the cursor. Keys expired on the way
+ * are removed, as Redis's SCAN does for the keys it visits. */
+static lk_rc store_scan(sim_store_model *s, lk_wall_ms now_ms, const char *prefix, const char *after,
+                        lk_store_reply *r) {
+    size_t n = strlen(prefix);
+    int best = -1;
+    for (uint32_t i = 0; i < SIM_STORE_SLOTS; i++) {
+        const sim_store_slot *e = &s->slot[i];
+        if (!e->used || strncmp(e->key, prefix, n) != 0 || strcmp(e->key, after) <= 0) continue;
+        if (best < 0 || strcmp(e->key, s->slot[best].key) < 0) best = (int)i;
+    }
+    if (best >= 0 && store_expired(&s->slot[best], now_ms)) {
+        char key[LK_KEY_MAX];
+        memcpy(key, s->slot[best].key, sizeof(key));
+        store_remove(s, (uint32_t)best);
+        return store_scan(s, now_ms, prefix, key, r); /* bounded: one fewer key each time */
+    }
+    r->outcome = best >= 0 ? LK_FOUND : LK_ABSENT;
+    if (best >= 0) memcpy(r->value, s->slot[best].key, strlen(s->slot[best].key) + 1);
+    return LK_OK;
+}
+
+/* REVOKE: delete a lock granted below the fence floor; a value without a fence counts as fence 0. */
+static lk_rc store_revoke(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
+    sim_store_slot *e = store_lookup(s, op->key, now_ms);
+    if (e == NULL) {
+        r->outcome = LK_ABSENT;
+        return LK_OK;
+    }
+    const char *colon = strchr(e->value, ':');
+    int64_t fence = 0;
+    if (colon && store_parse_int(colon + 1, &fence) != 0) fence = 0;
+    r->num = fence;
+    if (fence >= op->num) {
+        r->outcome = LK_NOT_OWNER;
+        return LK_OK;
+    }
+    store_delete(s, e);
+    r->outcome = LK_RELEASED;
+    return LK_OK;
+}
+
 /* Deletes every key starting with the prefix, in slot order (expired ones count as absent). */
 static lk_rc store_scan_del(sim_store_model *s, lk_wall_ms now_ms, const char *prefix, lk_store_reply *r) {
     size_t n = strlen(prefix);
@@ -240,7 +291,8 @@ static lk_rc store_scan_del(sim_store_model *s, lk_wall_ms now_ms, const char *p
  * 20 digits) and may not contain ':', which separates it from the fence number. */
 static int store_bad_args(const lk_store_op *op) {
     if (strlen(op->key) >= LK_KEY_MAX || (op->aux_key && strlen(op->aux_key) >= LK_KEY_MAX)) return 1;
-    if (op->value == NULL) return 0;
+    if (op->epoch_key && strlen(op->epoch_key) >= LK_KEY_MAX) return 1;
+    if (op->value == NULL || op->kind == LK_OP_SCAN) return op->value && strlen(op->value) >= LK_VALUE_MAX;
     int token = op->kind == LK_OP_ACQUIRE || op->kind == LK_OP_RELEASE || op->kind == LK_OP_EXTEND;
     if (!token) return strlen(op->value) >= LK_VALUE_MAX;
     return op->value[0] == '\0' || strlen(op->value) >= LK_VALUE_MAX - 21 || strchr(op->value, ':') != NULL;
@@ -275,6 +327,8 @@ lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store
         return LK_OK;
     case LK_OP_INCR: return store_incr(s, now_ms, op->key, r);
     case LK_OP_SCAN_DEL: return store_scan_del(s, now_ms, op->key, r);
+    case LK_OP_SCAN: return store_scan(s, now_ms, op->key, op->value ? op->value : "", r);
+    case LK_OP_REVOKE: return store_revoke(s, now_ms, op, r);
     case LK_OP_ACQUIRE: return store_acquire(s, now_ms, op, r);
     case LK_OP_RELEASE:
     case LK_OP_EXTEND: return store_compare(s, now_ms, op, r);

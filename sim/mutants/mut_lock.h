@@ -12,6 +12,7 @@
 #define RACEBED_SIM_MUT_LOCK_H
 
 #include "../../core/lk_mutex.h"
+#include "../../core/lk_clear.h"
 #include "../../core/lk_registry.h"
 
 typedef struct mut_protocol {
@@ -30,6 +31,10 @@ extern const mut_protocol mut_get_compare_del;
  * lk_registry_get otherwise). */
 lk_rc mut_registry_unsync_get(lk_registry *r, const char *key, lk_registry_ctor ctor, void *arg, void **out,
                               int *created);
+
+/* clear_locks as DEL of every key under the prefix: no epoch, no fence floor (same contract as lk_clear). */
+lk_rc mut_clear_del_all(const lk_env *env, const char *prefix, const char *epoch_key,
+                        void (*publish)(void *arg, int64_t fence_floor), void *arg, lk_clear_result *out);
 
 /* Shared by mutants: draws a fresh 128-bit token into m->token. */
 lk_rc mut__new_token(lk_mutex *m);
