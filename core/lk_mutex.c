@@ -167,6 +167,10 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
         if (rc != LK_OK) return rc;
     }
     lk_env_metric(m->env, LK_METRIC_ACQUIRE_TIMEOUT, 1);
+    if (m->maybe_held) { /* the last try may have taken the key: give it back, so nothing waits out our TTL */
+        lk_outcome ignored;
+        lk_mutex_release(m, &ignored);
+    }
     return MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last result: %s)", m->key, lk_rc_name(rc));
 }
 

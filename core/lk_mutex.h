@@ -63,7 +63,8 @@ void lk_mutex_fini(lk_mutex *m);
 lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out);
 
 /* Blocks until acquired or 'deadline_mono_ns' passes (a last try is made at the deadline). '*out' is LK_ACQUIRED or
- * LK_ALREADY_MINE on LK_OK. Returns LK_ETIMEDOUT when the deadline passed, LK_ELIMIT after
+ * LK_ALREADY_MINE on LK_OK. If the deadline passes while a timed-out try may have taken the key, the key is given
+ * back (compare-and-delete) before LK_ETIMEDOUT is returned. Returns LK_ETIMEDOUT when the deadline passed, LK_ELIMIT after
  * LK_ACQUIRE_ATTEMPTS_MAX tries, LK_ECRASHED, or LK_EMISUSE if held. Store errors are retried until the deadline. */
 lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out);
 

@@ -370,6 +370,15 @@ int sim_advances(const sim_run *run) {
     return run->advances;
 }
 
+int64_t sim_metric(const sim_run *run, int proc, lk_metric m) {
+    assert(proc >= 0 && proc < run->proc_count && (unsigned)m < LK_METRIC_COUNT_);
+    return run->proc[proc].metrics.value[m];
+}
+
+int sim_crashes(const sim_run *run) {
+    return run->crashes;
+}
+
 int sim_faults(const sim_run *run) {
     return run->faults;
 }

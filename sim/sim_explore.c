@@ -29,6 +29,10 @@ void sim_config_defaults(sim_config *cfg, const sim_scenario *sc, int variant) {
     cfg->scenario = sc;
     cfg->variant = variant;
     for (int i = 0; i < sim_param_count(sc); i++) cfg->param[i] = sim_param_def_at(sc, i)->def;
+    for (int i = 0; i < sc->override_count; i++) {
+        int p = sim_param_index(sc, sc->overrides[i].name);
+        if (p >= 0) cfg->param[p] = sc->overrides[i].value;
+    }
 }
 
 int sim_config_set(sim_config *cfg, const char *name, int64_t value, char *err, size_t cap) {

@@ -52,7 +52,17 @@ typedef struct sim_scenario {
     /* Fault kinds `racebed run` injects when no --faults is given ("restart,wall-step"), or NULL for none: the
      * races of this class need them. */
     const char *faults;
+    /* The scenario's own defaults for built-in parameters (e.g. {"advances_max", 0}), or NULL; 'override_count'
+     * entries. */
+    const struct sim_param_override *overrides;
+    int override_count;
 } sim_scenario;
+
+/* A default the scenario sets for a built-in parameter. */
+typedef struct sim_param_override {
+    const char *name;
+    int64_t value;
+} sim_param_override;
 
 /* Defines the scenario table entry for a scenario file; the file's base name must be 'name'. */
 #define SIM_SCENARIO_DEFINE(name) const sim_scenario sim_scenario_##name
@@ -128,6 +138,10 @@ int sim_resource_refused(const sim_run *run, int res);
 
 /* Number of time-advance decisions taken so far in this execution (expectations often require none). */
 int sim_advances(const sim_run *run);
+/* The value of metric 'm' in process 'proc' so far (what its metrics sink received). */
+int64_t sim_metric(const sim_run *run, int proc, lk_metric m);
+/* Number of crash decisions taken so far (a crashed client cannot keep a promise). */
+int sim_crashes(const sim_run *run);
 /* Number of fault decisions (crash, pause, wall step, store fault, restart) taken so far in this execution. */
 int sim_faults(const sim_run *run);
 /* Current virtual time since the start of the execution, ns. */

@@ -202,12 +202,20 @@ static void test_lk_mutex_fault_acquire_retries_until_deadline(void **state) {
         lk_outcome out = LK_ACQUIRED;
         assert_int_equal(lk_mutex_acquire(&m, deadline, &out), LK_ETIMEDOUT);
         assert_int_equal(out, LK_NONE);
-        assert_true(te.store_call_count >= 5); /* it kept trying */
+        int acquires = test_env_store_calls_of(&te, LK_OP_ACQUIRE);
+        int releases = test_env_store_calls_of(&te, LK_OP_RELEASE);
+        assert_true(acquires >= 5); /* it kept trying */
         assert_int_equal(te.fault.injected, te.store_call_count);
-        assert_int_equal(test_env_store_calls_of(&te, LK_OP_ACQUIRE), te.store_call_count);
-        assert_int_equal(test_env_last_call(&te)->mono_ns, deadline);
+        /* at the deadline, a try that may have taken the key is given back (compare-and-delete, which fails
+         * here too); nothing else is sent */
+        assert_int_equal(acquires + releases, te.store_call_count);
+        assert_int_equal(releases > 0, k->apply || k->rc == LK_ESTORE_PROTO);
+        int last_acquire = -1;
+        for (int c = 0; c < te.store_call_count; c++)
+            if (te.calls[c].kind == LK_OP_ACQUIRE) last_acquire = c;
+        assert_int_equal(te.calls[last_acquire].mono_ns, deadline);
         assert_int_equal(te.mono_ns, deadline);
-        assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_STORE_ERROR], te.store_call_count);
+        assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_STORE_ERROR], acquires);
         assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT], 1);
         assert_non_null(strstr(lk_mutex_errmsg(&m), lk_rc_name(k->rc)));
         /* Every retry after a maybe-applied timeout carried the same token: one grant at most. */
@@ -224,7 +232,8 @@ static void test_lk_mutex_fault_acquire_retries_until_deadline(void **state) {
         if (m.maybe_held) {
             lk_outcome rel = LK_NONE;
             assert_int_equal(lk_mutex_release(&m, &rel), LK_OK);
-            assert_int_equal(rel, k->apply ? LK_RELEASED : LK_ABSENT);
+            /* the give-back at the deadline was applied too (its reply was lost): the key is already gone */
+            assert_int_equal(rel, LK_ABSENT);
         }
         assert_false(test_env_store_get(&te, KEY, NULL));
         lk_mutex_fini(&m);
