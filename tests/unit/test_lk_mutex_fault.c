@@ -209,7 +209,7 @@ static void test_lk_mutex_fault_acquire_retries_until_deadline(void **state) {
         /* at the deadline, a try that may have taken the key is given back (compare-and-delete, which fails
          * here too); nothing else is sent */
         assert_int_equal(acquires + releases, te.store_call_count);
-        assert_int_equal(releases > 0, k->apply || k->rc == LK_ESTORE_PROTO);
+        assert_int_equal(releases > 0, k->rc != LK_ESTORE_DOWN); /* a timeout leaves it maybe-held */
         int last_acquire = -1;
         for (int c = 0; c < te.store_call_count; c++)
             if (te.calls[c].kind == LK_OP_ACQUIRE) last_acquire = c;
