@@ -31,6 +31,7 @@ static const char *const cli_usage =
     "  run SCENARIO [options]       explore executions with the seeded random strategy\n"
     "  replay FILE [options]        replay a schedule file step by step\n"
     "  check FILE...                replay schedule files and assert each recorded verdict (the CI corpus)\n"
+    "  sweep SCENARIO [options]     crash sweep: crash at visible operation N for N = 1, 2, ... (run's options)\n"
     "  help [COMMAND]               this text, or a command's options\n"
     "\n"
     "exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged, 4 environment error\n";
@@ -56,7 +57,11 @@ static const char *const cli_run_usage =
     "  --param KEY=VALUE            set a scenario parameter; also --KEY VALUE (dashes or underscores)\n"
     "  --save-pass                  with no violation, write the last execution's schedule ('expect pass')\n"
     "  --hash                       print hashes of the decision stream and the trace (determinism checks)\n"
-    "  --quiet                      print only the verdict line\n";
+    "  --quiet                      print only the verdict line\n"
+    "\n"
+    "racebed sweep SCENARIO takes the same options and runs the crash sweep: execution SEED with the thread about\n"
+    "to perform visible operation N crashed instead, for N = 1, 2, ... until an execution ends before N; every\n"
+    "oracle is checked in each. --process crashes the whole process; --points-max N bounds the sweep.\n";
 
 static const char *const cli_replay_usage =
     "usage: racebed replay FILE [--until STEP] [--lenient] [--quiet] [--hash]\n"
@@ -215,6 +220,8 @@ typedef struct run_args {
     int quiet;
     int save_pass;
     int faults_given;
+    int sweep;      /* racebed sweep */
+    int points_max; /* sweep bound */
 } run_args;
 
 /* Parses a scenario parameter given as --param K=V or --K V. Returns 1 if consumed (and how many argv entries), 0
@@ -258,6 +265,7 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     if (strcmp(opt, "--quiet") == 0) return ra->quiet = 1, *i += 1, 0;
     if (strcmp(opt, "--hash") == 0) return ra->opts.hash = 1, *i += 1, 0;
     if (strcmp(opt, "--save-pass") == 0) return ra->save_pass = 1, *i += 1, 0;
+    if (strcmp(opt, "--process") == 0) return ra->opts.crash_process = 1, *i += 1, 0;
     if (next == NULL) {
         fprintf(stderr, "racebed run: %s needs a value (see racebed run --help)\n", opt);
         return -1;
@@ -277,6 +285,9 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     } else if (strcmp(opt, "--advance-permille") == 0) {
         if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
         ra->opts.advance_permille = (int)v;
+    } else if (strcmp(opt, "--points-max") == 0) {
+        if (cli_parse_i64(next, &v) != 0 || v < 1 || v > 100000000) goto bad;
+        ra->points_max = (int)v;
     } else if (strcmp(opt, "--fault-permille") == 0) {
         if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
         ra->opts.fault_permille = (int)v;
@@ -366,7 +377,24 @@ static void cli_run_header(const run_args *ra) {
     printf("\n");
 }
 
-static int cli_run(int argc, char **argv) {
+/* The crash sweep's report; writes the first failing schedule. Returns the exit code. */
+static int cli_sweep_report(sim_run *run, run_args *ra) {
+    sim_sweep_result sw;
+    sim_explore_sweep(run, &ra->cfg, &ra->opts, ra->points_max, &sw);
+    if (sw.violations == 0) {
+        printf("PASS: crash sweep of %d crash points (%s crashes), no violation (%lld decisions)\n", sw.points,
+               ra->opts.crash_process ? "process" : "thread", (long long)sw.steps);
+        return EXIT_PASS;
+    }
+    printf("VIOLATION %s with a crash at operation %d: %s\n%d of %d crash points violated\n", sw.first.oracle,
+           sw.first_at, sw.first.msg, sw.violations, sw.points);
+    ra->opts.crash_at = sw.first_at;
+    sim_random_result res = {.violations = 1, .first_exec = 0, .first = sw.first};
+    int wrc = cli_run_write(run, ra, &res, 0);
+    return wrc != 0 ? wrc : EXIT_VIOLATION;
+}
+
+static int cli_run(int argc, char **argv, int sweep) {
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
         fputs(cli_run_usage, argc < 1 ? stderr : stdout);
         return argc < 1 ? EXIT_USAGE : EXIT_PASS;
@@ -379,6 +407,7 @@ static int cli_run(int argc, char **argv) {
         return EXIT_USAGE;
     }
     sim_config_defaults(&ra.cfg, sc, 0);
+    ra.sweep = sweep;
     ra.opts = (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .fault_permille = 30,
                                 .progress = 1};
     ra.out_dir = "racebed-out";
@@ -403,6 +432,12 @@ static int cli_run(int argc, char **argv) {
     sim_run *run = cli_arena();
     if (run == NULL) return EXIT_ENV;
     if (!ra.quiet) cli_run_header(&ra);
+    if (ra.sweep) {
+        if (ra.points_max == 0) ra.points_max = (int)ra.cfg.param[sim_param_index(ra.cfg.scenario, "steps_max")];
+        int code = cli_sweep_report(run, &ra);
+        sim_arena_unmap(run);
+        return code;
+    }
     sim_random_result res;
     sim_explore_random(run, &ra.cfg, &ra.opts, &res);
     int code = EXIT_PASS;
@@ -582,7 +617,8 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "list") == 0) return cli_list(argc - 2, argv + 2);
-    if (strcmp(cmd, "run") == 0) return cli_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0) return cli_run(argc - 2, argv + 2, 0);
+    if (strcmp(cmd, "sweep") == 0) return cli_run(argc - 2, argv + 2, 1);
     if (strcmp(cmd, "replay") == 0) return cli_replay(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cli_check(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

@@ -101,6 +101,8 @@ typedef struct random_ctx {
     int advance_permille;
     int64_t advances_max;
     unsigned fault_mask;      /* sim_fault_bit set */
+    int crash_at;             /* crash sweep point, 0 = none */
+    int crash_process;
     int fault_permille;
     int64_t faults_max;
     int hash;                 /* compute hashes */
@@ -137,6 +139,13 @@ static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
     }
     out->kind = SIM_DEC_RUN;
     out->thread = enabled[n == 1 ? 0 : (int)(sim__rng_next(r->rng) % (uint64_t)n)];
+    if (r->crash_at && run->step + 1 == r->crash_at) { /* the sweep's crash point: the op does not happen */
+        out->kind = SIM_DEC_CRASH;
+        if (r->crash_process) {
+            out->proc = run->thread[out->thread].proc;
+            out->thread = -1;
+        }
+    }
 chosen:
     if (r->capture) explore_capture(r->capture, run, out);
     return 0;
@@ -173,6 +182,8 @@ static void random_init(random_ctx *r, const sim_config *cfg, uint64_t exec_seed
     r->advance_permille = o->advance_permille;
     r->advances_max = cfg->param[sim_param_index(cfg->scenario, "advances_max")];
     r->fault_mask = o->faults;
+    r->crash_at = o->crash_at;
+    r->crash_process = o->crash_process;
     r->fault_permille = o->fault_permille;
     r->faults_max = cfg->param[sim_param_index(cfg->scenario, "faults_max")];
     r->stream_hash = SIM_HASH_INIT;
@@ -229,6 +240,34 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
     if (tty && explore_clock_s() - t0 >= 1.0) fprintf(stderr, "\n");
     res->seconds = explore_clock_s() - t0;
     return 0;
+}
+
+void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opts *o, int points_max,
+                       sim_sweep_result *res) {
+    memset(res, 0, sizeof(*res));
+    sim_random_opts so = *o;
+    so.execs_max = 1;
+    so.keep_going = 0;
+    for (int n = 1; n <= points_max; n++) {
+        so.crash_at = n;
+        sim_random_result one;
+        sim_explore_random(run, cfg, &so, &one);
+        res->steps += one.steps;
+        if (one.violations > 0 && one.first_steps < n) { /* the run fails before any crash: report it once */
+            res->violations++;
+            res->first_at = n;
+            res->first = one.first;
+            break;
+        }
+        if (one.steps < n) break; /* the execution ended before operation n: the sweep is complete */
+        res->points = n;
+        if (one.violations > 0) {
+            if (res->violations++ == 0) {
+                res->first_at = n;
+                res->first = one.first;
+            }
+        }
+    }
 }
 
 /* Fills the header of 's' from 'cfg'. */

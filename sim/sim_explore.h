@@ -36,6 +36,8 @@ typedef struct sim_random_opts {
     int advance_permille;    /* chance of a time advance at a decision, per mille */
     unsigned faults;         /* fault kinds to inject (sim_faults.h bits), 0 = none */
     int fault_permille;      /* chance of a fault at a decision, per mille (up to faults_max per execution) */
+    int crash_at;            /* crash sweep: at decision N (1-based) crash the thread about to run, 0 = never */
+    int crash_process;       /* with crash_at: crash its whole process instead */
     int keep_going;          /* 1: run all executions, count violations; 0: stop at the first */
     int hash;                /* 1: compute the decision-stream and trace hashes (slower) */
     int progress;            /* 1: a progress line on stderr (only if it is a terminal) */
@@ -62,6 +64,20 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
  * for the header. Returns the execution's end. */
 sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, const sim_random_opts *o,
                            const char *strategy, sim_schedule *s);
+
+typedef struct sim_sweep_result {
+    int points;              /* crash points tried: N = 1 .. points */
+    int violations;          /* of those, executions that violated */
+    int first_at;            /* the first violating crash point, 0 if none */
+    sim_verdict first;       /* its violation */
+    int64_t steps;           /* decisions over all executions */
+} sim_sweep_result;
+
+/* The crash sweep (SQLite's crash tests): for N = 1, 2, ... run execution 'o->seed' with a crash at visible
+ * operation N (of the thread, or with o->crash_process of its process), until an execution ends before N or
+ * 'points_max' is reached; the oracles are checked in every execution. 'o' gives the strategy otherwise. */
+void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opts *o, int points_max,
+                       sim_sweep_result *res);
 
 typedef struct sim_replay_opts {
     int lenient;             /* 1: an invalid decision falls back to the seeded default, the run goes on */
