@@ -227,22 +227,24 @@ static lk_rc store_compare(sim_store_model *s, lk_wall_ms now_ms, const lk_store
     return LK_OK;
 }
 
-/* SCAN by key order: the smallest live key with the prefix that sorts after the cursor. Keys expired on the way
- * are removed, as Redis's SCAN does for the keys it visits. */
+/* SCAN by key order: the smallest live key with the prefix that sorts after the cursor. Every expired key with
+ * the prefix after the cursor is removed on the way (Redis's SCAN expires the keys it visits; the oracles assume
+ * the same rule). */
 static lk_rc store_scan(sim_store_model *s, lk_wall_ms now_ms, const char *prefix, const char *after,
                         lk_store_reply *r) {
     size_t n = strlen(prefix);
+    for (uint32_t i = 0; i < SIM_STORE_SLOTS;) {
+        const sim_store_slot *e = &s->slot[i];
+        if (e->used && store_expired(e, now_ms) && strncmp(e->key, prefix, n) == 0 && strcmp(e->key, after) > 0)
+            store_remove(s, i); /* a later key may shift into slot i: look at it again */
+        else
+            i++;
+    }
     int best = -1;
     for (uint32_t i = 0; i < SIM_STORE_SLOTS; i++) {
         const sim_store_slot *e = &s->slot[i];
         if (!e->used || strncmp(e->key, prefix, n) != 0 || strcmp(e->key, after) <= 0) continue;
         if (best < 0 || strcmp(e->key, s->slot[best].key) < 0) best = (int)i;
-    }
-    if (best >= 0 && store_expired(&s->slot[best], now_ms)) {
-        char key[LK_KEY_MAX];
-        memcpy(key, s->slot[best].key, sizeof(key));
-        store_remove(s, (uint32_t)best);
-        return store_scan(s, now_ms, prefix, key, r); /* bounded: one fewer key each time */
     }
     r->outcome = best >= 0 ? LK_FOUND : LK_ABSENT;
     if (best >= 0) memcpy(r->value, s->slot[best].key, strlen(s->slot[best].key) + 1);
