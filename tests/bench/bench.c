@@ -15,6 +15,7 @@
 
 #include "sim/sim_arena.h"
 #include "sim/sim_explore.h"
+#include "sim/sim_faults.h"
 
 static double bench_now(void) {
     struct timespec ts;
@@ -87,6 +88,35 @@ static void bench_config(sim_config *cfg, const char *scen, const char *variant)
     sim_config_defaults(cfg, sc, sim_variant_find(sc, variant));
 }
 
+/* Decisions/s of one configuration: median of 3 runs of 'execs' executions. */
+static double bench_rate(sim_run *run, const sim_config *cfg, unsigned faults, int64_t execs) {
+    double dps[3];
+    for (int r = 0; r < 3; r++) {
+        sim_random_opts o = {.seed = 7 + (uint64_t)r * 1000000, .execs_max = execs, .advance_permille = 50,
+                             .faults = faults, .fault_permille = 30, .keep_going = 1};
+        sim_random_result res;
+        sim_explore_random(run, cfg, &o, &res);
+        dps[r] = (double)res.steps / res.seconds;
+    }
+    qsort(dps, 3, sizeof(double), bench_cmp);
+    return dps[1];
+}
+
+/* The step loop with every fault kind on vs none, side by side (goal: within 1.5x). */
+static void bench_faults(sim_run *run) {
+    printf("decisions/s with every fault kind on vs none (core, median of 3; goal: ratio <= 1.5)\n");
+    printf("  %-18s %14s %14s %8s\n", "scenario", "no faults", "all faults", "ratio");
+    const char *scens[] = {"thundering_herd", "stale_token", "ttl_expiry", "clear_vs_holders"};
+    unsigned all = (1u << SIM_FAULT_BIT_COUNT_) - 1;
+    for (int i = 0; i < 4; i++) {
+        sim_config cfg;
+        bench_config(&cfg, scens[i], "core");
+        double none = bench_rate(run, &cfg, 0, 20000), with = bench_rate(run, &cfg, all, 20000);
+        printf("  %-18s %14.0f %14.0f %7.2fx\n", scens[i], none, with, none / with);
+    }
+    printf("\n");
+}
+
 static void bench_throughput(sim_run *run) {
     printf("throughput of the step loop (seeded random strategy, 3 repeats, median)\n");
     printf("  %-16s %-7s %-22s %12s %12s %10s\n", "scenario", "threads", "variant", "decisions/s", "execs/s",
@@ -138,9 +168,12 @@ static void bench_mutants(sim_run *run) {
             sim_config_defaults(&cfg, sc, v);
             double execs[SEEDS], secs[SEEDS];
             int found = 0;
+            unsigned faults = 0;
+            char err[256];
+            if (sc->faults) sim_faults_parse(sc->faults, &faults, err, sizeof(err)); /* its default faults */
             for (int s = 0; s < SEEDS; s++) {
                 sim_random_opts o = {.seed = 1 + (uint64_t)s * 1000003, .execs_max = 1000000,
-                                     .advance_permille = 50};
+                                     .advance_permille = 50, .faults = faults, .fault_permille = 30};
                 sim_random_result res;
                 sim_explore_random(run, &cfg, &o, &res);
                 found += res.violations > 0;
@@ -166,6 +199,7 @@ int main(void) {
     printf("racebed bench (-O2 build; one core; figures are medians)\n\n");
     bench_switch();
     bench_throughput(run);
+    bench_faults(run);
     bench_mutants(run);
     sim_arena_unmap(run);
     return 0;
