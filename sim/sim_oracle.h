@@ -9,6 +9,7 @@
  *   singleton_unique   two different instances returned for one (process, key)
  *   no_leaked_key      a lock key still held after every thread ended (crash-free runs)
  *   resource_lost_update  a guarded resource accepted a write based on a read another accepted write overtook
+ *   resource_fence_order  a guarded resource accepted writes out of fencing order
  *   revoked_write      a guarded resource accepted a write from a holder a clear had revoked
  *   client_validity    the core told a holder it holds the lock about an instant past its lease bound (last
  *                      send + TTL), with no clock drift to excuse it (a "believes" event)

@@ -10,6 +10,7 @@
  *   client_validity: the core's "held" answer (a "believes" event) was about an instant past the holder's lease
  *     bound (last send + TTL); with clock drift that is allowed by design (a note), otherwise the core is wrong.
  *     Touching the resource after the lease ended is only a note: every lock use is check-then-act.
+ *   resource_fence_order: the resource accepted a write whose fencing number is below an earlier accepted write's.
  *   revoked_write: the resource accepted a write from a holder whose lease a clear revoked (it must be refused).
  */
 #include <inttypes.h>
@@ -95,6 +96,11 @@ lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p) {
         r->read_version[t->idx] = r->version;
         return LK_OK;
     }
+    if (fence < r->written_fence_max)
+        sim__violation(run, "resource_fence_order", "%s accepted %s's write with fence %" PRId64 " after a write with "
+                       "fence %" PRId64 ": writes out of fencing order (a stale holder wrote)", r->name, t->name, fence,
+                       r->written_fence_max);
+    if (fence > r->written_fence_max) r->written_fence_max = fence;
     if (run->thread[t->owner].revoked)
         sim__violation(run, "revoked_write", "%s's lease on %s was revoked by a clear, yet %s accepted its write "
                        "(fence %" PRId64 ")", t->name, r->lock_key, r->name, fence);

@@ -146,6 +146,7 @@ typedef struct sim_resource {
     int64_t version;          /* accepted writes so far */
     int64_t fence_max;        /* highest fencing number seen (reads and writes) */
     int fence_owner;          /* the lease owner that used fence_max: the same number from another is refused */
+    int64_t written_fence_max; /* highest fencing number among accepted writes (the order oracle) */
     int64_t fence_floor;      /* set by sim_resource_floor (a clear): fences below are refused */
     int64_t read_version[SIM_THREADS_MAX]; /* version each thread last read, -1 if none */
     int refused;              /* reads and writes refused */
