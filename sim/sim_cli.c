@@ -200,11 +200,13 @@ static int cli_list(int argc, char **argv) {
         for (int v = 0; v < sc->variant_count; v++)
             printf("%-18s %-26s %s\n", sc->name, sc->variants[v].name, sc->variants[v].description);
         if (!verbose) continue;
-        printf("  %s\n", sc->description);
+        printf("  %s%s%s\n", sc->description, sc->faults ? "; default faults: " : "", sc->faults ? sc->faults : "");
+        sim_config cfg;
+        sim_config_defaults(&cfg, sc, 0); /* the defaults as this scenario sets them */
         for (int p = 0; p < sim_param_count(sc); p++) {
             const sim_param_def *d = sim_param_def_at(sc, p);
-            printf("    --%-18s default %-8lld [%lld, %lld]  %s\n", d->name, (long long)d->def, (long long)d->min,
-                   (long long)d->max, d->help);
+            printf("    --%-18s default %-8lld [%lld, %lld]  %s\n", d->name, (long long)cfg.param[p],
+                   (long long)d->min, (long long)d->max, d->help);
         }
     }
     return EXIT_PASS;

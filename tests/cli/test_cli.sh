@@ -113,6 +113,14 @@ grep_out "check says expected" "expected pass, got violation no_foreign_delete"
 sed -E 's/^variant .*/variant core/' "$f" | grep -v '^expect ' >"$T/core.sched"
 check "core on the mutant's decisions is safe" 0 "$rb" replay --lenient "$T/core.sched"
 
+# crash sweep
+check "sweep core" 0 "$rb" sweep stale_token --seed 1 --out "$T/sw"
+grep_out "sweep reports its crash points" "^PASS: crash sweep of [0-9]+ crash points \\(thread crashes\\)"
+check "sweep by process" 0 "$rb" sweep thundering_herd --process --points-max 5 --out "$T/sw"
+grep_out "sweep bound" "crash sweep of 5 crash points \\(process crashes\\)"
+check "list -v shows a scenario's own defaults" 0 "$rb" list -v
+grep_out "per_key_timeout sets advances_max 0" "--advances_max +default 0 "
+
 # livelock: a tiny step bound is reported with its schedule
 check "step bound" 1 "$rb" run rapid_sequential --steps-max 10 --seed 1 --budget-execs 1 --out "$T/o3"
 grep_out "step bound named" "VIOLATION step_bound"
