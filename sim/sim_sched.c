@@ -312,10 +312,12 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
     }
     lk_wall_ms server_ms = sim__server_ms(run, run->now_ns);
     for (int i = 0; i < run->oracle.lock_key_count; i++) {
-        if (sim__oracle_lease_alive(run, i, server_ms))
+        if (sim__oracle_lease_alive(run, i, server_ms)) {
             sim__note(run, "lease_safety", "restart lost %s's lease on %s: allowed by design, only fencing "
                       "protects the resource", run->thread[run->oracle.lease[i].owner].name,
                       run->oracle.lock_key[i]);
+            run->oracle.lease[i].disturbed = 1; /* its holder may still believe in it: by design */
+        }
         run->oracle.lease[i].live = 0;
     }
     sim_store_model_init(&run->store);
@@ -329,7 +331,8 @@ int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t 
     case SIM_DEC_RUN: if (!t || !sim_thread_enabled(run, c->thread)) bad = "the thread cannot run now"; break;
     case SIM_DEC_ADVANCE: if (c->duration_ns <= 0) bad = "an advance must be > 0"; break;
     case SIM_DEC_WALL:
-        if (c->proc >= run->proc_count || c->duration_ns == 0) bad = "no such clock, or a zero step";
+        if (c->proc < -1 || c->proc >= run->proc_count) bad = "no such clock";
+        else if (c->duration_ns == 0 || c->duration_ns % 1000000 != 0) bad = "a wall step is a nonzero whole ms";
         break;
     case SIM_DEC_PAUSE: if (!t || !sched_alive(t) || c->duration_ns <= 0) bad = "the thread has ended"; break;
     case SIM_DEC_CRASH:
@@ -337,11 +340,14 @@ int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t 
         else if (!t || !sched_alive(t)) bad = "the thread has ended";
         break;
     case SIM_DEC_FAULT:
-        if (!t || !sim_thread_enabled(run, c->thread) || t->pend.vop != SIM_VOP_STORE)
+        if (c->variant != SIM_FAULT_REPLY_LOST && c->variant != SIM_FAULT_CONN_ERROR) bad = "unknown fault kind";
+        else if (!t || !sim_thread_enabled(run, c->thread) || t->pend.vop != SIM_VOP_STORE)
             bad = "the thread is not about to send a store op";
         break;
     case SIM_DEC_RESTART:
-        if (c->variant == SIM_RESTART_LOSE_LAST && (!run->log_ops || run->log_overflow))
+        if (c->variant != SIM_RESTART_LOSE_ALL && c->variant != SIM_RESTART_LOSE_LAST) bad = "unknown restart kind";
+        else if (c->variant == SIM_RESTART_LOSE_LAST && c->duration_ns < 0) bad = "a negative loss window";
+        else if (c->variant == SIM_RESTART_LOSE_LAST && (!run->log_ops || run->log_overflow))
             bad = run->log_overflow ? "the op log overflowed (SIM_LOG_MAX ops)" : "lose-last needs the op log";
         break;
     default: bad = "unknown decision";
