@@ -21,7 +21,7 @@
 
 #include "lk_env.h"
 
-enum { LK_CLEAR_KEYS_MAX = 100000 }; /* bound on the keys one clear walks */
+enum { LK_CLEAR_KEYS_MAX = 100000 }; /* bound on the SCAN steps of one clear (every key it visits, + 1) */
 
 typedef struct lk_clear_result {
     int64_t epoch;       /* the new epoch */

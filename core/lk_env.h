@@ -25,7 +25,8 @@ typedef int64_t lk_wall_ms; /* wall clock, milliseconds since the Unix epoch; ma
 
 enum {
     LK_KEY_MAX = 128,  /* longest store key, bytes including the NUL */
-    LK_VALUE_MAX = 96, /* longest value a store op reads or writes, bytes including the NUL */
+    LK_VALUE_MAX = 160, /* longest value a store op reads or writes, bytes including the NUL; room for a key (SCAN
+                           returns keys as values) */
 };
 
 /* ----------------------------------------------------------------------------------------------------------------

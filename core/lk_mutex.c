@@ -36,6 +36,9 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     if (key == NULL || key[0] == '\0' || strlen(key) + sizeof(":fence") > LK_KEY_MAX)
         return MUTEX_ERR(m, LK_EINVAL, "lock key must be 1..%d bytes",
                          (int)(LK_KEY_MAX - sizeof(":fence")));
+    size_t n = strlen(key), f = sizeof(":fence") - 1;
+    if (n >= f && strcmp(key + n - f, ":fence") == 0)
+        return MUTEX_ERR(m, LK_EINVAL, "lock key %s ends in ':fence', the suffix of fence counters", key);
     lk__copy_str(m->key, sizeof(m->key), key);
     snprintf(m->fence_key, sizeof(m->fence_key), "%s:fence", key);
     m->opts = *opts;

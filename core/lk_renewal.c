@@ -63,6 +63,9 @@ lk_rc lk_renewal_start(lk_renewal *r, lk_mutex *m, const lk_renewal_opts *opts) 
     if (o.interval_ms < 0 || o.renewals_max < 0 || o.total_ms_max < 0)
         return RENEW_ERR(r, LK_EINVAL, "renewal options must be >= 0");
     if (o.interval_ms == 0) o.interval_ms = m->opts.ttl_ms / 3 > 0 ? m->opts.ttl_ms / 3 : 1;
+    if (o.interval_ms >= m->opts.ttl_ms)
+        return RENEW_ERR(r, LK_EINVAL, "renewal interval %lldms must be below the TTL %lldms",
+                         (long long)o.interval_ms, (long long)m->opts.ttl_ms);
     if (o.renewals_max == 0) o.renewals_max = LK_RENEWALS_MAX_DEFAULT;
     r->opts = o;
     lk__copy_str(r->key, sizeof(r->key), m->key);
@@ -109,7 +112,9 @@ lk_rc lk_renewal_stop(lk_renewal *r) {
     r->task = NULL;
     /* the task has ended: the fields are ours alone now */
     r->m->valid_until_mono_ns = r->valid_until_mono_ns;
-    if (r->lost) { /* not ours any more: a release compares the token and reports not-owner or absent */
+    if (r->lost || lk_env_mono_ns(r->env) >= r->valid_until_mono_ns) {
+        /* lost, or no longer provably ours: a release compares the token and reports released, not-owner or
+         * absent, and a new acquire may start */
         r->m->held = 0;
         r->m->maybe_held = 1;
         r->m->fence = 0;

@@ -20,7 +20,7 @@
 enum { LK_RENEWALS_MAX_DEFAULT = 10 };
 
 typedef struct lk_renewal_opts {
-    int64_t interval_ms;  /* time between renewals, ms; 0 = TTL/3 */
+    int64_t interval_ms;  /* time between renewals, ms, below the TTL; 0 = TTL/3 */
     int renewals_max;     /* renewals before the task gives up, > 0; 0 = LK_RENEWALS_MAX_DEFAULT */
     int64_t total_ms_max; /* renewing stops this long after start, ms; 0 = no time bound (renewals_max bounds) */
 } lk_renewal_opts;
@@ -56,8 +56,9 @@ int lk_renewal_lost(lk_renewal *r);
 /* Successful renewals so far (under the mutex). */
 int lk_renewal_count(lk_renewal *r);
 
-/* Stops the task, waits for it, and hands the lease state back to the mutex: if the lock was lost the mutex is no
- * longer held (a release then reports not-owner or absent, never touching another's key). Accepts a renewal whose
+/* Stops the task, waits for it, and hands the lease state back to the mutex: if the lock was lost, or its local
+ * validity has passed, the mutex is no longer held but maybe-held (a release then compares the token: released if
+ * the key is still ours, else not-owner or absent, never touching another's key). Accepts a renewal whose
  * start failed. Returns LK_OK or the env's join error. */
 lk_rc lk_renewal_stop(lk_renewal *r);
 

@@ -11,7 +11,11 @@
  * that any key lost by backward-shift deletion shows up as a differing reply; the table's own
  * invariants (used bitmap, zeroed free slots) are checked along the way, and reset must give back
  * the bytes of a fresh store. Finally lk_store_op_keys() is checked for the key sets the explorer
- * relies on.
+ * relies on. Clear's ops are checked last: SCAN walks the live keys of a prefix in strictly
+ * increasing key order, each once even when keys are deleted or added between calls, skipping and
+ * removing expired ones; REVOKE deletes only a lock whose fence is below the floor; ACQUIRE with an
+ * epoch key makes fence (epoch << 32) + counter and refuses a non-integer epoch without changing a
+ * byte; and a key of any valid length is walked without a reply overrunning lk_store_reply.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -986,6 +990,404 @@ static void test_sim_store_model_op_keys(void **state) {
     assert_int_equal(ks.writes[0], 1);
 }
 
+/* ---- SCAN, REVOKE, ACQUIRE with an epoch (clear's ops) --------------------------------------- */
+
+/* One SCAN after 'cursor' (NULL: no cursor) over 'prefix'; returns the outcome and the key. */
+static lk_outcome scan_next(sim_store_model *s, lk_wall_ms now_ms, const char *prefix,
+                            const char *cursor, char *key) {
+    lk_store_reply r;
+    assert_int_equal(run_op(s, now_ms, LK_OP_SCAN, prefix, cursor, 0, 0, &r), LK_OK);
+    if (r.outcome == LK_ABSENT) {
+        assert_string_equal(r.value, "");
+    } else {
+        assert_int_equal(r.outcome, LK_FOUND);
+        assert_int_equal(strncmp(r.value, prefix, strlen(prefix)), 0);
+    }
+    strcpy(key, r.value);
+    return r.outcome;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A walk from "" returns every live key with the prefix once, in strictly increasing key order,
+ * whatever the slot order; keys outside the prefix never; then absent, and absent again. */
+static void test_sim_store_model_scan_order(void **state) {
+    sim_store_model *s = *state;
+    static const char *const in[] = {"p:m", "p:",  "p:zz", "p:a", "p:b",  "p:ab",
+                                     "p:A", "p:0", "p:z",  "p:~", "p:aa", "p:m1"};
+    enum { IN_N = sizeof(in) / sizeof(in[0]) };
+    static const char *const out[] = {"p", "o:a", "q:", "a", "P:a", "pp:a"};
+    for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+        set_ok(s, T0, out[i], "v", 0);
+    for (int i = 0; i < IN_N; i++)
+        set_ok(s, T0, in[i], "v", i % 2 ? 1000 : 0);
+    const char *want[IN_N];
+    memcpy(want, in, sizeof(want));
+    qsort(want, IN_N, sizeof(want[0]), cmp_str);
+    char cursor[LK_KEY_MAX] = "", key[LK_KEY_MAX];
+    for (int i = 0; i < IN_N; i++) {
+        assert_int_equal(scan_next(s, T0, "p:", cursor, key), LK_FOUND);
+        assert_string_equal(key, want[i]);
+        assert_true(strcmp(key, cursor) > 0);
+        strcpy(cursor, key);
+    }
+    assert_int_equal(scan_next(s, T0, "p:", cursor, key), LK_ABSENT);
+    assert_int_equal(scan_next(s, T0, "p:", cursor, key), LK_ABSENT);
+    /* No cursor (NULL) starts like ""; a cursor between keys resumes after it; the empty prefix
+     * matches every key. */
+    assert_int_equal(scan_next(s, T0, "p:", NULL, key), LK_FOUND);
+    assert_string_equal(key, want[0]);
+    assert_int_equal(scan_next(s, T0, "p:", "p:ab0", key), LK_FOUND);
+    assert_string_equal(key, "p:b");
+    assert_int_equal(scan_next(s, T0, "", NULL, key), LK_FOUND);
+    assert_string_equal(key, "P:a");
+    assert_int_equal(scan_next(s, T0, "", "P:a", key), LK_FOUND);
+    assert_string_equal(key, "a");
+    assert_int_equal(scan_next(s, T0, "nope:", "", key), LK_ABSENT);
+    /* SCAN reads: nothing was removed or changed. */
+    assert_int_equal(s->count, IN_N + (int)(sizeof(out) / sizeof(out[0])));
+    check_layout(s);
+}
+
+/* The walk below: even keys at the start; visiting key i deletes i + 4 when i % 6 == 0 and adds
+ * i + 1 when i % 4 == 0. Returns 1 if key 'i' must be returned (once), 0 if never. */
+static int scan_walk_deleted_ahead(int i) {
+    return i % 2 == 0 && i >= 4 && (i - 4) % 6 == 0;
+}
+
+static int scan_walk_visits(int i) {
+    if (i % 2 == 0) return !scan_walk_deleted_ahead(i);
+    return (i - 1) % 4 == 0 && !scan_walk_deleted_ahead(i - 1);
+}
+
+/* Clear's walk: between calls the returned key is deleted, keys ahead are deleted or added, a key
+ * behind the cursor is added. Every key live when the walk passes its place is returned exactly
+ * once, a deleted one never, an added one behind the cursor never, in increasing order. */
+static void test_sim_store_model_scan_stable_under_deletes(void **state) {
+    sim_store_model *s = *state;
+    lk_store_reply r;
+    char key[LK_KEY_MAX], cursor[LK_KEY_MAX] = "";
+    enum { N = 60 };
+    int seen[N + 1] = {0};
+    for (int i = 0; i < N; i += 2) { /* even keys now, odd ones added ahead during the walk */
+        snprintf(key, sizeof(key), "w:%03d", i);
+        set_ok(s, T0, key, "v", 0);
+    }
+    int steps = 0;
+    while (scan_next(s, T0, "w:", cursor, key) == LK_FOUND) {
+        assert_true(strcmp(key, cursor) > 0);
+        int i = atoi(key + 2);
+        assert_true(i >= 0 && i < N);
+        seen[i]++;
+        strcpy(cursor, key);
+        assert_int_equal(run_op(s, T0, LK_OP_DEL, key, NULL, 0, 0, &r), LK_OK); /* the revoke */
+        assert_int_equal(r.num, 1);
+        char other[LK_KEY_MAX];
+        if (i % 6 == 0 && i + 4 < N) { /* delete a key two places ahead */
+            snprintf(other, sizeof(other), "w:%03d", i + 4);
+            assert_int_equal(run_op(s, T0, LK_OP_DEL, other, NULL, 0, 0, &r), LK_OK);
+        }
+        if (i % 4 == 0 && i + 1 < N) { /* add a key just ahead */
+            snprintf(other, sizeof(other), "w:%03d", i + 1);
+            set_ok(s, T0, other, "v", 0);
+        }
+        if (i >= 2) { /* add a key behind the cursor */
+            snprintf(other, sizeof(other), "w:%03d", i - 1);
+            if (get_val(s, T0, other, NULL) == 0) set_ok(s, T0, other, "behind", 0);
+        }
+        check_layout(s);
+        assert_true(++steps <= N);
+    }
+    for (int i = 0; i < N; i++) {
+        int want = scan_walk_visits(i);
+        if (seen[i] != want) fail_msg("w:%03d returned %d times, want %d", i, seen[i], want);
+    }
+}
+
+/* Expired keys are skipped, and every expired key with the prefix after the cursor is removed on
+ * the way (Redis's SCAN expires the keys it visits): after the wall steps back they do not come
+ * back, while an expired key outside the prefix, or not after the cursor, stays in the table. A key
+ * is returned at its deadline and skipped one ms later. */
+static void test_sim_store_model_scan_skips_expired(void **state) {
+    sim_store_model *s = *state;
+    char key[LK_KEY_MAX], v[LK_VALUE_MAX];
+    set_ok(s, T0, "e:a", "v", 10);
+    set_ok(s, T0, "e:b", "v", 0);
+    set_ok(s, T0, "e:c", "v", 10);
+    set_ok(s, T0, "e:d", "v", 100);
+    set_ok(s, T0, "f:x", "v", 10); /* outside the prefix */
+    assert_int_equal(scan_next(s, T0 + 10, "e:", "", key), LK_FOUND);
+    assert_string_equal(key, "e:a"); /* at its deadline: still live */
+    assert_int_equal(s->count, 5);
+    /* From e:a 1 ms later: e:c (expired, after the cursor) is removed, e:a (the cursor) is not. */
+    assert_int_equal(scan_next(s, T0 + 11, "e:", "e:a", key), LK_FOUND);
+    assert_string_equal(key, "e:b");
+    assert_int_equal(s->count, 4);
+    assert_int_equal(sim_store_model_peek(s, T0 + 5, "e:a", v), 1);
+    assert_int_equal(sim_store_model_peek(s, T0 + 5, "e:c", v), 0);
+    /* From the start: e:a is skipped and removed. */
+    assert_int_equal(scan_next(s, T0 + 11, "e:", "", key), LK_FOUND);
+    assert_string_equal(key, "e:b");
+    assert_int_equal(s->count, 3);
+    assert_int_equal(scan_next(s, T0 + 11, "e:", "e:b", key), LK_FOUND);
+    assert_string_equal(key, "e:d");
+    assert_int_equal(scan_next(s, T0 + 101, "e:", "e:b", key), LK_ABSENT);
+    assert_int_equal(s->count, 2); /* e:d removed */
+    check_layout(s);
+    /* Back in time: the removed ones are gone for good; the one outside the prefix is back. */
+    assert_int_equal(get_val(s, T0 + 5, "e:a", NULL), 0);
+    assert_int_equal(get_val(s, T0 + 5, "e:c", NULL), 0);
+    assert_int_equal(get_val(s, T0 + 5, "e:d", NULL), 0);
+    assert_int_equal(get_val(s, T0 + 5, "e:b", NULL), 1);
+    assert_int_equal(get_val(s, T0 + 5, "f:x", NULL), 1);
+}
+
+/* Many expired and live keys in interleaved slots: one SCAN removes every expired key of the prefix
+ * (backward shifts move later keys into slots already passed) and still returns the smallest live
+ * one; a walk then returns every live key once. */
+static void test_sim_store_model_scan_expiry_dense(void **state) {
+    sim_store_model *s = *state;
+    char key[LK_KEY_MAX], cursor[LK_KEY_MAX] = "";
+    for (int i = 0; i < KEYS_MAX; i++) {
+        snprintf(key, sizeof(key), "%s%03d", i % 3 == 0 ? "o:" : "d:", i);
+        set_ok(s, T0, key, "v", i % 2 == 0 ? 5 : 0);
+    }
+    int live = 0, first = -1;
+    for (int i = 0; i < KEYS_MAX; i++)
+        if (i % 3 != 0 && i % 2 == 1) {
+            live++;
+            if (first < 0) first = i;
+        }
+    assert_int_equal(scan_next(s, T0 + 10, "d:", "", key), LK_FOUND);
+    assert_int_equal(atoi(key + 2), first);
+    int expired_outside = 0;
+    for (int i = 0; i < KEYS_MAX; i++)
+        expired_outside += i % 3 == 0;
+    assert_int_equal(s->count, live + expired_outside); /* o: keys untouched, live or not */
+    check_layout(s);
+    int seen = 0;
+    while (scan_next(s, T0 + 10, "d:", cursor, key) == LK_FOUND) {
+        assert_true(strcmp(key, cursor) > 0);
+        assert_int_equal(atoi(key + 2) % 2, 1);
+        strcpy(cursor, key);
+        assert_true(++seen <= live);
+    }
+    assert_int_equal(seen, live);
+}
+
+/* REVOKE key floor: absent; fence below the floor -> RELEASED, key gone; fence >= floor ->
+ * NOT_OWNER, key and TTL untouched; a value without a (numeric) fence counts as fence 0. */
+static void test_sim_store_model_revoke(void **state) {
+    sim_store_model *s = *state;
+    lk_store_reply r;
+    char v[LK_VALUE_MAX];
+    lk_store_op op = {.kind = LK_OP_REVOKE, .key = "k", .num = 10};
+    assert_int_equal(sim_store_model_exec(s, T0, &op, &r), LK_OK);
+    assert_int_equal(r.outcome, LK_ABSENT);
+    static const struct {
+        const char *value;
+        int64_t floor;
+        lk_outcome want;
+    } cases[] = {
+        {"tok:9", 10, LK_RELEASED},
+        {"tok:10", 10, LK_NOT_OWNER},
+        {"tok:11", 10, LK_NOT_OWNER},
+        {"tok", 1, LK_RELEASED},
+        {"tok", 0, LK_NOT_OWNER},
+        {"tok:abc", 1, LK_RELEASED},
+        {"tok:", 1, LK_RELEASED},
+        {"tok:4294967297", INT64_C(1) << 32, LK_NOT_OWNER},
+        {"tok:4294967295", INT64_C(1) << 32, LK_RELEASED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        set_ok(s, T0, "k", cases[i].value, 1000);
+        op.num = cases[i].floor;
+        assert_int_equal(sim_store_model_exec(s, T0 + 100, &op, &r), LK_OK);
+        if (r.outcome != cases[i].want)
+            fail_msg("REVOKE of '%s' at floor %lld: %s, want %s", cases[i].value,
+                     (long long)cases[i].floor, lk_outcome_label(r.outcome),
+                     lk_outcome_label(cases[i].want));
+        int kept = cases[i].want == LK_NOT_OWNER;
+        assert_int_equal(get_val(s, T0 + 100, "k", v), kept);
+        if (kept) {
+            assert_string_equal(v, cases[i].value);
+            assert_int_equal(pttl(s, T0 + 100, "k"), 900);
+        }
+        check_layout(s);
+    }
+    /* An expired lock is absent. */
+    set_ok(s, T0, "k", "tok:1", 10);
+    op.num = 100;
+    assert_int_equal(sim_store_model_exec(s, T0 + 11, &op, &r), LK_OK);
+    assert_int_equal(r.outcome, LK_ABSENT);
+    /* A lock granted with an epoch: kept at its own epoch's floor, revoked at the next. */
+    set_ok(s, T0, "ep", "3", 0);
+    lk_store_op acq = {.kind = LK_OP_ACQUIRE,
+                       .key = "lk",
+                       .aux_key = "lk:fence",
+                       .value = "tokA",
+                       .ttl_ms = 1000,
+                       .epoch_key = "ep"};
+    assert_int_equal(sim_store_model_exec(s, T0, &acq, &r), LK_OK);
+    assert_int_equal(r.outcome, LK_ACQUIRED);
+    lk_store_op rev = {.kind = LK_OP_REVOKE, .key = "lk", .num = INT64_C(3) << 32};
+    assert_int_equal(sim_store_model_exec(s, T0, &rev, &r), LK_OK);
+    assert_int_equal(r.outcome, LK_NOT_OWNER);
+    rev.num = INT64_C(4) << 32;
+    assert_int_equal(sim_store_model_exec(s, T0, &rev, &r), LK_OK);
+    assert_int_equal(r.outcome, LK_RELEASED);
+    assert_int_equal(get_val(s, T0, "lk", NULL), 0);
+    assert_int_equal(get_val(s, T0, "lk:fence", v), 1); /* the counter stays */
+    assert_string_equal(v, "1");
+}
+
+static lk_rc run_acquire_epoch(sim_store_model *s, lk_wall_ms now_ms, const char *key,
+                               const char *fence, const char *epoch, const char *token,
+                               lk_store_reply *r) {
+    lk_store_op op = {.kind = LK_OP_ACQUIRE,
+                      .key = key,
+                      .aux_key = fence,
+                      .value = token,
+                      .ttl_ms = 1000,
+                      .epoch_key = epoch};
+    return sim_store_model_exec(s, now_ms, &op, r);
+}
+
+/* ACQUIRE with an epoch key: fence = (epoch << 32) + counter; no epoch value is epoch 0 (and the
+ * epoch key is only read, never created); a value that is not an integer in [0, INT32_MAX] is a
+ * protocol error that changes nothing, byte for byte. */
+static void test_sim_store_model_acquire_epoch(void **state) {
+    sim_store_model *s = *state;
+    lk_store_reply r;
+    char v[LK_VALUE_MAX];
+    assert_int_equal(run_acquire_epoch(s, T0, "lk", "lk:fence", "ep", "tokA", &r), LK_OK);
+    assert_int_equal(r.outcome, LK_ACQUIRED);
+    assert_int_equal(r.num, 1);
+    assert_int_equal(get_val(s, T0, "ep", NULL), 0);
+    assert_int_equal(s->count, 2);
+    set_ok(s, T0, "ep", "3", 0);
+    assert_int_equal(run_acquire_epoch(s, T0, "lk2", "lk2:fence", "ep", "tokB", &r), LK_OK);
+    assert_int_equal(r.outcome, LK_ACQUIRED);
+    assert_int_equal(r.num, (INT64_C(3) << 32) + 1);
+    assert_int_equal(get_val(s, T0, "lk2", v), 1);
+    assert_string_equal(v, "tokB:12884901889");
+    /* The counter goes on under the epoch; a re-acquire reports the stored fence, even after the
+     * epoch moved. */
+    assert_int_equal(run_op(s, T0, LK_OP_RELEASE, "lk", "tokA", 0, 0, &r), LK_OK);
+    assert_int_equal(run_acquire_epoch(s, T0, "lk", "lk:fence", "ep", "tokC", &r), LK_OK);
+    assert_int_equal(r.num, (INT64_C(3) << 32) + 2);
+    set_ok(s, T0, "ep", "4", 0);
+    assert_int_equal(run_acquire_epoch(s, T0, "lk", "lk:fence", "ep", "tokC", &r), LK_OK);
+    assert_int_equal(r.outcome, LK_ALREADY_MINE);
+    assert_int_equal(r.num, (INT64_C(3) << 32) + 2);
+    /* The largest epoch is accepted. */
+    set_ok(s, T0, "ep", "2147483647", 0);
+    assert_int_equal(run_acquire_epoch(s, T0, "lk3", "lk3:fence", "ep", "tokD", &r), LK_OK);
+    assert_int_equal(r.num, (INT64_C(2147483647) << 32) + 1);
+    /* Bad epochs: nothing changes. */
+    static const char *const bad[] = {"abc", "-1", "2147483648", "03", " 3", "3 ", "", "1.5"};
+    sim_store_model *before = malloc(sizeof(*before));
+    assert_non_null(before);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        set_ok(s, T0, "ep", bad[i], 0);
+        memcpy(before, s, sizeof(*s));
+        lk_rc rc = run_acquire_epoch(s, T0, "lk4", "lk4:fence", "ep", "tokE", &r);
+        if (rc != LK_ESTORE_PROTO)
+            fail_msg("epoch '%s': %s, want LK_ESTORE_PROTO", bad[i], lk_rc_name(rc));
+        assert_int_equal(r.outcome, LK_NONE);
+        assert_int_equal(memcmp(before, s, sizeof(*s)), 0);
+    }
+    free(before);
+    assert_int_equal(get_val(s, T0, "lk4", NULL), 0);
+    assert_int_equal(get_val(s, T0, "lk4:fence", NULL), 0);
+    /* An expired epoch key is no epoch: 0. */
+    set_ok(s, T0, "ep", "7", 10);
+    assert_int_equal(run_acquire_epoch(s, T0 + 11, "lk5", "lk5:fence", "ep", "tokF", &r), LK_OK);
+    assert_int_equal(r.num, 1);
+    check_layout(s);
+}
+
+/* The key sets of clear's ops: ACQUIRE reads its epoch key (third key, read only); SCAN reads
+ * every key with its prefix; REVOKE writes its key. */
+static void test_sim_store_model_op_keys_epoch_scan_revoke(void **state) {
+    (void)state;
+    lk_key_set ks;
+    lk_store_op acq = {.kind = LK_OP_ACQUIRE,
+                       .key = "lk",
+                       .aux_key = "lk:fence",
+                       .value = "t",
+                       .ttl_ms = 1,
+                       .epoch_key = "ep"};
+    lk_store_op_keys(&acq, &ks);
+    assert_int_equal(ks.count, 3);
+    assert_ptr_equal(ks.keys[0], acq.key);
+    assert_ptr_equal(ks.keys[1], acq.aux_key);
+    assert_ptr_equal(ks.keys[2], acq.epoch_key);
+    assert_int_equal(ks.writes[0], 1);
+    assert_int_equal(ks.writes[1], 1);
+    assert_int_equal(ks.writes[2], 0);
+    assert_int_equal(ks.is_prefix, 0);
+    lk_store_op scan = {.kind = LK_OP_SCAN, .key = "lk:app:", .value = "lk:app:a"};
+    lk_store_op_keys(&scan, &ks);
+    assert_int_equal(ks.count, 1);
+    assert_ptr_equal(ks.keys[0], scan.key);
+    assert_int_equal(ks.is_prefix, 1);
+    assert_int_equal(ks.writes[0], 0);
+    lk_store_op revoke = {.kind = LK_OP_REVOKE, .key = "lk:app:a", .num = 1};
+    lk_store_op_keys(&revoke, &ks);
+    assert_int_equal(ks.count, 1);
+    assert_ptr_equal(ks.keys[0], revoke.key);
+    assert_int_equal(ks.writes[0], 1);
+    assert_int_equal(ks.is_prefix, 0);
+}
+
+/* Keys may be up to LK_KEY_MAX - 1 bytes, but SCAN reports the key it found in the reply's value,
+ * LK_VALUE_MAX bytes: the reply must never be written past its end, whatever the key's length.
+ * The reply sits in a static struct with a guard zone right behind it. */
+static struct {
+    lk_store_reply r;
+    unsigned char guard[64];
+} scan_pad;
+
+static void test_sim_store_model_scan_long_key_reply_in_bounds(void **state) {
+    sim_store_model *s = *state;
+    char key[LK_KEY_MAX];
+    memset(key, 'k', sizeof(key));
+    memcpy(key, "long:", 5);
+    key[LK_KEY_MAX - 1] = '\0';
+    set_ok(s, T0, key, "v", 0);
+    memset(scan_pad.guard, 0x5a, sizeof(scan_pad.guard));
+    lk_rc rc = run_op(s, T0, LK_OP_SCAN, "long:", "", 0, 0, &scan_pad.r);
+    int spilled = 0;
+    for (size_t i = 0; i < sizeof(scan_pad.guard); i++)
+        spilled += scan_pad.guard[i] != 0x5a;
+    if (spilled)
+        fail_msg("SCAN of a %d-byte key returned %s and wrote %d byte(s) past lk_store_reply "
+                 "(value[%d])",
+                 LK_KEY_MAX - 1, lk_rc_name(rc), spilled, LK_VALUE_MAX);
+}
+
+/* A walk's cursor is the last key SCAN returned, so any valid key must be accepted as a cursor. */
+static void test_sim_store_model_scan_long_cursor_accepted(void **state) {
+    sim_store_model *s = *state;
+    char key[LK_KEY_MAX], next[LK_KEY_MAX];
+    memset(key, 'k', sizeof(key));
+    memcpy(key, "long:", 5);
+    key[LK_KEY_MAX - 1] = '\0'; /* the longest key */
+    set_ok(s, T0, key, "v", 0);
+    set_ok(s, T0, "long:z", "v", 0);
+    lk_store_reply r;
+    lk_rc rc = run_op(s, T0, LK_OP_SCAN, "long:", key, 0, 0, &r);
+    if (rc != LK_OK)
+        fail_msg("SCAN after a %zu-byte cursor (a valid key) returned %s", strlen(key),
+                 lk_rc_name(rc));
+    assert_int_equal(r.outcome, LK_FOUND);
+    strcpy(next, r.value);
+    assert_string_equal(next, "long:z");
+}
+
 #define STORE_TEST(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
 
 int main(void) {
@@ -1014,6 +1416,15 @@ int main(void) {
         STORE_TEST(test_sim_store_model_too_long),
         STORE_TEST(test_sim_store_model_set_longest_value),
         STORE_TEST(test_sim_store_model_op_keys),
+        STORE_TEST(test_sim_store_model_scan_order),
+        STORE_TEST(test_sim_store_model_scan_stable_under_deletes),
+        STORE_TEST(test_sim_store_model_scan_skips_expired),
+        STORE_TEST(test_sim_store_model_scan_expiry_dense),
+        STORE_TEST(test_sim_store_model_revoke),
+        STORE_TEST(test_sim_store_model_acquire_epoch),
+        STORE_TEST(test_sim_store_model_op_keys_epoch_scan_revoke),
+        STORE_TEST(test_sim_store_model_scan_long_key_reply_in_bounds),
+        STORE_TEST(test_sim_store_model_scan_long_cursor_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
