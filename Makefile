@@ -54,7 +54,7 @@ $(1)/libracebed.a: $$($(1)_LIB_OBJS)
 $(1)/racebed: $(1)/obj/sim/sim_cli.o $(1)/libracebed.a
 	@echo "  LD  $$@"
 	@$$(CC) $(2) $$^ -o $$@
-$(1)/tests/%: tests/unit/%.c $(1)/libracebed.a
+$(1)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(1)/libracebed.a
 	@mkdir -p $$(dir $$@)
 	@echo "  CC  $$@"
 	@$$(CC) $$(CFLAGS_BASE) $(2) $$< $(1)/libracebed.a -lcmocka -o $$@

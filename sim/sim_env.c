@@ -345,6 +345,14 @@ lk_rc sim_resource_write(sim_thread *self, int res, int64_t fence, int64_t value
     return env_resource_op(self, res, SIM_RES_WRITE, fence, &value);
 }
 
+lk_rc sim_resource_increment(sim_thread *self, int res, int64_t fence, int64_t work_ns) {
+    int64_t v = 0;
+    lk_rc rc = sim_resource_read(self, res, fence, &v);
+    if (rc != LK_OK) return rc;
+    lk_env_sleep_ns(sim_env(self), work_ns);
+    return sim_resource_write(self, res, fence, v + 1);
+}
+
 void sim_resource_floor(sim_thread *self, int res, int64_t floor) {
     int64_t unused = 0;
     env_resource_op(self, res, SIM_RES_FLOOR, floor, &unused);

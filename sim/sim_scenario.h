@@ -127,6 +127,9 @@ lk_rc sim_resource_read(sim_thread *self, int res, int64_t fence, int64_t *value
 /* Writes the counter, carrying 'fence'. Returns LK_OK or LK_EFENCED. The guarded-resource oracle fires if an
  * accepted write was based on a read that another accepted write has overtaken (a lost update). */
 lk_rc sim_resource_write(sim_thread *self, int res, int64_t fence, int64_t value);
+/* The usual critical section on a guarded counter: read it, work for 'work_ns' (a sleep), write it + 1, all with
+ * 'fence'. Returns LK_OK, or LK_EFENCED when the read or the write was refused. */
+lk_rc sim_resource_increment(sim_thread *self, int res, int64_t fence, int64_t work_ns);
 /* Raises the resource's fence floor (what a clear publishes): later ops with a lower fence are refused. */
 void sim_resource_floor(sim_thread *self, int res, int64_t floor);
 /* The counter, its accepted writes and its refusals (for finish()). */

@@ -48,11 +48,7 @@ static void clear_holder(sim_thread *self, void *arg) {
     for (int64_t round = 0; round < sim_param(run, "rounds"); round++) {
         lk_outcome out;
         if (lk_mutex_acquire(&m, lk_env_mono_ns(env) + INT64_C(10000000000), &out) != LK_OK) break;
-        int64_t v = 0;
-        if (sim_resource_read(self, st->res, m.fence, &v) == LK_OK) {
-            lk_env_sleep_ns(env, sim_param(run, "step_ms") * 1000000);
-            sim_resource_write(self, st->res, m.fence, v + 1);
-        }
+        sim_resource_increment(self, st->res, m.fence, sim_param(run, "step_ms") * 1000000);
         lk_mutex_release(&m, &out);
     }
     lk_mutex_fini(&m);

@@ -39,11 +39,7 @@ static void restart_client(sim_thread *self, void *arg) {
     lk_outcome out;
     if (lk_mutex_init(&m, env, "lk:report", &opts) != LK_OK) return;
     if (lk_mutex_acquire(&m, lk_env_mono_ns(env) + sim_param(run, "deadline_ms") * 1000000, &out) == LK_OK) {
-        int64_t v = 0;
-        if (sim_resource_read(self, st->res, m.fence, &v) == LK_OK) {
-            lk_env_sleep_ns(env, sim_param(run, "step_ms") * 1000000);
-            sim_resource_write(self, st->res, m.fence, v + 1);
-        }
+        sim_resource_increment(self, st->res, m.fence, sim_param(run, "step_ms") * 1000000);
         lk_mutex_release(&m, &out);
     }
     lk_mutex_fini(&m);

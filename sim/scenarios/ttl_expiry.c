@@ -46,14 +46,6 @@ static const sim_variant_def ttl_variants[] = {
     {"mutant:unbounded_renewal", "renewal with no budget: a hung holder keeps the lock forever"},
 };
 
-/* One read-modify-write step under the lock. Returns 0, or -1 when the resource refused a stale fence. */
-static int ttl_step(sim_thread *self, ttl_state *st, int64_t fence, int64_t step_ns) {
-    int64_t v = 0;
-    if (sim_resource_read(self, st->res, fence, &v) != LK_OK) return -1;
-    lk_env_sleep_ns(sim_env(self), step_ns);
-    return sim_resource_write(self, st->res, fence, v + 1) == LK_OK ? 0 : -1;
-}
-
 static void ttl_holder(sim_thread *self, void *arg) {
     ttl_state *st = arg;
     sim_run *run = sim_thread_run(self);
@@ -72,7 +64,7 @@ static void ttl_holder(sim_thread *self, void *arg) {
             if (lk_renewal_lost(&r)) break;
             sim_belief(self, m.key, r.checked_mono_ns);
         }
-        if (ttl_step(self, st, m.fence, sim_param(run, "step_ms") * 1000000) != 0) break;
+        if (sim_resource_increment(self, st->res, m.fence, sim_param(run, "step_ms") * 1000000) != LK_OK) break;
     }
     lk_env_sleep_ns(env, sim_param(run, "hang_ms") * 1000000);
     if (renewing) lk_renewal_stop(&r);
@@ -91,7 +83,7 @@ static void ttl_waiter(sim_thread *self, void *arg) {
     lk_rc rc = lk_mutex_acquire(&m, lk_env_mono_ns(env) + sim_param(run, "wait_deadline_ms") * 1000000, &out);
     if (rc == LK_OK) {
         st->waiter_acquired = 1;
-        ttl_step(self, st, m.fence, sim_param(run, "step_ms") * 1000000);
+        sim_resource_increment(self, st->res, m.fence, sim_param(run, "step_ms") * 1000000);
         lk_mutex_release(&m, &out);
     } else if (rc == LK_ETIMEDOUT) {
         st->waiter_timed_out = 1;

@@ -34,28 +34,12 @@
 #include <string.h>
 
 #include "sim/sim_arena.h"
+#include "sim_test_arena.h"
 #include "sim/sim_explore.h"
 #include "sim/sim_faults.h"
 #include "sim/sim_sched.h"
 
-#define MS INT64_C(1000000) /* ns per ms */
 
-static sim_run *g_run; /* the run arena, mapped once per process */
-
-static int group_setup(void **state) {
-    (void)state;
-    char err[256];
-    g_run = sim_arena_map(err, sizeof(err));
-    if (g_run == NULL) fprintf(stderr, "%s\n", err);
-    return g_run ? 0 : -1;
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    sim_arena_unmap(g_run);
-    g_run = NULL;
-    return 0;
-}
 
 /* ---- thread programs ------------------------------------------------------------------------ */
 
