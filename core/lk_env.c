@@ -91,6 +91,19 @@ void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
     }
 }
 
+lk_rc lk_store_op_check(const lk_store_op *op) {
+    if (op->key == NULL || strlen(op->key) >= LK_KEY_MAX) return LK_EINVAL;
+    if ((op->aux_key && strlen(op->aux_key) >= LK_KEY_MAX) || (op->epoch_key && strlen(op->epoch_key) >= LK_KEY_MAX))
+        return LK_EINVAL;
+    if (op->kind == LK_OP_SET && (op->ttl_ms < 0 || op->value == NULL)) return LK_EINVAL;
+    if (op->value == NULL) return LK_OK;
+    int token = op->kind == LK_OP_ACQUIRE || op->kind == LK_OP_RELEASE || op->kind == LK_OP_EXTEND;
+    if (!token) return strlen(op->value) < LK_VALUE_MAX ? LK_OK : LK_EINVAL;
+    if (op->value[0] == '\0' || strlen(op->value) >= LK_VALUE_MAX - 21 || strchr(op->value, ':') != NULL)
+        return LK_EINVAL;
+    return LK_OK;
+}
+
 lk_rc lk_env_check(const lk_env *env, const char **missing) {
     const char *m = NULL;
     if (env == NULL) m = "env";

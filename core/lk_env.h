@@ -244,6 +244,11 @@ const char *lk_metric_name(lk_metric metric);
 const char *lk_metric_type(lk_metric metric);
 const char *lk_metric_help(lk_metric metric);
 
+/* LK_OK if 'op''s arguments fit every store: keys shorter than LK_KEY_MAX, values than LK_VALUE_MAX, a token (ACQUIRE,
+ * RELEASE, EXTEND) non-empty, without ':' (the fence separator) and with room for ":fence"; a SET TTL >= 0. Else
+ * LK_EINVAL. Both the model store and the Redis store check ops with it. */
+lk_rc lk_store_op_check(const lk_store_op *op);
+
 /* Fills '*set' with the keys 'op' reads and writes (borrowed from 'op'). */
 void lk_store_op_keys(const lk_store_op *op, lk_key_set *set);
 

@@ -82,12 +82,11 @@ static void lease_extend(sim_run *run, int i, const sim_thread *t, lk_wall_ms se
 void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_rc rc,
                              const lk_store_reply *r, lk_wall_ms server_ms, int64_t sent_ns) {
     if (rc != LK_OK) return;
-    if (op->kind == LK_OP_SCAN) { /* the store removed every expired key with the prefix after the cursor */
+    if (op->kind == LK_OP_SCAN) { /* the store removed every expired key with the prefix */
         size_t n = strlen(op->key);
-        const char *after = op->value ? op->value : "";
         for (int i = 0; i < run->oracle.lock_key_count; i++)
-            if (strncmp(run->oracle.lock_key[i], op->key, n) == 0 && strcmp(run->oracle.lock_key[i], after) > 0 &&
-                run->oracle.lease[i].live && !sim__oracle_lease_alive(run, i, server_ms))
+            if (strncmp(run->oracle.lock_key[i], op->key, n) == 0 && run->oracle.lease[i].live &&
+                !sim__oracle_lease_alive(run, i, server_ms))
                 run->oracle.lease[i].live = 0;
         return;
     }

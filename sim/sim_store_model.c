@@ -228,14 +228,14 @@ static lk_rc store_compare(sim_store_model *s, lk_wall_ms now_ms, const lk_store
 }
 
 /* SCAN by key order: the smallest live key with the prefix that sorts after the cursor. Every expired key with
- * the prefix after the cursor is removed on the way (Redis's SCAN expires the keys it visits; the oracles assume
- * the same rule). */
+ * the prefix is removed on the way: on Redis this op is a script that walks the whole SCAN, and SCAN expires the
+ * keys it visits (the oracles assume the same rule). */
 static lk_rc store_scan(sim_store_model *s, lk_wall_ms now_ms, const char *prefix, const char *after,
                         lk_store_reply *r) {
     size_t n = strlen(prefix);
     for (uint32_t i = 0; i < SIM_STORE_SLOTS;) {
         const sim_store_slot *e = &s->slot[i];
-        if (e->used && store_expired(e, now_ms) && strncmp(e->key, prefix, n) == 0 && strcmp(e->key, after) > 0)
+        if (e->used && store_expired(e, now_ms) && strncmp(e->key, prefix, n) == 0)
             store_remove(s, i); /* a later key may shift into slot i: look at it again */
         else
             i++;
@@ -289,21 +289,10 @@ static lk_rc store_scan_del(sim_store_model *s, lk_wall_ms now_ms, const char *p
     return LK_OK;
 }
 
-/* Keys and values must fit their slots. A token (ACQUIRE, RELEASE, EXTEND) must leave room for ":fence" (up to
- * 20 digits) and may not contain ':', which separates it from the fence number. */
-static int store_bad_args(const lk_store_op *op) {
-    if (strlen(op->key) >= LK_KEY_MAX || (op->aux_key && strlen(op->aux_key) >= LK_KEY_MAX)) return 1;
-    if (op->epoch_key && strlen(op->epoch_key) >= LK_KEY_MAX) return 1;
-    if (op->value == NULL || op->kind == LK_OP_SCAN) return op->value && strlen(op->value) >= LK_VALUE_MAX;
-    int token = op->kind == LK_OP_ACQUIRE || op->kind == LK_OP_RELEASE || op->kind == LK_OP_EXTEND;
-    if (!token) return strlen(op->value) >= LK_VALUE_MAX;
-    return op->value[0] == '\0' || strlen(op->value) >= LK_VALUE_MAX - 21 || strchr(op->value, ':') != NULL;
-}
-
 lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
     assert(s != NULL && op != NULL && r != NULL && op->key != NULL);
     memset(r, 0, sizeof(*r));
-    if (store_bad_args(op)) return LK_EINVAL;
+    if (lk_store_op_check(op) != LK_OK) return LK_EINVAL;
     sim_store_slot *e;
     switch (op->kind) {
     case LK_OP_GET:
