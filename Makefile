@@ -9,12 +9,16 @@ CC      ?= gcc
 CLANG   ?= clang
 JOBS    ?= 2
 # Messages are bounded buffers that truncate by design (style: errmsg[128]), so format-truncation is not a defect.
-CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g -I. -Icore -Isim -MMD -MP
+CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g -I. -Icore -Isim -MMD -MP $(CFLAGS_BASE_STORE)
 OPT_FLAGS   := -O2
 ASAN_FLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS_BASE :=
 
-CORE_SRC := $(sort $(wildcard core/*.c))
+# The Redis store needs hiredis; without its headers racebed builds without it (--store redis then says so).
+HAVE_HIREDIS := $(shell test -f /usr/include/hiredis/hiredis.h && echo 1)
+CORE_SRC := $(sort $(filter-out $(if $(HAVE_HIREDIS),,core/lk_redis_store.c),$(wildcard core/*.c)))
+LDLIBS_STORE := $(if $(HAVE_HIREDIS),-lhiredis)
+CFLAGS_BASE_STORE := $(if $(HAVE_HIREDIS),-DRACEBED_HAVE_HIREDIS)
 SIM_SRC  := $(filter-out sim/sim_cli.c,$(sort $(wildcard sim/*.c))) $(sort $(wildcard sim/mutants/*.c))
 SIM_ASM  := sim/sim_fiber_x86_64.S
 SCEN_SRC := $(sort $(wildcard sim/scenarios/*.c))
@@ -53,11 +57,11 @@ $(1)/libracebed.a: $$($(1)_LIB_OBJS)
 	@ar rcs $$@ $$^
 $(1)/racebed: $(1)/obj/sim/sim_cli.o $(1)/libracebed.a
 	@echo "  LD  $$@"
-	@$$(CC) $(2) $$^ -o $$@
+	@$$(CC) $(2) $$^ $$(LDLIBS_STORE) -o $$@
 $(1)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(1)/libracebed.a
 	@mkdir -p $$(dir $$@)
 	@echo "  CC  $$@"
-	@$$(CC) $$(CFLAGS_BASE) $(2) $$< $(1)/libracebed.a -lcmocka -o $$@
+	@$$(CC) $$(CFLAGS_BASE) $(2) $$< $(1)/libracebed.a -lcmocka $$(LDLIBS_STORE) -o $$@
 -include $$(shell find $(1) -name '*.d' 2>/dev/null)
 endef
 
@@ -125,7 +129,7 @@ fuzz-smoke:
 # ---- bench -------------------------------------------------------------------------------------------------------
 build/bench: tests/bench/bench.c build/libracebed.a
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a -o $@
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -o $@
 bench: build/bench racebed
 	@build/bench
 
