@@ -19,7 +19,8 @@ HAVE_HIREDIS := $(shell test -f /usr/include/hiredis/hiredis.h && echo 1)
 CORE_SRC := $(sort $(filter-out $(if $(HAVE_HIREDIS),,core/lk_redis_store.c),$(wildcard core/*.c)))
 LDLIBS_STORE := $(if $(HAVE_HIREDIS),-lhiredis)
 CFLAGS_BASE_STORE := $(if $(HAVE_HIREDIS),-DRACEBED_HAVE_HIREDIS)
-SIM_SRC  := $(filter-out sim/sim_cli.c,$(sort $(wildcard sim/*.c))) $(sort $(wildcard sim/mutants/*.c))
+SIM_SRC  := $(filter-out sim/sim_cli.c,$(sort $(wildcard sim/*.c))) $(sort $(wildcard sim/mutants/*.c)) \
+            $(if $(HAVE_HIREDIS),shim/racebed_time_ctl.c)
 SIM_ASM  := sim/sim_fiber_x86_64.S
 SCEN_SRC := $(sort $(wildcard sim/scenarios/*.c))
 SCENARIO ?=
@@ -91,10 +92,16 @@ build/gen/catalog.c: FORCE
 	   echo '    NULL,'; echo '};'; } > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-racebed: build/racebed
+racebed: build/racebed build/racebed_time_shim.so
 	@ln -sf build/racebed racebed
 
-asan: build-asan/racebed $(addprefix build-asan/tests/,$(UNIT_NAMES))
+# The gettimeofday shim a racebed-owned redis-server runs with (design.md §8); it sits next to the binary.
+build/racebed_time_shim.so build-asan/racebed_time_shim.so: shim/racebed_time_shim.c shim/racebed_time.h
+	@mkdir -p $(dir $@)
+	@echo "  SO  $@"
+	@$(CC) -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC $< -ldl -o $@
+
+asan: build-asan/racebed build-asan/racebed_time_shim.so $(addprefix build-asan/tests/,$(UNIT_NAMES))
 
 # ---- deps --------------------------------------------------------------------------------------------------------
 deps:

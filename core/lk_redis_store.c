@@ -439,6 +439,10 @@ lk_store lk_redis_store_iface(lk_redis_store *s) {
     return st;
 }
 
+void lk_redis_store_disconnect(lk_redis_store *s) {
+    redis_drop(s);
+}
+
 const char *lk_redis_store_errmsg(const lk_redis_store *s) {
     return s->errmsg;
 }

@@ -46,6 +46,8 @@ lk_rc lk_redis_store_open(const char *url, const lk_redis_opts *opts, lk_redis_s
 void lk_redis_store_close(lk_redis_store *s);
 /* The lk_store to put in an lk_env: valid until lk_redis_store_close. */
 lk_store lk_redis_store_iface(lk_redis_store *s);
+/* Drops the connection; the next op reconnects (after the server was restarted). */
+void lk_redis_store_disconnect(lk_redis_store *s);
 /* Detail of the last error (no password): valid until the next call on 's'. */
 const char *lk_redis_store_errmsg(const lk_redis_store *s);
 /* Runs one raw command (for fixtures and admin: FLUSHALL, DEBUG SET-ACTIVE-EXPIRE 0, PING) and copies a status,

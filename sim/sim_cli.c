@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "sim_arena.h"
+#include "sim_backend.h"
 #include "sim_explore.h"
 #include "sim_faults.h"
 
@@ -50,6 +51,10 @@ static const char *const cli_run_usage =
     "  --runs N                     run exactly N executions, counting every violation (no stop at the first)\n"
     "  --budget SECONDS             also stop after this much real time (interactive use; CI should use execs)\n"
     "  --out DIR                    where schedule files go (default racebed-out)\n"
+    "  --store model|redis|URL      where store ops go: the model (default); redis: a redis-server racebed starts\n"
+    "                               and owns, on the simulated clock; redis://127.0.0.1:PORT[/DB]: an external one\n"
+    "                               (an empty db; real clock). The model runs in lockstep; a different reply or a\n"
+    "                               real timeout stops the run with exit 4\n"
     "  --advance-permille N         chance of a time-advance decision per step, per mille (default 50)\n"
     "  --faults LIST                inject faults: all, none, or a comma list of crash, pause, wall-step, restart,\n"
     "                               reply-lost, conn-error (at most --faults-max per execution, default 2)\n"
@@ -64,7 +69,7 @@ static const char *const cli_run_usage =
     "oracle is checked in each. --process crashes the whole process; --points-max N bounds the sweep.\n";
 
 static const char *const cli_replay_usage =
-    "usage: racebed replay FILE [--until STEP] [--lenient] [--quiet] [--hash]\n"
+    "usage: racebed replay FILE [--until STEP] [--lenient] [--quiet] [--hash] [--store model|redis|URL]\n"
     "\n"
     "Replays a schedule file and prints each step: step, virtual time, thread, op, object, result, the server's\n"
     "clock, and the lease of each lock key. Exit 1 if an oracle fires (it is named), 0 if none, 3 if the run\n"
@@ -75,13 +80,16 @@ static const char *const cli_replay_usage =
     "  --lenient      on a decision that does not fit the run, go on with a seeded default; the exit code is the\n"
     "                 verdict's\n"
     "  --quiet        no step trace\n"
-    "  --hash         print the decision-stream and trace hashes (equal to `run --hash` of that one execution)\n";
+    "  --hash         print the decision-stream and trace hashes (equal to `run --hash` of that one execution)\n"
+    "  --store S      send the store ops to a real Redis too (see racebed run --help); exit 4 if it answers\n"
+    "                 otherwise than the model, times out, or the schedule is model-only\n";
 
 static const char *const cli_check_usage =
-    "usage: racebed check FILE...\n"
+    "usage: racebed check [--store model|redis|URL] FILE...\n"
     "\n"
     "Replays each schedule file strictly and checks that the verdict matches its 'expect' line. Exit 0 if every\n"
-    "file matches, 1 if any does not (or diverges), 2 if a file cannot be read or parsed.\n";
+    "file matches, 1 if any does not (or diverges), 2 if a file cannot be read or parsed, 4 if the real store\n"
+    "(--store) failed or answered otherwise than the model. Model-only schedules are skipped on a real store.\n";
 
 /* ---- helpers ---------------------------------------------------------------------------------------------------- */
 
@@ -222,6 +230,7 @@ typedef struct run_args {
     int quiet;
     int save_pass;
     int faults_given;
+    const char *store; /* --store */
     int sweep;      /* racebed sweep */
     int points_max; /* sweep bound */
 } run_args;
@@ -273,6 +282,7 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
         return -1;
     }
     if (strcmp(opt, "--variant") == 0) ra->variant = next;
+    else if (strcmp(opt, "--store") == 0) ra->store = next;
     else if (strcmp(opt, "--out") == 0) ra->out_dir = next;
     else if (strcmp(opt, "--seed") == 0) {
         if (cli_parse_u64(next, &ra->opts.seed) != 0) goto bad;
@@ -396,6 +406,8 @@ static int cli_sweep_report(sim_run *run, run_args *ra) {
     return wrc != 0 ? wrc : EXIT_VIOLATION;
 }
 
+static int cli_run_explore(sim_run *run, run_args *ra_in);
+
 static int cli_run(int argc, char **argv, int sweep) {
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
         fputs(cli_run_usage, argc < 1 ? stderr : stdout);
@@ -433,12 +445,28 @@ static int cli_run(int argc, char **argv, int sweep) {
     }
     sim_run *run = cli_arena();
     if (run == NULL) return EXIT_ENV;
+    sim_backend_handle *backend = NULL;
+    char berr[512];
+    if (ra.store && sim_backend_open(ra.store, &backend, berr, sizeof(berr)) != 0) {
+        fprintf(stderr, "racebed run: --store %s: %s\n", ra.store, berr);
+        sim_arena_unmap(run);
+        return EXIT_ENV;
+    }
+    ra.cfg.backend = sim_backend_get(backend);
     if (!ra.quiet) cli_run_header(&ra);
+    if (!ra.quiet && backend) printf("store: %s\n", sim_backend_describe(backend));
+    int code = cli_run_explore(run, &ra);
+    sim_backend_close(backend);
+    sim_arena_unmap(run);
+    return code;
+}
+
+/* The run proper, once the arena and the store are ready. */
+static int cli_run_explore(sim_run *run, run_args *ra_in) {
+    run_args ra = *ra_in;
     if (ra.sweep) {
         if (ra.points_max == 0) ra.points_max = (int)ra.cfg.param[sim_param_index(ra.cfg.scenario, "steps_max")];
-        int code = cli_sweep_report(run, &ra);
-        sim_arena_unmap(run);
-        return code;
+        return cli_sweep_report(run, &ra);
     }
     sim_random_result res;
     sim_explore_random(run, &ra.cfg, &ra.opts, &res);
@@ -446,6 +474,10 @@ static int cli_run(int argc, char **argv, int sweep) {
     if (res.setup_failed) {
         fprintf(stderr, "racebed run: scenario setup failed: %s\n", run->setup_error);
         code = EXIT_USAGE;
+    } else if (res.backend_failed) {
+        printf("STORE ERROR at execution %lld (seed %" PRIu64 "): %s\n", (long long)res.first_exec,
+               ra.opts.seed + (uint64_t)res.first_exec, res.backend_error);
+        code = EXIT_ENV;
     } else if (res.violations > 0) {
         printf("VIOLATION %s at execution %lld (seed %" PRIu64 "), step %d: %s\n", res.first.oracle,
                (long long)res.first_exec, ra.opts.seed + (uint64_t)res.first_exec, res.first.step, res.first.msg);
@@ -467,7 +499,6 @@ static int cli_run(int argc, char **argv, int sweep) {
     if (!ra.quiet)
         printf("[timing] %lld executions, %lld decisions in %.3f s (%.0f decisions/s)\n", (long long)res.execs,
                (long long)res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0);
-    sim_arena_unmap(run);
     return code;
 }
 
@@ -490,6 +521,7 @@ static int cli_replay(int argc, char **argv) {
     const char *path = NULL;
     sim_replay_opts o = {0, 0, stdout};
     int hash = 0;
+    const char *store = NULL;
     for (int i = 0; i < argc; i++) {
         int64_t v;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -501,6 +533,12 @@ static int cli_replay(int argc, char **argv) {
             o.trace = NULL;
         } else if (strcmp(argv[i], "--hash") == 0) {
             hash = 1;
+        } else if (strcmp(argv[i], "--store") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "racebed replay: --store needs model, redis or a redis:// URL\n");
+                return EXIT_USAGE;
+            }
+            store = argv[++i];
         } else if (strcmp(argv[i], "--until") == 0) {
             if (i + 1 >= argc || cli_parse_i64(argv[i + 1], &v) != 0 || v < 1 || v > INT32_MAX) {
                 fprintf(stderr, "racebed replay: --until needs a step number >= 1\n");
@@ -526,11 +564,27 @@ static int cli_replay(int argc, char **argv) {
     sim_config cfg;
     int rc = cli_load_schedule(path, &s, &cfg);
     if (rc != 0) return rc;
-    sim_run *run = cli_arena();
-    if (run == NULL) {
+    if (store && strcmp(store, "model") != 0 && s.model_only) {
+        fprintf(stderr, "racebed replay: %s is model-only (it restarts the store losing only its last writes, which "
+                        "a real Redis cannot do on demand): replay it on the model store\n", path);
         sim_schedule_free(&s);
         return EXIT_ENV;
     }
+    sim_backend_handle *backend = NULL;
+    char berr[512];
+    if (store && sim_backend_open(store, &backend, berr, sizeof(berr)) != 0) {
+        fprintf(stderr, "racebed replay: --store %s: %s\n", store, berr);
+        sim_schedule_free(&s);
+        return EXIT_ENV;
+    }
+    cfg.backend = sim_backend_get(backend);
+    sim_run *run = cli_arena();
+    if (run == NULL) {
+        sim_schedule_free(&s);
+        sim_backend_close(backend);
+        return EXIT_ENV;
+    }
+    if (backend) printf("store: %s\n", sim_backend_describe(backend));
     printf("replay %s: scenario %s, variant %s, seed %" PRIu64 "%s\n", path, s.scenario, s.variant, s.seed,
            o.lenient ? " (lenient)" : "");
     if (o.trace) printf(" step  time        thread op       object           -> result  |leases after the step\n");
@@ -543,6 +597,9 @@ static int cli_replay(int argc, char **argv) {
     if (r.end == SIM_END_SETUP) {
         fprintf(stderr, "racebed replay: scenario setup failed: %s\n", run->setup_error);
         code = EXIT_USAGE;
+    } else if (r.end == SIM_END_BACKEND) {
+        printf("STORE ERROR %s\n", run->backend_error);
+        code = EXIT_ENV;
     } else if (r.diverged && !o.lenient) {
         printf("DIVERGED %s\n", r.diverge_msg);
         code = EXIT_DIVERGED;
@@ -567,17 +624,34 @@ static int cli_replay(int argc, char **argv) {
     if (hash) printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", r.stream_hash, r.trace_hash);
     sim_schedule_free(&s);
     sim_arena_unmap(run);
+    sim_backend_close(backend);
     return code;
 }
 
 static int cli_check(int argc, char **argv) {
+    const char *store = NULL;
+    if (argc >= 2 && strcmp(argv[0], "--store") == 0) {
+        store = argv[1];
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
         fputs(cli_check_usage, argc < 1 ? stderr : stdout);
         return argc < 1 ? EXIT_USAGE : EXIT_PASS;
     }
+    sim_backend_handle *backend = NULL;
+    char berr[512];
+    if (store && sim_backend_open(store, &backend, berr, sizeof(berr)) != 0) {
+        fprintf(stderr, "racebed check: --store %s: %s\n", store, berr);
+        return EXIT_ENV;
+    }
     sim_run *run = cli_arena();
-    if (run == NULL) return EXIT_ENV;
-    int code = EXIT_PASS, ok = 0, bad = 0;
+    if (run == NULL) {
+        sim_backend_close(backend);
+        return EXIT_ENV;
+    }
+    if (backend) printf("store: %s\n", sim_backend_describe(backend));
+    int code = EXIT_PASS, ok = 0, bad = 0, skipped = 0;
     for (int i = 0; i < argc; i++) {
         sim_schedule s;
         sim_config cfg;
@@ -587,13 +661,23 @@ static int cli_check(int argc, char **argv) {
             bad++;
             continue;
         }
+        if (backend && s.model_only) {
+            printf("skip %s (model-only: a real Redis cannot lose only its last writes)\n", argv[i]);
+            skipped++;
+            sim_schedule_free(&s);
+            continue;
+        }
+        cfg.backend = sim_backend_get(backend);
         sim_replay_opts o = {0, 0, NULL};
         sim_replay_result r;
         sim_replay(run, &cfg, &s, &o, &r);
         char expect[96], got[96];
         cli_expect_text(&s, expect, sizeof(expect));
         cli_got_text(run, &r, got, sizeof(got));
-        if (r.diverged) {
+        if (r.end == SIM_END_BACKEND) {
+            printf("FAIL %s: store error: %s\n", argv[i], run->backend_error);
+            code = EXIT_ENV;
+        } else if (r.diverged) {
             printf("FAIL %s: diverged: %s\n", argv[i], r.diverge_msg);
         } else if (s.expect == SIM_EXPECT_NONE || strcmp(expect, got) != 0) {
             printf("FAIL %s: expected %s, got %s\n", argv[i], expect, got);
@@ -607,8 +691,9 @@ static int cli_check(int argc, char **argv) {
         if (code == EXIT_PASS) code = EXIT_VIOLATION;
         sim_schedule_free(&s);
     }
-    printf("%d schedule(s) matched, %d did not\n", ok, bad);
+    printf("%d schedule(s) matched, %d did not%s\n", ok, bad, skipped ? " (some skipped as model-only)" : "");
     sim_arena_unmap(run);
+    sim_backend_close(backend);
     return code;
 }
 

@@ -84,7 +84,8 @@ int sim_config_from_schedule(sim_config *cfg, const sim_schedule *s, char *err, 
 }
 
 static sim_exec_args explore_args(const sim_config *cfg, uint64_t seed, int log_ops) {
-    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, log_ops};
+    /* a real store cannot lose its last writes on demand: no op log, so no lose-last restart is picked */
+    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, cfg->backend ? 0 : log_ops, cfg->backend};
     return a;
 }
 
@@ -218,6 +219,12 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
         }
         if (end == SIM_END_SETUP) {
             res->setup_failed++;
+            break;
+        }
+        if (end == SIM_END_BACKEND) {
+            res->backend_failed = 1;
+            res->first_exec = i;
+            lk__copy_str(res->backend_error, sizeof(res->backend_error), run->backend_error);
             break;
         }
         if (end == SIM_END_VIOLATION) {

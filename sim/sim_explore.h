@@ -22,6 +22,7 @@ typedef struct sim_config {
     const sim_scenario *scenario;
     int variant;
     int64_t param[SIM_PARAMS_MAX]; /* sim_param_count(scenario) values */
+    const sim_backend *backend;    /* a real store in lockstep with the model, or NULL */
 } sim_config;
 
 /* Fills cfg->param with the defaults. */
@@ -51,6 +52,8 @@ typedef struct sim_random_result {
     sim_verdict first;       /* its violation */
     int64_t first_steps;     /* its number of decisions */
     int64_t setup_failed;    /* executions whose setup failed (the message is in run->setup_error) */
+    int backend_failed;      /* the real store failed or disagreed with the model (an environment error) */
+    char backend_error[SIM_MSG_MAX];
     uint64_t stream_hash;    /* over every decision of every execution (opts.hash) */
     uint64_t trace_hash;     /* over every trace line (opts.hash) */
     double seconds;          /* wall time (a timing figure, not part of the result) */

@@ -232,6 +232,9 @@ struct sim_run {
     int log_overflow;               /* 1 if more ops were applied than the log holds */
     void *scenario_state;           /* sim_state_set */
     char setup_error[SIM_MSG_MAX];  /* sim_setup_error */
+    const struct sim_backend *backend; /* the real store in lockstep, or NULL (outside the arena: not state) */
+    int backend_failed;             /* 1 once the real store failed or disagreed */
+    char backend_error[SIM_MSG_MAX]; /* what happened, with the op */
     uint64_t rng[4];                /* entropy outside any thread (setup) */
     int64_t alloc_count;            /* allocations so far */
     int64_t alloc_fail_at;          /* fail the Nth allocation (1-based), 0 = never */

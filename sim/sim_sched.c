@@ -178,6 +178,35 @@ static void sched_resume_due(sim_run *run) {
 
 /* ---- performing one op ------------------------------------------------------------------------------------------ */
 
+/* Formats a store result for a mismatch message. */
+static void sched_result_text(lk_rc rc, const lk_store_reply *r, char *buf, size_t cap) {
+    if (rc != LK_OK) snprintf(buf, cap, "%s", lk_rc_name(rc));
+    else snprintf(buf, cap, "%s num=%lld value=\"%.40s\"", lk_outcome_label(r->outcome), (long long)r->num, r->value);
+}
+
+/* Sends the op to the real store too and compares; on a difference or an error the execution ends. */
+static void sched_backend_op(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms,
+                             lk_rc model_rc, const lk_store_reply *model) {
+    const sim_backend *b = run->backend;
+    if (b->set_time) b->set_time(b->ctx, server_ms);
+    lk_store_reply real;
+    memset(&real, 0, sizeof(real));
+    lk_rc rc = b->store.exec(b->store.ctx, op, &real);
+    if (rc == model_rc && (rc != LK_OK || (real.outcome == model->outcome && real.num == model->num &&
+                                           strcmp(real.value, model->value) == 0)))
+        return;
+    char want[128], got[128];
+    sched_result_text(model_rc, model, want, sizeof(want));
+    sched_result_text(rc, &real, got, sizeof(got));
+    run->backend_failed = 1;
+    snprintf(run->backend_error, sizeof(run->backend_error), "step %d: %s %s %s at server %lldms: the real store "
+             "answered %s, the model %s%s", run->step, t->name, lk_op_label(op->kind), op->key,
+             (long long)(server_ms - SIM_EPOCH_WALL_MS), got, want,
+             rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_DOWN ? " (a real timeout or connection error: an environment "
+             "problem, not a simulated fault)" : b->set_time ? "" : " (an external server cannot follow simulated "
+             "time: a clock decision or an expiry changed the reply)");
+}
+
 /* Remembers an applied store op for a lose-last restart (only when the run may need it). */
 static void sched_log(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms) {
     if (!run->log_ops) return;
@@ -213,6 +242,7 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
         return run->now_ns + run->rtt_ns;
     }
     p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
+    if (run->backend) sched_backend_op(run, t, &p->op, server_ms, p->rc, p->reply);
     sched_log(run, t, &p->op, server_ms);
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
     if (fault == SIM_FAULT_REPLY_LOST) {
@@ -306,6 +336,15 @@ static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
 
 static void sched_restart(sim_run *run, const sim_choice *c) {
     run->restarts++;
+    if (run->backend) { /* a real server follows lose-all only; lose-last is refused before the run (model-only) */
+        lk_rc rc = run->backend->restart ? run->backend->restart(run->backend->ctx) : LK_EMISUSE;
+        if (rc != LK_OK) {
+            run->backend_failed = 1;
+            snprintf(run->backend_error, sizeof(run->backend_error), "step %d: cannot restart the real store (%s)%s",
+                     run->step, lk_rc_name(rc), run->backend->restart ? "" : ": an external server cannot be "
+                     "restarted by racebed; use --store redis to let racebed own one");
+        }
+    }
     if (c->variant == SIM_RESTART_LOSE_LAST) {
         sched_rebuild_store(run, run->now_ns - c->duration_ns);
         return;
@@ -410,6 +449,7 @@ static void sched_setup(sim_run *run, const sim_exec_args *a) {
     run->seed = a->seed;
     run->alloc_fail_at = a->alloc_fail_at;
     run->log_ops = a->log_ops;
+    run->backend = a->backend;
     sim__rng_seed(run->rng, a->seed);
 }
 
@@ -458,13 +498,22 @@ sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch)
     sched_setup(run, a);
     int64_t steps_max = sim_param(run, "steps_max");
     sim_end end = SIM_END_PASS;
+    if (run->backend && run->backend->reset) {
+        lk_rc rc = run->backend->reset(run->backend->ctx);
+        if (rc != LK_OK) {
+            run->backend_failed = 1;
+            snprintf(run->backend_error, sizeof(run->backend_error), "cannot empty the real store: %s",
+                     lk_rc_name(rc));
+            return SIM_END_BACKEND;
+        }
+    }
     if (a->scenario->setup(run) != 0 || run->thread_count == 0) {
         if (run->setup_error[0] == '\0') sim_setup_error(run, "setup created no thread");
         sched_teardown(run);
         return SIM_END_SETUP;
     }
     int enabled[SIM_THREADS_MAX];
-    while (!run->violation.set) {
+    while (!run->violation.set && !run->backend_failed) {
         sched_resume_due(run);
         int n = 0;
         for (int i = 0; i < run->thread_count; i++)
@@ -488,6 +537,10 @@ sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch)
         run->step++;
         const sim_pending *done = sched_apply(run, &c);
         if (ch->after) ch->after(ch->ctx, run, &c, done);
+    }
+    if (run->backend_failed) {
+        sched_teardown(run);
+        return SIM_END_BACKEND;
     }
     if (end == SIM_END_PASS && !run->violation.set) {
         if (run->crashes == 0 && run->restarts == 0) sim__oracle_leak_finish(run);

@@ -43,6 +43,7 @@ typedef enum sim_end {
     SIM_END_VIOLATION = 1, /* run->violation says which oracle */
     SIM_END_ABORTED = 2,   /* the chooser aborted */
     SIM_END_SETUP = 3,     /* the scenario's setup failed: run->setup_error */
+    SIM_END_BACKEND = 4,   /* the real store failed or answered otherwise than the model: run->backend_error */
 } sim_end;
 
 /* Built-in parameters every scenario has, after its own: rtt_us, steps_max, advances_max, faults_max, timeout_ms,
@@ -57,6 +58,16 @@ const sim_param_def *sim_param_def_at(const sim_scenario *sc, int i);
 /* Total number of parameters of 'sc' (its own + built-ins). */
 int sim_param_count(const sim_scenario *sc);
 
+/* A real store the scheduler sends every store op to, in lockstep with the model (design.md §8). The model's reply
+ * must equal the real one: the first difference ends the execution (SIM_END_BACKEND), naming the op. */
+typedef struct sim_backend {
+    void *ctx;
+    lk_store store;                                    /* the real store (the Redis adapter) */
+    void (*set_time)(void *ctx, lk_wall_ms server_ms); /* make the server see this wall instant; NULL: it cannot */
+    lk_rc (*restart)(void *ctx);                       /* restart it empty (lose-all); NULL: it cannot */
+    lk_rc (*reset)(void *ctx);                         /* empty it before an execution */
+} sim_backend;
+
 typedef struct sim_exec_args {
     const sim_scenario *scenario;
     int variant;               /* index into scenario->variants */
@@ -64,6 +75,7 @@ typedef struct sim_exec_args {
     uint64_t seed;             /* the execution's seed: entropy streams */
     int64_t alloc_fail_at;     /* fail the Nth arena allocation, 0 = never (tests) */
     int log_ops;               /* 1: keep the op log a lose-last restart needs */
+    const sim_backend *backend; /* NULL: the model alone */
 } sim_exec_args;
 
 /* Runs one execution on 'run' (reset first). Returns how it ended. */

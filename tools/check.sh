@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # check.sh: what `make check` runs, stage by stage, with each stage's time. Stops at the first failing stage.
 # Stages: deps; build (-O2 and ASan+UBSan, -j2); unit tests on both builds; valgrind on the core's units; the
-# schedule corpus on both builds; CLI and determinism tests; a short fuzz of the schedule parser.
+# schedule corpus on both builds and against an owned redis-server in lockstep with the model; CLI and determinism
+# tests; the user-scenario path; a short fuzz of the schedule parser.
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
@@ -26,6 +27,7 @@ stage unit $MAKE --no-print-directory unit
 stage unit-asan $MAKE --no-print-directory unit-asan
 stage valgrind $MAKE --no-print-directory valgrind
 stage corpus $MAKE --no-print-directory corpus
+stage redis-corpus ./racebed check --store redis schedules/*.sched
 stage cli-tests $MAKE --no-print-directory cli-tests
 user_scenario() { # the README's "bring your own scenario" path, end to end; then the plain build again
     $MAKE --no-print-directory SCENARIO=examples/lost_update.c racebed >/dev/null &&
