@@ -16,6 +16,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,7 @@ static const char *const redis_script_text[] = {
 };
 
 struct lk_redis_store {
+    pthread_mutex_t mu;                   /* serializes every use of 'c' (a holder and its renewal task share it) */
     redisContext *c;                      /* NULL when disconnected */
     lk_redis_url url;                     /* where to (re)connect */
     lk_redis_opts opts;                   /* defaults filled in */
@@ -341,8 +343,19 @@ static redisReply *redis_primitive(lk_redis_store *s, const lk_store_op *op, lk_
     return redis_send(s, argc, argv, NULL, rc);
 }
 
+static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_store_reply *out);
+
+/* One op at a time per store: hiredis contexts are not thread-safe, and the env's task (the renewal) shares the
+ * holder's store. */
 static lk_rc redis_exec(void *ctx, const lk_store_op *op, lk_store_reply *out) {
     lk_redis_store *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    lk_rc rc = redis_exec_locked(s, op, out);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_store_reply *out) {
     memset(out, 0, sizeof(*out));
     if (lk_store_op_check(op) != LK_OK) return REDIS_ERR_MSG(s, LK_EINVAL, "%s: a key or value too long, or a bad "
                                                              "token", lk_op_label(op->kind));
@@ -414,6 +427,7 @@ lk_rc lk_redis_store_open(const char *url, const lk_redis_opts *opts, lk_redis_s
         free(s);
         return LK_EINVAL;
     }
+    pthread_mutex_init(&s->mu, NULL);
     s->opts = opts ? *opts : (lk_redis_opts){0};
     if (s->opts.connect_timeout_ms <= 0) s->opts.connect_timeout_ms = 1000;
     if (s->opts.command_timeout_ms <= 0) s->opts.command_timeout_ms = 1000;
@@ -431,6 +445,7 @@ void lk_redis_store_close(lk_redis_store *s) {
     if (s == NULL) return;
     redis_drop(s);
     memset(s->url.password, 0, sizeof(s->url.password));
+    pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
@@ -440,7 +455,9 @@ lk_store lk_redis_store_iface(lk_redis_store *s) {
 }
 
 void lk_redis_store_disconnect(lk_redis_store *s) {
+    pthread_mutex_lock(&s->mu);
     redis_drop(s);
+    pthread_mutex_unlock(&s->mu);
 }
 
 const char *lk_redis_store_errmsg(const lk_redis_store *s) {
@@ -450,7 +467,9 @@ const char *lk_redis_store_errmsg(const lk_redis_store *s) {
 lk_rc lk_redis_store_command(lk_redis_store *s, int argc, const char **argv, char *reply, size_t cap) {
     lk_rc rc;
     if (reply && cap) reply[0] = '\0';
+    pthread_mutex_lock(&s->mu);
     redisReply *r = redis_send(s, argc, argv, NULL, &rc);
+    pthread_mutex_unlock(&s->mu);
     if (r == NULL) return rc;
     rc = r->type == REDIS_REPLY_ERROR ? LK_ESTORE_PROTO : LK_OK;
     if (reply && cap) {

@@ -10,7 +10,8 @@
  * timeout) or LK_ESTORE_DOWN (it was not sent). Every reply's type is checked; anything unexpected is
  * LK_ESTORE_PROTO, never a crash. The password never appears in any message.
  *
- * Guarded by: one thread at a time per store (hiredis contexts are not thread-safe); open one per thread.
+ * Guarded by: an internal mutex: threads sharing a store (a holder and its renewal task) take turns, one command
+ * at a time; for parallel clients open one store each.
  */
 #ifndef RACEBED_CORE_LK_REDIS_STORE_H
 #define RACEBED_CORE_LK_REDIS_STORE_H

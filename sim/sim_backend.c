@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +37,7 @@ struct sim_backend_handle {
     char shim[1024];         /* path of racebed_time_shim.so */
     rb_time_ctl time;        /* the owned server's time page */
     char describe[160];
+    char url[600];           /* for more connections */
 };
 
 static void backend_sleep_ms(int ms) {
@@ -84,6 +86,7 @@ static int backend_start_server(sim_backend_handle *h, char *err, size_t cap) {
         return -1;
     }
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* if racebed dies (killed, crashed), its server goes with it */
         char *envp[] = {env_pre, env_time, "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
         char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                         "--daemonize", "no", "--enable-debug-command", "local", "--logfile", logfile, "--dir", h->dir,
@@ -188,6 +191,7 @@ static int backend_open_owned(sim_backend_handle *h, char *err, size_t cap) {
         if (backend_connect_owned(h, err, cap) == 0) {
             snprintf(h->describe, sizeof(h->describe), "owned redis-server on 127.0.0.1:%d (simulated clock)",
                      h->port);
+            snprintf(h->url, sizeof(h->url), "redis://127.0.0.1:%d", h->port);
             h->backend = (sim_backend){h, lk_redis_store_iface(h->store), backend_set_time, backend_restart,
                                        backend_flush};
             return 0;
@@ -214,6 +218,7 @@ static int backend_open_external(sim_backend_handle *h, const char *url, char *e
     }
     snprintf(h->describe, sizeof(h->describe), "external redis-server %s:%d db %d (real clock)", u.host, u.port,
              u.db);
+    snprintf(h->url, sizeof(h->url), "%s", url);
     h->backend = (sim_backend){h, lk_redis_store_iface(h->store), NULL, NULL, backend_flush};
     return 0;
 }
@@ -246,6 +251,10 @@ const sim_backend *sim_backend_get(const sim_backend_handle *h) {
 
 const char *sim_backend_describe(const sim_backend_handle *h) {
     return h ? h->describe : "model store";
+}
+
+const char *sim_backend_url(const sim_backend_handle *h) {
+    return h ? h->url : "";
 }
 
 void sim_backend_close(sim_backend_handle *h) {
@@ -282,6 +291,10 @@ const sim_backend *sim_backend_get(const sim_backend_handle *h) {
 const char *sim_backend_describe(const sim_backend_handle *h) {
     (void)h;
     return "model store";
+}
+const char *sim_backend_url(const sim_backend_handle *h) {
+    (void)h;
+    return "";
 }
 void sim_backend_close(sim_backend_handle *h) {
     (void)h;

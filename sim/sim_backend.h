@@ -23,6 +23,8 @@ typedef struct sim_backend_handle sim_backend_handle; /* opaque */
 int sim_backend_open(const char *spec, sim_backend_handle **out, char *err, size_t cap);
 /* The backend to put in sim_config.backend (NULL for the model): valid until close. */
 const sim_backend *sim_backend_get(const sim_backend_handle *h);
+/* The server's URL (redis://127.0.0.1:PORT[/DB], no password), for more connections (stress mode). */
+const char *sim_backend_url(const sim_backend_handle *h);
 /* A one-line description ("owned redis-server 7.0.15 on 127.0.0.1:40123"), no password. */
 const char *sim_backend_describe(const sim_backend_handle *h);
 /* Stops an owned server (by PID, only the one it started) and frees everything. Accepts NULL. */

@@ -16,6 +16,7 @@
 #include "sim_arena.h"
 #include "sim_backend.h"
 #include "sim_explore.h"
+#include "sim_stress.h"
 #include "sim_faults.h"
 
 enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_DIVERGED = 3, EXIT_ENV = 4 };
@@ -33,6 +34,7 @@ static const char *const cli_usage =
     "  replay FILE [options]        replay a schedule file step by step\n"
     "  check FILE...                replay schedule files and assert each recorded verdict (the CI corpus)\n"
     "  sweep SCENARIO [options]     crash sweep: crash at visible operation N for N = 1, 2, ... (run's options)\n"
+    "  stress SCENARIO [options]    real pthreads, real clock, real Redis: what a stress test sees (a baseline)\n"
     "  help [COMMAND]               this text, or a command's options\n"
     "\n"
     "exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged, 4 environment error\n";
@@ -83,6 +85,19 @@ static const char *const cli_replay_usage =
     "  --hash         print the decision-stream and trace hashes (equal to `run --hash` of that one execution)\n"
     "  --store S      send the store ops to a real Redis too (see racebed run --help); exit 4 if it answers\n"
     "                 otherwise than the model, times out, or the schedule is model-only\n";
+
+static const char *const cli_stress_usage =
+    "usage: racebed stress SCENARIO [--variant V] [--store redis|URL] [--threads N] [--iterations N]\n"
+    "                      [--duration S] [--ttl-ms N] [--work-ms N]\n"
+    "\n"
+    "Runs the lock core (or a mutant) on real pthreads against a real Redis with the real clock, as a stress test\n"
+    "does: thundering_herd and rapid_sequential (core, mutant:check_then_set), ttl_expiry (core,\n"
+    "mutant:no_renewal). Only certain violations are reported: two clients between acquire reply and release send\n"
+    "at once, or a guarded counter that lost an update. Prints the first violation seen, or none, and the trials.\n"
+    "--store redis (default) starts and owns a redis-server; redis://127.0.0.1:PORT[/DB] uses an external one.\n"
+    "Defaults: 5 threads, 20 iterations, TTL 2000 ms, work 20 ms (ttl_expiry: 3 threads, 4 iterations, TTL 300 ms,\n"
+    "work 600 ms).\n"
+    "Exit codes: 0 none seen, 1 violation, 2 usage, 4 environment (no Redis).\n";
 
 static const char *const cli_check_usage =
     "usage: racebed check [--store model|redis|URL] FILE...\n"
@@ -697,6 +712,68 @@ static int cli_check(int argc, char **argv) {
     return code;
 }
 
+static int cli_stress(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(cli_stress_usage, argc < 1 ? stderr : stdout);
+        return argc < 1 ? EXIT_USAGE : EXIT_PASS;
+    }
+    int ttl = strcmp(argv[0], "ttl_expiry") == 0;
+    sim_stress_opts o = {argv[0], "core", NULL, ttl ? 3 : 5, ttl ? 4 : 20, 0, ttl ? 300 : 2000, ttl ? 600 : 20};
+    const char *store = "redis";
+    for (int i = 1; i < argc; i += 2) {
+        const char *opt = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int64_t n = 0;
+        if (v == NULL) {
+            fprintf(stderr, "racebed stress: %s needs a value (see racebed stress --help)\n", opt);
+            return EXIT_USAGE;
+        }
+        if (strcmp(opt, "--variant") == 0) o.variant = v;
+        else if (strcmp(opt, "--store") == 0) store = v;
+        else if (strcmp(opt, "--duration") == 0) o.duration_s = strtod(v, NULL);
+        else if (cli_parse_i64(v, &n) != 0 || n < 0) {
+            fprintf(stderr, "racebed stress: bad value '%s' for %s\n", v, opt);
+            return EXIT_USAGE;
+        } else if (strcmp(opt, "--threads") == 0) o.threads = (int)n;
+        else if (strcmp(opt, "--iterations") == 0) o.iterations = n;
+        else if (strcmp(opt, "--ttl-ms") == 0 && n > 0) o.ttl_ms = n;
+        else if (strcmp(opt, "--work-ms") == 0) o.work_ms = n;
+        else {
+            fprintf(stderr, "racebed stress: unknown option '%s' (see racebed stress --help)\n", opt);
+            return EXIT_USAGE;
+        }
+    }
+    if (o.duration_s > 0 && o.iterations == (ttl ? 4 : 20)) o.iterations = 0; /* a duration alone bounds it */
+    if (!sim_stress_supported(o.scenario, o.variant)) {
+        fprintf(stderr, "racebed stress: %s %s is not a stress scenario (see racebed stress --help)\n", o.scenario,
+                o.variant);
+        return EXIT_USAGE;
+    }
+    sim_backend_handle *backend = NULL;
+    char err[512];
+    if (strcmp(store, "model") == 0 || sim_backend_open(store, &backend, err, sizeof(err)) != 0) {
+        fprintf(stderr, "racebed stress: --store %s: %s\n", store,
+                strcmp(store, "model") == 0 ? "stress mode needs a real Redis (redis or a redis:// URL)" : err);
+        return EXIT_ENV;
+    }
+    o.url = sim_backend_url(backend);
+    printf("stress %s %s on %s: %d threads, %lld iterations%s, TTL %lldms, work %lldms\n", o.scenario, o.variant,
+           sim_backend_describe(backend), o.threads, (long long)o.iterations, o.duration_s > 0 ? " or the duration"
+           : "", (long long)o.ttl_ms, (long long)o.work_ms);
+    sim_stress_result res;
+    int rc = sim_stress_run(&o, &res, err, sizeof(err));
+    sim_backend_close(backend);
+    if (rc != 0) {
+        fprintf(stderr, "racebed stress: %s\n", err);
+        return EXIT_ENV;
+    }
+    if (res.violated) printf("VIOLATION %s\n", res.violation);
+    else printf("no violation seen\n");
+    printf("%lld trials: %lld critical sections completed, %lld not acquired, %lld store errors\n",
+           (long long)res.trials, (long long)res.completed, (long long)res.not_acquired, (long long)res.errors);
+    printf("[timing] %.3f s\n", res.seconds);
+    return res.violated ? EXIT_VIOLATION : EXIT_PASS;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(cli_usage, stderr);
@@ -708,11 +785,13 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "sweep") == 0) return cli_run(argc - 2, argv + 2, 1);
     if (strcmp(cmd, "replay") == 0) return cli_replay(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cli_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "stress") == 0) return cli_stress(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         const char *what = argc > 2 ? argv[2] : "";
         if (strcmp(what, "run") == 0) fputs(cli_run_usage, stdout);
         else if (strcmp(what, "replay") == 0) fputs(cli_replay_usage, stdout);
         else if (strcmp(what, "check") == 0) fputs(cli_check_usage, stdout);
+        else if (strcmp(what, "stress") == 0) fputs(cli_stress_usage, stdout);
         else fputs(cli_usage, stdout);
         return EXIT_PASS;
     }
