@@ -36,7 +36,7 @@ lk_rc lk_clear(const lk_env *env, const char *prefix, const char *epoch_key,
     lk_store_op incr = {.kind = LK_OP_INCR, .key = epoch_key};
     lk_rc rc = clear_exec(env, &incr, &reply);
     if (rc != LK_OK) return rc;
-    if (reply.outcome != LK_COUNT || reply.num < 0 || reply.num > INT32_MAX) return LK_ESTORE_PROTO;
+    if (reply.outcome != LK_COUNT || reply.num < 0 || reply.num > 2097151) return LK_ESTORE_PROTO; /* fence < 2^53 */
     out->epoch = reply.num;
     out->fence_floor = reply.num << 32;
     if (publish) publish(arg, out->fence_floor);

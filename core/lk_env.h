@@ -54,7 +54,7 @@ typedef struct lk_clock {
     X(INCR, "incr", "INCR key: the new value, or wrong type")                                      \
     X(SCAN_DEL, "scan_del", "SCAN MATCH prefix* + DEL of each: number of keys removed")            \
     X(SCAN, "scan", "the next live key with the prefix after 'value' in key order: found, or absent at the end") \
-    X(ACQUIRE, "acquire", "set-if-absent with TTL + fence INCR; or already mine; or locked + PTTL") \
+    X(ACQUIRE, "acquire", "set-if-absent with TTL + fence INCR (epoch < 2^21, counter < 2^32: fence < 2^53); or already mine; or locked + PTTL") \
     X(RELEASE, "release", "compare-and-delete: released, not owner, or absent")                    \
     X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")                     \
     X(REVOKE, "revoke", "delete the lock if its fencing number is below 'num': released, not owner (newer), absent")

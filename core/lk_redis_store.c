@@ -27,21 +27,29 @@
 
 /* ---- the scripts (one table) --------------------------------------------------------------------------------- */
 
-/* Lua helper: does value 'v' belong to token 't' ("t" or "t:fence")? */
+/* Lua helpers, the model's rules exactly: owned(v, t): does value v belong to token t ("t" or "t:fence")? int(s):
+ * a strict decimal integer (Redis's string2ll: "0" or -?[1-9][0-9]*) of at most 16 characters, so Lua's doubles hold
+ * it exactly, else nil. fence(v, t): the fence after "t:" in v, 0 when malformed or outside 0..2^53. */
 #define LUA_OWNED                                                                                  \
     "local function owned(v, t) local n = string.len(t) "                                         \
-    "return string.sub(v, 1, n) == t and (string.len(v) == n or string.sub(v, n + 1, n + 1) == ':') end "
+    "return string.sub(v, 1, n) == t and (string.len(v) == n or string.sub(v, n + 1, n + 1) == ':') end " \
+    "local function int(s) if s == '0' then return 0 end "                                        \
+    "if string.len(s) <= 16 and string.match(s, '^%-?[1-9]%d*$') then return tonumber(s) end return nil end " \
+    "local function fence(s) local f = int(s) if f == nil or f < 0 or f > 9007199254740992 then return 0 end " \
+    "return f end "
 
 #define REDIS_SCRIPT_MAP(X)                                                                        \
     X(ACQUIRE, LUA_OWNED                                                                           \
       "local v = redis.call('GET', KEYS[1]) "                                                      \
       "if v then "                                                                                 \
       "  if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) "                       \
-      "    return {2, tonumber(string.sub(v, string.len(ARGV[1]) + 2)) or 0} end "                 \
+      "    return {2, fence(string.sub(v, string.len(ARGV[1]) + 2))} end "                         \
       "  return {3, redis.call('PTTL', KEYS[1])} end "                                             \
       "local e = 0 "                                                                               \
       "if #KEYS >= 3 then local ev = redis.call('GET', KEYS[3]) "                                  \
-      "  if ev then e = tonumber(ev) if e == nil or e < 0 then return redis.error_reply('EPOCH') end end end " \
+      "  if ev then e = int(ev) if e == nil or e < 0 or e > 2097151 then return redis.error_reply('EPOCH') end end end " \
+      "local cv = redis.call('GET', KEYS[2]) "                                                     \
+      "if cv then local c = int(cv) if c == nil or c < 0 or c >= 4294967295 then return redis.error_reply('FENCE') end end " \
       "local f = e * 4294967296 + redis.call('INCR', KEYS[2]) "                                    \
       "redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%.0f', f), 'PX', ARGV[2]) "     \
       "return {1, f}")                                                                             \
@@ -55,11 +63,11 @@
       "if not v then return {3, 0} end "                                                           \
       "if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return {1, 0} end "       \
       "return {2, 0}")                                                                             \
-    X(REVOKE,                                                                                      \
+    X(REVOKE, LUA_OWNED                                                                            \
       "local v = redis.call('GET', KEYS[1]) "                                                      \
       "if not v then return {3, 0} end "                                                           \
       "local c = string.find(v, ':', 1, true) "                                                    \
-      "local f = c and tonumber(string.sub(v, c + 1)) or 0 "                                       \
+      "local f = c and fence(string.sub(v, c + 1)) or 0 "                                          \
       "if f >= tonumber(ARGV[1]) then return {2, f} end "                                          \
       "redis.call('DEL', KEYS[1]) return {1, f}")                                                  \
     X(SCAN_DEL,                                                                                    \

@@ -167,13 +167,21 @@ static void store_pexpire(sim_store_model *s, sim_store_slot *e, lk_wall_ms now_
     else e->deadline_ms = now_ms + ttl_ms;
 }
 
+/* A fence number read back from a lock value: 0 when malformed or outside 0..2^53 (the Redis scripts compute with
+ * Lua doubles, exact up to 2^53, and refuse epochs and counters that could take a fence past it). */
+static int64_t store_fence(const char *text) {
+    int64_t f = 0;
+    if (text == NULL || store_parse_int(text, &f) != 0 || f < 0 || f > (INT64_C(1) << 53)) return 0;
+    return f;
+}
+
 static lk_rc store_acquire(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
     if (op->aux_key == NULL || op->value == NULL || op->ttl_ms <= 0) return LK_EINVAL;
     sim_store_slot *e = store_lookup(s, op->key, now_ms);
     if (e && sim_store_value_has_token(e->value, op->value)) {
         /* ours; a value written without a fence (by a primitive SET) reports fence 0 */
         const char *colon = strchr(e->value, ':');
-        if (colon == NULL || store_parse_int(colon + 1, &r->num) != 0) r->num = 0;
+        r->num = store_fence(colon ? colon + 1 : NULL);
         r->outcome = LK_ALREADY_MINE;
         e->deadline_ms = now_ms + op->ttl_ms;
         return LK_OK;
@@ -186,11 +194,15 @@ static lk_rc store_acquire(sim_store_model *s, lk_wall_ms now_ms, const lk_store
     /* all or nothing: make sure both keys fit before the fence counter moves */
     int fence_absent = store_lookup(s, op->aux_key, now_ms) == NULL;
     if (s->count + 1 + fence_absent > STORE_KEYS_MAX) return LK_ELIMIT;
-    int64_t epoch = 0;
+    /* fence = epoch << 32 + counter stays below 2^53: epoch < 2^21, counter < 2^32 - 1 before the INCR */
+    int64_t epoch = 0, counter = 0;
     if (op->epoch_key) {
         sim_store_slot *ep = store_lookup(s, op->epoch_key, now_ms);
-        if (ep && (store_parse_int(ep->value, &epoch) != 0 || epoch < 0 || epoch > INT32_MAX)) return LK_ESTORE_PROTO;
+        if (ep && (store_parse_int(ep->value, &epoch) != 0 || epoch < 0 || epoch > 2097151)) return LK_ESTORE_PROTO;
     }
+    sim_store_slot *fc = store_lookup(s, op->aux_key, now_ms);
+    if (fc && (store_parse_int(fc->value, &counter) != 0 || counter < 0 || counter >= INT64_C(4294967295)))
+        return LK_ESTORE_PROTO;
     lk_store_reply fence;
     memset(&fence, 0, sizeof(fence));
     lk_rc rc = store_incr(s, now_ms, op->aux_key, &fence);
@@ -259,8 +271,7 @@ static lk_rc store_revoke(sim_store_model *s, lk_wall_ms now_ms, const lk_store_
         return LK_OK;
     }
     const char *colon = strchr(e->value, ':');
-    int64_t fence = 0;
-    if (colon && store_parse_int(colon + 1, &fence) != 0) fence = 0;
+    int64_t fence = store_fence(colon ? colon + 1 : NULL);
     r->num = fence;
     if (fence >= op->num) {
         r->outcome = LK_NOT_OWNER;

@@ -28,6 +28,12 @@ stage unit-asan $MAKE --no-print-directory unit-asan
 stage valgrind $MAKE --no-print-directory valgrind
 stage corpus $MAKE --no-print-directory corpus
 stage redis-corpus ./racebed check --store redis schedules/*.sched
+stage redis-tests $MAKE --no-print-directory redis-tests
+stress_smoke() { # stress mode finds the check-then-set mutant on real threads and real Redis, and not the core
+    ./racebed stress thundering_herd --variant mutant:check_then_set --iterations 30 | grep -q '^VIOLATION' &&
+    ./racebed stress thundering_herd --iterations 10 | grep -q '^no violation seen'
+}
+stage stress-smoke stress_smoke
 stage cli-tests $MAKE --no-print-directory cli-tests
 user_scenario() { # the README's "bring your own scenario" path, end to end; then the plain build again
     $MAKE --no-print-directory SCENARIO=examples/lost_update.c racebed >/dev/null &&
