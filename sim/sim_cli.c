@@ -16,6 +16,7 @@
 #include "sim_arena.h"
 #include "sim_backend.h"
 #include "sim_explore.h"
+#include "sim_shrink.h"
 #include "sim_stress.h"
 #include "sim_faults.h"
 
@@ -35,6 +36,7 @@ static const char *const cli_usage =
     "  check FILE...                replay schedule files and assert each recorded verdict (the CI corpus)\n"
     "  sweep SCENARIO [options]     crash sweep: crash at visible operation N for N = 1, 2, ... (run's options)\n"
     "  stress SCENARIO [options]    real pthreads, real clock, real Redis: what a stress test sees (a baseline)\n"
+    "  shrink FILE [--out FILE]     shrink a failing schedule: fewer decisions, same oracle, strict replay\n"
     "  help [COMMAND]               this text, or a command's options\n"
     "\n"
     "exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged, 4 environment error\n";
@@ -63,6 +65,7 @@ static const char *const cli_run_usage =
     "  --fault-permille N           chance of a fault decision per step, per mille (default 30)\n"
     "  --param KEY=VALUE            set a scenario parameter; also --KEY VALUE (dashes or underscores)\n"
     "  --save-pass                  with no violation, write the last execution's schedule ('expect pass')\n"
+    "  --no-shrink                  write the failing execution as found (default: shrunk, see racebed shrink)\n"
     "  --hash                       print hashes of the decision stream and the trace (determinism checks)\n"
     "  --quiet                      print only the verdict line\n"
     "\n"
@@ -245,6 +248,7 @@ typedef struct run_args {
     int quiet;
     int save_pass;
     int faults_given;
+    int no_shrink;  /* --no-shrink */
     const char *store; /* --store */
     int sweep;      /* racebed sweep */
     int points_max; /* sweep bound */
@@ -292,6 +296,7 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     if (strcmp(opt, "--hash") == 0) return ra->opts.hash = 1, *i += 1, 0;
     if (strcmp(opt, "--save-pass") == 0) return ra->save_pass = 1, *i += 1, 0;
     if (strcmp(opt, "--process") == 0) return ra->opts.crash_process = 1, *i += 1, 0;
+    if (strcmp(opt, "--no-shrink") == 0) return ra->no_shrink = 1, *i += 1, 0;
     if (next == NULL) {
         fprintf(stderr, "racebed run: %s needs a value (see racebed run --help)\n", opt);
         return -1;
@@ -364,6 +369,22 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
         sim_schedule_free(&s);
         return EXIT_ENV;
     }
+    int found_len = s.decision_count;
+    if (want_violation && !ra->no_shrink) { /* the shrunk schedule is the one worth keeping */
+        sim_schedule shrunk;
+        sim_schedule_init(&shrunk);
+        sim_shrink_result sr;
+        if (sim_shrink(run, &ra->cfg, &s, res->first.oracle, 300, &shrunk, &sr) == 0 && sr.after < found_len) {
+            lk__copy_str(shrunk.strategy, sizeof(shrunk.strategy), strategy);
+            sim_schedule_free(&s);
+            s = shrunk;
+            sim_replay_opts o = {0, 0, NULL, NULL};
+            sim_replay_result rr;
+            sim_replay(run, &ra->cfg, &s, &o, &rr); /* for the violation's step and message */
+        } else {
+            sim_schedule_free(&shrunk);
+        }
+    }
     const char *vname = ra->cfg.scenario->variants[ra->cfg.variant].name;
     const char *vshort = strncmp(vname, "mutant:", 7) == 0 ? vname + 7 : vname;
     char path[1200], comment[2048];
@@ -373,9 +394,12 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     if (want_violation) snprintf(verdict, sizeof(verdict), "violated at step %d: %s", run->violation.step,
                                  run->violation.msg);
     else snprintf(verdict, sizeof(verdict), "passed: %d decisions, no oracle fired", run->step);
+    char shrunk_note[96] = "";
+    if (s.decision_count < found_len)
+        snprintf(shrunk_note, sizeof(shrunk_note), "\nshrunk from %d to %d decisions", found_len, s.decision_count);
     snprintf(comment, sizeof(comment), "%s\nfound by: racebed run %s --variant %s --seed %" PRIu64
-             " (execution %lld of seed %" PRIu64 ")\nreplay: racebed replay THIS_FILE", verdict,
-             ra->cfg.scenario->name, vname, seed, (long long)exec, ra->opts.seed);
+             " (execution %lld of seed %" PRIu64 ")%s\nreplay: racebed replay THIS_FILE", verdict,
+             ra->cfg.scenario->name, vname, seed, (long long)exec, ra->opts.seed, shrunk_note);
     FILE *f = NULL;
     if (cli_mkdir_p(ra->out_dir) != 0 || (f = fopen(path, "w")) == NULL) {
         fprintf(stderr, "racebed: cannot write %s: %s\n", path, strerror(errno));
@@ -534,7 +558,7 @@ static void cli_got_text(const sim_run *run, const sim_replay_result *r, char *b
 
 static int cli_replay(int argc, char **argv) {
     const char *path = NULL;
-    sim_replay_opts o = {0, 0, stdout};
+    sim_replay_opts o = {0, 0, stdout, NULL};
     int hash = 0;
     const char *store = NULL;
     for (int i = 0; i < argc; i++) {
@@ -683,7 +707,7 @@ static int cli_check(int argc, char **argv) {
             continue;
         }
         cfg.backend = sim_backend_get(backend);
-        sim_replay_opts o = {0, 0, NULL};
+        sim_replay_opts o = {0, 0, NULL, NULL};
         sim_replay_result r;
         sim_replay(run, &cfg, &s, &o, &r);
         char expect[96], got[96];
@@ -709,6 +733,87 @@ static int cli_check(int argc, char **argv) {
     printf("%d schedule(s) matched, %d did not%s\n", ok, bad, skipped ? " (some skipped as model-only)" : "");
     sim_arena_unmap(run);
     sim_backend_close(backend);
+    return code;
+}
+
+static const char *const cli_shrink_usage =
+    "usage: racebed shrink FILE [--out FILE] [--replays-max N]\n"
+    "\n"
+    "Shrinks a failing schedule: deletes time and fault decisions one by one, then runs of decisions in halving\n"
+    "chunks, replays each candidate leniently, and keeps it when the same oracle fires and the execution, re-recorded\n"
+    "as a strict schedule, is shorter. The result never grows, keeps the thread names, and replays strictly.\n"
+    "Writes FILE with .sched replaced by .shrunk.sched unless --out is given. Exit 0 when written, 1 if FILE does\n"
+    "not reproduce its violation, 2 on bad input.\n";
+
+static int cli_shrink(int argc, char **argv) {
+    const char *path = NULL, *out = NULL;
+    int64_t replays = 500;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(cli_shrink_usage, stdout);
+            return EXIT_PASS;
+        } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else if (strcmp(argv[i], "--replays-max") == 0 && i + 1 < argc) {
+            if (cli_parse_i64(argv[++i], &replays) != 0 || replays < 1 || replays > 1000000) {
+                fprintf(stderr, "racebed shrink: --replays-max needs 1..1000000\n");
+                return EXIT_USAGE;
+            }
+        } else if (argv[i][0] == '-' || path) {
+            fprintf(stderr, "racebed shrink: unexpected '%s' (see racebed shrink --help)\n", argv[i]);
+            return EXIT_USAGE;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (path == NULL) {
+        fputs(cli_shrink_usage, stderr);
+        return EXIT_USAGE;
+    }
+    sim_schedule s, shrunk;
+    sim_config cfg;
+    int rc = cli_load_schedule(path, &s, &cfg);
+    if (rc != 0) return rc;
+    if (s.expect != SIM_EXPECT_VIOLATION) {
+        fprintf(stderr, "racebed shrink: %s has no 'expect violation ORACLE' line: nothing to keep\n", path);
+        sim_schedule_free(&s);
+        return EXIT_USAGE;
+    }
+    sim_run *run = cli_arena();
+    if (run == NULL) {
+        sim_schedule_free(&s);
+        return EXIT_ENV;
+    }
+    sim_schedule_init(&shrunk);
+    sim_shrink_result sr;
+    int code = EXIT_PASS;
+    if (sim_shrink(run, &cfg, &s, s.expect_oracle, (int)replays, &shrunk, &sr) != 0) {
+        printf("%s does not reproduce 'violation %s' (even leniently): nothing written\n", path, s.expect_oracle);
+        code = EXIT_VIOLATION;
+    } else {
+        char dst[1200];
+        size_t n = strlen(path);
+        if (out) snprintf(dst, sizeof(dst), "%s", out);
+        else if (n > 6 && strcmp(path + n - 6, ".sched") == 0) snprintf(dst, sizeof(dst), "%.*s.shrunk.sched",
+                                                                       (int)(n - 6), path);
+        else snprintf(dst, sizeof(dst), "%s.shrunk.sched", path);
+        lk__copy_str(shrunk.strategy, sizeof(shrunk.strategy), s.strategy);
+        char comment[200];
+        snprintf(comment, sizeof(comment), "shrunk from %d to %d decisions (%d replays)\nreplay: racebed replay "
+                 "THIS_FILE", sr.before, sr.after, sr.replays);
+        FILE *f = fopen(dst, "w");
+        if (f == NULL || sim_schedule_write(f, &shrunk, comment) != 0) {
+            fprintf(stderr, "racebed shrink: cannot write %s: %s\n", dst, strerror(errno));
+            code = EXIT_ENV;
+        } else {
+            printf("shrunk %s: %d -> %d decisions (%d replays), violation %s kept\nwritten: %s\n", path,
+                   sr.before, sr.after, sr.replays, s.expect_oracle, dst);
+        }
+        if (f) fclose(f);
+    }
+    sim_schedule_free(&s);
+    sim_schedule_free(&shrunk);
+    sim_arena_unmap(run);
     return code;
 }
 
@@ -786,12 +891,14 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "replay") == 0) return cli_replay(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cli_check(argc - 2, argv + 2);
     if (strcmp(cmd, "stress") == 0) return cli_stress(argc - 2, argv + 2);
+    if (strcmp(cmd, "shrink") == 0) return cli_shrink(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         const char *what = argc > 2 ? argv[2] : "";
         if (strcmp(what, "run") == 0) fputs(cli_run_usage, stdout);
         else if (strcmp(what, "replay") == 0) fputs(cli_replay_usage, stdout);
         else if (strcmp(what, "check") == 0) fputs(cli_check_usage, stdout);
         else if (strcmp(what, "stress") == 0) fputs(cli_stress_usage, stdout);
+        else if (strcmp(what, "shrink") == 0) fputs(cli_shrink_usage, stdout);
         else fputs(cli_usage, stdout);
         return EXIT_PASS;
     }

@@ -277,8 +277,7 @@ void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opt
     }
 }
 
-/* Fills the header of 's' from 'cfg'. */
-static void explore_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, const char *strategy) {
+void sim_schedule_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, const char *strategy) {
     s->version = SIM_SCHEDULE_VERSION;
     lk__copy_str(s->tool, sizeof(s->tool), "racebed " RACEBED_VERSION);
     lk__copy_str(s->scenario, sizeof(s->scenario), cfg->scenario->name);
@@ -292,7 +291,7 @@ static void explore_header(sim_schedule *s, const sim_config *cfg, uint64_t seed
 
 sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, const sim_random_opts *o,
                            const char *strategy, sim_schedule *s) {
-    explore_header(s, cfg, exec_seed, strategy);
+    sim_schedule_header(s, cfg, exec_seed, strategy);
     random_ctx r;
     random_init(&r, cfg, exec_seed, o);
     r.capture = s;
@@ -327,8 +326,17 @@ static void replay_diverge(replay_ctx *r, int line, const char *fmt, const char 
     snprintf(r->res->diverge_msg, sizeof(r->res->diverge_msg), fmt, line, a, b);
 }
 
+static int replay_decide_file(replay_ctx *r, sim_run *run, const int *enabled, int n, sim_choice *out);
+
+/* The replay chooser: the file's next decision (or the lenient default), captured if asked. */
 static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
     replay_ctx *r = ctx;
+    int rc = replay_decide_file(r, run, enabled, n, out);
+    if (rc == 0 && r->o->capture) explore_capture(r->o->capture, run, out);
+    return rc;
+}
+
+static int replay_decide_file(replay_ctx *r, sim_run *run, const int *enabled, int n, sim_choice *out) {
     if (r->o->until_step > 0 && run->step >= r->o->until_step) return -1;
     char why[SIM_MSG_MAX - 96], text[160];
     while (r->pos < r->s->decision_count) {

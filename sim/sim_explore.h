@@ -86,6 +86,7 @@ typedef struct sim_replay_opts {
     int lenient;             /* 1: an invalid decision falls back to the seeded default, the run goes on */
     int until_step;          /* stop after this step (0 = run to the end) */
     FILE *trace;             /* where trace lines go, or NULL */
+    sim_schedule *capture;   /* if set: the decisions actually executed are appended here (a strict schedule) */
 } sim_replay_opts;
 
 typedef struct sim_replay_result {
@@ -97,6 +98,9 @@ typedef struct sim_replay_result {
     uint64_t stream_hash;    /* hash of the decisions, as sim_explore_random computes it for one execution */
     uint64_t trace_hash;     /* hash of the trace lines, likewise */
 } sim_replay_result;
+
+/* Fills the header lines of 's' (version, tool, scenario, variant, every param, seed, strategy) from 'cfg'. */
+void sim_schedule_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, const char *strategy);
 
 /* Resolves a parsed schedule's header to a config: scenario, variant and params. 0, or -1 with a message. */
 int sim_config_from_schedule(sim_config *cfg, const sim_schedule *s, char *err, size_t cap);

@@ -38,7 +38,7 @@ check "run param not integer" 2 "$rb" run stale_token --ttl-ms abc
 check "run missing value" 2 "$rb" run stale_token --seed
 
 # run -> schedule -> replay
-check "run mutant finds it" 1 "$rb" run stale_token --variant mutant:plain_del --seed 3 --budget-execs 100000 --out "$T/o"
+check "run mutant finds it" 1 "$rb" run stale_token --variant mutant:plain_del --seed 3 --budget-execs 100000 --no-shrink --out "$T/o"
 grep_out "run prints the replay command" "^replay: +racebed replay "
 f=$(ls "$T"/o/*.sched | head -n1)
 check "replay exits 1" 1 "$rb" replay "$f"
@@ -112,6 +112,18 @@ check "check catches a wrong verdict" 1 "$rb" check "$T/wrongexpect.sched"
 grep_out "check says expected" "expected pass, got violation no_foreign_delete"
 sed -E 's/^variant .*/variant core/' "$f" | grep -v '^expect ' >"$T/core.sched"
 check "core on the mutant's decisions is safe" 0 "$rb" replay --lenient "$T/core.sched"
+
+# shrinking: never grows, keeps the oracle, replays strictly
+check "run unshrunk" 1 "$rb" run rapid_sequential --variant mutant:check_then_set --seed 1 --no-shrink --out "$T/ns"
+ns=$(ls "$T"/ns/*.sched | head -n1)
+check "shrink" 0 "$rb" shrink "$ns" --out "$T/shrunk.sched"
+grep_out "shrink reports" "-> [0-9]+ decisions"
+a=$(grep -cE '^(run|advance|wall|pause|crash|fault|restart) ' "$ns"); b=$(grep -cE '^(run|advance|wall|pause|crash|fault|restart) ' "$T/shrunk.sched")
+[ "$b" -le "$a" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL shrink grew $a -> $b"; }
+[ "$b" -lt "$a" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL shrink did not shrink $a"; }
+check "shrunk replays strictly" 1 "$rb" replay "$T/shrunk.sched"
+grep_out "shrunk keeps the oracle" "VIOLATION lease_safety"
+check "shrink a passing schedule" 2 "$rb" shrink "$fp"
 
 # crash sweep
 check "sweep core" 0 "$rb" sweep stale_token --seed 1 --out "$T/sw"
