@@ -102,6 +102,11 @@ typedef struct random_ctx {
     int advance_permille;
     int64_t advances_max;
     unsigned fault_mask;      /* sim_fault_bit set */
+    int pct_depth;            /* PCT depth d, 0 = uniform random thread choice */
+    int64_t pct_change[SIM_PCT_DEPTH_MAX]; /* the d-1 change points: decisions at which the runner is demoted */
+    int pct_seen[SIM_THREADS_MAX]; /* 1 once a thread got its priority */
+    int64_t pct_prio[SIM_THREADS_MAX]; /* its priority; the highest enabled one runs */
+    int pct_next_low;         /* the next demoted priority (0, 1, ... below every initial one) */
     int crash_at;             /* crash sweep point, 0 = none */
     int crash_process;
     int fault_permille;
@@ -118,6 +123,28 @@ static void explore_capture(sim_schedule *cap, const sim_run *run, const sim_cho
     sim_choice_to_decision(run, c, &d);
     if (d.kind == SIM_DEC_RESTART && d.variant == SIM_RESTART_LOSE_LAST) cap->model_only = 1;
     sim_schedule_append(cap, &d);
+}
+
+/* PCT (Burckhardt et al., ASPLOS 2010): every thread gets a random priority above d when first seen; the highest
+ * enabled one runs; at each of the d-1 change points the thread about to run is demoted to a priority below all
+ * initial ones (the i-th change point to i). */
+static int pct_pick(random_ctx *r, const sim_run *run, const int *enabled, int n) {
+    for (int i = 0; i < run->thread_count; i++)
+        if (!r->pct_seen[i]) {
+            r->pct_seen[i] = 1;
+            r->pct_prio[i] = SIM_PCT_DEPTH_MAX + (int64_t)(sim__rng_next(r->rng) % 1000000000);
+        }
+    int best = enabled[0];
+    for (int i = 1; i < n; i++)
+        if (r->pct_prio[enabled[i]] > r->pct_prio[best]) best = enabled[i];
+    for (int c = 0; c < r->pct_depth - 1; c++)
+        if (r->pct_change[c] == run->step + 1) {
+            r->pct_prio[best] = r->pct_next_low++;
+            best = enabled[0];
+            for (int i = 1; i < n; i++)
+                if (r->pct_prio[enabled[i]] > r->pct_prio[best]) best = enabled[i];
+        }
+    return best;
 }
 
 static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
@@ -139,7 +166,8 @@ static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
         }
     }
     out->kind = SIM_DEC_RUN;
-    out->thread = enabled[n == 1 ? 0 : (int)(sim__rng_next(r->rng) % (uint64_t)n)];
+    out->thread = r->pct_depth ? pct_pick(r, run, enabled, n)
+                               : enabled[n == 1 ? 0 : (int)(sim__rng_next(r->rng) % (uint64_t)n)];
     if (r->crash_at && run->step + 1 == r->crash_at) { /* the sweep's crash point: the op does not happen */
         out->kind = SIM_DEC_CRASH;
         if (r->crash_process) {
@@ -189,6 +217,9 @@ static void random_init(random_ctx *r, const sim_config *cfg, uint64_t exec_seed
     r->faults_max = cfg->param[sim_param_index(cfg->scenario, "faults_max")];
     r->stream_hash = SIM_HASH_INIT;
     r->trace_hash = SIM_HASH_INIT;
+    r->pct_depth = o->pct_depth;
+    for (int c = 0; c + 1 < o->pct_depth; c++)
+        r->pct_change[c] = 1 + (int64_t)(sim__rng_next(r->rng) % (uint64_t)(o->pct_steps > 0 ? o->pct_steps : 1));
 }
 
 static void explore_progress(const sim_random_opts *o, const sim_random_result *res, double t0) {
@@ -247,6 +278,18 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
     if (tty && explore_clock_s() - t0 >= 1.0) fprintf(stderr, "\n");
     res->seconds = explore_clock_s() - t0;
     return 0;
+}
+
+int64_t sim_explore_pct_steps(sim_run *run, const sim_config *cfg, const sim_random_opts *o) {
+    sim_random_opts pilot = *o;
+    pilot.pct_depth = 0;
+    pilot.execs_max = 1;
+    pilot.keep_going = 0;
+    pilot.hash = 0;
+    pilot.progress = 0;
+    sim_random_result res;
+    sim_explore_random(run, cfg, &pilot, &res);
+    return res.steps * 2 > 8 ? res.steps * 2 : 8;
 }
 
 void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opts *o, int points_max,

@@ -17,6 +17,8 @@
 
 #define RACEBED_VERSION "0.1.0"
 
+enum { SIM_PCT_DEPTH_MAX = 16 };
+
 /* What a run is a function of, besides its seed and decisions. */
 typedef struct sim_config {
     const sim_scenario *scenario;
@@ -38,11 +40,17 @@ typedef struct sim_random_opts {
     unsigned faults;         /* fault kinds to inject (sim_faults.h bits), 0 = none */
     int fault_permille;      /* chance of a fault at a decision, per mille (up to faults_max per execution) */
     int crash_at;            /* crash sweep: at decision N (1-based) crash the thread about to run, 0 = never */
+    int pct_depth;           /* PCT depth d (1..SIM_PCT_DEPTH_MAX), 0 = uniform random */
+    int64_t pct_steps;       /* PCT: k, the decisions an execution takes (change points are drawn in 1..k) */
     int crash_process;       /* with crash_at: crash its whole process instead */
     int keep_going;          /* 1: run all executions, count violations; 0: stop at the first */
     int hash;                /* 1: compute the decision-stream and trace hashes (slower) */
     int progress;            /* 1: a progress line on stderr (only if it is a terminal) */
 } sim_random_opts;
+
+/* PCT's k for 'cfg': twice the decisions of the seed's execution under the uniform random strategy (a pilot run),
+ * at least 8. Deterministic, so a recorded schedule is drawn from the same k. */
+int64_t sim_explore_pct_steps(sim_run *run, const sim_config *cfg, const sim_random_opts *o);
 
 typedef struct sim_random_result {
     int64_t execs;           /* executions run */

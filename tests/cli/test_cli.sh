@@ -125,6 +125,13 @@ check "shrunk replays strictly" 1 "$rb" replay "$T/shrunk.sched"
 grep_out "shrunk keeps the oracle" "VIOLATION lease_safety"
 check "shrink a passing schedule" 2 "$rb" shrink "$fp"
 
+# PCT
+check "pct finds the herd mutant" 1 "$rb" run thundering_herd --variant mutant:check_then_set --strategy pct:2 --out "$T/pct"
+grep_out "pct prints its bound" "^pct: depth 2, n=5 threads, k=[0-9]+ decisions"
+check "pct schedule replays" 1 "$rb" replay "$(ls "$T"/pct/*.sched | head -n1)"
+grep -q '^strategy pct:2 k=' "$(ls "$T"/pct/*.sched | head -n1)" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL no pct strategy header"; }
+check "pct bad depth" 2 "$rb" run thundering_herd --strategy pct:0
+
 # crash sweep
 check "sweep core" 0 "$rb" sweep stale_token --seed 1 --out "$T/sw"
 grep_out "sweep reports its crash points" "^PASS: crash sweep of [0-9]+ crash points \\(thread crashes\\)"
