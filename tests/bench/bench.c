@@ -16,6 +16,7 @@
 #include "sim/sim_arena.h"
 #include "sim/sim_explore.h"
 #include "sim/sim_faults.h"
+#include "sim/sim_shrink.h"
 
 static double bench_now(void) {
     struct timespec ts;
@@ -157,34 +158,71 @@ static void bench_throughput(sim_run *run) {
 
 enum { SEEDS = 20 };
 
+/* Median executions to the first violation of one mutant over SEEDS seeds, under 'o' (its seed is varied). */
+static double bench_find(sim_run *run, const sim_config *cfg, sim_random_opts o, double *median_s, int *found) {
+    double execs[SEEDS], secs[SEEDS];
+    *found = 0;
+    for (int s = 0; s < SEEDS; s++) {
+        o.seed = 1 + (uint64_t)s * 1000003;
+        if (o.pct_depth) o.pct_steps = sim_explore_pct_steps(run, cfg, &o);
+        sim_random_result res;
+        sim_explore_random(run, cfg, &o, &res);
+        *found += res.violations > 0;
+        execs[s] = (double)res.execs;
+        secs[s] = res.seconds;
+    }
+    qsort(execs, SEEDS, sizeof(double), bench_cmp);
+    qsort(secs, SEEDS, sizeof(double), bench_cmp);
+    *median_s = (secs[SEEDS / 2 - 1] + secs[SEEDS / 2]) / 2;
+    return (execs[SEEDS / 2 - 1] + execs[SEEDS / 2]) / 2;
+}
+
+/* Decisions in the schedule of seed 1's first violation, as found and shrunk. */
+static void bench_shrink(sim_run *run, const sim_config *cfg, const sim_random_opts *o, int *found_len,
+                         int *shrunk_len) {
+    sim_random_opts one = *o;
+    one.seed = 1;
+    sim_random_result res;
+    sim_explore_random(run, cfg, &one, &res);
+    *found_len = *shrunk_len = 0;
+    if (res.violations == 0) return;
+    sim_schedule s, out;
+    sim_schedule_init(&s);
+    sim_schedule_init(&out);
+    sim_explore_record(run, cfg, one.seed + (uint64_t)res.first_exec, &one, "random", &s);
+    sim_shrink_result sr;
+    if (sim_shrink(run, cfg, &s, res.first.oracle, 300, &out, &sr) == 0) {
+        *found_len = sr.before;
+        *shrunk_len = sr.after;
+    }
+    sim_schedule_free(&s);
+    sim_schedule_free(&out);
+}
+
 static void bench_mutants(sim_run *run) {
-    printf("time to the first violation per mutant (random strategy, %d seeds; goal: median < 0.1 s)\n", SEEDS);
-    printf("  %-18s %-26s %14s %10s %14s %12s\n", "scenario", "variant", "median execs", "max execs", "median s",
-           "found");
+    printf("executions to the first violation per mutant, median of %d seeds (goal: median < 0.1 s), random vs "
+           "PCT depth 3; and the schedule as found vs shrunk (seed 1)\n", SEEDS);
+    printf("  %-18s %-26s %12s %12s %8s %12s %9s %9s\n", "scenario", "variant", "random execs", "random s",
+           "found", "pct:3 execs", "found len", "shrunk");
     for (int i = 0; sim_scenarios[i]; i++) {
         const sim_scenario *sc = sim_scenarios[i];
         for (int v = 1; v < sc->variant_count; v++) {
             sim_config cfg;
             sim_config_defaults(&cfg, sc, v);
-            double execs[SEEDS], secs[SEEDS];
-            int found = 0;
             unsigned faults = 0;
             char err[256];
             if (sc->faults) sim_faults_parse(sc->faults, &faults, err, sizeof(err)); /* its default faults */
-            for (int s = 0; s < SEEDS; s++) {
-                sim_random_opts o = {.seed = 1 + (uint64_t)s * 1000003, .execs_max = 1000000,
-                                     .advance_permille = 50, .faults = faults, .fault_permille = 30};
-                sim_random_result res;
-                sim_explore_random(run, &cfg, &o, &res);
-                found += res.violations > 0;
-                execs[s] = (double)res.execs;
-                secs[s] = res.seconds;
-            }
-            qsort(execs, SEEDS, sizeof(double), bench_cmp);
-            qsort(secs, SEEDS, sizeof(double), bench_cmp);
-            printf("  %-18s %-26s %14.0f %10.0f %14.6f %9d/%d\n", sc->name, sc->variants[v].name,
-                   (execs[SEEDS / 2 - 1] + execs[SEEDS / 2]) / 2, execs[SEEDS - 1],
-                   (secs[SEEDS / 2 - 1] + secs[SEEDS / 2]) / 2, found, SEEDS);
+            sim_random_opts o = {.execs_max = 1000000, .advance_permille = 50, .faults = faults,
+                                 .fault_permille = 30};
+            double rs, ps;
+            int rf, pf, found_len, shrunk_len;
+            double re = bench_find(run, &cfg, o, &rs, &rf);
+            o.pct_depth = 3;
+            double pe = bench_find(run, &cfg, o, &ps, &pf);
+            o.pct_depth = 0;
+            bench_shrink(run, &cfg, &o, &found_len, &shrunk_len);
+            printf("  %-18s %-26s %12.0f %12.6f %5d/%d %9.0f%s %9d %9d\n", sc->name, sc->variants[v].name, re, rs,
+                   rf, SEEDS, pe, pf == SEEDS ? "   " : " (!)", found_len, shrunk_len);
         }
     }
 }
