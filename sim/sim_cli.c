@@ -68,6 +68,9 @@ static const char *const cli_run_usage =
     "  --param KEY=VALUE            set a scenario parameter; also --KEY VALUE (dashes or underscores)\n"
     "  --save-pass                  with no violation, write the last execution's schedule ('expect pass')\n"
     "  --no-shrink                  write the failing execution as found (default: shrunk, see racebed shrink)\n"
+    "  --require-probes LIST|all    fail (exit 1) if a coverage probe was never reached: ttl_expired_in_cs,\n"
+    "                               stale_release, clear_while_held, wall_step_during_hold, wait_on_crashed_holder,\n"
+    "                               renewal_racing_expiry, fence_refused\n"
     "  --hash                       print hashes of the decision stream and the trace (determinism checks)\n"
     "  --quiet                      print only the verdict line\n"
     "\n"
@@ -251,6 +254,7 @@ typedef struct run_args {
     int save_pass;
     int faults_given;
     int no_shrink;  /* --no-shrink */
+    unsigned require_probes; /* --require-probes: bit per sim_probe */
     const char *store; /* --store */
     int sweep;      /* racebed sweep */
     int points_max; /* sweep bound */
@@ -290,6 +294,30 @@ static int cli_run_param(run_args *ra, const char *opt, const char *next, int *u
     return 1;
 }
 
+/* "all" or a comma list of probe names into a bit mask; prints the error. */
+static int cli_parse_probes(const char *text, unsigned *mask) {
+    *mask = 0;
+    if (strcmp(text, "all") == 0) {
+        *mask = (1u << SIM_PROBE_COUNT_) - 1;
+        return 0;
+    }
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ",");
+        int found = -1;
+        for (int b = 0; b < SIM_PROBE_COUNT_; b++)
+            if (strlen(sim_probe_name(b)) == n && strncmp(p, sim_probe_name(b), n) == 0) found = b;
+        if (found < 0) {
+            fprintf(stderr, "racebed run: unknown probe '%.*s' (known: all", (int)n, p);
+            for (int b = 0; b < SIM_PROBE_COUNT_; b++) fprintf(stderr, ", %s", sim_probe_name(b));
+            fprintf(stderr, ")\n");
+            return -1;
+        }
+        *mask |= 1u << found;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
 static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     const char *opt = argv[*i], *next = *i + 1 < argc ? argv[*i + 1] : NULL;
     int64_t v = 0;
@@ -319,6 +347,8 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     } else if (strcmp(opt, "--advance-permille") == 0) {
         if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
         ra->opts.advance_permille = (int)v;
+    } else if (strcmp(opt, "--require-probes") == 0) {
+        if (cli_parse_probes(next, &ra->require_probes) != 0) return -1;
     } else if (strcmp(opt, "--strategy") == 0) {
         if (strcmp(next, "random") == 0) ra->opts.pct_depth = 0;
         else if (strncmp(next, "pct:", 4) == 0 && cli_parse_i64(next + 4, &v) == 0 && v >= 1 && v <= SIM_PCT_DEPTH_MAX)
@@ -538,6 +568,7 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
     sim_explore_random(run, &ra.cfg, &ra.opts, &res);
     int code = EXIT_PASS;
     if (ra.opts.pct_depth) cli_pct_bound(&ra, run, &res);
+
     if (res.setup_failed) {
         fprintf(stderr, "racebed run: scenario setup failed: %s\n", run->setup_error);
         code = EXIT_USAGE;
@@ -561,6 +592,17 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
             if (wrc != 0) code = wrc;
         }
     }
+    if (!ra.quiet || ra.require_probes) {
+        printf("probes (executions that reached each):");
+        for (int p = 0; p < SIM_PROBE_COUNT_; p++) printf(" %s=%lld", sim_probe_name(p), (long long)res.probe_execs[p]);
+        printf("\n");
+    }
+    for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+        if ((ra.require_probes >> p & 1u) && res.probe_execs[p] == 0 && res.violations == 0 && !res.backend_failed) {
+            printf("PROBE NOT REACHED %s (%s) in %lld executions: the run did not exercise this race\n",
+                   sim_probe_name(p), sim_probe_doc(p), (long long)res.execs);
+            code = EXIT_VIOLATION;
+        }
     if (ra.opts.hash)
         printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", res.stream_hash, res.trace_hash);
     if (!ra.quiet)

@@ -395,6 +395,25 @@ int64_t sim_now_ns(const sim_run *run) {
     return run->now_ns;
 }
 
+static const char *const probe_names[] = {
+#define X(name, label, doc) label,
+    SIM_PROBE_MAP(X)
+#undef X
+};
+static const char *const probe_docs[] = {
+#define X(name, label, doc) doc,
+    SIM_PROBE_MAP(X)
+#undef X
+};
+
+const char *sim_probe_name(int p) {
+    return p >= 0 && p < SIM_PROBE_COUNT_ ? probe_names[p] : "?";
+}
+
+const char *sim_probe_doc(int p) {
+    return p >= 0 && p < SIM_PROBE_COUNT_ ? probe_docs[p] : "?";
+}
+
 int sim_store_peek(const sim_run *run, const char *key, char *value) {
     return sim_store_model_peek(&run->store, sim__server_ms(run, run->now_ns), key, value);
 }

@@ -244,6 +244,7 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
         sim_end end = sim_execute(run, &a, &ch);
         res->execs++;
         res->steps += run->step;
+        for (int p = 0; p < SIM_PROBE_COUNT_; p++) res->probe_execs[p] += run->probe[p];
         if (o->hash) {
             res->stream_hash = sim_hash_bytes(res->stream_hash, &r.stream_hash, sizeof(r.stream_hash));
             res->trace_hash = sim_hash_bytes(res->trace_hash, &r.trace_hash, sizeof(r.trace_hash));

@@ -61,6 +61,7 @@ typedef struct sim_random_result {
     int64_t first_steps;     /* its number of decisions */
     int64_t setup_failed;    /* executions whose setup failed (the message is in run->setup_error) */
     int backend_failed;      /* the real store failed or disagreed with the model (an environment error) */
+    int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions that reached each coverage probe */
     char backend_error[SIM_MSG_MAX];
     uint64_t stream_hash;    /* over every decision of every execution (opts.hash) */
     uint64_t trace_hash;     /* over every trace line (opts.hash) */

@@ -55,6 +55,7 @@ static void lease_end(sim_run *run, int i, const sim_thread *t, lk_wall_ms serve
     sim_lease *l = &run->oracle.lease[i];
     if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner && t->admin) {
         if (!run->oracle_silent) run->thread[l->owner].revoked = 1; /* what the holder's history is, not a rebuild */
+        sim__probe(run, SIM_PROBE_CLEAR_WHILE_HELD);
         sim__note(run, "lease_safety", "%s revoked %s's lease on %s (a clear): by design", t->name,
                   run->thread[l->owner].name, run->oracle.lock_key[i]);
     } else if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner) {
@@ -108,6 +109,8 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
         if (r->outcome == LK_STORED) lease_grant(run, i, t, server_ms, op->ttl_ms);
         break;
     case LK_OP_ACQUIRE:
+        if (r->outcome == LK_LOCKED && l->live && run->thread[l->owner].state == SIM_T_CRASHED)
+            sim__probe(run, SIM_PROBE_WAIT_ON_CRASHED_HOLDER);
         if (r->outcome == LK_ACQUIRED) lease_grant(run, i, t, server_ms, op->ttl_ms);
         else if (r->outcome == LK_ALREADY_MINE) lease_extend(run, i, t, server_ms, op->ttl_ms);
         break;
@@ -116,6 +119,7 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
         break;
     case LK_OP_RELEASE:
         if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "released");
+        if (r->outcome == LK_NOT_OWNER) sim__probe(run, SIM_PROBE_STALE_RELEASE);
         break;
     case LK_OP_REVOKE:
         if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "revoked");
@@ -123,6 +127,7 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
     case LK_OP_PEXPIRE:
     case LK_OP_EXTEND:
         if (r->outcome == LK_EXTENDED) lease_extend(run, i, t, server_ms, op->ttl_ms);
+        else if (op->kind == LK_OP_EXTEND) sim__probe(run, SIM_PROBE_RENEWAL_RACING_EXPIRY);
         break;
     default: break;
     }

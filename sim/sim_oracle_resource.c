@@ -31,6 +31,7 @@ static void resource_note_stale_use(sim_run *run, const sim_thread *t, const sim
     if (i < 0) return;
     lk_wall_ms server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2);
     if (sim__oracle_lease_alive(run, i, server_ms) && run->oracle.lease[i].owner == t->owner) return;
+    sim__probe(run, SIM_PROBE_TTL_EXPIRED_IN_CS);
     sim__note(run, "client_validity", "%s used %s at t=%" PRId64 "ms without a live lease on %s: allowed by design "
               "(check-then-act), fencing must protect the resource", t->name, r->name, run->now_ns / 1000000,
               r->lock_key);
@@ -80,6 +81,7 @@ lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p) {
     int reused = fence == r->fence_max && r->fence_max > 0 && r->fence_owner != t->owner;
     if (r->fencing && (fence < r->fence_max || fence < r->fence_floor || reused)) {
         r->refused++;
+        sim__probe(run, SIM_PROBE_FENCE_REFUSED);
         if (fence < r->fence_floor)
             sim__note(run, "resource", "%s refused %s's fence %" PRId64 ", below the floor %" PRId64 " a clear "
                       "published: the holder was revoked, by design", r->name, t->name, fence, r->fence_floor);

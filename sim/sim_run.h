@@ -187,6 +187,25 @@ typedef struct sim_verdict {
     char msg[SIM_MSG_MAX];      /* what happened */
 } sim_verdict;
 
+/* Coverage probes (FoundationDB's code probes, Antithesis's "sometimes"): named rare states a race class needs.
+ * A run counts the executions that reached each; --require-probes fails a run that never reached one, so a green
+ * nightly proves it exercised each race. NAME, name, the state. */
+#define SIM_PROBE_MAP(X)                                                                           \
+    X(TTL_EXPIRED_IN_CS, "ttl_expired_in_cs", "a holder used its guarded resource after its lease expired")       \
+    X(STALE_RELEASE, "stale_release", "a release found another holder's token (a stale-token release)")          \
+    X(CLEAR_WHILE_HELD, "clear_while_held", "a clear revoked a live lease")                                     \
+    X(WALL_STEP_DURING_HOLD, "wall_step_during_hold", "the server's wall clock stepped while a lease was live") \
+    X(WAIT_ON_CRASHED_HOLDER, "wait_on_crashed_holder", "an acquire found the lock held by a crashed holder")    \
+    X(RENEWAL_RACING_EXPIRY, "renewal_racing_expiry", "an extend found the lease gone or taken")                \
+    X(FENCE_REFUSED, "fence_refused", "a guarded resource refused a stale fencing number")
+
+typedef enum sim_probe {
+#define SIM_PROBE_ENUM(name, label, doc) SIM_PROBE_##name,
+    SIM_PROBE_MAP(SIM_PROBE_ENUM)
+#undef SIM_PROBE_ENUM
+        SIM_PROBE_COUNT_
+} sim_probe;
+
 /* Something an oracle saw that the design allows (a lease lost to a restart or a wall step): reported, not a
  * violation. */
 typedef struct sim_note {
@@ -221,6 +240,7 @@ struct sim_run {
     sim_mutex mutex[SIM_MUTEXES_MAX];
     sim_oracle_state oracle;
     sim_verdict violation;
+    unsigned char probe[SIM_PROBE_COUNT_]; /* 1 once this execution reached the probe's state */
     int note_count;                 /* notes kept (at most SIM_NOTES_MAX) */
     int notes_dropped;              /* notes beyond that, counted */
     sim_note note[SIM_NOTES_MAX];
@@ -255,6 +275,13 @@ struct sim_run {
 static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
     return SIM_EPOCH_WALL_MS + ns / 1000000 + run->server_wall_offset_ms;
 }
+/* Marks probe 'p' as reached in this execution. */
+static inline void sim__probe(sim_run *run, sim_probe p) {
+    if (!run->oracle_silent) run->probe[p] = 1;
+}
+/* The probe's name and description: static. */
+const char *sim_probe_name(int p);
+const char *sim_probe_doc(int p);
 /* Records an allowed-by-design note (kept up to SIM_NOTES_MAX, then counted). */
 void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Records a violation unless one is already set. */

@@ -412,6 +412,9 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
     switch (c->kind) {
     case SIM_DEC_WALL:
         if (c->proc < 0) {
+            for (int i = 0; i < run->oracle.lock_key_count; i++)
+                if (sim__oracle_lease_alive(run, i, sim__server_ms(run, run->now_ns)))
+                    sim__probe(run, SIM_PROBE_WALL_STEP_DURING_HOLD);
             run->server_wall_offset_ms += c->duration_ns / 1000000;
             for (int i = 0; i < run->oracle.lock_key_count; i++) run->oracle.lease[i].disturbed = 1;
         } else {

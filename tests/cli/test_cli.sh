@@ -132,6 +132,13 @@ check "pct schedule replays" 1 "$rb" replay "$(ls "$T"/pct/*.sched | head -n1)"
 grep -q '^strategy pct:2 k=' "$(ls "$T"/pct/*.sched | head -n1)" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL no pct strategy header"; }
 check "pct bad depth" 2 "$rb" run thundering_herd --strategy pct:0
 
+# coverage probes
+check "probes reached" 0 "$rb" run ttl_expiry --faults all --budget-execs 2000 --require-probes ttl_expired_in_cs,renewal_racing_expiry,fence_refused --out "$T/pr"
+grep_out "probe counts printed" "^probes \\(executions that reached each\\): ttl_expired_in_cs=[1-9]"
+check "probe never reached fails" 1 "$rb" run singleton --require-probes stale_release --budget-execs 100
+grep_out "unreached probe named" "PROBE NOT REACHED stale_release"
+check "unknown probe" 2 "$rb" run singleton --require-probes nosuch
+
 # crash sweep
 check "sweep core" 0 "$rb" sweep stale_token --seed 1 --out "$T/sw"
 grep_out "sweep reports its crash points" "^PASS: crash sweep of [0-9]+ crash points \\(thread crashes\\)"
