@@ -152,8 +152,24 @@ redis-tests: build/racebed_time_shim.so $(addprefix build/redis-tests/,$(REDIS_T
 build/bench: tests/bench/bench.c build/libracebed.a
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -o $@
-bench: build/bench racebed
+# The Redis half (tests/bench/bench_redis.c, run pinned by tools/bench_redis.sh) needs hiredis and redis-server.
+build/bench_redis: tests/bench/bench_redis.c build/libracebed.a
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -lpthread -o $@
+bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis)
 	@build/bench
+	@$(if $(HAVE_HIREDIS),bash tools/bench_redis.sh build/bench_redis,\
+	    echo "Redis bench skipped: racebed was built without hiredis (install libhiredis-dev: sudo make deps)")
 
 clean:
 	rm -rf build build-asan racebed reports/demo racebed-out
+
+# ---- libfaketime: tests/faketime/ under LD_PRELOAD=libfaketime (run by `make faketime-tests`) ----------------------
+# The -O2 build only: ASan must be the first library loaded, and LD_PRELOAD puts libfaketime ahead of it.
+build/faketime/test_faketime: tests/faketime/test_faketime.c build/libracebed.a
+	@mkdir -p $(dir $@)
+	@echo "  CC  $@"
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -lpthread -o $@
+.PHONY: faketime-tests
+faketime-tests: build/faketime/test_faketime
+	@bash tools/faketime_tests.sh build/faketime/test_faketime

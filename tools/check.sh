@@ -34,6 +34,7 @@ stress_smoke() { # stress mode finds the check-then-set mutant on real threads a
     ./racebed stress thundering_herd --iterations 10 | grep -q '^no violation seen'
 }
 stage stress-smoke stress_smoke
+stage faketime-tests $MAKE --no-print-directory faketime-tests
 stage cli-tests $MAKE --no-print-directory cli-tests
 user_scenario() { # the README's "bring your own scenario" path, end to end; then the plain build again
     $MAKE --no-print-directory SCENARIO=examples/lost_update.c racebed >/dev/null &&

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# bench_redis.sh [BIN]: the Redis half of `make bench`. Runs BIN (build/bench_redis) twice against a redis-server this
+# script starts, pinned with taskset, and prints the placement before each table:
+#   1. client and server on the same CPU (server CPU 0, client CPU 0);
+#   2. on different CPUs (server CPU 0, client CPU 1).
+# A round trip costs several times more across CPUs than on one (wake-ups cross cores), so the two tables differ.
+# The server listens on a free 127.0.0.1 port (never 6379), saves nothing, and is stopped by its PID on exit.
+# Skips with a message when redis-server is missing; runs once unpinned (BIN starts its own server) when taskset is
+# missing or there are fewer than 2 CPUs. For the redis-py figure it needs python3-redis: as root it installs it
+# (quietly, once); otherwise it says how. Exit: BIN's status (0 when skipped).
+set -u
+bin=${1:-build/bench_redis}
+
+if ! command -v redis-server >/dev/null 2>&1; then
+    echo "Redis bench skipped: redis-server is not installed (sudo apt-get install redis-server, or sudo make deps)"
+    exit 0
+fi
+[ -x "$bin" ] || { echo "bench_redis.sh: $bin is missing (make $bin)" >&2; exit 1; }
+
+# The first python3 that can import redis: Debian's python3-redis serves /usr/bin/python3, which may not be first
+# on PATH.
+py_with_redis() {
+    local p
+    for p in python3 /usr/bin/python3; do
+        command -v "$p" >/dev/null 2>&1 && "$p" -c 'import redis' 2>/dev/null && { command -v "$p"; return 0; }
+    done
+    return 1
+}
+if ! BENCH_PYTHON=$(py_with_redis); then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bench_redis.sh: installing python3-redis for the redis-py figure (log: /tmp/racebed-apt.log)"
+        export DEBIAN_FRONTEND=noninteractive
+        if ! apt-get install -y -qq python3-redis >/tmp/racebed-apt.log 2>&1; then
+            apt-get update -qq >>/tmp/racebed-apt.log 2>&1
+            apt-get install -y -qq python3-redis >>/tmp/racebed-apt.log 2>&1
+        fi
+    fi
+    BENCH_PYTHON=$(py_with_redis) ||
+        echo "bench_redis.sh: the redis-py figure will be skipped: install it with sudo apt-get install python3-redis"
+fi
+export BENCH_PYTHON
+
+ncpu=$(nproc 2>/dev/null || echo 1)
+why_unpinned=""
+command -v taskset >/dev/null 2>&1 || why_unpinned="taskset is not installed (util-linux)"
+[ "$ncpu" -ge 2 ] || why_unpinned="${why_unpinned:+$why_unpinned; }only $ncpu CPU"
+if [ -n "$why_unpinned" ]; then
+    echo "CPU pinning skipped: $why_unpinned. Running once unpinned (the scheduler places client and server)."
+    "$bin"
+    exit $?
+fi
+
+tmp=$(mktemp -d /tmp/racebed-bench-redis-XXXXXX)
+srv_pid=""
+stop_server() {
+    if [ -n "$srv_pid" ]; then
+        kill "$srv_pid" 2>/dev/null
+        wait "$srv_pid" 2>/dev/null
+        srv_pid=""
+    fi
+    rm -rf "$tmp"
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+# A port nothing listens on, picked at random above 20000 (the kernel could hand it out meanwhile: start retries).
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 40000))
+        [ "$p" = 6379 ] && continue
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+# 0 when the server on port $1 answers PING.
+server_ready() (
+    reply=""
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'PING\r\n' >&3
+    read -r -t 1 reply <&3
+    [ "${reply%$'\r'}" = "+PONG" ]
+)
+
+# Starts the server on CPU 0; retries with another port if it dies at start. Sets port and srv_pid.
+start_server() {
+    local attempt i
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port) || break
+        taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+            --dir "$tmp" >"$tmp/redis.log" 2>&1 &
+        srv_pid=$!
+        for i in $(seq 1 250); do # up to 5 s
+            kill -0 "$srv_pid" 2>/dev/null || break
+            server_ready "$port" 2>/dev/null && return 0
+            sleep 0.02
+        done
+        kill "$srv_pid" 2>/dev/null
+        wait "$srv_pid" 2>/dev/null
+        srv_pid=""
+    done
+    echo "bench_redis.sh: redis-server did not start; its log:" >&2
+    cat "$tmp/redis.log" >&2
+    return 1
+}
+
+start_server || exit 1
+url="redis://127.0.0.1:$port"
+rc=0
+echo "== placement 1/2: client and server on the same CPU (server: taskset -c 0, client: taskset -c 0)"
+timeout 300 taskset -c 0 "$bin" "$url" || rc=$?
+echo
+echo "== placement 2/2: client and server on different CPUs (server: taskset -c 0, client: taskset -c 1)"
+timeout 300 taskset -c 1 "$bin" "$url" || rc=$?
+exit $rc
