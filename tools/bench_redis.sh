@@ -111,7 +111,6 @@ url="redis://127.0.0.1:$port"
 rc=0
 echo "== placement 1/2: client and server on the same CPU (server: taskset -c 0, client: taskset -c 0)"
 timeout 300 taskset -c 0 "$bin" "$url" || rc=$?
-echo
 echo "== placement 2/2: client and server on different CPUs (server: taskset -c 0, client: taskset -c 1)"
 timeout 300 taskset -c 1 "$bin" "$url" || rc=$?
 exit $rc
