@@ -32,14 +32,15 @@
  * it exactly, else nil. fence(v, t): the fence after "t:" in v, 0 when malformed or outside 0..2^53. */
 #define LUA_OWNED                                                                                  \
     "local function owned(v, t) local n = string.len(t) "                                         \
-    "return string.sub(v, 1, n) == t and (string.len(v) == n or string.sub(v, n + 1, n + 1) == ':') end " \
+    "return string.sub(v, 1, n) == t and (string.len(v) == n or string.sub(v, n + 1, n + 1) == ':') end "
+#define LUA_INT                                                                                    \
     "local function int(s) if s == '0' then return 0 end "                                        \
     "if string.len(s) <= 16 and string.match(s, '^%-?[1-9]%d*$') then return tonumber(s) end return nil end " \
     "local function fence(s) local f = int(s) if f == nil or f < 0 or f > 9007199254740992 then return 0 end " \
     "return f end "
 
 #define REDIS_SCRIPT_MAP(X)                                                                        \
-    X(ACQUIRE, LUA_OWNED                                                                           \
+    X(ACQUIRE, LUA_OWNED LUA_INT                                                                   \
       "local v = redis.call('GET', KEYS[1]) "                                                      \
       "if v then "                                                                                 \
       "  if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) "                       \
@@ -48,9 +49,9 @@
       "local e = 0 "                                                                               \
       "if #KEYS >= 3 then local ev = redis.call('GET', KEYS[3]) "                                  \
       "  if ev then e = int(ev) if e == nil or e < 0 or e > 2097151 then return redis.error_reply('EPOCH') end end end " \
-      "local cv = redis.call('GET', KEYS[2]) "                                                     \
-      "if cv then local c = int(cv) if c == nil or c < 0 or c >= 4294967295 then return redis.error_reply('FENCE') end end " \
-      "local f = e * 4294967296 + redis.call('INCR', KEYS[2]) "                                    \
+      "local c = redis.call('INCR', KEYS[2]) "                                                     \
+      "if c < 1 or c > 4294967295 then redis.call('DECR', KEYS[2]) return redis.error_reply('FENCE') end " \
+      "local f = e * 4294967296 + c "                                                              \
       "redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%.0f', f), 'PX', ARGV[2]) "     \
       "return {1, f}")                                                                             \
     X(RELEASE, LUA_OWNED                                                                           \
@@ -63,7 +64,7 @@
       "if not v then return {3, 0} end "                                                           \
       "if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return {1, 0} end "       \
       "return {2, 0}")                                                                             \
-    X(REVOKE, LUA_OWNED                                                                            \
+    X(REVOKE, LUA_INT                                                                              \
       "local v = redis.call('GET', KEYS[1]) "                                                      \
       "if not v then return {3, 0} end "                                                           \
       "local c = string.find(v, ':', 1, true) "                                                    \
