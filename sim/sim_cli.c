@@ -15,6 +15,7 @@
 
 #include "sim_arena.h"
 #include "sim_backend.h"
+#include "sim_exhaust.h"
 #include "sim_explore.h"
 #include "sim_shrink.h"
 #include "sim_stress.h"
@@ -50,8 +51,11 @@ static const char *const cli_run_usage =
     "\n"
     "options:\n"
     "  --variant core|mutant:NAME   protocol to run (default core; see `racebed list`)\n"
-    "  --strategy random|pct:D      uniform random thread choice (default), or PCT with depth D (priorities and\n"
-    "                               D-1 change points; prints its probability bound)\n"
+    "  --strategy random|pct:D|exhaustive\n"
+    "                               uniform random thread choice (default); PCT with depth D (priorities and D-1\n"
+    "                               change points; prints its probability bound); or every interleaving within\n"
+    "                               --preemptions-max N (default 2) and advances_max, depth first (a proof within\n"
+    "                               the bounds when it completes; faults are not branched on)\n"
     "  --seed N                     first execution's seed (default 1)\n"
     "  --budget-execs N             at most N executions (default 100000)\n"
     "  --runs N                     run exactly N executions, counting every violation (no stop at the first)\n"
@@ -255,6 +259,8 @@ typedef struct run_args {
     int faults_given;
     int no_shrink;  /* --no-shrink */
     unsigned require_probes; /* --require-probes: bit per sim_probe */
+    int exhaustive;          /* --strategy exhaustive */
+    int preemptions_max;     /* its bound */
     const char *store; /* --store */
     int sweep;      /* racebed sweep */
     int points_max; /* sweep bound */
@@ -351,12 +357,17 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
         if (cli_parse_probes(next, &ra->require_probes) != 0) return -1;
     } else if (strcmp(opt, "--strategy") == 0) {
         if (strcmp(next, "random") == 0) ra->opts.pct_depth = 0;
+        else if (strcmp(next, "exhaustive") == 0) ra->exhaustive = 1;
         else if (strncmp(next, "pct:", 4) == 0 && cli_parse_i64(next + 4, &v) == 0 && v >= 1 && v <= SIM_PCT_DEPTH_MAX)
             ra->opts.pct_depth = (int)v;
         else {
-            fprintf(stderr, "racebed run: --strategy must be random or pct:D with D in 1..%d\n", SIM_PCT_DEPTH_MAX);
+            fprintf(stderr, "racebed run: --strategy must be random, exhaustive or pct:D with D in 1..%d\n",
+                    SIM_PCT_DEPTH_MAX);
             return -1;
         }
+    } else if (strcmp(opt, "--preemptions-max") == 0) {
+        if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
+        ra->preemptions_max = (int)v;
     } else if (strcmp(opt, "--points-max") == 0) {
         if (cli_parse_i64(next, &v) != 0 || v < 1 || v > 100000000) goto bad;
         ra->points_max = (int)v;
@@ -506,6 +517,7 @@ static int cli_run(int argc, char **argv, int sweep) {
     ra.sweep = sweep;
     ra.opts = (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .fault_permille = 30,
                                 .progress = 1};
+    ra.preemptions_max = 2;
     ra.out_dir = "racebed-out";
     for (int i = 1; i < argc;) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -556,6 +568,57 @@ static void cli_pct_bound(const run_args *ra, const sim_run *run, const sim_rand
            ra->opts.pct_depth, p, (long long)res->execs, 1.0 - miss);
 }
 
+/* Writes an already recorded schedule 's' under --out; returns 0 or the exit code. */
+static int cli_write_schedule(const run_args *ra, const sim_schedule *s, const char *comment) {
+    const char *vname = ra->cfg.scenario->variants[ra->cfg.variant].name;
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/%s-%s-exhaustive-seed%" PRIu64 ".sched", ra->out_dir, ra->cfg.scenario->name,
+             strncmp(vname, "mutant:", 7) == 0 ? vname + 7 : vname, ra->opts.seed);
+    FILE *f = NULL;
+    if (cli_mkdir_p(ra->out_dir) != 0 || (f = fopen(path, "w")) == NULL) {
+        fprintf(stderr, "racebed: cannot write %s: %s\n", path, strerror(errno));
+        return EXIT_ENV;
+    }
+    int bad = sim_schedule_write(f, s, comment) != 0;
+    bad |= fclose(f) != 0;
+    if (!bad) printf("schedule: %s (%d decisions)\nreplay:   racebed replay %s\n", path, s->decision_count, path);
+    return bad ? EXIT_ENV : 0;
+}
+
+static int cli_exhaustive(sim_run *run, run_args *ra) {
+    sim_exhaust_opts o = {ra->opts.seed, ra->preemptions_max, ra->opts.execs_max, ra->opts.keep_going};
+    sim_exhaust_result res;
+    sim_schedule first;
+    sim_schedule_init(&first);
+    sim_exhaust(run, &ra->cfg, &o, &res, &first);
+    printf("exhaustive: %lld executions, %lld decisions (preemptions <= %d, advances <= %lld, seed %" PRIu64 "): "
+           "%s\n", (long long)res.execs, (long long)res.steps, o.preemptions_max,
+           (long long)ra->cfg.param[sim_param_index(ra->cfg.scenario, "advances_max")], o.seed,
+           res.complete ? "the whole bounded space" : res.violations && !o.keep_going
+                                                           ? "stopped at the first violation"
+                                                           : "budget reached, the bounded space is larger");
+    int code = EXIT_PASS;
+    if (res.setup_failed) {
+        fprintf(stderr, "racebed run: setup or store failed: %s%s\n", run->setup_error, run->backend_error);
+        code = EXIT_USAGE;
+    } else if (res.violations) {
+        printf("VIOLATION %s: %s\n", res.first.oracle, res.first.msg);
+        char comment[SIM_MSG_MAX + 200];
+        snprintf(comment, sizeof(comment), "violated: %s\nfound by: racebed run %s --variant %s --strategy "
+                 "exhaustive --preemptions-max %d --seed %" PRIu64 "\nreplay: racebed replay THIS_FILE",
+                 res.first.msg, ra->cfg.scenario->name, ra->cfg.scenario->variants[ra->cfg.variant].name,
+                 o.preemptions_max, o.seed);
+        int w = cli_write_schedule(ra, &first, comment);
+        code = w ? w : EXIT_VIOLATION;
+    } else {
+        printf(res.complete ? "PASS: no violation in the bounded space\n"
+                            : "PASS: no violation in the %lld executions explored (not a proof: raise --budget-execs)\n",
+               (long long)res.execs);
+    }
+    sim_schedule_free(&first);
+    return code;
+}
+
 /* The run proper, once the arena and the store are ready. */
 static int cli_run_explore(sim_run *run, run_args *ra_in) {
     run_args ra = *ra_in;
@@ -563,6 +626,7 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
         if (ra.points_max == 0) ra.points_max = (int)ra.cfg.param[sim_param_index(ra.cfg.scenario, "steps_max")];
         return cli_sweep_report(run, &ra);
     }
+    if (ra.exhaustive) return cli_exhaustive(run, &ra);
     if (ra.opts.pct_depth) ra.opts.pct_steps = sim_explore_pct_steps(run, &ra.cfg, &ra.opts);
     sim_random_result res;
     sim_explore_random(run, &ra.cfg, &ra.opts, &res);

@@ -117,8 +117,7 @@ typedef struct random_ctx {
     sim_schedule *capture;    /* when recording: append labelled decisions here */
 } random_ctx;
 
-/* Appends the labelled form of choice 'c' (made at the current state) to 'cap'. */
-static void explore_capture(sim_schedule *cap, const sim_run *run, const sim_choice *c) {
+void sim_schedule_capture(sim_schedule *cap, const sim_run *run, const sim_choice *c) {
     sim_decision d;
     sim_choice_to_decision(run, c, &d);
     if (d.kind == SIM_DEC_RESTART && d.variant == SIM_RESTART_LOSE_LAST) cap->model_only = 1;
@@ -176,7 +175,7 @@ static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
         }
     }
 chosen:
-    if (r->capture) explore_capture(r->capture, run, out);
+    if (r->capture) sim_schedule_capture(r->capture, run, out);
     return 0;
 }
 
@@ -376,7 +375,7 @@ static int replay_decide_file(replay_ctx *r, sim_run *run, const int *enabled, i
 static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
     replay_ctx *r = ctx;
     int rc = replay_decide_file(r, run, enabled, n, out);
-    if (rc == 0 && r->o->capture) explore_capture(r->o->capture, run, out);
+    if (rc == 0 && r->o->capture) sim_schedule_capture(r->o->capture, run, out);
     return rc;
 }
 

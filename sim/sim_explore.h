@@ -108,6 +108,10 @@ typedef struct sim_replay_result {
     uint64_t trace_hash;     /* hash of the trace lines, likewise */
 } sim_replay_result;
 
+/* Appends the labelled form of choice 'c', made in the current state of 'run', to 'cap' (sets model-only for a
+ * lose-last restart). */
+void sim_schedule_capture(sim_schedule *cap, const sim_run *run, const sim_choice *c);
+
 /* Fills the header lines of 's' (version, tool, scenario, variant, every param, seed, strategy) from 'cfg'. */
 void sim_schedule_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, const char *strategy);
 

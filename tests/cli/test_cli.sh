@@ -132,6 +132,15 @@ check "pct schedule replays" 1 "$rb" replay "$(ls "$T"/pct/*.sched | head -n1)"
 grep -q '^strategy pct:2 k=' "$(ls "$T"/pct/*.sched | head -n1)" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL no pct strategy header"; }
 check "pct bad depth" 2 "$rb" run thundering_herd --strategy pct:0
 
+# exhaustive search within bounds
+check "exhaustive proves the 2-thread herd" 0 "$rb" run thundering_herd --threads 2 --strategy exhaustive
+grep_out "exhaustive completes" "exhaustive: [0-9]+ executions.*the whole bounded space"
+check "exhaustive finds the mutant" 1 "$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --out "$T/ex"
+check "exhaustive schedule replays" 1 "$rb" replay "$(ls "$T"/ex/*.sched | head -n1)"
+grep_out "exhaustive schedule keeps the oracle" "VIOLATION no_foreign_delete"
+check "exhaustive budget" 0 "$rb" run rapid_sequential --strategy exhaustive --budget-execs 50
+grep_out "exhaustive budget named" "budget reached"
+
 # coverage probes
 check "probes reached" 0 "$rb" run ttl_expiry --faults all --budget-execs 2000 --require-probes ttl_expired_in_cs,renewal_racing_expiry,fence_refused --out "$T/pr"
 grep_out "probe counts printed" "^probes \\(executions that reached each\\): ttl_expired_in_cs=[1-9]"
