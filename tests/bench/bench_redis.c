@@ -15,7 +15,11 @@
  *      write the resource once (INCR) and release it, all on ONE key vs each on its OWN key; the core's blocking
  *      acquire (default backoff) vs a naive spin (SET NX PX until it succeeds, INCR, DEL). Locks/s is measured from
  *      the start until the fixed count of locks is done (later cycles of threads still waiting are not timed); failed
- *      SETs per acquired lock count every attempt that found the key taken.
+ *      SETs per acquired lock count every attempt that found the key taken. Per configuration (N, variant, one key or
+ *      own keys), from the same runs: each run's per-thread max/min acquisitions (busiest thread's locks over the least
+ *      busy one's; "inf" when a thread got none), goal <= 2 (no barging starvation) judged on the worst run; and the
+ *      wait of every acquire (the acquire call to its return, CLOCK_MONOTONIC, into a per-thread array allocated
+ *      before the run), merged and sorted over all runs: p50 and p99, goal p99 <= 4 x N x section 1's core cycle.
  *
  * Usage: bench_redis [redis://HOST:PORT[/DB]]. Without a URL it starts and owns a redis-server (sim_backend "redis",
  * stopped by PID at the end). tools/bench_redis.sh runs it twice, pinned with taskset: client and server on one CPU,
@@ -23,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <hiredis/hiredis.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -49,6 +54,8 @@ enum {
 static const int64_t ACQUIRE_WAIT_NS = 10LL * 1000000000; /* deadline of one blocking acquire */
 static const double GOAL_CORE_VS_MINIMAL = 0.9;            /* core >= 0.9x the minimal cycle */
 static const double GOAL_CONTENDED_VS_OWN = 0.67;          /* one key >= 0.67x own keys */
+static const double GOAL_SPREAD_MAX = 2;                   /* per-thread max/min acquisitions <= 2 */
+static const double GOAL_P99_WAIT_CYCLES = 4;              /* p99 wait <= 4 x N x the uncontended core cycle */
 
 #define KEY_PREFIX "racebed:bench:"
 #define TTL_TEXT "10000" /* LOCK_TTL_MS as the minimal cycle sends it */
@@ -65,6 +72,12 @@ static double bench_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t bench_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int bench_cmp(const void *a, const void *b) {
@@ -396,12 +409,21 @@ typedef struct contend_worker {
     pthread_t thread;
     int64_t acquired;  /* locks it took */
     int64_t failed;    /* attempts that found the lock taken */
+    int64_t *wait_ns;  /* each acquisition's wait, ns: CONTEND_LOCKS slots, allocated and touched before the run */
+    int64_t waits;     /* slots used */
     char errmsg[256];  /* why it failed, "" if it did not */
 } contend_worker;
 
 static int contend_going(contend_run *run) {
     return !__atomic_load_n(&run->stop, __ATOMIC_RELAXED) &&
            __atomic_load_n(&run->completed, __ATOMIC_RELAXED) < CONTEND_LOCKS;
+}
+
+/* Records one acquisition's wait, from the start of the acquire to its return. A thread acquires only while fewer
+ * than CONTEND_LOCKS locks are done, each of its own counted, so it never takes more than CONTEND_LOCKS. */
+static void contend_waited(contend_worker *w, int64_t t0_ns) {
+    int64_t t1_ns = bench_now_ns();
+    if (w->waits < CONTEND_LOCKS) w->wait_ns[w->waits++] = t1_ns - t0_ns;
 }
 
 static void contend_done(contend_worker *w) {
@@ -422,7 +444,9 @@ static int contend_core(contend_worker *w, lk_posix_env *pe, const char *lock_ke
     int ok = lk_mutex_init(&m, &pe->env, lock_key, &o) == LK_OK;
     while (ok && contend_going(w->run)) {
         lk_outcome out;
+        int64_t t0_ns = bench_now_ns();
         lk_rc rc = lk_mutex_acquire(&m, lk_env_mono_ns(&pe->env) + ACQUIRE_WAIT_NS, &out);
+        if (rc == LK_OK) contend_waited(w, t0_ns);
         if (rc == LK_OK) rc = contend_write(&pe->env, res_key);
         if (rc == LK_OK) rc = lk_mutex_release(&m, &out);
         ok = rc == LK_OK && out == LK_RELEASED;
@@ -443,12 +467,14 @@ static int contend_naive(contend_worker *w, const lk_env *env, const char *lock_
     lk_rc rc = LK_OK;
     while (rc == LK_OK && contend_going(w->run)) {
         int tries = 0;
+        int64_t t0_ns = bench_now_ns();
         while ((rc = lk_env_store_exec(env, &set, &reply)) == LK_OK && reply.outcome != LK_STORED) {
             w->failed++;
             if (!contend_going(w->run)) return 1; /* the count is done: leave without the lock */
             if (++tries == SPIN_TRIES_MAX) rc = LK_ELIMIT;
             if (rc != LK_OK) break;
         }
+        if (rc == LK_OK) contend_waited(w, t0_ns);
         if (rc == LK_OK) rc = contend_write(env, res_key);
         if (rc == LK_OK) rc = lk_env_store_exec(env, &del, &reply);
         if (rc == LK_OK) contend_done(w);
@@ -488,16 +514,29 @@ typedef struct contend_result {
     int64_t acquired;  /* locks taken, all runs */
     int64_t failed;    /* failed SETs, all runs */
     int64_t busiest;   /* locks of each run's busiest thread, summed over the runs */
+    double spread[RUNS]; /* each run's busiest thread's locks / least busy thread's; INFINITY if one got none */
+    int64_t *wait_ns;  /* every acquisition's wait over the runs, ns; WAIT_POOL_CAP slots, NULL before allocated */
+    int64_t waits;     /* slots used */
 } contend_result;
+
+enum { WAIT_POOL_CAP = RUNS * (CONTEND_LOCKS + THREADS_MAX) }; /* > all runs' acquisitions: one run's exceed the
+                                                                  count by less than the number of threads */
 
 /* One run of one configuration; adds to 'res'. Returns 0, or -1 after printing why. */
 static int contend_once(const char *url, int threads, int one_key, int naive, int r, contend_result *res) {
     contend_run run = {.url = url, .threads = threads, .one_key = one_key, .naive = naive};
     contend_worker w[THREADS_MAX];
+    for (int i = 0; i < threads; i++) {
+        w[i] = (contend_worker){.run = &run, .index = i, .wait_ns = malloc(CONTEND_LOCKS * sizeof(int64_t))};
+        if (w[i].wait_ns == NULL) {
+            fprintf(stderr, "bench_redis: out of memory\n");
+            exit(4);
+        }
+        memset(w[i].wait_ns, 0, CONTEND_LOCKS * sizeof(int64_t)); /* touched now: no page faults while timed */
+    }
     pthread_barrier_init(&run.ready, NULL, (unsigned)threads + 1);
     int started = 0;
     for (; started < threads; started++) {
-        w[started] = (contend_worker){.run = &run, .index = started};
         if (pthread_create(&w[started].thread, NULL, contend_main, &w[started]) != 0) break;
     }
     if (started < threads) { /* cannot happen on a sane machine; the barrier would never open */
@@ -508,17 +547,24 @@ static int contend_once(const char *url, int threads, int one_key, int naive, in
     double t0 = bench_now();
     for (int i = 0; i < threads; i++) pthread_join(w[i].thread, NULL);
     pthread_barrier_destroy(&run.ready);
-    int64_t busiest = 0;
+    int64_t busiest = 0, least = INT64_MAX;
+    int failed_worker = -1;
     for (int i = 0; i < threads; i++) {
         res->acquired += w[i].acquired;
         res->failed += w[i].failed;
         if (w[i].acquired > busiest) busiest = w[i].acquired;
-        if (w[i].errmsg[0]) {
-            fprintf(stderr, "bench_redis: contention worker %d: %s\n", i, w[i].errmsg);
-            return -1;
-        }
+        if (w[i].acquired < least) least = w[i].acquired;
+        for (int64_t k = 0; k < w[i].waits && res->waits < WAIT_POOL_CAP; k++)
+            res->wait_ns[res->waits++] = w[i].wait_ns[k];
+        free(w[i].wait_ns);
+        if (w[i].errmsg[0] && failed_worker < 0) failed_worker = i;
+    }
+    if (failed_worker >= 0) {
+        fprintf(stderr, "bench_redis: contention worker %d: %s\n", failed_worker, w[failed_worker].errmsg);
+        return -1;
     }
     res->busiest += busiest;
+    res->spread[r] = least > 0 ? (double)busiest / (double)least : INFINITY;
     if (run.end_s == 0) return -1;
     res->rate[r] = CONTEND_LOCKS / (run.end_s - t0);
     return 0;
@@ -535,8 +581,61 @@ static void contend_report_row(int n, const char *variant, contend_result *one, 
            fail_one, fail_one + 1, fail_own);
 }
 
-/* All of section 3: N in {4, 16}; runs interleaved across the four loops of each N. Returns 0 or -1. */
-static int contend_measure(const char *url) {
+static int bench_cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The nearest-rank 'pct' percentile (1..100) of the sorted 'v' (n >= 1), in us. */
+static double wait_percentile_us(const int64_t *v, int64_t n, int pct) {
+    int64_t k = (pct * n + 99) / 100 - 1; /* ceil(pct/100 * n) - 1 */
+    return (double)v[k < 0 ? 0 : k] / 1e3;
+}
+
+static void spread_text(double x, char *out, size_t cap) {
+    if (isinf(x)) snprintf(out, cap, "inf");
+    else snprintf(out, cap, "%.2f", x);
+}
+
+/* One row of the fairness and wait table: sorts 'res' waits. 'bound_us' is the p99 goal. */
+static void contend_report_fair_row(const char *variant, const char *keys, contend_result *res, double bound_us) {
+    double worst = res->spread[0];
+    for (int r = 1; r < RUNS; r++)
+        if (res->spread[r] > worst) worst = res->spread[r];
+    char med_text[16], worst_text[16];
+    spread_text(bench_median(res->spread, RUNS), med_text, sizeof(med_text));
+    spread_text(worst, worst_text, sizeof(worst_text));
+    const char *spread_verdict = worst <= GOAL_SPREAD_MAX ? "goal met" : "below goal";
+    if (res->waits == 0) {
+        printf("       %-11s %-4s %8s %8s  %-11s %9s %9s  -\n", variant, keys, med_text, worst_text, spread_verdict,
+               "-", "-");
+        return;
+    }
+    qsort(res->wait_ns, (size_t)res->waits, sizeof(int64_t), bench_cmp_i64);
+    double p50 = wait_percentile_us(res->wait_ns, res->waits, 50);
+    double p99 = wait_percentile_us(res->wait_ns, res->waits, 99);
+    printf("       %-11s %-4s %8s %8s  %-11s %9.1f %9.1f  %s (%.2fx the bound)\n", variant, keys, med_text, worst_text,
+           spread_verdict, p50, p99, p99 <= bound_us ? "goal met" : "below goal", p99 / bound_us);
+}
+
+/* Section 3's fairness and wait figures for one N, under its rows. 'cycle_us' is section 1's core cycle. */
+static void contend_report_fair(int n, double cycle_us, contend_result res[2][2]) {
+    double bound_us = GOAL_P99_WAIT_CYCLES * n * cycle_us;
+    printf("       per-thread max/min acquisitions: median and worst of the %d runs; goal <= %.0f (no barging "
+           "starvation) on the worst\n", RUNS, GOAL_SPREAD_MAX);
+    printf("       acquire wait, all runs' acquisitions: goal p99 <= %.0f x N x uncontended core cycle = "
+           "%.0f x %d x %.1f us = %.0f us\n", GOAL_P99_WAIT_CYCLES, GOAL_P99_WAIT_CYCLES, n, cycle_us, bound_us);
+    printf("       %-11s %-4s %8s %8s  %-11s %9s %9s  %s\n", "variant", "keys", "max/min", "worst", "goal<=2",
+           "p50 us", "p99 us", "p99 goal");
+    contend_report_fair_row("core", "one", &res[0][1], bound_us);
+    contend_report_fair_row("core", "own", &res[0][0], bound_us);
+    contend_report_fair_row("naive spin", "one", &res[1][1], bound_us);
+    contend_report_fair_row("naive spin", "own", &res[1][0], bound_us);
+}
+
+/* All of section 3: N in {4, 16}; runs interleaved across the four loops of each N. 'cycle_us' is section 1's
+ * uncontended core cycle, us, for the wait goal. Returns 0 or -1. */
+static int contend_measure(const char *url, double cycle_us) {
     printf("3. contention: N threads, one connection each; a lock guards one INCR (median of %d runs of %d locks)\n",
            RUNS, CONTEND_LOCKS);
     printf("   core = lk_mutex_acquire with default backoff; naive spin = SET NX PX until stored, INCR, DEL\n");
@@ -546,10 +645,20 @@ static int contend_measure(const char *url) {
     for (int i = 0; i < 2; i++) {
         contend_result res[2][2]; /* [naive][one_key] */
         memset(res, 0, sizeof(res));
-        for (int r = 0; r < RUNS; r++)
+        int rc = 0;
+        for (int naive = 0; naive < 2; naive++)
+            for (int one = 0; one < 2; one++)
+                if ((res[naive][one].wait_ns = malloc(WAIT_POOL_CAP * sizeof(int64_t))) == NULL) rc = -1;
+        if (rc != 0) fprintf(stderr, "bench_redis: out of memory\n");
+        for (int r = 0; r < RUNS && rc == 0; r++)
+            for (int naive = 0; naive < 2 && rc == 0; naive++)
+                for (int one = 1; one >= 0 && rc == 0; one--)
+                    rc = contend_once(url, ns[i], one, naive, r, &res[naive][one]);
+        if (rc != 0) {
             for (int naive = 0; naive < 2; naive++)
-                for (int one = 1; one >= 0; one--)
-                    if (contend_once(url, ns[i], one, naive, r, &res[naive][one]) != 0) return -1;
+                for (int one = 0; one < 2; one++) free(res[naive][one].wait_ns);
+            return -1;
+        }
         contend_report_row(ns[i], "core", &res[0][1], &res[0][0], 1);
         contend_report_row(ns[i], "naive spin", &res[1][1], &res[1][0], 0);
         double fc = (double)res[0][1].failed / (double)res[0][1].acquired;
@@ -561,6 +670,9 @@ static int contend_measure(const char *url) {
         printf("       busiest thread's share of the one-key locks: core %.0f%%, naive spin %.0f%% (fair: %.0f%%)\n",
                100.0 * (double)res[0][1].busiest / (double)res[0][1].acquired,
                100.0 * (double)res[1][1].busiest / (double)res[1][1].acquired, 100.0 / ns[i]);
+        contend_report_fair(ns[i], cycle_us, res);
+        for (int naive = 0; naive < 2; naive++)
+            for (int one = 0; one < 2; one++) free(res[naive][one].wait_ns);
     }
     printf("\n");
     return 0;
@@ -665,7 +777,7 @@ static int bench_all(const char *url, const char *describe) {
     python_measure(&mc, &u, &fig);
     cycles_report(&fig);
     fflush(stdout);
-    if (contend_measure(url) != 0) goto done;
+    if (contend_measure(url, 1e6 / fig.rate[CYCLE_CORE]) != 0) goto done;
     rc = 0;
 done:
     bench_cleanup(&cc);
