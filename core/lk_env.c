@@ -68,16 +68,12 @@ void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
     set->count = 1;
     switch (op->kind) {
     case LK_OP_GET:
-    case LK_OP_PTTL:
-        set->writes[0] = 0;
-        break;
+    case LK_OP_PTTL: set->writes[0] = 0; break;
     case LK_OP_SCAN_DEL:
         set->writes[0] = 1;
         set->is_prefix = 1;
         break;
-    case LK_OP_SCAN:
-        set->is_prefix = 1;
-        break;
+    case LK_OP_SCAN: set->is_prefix = 1; break;
     case LK_OP_ACQUIRE:
         set->writes[0] = 1;
         set->keys[1] = op->aux_key;
@@ -85,9 +81,7 @@ void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
         set->count = 2;
         if (op->epoch_key) set->keys[set->count++] = op->epoch_key; /* read only */
         break;
-    default:
-        set->writes[0] = 1;
-        break;
+    default: set->writes[0] = 1; break;
     }
 }
 
@@ -106,24 +100,42 @@ lk_rc lk_store_op_check(const lk_store_op *op) {
 
 lk_rc lk_env_check(const lk_env *env, const char **missing) {
     const char *m = NULL;
-    if (env == NULL) m = "env";
-    else if (!env->clock.mono_ns) m = "clock.mono_ns";
-    else if (!env->clock.wall_ms) m = "clock.wall_ms";
-    else if (!env->clock.sleep_ns) m = "clock.sleep_ns";
-    else if (!env->store.exec) m = "store.exec";
-    else if (!env->entropy.fill) m = "entropy.fill";
-    else if (!env->sync.mutex_new) m = "sync.mutex_new";
-    else if (!env->sync.mutex_free) m = "sync.mutex_free";
-    else if (!env->sync.mutex_lock) m = "sync.mutex_lock";
-    else if (!env->sync.mutex_unlock) m = "sync.mutex_unlock";
-    else if (!env->sync.mutex_held) m = "sync.mutex_held";
-    else if (!env->sync.once) m = "sync.once";
-    else if (!env->alloc.alloc) m = "alloc.alloc";
-    else if (!env->alloc.free) m = "alloc.free";
-    else if (!env->task.start) m = "task.start";
-    else if (!env->task.join) m = "task.join";
-    else if (!env->yield.yield) m = "yield.yield";
-    else if (!env->metrics.add) m = "metrics.add";
+    if (env == NULL)
+        m = "env";
+    else if (!env->clock.mono_ns)
+        m = "clock.mono_ns";
+    else if (!env->clock.wall_ms)
+        m = "clock.wall_ms";
+    else if (!env->clock.sleep_ns)
+        m = "clock.sleep_ns";
+    else if (!env->store.exec)
+        m = "store.exec";
+    else if (!env->entropy.fill)
+        m = "entropy.fill";
+    else if (!env->sync.mutex_new)
+        m = "sync.mutex_new";
+    else if (!env->sync.mutex_free)
+        m = "sync.mutex_free";
+    else if (!env->sync.mutex_lock)
+        m = "sync.mutex_lock";
+    else if (!env->sync.mutex_unlock)
+        m = "sync.mutex_unlock";
+    else if (!env->sync.mutex_held)
+        m = "sync.mutex_held";
+    else if (!env->sync.once)
+        m = "sync.once";
+    else if (!env->alloc.alloc)
+        m = "alloc.alloc";
+    else if (!env->alloc.free)
+        m = "alloc.free";
+    else if (!env->task.start)
+        m = "task.start";
+    else if (!env->task.join)
+        m = "task.join";
+    else if (!env->yield.yield)
+        m = "yield.yield";
+    else if (!env->metrics.add)
+        m = "metrics.add";
     if (missing) *missing = m;
     return m ? LK_EMISUSE : LK_OK;
 }

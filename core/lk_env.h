@@ -24,7 +24,7 @@ typedef int64_t lk_mono_ns; /* monotonic clock, nanoseconds; never decreases */
 typedef int64_t lk_wall_ms; /* wall clock, milliseconds since the Unix epoch; may step either way */
 
 enum {
-    LK_KEY_MAX = 128,  /* longest store key, bytes including the NUL */
+    LK_KEY_MAX = 128,   /* longest store key, bytes including the NUL */
     LK_VALUE_MAX = 160, /* longest value a store op reads or writes, bytes including the NUL; room for a key (SCAN
                            returns keys as values) */
 };
@@ -45,18 +45,20 @@ typedef struct lk_clock {
  * The op table: NAME, label (used in traces and schedule files), what the op does. The key set each op reads and
  * writes is derived by lk_store_op_keys() from this table, script-internal keys (the fence counter) included.
  */
-#define LK_OP_MAP(X)                                                                               \
-    X(GET, "get", "GET key: value or absent")                                                      \
-    X(SET, "set", "SET key value [NX|XX] [PX ttl]: stored or not stored")                          \
-    X(DEL, "del", "DEL key: number of keys removed (0 or 1)")                                      \
-    X(PEXPIRE, "pexpire", "PEXPIRE key ttl: extended or absent")                                   \
-    X(PTTL, "pttl", "PTTL key: ms left, -1 no TTL, -2 absent")                                     \
-    X(INCR, "incr", "INCR key: the new value, or wrong type")                                      \
-    X(SCAN_DEL, "scan_del", "SCAN MATCH prefix* + DEL of each: number of keys removed")            \
-    X(SCAN, "scan", "the next live key with the prefix after 'value' in key order: found, or absent at the end") \
-    X(ACQUIRE, "acquire", "set-if-absent with TTL + fence INCR (epoch < 2^21, counter < 2^32: fence < 2^53); or already mine; or locked + PTTL") \
-    X(RELEASE, "release", "compare-and-delete: released, not owner, or absent")                    \
-    X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")                     \
+#define LK_OP_MAP(X)                                                                                                   \
+    X(GET, "get", "GET key: value or absent")                                                                          \
+    X(SET, "set", "SET key value [NX|XX] [PX ttl]: stored or not stored")                                              \
+    X(DEL, "del", "DEL key: number of keys removed (0 or 1)")                                                          \
+    X(PEXPIRE, "pexpire", "PEXPIRE key ttl: extended or absent")                                                       \
+    X(PTTL, "pttl", "PTTL key: ms left, -1 no TTL, -2 absent")                                                         \
+    X(INCR, "incr", "INCR key: the new value, or wrong type")                                                          \
+    X(SCAN_DEL, "scan_del", "SCAN MATCH prefix* + DEL of each: number of keys removed")                                \
+    X(SCAN, "scan", "the next live key with the prefix after 'value' in key order: found, or absent at the end")       \
+    X(ACQUIRE, "acquire",                                                                                              \
+      "set-if-absent with TTL + fence INCR (epoch < 2^21, counter < 2^32: fence < 2^53); or already mine; or locked "  \
+      "+ PTTL")                                                                                                        \
+    X(RELEASE, "release", "compare-and-delete: released, not owner, or absent")                                        \
+    X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")                                         \
     X(REVOKE, "revoke", "delete the lock if its fencing number is below 'num': released, not owner (newer), absent")
 
 typedef enum lk_op_kind {
@@ -67,19 +69,19 @@ typedef enum lk_op_kind {
 } lk_op_kind;
 
 /* Outcomes of store ops and of the lock API. They are results, not errors. */
-#define LK_OUTCOME_MAP(X)                                                                          \
-    X(NONE, "none")                                                                                \
-    X(FOUND, "found")                                                                              \
-    X(ABSENT, "absent")                                                                            \
-    X(STORED, "stored")                                                                            \
-    X(NOT_STORED, "not-stored")                                                                    \
-    X(COUNT, "count")                                                                              \
-    X(WRONG_TYPE, "wrong-type")                                                                    \
-    X(ACQUIRED, "acquired")                                                                        \
-    X(ALREADY_MINE, "already-mine")                                                                \
-    X(LOCKED, "locked")                                                                            \
-    X(RELEASED, "released")                                                                        \
-    X(NOT_OWNER, "not-owner")                                                                      \
+#define LK_OUTCOME_MAP(X)                                                                                              \
+    X(NONE, "none")                                                                                                    \
+    X(FOUND, "found")                                                                                                  \
+    X(ABSENT, "absent")                                                                                                \
+    X(STORED, "stored")                                                                                                \
+    X(NOT_STORED, "not-stored")                                                                                        \
+    X(COUNT, "count")                                                                                                  \
+    X(WRONG_TYPE, "wrong-type")                                                                                        \
+    X(ACQUIRED, "acquired")                                                                                            \
+    X(ALREADY_MINE, "already-mine")                                                                                    \
+    X(LOCKED, "locked")                                                                                                \
+    X(RELEASED, "released")                                                                                            \
+    X(NOT_OWNER, "not-owner")                                                                                          \
     X(EXTENDED, "extended")
 
 typedef enum lk_outcome {
@@ -94,14 +96,14 @@ enum { LK_SET_NX = 1u, LK_SET_XX = 2u };
 /* One store operation. Strings are borrowed: valid for the duration of the exec call only. */
 typedef struct lk_store_op {
     lk_op_kind kind;
-    const char *key;     /* the key (SCAN_DEL: the prefix) */
-    const char *aux_key; /* ACQUIRE: the fence counter key; NULL for every other op */
-    const char *value;   /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; SCAN: the cursor (the
+    const char *key;       /* the key (SCAN_DEL: the prefix) */
+    const char *aux_key;   /* ACQUIRE: the fence counter key; NULL for every other op */
+    const char *value;     /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; SCAN: the cursor (the
                             last key returned, "" to start); else NULL */
-    int64_t ttl_ms;      /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms */
-    unsigned flags;      /* SET: LK_SET_NX or LK_SET_XX, or 0 */
+    int64_t ttl_ms;        /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms */
+    unsigned flags;        /* SET: LK_SET_NX or LK_SET_XX, or 0 */
     const char *epoch_key; /* ACQUIRE: the clear epoch (read; fence = epoch << 32 | counter), or NULL */
-    int64_t num;         /* REVOKE: the fence floor */
+    int64_t num;           /* REVOKE: the fence floor */
 } lk_store_op;
 
 /* The reply to one store operation; filled by the store when exec returns LK_OK. */
@@ -116,10 +118,10 @@ typedef struct lk_store_reply {
 
 /* Key set of one op: at most three keys (key, fence, epoch); a prefix op touches every key with the prefix. */
 typedef struct lk_key_set {
-    const char *keys[3]; /* borrowed from the op */
+    const char *keys[3];     /* borrowed from the op */
     unsigned char writes[3]; /* 1 if the op may write keys[i] */
-    int count;           /* number of keys in 'keys' */
-    int is_prefix;       /* 1: keys[0] is a prefix; the op touches every key that starts with it */
+    int count;               /* number of keys in 'keys' */
+    int is_prefix;           /* 1: keys[0] is a prefix; the op touches every key that starts with it */
 } lk_key_set;
 
 typedef struct lk_store {
@@ -184,25 +186,23 @@ typedef struct lk_yield {
 /* ----------------------------------------------------------------------------------------------------------------
  * metrics sink. The metric table: NAME, Prometheus name, type, help.
  */
-#define LK_METRIC_MAP(X)                                                                           \
-    X(ACQUIRE_ACQUIRED, "racebed_lock_acquire_acquired_total", "counter", "acquires that got the lock") \
-    X(ACQUIRE_ALREADY_MINE, "racebed_lock_acquire_already_mine_total", "counter",                  \
-      "acquires that found the caller's own token (a retry after a maybe-applied timeout)")          \
-    X(ACQUIRE_LOCKED, "racebed_lock_acquire_locked_total", "counter",                              \
-      "acquire attempts that found another holder")                                                \
-    X(ACQUIRE_TIMEOUT, "racebed_lock_acquire_timeout_total", "counter",                            \
-      "blocking acquires whose deadline passed")                                                   \
-    X(ACQUIRE_STORE_ERROR, "racebed_lock_acquire_store_error_total", "counter",                    \
-      "acquire attempts that got a store error")                                                   \
-    X(RELEASE_RELEASED, "racebed_lock_release_released_total", "counter", "releases that deleted the lock") \
-    X(RELEASE_NOT_OWNER, "racebed_lock_release_not_owner_total", "counter",                        \
-      "releases that found another holder's token (the lease had expired)")                        \
-    X(RELEASE_ABSENT, "racebed_lock_release_absent_total", "counter", "releases that found no lock")  \
-    X(EXTEND_EXTENDED, "racebed_lock_extend_extended_total", "counter", "extends that succeeded")    \
-    X(EXTEND_LOST, "racebed_lock_extend_lost_total", "counter", "extends that found the lock gone or taken") \
-    X(ACQUIRE_WAIT_MS, "racebed_lock_acquire_wait_ms_sum", "counter",                              \
-      "total time blocking acquires waited, ms (monotonic clock)")                                 \
-    X(REGISTRY_CREATED, "racebed_registry_created_total", "counter", "singleton instances constructed") \
+#define LK_METRIC_MAP(X)                                                                                               \
+    X(ACQUIRE_ACQUIRED, "racebed_lock_acquire_acquired_total", "counter", "acquires that got the lock")                \
+    X(ACQUIRE_ALREADY_MINE, "racebed_lock_acquire_already_mine_total", "counter",                                      \
+      "acquires that found the caller's own token (a retry after a maybe-applied timeout)")                            \
+    X(ACQUIRE_LOCKED, "racebed_lock_acquire_locked_total", "counter", "acquire attempts that found another holder")    \
+    X(ACQUIRE_TIMEOUT, "racebed_lock_acquire_timeout_total", "counter", "blocking acquires whose deadline passed")     \
+    X(ACQUIRE_STORE_ERROR, "racebed_lock_acquire_store_error_total", "counter",                                        \
+      "acquire attempts that got a store error")                                                                       \
+    X(RELEASE_RELEASED, "racebed_lock_release_released_total", "counter", "releases that deleted the lock")            \
+    X(RELEASE_NOT_OWNER, "racebed_lock_release_not_owner_total", "counter",                                            \
+      "releases that found another holder's token (the lease had expired)")                                            \
+    X(RELEASE_ABSENT, "racebed_lock_release_absent_total", "counter", "releases that found no lock")                   \
+    X(EXTEND_EXTENDED, "racebed_lock_extend_extended_total", "counter", "extends that succeeded")                      \
+    X(EXTEND_LOST, "racebed_lock_extend_lost_total", "counter", "extends that found the lock gone or taken")           \
+    X(ACQUIRE_WAIT_MS, "racebed_lock_acquire_wait_ms_sum", "counter",                                                  \
+      "total time blocking acquires waited, ms (monotonic clock)")                                                     \
+    X(REGISTRY_CREATED, "racebed_registry_created_total", "counter", "singleton instances constructed")                \
     X(CLEAR_REVOKED, "racebed_clear_revoked_total", "counter", "locks revoked by a clear")
 
 typedef enum lk_metric {

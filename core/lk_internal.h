@@ -8,7 +8,6 @@
 #include "lk_rc.h"
 
 /* Formats an error into 'errmsg' (cap bytes, truncating) and returns 'rc'; the one way errmsg fields are set. */
-lk_rc lk__set_error(char *errmsg, size_t cap, lk_rc rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+lk_rc lk__set_error(char *errmsg, size_t cap, lk_rc rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -10,8 +10,7 @@ size_t lk_metrics_format(const lk_metric_set *set, char *buf, size_t cap) {
     for (int m = 0; m < LK_METRIC_COUNT_; m++) {
         char line[512];
         int n = snprintf(line, sizeof(line), "# HELP %s %s\n# TYPE %s %s\n%s %" PRId64 "\n", lk_metric_name(m),
-                         lk_metric_help(m), lk_metric_name(m), lk_metric_type(m), lk_metric_name(m),
-                         set->value[m]);
+                         lk_metric_help(m), lk_metric_name(m), lk_metric_type(m), lk_metric_name(m), set->value[m]);
         if (n < 0) continue;
         if (cap > 0 && used < cap - 1) snprintf(buf + used, cap - used, "%s", line);
         used += (size_t)n;

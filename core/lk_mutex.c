@@ -29,13 +29,10 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     memset(m, 0, sizeof(*m));
     m->env = env;
     const char *missing = NULL;
-    if (lk_env_check(env, &missing) != LK_OK)
-        return MUTEX_ERR(m, LK_EMISUSE, "env lacks %s", missing);
-    if (opts == NULL || opts->ttl_ms <= 0)
-        return MUTEX_ERR(m, LK_EINVAL, "ttl_ms must be > 0");
+    if (lk_env_check(env, &missing) != LK_OK) return MUTEX_ERR(m, LK_EMISUSE, "env lacks %s", missing);
+    if (opts == NULL || opts->ttl_ms <= 0) return MUTEX_ERR(m, LK_EINVAL, "ttl_ms must be > 0");
     if (key == NULL || key[0] == '\0' || strlen(key) + sizeof(":fence") > LK_KEY_MAX)
-        return MUTEX_ERR(m, LK_EINVAL, "lock key must be 1..%d bytes",
-                         (int)(LK_KEY_MAX - sizeof(":fence")));
+        return MUTEX_ERR(m, LK_EINVAL, "lock key must be 1..%d bytes", (int)(LK_KEY_MAX - sizeof(":fence")));
     size_t n = strlen(key), f = sizeof(":fence") - 1;
     if (n >= f && strcmp(key + n - f, ":fence") == 0)
         return MUTEX_ERR(m, LK_EINVAL, "lock key %s ends in ':fence', the suffix of fence counters", key);
@@ -98,12 +95,10 @@ static lk_rc mutex_attempt(lk_mutex *m, lk_outcome *out) {
         m->fence = reply.num;
         m->sent_mono_ns = sent;
         m->valid_until_mono_ns = sent + (m->opts.ttl_ms - m->opts.drift_margin_ms) * NS_PER_MS;
-        lk_env_metric(m->env, reply.outcome == LK_ACQUIRED ? LK_METRIC_ACQUIRE_ACQUIRED
-                                                            : LK_METRIC_ACQUIRE_ALREADY_MINE, 1);
+        lk_env_metric(m->env,
+                      reply.outcome == LK_ACQUIRED ? LK_METRIC_ACQUIRE_ACQUIRED : LK_METRIC_ACQUIRE_ALREADY_MINE, 1);
         return LK_OK;
-    case LK_LOCKED:
-        lk_env_metric(m->env, LK_METRIC_ACQUIRE_LOCKED, 1);
-        return LK_OK;
+    case LK_LOCKED: lk_env_metric(m->env, LK_METRIC_ACQUIRE_LOCKED, 1); return LK_OK;
     default:
         m->maybe_held = 1;
         return MUTEX_ERR(m, LK_ESTORE_PROTO, "acquire %s: unexpected outcome %s", m->key,
@@ -130,7 +125,8 @@ lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out) {
 /* Backoff before try 'attempt' (0-based): uniform in [b/2, b] with b = min(cap, base * 2^attempt), in ns. */
 static lk_rc acquire_backoff(lk_mutex *m, int attempt, int64_t *sleep_ns) {
     int64_t b = m->opts.backoff_base_ms;
-    for (int i = 0; i < attempt && b < m->opts.backoff_cap_ms; i++) b *= 2;
+    for (int i = 0; i < attempt && b < m->opts.backoff_cap_ms; i++)
+        b *= 2;
     if (b > m->opts.backoff_cap_ms) b = m->opts.backoff_cap_ms;
     uint64_t r = 0; /* 64 bits: a 32-bit draw could not cover half-ranges above 4.29 s */
     lk_rc rc = lk_env_entropy(m->env, &r, sizeof(r));
@@ -160,8 +156,7 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
         lk_mono_ns now = lk_env_mono_ns(m->env);
         if (now >= deadline_mono_ns) break; /* that was the last try, at or after the deadline */
         if (attempt + 1 == LK_ACQUIRE_ATTEMPTS_MAX)
-            return MUTEX_ERR(m, LK_ELIMIT, "acquire %s: %d tries before the deadline", m->key,
-                             LK_ACQUIRE_ATTEMPTS_MAX);
+            return MUTEX_ERR(m, LK_ELIMIT, "acquire %s: %d tries before the deadline", m->key, LK_ACQUIRE_ATTEMPTS_MAX);
         int64_t sleep_ns = 0;
         rc = acquire_backoff(m, attempt, &sleep_ns);
         if (rc != LK_OK) return rc;

@@ -37,17 +37,17 @@ typedef struct lk_mutex_opts {
 
 typedef struct lk_mutex {
     const lk_env *env;
-    char key[LK_KEY_MAX];       /* the lock key */
-    char fence_key[LK_KEY_MAX]; /* the fence counter: key + ":fence" */
-    char epoch_key[LK_KEY_MAX]; /* the clear epoch key, "" for none */
-    lk_mutex_opts opts;         /* defaults filled in */
-    char token[LK_TOKEN_HEX];   /* token of the current or last attempt, hex; "" before the first */
-    int held;                   /* 1 from a successful acquire until release or a lost extend */
-    int maybe_held;             /* 1 if an acquire timed out ambiguously: the store may hold our token */
-    int64_t fence;              /* fencing number of the current hold, 0 when not held */
-    lk_mono_ns sent_mono_ns;    /* monotonic time the winning acquire (or last extend) was sent */
+    char key[LK_KEY_MAX];           /* the lock key */
+    char fence_key[LK_KEY_MAX];     /* the fence counter: key + ":fence" */
+    char epoch_key[LK_KEY_MAX];     /* the clear epoch key, "" for none */
+    lk_mutex_opts opts;             /* defaults filled in */
+    char token[LK_TOKEN_HEX];       /* token of the current or last attempt, hex; "" before the first */
+    int held;                       /* 1 from a successful acquire until release or a lost extend */
+    int maybe_held;                 /* 1 if an acquire timed out ambiguously: the store may hold our token */
+    int64_t fence;                  /* fencing number of the current hold, 0 when not held */
+    lk_mono_ns sent_mono_ns;        /* monotonic time the winning acquire (or last extend) was sent */
     lk_mono_ns valid_until_mono_ns; /* the holder may believe it holds the lock until this instant */
-    char errmsg[128];           /* detail of the last error, set by lk__set_error */
+    char errmsg[128];               /* detail of the last error, set by lk__set_error */
 } lk_mutex;
 
 /* Prepares 'm' on 'env' for the lock 'key' (copied). Returns LK_EINVAL if 'key' is too long or opts->ttl_ms <= 0,

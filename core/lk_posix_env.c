@@ -23,8 +23,8 @@ static lk_mono_ns posix_mono_ns(void *ctx) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     assert(now >= last);
-    while (now > last && !__atomic_compare_exchange_n(&pe->last_mono_ns, &last, now, 1, __ATOMIC_RELEASE,
-                                                      __ATOMIC_ACQUIRE)) {
+    while (now > last &&
+           !__atomic_compare_exchange_n(&pe->last_mono_ns, &last, now, 1, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE)) {
     }
     return now;
 }
@@ -171,8 +171,8 @@ lk_rc lk_posix_env_init(lk_posix_env *pe, lk_store store) {
     pe->env.clock = (lk_clock){pe, posix_mono_ns, posix_wall_ms, posix_sleep_ns};
     pe->env.store = store;
     pe->env.entropy = (lk_entropy){pe, posix_entropy};
-    pe->env.sync = (lk_sync){pe, posix_mutex_new, posix_mutex_free, posix_mutex_lock, posix_mutex_unlock,
-                             posix_mutex_held, posix_once};
+    pe->env.sync = (lk_sync){
+        pe, posix_mutex_new, posix_mutex_free, posix_mutex_lock, posix_mutex_unlock, posix_mutex_held, posix_once};
     pe->env.alloc = (lk_alloc){pe, posix_alloc, posix_free};
     pe->env.task = (lk_task){pe, posix_task_start, posix_task_join};
     pe->env.yield = (lk_yield){pe, posix_yield};

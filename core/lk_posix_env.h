@@ -15,10 +15,10 @@
 #include "lk_metrics.h"
 
 typedef struct lk_posix_env {
-    lk_env env;             /* pass &pe->env to core objects */
+    lk_env env;              /* pass &pe->env to core objects */
     pthread_mutex_t once_mu; /* serializes once() calls */
-    lk_metric_set metrics;  /* counters, added atomically */
-    int64_t last_mono_ns;   /* latest monotonic reading, for the never-backwards assert */
+    lk_metric_set metrics;   /* counters, added atomically */
+    int64_t last_mono_ns;    /* latest monotonic reading, for the never-backwards assert */
 } lk_posix_env;
 
 /* Fills 'pe' with the real verbs and 'store'. Returns LK_OK or LK_EMISUSE if 'store' has no exec. */

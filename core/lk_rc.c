@@ -4,24 +4,20 @@
 
 const char *lk_strerror(lk_rc rc) {
     switch (rc) {
-#define LK_RC_MSG(name, msg)                                                                       \
-    case LK_##name:                                                                                \
-        return msg;
+#define LK_RC_MSG(name, msg)                                                                                           \
+    case LK_##name: return msg;
         LK_RC_MAP(LK_RC_MSG)
 #undef LK_RC_MSG
-    default:
-        return "unknown return code";
+    default: return "unknown return code";
     }
 }
 
 const char *lk_rc_name(lk_rc rc) {
     switch (rc) {
-#define LK_RC_NAME(name, msg)                                                                      \
-    case LK_##name:                                                                                \
-        return "LK_" #name;
+#define LK_RC_NAME(name, msg)                                                                                          \
+    case LK_##name: return "LK_" #name;
         LK_RC_MAP(LK_RC_NAME)
 #undef LK_RC_NAME
-    default:
-        return "LK_UNKNOWN";
+    default: return "LK_UNKNOWN";
     }
 }

@@ -9,19 +9,19 @@
 #ifndef RACEBED_CORE_LK_RC_H
 #define RACEBED_CORE_LK_RC_H
 
-#define LK_RC_MAP(X)                                                                               \
-    X(OK, "success")                                                                               \
-    X(ENOMEM, "out of memory (the env's alloc failed)")                                            \
-    X(EMISUSE, "API misuse (see the object's errmsg)")                                             \
-    X(EINVAL, "invalid argument")                                                                  \
-    X(ETIMEDOUT, "deadline passed before the lock was acquired")                                   \
-    X(ELIMIT, "a fixed limit was reached (see the object's errmsg)")                               \
-    X(ESTORE_MAYBE, "store timed out: the command may have been applied")                          \
-    X(ESTORE_DOWN, "store unreachable: the command was not applied")                               \
-    X(ESTORE_PROTO, "store protocol error: unexpected reply, the command's effect is unknown")     \
-    X(ECRASHED, "the calling thread or process was crashed by the simulator")                      \
-    X(EENTROPY, "the entropy source failed")                                                       \
-    X(ETASK, "a background task could not be started")                                             \
+#define LK_RC_MAP(X)                                                                                                   \
+    X(OK, "success")                                                                                                   \
+    X(ENOMEM, "out of memory (the env's alloc failed)")                                                                \
+    X(EMISUSE, "API misuse (see the object's errmsg)")                                                                 \
+    X(EINVAL, "invalid argument")                                                                                      \
+    X(ETIMEDOUT, "deadline passed before the lock was acquired")                                                       \
+    X(ELIMIT, "a fixed limit was reached (see the object's errmsg)")                                                   \
+    X(ESTORE_MAYBE, "store timed out: the command may have been applied")                                              \
+    X(ESTORE_DOWN, "store unreachable: the command was not applied")                                                   \
+    X(ESTORE_PROTO, "store protocol error: unexpected reply, the command's effect is unknown")                         \
+    X(ECRASHED, "the calling thread or process was crashed by the simulator")                                          \
+    X(EENTROPY, "the entropy source failed")                                                                           \
+    X(ETASK, "a background task could not be started")                                                                 \
     X(EFENCED, "refused: the fencing number is older than one the resource has seen (the lock was lost)")
 
 typedef enum lk_rc {

@@ -30,57 +30,53 @@
 /* Lua helpers, the model's rules exactly: owned(v, t): does value v belong to token t ("t" or "t:fence")? int(s):
  * a strict decimal integer (Redis's string2ll: "0" or -?[1-9][0-9]*) of at most 16 characters, so Lua's doubles hold
  * it exactly, else nil. fence(v, t): the fence after "t:" in v, 0 when malformed or outside 0..2^53. */
-#define LUA_OWNED                                                                                  \
-    "local function owned(v, t) local n = string.len(t) "                                         \
+#define LUA_OWNED                                                                                                      \
+    "local function owned(v, t) local n = string.len(t) "                                                              \
     "return string.sub(v, 1, n) == t and (string.len(v) == n or string.sub(v, n + 1, n + 1) == ':') end "
-#define LUA_INT                                                                                    \
-    "local function int(s) if s == '0' then return 0 end "                                        \
-    "if string.len(s) <= 16 and string.match(s, '^%-?[1-9]%d*$') then return tonumber(s) end return nil end " \
-    "local function fence(s) local f = int(s) if f == nil or f < 0 or f > 9007199254740992 then return 0 end " \
+#define LUA_INT                                                                                                        \
+    "local function int(s) if s == '0' then return 0 end "                                                             \
+    "if string.len(s) <= 16 and string.match(s, '^%-?[1-9]%d*$') then return tonumber(s) end return nil end "          \
+    "local function fence(s) local f = int(s) if f == nil or f < 0 or f > 9007199254740992 then return 0 end "         \
     "return f end "
 
-#define REDIS_SCRIPT_MAP(X)                                                                        \
-    X(ACQUIRE, LUA_OWNED LUA_INT                                                                   \
-      "local v = redis.call('GET', KEYS[1]) "                                                      \
-      "if v then "                                                                                 \
-      "  if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) "                       \
-      "    return {2, fence(string.sub(v, string.len(ARGV[1]) + 2))} end "                         \
-      "  return {3, redis.call('PTTL', KEYS[1])} end "                                             \
-      "local e = 0 "                                                                               \
-      "if #KEYS >= 3 then local ev = redis.call('GET', KEYS[3]) "                                  \
-      "  if ev then e = int(ev) if e == nil or e < 0 or e > 2097151 then return redis.error_reply('EPOCH') end end end " \
-      "local c = redis.call('INCR', KEYS[2]) "                                                     \
-      "if c < 1 or c > 4294967295 then redis.call('DECR', KEYS[2]) return redis.error_reply('FENCE') end " \
-      "local f = e * 4294967296 + c "                                                              \
-      "redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%.0f', f), 'PX', ARGV[2]) "     \
-      "return {1, f}")                                                                             \
-    X(RELEASE, LUA_OWNED                                                                           \
-      "local v = redis.call('GET', KEYS[1]) "                                                      \
-      "if not v then return {3, 0} end "                                                           \
-      "if owned(v, ARGV[1]) then redis.call('DEL', KEYS[1]) return {1, 0} end "                    \
-      "return {2, 0}")                                                                             \
-    X(EXTEND, LUA_OWNED                                                                            \
-      "local v = redis.call('GET', KEYS[1]) "                                                      \
-      "if not v then return {3, 0} end "                                                           \
-      "if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return {1, 0} end "       \
-      "return {2, 0}")                                                                             \
-    X(REVOKE, LUA_INT                                                                              \
-      "local v = redis.call('GET', KEYS[1]) "                                                      \
-      "if not v then return {3, 0} end "                                                           \
-      "local c = string.find(v, ':', 1, true) "                                                    \
-      "local f = c and fence(string.sub(v, c + 1)) or 0 "                                          \
-      "if f >= tonumber(ARGV[1]) then return {2, f} end "                                          \
-      "redis.call('DEL', KEYS[1]) return {1, f}")                                                  \
-    X(SCAN_DEL,                                                                                    \
-      "local cursor, n = '0', 0 "                                                                  \
-      "repeat local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 100) cursor = r[1] " \
-      "  for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end "                            \
-      "until cursor == '0' return n")                                                              \
-    X(SCAN,                                                                                        \
-      "local cursor, best = '0', false "                                                           \
-      "repeat local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 100) cursor = r[1] " \
-      "  for _, k in ipairs(r[2]) do if k > ARGV[2] and (not best or k < best) then best = k end end " \
-      "until cursor == '0' return best")
+#define REDIS_SCRIPT_MAP(X)                                                                                            \
+    X(ACQUIRE, LUA_OWNED LUA_INT                                                                                       \
+      "local v = redis.call('GET', KEYS[1]) "                                                                          \
+      "if v then "                                                                                                     \
+      "  if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) "                                           \
+      "    return {2, fence(string.sub(v, string.len(ARGV[1]) + 2))} end "                                             \
+      "  return {3, redis.call('PTTL', KEYS[1])} end "                                                                 \
+      "local e = 0 "                                                                                                   \
+      "if #KEYS >= 3 then local ev = redis.call('GET', KEYS[3]) "                                                      \
+      "  if ev then e = int(ev) if e == nil or e < 0 or e > 2097151 then return redis.error_reply('EPOCH') end end "   \
+      "end "                                                                                                           \
+      "local c = redis.call('INCR', KEYS[2]) "                                                                         \
+      "if c < 1 or c > 4294967295 then redis.call('DECR', KEYS[2]) return redis.error_reply('FENCE') end "             \
+      "local f = e * 4294967296 + c "                                                                                  \
+      "redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%.0f', f), 'PX', ARGV[2]) "                         \
+      "return {1, f}")                                                                                                 \
+    X(RELEASE, LUA_OWNED "local v = redis.call('GET', KEYS[1]) "                                                       \
+                         "if not v then return {3, 0} end "                                                            \
+                         "if owned(v, ARGV[1]) then redis.call('DEL', KEYS[1]) return {1, 0} end "                     \
+                         "return {2, 0}")                                                                              \
+    X(EXTEND, LUA_OWNED "local v = redis.call('GET', KEYS[1]) "                                                        \
+                        "if not v then return {3, 0} end "                                                             \
+                        "if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return {1, 0} end "         \
+                        "return {2, 0}")                                                                               \
+    X(REVOKE, LUA_INT "local v = redis.call('GET', KEYS[1]) "                                                          \
+                      "if not v then return {3, 0} end "                                                               \
+                      "local c = string.find(v, ':', 1, true) "                                                        \
+                      "local f = c and fence(string.sub(v, c + 1)) or 0 "                                              \
+                      "if f >= tonumber(ARGV[1]) then return {2, f} end "                                              \
+                      "redis.call('DEL', KEYS[1]) return {1, f}")                                                      \
+    X(SCAN_DEL, "local cursor, n = '0', 0 "                                                                            \
+                "repeat local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 100) cursor = r[1] "           \
+                "  for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end "                                      \
+                "until cursor == '0' return n")                                                                        \
+    X(SCAN, "local cursor, best = '0', false "                                                                         \
+            "repeat local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 100) cursor = r[1] "               \
+            "  for _, k in ipairs(r[2]) do if k > ARGV[2] and (not best or k < best) then best = k end end "           \
+            "until cursor == '0' return best")
 
 typedef enum redis_script {
 #define X(name, text) REDIS_SCRIPT_##name,
@@ -96,12 +92,12 @@ static const char *const redis_script_text[] = {
 };
 
 struct lk_redis_store {
-    pthread_mutex_t mu;                   /* serializes every use of 'c' (a holder and its renewal task share it) */
-    redisContext *c;                      /* NULL when disconnected */
-    lk_redis_url url;                     /* where to (re)connect */
-    lk_redis_opts opts;                   /* defaults filled in */
-    char sha[REDIS_SCRIPT_COUNT_][41];    /* loaded script digests, "" if not loaded */
-    char errmsg[256];                     /* last error, never with the password */
+    pthread_mutex_t mu;                /* serializes every use of 'c' (a holder and its renewal task share it) */
+    redisContext *c;                   /* NULL when disconnected */
+    lk_redis_url url;                  /* where to (re)connect */
+    lk_redis_opts opts;                /* defaults filled in */
+    char sha[REDIS_SCRIPT_COUNT_][41]; /* loaded script digests, "" if not loaded */
+    char errmsg[256];                  /* last error, never with the password */
 };
 
 /* ---- URL ------------------------------------------------------------------------------------------------------ */
@@ -224,8 +220,10 @@ static lk_rc redis_load(lk_redis_store *s, redis_script which) {
     redisReply *r = redis_send(s, 3, argv, NULL, &rc);
     if (r == NULL) return rc == LK_ESTORE_MAYBE ? LK_ESTORE_DOWN : rc; /* nothing of the op ran yet */
     int ok = r->type == REDIS_REPLY_STRING && r->len == 40;
-    if (ok) memcpy(s->sha[which], r->str, 41);
-    else REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "SCRIPT LOAD failed: %s", r->type == REDIS_REPLY_ERROR ? r->str : "?");
+    if (ok)
+        memcpy(s->sha[which], r->str, 41);
+    else
+        REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "SCRIPT LOAD failed: %s", r->type == REDIS_REPLY_ERROR ? r->str : "?");
     freeReplyObject(r);
     return ok ? LK_OK : LK_ESTORE_PROTO;
 }
@@ -243,7 +241,8 @@ static redisReply *redis_eval(lk_redis_store *s, redis_script which, int nkeys, 
         argv[0] = "EVALSHA";
         argv[1] = s->sha[which];
         argv[2] = nk;
-        for (int i = 0; i < n; i++) argv[3 + i] = keys_args[i];
+        for (int i = 0; i < n; i++)
+            argv[3 + i] = keys_args[i];
         redisReply *r = redis_send(s, 3 + n, argv, NULL, rc);
         if (r == NULL) return NULL;
         if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
@@ -305,9 +304,12 @@ static lk_rc redis_decode(lk_redis_store *s, const lk_store_op *op, const redisR
     switch (op->kind) {
     case LK_OP_GET: return redis_string_or_nil(s, r, out);
     case LK_OP_SET:
-        if (r->type == REDIS_REPLY_NIL) out->outcome = LK_NOT_STORED;
-        else if (r->type == REDIS_REPLY_STATUS) out->outcome = LK_STORED;
-        else return REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "SET: unexpected reply");
+        if (r->type == REDIS_REPLY_NIL)
+            out->outcome = LK_NOT_STORED;
+        else if (r->type == REDIS_REPLY_STATUS)
+            out->outcome = LK_STORED;
+        else
+            return REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "SET: unexpected reply");
         return LK_OK;
     case LK_OP_PEXPIRE: {
         lk_rc rc = redis_integer(s, r, out);
@@ -332,11 +334,27 @@ static redisReply *redis_primitive(lk_redis_store *s, const lk_store_op *op, lk_
     int argc = 0;
     snprintf(ttl, sizeof(ttl), "%lld", (long long)op->ttl_ms);
     switch (op->kind) {
-    case LK_OP_GET: argv[argc++] = "GET"; argv[argc++] = op->key; break;
-    case LK_OP_DEL: argv[argc++] = "DEL"; argv[argc++] = op->key; break;
-    case LK_OP_PTTL: argv[argc++] = "PTTL"; argv[argc++] = op->key; break;
-    case LK_OP_INCR: argv[argc++] = "INCR"; argv[argc++] = op->key; break;
-    case LK_OP_PEXPIRE: argv[argc++] = "PEXPIRE"; argv[argc++] = op->key; argv[argc++] = ttl; break;
+    case LK_OP_GET:
+        argv[argc++] = "GET";
+        argv[argc++] = op->key;
+        break;
+    case LK_OP_DEL:
+        argv[argc++] = "DEL";
+        argv[argc++] = op->key;
+        break;
+    case LK_OP_PTTL:
+        argv[argc++] = "PTTL";
+        argv[argc++] = op->key;
+        break;
+    case LK_OP_INCR:
+        argv[argc++] = "INCR";
+        argv[argc++] = op->key;
+        break;
+    case LK_OP_PEXPIRE:
+        argv[argc++] = "PEXPIRE";
+        argv[argc++] = op->key;
+        argv[argc++] = ttl;
+        break;
     default: /* SET */
         argv[argc++] = "SET";
         argv[argc++] = op->key;
@@ -345,8 +363,10 @@ static redisReply *redis_primitive(lk_redis_store *s, const lk_store_op *op, lk_
             argv[argc++] = "PX";
             argv[argc++] = ttl;
         }
-        if (op->flags & LK_SET_NX) argv[argc++] = "NX";
-        else if (op->flags & LK_SET_XX) argv[argc++] = "XX";
+        if (op->flags & LK_SET_NX)
+            argv[argc++] = "NX";
+        else if (op->flags & LK_SET_XX)
+            argv[argc++] = "XX";
         break;
     }
     return redis_send(s, argc, argv, NULL, rc);
@@ -366,8 +386,11 @@ static lk_rc redis_exec(void *ctx, const lk_store_op *op, lk_store_reply *out) {
 
 static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_store_reply *out) {
     memset(out, 0, sizeof(*out));
-    if (lk_store_op_check(op) != LK_OK) return REDIS_ERR_MSG(s, LK_EINVAL, "%s: a key or value too long, or a bad "
-                                                             "token", lk_op_label(op->kind));
+    if (lk_store_op_check(op) != LK_OK)
+        return REDIS_ERR_MSG(s, LK_EINVAL,
+                             "%s: a key or value too long, or a bad "
+                             "token",
+                             lk_op_label(op->kind));
     static const lk_outcome acquire_o[3] = {LK_ACQUIRED, LK_ALREADY_MINE, LK_LOCKED};
     static const lk_outcome release_o[3] = {LK_RELEASED, LK_NOT_OWNER, LK_ABSENT};
     static const lk_outcome extend_o[3] = {LK_EXTENDED, LK_NOT_OWNER, LK_ABSENT};
@@ -381,8 +404,8 @@ static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_stor
     case LK_OP_ACQUIRE: {
         const char *a[] = {op->key, op->aux_key, op->epoch_key ? op->epoch_key : op->value, op->value, ttl};
         r = op->epoch_key ? redis_eval(s, REDIS_SCRIPT_ACQUIRE, 3, a, 5, &rc)
-                          : redis_eval(s, REDIS_SCRIPT_ACQUIRE, 2, (const char *[]){op->key, op->aux_key, op->value,
-                                                                                     ttl}, 4, &rc);
+                          : redis_eval(s, REDIS_SCRIPT_ACQUIRE, 2,
+                                       (const char *[]){op->key, op->aux_key, op->value, ttl}, 4, &rc);
         pair = acquire_o;
         break;
     }
@@ -409,12 +432,16 @@ static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_stor
     default: r = redis_primitive(s, op, &rc); break;
     }
     if (r == NULL) return rc;
-    if (pair) rc = redis_pair(s, r, pair, out);
-    else if (op->kind == LK_OP_SCAN) rc = redis_string_or_nil(s, r, out);
-    else if (op->kind == LK_OP_SCAN_DEL) rc = redis_integer(s, r, out);
+    if (pair)
+        rc = redis_pair(s, r, pair, out);
+    else if (op->kind == LK_OP_SCAN)
+        rc = redis_string_or_nil(s, r, out);
+    else if (op->kind == LK_OP_SCAN_DEL)
+        rc = redis_integer(s, r, out);
     else if (r->type == REDIS_REPLY_ERROR && op->kind != LK_OP_INCR)
         rc = REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "%s: error reply: %.120s", lk_op_label(op->kind), r->str);
-    else rc = redis_decode(s, op, r, out);
+    else
+        rc = redis_decode(s, op, r, out);
     if (pair && r->type == REDIS_REPLY_ERROR)
         rc = REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "%s: script error: %.120s", lk_op_label(op->kind), r->str);
     freeReplyObject(r);
@@ -424,8 +451,7 @@ static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_stor
 
 /* ---- lifecycle ------------------------------------------------------------------------------------------------ */
 
-lk_rc lk_redis_store_open(const char *url, const lk_redis_opts *opts, lk_redis_store **out, char *err,
-                          size_t cap) {
+lk_rc lk_redis_store_open(const char *url, const lk_redis_opts *opts, lk_redis_store **out, char *err, size_t cap) {
     *out = NULL;
     lk_redis_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -482,8 +508,10 @@ lk_rc lk_redis_store_command(lk_redis_store *s, int argc, const char **argv, cha
     if (r == NULL) return rc;
     rc = r->type == REDIS_REPLY_ERROR ? LK_ESTORE_PROTO : LK_OK;
     if (reply && cap) {
-        if (r->type == REDIS_REPLY_INTEGER) snprintf(reply, cap, "%lld", (long long)r->integer);
-        else if (r->str) snprintf(reply, cap, "%.*s", (int)r->len, r->str);
+        if (r->type == REDIS_REPLY_INTEGER)
+            snprintf(reply, cap, "%lld", (long long)r->integer);
+        else if (r->str)
+            snprintf(reply, cap, "%.*s", (int)r->len, r->str);
     }
     freeReplyObject(r);
     return rc;

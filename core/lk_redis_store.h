@@ -41,8 +41,7 @@ typedef struct lk_redis_store lk_redis_store; /* opaque */
 
 /* Connects to 'url' (copied). Returns LK_OK with '*out', or LK_EINVAL (bad URL), LK_ESTORE_DOWN (cannot connect,
  * AUTH or SELECT failed), LK_ENOMEM; then '*out' is NULL and 'err' says why. */
-lk_rc lk_redis_store_open(const char *url, const lk_redis_opts *opts, lk_redis_store **out, char *err,
-                          size_t cap);
+lk_rc lk_redis_store_open(const char *url, const lk_redis_opts *opts, lk_redis_store **out, char *err, size_t cap);
 /* Disconnects and frees. Accepts NULL. */
 void lk_redis_store_close(lk_redis_store *s);
 /* The lk_store to put in an lk_env: valid until lk_redis_store_close. */

@@ -50,8 +50,7 @@ static lk_registry_entry *registry_find(lk_registry *r, const char *key) {
     return NULL;
 }
 
-lk_rc lk_registry_get(lk_registry *r, const char *key, lk_registry_ctor ctor, void *arg, void **out,
-                      int *created) {
+lk_rc lk_registry_get(lk_registry *r, const char *key, lk_registry_ctor ctor, void *arg, void **out, int *created) {
     assert(r != NULL && out != NULL && ctor != NULL);
     *out = NULL;
     if (created) *created = 0;

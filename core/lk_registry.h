@@ -41,7 +41,6 @@ void lk_registry_fini(lk_registry *r);
 /* Returns the one object for 'key', constructing it with ctor(env, key, arg) the first time. '*out' is valid until
  * lk_registry_fini; '*created' (may be NULL) is 1 if this call built it. On failure '*out' is NULL and nothing was
  * inserted: LK_ELIMIT when the registry is full, LK_EINVAL for a key too long, or the ctor's error. */
-lk_rc lk_registry_get(lk_registry *r, const char *key, lk_registry_ctor ctor, void *arg, void **out,
-                      int *created);
+lk_rc lk_registry_get(lk_registry *r, const char *key, lk_registry_ctor ctor, void *arg, void **out, int *created);
 
 #endif

@@ -64,8 +64,8 @@ lk_rc lk_renewal_start(lk_renewal *r, lk_mutex *m, const lk_renewal_opts *opts) 
         return RENEW_ERR(r, LK_EINVAL, "renewal options must be >= 0");
     if (o.interval_ms == 0) o.interval_ms = m->opts.ttl_ms / 3 > 0 ? m->opts.ttl_ms / 3 : 1;
     if (o.interval_ms >= m->opts.ttl_ms)
-        return RENEW_ERR(r, LK_EINVAL, "renewal interval %lldms must be below the TTL %lldms",
-                         (long long)o.interval_ms, (long long)m->opts.ttl_ms);
+        return RENEW_ERR(r, LK_EINVAL, "renewal interval %lldms must be below the TTL %lldms", (long long)o.interval_ms,
+                         (long long)m->opts.ttl_ms);
     if (o.renewals_max == 0) o.renewals_max = LK_RENEWALS_MAX_DEFAULT;
     r->opts = o;
     lk__copy_str(r->key, sizeof(r->key), m->key);

@@ -27,12 +27,12 @@ typedef struct lk_renewal_opts {
 
 typedef struct lk_renewal {
     const lk_env *env;
-    lk_mutex *m;                    /* the held mutex (not touched by the task) */
-    char key[LK_KEY_MAX];           /* copies of what the task needs */
+    lk_mutex *m;          /* the held mutex (not touched by the task) */
+    char key[LK_KEY_MAX]; /* copies of what the task needs */
     char token[LK_TOKEN_HEX];
     int64_t ttl_ms;
     int64_t margin_ms;
-    lk_renewal_opts opts;           /* defaults filled in */
+    lk_renewal_opts opts; /* defaults filled in */
     lk_mono_ns start_mono_ns;
     void *mu;                       /* env mutex guarding the next four */
     int stop;                       /* the holder asked the task to end */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define RB_TIME_MAGIC UINT64_C(0x52424454494d4531) /* "RBDTIME1" */
-#define RB_TIME_FILE_ENV "RACEBED_TIME_FILE"        /* the env variable that names the page's file */
+#define RB_TIME_FILE_ENV "RACEBED_TIME_FILE"       /* the env variable that names the page's file */
 
 enum { RB_TIME_FILE_SIZE = 4096 }; /* the file is one page, so a mapping never reaches past its end */
 

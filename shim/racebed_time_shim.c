@@ -37,8 +37,8 @@ typedef int (*shim_gettimeofday_fn)(struct timeval *tv, void *tz);
 
 enum { SHIM_UNINIT = 0, SHIM_INITIALIZING = 1, SHIM_READY = 2 };
 
-static int shim_state;                            /* SHIM_*, changed only with __atomic operations */
-static const volatile rb_time_page *shim_page;    /* the mapped page, or NULL: real time */
+static int shim_state;                              /* SHIM_*, changed only with __atomic operations */
+static const volatile rb_time_page *shim_page;      /* the mapped page, or NULL: real time */
 static shim_gettimeofday_fn shim_real_gettimeofday; /* the next gettimeofday, or NULL: clock_gettime */
 
 /* Writes 'msg' to stderr without stdio (no allocation). */
@@ -68,8 +68,7 @@ static void shim_map_page(void) {
 /* One-time init; only the thread that wins the state change does it. */
 static void shim_init(void) {
     int expected = SHIM_UNINIT;
-    if (!__atomic_compare_exchange_n(&shim_state, &expected, SHIM_INITIALIZING, 0, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
+    if (!__atomic_compare_exchange_n(&shim_state, &expected, SHIM_INITIALIZING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;
     shim_real_gettimeofday = (shim_gettimeofday_fn)dlsym(RTLD_NEXT, "gettimeofday");
     shim_map_page();

@@ -29,8 +29,7 @@ static size_t arena_round(size_t n) {
 }
 
 static size_t arena_total(void) {
-    return arena_round(sizeof(sim_run)) + ARENA_HEAP_SIZE +
-           (size_t)SIM_THREADS_MAX * (ARENA_PAGE + ARENA_STACK_SIZE);
+    return arena_round(sizeof(sim_run)) + ARENA_HEAP_SIZE + (size_t)SIM_THREADS_MAX * (ARENA_PAGE + ARENA_STACK_SIZE);
 }
 
 sim_run *sim_arena_map(char *err, size_t cap) {

@@ -28,16 +28,16 @@
 #include "../shim/racebed_time_ctl.h"
 
 struct sim_backend_handle {
-    sim_backend backend;     /* what the scheduler calls */
-    lk_redis_store *store;   /* the connection */
-    int owned;               /* 1: we started the server */
-    pid_t pid;               /* the owned server, 0 if none */
+    sim_backend backend;   /* what the scheduler calls */
+    lk_redis_store *store; /* the connection */
+    int owned;             /* 1: we started the server */
+    pid_t pid;             /* the owned server, 0 if none */
     int port;
-    char dir[256];           /* private temp dir of an owned server */
-    char shim[1024];         /* path of racebed_time_shim.so */
-    rb_time_ctl time;        /* the owned server's time page */
+    char dir[256];    /* private temp dir of an owned server */
+    char shim[1024];  /* path of racebed_time_shim.so */
+    rb_time_ctl time; /* the owned server's time page */
     char describe[160];
-    char url[600];           /* for more connections */
+    char url[600]; /* for more connections */
 };
 
 static void backend_sleep_ms(int ms) {
@@ -88,9 +88,11 @@ static int backend_start_server(sim_backend_handle *h, char *err, size_t cap) {
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM); /* if racebed dies (killed, crashed), its server goes with it */
         char *envp[] = {env_pre, env_time, "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-        char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                        "--daemonize", "no", "--enable-debug-command", "local", "--logfile", logfile, "--dir", h->dir,
-                        NULL};
+        char *argv[] = {"redis-server", "--port",      port,    "--bind",
+                        "127.0.0.1",    "--save",      "",      "--appendonly",
+                        "no",           "--daemonize", "no",    "--enable-debug-command",
+                        "local",        "--logfile",   logfile, "--dir",
+                        h->dir,         NULL};
         execvpe("redis-server", argv, envp);
         _exit(127);
     }
@@ -106,8 +108,10 @@ static int backend_connect_owned(sim_backend_handle *h, char *err, size_t cap) {
         int status;
         if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
             h->pid = 0;
-            snprintf(err, cap, "redis-server exited at start (see %s/redis.log; is redis-server installed? "
-                     "sudo apt-get install redis-server)", h->dir);
+            snprintf(err, cap,
+                     "redis-server exited at start (see %s/redis.log; is redis-server installed? "
+                     "sudo apt-get install redis-server)",
+                     h->dir);
             return -1;
         }
         lk_redis_opts o = {.connect_timeout_ms = 200, .command_timeout_ms = 2000};
@@ -189,11 +193,10 @@ static int backend_open_owned(sim_backend_handle *h, char *err, size_t cap) {
         if ((h->port = backend_free_port()) < 0) continue;
         if (backend_start_server(h, err, cap) != 0) return -1;
         if (backend_connect_owned(h, err, cap) == 0) {
-            snprintf(h->describe, sizeof(h->describe), "owned redis-server on 127.0.0.1:%d (simulated clock)",
-                     h->port);
+            snprintf(h->describe, sizeof(h->describe), "owned redis-server on 127.0.0.1:%d (simulated clock)", h->port);
             snprintf(h->url, sizeof(h->url), "redis://127.0.0.1:%d", h->port);
-            h->backend = (sim_backend){h, lk_redis_store_iface(h->store), backend_set_time, backend_restart,
-                                       backend_flush};
+            h->backend =
+                (sim_backend){h, lk_redis_store_iface(h->store), backend_set_time, backend_restart, backend_flush};
             return 0;
         }
         backend_stop_server(h);
@@ -212,12 +215,13 @@ static int backend_open_external(sim_backend_handle *h, const char *url, char *e
     const char *dbsize[] = {"DBSIZE"};
     char reply[32];
     if (lk_redis_store_command(h->store, 1, dbsize, reply, sizeof(reply)) != LK_OK || strcmp(reply, "0") != 0) {
-        snprintf(err, cap, "db %d on %s:%d is not empty (%s keys): racebed empties its db between executions, so "
-                 "give it a scratch db (redis://%s:%d/N)", u.db, u.host, u.port, reply, u.host, u.port);
+        snprintf(err, cap,
+                 "db %d on %s:%d is not empty (%s keys): racebed empties its db between executions, so "
+                 "give it a scratch db (redis://%s:%d/N)",
+                 u.db, u.host, u.port, reply, u.host, u.port);
         return -1;
     }
-    snprintf(h->describe, sizeof(h->describe), "external redis-server %s:%d db %d (real clock)", u.host, u.port,
-             u.db);
+    snprintf(h->describe, sizeof(h->describe), "external redis-server %s:%d db %d (real clock)", u.host, u.port, u.db);
     snprintf(h->url, sizeof(h->url), "%s", url);
     h->backend = (sim_backend){h, lk_redis_store_iface(h->store), NULL, NULL, backend_flush};
     return 0;
@@ -280,8 +284,10 @@ void sim_backend_close(sim_backend_handle *h) {
 int sim_backend_open(const char *spec, sim_backend_handle **out, char *err, size_t cap) {
     *out = NULL;
     if (strcmp(spec, "model") == 0) return 0;
-    snprintf(err, cap, "this racebed was built without hiredis: install libhiredis-dev (sudo make deps) and "
-             "rebuild to use --store %s", spec);
+    snprintf(err, cap,
+             "this racebed was built without hiredis: install libhiredis-dev (sudo make deps) and "
+             "rebuild to use --store %s",
+             spec);
     return -1;
 }
 const sim_backend *sim_backend_get(const sim_backend_handle *h) {

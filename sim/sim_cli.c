@@ -240,8 +240,8 @@ static int cli_list(int argc, char **argv) {
         sim_config_defaults(&cfg, sc, 0); /* the defaults as this scenario sets them */
         for (int p = 0; p < sim_param_count(sc); p++) {
             const sim_param_def *d = sim_param_def_at(sc, p);
-            printf("    --%-18s default %-8lld [%lld, %lld]  %s\n", d->name, (long long)cfg.param[p],
-                   (long long)d->min, (long long)d->max, d->help);
+            printf("    --%-18s default %-8lld [%lld, %lld]  %s\n", d->name, (long long)cfg.param[p], (long long)d->min,
+                   (long long)d->max, d->help);
         }
     }
     return EXIT_PASS;
@@ -257,13 +257,13 @@ typedef struct run_args {
     int quiet;
     int save_pass;
     int faults_given;
-    int no_shrink;  /* --no-shrink */
+    int no_shrink;           /* --no-shrink */
     unsigned require_probes; /* --require-probes: bit per sim_probe */
     int exhaustive;          /* --strategy exhaustive */
     int preemptions_max;     /* its bound */
-    const char *store; /* --store */
-    int sweep;      /* racebed sweep */
-    int points_max; /* sweep bound */
+    const char *store;       /* --store */
+    int sweep;               /* racebed sweep */
+    int points_max;          /* sweep bound */
 } run_args;
 
 /* Parses a scenario parameter given as --param K=V or --K V. Returns 1 if consumed (and how many argv entries), 0
@@ -314,7 +314,8 @@ static int cli_parse_probes(const char *text, unsigned *mask) {
             if (strlen(sim_probe_name(b)) == n && strncmp(p, sim_probe_name(b), n) == 0) found = b;
         if (found < 0) {
             fprintf(stderr, "racebed run: unknown probe '%.*s' (known: all", (int)n, p);
-            for (int b = 0; b < SIM_PROBE_COUNT_; b++) fprintf(stderr, ", %s", sim_probe_name(b));
+            for (int b = 0; b < SIM_PROBE_COUNT_; b++)
+                fprintf(stderr, ", %s", sim_probe_name(b));
             fprintf(stderr, ")\n");
             return -1;
         }
@@ -337,9 +338,12 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
         fprintf(stderr, "racebed run: %s needs a value (see racebed run --help)\n", opt);
         return -1;
     }
-    if (strcmp(opt, "--variant") == 0) ra->variant = next;
-    else if (strcmp(opt, "--store") == 0) ra->store = next;
-    else if (strcmp(opt, "--out") == 0) ra->out_dir = next;
+    if (strcmp(opt, "--variant") == 0)
+        ra->variant = next;
+    else if (strcmp(opt, "--store") == 0)
+        ra->store = next;
+    else if (strcmp(opt, "--out") == 0)
+        ra->out_dir = next;
     else if (strcmp(opt, "--seed") == 0) {
         if (cli_parse_u64(next, &ra->opts.seed) != 0) goto bad;
     } else if (strcmp(opt, "--budget-execs") == 0 || strcmp(opt, "--runs") == 0) {
@@ -356,8 +360,10 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     } else if (strcmp(opt, "--require-probes") == 0) {
         if (cli_parse_probes(next, &ra->require_probes) != 0) return -1;
     } else if (strcmp(opt, "--strategy") == 0) {
-        if (strcmp(next, "random") == 0) ra->opts.pct_depth = 0;
-        else if (strcmp(next, "exhaustive") == 0) ra->exhaustive = 1;
+        if (strcmp(next, "random") == 0)
+            ra->opts.pct_depth = 0;
+        else if (strcmp(next, "exhaustive") == 0)
+            ra->exhaustive = 1;
         else if (strncmp(next, "pct:", 4) == 0 && cli_parse_i64(next + 4, &v) == 0 && v >= 1 && v <= SIM_PCT_DEPTH_MAX)
             ra->opts.pct_depth = (int)v;
         else {
@@ -385,8 +391,10 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
         int r = cli_run_param(ra, opt, next, &used);
         if (r < 0) return -1;
         if (r == 0) {
-            fprintf(stderr, "racebed run: unknown option '%s' (see racebed run --help; parameters of %s: racebed "
-                            "list -v)\n", opt, ra->cfg.scenario->name);
+            fprintf(stderr,
+                    "racebed run: unknown option '%s' (see racebed run --help; parameters of %s: racebed "
+                    "list -v)\n",
+                    opt, ra->cfg.scenario->name);
             return -1;
         }
     }
@@ -405,9 +413,10 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     char strategy[SIM_STRATEGY_MAX];
     char faults[128], base[48];
     sim_faults_format(ra->opts.faults, faults, sizeof(faults));
-    if (ra->opts.pct_depth) snprintf(base, sizeof(base), "pct:%d k=%lld", ra->opts.pct_depth,
-                                     (long long)ra->opts.pct_steps);
-    else snprintf(base, sizeof(base), "random");
+    if (ra->opts.pct_depth)
+        snprintf(base, sizeof(base), "pct:%d k=%lld", ra->opts.pct_depth, (long long)ra->opts.pct_steps);
+    else
+        snprintf(base, sizeof(base), "random");
     if (ra->opts.faults)
         snprintf(strategy, sizeof(strategy), "%s advance-permille=%d faults=%s fault-permille=%d", base,
                  ra->opts.advance_permille, faults, ra->opts.fault_permille);
@@ -418,8 +427,10 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     sim_end end = sim_explore_record(run, &ra->cfg, seed, &ra->opts, strategy, &s);
     if (want_violation ? end != SIM_END_VIOLATION || strcmp(run->violation.oracle, res->first.oracle) != 0
                        : end != SIM_END_PASS) {
-        fprintf(stderr, "racebed: internal error: re-running execution seed %" PRIu64 " did not reproduce the "
-                        "violation (nondeterminism)\n", seed);
+        fprintf(stderr,
+                "racebed: internal error: re-running execution seed %" PRIu64 " did not reproduce the "
+                "violation (nondeterminism)\n",
+                seed);
         sim_schedule_free(&s);
         return EXIT_ENV;
     }
@@ -442,18 +453,19 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     const char *vname = ra->cfg.scenario->variants[ra->cfg.variant].name;
     const char *vshort = strncmp(vname, "mutant:", 7) == 0 ? vname + 7 : vname;
     char path[1200], comment[2048];
-    snprintf(path, sizeof(path), "%s/%s-%s-seed%" PRIu64 ".sched", ra->out_dir, ra->cfg.scenario->name, vshort,
-             seed);
+    snprintf(path, sizeof(path), "%s/%s-%s-seed%" PRIu64 ".sched", ra->out_dir, ra->cfg.scenario->name, vshort, seed);
     char verdict[SIM_MSG_MAX + 32];
-    if (want_violation) snprintf(verdict, sizeof(verdict), "violated at step %d: %s", run->violation.step,
-                                 run->violation.msg);
-    else snprintf(verdict, sizeof(verdict), "passed: %d decisions, no oracle fired", run->step);
+    if (want_violation)
+        snprintf(verdict, sizeof(verdict), "violated at step %d: %s", run->violation.step, run->violation.msg);
+    else
+        snprintf(verdict, sizeof(verdict), "passed: %d decisions, no oracle fired", run->step);
     char shrunk_note[96] = "";
     if (s.decision_count < found_len)
         snprintf(shrunk_note, sizeof(shrunk_note), "\nshrunk from %d to %d decisions", found_len, s.decision_count);
-    snprintf(comment, sizeof(comment), "%s\nfound by: racebed run %s --variant %s --seed %" PRIu64
-             " (execution %lld of seed %" PRIu64 ")%s\nreplay: racebed replay THIS_FILE", verdict,
-             ra->cfg.scenario->name, vname, seed, (long long)exec, ra->opts.seed, shrunk_note);
+    snprintf(comment, sizeof(comment),
+             "%s\nfound by: racebed run %s --variant %s --seed %" PRIu64 " (execution %lld of seed %" PRIu64
+             ")%s\nreplay: racebed replay THIS_FILE",
+             verdict, ra->cfg.scenario->name, vname, seed, (long long)exec, ra->opts.seed, shrunk_note);
     FILE *f = NULL;
     if (cli_mkdir_p(ra->out_dir) != 0 || (f = fopen(path, "w")) == NULL) {
         fprintf(stderr, "racebed: cannot write %s: %s\n", path, strerror(errno));
@@ -462,7 +474,8 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     }
     int bad = sim_schedule_write(f, &s, comment) != 0;
     bad |= fclose(f) != 0;
-    if (bad) fprintf(stderr, "racebed: error writing %s\n", path);
+    if (bad)
+        fprintf(stderr, "racebed: error writing %s\n", path);
     else if (!ra->quiet)
         printf("schedule: %s (%d decisions)\nreplay:   racebed replay %s\n", path, s.decision_count, path);
     sim_schedule_free(&s);
@@ -474,8 +487,8 @@ static void cli_run_header(const run_args *ra) {
     char faults[128];
     sim_faults_format(ra->opts.faults, faults, sizeof(faults));
     printf("scenario %s, variant %s, seed %" PRIu64 " (execution i uses seed %" PRIu64 "+i), strategy random, "
-           "faults %s\n", c->scenario->name, c->scenario->variants[c->variant].name, ra->opts.seed, ra->opts.seed,
-           faults);
+           "faults %s\n",
+           c->scenario->name, c->scenario->variants[c->variant].name, ra->opts.seed, ra->opts.seed, faults);
     printf("params:");
     for (int i = 0; i < sim_param_count(c->scenario); i++)
         printf(" %s=%lld", sim_param_def_at(c->scenario, i)->name, (long long)c->param[i]);
@@ -515,8 +528,8 @@ static int cli_run(int argc, char **argv, int sweep) {
     }
     sim_config_defaults(&ra.cfg, sc, 0);
     ra.sweep = sweep;
-    ra.opts = (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .fault_permille = 30,
-                                .progress = 1};
+    ra.opts =
+        (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .fault_permille = 30, .progress = 1};
     ra.preemptions_max = 2;
     ra.out_dir = "racebed-out";
     for (int i = 1; i < argc;) {
@@ -559,13 +572,16 @@ static int cli_run(int argc, char **argv, int sweep) {
 static void cli_pct_bound(const run_args *ra, const sim_run *run, const sim_random_result *res) {
     int n = run->thread_count > 0 ? run->thread_count : 1;
     double k = (double)ra->opts.pct_steps, p = 1.0 / n;
-    for (int i = 1; i < ra->opts.pct_depth; i++) p /= k;
+    for (int i = 1; i < ra->opts.pct_depth; i++)
+        p /= k;
     double miss = 1.0;
-    for (int64_t i = 0; i < res->execs && miss > 1e-300; i++) miss *= 1.0 - p;
+    for (int64_t i = 0; i < res->execs && miss > 1e-300; i++)
+        miss *= 1.0 - p;
     printf("pct: depth %d, n=%d threads, k=%lld decisions: each execution finds a depth-%d bug with probability "
            ">= %.3g; %lld executions: >= %.4f (covers thread order only: time and fault decisions are drawn as in "
-           "the random strategy, not counted in the bound)\n", ra->opts.pct_depth, n, (long long)ra->opts.pct_steps,
-           ra->opts.pct_depth, p, (long long)res->execs, 1.0 - miss);
+           "the random strategy, not counted in the bound)\n",
+           ra->opts.pct_depth, n, (long long)ra->opts.pct_steps, ra->opts.pct_depth, p, (long long)res->execs,
+           1.0 - miss);
 }
 
 /* Writes an already recorded schedule 's' under --out; returns 0 or the exit code. */
@@ -592,11 +608,12 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
     sim_schedule_init(&first);
     sim_exhaust(run, &ra->cfg, &o, &res, &first);
     printf("exhaustive: %lld executions, %lld decisions (preemptions <= %d, advances <= %lld, seed %" PRIu64 "): "
-           "%s\n", (long long)res.execs, (long long)res.steps, o.preemptions_max,
+           "%s\n",
+           (long long)res.execs, (long long)res.steps, o.preemptions_max,
            (long long)ra->cfg.param[sim_param_index(ra->cfg.scenario, "advances_max")], o.seed,
-           res.complete ? "the whole bounded space" : res.violations && !o.keep_going
-                                                           ? "stopped at the first violation"
-                                                           : "budget reached, the bounded space is larger");
+           res.complete                      ? "the whole bounded space"
+           : res.violations && !o.keep_going ? "stopped at the first violation"
+                                             : "budget reached, the bounded space is larger");
     int code = EXIT_PASS;
     if (res.setup_failed) {
         fprintf(stderr, "racebed run: setup or store failed: %s%s\n", run->setup_error, run->backend_error);
@@ -604,15 +621,17 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
     } else if (res.violations) {
         printf("VIOLATION %s: %s\n", res.first.oracle, res.first.msg);
         char comment[SIM_MSG_MAX + 200];
-        snprintf(comment, sizeof(comment), "violated: %s\nfound by: racebed run %s --variant %s --strategy "
+        snprintf(comment, sizeof(comment),
+                 "violated: %s\nfound by: racebed run %s --variant %s --strategy "
                  "exhaustive --preemptions-max %d --seed %" PRIu64 "\nreplay: racebed replay THIS_FILE",
                  res.first.msg, ra->cfg.scenario->name, ra->cfg.scenario->variants[ra->cfg.variant].name,
                  o.preemptions_max, o.seed);
         int w = cli_write_schedule(ra, &first, comment);
         code = w ? w : EXIT_VIOLATION;
     } else {
-        printf(res.complete ? "PASS: no violation in the bounded space\n"
-                            : "PASS: no violation in the %lld executions explored (not a proof: raise --budget-execs)\n",
+        printf(res.complete
+                   ? "PASS: no violation in the bounded space\n"
+                   : "PASS: no violation in the %lld executions explored (not a proof: raise --budget-execs)\n",
                (long long)res.execs);
     }
     sim_schedule_free(&first);
@@ -643,14 +662,13 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
     } else if (res.violations > 0) {
         printf("VIOLATION %s at execution %lld (seed %" PRIu64 "), step %d: %s\n", res.first.oracle,
                (long long)res.first_exec, ra.opts.seed + (uint64_t)res.first_exec, res.first.step, res.first.msg);
-        if (ra.opts.keep_going) printf("%lld of %lld executions violated\n", (long long)res.violations,
-                                       (long long)res.execs);
+        if (ra.opts.keep_going)
+            printf("%lld of %lld executions violated\n", (long long)res.violations, (long long)res.execs);
         code = EXIT_VIOLATION;
         int wrc = cli_run_write(run, &ra, &res, res.first_exec);
         if (wrc != 0) code = wrc;
     } else {
-        printf("PASS: no violation in %lld executions (%lld decisions)\n", (long long)res.execs,
-               (long long)res.steps);
+        printf("PASS: no violation in %lld executions (%lld decisions)\n", (long long)res.execs, (long long)res.steps);
         if (ra.save_pass && res.execs > 0) {
             int wrc = cli_run_write(run, &ra, &res, res.execs - 1);
             if (wrc != 0) code = wrc;
@@ -658,7 +676,8 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
     }
     if (!ra.quiet || ra.require_probes) {
         printf("probes (executions that reached each):");
-        for (int p = 0; p < SIM_PROBE_COUNT_; p++) printf(" %s=%lld", sim_probe_name(p), (long long)res.probe_execs[p]);
+        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+            printf(" %s=%lld", sim_probe_name(p), (long long)res.probe_execs[p]);
         printf("\n");
     }
     for (int p = 0; p < SIM_PROBE_COUNT_; p++)
@@ -667,8 +686,7 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
                    sim_probe_name(p), sim_probe_doc(p), (long long)res.execs);
             code = EXIT_VIOLATION;
         }
-    if (ra.opts.hash)
-        printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", res.stream_hash, res.trace_hash);
+    if (ra.opts.hash) printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", res.stream_hash, res.trace_hash);
     if (!ra.quiet)
         printf("[timing] %lld executions, %lld decisions in %.3f s (%.0f decisions/s)\n", (long long)res.execs,
                (long long)res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0);
@@ -679,15 +697,21 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
 
 /* "violation lease_safety" / "pass" for messages. */
 static void cli_expect_text(const sim_schedule *s, char *buf, size_t cap) {
-    if (s->expect == SIM_EXPECT_VIOLATION) snprintf(buf, cap, "violation %s", s->expect_oracle);
-    else if (s->expect == SIM_EXPECT_PASS) snprintf(buf, cap, "pass");
-    else snprintf(buf, cap, "(no expect line)");
+    if (s->expect == SIM_EXPECT_VIOLATION)
+        snprintf(buf, cap, "violation %s", s->expect_oracle);
+    else if (s->expect == SIM_EXPECT_PASS)
+        snprintf(buf, cap, "pass");
+    else
+        snprintf(buf, cap, "(no expect line)");
 }
 
 static void cli_got_text(const sim_run *run, const sim_replay_result *r, char *buf, size_t cap) {
-    if (r->end == SIM_END_VIOLATION) snprintf(buf, cap, "violation %s", run->violation.oracle);
-    else if (r->end == SIM_END_PASS) snprintf(buf, cap, "pass");
-    else snprintf(buf, cap, "no verdict");
+    if (r->end == SIM_END_VIOLATION)
+        snprintf(buf, cap, "violation %s", run->violation.oracle);
+    else if (r->end == SIM_END_PASS)
+        snprintf(buf, cap, "pass");
+    else
+        snprintf(buf, cap, "no verdict");
 }
 
 static int cli_replay(int argc, char **argv) {
@@ -738,8 +762,10 @@ static int cli_replay(int argc, char **argv) {
     int rc = cli_load_schedule(path, &s, &cfg);
     if (rc != 0) return rc;
     if (store && strcmp(store, "model") != 0 && s.model_only) {
-        fprintf(stderr, "racebed replay: %s is model-only (it restarts the store losing only its last writes, which "
-                        "a real Redis cannot do on demand): replay it on the model store\n", path);
+        fprintf(stderr,
+                "racebed replay: %s is model-only (it restarts the store losing only its last writes, which "
+                "a real Redis cannot do on demand): replay it on the model store\n",
+                path);
         sim_schedule_free(&s);
         return EXIT_ENV;
     }
@@ -780,15 +806,14 @@ static int cli_replay(int argc, char **argv) {
         printf("stopped after step %d (--until)\n", r.steps);
         code = EXIT_PASS;
     } else {
-        if (r.diverged) printf("note: the run left the schedule at %s; it went on with the seeded default\n",
-                               r.diverge_msg);
+        if (r.diverged)
+            printf("note: the run left the schedule at %s; it went on with the seeded default\n", r.diverge_msg);
         if (r.end == SIM_END_VIOLATION)
             printf("VIOLATION %s at step %d: %s\n", run->violation.oracle, run->violation.step, run->violation.msg);
         else
             printf("PASS: no violation in %d steps\n", r.steps);
         for (int i = 0; i < run->note_count; i++)
-            printf("allowed by design (%s, step %d): %s\n", run->note[i].oracle, run->note[i].step,
-                   run->note[i].msg);
+            printf("allowed by design (%s, step %d): %s\n", run->note[i].oracle, run->note[i].step, run->note[i].msg);
         if (run->notes_dropped) printf("(%d more allowed-by-design notes)\n", run->notes_dropped);
         if (s.expect != SIM_EXPECT_NONE)
             printf("the schedule expects %s: %s\n", expect, strcmp(expect, got) == 0 ? "matches" : "DOES NOT MATCH");
@@ -927,21 +952,25 @@ static int cli_shrink(int argc, char **argv) {
     } else {
         char dst[1200];
         size_t n = strlen(path);
-        if (out) snprintf(dst, sizeof(dst), "%s", out);
-        else if (n > 6 && strcmp(path + n - 6, ".sched") == 0) snprintf(dst, sizeof(dst), "%.*s.shrunk.sched",
-                                                                       (int)(n - 6), path);
-        else snprintf(dst, sizeof(dst), "%s.shrunk.sched", path);
+        if (out)
+            snprintf(dst, sizeof(dst), "%s", out);
+        else if (n > 6 && strcmp(path + n - 6, ".sched") == 0)
+            snprintf(dst, sizeof(dst), "%.*s.shrunk.sched", (int)(n - 6), path);
+        else
+            snprintf(dst, sizeof(dst), "%s.shrunk.sched", path);
         lk__copy_str(shrunk.strategy, sizeof(shrunk.strategy), s.strategy);
         char comment[200];
-        snprintf(comment, sizeof(comment), "shrunk from %d to %d decisions (%d replays)\nreplay: racebed replay "
-                 "THIS_FILE", sr.before, sr.after, sr.replays);
+        snprintf(comment, sizeof(comment),
+                 "shrunk from %d to %d decisions (%d replays)\nreplay: racebed replay "
+                 "THIS_FILE",
+                 sr.before, sr.after, sr.replays);
         FILE *f = fopen(dst, "w");
         if (f == NULL || sim_schedule_write(f, &shrunk, comment) != 0) {
             fprintf(stderr, "racebed shrink: cannot write %s: %s\n", dst, strerror(errno));
             code = EXIT_ENV;
         } else {
-            printf("shrunk %s: %d -> %d decisions (%d replays), violation %s kept\nwritten: %s\n", path,
-                   sr.before, sr.after, sr.replays, s.expect_oracle, dst);
+            printf("shrunk %s: %d -> %d decisions (%d replays), violation %s kept\nwritten: %s\n", path, sr.before,
+                   sr.after, sr.replays, s.expect_oracle, dst);
         }
         if (f) fclose(f);
     }
@@ -966,16 +995,23 @@ static int cli_stress(int argc, char **argv) {
             fprintf(stderr, "racebed stress: %s needs a value (see racebed stress --help)\n", opt);
             return EXIT_USAGE;
         }
-        if (strcmp(opt, "--variant") == 0) o.variant = v;
-        else if (strcmp(opt, "--store") == 0) store = v;
-        else if (strcmp(opt, "--duration") == 0) o.duration_s = strtod(v, NULL);
+        if (strcmp(opt, "--variant") == 0)
+            o.variant = v;
+        else if (strcmp(opt, "--store") == 0)
+            store = v;
+        else if (strcmp(opt, "--duration") == 0)
+            o.duration_s = strtod(v, NULL);
         else if (cli_parse_i64(v, &n) != 0 || n < 0) {
             fprintf(stderr, "racebed stress: bad value '%s' for %s\n", v, opt);
             return EXIT_USAGE;
-        } else if (strcmp(opt, "--threads") == 0) o.threads = (int)n;
-        else if (strcmp(opt, "--iterations") == 0) o.iterations = n;
-        else if (strcmp(opt, "--ttl-ms") == 0 && n > 0) o.ttl_ms = n;
-        else if (strcmp(opt, "--work-ms") == 0) o.work_ms = n;
+        } else if (strcmp(opt, "--threads") == 0)
+            o.threads = (int)n;
+        else if (strcmp(opt, "--iterations") == 0)
+            o.iterations = n;
+        else if (strcmp(opt, "--ttl-ms") == 0 && n > 0)
+            o.ttl_ms = n;
+        else if (strcmp(opt, "--work-ms") == 0)
+            o.work_ms = n;
         else {
             fprintf(stderr, "racebed stress: unknown option '%s' (see racebed stress --help)\n", opt);
             return EXIT_USAGE;
@@ -996,8 +1032,8 @@ static int cli_stress(int argc, char **argv) {
     }
     o.url = sim_backend_url(backend);
     printf("stress %s %s on %s: %d threads, %lld iterations%s, TTL %lldms, work %lldms\n", o.scenario, o.variant,
-           sim_backend_describe(backend), o.threads, (long long)o.iterations, o.duration_s > 0 ? " or the duration"
-           : "", (long long)o.ttl_ms, (long long)o.work_ms);
+           sim_backend_describe(backend), o.threads, (long long)o.iterations,
+           o.duration_s > 0 ? " or the duration" : "", (long long)o.ttl_ms, (long long)o.work_ms);
     sim_stress_result res;
     int rc = sim_stress_run(&o, &res, err, sizeof(err));
     sim_backend_close(backend);
@@ -1005,8 +1041,10 @@ static int cli_stress(int argc, char **argv) {
         fprintf(stderr, "racebed stress: %s\n", err);
         return EXIT_ENV;
     }
-    if (res.violated) printf("VIOLATION %s\n", res.violation);
-    else printf("no violation seen\n");
+    if (res.violated)
+        printf("VIOLATION %s\n", res.violation);
+    else
+        printf("no violation seen\n");
     printf("%lld trials: %lld critical sections completed, %lld not acquired, %lld store errors\n",
            (long long)res.trials, (long long)res.completed, (long long)res.not_acquired, (long long)res.errors);
     printf("[timing] %.3f s\n", res.seconds);
@@ -1028,12 +1066,18 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "shrink") == 0) return cli_shrink(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         const char *what = argc > 2 ? argv[2] : "";
-        if (strcmp(what, "run") == 0) fputs(cli_run_usage, stdout);
-        else if (strcmp(what, "replay") == 0) fputs(cli_replay_usage, stdout);
-        else if (strcmp(what, "check") == 0) fputs(cli_check_usage, stdout);
-        else if (strcmp(what, "stress") == 0) fputs(cli_stress_usage, stdout);
-        else if (strcmp(what, "shrink") == 0) fputs(cli_shrink_usage, stdout);
-        else fputs(cli_usage, stdout);
+        if (strcmp(what, "run") == 0)
+            fputs(cli_run_usage, stdout);
+        else if (strcmp(what, "replay") == 0)
+            fputs(cli_replay_usage, stdout);
+        else if (strcmp(what, "check") == 0)
+            fputs(cli_check_usage, stdout);
+        else if (strcmp(what, "stress") == 0)
+            fputs(cli_stress_usage, stdout);
+        else if (strcmp(what, "shrink") == 0)
+            fputs(cli_shrink_usage, stdout);
+        else
+            fputs(cli_usage, stdout);
         return EXIT_PASS;
     }
     if (strcmp(cmd, "--version") == 0) {

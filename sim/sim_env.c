@@ -112,7 +112,8 @@ static lk_rc env_mutex_new(void *ctx, const char *name, void **out) {
     sim_mutex *m = &run->mutex[run->mutex_count++];
     m->proc = p->idx;
     m->holder = -1;
-    if (lk__copy_str(m->name, sizeof(m->name), name ? name : "mutex") != LK_OK) lk__copy_str(m->name, sizeof(m->name), "mutex");
+    if (lk__copy_str(m->name, sizeof(m->name), name ? name : "mutex") != LK_OK)
+        lk__copy_str(m->name, sizeof(m->name), "mutex");
     *out = m;
     return LK_OK;
 }
@@ -198,8 +199,8 @@ void sim__process_env_init(sim_process *p) {
     p->env.clock = (lk_clock){p, env_mono_ns, env_wall_ms, env_sleep_ns};
     p->env.store = (lk_store){p, env_store_exec};
     p->env.entropy = (lk_entropy){p, env_entropy};
-    p->env.sync = (lk_sync){p, env_mutex_new, env_mutex_free, env_mutex_lock, env_mutex_unlock, env_mutex_held,
-                            env_once};
+    p->env.sync =
+        (lk_sync){p, env_mutex_new, env_mutex_free, env_mutex_lock, env_mutex_unlock, env_mutex_held, env_once};
     p->env.alloc = (lk_alloc){p, env_alloc, env_free};
     p->env.task = (lk_task){p, env_task_start, env_task_join};
     p->env.yield = (lk_yield){p, env_yield};
@@ -320,7 +321,8 @@ int sim_resource_new(sim_run *run, const char *name, const char *lock_key, int f
         return -1;
     }
     r->fencing = fencing;
-    for (int i = 0; i < SIM_THREADS_MAX; i++) r->read_version[i] = -1;
+    for (int i = 0; i < SIM_THREADS_MAX; i++)
+        r->read_version[i] = -1;
     return run->resource_count++;
 }
 

@@ -15,27 +15,28 @@
 #include <string.h>
 
 typedef struct exhaust_ctx {
-    int32_t *choice;      /* index chosen at each depth */
-    int32_t *count;       /* options at each depth */
-    int depth_max;        /* the arrays' length: steps_max + 1 */
-    int len;              /* path length known before this execution */
+    int32_t *choice; /* index chosen at each depth */
+    int32_t *count;  /* options at each depth */
+    int depth_max;   /* the arrays' length: steps_max + 1 */
+    int len;         /* path length known before this execution */
     int preemptions_max;
     int64_t advances_max;
-    int last;             /* thread that ran last, -1 none */
-    int preemptions;      /* used in this execution */
+    int last;        /* thread that ran last, -1 none */
+    int preemptions; /* used in this execution */
     sim_schedule *capture;
 } exhaust_ctx;
 
 /* Builds the options at the current point: threads, then advance durations (encoded as -1 - k). */
-static int exhaust_options(exhaust_ctx *x, const sim_run *run, const int *enabled, int n, int *opt,
-                           int64_t *targets) {
+static int exhaust_options(exhaust_ctx *x, const sim_run *run, const int *enabled, int n, int *opt, int64_t *targets) {
     int k = 0, last_enabled = 0;
-    for (int i = 0; i < n; i++) last_enabled |= enabled[i] == x->last;
+    for (int i = 0; i < n; i++)
+        last_enabled |= enabled[i] == x->last;
     for (int i = 0; i < n; i++)
         if (!(last_enabled && x->preemptions >= x->preemptions_max && enabled[i] != x->last)) opt[k++] = enabled[i];
     if (run->advances < x->advances_max) {
         int t = sim_advance_targets(run, targets, 8);
-        for (int i = 0; i < t; i++) opt[k++] = -1 - i;
+        for (int i = 0; i < t; i++)
+            opt[k++] = -1 - i;
     }
     return k;
 }
@@ -60,7 +61,8 @@ static int exhaust_decide(void *ctx, sim_run *run, const int *enabled, int n, si
         out->kind = SIM_DEC_RUN;
         out->thread = o;
         int last_enabled = 0;
-        for (int i = 0; i < n; i++) last_enabled |= enabled[i] == x->last;
+        for (int i = 0; i < n; i++)
+            last_enabled |= enabled[i] == x->last;
         if (last_enabled && o != x->last) x->preemptions++;
         x->last = o;
     } else {

@@ -14,18 +14,18 @@
 #include "sim_explore.h"
 
 typedef struct sim_exhaust_opts {
-    uint64_t seed;           /* entropy seed of every execution */
-    int preemptions_max;     /* bound on preemptions per execution */
-    int64_t execs_max;       /* budget */
-    int keep_going;          /* 1: count every violating execution; 0: stop at the first */
+    uint64_t seed;       /* entropy seed of every execution */
+    int preemptions_max; /* bound on preemptions per execution */
+    int64_t execs_max;   /* budget */
+    int keep_going;      /* 1: count every violating execution; 0: stop at the first */
 } sim_exhaust_opts;
 
 typedef struct sim_exhaust_result {
-    int64_t execs;           /* executions explored */
-    int64_t steps;           /* decisions over all of them */
-    int complete;            /* 1 if the bounded space was exhausted */
-    int64_t violations;      /* violating executions */
-    sim_verdict first;       /* the first one's violation */
+    int64_t execs;      /* executions explored */
+    int64_t steps;      /* decisions over all of them */
+    int complete;       /* 1 if the bounded space was exhausted */
+    int64_t violations; /* violating executions */
+    sim_verdict first;  /* the first one's violation */
     int setup_failed;
 } sim_exhaust_result;
 

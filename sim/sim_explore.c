@@ -28,7 +28,8 @@ void sim_config_defaults(sim_config *cfg, const sim_scenario *sc, int variant) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->scenario = sc;
     cfg->variant = variant;
-    for (int i = 0; i < sim_param_count(sc); i++) cfg->param[i] = sim_param_def_at(sc, i)->def;
+    for (int i = 0; i < sim_param_count(sc); i++)
+        cfg->param[i] = sim_param_def_at(sc, i)->def;
     for (int i = 0; i < sc->override_count; i++) {
         int p = sim_param_index(sc, sc->overrides[i].name);
         if (p >= 0) cfg->param[p] = sc->overrides[i].value;
@@ -46,8 +47,8 @@ int sim_config_set(sim_config *cfg, const char *name, int64_t value, char *err, 
     }
     const sim_param_def *d = sim_param_def_at(cfg->scenario, i);
     if (value < d->min || value > d->max) {
-        snprintf(err, cap, "parameter %s=%lld is out of range [%lld, %lld]", name, (long long)value,
-                 (long long)d->min, (long long)d->max);
+        snprintf(err, cap, "parameter %s=%lld is out of range [%lld, %lld]", name, (long long)value, (long long)d->min,
+                 (long long)d->max);
         return -1;
     }
     cfg->param[i] = value;
@@ -101,20 +102,20 @@ typedef struct random_ctx {
     uint64_t rng[4];
     int advance_permille;
     int64_t advances_max;
-    unsigned fault_mask;      /* sim_fault_bit set */
-    int pct_depth;            /* PCT depth d, 0 = uniform random thread choice */
+    unsigned fault_mask;                   /* sim_fault_bit set */
+    int pct_depth;                         /* PCT depth d, 0 = uniform random thread choice */
     int64_t pct_change[SIM_PCT_DEPTH_MAX]; /* the d-1 change points: decisions at which the runner is demoted */
-    int pct_seen[SIM_THREADS_MAX]; /* 1 once a thread got its priority */
-    int64_t pct_prio[SIM_THREADS_MAX]; /* its priority; the highest enabled one runs */
-    int pct_next_low;         /* the next demoted priority (0, 1, ... below every initial one) */
-    int crash_at;             /* crash sweep point, 0 = none */
+    int pct_seen[SIM_THREADS_MAX];         /* 1 once a thread got its priority */
+    int64_t pct_prio[SIM_THREADS_MAX];     /* its priority; the highest enabled one runs */
+    int pct_next_low;                      /* the next demoted priority (0, 1, ... below every initial one) */
+    int crash_at;                          /* crash sweep point, 0 = none */
     int crash_process;
     int fault_permille;
     int64_t faults_max;
-    int hash;                 /* compute hashes */
+    int hash; /* compute hashes */
     uint64_t stream_hash;
     uint64_t trace_hash;
-    sim_schedule *capture;    /* when recording: append labelled decisions here */
+    sim_schedule *capture; /* when recording: append labelled decisions here */
 } random_ctx;
 
 void sim_schedule_capture(sim_schedule *cap, const sim_run *run, const sim_choice *c) {
@@ -165,8 +166,8 @@ static int random_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
         }
     }
     out->kind = SIM_DEC_RUN;
-    out->thread = r->pct_depth ? pct_pick(r, run, enabled, n)
-                               : enabled[n == 1 ? 0 : (int)(sim__rng_next(r->rng) % (uint64_t)n)];
+    out->thread =
+        r->pct_depth ? pct_pick(r, run, enabled, n) : enabled[n == 1 ? 0 : (int)(sim__rng_next(r->rng) % (uint64_t)n)];
     if (r->crash_at && run->step + 1 == r->crash_at) { /* the sweep's crash point: the op does not happen */
         out->kind = SIM_DEC_CRASH;
         if (r->crash_process) {
@@ -243,7 +244,8 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
         sim_end end = sim_execute(run, &a, &ch);
         res->execs++;
         res->steps += run->step;
-        for (int p = 0; p < SIM_PROBE_COUNT_; p++) res->probe_execs[p] += run->probe[p];
+        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+            res->probe_execs[p] += run->probe[p];
         if (o->hash) {
             res->stream_hash = sim_hash_bytes(res->stream_hash, &r.stream_hash, sizeof(r.stream_hash));
             res->trace_hash = sim_hash_bytes(res->trace_hash, &r.trace_hash, sizeof(r.trace_hash));
@@ -356,10 +358,10 @@ typedef struct replay_ctx {
     const sim_schedule *s;
     const sim_replay_opts *o;
     sim_replay_result *res;
-    int pos;                 /* next decision in s */
-    uint64_t rng[4];         /* the lenient default */
-    uint64_t stream_hash;    /* this execution's decision stream */
-    uint64_t trace_hash;     /* and trace */
+    int pos;              /* next decision in s */
+    uint64_t rng[4];      /* the lenient default */
+    uint64_t stream_hash; /* this execution's decision stream */
+    uint64_t trace_hash;  /* and trace */
 } replay_ctx;
 
 static void replay_diverge(replay_ctx *r, int line, const char *fmt, const char *a, const char *b) {
@@ -448,7 +450,7 @@ void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, cons
         char text[160], more[32];
         sim_decision_format(&s->decisions[r.pos], text, sizeof(text));
         snprintf(more, sizeof(more), "%d", s->decision_count - r.pos);
-        replay_diverge(&r, s->decisions[r.pos].line, "line %d: the run ended before '%s' (%s decision(s) left)",
-                       text, more);
+        replay_diverge(&r, s->decisions[r.pos].line, "line %d: the run ended before '%s' (%s decision(s) left)", text,
+                       more);
     }
 }

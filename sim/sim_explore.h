@@ -33,19 +33,19 @@ void sim_config_defaults(sim_config *cfg, const sim_scenario *sc, int variant);
 int sim_config_set(sim_config *cfg, const char *name, int64_t value, char *err, size_t cap);
 
 typedef struct sim_random_opts {
-    uint64_t seed;           /* execution i uses seed + i */
-    int64_t execs_max;       /* executions to try */
-    double seconds_max;      /* wall-clock budget, 0 = none (interactive use only) */
-    int advance_permille;    /* chance of a time advance at a decision, per mille */
-    unsigned faults;         /* fault kinds to inject (sim_faults.h bits), 0 = none */
-    int fault_permille;      /* chance of a fault at a decision, per mille (up to faults_max per execution) */
-    int crash_at;            /* crash sweep: at decision N (1-based) crash the thread about to run, 0 = never */
-    int pct_depth;           /* PCT depth d (1..SIM_PCT_DEPTH_MAX), 0 = uniform random */
-    int64_t pct_steps;       /* PCT: k, the decisions an execution takes (change points are drawn in 1..k) */
-    int crash_process;       /* with crash_at: crash its whole process instead */
-    int keep_going;          /* 1: run all executions, count violations; 0: stop at the first */
-    int hash;                /* 1: compute the decision-stream and trace hashes (slower) */
-    int progress;            /* 1: a progress line on stderr (only if it is a terminal) */
+    uint64_t seed;        /* execution i uses seed + i */
+    int64_t execs_max;    /* executions to try */
+    double seconds_max;   /* wall-clock budget, 0 = none (interactive use only) */
+    int advance_permille; /* chance of a time advance at a decision, per mille */
+    unsigned faults;      /* fault kinds to inject (sim_faults.h bits), 0 = none */
+    int fault_permille;   /* chance of a fault at a decision, per mille (up to faults_max per execution) */
+    int crash_at;         /* crash sweep: at decision N (1-based) crash the thread about to run, 0 = never */
+    int pct_depth;        /* PCT depth d (1..SIM_PCT_DEPTH_MAX), 0 = uniform random */
+    int64_t pct_steps;    /* PCT: k, the decisions an execution takes (change points are drawn in 1..k) */
+    int crash_process;    /* with crash_at: crash its whole process instead */
+    int keep_going;       /* 1: run all executions, count violations; 0: stop at the first */
+    int hash;             /* 1: compute the decision-stream and trace hashes (slower) */
+    int progress;         /* 1: a progress line on stderr (only if it is a terminal) */
 } sim_random_opts;
 
 /* PCT's k for 'cfg': twice the decisions of the seed's execution under the uniform random strategy (a pilot run),
@@ -53,19 +53,19 @@ typedef struct sim_random_opts {
 int64_t sim_explore_pct_steps(sim_run *run, const sim_config *cfg, const sim_random_opts *o);
 
 typedef struct sim_random_result {
-    int64_t execs;           /* executions run */
-    int64_t steps;           /* decisions over all executions */
-    int64_t violations;      /* executions that violated */
-    int64_t first_exec;      /* index of the first violating execution, -1 if none */
-    sim_verdict first;       /* its violation */
-    int64_t first_steps;     /* its number of decisions */
-    int64_t setup_failed;    /* executions whose setup failed (the message is in run->setup_error) */
-    int backend_failed;      /* the real store failed or disagreed with the model (an environment error) */
+    int64_t execs;        /* executions run */
+    int64_t steps;        /* decisions over all executions */
+    int64_t violations;   /* executions that violated */
+    int64_t first_exec;   /* index of the first violating execution, -1 if none */
+    sim_verdict first;    /* its violation */
+    int64_t first_steps;  /* its number of decisions */
+    int64_t setup_failed; /* executions whose setup failed (the message is in run->setup_error) */
+    int backend_failed;   /* the real store failed or disagreed with the model (an environment error) */
     int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions that reached each coverage probe */
     char backend_error[SIM_MSG_MAX];
-    uint64_t stream_hash;    /* over every decision of every execution (opts.hash) */
-    uint64_t trace_hash;     /* over every trace line (opts.hash) */
-    double seconds;          /* wall time (a timing figure, not part of the result) */
+    uint64_t stream_hash; /* over every decision of every execution (opts.hash) */
+    uint64_t trace_hash;  /* over every trace line (opts.hash) */
+    double seconds;       /* wall time (a timing figure, not part of the result) */
 } sim_random_result;
 
 /* Runs the random strategy. Returns 0, or -1 if a chooser buffer could not be allocated. */
@@ -78,11 +78,11 @@ sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_se
                            const char *strategy, sim_schedule *s);
 
 typedef struct sim_sweep_result {
-    int points;              /* crash points tried: N = 1 .. points */
-    int violations;          /* of those, executions that violated */
-    int first_at;            /* the first violating crash point, 0 if none */
-    sim_verdict first;       /* its violation */
-    int64_t steps;           /* decisions over all executions */
+    int points;        /* crash points tried: N = 1 .. points */
+    int violations;    /* of those, executions that violated */
+    int first_at;      /* the first violating crash point, 0 if none */
+    sim_verdict first; /* its violation */
+    int64_t steps;     /* decisions over all executions */
 } sim_sweep_result;
 
 /* The crash sweep (SQLite's crash tests): for N = 1, 2, ... run execution 'o->seed' with a crash at visible
@@ -92,20 +92,20 @@ void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opt
                        sim_sweep_result *res);
 
 typedef struct sim_replay_opts {
-    int lenient;             /* 1: an invalid decision falls back to the seeded default, the run goes on */
-    int until_step;          /* stop after this step (0 = run to the end) */
-    FILE *trace;             /* where trace lines go, or NULL */
-    sim_schedule *capture;   /* if set: the decisions actually executed are appended here (a strict schedule) */
+    int lenient;           /* 1: an invalid decision falls back to the seeded default, the run goes on */
+    int until_step;        /* stop after this step (0 = run to the end) */
+    FILE *trace;           /* where trace lines go, or NULL */
+    sim_schedule *capture; /* if set: the decisions actually executed are appended here (a strict schedule) */
 } sim_replay_opts;
 
 typedef struct sim_replay_result {
-    sim_end end;             /* PASS, VIOLATION, ABORTED (diverged or stopped by until_step), SETUP */
-    int diverged;            /* 1 if a decision did not match the run */
-    int diverge_line;        /* line of the first divergence */
+    sim_end end;      /* PASS, VIOLATION, ABORTED (diverged or stopped by until_step), SETUP */
+    int diverged;     /* 1 if a decision did not match the run */
+    int diverge_line; /* line of the first divergence */
     char diverge_msg[SIM_MSG_MAX];
-    int steps;               /* decisions executed */
-    uint64_t stream_hash;    /* hash of the decisions, as sim_explore_random computes it for one execution */
-    uint64_t trace_hash;     /* hash of the trace lines, likewise */
+    int steps;            /* decisions executed */
+    uint64_t stream_hash; /* hash of the decisions, as sim_explore_random computes it for one execution */
+    uint64_t trace_hash;  /* hash of the trace lines, likewise */
 } sim_replay_result;
 
 /* Appends the labelled form of choice 'c', made in the current state of 'run', to 'cap' (sets model-only for a

@@ -93,8 +93,10 @@ int sim_faults_pick(sim_run *run, unsigned mask, uint64_t rng[4], const int *ena
     case SIM_FAULT_BIT_CRASH:
         if ((t = faults_live_thread(run, rng)) < 0) return 0;
         out->kind = SIM_DEC_CRASH;
-        if (sim__rng_next(rng) & 1) out->proc = run->thread[t].proc;
-        else out->thread = t;
+        if (sim__rng_next(rng) & 1)
+            out->proc = run->thread[t].proc;
+        else
+            out->thread = t;
         break;
     case SIM_FAULT_BIT_PAUSE:
         if ((t = faults_live_thread(run, rng)) < 0) return 0;
@@ -140,12 +142,8 @@ void sim_choice_to_decision(const sim_run *run, const sim_choice *c, sim_decisio
         break;
     case SIM_DEC_PAUSE:
     case SIM_DEC_FAULT: lk__copy_str(d->name, sizeof(d->name), t->name); break;
-    case SIM_DEC_CRASH:
-        lk__copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : t->name);
-        break;
-    case SIM_DEC_WALL:
-        lk__copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : "server");
-        break;
+    case SIM_DEC_CRASH: lk__copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : t->name); break;
+    case SIM_DEC_WALL: lk__copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : "server"); break;
     case SIM_DEC_RESTART: lk__copy_str(d->name, sizeof(d->name), "server"); break;
     default: break;
     }
@@ -168,7 +166,9 @@ static int faults_check_run(const sim_run *run, const sim_decision *d, int i, ch
     const sim_thread *t = &run->thread[i];
     if (t->state != SIM_T_PENDING) {
         snprintf(why, cap, "%s is not at a visible op (it %s)", t->name,
-                 t->state == SIM_T_DONE ? "has ended" : t->state == SIM_T_CRASHED ? "crashed" : "is waiting");
+                 t->state == SIM_T_DONE      ? "has ended"
+                 : t->state == SIM_T_CRASHED ? "crashed"
+                                             : "is waiting");
         return 0;
     }
     char obj[LK_KEY_MAX];
@@ -202,8 +202,7 @@ int sim_decision_to_choice(const sim_run *run, const sim_decision *d, sim_choice
         if (d->kind == SIM_DEC_RUN) return faults_check_run(run, d, out->thread, why, cap);
         break;
     case SIM_DEC_CRASH:
-        if ((out->thread = faults_find_thread(run, d->name)) < 0 &&
-            (out->proc = faults_find_proc(run, d->name)) < 0) {
+        if ((out->thread = faults_find_thread(run, d->name)) < 0 && (out->proc = faults_find_proc(run, d->name)) < 0) {
             snprintf(why, cap, "no thread or process named '%s' in this run", d->name);
             return 0;
         }

@@ -12,12 +12,12 @@
 #include "sim_sched.h"
 
 /* NAME, --faults word, what it does. */
-#define SIM_FAULT_KIND_MAP(X)                                                                      \
-    X(CRASH, "crash", "crash a thread, or its whole process; its keys stay until their TTL")        \
-    X(PAUSE, "pause", "stop one thread for pause_ms while the rest goes on (GC pause, SIGSTOP)")   \
-    X(WALL, "wall-step", "step the server's or a process's wall clock by +-wall_step_ms")         \
-    X(RESTART, "restart", "restart the store: lose everything, or the ops of the last restart_loss_ms") \
-    X(REPLY_LOST, "reply-lost", "a store op is applied but its reply is lost: the client times out") \
+#define SIM_FAULT_KIND_MAP(X)                                                                                          \
+    X(CRASH, "crash", "crash a thread, or its whole process; its keys stay until their TTL")                           \
+    X(PAUSE, "pause", "stop one thread for pause_ms while the rest goes on (GC pause, SIGSTOP)")                       \
+    X(WALL, "wall-step", "step the server's or a process's wall clock by +-wall_step_ms")                              \
+    X(RESTART, "restart", "restart the store: lose everything, or the ops of the last restart_loss_ms")                \
+    X(REPLY_LOST, "reply-lost", "a store op is applied but its reply is lost: the client times out")                   \
     X(CONN_ERROR, "conn-error", "a store op is not applied: the client gets a connection error")
 
 typedef enum sim_fault_bit {

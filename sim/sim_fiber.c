@@ -49,13 +49,13 @@ void sim_fiber_init(sim_fiber *f, void *stack, size_t size, void (*entry)(void *
     uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
     uintptr_t x = top - 16;
     void **slot = (void **)(x - 56);
-    slot[0] = NULL;                           /* r15 */
-    slot[1] = NULL;                           /* r14 */
-    slot[2] = (void *)entry;                  /* r13: called by the trampoline */
-    slot[3] = arg;                            /* r12: its argument */
-    slot[4] = NULL;                           /* rbx */
-    slot[5] = NULL;                           /* rbp */
-    slot[6] = (void *)sim__fiber_trampoline;  /* return address of the first switch */
+    slot[0] = NULL;                          /* r15 */
+    slot[1] = NULL;                          /* r14 */
+    slot[2] = (void *)entry;                 /* r13: called by the trampoline */
+    slot[3] = arg;                           /* r12: its argument */
+    slot[4] = NULL;                          /* rbx */
+    slot[5] = NULL;                          /* rbp */
+    slot[6] = (void *)sim__fiber_trampoline; /* return address of the first switch */
     f->sp = slot;
     f->valgrind_id = VALGRIND_STACK_REGISTER(stack, (char *)stack + size);
 }

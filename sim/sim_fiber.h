@@ -26,10 +26,10 @@ typedef struct sim_fiber {
 #else
     ucontext_t uc; /* saved context while suspended */
 #endif
-    void *stack;              /* lowest address of the usable stack */
-    size_t stack_size;        /* bytes */
-    void *asan_fake_stack;    /* ASan bookkeeping across a switch */
-    unsigned valgrind_id;     /* valgrind stack registration, 0 if none */
+    void *stack;           /* lowest address of the usable stack */
+    size_t stack_size;     /* bytes */
+    void *asan_fake_stack; /* ASan bookkeeping across a switch */
+    unsigned valgrind_id;  /* valgrind stack registration, 0 if none */
 } sim_fiber;
 
 /* The scheduler's side: where a suspended fiber returns to. One per simulator, lives with the run. */

@@ -41,8 +41,8 @@ static void lease_grant(sim_run *run, int i, const sim_thread *t, lk_wall_ms ser
     if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner) {
         char held[160];
         lease_describe(run, i, held, sizeof(held));
-        sim__violation(run, "lease_safety", "%s was granted %s at server %lldms while %s is live: two holders",
-                       t->name, run->oracle.lock_key[i], (long long)(server_ms - SIM_EPOCH_WALL_MS), held);
+        sim__violation(run, "lease_safety", "%s was granted %s at server %lldms while %s is live: two holders", t->name,
+                       run->oracle.lock_key[i], (long long)(server_ms - SIM_EPOCH_WALL_MS), held);
     }
     l->live = 1;
     l->owner = t->owner;
@@ -76,8 +76,10 @@ static void lease_extend(sim_run *run, int i, const sim_thread *t, lk_wall_ms se
         sim__violation(run, "no_foreign_extend", "%s changed the TTL of %s at server %lldms, but it belongs to %s",
                        t->name, run->oracle.lock_key[i], (long long)(server_ms - SIM_EPOCH_WALL_MS), held);
     }
-    if (ttl_ms <= 0) l->live = 0;
-    else l->deadline_ms = server_ms + ttl_ms;
+    if (ttl_ms <= 0)
+        l->live = 0;
+    else
+        l->deadline_ms = server_ms + ttl_ms;
 }
 
 void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_rc rc,
@@ -111,8 +113,10 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
     case LK_OP_ACQUIRE:
         if (r->outcome == LK_LOCKED && l->live && run->thread[l->owner].state == SIM_T_CRASHED)
             sim__probe(run, SIM_PROBE_WAIT_ON_CRASHED_HOLDER);
-        if (r->outcome == LK_ACQUIRED) lease_grant(run, i, t, server_ms, op->ttl_ms);
-        else if (r->outcome == LK_ALREADY_MINE) lease_extend(run, i, t, server_ms, op->ttl_ms);
+        if (r->outcome == LK_ACQUIRED)
+            lease_grant(run, i, t, server_ms, op->ttl_ms);
+        else if (r->outcome == LK_ALREADY_MINE)
+            lease_extend(run, i, t, server_ms, op->ttl_ms);
         break;
     case LK_OP_DEL:
         if (r->num > 0) lease_end(run, i, t, server_ms, "deleted");
@@ -126,8 +130,10 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
         break;
     case LK_OP_PEXPIRE:
     case LK_OP_EXTEND:
-        if (r->outcome == LK_EXTENDED) lease_extend(run, i, t, server_ms, op->ttl_ms);
-        else if (op->kind == LK_OP_EXTEND) sim__probe(run, SIM_PROBE_RENEWAL_RACING_EXPIRY);
+        if (r->outcome == LK_EXTENDED)
+            lease_extend(run, i, t, server_ms, op->ttl_ms);
+        else if (op->kind == LK_OP_EXTEND)
+            sim__probe(run, SIM_PROBE_RENEWAL_RACING_EXPIRY);
         break;
     default: break;
     }

@@ -32,9 +32,10 @@ static void resource_note_stale_use(sim_run *run, const sim_thread *t, const sim
     lk_wall_ms server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2);
     if (sim__oracle_lease_alive(run, i, server_ms) && run->oracle.lease[i].owner == t->owner) return;
     sim__probe(run, SIM_PROBE_TTL_EXPIRED_IN_CS);
-    sim__note(run, "client_validity", "%s used %s at t=%" PRId64 "ms without a live lease on %s: allowed by design "
-              "(check-then-act), fencing must protect the resource", t->name, r->name, run->now_ns / 1000000,
-              r->lock_key);
+    sim__note(run, "client_validity",
+              "%s used %s at t=%" PRId64 "ms without a live lease on %s: allowed by design "
+              "(check-then-act), fencing must protect the resource",
+              t->name, r->name, run->now_ns / 1000000, r->lock_key);
 }
 
 /* Client validity: the core's "held" answer must be about an instant within the lease bound. */
@@ -44,14 +45,15 @@ void sim__oracle_belief_event(sim_run *run, const sim_thread *t, const char *nam
     const sim_thread *h = &run->thread[t->owner];
     const sim_process *p = &run->proc[t->proc];
     /* back from the process's drifting clock to virtual time (exact without drift) */
-    int64_t checked_ns = p->drift_ppm == 0 ? checked_mono_ns
-                                           : checked_mono_ns - checked_mono_ns / (1000000 + p->drift_ppm) *
-                                                                   p->drift_ppm;
+    int64_t checked_ns = p->drift_ppm == 0
+                             ? checked_mono_ns
+                             : checked_mono_ns - checked_mono_ns / (1000000 + p->drift_ppm) * p->drift_ppm;
     int64_t bound_ns = h->lease_sent_ns + h->lease_ttl_ms * 1000000;
     if (checked_ns <= bound_ns) return;
     int i = resource_lease_index(run, key);
     if (run->oracle.lease[i].disturbed) {
-        sim__note(run, "client_validity", "%s was told it holds %s at t=%" PRId64 "ms, past its bound %" PRId64
+        sim__note(run, "client_validity",
+                  "%s was told it holds %s at t=%" PRId64 "ms, past its bound %" PRId64
                   "ms as the store now sees it: a restart or a server wall step moved the lease; allowed by design",
                   t->name, key, checked_ns / 1000000, bound_ns / 1000000);
         return;
@@ -59,15 +61,16 @@ void sim__oracle_belief_event(sim_run *run, const sim_thread *t, const char *nam
     /* drift explains at most |ppm| of the time since the send, plus a millisecond of rounding */
     int64_t drift_ns = (checked_ns - h->lease_sent_ns) / 1000000 * (p->drift_ppm < 0 ? -p->drift_ppm : p->drift_ppm);
     if (p->drift_ppm != 0 && checked_ns - bound_ns <= drift_ns + 1000000) {
-        sim__note(run, "client_validity", "%s was told it holds %s at t=%" PRId64 "ms, past its bound %" PRId64
+        sim__note(run, "client_validity",
+                  "%s was told it holds %s at t=%" PRId64 "ms, past its bound %" PRId64
                   "ms, because its clock drifts %" PRId64 "ppm: allowed by design beyond the drift margin",
                   t->name, key, checked_ns / 1000000, bound_ns / 1000000, p->drift_ppm);
         return;
     }
-    sim__violation(run, "client_validity", "the lock core told %s it holds %s at t=%" PRId64 "ms, but its lease "
+    sim__violation(run, "client_validity",
+                   "the lock core told %s it holds %s at t=%" PRId64 "ms, but its lease "
                    "bound was %" PRId64 "ms (acquire or extend sent at %" PRId64 "ms + TTL %" PRId64 "ms)",
-                   t->name, key, checked_ns / 1000000, bound_ns / 1000000, h->lease_sent_ns / 1000000,
-                   h->lease_ttl_ms);
+                   t->name, key, checked_ns / 1000000, bound_ns / 1000000, h->lease_sent_ns / 1000000, h->lease_ttl_ms);
 }
 
 lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p) {
@@ -83,10 +86,13 @@ lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p) {
         r->refused++;
         sim__probe(run, SIM_PROBE_FENCE_REFUSED);
         if (fence < r->fence_floor)
-            sim__note(run, "resource", "%s refused %s's fence %" PRId64 ", below the floor %" PRId64 " a clear "
-                      "published: the holder was revoked, by design", r->name, t->name, fence, r->fence_floor);
+            sim__note(run, "resource",
+                      "%s refused %s's fence %" PRId64 ", below the floor %" PRId64 " a clear "
+                      "published: the holder was revoked, by design",
+                      r->name, t->name, fence, r->fence_floor);
         else if (run->restarts > 0)
-            sim__note(run, "resource", "%s refused %s's fence %" PRId64 " (seen %" PRId64 "): a restart lost the "
+            sim__note(run, "resource",
+                      "%s refused %s's fence %" PRId64 " (seen %" PRId64 "): a restart lost the "
                       "fence counter; allowed by design: safety holds, progress waits until fences pass the mark",
                       r->name, t->name, fence, r->fence_max);
         return LK_EFENCED;
@@ -101,17 +107,21 @@ lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p) {
         return LK_OK;
     }
     if (fence < r->written_fence_max)
-        sim__violation(run, "resource_fence_order", "%s accepted %s's write with fence %" PRId64 " after a write with "
-                       "fence %" PRId64 ": writes out of fencing order (a stale holder wrote)", r->name, t->name, fence,
-                       r->written_fence_max);
+        sim__violation(run, "resource_fence_order",
+                       "%s accepted %s's write with fence %" PRId64 " after a write with "
+                       "fence %" PRId64 ": writes out of fencing order (a stale holder wrote)",
+                       r->name, t->name, fence, r->written_fence_max);
     if (fence > r->written_fence_max) r->written_fence_max = fence;
     if (run->thread[t->owner].revoked)
-        sim__violation(run, "revoked_write", "%s's lease on %s was revoked by a clear, yet %s accepted its write "
-                       "(fence %" PRId64 ")", t->name, r->lock_key, r->name, fence);
+        sim__violation(run, "revoked_write",
+                       "%s's lease on %s was revoked by a clear, yet %s accepted its write "
+                       "(fence %" PRId64 ")",
+                       t->name, r->lock_key, r->name, fence);
     if (r->read_version[t->idx] >= 0 && r->read_version[t->idx] != r->version)
-        sim__violation(run, "resource_lost_update", "%s wrote %s = %" PRId64 " based on version %" PRId64 ", but "
-                       "another write made it version %" PRId64 " in between: an update is lost", t->name, r->name,
-                       p->res_value, r->read_version[t->idx], r->version);
+        sim__violation(run, "resource_lost_update",
+                       "%s wrote %s = %" PRId64 " based on version %" PRId64 ", but "
+                       "another write made it version %" PRId64 " in between: an update is lost",
+                       t->name, r->name, p->res_value, r->read_version[t->idx], r->version);
     r->value = p->res_value;
     r->version++;
     r->read_version[t->idx] = -1;

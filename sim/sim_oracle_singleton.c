@@ -13,9 +13,10 @@ void sim__oracle_singleton_event(sim_run *run, const sim_thread *t, const char *
     for (int i = 0; i < o->instance_count; i++) {
         if (o->instance[i].proc != t->proc || strcmp(o->instance[i].key, key) != 0) continue;
         if (o->instance[i].id != num)
-            sim__violation(run, "singleton_unique", "%s got instance #%lld of '%s' in process %s, another thread "
-                           "got #%lld: two instances compete for one lock", t->name, (long long)num, key,
-                           run->proc[t->proc].name, (long long)o->instance[i].id);
+            sim__violation(run, "singleton_unique",
+                           "%s got instance #%lld of '%s' in process %s, another thread "
+                           "got #%lld: two instances compete for one lock",
+                           t->name, (long long)num, key, run->proc[t->proc].name, (long long)o->instance[i].id);
         return;
     }
     if (o->instance_count == SIM_INSTANCES_MAX) {

@@ -38,9 +38,9 @@ typedef struct sim_variant_def {
 } sim_variant_def;
 
 typedef struct sim_scenario {
-    const char *name;                /* [a-z0-9_]+, unique */
-    const char *description;         /* one line */
-    const sim_param_def *params;     /* 'param_count' entries */
+    const char *name;            /* [a-z0-9_]+, unique */
+    const char *description;     /* one line */
+    const sim_param_def *params; /* 'param_count' entries */
     int param_count;
     const sim_variant_def *variants; /* 'variant_count' entries; the first is "core" */
     int variant_count;

@@ -23,7 +23,8 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
     {"rtt_us", 1000, 1, 10000000, "virtual round-trip time of one store op, us (applied at RTT/2)"},
     {"steps_max", 20000, 10, 100000000, "decisions per execution before it is reported as a livelock"},
     {"advances_max", 2, 0, 1000, "time-advance decisions a strategy may take per execution"},
-    {"faults_max", 2, 0, 1000, "fault decisions (wall, pause, crash, fault, restart) a strategy may take per execution"},
+    {"faults_max", 2, 0, 1000,
+     "fault decisions (wall, pause, crash, fault, restart) a strategy may take per execution"},
     {"timeout_ms", 50, 1, 3600000, "a client's command timeout: a lost reply surfaces this long after the send, ms"},
     {"pause_ms", 2500, 1, 86400000, "length of a pause decision (a GC pause, SIGSTOP), ms"},
     {"wall_step_ms", 1500, 1, 86400000, "size of a wall-clock step decision, forwards or back, ms"},
@@ -82,8 +83,10 @@ void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, si
 static void sched_thread_entry(void *arg) {
     sim_thread *t = arg;
     sim_fiber_started(&t->run->host);
-    if (t->fn) t->fn(t, t->arg);
-    else t->task_fn(t->arg);
+    if (t->fn)
+        t->fn(t, t->arg);
+    else
+        t->task_fn(t->arg);
     t->state = SIM_T_DONE;
     sim_fiber_exit(&t->run->host, &t->fiber);
 }
@@ -134,7 +137,8 @@ int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, s
 int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(void *), void *arg) {
     char full[SIM_NAME_MAX];
     int n = 0;
-    for (int i = 0; i < run->thread_count; i++) n += run->thread[i].parent == parent;
+    for (int i = 0; i < run->thread_count; i++)
+        n += run->thread[i].parent == parent;
     snprintf(full, sizeof(full), "%.40s.%.12s%d", run->thread[parent].name, name, (n + 1) % 1000);
     int i = sched_thread_create(run, run->thread[parent].proc, full, run->now_ns);
     if (i >= 0) {
@@ -180,8 +184,10 @@ static void sched_resume_due(sim_run *run) {
 
 /* Formats a store result for a mismatch message. */
 static void sched_result_text(lk_rc rc, const lk_store_reply *r, char *buf, size_t cap) {
-    if (rc != LK_OK) snprintf(buf, cap, "%s", lk_rc_name(rc));
-    else snprintf(buf, cap, "%s num=%lld value=\"%.40s\"", lk_outcome_label(r->outcome), (long long)r->num, r->value);
+    if (rc != LK_OK)
+        snprintf(buf, cap, "%s", lk_rc_name(rc));
+    else
+        snprintf(buf, cap, "%s num=%lld value=\"%.40s\"", lk_outcome_label(r->outcome), (long long)r->num, r->value);
 }
 
 /* Sends the op to the real store too and compares; on a difference or an error the execution ends. */
@@ -199,12 +205,15 @@ static void sched_backend_op(sim_run *run, const sim_thread *t, const lk_store_o
     sched_result_text(model_rc, model, want, sizeof(want));
     sched_result_text(rc, &real, got, sizeof(got));
     run->backend_failed = 1;
-    snprintf(run->backend_error, sizeof(run->backend_error), "step %d: %s %s %s at server %lldms: the real store "
-             "answered %s, the model %s%s", run->step, t->name, lk_op_label(op->kind), op->key,
-             (long long)(server_ms - SIM_EPOCH_WALL_MS), got, want,
+    snprintf(run->backend_error, sizeof(run->backend_error),
+             "step %d: %s %s %s at server %lldms: the real store "
+             "answered %s, the model %s%s",
+             run->step, t->name, lk_op_label(op->kind), op->key, (long long)(server_ms - SIM_EPOCH_WALL_MS), got, want,
              rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_DOWN ? " (a real timeout or connection error: an environment "
-             "problem, not a simulated fault)" : b->set_time ? "" : " (an external server cannot follow simulated "
-             "time: a clock decision or an expiry changed the reply)");
+                                                             "problem, not a simulated fault)"
+             : b->set_time                                 ? ""
+                                                           : " (an external server cannot follow simulated "
+                                                             "time: a clock decision or an expiry changed the reply)");
 }
 
 /* Remembers an applied store op for a lose-last restart (only when the run may need it). */
@@ -312,13 +321,14 @@ static void sched_crash_thread(sim_run *run, int i) {
 static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
     sim_store_model_init(&run->store);
     sim_oracle_state saved = run->oracle;
-    for (int i = 0; i < run->oracle.lock_key_count; i++) run->oracle.lease[i].live = 0;
+    for (int i = 0; i < run->oracle.lock_key_count; i++)
+        run->oracle.lease[i].live = 0;
     int kept = 0;
     run->oracle_silent = 1;
     for (int i = 0; i < run->log_count && run->log[i].apply_ns <= cutoff_ns; i++, kept++) {
         const sim_log_entry *e = &run->log[i];
-        lk_store_op op = {e->kind,     e->key,   e->has_aux ? e->aux_key : NULL, e->has_value ? e->value : NULL,
-                          e->ttl_ms,   e->flags, e->has_epoch ? e->epoch_key : NULL, e->num};
+        lk_store_op op = {e->kind,   e->key,   e->has_aux ? e->aux_key : NULL,     e->has_value ? e->value : NULL,
+                          e->ttl_ms, e->flags, e->has_epoch ? e->epoch_key : NULL, e->num};
         lk_store_reply reply;
         lk_rc rc = sim_store_model_exec(&run->store, e->server_ms, &op, &reply);
         sim__oracle_lease_store(run, &run->thread[e->thread], &op, rc, &reply, e->server_ms, e->apply_ns);
@@ -328,9 +338,10 @@ static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
     for (int i = 0; i < run->oracle.lock_key_count; i++) {
         run->oracle.lease[i].disturbed = 1;
         if (saved.lease[i].live && !run->oracle.lease[i].live)
-            sim__note(run, "lease_safety", "restart lost %s's lease on %s (a lost write): allowed by design, "
-                      "only fencing protects the resource", run->thread[saved.lease[i].owner].name,
-                      run->oracle.lock_key[i]);
+            sim__note(run, "lease_safety",
+                      "restart lost %s's lease on %s (a lost write): allowed by design, "
+                      "only fencing protects the resource",
+                      run->thread[saved.lease[i].owner].name, run->oracle.lock_key[i]);
     }
 }
 
@@ -341,8 +352,10 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
         if (rc != LK_OK) {
             run->backend_failed = 1;
             snprintf(run->backend_error, sizeof(run->backend_error), "step %d: cannot restart the real store (%s)%s",
-                     run->step, lk_rc_name(rc), run->backend->restart ? "" : ": an external server cannot be "
-                     "restarted by racebed; use --store redis to let racebed own one");
+                     run->step, lk_rc_name(rc),
+                     run->backend->restart ? ""
+                                           : ": an external server cannot be "
+                                             "restarted by racebed; use --store redis to let racebed own one");
         }
     }
     if (c->variant == SIM_RESTART_LOSE_LAST) {
@@ -352,9 +365,10 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
     lk_wall_ms server_ms = sim__server_ms(run, run->now_ns);
     for (int i = 0; i < run->oracle.lock_key_count; i++) {
         if (sim__oracle_lease_alive(run, i, server_ms)) {
-            sim__note(run, "lease_safety", "restart lost %s's lease on %s: allowed by design, only fencing "
-                      "protects the resource", run->thread[run->oracle.lease[i].owner].name,
-                      run->oracle.lock_key[i]);
+            sim__note(run, "lease_safety",
+                      "restart lost %s's lease on %s: allowed by design, only fencing "
+                      "protects the resource",
+                      run->thread[run->oracle.lease[i].owner].name, run->oracle.lock_key[i]);
             run->oracle.lease[i].disturbed = 1; /* its holder may still believe in it: by design */
         }
         run->oracle.lease[i].live = 0;
@@ -367,25 +381,38 @@ int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t 
     const char *bad = NULL;
     const sim_thread *t = c->thread >= 0 && c->thread < run->thread_count ? &run->thread[c->thread] : NULL;
     switch (c->kind) {
-    case SIM_DEC_RUN: if (!t || !sim_thread_enabled(run, c->thread)) bad = "the thread cannot run now"; break;
-    case SIM_DEC_ADVANCE: if (c->duration_ns <= 0) bad = "an advance must be > 0"; break;
-    case SIM_DEC_WALL:
-        if (c->proc < -1 || c->proc >= run->proc_count) bad = "no such clock";
-        else if (c->duration_ns == 0 || c->duration_ns % 1000000 != 0) bad = "a wall step is a nonzero whole ms";
+    case SIM_DEC_RUN:
+        if (!t || !sim_thread_enabled(run, c->thread)) bad = "the thread cannot run now";
         break;
-    case SIM_DEC_PAUSE: if (!t || !sched_alive(t) || c->duration_ns <= 0) bad = "the thread has ended"; break;
+    case SIM_DEC_ADVANCE:
+        if (c->duration_ns <= 0) bad = "an advance must be > 0";
+        break;
+    case SIM_DEC_WALL:
+        if (c->proc < -1 || c->proc >= run->proc_count)
+            bad = "no such clock";
+        else if (c->duration_ns == 0 || c->duration_ns % 1000000 != 0)
+            bad = "a wall step is a nonzero whole ms";
+        break;
+    case SIM_DEC_PAUSE:
+        if (!t || !sched_alive(t) || c->duration_ns <= 0) bad = "the thread has ended";
+        break;
     case SIM_DEC_CRASH:
-        if (c->proc >= 0) bad = c->proc < run->proc_count && !run->proc[c->proc].crashed ? NULL : "no live process";
-        else if (!t || !sched_alive(t)) bad = "the thread has ended";
+        if (c->proc >= 0)
+            bad = c->proc < run->proc_count && !run->proc[c->proc].crashed ? NULL : "no live process";
+        else if (!t || !sched_alive(t))
+            bad = "the thread has ended";
         break;
     case SIM_DEC_FAULT:
-        if (c->variant != SIM_FAULT_REPLY_LOST && c->variant != SIM_FAULT_CONN_ERROR) bad = "unknown fault kind";
+        if (c->variant != SIM_FAULT_REPLY_LOST && c->variant != SIM_FAULT_CONN_ERROR)
+            bad = "unknown fault kind";
         else if (!t || !sim_thread_enabled(run, c->thread) || t->pend.vop != SIM_VOP_STORE)
             bad = "the thread is not about to send a store op";
         break;
     case SIM_DEC_RESTART:
-        if (c->variant != SIM_RESTART_LOSE_ALL && c->variant != SIM_RESTART_LOSE_LAST) bad = "unknown restart kind";
-        else if (c->variant == SIM_RESTART_LOSE_LAST && c->duration_ns < 0) bad = "a negative loss window";
+        if (c->variant != SIM_RESTART_LOSE_ALL && c->variant != SIM_RESTART_LOSE_LAST)
+            bad = "unknown restart kind";
+        else if (c->variant == SIM_RESTART_LOSE_LAST && c->duration_ns < 0)
+            bad = "a negative loss window";
         else if (c->variant == SIM_RESTART_LOSE_LAST && (!run->log_ops || run->log_overflow))
             bad = run->log_overflow ? "the op log overflowed (SIM_LOG_MAX ops)" : "lose-last needs the op log";
         break;
@@ -416,7 +443,8 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
                 if (sim__oracle_lease_alive(run, i, sim__server_ms(run, run->now_ns)))
                     sim__probe(run, SIM_PROBE_WALL_STEP_DURING_HOLD);
             run->server_wall_offset_ms += c->duration_ns / 1000000;
-            for (int i = 0; i < run->oracle.lock_key_count; i++) run->oracle.lease[i].disturbed = 1;
+            for (int i = 0; i < run->oracle.lock_key_count; i++)
+                run->oracle.lease[i].disturbed = 1;
         } else {
             run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;
         }
@@ -494,7 +522,8 @@ static int sched_idle(sim_run *run, const sim_chooser *ch) {
 }
 
 static void sched_teardown(sim_run *run) {
-    for (int i = 0; i < run->thread_count; i++) sim_fiber_fini(&run->thread[i].fiber);
+    for (int i = 0; i < run->thread_count; i++)
+        sim_fiber_fini(&run->thread[i].fiber);
 }
 
 sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch) {
@@ -505,8 +534,7 @@ sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch)
         lk_rc rc = run->backend->reset(run->backend->ctx);
         if (rc != LK_OK) {
             run->backend_failed = 1;
-            snprintf(run->backend_error, sizeof(run->backend_error), "cannot empty the real store: %s",
-                     lk_rc_name(rc));
+            snprintf(run->backend_error, sizeof(run->backend_error), "cannot empty the real store: %s", lk_rc_name(rc));
             return SIM_END_BACKEND;
         }
     }
@@ -526,8 +554,10 @@ sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch)
             continue;
         }
         if (run->step >= steps_max) {
-            sim__violation(run, "step_bound", "livelock: %lld decisions without the run ending (raise "
-                           "--steps-max if the scenario needs more)", (long long)steps_max);
+            sim__violation(run, "step_bound",
+                           "livelock: %lld decisions without the run ending (raise "
+                           "--steps-max if the scenario needs more)",
+                           (long long)steps_max);
             break;
         }
         sim_choice c;
@@ -566,7 +596,8 @@ typedef struct advance_acc {
 static void advance_add(advance_acc *acc, int64_t d) {
     if (d <= 0) return;
     int i = 0;
-    while (i < acc->n && acc->out[i] < d) i++;
+    while (i < acc->n && acc->out[i] < d)
+        i++;
     if (i < acc->n && acc->out[i] == d) return;
     if (acc->n == acc->max) {
         if (i == acc->n) return;

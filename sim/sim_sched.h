@@ -70,11 +70,11 @@ typedef struct sim_backend {
 
 typedef struct sim_exec_args {
     const sim_scenario *scenario;
-    int variant;               /* index into scenario->variants */
-    const int64_t *param;      /* sim_param_count(scenario) values */
-    uint64_t seed;             /* the execution's seed: entropy streams */
-    int64_t alloc_fail_at;     /* fail the Nth arena allocation, 0 = never (tests) */
-    int log_ops;               /* 1: keep the op log a lose-last restart needs */
+    int variant;                /* index into scenario->variants */
+    const int64_t *param;       /* sim_param_count(scenario) values */
+    uint64_t seed;              /* the execution's seed: entropy streams */
+    int64_t alloc_fail_at;      /* fail the Nth arena allocation, 0 = never (tests) */
+    int log_ops;                /* 1: keep the op log a lose-last restart needs */
     const sim_backend *backend; /* NULL: the model alone */
 } sim_exec_args;
 

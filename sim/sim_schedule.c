@@ -34,13 +34,13 @@ static const int64_t SCHEDULE_DURATION_NS_MAX = INT64_C(1000000000000000); /* 1e
 /* One line cut into tokens, on the stack of one sim_schedule_parse_line() call (no sharing).
  * 'buf' is a copy of the line with a NUL after each token. */
 typedef struct schedule_line {
-    int lineno;                               /* 1-based */
-    const char *text;                         /* the raw line, not NUL-terminated */
-    int count;                                /* tokens before any comment, all counted */
-    const char *tok[SCHEDULE_TOKENS_MAX];     /* the first tokens, NUL-terminated in 'buf' */
-    size_t tok_off[SCHEDULE_TOKENS_MAX];      /* where each kept token starts in 'text' */
-    size_t end;                               /* offset just past the last token */
-    char buf[SIM_LINE_MAX + 1];               /* the copy that 'tok' points into */
+    int lineno;                           /* 1-based */
+    const char *text;                     /* the raw line, not NUL-terminated */
+    int count;                            /* tokens before any comment, all counted */
+    const char *tok[SCHEDULE_TOKENS_MAX]; /* the first tokens, NUL-terminated in 'buf' */
+    size_t tok_off[SCHEDULE_TOKENS_MAX];  /* where each kept token starts in 'text' */
+    size_t end;                           /* offset just past the last token */
+    char buf[SIM_LINE_MAX + 1];           /* the copy that 'tok' points into */
 } schedule_line;
 
 typedef int (*schedule_handler)(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
@@ -62,8 +62,7 @@ static int schedule_parse_variant(sim_schedule *s, const schedule_line *ln, char
 static int schedule_parse_param(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_seed(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_strategy(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
-static int schedule_parse_model_only(sim_schedule *s, const schedule_line *ln, char *err,
-                                     size_t cap);
+static int schedule_parse_model_only(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_run(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_advance(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_wall(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
@@ -93,19 +92,17 @@ static const schedule_keyword schedule_keywords[] = {
 };
 
 /* The keyword of each sim_decision_kind, in enum order. */
-static const char *const schedule_kind_words[] = {"run",   "advance", "wall",   "pause",
-                                                  "crash", "fault",   "restart"};
+static const char *const schedule_kind_words[] = {"run", "advance", "wall", "pause", "crash", "fault", "restart"};
 
 /* ----------------------------------------------------------------------------------------------
  * Messages
  */
 
 /* Writes "line N: " (or "end of file: " for 'lineno' 0) and the message to 'err'; returns -1. */
-__attribute__((format(printf, 4, 5))) static int schedule_fail(char *err, size_t cap, int lineno,
-                                                               const char *fmt, ...) {
+__attribute__((format(printf, 4, 5))) static int schedule_fail(char *err, size_t cap, int lineno, const char *fmt,
+                                                               ...) {
     if (err == NULL || cap == 0) return -1;
-    int n = lineno > 0 ? snprintf(err, cap, "line %d: ", lineno)
-                       : snprintf(err, cap, "end of file: ");
+    int n = lineno > 0 ? snprintf(err, cap, "line %d: ", lineno) : snprintf(err, cap, "end of file: ");
     if (n < 0 || (size_t)n >= cap) return -1;
     va_list ap;
     va_start(ap, fmt);
@@ -144,14 +141,13 @@ static int schedule_byte_is_binary(unsigned char c) {
 static int schedule_line_check(const char *line, size_t len, int lineno, char *err, size_t cap) {
     char q[SCHEDULE_QUOTE_MAX];
     if (len > SIM_LINE_MAX) {
-        return schedule_fail(err, cap, lineno, "line too long (%zu bytes, at most %d): '%s'", len,
-                             (int)SIM_LINE_MAX, schedule_quote(line, len, q));
+        return schedule_fail(err, cap, lineno, "line too long (%zu bytes, at most %d): '%s'", len, (int)SIM_LINE_MAX,
+                             schedule_quote(line, len, q));
     }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
         if (schedule_byte_is_binary(c)) {
-            return schedule_fail(err, cap, lineno,
-                                 "binary data (byte 0x%02x at column %zu): not a schedule file", c,
+            return schedule_fail(err, cap, lineno, "binary data (byte 0x%02x at column %zu): not a schedule file", c,
                                  i + 1);
         }
     }
@@ -176,7 +172,8 @@ static void schedule_line_split(schedule_line *ln, const char *text, size_t len,
         }
         if (text[i] == '#') break;
         size_t start = i;
-        while (i < len && text[i] != ' ' && text[i] != '\t') i++;
+        while (i < len && text[i] != ' ' && text[i] != '\t')
+            i++;
         ln->buf[i] = '\0';
         if (ln->count < SCHEDULE_TOKENS_MAX) {
             ln->tok[ln->count] = ln->buf + start;
@@ -202,7 +199,8 @@ static int schedule_name_ok(const char *text, size_t cap) {
  * binary bytes, no space or tab at either end, no token beginning with '#'. */
 static int schedule_text_ok(const char *text, size_t cap) {
     size_t n = 0;
-    while (n < cap && text[n] != '\0') n++;
+    while (n < cap && text[n] != '\0')
+        n++;
     if (n == 0 || n >= cap) return 0;
     if (text[0] == ' ' || text[0] == '\t' || text[n - 1] == ' ' || text[n - 1] == '\t') return 0;
     for (size_t i = 0; i < n; i++) {
@@ -213,8 +211,8 @@ static int schedule_text_ok(const char *text, size_t cap) {
 }
 
 /* Copies name token 'tok' (the 'what' of the line) into 'dst' of 'dst_cap' bytes, or fails. */
-static int schedule_copy_name(char *dst, size_t dst_cap, const char *tok, const char *what,
-                              int lineno, char *err, size_t cap) {
+static int schedule_copy_name(char *dst, size_t dst_cap, const char *tok, const char *what, int lineno, char *err,
+                              size_t cap) {
     char q[SCHEDULE_QUOTE_MAX];
     if (!schedule_name_ok(tok, dst_cap)) {
         return schedule_fail(err, cap, lineno, "bad %s '%s' (1..%zu printable ASCII bytes)", what,
@@ -231,7 +229,8 @@ static int schedule_scan_u64(const char *text, uint64_t *out) {
     for (; text[i] >= '0' && text[i] <= '9'; i++) {
         unsigned d = (unsigned)(text[i] - '0');
         if (v > (UINT64_MAX - d) / 10) {
-            while (text[i] >= '0' && text[i] <= '9') i++;
+            while (text[i] >= '0' && text[i] <= '9')
+                i++;
             return text[i] == '\0' ? -2 : -1;
         }
         v = v * 10 + d;
@@ -283,8 +282,7 @@ static int schedule_duration_scan(const char *text, int64_t *ns) {
 }
 
 /* Reads duration token 'tok' of line 'lineno', or fails with a message that names it. */
-static int schedule_read_duration(const char *tok, int64_t *ns, int lineno, char *err,
-                                  size_t cap) {
+static int schedule_read_duration(const char *tok, int64_t *ns, int lineno, char *err, size_t cap) {
     char q[SCHEDULE_QUOTE_MAX];
     int rc = schedule_duration_scan(tok, ns);
     if (rc == -2) {
@@ -317,8 +315,7 @@ static int schedule_parse_version(sim_schedule *s, const schedule_line *ln, char
                              schedule_quote(v, strlen(v), q), "racebed-schedule 1");
     }
     if (strcmp(v, "1") != 0) {
-        return schedule_fail(err, cap, ln->lineno,
-                             "unsupported schedule version %s (this racebed reads version %d)",
+        return schedule_fail(err, cap, ln->lineno, "unsupported schedule version %s (this racebed reads version %d)",
                              schedule_quote(v, strlen(v), q), (int)SIM_SCHEDULE_VERSION);
     }
     s->version = SIM_SCHEDULE_VERSION;
@@ -326,13 +323,12 @@ static int schedule_parse_version(sim_schedule *s, const schedule_line *ln, char
 }
 
 /* Copies the free text after the keyword (tokens 1.., comment cut, inner blanks kept). */
-static int schedule_copy_text(char *dst, size_t dst_cap, const schedule_line *ln, char *err,
-                              size_t cap) {
+static int schedule_copy_text(char *dst, size_t dst_cap, const schedule_line *ln, char *err, size_t cap) {
     size_t start = ln->tok_off[1];
     size_t n = ln->end - start;
     if (n >= dst_cap) {
-        return schedule_fail(err, cap, ln->lineno, "%s text too long (%zu bytes, at most %zu)",
-                             ln->tok[0], n, dst_cap - 1);
+        return schedule_fail(err, cap, ln->lineno, "%s text too long (%zu bytes, at most %zu)", ln->tok[0], n,
+                             dst_cap - 1);
     }
     memcpy(dst, ln->text + start, n);
     dst[n] = '\0';
@@ -344,17 +340,14 @@ static int schedule_parse_tool(sim_schedule *s, const schedule_line *ln, char *e
     return schedule_copy_text(s->tool, sizeof(s->tool), ln, err, cap);
 }
 
-static int schedule_parse_strategy(sim_schedule *s, const schedule_line *ln, char *err,
-                                   size_t cap) {
+static int schedule_parse_strategy(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
     if (schedule_duplicate(s->strategy[0] != '\0', ln, err, cap) != 0) return -1;
     return schedule_copy_text(s->strategy, sizeof(s->strategy), ln, err, cap);
 }
 
-static int schedule_parse_scenario(sim_schedule *s, const schedule_line *ln, char *err,
-                                   size_t cap) {
+static int schedule_parse_scenario(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
     if (schedule_duplicate(s->scenario[0] != '\0', ln, err, cap) != 0) return -1;
-    return schedule_copy_name(s->scenario, sizeof(s->scenario), ln->tok[1], "scenario name",
-                              ln->lineno, err, cap);
+    return schedule_copy_name(s->scenario, sizeof(s->scenario), ln->tok[1], "scenario name", ln->lineno, err, cap);
 }
 
 /* 1 if 'v' is "core" or "mutant:NAME" and fits SIM_NAME_MAX. */
@@ -363,14 +356,12 @@ static int schedule_variant_ok(const char *v) {
     return strcmp(v, "core") == 0 || (strncmp(v, "mutant:", 7) == 0 && v[7] != '\0');
 }
 
-static int schedule_parse_variant(sim_schedule *s, const schedule_line *ln, char *err,
-                                  size_t cap) {
+static int schedule_parse_variant(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
     char q[SCHEDULE_QUOTE_MAX];
     const char *v = ln->tok[1];
     if (schedule_duplicate(s->variant[0] != '\0', ln, err, cap) != 0) return -1;
     if (!schedule_variant_ok(v)) {
-        return schedule_fail(err, cap, ln->lineno,
-                             "bad variant '%s' (expected core or mutant:NAME, at most %d bytes)",
+        return schedule_fail(err, cap, ln->lineno, "bad variant '%s' (expected core or mutant:NAME, at most %d bytes)",
                              schedule_quote(v, strlen(v), q), (int)SIM_NAME_MAX - 1);
     }
     memcpy(s->variant, v, strlen(v) + 1);
@@ -404,16 +395,14 @@ static int schedule_parse_param(sim_schedule *s, const schedule_line *ln, char *
     int rc = schedule_scan_i64(eq + 1, &value);
     if (rc != 0) {
         return schedule_fail(err, cap, ln->lineno, "%s param value '%s' for '%s' (%s)",
-                             rc == -2 ? "out of range" : "bad",
-                             schedule_quote(eq + 1, strlen(eq + 1), q), key,
+                             rc == -2 ? "out of range" : "bad", schedule_quote(eq + 1, strlen(eq + 1), q), key,
                              "a signed decimal 64-bit integer");
     }
     if (schedule_param_find(s, key) >= 0) {
         return schedule_fail(err, cap, ln->lineno, "duplicate param '%s'", key);
     }
     if (s->param_count >= SIM_PARAMS_MAX) {
-        return schedule_fail(err, cap, ln->lineno, "too many params at '%s' (at most %d)", key,
-                             (int)SIM_PARAMS_MAX);
+        return schedule_fail(err, cap, ln->lineno, "too many params at '%s' (at most %d)", key, (int)SIM_PARAMS_MAX);
     }
     memcpy(s->param_key[s->param_count], key, strlen(key) + 1);
     s->param_value[s->param_count] = value;
@@ -439,8 +428,7 @@ static int schedule_parse_seed(sim_schedule *s, const schedule_line *ln, char *e
 }
 
 /* "model-only no" leaves no trace in the struct, so only a repeat after "yes" is caught. */
-static int schedule_parse_model_only(sim_schedule *s, const schedule_line *ln, char *err,
-                                     size_t cap) {
+static int schedule_parse_model_only(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
     char q[SCHEDULE_QUOTE_MAX];
     const char *tok = ln->tok[1];
     if (schedule_duplicate(s->model_only != 0, ln, err, cap) != 0) return -1;
@@ -457,22 +445,20 @@ static int schedule_parse_model_only(sim_schedule *s, const schedule_line *ln, c
  */
 
 /* Appends 'd' for line 'lineno', or fails naming the limit or the allocation. */
-static int schedule_add(sim_schedule *s, const sim_decision *d, int lineno, char *err,
-                        size_t cap) {
+static int schedule_add(sim_schedule *s, const sim_decision *d, int lineno, char *err, size_t cap) {
     if (s->decision_count >= SIM_DECISIONS_MAX) {
-        return schedule_fail(err, cap, lineno, "too many decisions at '%s' (at most %d)",
-                             schedule_kind_words[d->kind], (int)SIM_DECISIONS_MAX);
+        return schedule_fail(err, cap, lineno, "too many decisions at '%s' (at most %d)", schedule_kind_words[d->kind],
+                             (int)SIM_DECISIONS_MAX);
     }
     if (sim_schedule_append(s, d) != 0) {
-        return schedule_fail(err, cap, lineno, "out of memory storing decision %d",
-                             s->decision_count + 1);
+        return schedule_fail(err, cap, lineno, "out of memory storing decision %d", s->decision_count + 1);
     }
     return 0;
 }
 
 /* Starts decision 'd' of 'kind' from line 'ln' and copies its first name (tok[1]) as 'what'. */
-static int schedule_decision_start(sim_decision *d, sim_decision_kind kind, const schedule_line *ln,
-                                   const char *what, char *err, size_t cap) {
+static int schedule_decision_start(sim_decision *d, sim_decision_kind kind, const schedule_line *ln, const char *what,
+                                   char *err, size_t cap) {
     memset(d, 0, sizeof(*d));
     d->kind = kind;
     d->line = ln->lineno;
@@ -486,8 +472,7 @@ static int schedule_parse_run(sim_schedule *s, const schedule_line *ln, char *er
     if (schedule_copy_name(d.op, sizeof(d.op), ln->tok[2], "op label", ln->lineno, err, cap) != 0) {
         return -1;
     }
-    if (ln->count == 4 &&
-        schedule_copy_name(d.key, sizeof(d.key), ln->tok[3], "key", ln->lineno, err, cap) != 0) {
+    if (ln->count == 4 && schedule_copy_name(d.key, sizeof(d.key), ln->tok[3], "key", ln->lineno, err, cap) != 0) {
         return -1;
     }
     return schedule_add(s, &d, ln->lineno, err, cap);
@@ -506,8 +491,7 @@ static int schedule_parse_wall(sim_schedule *s, const schedule_line *ln, char *e
     const char *step = ln->tok[2];
     if (schedule_decision_start(&d, SIM_DEC_WALL, ln, "clock name", err, cap) != 0) return -1;
     if (step[0] != '+' && step[0] != '-') {
-        return schedule_fail(err, cap, ln->lineno,
-                             "wall step '%s' needs a sign (e.g. +1500ms or -2s)",
+        return schedule_fail(err, cap, ln->lineno, "wall step '%s' needs a sign (e.g. +1500ms or -2s)",
                              schedule_quote(step, strlen(step), q));
     }
     if (schedule_read_duration(step + 1, &d.duration_ns, ln->lineno, err, cap) != 0) return -1;
@@ -540,15 +524,13 @@ static int schedule_parse_fault(sim_schedule *s, const schedule_line *ln, char *
     } else if (strcmp(what, "conn-error") == 0) {
         d.variant = SIM_FAULT_CONN_ERROR;
     } else {
-        return schedule_fail(err, cap, ln->lineno,
-                             "unknown fault '%s' (expected reply-lost or conn-error)",
+        return schedule_fail(err, cap, ln->lineno, "unknown fault '%s' (expected reply-lost or conn-error)",
                              schedule_quote(what, strlen(what), q));
     }
     return schedule_add(s, &d, ln->lineno, err, cap);
 }
 
-static int schedule_parse_restart(sim_schedule *s, const schedule_line *ln, char *err,
-                                  size_t cap) {
+static int schedule_parse_restart(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
     char q[SCHEDULE_QUOTE_MAX];
     sim_decision d;
     const char *how = ln->tok[2];
@@ -578,20 +560,18 @@ static int schedule_parse_expect(sim_schedule *s, const schedule_line *ln, char 
     char q[SCHEDULE_QUOTE_MAX];
     const char *what = ln->tok[1];
     if (s->expect_line != 0) {
-        return schedule_fail(err, cap, ln->lineno, "second 'expect' line (the first is line %d)",
-                             s->expect_line);
+        return schedule_fail(err, cap, ln->lineno, "second 'expect' line (the first is line %d)", s->expect_line);
     }
     if (strcmp(what, "pass") == 0 && ln->count == 2) {
         s->expect = SIM_EXPECT_PASS;
     } else if (strcmp(what, "violation") == 0 && ln->count == 3) {
-        if (schedule_copy_name(s->expect_oracle, sizeof(s->expect_oracle), ln->tok[2],
-                               "oracle name", ln->lineno, err, cap) != 0) {
+        if (schedule_copy_name(s->expect_oracle, sizeof(s->expect_oracle), ln->tok[2], "oracle name", ln->lineno, err,
+                               cap) != 0) {
             return -1;
         }
         s->expect = SIM_EXPECT_VIOLATION;
     } else {
-        return schedule_fail(err, cap, ln->lineno,
-                             "bad expect '%s' (expected expect pass or expect violation ORACLE)",
+        return schedule_fail(err, cap, ln->lineno, "bad expect '%s' (expected expect pass or expect violation ORACLE)",
                              schedule_quote(what, strlen(what), q));
     }
     s->expect_line = ln->lineno;
@@ -623,14 +603,13 @@ static const schedule_keyword *schedule_keyword_find(const char *word) {
 
 /* Checks the place of line 'ln' (keyword 'kw'): version first, headers before the decisions,
  * nothing but comments after the expect line; then its token count. Returns 0 or -1. */
-static int schedule_line_place(const sim_schedule *s, const schedule_keyword *kw,
-                               const schedule_line *ln, char *err, size_t cap) {
+static int schedule_line_place(const sim_schedule *s, const schedule_keyword *kw, const schedule_line *ln, char *err,
+                               size_t cap) {
     char q[SCHEDULE_QUOTE_MAX];
     const char *word = ln->tok[0];
     int args = ln->count - 1;
     if (s->version == 0 && (kw == NULL || kw->parse != schedule_parse_version)) {
-        return schedule_fail(err, cap, ln->lineno,
-                             "expected 'racebed-schedule 1' as the first line (got '%s')",
+        return schedule_fail(err, cap, ln->lineno, "expected 'racebed-schedule 1' as the first line (got '%s')",
                              schedule_quote(word, strlen(word), q));
     }
     if (kw == NULL) {
@@ -640,8 +619,7 @@ static int schedule_line_place(const sim_schedule *s, const schedule_keyword *kw
                              schedule_quote(word, strlen(word), q));
     }
     if (kw->is_header && s->decision_count > 0) {
-        return schedule_fail(err, cap, ln->lineno,
-                             "header line '%s' after the first decision (line %d)", word,
+        return schedule_fail(err, cap, ln->lineno, "header line '%s' after the first decision (line %d)", word,
                              s->decisions[0].line);
     }
     if (s->expect_line != 0 && kw->parse != schedule_parse_expect) {
@@ -649,8 +627,7 @@ static int schedule_line_place(const sim_schedule *s, const schedule_keyword *kw
                              kw->is_header ? "header line" : "decision", word, s->expect_line);
     }
     if (args < kw->args_min) {
-        return schedule_fail(err, cap, ln->lineno, "missing argument after '%s' (expected %s)",
-                             word, kw->usage);
+        return schedule_fail(err, cap, ln->lineno, "missing argument after '%s' (expected %s)", word, kw->usage);
     }
     if (kw->args_max >= 0 && args > kw->args_max) {
         const char *extra = ln->tok[kw->args_max + 1];
@@ -660,8 +637,7 @@ static int schedule_line_place(const sim_schedule *s, const schedule_keyword *kw
     return 0;
 }
 
-int sim_schedule_parse_line(sim_schedule *s, const char *line, size_t len, int lineno, char *err,
-                            size_t cap) {
+int sim_schedule_parse_line(sim_schedule *s, const char *line, size_t len, int lineno, char *err, size_t cap) {
     assert(s != NULL);
     assert(line != NULL || len == 0);
     schedule_line ln;
@@ -808,17 +784,10 @@ static int schedule_decision_check(const sim_decision *d, char *dur, size_t dur_
         if (!schedule_name_ok(d->op, sizeof(d->op))) return -1;
         if (d->key[0] != '\0' && !schedule_name_ok(d->key, sizeof(d->key))) return -1;
         break;
-    case SIM_DEC_ADVANCE:
-        needs_name = 0;
-        break;
-    case SIM_DEC_WALL:
-        min_ns = -SCHEDULE_DURATION_NS_MAX;
-        break;
-    case SIM_DEC_PAUSE:
-        break;
-    case SIM_DEC_CRASH:
-        has_duration = 0;
-        break;
+    case SIM_DEC_ADVANCE: needs_name = 0; break;
+    case SIM_DEC_WALL: min_ns = -SCHEDULE_DURATION_NS_MAX; break;
+    case SIM_DEC_PAUSE: break;
+    case SIM_DEC_CRASH: has_duration = 0; break;
     case SIM_DEC_FAULT:
         has_duration = 0;
         if (d->variant != SIM_FAULT_REPLY_LOST && d->variant != SIM_FAULT_CONN_ERROR) return -1;
@@ -829,15 +798,11 @@ static int schedule_decision_check(const sim_decision *d, char *dur, size_t dur_
         if (d->variant != SIM_RESTART_LOSE_ALL && d->variant != SIM_RESTART_LOSE_LAST) return -1;
         has_duration = d->variant == SIM_RESTART_LOSE_LAST;
         break;
-    default:
-        return -1;
+    default: return -1;
     }
     if (needs_name && !schedule_name_ok(d->name, sizeof(d->name))) return -1;
     if (has_duration) {
-        return schedule_format_duration(d->duration_ns, min_ns, d->kind == SIM_DEC_WALL, dur,
-                                        dur_cap) < 0
-                   ? -1
-                   : 0;
+        return schedule_format_duration(d->duration_ns, min_ns, d->kind == SIM_DEC_WALL, dur, dur_cap) < 0 ? -1 : 0;
     }
     return 0;
 }
@@ -851,28 +816,17 @@ int sim_decision_format(const sim_decision *d, char *buf, size_t cap) {
     int n = -1;
     if (schedule_decision_check(d, dur, sizeof(dur)) != 0 || cap == 0) return -1;
     switch (d->kind) {
-    case SIM_DEC_RUN:
-        n = snprintf(buf, cap, "run %s %s%s%s", d->name, d->op, d->key[0] ? " " : "", d->key);
-        break;
-    case SIM_DEC_ADVANCE:
-        n = snprintf(buf, cap, "advance %s", dur);
-        break;
-    case SIM_DEC_WALL:
-        n = snprintf(buf, cap, "wall %s %s", d->name, dur);
-        break;
-    case SIM_DEC_PAUSE:
-        n = snprintf(buf, cap, "pause %s %s", d->name, dur);
-        break;
-    case SIM_DEC_CRASH:
-        n = snprintf(buf, cap, "crash %s", d->name);
-        break;
+    case SIM_DEC_RUN: n = snprintf(buf, cap, "run %s %s%s%s", d->name, d->op, d->key[0] ? " " : "", d->key); break;
+    case SIM_DEC_ADVANCE: n = snprintf(buf, cap, "advance %s", dur); break;
+    case SIM_DEC_WALL: n = snprintf(buf, cap, "wall %s %s", d->name, dur); break;
+    case SIM_DEC_PAUSE: n = snprintf(buf, cap, "pause %s %s", d->name, dur); break;
+    case SIM_DEC_CRASH: n = snprintf(buf, cap, "crash %s", d->name); break;
     case SIM_DEC_FAULT:
         n = snprintf(buf, cap, "fault %s %s", d->name,
                      d->variant == SIM_FAULT_REPLY_LOST ? "reply-lost" : "conn-error");
         break;
     case SIM_DEC_RESTART:
-        n = snprintf(buf, cap, "restart server %s%s%s",
-                     d->variant == SIM_RESTART_LOSE_ALL ? "lose-all" : "lose-last",
+        n = snprintf(buf, cap, "restart server %s%s%s", d->variant == SIM_RESTART_LOSE_ALL ? "lose-all" : "lose-last",
                      dur[0] ? " " : "", dur);
         break;
     }
@@ -890,12 +844,10 @@ static int schedule_write_check(const sim_schedule *s, const char *comment) {
         if (!schedule_name_ok(s->param_key[i], SIM_NAME_MAX)) return -1;
         if (strchr(s->param_key[i], '=') != NULL) return -1;
     }
-    if (s->expect == SIM_EXPECT_VIOLATION &&
-        !schedule_name_ok(s->expect_oracle, sizeof(s->expect_oracle))) {
+    if (s->expect == SIM_EXPECT_VIOLATION && !schedule_name_ok(s->expect_oracle, sizeof(s->expect_oracle))) {
         return -1;
     }
-    if (s->expect != SIM_EXPECT_NONE && s->expect != SIM_EXPECT_PASS &&
-        s->expect != SIM_EXPECT_VIOLATION) {
+    if (s->expect != SIM_EXPECT_NONE && s->expect != SIM_EXPECT_PASS && s->expect != SIM_EXPECT_VIOLATION) {
         return -1;
     }
     size_t run = 0; /* bytes of the current comment line */
@@ -952,8 +904,7 @@ int sim_schedule_write(FILE *f, const sim_schedule *s, const char *comment) {
         if (fprintf(f, "%s\n", line) < 0) return -1;
     }
     if (s->expect == SIM_EXPECT_PASS && fputs("expect pass\n", f) < 0) return -1;
-    if (s->expect == SIM_EXPECT_VIOLATION &&
-        fprintf(f, "expect violation %s\n", s->expect_oracle) < 0) {
+    if (s->expect == SIM_EXPECT_VIOLATION && fprintf(f, "expect violation %s\n", s->expect_oracle) < 0) {
         return -1;
     }
     if (schedule_write_comment(f, comment) != 0) return -1;

@@ -36,11 +36,11 @@
 
 enum {
     SIM_SCHEDULE_VERSION = 1,
-    SIM_NAME_MAX = 64,            /* longest name (thread, op, oracle, scenario, ...) with the NUL */
-    SIM_PARAMS_MAX = 32,          /* parameters in one header */
-    SIM_LINE_MAX = 1024,          /* longest line, bytes without the newline */
-    SIM_DECISIONS_MAX = 4000000,  /* decisions in one file */
-    SIM_STRATEGY_MAX = 128,       /* the strategy text with the NUL */
+    SIM_NAME_MAX = 64,           /* longest name (thread, op, oracle, scenario, ...) with the NUL */
+    SIM_PARAMS_MAX = 32,         /* parameters in one header */
+    SIM_LINE_MAX = 1024,         /* longest line, bytes without the newline */
+    SIM_DECISIONS_MAX = 4000000, /* decisions in one file */
+    SIM_STRATEGY_MAX = 128,      /* the strategy text with the NUL */
 };
 
 typedef enum sim_decision_kind {
@@ -60,32 +60,32 @@ typedef enum sim_expect_kind { SIM_EXPECT_NONE = 0, SIM_EXPECT_PASS = 1, SIM_EXP
 /* One decision of the stream. Unused fields are zero / "". */
 typedef struct sim_decision {
     sim_decision_kind kind;
-    int line;                  /* 1-based line in the source text; 0 when not parsed from text */
-    char name[SIM_NAME_MAX];   /* RUN, PAUSE, FAULT: thread; CRASH: thread or process; WALL: clock; RESTART: "server" */
-    char op[SIM_NAME_MAX];     /* RUN: the op label the thread is expected to perform next */
-    char key[LK_KEY_MAX];      /* RUN: the expected key or object, "" when omitted */
-    int64_t duration_ns;       /* ADVANCE, PAUSE, RESTART lose-last: >= 0; WALL: signed step */
-    int variant;               /* FAULT: sim_fault_kind; RESTART: sim_restart_kind */
+    int line;                /* 1-based line in the source text; 0 when not parsed from text */
+    char name[SIM_NAME_MAX]; /* RUN, PAUSE, FAULT: thread; CRASH: thread or process; WALL: clock; RESTART: "server" */
+    char op[SIM_NAME_MAX];   /* RUN: the op label the thread is expected to perform next */
+    char key[LK_KEY_MAX];    /* RUN: the expected key or object, "" when omitted */
+    int64_t duration_ns;     /* ADVANCE, PAUSE, RESTART lose-last: >= 0; WALL: signed step */
+    int variant;             /* FAULT: sim_fault_kind; RESTART: sim_restart_kind */
 } sim_decision;
 
 typedef struct sim_schedule {
-    int version;                                 /* 0 until the version line was read */
-    char tool[SIM_NAME_MAX];                     /* "racebed 0.1.0"; "" if absent */
-    char scenario[SIM_NAME_MAX];                 /* required */
-    char variant[SIM_NAME_MAX];                  /* required */
+    int version;                 /* 0 until the version line was read */
+    char tool[SIM_NAME_MAX];     /* "racebed 0.1.0"; "" if absent */
+    char scenario[SIM_NAME_MAX]; /* required */
+    char variant[SIM_NAME_MAX];  /* required */
     int param_count;
     char param_key[SIM_PARAMS_MAX][SIM_NAME_MAX];
     int64_t param_value[SIM_PARAMS_MAX];
-    int has_seed;                                /* required */
+    int has_seed; /* required */
     uint64_t seed;
-    char strategy[SIM_STRATEGY_MAX];             /* "" if absent */
-    int model_only;                              /* 1 for "model-only yes" */
+    char strategy[SIM_STRATEGY_MAX]; /* "" if absent */
+    int model_only;                  /* 1 for "model-only yes" */
     sim_expect_kind expect;
-    char expect_oracle[SIM_NAME_MAX];            /* with SIM_EXPECT_VIOLATION */
-    int expect_line;                             /* line of the expect line, 0 if none */
+    char expect_oracle[SIM_NAME_MAX]; /* with SIM_EXPECT_VIOLATION */
+    int expect_line;                  /* line of the expect line, 0 if none */
     int decision_count;
     int decision_cap;
-    sim_decision *decisions;                     /* malloc'd, owned; freed by sim_schedule_free */
+    sim_decision *decisions; /* malloc'd, owned; freed by sim_schedule_free */
 } sim_schedule;
 
 /* Zeroes 's' (no allocation). */

@@ -13,7 +13,8 @@
 /* Non-run decisions (time and faults): the fewer the better at equal length. */
 static int shrink_extras(const sim_schedule *s) {
     int n = 0;
-    for (int i = 0; i < s->decision_count; i++) n += s->decisions[i].kind != SIM_DEC_RUN;
+    for (int i = 0; i < s->decision_count; i++)
+        n += s->decisions[i].kind != SIM_DEC_RUN;
     return n;
 }
 

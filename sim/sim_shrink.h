@@ -15,9 +15,9 @@
 #include "sim_explore.h"
 
 typedef struct sim_shrink_result {
-    int before;      /* decisions in the input */
-    int after;       /* decisions in the result */
-    int replays;     /* candidate replays tried */
+    int before;  /* decisions in the input */
+    int after;   /* decisions in the result */
+    int replays; /* candidate replays tried */
 } sim_shrink_result;
 
 /* Shrinks 'in' (which must violate 'oracle' on 'cfg') into 'out' (initialized by the caller; gets header,

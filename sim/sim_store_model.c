@@ -23,8 +23,10 @@
 enum { STORE_KEYS_MAX = SIM_STORE_SLOTS / 4 * 3 };
 
 static void store_mark(sim_store_model *s, uint32_t i, int used) {
-    if (used) s->used_bits[i / 64] |= UINT64_C(1) << (i % 64);
-    else s->used_bits[i / 64] &= ~(UINT64_C(1) << (i % 64));
+    if (used)
+        s->used_bits[i / 64] |= UINT64_C(1) << (i % 64);
+    else
+        s->used_bits[i / 64] &= ~(UINT64_C(1) << (i % 64));
 }
 
 void sim_store_model_init(sim_store_model *s) {
@@ -43,7 +45,8 @@ void sim_store_model_reset(sim_store_model *s) {
 /* FNV-1a: fixed, seedless, so the layout never depends on the process. */
 static uint32_t store_hash(const char *key) {
     uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) h = (h ^ *p) * 16777619u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
     return h;
 }
 
@@ -75,8 +78,7 @@ static void store_remove(sim_store_model *s, uint32_t i) {
 /* Finds 'key'; an expired key is removed (lazy expiry) and reported absent. Returns the slot or NULL. */
 static sim_store_slot *store_lookup(sim_store_model *s, const char *key, lk_wall_ms now_ms) {
     const uint32_t mask = SIM_STORE_SLOTS - 1;
-    for (uint32_t i = store_hash(key) & mask, n = 0; s->slot[i].used && n < SIM_STORE_SLOTS;
-         i = (i + 1) & mask, n++) {
+    for (uint32_t i = store_hash(key) & mask, n = 0; s->slot[i].used && n < SIM_STORE_SLOTS; i = (i + 1) & mask, n++) {
         if (strcmp(s->slot[i].key, key) != 0) continue;
         if (!store_expired(&s->slot[i], now_ms)) return &s->slot[i];
         store_remove(s, i);
@@ -90,7 +92,8 @@ static sim_store_slot *store_insert(sim_store_model *s, const char *key) {
     if (s->count >= STORE_KEYS_MAX) return NULL;
     const uint32_t mask = SIM_STORE_SLOTS - 1;
     uint32_t i = store_hash(key) & mask;
-    while (s->slot[i].used) i = (i + 1) & mask;
+    while (s->slot[i].used)
+        i = (i + 1) & mask;
     sim_store_slot *e = &s->slot[i];
     memset(e, 0, sizeof(*e));
     e->used = 1;
@@ -163,8 +166,10 @@ static lk_rc store_incr(sim_store_model *s, lk_wall_ms now_ms, const char *key, 
 
 /* PEXPIRE semantics: a TTL <= 0 deletes the key, as Redis does. */
 static void store_pexpire(sim_store_model *s, sim_store_slot *e, lk_wall_ms now_ms, int64_t ttl_ms) {
-    if (ttl_ms <= 0) store_delete(s, e);
-    else e->deadline_ms = now_ms + ttl_ms;
+    if (ttl_ms <= 0)
+        store_delete(s, e);
+    else
+        e->deadline_ms = now_ms + ttl_ms;
 }
 
 /* A fence number read back from a lock value: 0 when malformed or outside 0..2^53 (the Redis scripts compute with
@@ -348,8 +353,7 @@ void sim_store_model_each(const sim_store_model *s, lk_wall_ms now_ms,
 
 int sim_store_model_peek(const sim_store_model *s, lk_wall_ms now_ms, const char *key, char *value) {
     const uint32_t mask = SIM_STORE_SLOTS - 1;
-    for (uint32_t i = store_hash(key) & mask, n = 0; s->slot[i].used && n < SIM_STORE_SLOTS;
-         i = (i + 1) & mask, n++) {
+    for (uint32_t i = store_hash(key) & mask, n = 0; s->slot[i].used && n < SIM_STORE_SLOTS; i = (i + 1) & mask, n++) {
         if (strcmp(s->slot[i].key, key) != 0) continue;
         if (store_expired(&s->slot[i], now_ms)) return 0;
         memcpy(value, s->slot[i].value, strlen(s->slot[i].value) + 1);

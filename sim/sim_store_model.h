@@ -27,9 +27,9 @@ typedef struct sim_store_slot {
 } sim_store_slot;
 
 typedef struct sim_store_model {
-    int count;                             /* keys held, expired-but-untouched ones included */
+    int count;                                /* keys held, expired-but-untouched ones included */
     uint64_t used_bits[SIM_STORE_SLOTS / 64]; /* bit i set iff slot[i].used: lets init clear only what is used */
-    sim_store_slot slot[SIM_STORE_SLOTS];  /* the table; an unused slot is all zero bytes */
+    sim_store_slot slot[SIM_STORE_SLOTS];     /* the table; an unused slot is all zero bytes */
 } sim_store_model;
 
 /* Empties the store, whatever the memory held before. */

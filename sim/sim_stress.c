@@ -31,14 +31,14 @@ typedef struct stress_section {
 typedef struct stress_shared {
     const sim_stress_opts *o;
     const mut_protocol *proto;
-    int renew;                    /* ttl_expiry core: renew and check the lost-lock signal */
-    pthread_barrier_t barrier;    /* herd: everyone starts each round together */
-    pthread_mutex_t mu;           /* guards everything below */
+    int renew;                 /* ttl_expiry core: renew and check the lost-lock signal */
+    pthread_barrier_t barrier; /* herd: everyone starts each round together */
+    pthread_mutex_t mu;        /* guards everything below */
     stress_section *sections;
     int64_t section_count;
     int64_t trials, completed, not_acquired, errors;
-    int64_t increments;           /* counter increments made under the lock */
-    double deadline_s;            /* monotonic seconds */
+    int64_t increments; /* counter increments made under the lock */
+    double deadline_s;  /* monotonic seconds */
     int stop;
     char err[256];
 } stress_shared;
@@ -65,7 +65,8 @@ typedef struct stress_client {
 /* Records a critical section and the counter increments it completed. */
 static void stress_record(stress_shared *sh, int client, int64_t start, int64_t end, int increments) {
     pthread_mutex_lock(&sh->mu);
-    if (sh->section_count < STRESS_SECTIONS_MAX) sh->sections[sh->section_count++] = (stress_section){client, start, end};
+    if (sh->section_count < STRESS_SECTIONS_MAX)
+        sh->sections[sh->section_count++] = (stress_section){client, start, end};
     sh->completed += increments > 0;
     sh->increments += increments;
     pthread_mutex_unlock(&sh->mu);
@@ -155,10 +156,13 @@ static void stress_judge(stress_shared *sh, stress_client *c0, sim_stress_result
             const stress_section *a = &sh->sections[i], *b = &sh->sections[j];
             if (a->client == b->client || a->start_ns >= b->end_ns || b->start_ns >= a->end_ns) continue;
             res->violated = 1;
-            snprintf(res->violation, sizeof(res->violation), "lease_safety: clients %d and %d held the lock at the "
-                     "same time for %.3f ms (certain: between acquire reply and release send)", a->client + 1,
-                     b->client + 1, (double)((a->end_ns < b->end_ns ? a->end_ns : b->end_ns) -
-                                             (a->start_ns > b->start_ns ? a->start_ns : b->start_ns)) / 1e6);
+            snprintf(res->violation, sizeof(res->violation),
+                     "lease_safety: clients %d and %d held the lock at the "
+                     "same time for %.3f ms (certain: between acquire reply and release send)",
+                     a->client + 1, b->client + 1,
+                     (double)((a->end_ns < b->end_ns ? a->end_ns : b->end_ns) -
+                              (a->start_ns > b->start_ns ? a->start_ns : b->start_ns)) /
+                         1e6);
             break;
         }
     lk_store_reply r;
@@ -167,8 +171,10 @@ static void stress_judge(stress_shared *sh, stress_client *c0, sim_stress_result
         long long v = r.outcome == LK_FOUND ? atoll(r.value) : 0;
         if (v != sh->increments) {
             res->violated = 1;
-            snprintf(res->violation, sizeof(res->violation), "resource_lost_update: %lld increments were made "
-                     "under the lock but the guarded counter is %lld", (long long)sh->increments, v);
+            snprintf(res->violation, sizeof(res->violation),
+                     "resource_lost_update: %lld increments were made "
+                     "under the lock but the guarded counter is %lld",
+                     (long long)sh->increments, v);
         }
     }
 }
@@ -176,8 +182,10 @@ static void stress_judge(stress_shared *sh, stress_client *c0, sim_stress_result
 int sim_stress_run(const sim_stress_opts *o, sim_stress_result *res, char *err, size_t cap) {
     memset(res, 0, sizeof(*res));
     if (!sim_stress_supported(o->scenario, o->variant)) {
-        snprintf(err, cap, "stress mode runs thundering_herd and rapid_sequential (core, mutant:check_then_set) "
-                 "and ttl_expiry (core, mutant:no_renewal); not %s %s", o->scenario, o->variant);
+        snprintf(err, cap,
+                 "stress mode runs thundering_herd and rapid_sequential (core, mutant:check_then_set) "
+                 "and ttl_expiry (core, mutant:no_renewal); not %s %s",
+                 o->scenario, o->variant);
         return -1;
     }
     if (o->threads < 1 || o->threads > STRESS_THREADS_MAX) {
@@ -209,8 +217,10 @@ int sim_stress_run(const sim_stress_opts *o, sim_stress_result *res, char *err, 
     double t0 = stress_now_s();
     sh.deadline_s = t0 + o->duration_s;
     pthread_t th[STRESS_THREADS_MAX];
-    for (int i = 0; i < o->threads; i++) pthread_create(&th[i], NULL, stress_thread, &cl[i]);
-    for (int i = 0; i < o->threads; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < o->threads; i++)
+        pthread_create(&th[i], NULL, stress_thread, &cl[i]);
+    for (int i = 0; i < o->threads; i++)
+        pthread_join(th[i], NULL);
     res->seconds = stress_now_s() - t0;
     stress_judge(&sh, &cl[0], res);
     res->trials = sh.trials;

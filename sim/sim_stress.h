@@ -16,23 +16,23 @@
 #include <stdint.h>
 
 typedef struct sim_stress_opts {
-    const char *scenario;   /* thundering_herd, rapid_sequential or ttl_expiry */
-    const char *variant;    /* "core" or "mutant:NAME" */
-    const char *url;        /* the Redis server */
-    int threads;            /* clients */
-    int64_t iterations;     /* rounds (0 = until the duration) */
-    double duration_s;      /* stop after this long (0 = until the iterations) */
+    const char *scenario; /* thundering_herd, rapid_sequential or ttl_expiry */
+    const char *variant;  /* "core" or "mutant:NAME" */
+    const char *url;      /* the Redis server */
+    int threads;          /* clients */
+    int64_t iterations;   /* rounds (0 = until the duration) */
+    double duration_s;    /* stop after this long (0 = until the iterations) */
     int64_t ttl_ms;
     int64_t work_ms;
 } sim_stress_opts;
 
 typedef struct sim_stress_result {
-    int64_t trials;         /* critical sections attempted */
-    int64_t completed;      /* critical sections completed */
-    int64_t not_acquired;   /* acquires that found the lock held (try) or timed out */
-    int64_t errors;         /* store errors */
-    int violated;           /* 1 if a certain violation was seen */
-    char violation[256];    /* which, and the evidence */
+    int64_t trials;       /* critical sections attempted */
+    int64_t completed;    /* critical sections completed */
+    int64_t not_acquired; /* acquires that found the lock held (try) or timed out */
+    int64_t errors;       /* store errors */
+    int violated;         /* 1 if a certain violation was seen */
+    char violation[256];  /* which, and the evidence */
     double seconds;
 } sim_stress_result;
 

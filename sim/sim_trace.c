@@ -14,7 +14,8 @@
 
 uint64_t sim_hash_bytes(uint64_t h, const void *data, size_t len) {
     const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * UINT64_C(1099511628211);
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * UINT64_C(1099511628211);
     return h;
 }
 
@@ -37,9 +38,11 @@ static void trace_result(const sim_run *run, const sim_pending *p, char *buf, si
         case SIM_VOP_TASK_START: snprintf(buf, cap, "started %s", run->thread[p->out].name); break;
         case SIM_VOP_EVENT: snprintf(buf, cap, "%" PRId64, p->num); break;
         case SIM_VOP_RESOURCE:
-            if (p->res_op == SIM_RES_FLOOR) snprintf(buf, cap, "floor=%" PRId64, p->num);
-            else snprintf(buf, cap, "%s %" PRId64 " fence=%" PRId64, p->res_op == SIM_RES_READ ? "read" : "wrote",
-                          p->res_value, p->num);
+            if (p->res_op == SIM_RES_FLOOR)
+                snprintf(buf, cap, "floor=%" PRId64, p->num);
+            else
+                snprintf(buf, cap, "%s %" PRId64 " fence=%" PRId64, p->res_op == SIM_RES_READ ? "read" : "wrote",
+                         p->res_value, p->num);
             break;
         default: snprintf(buf, cap, "ok"); break;
         }
@@ -49,12 +52,16 @@ static void trace_result(const sim_run *run, const sim_pending *p, char *buf, si
     const char *o = lk_outcome_label(r->outcome);
     switch (p->op.kind) {
     case LK_OP_GET:
-        if (r->outcome == LK_FOUND) snprintf(buf, cap, "found \"%.40s\"", r->value);
-        else snprintf(buf, cap, "%s", o);
+        if (r->outcome == LK_FOUND)
+            snprintf(buf, cap, "found \"%.40s\"", r->value);
+        else
+            snprintf(buf, cap, "%s", o);
         break;
     case LK_OP_ACQUIRE:
-        if (r->outcome == LK_LOCKED) snprintf(buf, cap, "locked pttl=%" PRId64 "ms", r->num);
-        else snprintf(buf, cap, "%s fence=%" PRId64, o, r->num);
+        if (r->outcome == LK_LOCKED)
+            snprintf(buf, cap, "locked pttl=%" PRId64 "ms", r->num);
+        else
+            snprintf(buf, cap, "%s fence=%" PRId64, o, r->num);
         break;
     case LK_OP_DEL:
     case LK_OP_SCAN_DEL:
@@ -107,9 +114,9 @@ int sim_trace_step(const sim_run *run, const sim_choice *c, const sim_pending *d
     trace_result(run, done, res, sizeof(res));
     if (c->kind == SIM_DEC_FAULT) {
         size_t n = strlen(res);
-        snprintf(res + n, sizeof(res) - n, c->variant == SIM_FAULT_REPLY_LOST
-                                               ? " [fault reply-lost: applied (%s), the reply is lost]"
-                                               : " [fault conn-error: not applied]",
+        snprintf(res + n, sizeof(res) - n,
+                 c->variant == SIM_FAULT_REPLY_LOST ? " [fault reply-lost: applied (%s), the reply is lost]"
+                                                    : " [fault conn-error: not applied]",
                  lk_rc_name(done->applied_rc));
     }
     char server[48] = "";

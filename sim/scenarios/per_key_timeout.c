@@ -17,10 +17,10 @@
 enum { PK_REQUESTS_MAX = 64 };
 
 typedef struct pk_request {
-    int user;            /* 1-based */
-    int slow;            /* the slow holder */
-    int64_t start_ns;    /* when it arrived */
-    int64_t done_ns;     /* when its acquire returned */
+    int user;         /* 1-based */
+    int slow;         /* the slow holder */
+    int64_t start_ns; /* when it arrived */
+    int64_t done_ns;  /* when its acquire returned */
     int acquired;
     int timed_out;
     int proc;
@@ -59,9 +59,8 @@ static void pk_request_run(sim_thread *self, void *arg) {
     lk_mutex m;
     lk_mutex_opts opts = {.ttl_ms = sim_param(run, "ttl_ms")};
     if (lk_mutex_init(&m, env, key, &opts) != LK_OK) return;
-    lk_mono_ns deadline = sim_variant(run) == 0
-                              ? lk_env_mono_ns(env) + sim_param(run, "acquire_timeout_ms") * 1000000
-                              : INT64_MAX;
+    lk_mono_ns deadline =
+        sim_variant(run) == 0 ? lk_env_mono_ns(env) + sim_param(run, "acquire_timeout_ms") * 1000000 : INT64_MAX;
     lk_outcome out;
     lk_rc rc = lk_mutex_acquire(&m, deadline, &out);
     r->done_ns = sim_now_ns(run);
@@ -109,14 +108,18 @@ static void pk_finish(sim_run *run) {
         timeouts += r->timed_out;
         counted += sim_metric(run, r->proc, LK_METRIC_ACQUIRE_TIMEOUT);
         if (r->done_ns - r->start_ns > timeout_ns + slack_ns) {
-            sim_violation(run, "liveness", "request u%d waited %lldms for lk:user:u%d, past its %lldms acquire "
-                          "timeout", r->user, (long long)((r->done_ns - r->start_ns) / 1000000), r->user,
+            sim_violation(run, "liveness",
+                          "request u%d waited %lldms for lk:user:u%d, past its %lldms acquire "
+                          "timeout",
+                          r->user, (long long)((r->done_ns - r->start_ns) / 1000000), r->user,
                           (long long)(timeout_ns / 1000000));
             return;
         }
         if (r->user != 1 && !r->acquired) {
-            sim_violation(run, "expect_independent_keys", "a request of u%d did not get its own, uncontended "
-                          "lock", r->user);
+            sim_violation(run, "expect_independent_keys",
+                          "a request of u%d did not get its own, uncontended "
+                          "lock",
+                          r->user);
             return;
         }
     }

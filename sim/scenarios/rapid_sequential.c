@@ -13,8 +13,8 @@
 #include "../sim_scenario.h"
 
 typedef struct rapid_state {
-    int succeeded;   /* requests that acquired and released */
-    int failed;      /* requests whose acquire failed or timed out */
+    int succeeded;        /* requests that acquired and released */
+    int failed;           /* requests whose acquire failed or timed out */
     int64_t last_done_ns; /* virtual time the last request finished */
     const mut_protocol *proto;
 } rapid_state;
@@ -69,8 +69,7 @@ static int rapid_setup(sim_run *run) {
     st->proto = rapid_protos[sim_variant(run)];
     sim_state_set(run, st);
     if (sim_lock_key(run, "lk:climate") != 0) return -1;
-    return sim_clients_new(run, (int)sim_param(run, "requests"), sim_param(run, "gap_ms") * 1000000,
-                           rapid_request, st);
+    return sim_clients_new(run, (int)sim_param(run, "requests"), sim_param(run, "gap_ms") * 1000000, rapid_request, st);
 }
 
 static void rapid_finish(sim_run *run) {
@@ -78,12 +77,13 @@ static void rapid_finish(sim_run *run) {
     int n = (int)sim_param(run, "requests");
     if (sim_advances(run) != 0 || sim_faults(run) != 0) return;
     if (st->succeeded != n)
-        sim_violation(run, "expect_all_succeed", "%d of %d rapid sequential requests succeeded (%d failed); with "
-                      "deadlines of %lldms every one must", st->succeeded, n, st->failed,
-                      (long long)rapid_deadline_ms(run));
+        sim_violation(run, "expect_all_succeed",
+                      "%d of %d rapid sequential requests succeeded (%d failed); with "
+                      "deadlines of %lldms every one must",
+                      st->succeeded, n, st->failed, (long long)rapid_deadline_ms(run));
     else if (st->last_done_ns > sim_param(run, "finish_within_ms") * 1000000)
-        sim_violation(run, "expect_finish_within", "%d requests took %lldms of simulated time, more than %lldms",
-                      n, (long long)(st->last_done_ns / 1000000), (long long)sim_param(run, "finish_within_ms"));
+        sim_violation(run, "expect_finish_within", "%d requests took %lldms of simulated time, more than %lldms", n,
+                      (long long)(st->last_done_ns / 1000000), (long long)sim_param(run, "finish_within_ms"));
 }
 
 SIM_SCENARIO_DEFINE(rapid_sequential) = {

@@ -14,13 +14,13 @@
 #include "../sim_scenario.h"
 
 typedef struct singleton_obj {
-    int64_t id;             /* construction serial, 1-based */
+    int64_t id;               /* construction serial, 1-based */
     char state[LK_VALUE_MAX]; /* what the constructor loaded */
 } singleton_obj;
 
 typedef struct singleton_state {
-    lk_registry registry;   /* the process's registry */
-    int64_t constructed;    /* objects built so far */
+    lk_registry registry; /* the process's registry */
+    int64_t constructed;  /* objects built so far */
     int errors;
 } singleton_state;
 

@@ -60,17 +60,18 @@ static int sleep_setup(sim_run *run) {
     sleep_state *st = sim_state_alloc(run, sizeof(*st));
     if (st == NULL || sim_lock_key(run, "lk:climate") != 0) return -1;
     sim_state_set(run, st);
-    return sim_clients_new(run, (int)sim_param(run, "requests"), sim_param(run, "spacing_ms") * 1000000,
-                           sleep_request, st);
+    return sim_clients_new(run, (int)sim_param(run, "requests"), sim_param(run, "spacing_ms") * 1000000, sleep_request,
+                           st);
 }
 
 static void sleep_finish(sim_run *run) {
     sleep_state *st = sim_state(run);
     if (sim_crashes(run) != 0 || sim_advances(run) != 0) return;
     if (st->failed != 0)
-        sim_violation(run, "expect_all_succeed", "%d of %d requests failed ('already locked'); the sleep between "
-                      "requests does not help once one request's work is stretched", st->failed,
-                      st->failed + st->succeeded);
+        sim_violation(run, "expect_all_succeed",
+                      "%d of %d requests failed ('already locked'); the sleep between "
+                      "requests does not help once one request's work is stretched",
+                      st->failed, st->failed + st->succeeded);
 }
 
 SIM_SCENARIO_DEFINE(sleep_mitigation) = {

@@ -10,11 +10,10 @@
 #include "../mutants/mut_lock.h"
 #include "../sim_scenario.h"
 
-
 typedef struct herd_state {
-    int winners;     /* acquires that got the lock */
-    int locked;      /* try-acquires that found it held */
-    int errors;      /* anything else */
+    int winners; /* acquires that got the lock */
+    int locked;  /* try-acquires that found it held */
+    int errors;  /* anything else */
     const mut_protocol *proto;
 } herd_state;
 
@@ -69,9 +68,10 @@ static void herd_finish(sim_run *run) {
     int n = (int)sim_param(run, "threads");
     if (sim_advances(run) != 0 || sim_faults(run) != 0 || sim_param(run, "work_ms") >= sim_param(run, "ttl_ms")) return;
     if (st->winners != 1 || st->locked != n - 1)
-        sim_violation(run, "expect_one_winner", "a herd of %d resolved to %d winner(s), %d 'already locked' and %d "
-                      "error(s); expected exactly 1 winner and %d 'already locked'", n, st->winners, st->locked,
-                      st->errors, n - 1);
+        sim_violation(run, "expect_one_winner",
+                      "a herd of %d resolved to %d winner(s), %d 'already locked' and %d "
+                      "error(s); expected exactly 1 winner and %d 'already locked'",
+                      n, st->winners, st->locked, st->errors, n - 1);
 }
 
 SIM_SCENARIO_DEFINE(thundering_herd) = {

@@ -17,9 +17,9 @@
 #include "../sim_scenario.h"
 
 typedef struct ttl_protocol {
-    int renew;        /* 1: start auto-renewal */
-    int unbounded;    /* 1: renew with no budget */
-    int fencing;      /* 1: the resource checks fencing numbers */
+    int renew;     /* 1: start auto-renewal */
+    int unbounded; /* 1: renew with no budget */
+    int fencing;   /* 1: the resource checks fencing numbers */
 } ttl_protocol;
 
 static const ttl_protocol ttl_protocols[] = {{1, 0, 1}, {0, 0, 0}, {1, 1, 1}};
@@ -112,10 +112,11 @@ static void ttl_finish(sim_run *run) {
     int64_t budget_ms = ttl + sim_param(run, "renewals_max") * (ttl / 3) + 1000;
     if (sim_faults(run) != 0) return; /* advances only bring the key's expiry closer: no condition on them */
     if (!st->waiter_acquired && sim_param(run, "wait_deadline_ms") > budget_ms)
-        sim_violation(run, "liveness", "the waiter %s its %lldms deadline; the key should have freed within "
-                      "%lldms (TTL + renewal budget) of the holder's start", st->waiter_timed_out ? "timed out at"
-                      : "never acquired before", (long long)sim_param(run, "wait_deadline_ms"),
-                      (long long)budget_ms);
+        sim_violation(run, "liveness",
+                      "the waiter %s its %lldms deadline; the key should have freed within "
+                      "%lldms (TTL + renewal budget) of the holder's start",
+                      st->waiter_timed_out ? "timed out at" : "never acquired before",
+                      (long long)sim_param(run, "wait_deadline_ms"), (long long)budget_ms);
 }
 
 SIM_SCENARIO_DEFINE(ttl_expiry) = {
