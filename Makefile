@@ -160,7 +160,7 @@ bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis)
 	@build/bench
 	@$(if $(HAVE_HIREDIS),bash tools/bench_redis.sh build/bench_redis,\
 	    echo "Redis bench skipped: racebed was built without hiredis (install libhiredis-dev: sudo make deps)")
-	@$(if $(HAVE_HIREDIS),echo; echo "stress mode vs the simulator, time to the first violation:"; \
+	@$(if $(HAVE_HIREDIS),echo; echo "stress mode vs the simulator: time to the first violation"; \
 	    bash tools/bench_stress.sh ./racebed)
 
 clean:
