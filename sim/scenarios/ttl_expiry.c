@@ -46,15 +46,26 @@ static const sim_variant_def ttl_variants[] = {
     {"mutant:unbounded_renewal", "renewal with no budget: a hung holder keeps the lock forever"},
 };
 
+/* Both clients: the lock on "lk:climate" with the scenario's TTL, taken with a blocking acquire. Returns the
+ * acquire's result; 'm' is initialized either way (fini it). */
+static lk_rc ttl_acquire(sim_thread *self, lk_mutex *m, int64_t deadline_ms) {
+    const lk_env *env = sim_env(self);
+    lk_mutex_opts opts = {.ttl_ms = sim_param(sim_thread_run(self), "ttl_ms")};
+    lk_outcome out;
+    lk_rc rc = lk_mutex_init(m, env, "lk:climate", &opts);
+    return rc != LK_OK ? rc : lk_mutex_acquire(m, lk_env_mono_ns(env) + deadline_ms * 1000000, &out);
+}
+
 static void ttl_holder(sim_thread *self, void *arg) {
     ttl_state *st = arg;
     sim_run *run = sim_thread_run(self);
     const lk_env *env = sim_env(self);
     lk_mutex m;
-    lk_mutex_opts opts = {.ttl_ms = sim_param(run, "ttl_ms")};
     lk_outcome out;
-    if (lk_mutex_init(&m, env, "lk:climate", &opts) != LK_OK) return;
-    if (lk_mutex_acquire(&m, lk_env_mono_ns(env) + INT64_C(10000000000), &out) != LK_OK) return;
+    if (ttl_acquire(self, &m, 10000) != LK_OK) {
+        lk_mutex_fini(&m);
+        return;
+    }
     lk_renewal r;
     lk_renewal_opts ro = {.renewals_max = st->proto->unbounded ? 1000000 : (int)sim_param(run, "renewals_max")};
     int renewing = st->proto->renew && lk_renewal_start(&r, &m, &ro) == LK_OK;
@@ -75,12 +86,9 @@ static void ttl_holder(sim_thread *self, void *arg) {
 static void ttl_waiter(sim_thread *self, void *arg) {
     ttl_state *st = arg;
     sim_run *run = sim_thread_run(self);
-    const lk_env *env = sim_env(self);
     lk_mutex m;
-    lk_mutex_opts opts = {.ttl_ms = sim_param(run, "ttl_ms")};
     lk_outcome out;
-    if (lk_mutex_init(&m, env, "lk:climate", &opts) != LK_OK) return;
-    lk_rc rc = lk_mutex_acquire(&m, lk_env_mono_ns(env) + sim_param(run, "wait_deadline_ms") * 1000000, &out);
+    lk_rc rc = ttl_acquire(self, &m, sim_param(run, "wait_deadline_ms"));
     if (rc == LK_OK) {
         st->waiter_acquired = 1;
         sim_resource_increment(self, st->res, m.fence, sim_param(run, "step_ms") * 1000000);
