@@ -16,6 +16,14 @@
 
 #include "mutants/mut_lock.h"
 
+int sim_stress_supported(const char *scenario, const char *variant) {
+    if (strcmp(scenario, "thundering_herd") == 0 || strcmp(scenario, "rapid_sequential") == 0)
+        return strcmp(variant, "core") == 0 || strcmp(variant, "mutant:check_then_set") == 0;
+    if (strcmp(scenario, "ttl_expiry") == 0)
+        return strcmp(variant, "core") == 0 || strcmp(variant, "mutant:no_renewal") == 0;
+    return 0;
+}
+
 #ifdef RACEBED_HAVE_HIREDIS
 #include "../core/lk_posix_env.h"
 #include "../core/lk_redis_store.h"
@@ -141,13 +149,6 @@ static void *stress_thread(void *arg) {
     return NULL;
 }
 
-int sim_stress_supported(const char *scenario, const char *variant) {
-    if (strcmp(scenario, "thundering_herd") == 0 || strcmp(scenario, "rapid_sequential") == 0)
-        return strcmp(variant, "core") == 0 || strcmp(variant, "mutant:check_then_set") == 0;
-    if (strcmp(scenario, "ttl_expiry") == 0)
-        return strcmp(variant, "core") == 0 || strcmp(variant, "mutant:no_renewal") == 0;
-    return 0;
-}
 
 /* Certain violations from the recorded intervals and the counter. */
 static void stress_judge(stress_shared *sh, stress_client *c0, sim_stress_result *res) {
@@ -241,12 +242,6 @@ done:
 }
 
 #else
-
-int sim_stress_supported(const char *scenario, const char *variant) {
-    (void)scenario;
-    (void)variant;
-    return 0;
-}
 
 int sim_stress_run(const sim_stress_opts *o, sim_stress_result *res, char *err, size_t cap) {
     (void)o;
