@@ -60,11 +60,25 @@ void sim_arena_unmap(sim_run *run) {
     if (run) munmap(run, arena_total());
 }
 
-/* Zeroes every byte of the run up to the large tables at its end: the store, which sim_store_model_reset clears
- * by its used-slot bitmap, and the op log, whose entries beyond log_count are never read. Both are most of the
- * struct, and an execution uses a few slots and entries. */
+/* Returns the run to all zeroes at the cost of what the last execution used, not of the struct's size (most of it is
+ * tables an execution barely touches): the scalars are zeroed whole, each table up to its last count (entries
+ * beyond it are still zero: they were cleared when last used, or never used), the store by its used-slot bitmap,
+ * and the op log is left (entries beyond log_count are never read). */
 void sim_arena_reset(sim_run *run) {
-    memset(run, 0, offsetof(sim_run, store));
+    int threads = run->thread_count, procs = run->proc_count, mutexes = run->mutex_count;
+    int notes = run->note_count, resources = run->resource_count;
+    int keys = run->oracle.lock_key_count, instances = run->oracle.instance_count;
+    memset(run, 0, offsetof(sim_run, thread));
+    memset(run->thread, 0, sizeof(run->thread[0]) * (size_t)threads);
+    memset(run->proc, 0, sizeof(run->proc[0]) * (size_t)procs);
+    memset(run->mutex, 0, sizeof(run->mutex[0]) * (size_t)mutexes);
+    memset(run->oracle.lock_key, 0, sizeof(run->oracle.lock_key[0]) * (size_t)keys);
+    memset(run->oracle.lease, 0, sizeof(run->oracle.lease[0]) * (size_t)keys);
+    memset(run->oracle.instance, 0, sizeof(run->oracle.instance[0]) * (size_t)instances);
+    run->oracle.lock_key_count = 0;
+    run->oracle.instance_count = 0;
+    memset(run->note, 0, sizeof(run->note[0]) * (size_t)notes);
+    memset(run->resource, 0, sizeof(run->resource[0]) * (size_t)resources);
     sim_store_model_reset(&run->store);
     run->heap = (unsigned char *)run + arena_round(sizeof(sim_run));
     run->heap_size = ARENA_HEAP_SIZE;

@@ -235,17 +235,11 @@ struct sim_run {
     int thread_count;
     int proc_count;
     int mutex_count;
-    sim_thread thread[SIM_THREADS_MAX];
-    sim_process proc[SIM_PROCS_MAX];
-    sim_mutex mutex[SIM_MUTEXES_MAX];
-    sim_oracle_state oracle;
     sim_verdict violation;
     unsigned char probe[SIM_PROBE_COUNT_]; /* 1 once this execution reached the probe's state */
     int note_count;                        /* notes kept (at most SIM_NOTES_MAX) */
     int notes_dropped;                     /* notes beyond that, counted */
-    sim_note note[SIM_NOTES_MAX];
     int resource_count;
-    sim_resource resource[SIM_RESOURCES_MAX];
     int log_ops;                        /* 1: remember applied store ops (a lose-last restart may come) */
     int oracle_silent;                  /* 1 while the store is rebuilt from the log: oracles only track */
     int log_count;                      /* entries in 'log' */
@@ -264,7 +258,15 @@ struct sim_run {
     size_t heap_size;
     unsigned char *stacks; /* the stack region (inside the arena) */
     size_t stack_size;     /* per thread, usable bytes (a guard page lies below each) */
-    /* Large tables last: sim_arena_reset clears them by their counts, not whole. */
+    /* Tables, cleared by the previous execution's counts (sim_arena_reset): every field above this line is a scalar
+     * or a small array that the reset zeroes whole; add new fields above it unless they are a table with a count. */
+    sim_thread thread[SIM_THREADS_MAX];
+    sim_process proc[SIM_PROCS_MAX];
+    sim_mutex mutex[SIM_MUTEXES_MAX];
+    sim_oracle_state oracle;
+    sim_note note[SIM_NOTES_MAX];
+    sim_resource resource[SIM_RESOURCES_MAX];
+    /* Large tables last: the store clears its used slots; log entries beyond log_count are never read. */
     sim_store_model store;
     sim_log_entry log[SIM_LOG_MAX];
 };
