@@ -56,6 +56,8 @@ static const char *const cli_run_usage =
     "                               change points; prints its probability bound); or every interleaving within\n"
     "                               --preemptions-max N (default 2) and advances_max, depth first (a proof within\n"
     "                               the bounds when it completes; faults are not branched on)\n"
+    "  --shard i/N                  with exhaustive: search only shard i of N (0-based); the N shards' union is the\n"
+    "                               whole search, with no execution in two (run them on many cores or hosts)\n"
     "  --seed N                     first execution's seed (default 1)\n"
     "  --budget-execs N             at most N executions (default 100000)\n"
     "  --runs N                     run exactly N executions, counting every violation (no stop at the first)\n"
@@ -260,6 +262,7 @@ typedef struct run_args {
     int no_shrink;           /* --no-shrink */
     unsigned require_probes; /* --require-probes: bit per sim_probe */
     int exhaustive;          /* --strategy exhaustive */
+    int shard, shards;       /* --shard i/N */
     int preemptions_max;     /* its bound */
     const char *store;       /* --store */
     int sweep;               /* racebed sweep */
@@ -371,6 +374,15 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
                     SIM_PCT_DEPTH_MAX);
             return -1;
         }
+    } else if (strcmp(opt, "--shard") == 0) {
+        int si = 0, sn = 0;
+        char tail = 0;
+        if (sscanf(next, "%d/%d%c", &si, &sn, &tail) != 2 || sn < 1 || sn > 100000 || si < 0 || si >= sn) {
+            fprintf(stderr, "racebed run: --shard needs i/N with 0 <= i < N (got '%s')\n", next);
+            return -1;
+        }
+        ra->shard = si;
+        ra->shards = sn;
     } else if (strcmp(opt, "--preemptions-max") == 0) {
         if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
         ra->preemptions_max = (int)v;
@@ -602,11 +614,13 @@ static int cli_write_schedule(const run_args *ra, const sim_schedule *s, const c
 }
 
 static int cli_exhaustive(sim_run *run, run_args *ra) {
-    sim_exhaust_opts o = {ra->opts.seed, ra->preemptions_max, ra->opts.execs_max, ra->opts.keep_going};
+    sim_exhaust_opts o = {ra->opts.seed, ra->preemptions_max, ra->opts.execs_max, ra->opts.keep_going, ra->shard,
+                          ra->shards};
     sim_exhaust_result res;
     sim_schedule first;
     sim_schedule_init(&first);
     sim_exhaust(run, &ra->cfg, &o, &res, &first);
+    if (o.shards > 1) printf("shard %d/%d: ", o.shard, o.shards);
     printf("exhaustive: %lld executions, %lld decisions (preemptions <= %d, advances <= %lld, seed %" PRIu64 "): "
            "%s\n",
            (long long)res.execs, (long long)res.steps, o.preemptions_max,
@@ -620,6 +634,7 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
         code = EXIT_USAGE;
     } else if (res.violations) {
         printf("VIOLATION %s: %s\n", res.first.oracle, res.first.msg);
+        if (o.keep_going) printf("%lld of %lld executions violated\n", (long long)res.violations, (long long)res.execs);
         char comment[SIM_MSG_MAX + 200];
         snprintf(comment, sizeof(comment),
                  "violated: %s\nfound by: racebed run %s --variant %s --strategy "

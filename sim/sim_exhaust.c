@@ -24,7 +24,15 @@ typedef struct exhaust_ctx {
     int last;        /* thread that ran last, -1 none */
     int preemptions; /* used in this execution */
     sim_schedule *capture;
+    int shard, shards; /* see sim_exhaust_opts */
 } exhaust_ctx;
+
+/* The shard of a path: FNV-1a over its first 'len' choices, mod the shard count. */
+static int exhaust_shard_of(const exhaust_ctx *x, int len) {
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (int i = 0; i < len; i++) h = (h ^ (uint64_t)(uint32_t)x->choice[i]) * UINT64_C(1099511628211);
+    return (int)(h % (uint64_t)x->shards);
+}
 
 /* Builds the options at the current point: threads, then advance durations (encoded as -1 - k). */
 static int exhaust_options(exhaust_ctx *x, const sim_run *run, const int *enabled, int n, int *opt, int64_t *targets) {
@@ -48,6 +56,7 @@ static int exhaust_decide(void *ctx, sim_run *run, const int *enabled, int n, si
     int k = exhaust_options(x, run, enabled, n, opt, targets);
     int d = run->step;
     if (d >= x->depth_max) return -1;
+    if (x->shards > 1 && d == SIM_SHARD_DEPTH && exhaust_shard_of(x, d) != x->shard) return -1; /* not ours */
     if (d >= x->len) {
         x->choice[d] = 0;
         x->count[d] = k;
@@ -102,11 +111,23 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
     x.choice = calloc((size_t)x.depth_max, sizeof(int32_t));
     x.count = calloc((size_t)x.depth_max, sizeof(int32_t));
     x.preemptions_max = o->preemptions_max;
+    x.shard = o->shard;
+    x.shards = o->shards;
     x.advances_max = cfg->param[sim_param_index(cfg->scenario, "advances_max")];
     if (x.choice == NULL || x.count == NULL) goto done;
     for (;;) {
         if (res->execs >= o->execs_max) break;
         sim_end end = exhaust_run(run, cfg, o, &x);
+        /* another shard's path: cut at the shard depth, or a short path whose whole hash is not ours */
+        int foreign = x.shards > 1 && ((end == SIM_END_ABORTED && run->step == SIM_SHARD_DEPTH) ||
+                                       (run->step < SIM_SHARD_DEPTH && exhaust_shard_of(&x, run->step) != x.shard));
+        if (foreign) {
+            if (!exhaust_backtrack(&x, run->step)) {
+                res->complete = 1;
+                break;
+            }
+            continue;
+        }
         res->execs++;
         res->steps += run->step;
         if (end == SIM_END_SETUP || end == SIM_END_BACKEND) {

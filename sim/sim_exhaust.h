@@ -6,6 +6,9 @@
  * of sim_advance_targets) per execution. Entropy (tokens, jitter) is seeded, never branched. Depth-first, so the
  * first violation found is reported with its schedule; "complete" means the whole bounded space was explored.
  *
+ * Shards: a path belongs to shard hash(its first SIM_SHARD_DEPTH choices, or all of them if it is shorter) mod N,
+ * so the shards' union is the whole search and no path is in two. A shard cuts every other subtree at that depth.
+ *
  * This is the naive enumeration: the reference the reductions (DPOR, state hashing) must agree with.
  */
 #ifndef RACEBED_SIM_SIM_EXHAUST_H
@@ -13,11 +16,15 @@
 
 #include "sim_explore.h"
 
+enum { SIM_SHARD_DEPTH = 4 };
+
 typedef struct sim_exhaust_opts {
     uint64_t seed;       /* entropy seed of every execution */
     int preemptions_max; /* bound on preemptions per execution */
     int64_t execs_max;   /* budget */
     int keep_going;      /* 1: count every violating execution; 0: stop at the first */
+    int shard;           /* this shard, 0..shards-1 */
+    int shards;          /* 0 or 1: the whole search; N: every path belongs to exactly one of N shards */
 } sim_exhaust_opts;
 
 typedef struct sim_exhaust_result {

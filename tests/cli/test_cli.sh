@@ -141,6 +141,16 @@ grep_out "exhaustive schedule keeps the oracle" "VIOLATION no_foreign_delete"
 check "exhaustive budget" 0 "$rb" run rapid_sequential --strategy exhaustive --budget-execs 50
 grep_out "exhaustive budget named" "budget reached"
 
+# shards: the union of the shards is the whole search, and no execution is in two
+whole=$("$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --runs 1000000 --quiet --out "$T/sh" | sed -n 's/^\([0-9]*\) of \([0-9]*\) executions violated$/\1 \2/p')
+sv=0; se=0
+for i in 0 1 2; do
+    r=$("$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --runs 1000000 --shard $i/3 --quiet --out "$T/sh$i" | sed -n 's/^\([0-9]*\) of \([0-9]*\) executions violated$/\1 \2/p')
+    sv=$((sv + ${r%% *})); se=$((se + ${r##* }))
+done
+[ -n "$whole" ] && [ "$whole" = "$sv $se" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL shards: whole '$whole', shards sum '$sv $se'"; }
+check "bad shard" 2 "$rb" run stale_token --strategy exhaustive --shard 3/3
+
 # coverage probes
 check "probes reached" 0 "$rb" run ttl_expiry --faults all --budget-execs 2000 --require-probes ttl_expired_in_cs,renewal_racing_expiry,fence_refused --out "$T/pr"
 grep_out "probe counts printed" "^probes \\(executions that reached each\\): ttl_expired_in_cs=[1-9]"
