@@ -27,7 +27,7 @@ SCENARIO ?=
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_NAMES := $(notdir $(UNIT_SRC:.c=))
 
-.PHONY: all demo check deps bench clean asan unit unit-asan corpus cli-tests determinism valgrind fuzz-smoke \
+.PHONY: all demo check deps bench nightly clean asan unit unit-asan corpus cli-tests determinism valgrind fuzz-smoke \
         FORCE help
 
 all: racebed
@@ -163,8 +163,13 @@ bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis)
 	@$(if $(HAVE_HIREDIS),echo; echo "stress mode vs the simulator: time to the first violation"; \
 	    bash tools/bench_stress.sh ./racebed)
 
+# ---- nightly: exhaustive shards, faults with probes required, crash sweeps, canaries, on all local cores ----------
+nightly: racebed
+	@command -v parallel >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || apt-get install -y -q parallel >/dev/null 2>&1 || true
+	@bash tools/nightly.sh ./racebed reports/nightly
+
 clean:
-	rm -rf build build-asan racebed reports/demo racebed-out
+	rm -rf build build-asan racebed reports/demo reports/nightly racebed-out
 
 # ---- libfaketime: tests/faketime/ under LD_PRELOAD=libfaketime (run by `make faketime-tests`) ----------------------
 # The -O2 build only: ASan must be the first library loaded, and LD_PRELOAD puts libfaketime ahead of it.
