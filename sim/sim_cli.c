@@ -38,6 +38,7 @@ static const char *const cli_usage =
     "  sweep SCENARIO [options]     crash sweep: crash at visible operation N for N = 1, 2, ... (run's options)\n"
     "  stress SCENARIO [options]    real pthreads, real clock, real Redis: what a stress test sees (a baseline)\n"
     "  shrink FILE [--out FILE]     shrink a failing schedule: fewer decisions, same oracle, strict replay\n"
+    "  merge CHECKPOINT...          combine the shards of an exhaustive search into one verdict\n"
     "  help [COMMAND]               this text, or a command's options\n"
     "\n"
     "exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged, 4 environment error\n";
@@ -58,6 +59,9 @@ static const char *const cli_run_usage =
     "                               the bounds when it completes; faults are not branched on)\n"
     "  --shard i/N                  with exhaustive: search only shard i of N (0-based); the N shards' union is the\n"
     "                               whole search, with no execution in two (run them on many cores or hosts)\n"
+    "  --checkpoint FILE            with exhaustive: resume from FILE if it holds this search, and save progress\n"
+    "                               to it (every 1000 executions and at the end); racebed merge combines shards'\n"
+    "                               checkpoints into one verdict\n"
     "  --seed N                     first execution's seed (default 1)\n"
     "  --budget-execs N             at most N executions (default 100000)\n"
     "  --runs N                     run exactly N executions, counting every violation (no stop at the first)\n"
@@ -263,6 +267,7 @@ typedef struct run_args {
     unsigned require_probes; /* --require-probes: bit per sim_probe */
     int exhaustive;          /* --strategy exhaustive */
     int shard, shards;       /* --shard i/N */
+    const char *checkpoint;  /* --checkpoint FILE */
     int preemptions_max;     /* its bound */
     const char *store;       /* --store */
     int sweep;               /* racebed sweep */
@@ -374,6 +379,8 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
                     SIM_PCT_DEPTH_MAX);
             return -1;
         }
+    } else if (strcmp(opt, "--checkpoint") == 0) {
+        ra->checkpoint = next;
     } else if (strcmp(opt, "--shard") == 0) {
         int si = 0, sn = 0;
         char tail = 0;
@@ -615,11 +622,12 @@ static int cli_write_schedule(const run_args *ra, const sim_schedule *s, const c
 
 static int cli_exhaustive(sim_run *run, run_args *ra) {
     sim_exhaust_opts o = {ra->opts.seed, ra->preemptions_max, ra->opts.execs_max, ra->opts.keep_going, ra->shard,
-                          ra->shards};
+                          ra->shards,     ra->checkpoint,      1000};
     sim_exhaust_result res;
     sim_schedule first;
     sim_schedule_init(&first);
     sim_exhaust(run, &ra->cfg, &o, &res, &first);
+    if (res.resumed) printf("resumed from %s\n", o.checkpoint);
     if (o.shards > 1) printf("shard %d/%d: ", o.shard, o.shards);
     printf("exhaustive: %lld executions, %lld decisions (preemptions <= %d, advances <= %lld, seed %" PRIu64 "): "
            "%s\n",
@@ -995,6 +1003,68 @@ static int cli_shrink(int argc, char **argv) {
     return code;
 }
 
+static const char *const cli_merge_usage =
+    "usage: racebed merge CHECKPOINT...\n"
+    "\n"
+    "Combines the checkpoints of the shards of one exhaustive search (run --strategy exhaustive --shard i/N\n"
+    "--checkpoint FILE): checks they are the same search and that every shard 0..N-1 is there once, then sums the\n"
+    "executions and violations. Exit 0: complete, no violation; 1: a violation; 2: the files do not make one search;\n"
+    "3: no violation so far but some shard is incomplete (resume it).\n";
+
+static int cli_merge(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(cli_merge_usage, argc < 1 ? stderr : stdout);
+        return argc < 1 ? EXIT_USAGE : EXIT_PASS;
+    }
+    sim_exhaust_state first, st;
+    int64_t execs = 0, steps = 0, violations = 0;
+    int complete = 1, seen[1024] = {0}, code = EXIT_PASS;
+    char report[SIM_MSG_MAX] = "";
+    for (int i = 0; i < argc && code == EXIT_PASS; i++) {
+        char err[512] = "";
+        size_t len = 0;
+        char *buf = cli_read_file(argv[i], &len, err, sizeof(err));
+        if (buf == NULL || sim_exhaust_state_parse(buf, &st, err, sizeof(err)) != 0) {
+            fprintf(stderr, "racebed merge: %s: %s\n", argv[i], err);
+            free(buf);
+            code = EXIT_USAGE;
+            break;
+        }
+        free(buf);
+        if (i == 0) first = st;
+        int same = strcmp(st.scenario, first.scenario) == 0 && strcmp(st.variant, first.variant) == 0 &&
+                   st.seed == first.seed && st.config == first.config && st.preemptions_max == first.preemptions_max &&
+                   st.shards == first.shards && st.shards <= 1024 && st.shard >= 0 && st.shard < st.shards;
+        if (!same || seen[st.shard]++) {
+            fprintf(stderr, "racebed merge: %s: %s\n", argv[i],
+                    !same ? "a different search (scenario, variant, seed, parameters, bounds or shard count)"
+                          : "this shard was given twice");
+            code = EXIT_USAGE;
+        }
+        execs += st.execs;
+        steps += st.steps;
+        violations += st.violations;
+        complete &= st.complete;
+        if (st.violations && report[0] == '\0') snprintf(report, sizeof(report), "%s (shard %d)", st.first, st.shard);
+        if (i > 0) sim_exhaust_state_free(&st);
+    }
+    if (code == EXIT_PASS)
+        for (int s = 0; s < first.shards; s++)
+            if (!seen[s]) {
+                fprintf(stderr, "racebed merge: shard %d/%d is missing\n", s, first.shards);
+                code = EXIT_USAGE;
+            }
+    if (code == EXIT_PASS) {
+        printf("merged %d shard(s) of %s %s: %lld executions, %lld decisions, %lld violating, %s\n", argc,
+               first.scenario, first.variant, (long long)execs, (long long)steps, (long long)violations,
+               complete ? "the whole bounded space" : "INCOMPLETE (resume the unfinished shards)");
+        if (violations) printf("VIOLATION %s\n", report);
+        code = violations ? EXIT_VIOLATION : complete ? EXIT_PASS : EXIT_DIVERGED;
+    }
+    if (argc > 0) sim_exhaust_state_free(&first);
+    return code;
+}
+
 static int cli_stress(int argc, char **argv) {
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
         fputs(cli_stress_usage, argc < 1 ? stderr : stdout);
@@ -1079,6 +1149,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "check") == 0) return cli_check(argc - 2, argv + 2);
     if (strcmp(cmd, "stress") == 0) return cli_stress(argc - 2, argv + 2);
     if (strcmp(cmd, "shrink") == 0) return cli_shrink(argc - 2, argv + 2);
+    if (strcmp(cmd, "merge") == 0) return cli_merge(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         const char *what = argc > 2 ? argv[2] : "";
         if (strcmp(what, "run") == 0)
@@ -1091,6 +1162,8 @@ int main(int argc, char **argv) {
             fputs(cli_stress_usage, stdout);
         else if (strcmp(what, "shrink") == 0)
             fputs(cli_shrink_usage, stdout);
+        else if (strcmp(what, "merge") == 0)
+            fputs(cli_merge_usage, stdout);
         else
             fputs(cli_usage, stdout);
         return EXIT_PASS;

@@ -102,6 +102,149 @@ static sim_end exhaust_run(sim_run *run, const sim_config *cfg, const sim_exhaus
     return sim_execute(run, &a, &ch);
 }
 
+/* ---- checkpoints ----------------------------------------------------------------------------------------------- */
+
+uint64_t sim_exhaust_config_hash(const sim_config *cfg) {
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (int i = 0; i < sim_param_count(cfg->scenario); i++) {
+        const unsigned char *p = (const unsigned char *)&cfg->param[i];
+        for (size_t b = 0; b < sizeof(int64_t); b++) h = (h ^ p[b]) * UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+void sim_exhaust_state_free(sim_exhaust_state *st) {
+    if (st == NULL) return;
+    free(st->choice);
+    free(st->count);
+    st->choice = st->count = NULL;
+}
+
+int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap) {
+    memset(st, 0, sizeof(*st));
+    int line = 0, have_path = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        char buf[SIM_MSG_MAX + 64];
+        snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) - 1 ? n : sizeof(buf) - 1), p);
+        line++;
+        unsigned long long u1 = 0, u2 = 0;
+        long long l1 = 0, l2 = 0, l3 = 0;
+        int i1 = 0, i2 = 0, off = 0;
+        if (line == 1 && strcmp(buf, "racebed-checkpoint 1") != 0) {
+            snprintf(err, cap, "line 1: not a racebed checkpoint (expected 'racebed-checkpoint 1')");
+            return -1;
+        } else if (line == 1) {
+        } else if (sscanf(buf, "scenario %63s variant %63s", st->scenario, st->variant) == 2) {
+        } else if (sscanf(buf, "seed %llu config %llu", &u1, &u2) == 2) {
+            st->seed = u1;
+            st->config = u2;
+        } else if (sscanf(buf, "preemptions %d shard %d/%d", &st->preemptions_max, &i1, &i2) == 3) {
+            st->shard = i1;
+            st->shards = i2;
+        } else if (sscanf(buf, "execs %lld steps %lld violations %lld complete %d", &l1, &l2, &l3, &i1) == 4) {
+            st->execs = l1;
+            st->steps = l2;
+            st->violations = l3;
+            st->complete = i1;
+        } else if (strncmp(buf, "first ", 6) == 0) {
+            snprintf(st->first, sizeof(st->first), "%s", buf + 6);
+        } else if (sscanf(buf, "path %d%n", &i1, &off) == 1 && i1 >= 0 && i1 <= 100000000) {
+            st->len = i1;
+            st->choice = calloc((size_t)i1 + 1, sizeof(int32_t));
+            st->count = calloc((size_t)i1 + 1, sizeof(int32_t));
+            if (!st->choice || !st->count) {
+                snprintf(err, cap, "line %d: out of memory", line);
+                return -1;
+            }
+            const char *q = p + off;
+            for (int k = 0; k < i1; k++) {
+                int c = 0, m = 0, used = 0;
+                if (sscanf(q, " %d/%d%n", &c, &m, &used) != 2 || c < 0 || m < 1 || c >= m) {
+                    snprintf(err, cap, "line %d: bad path entry %d (want CHOICE/COUNT)", line, k + 1);
+                    sim_exhaust_state_free(st);
+                    return -1;
+                }
+                st->choice[k] = c;
+                st->count[k] = m;
+                q += used;
+            }
+            have_path = 1;
+        } else if (buf[0] != '\0' && buf[0] != '#') {
+            snprintf(err, cap, "line %d: unknown line '%.60s'", line, buf);
+            sim_exhaust_state_free(st);
+            return -1;
+        }
+        p += n + (p[n] == '\n');
+    }
+    if (line == 0 || !have_path || st->scenario[0] == '\0') {
+        snprintf(err, cap, "end of file: incomplete checkpoint (needs racebed-checkpoint, scenario, path)");
+        sim_exhaust_state_free(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes the state (to a temporary file, then renamed, so a kill never leaves half a checkpoint). */
+static void exhaust_save(const sim_exhaust_opts *o, const sim_config *cfg, const exhaust_ctx *x,
+                         const sim_exhaust_result *res) {
+    char tmp[1100];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", o->checkpoint);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) return;
+    fprintf(f, "racebed-checkpoint 1\nscenario %s variant %s\nseed %llu config %llu\npreemptions %d shard %d/%d\n"
+            "execs %lld steps %lld violations %lld complete %d\n",
+            cfg->scenario->name, cfg->scenario->variants[cfg->variant].name, (unsigned long long)o->seed,
+            (unsigned long long)sim_exhaust_config_hash(cfg), o->preemptions_max, o->shards > 1 ? o->shard : 0,
+            o->shards > 1 ? o->shards : 1, (long long)res->execs, (long long)res->steps, (long long)res->violations,
+            res->complete);
+    if (res->violations) fprintf(f, "first %s: %s\n", res->first.oracle, res->first.msg);
+    fprintf(f, "path %d", res->complete ? 0 : x->len);
+    for (int i = 0; !res->complete && i < x->len; i++) fprintf(f, " %d/%d", x->choice[i], x->count[i]);
+    fprintf(f, "\n");
+    if (fclose(f) == 0) rename(tmp, o->checkpoint);
+}
+
+/* Resumes from o->checkpoint if it exists and describes this search; returns 1 if the search is already complete. */
+static int exhaust_resume(const sim_exhaust_opts *o, const sim_config *cfg, exhaust_ctx *x, sim_exhaust_result *res) {
+    enum { CHECKPOINT_MAX = 16 << 20 };
+    FILE *f = fopen(o->checkpoint, "r");
+    if (f == NULL) return 0;
+    char *text = malloc(CHECKPOINT_MAX);
+    size_t n = text ? fread(text, 1, CHECKPOINT_MAX - 1, f) : 0;
+    fclose(f);
+    if (text == NULL) return 0;
+    text[n] = '\0';
+    sim_exhaust_state st;
+    char err[256];
+    int parsed = sim_exhaust_state_parse(text, &st, err, sizeof(err));
+    free(text);
+    if (parsed != 0) return 0;
+    int same = strcmp(st.scenario, cfg->scenario->name) == 0 &&
+               strcmp(st.variant, cfg->scenario->variants[cfg->variant].name) == 0 && st.seed == o->seed &&
+               st.config == sim_exhaust_config_hash(cfg) && st.preemptions_max == o->preemptions_max &&
+               st.shard == (o->shards > 1 ? o->shard : 0) && st.shards == (o->shards > 1 ? o->shards : 1) &&
+               st.len < x->depth_max;
+    if (same) {
+        memcpy(x->choice, st.choice, sizeof(int32_t) * (size_t)st.len);
+        memcpy(x->count, st.count, sizeof(int32_t) * (size_t)st.len);
+        x->len = st.len;
+        res->execs = st.execs;
+        res->steps = st.steps;
+        res->violations = st.violations;
+        res->complete = st.complete;
+        res->resumed = 1;
+        if (st.first[0]) {
+            const char *colon = strchr(st.first, ':');
+            snprintf(res->first.oracle, sizeof(res->first.oracle), "%.*s", (int)(colon ? colon - st.first : 0),
+                     st.first);
+            snprintf(res->first.msg, sizeof(res->first.msg), "%s", colon ? colon + 2 : st.first);
+        }
+    }
+    sim_exhaust_state_free(&st);
+    return same && res->complete;
+}
+
 void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                  sim_schedule *first) {
     memset(res, 0, sizeof(*res));
@@ -115,8 +258,12 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
     x.shards = o->shards;
     x.advances_max = cfg->param[sim_param_index(cfg->scenario, "advances_max")];
     if (x.choice == NULL || x.count == NULL) goto done;
+    if (o->checkpoint && exhaust_resume(o, cfg, &x, res)) goto done;
+    int64_t budget_end = res->execs + o->execs_max; /* a resumed search gets the whole budget again */
     for (;;) {
-        if (res->execs >= o->execs_max) break;
+        if (res->execs >= budget_end) break;
+        if (o->checkpoint && res->execs > 0 && o->checkpoint_every > 0 && res->execs % o->checkpoint_every == 0)
+            exhaust_save(o, cfg, &x, res);
         sim_end end = exhaust_run(run, cfg, o, &x);
         /* another shard's path: cut at the shard depth, or a short path whose whole hash is not ours */
         int foreign = x.shards > 1 && ((end == SIM_END_ABORTED && run->step == SIM_SHARD_DEPTH) ||
@@ -151,13 +298,15 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
                 free(keep);
             }
         }
-        if (res->violations && !o->keep_going) break;
         if (!exhaust_backtrack(&x, run->step)) {
             res->complete = 1;
             break;
         }
+        if (res->violations && !o->keep_going) break;
     }
+    if (o->checkpoint) exhaust_save(o, cfg, &x, res);
 done:
     free(x.choice);
     free(x.count);
 }
+

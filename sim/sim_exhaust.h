@@ -25,6 +25,8 @@ typedef struct sim_exhaust_opts {
     int keep_going;      /* 1: count every violating execution; 0: stop at the first */
     int shard;           /* this shard, 0..shards-1 */
     int shards;          /* 0 or 1: the whole search; N: every path belongs to exactly one of N shards */
+    const char *checkpoint; /* a file to resume from (if it exists) and to save progress to, or NULL */
+    int64_t checkpoint_every; /* save after this many executions (and at the end) */
 } sim_exhaust_opts;
 
 typedef struct sim_exhaust_result {
@@ -34,7 +36,24 @@ typedef struct sim_exhaust_result {
     int64_t violations; /* violating executions */
     sim_verdict first;  /* the first one's violation */
     int setup_failed;
+    int resumed;             /* 1 if it continued from a checkpoint */
 } sim_exhaust_result;
+
+/* The saved state of a search (a checkpoint file, also a shard's result for `racebed merge`). */
+typedef struct sim_exhaust_state {
+    char scenario[SIM_NAME_MAX], variant[SIM_NAME_MAX];
+    uint64_t seed, config;     /* config: a hash of every parameter */
+    int preemptions_max, shard, shards, complete, len;
+    int64_t execs, steps, violations;
+    char first[SIM_MSG_MAX];   /* "ORACLE: message" of the first violation, "" if none */
+    int32_t *choice, *count;   /* the next path to explore, 'len' long (malloc'd) */
+} sim_exhaust_state;
+
+/* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */
+int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap);
+void sim_exhaust_state_free(sim_exhaust_state *st);
+/* A hash of 'cfg''s parameters, to refuse resuming or merging different searches. */
+uint64_t sim_exhaust_config_hash(const sim_config *cfg);
 
 /* Explores; on the first violation (if any) fills 'first' (caller-initialized; may be NULL) with its schedule. */
 void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,

@@ -150,6 +150,19 @@ for i in 0 1 2; do
 done
 [ -n "$whole" ] && [ "$whole" = "$sv $se" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL shards: whole '$whole', shards sum '$sv $se'"; }
 check "bad shard" 2 "$rb" run stale_token --strategy exhaustive --shard 3/3
+# checkpoint and resume: a killed (here: budget-stopped) search resumes to the same verdict and totals
+"$rb" run stale_token --strategy exhaustive --runs 1000000 --quiet >"$T/full.txt"
+"$rb" run stale_token --strategy exhaustive --runs 1000000 --budget-execs 700 --checkpoint "$T/ck" --quiet >/dev/null
+check "resume" 0 "$rb" run stale_token --strategy exhaustive --runs 1000000 --checkpoint "$T/ck" --quiet
+grep_out "resumed" "^resumed from"
+if [ "$(grep '^exhaustive:' "$T/out")" = "$(grep '^exhaustive:' "$T/full.txt")" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL resume totals differ: $(grep '^exhaustive:' "$T/out") vs $(grep '^exhaustive:' "$T/full.txt")"; fi
+# merge: the shards' checkpoints give the whole search's verdict
+for i in 0 1 2; do "$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --runs 1000000 --shard $i/3 --checkpoint "$T/m$i" --quiet --out "$T/mo" >/dev/null; done
+check "merge" 1 "$rb" merge "$T/m0" "$T/m1" "$T/m2"
+grep_out "merge sums the shards" "^merged 3 shard\\(s\\) of stale_token mutant:get_compare_del: $se executions, [0-9]+ decisions, $sv violating, the whole bounded space"
+check "merge with a shard missing" 2 "$rb" merge "$T/m0" "$T/m1"
+check "merge with a shard twice" 2 "$rb" merge "$T/m0" "$T/m0" "$T/m2"
+check "merge garbage" 2 "$rb" merge "$T/garbage.sched"
 
 # coverage probes
 check "probes reached" 0 "$rb" run ttl_expiry --faults all --budget-execs 2000 --require-probes ttl_expired_in_cs,renewal_racing_expiry,fence_refused --out "$T/pr"
