@@ -622,7 +622,8 @@ static int cli_write_schedule(const run_args *ra, const sim_schedule *s, const c
 
 static int cli_exhaustive(sim_run *run, run_args *ra) {
     sim_exhaust_opts o = {ra->opts.seed, ra->preemptions_max, ra->opts.execs_max, ra->opts.keep_going, ra->shard,
-                          ra->shards,     ra->checkpoint,      1000};
+                          ra->shards,     ra->checkpoint,      1000,
+                          ra->opts.progress};
     sim_exhaust_result res;
     sim_schedule first;
     sim_schedule_init(&first);

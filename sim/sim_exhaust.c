@@ -9,10 +9,14 @@
  * time-advance targets while the advance budget lasts.
  * Invariant: a point's options depend only on the path above it (the run is a pure function of the path).
  */
+#define _GNU_SOURCE
 #include "sim_exhaust.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 typedef struct exhaust_ctx {
     int32_t *choice; /* index chosen at each depth */
@@ -260,8 +264,22 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
     if (x.choice == NULL || x.count == NULL) goto done;
     if (o->checkpoint && exhaust_resume(o, cfg, &x, res)) goto done;
     int64_t budget_end = res->execs + o->execs_max; /* a resumed search gets the whole budget again */
+    int tty = o->progress && isatty(2);
+    struct timespec t0, tn;
+    clock_gettime(CLOCK_MONOTONIC, &t0); /* real time for the progress line only, never inside an execution */
+    double last = 0;
     for (;;) {
         if (res->execs >= budget_end) break;
+        if (tty && (res->execs & 255) == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &tn);
+            double s = (double)(tn.tv_sec - t0.tv_sec) + (double)(tn.tv_nsec - t0.tv_nsec) / 1e9;
+            if (s - last >= 1.0) {
+                fprintf(stderr, "\r[progress] %lld executions, %.0f exec/s, depth of the next path %d, %lld "
+                        "violation(s)   ", (long long)res->execs, s > 0 ? (double)res->execs / s : 0.0, x.len,
+                        (long long)res->violations);
+                last = s;
+            }
+        }
         if (o->checkpoint && res->execs > 0 && o->checkpoint_every > 0 && res->execs % o->checkpoint_every == 0)
             exhaust_save(o, cfg, &x, res);
         sim_end end = exhaust_run(run, cfg, o, &x);
@@ -305,6 +323,7 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
         if (res->violations && !o->keep_going) break;
     }
     if (o->checkpoint) exhaust_save(o, cfg, &x, res);
+    if (tty && last > 0) fprintf(stderr, "\n");
 done:
     free(x.choice);
     free(x.count);

@@ -27,6 +27,7 @@ typedef struct sim_exhaust_opts {
     int shards;          /* 0 or 1: the whole search; N: every path belongs to exactly one of N shards */
     const char *checkpoint; /* a file to resume from (if it exists) and to save progress to, or NULL */
     int64_t checkpoint_every; /* save after this many executions (and at the end) */
+    int progress;             /* 1: a progress line on stderr once a second, if it is a terminal */
 } sim_exhaust_opts;
 
 typedef struct sim_exhaust_result {
