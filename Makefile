@@ -9,7 +9,9 @@ CC      ?= gcc
 CLANG   ?= clang
 JOBS    ?= 2
 # Messages are bounded buffers that truncate by design (style: errmsg[128]), so format-truncation is not a defect.
-CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g -I. -Icore -Isim -MMD -MP $(CFLAGS_BASE_STORE)
+# (gcc's -Wformat-truncation; clang has no such warning)
+NO_TRUNC_WARN := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-Wno-format-truncation)
+CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror $(NO_TRUNC_WARN) -g -I. -Icore -Isim -MMD -MP $(CFLAGS_BASE_STORE)
 OPT_FLAGS   := -O2
 ASAN_FLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS_BASE :=
