@@ -120,9 +120,9 @@ check:
 	@bash tools/check.sh
 
 unit: $(addprefix build/tests/,$(UNIT_NAMES))
-	@bash tools/run_units.sh build $(UNIT_NAMES)
+	@bash tools/run_units.sh build/tests $(UNIT_NAMES)
 unit-asan: $(addprefix build-asan/tests/,$(UNIT_NAMES))
-	@bash tools/run_units.sh build-asan $(UNIT_NAMES)
+	@bash tools/run_units.sh build-asan/tests $(UNIT_NAMES)
 corpus: racebed build-asan/racebed
 	@./racebed check schedules/*.sched
 	@build-asan/racebed check schedules/*.sched
@@ -130,7 +130,7 @@ cli-tests: racebed build-asan/racebed
 	@bash tests/cli/test_cli.sh ./racebed
 	@bash tests/cli/test_determinism.sh ./racebed build-asan/racebed
 valgrind: $(addprefix build/tests/,$(filter test_lk_%,$(UNIT_NAMES))) racebed
-	@bash tools/run_units.sh --valgrind build $(filter test_lk_%,$(UNIT_NAMES))
+	@bash tools/run_units.sh --valgrind build/tests $(filter test_lk_%,$(UNIT_NAMES))
 	@bash tools/valgrind_sim.sh ./racebed
 fuzz-smoke:
 	@bash tools/fuzz_smoke.sh $(or $(FUZZ_SECONDS),5)
@@ -148,7 +148,7 @@ build/redis-tests/%: tests/redis/%.c $(wildcard tests/redis/*.h) build/obj/tests
 .SECONDARY: build/obj/tests/redis/redis_fixture.o
 .PHONY: redis-tests
 redis-tests: build/racebed_time_shim.so $(addprefix build/redis-tests/,$(REDIS_TEST_NAMES))
-	@bash tools/run_redis_tests.sh build/redis-tests $(REDIS_TEST_NAMES)
+	@bash tools/run_units.sh build/redis-tests $(REDIS_TEST_NAMES)
 
 # ---- bench -------------------------------------------------------------------------------------------------------
 build/bench: tests/bench/bench.c build/libracebed.a

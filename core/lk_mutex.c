@@ -55,18 +55,23 @@ void lk_mutex_fini(lk_mutex *m) {
     memset(m, 0, sizeof(*m));
 }
 
-/* Draws a fresh 128-bit token into m->token as 32 hex digits. */
-static lk_rc mutex_new_token(lk_mutex *m) {
+lk_rc lk_token_new(const lk_env *env, char token[LK_TOKEN_HEX]) {
     static const char hex[] = "0123456789abcdef";
     unsigned char raw[LK_TOKEN_BYTES];
-    lk_rc rc = lk_env_entropy(m->env, raw, sizeof(raw));
-    if (rc != LK_OK) return MUTEX_ERR(m, rc, "entropy failed for the lock token");
+    lk_rc rc = lk_env_entropy(env, raw, sizeof(raw));
+    if (rc != LK_OK) return rc;
     for (int i = 0; i < LK_TOKEN_BYTES; i++) {
-        m->token[2 * i] = hex[raw[i] >> 4];
-        m->token[2 * i + 1] = hex[raw[i] & 15];
+        token[2 * i] = hex[raw[i] >> 4];
+        token[2 * i + 1] = hex[raw[i] & 15];
     }
-    m->token[LK_TOKEN_HEX - 1] = '\0';
+    token[LK_TOKEN_HEX - 1] = '\0';
     return LK_OK;
+}
+
+/* Draws a fresh token into m->token. */
+static lk_rc mutex_new_token(lk_mutex *m) {
+    lk_rc rc = lk_token_new(m->env, m->token);
+    return rc == LK_OK ? LK_OK : MUTEX_ERR(m, rc, "entropy failed for the lock token");
 }
 
 /* Sends one acquire script with the current token and records the hold on success. */

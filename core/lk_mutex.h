@@ -50,6 +50,10 @@ typedef struct lk_mutex {
     char errmsg[128];               /* detail of the last error, set by lk__set_error */
 } lk_mutex;
 
+/* Draws a fresh 128-bit token from the env's entropy into 'token' as 32 lowercase hex digits (for protocols written
+ * on the store primitives). Returns LK_OK or LK_EENTROPY; not a scheduling point. */
+lk_rc lk_token_new(const lk_env *env, char token[LK_TOKEN_HEX]);
+
 /* Prepares 'm' on 'env' for the lock 'key' (copied). Returns LK_EINVAL if 'key' is too long or opts->ttl_ms <= 0,
  * LK_EMISUSE if 'env' lacks a verb. Allocates nothing; lk_mutex_fini is still the pair. */
 lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mutex_opts *opts);

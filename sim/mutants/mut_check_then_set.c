@@ -8,7 +8,7 @@
 
 static lk_rc cts_try_acquire(lk_mutex *m, lk_outcome *out) {
     *out = LK_NONE;
-    lk_rc rc = mut__new_token(m);
+    lk_rc rc = lk_token_new(m->env, m->token);
     if (rc != LK_OK) return rc;
     lk_store_reply reply;
     lk_store_op get = {.kind = LK_OP_GET, .key = m->key};

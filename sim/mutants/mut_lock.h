@@ -36,7 +36,5 @@ lk_rc mut_registry_unsync_get(lk_registry *r, const char *key, lk_registry_ctor 
 lk_rc mut_clear_del_all(const lk_env *env, const char *prefix, const char *epoch_key,
                         void (*publish)(void *arg, int64_t fence_floor), void *arg, lk_clear_result *out);
 
-/* Shared by mutants: draws a fresh 128-bit token into m->token. */
-lk_rc mut__new_token(lk_mutex *m);
 
 #endif
