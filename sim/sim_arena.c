@@ -124,6 +124,7 @@ void sim__heap_free(sim_run *run, void *p) {
     assert(b >= run->heap && b < run->heap + run->heap_used);
     int cls = b[0];
     assert(cls < SIM_HEAP_CLASSES);
+    memset(b + HEAP_HEADER, 0, ((size_t)SIM_HEAP_MIN << cls) - HEAP_HEADER); /* dead bytes never reach a hash */
     memcpy(b + 8, &run->heap_free[cls], sizeof(size_t));
     run->heap_free[cls] = (size_t)(b - run->heap) + 1;
 }

@@ -268,7 +268,11 @@ typedef struct run_args {
     int exhaustive;          /* --strategy exhaustive */
     int shard, shards;       /* --shard i/N */
     const char *checkpoint;  /* --checkpoint FILE */
-    int preemptions_max;     /* its bound */
+    int preemptions_max;     /* its bound; -1 none */
+    int preemptions_given;   /* --preemptions-max was given */
+    sim_reduce reduce;       /* --reduce */
+    int shortest;            /* --shortest */
+    int64_t states_max;      /* --states-max */
     const char *store;       /* --store */
     int sweep;               /* racebed sweep */
     int points_max;          /* sweep bound */
@@ -342,6 +346,7 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
     if (strcmp(opt, "--save-pass") == 0) return ra->save_pass = 1, *i += 1, 0;
     if (strcmp(opt, "--process") == 0) return ra->opts.crash_process = 1, *i += 1, 0;
     if (strcmp(opt, "--no-shrink") == 0) return ra->no_shrink = 1, *i += 1, 0;
+    if (strcmp(opt, "--shortest") == 0) return ra->shortest = ra->exhaustive = 1, *i += 1, 0;
     if (next == NULL) {
         fprintf(stderr, "racebed run: %s needs a value (see racebed run --help)\n", opt);
         return -1;
@@ -391,8 +396,27 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
         ra->shard = si;
         ra->shards = sn;
     } else if (strcmp(opt, "--preemptions-max") == 0) {
-        if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
+        if (strcmp(next, "none") == 0)
+            v = -1;
+        else if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000)
+            goto bad;
         ra->preemptions_max = (int)v;
+        ra->preemptions_given = 1;
+    } else if (strcmp(opt, "--reduce") == 0) {
+        if (strcmp(next, "none") == 0)
+            ra->reduce = SIM_REDUCE_NONE;
+        else if (strcmp(next, "dpor") == 0)
+            ra->reduce = SIM_REDUCE_DPOR;
+        else if (strcmp(next, "hash") == 0)
+            ra->reduce = SIM_REDUCE_HASH;
+        else {
+            fprintf(stderr, "racebed run: --reduce must be none, dpor or hash (got '%s')\n", next);
+            return -1;
+        }
+        ra->exhaustive = 1;
+    } else if (strcmp(opt, "--states-max") == 0) {
+        if (cli_parse_i64(next, &v) != 0 || v < 1 || v > (INT64_C(1) << 34)) goto bad;
+        ra->states_max = v;
     } else if (strcmp(opt, "--points-max") == 0) {
         if (cli_parse_i64(next, &v) != 0 || v < 1 || v > 100000000) goto bad;
         ra->points_max = (int)v;
@@ -620,38 +644,97 @@ static int cli_write_schedule(const run_args *ra, const sim_schedule *s, const c
     return bad ? EXIT_ENV : 0;
 }
 
+static const char *const cli_reduce_names[] = {"none", "dpor", "hash"};
+
+/* Checks the combination of exhaustive options; returns 0 or prints why not and returns -1. */
+static int cli_exhaustive_check(run_args *ra) {
+    if (ra->reduce == SIM_REDUCE_DPOR) {
+        if (ra->preemptions_given && ra->preemptions_max >= 0) {
+            fprintf(stderr, "racebed run: --reduce dpor explores every preemption: bounding them with DPOR needs "
+                            "extra conservative branches it does not add, so it would be unsound; drop "
+                            "--preemptions-max (or use --reduce none or hash with a bound)\n");
+            return -1;
+        }
+        ra->preemptions_max = -1;
+    }
+    if (ra->reduce != SIM_REDUCE_NONE && (ra->shards > 1 || ra->checkpoint)) {
+        fprintf(stderr, "racebed run: --shard and --checkpoint work with --reduce none only (a reduced search's "
+                        "state is its visited set or its sleep sets, not a path)\n");
+        return -1;
+    }
+    if (ra->shortest && (ra->shards > 1 || ra->checkpoint)) {
+        fprintf(stderr, "racebed run: --shortest deepens from depth 1; it cannot be sharded or checkpointed\n");
+        return -1;
+    }
+    if (ra->reduce == SIM_REDUCE_HASH && ra->store) {
+        fprintf(stderr, "racebed run: --reduce hash snapshots the model store; a real store cannot be restored: use "
+                        "--reduce none or dpor with --store\n");
+        return -1;
+    }
+    return 0;
+}
+
 static int cli_exhaustive(sim_run *run, run_args *ra) {
-    sim_exhaust_opts o = {ra->opts.seed, ra->preemptions_max, ra->opts.execs_max, ra->opts.keep_going, ra->shard,
-                          ra->shards,     ra->checkpoint,      1000,
-                          ra->opts.progress};
+    sim_exhaust_opts o = {ra->opts.seed,    ra->preemptions_max, ra->opts.execs_max, ra->opts.keep_going, ra->shard,
+                          ra->shards,       ra->checkpoint,      1000,               ra->opts.progress,   ra->reduce,
+                          0,                ra->shortest,        (size_t)ra->states_max, NULL};
+    sim_visited outcomes;
+    sim_visited_init(&outcomes, (size_t)1 << 26);
+    o.outcomes = &outcomes;
     sim_exhaust_result res;
     sim_schedule first;
     sim_schedule_init(&first);
     sim_exhaust(run, &ra->cfg, &o, &res, &first);
+    sim_visited_free(&outcomes);
     if (res.resumed) printf("resumed from %s\n", o.checkpoint);
     if (o.shards > 1) printf("shard %d/%d: ", o.shard, o.shards);
-    printf("exhaustive: %lld executions, %lld decisions (preemptions <= %d, advances <= %lld, seed %" PRIu64 "): "
-           "%s\n",
-           (long long)res.execs, (long long)res.steps, o.preemptions_max,
-           (long long)ra->cfg.param[sim_param_index(ra->cfg.scenario, "advances_max")], o.seed,
+    char bound[32];
+    if (o.preemptions_max < 0)
+        snprintf(bound, sizeof(bound), "unbounded");
+    else
+        snprintf(bound, sizeof(bound), "<= %d", o.preemptions_max);
+    const sim_scenario *sc = ra->cfg.scenario;
+    printf("exhaustive (reduce %s%s): %lld executions, %lld decisions", cli_reduce_names[o.reduce],
+           o.shortest ? ", shortest first" : "", (long long)res.execs, (long long)res.steps);
+    if (o.reduce == SIM_REDUCE_HASH)
+        printf(", %lld states stored, %lld revisits, %.1f MiB", (long long)res.states, (long long)res.revisits,
+               (double)res.memory_bytes / 1048576.0);
+    if (o.reduce == SIM_REDUCE_DPOR) printf(", %lld sleep-set blocked", (long long)res.sleep_blocked);
+    if (o.shards <= 1 && !o.checkpoint) printf(", %lld distinct outcomes", (long long)res.outcomes);
+    printf(" (preemptions %s, advances <= %lld, wall steps <= %lld, crashes <= %lld, seed %" PRIu64 "): %s\n", bound,
+           (long long)ra->cfg.param[sc->param_count + SIM_PARAM_ADVANCES_MAX],
+           (long long)ra->cfg.param[sc->param_count + SIM_PARAM_WALL_STEPS_MAX],
+           (long long)ra->cfg.param[sc->param_count + SIM_PARAM_CRASHES_MAX], o.seed,
            res.complete                      ? "the whole bounded space"
            : res.violations && !o.keep_going ? "stopped at the first violation"
+           : res.stopped                     ? res.stopped
                                              : "budget reached, the bounded space is larger");
+    if (o.shortest && res.violations) printf("shortest: no violation within %d decisions; one at %d\n",
+                                             res.depth_reached - 1, res.depth_reached);
     int code = EXIT_PASS;
     if (res.setup_failed) {
         fprintf(stderr, "racebed run: setup or store failed: %s%s\n", run->setup_error, run->backend_error);
         code = EXIT_USAGE;
     } else if (res.violations) {
         printf("VIOLATION %s: %s\n", res.first.oracle, res.first.msg);
-        if (o.keep_going) printf("%lld of %lld executions violated\n", (long long)res.violations, (long long)res.execs);
+        if (o.keep_going) {
+            printf("%lld of %lld executions violated\nviolated oracles:", (long long)res.violations,
+                   (long long)res.execs);
+            for (int i = 0; i < res.violated_count; i++) printf(" %s", res.violated[i]);
+            printf("\n");
+        }
         char comment[SIM_MSG_MAX + 200];
         snprintf(comment, sizeof(comment),
                  "violated: %s\nfound by: racebed run %s --variant %s --strategy "
-                 "exhaustive --preemptions-max %d --seed %" PRIu64 "\nreplay: racebed replay THIS_FILE",
+                 "exhaustive --reduce %s%s --preemptions-max %s --seed %" PRIu64 "\nreplay: racebed replay THIS_FILE",
                  res.first.msg, ra->cfg.scenario->name, ra->cfg.scenario->variants[ra->cfg.variant].name,
-                 o.preemptions_max, o.seed);
+                 cli_reduce_names[o.reduce], o.shortest ? " --shortest" : "", o.preemptions_max < 0 ? "none" : bound + 3,
+                 o.seed);
         int w = cli_write_schedule(ra, &first, comment);
         code = w ? w : EXIT_VIOLATION;
+    } else if (res.stopped && !res.complete) {
+        printf("INCOMPLETE: %s\n", res.stopped);
+        code = EXIT_ENV;
     } else {
         printf(res.complete
                    ? "PASS: no violation in the bounded space\n"
@@ -669,7 +752,7 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
         if (ra.points_max == 0) ra.points_max = (int)ra.cfg.param[sim_param_index(ra.cfg.scenario, "steps_max")];
         return cli_sweep_report(run, &ra);
     }
-    if (ra.exhaustive) return cli_exhaustive(run, &ra);
+    if (ra.exhaustive) return cli_exhaustive_check(&ra) != 0 ? EXIT_USAGE : cli_exhaustive(run, &ra);
     if (ra.opts.pct_depth) ra.opts.pct_steps = sim_explore_pct_steps(run, &ra.cfg, &ra.opts);
     sim_random_result res;
     sim_explore_random(run, &ra.cfg, &ra.opts, &res);

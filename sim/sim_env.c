@@ -248,7 +248,7 @@ int sim_process_new(sim_run *run, const char *name) {
         return -1;
     }
     sim__process_env_init(p);
-    int64_t drift = sim_param(run, "drift_ppm");
+    int64_t drift = sim__builtin(run, SIM_PARAM_DRIFT_PPM);
     p->drift_ppm = p->idx % 2 == 0 ? drift : -drift; /* p1 (index 0) fast, p2 slow, ... */
     return run->proc_count++;
 }

@@ -29,6 +29,7 @@ typedef struct exhaust_ctx {
     int preemptions; /* used in this execution */
     sim_schedule *capture;
     int shard, shards; /* see sim_exhaust_opts */
+    int cut;           /* 1 once a path was cut by the depth limit */
 } exhaust_ctx;
 
 /* The shard of a path: FNV-1a over its first 'len' choices, mod the shard count. */
@@ -38,28 +39,20 @@ static int exhaust_shard_of(const exhaust_ctx *x, int len) {
     return (int)(h % (uint64_t)x->shards);
 }
 
-/* Builds the options at the current point: threads, then advance durations (encoded as -1 - k). */
-static int exhaust_options(exhaust_ctx *x, const sim_run *run, const int *enabled, int n, int *opt, int64_t *targets) {
-    int k = 0, last_enabled = 0;
-    for (int i = 0; i < n; i++)
-        last_enabled |= enabled[i] == x->last;
-    for (int i = 0; i < n; i++)
-        if (!(last_enabled && x->preemptions >= x->preemptions_max && enabled[i] != x->last)) opt[k++] = enabled[i];
-    if (run->advances < x->advances_max) {
-        int t = sim_advance_targets(run, targets, 8);
-        for (int i = 0; i < t; i++)
-            opt[k++] = -1 - i;
-    }
-    return k;
+/* Builds the options at the current point (exhaust_option_choice turns one into a decision). */
+static int exhaust_options(exhaust_ctx *x, const sim_run *run, const int *enabled, int n, sim_option *opt) {
+    return sim_exhaust_options(run, enabled, n, x->last, x->preemptions, x->preemptions_max, opt);
 }
 
 static int exhaust_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
     exhaust_ctx *x = ctx;
-    int opt[SIM_THREADS_MAX + 8];
-    int64_t targets[8];
-    int k = exhaust_options(x, run, enabled, n, opt, targets);
+    sim_option opt[SIM_OPTIONS_MAX];
+    int k = exhaust_options(x, run, enabled, n, opt);
     int d = run->step;
-    if (d >= x->depth_max) return -1;
+    if (d >= x->depth_max) {
+        x->cut = 1;
+        return -1;
+    }
     if (x->shards > 1 && d == SIM_SHARD_DEPTH && exhaust_shard_of(x, d) != x->shard) return -1; /* not ours */
     if (d >= x->len) {
         x->choice[d] = 0;
@@ -67,24 +60,51 @@ static int exhaust_decide(void *ctx, sim_run *run, const int *enabled, int n, si
         x->len = d + 1;
     }
     if (x->choice[d] >= k) return -1; /* cannot happen: the run is a pure function of the path */
-    int o = opt[x->choice[d]];
-    memset(out, 0, sizeof(*out));
-    out->proc = -1;
-    if (o >= 0) {
-        out->kind = SIM_DEC_RUN;
-        out->thread = o;
-        int last_enabled = 0;
-        for (int i = 0; i < n; i++)
-            last_enabled |= enabled[i] == x->last;
-        if (last_enabled && o != x->last) x->preemptions++;
-        x->last = o;
-    } else {
-        out->kind = SIM_DEC_ADVANCE;
-        out->duration_ns = targets[-1 - o];
-        out->thread = -1;
-    }
+    sim_option_choice(run, &opt[x->choice[d]], enabled, n, &x->last, &x->preemptions, out);
     if (x->capture) sim_schedule_capture(x->capture, run, out);
     return 0;
+}
+
+int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
+                        int preemptions_max, sim_option *opt) {
+    int k = 0, last_enabled = 0;
+    for (int i = 0; i < n; i++)
+        last_enabled |= enabled[i] == last;
+    for (int i = 0; i < n; i++)
+        if (!(last_enabled && preemptions_max >= 0 && preemptions >= preemptions_max && enabled[i] != last))
+            opt[k++] = (sim_option){SIM_DEC_RUN, enabled[i], 0};
+    if (run->advances < sim__builtin(run, SIM_PARAM_ADVANCES_MAX)) {
+        int64_t targets[SIM_ADVANCE_TARGETS_MAX];
+        int t = sim_advance_targets(run, targets, SIM_ADVANCE_TARGETS_MAX);
+        for (int i = 0; i < t; i++)
+            opt[k++] = (sim_option){SIM_DEC_ADVANCE, -1, targets[i]};
+    }
+    if (run->wall_steps < sim__builtin(run, SIM_PARAM_WALL_STEPS_MAX))
+        opt[k++] = (sim_option){SIM_DEC_WALL, -1, sim__builtin(run, SIM_PARAM_WALL_STEP_MS) * 1000000};
+    if (run->crashes < sim__builtin(run, SIM_PARAM_CRASHES_MAX))
+        for (int i = 0; i < run->thread_count; i++) {
+            const sim_thread *t = &run->thread[i];
+            if (t->parent < 0 && t->state != SIM_T_DONE && t->state != SIM_T_CRASHED && t->state != SIM_T_FREE)
+                opt[k++] = (sim_option){SIM_DEC_CRASH, i, 0};
+        }
+    return k;
+}
+
+void sim_option_choice(const sim_run *run, const sim_option *o, const int *enabled, int n, int *last,
+                       int *preemptions, sim_choice *out) {
+    (void)run;
+    memset(out, 0, sizeof(*out));
+    out->kind = o->kind;
+    out->thread = o->thread;
+    out->proc = -1;
+    out->duration_ns = o->duration_ns;
+    if (o->kind == SIM_DEC_RUN) {
+        int last_enabled = 0;
+        for (int i = 0; i < n; i++)
+            last_enabled |= enabled[i] == *last;
+        if (last_enabled && o->thread != *last) ++*preemptions;
+        *last = o->thread;
+    }
 }
 
 /* Advances the path to the next unexplored leaf; returns 0 when the space is exhausted. */
@@ -249,37 +269,87 @@ static int exhaust_resume(const sim_exhaust_opts *o, const sim_config *cfg, exha
     return same && res->complete;
 }
 
-void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
-                 sim_schedule *first) {
-    memset(res, 0, sizeof(*res));
+void sim__exhaust_violated(sim_exhaust_result *res, const char *oracle) {
+    for (int i = 0; i < res->violated_count; i++)
+        if (strcmp(res->violated[i], oracle) == 0) return;
+    if (res->violated_count < 8) lk__copy_str(res->violated[res->violated_count++], SIM_NAME_MAX, oracle);
+}
+
+double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len) {
+    double done = 0, width = 1;
+    for (int d = 0; d < len && width > 1e-300; d++) {
+        if (count[d] <= 0) break;
+        done += width * (double)choice[d] / (double)count[d];
+        width /= (double)count[d];
+    }
+    return done;
+}
+
+void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int preemptions_max, const int32_t *choice,
+                        int len, sim_schedule *out) {
+    exhaust_ctx x;
+    memset(&x, 0, sizeof(x));
+    x.depth_max = len + 1;
+    x.choice = calloc((size_t)len + 1, sizeof(int32_t));
+    x.count = calloc((size_t)len + 1, sizeof(int32_t));
+    if (x.choice == NULL || x.count == NULL) goto done;
+    memcpy(x.choice, choice, sizeof(int32_t) * (size_t)len);
+    for (int i = 0; i < len; i++)
+        x.count[i] = choice[i] + 1;
+    x.len = len;
+    x.preemptions_max = preemptions_max;
+    x.capture = out;
+    sim_schedule_header(out, cfg, seed, "exhaustive");
+    sim_exhaust_opts o;
+    memset(&o, 0, sizeof(o));
+    o.seed = seed;
+    exhaust_run(run, cfg, &o, &x);
+    out->expect = run->violation.set ? SIM_EXPECT_VIOLATION : SIM_EXPECT_PASS;
+    if (run->violation.set) lk__copy_str(out->expect_oracle, sizeof(out->expect_oracle), run->violation.oracle);
+done:
+    free(x.choice);
+    free(x.count);
+}
+
+/* The progress line (a terminal only): what was explored, the rate, and an estimate of what remains. */
+void sim__exhaust_progress(const struct timespec *t0, double *last, int64_t execs, int64_t states, double fraction,
+                           int depth, int64_t violations) {
+    struct timespec tn;
+    clock_gettime(CLOCK_MONOTONIC, &tn);
+    double s = (double)(tn.tv_sec - t0->tv_sec) + (double)(tn.tv_nsec - t0->tv_nsec) / 1e9;
+    if (s - *last < 1.0) return;
+    *last = s;
+    char left[64] = "?";
+    if (fraction > 1e-9 && fraction < 1) snprintf(left, sizeof(left), "~%.0f s", s * (1 - fraction) / fraction);
+    fprintf(stderr, "\r[progress] %lld executions", (long long)execs);
+    if (states >= 0) fprintf(stderr, ", %lld states", (long long)states);
+    fprintf(stderr, ", %.0f exec/s, ~%.1f%% done, %s left, depth %d, %lld violation(s)   ",
+            s > 0 ? (double)execs / s : 0.0, 100 * fraction, left, depth, (long long)violations);
+}
+
+static void exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                          sim_schedule *first) {
     exhaust_ctx x;
     memset(&x, 0, sizeof(x));
     x.depth_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")] + 1;
-    x.choice = calloc((size_t)x.depth_max, sizeof(int32_t));
-    x.count = calloc((size_t)x.depth_max, sizeof(int32_t));
+    if (o->depth_limit > 0 && o->depth_limit < x.depth_max) x.depth_max = o->depth_limit;
+    x.choice = calloc((size_t)x.depth_max + 1, sizeof(int32_t));
+    x.count = calloc((size_t)x.depth_max + 1, sizeof(int32_t));
     x.preemptions_max = o->preemptions_max;
     x.shard = o->shard;
     x.shards = o->shards;
-    x.advances_max = cfg->param[sim_param_index(cfg->scenario, "advances_max")];
     if (x.choice == NULL || x.count == NULL) goto done;
     if (o->checkpoint && exhaust_resume(o, cfg, &x, res)) goto done;
     int64_t budget_end = res->execs + o->execs_max; /* a resumed search gets the whole budget again */
     int tty = o->progress && isatty(2);
-    struct timespec t0, tn;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0); /* real time for the progress line only, never inside an execution */
     double last = 0;
     for (;;) {
         if (res->execs >= budget_end) break;
-        if (tty && (res->execs & 255) == 0) {
-            clock_gettime(CLOCK_MONOTONIC, &tn);
-            double s = (double)(tn.tv_sec - t0.tv_sec) + (double)(tn.tv_nsec - t0.tv_nsec) / 1e9;
-            if (s - last >= 1.0) {
-                fprintf(stderr, "\r[progress] %lld executions, %.0f exec/s, depth of the next path %d, %lld "
-                        "violation(s)   ", (long long)res->execs, s > 0 ? (double)res->execs / s : 0.0, x.len,
-                        (long long)res->violations);
-                last = s;
-            }
-        }
+        if (tty && (res->execs & 255) == 0)
+            sim__exhaust_progress(&t0, &last, res->execs, -1, sim_exhaust_fraction(x.choice, x.count, x.len), x.len,
+                                  res->violations);
         if (o->checkpoint && res->execs > 0 && o->checkpoint_every > 0 && res->execs % o->checkpoint_every == 0)
             exhaust_save(o, cfg, &x, res);
         sim_end end = exhaust_run(run, cfg, o, &x);
@@ -299,22 +369,12 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
             res->setup_failed = 1;
             break;
         }
+        if (o->outcomes && end != SIM_END_ABORTED && sim_visited_add(o->outcomes, sim_state_outcome(run)) > 0)
+            res->outcomes++;
+        if (end == SIM_END_VIOLATION) sim__exhaust_violated(res, run->violation.oracle);
         if (end == SIM_END_VIOLATION && res->violations++ == 0) {
             res->first = run->violation;
-            if (first) { /* the same path again, recorded */
-                int32_t *keep = malloc(sizeof(int32_t) * (size_t)x.depth_max);
-                if (keep) memcpy(keep, x.choice, sizeof(int32_t) * (size_t)x.depth_max);
-                int len = x.len;
-                sim_schedule_header(first, cfg, o->seed, "exhaustive");
-                x.capture = first;
-                exhaust_run(run, cfg, o, &x);
-                x.capture = NULL;
-                first->expect = SIM_EXPECT_VIOLATION;
-                lk__copy_str(first->expect_oracle, sizeof(first->expect_oracle), run->violation.oracle);
-                if (keep) memcpy(x.choice, keep, sizeof(int32_t) * (size_t)x.depth_max);
-                x.len = len;
-                free(keep);
-            }
+            if (first) sim_exhaust_record(run, cfg, o->seed, o->preemptions_max, x.choice, run->step, first);
         }
         if (!exhaust_backtrack(&x, run->step)) {
             res->complete = 1;
@@ -322,6 +382,7 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
         }
         if (res->violations && !o->keep_going) break;
     }
+    res->cut_by_depth = x.cut;
     if (o->checkpoint) exhaust_save(o, cfg, &x, res);
     if (tty && last > 0) fprintf(stderr, "\n");
 done:
@@ -329,3 +390,56 @@ done:
     free(x.count);
 }
 
+static void exhaust_mode(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                         sim_schedule *first) {
+    if (o->reduce == SIM_REDUCE_HASH)
+        sim__exhaust_hash(run, cfg, o, res, first);
+    else if (o->reduce == SIM_REDUCE_DPOR)
+        sim__exhaust_dpor(run, cfg, o, res, first);
+    else
+        exhaust_naive(run, cfg, o, res, first);
+}
+
+void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                 sim_schedule *first) {
+    memset(res, 0, sizeof(*res));
+    if (!o->shortest) {
+        exhaust_mode(run, cfg, o, res, first);
+        return;
+    }
+    /* Iterative deepening: a complete search to depth D finds no violation before the one at depth D + 1 does, so
+     * the first violation found is a shortest one. Counts add up over the iterations. */
+    int steps_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")];
+    sim_exhaust_opts od = *o;
+    od.shortest = 0;
+    od.keep_going = 0;
+    sim_exhaust_result total = *res;
+    for (int d = 1; d <= steps_max; d++) {
+        od.depth_limit = d;
+        sim_exhaust_result r;
+        memset(&r, 0, sizeof(r));
+        exhaust_mode(run, cfg, &od, &r, first);
+        total.execs += r.execs;
+        total.steps += r.steps;
+        total.states += r.states;
+        total.revisits += r.revisits;
+        total.sleep_blocked += r.sleep_blocked;
+        total.memory_bytes = r.memory_bytes > total.memory_bytes ? r.memory_bytes : total.memory_bytes;
+        total.depth_reached = d;
+        total.setup_failed = r.setup_failed;
+        total.stopped = r.stopped;
+        if (r.violations || r.setup_failed || r.stopped || total.execs >= o->execs_max) {
+            total.violations = r.violations;
+            total.first = r.first;
+            total.violated_count = r.violated_count;
+            memcpy(total.violated, r.violated, sizeof(r.violated));
+            total.complete = r.complete && r.violations == 0;
+            break;
+        }
+        if (r.complete && !r.cut_by_depth) {
+            total.complete = 1; /* the whole space is shallower than d: nothing deeper exists */
+            break;
+        }
+    }
+    *res = total;
+}

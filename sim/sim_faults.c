@@ -102,17 +102,17 @@ int sim_faults_pick(sim_run *run, unsigned mask, uint64_t rng[4], const int *ena
         if ((t = faults_live_thread(run, rng)) < 0) return 0;
         out->kind = SIM_DEC_PAUSE;
         out->thread = t;
-        out->duration_ns = sim_param(run, "pause_ms") * 1000000;
+        out->duration_ns = sim__builtin(run, SIM_PARAM_PAUSE_MS) * 1000000;
         break;
     case SIM_FAULT_BIT_WALL:
         out->kind = SIM_DEC_WALL;
         out->proc = (int)(sim__rng_next(rng) % (uint64_t)(run->proc_count + 1)) - 1;
-        out->duration_ns = sim_param(run, "wall_step_ms") * 1000000 * ((sim__rng_next(rng) & 1) ? 1 : -1);
+        out->duration_ns = sim__builtin(run, SIM_PARAM_WALL_STEP_MS) * 1000000 * ((sim__rng_next(rng) & 1) ? 1 : -1);
         break;
     case SIM_FAULT_BIT_RESTART:
         out->kind = SIM_DEC_RESTART;
         out->variant = run->log_ops && (sim__rng_next(rng) & 1) ? SIM_RESTART_LOSE_LAST : SIM_RESTART_LOSE_ALL;
-        if (out->variant == SIM_RESTART_LOSE_LAST) out->duration_ns = sim_param(run, "restart_loss_ms") * 1000000;
+        if (out->variant == SIM_RESTART_LOSE_LAST) out->duration_ns = sim__builtin(run, SIM_PARAM_RESTART_LOSS_MS) * 1000000;
         break;
     default: { /* reply-lost, conn-error: a thread about to send a store op */
         int senders[SIM_THREADS_MAX], m = 0;

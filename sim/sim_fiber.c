@@ -121,3 +121,16 @@ void sim_fiber_fini(sim_fiber *f) {
     if (f->valgrind_id) VALGRIND_STACK_DEREGISTER(f->valgrind_id);
     f->valgrind_id = 0;
 }
+
+void *sim_fiber_saved_sp(const sim_fiber *f) {
+#if defined(__x86_64__)
+    return f->sp;
+#else
+    (void)f;
+    return NULL;
+#endif
+}
+
+void sim_fiber_restored(sim_fiber *f) {
+    ASAN_UNPOISON(f->stack, f->stack_size);
+}

@@ -54,6 +54,11 @@ void sim_fiber_fini(sim_fiber *f);
 void sim_fiber_resume(sim_fiber_host *host, sim_fiber *f);
 /* Returns control from the running fiber 'f' to the host; returns when the host resumes 'f' again. */
 void sim_fiber_suspend(sim_fiber_host *host, sim_fiber *f);
+/* The saved stack pointer of a suspended fiber (the live stack is [sp, stack + stack_size)), or NULL where it is
+ * not known (the ucontext fallback): state snapshots need it. */
+void *sim_fiber_saved_sp(const sim_fiber *f);
+/* After a snapshot restore rewrote the fiber's stack: drops sanitizer poisoning left by frames that no longer exist. */
+void sim_fiber_restored(sim_fiber *f);
 /* Ends the running fiber 'f' for good: switches to the host and never returns. */
 void sim_fiber_exit(sim_fiber_host *host, sim_fiber *f) __attribute__((noreturn));
 

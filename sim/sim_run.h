@@ -230,6 +230,7 @@ struct sim_run {
     int advances;                  /* time-advance decisions executed */
     int faults;                    /* fault decisions executed (wall, pause, crash, fault, restart) */
     int crashes;                   /* crash decisions executed */
+    int wall_steps;                /* server wall-clock steps executed */
     int restarts;                  /* store restarts executed */
     int current;                   /* running thread index, -1 in the scheduler */
     int thread_count;

@@ -30,6 +30,9 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
     {"wall_step_ms", 1500, 1, 86400000, "size of a wall-clock step decision, forwards or back, ms"},
     {"restart_loss_ms", 1000, 0, 86400000, "a lose-last restart loses the store ops of this last window, ms"},
     {"drift_ppm", 0, -500000, 500000, "monotonic drift: odd processes run this many ppm fast, even ones as slow"},
+    {"crashes_max", 0, 0, 1000, "crash decisions (of a scenario thread) an exhaustive search branches on per execution"},
+    {"wall_steps_max", 0, 0, 1000,
+     "forward steps of the server's wall clock by wall_step_ms an exhaustive search branches on per execution"},
 };
 
 int sim_param_count(const sim_scenario *sc) {
@@ -258,7 +261,7 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
         p->applied_rc = p->rc;
         memset(p->reply, 0, sizeof(*p->reply));
         p->rc = LK_ESTORE_MAYBE;
-        return run->now_ns + sim_param(run, "timeout_ms") * 1000000;
+        return run->now_ns + sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000;
     }
     return run->now_ns + run->rtt_ns;
 }
@@ -443,6 +446,7 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
                 if (sim__oracle_lease_alive(run, i, sim__server_ms(run, run->now_ns)))
                     sim__probe(run, SIM_PROBE_WALL_STEP_DURING_HOLD);
             run->server_wall_offset_ms += c->duration_ns / 1000000;
+            run->wall_steps++;
             for (int i = 0; i < run->oracle.lock_key_count; i++)
                 run->oracle.lease[i].disturbed = 1;
         } else {
@@ -476,7 +480,7 @@ static void sched_setup(sim_run *run, const sim_exec_args *a) {
     run->scenario = a->scenario;
     run->variant = a->variant;
     memcpy(run->param, a->param, sizeof(int64_t) * (size_t)sim_param_count(a->scenario));
-    run->rtt_ns = sim_param(run, "rtt_us") * 1000;
+    run->rtt_ns = sim__builtin(run, SIM_PARAM_RTT_US) * 1000;
     run->seed = a->seed;
     run->alloc_fail_at = a->alloc_fail_at;
     run->log_ops = a->log_ops;
@@ -521,15 +525,8 @@ static int sched_idle(sim_run *run, const sim_chooser *ch) {
     return 1; /* every thread ended */
 }
 
-static void sched_teardown(sim_run *run) {
-    for (int i = 0; i < run->thread_count; i++)
-        sim_fiber_fini(&run->thread[i].fiber);
-}
-
-sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch) {
+sim_end sim_exec_begin(sim_run *run, const sim_exec_args *a) {
     sched_setup(run, a);
-    int64_t steps_max = sim_param(run, "steps_max");
-    sim_end end = SIM_END_PASS;
     if (run->backend && run->backend->reset) {
         lk_rc rc = run->backend->reset(run->backend->ctx);
         if (rc != LK_OK) {
@@ -540,17 +537,21 @@ sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch)
     }
     if (a->scenario->setup(run) != 0 || run->thread_count == 0) {
         if (run->setup_error[0] == '\0') sim_setup_error(run, "setup created no thread");
-        sched_teardown(run);
+        sim_exec_teardown(run);
         return SIM_END_SETUP;
     }
-    int enabled[SIM_THREADS_MAX];
+    return SIM_END_PASS;
+}
+
+int sim_exec_until_decision(sim_run *run, const sim_chooser *ch, int *enabled) {
+    int64_t steps_max = sim__builtin(run, SIM_PARAM_STEPS_MAX);
     while (!run->violation.set && !run->backend_failed) {
         sched_resume_due(run);
         int n = 0;
         for (int i = 0; i < run->thread_count; i++)
             if (sim_thread_enabled(run, i)) enabled[n++] = i;
         if (n == 0) {
-            if (sched_idle(run, ch)) break;
+            if (sched_idle(run, ch)) return 0;
             continue;
         }
         if (run->step >= steps_max) {
@@ -558,30 +559,50 @@ sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch)
                            "livelock: %lld decisions without the run ending (raise "
                            "--steps-max if the scenario needs more)",
                            (long long)steps_max);
-            break;
+            return 0;
         }
+        return n;
+    }
+    return 0;
+}
+
+const sim_pending *sim_exec_apply(sim_run *run, const sim_choice *c) {
+    assert(sim_choice_valid(run, c, NULL, 0));
+    run->step++;
+    return sched_apply(run, c);
+}
+
+sim_end sim_exec_finish(sim_run *run) {
+    if (run->backend_failed) return SIM_END_BACKEND;
+    if (!run->violation.set) {
+        if (run->crashes == 0 && run->restarts == 0) sim__oracle_leak_finish(run);
+        if (!run->violation.set && run->scenario->finish) run->scenario->finish(run);
+    }
+    return run->violation.set ? SIM_END_VIOLATION : SIM_END_PASS;
+}
+
+void sim_exec_teardown(sim_run *run) {
+    for (int i = 0; i < run->thread_count; i++)
+        sim_fiber_fini(&run->thread[i].fiber);
+}
+
+sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch) {
+    sim_end end = sim_exec_begin(run, a);
+    if (end != SIM_END_PASS) return end;
+    int enabled[SIM_THREADS_MAX];
+    for (int n; (n = sim_exec_until_decision(run, ch, enabled)) > 0;) {
         sim_choice c;
         memset(&c, 0, sizeof(c));
         if (ch->decide(ch->ctx, run, enabled, n, &c) != 0) {
-            end = SIM_END_ABORTED;
-            break;
+            sim_exec_teardown(run);
+            return run->backend_failed ? SIM_END_BACKEND : SIM_END_ABORTED;
         }
-        assert(sim_choice_valid(run, &c, NULL, 0));
-        run->step++;
-        const sim_pending *done = sched_apply(run, &c);
+        const sim_pending *done = sim_exec_apply(run, &c);
         if (ch->after) ch->after(ch->ctx, run, &c, done);
     }
-    if (run->backend_failed) {
-        sched_teardown(run);
-        return SIM_END_BACKEND;
-    }
-    if (end == SIM_END_PASS && !run->violation.set) {
-        if (run->crashes == 0 && run->restarts == 0) sim__oracle_leak_finish(run);
-        if (!run->violation.set && a->scenario->finish) a->scenario->finish(run);
-    }
-    sched_teardown(run);
-    if (end == SIM_END_ABORTED) return end;
-    return run->violation.set ? SIM_END_VIOLATION : SIM_END_PASS;
+    end = sim_exec_finish(run);
+    sim_exec_teardown(run);
+    return end;
 }
 
 /* ---- time-advance targets --------------------------------------------------------------------------------------- */

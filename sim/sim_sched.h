@@ -46,9 +46,24 @@ typedef enum sim_end {
     SIM_END_BACKEND = 4,   /* the real store failed or answered otherwise than the model: run->backend_error */
 } sim_end;
 
-/* Built-in parameters every scenario has, after its own: rtt_us, steps_max, advances_max, faults_max, timeout_ms,
- * pause_ms, wall_step_ms, restart_loss_ms, drift_ppm. */
-enum { SIM_BUILTIN_PARAMS = 9 };
+/* Built-in parameters every scenario has, after its own, in this order (index = scenario->param_count + SIM_PARAM_*).
+ * crashes_max and wall_steps_max bound the crash and server wall-step decisions an exhaustive search branches on. */
+enum {
+    SIM_PARAM_RTT_US,
+    SIM_PARAM_STEPS_MAX,
+    SIM_PARAM_ADVANCES_MAX,
+    SIM_PARAM_FAULTS_MAX,
+    SIM_PARAM_TIMEOUT_MS,
+    SIM_PARAM_PAUSE_MS,
+    SIM_PARAM_WALL_STEP_MS,
+    SIM_PARAM_RESTART_LOSS_MS,
+    SIM_PARAM_DRIFT_PPM,
+    SIM_PARAM_CRASHES_MAX,
+    SIM_PARAM_WALL_STEPS_MAX,
+    SIM_BUILTIN_PARAMS
+};
+/* Value of built-in parameter 'b' (SIM_PARAM_*) in this execution. */
+#define sim__builtin(run, b) ((run)->param[(run)->scenario->param_count + (b)])
 extern const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS];
 
 /* Index of parameter 'name' in the combined list (scenario's, then built-ins), or -1. */
@@ -78,8 +93,22 @@ typedef struct sim_exec_args {
     const sim_backend *backend; /* NULL: the model alone */
 } sim_exec_args;
 
-/* Runs one execution on 'run' (reset first). Returns how it ended. */
+/* Runs one execution on 'run' (reset first). Returns how it ended. It is these five steps, which a search that
+ * snapshots and restores the run (sim_state.h) calls one by one: */
 sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch);
+/* Resets 'run' and runs the scenario's setup: SIM_END_PASS to go on, or SIM_END_SETUP / SIM_END_BACKEND (then the
+ * run is torn down already). */
+sim_end sim_exec_begin(sim_run *run, const sim_exec_args *a);
+/* Runs every thread that is due and jumps time until a decision is needed: returns the number of enabled threads
+ * (written to 'enabled' in index order), or 0 when the run is over (all ended, a violation, a deadlock, the step
+ * bound, a backend failure). 'ch' supplies only the jump callback (may have jump NULL). */
+int sim_exec_until_decision(sim_run *run, const sim_chooser *ch, int *enabled);
+/* Executes one valid decision; returns the op performed (RUN, FAULT) or NULL. */
+const sim_pending *sim_exec_apply(sim_run *run, const sim_choice *c);
+/* After sim_exec_until_decision returned 0: the end-of-run oracles and the scenario's finish; how the run ended. */
+sim_end sim_exec_finish(sim_run *run);
+/* Releases what the threads hold outside the arena (valgrind stack registrations). */
+void sim_exec_teardown(sim_run *run);
 
 /* Instants that matter for a time advance, as durations from now (> 0, ascending, unique): the next wake-up of a
  * waiting thread and, for each live key with a TTL, the instant its deadline + 1 ms passes on the server. Returns
