@@ -134,3 +134,7 @@ void *sim_fiber_saved_sp(const sim_fiber *f) {
 void sim_fiber_restored(sim_fiber *f) {
     ASAN_UNPOISON(f->stack, f->stack_size);
 }
+
+void sim_fiber_expose(sim_fiber *f, const void *from) {
+    ASAN_UNPOISON(from, (size_t)((const char *)f->stack + f->stack_size - (const char *)from));
+}

@@ -121,6 +121,7 @@ static void state_regions(sim_run *run, region_fn fn, void *ctx) {
         sim_thread *t = &run->thread[i];
         if (t->state == SIM_T_FREE) continue;
         unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
+        sim_fiber_expose(&t->fiber, sp); /* a restore writes here, and the old frames' redzones differ */
         fn(ctx, sp, (size_t)(state_stack_top(t) - sp));
     }
 }
@@ -194,6 +195,7 @@ static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
         sim_thread *t = &run->thread[i];
         if (t->state == SIM_T_FREE) continue;
         unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
+        sim_fiber_expose(&t->fiber, sp);
         fp_bytes(&h, sp, (size_t)(state_stack_top(t) - sp));
     }
     return fp_final(&h);
@@ -313,8 +315,8 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     for (int i = snap_threads; i < b.threads; i++) {
         sim_thread *t = &run->thread[i];
         sim_fiber_fini(&t->fiber);
-        if (b.t[i].state != SIM_T_FREE) memset(b.t[i].sp, 0, (size_t)(state_stack_top(t) - b.t[i].sp));
         sim_fiber_restored(&t->fiber);
+        if (b.t[i].state != SIM_T_FREE) memset(b.t[i].sp, 0, (size_t)(state_stack_top(t) - b.t[i].sp));
     }
     restore_ctx c = {s->buf + offset};
     state_regions(run, restore_region, &c);
@@ -324,8 +326,8 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
         t->fiber.valgrind_id = b.t[i].valgrind_id;
         t->fiber.asan_fake_stack = b.t[i].asan_fake_stack;
         unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
-        if (b.t[i].state != SIM_T_FREE && b.t[i].sp < sp) memset(b.t[i].sp, 0, (size_t)(sp - b.t[i].sp));
         sim_fiber_restored(&t->fiber);
+        if (b.t[i].state != SIM_T_FREE && b.t[i].sp < sp) memset(b.t[i].sp, 0, (size_t)(sp - b.t[i].sp));
     }
     ZERO_ROWS(run->thread, run->thread_count, b.threads);
     ZERO_ROWS(run->proc, run->proc_count, b.procs);

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_sim_reduce.c: each reduction of the exhaustive search (DPOR, state hashing) finds exactly the same set of
+ * distinct terminal outcomes and the same violated oracles as the naive enumeration, on small scenarios with and
+ * without mutants, with environment decisions (advances, a wall step, a crash) and with a preemption bound; and the
+ * snapshot/restore and iterative deepening they rest on.
+ *
+ * Outcomes are compared as sets of fingerprints taken in this one process (fingerprints hold code addresses, so
+ * they are only comparable within a process).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim/sim_exhaust.h"
+#include "sim/sim_sched.h"
+#include "sim_test_arena.h"
+
+typedef struct reduce_case {
+    const char *scenario, *variant;
+    const char *params[4]; /* "name=value", NULL-terminated */
+    int preemptions_max;   /* -1: unbounded (all three modes); else naive and hash only */
+    int expect_violation;
+} reduce_case;
+
+static const reduce_case cases[] = {
+    {"thundering_herd", "core", {"threads=3"}, -1, 0},
+    {"thundering_herd", "mutant:check_then_set", {"threads=3"}, -1, 1},
+    {"stale_token", "mutant:plain_del", {NULL}, -1, 1},
+    {"stale_token", "mutant:get_compare_del", {NULL}, -1, 1},
+    {"thundering_herd", "core", {"threads=2", "crashes_max=1", "wall_steps_max=1"}, -1, 0},
+    {"store_restart", "mutant:no_fencing", {NULL}, -1, 1},
+    {"stale_token", "core", {NULL}, -1, 0},
+    {"stale_token", "mutant:get_compare_del", {NULL}, 1, 1},
+    {"thundering_herd", "mutant:check_then_set", {"threads=3", "crashes_max=1"}, 2, 1},
+};
+
+static void case_config(const reduce_case *c, sim_config *cfg) {
+    const sim_scenario *sc = sim_scenario_find(c->scenario);
+    assert_non_null(sc);
+    int v = sim_variant_find(sc, c->variant);
+    assert_true(v >= 0);
+    sim_config_defaults(cfg, sc, v);
+    char err[256];
+    for (int i = 0; i < 4 && c->params[i]; i++) {
+        char name[64];
+        const char *eq = strchr(c->params[i], '=');
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - c->params[i]), c->params[i]);
+        assert_int_equal(sim_config_set(cfg, name, atoll(eq + 1), err, sizeof(err)), 0);
+    }
+}
+
+typedef struct mode_result {
+    sim_exhaust_result res;
+    sim_fp *outcome; /* sorted */
+    size_t n;
+} mode_result;
+
+static int fp_cmp(const void *a, const void *b) {
+    const sim_fp *x = a, *y = b;
+    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+    return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+static int name_cmp(const void *a, const void *b) {
+    return strcmp(a, b);
+}
+
+static void run_mode(const sim_config *cfg, sim_reduce reduce, int preemptions_max, mode_result *m) {
+    sim_visited outcomes;
+    sim_visited_init(&outcomes, (size_t)1 << 24);
+    sim_exhaust_opts o;
+    memset(&o, 0, sizeof(o));
+    o.seed = 1;
+    o.preemptions_max = preemptions_max;
+    o.execs_max = 50000000;
+    o.keep_going = 1;
+    o.reduce = reduce;
+    o.outcomes = &outcomes;
+    sim_exhaust(g_run, cfg, &o, &m->res, NULL);
+    assert_true(m->res.complete);
+    assert_false(m->res.setup_failed);
+    m->outcome = malloc(sizeof(sim_fp) * (outcomes.count + 1));
+    assert_non_null(m->outcome);
+    m->n = 0;
+    for (size_t i = 0; i < outcomes.cap; i++)
+        if (outcomes.slot[i].lo | outcomes.slot[i].hi) m->outcome[m->n++] = outcomes.slot[i];
+    assert_int_equal(m->n, outcomes.count);
+    assert_int_equal((int64_t)m->n, m->res.outcomes);
+    qsort(m->outcome, m->n, sizeof(sim_fp), fp_cmp);
+    qsort(m->res.violated, (size_t)m->res.violated_count, SIM_NAME_MAX, name_cmp);
+    sim_visited_free(&outcomes);
+}
+
+static void assert_same(const reduce_case *c, const char *mode, const mode_result *naive, const mode_result *other) {
+    if (naive->n != other->n || memcmp(naive->outcome, other->outcome, sizeof(sim_fp) * naive->n) != 0)
+        fail_msg("%s %s: %s finds %zu distinct outcomes, naive %zu (or other ones)", c->scenario, c->variant, mode,
+                 other->n, naive->n);
+    assert_int_equal(naive->res.violated_count, other->res.violated_count);
+    for (int i = 0; i < naive->res.violated_count; i++)
+        assert_string_equal(naive->res.violated[i], other->res.violated[i]);
+}
+
+static void test_reductions_agree_with_naive(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const reduce_case *c = &cases[i];
+        sim_config cfg;
+        case_config(c, &cfg);
+        mode_result naive, hash, dpor;
+        run_mode(&cfg, SIM_REDUCE_NONE, c->preemptions_max, &naive);
+        assert_int_equal(naive.res.violations > 0, c->expect_violation);
+        assert_true(naive.n > 1);
+        run_mode(&cfg, SIM_REDUCE_HASH, c->preemptions_max, &hash);
+        assert_same(c, "hash", &naive, &hash);
+        assert_true(hash.res.states > 0);
+        assert_true(hash.res.steps < naive.res.steps); /* it prunes */
+        if (c->preemptions_max < 0) {
+            run_mode(&cfg, SIM_REDUCE_DPOR, -1, &dpor);
+            assert_same(c, "dpor", &naive, &dpor);
+            assert_true(dpor.res.execs < naive.res.execs); /* it reduces */
+            free(dpor.outcome);
+        }
+        free(naive.outcome);
+        free(hash.outcome);
+    }
+}
+
+/* A restored snapshot is the state it saved: same fingerprint, and the same decisions lead to the same end. */
+static void test_snapshot_restore_roundtrip(void **state) {
+    (void)state;
+    sim_config cfg;
+    case_config(&cases[0], &cfg); /* thundering_herd, 3 threads */
+    sim_exec_args a = {cfg.scenario, cfg.variant, cfg.param, 1, 0, 0, NULL};
+    assert_int_equal(sim_exec_begin(g_run, &a), SIM_END_PASS);
+    assert_true(sim_state_supported(g_run));
+    const sim_chooser none = {NULL, NULL, NULL, NULL};
+    int enabled[SIM_THREADS_MAX];
+    int n = sim_exec_until_decision(g_run, &none, enabled);
+    for (int i = 0; i < 1 || n < 2; i++) { /* a decision in, so a thread has live frames, to a choice */
+        sim_choice c = {SIM_DEC_RUN, enabled[0], -1, 0, 0};
+        sim_exec_apply(g_run, &c);
+        n = sim_exec_until_decision(g_run, &none, enabled);
+        assert_true(n > 0);
+    }
+    sim_fp before = sim_state_fingerprint(g_run, 7);
+    sim_snapshots snaps;
+    sim_snapshots_init(&snaps, (size_t)64 << 20);
+    int64_t off = sim_state_save(g_run, &snaps);
+    assert_true(off >= 0);
+    sim_fp ends[2];
+    for (int round = 0; round < 2; round++) { /* the last enabled thread first, then index order to the end */
+        sim_choice c = {SIM_DEC_RUN, enabled[n - 1], -1, 0, 0};
+        sim_exec_apply(g_run, &c);
+        while (sim_exec_until_decision(g_run, &none, enabled) > 0) {
+            sim_choice d = {SIM_DEC_RUN, enabled[0], -1, 0, 0};
+            sim_exec_apply(g_run, &d);
+        }
+        sim_exec_finish(g_run);
+        ends[round] = sim_state_outcome(g_run);
+        assert_false(fp_cmp(&before, &ends[round]) == 0);
+        sim_state_restore(g_run, &snaps, off);
+        sim_fp after = sim_state_fingerprint(g_run, 7);
+        assert_int_equal(fp_cmp(&before, &after), 0);
+        assert_int_equal(sim_exec_until_decision(g_run, &none, enabled), n);
+        sim_fp other = sim_state_fingerprint(g_run, 8); /* the search's own state is part of it */
+        assert_false(fp_cmp(&before, &other) == 0);
+    }
+    assert_int_equal(fp_cmp(&ends[0], &ends[1]), 0);
+    sim_exec_teardown(g_run);
+    sim_snapshots_free(&snaps);
+}
+
+static void test_visited_set(void **state) {
+    (void)state;
+    sim_visited v;
+    sim_visited_init(&v, 5000);
+    for (uint64_t i = 1; i <= 5000; i++) assert_int_equal(sim_visited_add(&v, (sim_fp){i * 0x9E3779B97F4A7C15ull, i}), 1);
+    for (uint64_t i = 1; i <= 5000; i++) assert_int_equal(sim_visited_add(&v, (sim_fp){i * 0x9E3779B97F4A7C15ull, i}), 0);
+    assert_int_equal(sim_visited_add(&v, (sim_fp){1, 1}), -1); /* full */
+    assert_int_equal(v.count, 5000);
+    sim_visited_free(&v);
+}
+
+/* Iterative deepening finds a violation no longer than any a depth-first search finds, and none is shorter. */
+static void test_shortest_counterexample(void **state) {
+    (void)state;
+    const reduce_case *list[] = {&cases[1], &cases[2], &cases[5]};
+    for (size_t k = 0; k < 3; k++) {
+        sim_config cfg;
+        case_config(list[k], &cfg);
+        for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH; reduce += SIM_REDUCE_HASH) {
+            sim_exhaust_opts o;
+            memset(&o, 0, sizeof(o));
+            o.seed = 1;
+            o.preemptions_max = -1;
+            o.execs_max = 50000000;
+            o.reduce = (sim_reduce)reduce;
+            sim_schedule dfs, sh;
+            sim_schedule_init(&dfs);
+            sim_schedule_init(&sh);
+            sim_exhaust_result r1, r2;
+            sim_exhaust(g_run, &cfg, &o, &r1, &dfs);
+            o.shortest = 1;
+            sim_exhaust(g_run, &cfg, &o, &r2, &sh);
+            assert_true(r1.violations > 0 && r2.violations > 0);
+            assert_true(sh.decision_count <= dfs.decision_count);
+            assert_int_equal(sh.decision_count, r2.depth_reached);
+            /* nothing shorter: the whole space to one decision less has no violation */
+            o.shortest = 0;
+            o.depth_limit = r2.depth_reached - 1;
+            o.keep_going = 1;
+            sim_exhaust_result r3;
+            sim_exhaust(g_run, &cfg, &o, &r3, NULL);
+            assert_int_equal(r3.violations, 0);
+            sim_schedule_free(&dfs);
+            sim_schedule_free(&sh);
+        }
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reductions_agree_with_naive),
+        cmocka_unit_test(test_snapshot_restore_roundtrip),
+        cmocka_unit_test(test_visited_set),
+        cmocka_unit_test(test_shortest_counterexample),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
