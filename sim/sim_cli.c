@@ -55,8 +55,19 @@ static const char *const cli_run_usage =
     "  --strategy random|pct:D|exhaustive\n"
     "                               uniform random thread choice (default); PCT with depth D (priorities and D-1\n"
     "                               change points; prints its probability bound); or every interleaving within\n"
-    "                               --preemptions-max N (default 2) and advances_max, depth first (a proof within\n"
-    "                               the bounds when it completes; faults are not branched on)\n"
+    "                               --preemptions-max N (default 2; 'none' for no bound), the advances_max time\n"
+    "                               advances, wall_steps_max forward server wall steps and crashes_max crashes\n"
+    "                               (scenario parameters), depth first: a proof within the bounds when it completes\n"
+    "  --reduce none|dpor|hash      with exhaustive (implies it): none enumerates every path by replay (default;\n"
+    "                               shards and checkpoints need it); dpor: source-DPOR with sleep sets over the\n"
+    "                               ops' footprints, every preemption explored; hash: depth first over states,\n"
+    "                               a 128-bit fingerprint of the whole simulated state per decision point, a\n"
+    "                               visited set, snapshot and restore (model store only). Each finds the same\n"
+    "                               terminal outcomes and violations as none, in fewer executions\n"
+    "  --shortest                   with exhaustive: iterative deepening (depth 1, 2, ...): the violation found is\n"
+    "                               a shortest one in decisions\n"
+    "  --states-max N               with --reduce hash: visited-set capacity (default 67108864 states, 16 bytes\n"
+    "                               each at half load); a full set ends the search INCOMPLETE (exit 4)\n"
     "  --shard i/N                  with exhaustive: search only shard i of N (0-based); the N shards' union is the\n"
     "                               whole search, with no execution in two (run them on many cores or hosts)\n"
     "  --checkpoint FILE            with exhaustive: resume from FILE if it holds this search, and save progress\n"
@@ -525,13 +536,49 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     return bad ? EXIT_ENV : 0;
 }
 
+static const char *const cli_reduce_names[] = {"none", "dpor", "hash"};
+
+/* Checks the combination of exhaustive options; returns 0 or prints why not and returns -1. */
+static int cli_exhaustive_check(run_args *ra) {
+    if (ra->reduce == SIM_REDUCE_DPOR) {
+        if (ra->preemptions_given && ra->preemptions_max >= 0) {
+            fprintf(stderr, "racebed run: --reduce dpor explores every preemption: bounding them with DPOR needs "
+                            "extra conservative branches it does not add, so it would be unsound; drop "
+                            "--preemptions-max (or use --reduce none or hash with a bound)\n");
+            return -1;
+        }
+        ra->preemptions_max = -1;
+    }
+    if (ra->reduce != SIM_REDUCE_NONE && (ra->shards > 1 || ra->checkpoint)) {
+        fprintf(stderr, "racebed run: --shard and --checkpoint work with --reduce none only (a reduced search's "
+                        "state is its visited set or its sleep sets, not a path)\n");
+        return -1;
+    }
+    if (ra->shortest && (ra->shards > 1 || ra->checkpoint)) {
+        fprintf(stderr, "racebed run: --shortest deepens from depth 1; it cannot be sharded or checkpointed\n");
+        return -1;
+    }
+    if (ra->reduce == SIM_REDUCE_HASH && ra->store) {
+        fprintf(stderr, "racebed run: --reduce hash snapshots the model store; a real store cannot be restored: use "
+                        "--reduce none or dpor with --store\n");
+        return -1;
+    }
+    return 0;
+}
+
 static void cli_run_header(const run_args *ra) {
     const sim_config *c = &ra->cfg;
     char faults[128];
     sim_faults_format(ra->opts.faults, faults, sizeof(faults));
-    printf("scenario %s, variant %s, seed %" PRIu64 " (execution i uses seed %" PRIu64 "+i), strategy random, "
-           "faults %s\n",
-           c->scenario->name, c->scenario->variants[c->variant].name, ra->opts.seed, ra->opts.seed, faults);
+    if (ra->exhaustive)
+        printf("scenario %s, variant %s, seed %" PRIu64 " (every execution), strategy exhaustive, reduce %s\n",
+               c->scenario->name, c->scenario->variants[c->variant].name, ra->opts.seed,
+               ra->reduce == SIM_REDUCE_DPOR ? "dpor" : ra->reduce == SIM_REDUCE_HASH ? "hash" : "none");
+    else
+        printf("scenario %s, variant %s, seed %" PRIu64 " (execution i uses seed %" PRIu64 "+i), strategy %s, "
+               "faults %s\n",
+               c->scenario->name, c->scenario->variants[c->variant].name, ra->opts.seed, ra->opts.seed,
+               ra->sweep ? "crash sweep" : ra->opts.pct_depth ? "pct" : "random", faults);
     printf("params:");
     for (int i = 0; i < sim_param_count(c->scenario); i++)
         printf(" %s=%lld", sim_param_def_at(c->scenario, i)->name, (long long)c->param[i]);
@@ -593,6 +640,7 @@ static int cli_run(int argc, char **argv, int sweep) {
         fprintf(stderr, "racebed run: scenario %s has no variant '%s' (see racebed list)\n", sc->name, ra.variant);
         return EXIT_USAGE;
     }
+    if (ra.exhaustive && !ra.sweep && cli_exhaustive_check(&ra) != 0) return EXIT_USAGE;
     sim_run *run = cli_arena();
     if (run == NULL) return EXIT_ENV;
     sim_backend_handle *backend = NULL;
@@ -642,36 +690,6 @@ static int cli_write_schedule(const run_args *ra, const sim_schedule *s, const c
     bad |= fclose(f) != 0;
     if (!bad) printf("schedule: %s (%d decisions)\nreplay:   racebed replay %s\n", path, s->decision_count, path);
     return bad ? EXIT_ENV : 0;
-}
-
-static const char *const cli_reduce_names[] = {"none", "dpor", "hash"};
-
-/* Checks the combination of exhaustive options; returns 0 or prints why not and returns -1. */
-static int cli_exhaustive_check(run_args *ra) {
-    if (ra->reduce == SIM_REDUCE_DPOR) {
-        if (ra->preemptions_given && ra->preemptions_max >= 0) {
-            fprintf(stderr, "racebed run: --reduce dpor explores every preemption: bounding them with DPOR needs "
-                            "extra conservative branches it does not add, so it would be unsound; drop "
-                            "--preemptions-max (or use --reduce none or hash with a bound)\n");
-            return -1;
-        }
-        ra->preemptions_max = -1;
-    }
-    if (ra->reduce != SIM_REDUCE_NONE && (ra->shards > 1 || ra->checkpoint)) {
-        fprintf(stderr, "racebed run: --shard and --checkpoint work with --reduce none only (a reduced search's "
-                        "state is its visited set or its sleep sets, not a path)\n");
-        return -1;
-    }
-    if (ra->shortest && (ra->shards > 1 || ra->checkpoint)) {
-        fprintf(stderr, "racebed run: --shortest deepens from depth 1; it cannot be sharded or checkpointed\n");
-        return -1;
-    }
-    if (ra->reduce == SIM_REDUCE_HASH && ra->store) {
-        fprintf(stderr, "racebed run: --reduce hash snapshots the model store; a real store cannot be restored: use "
-                        "--reduce none or dpor with --store\n");
-        return -1;
-    }
-    return 0;
 }
 
 static int cli_exhaustive(sim_run *run, run_args *ra) {
@@ -752,7 +770,7 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
         if (ra.points_max == 0) ra.points_max = (int)ra.cfg.param[sim_param_index(ra.cfg.scenario, "steps_max")];
         return cli_sweep_report(run, &ra);
     }
-    if (ra.exhaustive) return cli_exhaustive_check(&ra) != 0 ? EXIT_USAGE : cli_exhaustive(run, &ra);
+    if (ra.exhaustive) return cli_exhaustive(run, &ra);
     if (ra.opts.pct_depth) ra.opts.pct_steps = sim_explore_pct_steps(run, &ra.cfg, &ra.opts);
     sim_random_result res;
     sim_explore_random(run, &ra.cfg, &ra.opts, &res);

@@ -141,6 +141,33 @@ grep_out "exhaustive schedule keeps the oracle" "VIOLATION no_foreign_delete"
 check "exhaustive budget" 0 "$rb" run rapid_sequential --strategy exhaustive --budget-execs 50
 grep_out "exhaustive budget named" "budget reached"
 
+# reductions: DPOR and state hashing reach the naive search's distinct outcomes and violated oracles
+outcomes_of() { "$rb" run "$@" --runs 100000000 --out "$T/red" | sed -n 's/.* \([0-9]*\) distinct outcomes.*/\1/p;s/^violated oracles: //p' | tr '\n' ' '; }
+for m in "stale_token --variant mutant:get_compare_del" "thundering_herd --threads 3" "store_restart --variant mutant:no_fencing"; do
+    n=$(outcomes_of $m --strategy exhaustive --preemptions-max none)
+    for r in dpor hash; do
+        o=$(outcomes_of $m --reduce $r $([ $r = hash ] && echo --preemptions-max none))
+        [ -n "$n" ] && [ "$n" = "$o" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL reduce $r on $m: '$o' vs naive '$n'"; }
+    done
+done
+check "hash states reported" 0 "$rb" run stale_token --reduce hash --preemptions-max 1
+grep_out "hash states reported" "exhaustive \\(reduce hash\\): [0-9]+ executions, [0-9]+ decisions, [0-9]+ states stored, [0-9]+ revisits"
+check "dpor refuses a preemption bound" 2 "$rb" run stale_token --reduce dpor --preemptions-max 2
+grep_out "dpor bound explained" "unsound"
+check "hash refuses shards" 2 "$rb" run stale_token --reduce hash --shard 0/2
+check "hash refuses a real store" 2 "$rb" run stale_token --reduce hash --store redis://127.0.0.1:1
+check "bad reduce" 2 "$rb" run stale_token --reduce fast
+grep_out "bad reduce named" "--reduce must be none, dpor or hash"
+check "states-max full" 4 "$rb" run thundering_herd --reduce hash --states-max 50
+grep_out "states-max full named" "INCOMPLETE: the visited-state table is full"
+check "shortest" 1 "$rb" run stale_token --variant mutant:plain_del --reduce hash --shortest --out "$T/short"
+grep_out "shortest reported" "^shortest: no violation within [0-9]+ decisions; one at [0-9]+"
+short=$(sed -n 's/^shortest: no violation within [0-9]* decisions; one at \([0-9]*\)$/\1/p' "$T/out")
+dfs=$("$rb" run stale_token --variant mutant:plain_del --reduce hash --out "$T/dfs" | sed -n 's/^schedule: .* (\([0-9]*\) decisions)$/\1/p')
+[ -n "$short" ] && [ -n "$dfs" ] && [ "$short" -le "$dfs" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL shortest $short > depth-first $dfs"; }
+check "crash and wall-step decisions" 0 "$rb" run thundering_herd --threads 2 --crashes-max 1 --wall-steps-max 1 --reduce hash
+grep_out "bounds printed" "wall steps <= 1, crashes <= 1"
+
 # shards: the union of the shards is the whole search, and no execution is in two
 whole=$("$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --runs 1000000 --quiet --out "$T/sh" | sed -n 's/^\([0-9]*\) of \([0-9]*\) executions violated$/\1 \2/p')
 sv=0; se=0
