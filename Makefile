@@ -164,6 +164,7 @@ bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis)
 	    echo "Redis bench skipped: racebed was built without hiredis (install libhiredis-dev: sudo make deps)")
 	@$(if $(HAVE_HIREDIS),echo; echo "stress mode vs the simulator: time to the first violation"; \
 	    bash tools/bench_stress.sh ./racebed)
+	@echo; bash tools/bench_spin.sh ./racebed
 
 # ---- nightly: exhaustive shards, faults with probes required, crash sweeps, canaries, on all local cores ----------
 nightly: racebed
