@@ -56,8 +56,9 @@ static const char *const cli_run_usage =
     "                               uniform random thread choice (default); PCT with depth D (priorities and D-1\n"
     "                               change points; prints its probability bound); or every interleaving within\n"
     "                               --preemptions-max N (default 2; 'none' for no bound), the advances_max time\n"
-    "                               advances, wall_steps_max forward server wall steps and crashes_max crashes\n"
-    "                               (scenario parameters), depth first: a proof within the bounds when it completes\n"
+    "                               advances, wall_steps_max forward server wall steps, crashes_max crashes and\n"
+    "                               pauses_max pauses (scenario parameters; each scenario declares its own, see\n"
+    "                               racebed list -v), depth first: a proof within the bounds when it completes\n"
     "  --reduce none|dpor|hash      with exhaustive (implies it): none enumerates every path by replay (default;\n"
     "                               shards and checkpoints need it); dpor: source-DPOR with sleep sets over the\n"
     "                               ops' footprints, every preemption explored; hash: depth first over states,\n"
@@ -536,6 +537,25 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
     return bad ? EXIT_ENV : 0;
 }
 
+/* Prints the probe counts (unless quiet) and checks --require-probes ('check' 0: a violation already decided the
+ * run). Returns 1 if a required probe was never reached. */
+static int cli_probes_report(const run_args *ra, const int64_t *probe_execs, int64_t execs, int check) {
+    if (!ra->quiet || ra->require_probes) {
+        printf("probes (executions that reached each):");
+        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+            printf(" %s=%lld", sim_probe_name(p), (long long)probe_execs[p]);
+        printf("\n");
+    }
+    int missed = 0;
+    for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+        if ((ra->require_probes >> p & 1u) && probe_execs[p] == 0 && check) {
+            printf("PROBE NOT REACHED %s (%s) in %lld executions: the run did not exercise this race\n",
+                   sim_probe_name(p), sim_probe_doc(p), (long long)execs);
+            missed = 1;
+        }
+    return missed;
+}
+
 static const char *const cli_reduce_names[] = {"none", "dpor", "hash"};
 
 /* Checks the combination of exhaustive options; returns 0 or prints why not and returns -1. */
@@ -719,10 +739,12 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
                (double)res.memory_bytes / 1048576.0);
     if (o.reduce == SIM_REDUCE_DPOR) printf(", %lld sleep-set blocked", (long long)res.sleep_blocked);
     if (o.shards <= 1 && !o.checkpoint) printf(", %lld distinct outcomes", (long long)res.outcomes);
-    printf(" (preemptions %s, advances <= %lld, wall steps <= %lld, crashes <= %lld, seed %" PRIu64 "): %s\n", bound,
-           (long long)ra->cfg.param[sc->param_count + SIM_PARAM_ADVANCES_MAX],
+    printf(" (preemptions %s, advances <= %lld, wall steps <= %lld, crashes <= %lld, pauses <= %lld, seed %" PRIu64
+           "): %s\n",
+           bound, (long long)ra->cfg.param[sc->param_count + SIM_PARAM_ADVANCES_MAX],
            (long long)ra->cfg.param[sc->param_count + SIM_PARAM_WALL_STEPS_MAX],
-           (long long)ra->cfg.param[sc->param_count + SIM_PARAM_CRASHES_MAX], o.seed,
+           (long long)ra->cfg.param[sc->param_count + SIM_PARAM_CRASHES_MAX],
+           (long long)ra->cfg.param[sc->param_count + SIM_PARAM_PAUSES_MAX], o.seed,
            res.complete                      ? "the whole bounded space"
            : res.violations && !o.keep_going ? "stopped at the first violation"
            : res.stopped                     ? res.stopped
@@ -759,6 +781,7 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
                    : "PASS: no violation in the %lld executions explored (not a proof: raise --budget-execs)\n",
                (long long)res.execs);
     }
+    if (code == EXIT_PASS && cli_probes_report(ra, res.probe_execs, res.execs, 1)) code = EXIT_VIOLATION;
     sim_schedule_free(&first);
     return code;
 }
@@ -799,18 +822,8 @@ static int cli_run_explore(sim_run *run, run_args *ra_in) {
             if (wrc != 0) code = wrc;
         }
     }
-    if (!ra.quiet || ra.require_probes) {
-        printf("probes (executions that reached each):");
-        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
-            printf(" %s=%lld", sim_probe_name(p), (long long)res.probe_execs[p]);
-        printf("\n");
-    }
-    for (int p = 0; p < SIM_PROBE_COUNT_; p++)
-        if ((ra.require_probes >> p & 1u) && res.probe_execs[p] == 0 && res.violations == 0 && !res.backend_failed) {
-            printf("PROBE NOT REACHED %s (%s) in %lld executions: the run did not exercise this race\n",
-                   sim_probe_name(p), sim_probe_doc(p), (long long)res.execs);
-            code = EXIT_VIOLATION;
-        }
+    if (cli_probes_report(&ra, res.probe_execs, res.execs, res.violations == 0 && !res.backend_failed) != 0)
+        code = EXIT_VIOLATION;
     if (ra.opts.hash) printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", res.stream_hash, res.trace_hash);
     if (!ra.quiet)
         printf("[timing] %lld executions, %lld decisions in %.3f s (%.0f decisions/s)\n", (long long)res.execs,

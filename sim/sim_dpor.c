@@ -288,6 +288,7 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         }
         res->execs++;
         res->steps += run->step;
+        sim__exhaust_probes(res, run);
         if (x.blocked) {
             res->sleep_blocked++;
         } else if (end == SIM_END_ABORTED) {

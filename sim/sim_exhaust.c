@@ -81,12 +81,16 @@ int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last,
     }
     if (run->wall_steps < sim__builtin(run, SIM_PARAM_WALL_STEPS_MAX))
         opt[k++] = (sim_option){SIM_DEC_WALL, -1, sim__builtin(run, SIM_PARAM_WALL_STEP_MS) * 1000000};
-    if (run->crashes < sim__builtin(run, SIM_PARAM_CRASHES_MAX))
-        for (int i = 0; i < run->thread_count; i++) {
+    for (int kind = 0; kind < 2; kind++) { /* crashes, then pauses, of each live scenario thread */
+        int room = kind == 0 ? run->crashes < sim__builtin(run, SIM_PARAM_CRASHES_MAX)
+                             : run->pauses < sim__builtin(run, SIM_PARAM_PAUSES_MAX);
+        for (int i = 0; room && i < run->thread_count; i++) {
             const sim_thread *t = &run->thread[i];
             if (t->parent < 0 && t->state != SIM_T_DONE && t->state != SIM_T_CRASHED && t->state != SIM_T_FREE)
-                opt[k++] = (sim_option){SIM_DEC_CRASH, i, 0};
+                opt[k++] = kind == 0 ? (sim_option){SIM_DEC_CRASH, i, 0}
+                                     : (sim_option){SIM_DEC_PAUSE, i, sim__builtin(run, SIM_PARAM_PAUSE_MS) * 1000000};
         }
+    }
     return k;
 }
 
@@ -275,6 +279,11 @@ void sim__exhaust_violated(sim_exhaust_result *res, const char *oracle) {
     if (res->violated_count < 8) lk__copy_str(res->violated[res->violated_count++], SIM_NAME_MAX, oracle);
 }
 
+void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run) {
+    for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+        res->probe_execs[p] += run->probe[p];
+}
+
 double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len) {
     double done = 0, width = 1;
     for (int d = 0; d < len && width > 1e-300; d++) {
@@ -365,6 +374,7 @@ static void exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust
         }
         res->execs++;
         res->steps += run->step;
+        sim__exhaust_probes(res, run);
         if (end == SIM_END_SETUP || end == SIM_END_BACKEND) {
             res->setup_failed = 1;
             break;
@@ -426,6 +436,8 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
         total.sleep_blocked += r.sleep_blocked;
         total.memory_bytes = r.memory_bytes > total.memory_bytes ? r.memory_bytes : total.memory_bytes;
         total.depth_reached = d;
+        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+            total.probe_execs[p] += r.probe_execs[p];
         total.setup_failed = r.setup_failed;
         total.stopped = r.stopped;
         if (r.violations || r.setup_failed || r.stopped || total.execs >= o->execs_max) {

@@ -24,19 +24,19 @@ typedef enum sim_reduce {
     SIM_REDUCE_HASH,     /* depth-first over states: fingerprints, a visited set, snapshot and restore */
 } sim_reduce;
 
-enum { SIM_SHARD_DEPTH = 4, SIM_ADVANCE_TARGETS_MAX = 8, SIM_OPTIONS_MAX = 2 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 1 };
+enum { SIM_SHARD_DEPTH = 4, SIM_ADVANCE_TARGETS_MAX = 8, SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 1 };
 
 /* One option at a decision point of an exhaustive search. */
 typedef struct sim_option {
-    sim_decision_kind kind; /* SIM_DEC_RUN, ADVANCE, WALL (the server's clock, forwards) or CRASH (a scenario thread) */
-    int thread;             /* RUN, CRASH: the thread; else -1 */
-    int64_t duration_ns;    /* ADVANCE, WALL */
+    sim_decision_kind kind; /* RUN, ADVANCE, WALL (the server's clock, forwards), CRASH or PAUSE (a scenario thread) */
+    int thread;             /* RUN, CRASH, PAUSE: the thread; else -1 */
+    int64_t duration_ns;    /* ADVANCE, WALL, PAUSE */
 } sim_option;
 
 /* The options at the current point, in the order every exhaustive mode uses: the enabled threads in index order
  * (only 'last' once 'preemptions' reached 'preemptions_max' >= 0, if it can go on), the time-advance targets while
- * advances_max lasts, a forward server wall step by wall_step_ms while wall_steps_max lasts, then a crash of each
- * live scenario thread while crashes_max lasts. Returns how many were written to 'opt' (SIM_OPTIONS_MAX room). */
+ * advances_max lasts, a forward server wall step by wall_step_ms while wall_steps_max lasts, a crash of each live
+ * scenario thread while crashes_max lasts, then a pause (pause_ms) of each while pauses_max lasts. Returns how many were written to 'opt' (SIM_OPTIONS_MAX room). */
 int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
                         int preemptions_max, sim_option *opt);
 /* Turns option 'o' into a decision, updating the last-run thread and the preemption count. */
@@ -76,6 +76,7 @@ typedef struct sim_exhaust_result {
     int depth_reached;       /* with shortest: the depth limit of the last iteration */
     int cut_by_depth;        /* 1 if some path was cut by depth_limit */
     const char *stopped;     /* why a search ended incomplete without a violation ("state table full"), or NULL */
+    int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions (HASH: paths, cut ones included) that reached each probe */
     int violated_count;      /* distinct violated oracles, in the order first found */
     char violated[8][SIM_NAME_MAX];
 } sim_exhaust_result;
@@ -101,6 +102,8 @@ void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int 
                         int len, sim_schedule *out);
 /* Notes a violated oracle in 'res' (distinct names, up to 8). */
 void sim__exhaust_violated(sim_exhaust_result *res, const char *oracle);
+/* Counts the probes the current execution (or path) reached into 'res'. */
+void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run);
 /* The reduced modes (called by sim_exhaust). */
 void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                        sim_schedule *first);

@@ -127,6 +127,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
             }
         }
         if (!backtrack) continue;
+        sim__exhaust_probes(res, run); /* a terminal or a cut path: what it reached on the way */
         if (res->execs >= o->execs_max) break;
         if (tty && (res->execs & 63) == 0)
             sim__exhaust_progress(&t0, &shown, res->execs, res->states, sim_exhaust_fraction(path, count, depth), depth,

@@ -51,10 +51,16 @@ static void lease_grant(sim_run *run, int i, const sim_thread *t, lk_wall_ms ser
     l->deadline_ms = ttl_ms > 0 ? server_ms + ttl_ms : 0;
 }
 
-static void lease_end(sim_run *run, int i, const sim_thread *t, lk_wall_ms server_ms, const char *how) {
+/* Ends lease 'i' by thread 't''s op. An admin's end of another's live lease is a revocation of the grants whose
+ * fencing numbers are below 'below' (a REVOKE's floor; INT64_MAX for a plain DEL: every grant). */
+static void lease_end(sim_run *run, int i, const sim_thread *t, lk_wall_ms server_ms, const char *how,
+                      int64_t below) {
     sim_lease *l = &run->oracle.lease[i];
     if (sim__oracle_lease_alive(run, i, server_ms) && l->owner != t->owner && t->admin) {
-        if (!run->oracle_silent) run->thread[l->owner].revoked = 1; /* what the holder's history is, not a rebuild */
+        if (!run->oracle_silent) { /* what the holder's history is, not a rebuild */
+            run->thread[l->owner].revoked = 1;
+            run->thread[l->owner].revoked_below = below;
+        }
         sim__probe(run, SIM_PROBE_CLEAR_WHILE_HELD);
         sim__note(run, "lease_safety", "%s revoked %s's lease on %s (a clear): by design", t->name,
                   run->thread[l->owner].name, run->oracle.lock_key[i]);
@@ -97,7 +103,7 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
         size_t n = strlen(op->key);
         for (int i = 0; i < run->oracle.lock_key_count; i++)
             if (strncmp(run->oracle.lock_key[i], op->key, n) == 0 && run->oracle.lease[i].live)
-                lease_end(run, i, t, server_ms, "deleted (prefix)");
+                lease_end(run, i, t, server_ms, "deleted (prefix)", INT64_MAX);
         return;
     }
     int i = lease_index(run, op->key);
@@ -119,14 +125,14 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
             lease_extend(run, i, t, server_ms, op->ttl_ms);
         break;
     case LK_OP_DEL:
-        if (r->num > 0) lease_end(run, i, t, server_ms, "deleted");
+        if (r->num > 0) lease_end(run, i, t, server_ms, "deleted", INT64_MAX);
         break;
     case LK_OP_RELEASE:
-        if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "released");
+        if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "released", INT64_MAX);
         if (r->outcome == LK_NOT_OWNER) sim__probe(run, SIM_PROBE_STALE_RELEASE);
         break;
     case LK_OP_REVOKE:
-        if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "revoked");
+        if (r->outcome == LK_RELEASED) lease_end(run, i, t, server_ms, "revoked", op->num);
         break;
     case LK_OP_PEXPIRE:
     case LK_OP_EXTEND:

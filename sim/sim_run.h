@@ -97,6 +97,7 @@ typedef struct sim_thread {
     int paused_since_grant;  /* a pause hit it after its last lock grant (client validity is then by design) */
     int admin;               /* 1: its deletes of others' locks are revocations (a clear), not foreign deletes */
     int revoked;             /* its lease was revoked by an admin and it has not been granted one since */
+    int64_t revoked_below;   /* the revocation covered its grants with fencing numbers below this */
     int64_t lease_sent_ns;   /* send time of its last grant or extend on a watched key */
     int64_t lease_ttl_ms;    /* and the TTL it asked for */
     sim_pending pend;        /* PENDING: the op it stopped at */
@@ -231,6 +232,7 @@ struct sim_run {
     int faults;                    /* fault decisions executed (wall, pause, crash, fault, restart) */
     int crashes;                   /* crash decisions executed */
     int wall_steps;                /* server wall-clock steps executed */
+    int pauses;                    /* pause decisions executed */
     int restarts;                  /* store restarts executed */
     int current;                   /* running thread index, -1 in the scheduler */
     int thread_count;

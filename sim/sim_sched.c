@@ -33,6 +33,7 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
     {"crashes_max", 0, 0, 1000, "crash decisions (of a scenario thread) an exhaustive search branches on per execution"},
     {"wall_steps_max", 0, 0, 1000,
      "forward steps of the server's wall clock by wall_step_ms an exhaustive search branches on per execution"},
+    {"pauses_max", 0, 0, 1000, "pauses (of a scenario thread, pause_ms long) an exhaustive search branches on per execution"},
 };
 
 int sim_param_count(const sim_scenario *sc) {
@@ -454,6 +455,7 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
         }
         break;
     case SIM_DEC_PAUSE:
+        run->pauses++;
         run->thread[c->thread].paused_until_ns = run->now_ns + c->duration_ns;
         run->thread[c->thread].paused_since_grant = 1;
         break;

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # nightly.sh RACEBED [OUTDIR]: the nightly job (`make nightly`). Every scenario's core, on all local cores through GNU
 # parallel (Debian's `parallel`; xargs -P when it is missing):
-#   - the exhaustive search within its bounds, split into one shard per core (the shards' union is the whole search);
+#   - the exhaustive search over states (--reduce hash) within the scenario's bounds (its table of crashes_max,
+#     wall_steps_max, advances_max; 2 preemptions), with the scenario's race probes required, which must complete;
+#   - the naive exhaustive search of the smallest scenarios split into one shard per core (the shards' union is the
+#     whole search), the way a search too large for one host is spread;
 #   - the random strategy with every fault kind on, with the scenario's race probes required (a green night proves
 #     each race was exercised);
 #   - the crash sweep, by thread and by process.
@@ -12,7 +15,7 @@ set -u
 rb=${1:-./racebed}
 out=${2:-reports/nightly}
 execs=${NIGHTLY_EXECS:-200000}
-exh_execs=${NIGHTLY_EXHAUSTIVE_EXECS:-2000000}
+exh_execs=${NIGHTLY_EXHAUSTIVE_EXECS:-100000000}
 jobs=$(nproc 2>/dev/null || echo 2)
 rm -rf "$out"; mkdir -p "$out"
 # the probes each race class must reach under faults
@@ -24,28 +27,38 @@ declare -A probes=(
 )
 {
     for s in $("$rb" list | awk '{print $1}' | sort -u); do
-        # the exhaustive search with 2 clients where the scenario has a 'threads' parameter
-        size=""; "$rb" run "$s" --threads 2 --budget-execs 1 --quiet --out "$out/probe" >/dev/null 2>&1; [ $? = 2 ] || size="--threads 2"
-        for i in $(seq 0 $((jobs - 1))); do
-            echo "$rb run $s --strategy exhaustive --preemptions-max 2 --shard $i/$jobs --budget-execs $exh_execs $size --quiet --out $out/$s"
-        done
+        # the exhaustive search over states, at a size that completes in seconds to minutes on one core
+        size=""
+        case $s in thundering_herd) size="--threads 3" ;; rapid_sequential) size="--requests 3" ;; esac
         p=${probes[$s]:-}
+        echo "$rb run $s --reduce hash --budget-execs $exh_execs $size --quiet --out $out/$s ${p:+--require-probes $p} --expect-complete"
+        case $s in stale_token | thundering_herd)
+            for i in $(seq 0 $((jobs - 1))); do
+                echo "$rb run $s --strategy exhaustive --shard $i/$jobs --budget-execs $exh_execs $size --quiet --out $out/$s --expect-complete"
+            done ;;
+        esac
         echo "$rb run $s --faults all --budget-execs $execs --quiet --out $out/$s ${p:+--require-probes $p}"
         echo "$rb sweep $s --quiet --out $out/$s"
         echo "$rb sweep $s --process --quiet --out $out/$s"
     done
     "$rb" list | awk '$2 ~ /^mutant:/ {print $1" "$2}' | while read -r s v; do
         echo "$rb run $s --variant $v --budget-execs 200000 --quiet --out $out/canary --expect-violation"
+        size=""
+        case $s in thundering_herd) size="--threads 3" ;; rapid_sequential) size="--requests 3" ;; esac
+        echo "$rb run $s --variant $v --reduce hash --budget-execs $exh_execs $size --quiet --out $out/canary-exhaustive --expect-violation"
     done
 } >"$out/jobs.txt"
-# a mutant must be found: exit 1 is success there (--expect-violation is ours, stripped here)
+# a mutant must be found: exit 1 is success there; an exhaustive search must cover its whole bounded space
+# (--expect-violation and --expect-complete are ours, stripped here)
 run_job() {
-    local cmd=$1 want=0
+    local cmd=$1 want=0 complete=0
     case $cmd in *--expect-violation*) want=1; cmd=${cmd% --expect-violation} ;; esac
+    case $cmd in *--expect-complete*) complete=1; cmd=${cmd% --expect-complete} ;; esac
     out=$($cmd 2>&1); rc=$?
     local verdict=ok
     [ $rc = $want ] || verdict=FAIL
-    printf '%-4s rc=%s %s\n     %s\n' "$verdict" "$rc" "$cmd" "$(grep -E '^(PASS|VIOLATION|PROBE|exhaustive|shard)' <<<"$out" | head -n 3 | tr '\n' ' ')"
+    [ $complete = 0 ] || grep -q 'the whole bounded space' <<<"$out" || verdict=FAIL
+    printf '%-4s rc=%s %s\n     %s\n' "$verdict" "$rc" "$cmd" "$(grep -E '^(PASS|VIOLATION|PROBE|INCOMPLETE|exhaustive|shard)' <<<"$out" | head -n 3 | tr '\n' ' ')"
 }
 export -f run_job
 if command -v parallel >/dev/null 2>&1; then

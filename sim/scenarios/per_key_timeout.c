@@ -48,6 +48,7 @@ static const sim_variant_def pk_variants[] = {
 
 static const sim_param_override pk_overrides[] = {
     {"advances_max", 0}, /* the race needs no time decisions; the expectations hold without them */
+    {"crashes_max", 1}, /* exhaustive search bound: one crash, of any client (the wait_on_crashed_holder race) */
 };
 
 static void pk_request_run(sim_thread *self, void *arg) {

@@ -86,6 +86,10 @@ static void rapid_finish(sim_run *run) {
                       (long long)(st->last_done_ns / 1000000), (long long)sim_param(run, "finish_within_ms"));
 }
 
+static const sim_param_override rapid_overrides[] = {
+    {"crashes_max", 1}, /* exhaustive search bound: one crash, of any client (the wait_on_crashed_holder race) */
+};
+
 SIM_SCENARIO_DEFINE(rapid_sequential) = {
     .name = "rapid_sequential",
     .description = "N requests arrive back to back; blocking acquire, work, release",
@@ -95,4 +99,6 @@ SIM_SCENARIO_DEFINE(rapid_sequential) = {
     .variant_count = sizeof(rapid_variants) / sizeof(rapid_variants[0]),
     .setup = rapid_setup,
     .finish = rapid_finish,
+    .overrides = rapid_overrides,
+    .override_count = sizeof(rapid_overrides) / sizeof(rapid_overrides[0]),
 };

@@ -94,6 +94,10 @@ static void singleton_finish(sim_run *run) {
         sim_violation(run, "expect_no_error", "%d getInstance call(s) failed with no fault injected", st->errors);
 }
 
+static const sim_param_override singleton_overrides[] = {
+    {"crashes_max", 1}, /* exhaustive search bound: a crash inside the once, which must not wedge the registry */
+};
+
 SIM_SCENARIO_DEFINE(singleton) = {
     .name = "singleton",
     .description = "N threads of one process call getInstance for one key at once",
@@ -103,4 +107,6 @@ SIM_SCENARIO_DEFINE(singleton) = {
     .variant_count = sizeof(singleton_variants) / sizeof(singleton_variants[0]),
     .setup = singleton_setup,
     .finish = singleton_finish,
+    .overrides = singleton_overrides,
+    .override_count = sizeof(singleton_overrides) / sizeof(singleton_overrides[0]),
 };

@@ -54,6 +54,10 @@ static int restart_setup(sim_run *run) {
     return sim_clients_new(run, (int)sim_param(run, "threads"), 0, restart_client, st);
 }
 
+static const sim_param_override restart_overrides[] = {
+    {"wall_steps_max", 1}, /* exhaustive search bound: a server wall step during a hold */
+};
+
 SIM_SCENARIO_DEFINE(store_restart) = {
     .name = "store_restart",
     .description = "the store restarts or its wall clock steps while a client holds the lock",
@@ -64,4 +68,6 @@ SIM_SCENARIO_DEFINE(store_restart) = {
     .setup = restart_setup,
     .finish = NULL,
     .faults = "restart,wall-step",
+    .overrides = restart_overrides,
+    .override_count = sizeof(restart_overrides) / sizeof(restart_overrides[0]),
 };

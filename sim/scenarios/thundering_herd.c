@@ -74,6 +74,10 @@ static void herd_finish(sim_run *run) {
                       n, st->winners, st->locked, st->errors, n - 1);
 }
 
+static const sim_param_override herd_overrides[] = {
+    {"crashes_max", 1}, /* exhaustive search bound: one crash, of any client (the wait_on_crashed_holder race) */
+};
+
 SIM_SCENARIO_DEFINE(thundering_herd) = {
     .name = "thundering_herd",
     .description = "N clients try-acquire one key at the same instant",
@@ -83,4 +87,6 @@ SIM_SCENARIO_DEFINE(thundering_herd) = {
     .variant_count = sizeof(herd_variants) / sizeof(herd_variants[0]),
     .setup = herd_setup,
     .finish = herd_finish,
+    .overrides = herd_overrides,
+    .override_count = sizeof(herd_overrides) / sizeof(herd_overrides[0]),
 };
