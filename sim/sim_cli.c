@@ -68,7 +68,7 @@ static const char *const cli_run_usage =
     "  --shortest                   with exhaustive: iterative deepening (depth 1, 2, ...): the violation found is\n"
     "                               a shortest one in decisions\n"
     "  --states-max N               with --reduce hash: visited-set capacity (default 67108864 states, 16 bytes\n"
-    "                               each at half load); a full set ends the search INCOMPLETE (exit 4)\n"
+    "                               each, up to 3/4 full); a full set ends the search INCOMPLETE (exit 4)\n"
     "  --shard i/N                  with exhaustive: search only shard i of N (0-based); the N shards' union is the\n"
     "                               whole search, with no execution in two (run them on many cores or hosts)\n"
     "  --checkpoint FILE            with exhaustive: resume from FILE if it holds this search, and save progress\n"

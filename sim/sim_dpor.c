@@ -41,6 +41,7 @@ enum { DPOR_ENV = SIM_THREADS_MAX }; /* the pseudo-thread of environment decisio
 
 typedef struct dpor_fp {
     uint64_t rd, wr; /* Bloom masks of the objects read and written */
+    uint64_t block;  /* LOCK, ONCE: the object it may wait for (0: none) */
     int proc;        /* owning process, -1 for the environment */
     int global;      /* 1: dependent with every event */
 } dpor_fp;
@@ -82,7 +83,7 @@ static uint64_t dpor_key(const char *key) {
 
 /* The footprint of the op thread 't' is stopped at (before it runs). */
 static dpor_fp dpor_footprint(const sim_run *run, const sim_thread *t) {
-    dpor_fp f = {0, 0, t->proc, 0};
+    dpor_fp f = {0, 0, 0, t->proc, 0};
     const sim_pending *p = &t->pend;
     switch (p->vop) {
     case SIM_VOP_STORE:
@@ -95,9 +96,9 @@ static dpor_fp dpor_footprint(const sim_run *run, const sim_thread *t) {
         }
         break;
     case SIM_VOP_SLEEP: break; /* only its own wake-up time */
-    case SIM_VOP_LOCK:
+    case SIM_VOP_LOCK: f.block = f.wr = dpor_bit("m", &p->obj, sizeof(p->obj)); break;
     case SIM_VOP_UNLOCK: f.wr = dpor_bit("m", &p->obj, sizeof(p->obj)); break;
-    case SIM_VOP_ONCE: f.wr = dpor_bit("o", &p->flag, sizeof(p->flag)); break;
+    case SIM_VOP_ONCE: f.block = f.wr = dpor_bit("o", &p->flag, sizeof(p->flag)); break;
     case SIM_VOP_YIELD: f.wr = p->label ? dpor_bit("y", p->label, strlen(p->label)) : 0; break;
     case SIM_VOP_RESOURCE:
         f.wr = dpor_bit("r", &p->obj, sizeof(p->obj));
@@ -177,13 +178,45 @@ static int dpor_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
     int last = -1, pre = 0;
     sim_option_choice(run, &opt[v->chosen], enabled, n, &last, &pre, out);
     v->actor = opt[v->chosen].kind == SIM_DEC_RUN ? opt[v->chosen].thread : DPOR_ENV;
-    v->ev = v->actor == DPOR_ENV ? (dpor_fp){0, 0, -1, 1} : v->next[v->actor];
+    v->ev = v->actor == DPOR_ENV ? (dpor_fp){0, 0, 0, -1, 1} : v->next[v->actor];
     v->now_ns = run->now_ns;
     x->depth = d + 1;
     return 0;
 }
 
-/* Race detection over the events of the execution just run (x->depth of them): see the file comment. */
+#define HB(j) (hb + (size_t)(j) * (size_t)words)
+#define HAS(set, i) (((set)[(i) / 64] >> ((i) % 64)) & 1)
+
+/* Reverses the race of events i < j: an initial of v (the events after i that do not happen after it, then e_j)
+ * goes into the backtrack set before i, unless one is there or asleep; every enabled thread if none is enabled. */
+static void dpor_reverse(dpor_ctx *x, const uint64_t *hb, int words, int i, int j) {
+    dpor_node *ei = &x->node[i];
+    uint32_t init = 0;
+    int env_initial = 0;
+    for (int k = i + 1; k <= j; k++) {
+        if (k < j && HAS(HB(k), i)) continue;
+        int first = 1;
+        for (int m = i + 1; m < k && first; m++)
+            if (!(m < j && HAS(HB(m), i)) && HAS(HB(k), m)) first = 0;
+        if (!first) continue;
+        if (x->node[k].actor == DPOR_ENV)
+            env_initial = 1;
+        else
+            init |= UINT32_C(1) << x->node[k].actor;
+    }
+    if (env_initial && ei->env_count > 0) return; /* environment options are all explored anyway */
+    if (init & (ei->backtrack | ei->sleep)) return;
+    uint32_t can = init & ei->enabled;
+    if (can)
+        ei->backtrack |= can & -can;
+    else
+        ei->backtrack |= ei->enabled; /* not reversible as such: explore every thread here */
+}
+
+/* Race detection over the events of the execution just run (x->depth of them): see the file comment. A LOCK (or
+ * ONCE) also races with the previous one on its object by another thread, though the release between them orders
+ * the two in happens-before: reversing them is the other thread taking the lock first, which no adjacent pair of
+ * events can show, since the later LOCK is disabled until the release (Abdulla et al. treat lock acquisitions so). */
 static void dpor_races(dpor_ctx *x) {
     int n = x->depth, words = (n + 63) / 64;
     if (n < 2) return;
@@ -195,8 +228,6 @@ static void dpor_races(dpor_ctx *x) {
         free(un);
         return;
     }
-#define HB(j) (hb + (size_t)(j) * (size_t)words)
-#define HAS(set, i) (((set)[(i) / 64] >> ((i) % 64)) & 1)
     for (int j = 0; j < n; j++) {
         const dpor_node *ej = &x->node[j];
         memset(un, 0, sizeof(uint64_t) * (size_t)words);
@@ -207,37 +238,20 @@ static void dpor_races(dpor_ctx *x) {
             HB(j)[i / 64] |= UINT64_C(1) << (i % 64);
             for (int w = 0; w < words; w++) un[w] |= HB(i)[w];
         }
-        for (int i = 0; i < j; i++) {
-            dpor_node *ei = &x->node[i];
-            if (ei->actor == ej->actor || !HAS(HB(j), i) || HAS(un, i)) continue; /* not an immediate race */
-            /* v = the events after i that do not happen after it, then e_j; its initials */
-            uint32_t init = 0;
-            int env_initial = 0;
-            for (int k = i + 1; k <= j; k++) {
-                if (k < j && HAS(HB(k), i)) continue;
-                int first = 1;
-                for (int m = i + 1; m < k && first; m++)
-                    if (!(m < j && HAS(HB(m), i)) && HAS(HB(k), m)) first = 0;
-                if (!first) continue;
-                if (x->node[k].actor == DPOR_ENV)
-                    env_initial = 1;
-                else
-                    init |= UINT32_C(1) << x->node[k].actor;
-            }
-            if (env_initial && ei->env_count > 0) continue; /* environment options are all explored anyway */
-            if (init & (ei->backtrack | ei->sleep)) continue;
-            uint32_t can = init & ei->enabled;
-            if (can)
-                ei->backtrack |= can & -can;
-            else
-                ei->backtrack |= ei->enabled; /* not reversible as such: explore every thread here */
-        }
+        for (int i = 0; i < j; i++)
+            if (x->node[i].actor != ej->actor && HAS(HB(j), i) && !HAS(un, i)) dpor_reverse(x, hb, words, i, j);
+        if (ej->ev.block)
+            for (int i = j - 1; i >= 0; i--)
+                if (x->node[i].ev.block == ej->ev.block) {
+                    if (x->node[i].actor != ej->actor) dpor_reverse(x, hb, words, i, j);
+                    break;
+                }
     }
-#undef HB
-#undef HAS
     free(hb);
     free(un);
 }
+#undef HB
+#undef HAS
 
 /* Moves to the deepest point with something left to explore; returns 0 when there is none. */
 static int dpor_backtrack(dpor_ctx *x) {

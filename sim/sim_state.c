@@ -416,7 +416,7 @@ int sim_visited_add(sim_visited *v, sim_fp fp) {
         for (size_t i = (size_t)fp.lo & (v->cap - 1); v->slot[i].lo | v->slot[i].hi; i = (i + 1) & (v->cap - 1))
             if (v->slot[i].lo == fp.lo && v->slot[i].hi == fp.hi) return 0;
     if (v->count >= v->max) return -1;
-    if ((v->count + 1) * 2 > v->cap) {
+    if ((v->count + 1) * 4 > v->cap * 3) { /* at most 3/4 full: linear probing stays short */
         size_t cap = v->cap ? v->cap * 2 : 1024;
         sim_fp *n = calloc(cap, sizeof(sim_fp));
         if (n == NULL) return -1;

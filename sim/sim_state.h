@@ -53,7 +53,8 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset);
 /* Drops every snapshot from 'offset' on. */
 void sim_snapshots_truncate(sim_snapshots *s, int64_t offset);
 
-/* A compact visited set of fingerprints (16 bytes a state, open addressing, doubling at half full). */
+/* A compact visited set of fingerprints (16 bytes a state, open addressing, doubling at 3/4 full: 21-43 bytes a
+ * state). */
 typedef struct sim_visited {
     sim_fp *slot;
     size_t cap, count;

@@ -4,7 +4,10 @@
  *
  *   1. the context switch: racebed's fiber round trip vs glibc swapcontext, side by side in one run;
  *   2. decisions/s and executions/s of the herd with 2 and 5 threads, core and mutant;
- *   3. for every mutant: executions and seconds to the first violation, median (and max) over 20 seeds.
+ *   3. for every mutant: executions and seconds to the first violation, median (and max) over 20 seeds;
+ *   4. the exhaustive search: naive vs DPOR vs state hashing, executions, states, time, memory and the distinct
+ *      outcomes each finds (they must be equal); the time to exhaust the core with 3 threads; shortest
+ *      counterexamples by iterative deepening.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <ucontext.h>
 
 #include "sim/sim_arena.h"
+#include "sim/sim_exhaust.h"
 #include "sim/sim_explore.h"
 #include "sim/sim_faults.h"
 #include "sim/sim_shrink.h"
@@ -227,6 +231,135 @@ static void bench_mutants(sim_run *run) {
     }
 }
 
+/* ---- 4. exhaustive search ---------------------------------------------------------------------------------------- */
+
+typedef struct exh_row {
+    const char *scen, *variant;
+    const char *params[2]; /* "name=value" */
+} exh_row;
+
+static void exh_config(sim_config *cfg, const exh_row *r) {
+    bench_config(cfg, r->scen, r->variant);
+    char err[256];
+    for (int i = 0; i < 2 && r->params[i]; i++) {
+        char name[64];
+        const char *eq = strchr(r->params[i], '=');
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - r->params[i]), r->params[i]);
+        sim_config_set(cfg, name, atoll(eq + 1), err, sizeof(err));
+    }
+}
+
+/* One search; returns its wall time. */
+static double exh_run(sim_run *run, const sim_config *cfg, sim_reduce reduce, int preemptions_max, int64_t execs_max,
+                      int shortest, sim_exhaust_result *res) {
+    sim_visited outcomes;
+    sim_visited_init(&outcomes, (size_t)1 << 26);
+    sim_exhaust_opts o;
+    memset(&o, 0, sizeof(o));
+    o.seed = 1;
+    o.preemptions_max = preemptions_max;
+    o.execs_max = execs_max;
+    o.keep_going = !shortest;
+    o.reduce = reduce;
+    o.shortest = shortest;
+    o.outcomes = &outcomes;
+    double t0 = bench_now();
+    sim_exhaust(run, cfg, &o, res, NULL);
+    double t = bench_now() - t0;
+    sim_visited_free(&outcomes);
+    return t;
+}
+
+static void exh_cell(const sim_exhaust_result *r, double s) {
+    if (r->complete)
+        printf(" %9lld %7.2fs", (long long)r->execs, s);
+    else
+        printf(" %8lld+ %7.2fs", (long long)r->execs, s);
+}
+
+static void bench_exhaustive(sim_run *run) {
+    enum { EXEC_CAP = 300000 };
+    static const exh_row rows[] = {
+        {"thundering_herd", "core", {"threads=3"}},   {"thundering_herd", "mutant:check_then_set", {"threads=3"}},
+        {"stale_token", "core", {NULL}},               {"stale_token", "mutant:get_compare_del", {NULL}},
+        {"store_restart", "core", {NULL}},             {"store_restart", "mutant:no_fencing", {NULL}},
+        {"per_key_timeout", "core", {NULL}},           {"singleton", "core", {NULL}},
+        {"sleep_mitigation", "core", {NULL}},          {"spin_anchor", "core", {NULL}},
+        {"rapid_sequential", "core", {"requests=3"}},  {"clear_vs_holders", "core", {NULL}},
+        {"ttl_expiry", "core", {NULL}},
+    };
+    printf("exhaustive search, every preemption, each scenario's own bounds: executions (+: stopped at %d) and time;\n"
+           "state hashing also states stored and memory; 'outcomes' is the distinct terminal outcomes each found\n",
+           EXEC_CAP);
+    printf("  %-17s %-22s %9s %8s %9s %8s %9s %9s %8s %8s %s\n", "scenario", "variant", "naive", "s", "dpor", "s",
+           "hash", "states", "s", "MiB", "outcomes naive/dpor/hash");
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        sim_config cfg;
+        exh_config(&cfg, &rows[i]);
+        sim_exhaust_result rn, rd, rh;
+        double sn = exh_run(run, &cfg, SIM_REDUCE_NONE, -1, EXEC_CAP, 0, &rn);
+        double sd = exh_run(run, &cfg, SIM_REDUCE_DPOR, -1, EXEC_CAP, 0, &rd);
+        double sh = exh_run(run, &cfg, SIM_REDUCE_HASH, -1, INT64_MAX, 0, &rh);
+        printf("  %-17s %-22s", rows[i].scen, rows[i].variant);
+        exh_cell(&rn, sn);
+        exh_cell(&rd, sd);
+        printf(" %9lld %9lld %7.2fs %8.1f %lld/%lld/%lld%s\n", (long long)rh.execs, (long long)rh.states, sh,
+               (double)rh.memory_bytes / 1048576.0, (long long)rn.outcomes, (long long)rd.outcomes,
+               (long long)rh.outcomes,
+               !rn.complete || !rd.complete               ? " (naive or dpor stopped early)"
+               : rn.outcomes == rd.outcomes && rd.outcomes == rh.outcomes ? " equal"
+                                                                           : " DIFFERENT");
+    }
+    printf("\ntime to exhaust the core with 3 threads on one core (goal < 60 s): state hashing, 2 preemptions, each\n"
+           "scenario's bounds\n");
+    static const exh_row three[] = {
+        {"thundering_herd", "core", {"threads=3"}}, {"rapid_sequential", "core", {"requests=3"}},
+        {"spin_anchor", "core", {"n=3"}},            {"ttl_expiry", "core", {NULL}},
+        {"clear_vs_holders", "core", {"threads=3"}},
+    };
+    for (size_t i = 0; i < sizeof(three) / sizeof(three[0]); i++) {
+        sim_config cfg;
+        exh_config(&cfg, &three[i]);
+        sim_exhaust_result r;
+        double s = exh_run(run, &cfg, SIM_REDUCE_HASH, 2, INT64_MAX, 0, &r);
+        printf("  %-17s %-12s %10lld states %10lld executions %8.2f s %8.1f MiB %s\n", three[i].scen,
+               three[i].params[0] ? three[i].params[0] : "", (long long)r.states, (long long)r.execs, s,
+               (double)r.memory_bytes / 1048576.0, r.complete ? "complete" : r.stopped ? r.stopped : "incomplete");
+    }
+    printf("\nshortest counterexample per mutant (iterative deepening over states) vs the first one depth-first, "
+           "decisions\n");
+    for (int i = 0; sim_scenarios[i]; i++) {
+        const sim_scenario *sc = sim_scenarios[i];
+        for (int v = 1; v < sc->variant_count; v++) {
+            sim_config cfg;
+            sim_config_defaults(&cfg, sc, v);
+            char err[256];
+            if (strcmp(sc->name, "thundering_herd") == 0) sim_config_set(&cfg, "threads", 3, err, sizeof(err));
+            if (strcmp(sc->name, "rapid_sequential") == 0) sim_config_set(&cfg, "requests", 3, err, sizeof(err));
+            sim_exhaust_result rf, rs;
+            sim_schedule first;
+            sim_schedule_init(&first);
+            sim_exhaust_opts o;
+            memset(&o, 0, sizeof(o));
+            o.seed = 1;
+            o.preemptions_max = 2;
+            o.execs_max = 2000000;
+            o.reduce = SIM_REDUCE_HASH;
+            sim_exhaust(run, &cfg, &o, &rf, &first);
+            int dfs_len = rf.violations ? first.decision_count : -1;
+            sim_schedule_free(&first);
+            sim_schedule_init(&first);
+            o.shortest = 1;
+            double t0 = bench_now();
+            sim_exhaust(run, &cfg, &o, &rs, &first);
+            double t = bench_now() - t0;
+            printf("  %-17s %-26s depth-first %4d, shortest %4d (%.2f s)%s\n", sc->name, sc->variants[v].name, dfs_len,
+                   rs.violations ? first.decision_count : -1, t, rs.violations ? "" : "  not found in the bounds");
+            sim_schedule_free(&first);
+        }
+    }
+}
+
 int main(void) {
     char err[256];
     sim_run *run = sim_arena_map(err, sizeof(err));
@@ -239,6 +372,8 @@ int main(void) {
     bench_throughput(run);
     bench_faults(run);
     bench_mutants(run);
+    printf("\n");
+    bench_exhaustive(run);
     sim_arena_unmap(run);
     return 0;
 }
