@@ -314,7 +314,7 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                 dpor_made_global(&x.node[x.depth - 1]);
                 x.node[x.depth - 1].backtrack |= x.node[x.depth - 1].enabled;
             }
-            if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run)) > 0) res->outcomes++;
+            if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
         }
         if (end == SIM_END_VIOLATION) {
             sim__exhaust_violated(res, run->violation.oracle);

@@ -379,7 +379,7 @@ static void exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust
             res->setup_failed = 1;
             break;
         }
-        if (o->outcomes && end != SIM_END_ABORTED && sim_visited_add(o->outcomes, sim_state_outcome(run)) > 0)
+        if (o->outcomes && end != SIM_END_ABORTED && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0)
             res->outcomes++;
         if (end == SIM_END_VIOLATION) sim__exhaust_violated(res, run->violation.oracle);
         if (end == SIM_END_VIOLATION && res->violations++ == 0) {

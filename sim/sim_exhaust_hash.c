@@ -8,9 +8,11 @@
  * it and goes on, so a transition costs one step, not a replay from the root.
  *
  * Invariant (soundness): everything that decides a state's future is in its fingerprint: the arena state, which
- * includes the decisions and bounds consumed (steps, advances, crashes, wall steps), plus the search's own state
- * (the last-run thread and the preemptions used, mixed in as 'extra'). Two paths reaching one fingerprint therefore
- * have the same subtree, and a cut loses no terminal outcome and no violation; the test in
+ * includes the bounds consumed (advances, crashes, wall steps, pauses), plus the search's own state (the last-run
+ * thread and the preemptions used, mixed in as 'extra' when preemptions are bounded). The one exception is the
+ * number of decisions, which only the step bound reads: the visited set keeps the smallest depth each state was
+ * reached at, and a state reached again with more of the bound left is explored again. Two paths reaching one
+ * fingerprint therefore have the same subtree, and a cut loses no terminal outcome and no violation; the test in
  * tests/unit/test_sim_reduce.c checks exactly that against the naive enumeration.
  */
 #define _GNU_SOURCE
@@ -79,7 +81,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                 end = sim_exec_finish(run);
                 res->execs++;
                 res->steps += run->step;
-                if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run)) > 0) res->outcomes++;
+                if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
                 if (end == SIM_END_VIOLATION) {
                     sim__exhaust_violated(res, run->violation.oracle);
                     if (res->violations++ == 0) { /* recorded by a replay once the search is over */
@@ -96,7 +98,11 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
             }
             backtrack = 1;
         } else {
-            int added = sim_visited_add(&seen, sim_state_fingerprint(run, hash_extra(last, preemptions)));
+            /* without a preemption bound, the last thread and the preemptions used change no future; past the
+             * depths the visited set can hold, the depth itself goes into the fingerprint */
+            uint64_t extra = o->preemptions_max < 0 ? 0 : hash_extra(last, preemptions);
+            if (steps_max > SIM_VISITED_DEPTH_MAX) extra ^= (uint64_t)depth << 40;
+            int added = sim_visited_add(&seen, sim_state_fingerprint(run, extra), depth);
             if (added < 0) {
                 res->stopped = "the visited-state table is full (raise --states-max)";
                 break;

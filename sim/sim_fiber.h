@@ -60,7 +60,8 @@ void *sim_fiber_saved_sp(const sim_fiber *f);
 /* After a snapshot restore rewrote the fiber's stack: drops sanitizer poisoning left by frames that no longer exist. */
 void sim_fiber_restored(sim_fiber *f);
 /* Before reading a suspended fiber's live stack [from, top) as bytes (hashing, snapshots): drops the sanitizer's
- * poisoning of its frames' redzones there, which such reads would trip. */
+ * poisoning of its frames' redzones there, which such reads would trip, and marks the bytes defined for memcheck
+ * (slots no frame wrote hold deterministic leftovers; a search that hashes them must not be reported for it). */
 void sim_fiber_expose(sim_fiber *f, const void *from);
 /* Ends the running fiber 'f' for good: switches to the host and never returns. */
 void sim_fiber_exit(sim_fiber_host *host, sim_fiber *f) __attribute__((noreturn));

@@ -160,12 +160,14 @@ static void fp_gaps(fp_acc *h, const void *base, size_t size, const fp_skip *ski
     fp_bytes(h, b + at, size - at);
 }
 
-/* Left out of the header: what describes the past (the violation text, probes, notes), what belongs to the host
- * process (its context, the backend), and what is constant through a search (the parameters). */
+/* Left out of the header: what describes the past (the violation text, probes, notes, the number of decisions: a
+ * search compares depths itself, sim_visited_add), what belongs to the host process (its context, the backend),
+ * what is constant through a search (the parameters), and the allocation count unless a test fails one by number. */
 static const fp_skip header_skip[] = {
-    FP_SKIP(sim_run, host),        FP_SKIP(sim_run, param),         FP_SKIP(sim_run, violation),
-    FP_SKIP(sim_run, probe),       FP_SKIP(sim_run, note_count),    FP_SKIP(sim_run, notes_dropped),
-    FP_SKIP(sim_run, setup_error), FP_SKIP(sim_run, backend),       FP_SKIP(sim_run, backend_error),
+    FP_SKIP(sim_run, host),          FP_SKIP(sim_run, param),         FP_SKIP(sim_run, step),
+    FP_SKIP(sim_run, violation),     FP_SKIP(sim_run, probe),         FP_SKIP(sim_run, note_count),
+    FP_SKIP(sim_run, notes_dropped), FP_SKIP(sim_run, setup_error),   FP_SKIP(sim_run, backend),
+    FP_SKIP(sim_run, backend_error), FP_SKIP(sim_run, alloc_count),
 };
 /* Left out of a thread: its name (fixed at creation) and sanitizer and valgrind bookkeeping. */
 static const fp_skip thread_skip[] = {
@@ -187,6 +189,7 @@ static int fp_skip_sorted(const fp_skip *skip, size_t n) {
 
 static void fp_header(fp_acc *h, const sim_run *run, int keep_violation) {
     fp_gaps(h, run, offsetof(sim_run, thread), header_skip, sizeof(header_skip) / sizeof(header_skip[0]));
+    if (run->alloc_fail_at != 0) fp_u64(h, (uint64_t)run->alloc_count);
     if (keep_violation) fp_bytes(h, run->violation.oracle, strnlen(run->violation.oracle, SIM_NAME_MAX));
 }
 
@@ -411,10 +414,17 @@ static void visited_put(sim_fp *slot, size_t cap, sim_fp fp) {
     slot[i] = fp;
 }
 
-int sim_visited_add(sim_visited *v, sim_fp fp) {
+int sim_visited_add(sim_visited *v, sim_fp fp, int depth) {
+    uint64_t d = depth < 0 ? 0 : depth > SIM_VISITED_DEPTH_MAX ? SIM_VISITED_DEPTH_MAX : (uint64_t)depth;
+    fp.hi = (fp.hi & ~(uint64_t)SIM_VISITED_DEPTH_MAX) | d; /* the low 20 bits hold the depth, never all zero */
+    if (fp.lo == 0 && (fp.hi >> 20) == 0) fp.lo = 1;
     if (v->cap > 0)
         for (size_t i = (size_t)fp.lo & (v->cap - 1); v->slot[i].lo | v->slot[i].hi; i = (i + 1) & (v->cap - 1))
-            if (v->slot[i].lo == fp.lo && v->slot[i].hi == fp.hi) return 0;
+            if (v->slot[i].lo == fp.lo && (v->slot[i].hi >> 20) == (fp.hi >> 20)) {
+                if ((v->slot[i].hi & SIM_VISITED_DEPTH_MAX) <= d) return 0;
+                v->slot[i].hi = fp.hi; /* seen deeper before: its subtree had less budget left; explore again */
+                return 1;
+            }
     if (v->count >= v->max) return -1;
     if ((v->count + 1) * 4 > v->cap * 3) { /* at most 3/4 full: linear probing stays short */
         size_t cap = v->cap ? v->cap * 2 : 1024;

@@ -30,11 +30,11 @@ typedef struct sim_fp {
 /* 1 if this build can snapshot a run (the x86-64 fiber switch; not the ucontext fallback). */
 int sim_state_supported(const sim_run *run);
 
-/* Fingerprint of the current state, mixed with 'extra' (a search's own state, e.g. the preemptions used). Call at a
- * decision point (no thread running). */
+/* Fingerprint of the current state, mixed with 'extra' (a search's own state, e.g. the preemptions used), without
+ * the number of decisions taken (see sim_visited_add). Call at a decision point (no thread running). */
 sim_fp sim_state_fingerprint(const sim_run *run, uint64_t extra);
-/* Fingerprint of how a run ended, for comparing searches: the final state without the step count's record of the
- * violation text; with the violated oracle's name. */
+/* Fingerprint of how a run ended, for comparing searches: the final state (not how many decisions led there, nor
+ * the violation's text), with the violated oracle's name and without the threads' dead stacks. */
 sim_fp sim_state_outcome(const sim_run *run);
 
 /* Snapshots go into one growing byte stack, so a depth-first search keeps its path's snapshots back to back. */
@@ -53,8 +53,11 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset);
 /* Drops every snapshot from 'offset' on. */
 void sim_snapshots_truncate(sim_snapshots *s, int64_t offset);
 
-/* A compact visited set of fingerprints (16 bytes a state, open addressing, doubling at 3/4 full: 21-43 bytes a
- * state). */
+/* A compact visited set of fingerprints with the depth each was reached at (16 bytes a state: 108 bits of the
+ * fingerprint and 20 of depth; open addressing, doubling at 3/4 full: 21-43 bytes a state). A state reached again
+ * at a smaller depth (more of a depth bound left) counts as new, so a bounded search stays complete; a fingerprint
+ * leaves out the decision count for that reason. */
+enum { SIM_VISITED_DEPTH_MAX = (1 << 20) - 1 };
 typedef struct sim_visited {
     sim_fp *slot;
     size_t cap, count;
@@ -63,8 +66,9 @@ typedef struct sim_visited {
 
 void sim_visited_init(sim_visited *v, size_t max);
 void sim_visited_free(sim_visited *v);
-/* 1 if 'fp' was new (now added), 0 if it was there, -1 if the set is full (at 'max' or out of memory). */
-int sim_visited_add(sim_visited *v, sim_fp fp);
+/* 1 if 'fp' was new or only seen at a greater depth (now recorded at 'depth'), 0 if seen at a depth <= 'depth', -1
+ * if the set is full (at 'max' or out of memory). Depths above SIM_VISITED_DEPTH_MAX count as that. */
+int sim_visited_add(sim_visited *v, sim_fp fp, int depth);
 /* Bytes it holds. */
 size_t sim_visited_bytes(const sim_visited *v);
 

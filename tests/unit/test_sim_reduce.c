@@ -186,9 +186,15 @@ static void test_visited_set(void **state) {
     (void)state;
     sim_visited v;
     sim_visited_init(&v, 5000);
-    for (uint64_t i = 1; i <= 5000; i++) assert_int_equal(sim_visited_add(&v, (sim_fp){i * 0x9E3779B97F4A7C15ull, i}), 1);
-    for (uint64_t i = 1; i <= 5000; i++) assert_int_equal(sim_visited_add(&v, (sim_fp){i * 0x9E3779B97F4A7C15ull, i}), 0);
-    assert_int_equal(sim_visited_add(&v, (sim_fp){1, 1}), -1); /* full */
+    for (uint64_t i = 1; i <= 5000; i++)
+        assert_int_equal(sim_visited_add(&v, (sim_fp){i * 0x9E3779B97F4A7C15ull, i << 20}, 10), 1);
+    for (uint64_t i = 1; i <= 5000; i++) /* the same states, as deep or deeper: seen */
+        assert_int_equal(sim_visited_add(&v, (sim_fp){i * 0x9E3779B97F4A7C15ull, i << 20}, 10 + (int)(i % 3)), 0);
+    /* reached with more of the depth bound left: explore again, once */
+    assert_int_equal(sim_visited_add(&v, (sim_fp){0x9E3779B97F4A7C15ull, 1 << 20}, 4), 1);
+    assert_int_equal(sim_visited_add(&v, (sim_fp){0x9E3779B97F4A7C15ull, 1 << 20}, 4), 0);
+    assert_int_equal(sim_visited_add(&v, (sim_fp){0x9E3779B97F4A7C15ull, 1 << 20}, 9), 0);
+    assert_int_equal(sim_visited_add(&v, (sim_fp){1, 1 << 20}, 0), -1); /* full */
     assert_int_equal(v.count, 5000);
     sim_visited_free(&v);
 }
