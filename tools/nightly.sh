@@ -24,6 +24,7 @@ declare -A probes=(
     [clear_vs_holders]=clear_while_held,fence_refused [store_restart]=wall_step_during_hold,fence_refused
     [per_key_timeout]=wait_on_crashed_holder [thundering_herd]=wait_on_crashed_holder
     [rapid_sequential]=stale_release,wait_on_crashed_holder [sleep_mitigation]=wait_on_crashed_holder
+    [spin_anchor]=ttl_expired_in_cs,wall_step_during_hold,wait_on_crashed_holder,fence_refused
 )
 {
     for s in $("$rb" list | awk '{print $1}' | sort -u); do
