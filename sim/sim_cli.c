@@ -56,8 +56,9 @@ static const char *const cli_run_usage =
     "                               uniform random thread choice (default); PCT with depth D (priorities and D-1\n"
     "                               change points; prints its probability bound); or every interleaving within\n"
     "                               --preemptions-max N (default 2; 'none' for no bound), the advances_max time\n"
-    "                               advances, wall_steps_max forward server wall steps, crashes_max crashes and\n"
-    "                               pauses_max pauses (scenario parameters; each scenario declares its own, see\n"
+    "                               advances, wall_steps_max forward server wall steps, restarts_max lose-all\n"
+    "                               restarts, crashes_max crashes and pauses_max pauses (scenario parameters;\n"
+    "                               each scenario declares its own, see\n"
     "                               racebed list -v), depth first: a proof within the bounds when it completes\n"
     "  --reduce none|dpor|hash      with exhaustive (implies it): none enumerates every path by replay (default;\n"
     "                               shards and checkpoints need it); dpor: source-DPOR with sleep sets over the\n"
@@ -739,10 +740,11 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
                (double)res.memory_bytes / 1048576.0);
     if (o.reduce == SIM_REDUCE_DPOR) printf(", %lld sleep-set blocked", (long long)res.sleep_blocked);
     if (o.shards <= 1 && !o.checkpoint) printf(", %lld distinct outcomes", (long long)res.outcomes);
-    printf(" (preemptions %s, advances <= %lld, wall steps <= %lld, crashes <= %lld, pauses <= %lld, seed %" PRIu64
-           "): %s\n",
+    printf(" (preemptions %s, advances <= %lld, wall steps <= %lld, restarts <= %lld, crashes <= %lld, pauses <= %lld, "
+           "seed %" PRIu64 "): %s\n",
            bound, (long long)ra->cfg.param[sc->param_count + SIM_PARAM_ADVANCES_MAX],
            (long long)ra->cfg.param[sc->param_count + SIM_PARAM_WALL_STEPS_MAX],
+           (long long)ra->cfg.param[sc->param_count + SIM_PARAM_RESTARTS_MAX],
            (long long)ra->cfg.param[sc->param_count + SIM_PARAM_CRASHES_MAX],
            (long long)ra->cfg.param[sc->param_count + SIM_PARAM_PAUSES_MAX], o.seed,
            res.complete                      ? "the whole bounded space"

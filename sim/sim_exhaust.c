@@ -81,6 +81,7 @@ int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last,
     }
     if (run->wall_steps < sim__builtin(run, SIM_PARAM_WALL_STEPS_MAX))
         opt[k++] = (sim_option){SIM_DEC_WALL, -1, sim__builtin(run, SIM_PARAM_WALL_STEP_MS) * 1000000};
+    if (run->restarts < sim__builtin(run, SIM_PARAM_RESTARTS_MAX)) opt[k++] = (sim_option){SIM_DEC_RESTART, -1, 0};
     for (int kind = 0; kind < 2; kind++) { /* crashes, then pauses, of each live scenario thread */
         int room = kind == 0 ? run->crashes < sim__builtin(run, SIM_PARAM_CRASHES_MAX)
                              : run->pauses < sim__builtin(run, SIM_PARAM_PAUSES_MAX);
@@ -102,6 +103,7 @@ void sim_option_choice(const sim_run *run, const sim_option *o, const int *enabl
     out->thread = o->thread;
     out->proc = -1;
     out->duration_ns = o->duration_ns;
+    out->variant = o->kind == SIM_DEC_RESTART ? SIM_RESTART_LOSE_ALL : 0;
     if (o->kind == SIM_DEC_RUN) {
         int last_enabled = 0;
         for (int i = 0; i < n; i++)
@@ -434,6 +436,7 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
         total.states += r.states;
         total.revisits += r.revisits;
         total.sleep_blocked += r.sleep_blocked;
+        total.outcomes += r.outcomes; /* new to the shared set in this iteration */
         total.memory_bytes = r.memory_bytes > total.memory_bytes ? r.memory_bytes : total.memory_bytes;
         total.depth_reached = d;
         for (int p = 0; p < SIM_PROBE_COUNT_; p++)

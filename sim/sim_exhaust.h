@@ -24,19 +24,20 @@ typedef enum sim_reduce {
     SIM_REDUCE_HASH,     /* depth-first over states: fingerprints, a visited set, snapshot and restore */
 } sim_reduce;
 
-enum { SIM_SHARD_DEPTH = 4, SIM_ADVANCE_TARGETS_MAX = 8, SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 1 };
+enum { SIM_SHARD_DEPTH = 4, SIM_ADVANCE_TARGETS_MAX = 8, SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2 };
 
 /* One option at a decision point of an exhaustive search. */
 typedef struct sim_option {
-    sim_decision_kind kind; /* RUN, ADVANCE, WALL (the server's clock, forwards), CRASH or PAUSE (a scenario thread) */
+    sim_decision_kind kind; /* RUN, ADVANCE, WALL (the server's clock, forwards), RESTART (lose-all), CRASH or PAUSE */
     int thread;             /* RUN, CRASH, PAUSE: the thread; else -1 */
     int64_t duration_ns;    /* ADVANCE, WALL, PAUSE */
 } sim_option;
 
 /* The options at the current point, in the order every exhaustive mode uses: the enabled threads in index order
  * (only 'last' once 'preemptions' reached 'preemptions_max' >= 0, if it can go on), the time-advance targets while
- * advances_max lasts, a forward server wall step by wall_step_ms while wall_steps_max lasts, a crash of each live
- * scenario thread while crashes_max lasts, then a pause (pause_ms) of each while pauses_max lasts. Returns how many were written to 'opt' (SIM_OPTIONS_MAX room). */
+ * advances_max lasts, a forward server wall step by wall_step_ms while wall_steps_max lasts, a lose-all store
+ * restart while restarts_max lasts, a crash of each live scenario thread while crashes_max lasts, then a pause
+ * (pause_ms) of each while pauses_max lasts. Returns how many were written to 'opt' (SIM_OPTIONS_MAX room). */
 int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
                         int preemptions_max, sim_option *opt);
 /* Turns option 'o' into a decision, updating the last-run thread and the preemption count. */

@@ -34,6 +34,7 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
     {"wall_steps_max", 0, 0, 1000,
      "forward steps of the server's wall clock by wall_step_ms an exhaustive search branches on per execution"},
     {"pauses_max", 0, 0, 1000, "pauses (of a scenario thread, pause_ms long) an exhaustive search branches on per execution"},
+    {"restarts_max", 0, 0, 1000, "store restarts that lose every key an exhaustive search branches on per execution"},
 };
 
 int sim_param_count(const sim_scenario *sc) {

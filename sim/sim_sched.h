@@ -47,8 +47,8 @@ typedef enum sim_end {
 } sim_end;
 
 /* Built-in parameters every scenario has, after its own, in this order (index = scenario->param_count + SIM_PARAM_*).
- * crashes_max, wall_steps_max and pauses_max bound the crash, server wall-step and pause decisions an exhaustive
- * search branches on. */
+ * crashes_max, wall_steps_max, pauses_max and restarts_max bound the crash, server wall-step, pause and (lose-all)
+ * restart decisions an exhaustive search branches on. */
 enum {
     SIM_PARAM_RTT_US,
     SIM_PARAM_STEPS_MAX,
@@ -62,6 +62,7 @@ enum {
     SIM_PARAM_CRASHES_MAX,
     SIM_PARAM_WALL_STEPS_MAX,
     SIM_PARAM_PAUSES_MAX,
+    SIM_PARAM_RESTARTS_MAX,
     SIM_BUILTIN_PARAMS
 };
 /* Value of built-in parameter 'b' (SIM_PARAM_*) in this execution. */

@@ -56,6 +56,7 @@ static int restart_setup(sim_run *run) {
 
 static const sim_param_override restart_overrides[] = {
     {"wall_steps_max", 1}, /* exhaustive search bound: a server wall step during a hold */
+    {"restarts_max", 1},   /* exhaustive search bound: a restart that loses the lock (and the fence counter) */
 };
 
 SIM_SCENARIO_DEFINE(store_restart) = {

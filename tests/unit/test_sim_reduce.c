@@ -35,7 +35,8 @@ static const reduce_case cases[] = {
     {"stale_token", "mutant:get_compare_del", {NULL}, -1, 1},
     {"thundering_herd", "core", {"threads=2", "crashes_max=1", "wall_steps_max=1"}, -1, 0},
     {"thundering_herd", "core", {"threads=2", "crashes_max=0", "pauses_max=1"}, -1, 0},
-    {"store_restart", "mutant:no_fencing", {NULL}, -1, 1},
+    {"store_restart", "mutant:no_fencing", {"restarts_max=0"}, -1, 1},
+    {"thundering_herd", "core", {"threads=2", "crashes_max=0", "restarts_max=1"}, -1, 0},
     {"stale_token", "core", {NULL}, -1, 0},
     {"singleton", "core", {"threads=3"}, -1, 0}, /* env mutex and once, one process, a crash */
     {"stale_token", "mutant:get_compare_del", {NULL}, 1, 1},
