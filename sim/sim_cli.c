@@ -738,6 +738,8 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
     if (o.reduce == SIM_REDUCE_HASH)
         printf(", %lld states stored, %lld revisits, %.1f MiB", (long long)res.states, (long long)res.revisits,
                (double)res.memory_bytes / 1048576.0);
+    if (o.reduce == SIM_REDUCE_HASH && res.complete && !o.shortest)
+        printf(", the naive search: %lld executions", (long long)res.naive_execs);
     if (o.reduce == SIM_REDUCE_DPOR) printf(", %lld sleep-set blocked", (long long)res.sleep_blocked);
     if (o.shards <= 1 && !o.checkpoint) printf(", %lld distinct outcomes", (long long)res.outcomes);
     printf(" (preemptions %s, advances <= %lld, wall steps <= %lld, restarts <= %lld, crashes <= %lld, pauses <= %lld, "

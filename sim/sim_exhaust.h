@@ -71,6 +71,7 @@ typedef struct sim_exhaust_result {
     int resumed;             /* 1 if it continued from a checkpoint */
     int64_t states;          /* HASH: distinct states stored */
     int64_t revisits;        /* HASH: transitions into a state already stored (subtrees cut) */
+    int64_t naive_execs;     /* HASH, complete: the executions the naive enumeration runs in the same bounds */
     int64_t sleep_blocked;   /* DPOR: executions cut because every enabled thread was asleep */
     int64_t outcomes;        /* distinct terminal outcomes (when opts.outcomes is set) */
     size_t memory_bytes;     /* HASH: visited set + snapshots at their peak; DPOR: its per-depth tables */

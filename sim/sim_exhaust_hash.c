@@ -7,6 +7,11 @@
  * explored already, so the path is cut there. A point with options left keeps a snapshot; the next option restores
  * it and goes on, so a transition costs one step, not a replay from the root.
  *
+ * Counting: the visited set keeps, for each state, the number of paths below it (1 + that number, 0 while it is
+ * still being explored), so the search also reports how many executions the naive enumeration would run. A
+ * revisit of a state still being explored is a cycle: the scheduler could repeat it forever, which the naive search
+ * reports as the step bound (a livelock); so does this one.
+ *
  * Invariant (soundness): everything that decides a state's future is in its fingerprint: the arena state, which
  * includes the bounds consumed (advances, crashes, wall steps, pauses), plus the search's own state (the last-run
  * thread and the preemptions used, mixed in as 'extra' when preemptions are bounded). The one exception is the
@@ -28,7 +33,16 @@ typedef struct hash_frame {
     int64_t snap;    /* offset of the point's snapshot */
     int next, count; /* next option to take, options at the point */
     int last, preemptions;
+    sim_fp fp;       /* the point's fingerprint */
+    uint64_t paths;  /* naive executions below the point explored so far */
 } hash_frame;
+
+enum { HASH_IN_PROGRESS = 0 }; /* a visited-set value: the state's subtree is being explored (it is on the path) */
+
+/* a + b, saturating below the in-progress mark's neighbours */
+static uint64_t hash_paths_add(uint64_t a, uint64_t b) {
+    return a > UINT64_MAX - 1 - b ? UINT64_MAX - 1 : a + b;
+}
 
 enum { HASH_SNAPSHOT_LIMIT = 1 << 30 }; /* bytes of snapshots along one path */
 
@@ -49,6 +63,8 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     sim_snapshots_init(&snaps, HASH_SNAPSHOT_LIMIT);
     sim_visited seen;
     sim_visited_init(&seen, o->states_max ? o->states_max : (size_t)64 << 20);
+    seen.with_values = 1;
+    uint64_t root_paths = 0;
     size_t snap_peak = 0;
     if (frame == NULL || path == NULL || count == NULL || first_path == NULL) {
         res->stopped = "out of memory";
@@ -96,21 +112,44 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                 res->execs++;
                 res->steps += run->step;
             }
+            if (depth > 0)
+                frame[depth - 1].paths = hash_paths_add(frame[depth - 1].paths, 1);
+            else
+                root_paths = 1; /* the run needs no decision at all */
             backtrack = 1;
         } else {
             /* without a preemption bound, the last thread and the preemptions used change no future; past the
              * depths the visited set can hold, the depth itself goes into the fingerprint */
             uint64_t extra = o->preemptions_max < 0 ? 0 : hash_extra(last, preemptions);
             if (steps_max > SIM_VISITED_DEPTH_MAX) extra ^= (uint64_t)depth << 40;
-            int added = sim_visited_add(&seen, sim_state_fingerprint(run, extra), depth);
+            sim_fp fp = sim_state_fingerprint(run, extra);
+            int added = sim_visited_add(&seen, fp, depth);
             if (added < 0) {
                 res->stopped = "the visited-state table is full (raise --states-max)";
                 break;
             }
             if (added == 0) {
                 res->revisits++;
+                uint64_t below = *sim_visited_value(&seen, fp);
+                if (below == HASH_IN_PROGRESS) { /* a cycle: a livelock, as the naive search's step bound finds it */
+                    sim__violation(run, "step_bound",
+                                   "livelock: the state after %d decisions repeats a state of this path (the "
+                                   "scheduler can repeat the cycle forever)",
+                                   depth);
+                    res->execs++;
+                    sim__exhaust_violated(res, "step_bound");
+                    if (res->violations++ == 0) {
+                        res->first = run->violation;
+                        memcpy(first_path, path, sizeof(int32_t) * (size_t)depth);
+                        first_len = depth;
+                    }
+                    if (!o->keep_going) break;
+                    below = 1;
+                }
+                if (depth > 0) frame[depth - 1].paths = hash_paths_add(frame[depth - 1].paths, below - 1);
                 backtrack = 1;
             } else {
+                *sim_visited_value(&seen, fp) = HASH_IN_PROGRESS;
                 res->states++;
                 int k = sim_exhaust_options(run, enabled, n, last, preemptions, o->preemptions_max, opt);
                 hash_frame *f = &frame[depth];
@@ -124,6 +163,8 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                 f->count = k;
                 f->last = last;
                 f->preemptions = preemptions;
+                f->fp = fp;
+                f->paths = 0;
                 path[depth] = 0;
                 count[depth] = k;
                 sim_choice c;
@@ -142,9 +183,15 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         while (depth > 0 && frame[depth - 1].next >= frame[depth - 1].count) {
             depth--;
             if (frame[depth].snap >= 0) sim_snapshots_truncate(&snaps, frame[depth].snap);
+            *sim_visited_value(&seen, frame[depth].fp) = hash_paths_add(frame[depth].paths, 1);
+            if (depth > 0)
+                frame[depth - 1].paths = hash_paths_add(frame[depth - 1].paths, frame[depth].paths);
+            else
+                root_paths = frame[0].paths;
         }
         if (depth == 0) {
             res->complete = 1;
+            res->naive_execs = (int64_t)(root_paths > INT64_MAX ? INT64_MAX : root_paths);
             break;
         }
         hash_frame *f = &frame[depth - 1];

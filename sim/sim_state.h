@@ -60,8 +60,10 @@ void sim_snapshots_truncate(sim_snapshots *s, int64_t offset);
 enum { SIM_VISITED_DEPTH_MAX = (1 << 20) - 1 };
 typedef struct sim_visited {
     sim_fp *slot;
+    uint64_t *value; /* with_values: one number per slot (a search's own use) */
     size_t cap, count;
-    size_t max; /* states it may hold */
+    size_t max;      /* states it may hold */
+    int with_values; /* set before the first add: keep 'value' (8 more bytes a slot) */
 } sim_visited;
 
 void sim_visited_init(sim_visited *v, size_t max);
@@ -69,6 +71,8 @@ void sim_visited_free(sim_visited *v);
 /* 1 if 'fp' was new or only seen at a greater depth (now recorded at 'depth'), 0 if seen at a depth <= 'depth', -1
  * if the set is full (at 'max' or out of memory). Depths above SIM_VISITED_DEPTH_MAX count as that. */
 int sim_visited_add(sim_visited *v, sim_fp fp, int depth);
+/* The number kept with 'fp' (with_values), or NULL if 'fp' is not in the set. Valid until the next add. */
+uint64_t *sim_visited_value(sim_visited *v, sim_fp fp);
 /* Bytes it holds. */
 size_t sim_visited_bytes(const sim_visited *v);
 
