@@ -68,7 +68,7 @@ static const char *const cli_run_usage =
     "                               terminal outcomes and violations as none, in fewer executions\n"
     "  --shortest                   with exhaustive: iterative deepening (depth 1, 2, ...): the violation found is\n"
     "                               a shortest one in decisions\n"
-    "  --states-max N               with --reduce hash: visited-set capacity (default 67108864 states, 16 bytes\n"
+    "  --states-max N               with --reduce hash: visited-set capacity (default 67108864 states, 24 bytes\n"
     "                               each, up to 3/4 full); a full set ends the search INCOMPLETE (exit 4)\n"
     "  --shard i/N                  with exhaustive: search only shard i of N (0-based); the N shards' union is the\n"
     "                               whole search, with no execution in two (run them on many cores or hosts)\n"
