@@ -68,6 +68,8 @@ static const char *const cli_run_usage =
     "                               terminal outcomes and violations as none, in fewer executions\n"
     "  --shortest                   with exhaustive: iterative deepening (depth 1, 2, ...): the violation found is\n"
     "                               a shortest one in decisions\n"
+    "  --oracle NAME                with exhaustive: only violations of this oracle count and stop the search;\n"
+    "                               others end their paths (with --shortest: a shortest run to that race)\n"
     "  --states-max N               with --reduce hash: visited-set capacity (default 67108864 states, 24 bytes\n"
     "                               each, up to 3/4 full); a full set ends the search INCOMPLETE (exit 4)\n"
     "  --shard i/N                  with exhaustive: search only shard i of N (0-based); the N shards' union is the\n"
@@ -286,6 +288,7 @@ typedef struct run_args {
     sim_reduce reduce;       /* --reduce */
     int shortest;            /* --shortest */
     int64_t states_max;      /* --states-max */
+    const char *oracle;      /* --oracle */
     const char *store;       /* --store */
     int sweep;               /* racebed sweep */
     int points_max;          /* sweep bound */
@@ -426,6 +429,9 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
             fprintf(stderr, "racebed run: --reduce must be none, dpor or hash (got '%s')\n", next);
             return -1;
         }
+        ra->exhaustive = 1;
+    } else if (strcmp(opt, "--oracle") == 0) {
+        ra->oracle = next;
         ra->exhaustive = 1;
     } else if (strcmp(opt, "--states-max") == 0) {
         if (cli_parse_i64(next, &v) != 0 || v < 1 || v > (INT64_C(1) << 34)) goto bad;
@@ -716,10 +722,11 @@ static int cli_write_schedule(const run_args *ra, const sim_schedule *s, const c
 static int cli_exhaustive(sim_run *run, run_args *ra) {
     sim_exhaust_opts o = {ra->opts.seed,    ra->preemptions_max, ra->opts.execs_max, ra->opts.keep_going, ra->shard,
                           ra->shards,       ra->checkpoint,      1000,               ra->opts.progress,   ra->reduce,
-                          0,                ra->shortest,        (size_t)ra->states_max, NULL};
+                          0,                ra->shortest,        (size_t)ra->states_max, NULL, NULL};
     sim_visited outcomes;
     sim_visited_init(&outcomes, (size_t)1 << 26);
     o.outcomes = &outcomes;
+    o.oracle = ra->oracle;
     sim_exhaust_result res;
     sim_schedule first;
     sim_schedule_init(&first);
@@ -753,6 +760,13 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
            : res.violations && !o.keep_going ? "stopped at the first violation"
            : res.stopped                     ? res.stopped
                                              : "budget reached, the bounded space is larger");
+    if (o.oracle && res.violations == 0) {
+        printf("no violation of %s;", o.oracle);
+        if (res.violated_count == 0) printf(" no other oracle fired either (is the name right? see the violations a "
+                                            "random run reports)");
+        for (int i = 0; i < res.violated_count; i++) printf(" %s%s", i ? "" : "other oracles that fired: ", res.violated[i]);
+        printf("\n");
+    }
     if (o.shortest && res.violations) printf("shortest: no violation within %d decisions; one at %d\n",
                                              res.depth_reached - 1, res.depth_reached);
     int code = EXIT_PASS;
@@ -779,6 +793,9 @@ static int cli_exhaustive(sim_run *run, run_args *ra) {
     } else if (res.stopped && !res.complete) {
         printf("INCOMPLETE: %s\n", res.stopped);
         code = EXIT_ENV;
+    } else if (o.oracle && res.violated_count > 0) {
+        printf("FAIL: no violation of %s, but other oracles fired (see above)\n", o.oracle);
+        code = EXIT_VIOLATION;
     } else {
         printf(res.complete
                    ? "PASS: no violation in the bounded space\n"

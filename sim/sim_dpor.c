@@ -316,8 +316,7 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
             }
             if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
         }
-        if (end == SIM_END_VIOLATION) {
-            sim__exhaust_violated(res, run->violation.oracle);
+        if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle)) {
             if (res->violations++ == 0) {
                 res->first = run->violation;
                 if (first && (path = calloc((size_t)x.depth + 1, sizeof(int32_t))) != NULL) {

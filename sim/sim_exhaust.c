@@ -275,10 +275,12 @@ static int exhaust_resume(const sim_exhaust_opts *o, const sim_config *cfg, exha
     return same && res->complete;
 }
 
-void sim__exhaust_violated(sim_exhaust_result *res, const char *oracle) {
-    for (int i = 0; i < res->violated_count; i++)
-        if (strcmp(res->violated[i], oracle) == 0) return;
-    if (res->violated_count < 8) lk__copy_str(res->violated[res->violated_count++], SIM_NAME_MAX, oracle);
+int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, const char *oracle) {
+    int seen = 0;
+    for (int i = 0; i < res->violated_count && !seen; i++)
+        seen = strcmp(res->violated[i], oracle) == 0;
+    if (!seen && res->violated_count < 8) lk__copy_str(res->violated[res->violated_count++], SIM_NAME_MAX, oracle);
+    return o->oracle == NULL || strcmp(o->oracle, oracle) == 0;
 }
 
 void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run) {
@@ -383,8 +385,8 @@ static void exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust
         }
         if (o->outcomes && end != SIM_END_ABORTED && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0)
             res->outcomes++;
-        if (end == SIM_END_VIOLATION) sim__exhaust_violated(res, run->violation.oracle);
-        if (end == SIM_END_VIOLATION && res->violations++ == 0) {
+        if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle) &&
+            res->violations++ == 0) {
             res->first = run->violation;
             if (first) sim_exhaust_record(run, cfg, o->seed, o->preemptions_max, x.choice, run->step, first);
         }

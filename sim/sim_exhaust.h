@@ -59,6 +59,8 @@ typedef struct sim_exhaust_opts {
     int shortest;             /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
     size_t states_max;        /* HASH: visited-set capacity (0: 64 M states) */
     sim_visited *outcomes;    /* if not NULL: every distinct terminal outcome's fingerprint is added here */
+    const char *oracle;       /* if not NULL: only violations of this oracle count (and stop the search); others
+                               * end their paths as outcomes (a shortest counterexample for one race) */
 } sim_exhaust_opts;
 
 typedef struct sim_exhaust_result {
@@ -102,8 +104,8 @@ uint64_t sim_exhaust_config_hash(const sim_config *cfg);
 /* Replays the path of option indices 'choice' (len long) and records it as a schedule into 'out' (initialized). */
 void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int preemptions_max, const int32_t *choice,
                         int len, sim_schedule *out);
-/* Notes a violated oracle in 'res' (distinct names, up to 8). */
-void sim__exhaust_violated(sim_exhaust_result *res, const char *oracle);
+/* Notes a violated oracle in 'res' (distinct names, up to 8); returns 1 if the violation counts (opts.oracle). */
+int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, const char *oracle);
 /* Counts the probes the current execution (or path) reached into 'res'. */
 void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run);
 /* The reduced modes (called by sim_exhaust). */

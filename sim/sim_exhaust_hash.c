@@ -98,8 +98,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                 res->execs++;
                 res->steps += run->step;
                 if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
-                if (end == SIM_END_VIOLATION) {
-                    sim__exhaust_violated(res, run->violation.oracle);
+                if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle)) {
                     if (res->violations++ == 0) { /* recorded by a replay once the search is over */
                         res->first = run->violation;
                         memcpy(first_path, path, sizeof(int32_t) * (size_t)depth);
@@ -137,13 +136,12 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                                    "scheduler can repeat the cycle forever)",
                                    depth);
                     res->execs++;
-                    sim__exhaust_violated(res, "step_bound");
-                    if (res->violations++ == 0) {
+                    if (sim__exhaust_violated(res, o, "step_bound") && res->violations++ == 0) {
                         res->first = run->violation;
                         memcpy(first_path, path, sizeof(int32_t) * (size_t)depth);
                         first_len = depth;
                     }
-                    if (!o->keep_going) break;
+                    if (res->violations && !o->keep_going) break;
                     below = 1;
                 }
                 if (depth > 0) frame[depth - 1].paths = hash_paths_add(frame[depth - 1].paths, below - 1);

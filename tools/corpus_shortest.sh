@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # corpus_shortest.sh RACEBED [FILE...]: replaces each mutant schedule in the corpus (default schedules/*.sched that
 # expect a violation) with a shortest one: an iterative-deepening search over states (--reduce hash --shortest) on
-# the file's own parameters. A file keeps its '# race' and '# fix' lines; it is replaced only if the search finds the
-# same oracle in fewer decisions (a race that needs a fault the exhaustive search does not branch on, such as a
-# restart, keeps its shrunk schedule). Prints one line per file.
+# the file's own parameters, looking for the file's oracle only (--oracle). A file keeps its '# race' and '# fix'
+# lines; it is replaced only if that finds the oracle in fewer decisions (a race that needs a fault the exhaustive
+# search does not branch on, such as a lost reply, keeps its shrunk schedule). Prints one line per file.
 set -u
 rb=${1:-./racebed}; shift
 files=("$@"); [ ${#files[@]} -gt 0 ] || files=(schedules/*.sched)
@@ -16,7 +16,8 @@ for f in "${files[@]}"; do
     params=(); while read -r kv; do params+=(--param "$kv"); done < <(sed -n 's/^param //p' "$f")
     before=$(grep -cE '^(run|advance|wall|pause|crash|fault|restart) ' "$f")
     rm -rf "$T/out"
-    "$rb" run "$scen" --variant "$var" "${params[@]}" --reduce hash --shortest --budget-execs 20000000 --quiet \
+    "$rb" run "$scen" --variant "$var" "${params[@]}" --reduce hash --shortest --oracle "$oracle" \
+        --budget-execs 20000000 --quiet \
         --out "$T/out" >"$T/log" 2>&1
     new=$(ls "$T"/out/*.sched 2>/dev/null | head -n 1)
     if [ -z "$new" ] || ! grep -q "^expect violation $oracle\$" "$new"; then

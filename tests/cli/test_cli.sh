@@ -165,6 +165,10 @@ grep_out "shortest reported" "^shortest: no violation within [0-9]+ decisions; o
 short=$(sed -n 's/^shortest: no violation within [0-9]* decisions; one at \([0-9]*\)$/\1/p' "$T/out")
 dfs=$("$rb" run stale_token --variant mutant:plain_del --reduce hash --out "$T/dfs" | sed -n 's/^schedule: .* (\([0-9]*\) decisions)$/\1/p')
 [ -n "$short" ] && [ -n "$dfs" ] && [ "$short" -le "$dfs" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL shortest $short > depth-first $dfs"; }
+check "oracle filter finds its race" 1 "$rb" run store_restart --variant mutant:no_fencing --reduce hash --shortest --oracle resource_lost_update --out "$T/orc"
+grep_out "oracle filter names it" "^VIOLATION resource_lost_update"
+check "oracle filter, other oracles fire" 1 "$rb" run stale_token --variant mutant:plain_del --reduce hash --oracle lease_safety --out "$T/orc2"
+grep_out "other oracles named" "other oracles that fired: no_foreign_delete"
 check "crash and wall-step decisions" 0 "$rb" run thundering_herd --threads 2 --crashes-max 1 --wall-steps-max 1 --reduce hash
 grep_out "bounds printed" "wall steps <= 1, restarts <= 0, crashes <= 1, pauses <= 0"
 
