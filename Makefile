@@ -136,16 +136,14 @@ fuzz-smoke:
 	@bash tools/fuzz_smoke.sh $(or $(FUZZ_SECONDS),5)
 
 # ---- real Redis: tests/redis/ against a test-owned redis-server (run by `make redis-tests`) ------------------------
-# Each binary links the fixture and the library (which holds the time page controller); the shim must be built.
+# Each binary links the library (which holds the owned-server launcher, sim/sim_redis_server.c, and the time page
+# controller); the shim must be built.
 REDIS_TEST_SRC   := $(sort $(wildcard tests/redis/test_*.c))
 REDIS_TEST_NAMES := $(notdir $(REDIS_TEST_SRC:.c=))
-build/redis-tests/%: tests/redis/%.c $(wildcard tests/redis/*.h) build/obj/tests/redis/redis_fixture.o \
-                     build/libracebed.a
+build/redis-tests/%: tests/redis/%.c $(wildcard tests/redis/*.h) build/libracebed.a
 	@mkdir -p $(dir $@)
 	@echo "  CC  $@"
-	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/obj/tests/redis/redis_fixture.o build/libracebed.a \
-	    -lhiredis -lcmocka -ldl -lpthread -o $@
-.SECONDARY: build/obj/tests/redis/redis_fixture.o
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a -lhiredis -lcmocka -ldl -lpthread -o $@
 .PHONY: redis-tests
 redis-tests: build/racebed_time_shim.so $(addprefix build/redis-tests/,$(REDIS_TEST_NAMES))
 	@bash tools/run_units.sh build/redis-tests $(REDIS_TEST_NAMES)

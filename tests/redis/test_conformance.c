@@ -4,7 +4,7 @@
  * adapter (core/lk_redis_store.c) give identical replies to identical op sequences, including TTL arithmetic and
  * lazy expiry when the server's wall clock jumps forward and steps back.
  *
- * How: one test-owned redis-server runs under racebed's gettimeofday shim with active expiry off (redis_fixture.h).
+ * How: one test-owned redis-server runs under racebed's gettimeofday shim with active expiry off (sim/sim_redis_server.h).
  * For each of CONF_SEQUENCES fixed-seed sequences the test empties both stores and applies CONF_OPS random ops over a
  * small key space (every primitive and composite of lk_env.h: GET, SET NX/XX/PX, DEL, PEXPIRE, PTTL, INCR, SCAN_DEL,
  * SCAN with a cursor, ACQUIRE with and without an epoch key, RELEASE, EXTEND, REVOKE; tokens without ':'; TTLs of
@@ -36,7 +36,7 @@
 
 #include "lk_redis_store.h"
 #include "sim_store_model.h"
-#include "tests/redis/redis_fixture.h"
+#include "sim/sim_redis_server.h"
 
 enum {
     CONF_SEQUENCES = 200,      /* sequences of the main test */

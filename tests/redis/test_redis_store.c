@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_redis_store.c: proves that the hiredis store (core/lk_redis_store.c) keeps lk_redis_store.h's contract
- * against a real, test-owned redis-server (tests/redis/redis_fixture.h), on the real clock.
+ * against a real, test-owned redis-server (tests/redis/sim/sim_redis_server.h), on the real clock.
  *
  * What: URL parsing (good and bad URLs; a password never appears in a message); a closed port is LK_ESTORE_DOWN with
  * a message that names it; a server killed mid-run makes the next op LK_ESTORE_DOWN or LK_ESTORE_MAYBE, and after a
@@ -32,7 +32,7 @@
 #include "lk_mutex.h"
 #include "lk_posix_env.h"
 #include "lk_redis_store.h"
-#include "tests/redis/redis_fixture.h"
+#include "sim/sim_redis_server.h"
 
 static const char PASSWORD[] = "s3cret-Pw";
 

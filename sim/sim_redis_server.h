@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * redis_fixture.h: a redis-server owned by a test (hiredis's test.sh, in C): started on a free 127.0.0.1 port in
+ * sim_redis_server.h: a redis-server owned by this process (hiredis's test.sh, in C), for `racebed run --store redis`
+ * and the Redis tests alike: started on a free 127.0.0.1 port in
  * its own temporary directory, with no persistence and with active expiry off (`DEBUG SET-ACTIVE-EXPIRE 0`), so keys
  * expire lazily, as in the model store (design.md §3); optionally under racebed's gettimeofday shim, so the test sets
  * the server's wall clock (design.md §8, shim/racebed_time.h).
@@ -8,16 +9,16 @@
  * Invariant: every server this process started is in a fixed-size table until it is reaped; an atexit handler and
  * SIGINT/SIGTERM/SIGHUP/SIGPIPE handlers stop them, by PID, so a failing or interrupted test leaves none behind.
  * Never: signal a process this process did not start, or use port 6379.
- * Guarded by: the test's main thread (start, stop and restart fork and reap; the table is a process global of the
- * test binary, as hiredis's test.sh keeps its server's PID in a shell variable).
+ * Guarded by: the process's main thread (start, stop and restart fork and reap; the table is a process global, as
+ * hiredis's test.sh keeps its server's PID in a shell variable). Built only with hiredis (RACEBED_HAVE_HIREDIS).
  */
-#ifndef RACEBED_TESTS_REDIS_REDIS_FIXTURE_H
-#define RACEBED_TESTS_REDIS_REDIS_FIXTURE_H
+#ifndef RACEBED_SIM_SIM_REDIS_SERVER_H
+#define RACEBED_SIM_SIM_REDIS_SERVER_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "shim/racebed_time_ctl.h"
+#include "../shim/racebed_time_ctl.h"
 
 enum {
     RB_REDIS_MAX = 8,          /* servers one process may run at once */

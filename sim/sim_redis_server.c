@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * redis_fixture.c: a test-owned redis-server (contract in redis_fixture.h).
+ * sim_redis_server.c: a redis-server this process owns (contract in sim_redis_server.h).
  *
  * Start: pick a port by binding a socket to 127.0.0.1:0 (the kernel's ephemeral range never holds 6379), fork and
  * exec redis-server with no persistence, `--enable-debug-command local` and its log in a fresh mkdtemp directory,
@@ -16,7 +16,9 @@
  * Never: signal a PID that is not in the table.
  */
 #define _GNU_SOURCE
-#include "redis_fixture.h"
+#include "sim_redis_server.h"
+
+#ifdef RACEBED_HAVE_HIREDIS
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -91,7 +93,7 @@ static void rb_err(char *err, size_t cap, const char *fmt, ...) {
 static void rb_remove_dir(const char *dir) {
     if (dir[0] == '\0') return;
     if (getenv("RACEBED_KEEP_REDIS_DIR") != NULL) {
-        fprintf(stderr, "redis_fixture: kept %s\n", dir);
+        fprintf(stderr, "racebed: kept the redis-server directory %s\n", dir);
         return;
     }
     DIR *d = opendir(dir);
@@ -575,3 +577,5 @@ int rb_redis_required(void) {
     const char *v = getenv("RACEBED_REQUIRE_REDIS");
     return v != NULL && strcmp(v, "1") == 0;
 }
+
+#endif /* RACEBED_HAVE_HIREDIS */
