@@ -53,8 +53,8 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset);
 /* Drops every snapshot from 'offset' on. */
 void sim_snapshots_truncate(sim_snapshots *s, int64_t offset);
 
-/* A compact visited set of fingerprints with the depth each was reached at (16 bytes a state: 108 bits of the
- * fingerprint and 20 of depth; open addressing, doubling at 3/4 full: 21-43 bytes a state). A state reached again
+/* A compact visited set of fingerprints with the depth each was reached at (16 bytes a slot: 108 bits of the
+ * fingerprint and 20 of depth, 8 more with_values; open addressing, doubling at 3/4 full). A state reached again
  * at a smaller depth (more of a depth bound left) counts as new, so a bounded search stays complete; a fingerprint
  * leaves out the decision count for that reason. */
 enum { SIM_VISITED_DEPTH_MAX = (1 << 20) - 1 };
