@@ -101,6 +101,13 @@ static unsigned char *state_stack_top(const sim_thread *t) {
     return (unsigned char *)t->fiber.stack + t->fiber.stack_size;
 }
 
+/* 1 if the thread's stack is state: a thread that returned has only dead frames (nothing may point into them), so
+ * its leftover bytes must not make two otherwise equal states differ. A crashed thread's frames stay: another
+ * thread of its process may still hold a pointer into them. */
+static int state_stack_live(const sim_thread *t) {
+    return t->state != SIM_T_FREE && t->state != SIM_T_DONE;
+}
+
 /* The tables after the header, up to their counts, in a fixed order (each count is visited before its rows). */
 static void state_tables(sim_run *run, region_fn fn, void *ctx) {
     fn(ctx, run->proc, sizeof(run->proc[0]) * (size_t)run->proc_count);
@@ -132,7 +139,7 @@ static void state_regions(sim_run *run, region_fn fn, void *ctx) {
     fn(ctx, run->heap, run->heap_used);
     for (int i = 0; i < run->thread_count; i++) {
         sim_thread *t = &run->thread[i];
-        if (t->state == SIM_T_FREE) continue;
+        if (!state_stack_live(t)) continue;
         unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
         sim_fiber_expose(&t->fiber, sp); /* a restore writes here, and the old frames' redzones differ */
         fn(ctx, sp, (size_t)(state_stack_top(t) - sp));
@@ -233,7 +240,7 @@ static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
     fp_bytes(&h, run->heap, run->heap_used);
     for (int i = 0; i < run->thread_count && !outcome; i++) {
         sim_thread *t = &run->thread[i];
-        if (t->state == SIM_T_FREE) continue;
+        if (!state_stack_live(t)) continue;
         unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
         sim_fiber_expose(&t->fiber, sp);
         fp_bytes(&h, sp, (size_t)(state_stack_top(t) - sp));
