@@ -274,78 +274,174 @@ static int dpor_backtrack(dpor_ctx *x) {
     return 0;
 }
 
+/* After one execution ended (how: 'end'; sleep-set blocked or cut when aborted): the counts, the outcome, the first
+ * violation's path (copied to first_path/first_len), the races. */
+static void dpor_account(dpor_ctx *x, sim_run *run, const sim_exhaust_opts *o, sim_exhaust_result *res, sim_end end,
+                         int32_t **first_path, int *first_len) {
+    res->execs++;
+    res->steps += run->step;
+    sim__exhaust_probes(res, run);
+    if (x->blocked) {
+        res->sleep_blocked++;
+    } else if (end == SIM_END_ABORTED) {
+        res->cut_by_depth = 1;
+    } else {
+        if (end == SIM_END_VIOLATION && x->depth > 0) {
+            /* the event that violated ended the run: it disabled every other thread, whose next events are in no
+             * trace yet. Each of them races with it, and reversing puts that thread first at its point. */
+            dpor_made_global(&x->node[x->depth - 1]);
+            x->node[x->depth - 1].backtrack |= x->node[x->depth - 1].enabled;
+        }
+        if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
+    }
+    if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle) && res->violations++ == 0) {
+        res->first = run->violation;
+        free(*first_path);
+        if ((*first_path = calloc((size_t)x->depth + 1, sizeof(int32_t))) != NULL) {
+            for (int i = 0; i < x->depth; i++)
+                (*first_path)[i] = x->node[i].chosen;
+            *first_len = x->depth;
+        }
+    }
+    dpor_races(x);
+}
+
+static void dpor_progress(const dpor_ctx *x, const sim_exhaust_result *res, const struct timespec *t0, double *shown) {
+    int32_t *count = calloc((size_t)x->depth + 1, sizeof(int32_t) * 2);
+    if (count == NULL) return;
+    int32_t *path = count + x->depth + 1;
+    for (int i = 0; i < x->depth; i++) {
+        const dpor_node *v = &x->node[i];
+        path[i] = __builtin_popcount(v->done) - 1 + v->env_next;
+        count[i] = __builtin_popcount(v->backtrack | v->done) + v->env_count;
+    }
+    sim__exhaust_progress(t0, shown, res->execs, -1, sim_exhaust_fraction(path, count, x->depth), x->depth,
+                          res->violations);
+    free(count);
+}
+
+/* The search with a snapshot at every point of the current path: a backtrack restores the point's state instead of
+ * replaying from the root. Returns 0, or -1 if snapshots are not available here (the caller replays). */
+static int dpor_with_snapshots(dpor_ctx *x, sim_run *run, const sim_exec_args *a, const sim_exhaust_opts *o,
+                               sim_exhaust_result *res, int32_t **first_path, int *first_len, int tty,
+                               const struct timespec *t0, double *shown) {
+    if (a->backend != NULL) return -1;
+    sim_end end = sim_exec_begin(run, a);
+    if (end != SIM_END_PASS) {
+        res->setup_failed = 1;
+        return 0;
+    }
+    if (!sim_state_supported(run)) {
+        sim_exec_teardown(run);
+        return -1;
+    }
+    sim_snapshots snaps;
+    sim_snapshots_init(&snaps, (size_t)1 << 30);
+    int64_t *at = NULL, *upto = NULL; /* each point's snapshot: where it starts, where it ends */
+    int at_cap = 0;
+    const sim_chooser no_chooser = {NULL, NULL, NULL, NULL};
+    int enabled[SIM_THREADS_MAX];
+    for (;;) {
+        if (res->execs >= o->execs_max) break;
+        x->blocked = 0;
+        for (;;) {
+            int n = sim_exec_until_decision(run, &no_chooser, enabled);
+            if (n == 0) {
+                end = sim_exec_finish(run);
+                break;
+            }
+            int d = run->step;
+            if (d >= x->len && d < x->depth_max) { /* a new point: keep its state for a later backtrack */
+                if (d >= at_cap) {
+                    int cap = at_cap ? at_cap * 2 : 256;
+                    while (cap <= d) cap *= 2;
+                    int64_t *na = realloc(at, sizeof(int64_t) * (size_t)cap);
+                    if (na) at = na;
+                    int64_t *nu = na ? realloc(upto, sizeof(int64_t) * (size_t)cap) : NULL;
+                    if (nu) upto = nu;
+                    if (na == NULL || nu == NULL) {
+                        x->failed = 1;
+                        break;
+                    }
+                    at_cap = cap;
+                }
+                at[d] = sim_state_save(run, &snaps);
+                upto[d] = (int64_t)snaps.len;
+                if (at[d] < 0) {
+                    x->failed = 1;
+                    break;
+                }
+            }
+            sim_choice c;
+            if (dpor_decide(x, run, enabled, n, &c) != 0) {
+                end = SIM_END_ABORTED;
+                break;
+            }
+            sim_exec_apply(run, &c);
+        }
+        if (x->failed) {
+            res->stopped = "out of memory (DPOR's snapshots)";
+            break;
+        }
+        dpor_account(x, run, o, res, end, first_path, first_len);
+        if (tty && (res->execs & 63) == 0) dpor_progress(x, res, t0, shown);
+        if (res->violations && !o->keep_going) break;
+        if (!dpor_backtrack(x)) {
+            res->complete = !x->failed;
+            break;
+        }
+        int d = x->len - 1; /* the point whose next option is to be taken */
+        sim_state_restore(run, &snaps, at[d]);
+        sim_snapshots_truncate(&snaps, upto[d]);
+    }
+    sim_exec_teardown(run);
+    if ((size_t)snaps.cap > res->memory_bytes) res->memory_bytes = snaps.cap;
+    sim_snapshots_free(&snaps);
+    free(at);
+    free(upto);
+    return 0;
+}
+
 void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                        sim_schedule *first) {
     dpor_ctx x;
     memset(&x, 0, sizeof(x));
     int steps_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")];
     x.depth_max = o->depth_limit > 0 && o->depth_limit < steps_max ? o->depth_limit : steps_max;
-    int32_t *path = NULL, *count = NULL;
+    int32_t *first_path = NULL;
+    int first_len = -1;
     int tty = o->progress && isatty(2);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0); /* real time for the progress line only */
     double shown = 0;
-    sim_chooser ch = {&x, dpor_decide, NULL, NULL};
     sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, o->seed, 0, 0, cfg->backend};
-    for (;;) {
-        if (res->execs >= o->execs_max) break;
-        x.depth = 0;
-        x.blocked = 0;
-        sim_end end = sim_execute(run, &a, &ch);
-        if (x.failed) {
-            res->stopped = "out of memory";
-            break;
-        }
-        if (end == SIM_END_SETUP || end == SIM_END_BACKEND) {
-            res->setup_failed = 1;
-            break;
-        }
-        res->execs++;
-        res->steps += run->step;
-        sim__exhaust_probes(res, run);
-        if (x.blocked) {
-            res->sleep_blocked++;
-        } else if (end == SIM_END_ABORTED) {
-            res->cut_by_depth = 1;
-        } else {
-            if (end == SIM_END_VIOLATION && x.depth > 0 && run->violation.step == run->step) {
-                /* the event that violated ended the run: it disabled every other thread, whose next events are in
-                 * no trace yet. Each of them races with it, and reversing puts that thread first at its point. */
-                dpor_made_global(&x.node[x.depth - 1]);
-                x.node[x.depth - 1].backtrack |= x.node[x.depth - 1].enabled;
+    if (dpor_with_snapshots(&x, run, &a, o, res, &first_path, &first_len, tty, &t0, &shown) != 0) {
+        sim_chooser ch = {&x, dpor_decide, NULL, NULL}; /* a real store cannot be restored: replay from the root */
+        for (;;) {
+            if (res->execs >= o->execs_max) break;
+            x.depth = 0;
+            x.blocked = 0;
+            sim_end end = sim_execute(run, &a, &ch);
+            if (x.failed) {
+                res->stopped = "out of memory";
+                break;
             }
-            if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
-        }
-        if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle)) {
-            if (res->violations++ == 0) {
-                res->first = run->violation;
-                if (first && (path = calloc((size_t)x.depth + 1, sizeof(int32_t))) != NULL) {
-                    for (int i = 0; i < x.depth; i++)
-                        path[i] = x.node[i].chosen;
-                    sim_exhaust_record(run, cfg, o->seed, -1, path, x.depth, first);
-                    free(path);
-                }
+            if (end == SIM_END_SETUP || end == SIM_END_BACKEND) {
+                res->setup_failed = 1;
+                break;
             }
-        }
-        dpor_races(&x);
-        if (tty && (res->execs & 63) == 0 && (count = calloc((size_t)x.depth + 1, sizeof(int32_t) * 2)) != NULL) {
-            path = count + x.depth + 1;
-            for (int i = 0; i < x.depth; i++) {
-                const dpor_node *v = &x.node[i];
-                path[i] = __builtin_popcount(v->done) - 1 + v->env_next;
-                count[i] = __builtin_popcount(v->backtrack | v->done) + v->env_count;
+            dpor_account(&x, run, o, res, end, &first_path, &first_len);
+            if (tty && (res->execs & 63) == 0) dpor_progress(&x, res, &t0, &shown);
+            if (res->violations && !o->keep_going) break;
+            if (!dpor_backtrack(&x)) {
+                res->complete = !x.failed;
+                break;
             }
-            sim__exhaust_progress(&t0, &shown, res->execs, -1, sim_exhaust_fraction(path, count, x.depth), x.depth,
-                                  res->violations);
-            free(count);
-        }
-        if (res->violations && !o->keep_going) break;
-        if (!dpor_backtrack(&x)) {
-            res->complete = !x.failed;
-            break;
         }
     }
     if (tty && shown > 0) fprintf(stderr, "\n");
-    res->memory_bytes = sizeof(dpor_node) * (size_t)x.cap;
+    if (first && first_path && first_len >= 0) sim_exhaust_record(run, cfg, o->seed, -1, first_path, first_len, first);
+    res->memory_bytes += sizeof(dpor_node) * (size_t)x.cap;
+    free(first_path);
     free(x.node);
 }
