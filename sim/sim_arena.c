@@ -128,3 +128,7 @@ void sim__heap_free(sim_run *run, void *p) {
     memcpy(b + 8, &run->heap_free[cls], sizeof(size_t));
     run->heap_free[cls] = (size_t)(b - run->heap) + 1;
 }
+
+int sim_arena_zero_stacks(sim_run *run) {
+    return madvise(run->stacks, (size_t)SIM_THREADS_MAX * (ARENA_PAGE + ARENA_STACK_SIZE), MADV_DONTNEED);
+}

@@ -26,5 +26,8 @@ void sim_arena_unmap(sim_run *run);
 void sim_arena_reset(sim_run *run);
 /* Lowest usable address of thread slot 'i''s stack (16-byte aligned, run->stack_size bytes). */
 void *sim_arena_stack(sim_run *run, int i);
+/* Returns every thread stack to zero pages (madvise), so what earlier executions left in them cannot reach a search
+ * that hashes stacks: its state counts then do not depend on what the process ran before. Returns 0 or -1. */
+int sim_arena_zero_stacks(sim_run *run);
 
 #endif

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim_arena.h"
 #include "sim_exhaust.h"
 
 typedef struct hash_frame {
@@ -71,6 +72,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         goto done;
     }
     sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, o->seed, 0, 0, NULL};
+    sim_arena_zero_stacks(run); /* stack bytes earlier runs left must not split this search's states */
     sim_end end = sim_exec_begin(run, &a);
     if (end != SIM_END_PASS) {
         res->setup_failed = 1;
