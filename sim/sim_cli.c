@@ -298,31 +298,23 @@ typedef struct run_args {
 /* Parses a scenario parameter given as --param K=V or --K V. Returns 1 if consumed (and how many argv entries), 0
  * if not a parameter, -1 on error (printed). */
 static int cli_run_param(run_args *ra, const char *opt, const char *next, int *used) {
-    char name[SIM_NAME_MAX];
-    const char *value = next;
+    char text[SIM_NAME_MAX + 64], err[512];
     *used = 2;
     if (strcmp(opt, "--param") == 0) {
-        const char *eq = next ? strchr(next, '=') : NULL;
-        if (eq == NULL || (size_t)(eq - next) >= sizeof(name)) {
+        if (next == NULL || strchr(next, '=') == NULL) {
             fprintf(stderr, "racebed run: --param needs KEY=VALUE\n");
             return -1;
         }
-        memcpy(name, next, (size_t)(eq - next));
-        name[eq - next] = '\0';
-        value = eq + 1;
+        snprintf(text, sizeof(text), "%s", next);
     } else {
+        char name[SIM_NAME_MAX];
         if (snprintf(name, sizeof(name), "%s", opt + 2) >= (int)sizeof(name)) return 0;
         for (char *p = name; *p; p++)
             if (*p == '-') *p = '_';
         if (sim_param_index(ra->cfg.scenario, name) < 0) return 0;
+        snprintf(text, sizeof(text), "%s=%.40s", name, next ? next : "");
     }
-    int64_t v;
-    char err[512];
-    if (cli_parse_i64(value, &v) != 0) {
-        fprintf(stderr, "racebed run: parameter %s needs an integer, got '%s'\n", name, value ? value : "");
-        return -1;
-    }
-    if (sim_config_set(&ra->cfg, name, v, err, sizeof(err)) != 0) {
+    if (sim_config_set_text(&ra->cfg, text, err, sizeof(err)) != 0) {
         fprintf(stderr, "racebed run: %s\n", err);
         return -1;
     }

@@ -17,6 +17,7 @@
 #include "sim_faults.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +54,25 @@ int sim_config_set(sim_config *cfg, const char *name, int64_t value, char *err, 
     }
     cfg->param[i] = value;
     return 0;
+}
+
+int sim_config_set_text(sim_config *cfg, const char *name_value, char *err, size_t cap) {
+    const char *eq = strchr(name_value, '=');
+    char name[SIM_NAME_MAX];
+    if (eq == NULL || eq == name_value || (size_t)(eq - name_value) >= sizeof(name)) {
+        snprintf(err, cap, "a parameter is NAME=VALUE, got '%.80s'", name_value);
+        return -1;
+    }
+    memcpy(name, name_value, (size_t)(eq - name_value));
+    name[eq - name_value] = '\0';
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(eq + 1, &end, 10);
+    if (eq[1] == '\0' || errno != 0 || *end != '\0') {
+        snprintf(err, cap, "parameter %s needs an integer, got '%.40s'", name, eq + 1);
+        return -1;
+    }
+    return sim_config_set(cfg, name, v, err, cap);
 }
 
 const sim_scenario *sim_scenario_find(const char *name) {

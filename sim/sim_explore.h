@@ -31,6 +31,8 @@ typedef struct sim_config {
 void sim_config_defaults(sim_config *cfg, const sim_scenario *sc, int variant);
 /* Sets a parameter by name with bounds checking; 0, or -1 with a message naming the parameter and its range. */
 int sim_config_set(sim_config *cfg, const char *name, int64_t value, char *err, size_t cap);
+/* The same from text "NAME=VALUE" (VALUE a decimal integer). Returns 0, or -1 with the reason in 'err'. */
+int sim_config_set_text(sim_config *cfg, const char *name_value, char *err, size_t cap);
 
 typedef struct sim_random_opts {
     uint64_t seed;        /* execution i uses seed + i */

@@ -241,12 +241,8 @@ typedef struct exh_row {
 static void exh_config(sim_config *cfg, const exh_row *r) {
     bench_config(cfg, r->scen, r->variant);
     char err[256];
-    for (int i = 0; i < 2 && r->params[i]; i++) {
-        char name[64];
-        const char *eq = strchr(r->params[i], '=');
-        snprintf(name, sizeof(name), "%.*s", (int)(eq - r->params[i]), r->params[i]);
-        sim_config_set(cfg, name, atoll(eq + 1), err, sizeof(err));
-    }
+    for (int i = 0; i < 2 && r->params[i]; i++)
+        if (sim_config_set_text(cfg, r->params[i], err, sizeof(err)) != 0) fprintf(stderr, "bench: %s\n", err);
 }
 
 /* One search; returns its wall time. */

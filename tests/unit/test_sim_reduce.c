@@ -50,12 +50,8 @@ static void case_config(const reduce_case *c, sim_config *cfg) {
     assert_true(v >= 0);
     sim_config_defaults(cfg, sc, v);
     char err[256];
-    for (int i = 0; i < 4 && c->params[i]; i++) {
-        char name[64];
-        const char *eq = strchr(c->params[i], '=');
-        snprintf(name, sizeof(name), "%.*s", (int)(eq - c->params[i]), c->params[i]);
-        assert_int_equal(sim_config_set(cfg, name, atoll(eq + 1), err, sizeof(err)), 0);
-    }
+    for (int i = 0; i < 4 && c->params[i]; i++)
+        assert_int_equal(sim_config_set_text(cfg, c->params[i], err, sizeof(err)), 0);
 }
 
 typedef struct mode_result {
