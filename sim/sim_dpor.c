@@ -176,7 +176,7 @@ static int dpor_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
     dpor_node *v = &x->node[d];
     if (v->chosen >= k) return -1; /* cannot happen: the run is a pure function of the path */
     int last = -1, pre = 0;
-    sim_option_choice(run, &opt[v->chosen], enabled, n, &last, &pre, out);
+    sim_option_choice(&opt[v->chosen], enabled, n, &last, &pre, out);
     v->actor = opt[v->chosen].kind == SIM_DEC_RUN ? opt[v->chosen].thread : DPOR_ENV;
     v->ev = v->actor == DPOR_ENV ? (dpor_fp){0, 0, 0, -1, 1} : v->next[v->actor];
     v->now_ns = run->now_ns;

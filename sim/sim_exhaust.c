@@ -39,15 +39,10 @@ static int exhaust_shard_of(const exhaust_ctx *x, int len) {
     return (int)(h % (uint64_t)x->shards);
 }
 
-/* Builds the options at the current point (exhaust_option_choice turns one into a decision). */
-static int exhaust_options(exhaust_ctx *x, const sim_run *run, const int *enabled, int n, sim_option *opt) {
-    return sim_exhaust_options(run, enabled, n, x->last, x->preemptions, x->preemptions_max, opt);
-}
-
 static int exhaust_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
     exhaust_ctx *x = ctx;
     sim_option opt[SIM_OPTIONS_MAX];
-    int k = exhaust_options(x, run, enabled, n, opt);
+    int k = sim_exhaust_options(run, enabled, n, x->last, x->preemptions, x->preemptions_max, opt);
     int d = run->step;
     if (d >= x->depth_max) {
         x->cut = 1;
@@ -60,7 +55,7 @@ static int exhaust_decide(void *ctx, sim_run *run, const int *enabled, int n, si
         x->len = d + 1;
     }
     if (x->choice[d] >= k) return -1; /* cannot happen: the run is a pure function of the path */
-    sim_option_choice(run, &opt[x->choice[d]], enabled, n, &x->last, &x->preemptions, out);
+    sim_option_choice(&opt[x->choice[d]], enabled, n, &x->last, &x->preemptions, out);
     if (x->capture) sim_schedule_capture(x->capture, run, out);
     return 0;
 }
@@ -95,9 +90,8 @@ int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last,
     return k;
 }
 
-void sim_option_choice(const sim_run *run, const sim_option *o, const int *enabled, int n, int *last,
-                       int *preemptions, sim_choice *out) {
-    (void)run;
+void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
+                       sim_choice *out) {
     memset(out, 0, sizeof(*out));
     out->kind = o->kind;
     out->thread = o->thread;

@@ -41,8 +41,8 @@ typedef struct sim_option {
 int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
                         int preemptions_max, sim_option *opt);
 /* Turns option 'o' into a decision, updating the last-run thread and the preemption count. */
-void sim_option_choice(const sim_run *run, const sim_option *o, const int *enabled, int n, int *last,
-                       int *preemptions, sim_choice *out);
+void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
+                       sim_choice *out);
 
 typedef struct sim_exhaust_opts {
     uint64_t seed;       /* entropy seed of every execution */

@@ -168,7 +168,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                 path[depth] = 0;
                 count[depth] = k;
                 sim_choice c;
-                sim_option_choice(run, &opt[0], enabled, n, &last, &preemptions, &c);
+                sim_option_choice(&opt[0], enabled, n, &last, &preemptions, &c);
                 depth++;
                 sim_exec_apply(run, &c);
             }
@@ -206,7 +206,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         }
         path[depth - 1] = f->next;
         sim_choice c;
-        sim_option_choice(run, &opt[f->next++], enabled, n, &last, &preemptions, &c);
+        sim_option_choice(&opt[f->next++], enabled, n, &last, &preemptions, &c);
         sim_exec_apply(run, &c);
     }
     sim_exec_teardown(run);

@@ -176,6 +176,7 @@ static void sched_resume_due(sim_run *run) {
             sim_thread *t = &run->thread[i];
             if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
             t->state = SIM_T_RUNNING;
+            t->wake_ns = 0; /* read only while waiting: cleared, equal states are equal bytes (sim_state.h) */
             run->current = i;
             sim_fiber_resume(&run->host, &t->fiber);
             run->current = -1;
@@ -313,6 +314,7 @@ static void sched_crash_thread(sim_run *run, int i) {
     sim_thread *t = &run->thread[i];
     if (sched_alive(t)) {
         t->state = SIM_T_CRASHED;
+        t->wake_ns = 0; /* it never waits again */
         for (int m = 0; m < run->mutex_count; m++)
             if (run->mutex[m].holder == i) run->mutex[m].holder = -1;
         if (t->once_running) *t->once_running = 0;

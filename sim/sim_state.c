@@ -226,11 +226,8 @@ static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
     fp_init(&h);
     fp_u64(&h, extra);
     fp_header(&h, run, outcome);
-    for (int i = 0; i < run->thread_count; i++) {
-        sim_thread t = run->thread[i];
-        if (t.state != SIM_T_WAITING) t.wake_ns = 0; /* read only while waiting; a stale one would split states */
-        fp_gaps(&h, &t, sizeof(sim_thread), thread_skip, sizeof(thread_skip) / sizeof(thread_skip[0]));
-    }
+    for (int i = 0; i < run->thread_count; i++)
+        fp_gaps(&h, &run->thread[i], sizeof(sim_thread), thread_skip, sizeof(thread_skip) / sizeof(thread_skip[0]));
     for (int i = 0; i < run->proc_count; i++)
         fp_gaps(&h, &run->proc[i], sizeof(sim_process), proc_skip, sizeof(proc_skip) / sizeof(proc_skip[0]));
     fp_bytes(&h, run->mutex, sizeof(run->mutex[0]) * (size_t)run->mutex_count);
