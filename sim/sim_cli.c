@@ -94,9 +94,11 @@ static const char *const cli_run_usage =
     "  --param KEY=VALUE            set a scenario parameter; also --KEY VALUE (dashes or underscores)\n"
     "  --save-pass                  with no violation, write the last execution's schedule ('expect pass')\n"
     "  --no-shrink                  write the failing execution as found (default: shrunk, see racebed shrink)\n"
-    "  --require-probes LIST|all    fail (exit 1) if a coverage probe was never reached: ttl_expired_in_cs,\n"
+    "  --require-probes LIST|all|race\n"
+    "                               fail (exit 1) if a coverage probe was never reached: ttl_expired_in_cs,\n"
     "                               stale_release, clear_while_held, wall_step_during_hold, wait_on_crashed_holder,\n"
-    "                               renewal_racing_expiry, fence_refused\n"
+    "                               renewal_racing_expiry, fence_refused; race: the ones the scenario declares\n"
+    "                               for its race class (racebed list -v)\n"
     "  --hash                       print hashes of the decision stream and the trace (determinism checks)\n"
     "  --quiet                      print only the verdict line\n"
     "\n"
@@ -257,7 +259,8 @@ static int cli_list(int argc, char **argv) {
         for (int v = 0; v < sc->variant_count; v++)
             printf("%-18s %-26s %s\n", sc->name, sc->variants[v].name, sc->variants[v].description);
         if (!verbose) continue;
-        printf("  %s%s%s\n", sc->description, sc->faults ? "; default faults: " : "", sc->faults ? sc->faults : "");
+        printf("  %s%s%s%s%s\n", sc->description, sc->faults ? "; default faults: " : "", sc->faults ? sc->faults : "",
+               sc->probes ? "; race probes: " : "", sc->probes ? sc->probes : "");
         sim_config cfg;
         sim_config_defaults(&cfg, sc, 0); /* the defaults as this scenario sets them */
         for (int p = 0; p < sim_param_count(sc); p++) {
@@ -322,11 +325,15 @@ static int cli_run_param(run_args *ra, const char *opt, const char *next, int *u
 }
 
 /* "all" or a comma list of probe names into a bit mask; prints the error. */
-static int cli_parse_probes(const char *text, unsigned *mask) {
+static int cli_parse_probes(const sim_scenario *sc, const char *text, unsigned *mask) {
     *mask = 0;
     if (strcmp(text, "all") == 0) {
         *mask = (1u << SIM_PROBE_COUNT_) - 1;
         return 0;
+    }
+    if (strcmp(text, "race") == 0) { /* the scenario's own list */
+        if (sc->probes == NULL) return 0;
+        text = sc->probes;
     }
     for (const char *p = text; *p;) {
         size_t n = strcspn(p, ",");
@@ -380,7 +387,7 @@ static int cli_run_option(run_args *ra, int argc, char **argv, int *i) {
         if (cli_parse_i64(next, &v) != 0 || v < 0 || v > 1000) goto bad;
         ra->opts.advance_permille = (int)v;
     } else if (strcmp(opt, "--require-probes") == 0) {
-        if (cli_parse_probes(next, &ra->require_probes) != 0) return -1;
+        if (cli_parse_probes(ra->cfg.scenario, next, &ra->require_probes) != 0) return -1;
     } else if (strcmp(opt, "--strategy") == 0) {
         if (strcmp(next, "random") == 0)
             ra->opts.pct_depth = 0;

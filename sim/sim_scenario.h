@@ -52,6 +52,9 @@ typedef struct sim_scenario {
     /* Fault kinds `racebed run` injects when no --faults is given ("restart,wall-step"), or NULL for none: the
      * races of this class need them. */
     const char *faults;
+    /* The coverage probes (sim_run.h's SIM_PROBE_MAP names, a comma list) a run must reach to have exercised this
+     * race class, or NULL: what `--require-probes race` requires (the nightly, the CLI tests). */
+    const char *probes;
     /* The scenario's own defaults for built-in parameters (e.g. {"advances_max", 0}), or NULL; 'override_count'
      * entries. */
     const struct sim_param_override *overrides;

@@ -3,7 +3,8 @@
 # nightly.sh RACEBED [OUTDIR]: the nightly job (`make nightly`). Every scenario's core, on all local cores through GNU
 # parallel (Debian's `parallel`; xargs -P when it is missing):
 #   - the exhaustive search over states (--reduce hash) within the scenario's bounds (its table of crashes_max,
-#     wall_steps_max, advances_max; 2 preemptions), with the scenario's race probes required, which must complete;
+#     wall_steps_max, advances_max; every preemption), with the scenario's race probes required, which must
+#     complete;
 #   - the naive exhaustive search of the smallest scenarios split into one shard per core (the shards' union is the
 #     whole search), the way a search too large for one host is spread;
 #   - the random strategy with every fault kind on, with the scenario's race probes required (a green night proves
@@ -18,27 +19,18 @@ execs=${NIGHTLY_EXECS:-200000}
 exh_execs=${NIGHTLY_EXHAUSTIVE_EXECS:-100000000}
 jobs=$(nproc 2>/dev/null || echo 2)
 rm -rf "$out"; mkdir -p "$out"
-# the probes each race class must reach under faults
-declare -A probes=(
-    [stale_token]=stale_release [ttl_expiry]=ttl_expired_in_cs,renewal_racing_expiry,fence_refused
-    [clear_vs_holders]=clear_while_held,fence_refused [store_restart]=wall_step_during_hold,fence_refused
-    [per_key_timeout]=wait_on_crashed_holder [thundering_herd]=wait_on_crashed_holder
-    [rapid_sequential]=stale_release,wait_on_crashed_holder [sleep_mitigation]=wait_on_crashed_holder
-    [spin_anchor]=ttl_expired_in_cs,wall_step_during_hold,wait_on_crashed_holder,fence_refused
-)
 {
     for s in $("$rb" list | awk '{print $1}' | sort -u); do
         # the exhaustive search over states, at a size that completes in seconds to minutes on one core
         size=""
         case $s in thundering_herd) size="--threads 3" ;; rapid_sequential) size="--requests 3" ;; esac
-        p=${probes[$s]:-}
-        echo "$rb run $s --reduce hash --budget-execs $exh_execs $size --quiet --out $out/$s ${p:+--require-probes $p} --expect-complete"
+        echo "$rb run $s --reduce hash --budget-execs $exh_execs $size --quiet --out $out/$s --require-probes race --expect-complete"
         case $s in stale_token | thundering_herd)
             for i in $(seq 0 $((jobs - 1))); do
                 echo "$rb run $s --strategy exhaustive --shard $i/$jobs --budget-execs $exh_execs $size --quiet --out $out/$s --expect-complete"
             done ;;
         esac
-        echo "$rb run $s --faults all --budget-execs $execs --quiet --out $out/$s ${p:+--require-probes $p}"
+        echo "$rb run $s --faults all --budget-execs $execs --quiet --out $out/$s --require-probes race"
         echo "$rb sweep $s --quiet --out $out/$s"
         echo "$rb sweep $s --process --quiet --out $out/$s"
     done

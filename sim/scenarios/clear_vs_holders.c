@@ -93,4 +93,5 @@ SIM_SCENARIO_DEFINE(clear_vs_holders) = {
     .setup = clear_setup,
     .finish = NULL,
     .faults = NULL,
+    .probes = "clear_while_held,fence_refused",
 };

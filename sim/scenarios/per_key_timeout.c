@@ -141,4 +141,5 @@ SIM_SCENARIO_DEFINE(per_key_timeout) = {
     .faults = NULL,
     .overrides = pk_overrides,
     .override_count = sizeof(pk_overrides) / sizeof(pk_overrides[0]),
+    .probes = "wait_on_crashed_holder",
 };

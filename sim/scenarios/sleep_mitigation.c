@@ -88,4 +88,5 @@ SIM_SCENARIO_DEFINE(sleep_mitigation) = {
     .faults = "pause",
     .overrides = sleep_overrides,
     .override_count = sizeof(sleep_overrides) / sizeof(sleep_overrides[0]),
+    .probes = "wait_on_crashed_holder",
 };

@@ -66,4 +66,5 @@ SIM_SCENARIO_DEFINE(stale_token) = {
     .variant_count = sizeof(stale_variants) / sizeof(stale_variants[0]),
     .setup = stale_setup,
     .finish = NULL,
+    .probes = "stale_release",
 };

@@ -71,4 +71,5 @@ SIM_SCENARIO_DEFINE(store_restart) = {
     .faults = "restart,wall-step",
     .overrides = restart_overrides,
     .override_count = sizeof(restart_overrides) / sizeof(restart_overrides[0]),
+    .probes = "wall_step_during_hold,fence_refused",
 };

@@ -89,4 +89,5 @@ SIM_SCENARIO_DEFINE(thundering_herd) = {
     .finish = herd_finish,
     .overrides = herd_overrides,
     .override_count = sizeof(herd_overrides) / sizeof(herd_overrides[0]),
+    .probes = "wait_on_crashed_holder",
 };

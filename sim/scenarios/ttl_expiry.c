@@ -137,4 +137,5 @@ SIM_SCENARIO_DEFINE(ttl_expiry) = {
     .setup = ttl_setup,
     .finish = ttl_finish,
     .faults = NULL,
+    .probes = "ttl_expired_in_cs,renewal_racing_expiry,fence_refused",
 };

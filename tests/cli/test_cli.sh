@@ -171,16 +171,10 @@ check "oracle filter, other oracles fire" 1 "$rb" run stale_token --variant muta
 grep_out "other oracles named" "other oracles that fired: no_foreign_delete"
 # every scenario's core passes the exhaustive search over states within its own bounds, reaching its race's probes;
 # every mutant is found by it
-declare -A race_probes=([stale_token]=stale_release [ttl_expiry]=ttl_expired_in_cs,renewal_racing_expiry,fence_refused
-    [clear_vs_holders]=clear_while_held,fence_refused [store_restart]=wall_step_during_hold,fence_refused
-    [per_key_timeout]=wait_on_crashed_holder [thundering_herd]=wait_on_crashed_holder
-    [rapid_sequential]=stale_release,wait_on_crashed_holder [sleep_mitigation]=wait_on_crashed_holder
-    [spin_anchor]=ttl_expired_in_cs,wall_step_during_hold,wait_on_crashed_holder,fence_refused)
 while read -r s v _; do
     size=""; case $s in thundering_herd) size="--threads 3" ;; rapid_sequential) size="--requests 3" ;; esac
     if [ "$v" = core ]; then
-        p=${race_probes[$s]:-}
-        check "exhaustive core $s" 0 "$rb" run $s $size --reduce hash --budget-execs 100000000 ${p:+--require-probes $p} --out "$T/ex"
+        check "exhaustive core $s" 0 "$rb" run $s $size --reduce hash --budget-execs 100000000 --require-probes race --out "$T/ex"
         grep_out "exhaustive core $s complete" "the whole bounded space"
     else
         check "exhaustive finds $s $v" 1 "$rb" run $s --variant $v $size --reduce hash --budget-execs 100000000 --out "$T/ex"
