@@ -40,7 +40,7 @@ typedef struct hash_frame {
 
 enum { HASH_IN_PROGRESS = 0 }; /* a visited-set value: the state's subtree is being explored (it is on the path) */
 
-/* a + b, saturating below the in-progress mark's neighbours */
+/* a + b, saturating: the set keeps paths + 1, which must never wrap to 0, the in-progress mark */
 static uint64_t hash_paths_add(uint64_t a, uint64_t b) {
     return a > UINT64_MAX - 1 - b ? UINT64_MAX - 1 : a + b;
 }
