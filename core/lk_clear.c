@@ -4,7 +4,7 @@
  *
  * Invariant: no lock is deleted before the floor is published, and no lock granted after the epoch bump is deleted.
  */
-#include "lk_clear.h"
+#include "core/lk_clear.h"
 
 #include <assert.h>
 #include <string.h>

@@ -19,7 +19,7 @@
 #ifndef RACEBED_CORE_LK_CLEAR_H
 #define RACEBED_CORE_LK_CLEAR_H
 
-#include "lk_env.h"
+#include "core/lk_env.h"
 
 enum { LK_CLEAR_KEYS_MAX = 100000 }; /* bound on the SCAN steps of one clear (every key it visits, + 1) */
 

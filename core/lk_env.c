@@ -5,7 +5,7 @@
  * Invariant: every call from core to the world passes through one function in this file, so asserts and checks
  * live in one place. Nothing here is a scheduling point by itself; the env's verbs decide that.
  */
-#include "lk_env.h"
+#include "core/lk_env.h"
 
 #include <assert.h>
 #include <string.h>

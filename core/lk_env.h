@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lk_rc.h"
+#include "core/lk_rc.h"
 
 typedef int64_t lk_mono_ns; /* monotonic clock, nanoseconds; never decreases */
 typedef int64_t lk_wall_ms; /* wall clock, milliseconds since the Unix epoch; may step either way */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lk_internal.c: the error-message setter shared by core modules. */
-#include "lk_internal.h"
+#include "core/lk_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

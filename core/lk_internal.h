@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "lk_rc.h"
+#include "core/lk_rc.h"
 
 /* Formats an error into 'errmsg' (cap bytes, truncating) and returns 'rc'; the one way errmsg fields are set. */
 lk_rc lk__set_error(char *errmsg, size_t cap, lk_rc rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

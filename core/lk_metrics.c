@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lk_metrics.c: Prometheus text exposition of an lk_metric_set. Pure. */
-#include "lk_metrics.h"
+#include "core/lk_metrics.h"
 
 #include <inttypes.h>
 #include <stdio.h>

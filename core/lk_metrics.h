@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "lk_env.h"
+#include "core/lk_env.h"
 
 typedef struct lk_metric_set {
     int64_t value[LK_METRIC_COUNT_]; /* one counter per lk_metric */

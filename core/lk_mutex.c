@@ -7,13 +7,13 @@
  * Never: generate a new token while the previous attempt may have been applied (maybe_held), or sleep past the
  * caller's deadline.
  */
-#include "lk_mutex.h"
+#include "core/lk_mutex.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "lk_internal.h"
+#include "core/lk_internal.h"
 
 #define MUTEX_ERR(m, rc, ...) lk__set_error((m)->errmsg, sizeof((m)->errmsg), (rc), __VA_ARGS__)
 

@@ -18,7 +18,7 @@
 #ifndef RACEBED_CORE_LK_MUTEX_H
 #define RACEBED_CORE_LK_MUTEX_H
 
-#include "lk_env.h"
+#include "core/lk_env.h"
 
 enum {
     LK_TOKEN_BYTES = 16,                   /* 128-bit token */

@@ -5,7 +5,7 @@
  * Never: read the wall clock for a deadline; deadlines and lease validity use CLOCK_MONOTONIC only.
  */
 #define _GNU_SOURCE
-#include "lk_posix_env.h"
+#include "core/lk_posix_env.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -11,8 +11,8 @@
 
 #include <pthread.h>
 
-#include "lk_env.h"
-#include "lk_metrics.h"
+#include "core/lk_env.h"
+#include "core/lk_metrics.h"
 
 typedef struct lk_posix_env {
     lk_env env;              /* pass &pe->env to core objects */

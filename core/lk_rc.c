@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lk_rc.c: names and messages of the LK_RC_MAP table. Pure, no state. */
-#include "lk_rc.h"
+#include "core/lk_rc.h"
 
 const char *lk_strerror(lk_rc rc) {
     switch (rc) {

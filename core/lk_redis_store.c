@@ -11,7 +11,7 @@
  * next op reconnects and re-applies timeouts, AUTH and SELECT, then reloads the scripts.
  * Never: put the password in errmsg, or read past a reply's declared length.
  */
-#include "lk_redis_store.h"
+#include "core/lk_redis_store.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lk_internal.h"
+#include "core/lk_internal.h"
 
 #define REDIS_ERR_MSG(s, rc, ...) lk__set_error((s)->errmsg, sizeof((s)->errmsg), (rc), __VA_ARGS__)
 

@@ -16,7 +16,7 @@
 #ifndef RACEBED_CORE_LK_REDIS_STORE_H
 #define RACEBED_CORE_LK_REDIS_STORE_H
 
-#include "lk_env.h"
+#include "core/lk_env.h"
 
 enum { LK_REDIS_HOST_MAX = 256, LK_REDIS_PASSWORD_MAX = 256 };
 

@@ -5,12 +5,12 @@
  * The yield between the lookup miss and the construction is deliberate: it is where a real thread could be preempted,
  * so the simulator explores the other threads' get calls right there. Under the mutex they must wait.
  */
-#include "lk_registry.h"
+#include "core/lk_registry.h"
 
 #include <assert.h>
 #include <string.h>
 
-#include "lk_internal.h"
+#include "core/lk_internal.h"
 
 #define REG_ERR(r, rc, ...) lk__set_error((r)->errmsg, sizeof((r)->errmsg), (rc), __VA_ARGS__)
 

@@ -9,7 +9,7 @@
 #ifndef RACEBED_CORE_LK_REGISTRY_H
 #define RACEBED_CORE_LK_REGISTRY_H
 
-#include "lk_env.h"
+#include "core/lk_env.h"
 
 /* Builds the object for 'key' (e.g. loads its state from the store). Writes it to '*out' and returns LK_OK, or
  * returns an error with '*out' NULL. Called with the registry mutex held. */

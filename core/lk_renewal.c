@@ -7,12 +7,12 @@
  * validity where it was, so the holder's lost-lock signal fires on its own if errors persist past it.
  * Never: extend without comparing the token, or renew past the budget.
  */
-#include "lk_renewal.h"
+#include "core/lk_renewal.h"
 
 #include <assert.h>
 #include <string.h>
 
-#include "lk_internal.h"
+#include "core/lk_internal.h"
 
 #define RENEW_ERR(r, rc, ...) lk__set_error((r)->errmsg, sizeof((r)->errmsg), (rc), __VA_ARGS__)
 

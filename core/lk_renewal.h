@@ -15,7 +15,7 @@
 #ifndef RACEBED_CORE_LK_RENEWAL_H
 #define RACEBED_CORE_LK_RENEWAL_H
 
-#include "lk_mutex.h"
+#include "core/lk_mutex.h"
 
 enum { LK_RENEWALS_MAX_DEFAULT = 10 };
 

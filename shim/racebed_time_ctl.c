@@ -7,7 +7,7 @@
  * Never: allocate, or keep state outside the rb_time_ctl.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "racebed_time_ctl.h"
+#include "shim/racebed_time_ctl.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "racebed_time.h"
+#include "shim/racebed_time.h"
 
 enum { RB_TIME_PATH_MAX = 512 };
 

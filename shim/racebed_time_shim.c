@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "racebed_time.h"
+#include "shim/racebed_time.h"
 
 typedef int (*shim_gettimeofday_fn)(struct timeval *tv, void *tz);
 

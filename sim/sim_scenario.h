@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "../core/lk_env.h"
+#include "core/lk_env.h"
 
 typedef struct sim_run sim_run;       /* one execution (opaque) */
 typedef struct sim_thread sim_thread; /* a virtual thread (opaque) */

@@ -13,7 +13,7 @@
  * Never: read or write a file by name, keep state outside the sim_schedule, or accept a byte the
  * writer could not reproduce.
  */
-#include "sim_schedule.h"
+#include "sim/sim_schedule.h"
 
 #include <assert.h>
 #include <inttypes.h>

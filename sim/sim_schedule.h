@@ -32,7 +32,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../core/lk_env.h"
+#include "core/lk_env.h"
 
 enum {
     SIM_SCHEDULE_VERSION = 1,

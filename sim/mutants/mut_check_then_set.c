@@ -4,7 +4,7 @@
  * Between the GET that sees the key free and the SET without NX, another client can do the same; both then
  * believe they hold the lock, and the second SET overwrites the first holder's token.
  */
-#include "mut_lock.h"
+#include "sim/mutants/mut_lock.h"
 
 static lk_rc cts_try_acquire(lk_mutex *m, lk_outcome *out) {
     *out = LK_NONE;

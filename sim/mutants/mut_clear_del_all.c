@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "mut_lock.h"
+#include "sim/mutants/mut_lock.h"
 
 lk_rc mut_clear_del_all(const lk_env *env, const char *prefix, const char *epoch_key,
                         void (*publish)(void *arg, int64_t fence_floor), void *arg, lk_clear_result *out) {

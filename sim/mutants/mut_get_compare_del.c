@@ -3,7 +3,7 @@
  * mut_get_compare_del.c: release by GET, compare the token in the client, then DEL: two store ops. If the lease
  * expires between them and another client acquires, the DEL removes the other client's lock.
  */
-#include "mut_lock.h"
+#include "sim/mutants/mut_lock.h"
 
 #include <string.h>
 

@@ -11,9 +11,9 @@
 #ifndef RACEBED_SIM_MUT_LOCK_H
 #define RACEBED_SIM_MUT_LOCK_H
 
-#include "../../core/lk_mutex.h"
-#include "../../core/lk_clear.h"
-#include "../../core/lk_registry.h"
+#include "core/lk_mutex.h"
+#include "core/lk_clear.h"
+#include "core/lk_registry.h"
 
 typedef struct mut_protocol {
     const char *name; /* "core" or the mutant's name */

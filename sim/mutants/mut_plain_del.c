@@ -3,7 +3,7 @@
  * mut_plain_del.c: release by a plain DEL (source case 1, 3.4). If the holder's lease expired and another client
  * acquired the key, the old holder's DEL removes the new holder's lock.
  */
-#include "mut_lock.h"
+#include "sim/mutants/mut_lock.h"
 
 static lk_rc plain_del_release(lk_mutex *m, lk_outcome *out) {
     lk_store_op del = {.kind = LK_OP_DEL, .key = m->key};

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "mut_lock.h"
+#include "sim/mutants/mut_lock.h"
 
 lk_rc mut_registry_unsync_get(lk_registry *r, const char *key, lk_registry_ctor ctor, void *arg, void **out,
                               int *created) {

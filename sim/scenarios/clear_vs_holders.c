@@ -9,8 +9,8 @@
  * revoked holder's next write is refused and its release reports not-owner or absent.
  * Mutant del_all: DEL of every key, nothing else; the revoked holder's write is still accepted (revoked_write).
  */
-#include "../mutants/mut_lock.h"
-#include "../sim_scenario.h"
+#include "sim/mutants/mut_lock.h"
+#include "sim/sim_scenario.h"
 
 #define CLEAR_PREFIX "lk:app:"
 #define CLEAR_EPOCH "lkepoch:app"

@@ -11,8 +11,8 @@
  */
 #include <stdio.h>
 
-#include "../../core/lk_mutex.h"
-#include "../sim_scenario.h"
+#include "core/lk_mutex.h"
+#include "sim/sim_scenario.h"
 
 enum { PK_REQUESTS_MAX = 64 };
 

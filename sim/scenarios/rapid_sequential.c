@@ -9,8 +9,8 @@
  * Mutant check_then_set: a polling acquire made of GET then plain SET; two waiters can take the lock at once.
  */
 
-#include "../mutants/mut_lock.h"
-#include "../sim_scenario.h"
+#include "sim/mutants/mut_lock.h"
+#include "sim/sim_scenario.h"
 
 typedef struct rapid_state {
     int succeeded;        /* requests that acquired and released */

@@ -10,8 +10,8 @@
  */
 #include <stdio.h>
 
-#include "../mutants/mut_lock.h"
-#include "../sim_scenario.h"
+#include "sim/mutants/mut_lock.h"
+#include "sim/sim_scenario.h"
 
 typedef struct singleton_obj {
     int64_t id;               /* construction serial, 1-based */

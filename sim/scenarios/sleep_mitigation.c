@@ -9,8 +9,8 @@
  * crash: every request succeeds. The core keeps it with a blocking acquire and a deadline; the mutant
  * sleep_spacing (try-acquire plus spacing) breaks it as soon as the work outlasts the spacing.
  */
-#include "../../core/lk_mutex.h"
-#include "../sim_scenario.h"
+#include "core/lk_mutex.h"
+#include "sim/sim_scenario.h"
 
 typedef struct sleep_state {
     int succeeded;

@@ -24,8 +24,8 @@
  */
 #include <stdio.h>
 
-#include "../mutants/mut_lock.h"
-#include "../sim_scenario.h"
+#include "sim/mutants/mut_lock.h"
+#include "sim/sim_scenario.h"
 
 #define SPIN_PREFIX "lk:spin:"
 #define SPIN_KEY SPIN_PREFIX "lock"

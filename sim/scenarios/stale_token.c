@@ -9,8 +9,8 @@
  * lock can change hands between them).
  */
 
-#include "../mutants/mut_lock.h"
-#include "../sim_scenario.h"
+#include "sim/mutants/mut_lock.h"
+#include "sim/sim_scenario.h"
 
 typedef struct stale_state {
     int not_owner; /* releases that found another holder */

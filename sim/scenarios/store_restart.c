@@ -11,8 +11,8 @@
  * refused until the numbers pass the mark; safety holds, progress waits). Mutant no_fencing: the resource trusts the
  * lock, and the second holder's update is lost.
  */
-#include "../../core/lk_mutex.h"
-#include "../sim_scenario.h"
+#include "core/lk_mutex.h"
+#include "sim/sim_scenario.h"
 
 typedef struct restart_state {
     int res;

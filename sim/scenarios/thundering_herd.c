@@ -7,8 +7,8 @@
  * TTL, no time-advance decisions): exactly 1 winner and N-1 "already locked".
  * Mutant check_then_set: GET then plain SET; two clients both see the key free and both win.
  */
-#include "../mutants/mut_lock.h"
-#include "../sim_scenario.h"
+#include "sim/mutants/mut_lock.h"
+#include "sim/sim_scenario.h"
 
 typedef struct herd_state {
     int winners; /* acquires that got the lock */

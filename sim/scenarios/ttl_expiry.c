@@ -13,8 +13,8 @@
  * update at once); unbounded_renewal (renews for as long as the holder lives: a hung holder keeps the lock forever
  * and the waiter times out).
  */
-#include "../../core/lk_renewal.h"
-#include "../sim_scenario.h"
+#include "core/lk_renewal.h"
+#include "sim/sim_scenario.h"
 
 typedef struct ttl_protocol {
     int renew;     /* 1: start auto-renewal */

@@ -16,11 +16,11 @@
 #include <time.h>
 #include <ucontext.h>
 
-#include "sim/sim_arena.h"
-#include "sim/sim_exhaust.h"
-#include "sim/sim_explore.h"
-#include "sim/sim_faults.h"
-#include "sim/sim_shrink.h"
+#include "sim/run/sim_arena.h"
+#include "sim/search/sim_exhaust.h"
+#include "sim/explore/sim_explore.h"
+#include "sim/explore/sim_faults.h"
+#include "sim/explore/sim_shrink.h"
 
 static double bench_now(void) {
     struct timespec ts;

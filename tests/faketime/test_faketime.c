@@ -48,7 +48,7 @@
 
 #include "core/lk_mutex.h"
 #include "core/lk_posix_env.h"
-#include "sim/sim_store_model.h"
+#include "sim/model/sim_store_model.h"
 
 enum {
     EXIT_SKIP = 77,              /* automake's "skipped" exit code */

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_schedule.h"
+#include "sim/sim_schedule.h"
 
 enum { FUZZ_ERR_CAP = 256 };
 

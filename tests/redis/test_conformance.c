@@ -34,9 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lk_redis_store.h"
-#include "sim_store_model.h"
-#include "sim/sim_redis_server.h"
+#include "core/lk_redis_store.h"
+#include "sim/model/sim_store_model.h"
+#include "sim/real/sim_redis_server.h"
 
 enum {
     CONF_SEQUENCES = 200,      /* sequences of the main test */

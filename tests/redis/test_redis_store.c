@@ -29,10 +29,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "lk_mutex.h"
-#include "lk_posix_env.h"
-#include "lk_redis_store.h"
-#include "sim/sim_redis_server.h"
+#include "core/lk_mutex.h"
+#include "core/lk_posix_env.h"
+#include "core/lk_redis_store.h"
+#include "sim/real/sim_redis_server.h"
 
 static const char PASSWORD[] = "s3cret-Pw";
 

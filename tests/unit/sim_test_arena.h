@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "sim/sim_arena.h"
+#include "sim/run/sim_arena.h"
 
 #define MS INT64_C(1000000) /* ns per ms */
 

@@ -30,9 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lk_env.h"
-#include "lk_metrics.h"
-#include "sim_store_model.h"
+#include "core/lk_env.h"
+#include "core/lk_metrics.h"
+#include "sim/model/sim_store_model.h"
 
 enum {
     TEST_ENV_CALLS_MAX = 4096,  /* store calls kept in the log; later calls are only counted */

@@ -21,8 +21,8 @@
  */
 #include "test_env.h"
 
-#include "lk_clear.h"
-#include "lk_mutex.h"
+#include "core/lk_clear.h"
+#include "core/lk_mutex.h"
 
 #define PREFIX "lk:app:"
 #define EPOCH "lkepoch:app"

@@ -14,7 +14,7 @@
  */
 #include "test_env.h"
 
-#include "lk_mutex.h"
+#include "core/lk_mutex.h"
 
 enum { KEY_LEN_MAX = LK_KEY_MAX - 7 }; /* longest lock key: room for ":fence" and the NUL */
 

@@ -14,7 +14,7 @@
  */
 #include "test_env.h"
 
-#include "lk_mutex.h"
+#include "core/lk_mutex.h"
 
 enum {
     RUNS_MAX = 64, /* bound on the N sweep of one kind: a cycle makes far fewer store calls */

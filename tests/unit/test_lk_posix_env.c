@@ -19,7 +19,7 @@
 
 #include "core/lk_mutex.h"
 #include "core/lk_posix_env.h"
-#include "sim/sim_store_model.h"
+#include "sim/model/sim_store_model.h"
 
 typedef struct locked_store {
     pthread_mutex_t mu;

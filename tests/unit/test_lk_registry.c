@@ -11,7 +11,7 @@
  */
 #include "test_env.h"
 
-#include "lk_registry.h"
+#include "core/lk_registry.h"
 
 enum { SWEEP_RUNS_MAX = 64 }; /* bound on the allocation sweep */
 

@@ -20,11 +20,11 @@
  */
 #include "test_env.h"
 
-#include "lk_renewal.h"
-#include "sim/sim_arena.h"
+#include "core/lk_renewal.h"
+#include "sim/run/sim_arena.h"
 #include "sim_test_arena.h"
-#include "sim/sim_explore.h"
-#include "sim/sim_sched.h"
+#include "sim/explore/sim_explore.h"
+#include "sim/engine/sim_sched.h"
 
 
 static const char KEY[] = "lk:renew";

@@ -33,11 +33,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim_arena.h"
+#include "sim/run/sim_arena.h"
 #include "sim_test_arena.h"
-#include "sim/sim_explore.h"
-#include "sim/sim_faults.h"
-#include "sim/sim_sched.h"
+#include "sim/explore/sim_explore.h"
+#include "sim/explore/sim_faults.h"
+#include "sim/engine/sim_sched.h"
 
 
 

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "sim/sim_exhaust.h"
-#include "sim/sim_sched.h"
+#include "sim/search/sim_exhaust.h"
+#include "sim/engine/sim_sched.h"
 #include "sim_test_arena.h"
 
 typedef struct reduce_case {

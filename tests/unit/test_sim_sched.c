@@ -28,10 +28,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/sim_arena.h"
+#include "sim/run/sim_arena.h"
 #include "sim_test_arena.h"
-#include "sim/sim_explore.h"
-#include "sim/sim_sched.h"
+#include "sim/explore/sim_explore.h"
+#include "sim/engine/sim_sched.h"
 
 #define SEC INT64_C(1000000000)
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_schedule.h"
+#include "sim/sim_schedule.h"
 
 enum { ERR_CAP = 256 };
 

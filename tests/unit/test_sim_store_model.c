@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim_store_model.h"
+#include "sim/model/sim_store_model.h"
 
 enum { KEYS_MAX = SIM_STORE_SLOTS / 4 * 3 }; /* the documented capacity */
 

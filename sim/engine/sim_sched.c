@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_sched.c: the step loop of one execution (contract in sim_sched.h).
+ *
+ * Mechanism. A virtual thread runs until it stops at a visible op (sim_env.c). The scheduler then owns the world:
+ * it performs the chosen thread's op here, on the thread's behalf, with the oracles watching, and puts the thread
+ * back to WAITING with the instant its result is available (now + RTT for a store op, now + d for a sleep, now for
+ * a sync op). Between decisions, every thread whose wait is over is resumed, in index order, until it stops again;
+ * that code is invisible to other threads, so running it eagerly loses no interleaving.
+ *
+ * Invariant: only PENDING threads whose op can proceed are offered to the chooser; virtual time never goes back.
+ */
+#include "sim/engine/sim_sched.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/run/sim_arena.h"
+#include "sim/oracles/sim_oracle.h"
+
+const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
+    {"rtt_us", 1000, 1, 10000000, "virtual round-trip time of one store op, us (applied at RTT/2)"},
+    {"steps_max", 20000, 10, 100000000, "decisions per execution before it is reported as a livelock"},
+    {"advances_max", 2, 0, 1000, "time-advance decisions a strategy may take per execution"},
+    {"faults_max", 2, 0, 1000,
+     "fault decisions (wall, pause, crash, fault, restart) a strategy may take per execution"},
+    {"timeout_ms", 50, 1, 3600000, "a client's command timeout: a lost reply surfaces this long after the send, ms"},
+    {"pause_ms", 2500, 1, 86400000, "length of a pause decision (a GC pause, SIGSTOP), ms"},
+    {"wall_step_ms", 1500, 1, 86400000, "size of a wall-clock step decision, forwards or back, ms"},
+    {"restart_loss_ms", 1000, 0, 86400000, "a lose-last restart loses the store ops of this last window, ms"},
+    {"drift_ppm", 0, -500000, 500000, "monotonic drift: odd processes run this many ppm fast, even ones as slow"},
+    {"crashes_max", 0, 0, 1000, "crash decisions (of a scenario thread) an exhaustive search branches on per execution"},
+    {"wall_steps_max", 0, 0, 1000,
+     "forward steps of the server's wall clock by wall_step_ms an exhaustive search branches on per execution"},
+    {"pauses_max", 0, 0, 1000, "pauses (of a scenario thread, pause_ms long) an exhaustive search branches on per execution"},
+    {"restarts_max", 0, 0, 1000, "store restarts that lose every key an exhaustive search branches on per execution"},
+};
+
+int sim_param_count(const sim_scenario *sc) {
+    return sc->param_count + SIM_BUILTIN_PARAMS;
+}
+
+const sim_param_def *sim_param_def_at(const sim_scenario *sc, int i) {
+    assert(i >= 0 && i < sim_param_count(sc));
+    return i < sc->param_count ? &sc->params[i] : &sim_builtin_params[i - sc->param_count];
+}
+
+int sim_param_index(const sim_scenario *sc, const char *name) {
+    for (int i = 0; i < sim_param_count(sc); i++)
+        if (strcmp(sim_param_def_at(sc, i)->name, name) == 0) return i;
+    return -1;
+}
+
+/* ---- labels ----------------------------------------------------------------------------------------------------- */
+
+static const char *const vop_labels[] = {
+#define X(name, label) label,
+    SIM_VOP_MAP(X)
+#undef X
+};
+
+const char *sim__pending_label(const sim_pending *p) {
+    if (p->vop == SIM_VOP_STORE) return lk_op_label(p->op.kind);
+    if (p->vop == SIM_VOP_EVENT) return p->label;
+    if (p->vop == SIM_VOP_RESOURCE)
+        return p->res_op == SIM_RES_READ ? "res_read" : p->res_op == SIM_RES_WRITE ? "res_write" : "res_floor";
+    return vop_labels[p->vop];
+}
+
+void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, size_t cap) {
+    switch (p->vop) {
+    case SIM_VOP_STORE: snprintf(buf, cap, "%s", p->op.key); break;
+    case SIM_VOP_SLEEP: sim_duration_format(p->ns, buf, cap); break;
+    case SIM_VOP_LOCK:
+    case SIM_VOP_UNLOCK: snprintf(buf, cap, "%s", run->mutex[p->obj].name); break;
+    case SIM_VOP_TASK_JOIN: snprintf(buf, cap, "%s", run->thread[p->obj].name); break;
+    case SIM_VOP_RESOURCE: snprintf(buf, cap, "%s", run->resource[p->obj].name); break;
+    case SIM_VOP_YIELD:
+    case SIM_VOP_TASK_START: snprintf(buf, cap, "%s", p->label); break;
+    case SIM_VOP_EVENT: snprintf(buf, cap, "%s", p->key ? p->key : "-"); break;
+    default: snprintf(buf, cap, "-"); break;
+    }
+}
+
+/* ---- threads ---------------------------------------------------------------------------------------------------- */
+
+static void sched_thread_entry(void *arg) {
+    sim_thread *t = arg;
+    sim_fiber_started(&t->run->host);
+    if (t->fn)
+        t->fn(t, t->arg);
+    else
+        t->task_fn(t->arg);
+    t->state = SIM_T_DONE;
+    sim_fiber_exit(&t->run->host, &t->fiber);
+}
+
+static int sched_thread_create(sim_run *run, int proc, const char *name, int64_t start_ns) {
+    if (run->thread_count == SIM_THREADS_MAX) {
+        sim_setup_error(run, "more than %d threads", SIM_THREADS_MAX);
+        return -1;
+    }
+    if (proc < 0 || proc >= run->proc_count) {
+        sim_setup_error(run, "thread '%s': no process %d", name, proc);
+        return -1;
+    }
+    int i = run->thread_count;
+    sim_thread *t = &run->thread[i];
+    memset(t, 0, sizeof(*t));
+    if (lk__copy_str(t->name, sizeof(t->name), name) != LK_OK) {
+        sim_setup_error(run, "thread name too long");
+        return -1;
+    }
+    t->run = run;
+    t->idx = i;
+    t->proc = proc;
+    t->owner = i;
+    t->parent = -1;
+    t->state = SIM_T_WAITING;
+    t->wake_ns = start_ns;
+    sim__rng_seed(t->rng, run->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(i + 1)));
+    sim_fiber_init(&t->fiber, sim_arena_stack(run, i), run->stack_size, sched_thread_entry, t);
+    run->thread_count++;
+    return i;
+}
+
+int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, sim_thread_fn fn, void *arg) {
+    for (int i = 0; i < run->thread_count; i++)
+        if (strcmp(run->thread[i].name, name) == 0) {
+            sim_setup_error(run, "two threads named '%s'", name);
+            return -1;
+        }
+    int i = sched_thread_create(run, proc, name, start_ns < 0 ? 0 : start_ns);
+    if (i >= 0) {
+        run->thread[i].fn = fn;
+        run->thread[i].arg = arg;
+    }
+    return i;
+}
+
+int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(void *), void *arg) {
+    char full[SIM_NAME_MAX];
+    int n = 0;
+    for (int i = 0; i < run->thread_count; i++)
+        n += run->thread[i].parent == parent;
+    snprintf(full, sizeof(full), "%.40s.%.12s%d", run->thread[parent].name, name, (n + 1) % 1000);
+    int i = sched_thread_create(run, run->thread[parent].proc, full, run->now_ns);
+    if (i >= 0) {
+        run->thread[i].task_fn = fn;
+        run->thread[i].arg = arg;
+        run->thread[i].owner = run->thread[parent].owner;
+        run->thread[i].parent = parent;
+    }
+    return i;
+}
+
+int sim_thread_enabled(const sim_run *run, int i) {
+    const sim_thread *t = &run->thread[i];
+    if (t->state != SIM_T_PENDING || t->paused_until_ns > run->now_ns) return 0;
+    switch (t->pend.vop) {
+    case SIM_VOP_LOCK: return run->mutex[t->pend.obj].holder < 0;
+    case SIM_VOP_ONCE: return *t->pend.flag != 2;
+    case SIM_VOP_TASK_JOIN:
+        return run->thread[t->pend.obj].state == SIM_T_DONE || run->thread[t->pend.obj].state == SIM_T_CRASHED;
+    default: return 1;
+    }
+}
+
+/* Resumes every thread whose wait is over, in index order, until none is left (a resumed thread may start a task
+ * that is due at once). */
+static void sched_resume_due(sim_run *run) {
+    for (int again = 1; again;) {
+        again = 0;
+        for (int i = 0; i < run->thread_count; i++) {
+            sim_thread *t = &run->thread[i];
+            if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
+            t->state = SIM_T_RUNNING;
+            t->wake_ns = 0; /* read only while waiting: cleared, equal states are equal bytes (sim_state.h) */
+            run->current = i;
+            sim_fiber_resume(&run->host, &t->fiber);
+            run->current = -1;
+            assert(t->state == SIM_T_PENDING || t->state == SIM_T_DONE);
+            again = 1;
+        }
+    }
+}
+
+/* ---- performing one op ------------------------------------------------------------------------------------------ */
+
+/* Formats a store result for a mismatch message. */
+static void sched_result_text(lk_rc rc, const lk_store_reply *r, char *buf, size_t cap) {
+    if (rc != LK_OK)
+        snprintf(buf, cap, "%s", lk_rc_name(rc));
+    else
+        snprintf(buf, cap, "%s num=%lld value=\"%.40s\"", lk_outcome_label(r->outcome), (long long)r->num, r->value);
+}
+
+/* Sends the op to the real store too and compares; on a difference or an error the execution ends. */
+static void sched_backend_op(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms,
+                             lk_rc model_rc, const lk_store_reply *model) {
+    const sim_backend *b = run->backend;
+    if (b->set_time) b->set_time(b->ctx, server_ms);
+    lk_store_reply real;
+    memset(&real, 0, sizeof(real));
+    lk_rc rc = b->store.exec(b->store.ctx, op, &real);
+    if (rc == model_rc && (rc != LK_OK || (real.outcome == model->outcome && real.num == model->num &&
+                                           strcmp(real.value, model->value) == 0)))
+        return;
+    char want[128], got[128];
+    sched_result_text(model_rc, model, want, sizeof(want));
+    sched_result_text(rc, &real, got, sizeof(got));
+    run->backend_failed = 1;
+    snprintf(run->backend_error, sizeof(run->backend_error),
+             "step %d: %s %s %s at server %lldms: the real store "
+             "answered %s, the model %s%s",
+             run->step, t->name, lk_op_label(op->kind), op->key, (long long)(server_ms - SIM_EPOCH_WALL_MS), got, want,
+             rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_DOWN ? " (a real timeout or connection error: an environment "
+                                                             "problem, not a simulated fault)"
+             : b->set_time                                 ? ""
+                                                           : " (an external server cannot follow simulated "
+                                                             "time: a clock decision or an expiry changed the reply)");
+}
+
+/* Remembers an applied store op for a lose-last restart (only when the run may need it). */
+static void sched_log(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms) {
+    if (!run->log_ops) return;
+    if (run->log_count == SIM_LOG_MAX) {
+        run->log_overflow = 1;
+        return;
+    }
+    sim_log_entry *e = &run->log[run->log_count++];
+    e->apply_ns = run->now_ns + run->rtt_ns / 2;
+    e->server_ms = server_ms;
+    e->thread = t->idx;
+    e->kind = op->kind;
+    e->ttl_ms = op->ttl_ms;
+    e->flags = op->flags;
+    lk__copy_str(e->key, sizeof(e->key), op->key);
+    e->has_aux = op->aux_key != NULL;
+    e->has_value = op->value != NULL;
+    lk__copy_str(e->aux_key, sizeof(e->aux_key), op->aux_key ? op->aux_key : "");
+    lk__copy_str(e->value, sizeof(e->value), op->value ? op->value : "");
+    e->has_epoch = op->epoch_key != NULL;
+    lk__copy_str(e->epoch_key, sizeof(e->epoch_key), op->epoch_key ? op->epoch_key : "");
+    e->num = op->num;
+}
+
+/* The store op of thread 't', with an injected fault or none ('fault' 0). reply-lost: applied, the client sees a
+ * timeout (maybe applied) after timeout_ms; conn-error: not applied, the client learns it after one RTT. */
+static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
+    sim_pending *p = &t->pend;
+    lk_wall_ms server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2);
+    if (fault == SIM_FAULT_CONN_ERROR) {
+        memset(p->reply, 0, sizeof(*p->reply));
+        p->rc = LK_ESTORE_DOWN;
+        return run->now_ns + run->rtt_ns;
+    }
+    p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
+    if (run->backend) sched_backend_op(run, t, &p->op, server_ms, p->rc, p->reply);
+    sched_log(run, t, &p->op, server_ms);
+    sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
+    if (fault == SIM_FAULT_REPLY_LOST) {
+        p->applied_rc = p->rc;
+        memset(p->reply, 0, sizeof(*p->reply));
+        p->rc = LK_ESTORE_MAYBE;
+        return run->now_ns + sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000;
+    }
+    return run->now_ns + run->rtt_ns;
+}
+
+static void sched_perform(sim_run *run, sim_thread *t, int fault) {
+    sim_pending *p = &t->pend;
+    int64_t resume_ns = run->now_ns;
+    p->rc = LK_OK;
+    switch (p->vop) {
+    case SIM_VOP_STORE: resume_ns = sched_store_op(run, t, fault); break;
+    case SIM_VOP_SLEEP: resume_ns = run->now_ns + p->ns; break;
+    case SIM_VOP_LOCK: run->mutex[p->obj].holder = t->idx; break;
+    case SIM_VOP_UNLOCK: run->mutex[p->obj].holder = -1; break;
+    case SIM_VOP_ONCE:
+        p->out = *p->flag == 0;
+        if (p->out) {
+            *p->flag = 2;
+            t->once_running = p->flag;
+        }
+        break;
+    case SIM_VOP_TASK_START:
+        p->out = sim__task_thread_new(run, t->idx, p->label, p->task_fn, p->task_arg);
+        p->rc = p->out >= 0 ? LK_OK : LK_ETASK;
+        break;
+    case SIM_VOP_EVENT:
+        sim__oracle_singleton_event(run, t, p->label, p->key, p->num);
+        sim__oracle_belief_event(run, t, p->label, p->key, p->num);
+        break;
+    case SIM_VOP_RESOURCE: p->rc = sim__resource_op(run, t, p); break;
+    case SIM_VOP_TASK_JOIN: p->rc = run->thread[p->obj].state == SIM_T_CRASHED ? LK_ECRASHED : LK_OK; break;
+    default: break; /* YIELD: nothing to do but let others run first */
+    }
+    t->state = SIM_T_WAITING;
+    t->wake_ns = resume_ns;
+}
+
+/* ---- decisions other than run ------------------------------------------------------------------------------- */
+
+static int sched_alive(const sim_thread *t) {
+    return t->state != SIM_T_FREE && t->state != SIM_T_DONE && t->state != SIM_T_CRASHED;
+}
+
+/* Crashes thread 'i' and every task it started (a renewal task dies with its holder). What it wrote to the store
+ * stays. Process-local state is unwound as a dying thread's runtime would: the env mutexes it held are freed and a
+ * once it was running is reset, so the rest of the process is not wedged by the crash itself. */
+static void sched_crash_thread(sim_run *run, int i) {
+    sim_thread *t = &run->thread[i];
+    if (sched_alive(t)) {
+        t->state = SIM_T_CRASHED;
+        t->wake_ns = 0; /* it never waits again */
+        for (int m = 0; m < run->mutex_count; m++)
+            if (run->mutex[m].holder == i) run->mutex[m].holder = -1;
+        if (t->once_running) *t->once_running = 0;
+    }
+    for (int j = 0; j < run->thread_count; j++)
+        if (run->thread[j].parent == i) sched_crash_thread(run, j);
+}
+
+/* Rebuilds the store from the ops applied up to 'cutoff_ns' (a lose-last restart), oracles silent, then ends
+ * every ghost lease the rebuilt store no longer backs. */
+static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
+    sim_store_model_init(&run->store);
+    sim_oracle_state saved = run->oracle;
+    for (int i = 0; i < run->oracle.lock_key_count; i++)
+        run->oracle.lease[i].live = 0;
+    int kept = 0;
+    run->oracle_silent = 1;
+    for (int i = 0; i < run->log_count && run->log[i].apply_ns <= cutoff_ns; i++, kept++) {
+        const sim_log_entry *e = &run->log[i];
+        lk_store_op op = {e->kind,   e->key,   e->has_aux ? e->aux_key : NULL,     e->has_value ? e->value : NULL,
+                          e->ttl_ms, e->flags, e->has_epoch ? e->epoch_key : NULL, e->num};
+        lk_store_reply reply;
+        lk_rc rc = sim_store_model_exec(&run->store, e->server_ms, &op, &reply);
+        sim__oracle_lease_store(run, &run->thread[e->thread], &op, rc, &reply, e->server_ms, e->apply_ns);
+    }
+    run->oracle_silent = 0;
+    run->log_count = kept;
+    for (int i = 0; i < run->oracle.lock_key_count; i++) {
+        run->oracle.lease[i].disturbed = 1;
+        if (saved.lease[i].live && !run->oracle.lease[i].live)
+            sim__note(run, "lease_safety",
+                      "restart lost %s's lease on %s (a lost write): allowed by design, "
+                      "only fencing protects the resource",
+                      run->thread[saved.lease[i].owner].name, run->oracle.lock_key[i]);
+    }
+}
+
+static void sched_restart(sim_run *run, const sim_choice *c) {
+    run->restarts++;
+    if (run->backend) { /* a real server follows lose-all only; lose-last is refused before the run (model-only) */
+        lk_rc rc = run->backend->restart ? run->backend->restart(run->backend->ctx) : LK_EMISUSE;
+        if (rc != LK_OK) {
+            run->backend_failed = 1;
+            snprintf(run->backend_error, sizeof(run->backend_error), "step %d: cannot restart the real store (%s)%s",
+                     run->step, lk_rc_name(rc),
+                     run->backend->restart ? ""
+                                           : ": an external server cannot be "
+                                             "restarted by racebed; use --store redis to let racebed own one");
+        }
+    }
+    if (c->variant == SIM_RESTART_LOSE_LAST) {
+        sched_rebuild_store(run, run->now_ns - c->duration_ns);
+        return;
+    }
+    lk_wall_ms server_ms = sim__server_ms(run, run->now_ns);
+    for (int i = 0; i < run->oracle.lock_key_count; i++) {
+        if (sim__oracle_lease_alive(run, i, server_ms)) {
+            sim__note(run, "lease_safety",
+                      "restart lost %s's lease on %s: allowed by design, only fencing "
+                      "protects the resource",
+                      run->thread[run->oracle.lease[i].owner].name, run->oracle.lock_key[i]);
+            run->oracle.lease[i].disturbed = 1; /* its holder may still believe in it: by design */
+        }
+        run->oracle.lease[i].live = 0;
+    }
+    sim_store_model_init(&run->store);
+    run->log_count = 0;
+}
+
+int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap) {
+    const char *bad = NULL;
+    const sim_thread *t = c->thread >= 0 && c->thread < run->thread_count ? &run->thread[c->thread] : NULL;
+    switch (c->kind) {
+    case SIM_DEC_RUN:
+        if (!t || !sim_thread_enabled(run, c->thread)) bad = "the thread cannot run now";
+        break;
+    case SIM_DEC_ADVANCE:
+        if (c->duration_ns <= 0) bad = "an advance must be > 0";
+        break;
+    case SIM_DEC_WALL:
+        if (c->proc < -1 || c->proc >= run->proc_count)
+            bad = "no such clock";
+        else if (c->duration_ns == 0 || c->duration_ns % 1000000 != 0)
+            bad = "a wall step is a nonzero whole ms";
+        break;
+    case SIM_DEC_PAUSE:
+        if (!t || !sched_alive(t) || c->duration_ns <= 0) bad = "the thread has ended";
+        break;
+    case SIM_DEC_CRASH:
+        if (c->proc >= 0)
+            bad = c->proc < run->proc_count && !run->proc[c->proc].crashed ? NULL : "no live process";
+        else if (!t || !sched_alive(t))
+            bad = "the thread has ended";
+        break;
+    case SIM_DEC_FAULT:
+        if (c->variant != SIM_FAULT_REPLY_LOST && c->variant != SIM_FAULT_CONN_ERROR)
+            bad = "unknown fault kind";
+        else if (!t || !sim_thread_enabled(run, c->thread) || t->pend.vop != SIM_VOP_STORE)
+            bad = "the thread is not about to send a store op";
+        break;
+    case SIM_DEC_RESTART:
+        if (c->variant != SIM_RESTART_LOSE_ALL && c->variant != SIM_RESTART_LOSE_LAST)
+            bad = "unknown restart kind";
+        else if (c->variant == SIM_RESTART_LOSE_LAST && c->duration_ns < 0)
+            bad = "a negative loss window";
+        else if (c->variant == SIM_RESTART_LOSE_LAST && (!run->log_ops || run->log_overflow))
+            bad = run->log_overflow ? "the op log overflowed (SIM_LOG_MAX ops)" : "lose-last needs the op log";
+        break;
+    default: bad = "unknown decision";
+    }
+    if (bad && why) snprintf(why, cap, "%s", bad);
+    return bad == NULL;
+}
+
+/* Executes a decision; returns the op performed (RUN, FAULT) for the trace, or NULL. */
+static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
+    if (c->kind == SIM_DEC_RUN || c->kind == SIM_DEC_FAULT) {
+        sim_thread *t = &run->thread[c->thread];
+        run->faults += c->kind == SIM_DEC_FAULT;
+        sched_perform(run, t, c->kind == SIM_DEC_FAULT ? c->variant : 0);
+        return &t->pend;
+    }
+    if (c->kind == SIM_DEC_ADVANCE) {
+        run->now_ns += c->duration_ns;
+        run->advances++;
+        return NULL;
+    }
+    run->faults++;
+    switch (c->kind) {
+    case SIM_DEC_WALL:
+        if (c->proc < 0) {
+            for (int i = 0; i < run->oracle.lock_key_count; i++)
+                if (sim__oracle_lease_alive(run, i, sim__server_ms(run, run->now_ns)))
+                    sim__probe(run, SIM_PROBE_WALL_STEP_DURING_HOLD);
+            run->server_wall_offset_ms += c->duration_ns / 1000000;
+            run->wall_steps++;
+            for (int i = 0; i < run->oracle.lock_key_count; i++)
+                run->oracle.lease[i].disturbed = 1;
+        } else {
+            run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;
+        }
+        break;
+    case SIM_DEC_PAUSE:
+        run->pauses++;
+        run->thread[c->thread].paused_until_ns = run->now_ns + c->duration_ns;
+        run->thread[c->thread].paused_since_grant = 1;
+        break;
+    case SIM_DEC_CRASH:
+        run->crashes++;
+        if (c->proc >= 0) {
+            run->proc[c->proc].crashed = 1;
+            for (int i = 0; i < run->thread_count; i++)
+                if (run->thread[i].proc == c->proc) sched_crash_thread(run, i);
+        } else {
+            sched_crash_thread(run, c->thread);
+        }
+        break;
+    case SIM_DEC_RESTART: sched_restart(run, c); break;
+    default: break;
+    }
+    return NULL;
+}
+
+/* ---- the loop --------------------------------------------------------------------------------------------------- */
+
+static void sched_setup(sim_run *run, const sim_exec_args *a) {
+    sim_arena_reset(run);
+    run->scenario = a->scenario;
+    run->variant = a->variant;
+    memcpy(run->param, a->param, sizeof(int64_t) * (size_t)sim_param_count(a->scenario));
+    run->rtt_ns = sim__builtin(run, SIM_PARAM_RTT_US) * 1000;
+    run->seed = a->seed;
+    run->alloc_fail_at = a->alloc_fail_at;
+    run->log_ops = a->log_ops;
+    run->backend = a->backend;
+    sim__rng_seed(run->rng, a->seed);
+}
+
+/* When thread 't' can next do something without a decision: its wake-up, or the end of its pause; -1 never. */
+static int64_t sched_thread_due(const sim_run *run, const sim_thread *t) {
+    if (t->state == SIM_T_WAITING) return t->wake_ns > t->paused_until_ns ? t->wake_ns : t->paused_until_ns;
+    if (t->state == SIM_T_PENDING && t->paused_until_ns > run->now_ns) return t->paused_until_ns;
+    return -1;
+}
+
+/* Earliest instant a thread is due, or -1 when none is. */
+static int64_t sched_next_wake(const sim_run *run) {
+    int64_t best = -1;
+    for (int i = 0; i < run->thread_count; i++) {
+        int64_t due = sched_thread_due(run, &run->thread[i]);
+        if (due >= 0 && (best < 0 || due < best)) best = due;
+    }
+    return best;
+}
+
+/* Ends the run when no thread is enabled: returns 1 if the loop should stop (all done, or deadlock). */
+static int sched_idle(sim_run *run, const sim_chooser *ch) {
+    int64_t wake = sched_next_wake(run);
+    if (wake >= 0) {
+        assert(wake > run->now_ns);
+        run->now_ns = wake;
+        if (ch->jump) ch->jump(ch->ctx, run, wake);
+        return 0;
+    }
+    for (int i = 0; i < run->thread_count; i++) {
+        if (run->thread[i].state != SIM_T_PENDING) continue;
+        char obj[LK_KEY_MAX];
+        sim__pending_object(run, &run->thread[i].pend, obj, sizeof(obj));
+        sim__violation(run, "deadlock", "every live thread waits: %s blocks on %s %s", run->thread[i].name,
+                       sim__pending_label(&run->thread[i].pend), obj);
+        return 1;
+    }
+    return 1; /* every thread ended */
+}
+
+sim_end sim_exec_begin(sim_run *run, const sim_exec_args *a) {
+    sched_setup(run, a);
+    if (run->backend && run->backend->reset) {
+        lk_rc rc = run->backend->reset(run->backend->ctx);
+        if (rc != LK_OK) {
+            run->backend_failed = 1;
+            snprintf(run->backend_error, sizeof(run->backend_error), "cannot empty the real store: %s", lk_rc_name(rc));
+            return SIM_END_BACKEND;
+        }
+    }
+    if (a->scenario->setup(run) != 0 || run->thread_count == 0) {
+        if (run->setup_error[0] == '\0') sim_setup_error(run, "setup created no thread");
+        sim_exec_teardown(run);
+        return SIM_END_SETUP;
+    }
+    return SIM_END_PASS;
+}
+
+int sim_exec_until_decision(sim_run *run, const sim_chooser *ch, int *enabled) {
+    int64_t steps_max = sim__builtin(run, SIM_PARAM_STEPS_MAX);
+    while (!run->violation.set && !run->backend_failed) {
+        sched_resume_due(run);
+        int n = 0;
+        for (int i = 0; i < run->thread_count; i++)
+            if (sim_thread_enabled(run, i)) enabled[n++] = i;
+        if (n == 0) {
+            if (sched_idle(run, ch)) return 0;
+            continue;
+        }
+        if (run->step >= steps_max) {
+            sim__violation(run, "step_bound",
+                           "livelock: %lld decisions without the run ending (raise "
+                           "--steps-max if the scenario needs more)",
+                           (long long)steps_max);
+            return 0;
+        }
+        return n;
+    }
+    return 0;
+}
+
+const sim_pending *sim_exec_apply(sim_run *run, const sim_choice *c) {
+    assert(sim_choice_valid(run, c, NULL, 0));
+    run->step++;
+    return sched_apply(run, c);
+}
+
+sim_end sim_exec_finish(sim_run *run) {
+    if (run->backend_failed) return SIM_END_BACKEND;
+    if (!run->violation.set) {
+        if (run->crashes == 0 && run->restarts == 0) sim__oracle_leak_finish(run);
+        if (!run->violation.set && run->scenario->finish) run->scenario->finish(run);
+    }
+    return run->violation.set ? SIM_END_VIOLATION : SIM_END_PASS;
+}
+
+void sim_exec_teardown(sim_run *run) {
+    for (int i = 0; i < run->thread_count; i++)
+        sim_fiber_fini(&run->thread[i].fiber);
+}
+
+sim_end sim_execute(sim_run *run, const sim_exec_args *a, const sim_chooser *ch) {
+    sim_end end = sim_exec_begin(run, a);
+    if (end != SIM_END_PASS) return end;
+    int enabled[SIM_THREADS_MAX];
+    for (int n; (n = sim_exec_until_decision(run, ch, enabled)) > 0;) {
+        sim_choice c;
+        memset(&c, 0, sizeof(c));
+        if (ch->decide(ch->ctx, run, enabled, n, &c) != 0) {
+            sim_exec_teardown(run);
+            return run->backend_failed ? SIM_END_BACKEND : SIM_END_ABORTED;
+        }
+        const sim_pending *done = sim_exec_apply(run, &c);
+        if (ch->after) ch->after(ch->ctx, run, &c, done);
+    }
+    end = sim_exec_finish(run);
+    sim_exec_teardown(run);
+    return end;
+}
+
+/* ---- time-advance targets --------------------------------------------------------------------------------------- */
+
+typedef struct advance_acc {
+    const sim_run *run;
+    int64_t *out;
+    int n;
+    int max;
+} advance_acc;
+
+static void advance_add(advance_acc *acc, int64_t d) {
+    if (d <= 0) return;
+    int i = 0;
+    while (i < acc->n && acc->out[i] < d)
+        i++;
+    if (i < acc->n && acc->out[i] == d) return;
+    if (acc->n == acc->max) {
+        if (i == acc->n) return;
+        acc->n--; /* drop the largest */
+    }
+    memmove(&acc->out[i + 1], &acc->out[i], sizeof(int64_t) * (size_t)(acc->n - i));
+    acc->out[i] = d;
+    acc->n++;
+}
+
+/* A key with a TTL: the first virtual instant at which an op sent then sees it expired (server > deadline). */
+static void advance_key(void *arg, const char *key, int64_t deadline_ms) {
+    (void)key;
+    advance_acc *acc = arg;
+    if (deadline_ms == 0) return;
+    const sim_run *run = acc->run;
+    int64_t target_ms = deadline_ms + 1 - SIM_EPOCH_WALL_MS - run->server_wall_offset_ms;
+    int64_t send_ns = target_ms * 1000000 - run->rtt_ns / 2;
+    advance_add(acc, send_ns - run->now_ns);
+}
+
+int sim_advance_targets(const sim_run *run, int64_t *out, int max) {
+    advance_acc acc = {run, out, 0, max};
+    int64_t wake = -1;
+    for (int i = 0; i < run->thread_count; i++) {
+        int64_t due = sched_thread_due(run, &run->thread[i]);
+        if (due > run->now_ns && (wake < 0 || due < wake)) wake = due;
+    }
+    if (wake > 0) advance_add(&acc, wake - run->now_ns);
+    sim_store_model_each(&run->store, sim__server_ms(run, run->now_ns), advance_key, &acc);
+    return acc.n;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_faults.h: faults as data. The fault kinds a strategy may inject (one table), how a random strategy picks one,
+ * and the translation between a scheduler choice (indices) and a schedule-file decision (stable names).
+ *
+ * Invariant: a choice built here is valid in the state it was built for (sim_choice_valid), and
+ * decision -> choice -> decision gives back the same line.
+ */
+#ifndef RACEBED_SIM_SIM_FAULTS_H
+#define RACEBED_SIM_SIM_FAULTS_H
+
+#include "sim/engine/sim_sched.h"
+
+/* NAME, --faults word, what it does. */
+#define SIM_FAULT_KIND_MAP(X)                                                                                          \
+    X(CRASH, "crash", "crash a thread, or its whole process; its keys stay until their TTL")                           \
+    X(PAUSE, "pause", "stop one thread for pause_ms while the rest goes on (GC pause, SIGSTOP)")                       \
+    X(WALL, "wall-step", "step the server's or a process's wall clock by +-wall_step_ms")                              \
+    X(RESTART, "restart", "restart the store: lose everything, or the ops of the last restart_loss_ms")                \
+    X(REPLY_LOST, "reply-lost", "a store op is applied but its reply is lost: the client times out")                   \
+    X(CONN_ERROR, "conn-error", "a store op is not applied: the client gets a connection error")
+
+typedef enum sim_fault_bit {
+#define SIM_FAULT_BIT_ENUM(name, word, doc) SIM_FAULT_BIT_##name,
+    SIM_FAULT_KIND_MAP(SIM_FAULT_BIT_ENUM)
+#undef SIM_FAULT_BIT_ENUM
+        SIM_FAULT_BIT_COUNT_
+} sim_fault_bit;
+
+/* Parses "crash,pause,..." or "all" or "none" into a bit mask. Returns 0, or -1 naming the bad word in 'err'. */
+int sim_faults_parse(const char *text, unsigned *mask, char *err, size_t cap);
+/* Writes the mask as "crash,pause" ("none" if empty). */
+void sim_faults_format(unsigned mask, char *buf, size_t cap);
+/* The table's word and description for bit 'b'. */
+const char *sim_fault_word(int b);
+const char *sim_fault_doc(int b);
+
+/* Picks a fault from 'mask' that is valid now, with 'rng'; fills 'out' and returns 1, or returns 0 if none
+ * applies (e.g. reply-lost with no thread about to send). 'enabled' as for a chooser. */
+int sim_faults_pick(sim_run *run, unsigned mask, uint64_t rng[4], const int *enabled, int n, sim_choice *out);
+
+/* Writes choice 'c', taken in the current state, as a schedule decision (names, expected op). */
+void sim_choice_to_decision(const sim_run *run, const sim_choice *c, sim_decision *d);
+/* Resolves decision 'd' against the run. Returns 1 with 'out' filled if it names existing threads, processes or
+ * clocks and is valid now; else 0 with the reason in 'why'. RUN also checks the expected op and key. */
+int sim_decision_to_choice(const sim_run *run, const sim_decision *d, sim_choice *out, char *why, size_t cap);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_oracle.h: the safety oracles (design.md §7), checked as the run goes. Each observes ghost state that the
+ * simulator feeds it at visible operations; none knows which protocol (core or otherwise) produced the operations.
+ *
+ *   lease_safety       two live leases on one lock key at once (an overwrite of a live lease)
+ *   no_foreign_delete  a lock key deleted by a thread that does not own its live lease
+ *   no_foreign_extend  a live lease's TTL changed by a thread that does not own it
+ *   singleton_unique   two different instances returned for one (process, key)
+ *   no_leaked_key      a lock key still held after every thread ended (crash-free runs)
+ *   resource_lost_update  a guarded resource accepted a write based on a read another accepted write overtook
+ *   resource_fence_order  a guarded resource accepted writes out of fencing order
+ *   revoked_write      a guarded resource accepted a write from a holder a clear had revoked
+ *   client_validity    the core told a holder it holds the lock about an instant past its lease bound (last
+ *                      send + TTL), with no clock drift to excuse it (a "believes" event)
+ * The scheduler adds: deadlock (every live thread waits on a sync object) and step_bound (livelock).
+ */
+#ifndef RACEBED_SIM_SIM_ORACLE_H
+#define RACEBED_SIM_SIM_ORACLE_H
+
+#include "sim/run/sim_run.h"
+
+/* After store op 'op' by thread 't', sent at virtual time 'sent_ns', was applied at server time 'server_ms' with
+ * result 'rc' and 'reply'. */
+void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_rc rc,
+                             const lk_store_reply *reply, lk_wall_ms server_ms, int64_t sent_ns);
+/* 1 if watched key 'i''s lease is live at server time 'server_ms'. */
+int sim__oracle_lease_alive(const sim_run *run, int i, lk_wall_ms server_ms);
+/* At an oracle event of thread 't'. */
+void sim__oracle_singleton_event(sim_run *run, const sim_thread *t, const char *name, const char *key, int64_t num);
+/* Performs a resource op of thread 't' (pending 'p') and checks guarded-resource safety and client validity.
+ * Returns LK_OK or LK_EFENCED. */
+lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p);
+/* At a "believes" event: the core told thread 't' it holds 'key' as of its local monotonic 'checked_mono_ns'. */
+void sim__oracle_belief_event(sim_run *run, const sim_thread *t, const char *name, const char *key,
+                              int64_t checked_mono_ns);
+/* When every thread has ended without a violation. */
+void sim__oracle_leak_finish(sim_run *run);
+
+#endif

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_arena.c: the fixed-address run arena and its heap (contract in sim_arena.h).
+ *
+ * Heap: power-of-two size classes from SIM_HEAP_MIN bytes; each block has a 16-byte header holding its class; freed
+ * blocks go on their class's free list (offsets, so no pointer leaves the arena). Memory is zeroed on allocation,
+ * so no earlier execution's bytes can leak into this one. Layout: [sim_run][heap][guard|stack] x SIM_THREADS_MAX.
+ */
+#define _GNU_SOURCE
+#include "sim/run/sim_arena.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_STACK_SIZE (512u * 1024u) /* ASan frames are several times larger */
+#else
+#define ARENA_STACK_SIZE (128u * 1024u)
+#endif
+#define ARENA_HEAP_SIZE (8u * 1024u * 1024u)
+#define ARENA_PAGE 4096u
+
+static size_t arena_round(size_t n) {
+    return (n + ARENA_PAGE - 1) & ~(size_t)(ARENA_PAGE - 1);
+}
+
+static size_t arena_total(void) {
+    return arena_round(sizeof(sim_run)) + ARENA_HEAP_SIZE + (size_t)SIM_THREADS_MAX * (ARENA_PAGE + ARENA_STACK_SIZE);
+}
+
+sim_run *sim_arena_map(char *err, size_t cap) {
+    size_t total = arena_total();
+    void *p = mmap((void *)SIM_ARENA_BASE, total, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED || (uintptr_t)p != SIM_ARENA_BASE) {
+        snprintf(err, cap, "cannot map the run arena (%zu bytes) at 0x%llx: %s", total,
+                 (unsigned long long)SIM_ARENA_BASE, p == MAP_FAILED ? strerror(errno) : "address taken");
+        if (p != MAP_FAILED) munmap(p, total);
+        return NULL;
+    }
+    sim_run *run = p;
+    unsigned char *stacks = (unsigned char *)p + arena_round(sizeof(sim_run)) + ARENA_HEAP_SIZE;
+    for (int i = 0; i < SIM_THREADS_MAX; i++) {
+        unsigned char *guard = stacks + (size_t)i * (ARENA_PAGE + ARENA_STACK_SIZE);
+        if (mprotect(guard, ARENA_PAGE, PROT_NONE) != 0) {
+            snprintf(err, cap, "cannot protect a stack guard page: %s", strerror(errno));
+            munmap(p, total);
+            return NULL;
+        }
+    }
+    sim_arena_reset(run);
+    return run;
+}
+
+void sim_arena_unmap(sim_run *run) {
+    if (run) munmap(run, arena_total());
+}
+
+/* Returns the run to all zeroes at the cost of what the last execution used, not of the struct's size (most of it is
+ * tables an execution barely touches): the scalars are zeroed whole, each table up to its last count (entries
+ * beyond it are still zero: they were cleared when last used, or never used), the store by its used-slot bitmap,
+ * and the op log is left (entries beyond log_count are never read). */
+void sim_arena_reset(sim_run *run) {
+    int threads = run->thread_count, procs = run->proc_count, mutexes = run->mutex_count;
+    int notes = run->note_count, resources = run->resource_count;
+    int keys = run->oracle.lock_key_count, instances = run->oracle.instance_count;
+    memset(run, 0, offsetof(sim_run, thread));
+    memset(run->thread, 0, sizeof(run->thread[0]) * (size_t)threads);
+    memset(run->proc, 0, sizeof(run->proc[0]) * (size_t)procs);
+    memset(run->mutex, 0, sizeof(run->mutex[0]) * (size_t)mutexes);
+    memset(run->oracle.lock_key, 0, sizeof(run->oracle.lock_key[0]) * (size_t)keys);
+    memset(run->oracle.lease, 0, sizeof(run->oracle.lease[0]) * (size_t)keys);
+    memset(run->oracle.instance, 0, sizeof(run->oracle.instance[0]) * (size_t)instances);
+    run->oracle.lock_key_count = 0;
+    run->oracle.instance_count = 0;
+    memset(run->note, 0, sizeof(run->note[0]) * (size_t)notes);
+    memset(run->resource, 0, sizeof(run->resource[0]) * (size_t)resources);
+    sim_store_model_reset(&run->store);
+    run->heap = (unsigned char *)run + arena_round(sizeof(sim_run));
+    run->heap_size = ARENA_HEAP_SIZE;
+    run->stacks = run->heap + ARENA_HEAP_SIZE;
+    run->stack_size = ARENA_STACK_SIZE;
+    run->current = -1;
+}
+
+void *sim_arena_stack(sim_run *run, int i) {
+    assert(i >= 0 && i < SIM_THREADS_MAX);
+    return run->stacks + (size_t)i * (ARENA_PAGE + ARENA_STACK_SIZE) + ARENA_PAGE;
+}
+
+enum { HEAP_HEADER = 16 };
+
+void *sim__heap_alloc(sim_run *run, size_t size) {
+    run->alloc_count++;
+    if (run->alloc_fail_at != 0 && run->alloc_count == run->alloc_fail_at) return NULL;
+    int cls = 0;
+    size_t block = SIM_HEAP_MIN;
+    while (block < size + HEAP_HEADER && cls < SIM_HEAP_CLASSES - 1) {
+        block *= 2;
+        cls++;
+    }
+    if (block < size + HEAP_HEADER) return NULL; /* larger than the biggest class */
+    unsigned char *b;
+    if (run->heap_free[cls] != 0) {
+        b = run->heap + run->heap_free[cls] - 1;
+        memcpy(&run->heap_free[cls], b + 8, sizeof(size_t));
+    } else {
+        if (run->heap_used + block > run->heap_size) return NULL;
+        b = run->heap + run->heap_used;
+        run->heap_used += block;
+    }
+    memset(b, 0, block);
+    b[0] = (unsigned char)cls;
+    return b + HEAP_HEADER;
+}
+
+void sim__heap_free(sim_run *run, void *p) {
+    if (p == NULL) return;
+    unsigned char *b = (unsigned char *)p - HEAP_HEADER;
+    assert(b >= run->heap && b < run->heap + run->heap_used);
+    int cls = b[0];
+    assert(cls < SIM_HEAP_CLASSES);
+    memset(b + HEAP_HEADER, 0, ((size_t)SIM_HEAP_MIN << cls) - HEAP_HEADER); /* dead bytes never reach a hash */
+    memcpy(b + 8, &run->heap_free[cls], sizeof(size_t));
+    run->heap_free[cls] = (size_t)(b - run->heap) + 1;
+}
+
+int sim_arena_zero_stacks(sim_run *run) {
+    return madvise(run->stacks, (size_t)SIM_THREADS_MAX * (ARENA_PAGE + ARENA_STACK_SIZE), MADV_DONTNEED);
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_run.h: the state of one simulated execution, shared by the simulator's modules (not a public API).
+ *
+ * Invariant: everything here lives in the run arena (sim_arena.h), one block at a fixed address, with no pointer to
+ * memory outside it except code and string literals. Every per-run source of nondeterminism (virtual time, the
+ * model store, the per-thread entropy streams) is in this block, so a run can be hashed, snapshotted and restored
+ * as one block. The decision log and the trace are NOT here: they describe a run, they are not its state.
+ * Guarded by: the simulator's one OS thread; a virtual thread touches its own sim_thread and pending op only.
+ */
+#ifndef RACEBED_SIM_SIM_RUN_H
+#define RACEBED_SIM_SIM_RUN_H
+
+#include "core/lk_metrics.h"
+#include "sim/run/sim_fiber.h"
+#include "sim/sim_scenario.h"
+#include "sim/sim_schedule.h"
+#include "sim/model/sim_store_model.h"
+
+enum {
+    SIM_THREADS_MAX = 32,   /* virtual threads per execution */
+    SIM_PROCS_MAX = 16,     /* simulated processes per execution */
+    SIM_MUTEXES_MAX = 64,   /* env mutexes per execution */
+    SIM_LOCK_KEYS_MAX = 16, /* keys the lease oracle watches */
+    SIM_INSTANCES_MAX = 64, /* singleton instances the uniqueness oracle remembers */
+    SIM_MSG_MAX = 320,      /* a violation message, bytes with the NUL */
+    SIM_NOTES_MAX = 8,      /* "allowed by design" notes kept per execution */
+    SIM_LOG_MAX = 4096,     /* store ops remembered for a lose-last restart */
+    SIM_RESOURCES_MAX = 4,  /* guarded resources per execution */
+};
+
+/* Virtual time 0 is this wall-clock instant (2023-11-14T22:13:20Z) on every clock; fixed, so runs never read it. */
+#define SIM_EPOCH_WALL_MS INT64_C(1700000000000)
+
+typedef enum sim_tstate {
+    SIM_T_FREE = 0, /* slot unused */
+    SIM_T_WAITING,  /* not at a visible op: resumes when now >= wake_ns (reply pending, sleeping, or not started) */
+    SIM_T_PENDING,  /* stopped at the visible op in 'pend', waiting to be scheduled */
+    SIM_T_RUNNING,  /* executing between two visible ops */
+    SIM_T_DONE,     /* its function returned */
+    SIM_T_CRASHED,  /* crashed by a decision: never runs again; what it wrote to the store stays */
+} sim_tstate;
+
+/* The visible operations. Labels appear in traces and schedule files ("run c1 lock registry"). */
+#define SIM_VOP_MAP(X)                                                                                                 \
+    X(STORE, "store")                                                                                                  \
+    X(SLEEP, "sleep")                                                                                                  \
+    X(LOCK, "lock")                                                                                                    \
+    X(UNLOCK, "unlock")                                                                                                \
+    X(ONCE, "once")                                                                                                    \
+    X(YIELD, "yield")                                                                                                  \
+    X(TASK_START, "task_start")                                                                                        \
+    X(TASK_JOIN, "task_join")                                                                                          \
+    X(EVENT, "event")                                                                                                  \
+    X(RESOURCE, "resource")
+
+typedef enum sim_vop {
+#define SIM_VOP_ENUM(name, label) SIM_VOP_##name,
+    SIM_VOP_MAP(SIM_VOP_ENUM)
+#undef SIM_VOP_ENUM
+        SIM_VOP_COUNT_
+} sim_vop;
+
+/* A visible op a thread stopped at. Borrowed pointers point into the thread's stack (in the arena) or at string
+ * literals, valid while the thread is stopped. */
+typedef struct sim_pending {
+    sim_vop vop;
+    lk_store_op op;          /* STORE */
+    lk_store_reply *reply;   /* STORE: where the reply goes */
+    int64_t ns;              /* SLEEP: duration */
+    int obj;                 /* LOCK, UNLOCK: mutex index; TASK_JOIN: thread index */
+    int *flag;               /* ONCE */
+    const char *label;       /* YIELD: ghost object; EVENT: event name; TASK_START: task name */
+    const char *key;         /* EVENT: key */
+    int64_t num;             /* EVENT: value; RESOURCE: the fencing number */
+    int res_op;              /* RESOURCE: SIM_RES_READ, SIM_RES_WRITE or SIM_RES_FLOOR */
+    int64_t res_value;       /* RESOURCE: the value written, or read (out) */
+    void (*task_fn)(void *); /* TASK_START */
+    void *task_arg;          /* TASK_START */
+    lk_rc rc;                /* the op's result, set by the scheduler */
+    lk_rc applied_rc;        /* with a reply-lost fault: what the store answered before the reply was lost */
+    int out;                 /* TASK_START: the new thread's index */
+} sim_pending;
+
+typedef struct sim_thread {
+    sim_fiber fiber;         /* its context and stack */
+    sim_run *run;            /* back pointer (inside the arena) */
+    char name[SIM_NAME_MAX]; /* stable name, e.g. "c1" */
+    int idx;                 /* index in run->thread */
+    int proc;                /* owning process */
+    int owner;               /* lease owner: itself, or for a task the owner of the thread that started it */
+    int parent;              /* the thread that started it as a task, -1 for a scenario thread */
+    sim_tstate state;
+    int64_t wake_ns;         /* WAITING: when it may continue, virtual ns */
+    int64_t paused_until_ns; /* a pause decision: it neither runs nor resumes before this instant */
+    int *once_running;       /* the flag of a once whose function it is running, else NULL */
+    int paused_since_grant;  /* a pause hit it after its last lock grant (client validity is then by design) */
+    int admin;               /* 1: its deletes of others' locks are revocations (a clear), not foreign deletes */
+    int revoked;             /* its lease was revoked by an admin and it has not been granted one since */
+    int64_t revoked_below;   /* the revocation covered its grants with fencing numbers below this */
+    int64_t lease_sent_ns;   /* send time of its last grant or extend on a watched key */
+    int64_t lease_ttl_ms;    /* and the TTL it asked for */
+    sim_pending pend;        /* PENDING: the op it stopped at */
+    sim_thread_fn fn;        /* scenario body (or NULL for a task) */
+    void *arg;
+    void (*task_fn)(void *); /* task body */
+    uint64_t rng[4];         /* xoshiro256** entropy stream, seeded from the run seed and the index */
+} sim_thread;
+
+typedef struct sim_mutex {
+    int proc;                /* owning process */
+    int holder;              /* thread index, -1 when free */
+    char name[SIM_NAME_MAX]; /* for traces */
+} sim_mutex;
+
+typedef struct sim_process {
+    sim_run *run; /* back pointer: the env verbs' ctx is the process */
+    char name[SIM_NAME_MAX];
+    int idx;
+    lk_env env;             /* the process's env (verbs in sim_env.c) */
+    int64_t wall_offset_ms; /* its wall clock minus virtual time, ms (wall-step decisions move it) */
+    int64_t drift_ppm;      /* its monotonic clock runs this many ppm fast (negative: slow) */
+    int crashed;            /* 1 after a process crash */
+    lk_metric_set metrics;  /* its metrics sink */
+} sim_process;
+
+typedef struct sim_lease {
+    int live;            /* 1 until released, deleted or overwritten (expiry is checked against deadline) */
+    int owner;           /* thread index of the holder (its lease owner) */
+    int64_t granted_ms;  /* server wall ms of the grant */
+    int64_t deadline_ms; /* server wall ms after which it expired; 0 = no TTL */
+    int64_t sent_ns;     /* virtual time the granting (or last extending) op was sent */
+    int64_t ttl_ms;      /* the TTL that op asked for */
+    int disturbed;       /* a restart or server wall step touched this lease: an early end is by design */
+} sim_lease;
+
+/* A guarded resource outside the lock service (a database, a file): a counter the holders read and write. With
+ * fencing on, it refuses a read or write whose fencing number is below the highest it has seen (or below the floor
+ * an admin set); with fencing off it trusts the lock. */
+enum { SIM_RES_READ = 1, SIM_RES_WRITE = 2, SIM_RES_FLOOR = 3 };
+
+typedef struct sim_resource {
+    char name[SIM_NAME_MAX];
+    char lock_key[LK_KEY_MAX]; /* the lock that guards it (for the client-validity oracle) */
+    int fencing;               /* 1: check fencing numbers */
+    int64_t value;             /* the counter */
+    int64_t version;           /* accepted writes so far */
+    int64_t fence_max;         /* highest fencing number seen (reads and writes) */
+    int fence_owner;           /* the lease owner that used fence_max: the same number from another is refused */
+    int64_t written_fence_max; /* highest fencing number among accepted writes (the order oracle) */
+    int64_t fence_floor;       /* set by sim_resource_floor (a clear): fences below are refused */
+    int64_t read_version[SIM_THREADS_MAX]; /* version each thread last read, -1 if none */
+    int refused;                           /* reads and writes refused */
+} sim_resource;
+
+/* One store op as applied, for rebuilding the store at a lose-last restart. */
+typedef struct sim_log_entry {
+    int64_t apply_ns;     /* virtual time it was applied */
+    lk_wall_ms server_ms; /* the server clock it saw */
+    int thread;           /* who sent it */
+    lk_op_kind kind;
+    int64_t ttl_ms;
+    unsigned flags;
+    char key[LK_KEY_MAX];
+    char aux_key[LK_KEY_MAX];
+    char value[LK_VALUE_MAX];
+    char epoch_key[LK_KEY_MAX];
+    int64_t num;
+    unsigned char has_aux, has_value, has_epoch;
+} sim_log_entry;
+
+typedef struct sim_oracle_state {
+    int lock_key_count;
+    char lock_key[SIM_LOCK_KEYS_MAX][LK_KEY_MAX]; /* watched keys */
+    sim_lease lease[SIM_LOCK_KEYS_MAX];           /* the current lease of each watched key */
+    int instance_count;
+    struct {
+        int proc;
+        char key[LK_KEY_MAX];
+        int64_t id;
+    } instance[SIM_INSTANCES_MAX]; /* first instance id seen per (process, key) */
+} sim_oracle_state;
+
+typedef struct sim_verdict {
+    int set;                   /* 1 once a violation was recorded; the first one wins */
+    char oracle[SIM_NAME_MAX]; /* e.g. "lease_safety" */
+    int step;                  /* decisions executed when it was found (end-of-run checks: all of them) */
+    char msg[SIM_MSG_MAX];     /* what happened */
+} sim_verdict;
+
+/* Coverage probes (FoundationDB's code probes, Antithesis's "sometimes"): named rare states a race class needs.
+ * A run counts the executions that reached each; --require-probes fails a run that never reached one, so a green
+ * nightly proves it exercised each race. NAME, name, the state. */
+#define SIM_PROBE_MAP(X)                                                                                               \
+    X(TTL_EXPIRED_IN_CS, "ttl_expired_in_cs", "a holder used its guarded resource after its lease expired")            \
+    X(STALE_RELEASE, "stale_release", "a release found another holder's token (a stale-token release)")                \
+    X(CLEAR_WHILE_HELD, "clear_while_held", "a clear revoked a live lease")                                            \
+    X(WALL_STEP_DURING_HOLD, "wall_step_during_hold", "the server's wall clock stepped while a lease was live")        \
+    X(WAIT_ON_CRASHED_HOLDER, "wait_on_crashed_holder", "an acquire found the lock held by a crashed holder")          \
+    X(RENEWAL_RACING_EXPIRY, "renewal_racing_expiry", "an extend found the lease gone or taken")                       \
+    X(FENCE_REFUSED, "fence_refused", "a guarded resource refused a stale fencing number")
+
+typedef enum sim_probe {
+#define SIM_PROBE_ENUM(name, label, doc) SIM_PROBE_##name,
+    SIM_PROBE_MAP(SIM_PROBE_ENUM)
+#undef SIM_PROBE_ENUM
+        SIM_PROBE_COUNT_
+} sim_probe;
+
+/* Something an oracle saw that the design allows (a lease lost to a restart or a wall step): reported, not a
+ * violation. */
+typedef struct sim_note {
+    char oracle[SIM_NAME_MAX];
+    int step;
+    char msg[SIM_MSG_MAX];
+} sim_note;
+
+/* The heap inside the arena: power-of-two size classes with free lists (offsets, not pointers). */
+enum { SIM_HEAP_CLASSES = 16, SIM_HEAP_MIN = 32 };
+
+struct sim_run {
+    sim_fiber_host host;           /* the scheduler's context (its sp points at the OS stack: not state) */
+    const sim_scenario *scenario;  /* static table entry */
+    int variant;                   /* index into scenario->variants */
+    int64_t param[SIM_PARAMS_MAX]; /* scenario params, in the scenario's order */
+    int64_t rtt_ns;                /* virtual round-trip time of a store op */
+    uint64_t seed;                 /* this execution's seed */
+    int64_t now_ns;                /* global virtual time since the start */
+    int64_t server_wall_offset_ms; /* the store server's wall clock minus virtual time */
+    int step;                      /* decisions executed */
+    int advances;                  /* time-advance decisions executed */
+    int faults;                    /* fault decisions executed (wall, pause, crash, fault, restart) */
+    int crashes;                   /* crash decisions executed */
+    int wall_steps;                /* server wall-clock steps executed */
+    int pauses;                    /* pause decisions executed */
+    int restarts;                  /* store restarts executed */
+    int current;                   /* running thread index, -1 in the scheduler */
+    int thread_count;
+    int proc_count;
+    int mutex_count;
+    sim_verdict violation;
+    unsigned char probe[SIM_PROBE_COUNT_]; /* 1 once this execution reached the probe's state */
+    int note_count;                        /* notes kept (at most SIM_NOTES_MAX) */
+    int notes_dropped;                     /* notes beyond that, counted */
+    int resource_count;
+    int log_ops;                        /* 1: remember applied store ops (a lose-last restart may come) */
+    int oracle_silent;                  /* 1 while the store is rebuilt from the log: oracles only track */
+    int log_count;                      /* entries in 'log' */
+    int log_overflow;                   /* 1 if more ops were applied than the log holds */
+    void *scenario_state;               /* sim_state_set */
+    char setup_error[SIM_MSG_MAX];      /* sim_setup_error */
+    const struct sim_backend *backend;  /* the real store in lockstep, or NULL (outside the arena: not state) */
+    int backend_failed;                 /* 1 once the real store failed or disagreed */
+    char backend_error[SIM_MSG_MAX];    /* what happened, with the op */
+    uint64_t rng[4];                    /* entropy outside any thread (setup) */
+    int64_t alloc_count;                /* allocations so far */
+    int64_t alloc_fail_at;              /* fail the Nth allocation (1-based), 0 = never */
+    size_t heap_used;                   /* bump offset into the heap region */
+    size_t heap_free[SIM_HEAP_CLASSES]; /* free-list heads: offsets + 1 into the heap, 0 = empty */
+    unsigned char *heap;                /* the heap region (inside the arena) */
+    size_t heap_size;
+    unsigned char *stacks; /* the stack region (inside the arena) */
+    size_t stack_size;     /* per thread, usable bytes (a guard page lies below each) */
+    /* Tables, cleared by the previous execution's counts (sim_arena_reset): every field above this line is a scalar
+     * or a small array that the reset zeroes whole; add new fields above it unless they are a table with a count. */
+    sim_thread thread[SIM_THREADS_MAX];
+    sim_process proc[SIM_PROCS_MAX];
+    sim_mutex mutex[SIM_MUTEXES_MAX];
+    sim_oracle_state oracle;
+    sim_note note[SIM_NOTES_MAX];
+    sim_resource resource[SIM_RESOURCES_MAX];
+    /* Large tables last: the store clears its used slots; log entries beyond log_count are never read. */
+    sim_store_model store;
+    sim_log_entry log[SIM_LOG_MAX];
+};
+
+/* ---- shared between simulator modules --------------------------------------------------------------------------- */
+
+/* Server wall clock at virtual time 'ns'. */
+static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
+    return SIM_EPOCH_WALL_MS + ns / 1000000 + run->server_wall_offset_ms;
+}
+/* Marks probe 'p' as reached in this execution. */
+static inline void sim__probe(sim_run *run, sim_probe p) {
+    if (!run->oracle_silent) run->probe[p] = 1;
+}
+/* The probe's name and description: static. */
+const char *sim_probe_name(int p);
+const char *sim_probe_doc(int p);
+/* Records an allowed-by-design note (kept up to SIM_NOTES_MAX, then counted). */
+void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Records a violation unless one is already set. */
+void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* xoshiro256** */
+uint64_t sim__rng_next(uint64_t s[4]);
+void sim__rng_seed(uint64_t s[4], uint64_t seed);
+/* Fills each env of a new process (sim_env.c). */
+void sim__process_env_init(sim_process *p);
+/* Heap in the arena (sim_arena.c). */
+void *sim__heap_alloc(sim_run *run, size_t size);
+void sim__heap_free(sim_run *run, void *p);
+/* Label of a pending op as written in schedule files ("acquire", "lock") and its object ("lk:res", "500ms"). */
+const char *sim__pending_label(const sim_pending *p);
+void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, size_t cap);
+/* Creates a thread for a task started by thread 'parent'. Returns its index or -1. */
+int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(void *), void *arg);
+
+#endif

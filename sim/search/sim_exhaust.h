@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_exhaust.h: exhaustive search of the decision stream within bounds (stateless model checking by replay from
+ * the root, design.md §9): every interleaving of the enabled threads, with at most 'preemptions_max' preemptions
+ * (running another thread while the last one could go on) and at most advances_max time advances (to the instants
+ * of sim_advance_targets) per execution. Entropy (tokens, jitter) is seeded, never branched. Depth-first, so the
+ * first violation found is reported with its schedule; "complete" means the whole bounded space was explored.
+ *
+ * Shards: a path belongs to shard hash(its first SIM_SHARD_DEPTH choices, or all of them if it is shorter) mod N,
+ * so the shards' union is the whole search and no path is in two. A shard cuts every other subtree at that depth.
+ *
+ * This is the naive enumeration: the reference the reductions (DPOR, state hashing) must agree with.
+ */
+#ifndef RACEBED_SIM_SIM_EXHAUST_H
+#define RACEBED_SIM_SIM_EXHAUST_H
+
+#include "sim/explore/sim_explore.h"
+#include "sim/search/sim_state.h"
+
+/* How the bounded space is searched. Each reduction is a separate mode: combining them naively is unsound. */
+typedef enum sim_reduce {
+    SIM_REDUCE_NONE = 0, /* naive: every path, replayed from the root (shards and checkpoints work here) */
+    SIM_REDUCE_DPOR,     /* source-DPOR with sleep sets over the ops' footprints (sim_dpor.c), by replay */
+    SIM_REDUCE_HASH,     /* depth-first over states: fingerprints, a visited set, snapshot and restore */
+} sim_reduce;
+
+enum { SIM_SHARD_DEPTH = 4, SIM_ADVANCE_TARGETS_MAX = 8, SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2 };
+
+/* One option at a decision point of an exhaustive search. */
+typedef struct sim_option {
+    sim_decision_kind kind; /* RUN, ADVANCE, WALL (the server's clock, forwards), RESTART (lose-all), CRASH or PAUSE */
+    int thread;             /* RUN, CRASH, PAUSE: the thread; else -1 */
+    int64_t duration_ns;    /* ADVANCE, WALL, PAUSE */
+} sim_option;
+
+/* The options at the current point, in the order every exhaustive mode uses: the enabled threads in index order
+ * (only 'last' once 'preemptions' reached 'preemptions_max' >= 0, if it can go on), the time-advance targets while
+ * advances_max lasts, a forward server wall step by wall_step_ms while wall_steps_max lasts, a lose-all store
+ * restart while restarts_max lasts, a crash of each live scenario thread while crashes_max lasts, then a pause
+ * (pause_ms) of each while pauses_max lasts. Returns how many were written to 'opt' (SIM_OPTIONS_MAX room). */
+int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
+                        int preemptions_max, sim_option *opt);
+/* Turns option 'o' into a decision, updating the last-run thread and the preemption count. */
+void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
+                       sim_choice *out);
+
+typedef struct sim_exhaust_opts {
+    uint64_t seed;       /* entropy seed of every execution */
+    int preemptions_max; /* bound on preemptions per execution */
+    int64_t execs_max;   /* budget */
+    int keep_going;      /* 1: count every violating execution; 0: stop at the first */
+    int shard;           /* this shard, 0..shards-1 */
+    int shards;          /* 0 or 1: the whole search; N: every path belongs to exactly one of N shards */
+    const char *checkpoint; /* a file to resume from (if it exists) and to save progress to, or NULL */
+    int64_t checkpoint_every; /* save after this many executions (and at the end) */
+    int progress;             /* 1: a progress line on stderr once a second, if it is a terminal */
+    sim_reduce reduce;
+    int depth_limit;          /* > 0: paths are cut after this many decisions (iterative deepening); 0: steps_max */
+    int shortest;             /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
+    size_t states_max;        /* HASH: visited-set capacity (0: 64 M states) */
+    sim_visited *outcomes;    /* if not NULL: every distinct terminal outcome's fingerprint is added here */
+    const char *oracle;       /* if not NULL: only violations of this oracle count (and stop the search); others
+                               * end their paths as outcomes (a shortest counterexample for one race) */
+} sim_exhaust_opts;
+
+typedef struct sim_exhaust_result {
+    int64_t execs;      /* executions explored */
+    int64_t steps;      /* decisions over all of them */
+    int complete;       /* 1 if the bounded space was exhausted */
+    int64_t violations; /* violating executions */
+    sim_verdict first;  /* the first one's violation */
+    int setup_failed;
+    int resumed;             /* 1 if it continued from a checkpoint */
+    int64_t states;          /* HASH: distinct states stored */
+    int64_t revisits;        /* HASH: transitions into a state already stored (subtrees cut) */
+    int64_t naive_execs;     /* HASH, complete: the executions the naive enumeration runs in the same bounds */
+    int64_t sleep_blocked;   /* DPOR: executions cut because every enabled thread was asleep */
+    int64_t outcomes;        /* distinct terminal outcomes (when opts.outcomes is set) */
+    size_t memory_bytes;     /* HASH: visited set + snapshots at their peak; DPOR: its per-depth tables */
+    int depth_reached;       /* with shortest: the depth limit of the last iteration */
+    int cut_by_depth;        /* 1 if some path was cut by depth_limit */
+    const char *stopped;     /* why a search ended incomplete without a violation ("state table full"), or NULL */
+    int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions (HASH: paths, cut ones included) that reached each probe */
+    int violated_count;      /* distinct violated oracles, in the order first found */
+    char violated[8][SIM_NAME_MAX];
+} sim_exhaust_result;
+
+/* The saved state of a search (a checkpoint file, also a shard's result for `racebed merge`). */
+typedef struct sim_exhaust_state {
+    char scenario[SIM_NAME_MAX], variant[SIM_NAME_MAX];
+    uint64_t seed, config;     /* config: a hash of every parameter */
+    int preemptions_max, shard, shards, complete, len;
+    int64_t execs, steps, violations;
+    char first[SIM_MSG_MAX];   /* "ORACLE: message" of the first violation, "" if none */
+    int32_t *choice, *count;   /* the next path to explore, 'len' long (malloc'd) */
+} sim_exhaust_state;
+
+/* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */
+int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap);
+void sim_exhaust_state_free(sim_exhaust_state *st);
+/* A hash of 'cfg''s parameters, to refuse resuming or merging different searches. */
+uint64_t sim_exhaust_config_hash(const sim_config *cfg);
+
+/* Replays the path of option indices 'choice' (len long) and records it as a schedule into 'out' (initialized). */
+void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int preemptions_max, const int32_t *choice,
+                        int len, sim_schedule *out);
+/* Notes a violated oracle in 'res' (distinct names, up to 8); returns 1 if the violation counts (opts.oracle). */
+int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, const char *oracle);
+/* Counts the probes the current execution (or path) reached into 'res'. */
+void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run);
+/* The reduced modes (called by sim_exhaust). */
+void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                       sim_schedule *first);
+void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                       sim_schedule *first);
+struct timespec;
+/* Prints the progress line if a second passed since *last ('states' < 0: not shown). */
+void sim__exhaust_progress(const struct timespec *t0, double *last, int64_t execs, int64_t states, double fraction,
+                           int depth, int64_t violations);
+/* The share of a depth-first tree explored, given the path (choice i of count i at each depth): an estimate that
+ * assumes equal subtrees, for the progress line. */
+double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len);
+
+/* Explores; on the first violation (if any) fills 'first' (caller-initialized; may be NULL) with its schedule. */
+void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                 sim_schedule *first);
+
+#endif

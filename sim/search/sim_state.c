@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_state.c: fingerprint, snapshot and restore of a run's state (contract in sim_state.h).
+ *
+ * One walk lists the state's regions in a fixed order; each region's address and size depend only on regions listed
+ * before it (the counts in the header, each thread's saved sp), so a restore can copy them back in the same order
+ * and find every next region in the bytes it has just written. The fingerprint walks the same regions, masking the
+ * fields that describe the past.
+ *
+ * Hash: four 64-bit lanes take one word each per 32-byte block; each lane step s = (s ^ w) * odd, s ^= s >> 31 is
+ * a bijection of s for a fixed w and of w for a fixed s, so one changed word always changes its lane. The lanes
+ * fold into 128 bits at the end. Not keyed: the inputs are not adversarial.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sim/search/sim_state.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/run/sim_fiber.h"
+
+/* ---- the hash ------------------------------------------------------------------------------------------------- */
+
+typedef struct fp_acc {
+    uint64_t l[4];
+    uint64_t len;
+} fp_acc;
+
+static const uint64_t fp_mul[4] = {UINT64_C(0x9E3779B97F4A7C15), UINT64_C(0xC2B2AE3D27D4EB4F),
+                                   UINT64_C(0x165667B19E3779F9), UINT64_C(0xD6E8FEB86659FD93)};
+
+static inline uint64_t fp_step(uint64_t s, uint64_t w, uint64_t m) {
+    s = (s ^ w) * m;
+    return s ^ (s >> 31);
+}
+
+static void fp_init(fp_acc *h) {
+    h->l[0] = UINT64_C(0x243F6A8885A308D3);
+    h->l[1] = UINT64_C(0x13198A2E03707344);
+    h->l[2] = UINT64_C(0xA4093822299F31D0);
+    h->l[3] = UINT64_C(0x082EFA98EC4E6C89);
+    h->len = 0;
+}
+
+/* Scalar on purpose: vectorized, the 64-bit multiplies become three 32-bit ones each (x86-64 SSE2), 2x slower. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-vectorize")))
+#endif
+static void fp_bytes(fp_acc *h, const void *p, size_t n) {
+    const unsigned char *c = p;
+    h->len += n;
+    uint64_t w[4], l0 = h->l[0], l1 = h->l[1], l2 = h->l[2], l3 = h->l[3];
+#if defined(__clang__)
+#pragma clang loop vectorize(disable) interleave(disable)
+#endif
+    for (; n >= 32; c += 32, n -= 32) {
+        memcpy(w, c, 32);
+        l0 = fp_step(l0, w[0], fp_mul[0]);
+        l1 = fp_step(l1, w[1], fp_mul[1]);
+        l2 = fp_step(l2, w[2], fp_mul[2]);
+        l3 = fp_step(l3, w[3], fp_mul[3]);
+    }
+    h->l[0] = l0;
+    h->l[1] = l1;
+    h->l[2] = l2;
+    h->l[3] = l3;
+    if (n > 0) {
+        memset(w, 0, sizeof(w));
+        memcpy(w, c, n);
+        for (int i = 0; i < 4; i++)
+            h->l[i] = fp_step(h->l[i], w[i] ^ (uint64_t)n, fp_mul[i]);
+    }
+}
+
+static void fp_u64(fp_acc *h, uint64_t v) {
+    fp_bytes(h, &v, sizeof(v));
+}
+
+static uint64_t fp_fmix(uint64_t k) {
+    k ^= k >> 33;
+    k *= UINT64_C(0xFF51AFD7ED558CCD);
+    k ^= k >> 33;
+    k *= UINT64_C(0xC4CEB9FE1A85EC53);
+    return k ^ (k >> 33);
+}
+
+static sim_fp fp_final(const fp_acc *h) {
+    sim_fp f;
+    f.lo = fp_fmix(h->l[0] ^ fp_fmix(h->l[2] + h->len));
+    f.hi = fp_fmix(h->l[1] ^ fp_fmix(h->l[3] ^ f.lo));
+    if (f.lo == 0 && f.hi == 0) f.hi = 1;
+    return f;
+}
+
+/* ---- the regions ---------------------------------------------------------------------------------------------- */
+
+typedef void (*region_fn)(void *ctx, void *p, size_t n);
+
+static unsigned char *state_stack_top(const sim_thread *t) {
+    return (unsigned char *)t->fiber.stack + t->fiber.stack_size;
+}
+
+/* 1 if the thread's stack is state: a thread that returned has only dead frames (nothing may point into them), so
+ * its leftover bytes must not make two otherwise equal states differ. A crashed thread's frames stay: another
+ * thread of its process may still hold a pointer into them. */
+static int state_stack_live(const sim_thread *t) {
+    return t->state != SIM_T_FREE && t->state != SIM_T_DONE;
+}
+
+/* The tables after the header, up to their counts, in a fixed order (each count is visited before its rows). */
+static void state_tables(sim_run *run, region_fn fn, void *ctx) {
+    fn(ctx, run->proc, sizeof(run->proc[0]) * (size_t)run->proc_count);
+    fn(ctx, run->mutex, sizeof(run->mutex[0]) * (size_t)run->mutex_count);
+    sim_oracle_state *o = &run->oracle;
+    fn(ctx, &o->lock_key_count, sizeof(o->lock_key_count));
+    fn(ctx, o->lock_key, sizeof(o->lock_key[0]) * (size_t)o->lock_key_count);
+    fn(ctx, o->lease, sizeof(o->lease[0]) * (size_t)o->lock_key_count);
+    fn(ctx, &o->instance_count, sizeof(o->instance_count));
+    fn(ctx, o->instance, sizeof(o->instance[0]) * (size_t)o->instance_count);
+    fn(ctx, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count);
+}
+
+static void state_store_slots(sim_run *run, region_fn fn, void *ctx) {
+    for (int w = 0; w < SIM_STORE_SLOTS / 64; w++)
+        for (uint64_t bits = run->store.used_bits[w]; bits; bits &= bits - 1)
+            fn(ctx, &run->store.slot[w * 64 + __builtin_ctzll(bits)], sizeof(sim_store_slot));
+}
+
+/* Every region, for save and restore. */
+static void state_regions(sim_run *run, region_fn fn, void *ctx) {
+    fn(ctx, run, offsetof(sim_run, thread));
+    fn(ctx, run->thread, sizeof(run->thread[0]) * (size_t)run->thread_count);
+    state_tables(run, fn, ctx);
+    fn(ctx, run->note, sizeof(run->note[0]) * (size_t)run->note_count);
+    fn(ctx, &run->store, offsetof(sim_store_model, slot));
+    state_store_slots(run, fn, ctx);
+    fn(ctx, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
+    fn(ctx, run->heap, run->heap_used);
+    for (int i = 0; i < run->thread_count; i++) {
+        sim_thread *t = &run->thread[i];
+        if (!state_stack_live(t)) continue;
+        unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
+        sim_fiber_expose(&t->fiber, sp); /* a restore writes here, and the old frames' redzones differ */
+        fn(ctx, sp, (size_t)(state_stack_top(t) - sp));
+    }
+}
+
+
+/* ---- fingerprint ---------------------------------------------------------------------------------------------- */
+
+/* A byte range a fingerprint leaves out. */
+typedef struct fp_skip {
+    size_t off, len;
+} fp_skip;
+
+#define FP_SKIP(type, field) {offsetof(type, field), sizeof(((type *)0)->field)}
+
+/* Hashes [base, base + size) but the ranges in 'skip' (sorted by offset, disjoint). */
+static void fp_gaps(fp_acc *h, const void *base, size_t size, const fp_skip *skip, size_t n) {
+    const unsigned char *b = base;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        fp_bytes(h, b + at, skip[i].off - at);
+        at = skip[i].off + skip[i].len;
+    }
+    fp_bytes(h, b + at, size - at);
+}
+
+/* Left out of the header: what describes the past (the violation text, probes, notes, the number of decisions: a
+ * search compares depths itself, sim_visited_add), what belongs to the host process (its context, the backend),
+ * what is constant through a search (the parameters), and the allocation count unless a test fails one by number. */
+static const fp_skip header_skip[] = {
+    FP_SKIP(sim_run, host),          FP_SKIP(sim_run, param),         FP_SKIP(sim_run, step),
+    FP_SKIP(sim_run, violation),     FP_SKIP(sim_run, probe),         FP_SKIP(sim_run, note_count),
+    FP_SKIP(sim_run, notes_dropped), FP_SKIP(sim_run, setup_error),   FP_SKIP(sim_run, backend),
+    FP_SKIP(sim_run, backend_error), FP_SKIP(sim_run, alloc_count),
+};
+/* Left out of a thread: its name (fixed at creation) and sanitizer and valgrind bookkeeping. */
+static const fp_skip thread_skip[] = {
+    FP_SKIP(sim_thread, fiber.asan_fake_stack),
+    FP_SKIP(sim_thread, fiber.valgrind_id),
+    FP_SKIP(sim_thread, name),
+};
+/* Left out of a process: its name and its env's function table (fixed at creation). */
+static const fp_skip proc_skip[] = {
+    FP_SKIP(sim_process, name),
+    FP_SKIP(sim_process, env),
+};
+
+static int fp_skip_sorted(const fp_skip *skip, size_t n) {
+    for (size_t i = 1; i < n; i++)
+        if (skip[i].off < skip[i - 1].off + skip[i - 1].len) return 0;
+    return 1;
+}
+
+static void fp_header(fp_acc *h, const sim_run *run, int keep_violation) {
+    fp_gaps(h, run, offsetof(sim_run, thread), header_skip, sizeof(header_skip) / sizeof(header_skip[0]));
+    if (run->alloc_fail_at != 0) fp_u64(h, (uint64_t)run->alloc_count);
+    if (keep_violation) fp_bytes(h, run->violation.oracle, strnlen(run->violation.oracle, SIM_NAME_MAX));
+}
+
+/* The store as a set of (key, value, deadline): a sum of per-key fingerprints, whatever the slot order. */
+static void fp_store(fp_acc *h, const sim_store_model *s) {
+    uint64_t lo = 0, hi = 0;
+    for (int i = 0; i < SIM_STORE_SLOTS; i++) {
+        const sim_store_slot *e = &s->slot[i];
+        if (!e->used) continue;
+        fp_acc k;
+        fp_init(&k);
+        fp_u64(&k, (uint64_t)e->deadline_ms);
+        fp_bytes(&k, e->key, strnlen(e->key, LK_KEY_MAX) + 1);
+        fp_bytes(&k, e->value, strnlen(e->value, LK_VALUE_MAX));
+        sim_fp f = fp_final(&k);
+        lo += f.lo;
+        hi += f.hi;
+    }
+    fp_u64(h, (uint64_t)s->count);
+    fp_u64(h, lo);
+    fp_u64(h, hi);
+}
+
+static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
+    sim_run *run = (sim_run *)crun; /* the walk only reads (and exposes stacks to the sanitizer) */
+    fp_acc h;
+    fp_init(&h);
+    fp_u64(&h, extra);
+    fp_header(&h, run, outcome);
+    for (int i = 0; i < run->thread_count; i++)
+        fp_gaps(&h, &run->thread[i], sizeof(sim_thread), thread_skip, sizeof(thread_skip) / sizeof(thread_skip[0]));
+    for (int i = 0; i < run->proc_count; i++)
+        fp_gaps(&h, &run->proc[i], sizeof(sim_process), proc_skip, sizeof(proc_skip) / sizeof(proc_skip[0]));
+    fp_bytes(&h, run->mutex, sizeof(run->mutex[0]) * (size_t)run->mutex_count);
+    const sim_oracle_state *o = &run->oracle; /* the watched keys are fixed at setup: their leases change */
+    fp_bytes(&h, o->lease, sizeof(o->lease[0]) * (size_t)o->lock_key_count);
+    fp_bytes(&h, o->instance, sizeof(o->instance[0]) * (size_t)o->instance_count);
+    fp_bytes(&h, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count);
+    fp_store(&h, &run->store);
+    fp_bytes(&h, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
+    fp_bytes(&h, run->heap, run->heap_used);
+    for (int i = 0; i < run->thread_count && !outcome; i++) {
+        sim_thread *t = &run->thread[i];
+        if (!state_stack_live(t)) continue;
+        unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
+        sim_fiber_expose(&t->fiber, sp);
+        fp_bytes(&h, sp, (size_t)(state_stack_top(t) - sp));
+    }
+    return fp_final(&h);
+}
+
+int sim_state_supported(const sim_run *run) {
+    if (!fp_skip_sorted(header_skip, sizeof(header_skip) / sizeof(header_skip[0])) ||
+        !fp_skip_sorted(thread_skip, sizeof(thread_skip) / sizeof(thread_skip[0])) ||
+        !fp_skip_sorted(proc_skip, sizeof(proc_skip) / sizeof(proc_skip[0])))
+        return 0; /* a field moved: the skip tables must follow the structs' order */
+    return run->backend == NULL && sim_fiber_saved_sp(&run->thread[0].fiber) != NULL;
+}
+
+sim_fp sim_state_fingerprint(const sim_run *run, uint64_t extra) {
+    return state_fp(run, extra, 0);
+}
+
+sim_fp sim_state_outcome(const sim_run *run) {
+    return state_fp(run, 0, 1);
+}
+
+/* ---- snapshots ------------------------------------------------------------------------------------------------ */
+
+void sim_snapshots_init(sim_snapshots *s, size_t limit) {
+    memset(s, 0, sizeof(*s));
+    s->limit = limit;
+}
+
+void sim_snapshots_free(sim_snapshots *s) {
+    free(s->buf);
+    memset(s, 0, sizeof(*s));
+}
+
+void sim_snapshots_truncate(sim_snapshots *s, int64_t offset) {
+    if (offset >= 0 && (size_t)offset <= s->len) s->len = (size_t)offset;
+}
+
+typedef struct save_ctx {
+    sim_snapshots *s;
+    int failed;
+} save_ctx;
+
+static void save_region(void *ctx, void *p, size_t n) {
+    save_ctx *c = ctx;
+    sim_snapshots *s = c->s;
+    if (c->failed || n == 0) return;
+    if (s->len + n > s->cap) {
+        size_t cap = s->cap ? s->cap : (size_t)1 << 20;
+        while (cap < s->len + n)
+            cap *= 2;
+        if (cap > s->limit && s->len + n <= s->limit) cap = s->limit;
+        unsigned char *b = s->len + n <= s->limit ? realloc(s->buf, cap) : NULL;
+        if (b == NULL) {
+            c->failed = 1;
+            return;
+        }
+        s->buf = b;
+        s->cap = cap;
+    }
+    memcpy(s->buf + s->len, p, n);
+    s->len += n;
+}
+
+int64_t sim_state_save(const sim_run *run, sim_snapshots *s) {
+    size_t start = s->len;
+    save_ctx c = {s, 0};
+    state_regions((sim_run *)run, save_region, &c);
+    if (c.failed) {
+        s->len = start;
+        return -1;
+    }
+    return (int64_t)start;
+}
+
+typedef struct restore_ctx {
+    const unsigned char *p;
+} restore_ctx;
+
+static void restore_region(void *ctx, void *p, size_t n) {
+    restore_ctx *c = ctx;
+    memcpy(p, c->p, n);
+    c->p += n;
+}
+
+/* What the current branch holds that a restore must clean up or keep. */
+typedef struct state_before {
+    int threads, procs, mutexes, keys, instances, notes, resources;
+    size_t heap_used;
+    uint64_t used_bits[SIM_STORE_SLOTS / 64];
+    sim_fiber_host host;
+    struct {
+        unsigned char *sp;
+        unsigned valgrind_id;
+        void *asan_fake_stack;
+        sim_tstate state;
+    } t[SIM_THREADS_MAX];
+} state_before;
+
+#define ZERO_ROWS(arr, from, to)                                                                                       \
+    do {                                                                                                               \
+        if ((to) > (from)) memset(&(arr)[from], 0, sizeof((arr)[0]) * (size_t)((to) - (from)));                        \
+    } while (0)
+
+void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
+    state_before b;
+    b.threads = run->thread_count;
+    b.procs = run->proc_count;
+    b.mutexes = run->mutex_count;
+    b.keys = run->oracle.lock_key_count;
+    b.instances = run->oracle.instance_count;
+    b.notes = run->note_count;
+    b.resources = run->resource_count;
+    b.heap_used = run->heap_used;
+    memcpy(b.used_bits, run->store.used_bits, sizeof(b.used_bits));
+    b.host = run->host;
+    for (int i = 0; i < b.threads; i++) {
+        b.t[i].sp = sim_fiber_saved_sp(&run->thread[i].fiber);
+        b.t[i].valgrind_id = run->thread[i].fiber.valgrind_id;
+        b.t[i].asan_fake_stack = run->thread[i].fiber.asan_fake_stack;
+        b.t[i].state = run->thread[i].state;
+    }
+    /* Threads the snapshot does not have: drop their registrations and their stacks' bytes. */
+    int snap_threads;
+    memcpy(&snap_threads, s->buf + offset + offsetof(sim_run, thread_count), sizeof(snap_threads));
+    for (int i = snap_threads; i < b.threads; i++) {
+        sim_thread *t = &run->thread[i];
+        sim_fiber_fini(&t->fiber);
+        sim_fiber_restored(&t->fiber);
+        if (b.t[i].state != SIM_T_FREE) memset(b.t[i].sp, 0, (size_t)(state_stack_top(t) - b.t[i].sp));
+    }
+    restore_ctx c = {s->buf + offset};
+    state_regions(run, restore_region, &c);
+    run->host = b.host;
+    for (int i = 0; i < run->thread_count && i < b.threads; i++) {
+        sim_thread *t = &run->thread[i];
+        t->fiber.valgrind_id = b.t[i].valgrind_id;
+        t->fiber.asan_fake_stack = b.t[i].asan_fake_stack;
+        unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
+        sim_fiber_restored(&t->fiber);
+        if (b.t[i].state != SIM_T_FREE && b.t[i].sp < sp) memset(b.t[i].sp, 0, (size_t)(sp - b.t[i].sp));
+    }
+    ZERO_ROWS(run->thread, run->thread_count, b.threads);
+    ZERO_ROWS(run->proc, run->proc_count, b.procs);
+    ZERO_ROWS(run->mutex, run->mutex_count, b.mutexes);
+    ZERO_ROWS(run->oracle.lock_key, run->oracle.lock_key_count, b.keys);
+    ZERO_ROWS(run->oracle.lease, run->oracle.lock_key_count, b.keys);
+    ZERO_ROWS(run->oracle.instance, run->oracle.instance_count, b.instances);
+    ZERO_ROWS(run->note, run->note_count, b.notes);
+    ZERO_ROWS(run->resource, run->resource_count, b.resources);
+    for (int w = 0; w < SIM_STORE_SLOTS / 64; w++)
+        for (uint64_t gone = b.used_bits[w] & ~run->store.used_bits[w]; gone; gone &= gone - 1)
+            memset(&run->store.slot[w * 64 + __builtin_ctzll(gone)], 0, sizeof(sim_store_slot));
+    if (b.heap_used > run->heap_used) memset(run->heap + run->heap_used, 0, b.heap_used - run->heap_used);
+}
+
+/* ---- the visited set ------------------------------------------------------------------------------------------ */
+
+void sim_visited_init(sim_visited *v, size_t max) {
+    memset(v, 0, sizeof(*v));
+    v->max = max;
+}
+
+void sim_visited_free(sim_visited *v) {
+    free(v->slot);
+    free(v->value);
+    memset(v, 0, sizeof(*v));
+}
+
+size_t sim_visited_bytes(const sim_visited *v) {
+    return v->cap * (sizeof(sim_fp) + (v->with_values ? sizeof(uint64_t) : 0));
+}
+
+/* 'fp' as stored: the low 20 bits of hi hold the depth; never all zero. */
+static sim_fp visited_key(sim_fp fp, uint64_t depth) {
+    fp.hi = (fp.hi & ~(uint64_t)SIM_VISITED_DEPTH_MAX) | depth;
+    if (fp.lo == 0 && (fp.hi >> 20) == 0) fp.lo = 1;
+    return fp;
+}
+
+/* The slot holding 'fp' (any depth), or the empty slot where it would go. */
+static size_t visited_find(const sim_visited *v, sim_fp fp) {
+    size_t i = (size_t)fp.lo & (v->cap - 1);
+    while ((v->slot[i].lo | v->slot[i].hi) && !(v->slot[i].lo == fp.lo && (v->slot[i].hi >> 20) == (fp.hi >> 20)))
+        i = (i + 1) & (v->cap - 1);
+    return i;
+}
+
+uint64_t *sim_visited_value(sim_visited *v, sim_fp fp) {
+    if (v->cap == 0 || !v->with_values) return NULL;
+    size_t i = visited_find(v, visited_key(fp, 0));
+    return v->slot[i].lo | v->slot[i].hi ? &v->value[i] : NULL;
+}
+
+static int visited_grow(sim_visited *v) {
+    size_t cap = v->cap ? v->cap * 2 : 1024;
+    sim_visited n = *v;
+    n.cap = cap;
+    n.slot = calloc(cap, sizeof(sim_fp));
+    n.value = v->with_values ? calloc(cap, sizeof(uint64_t)) : NULL;
+    if (n.slot == NULL || (v->with_values && n.value == NULL)) {
+        free(n.slot);
+        free(n.value);
+        return -1;
+    }
+    for (size_t i = 0; i < v->cap; i++)
+        if (v->slot[i].lo | v->slot[i].hi) {
+            size_t j = visited_find(&n, v->slot[i]);
+            n.slot[j] = v->slot[i];
+            if (v->with_values) n.value[j] = v->value[i];
+        }
+    free(v->slot);
+    free(v->value);
+    *v = n;
+    return 0;
+}
+
+int sim_visited_add(sim_visited *v, sim_fp fp, int depth) {
+    uint64_t d = depth < 0 ? 0 : depth > SIM_VISITED_DEPTH_MAX ? SIM_VISITED_DEPTH_MAX : (uint64_t)depth;
+    fp = visited_key(fp, d);
+    if (v->cap > 0) {
+        size_t i = visited_find(v, fp);
+        if (v->slot[i].lo | v->slot[i].hi) {
+            if ((v->slot[i].hi & SIM_VISITED_DEPTH_MAX) <= d) return 0;
+            v->slot[i].hi = fp.hi; /* seen deeper before: its subtree had less budget left; explore again */
+            return 1;
+        }
+    }
+    if (v->count >= v->max) return -1;
+    if ((v->count + 1) * 4 > v->cap * 3 && visited_grow(v) != 0) return -1; /* at most 3/4 full */
+    size_t i = visited_find(v, fp);
+    v->slot[i] = fp;
+    if (v->with_values) v->value[i] = 0;
+    v->count++;
+    return 1;
+}
