@@ -46,7 +46,7 @@ lk_rc lk_clear(const lk_env *env, const char *prefix, const char *epoch_key,
         lk_store_op scan = {.kind = LK_OP_SCAN, .key = prefix, .value = cursor};
         if ((rc = clear_exec(env, &scan, &reply)) != LK_OK) return rc;
         if (reply.outcome != LK_FOUND) break;
-        if (lk__copy_str(cursor, sizeof(cursor), reply.value) != LK_OK) return LK_ESTORE_PROTO;
+        if (lk_copy_str(cursor, sizeof(cursor), reply.value) != LK_OK) return LK_ESTORE_PROTO;
         if (!clear_is_lock_key(cursor, epoch_key)) continue;
         lk_store_op revoke = {.kind = LK_OP_REVOKE, .key = cursor, .num = out->fence_floor};
         if ((rc = clear_exec(env, &revoke, &reply)) != LK_OK) return rc;

@@ -208,15 +208,15 @@ void lk_env_metric(const lk_env *env, lk_metric metric, int64_t delta) {
     env->metrics.add(env->metrics.ctx, metric, delta);
 }
 
-void *lk__alloc(const lk_env *env, size_t size) {
+void *lk_env_alloc(const lk_env *env, size_t size) {
     assert(size > 0);
     return env->alloc.alloc(env->alloc.ctx, size);
 }
-void lk__free(const lk_env *env, void *p) {
+void lk_env_free(const lk_env *env, void *p) {
     if (p) env->alloc.free(env->alloc.ctx, p);
 }
 
-lk_rc lk__copy_str(char *dst, size_t cap, const char *src) {
+lk_rc lk_copy_str(char *dst, size_t cap, const char *src) {
     assert(dst != NULL && cap > 0);
     size_t n = src ? strlen(src) : 0;
     if (src == NULL || n >= cap) {

@@ -270,10 +270,25 @@ lk_rc lk_env_task_start(const lk_env *env, const char *name, void (*fn)(void *),
 lk_rc lk_env_task_join(const lk_env *env, void *task);
 void lk_env_yield(const lk_env *env, const char *label);
 void lk_env_metric(const lk_env *env, lk_metric metric, int64_t delta);
-void *lk__alloc(const lk_env *env, size_t size);
-void lk__free(const lk_env *env, void *p);
+/* Memory from the env's allocator (every core allocation, and a scenario's own objects): NULL when it fails. Free
+ * with lk_env_free (accepts NULL). */
+void *lk_env_alloc(const lk_env *env, size_t size);
+void lk_env_free(const lk_env *env, void *p);
 
 /* Copies 'src' into 'dst' of 'cap' bytes; returns LK_EINVAL (dst = "") when it does not fit. */
-lk_rc lk__copy_str(char *dst, size_t cap, const char *src);
+lk_rc lk_copy_str(char *dst, size_t cap, const char *src);
+
+/* Deprecated names of the three above, from when they were core internals; scenarios written against them keep
+ * compiling (with a warning) for now. */
+__attribute__((deprecated("use lk_env_alloc"))) static inline void *lk__alloc(const lk_env *env, size_t size) {
+    return lk_env_alloc(env, size);
+}
+__attribute__((deprecated("use lk_env_free"))) static inline void lk__free(const lk_env *env, void *p) {
+    lk_env_free(env, p);
+}
+__attribute__((deprecated("use lk_copy_str"))) static inline lk_rc lk__copy_str(char *dst, size_t cap,
+                                                                                const char *src) {
+    return lk_copy_str(dst, cap, src);
+}
 
 #endif

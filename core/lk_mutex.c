@@ -36,10 +36,10 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     size_t n = strlen(key), f = sizeof(":fence") - 1;
     if (n >= f && strcmp(key + n - f, ":fence") == 0)
         return MUTEX_ERR(m, LK_EINVAL, "lock key %s ends in ':fence', the suffix of fence counters", key);
-    lk__copy_str(m->key, sizeof(m->key), key);
+    lk_copy_str(m->key, sizeof(m->key), key);
     snprintf(m->fence_key, sizeof(m->fence_key), "%s:fence", key);
     m->opts = *opts;
-    if (opts->epoch_key && lk__copy_str(m->epoch_key, sizeof(m->epoch_key), opts->epoch_key) != LK_OK)
+    if (opts->epoch_key && lk_copy_str(m->epoch_key, sizeof(m->epoch_key), opts->epoch_key) != LK_OK)
         return MUTEX_ERR(m, LK_EINVAL, "epoch key too long");
     m->opts.epoch_key = NULL; /* the copy above is the one used */
     if (m->opts.backoff_base_ms <= 0) m->opts.backoff_base_ms = BACKOFF_BASE_MS_DEFAULT;

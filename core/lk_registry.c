@@ -23,7 +23,7 @@ lk_rc lk_registry_init(lk_registry *r, const lk_env *env, int capacity, lk_regis
     if (capacity < 1) return REG_ERR(r, LK_EINVAL, "capacity must be >= 1");
     lk_rc rc = lk_env_mutex_new(env, "registry", &r->mu);
     if (rc != LK_OK) return REG_ERR(r, rc, "registry mutex: %s", lk_strerror(rc));
-    r->entries = lk__alloc(env, sizeof(lk_registry_entry) * (size_t)capacity);
+    r->entries = lk_env_alloc(env, sizeof(lk_registry_entry) * (size_t)capacity);
     if (r->entries == NULL) {
         lk_env_mutex_free(env, r->mu);
         r->mu = NULL;
@@ -38,7 +38,7 @@ void lk_registry_fini(lk_registry *r) {
     if (r == NULL || r->entries == NULL) return;
     for (int i = 0; i < r->count; i++)
         if (r->dtor) r->dtor(r->env, r->entries[i].obj);
-    lk__free(r->env, r->entries);
+    lk_env_free(r->env, r->entries);
     lk_env_mutex_free(r->env, r->mu);
     memset(r, 0, sizeof(*r));
 }
@@ -76,7 +76,7 @@ lk_rc lk_registry_get(lk_registry *r, const char *key, lk_registry_ctor ctor, vo
     }
     assert(obj != NULL);
     e = &r->entries[r->count++];
-    lk__copy_str(e->key, sizeof(e->key), key);
+    lk_copy_str(e->key, sizeof(e->key), key);
     e->obj = obj;
     *out = obj;
     if (created) *created = 1;

@@ -68,8 +68,8 @@ lk_rc lk_renewal_start(lk_renewal *r, lk_mutex *m, const lk_renewal_opts *opts) 
                          (long long)m->opts.ttl_ms);
     if (o.renewals_max == 0) o.renewals_max = LK_RENEWALS_MAX_DEFAULT;
     r->opts = o;
-    lk__copy_str(r->key, sizeof(r->key), m->key);
-    lk__copy_str(r->token, sizeof(r->token), m->token);
+    lk_copy_str(r->key, sizeof(r->key), m->key);
+    lk_copy_str(r->token, sizeof(r->token), m->token);
     r->ttl_ms = m->opts.ttl_ms;
     r->margin_ms = m->opts.drift_margin_ms;
     r->valid_until_mono_ns = m->valid_until_mono_ns;

@@ -33,28 +33,15 @@
 #include <stdio.h>
 
 #include "core/lk_env.h"
+#include "sim/run/sim_decision.h"
 
 enum {
     SIM_SCHEDULE_VERSION = 1,
-    SIM_NAME_MAX = 64,           /* longest name (thread, op, oracle, scenario, ...) with the NUL */
-    SIM_PARAMS_MAX = 32,         /* parameters in one header */
     SIM_LINE_MAX = 1024,         /* longest line, bytes without the newline */
     SIM_DECISIONS_MAX = 4000000, /* decisions in one file */
     SIM_STRATEGY_MAX = 128,      /* the strategy text with the NUL */
 };
 
-typedef enum sim_decision_kind {
-    SIM_DEC_RUN,     /* run THREAD OP [KEY] */
-    SIM_DEC_ADVANCE, /* advance DURATION */
-    SIM_DEC_WALL,    /* wall CLOCK +-DURATION */
-    SIM_DEC_PAUSE,   /* pause THREAD DURATION */
-    SIM_DEC_CRASH,   /* crash THREAD|PROCESS */
-    SIM_DEC_FAULT,   /* fault THREAD reply-lost|conn-error */
-    SIM_DEC_RESTART, /* restart server lose-all|lose-last DURATION */
-} sim_decision_kind;
-
-typedef enum sim_fault_kind { SIM_FAULT_REPLY_LOST = 1, SIM_FAULT_CONN_ERROR = 2 } sim_fault_kind;
-typedef enum sim_restart_kind { SIM_RESTART_LOSE_ALL = 1, SIM_RESTART_LOSE_LAST = 2 } sim_restart_kind;
 typedef enum sim_expect_kind { SIM_EXPECT_NONE = 0, SIM_EXPECT_PASS = 1, SIM_EXPECT_VIOLATION = 2 } sim_expect_kind;
 
 /* One decision of the stream. Unused fields are zero / "". */

@@ -13,8 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sim/run/sim_verdict.h"
 #include "sim/run/sim_arena.h"
-#include "sim/real/sim_backend.h"
+#include "sim/real/sim_redis_backend.h"
 #include "sim/search/sim_exhaust.h"
 #include "sim/explore/sim_explore.h"
 #include "sim/explore/sim_shrink.h"
@@ -502,7 +503,7 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
         sim_schedule_init(&shrunk);
         sim_shrink_result sr;
         if (sim_shrink(run, &ra->cfg, &s, res->first.oracle, 300, &shrunk, &sr) == 0 && sr.after < found_len) {
-            lk__copy_str(shrunk.strategy, sizeof(shrunk.strategy), strategy);
+            lk_copy_str(shrunk.strategy, sizeof(shrunk.strategy), strategy);
             sim_schedule_free(&s);
             s = shrunk;
             sim_replay_opts o = {0, 0, NULL, NULL};
@@ -1120,7 +1121,7 @@ static int cli_shrink(int argc, char **argv) {
             snprintf(dst, sizeof(dst), "%.*s.shrunk.sched", (int)(n - 6), path);
         else
             snprintf(dst, sizeof(dst), "%s.shrunk.sched", path);
-        lk__copy_str(shrunk.strategy, sizeof(shrunk.strategy), s.strategy);
+        lk_copy_str(shrunk.strategy, sizeof(shrunk.strategy), s.strategy);
         char comment[200];
         snprintf(comment, sizeof(comment),
                  "shrunk from %d to %d decisions (%d replays)\nreplay: racebed replay "

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_env.c: the lk_env of a simulated process, and the scenario API (sim_scenario.h).
+ * sim_env.c: the lk_env of a simulated process, and the thread half of the scenario API (sim_scenario.h): the calls
+ * a thread body makes that are scheduling points. The setup half is sim_world.c.
  *
  * Each visible verb fills the calling thread's pending op and suspends its fiber; the scheduler performs the op when
  * it picks the thread and resumes it with the result in place (sim_sched.c). Clock reads, entropy, alloc and metrics
@@ -14,33 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/engine/sim_env.h"
+
 #include "sim/engine/sim_sched.h"
-
-/* ---- entropy: xoshiro256** seeded by splitmix64 ----------------------------------------------------------------- */
-
-static uint64_t env_rotl(uint64_t x, int k) {
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t sim__rng_next(uint64_t s[4]) {
-    uint64_t r = env_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = env_rotl(s[3], 45);
-    return r;
-}
-
-void sim__rng_seed(uint64_t s[4], uint64_t seed) {
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (seed += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        s[i] = z ^ (z >> 31);
-    }
-}
+#include "sim/run/sim_arena.h"
+#include "sim/run/sim_rng.h"
 
 /* ---- verbs ------------------------------------------------------------------------------------------------------ */
 
@@ -112,8 +91,8 @@ static lk_rc env_mutex_new(void *ctx, const char *name, void **out) {
     sim_mutex *m = &run->mutex[run->mutex_count++];
     m->proc = p->idx;
     m->holder = -1;
-    if (lk__copy_str(m->name, sizeof(m->name), name ? name : "mutex") != LK_OK)
-        lk__copy_str(m->name, sizeof(m->name), "mutex");
+    if (lk_copy_str(m->name, sizeof(m->name), name ? name : "mutex") != LK_OK)
+        lk_copy_str(m->name, sizeof(m->name), "mutex");
     *out = m;
     return LK_OK;
 }
@@ -207,92 +186,6 @@ void sim__process_env_init(sim_process *p) {
     p->env.metrics = (lk_metrics){p, env_metric_add};
 }
 
-/* ---- scenario API ----------------------------------------------------------------------------------------------- */
-
-int64_t sim_param(const sim_run *run, const char *name) {
-    int i = sim_param_index(run->scenario, name);
-    assert(i >= 0 && "the scenario must declare every parameter it reads");
-    return i >= 0 ? run->param[i] : 0;
-}
-
-int sim_variant(const sim_run *run) {
-    return run->variant;
-}
-
-const char *sim_variant_name(const sim_run *run) {
-    return run->scenario->variants[run->variant].name;
-}
-
-void *sim_state_alloc(sim_run *run, size_t size) {
-    return sim__heap_alloc(run, size);
-}
-
-void sim_state_set(sim_run *run, void *state) {
-    run->scenario_state = state;
-}
-
-void *sim_state(const sim_run *run) {
-    return run->scenario_state;
-}
-
-int sim_process_new(sim_run *run, const char *name) {
-    if (run->proc_count == SIM_PROCS_MAX) {
-        sim_setup_error(run, "more than %d processes", SIM_PROCS_MAX);
-        return -1;
-    }
-    sim_process *p = &run->proc[run->proc_count];
-    p->run = run;
-    p->idx = run->proc_count;
-    if (lk__copy_str(p->name, sizeof(p->name), name) != LK_OK) {
-        sim_setup_error(run, "process name too long");
-        return -1;
-    }
-    sim__process_env_init(p);
-    int64_t drift = sim__builtin(run, SIM_PARAM_DRIFT_PPM);
-    p->drift_ppm = p->idx % 2 == 0 ? drift : -drift; /* p1 (index 0) fast, p2 slow, ... */
-    return run->proc_count++;
-}
-
-const lk_env *sim_process_env(sim_run *run, int proc) {
-    assert(proc >= 0 && proc < run->proc_count);
-    return &run->proc[proc].env;
-}
-
-int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn, void *arg) {
-    for (int i = 1; i <= n; i++) {
-        char pname[16], tname[16];
-        snprintf(pname, sizeof(pname), "p%d", i);
-        snprintf(tname, sizeof(tname), "c%d", i);
-        int p = sim_process_new(run, pname);
-        if (p < 0 || sim_thread_new(run, p, tname, (int64_t)(i - 1) * start_gap_ns, fn, arg) < 0) return -1;
-    }
-    return 0;
-}
-
-void sim_thread_admin(sim_run *run, int thread) {
-    assert(thread >= 0 && thread < run->thread_count);
-    run->thread[thread].admin = 1;
-}
-
-int sim_lock_key(sim_run *run, const char *key) {
-    sim_oracle_state *o = &run->oracle;
-    for (int i = 0; i < o->lock_key_count; i++)
-        if (strcmp(o->lock_key[i], key) == 0) return 0;
-    if (o->lock_key_count == SIM_LOCK_KEYS_MAX || strlen(key) >= LK_KEY_MAX) {
-        sim_setup_error(run, "too many lock keys (at most %d) or key too long", SIM_LOCK_KEYS_MAX);
-        return -1;
-    }
-    lk__copy_str(o->lock_key[o->lock_key_count++], LK_KEY_MAX, key);
-    return 0;
-}
-
-void sim_setup_error(sim_run *run, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(run->setup_error, sizeof(run->setup_error), fmt, ap);
-    va_end(ap);
-}
-
 const lk_env *sim_env(const sim_thread *self) {
     return &self->run->proc[self->proc].env;
 }
@@ -307,23 +200,6 @@ void sim_event(sim_thread *self, const char *name, const char *key, int64_t num)
     t->pend.key = key;
     t->pend.num = num;
     env_stop(t);
-}
-
-int sim_resource_new(sim_run *run, const char *name, const char *lock_key, int fencing) {
-    if (run->resource_count == SIM_RESOURCES_MAX) {
-        sim_setup_error(run, "more than %d resources", SIM_RESOURCES_MAX);
-        return -1;
-    }
-    sim_resource *r = &run->resource[run->resource_count];
-    if (lk__copy_str(r->name, sizeof(r->name), name) != LK_OK ||
-        lk__copy_str(r->lock_key, sizeof(r->lock_key), lock_key) != LK_OK) {
-        sim_setup_error(run, "resource or lock key name too long");
-        return -1;
-    }
-    r->fencing = fencing;
-    for (int i = 0; i < SIM_THREADS_MAX; i++)
-        r->read_version[i] = -1;
-    return run->resource_count++;
 }
 
 static lk_rc env_resource_op(sim_thread *self, int res, int op, int64_t fence, int64_t *value) {
@@ -360,106 +236,7 @@ void sim_resource_floor(sim_thread *self, int res, int64_t floor) {
     env_resource_op(self, res, SIM_RES_FLOOR, floor, &unused);
 }
 
-int64_t sim_resource_value(const sim_run *run, int res) {
-    return run->resource[res].value;
-}
-
-int64_t sim_resource_writes(const sim_run *run, int res) {
-    return run->resource[res].version;
-}
-
-int sim_resource_refused(const sim_run *run, int res) {
-    return run->resource[res].refused;
-}
-
 void sim_belief(sim_thread *self, const char *key, lk_mono_ns checked_mono_ns) {
     sim_event(self, "believes", key, checked_mono_ns);
 }
 
-int sim_advances(const sim_run *run) {
-    return run->advances;
-}
-
-int64_t sim_metric(const sim_run *run, int proc, lk_metric m) {
-    assert(proc >= 0 && proc < run->proc_count && (unsigned)m < LK_METRIC_COUNT_);
-    return run->proc[proc].metrics.value[m];
-}
-
-int sim_crashes(const sim_run *run) {
-    return run->crashes;
-}
-
-int sim_faults(const sim_run *run) {
-    return run->faults;
-}
-
-int64_t sim_now_ns(const sim_run *run) {
-    return run->now_ns;
-}
-
-static const char *const probe_names[] = {
-#define X(name, label, doc) label,
-    SIM_PROBE_MAP(X)
-#undef X
-};
-static const char *const probe_docs[] = {
-#define X(name, label, doc) doc,
-    SIM_PROBE_MAP(X)
-#undef X
-};
-
-const char *sim_probe_name(int p) {
-    return p >= 0 && p < SIM_PROBE_COUNT_ ? probe_names[p] : "?";
-}
-
-const char *sim_probe_doc(int p) {
-    return p >= 0 && p < SIM_PROBE_COUNT_ ? probe_docs[p] : "?";
-}
-
-int sim_store_peek(const sim_run *run, const char *key, char *value) {
-    return sim_store_model_peek(&run->store, sim__server_ms(run, run->now_ns), key, value);
-}
-
-int64_t sim_store_peek_int(const sim_run *run, const char *key) {
-    char v[LK_VALUE_MAX];
-    if (!sim_store_peek(run, key, v)) return 0;
-    char *end = NULL;
-    long long x = strtoll(v, &end, 10);
-    return *end == '\0' ? x : 0;
-}
-
-void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) {
-    if (run->oracle_silent) return;
-    if (run->note_count == SIM_NOTES_MAX) {
-        run->notes_dropped++;
-        return;
-    }
-    sim_note *n = &run->note[run->note_count++];
-    n->step = run->step;
-    lk__copy_str(n->oracle, sizeof(n->oracle), oracle);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(n->msg, sizeof(n->msg), fmt, ap);
-    va_end(ap);
-}
-
-void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) {
-    if (run->violation.set || run->oracle_silent) return;
-    run->violation.set = 1;
-    run->violation.step = run->step;
-    lk__copy_str(run->violation.oracle, sizeof(run->violation.oracle), oracle);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(run->violation.msg, sizeof(run->violation.msg), fmt, ap);
-    va_end(ap);
-}
-
-void sim_violation(sim_run *run, const char *oracle, const char *fmt, ...) {
-    if (run->violation.set) return;
-    char msg[SIM_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    sim__violation(run, oracle, "%s", msg);
-}

@@ -16,72 +16,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/engine/sim_pending.h"
 #include "sim/run/sim_arena.h"
+#include "sim/run/sim_rng.h"
+#include "sim/run/sim_verdict.h"
 #include "sim/oracles/sim_oracle.h"
-
-const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
-    {"rtt_us", 1000, 1, 10000000, "virtual round-trip time of one store op, us (applied at RTT/2)"},
-    {"steps_max", 20000, 10, 100000000, "decisions per execution before it is reported as a livelock"},
-    {"advances_max", 2, 0, 1000, "time-advance decisions a strategy may take per execution"},
-    {"faults_max", 2, 0, 1000,
-     "fault decisions (wall, pause, crash, fault, restart) a strategy may take per execution"},
-    {"timeout_ms", 50, 1, 3600000, "a client's command timeout: a lost reply surfaces this long after the send, ms"},
-    {"pause_ms", 2500, 1, 86400000, "length of a pause decision (a GC pause, SIGSTOP), ms"},
-    {"wall_step_ms", 1500, 1, 86400000, "size of a wall-clock step decision, forwards or back, ms"},
-    {"restart_loss_ms", 1000, 0, 86400000, "a lose-last restart loses the store ops of this last window, ms"},
-    {"drift_ppm", 0, -500000, 500000, "monotonic drift: odd processes run this many ppm fast, even ones as slow"},
-    {"crashes_max", 0, 0, 1000, "crash decisions (of a scenario thread) an exhaustive search branches on per execution"},
-    {"wall_steps_max", 0, 0, 1000,
-     "forward steps of the server's wall clock by wall_step_ms an exhaustive search branches on per execution"},
-    {"pauses_max", 0, 0, 1000, "pauses (of a scenario thread, pause_ms long) an exhaustive search branches on per execution"},
-    {"restarts_max", 0, 0, 1000, "store restarts that lose every key an exhaustive search branches on per execution"},
-};
-
-int sim_param_count(const sim_scenario *sc) {
-    return sc->param_count + SIM_BUILTIN_PARAMS;
-}
-
-const sim_param_def *sim_param_def_at(const sim_scenario *sc, int i) {
-    assert(i >= 0 && i < sim_param_count(sc));
-    return i < sc->param_count ? &sc->params[i] : &sim_builtin_params[i - sc->param_count];
-}
-
-int sim_param_index(const sim_scenario *sc, const char *name) {
-    for (int i = 0; i < sim_param_count(sc); i++)
-        if (strcmp(sim_param_def_at(sc, i)->name, name) == 0) return i;
-    return -1;
-}
-
-/* ---- labels ----------------------------------------------------------------------------------------------------- */
-
-static const char *const vop_labels[] = {
-#define X(name, label) label,
-    SIM_VOP_MAP(X)
-#undef X
-};
-
-const char *sim__pending_label(const sim_pending *p) {
-    if (p->vop == SIM_VOP_STORE) return lk_op_label(p->op.kind);
-    if (p->vop == SIM_VOP_EVENT) return p->label;
-    if (p->vop == SIM_VOP_RESOURCE)
-        return p->res_op == SIM_RES_READ ? "res_read" : p->res_op == SIM_RES_WRITE ? "res_write" : "res_floor";
-    return vop_labels[p->vop];
-}
-
-void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, size_t cap) {
-    switch (p->vop) {
-    case SIM_VOP_STORE: snprintf(buf, cap, "%s", p->op.key); break;
-    case SIM_VOP_SLEEP: sim_duration_format(p->ns, buf, cap); break;
-    case SIM_VOP_LOCK:
-    case SIM_VOP_UNLOCK: snprintf(buf, cap, "%s", run->mutex[p->obj].name); break;
-    case SIM_VOP_TASK_JOIN: snprintf(buf, cap, "%s", run->thread[p->obj].name); break;
-    case SIM_VOP_RESOURCE: snprintf(buf, cap, "%s", run->resource[p->obj].name); break;
-    case SIM_VOP_YIELD:
-    case SIM_VOP_TASK_START: snprintf(buf, cap, "%s", p->label); break;
-    case SIM_VOP_EVENT: snprintf(buf, cap, "%s", p->key ? p->key : "-"); break;
-    default: snprintf(buf, cap, "-"); break;
-    }
-}
 
 /* ---- threads ---------------------------------------------------------------------------------------------------- */
 
@@ -108,7 +47,7 @@ static int sched_thread_create(sim_run *run, int proc, const char *name, int64_t
     int i = run->thread_count;
     sim_thread *t = &run->thread[i];
     memset(t, 0, sizeof(*t));
-    if (lk__copy_str(t->name, sizeof(t->name), name) != LK_OK) {
+    if (lk_copy_str(t->name, sizeof(t->name), name) != LK_OK) {
         sim_setup_error(run, "thread name too long");
         return -1;
     }
@@ -236,13 +175,13 @@ static void sched_log(sim_run *run, const sim_thread *t, const lk_store_op *op, 
     e->kind = op->kind;
     e->ttl_ms = op->ttl_ms;
     e->flags = op->flags;
-    lk__copy_str(e->key, sizeof(e->key), op->key);
+    lk_copy_str(e->key, sizeof(e->key), op->key);
     e->has_aux = op->aux_key != NULL;
     e->has_value = op->value != NULL;
-    lk__copy_str(e->aux_key, sizeof(e->aux_key), op->aux_key ? op->aux_key : "");
-    lk__copy_str(e->value, sizeof(e->value), op->value ? op->value : "");
+    lk_copy_str(e->aux_key, sizeof(e->aux_key), op->aux_key ? op->aux_key : "");
+    lk_copy_str(e->value, sizeof(e->value), op->value ? op->value : "");
     e->has_epoch = op->epoch_key != NULL;
-    lk__copy_str(e->epoch_key, sizeof(e->epoch_key), op->epoch_key ? op->epoch_key : "");
+    lk_copy_str(e->epoch_key, sizeof(e->epoch_key), op->epoch_key ? op->epoch_key : "");
     e->num = op->num;
 }
 

@@ -13,16 +13,9 @@
 #ifndef RACEBED_SIM_SIM_SCHED_H
 #define RACEBED_SIM_SIM_SCHED_H
 
+#include "sim/engine/sim_backend.h"
+#include "sim/run/sim_params.h"
 #include "sim/run/sim_run.h"
-
-/* One decision as the scheduler executes it (the schedule file's decision, resolved to indices). */
-typedef struct sim_choice {
-    sim_decision_kind kind; /* any SIM_DEC_* */
-    int thread;             /* RUN, PAUSE, FAULT, CRASH of a thread: thread index; else -1 */
-    int proc;               /* CRASH of a process: its index; WALL: the process whose clock steps, -1 = server */
-    int64_t duration_ns;    /* ADVANCE, PAUSE: > 0; WALL: signed, whole ms; RESTART lose-last: >= 0 */
-    int variant;            /* FAULT: sim_fault_kind; RESTART: sim_restart_kind */
-} sim_choice;
 
 /* 1 if 'c' can be executed in the current state; otherwise 0 with the reason in 'why' (for replay). */
 int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap);
@@ -45,46 +38,6 @@ typedef enum sim_end {
     SIM_END_SETUP = 3,     /* the scenario's setup failed: run->setup_error */
     SIM_END_BACKEND = 4,   /* the real store failed or answered otherwise than the model: run->backend_error */
 } sim_end;
-
-/* Built-in parameters every scenario has, after its own, in this order (index = scenario->param_count + SIM_PARAM_*).
- * crashes_max, wall_steps_max, pauses_max and restarts_max bound the crash, server wall-step, pause and (lose-all)
- * restart decisions an exhaustive search branches on. */
-enum {
-    SIM_PARAM_RTT_US,
-    SIM_PARAM_STEPS_MAX,
-    SIM_PARAM_ADVANCES_MAX,
-    SIM_PARAM_FAULTS_MAX,
-    SIM_PARAM_TIMEOUT_MS,
-    SIM_PARAM_PAUSE_MS,
-    SIM_PARAM_WALL_STEP_MS,
-    SIM_PARAM_RESTART_LOSS_MS,
-    SIM_PARAM_DRIFT_PPM,
-    SIM_PARAM_CRASHES_MAX,
-    SIM_PARAM_WALL_STEPS_MAX,
-    SIM_PARAM_PAUSES_MAX,
-    SIM_PARAM_RESTARTS_MAX,
-    SIM_BUILTIN_PARAMS
-};
-/* Value of built-in parameter 'b' (SIM_PARAM_*) in this execution. */
-#define sim__builtin(run, b) ((run)->param[(run)->scenario->param_count + (b)])
-extern const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS];
-
-/* Index of parameter 'name' in the combined list (scenario's, then built-ins), or -1. */
-int sim_param_index(const sim_scenario *sc, const char *name);
-/* Definition of combined parameter 'i'. */
-const sim_param_def *sim_param_def_at(const sim_scenario *sc, int i);
-/* Total number of parameters of 'sc' (its own + built-ins). */
-int sim_param_count(const sim_scenario *sc);
-
-/* A real store the scheduler sends every store op to, in lockstep with the model (design.md §8). The model's reply
- * must equal the real one: the first difference ends the execution (SIM_END_BACKEND), naming the op. */
-typedef struct sim_backend {
-    void *ctx;
-    lk_store store;                                    /* the real store (the Redis adapter) */
-    void (*set_time)(void *ctx, lk_wall_ms server_ms); /* make the server see this wall instant; NULL: it cannot */
-    lk_rc (*restart)(void *ctx);                       /* restart it empty (lose-all); NULL: it cannot */
-    lk_rc (*reset)(void *ctx);                         /* empty it before an execution */
-} sim_backend;
 
 typedef struct sim_exec_args {
     const sim_scenario *scenario;
@@ -120,5 +73,8 @@ int sim_advance_targets(const sim_run *run, int64_t *out, int max);
 
 /* 1 if thread 'i' is stopped at an op it can perform now. */
 int sim_thread_enabled(const sim_run *run, int i);
+
+/* Creates a thread for a task started by thread 'parent' (env_task_start). Returns its index or -1. */
+int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(void *), void *arg);
 
 #endif

@@ -12,6 +12,8 @@
  * Real time is read here only for the --budget limit and the progress line, never inside an execution.
  */
 #define _GNU_SOURCE
+#include "sim/engine/sim_pending.h"
+#include "sim/run/sim_rng.h"
 #include "sim/explore/sim_explore.h"
 
 #include "sim/explore/sim_faults.h"
@@ -277,7 +279,7 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
         if (end == SIM_END_BACKEND) {
             res->backend_failed = 1;
             res->first_exec = i;
-            lk__copy_str(res->backend_error, sizeof(res->backend_error), run->backend_error);
+            lk_copy_str(res->backend_error, sizeof(res->backend_error), run->backend_error);
             break;
         }
         if (end == SIM_END_VIOLATION) {
@@ -344,14 +346,14 @@ void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opt
 
 void sim_schedule_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, const char *strategy) {
     s->version = SIM_SCHEDULE_VERSION;
-    lk__copy_str(s->tool, sizeof(s->tool), "racebed " RACEBED_VERSION);
-    lk__copy_str(s->scenario, sizeof(s->scenario), cfg->scenario->name);
-    lk__copy_str(s->variant, sizeof(s->variant), cfg->scenario->variants[cfg->variant].name);
+    lk_copy_str(s->tool, sizeof(s->tool), "racebed " RACEBED_VERSION);
+    lk_copy_str(s->scenario, sizeof(s->scenario), cfg->scenario->name);
+    lk_copy_str(s->variant, sizeof(s->variant), cfg->scenario->variants[cfg->variant].name);
     for (int i = 0; i < sim_param_count(cfg->scenario); i++)
         sim_schedule_set_param(s, sim_param_def_at(cfg->scenario, i)->name, cfg->param[i]);
     s->has_seed = 1;
     s->seed = seed;
-    if (strategy) lk__copy_str(s->strategy, sizeof(s->strategy), strategy);
+    if (strategy) lk_copy_str(s->strategy, sizeof(s->strategy), strategy);
 }
 
 sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, const sim_random_opts *o,
@@ -365,7 +367,7 @@ sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_se
     sim_end end = sim_execute(run, &a, &ch);
     if (end == SIM_END_VIOLATION) {
         s->expect = SIM_EXPECT_VIOLATION;
-        lk__copy_str(s->expect_oracle, sizeof(s->expect_oracle), run->violation.oracle);
+        lk_copy_str(s->expect_oracle, sizeof(s->expect_oracle), run->violation.oracle);
     } else if (end == SIM_END_PASS) {
         s->expect = SIM_EXPECT_PASS;
     }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "sim/engine/sim_sched.h"
+#include "sim/sim_schedule.h"
 #include "sim/explore/sim_trace.h"
 
 #define RACEBED_VERSION "0.1.0"

@@ -6,6 +6,8 @@
  * or clocks) it can apply to now. Durations come from the built-in parameters (pause_ms, wall_step_ms,
  * restart_loss_ms), so a strategy's branching stays small and a schedule stays readable.
  */
+#include "sim/engine/sim_pending.h"
+#include "sim/run/sim_rng.h"
 #include "sim/explore/sim_faults.h"
 
 #include <stdio.h>
@@ -136,15 +138,15 @@ void sim_choice_to_decision(const sim_run *run, const sim_choice *c, sim_decisio
     const sim_thread *t = c->thread >= 0 ? &run->thread[c->thread] : NULL;
     switch (c->kind) {
     case SIM_DEC_RUN:
-        lk__copy_str(d->name, sizeof(d->name), t->name);
-        lk__copy_str(d->op, sizeof(d->op), sim__pending_label(&t->pend));
+        lk_copy_str(d->name, sizeof(d->name), t->name);
+        lk_copy_str(d->op, sizeof(d->op), sim__pending_label(&t->pend));
         sim__pending_object(run, &t->pend, d->key, sizeof(d->key));
         break;
     case SIM_DEC_PAUSE:
-    case SIM_DEC_FAULT: lk__copy_str(d->name, sizeof(d->name), t->name); break;
-    case SIM_DEC_CRASH: lk__copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : t->name); break;
-    case SIM_DEC_WALL: lk__copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : "server"); break;
-    case SIM_DEC_RESTART: lk__copy_str(d->name, sizeof(d->name), "server"); break;
+    case SIM_DEC_FAULT: lk_copy_str(d->name, sizeof(d->name), t->name); break;
+    case SIM_DEC_CRASH: lk_copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : t->name); break;
+    case SIM_DEC_WALL: lk_copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : "server"); break;
+    case SIM_DEC_RESTART: lk_copy_str(d->name, sizeof(d->name), "server"); break;
     default: break;
     }
 }

@@ -10,6 +10,7 @@
 #define RACEBED_SIM_SIM_FAULTS_H
 
 #include "sim/engine/sim_sched.h"
+#include "sim/sim_schedule.h"
 
 /* NAME, --faults word, what it does. */
 #define SIM_FAULT_KIND_MAP(X)                                                                                          \

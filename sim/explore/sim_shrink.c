@@ -47,7 +47,7 @@ static int shrink_try(sim_run *run, const sim_config *cfg, const sim_schedule *c
     sim_replay(run, cfg, cand, &o, &r);
     if (r.end != SIM_END_VIOLATION || strcmp(run->violation.oracle, oracle) != 0) return 0;
     rec->expect = SIM_EXPECT_VIOLATION;
-    lk__copy_str(rec->expect_oracle, sizeof(rec->expect_oracle), oracle);
+    lk_copy_str(rec->expect_oracle, sizeof(rec->expect_oracle), oracle);
     return 1;
 }
 

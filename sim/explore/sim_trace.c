@@ -4,6 +4,8 @@
  * server's clock at the apply instant (ms since the run's epoch), and the lease of every watched lock key after the
  * step. Times print relative to the run's start so lines carry no run-to-run noise.
  */
+#include "sim/engine/sim_pending.h"
+#include "sim/run/sim_rng.h"
 #include "sim/explore/sim_trace.h"
 
 #include <inttypes.h>

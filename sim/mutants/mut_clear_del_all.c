@@ -20,7 +20,7 @@ lk_rc mut_clear_del_all(const lk_env *env, const char *prefix, const char *epoch
         lk_rc rc = lk_env_store_exec(env, &scan, &reply);
         if (rc != LK_OK) return rc;
         if (reply.outcome != LK_FOUND) break;
-        lk__copy_str(cursor, sizeof(cursor), reply.value);
+        lk_copy_str(cursor, sizeof(cursor), reply.value);
         lk_store_op del = {.kind = LK_OP_DEL, .key = cursor};
         if ((rc = lk_env_store_exec(env, &del, &reply)) != LK_OK) return rc;
         out->revoked += reply.num;

@@ -22,7 +22,7 @@ lk_rc mut_registry_unsync_get(lk_registry *r, const char *key, lk_registry_ctor 
     void *obj = NULL;
     lk_rc rc = ctor(r->env, key, arg, &obj);
     if (rc != LK_OK) return rc;
-    lk__copy_str(r->entries[r->count].key, LK_KEY_MAX, key);
+    lk_copy_str(r->entries[r->count].key, LK_KEY_MAX, key);
     r->entries[r->count++].obj = obj;
     *out = obj;
     if (created) *created = 1;

@@ -19,6 +19,7 @@
 #define RACEBED_SIM_SIM_ORACLE_H
 
 #include "sim/run/sim_run.h"
+#include "sim/run/sim_verdict.h"
 
 /* After store op 'op' by thread 't', sent at virtual time 'sent_ns', was applied at server time 'server_ms' with
  * result 'rc' and 'reply'. */

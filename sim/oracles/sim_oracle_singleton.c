@@ -24,7 +24,7 @@ void sim__oracle_singleton_event(sim_run *run, const sim_thread *t, const char *
         return;
     }
     o->instance[o->instance_count].proc = t->proc;
-    lk__copy_str(o->instance[o->instance_count].key, LK_KEY_MAX, key);
+    lk_copy_str(o->instance[o->instance_count].key, LK_KEY_MAX, key);
     o->instance[o->instance_count].id = num;
     o->instance_count++;
 }

@@ -30,4 +30,9 @@ void *sim_arena_stack(sim_run *run, int i);
  * that hashes stacks: its state counts then do not depend on what the process ran before. Returns 0 or -1. */
 int sim_arena_zero_stacks(sim_run *run);
 
+/* The heap inside the arena, which core allocates from through a simulated env (power-of-two size classes with free
+ * lists of offsets). NULL when the heap is full or at the run's injected allocation failure. */
+void *sim__heap_alloc(sim_run *run, size_t size);
+void sim__heap_free(sim_run *run, void *p);
+
 #endif

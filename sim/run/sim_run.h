@@ -14,7 +14,7 @@
 #include "core/lk_metrics.h"
 #include "sim/run/sim_fiber.h"
 #include "sim/sim_scenario.h"
-#include "sim/sim_schedule.h"
+#include "sim/run/sim_decision.h"
 #include "sim/model/sim_store_model.h"
 
 enum {
@@ -284,25 +284,4 @@ static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
 static inline void sim__probe(sim_run *run, sim_probe p) {
     if (!run->oracle_silent) run->probe[p] = 1;
 }
-/* The probe's name and description: static. */
-const char *sim_probe_name(int p);
-const char *sim_probe_doc(int p);
-/* Records an allowed-by-design note (kept up to SIM_NOTES_MAX, then counted). */
-void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Records a violation unless one is already set. */
-void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* xoshiro256** */
-uint64_t sim__rng_next(uint64_t s[4]);
-void sim__rng_seed(uint64_t s[4], uint64_t seed);
-/* Fills each env of a new process (sim_env.c). */
-void sim__process_env_init(sim_process *p);
-/* Heap in the arena (sim_arena.c). */
-void *sim__heap_alloc(sim_run *run, size_t size);
-void sim__heap_free(sim_run *run, void *p);
-/* Label of a pending op as written in schedule files ("acquire", "lock") and its object ("lk:res", "500ms"). */
-const char *sim__pending_label(const sim_pending *p);
-void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, size_t cap);
-/* Creates a thread for a task started by thread 'parent'. Returns its index or -1. */
-int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(void *), void *arg);
-
 #endif

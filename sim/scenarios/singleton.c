@@ -42,16 +42,16 @@ static lk_rc singleton_ctor(const lk_env *env, const char *key, void *arg, void 
     lk_store_reply reply;
     lk_rc rc = lk_env_store_exec(env, &get, &reply);
     if (rc != LK_OK) return rc;
-    singleton_obj *o = lk__alloc(env, sizeof(*o));
+    singleton_obj *o = lk_env_alloc(env, sizeof(*o));
     if (o == NULL) return LK_ENOMEM;
     o->id = ++st->constructed;
-    lk__copy_str(o->state, sizeof(o->state), reply.value);
+    lk_copy_str(o->state, sizeof(o->state), reply.value);
     *out = o;
     return LK_OK;
 }
 
 static void singleton_dtor(const lk_env *env, void *obj) {
-    lk__free(env, obj);
+    lk_env_free(env, obj);
 }
 
 static void singleton_thread(sim_thread *self, void *arg) {

@@ -273,7 +273,7 @@ int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, co
     int seen = 0;
     for (int i = 0; i < res->violated_count && !seen; i++)
         seen = strcmp(res->violated[i], oracle) == 0;
-    if (!seen && res->violated_count < 8) lk__copy_str(res->violated[res->violated_count++], SIM_NAME_MAX, oracle);
+    if (!seen && res->violated_count < 8) lk_copy_str(res->violated[res->violated_count++], SIM_NAME_MAX, oracle);
     return o->oracle == NULL || strcmp(o->oracle, oracle) == 0;
 }
 
@@ -312,7 +312,7 @@ void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int 
     o.seed = seed;
     exhaust_run(run, cfg, &o, &x);
     out->expect = run->violation.set ? SIM_EXPECT_VIOLATION : SIM_EXPECT_PASS;
-    if (run->violation.set) lk__copy_str(out->expect_oracle, sizeof(out->expect_oracle), run->violation.oracle);
+    if (run->violation.set) lk_copy_str(out->expect_oracle, sizeof(out->expect_oracle), run->violation.oracle);
 done:
     free(x.choice);
     free(x.count);

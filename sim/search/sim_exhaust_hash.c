@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/run/sim_verdict.h"
 #include "sim/run/sim_arena.h"
 #include "sim/search/sim_exhaust.h"
 

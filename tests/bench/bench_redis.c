@@ -40,7 +40,7 @@
 #include "core/lk_mutex.h"
 #include "core/lk_posix_env.h"
 #include "core/lk_redis_store.h"
-#include "sim/real/sim_backend.h"
+#include "sim/real/sim_redis_backend.h"
 
 enum {
     RUNS = 5,                /* repeats of every measurement; figures are medians */

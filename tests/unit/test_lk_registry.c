@@ -47,7 +47,7 @@ static lk_rc reg_ctor(const lk_env *env, const char *key, void *arg, void **out)
         c->fail_rc = LK_OK;
         return rc;
     }
-    reg_obj *o = lk__alloc(env, sizeof(*o));
+    reg_obj *o = lk_env_alloc(env, sizeof(*o));
     if (o == NULL) return LK_ENOMEM;
     o->ctx = c;
     o->serial = ++c->built;
@@ -61,7 +61,7 @@ static lk_rc reg_ctor(const lk_env *env, const char *key, void *arg, void **out)
 static void reg_dtor(const lk_env *env, void *obj) {
     reg_obj *o = obj;
     o->ctx->freed++;
-    lk__free(env, o);
+    lk_env_free(env, o);
 }
 
 /* lk_registry_get that must succeed; returns the object. */
@@ -260,7 +260,7 @@ static void test_lk_registry_init_and_key_errors(void **state) {
     assert_int_equal(c.calls, 1);
     lk_registry_fini(&r);
     assert_int_equal(c.freed, 0);
-    lk__free(&te.env, o);
+    lk_env_free(&te.env, o);
     test_env_fini(&te);
 }
 

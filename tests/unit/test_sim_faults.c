@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/engine/sim_pending.h"
+#include "sim/run/sim_rng.h"
 #include "sim/run/sim_arena.h"
 #include "sim_test_arena.h"
 #include "sim/explore/sim_explore.h"

@@ -528,7 +528,7 @@ static void entropy_thread(sim_thread *self, void *arg) {
     for (int i = 0; i < 16; i++)
         snprintf(token + 2 * i, 3, "%02x", b[16 + i]);
     store_set(env, key, token, 0, 0, &r);
-    void *p = lk__alloc(env, 24 + (size_t)b[1]);
+    void *p = lk_env_alloc(env, 24 + (size_t)b[1]);
     memcpy(p, token, 8);
 }
 
@@ -871,7 +871,7 @@ static void alloc_thread(sim_thread *self, void *arg) {
     sched_state *st = arg;
     const lk_env *env = sim_env(self);
     for (int i = 0; i < 3; i++) {
-        unsigned char *p = lk__alloc(env, 100);
+        unsigned char *p = lk_env_alloc(env, 100);
         st->ptr[i] = p;
         int zero = 1;
         for (int j = 0; p && j < 100; j++)
@@ -882,7 +882,7 @@ static void alloc_thread(sim_thread *self, void *arg) {
     lk_store_reply r;
     store_get(env, "k", &r);
     for (int i = 0; i < 3; i++)
-        lk__free(env, st->ptr[i]);
+        lk_env_free(env, st->ptr[i]);
 }
 
 static int alloc_setup(sim_run *run) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_backend.c: owned and external Redis backends for simulated runs (contract in sim_backend.h).
+ * sim_redis_backend.c: owned and external Redis backends for simulated runs (contract in sim_redis_backend.h).
  *
  * An owned server is started by the launcher the Redis tests use (sim_redis_server.h): a free 127.0.0.1 port, a
  * private directory, racebed's gettimeofday shim (found next to the racebed binary) preloaded, active expiry off, and
@@ -9,7 +9,7 @@
  * Never: signal a process racebed did not start, or connect anywhere but loopback.
  */
 #define _GNU_SOURCE
-#include "sim/real/sim_backend.h"
+#include "sim/real/sim_redis_backend.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_backend.h: the real store a simulated run can send its store ops to (`--store`), design.md §8.
+ * sim_redis_backend.h: the real store a simulated run can send its store ops to (`--store`), design.md §8.
  *
  *   model              no real store (the default)
  *   redis              racebed starts and owns a redis-server on a free 127.0.0.1 port, with no persistence, active
@@ -11,10 +11,10 @@
  *                      time, so the run stops (exit 4) at the first op whose reply differs from the model's.
  * Either way the model runs in lockstep and every reply is compared.
  */
-#ifndef RACEBED_SIM_SIM_BACKEND_H
-#define RACEBED_SIM_SIM_BACKEND_H
+#ifndef RACEBED_SIM_REAL_SIM_REDIS_BACKEND_H
+#define RACEBED_SIM_REAL_SIM_REDIS_BACKEND_H
 
-#include "sim/engine/sim_sched.h"
+#include "sim/engine/sim_backend.h"
 
 typedef struct sim_backend_handle sim_backend_handle; /* opaque */
 

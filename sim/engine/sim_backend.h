@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_backend.h: the lockstep-store interface: a real store that the scheduler sends every store op to, beside the
+ * model (design.md §8). real/sim_redis_backend.h implements it for Redis; the engine knows only this struct.
+ *
+ * Invariant: the model's reply is the run's reply; the real store only confirms it.
+ */
+#ifndef RACEBED_SIM_ENGINE_SIM_BACKEND_H
+#define RACEBED_SIM_ENGINE_SIM_BACKEND_H
+
+#include "core/lk_env.h"
+
+/* A real store the scheduler sends every store op to, in lockstep with the model (design.md §8). The model's reply
+ * must equal the real one: the first difference ends the execution (SIM_END_BACKEND), naming the op. */
+typedef struct sim_backend {
+    void *ctx;
+    lk_store store;                                    /* the real store (the Redis adapter) */
+    void (*set_time)(void *ctx, lk_wall_ms server_ms); /* make the server see this wall instant; NULL: it cannot */
+    lk_rc (*restart)(void *ctx);                       /* restart it empty (lose-all); NULL: it cannot */
+    lk_rc (*reset)(void *ctx);                         /* empty it before an execution */
+} sim_backend;
+
+#endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_world.c: the setup half of the scenario API (sim_scenario.h): parameters, processes, threads, lock keys and
+ * guarded resources a scenario's setup creates, and the read-only queries its finish() makes. None of it runs on a
+ * virtual thread or is a scheduling point; the thread half is engine/sim_env.c.
+ *
+ * Invariant: setup fills the run's tables only up to their limits; an overflow is a setup error, never a write past
+ * a table.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/engine/sim_env.h"
+#include "sim/engine/sim_sched.h"
+#include "sim/model/sim_store_model.h"
+#include "sim/run/sim_arena.h"
+#include "sim/run/sim_params.h"
+#include "sim/run/sim_verdict.h"
+
+int64_t sim_param(const sim_run *run, const char *name) {
+    int i = sim_param_index(run->scenario, name);
+    assert(i >= 0 && "the scenario must declare every parameter it reads");
+    return i >= 0 ? run->param[i] : 0;
+}
+
+int sim_variant(const sim_run *run) {
+    return run->variant;
+}
+
+const char *sim_variant_name(const sim_run *run) {
+    return run->scenario->variants[run->variant].name;
+}
+
+void *sim_state_alloc(sim_run *run, size_t size) {
+    return sim__heap_alloc(run, size);
+}
+
+void sim_state_set(sim_run *run, void *state) {
+    run->scenario_state = state;
+}
+
+void *sim_state(const sim_run *run) {
+    return run->scenario_state;
+}
+
+int sim_process_new(sim_run *run, const char *name) {
+    if (run->proc_count == SIM_PROCS_MAX) {
+        sim_setup_error(run, "more than %d processes", SIM_PROCS_MAX);
+        return -1;
+    }
+    sim_process *p = &run->proc[run->proc_count];
+    p->run = run;
+    p->idx = run->proc_count;
+    if (lk_copy_str(p->name, sizeof(p->name), name) != LK_OK) {
+        sim_setup_error(run, "process name too long");
+        return -1;
+    }
+    sim__process_env_init(p);
+    int64_t drift = sim__builtin(run, SIM_PARAM_DRIFT_PPM);
+    p->drift_ppm = p->idx % 2 == 0 ? drift : -drift; /* p1 (index 0) fast, p2 slow, ... */
+    return run->proc_count++;
+}
+
+const lk_env *sim_process_env(sim_run *run, int proc) {
+    assert(proc >= 0 && proc < run->proc_count);
+    return &run->proc[proc].env;
+}
+
+int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn, void *arg) {
+    for (int i = 1; i <= n; i++) {
+        char pname[16], tname[16];
+        snprintf(pname, sizeof(pname), "p%d", i);
+        snprintf(tname, sizeof(tname), "c%d", i);
+        int p = sim_process_new(run, pname);
+        if (p < 0 || sim_thread_new(run, p, tname, (int64_t)(i - 1) * start_gap_ns, fn, arg) < 0) return -1;
+    }
+    return 0;
+}
+
+void sim_thread_admin(sim_run *run, int thread) {
+    assert(thread >= 0 && thread < run->thread_count);
+    run->thread[thread].admin = 1;
+}
+
+int sim_lock_key(sim_run *run, const char *key) {
+    sim_oracle_state *o = &run->oracle;
+    for (int i = 0; i < o->lock_key_count; i++)
+        if (strcmp(o->lock_key[i], key) == 0) return 0;
+    if (o->lock_key_count == SIM_LOCK_KEYS_MAX || strlen(key) >= LK_KEY_MAX) {
+        sim_setup_error(run, "too many lock keys (at most %d) or key too long", SIM_LOCK_KEYS_MAX);
+        return -1;
+    }
+    lk_copy_str(o->lock_key[o->lock_key_count++], LK_KEY_MAX, key);
+    return 0;
+}
+
+int sim_resource_new(sim_run *run, const char *name, const char *lock_key, int fencing) {
+    if (run->resource_count == SIM_RESOURCES_MAX) {
+        sim_setup_error(run, "more than %d resources", SIM_RESOURCES_MAX);
+        return -1;
+    }
+    sim_resource *r = &run->resource[run->resource_count];
+    if (lk_copy_str(r->name, sizeof(r->name), name) != LK_OK ||
+        lk_copy_str(r->lock_key, sizeof(r->lock_key), lock_key) != LK_OK) {
+        sim_setup_error(run, "resource or lock key name too long");
+        return -1;
+    }
+    r->fencing = fencing;
+    for (int i = 0; i < SIM_THREADS_MAX; i++)
+        r->read_version[i] = -1;
+    return run->resource_count++;
+}
+
+int64_t sim_resource_value(const sim_run *run, int res) {
+    return run->resource[res].value;
+}
+
+int64_t sim_resource_writes(const sim_run *run, int res) {
+    return run->resource[res].version;
+}
+
+int sim_resource_refused(const sim_run *run, int res) {
+    return run->resource[res].refused;
+}
+
+int sim_advances(const sim_run *run) {
+    return run->advances;
+}
+
+int64_t sim_metric(const sim_run *run, int proc, lk_metric m) {
+    assert(proc >= 0 && proc < run->proc_count && (unsigned)m < LK_METRIC_COUNT_);
+    return run->proc[proc].metrics.value[m];
+}
+
+int sim_crashes(const sim_run *run) {
+    return run->crashes;
+}
+
+int sim_faults(const sim_run *run) {
+    return run->faults;
+}
+
+int64_t sim_now_ns(const sim_run *run) {
+    return run->now_ns;
+}
+
+int sim_store_peek(const sim_run *run, const char *key, char *value) {
+    return sim_store_model_peek(&run->store, sim__server_ms(run, run->now_ns), key, value);
+}
+
+int64_t sim_store_peek_int(const sim_run *run, const char *key) {
+    char v[LK_VALUE_MAX];
+    if (!sim_store_peek(run, key, v)) return 0;
+    char *end = NULL;
+    long long x = strtoll(v, &end, 10);
+    return *end == '\0' ? x : 0;
+}
+
