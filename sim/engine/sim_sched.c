@@ -262,13 +262,12 @@ static void sched_crash_thread(sim_run *run, int i) {
         if (run->thread[j].parent == i) sched_crash_thread(run, j);
 }
 
-/* Rebuilds the store from the ops applied up to 'cutoff_ns' (a lose-last restart), oracles silent, then ends
- * every ghost lease the rebuilt store no longer backs. */
+/* Rebuilds the store from the ops applied up to 'cutoff_ns' (a lose-last restart), oracles silent; the lease oracle
+ * then ends every ghost lease the rebuilt store no longer backs. */
 static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
     sim_store_model_init(&run->store);
-    sim_oracle_state saved = run->oracle;
-    for (int i = 0; i < run->oracle.lock_key_count; i++)
-        run->oracle.lease[i].live = 0;
+    sim_lease saved[SIM_LOCK_KEYS_MAX];
+    sim__oracle_lease_rebuild_begin(run, saved);
     int kept = 0;
     run->oracle_silent = 1;
     for (int i = 0; i < run->log_count && run->log[i].apply_ns <= cutoff_ns; i++, kept++) {
@@ -281,14 +280,7 @@ static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
     }
     run->oracle_silent = 0;
     run->log_count = kept;
-    for (int i = 0; i < run->oracle.lock_key_count; i++) {
-        run->oracle.lease[i].disturbed = 1;
-        if (saved.lease[i].live && !run->oracle.lease[i].live)
-            sim__note(run, "lease_safety",
-                      "restart lost %s's lease on %s (a lost write): allowed by design, "
-                      "only fencing protects the resource",
-                      run->thread[saved.lease[i].owner].name, run->oracle.lock_key[i]);
-    }
+    sim__oracle_lease_rebuild_end(run, saved);
 }
 
 static void sched_restart(sim_run *run, const sim_choice *c) {
@@ -308,17 +300,7 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
         sched_rebuild_store(run, run->now_ns - c->duration_ns);
         return;
     }
-    lk_wall_ms server_ms = sim__server_ms(run, run->now_ns);
-    for (int i = 0; i < run->oracle.lock_key_count; i++) {
-        if (sim__oracle_lease_alive(run, i, server_ms)) {
-            sim__note(run, "lease_safety",
-                      "restart lost %s's lease on %s: allowed by design, only fencing "
-                      "protects the resource",
-                      run->thread[run->oracle.lease[i].owner].name, run->oracle.lock_key[i]);
-            run->oracle.lease[i].disturbed = 1; /* its holder may still believe in it: by design */
-        }
-        run->oracle.lease[i].live = 0;
-    }
+    sim__oracle_lease_restart(run);
     sim_store_model_init(&run->store);
     run->log_count = 0;
 }
@@ -385,13 +367,9 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
     switch (c->kind) {
     case SIM_DEC_WALL:
         if (c->proc < 0) {
-            for (int i = 0; i < run->oracle.lock_key_count; i++)
-                if (sim__oracle_lease_alive(run, i, sim__server_ms(run, run->now_ns)))
-                    sim__probe(run, SIM_PROBE_WALL_STEP_DURING_HOLD);
+            sim__oracle_lease_wall_step(run);
             run->server_wall_offset_ms += c->duration_ns / 1000000;
             run->wall_steps++;
-            for (int i = 0; i < run->oracle.lock_key_count; i++)
-                run->oracle.lease[i].disturbed = 1;
         } else {
             run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;
         }

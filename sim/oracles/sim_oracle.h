@@ -27,6 +27,15 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
                              const lk_store_reply *reply, lk_wall_ms server_ms, int64_t sent_ns);
 /* 1 if watched key 'i''s lease is live at server time 'server_ms'. */
 int sim__oracle_lease_alive(const sim_run *run, int i, lk_wall_ms server_ms);
+/* Before the server's wall clock steps: every live lease is disturbed (an early end is by design). */
+void sim__oracle_lease_wall_step(sim_run *run);
+/* At a lose-all restart, before the store is emptied: every lease ends, a live one with a note. */
+void sim__oracle_lease_restart(sim_run *run);
+/* Around a lose-last restart's rebuild from the op log: 'begin' saves every lease into 'saved' (SIM_LOCK_KEYS_MAX
+ * rows) and ends them; the rebuild's store ops revive what the kept log backs; 'end' notes each lease that did not
+ * come back. */
+void sim__oracle_lease_rebuild_begin(sim_run *run, sim_lease *saved);
+void sim__oracle_lease_rebuild_end(sim_run *run, const sim_lease *saved);
 /* At an oracle event of thread 't'. */
 void sim__oracle_singleton_event(sim_run *run, const sim_thread *t, const char *name, const char *key, int64_t num);
 /* Performs a resource op of thread 't' (pending 'p') and checks guarded-resource safety and client validity.

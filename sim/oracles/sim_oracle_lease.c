@@ -161,3 +161,44 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
         }
     }
 }
+
+/* ---- the server's own faults: restarts and wall steps --------------------------------------------------------------- */
+
+void sim__oracle_lease_wall_step(sim_run *run) {
+    for (int i = 0; i < run->oracle.lock_key_count; i++)
+        if (sim__oracle_lease_alive(run, i, sim__server_ms(run, run->now_ns)))
+            sim__probe(run, SIM_PROBE_WALL_STEP_DURING_HOLD);
+    for (int i = 0; i < run->oracle.lock_key_count; i++)
+        run->oracle.lease[i].disturbed = 1;
+}
+
+void sim__oracle_lease_restart(sim_run *run) {
+    lk_wall_ms server_ms = sim__server_ms(run, run->now_ns);
+    for (int i = 0; i < run->oracle.lock_key_count; i++) {
+        if (sim__oracle_lease_alive(run, i, server_ms)) {
+            sim__note(run, "lease_safety",
+                      "restart lost %s's lease on %s: allowed by design, only fencing "
+                      "protects the resource",
+                      run->thread[run->oracle.lease[i].owner].name, run->oracle.lock_key[i]);
+            run->oracle.lease[i].disturbed = 1; /* its holder may still believe in it: by design */
+        }
+        run->oracle.lease[i].live = 0;
+    }
+}
+
+void sim__oracle_lease_rebuild_begin(sim_run *run, sim_lease *saved) {
+    memcpy(saved, run->oracle.lease, sizeof(run->oracle.lease));
+    for (int i = 0; i < run->oracle.lock_key_count; i++)
+        run->oracle.lease[i].live = 0;
+}
+
+void sim__oracle_lease_rebuild_end(sim_run *run, const sim_lease *saved) {
+    for (int i = 0; i < run->oracle.lock_key_count; i++) {
+        run->oracle.lease[i].disturbed = 1;
+        if (saved[i].live && !run->oracle.lease[i].live)
+            sim__note(run, "lease_safety",
+                      "restart lost %s's lease on %s (a lost write): allowed by design, "
+                      "only fencing protects the resource",
+                      run->thread[saved[i].owner].name, run->oracle.lock_key[i]);
+    }
+}
