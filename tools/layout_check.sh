@@ -146,9 +146,12 @@ FILENAME == ARGV[1] {                      # path TAB module
     next
 }
 FILENAME == ARGV[2] {                      # nm -A -P: "path: name type [value size]"
-    k = index($0, ": "); if (k == 0) next
-    m = byfile[substr($0, 1, k - 1)]; if (m == "") next
-    split(substr($0, k + 2), f, " "); s = f[1]; t = f[2]
+    if (nmf == "" || substr($0, 1, length(nmf) + 2) != nmf ": ") {   # a new file: the longest listed prefix
+        nmf = ""
+        for (p in byfile) if (substr($0, 1, length(p) + 2) == p ": " && length(p) > length(nmf)) nmf = p
+        if (nmf == "") next
+    }
+    m = byfile[nmf]; split(substr($0, length(nmf) + 3), f, " "); s = f[1]; t = f[2]
     if (t == "U" || t == "w" || t == "v") {
         if (!((m, s) in uses)) { uses[m, s] = 1; nuse[m]++; use[m, nuse[m]] = s }
     } else if (t ~ /^[ABCDGRSTVWiu]$/) {
@@ -160,9 +163,10 @@ FILENAME == ARGV[3] {                      # objdump -t
     if ($0 ~ /:[ \t]+file format /) { sub(/:[ \t]+file format .*$/, ""); cur = byfile[$0]; next }
     if (cur == "" || $0 !~ /^[0-9a-f]+ /) next
     split($0, od, " "); flags = substr($0, length(od[1]) + 2, 7)
-    if (substr(flags, 7, 1) != "O") next
     rest = substr($0, length(od[1]) + 10); ti = index(rest, "\t"); if (ti == 0) next
     sec = substr(rest, 1, ti - 1); nw = split(substr(rest, ti + 1), od, " "); name = od[nw]
+    # objects (flag O); thread-local variables show with no type flag (STT_TLS), section symbols with d
+    if (substr(flags, 7, 1) != "O" && !(sec ~ /^\.t(data|bss)/ && substr(flags, 6, 2) == "  ")) next
     if (sec ~ /^\.data\.rel\.ro/) next
     if (sec ~ /^\.(data|bss|tdata|tbss|ldata|lbss|sdata|sbss)(\..*)?$/ || sec == "*COM*") {
         ng[cur]++; gname[cur, ng[cur]] = name; gsec[cur, ng[cur]] = sec

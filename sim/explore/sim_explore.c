@@ -17,13 +17,12 @@
 #include "sim/explore/sim_explore.h"
 
 #include "sim/explore/sim_faults.h"
+#include "sim/explore/sim_progress.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* ---- config ----------------------------------------------------------------------------------------------------- */
 
@@ -110,12 +109,6 @@ static sim_exec_args explore_args(const sim_config *cfg, uint64_t seed, int log_
     /* a real store cannot lose its last writes on demand: no op log, so no lose-last restart is picked */
     sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, cfg->backend ? 0 : log_ops, cfg->backend};
     return a;
-}
-
-static double explore_clock_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- the random strategy ---------------------------------------------------------------------------------------- */
@@ -244,10 +237,10 @@ static void random_init(random_ctx *r, const sim_config *cfg, uint64_t exec_seed
         r->pct_change[c] = 1 + (int64_t)(sim__rng_next(r->rng) % (uint64_t)(o->pct_steps > 0 ? o->pct_steps : 1));
 }
 
-static void explore_progress(const sim_random_opts *o, const sim_random_result *res, double t0) {
-    double dt = explore_clock_s() - t0;
-    fprintf(stderr, "\r[progress] %lld/%lld executions, %.0f exec/s, %lld violation(s)   ", (long long)res->execs,
-            (long long)o->execs_max, dt > 0 ? (double)res->execs / dt : 0.0, (long long)res->violations);
+static void explore_progress(sim_progress *pr, const sim_random_opts *o, const sim_random_result *res) {
+    double dt = sim_progress_elapsed(pr);
+    sim_progress_show(pr, "[progress] %lld/%lld executions, %.0f exec/s, %lld violation(s)   ", (long long)res->execs,
+                      (long long)o->execs_max, dt > 0 ? (double)res->execs / dt : 0.0, (long long)res->violations);
 }
 
 int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opts *o, sim_random_result *res) {
@@ -255,8 +248,8 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
     res->first_exec = -1;
     res->stream_hash = SIM_HASH_INIT;
     res->trace_hash = SIM_HASH_INIT;
-    int tty = o->progress && isatty(2);
-    double t0 = explore_clock_s(), last_progress = t0;
+    sim_progress pr;
+    sim_progress_init(&pr, o->progress);
     for (int64_t i = 0; i < o->execs_max; i++) {
         random_ctx r;
         random_init(&r, cfg, o->seed + (uint64_t)i, o);
@@ -290,17 +283,13 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
             }
             if (!o->keep_going) break;
         }
-        if ((i & 63) == 63 && (o->seconds_max > 0 || tty)) {
-            double now = explore_clock_s();
-            if (o->seconds_max > 0 && now - t0 >= o->seconds_max) break;
-            if (tty && now - last_progress >= 1.0) {
-                explore_progress(o, res, t0);
-                last_progress = now;
-            }
+        if ((i & 63) == 63 && (o->seconds_max > 0 || pr.on)) {
+            if (o->seconds_max > 0 && sim_progress_elapsed(&pr) >= o->seconds_max) break;
+            if (sim_progress_due(&pr)) explore_progress(&pr, o, res);
         }
     }
-    if (tty && explore_clock_s() - t0 >= 1.0) fprintf(stderr, "\n");
-    res->seconds = explore_clock_s() - t0;
+    sim_progress_done(&pr);
+    res->seconds = sim_progress_elapsed(&pr);
     return 0;
 }
 

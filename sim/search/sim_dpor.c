@@ -32,10 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "sim/search/sim_exhaust.h"
+#include "sim/search/sim_search_base.h"
+#include "sim/search/sim_search_modes.h"
 
 enum { DPOR_ENV = SIM_THREADS_MAX }; /* the pseudo-thread of environment decisions */
 
@@ -306,7 +305,7 @@ static void dpor_account(dpor_ctx *x, sim_run *run, const sim_exhaust_opts *o, s
     dpor_races(x);
 }
 
-static void dpor_progress(const dpor_ctx *x, const sim_exhaust_result *res, const struct timespec *t0, double *shown) {
+static void dpor_progress(const dpor_ctx *x, const sim_exhaust_result *res, sim_progress *pr) {
     int32_t *count = calloc((size_t)x->depth + 1, sizeof(int32_t) * 2);
     if (count == NULL) return;
     int32_t *path = count + x->depth + 1;
@@ -315,7 +314,7 @@ static void dpor_progress(const dpor_ctx *x, const sim_exhaust_result *res, cons
         path[i] = __builtin_popcount(v->done) - 1 + v->env_next;
         count[i] = __builtin_popcount(v->backtrack | v->done) + v->env_count;
     }
-    sim__exhaust_progress(t0, shown, res->execs, -1, sim_exhaust_fraction(path, count, x->depth), x->depth,
+    sim__exhaust_progress(pr, res->execs, -1, sim_exhaust_fraction(path, count, x->depth), x->depth,
                           res->violations);
     free(count);
 }
@@ -323,8 +322,7 @@ static void dpor_progress(const dpor_ctx *x, const sim_exhaust_result *res, cons
 /* The search with a snapshot at every point of the current path: a backtrack restores the point's state instead of
  * replaying from the root. Returns 0, or -1 if snapshots are not available here (the caller replays). */
 static int dpor_with_snapshots(dpor_ctx *x, sim_run *run, const sim_exec_args *a, const sim_exhaust_opts *o,
-                               sim_exhaust_result *res, int32_t **first_path, int *first_len, int tty,
-                               const struct timespec *t0, double *shown) {
+                               sim_exhaust_result *res, int32_t **first_path, int *first_len, sim_progress *pr) {
     if (a->backend != NULL) return -1;
     sim_end end = sim_exec_begin(run, a);
     if (end != SIM_END_PASS) {
@@ -384,7 +382,7 @@ static int dpor_with_snapshots(dpor_ctx *x, sim_run *run, const sim_exec_args *a
             break;
         }
         dpor_account(x, run, o, res, end, first_path, first_len);
-        if (tty && (res->execs & 63) == 0) dpor_progress(x, res, t0, shown);
+        if (pr->on && (res->execs & 63) == 0) dpor_progress(x, res, pr);
         if (res->violations && !o->keep_going) break;
         if (!dpor_backtrack(x)) {
             res->complete = !x->failed;
@@ -410,12 +408,10 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     x.depth_max = o->depth_limit > 0 && o->depth_limit < steps_max ? o->depth_limit : steps_max;
     int32_t *first_path = NULL;
     int first_len = -1;
-    int tty = o->progress && isatty(2);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0); /* real time for the progress line only */
-    double shown = 0;
+    sim_progress pr;
+    sim_progress_init(&pr, o->progress); /* real time for the progress line only */
     sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, o->seed, 0, 0, cfg->backend};
-    if (dpor_with_snapshots(&x, run, &a, o, res, &first_path, &first_len, tty, &t0, &shown) != 0) {
+    if (dpor_with_snapshots(&x, run, &a, o, res, &first_path, &first_len, &pr) != 0) {
         sim_chooser ch = {&x, dpor_decide, NULL, NULL}; /* a real store cannot be restored: replay from the root */
         for (;;) {
             if (res->execs >= o->execs_max) break;
@@ -431,7 +427,7 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                 break;
             }
             dpor_account(&x, run, o, res, end, &first_path, &first_len);
-            if (tty && (res->execs & 63) == 0) dpor_progress(&x, res, &t0, &shown);
+            if (pr.on && (res->execs & 63) == 0) dpor_progress(&x, res, &pr);
             if (res->violations && !o->keep_going) break;
             if (!dpor_backtrack(&x)) {
                 res->complete = !x.failed;
@@ -439,7 +435,7 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
             }
         }
     }
-    if (tty && shown > 0) fprintf(stderr, "\n");
+    sim_progress_done(&pr);
     if (first && first_path && first_len >= 0) sim_exhaust_record(run, cfg, o->seed, -1, first_path, first_len, first);
     res->memory_bytes += sizeof(dpor_node) * (size_t)x.cap;
     free(first_path);

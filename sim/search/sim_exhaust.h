@@ -9,12 +9,14 @@
  * Shards: a path belongs to shard hash(its first SIM_SHARD_DEPTH choices, or all of them if it is shorter) mod N,
  * so the shards' union is the whole search and no path is in two. A shard cuts every other subtree at that depth.
  *
- * This is the naive enumeration: the reference the reductions (DPOR, state hashing) must agree with.
+ * The modes (sim_search_modes.h): the naive enumeration by replay, the reference the reductions (DPOR, state
+ * hashing) must agree with; each calls down into sim_search_base.h. This file is the entry and iterative deepening.
  */
-#ifndef RACEBED_SIM_SIM_EXHAUST_H
-#define RACEBED_SIM_SIM_EXHAUST_H
+#ifndef RACEBED_SIM_SEARCH_SIM_EXHAUST_H
+#define RACEBED_SIM_SEARCH_SIM_EXHAUST_H
 
 #include "sim/explore/sim_explore.h"
+#include "sim/search/sim_checkpoint.h"
 #include "sim/search/sim_state.h"
 
 /* How the bounded space is searched. Each reduction is a separate mode: combining them naively is unsound. */
@@ -23,26 +25,6 @@ typedef enum sim_reduce {
     SIM_REDUCE_DPOR,     /* source-DPOR with sleep sets over the ops' footprints (sim_dpor.c), by replay */
     SIM_REDUCE_HASH,     /* depth-first over states: fingerprints, a visited set, snapshot and restore */
 } sim_reduce;
-
-enum { SIM_SHARD_DEPTH = 4, SIM_ADVANCE_TARGETS_MAX = 8, SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2 };
-
-/* One option at a decision point of an exhaustive search. */
-typedef struct sim_option {
-    sim_decision_kind kind; /* RUN, ADVANCE, WALL (the server's clock, forwards), RESTART (lose-all), CRASH or PAUSE */
-    int thread;             /* RUN, CRASH, PAUSE: the thread; else -1 */
-    int64_t duration_ns;    /* ADVANCE, WALL, PAUSE */
-} sim_option;
-
-/* The options at the current point, in the order every exhaustive mode uses: the enabled threads in index order
- * (only 'last' once 'preemptions' reached 'preemptions_max' >= 0, if it can go on), the time-advance targets while
- * advances_max lasts, a forward server wall step by wall_step_ms while wall_steps_max lasts, a lose-all store
- * restart while restarts_max lasts, a crash of each live scenario thread while crashes_max lasts, then a pause
- * (pause_ms) of each while pauses_max lasts. Returns how many were written to 'opt' (SIM_OPTIONS_MAX room). */
-int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
-                        int preemptions_max, sim_option *opt);
-/* Turns option 'o' into a decision, updating the last-run thread and the preemption count. */
-void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
-                       sim_choice *out);
 
 typedef struct sim_exhaust_opts {
     uint64_t seed;       /* entropy seed of every execution */
@@ -84,42 +66,6 @@ typedef struct sim_exhaust_result {
     int violated_count;      /* distinct violated oracles, in the order first found */
     char violated[8][SIM_NAME_MAX];
 } sim_exhaust_result;
-
-/* The saved state of a search (a checkpoint file, also a shard's result for `racebed merge`). */
-typedef struct sim_exhaust_state {
-    char scenario[SIM_NAME_MAX], variant[SIM_NAME_MAX];
-    uint64_t seed, config;     /* config: a hash of every parameter */
-    int preemptions_max, shard, shards, complete, len;
-    int64_t execs, steps, violations;
-    char first[SIM_MSG_MAX];   /* "ORACLE: message" of the first violation, "" if none */
-    int32_t *choice, *count;   /* the next path to explore, 'len' long (malloc'd) */
-} sim_exhaust_state;
-
-/* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */
-int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap);
-void sim_exhaust_state_free(sim_exhaust_state *st);
-/* A hash of 'cfg''s parameters, to refuse resuming or merging different searches. */
-uint64_t sim_exhaust_config_hash(const sim_config *cfg);
-
-/* Replays the path of option indices 'choice' (len long) and records it as a schedule into 'out' (initialized). */
-void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int preemptions_max, const int32_t *choice,
-                        int len, sim_schedule *out);
-/* Notes a violated oracle in 'res' (distinct names, up to 8); returns 1 if the violation counts (opts.oracle). */
-int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, const char *oracle);
-/* Counts the probes the current execution (or path) reached into 'res'. */
-void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run);
-/* The reduced modes (called by sim_exhaust). */
-void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
-                       sim_schedule *first);
-void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
-                       sim_schedule *first);
-struct timespec;
-/* Prints the progress line if a second passed since *last ('states' < 0: not shown). */
-void sim__exhaust_progress(const struct timespec *t0, double *last, int64_t execs, int64_t states, double fraction,
-                           int depth, int64_t violations);
-/* The share of a depth-first tree explored, given the path (choice i of count i at each depth): an estimate that
- * assumes equal subtrees, for the progress line. */
-double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len);
 
 /* Explores; on the first violation (if any) fills 'first' (caller-initialized; may be NULL) with its schedule. */
 void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_exhaust_hash.c: exhaustive search over states (the SIM_REDUCE_HASH mode of sim_exhaust.h).
+ * sim_hash_search.c: exhaustive search over states (the SIM_REDUCE_HASH mode of sim_exhaust.h).
  *
  * Depth-first over the same options as the naive enumeration (sim_exhaust_options), but at each decision point the
  * state's fingerprint (sim_state.h) goes into a visited set first: a state seen before has had its whole subtree
@@ -24,12 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "sim/run/sim_verdict.h"
 #include "sim/run/sim_arena.h"
-#include "sim/search/sim_exhaust.h"
+#include "sim/search/sim_search_base.h"
+#include "sim/search/sim_search_modes.h"
 
 typedef struct hash_frame {
     int64_t snap;    /* offset of the point's snapshot */
@@ -88,10 +87,8 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     int enabled[SIM_THREADS_MAX];
     sim_option opt[SIM_OPTIONS_MAX];
     int depth = 0, last = -1, preemptions = 0;
-    int tty = o->progress && isatty(2);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0); /* real time for the progress line only */
-    double shown = 0;
+    sim_progress pr;
+    sim_progress_init(&pr, o->progress); /* real time for the progress line only */
     for (;;) {
         int n = sim_exec_until_decision(run, &no_chooser, enabled);
         int backtrack = 0;
@@ -177,8 +174,8 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         if (!backtrack) continue;
         sim__exhaust_probes(res, run); /* a terminal or a cut path: what it reached on the way */
         if (res->execs >= o->execs_max) break;
-        if (tty && (res->execs & 63) == 0)
-            sim__exhaust_progress(&t0, &shown, res->execs, res->states, sim_exhaust_fraction(path, count, depth), depth,
+        if (pr.on && (res->execs & 63) == 0)
+            sim__exhaust_progress(&pr, res->execs, res->states, sim_exhaust_fraction(path, count, depth), depth,
                                   res->violations);
         /* the deepest point with an option left: restore it and take that option */
         while (depth > 0 && frame[depth - 1].next >= frame[depth - 1].count) {
@@ -211,7 +208,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         sim_exec_apply(run, &c);
     }
     sim_exec_teardown(run);
-    if (tty && shown > 0) fprintf(stderr, "\n");
+    sim_progress_done(&pr);
     if (first && first_len >= 0) sim_exhaust_record(run, cfg, o->seed, o->preemptions_max, first_path, first_len, first);
 done:
     res->memory_bytes = sim_visited_bytes(&seen) + snap_peak;

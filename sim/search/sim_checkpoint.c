@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_checkpoint.c: the checkpoint format, its parser, and its file I/O (contract in sim_checkpoint.h).
+ */
+#define _GNU_SOURCE
+#include "sim/search/sim_checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+uint64_t sim_exhaust_config_hash(const sim_config *cfg) {
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (int i = 0; i < sim_param_count(cfg->scenario); i++) {
+        const unsigned char *p = (const unsigned char *)&cfg->param[i];
+        for (size_t b = 0; b < sizeof(int64_t); b++) h = (h ^ p[b]) * UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+void sim_exhaust_state_free(sim_exhaust_state *st) {
+    if (st == NULL) return;
+    free(st->choice);
+    free(st->count);
+    st->choice = st->count = NULL;
+}
+
+int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap) {
+    memset(st, 0, sizeof(*st));
+    int line = 0, have_path = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        char buf[SIM_MSG_MAX + 64];
+        snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) - 1 ? n : sizeof(buf) - 1), p);
+        line++;
+        unsigned long long u1 = 0, u2 = 0;
+        long long l1 = 0, l2 = 0, l3 = 0;
+        int i1 = 0, i2 = 0, off = 0;
+        if (line == 1 && strcmp(buf, "racebed-checkpoint 1") != 0) {
+            snprintf(err, cap, "line 1: not a racebed checkpoint (expected 'racebed-checkpoint 1')");
+            return -1;
+        } else if (line == 1) {
+        } else if (sscanf(buf, "scenario %63s variant %63s", st->scenario, st->variant) == 2) {
+        } else if (sscanf(buf, "seed %llu config %llu", &u1, &u2) == 2) {
+            st->seed = u1;
+            st->config = u2;
+        } else if (sscanf(buf, "preemptions %d shard %d/%d", &st->preemptions_max, &i1, &i2) == 3) {
+            st->shard = i1;
+            st->shards = i2;
+        } else if (sscanf(buf, "execs %lld steps %lld violations %lld complete %d", &l1, &l2, &l3, &i1) == 4) {
+            st->execs = l1;
+            st->steps = l2;
+            st->violations = l3;
+            st->complete = i1;
+        } else if (strncmp(buf, "first ", 6) == 0) {
+            snprintf(st->first, sizeof(st->first), "%s", buf + 6);
+        } else if (sscanf(buf, "path %d%n", &i1, &off) == 1 && i1 >= 0 && i1 <= 100000000) {
+            st->len = i1;
+            st->choice = calloc((size_t)i1 + 1, sizeof(int32_t));
+            st->count = calloc((size_t)i1 + 1, sizeof(int32_t));
+            if (!st->choice || !st->count) {
+                snprintf(err, cap, "line %d: out of memory", line);
+                return -1;
+            }
+            const char *q = p + off;
+            for (int k = 0; k < i1; k++) {
+                int c = 0, m = 0, used = 0;
+                if (sscanf(q, " %d/%d%n", &c, &m, &used) != 2 || c < 0 || m < 1 || c >= m) {
+                    snprintf(err, cap, "line %d: bad path entry %d (want CHOICE/COUNT)", line, k + 1);
+                    sim_exhaust_state_free(st);
+                    return -1;
+                }
+                st->choice[k] = c;
+                st->count[k] = m;
+                q += used;
+            }
+            have_path = 1;
+        } else if (buf[0] != '\0' && buf[0] != '#') {
+            snprintf(err, cap, "line %d: unknown line '%.60s'", line, buf);
+            sim_exhaust_state_free(st);
+            return -1;
+        }
+        p += n + (p[n] == '\n');
+    }
+    if (line == 0 || !have_path || st->scenario[0] == '\0') {
+        snprintf(err, cap, "end of file: incomplete checkpoint (needs racebed-checkpoint, scenario, path)");
+        sim_exhaust_state_free(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* Appends to a growing text; 'ok' drops to 0 when memory runs out. */
+typedef struct ckpt_text {
+    char *buf;
+    size_t len, cap;
+    int ok;
+} ckpt_text;
+
+static void ckpt_add(ckpt_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ckpt_add(ckpt_text *t, const char *fmt, ...) {
+    for (int tries = 0; t->ok && tries < 2; tries++) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->ok = 0;
+            return;
+        }
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = (t->cap + (size_t)n + 1) * 2;
+        char *p = realloc(t->buf, cap);
+        if (p == NULL) {
+            t->ok = 0;
+            return;
+        }
+        t->buf = p;
+        t->cap = cap;
+    }
+}
+
+char *sim_exhaust_state_text(const sim_exhaust_state *st) {
+    ckpt_text t = {malloc(256), 0, 256, 1};
+    if (t.buf == NULL) return NULL;
+    t.buf[0] = '\0';
+    ckpt_add(&t, "racebed-checkpoint 1\nscenario %s variant %s\nseed %llu config %llu\npreemptions %d shard %d/%d\n"
+                 "execs %lld steps %lld violations %lld complete %d\n",
+             st->scenario, st->variant, (unsigned long long)st->seed, (unsigned long long)st->config,
+             st->preemptions_max, st->shard, st->shards, (long long)st->execs, (long long)st->steps,
+             (long long)st->violations, st->complete);
+    if (st->violations) ckpt_add(&t, "first %s\n", st->first);
+    ckpt_add(&t, "path %d", st->len);
+    for (int i = 0; i < st->len; i++)
+        ckpt_add(&t, " %d/%d", st->choice[i], st->count[i]);
+    ckpt_add(&t, "\n");
+    if (!t.ok) {
+        free(t.buf);
+        return NULL;
+    }
+    return t.buf;
+}
+
+int sim_exhaust_state_save(const char *path, const sim_exhaust_state *st) {
+    char tmp[1100];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char *text = sim_exhaust_state_text(st);
+    if (text == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = -1;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        size_t len = strlen(text), done = 0;
+        while (done < len) {
+            ssize_t n = write(fd, text + done, len - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            done += (size_t)n;
+        }
+        int closed = close(fd);
+        if (done == len && closed == 0 && rename(tmp, path) == 0) rc = 0;
+    }
+    free(text);
+    return rc;
+}
+
+int sim_exhaust_state_load(const char *path, sim_exhaust_state *st, char *err, size_t cap) {
+    enum { CHECKPOINT_MAX = 16 << 20 };
+    memset(st, 0, sizeof(*st));
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT) return 0;
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *text = malloc(CHECKPOINT_MAX);
+    size_t n = text ? fread(text, 1, CHECKPOINT_MAX - 1, f) : 0;
+    fclose(f);
+    if (text == NULL) {
+        snprintf(err, cap, "%s: out of memory", path);
+        return -1;
+    }
+    text[n] = '\0';
+    int parsed = sim_exhaust_state_parse(text, st, err, cap);
+    free(text);
+    return parsed == 0 ? 1 : -1;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_checkpoint.h: the saved state of an exhaustive search (a checkpoint file, also a shard's result for
+ * `racebed merge`): its text format, a pure parser, and saving and loading a file.
+ *
+ * Format, one item a line: "racebed-checkpoint 1", "scenario S variant V", "seed N config H", "preemptions P shard
+ * I/N", "execs E steps S violations V complete C", optionally "first ORACLE: message", and "path L c/n c/n ..." (the
+ * next path to explore, L entries of choice/count).
+ * Invariant: a save replaces the file whole (written beside it, then renamed), so a kill never leaves half of one.
+ */
+#ifndef RACEBED_SIM_SEARCH_SIM_CHECKPOINT_H
+#define RACEBED_SIM_SEARCH_SIM_CHECKPOINT_H
+
+#include "sim/explore/sim_explore.h"
+
+/* The saved state of a search (a checkpoint file, also a shard's result for `racebed merge`). */
+typedef struct sim_exhaust_state {
+    char scenario[SIM_NAME_MAX], variant[SIM_NAME_MAX];
+    uint64_t seed, config;     /* config: a hash of every parameter */
+    int preemptions_max, shard, shards, complete, len;
+    int64_t execs, steps, violations;
+    char first[SIM_NAME_MAX + SIM_MSG_MAX]; /* "ORACLE: message" of the first violation, "" if none */
+    int32_t *choice, *count;   /* the next path to explore, 'len' long (malloc'd) */
+} sim_exhaust_state;
+
+/* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */
+int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap);
+void sim_exhaust_state_free(sim_exhaust_state *st);
+/* A hash of 'cfg''s parameters, to refuse resuming or merging different searches. */
+uint64_t sim_exhaust_config_hash(const sim_config *cfg);
+
+/* The checkpoint text of 'st' (malloc'd, NUL-terminated; the caller frees it), or NULL when out of memory. */
+char *sim_exhaust_state_text(const sim_exhaust_state *st);
+/* Writes 'st' to 'path' (through 'path'.tmp and a rename). Returns 0, or -1 with errno set. */
+int sim_exhaust_state_save(const char *path, const sim_exhaust_state *st);
+/* Reads and parses 'path'. Returns 1 with 'st' filled (free it), 0 when the file does not exist, -1 when it cannot be
+ * read or parsed (the reason in 'err'). */
+int sim_exhaust_state_load(const char *path, sim_exhaust_state *st, char *err, size_t cap);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_naive.c: the naive exhaustive mode: every path of option indices, each replayed from the root (the reference
+ * the reductions must agree with). The one mode that shards and checkpoints.
+ * Invariant: a path is explored at most once; the shards' union is the whole search.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/search/sim_checkpoint.h"
+#include "sim/search/sim_search_base.h"
+#include "sim/search/sim_search_modes.h"
+
+/* Resumes from o->checkpoint if it exists and describes this search; returns 1 if the search is already complete. */
+static int naive_resume(const sim_exhaust_opts *o, const sim_config *cfg, sim_path *x, sim_exhaust_result *res) {
+    sim_exhaust_state st;
+    char err[256];
+    if (sim_exhaust_state_load(o->checkpoint, &st, err, sizeof(err)) != 1) return 0;
+    int same = strcmp(st.scenario, cfg->scenario->name) == 0 &&
+               strcmp(st.variant, cfg->scenario->variants[cfg->variant].name) == 0 && st.seed == o->seed &&
+               st.config == sim_exhaust_config_hash(cfg) && st.preemptions_max == o->preemptions_max &&
+               st.shard == (o->shards > 1 ? o->shard : 0) && st.shards == (o->shards > 1 ? o->shards : 1) &&
+               st.len < x->depth_max;
+    if (same) {
+        memcpy(x->choice, st.choice, sizeof(int32_t) * (size_t)st.len);
+        memcpy(x->count, st.count, sizeof(int32_t) * (size_t)st.len);
+        x->len = st.len;
+        res->execs = st.execs;
+        res->steps = st.steps;
+        res->violations = st.violations;
+        res->complete = st.complete;
+        res->resumed = 1;
+        if (st.first[0]) {
+            const char *colon = strchr(st.first, ':');
+            snprintf(res->first.oracle, sizeof(res->first.oracle), "%.*s", (int)(colon ? colon - st.first : 0),
+                     st.first);
+            snprintf(res->first.msg, sizeof(res->first.msg), "%s", colon ? colon + 2 : st.first);
+        }
+    }
+    sim_exhaust_state_free(&st);
+    return same && res->complete;
+}
+
+
+/* Saves the search's state to o->checkpoint (an I/O error leaves the previous checkpoint in place). */
+static void naive_save(const sim_exhaust_opts *o, const sim_config *cfg, const sim_path *x,
+                       const sim_exhaust_result *res) {
+    sim_exhaust_state st;
+    memset(&st, 0, sizeof(st));
+    lk_copy_str(st.scenario, sizeof(st.scenario), cfg->scenario->name);
+    lk_copy_str(st.variant, sizeof(st.variant), cfg->scenario->variants[cfg->variant].name);
+    st.seed = o->seed;
+    st.config = sim_exhaust_config_hash(cfg);
+    st.preemptions_max = o->preemptions_max;
+    st.shard = o->shards > 1 ? o->shard : 0;
+    st.shards = o->shards > 1 ? o->shards : 1;
+    st.execs = res->execs;
+    st.steps = res->steps;
+    st.violations = res->violations;
+    st.complete = res->complete;
+    if (res->violations) snprintf(st.first, sizeof(st.first), "%s: %s", res->first.oracle, res->first.msg);
+    st.len = res->complete ? 0 : x->len;
+    st.choice = x->choice;
+    st.count = x->count;
+    sim_exhaust_state_save(o->checkpoint, &st);
+}
+
+void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                          sim_schedule *first) {
+    sim_path x;
+    memset(&x, 0, sizeof(x));
+    x.depth_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")] + 1;
+    if (o->depth_limit > 0 && o->depth_limit < x.depth_max) x.depth_max = o->depth_limit;
+    x.choice = calloc((size_t)x.depth_max + 1, sizeof(int32_t));
+    x.count = calloc((size_t)x.depth_max + 1, sizeof(int32_t));
+    x.preemptions_max = o->preemptions_max;
+    x.shard = o->shard;
+    x.shards = o->shards;
+    if (x.choice == NULL || x.count == NULL) goto done;
+    if (o->checkpoint && naive_resume(o, cfg, &x, res)) goto done;
+    int64_t budget_end = res->execs + o->execs_max; /* a resumed search gets the whole budget again */
+    sim_progress pr;
+    sim_progress_init(&pr, o->progress); /* real time for the progress line only, never inside an execution */
+    for (;;) {
+        if (res->execs >= budget_end) break;
+        if (pr.on && (res->execs & 255) == 0)
+            sim__exhaust_progress(&pr, res->execs, -1, sim_exhaust_fraction(x.choice, x.count, x.len), x.len,
+                                  res->violations);
+        if (o->checkpoint && res->execs > 0 && o->checkpoint_every > 0 && res->execs % o->checkpoint_every == 0)
+            naive_save(o, cfg, &x, res);
+        sim_end end = sim__path_run(run, cfg, o->seed, &x);
+        /* another shard's path: cut at the shard depth, or a short path whose whole hash is not ours */
+        int foreign = x.shards > 1 && ((end == SIM_END_ABORTED && run->step == SIM_SHARD_DEPTH) ||
+                                       (run->step < SIM_SHARD_DEPTH && sim__path_shard_of(&x, run->step) != x.shard));
+        if (foreign) {
+            if (!sim__path_backtrack(&x, run->step)) {
+                res->complete = 1;
+                break;
+            }
+            continue;
+        }
+        res->execs++;
+        res->steps += run->step;
+        sim__exhaust_probes(res, run);
+        if (end == SIM_END_SETUP || end == SIM_END_BACKEND) {
+            res->setup_failed = 1;
+            break;
+        }
+        if (o->outcomes && end != SIM_END_ABORTED && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0)
+            res->outcomes++;
+        if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle) &&
+            res->violations++ == 0) {
+            res->first = run->violation;
+            if (first) sim_exhaust_record(run, cfg, o->seed, o->preemptions_max, x.choice, run->step, first);
+        }
+        if (!sim__path_backtrack(&x, run->step)) {
+            res->complete = 1;
+            break;
+        }
+        if (res->violations && !o->keep_going) break;
+    }
+    res->cut_by_depth = x.cut;
+    if (o->checkpoint) naive_save(o, cfg, &x, res);
+    sim_progress_done(&pr);
+done:
+    free(x.choice);
+    free(x.count);
+}
+

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_search_base.c: the bottom every exhaustive mode calls down into (contract in sim_search_base.h): the options
+ * at a decision point, the path chooser that replays and extends a path of option indices, the shard cut, the
+ * bookkeeping of violations and probes, and the progress line.
+ *
+ * A path is the index chosen at each decision point, with the number of options there. An execution follows the
+ * current path, extends it with option 0 past its end, and records the option counts; then the deepest point with
+ * an untried option is advanced and everything below it dropped.
+ * Invariant: a point's options depend only on the path above it (the run is a pure function of the path).
+ */
+#include "sim/search/sim_search_base.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/explore/sim_explore.h"
+
+/* The shard of a path: FNV-1a over its first 'len' choices, mod the shard count. */
+int sim__path_shard_of(const sim_path *x, int len) {
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (int i = 0; i < len; i++) h = (h ^ (uint64_t)(uint32_t)x->choice[i]) * UINT64_C(1099511628211);
+    return (int)(h % (uint64_t)x->shards);
+}
+
+static int path_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
+    sim_path *x = ctx;
+    sim_option opt[SIM_OPTIONS_MAX];
+    int k = sim_exhaust_options(run, enabled, n, x->last, x->preemptions, x->preemptions_max, opt);
+    int d = run->step;
+    if (d >= x->depth_max) {
+        x->cut = 1;
+        return -1;
+    }
+    if (x->shards > 1 && d == SIM_SHARD_DEPTH && sim__path_shard_of(x, d) != x->shard) return -1; /* not ours */
+    if (d >= x->len) {
+        x->choice[d] = 0;
+        x->count[d] = k;
+        x->len = d + 1;
+    }
+    if (x->choice[d] >= k) return -1; /* cannot happen: the run is a pure function of the path */
+    sim_option_choice(&opt[x->choice[d]], enabled, n, &x->last, &x->preemptions, out);
+    if (x->capture) sim_schedule_capture(x->capture, run, out);
+    return 0;
+}
+
+int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
+                        int preemptions_max, sim_option *opt) {
+    int k = 0, last_enabled = 0;
+    for (int i = 0; i < n; i++)
+        last_enabled |= enabled[i] == last;
+    for (int i = 0; i < n; i++)
+        if (!(last_enabled && preemptions_max >= 0 && preemptions >= preemptions_max && enabled[i] != last))
+            opt[k++] = (sim_option){SIM_DEC_RUN, enabled[i], 0};
+    if (run->advances < sim__builtin(run, SIM_PARAM_ADVANCES_MAX)) {
+        int64_t targets[SIM_ADVANCE_TARGETS_MAX];
+        int t = sim_advance_targets(run, targets, SIM_ADVANCE_TARGETS_MAX);
+        for (int i = 0; i < t; i++)
+            opt[k++] = (sim_option){SIM_DEC_ADVANCE, -1, targets[i]};
+    }
+    if (run->wall_steps < sim__builtin(run, SIM_PARAM_WALL_STEPS_MAX))
+        opt[k++] = (sim_option){SIM_DEC_WALL, -1, sim__builtin(run, SIM_PARAM_WALL_STEP_MS) * 1000000};
+    if (run->restarts < sim__builtin(run, SIM_PARAM_RESTARTS_MAX)) opt[k++] = (sim_option){SIM_DEC_RESTART, -1, 0};
+    for (int kind = 0; kind < 2; kind++) { /* crashes, then pauses, of each live scenario thread */
+        int room = kind == 0 ? run->crashes < sim__builtin(run, SIM_PARAM_CRASHES_MAX)
+                             : run->pauses < sim__builtin(run, SIM_PARAM_PAUSES_MAX);
+        for (int i = 0; room && i < run->thread_count; i++) {
+            const sim_thread *t = &run->thread[i];
+            if (t->parent < 0 && t->state != SIM_T_DONE && t->state != SIM_T_CRASHED && t->state != SIM_T_FREE)
+                opt[k++] = kind == 0 ? (sim_option){SIM_DEC_CRASH, i, 0}
+                                     : (sim_option){SIM_DEC_PAUSE, i, sim__builtin(run, SIM_PARAM_PAUSE_MS) * 1000000};
+        }
+    }
+    return k;
+}
+
+void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
+                       sim_choice *out) {
+    memset(out, 0, sizeof(*out));
+    out->kind = o->kind;
+    out->thread = o->thread;
+    out->proc = -1;
+    out->duration_ns = o->duration_ns;
+    out->variant = o->kind == SIM_DEC_RESTART ? SIM_RESTART_LOSE_ALL : 0;
+    if (o->kind == SIM_DEC_RUN) {
+        int last_enabled = 0;
+        for (int i = 0; i < n; i++)
+            last_enabled |= enabled[i] == *last;
+        if (last_enabled && o->thread != *last) ++*preemptions;
+        *last = o->thread;
+    }
+}
+
+/* Advances the path to the next unexplored leaf; returns 0 when the space is exhausted. */
+int sim__path_backtrack(sim_path *x, int executed) {
+    for (int d = (executed < x->len ? executed : x->len) - 1; d >= 0; d--)
+        if (x->choice[d] + 1 < x->count[d]) {
+            x->choice[d]++;
+            x->len = d + 1;
+            return 1;
+        }
+    return 0;
+}
+
+sim_end sim__path_run(sim_run *run, const sim_config *cfg, uint64_t seed, sim_path *x) {
+    x->last = -1;
+    x->preemptions = 0;
+    sim_chooser ch = {x, path_decide, NULL, NULL};
+    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, 0, cfg->backend};
+    return sim_execute(run, &a, &ch);
+}
+
+int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, const char *oracle) {
+    int seen = 0;
+    for (int i = 0; i < res->violated_count && !seen; i++)
+        seen = strcmp(res->violated[i], oracle) == 0;
+    if (!seen && res->violated_count < 8) lk_copy_str(res->violated[res->violated_count++], SIM_NAME_MAX, oracle);
+    return o->oracle == NULL || strcmp(o->oracle, oracle) == 0;
+}
+
+void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run) {
+    for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+        res->probe_execs[p] += run->probe[p];
+}
+
+double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len) {
+    double done = 0, width = 1;
+    for (int d = 0; d < len && width > 1e-300; d++) {
+        if (count[d] <= 0) break;
+        done += width * (double)choice[d] / (double)count[d];
+        width /= (double)count[d];
+    }
+    return done;
+}
+
+void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int preemptions_max, const int32_t *choice,
+                        int len, sim_schedule *out) {
+    sim_path x;
+    memset(&x, 0, sizeof(x));
+    x.depth_max = len + 1;
+    x.choice = calloc((size_t)len + 1, sizeof(int32_t));
+    x.count = calloc((size_t)len + 1, sizeof(int32_t));
+    if (x.choice == NULL || x.count == NULL) goto done;
+    memcpy(x.choice, choice, sizeof(int32_t) * (size_t)len);
+    for (int i = 0; i < len; i++)
+        x.count[i] = choice[i] + 1;
+    x.len = len;
+    x.preemptions_max = preemptions_max;
+    x.capture = out;
+    sim_schedule_header(out, cfg, seed, "exhaustive");
+    sim__path_run(run, cfg, seed, &x);
+    out->expect = run->violation.set ? SIM_EXPECT_VIOLATION : SIM_EXPECT_PASS;
+    if (run->violation.set) lk_copy_str(out->expect_oracle, sizeof(out->expect_oracle), run->violation.oracle);
+done:
+    free(x.choice);
+    free(x.count);
+}
+
+/* The progress line: what was explored, the rate, and an estimate of what remains. */
+void sim__exhaust_progress(sim_progress *pr, int64_t execs, int64_t states, double fraction, int depth,
+                           int64_t violations) {
+    if (!sim_progress_due(pr)) return;
+    double s = pr->last_s;
+    char left[64] = "?", stored[48] = "";
+    if (fraction > 1e-9 && fraction < 1) snprintf(left, sizeof(left), "~%.0f s", s * (1 - fraction) / fraction);
+    if (states >= 0) snprintf(stored, sizeof(stored), ", %lld states", (long long)states);
+    sim_progress_show(pr, "[progress] %lld executions%s, %.0f exec/s, ~%.1f%% done, %s left, depth %d, %lld violation(s)   ",
+                      (long long)execs, stored, s > 0 ? (double)execs / s : 0.0, 100 * fraction, left, depth,
+                      (long long)violations);
+}

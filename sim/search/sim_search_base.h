@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_search_base.h: the bottom of the exhaustive search, shared by every mode (sim_search_modes.h): the options at a
+ * decision point and the order every mode uses, the path chooser (replay a path of option indices, extend it, cut
+ * it at a shard boundary, backtrack), recording a path as a schedule, the bookkeeping of violations and probes, and
+ * the progress line. The modes call down into this; nothing here knows a mode.
+ *
+ * Invariant: every mode sees the same options in the same order at the same state, so their verdicts and outcome
+ * sets can be compared (tests/unit/test_sim_reduce.c).
+ */
+#ifndef RACEBED_SIM_SEARCH_SIM_SEARCH_BASE_H
+#define RACEBED_SIM_SEARCH_SIM_SEARCH_BASE_H
+
+#include "sim/explore/sim_progress.h"
+#include "sim/search/sim_exhaust.h"
+
+enum { SIM_SHARD_DEPTH = 4, SIM_ADVANCE_TARGETS_MAX = 8, SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2 };
+
+/* One option at a decision point of an exhaustive search. */
+typedef struct sim_option {
+    sim_decision_kind kind; /* RUN, ADVANCE, WALL (the server's clock, forwards), RESTART (lose-all), CRASH or PAUSE */
+    int thread;             /* RUN, CRASH, PAUSE: the thread; else -1 */
+    int64_t duration_ns;    /* ADVANCE, WALL, PAUSE */
+} sim_option;
+
+/* The options at the current point, in the order every exhaustive mode uses: the enabled threads in index order
+ * (only 'last' once 'preemptions' reached 'preemptions_max' >= 0, if it can go on), the time-advance targets while
+ * advances_max lasts, a forward server wall step by wall_step_ms while wall_steps_max lasts, a lose-all store
+ * restart while restarts_max lasts, a crash of each live scenario thread while crashes_max lasts, then a pause
+ * (pause_ms) of each while pauses_max lasts. Returns how many were written to 'opt' (SIM_OPTIONS_MAX room). */
+int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
+                        int preemptions_max, sim_option *opt);
+/* Turns option 'o' into a decision, updating the last-run thread and the preemption count. */
+void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
+                       sim_choice *out);
+
+/* A path of option indices and the chooser state that follows it (the naive mode, and recording a path). */
+typedef struct sim_path {
+    int32_t *choice; /* index chosen at each depth */
+    int32_t *count;  /* options at each depth */
+    int depth_max;   /* the arrays' length: steps_max + 1 */
+    int len;         /* path length known before this execution */
+    int preemptions_max;
+    int64_t advances_max;
+    int last;        /* thread that ran last, -1 none */
+    int preemptions; /* used in this execution */
+    sim_schedule *capture;
+    int shard, shards; /* see sim_exhaust_opts */
+    int cut;           /* 1 once a path was cut by the depth limit */
+} sim_path;
+
+
+/* The shard of a path: FNV-1a over its first 'len' choices, mod x->shards. */
+int sim__path_shard_of(const sim_path *x, int len);
+/* Advances the path to the next unexplored leaf, given that the last execution took 'executed' decisions; returns 0
+ * when the space is exhausted. */
+int sim__path_backtrack(sim_path *x, int executed);
+/* Runs one execution along the path (extending it with option 0 past its end) with entropy seed 'seed'. */
+sim_end sim__path_run(sim_run *run, const sim_config *cfg, uint64_t seed, sim_path *x);
+
+/* Replays the path of option indices 'choice' (len long) and records it as a schedule into 'out' (initialized). */
+void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int preemptions_max, const int32_t *choice,
+                        int len, sim_schedule *out);
+/* Notes a violated oracle in 'res' (distinct names, up to 8); returns 1 if the violation counts (opts.oracle). */
+int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, const char *oracle);
+/* Counts the probes the current execution (or path) reached into 'res'. */
+void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run);
+/* Draws the progress line if it is due ('states' < 0: not shown). */
+void sim__exhaust_progress(sim_progress *pr, int64_t execs, int64_t states, double fraction, int depth,
+                           int64_t violations);
+/* The share of a depth-first tree explored, given the path (choice i of count i at each depth): an estimate that
+ * assumes equal subtrees, for the progress line. */
+double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len);
+
+#endif
