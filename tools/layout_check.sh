@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
         --src) [ $# -ge 2 ] || usage; src=$2; shift 2 ;;
         --src=*) src=${1#--src=}; shift ;;
         -v | --verbose) verbose=1; shift ;;
-        -h | --help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        -h | --help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "layout: unknown argument '$1'" >&2; usage ;;
     esac
 done
@@ -156,6 +156,9 @@ FILENAME == ARGV[2] {                      # nm -A -P: "path: name type [value s
         if (!((m, s) in uses)) { uses[m, s] = 1; nuse[m]++; use[m, nuse[m]] = s }
     } else if (t ~ /^[ABCDGRSTVWiu]$/) {
         if (!((s, m) in defs)) { defs[s, m] = 1; ndef[s]++; def[s, ndef[s]] = m; dtype[s, m] = t }
+        if (t ~ /^[BDRT]$/) {
+            nstrong[s]++; strong_in[s] = strong_in[s] (nstrong[s] > 1 ? ", " : "") mod[m]; sdef[m, ++nsdef[m]] = s
+        }
     }
     next
 }
@@ -245,7 +248,7 @@ END {
         if (mod[a] ~ /^sim\/real\// || room[a] == "shim" || (mod[a] in exempt)) continue
         for (k = 1; k <= ng[a]; k++)
             violation("global: " mod[a] " holds writable data " gname[a, k] " (" gsec[a, k] \
-                      (gname[a, k] ~ /\.[0-9]+$/ ? ", a static local" : "") \
+                      (index(gname[a, k], ".") ? ", a static local" : "") \
                       "): only sim/real/, shim/ and the EXCEPTIONS of tools/layout_check.sh may")
     }
     for (a = 1; a <= n; a++) {
@@ -288,6 +291,15 @@ END {
         }
         for (i = 1; i <= nra; i++) printf "  %-24s %d\n", rkey[order[i]], rarrow[rkey[order[i]]]
     }
+    # Not a rule (the linker would refuse it), but it breeds false arrows: most likely a stale object.
+    for (a = 1; a <= n; a++) for (j = 1; j <= nsdef[a]; j++) {
+        s = sdef[a, j]; if (nstrong[s] < 2 || index(strong_in[s], mod[a] ", ") != 1) continue
+        g = strong_in[s]; if (!(g in gcount)) { ngr++; grp[ngr] = g; gfirst[g] = s }; gcount[g]++
+    }
+    for (i = 1; i <= ngr; i++)
+        print "layout: note: " grp[i] " define the same symbols (" gfirst[grp[i]] \
+              (gcount[grp[i]] > 1 ? " and " (gcount[grp[i]] - 1) " more" : "") "): a stale object? " \
+              "(the Makefile passes the exact set with --objects)" > "/dev/stderr"
     if (nviol) {
         printf "layout: %d violation%s\n", nviol, (nviol == 1 ? "" : "s")
         exit 1

@@ -17,7 +17,7 @@
 
 #include "sim/explore/sim_explore.h"
 #include "sim/search/sim_checkpoint.h"
-#include "sim/search/sim_state.h"
+#include "sim/search/sim_snapshot.h"
 
 /* How the bounded space is searched. Each reduction is a separate mode: combining them naively is unsound. */
 typedef enum sim_reduce {

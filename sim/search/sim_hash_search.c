@@ -51,30 +51,201 @@ static uint64_t hash_extra(int last, int preemptions) {
     return ((uint64_t)(uint32_t)(last + 1) << 32) | (uint32_t)preemptions;
 }
 
+/* The search's state: the current path, a frame and a snapshot per decision point on it, the visited set. */
+typedef struct hash_search {
+    sim_run *run;
+    const sim_exhaust_opts *o;
+    sim_exhaust_result *res;
+    int steps_max, depth_max;
+    hash_frame *frame;    /* one per depth of the current path */
+    int32_t *path;        /* option taken at each depth (for the progress estimate) */
+    int32_t *count;       /* options at each depth */
+    int32_t *first_path;  /* the first counting violation's path, 'first_len' long (-1: none) */
+    int first_len;
+    sim_snapshots snaps;
+    sim_visited seen;     /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS */
+    uint64_t root_paths;  /* naive paths below the root */
+    size_t snap_peak;     /* snapshot bytes at their peak */
+    int depth, last, preemptions;
+    int enabled[SIM_THREADS_MAX];
+    sim_option opt[SIM_OPTIONS_MAX];
+} hash_search;
+
+enum { HASH_STOP = -1, HASH_BACKTRACK = 0, HASH_DESCEND = 1 };
+
+/* The search's first counting violation: remembers it and its path (recorded by a replay once the search is over). */
+static void hash_violation_found(hash_search *h) {
+    h->res->first = h->run->violation;
+    memcpy(h->first_path, h->path, sizeof(int32_t) * (size_t)h->depth);
+    h->first_len = h->depth;
+}
+
+/* A terminal state (no thread enabled, 'n' 0) or the depth limit: one naive execution ends here. */
+static int hash_leaf(hash_search *h, int n) {
+    sim_run *run = h->run;
+    sim_exhaust_result *res = h->res;
+    res->execs++;
+    res->steps += run->step;
+    if (n == 0) {
+        sim_end end = sim_exec_finish(run);
+        if (h->o->outcomes && sim_visited_add(h->o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
+        if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, h->o, run->violation.oracle)) {
+            if (res->violations++ == 0) hash_violation_found(h);
+            if (!h->o->keep_going) return HASH_STOP;
+        }
+    } else {
+        res->cut_by_depth = 1;
+    }
+    if (h->depth > 0)
+        h->frame[h->depth - 1].paths = hash_paths_add(h->frame[h->depth - 1].paths, 1);
+    else
+        h->root_paths = 1; /* the run needs no decision at all */
+    return HASH_BACKTRACK;
+}
+
+/* A state seen before: its subtree is explored (or it is on the path: a cycle, a livelock). */
+static int hash_revisit(hash_search *h, sim_fp fp) {
+    sim_exhaust_result *res = h->res;
+    res->revisits++;
+    uint64_t below = *sim_visited_value(&h->seen, fp);
+    if (below == HASH_IN_PROGRESS) { /* a cycle: a livelock, as the naive search's step bound finds it */
+        sim__violation(h->run, "step_bound",
+                       "livelock: the state after %d decisions repeats a state of this path (the "
+                       "scheduler can repeat the cycle forever)",
+                       h->depth);
+        res->execs++;
+        if (sim__exhaust_violated(res, h->o, "step_bound") && res->violations++ == 0) hash_violation_found(h);
+        if (res->violations && !h->o->keep_going) return HASH_STOP;
+        below = 1;
+    }
+    if (h->depth > 0) h->frame[h->depth - 1].paths = hash_paths_add(h->frame[h->depth - 1].paths, below - 1);
+    return HASH_BACKTRACK;
+}
+
+/* A decision point with 'n' enabled threads: a new state is explored (snapshot if it has options left, then the
+ * first option); a known one is cut. */
+static int hash_point(hash_search *h, int n) {
+    sim_run *run = h->run;
+    sim_exhaust_result *res = h->res;
+    /* without a preemption bound, the last thread and the preemptions used change no future; past the depths the
+     * visited set can hold, the depth itself goes into the fingerprint */
+    uint64_t extra = h->o->preemptions_max < 0 ? 0 : hash_extra(h->last, h->preemptions);
+    if (h->steps_max > SIM_VISITED_DEPTH_MAX) extra ^= (uint64_t)h->depth << 40;
+    sim_fp fp = sim_state_fingerprint(run, extra);
+    int added = sim_visited_add(&h->seen, fp, h->depth);
+    if (added < 0) {
+        res->stopped = "the visited-state table is full (raise --states-max)";
+        return HASH_STOP;
+    }
+    if (added == 0) return hash_revisit(h, fp);
+    *sim_visited_value(&h->seen, fp) = HASH_IN_PROGRESS;
+    res->states++;
+    int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, h->o->preemptions_max, h->opt);
+    hash_frame *f = &h->frame[h->depth];
+    f->snap = k > 1 ? sim_state_save(run, &h->snaps) : -1;
+    if (k > 1 && f->snap < 0) {
+        res->stopped = "snapshot memory limit reached (1 GiB along one path)";
+        return HASH_STOP;
+    }
+    if (h->snaps.len > h->snap_peak) h->snap_peak = h->snaps.len;
+    f->next = 1;
+    f->count = k;
+    f->last = h->last;
+    f->preemptions = h->preemptions;
+    f->fp = fp;
+    f->paths = 0;
+    h->path[h->depth] = 0;
+    h->count[h->depth] = k;
+    sim_choice c;
+    sim_option_choice(&h->opt[0], h->enabled, n, &h->last, &h->preemptions, &c);
+    h->depth++;
+    sim_exec_apply(run, &c);
+    return HASH_DESCEND;
+}
+
+/* Goes back to the deepest point with an option left, restores it and takes that option. Returns HASH_STOP when the
+ * space is exhausted (res->complete) or the restore failed, else HASH_DESCEND. */
+static int hash_next_option(hash_search *h) {
+    sim_run *run = h->run;
+    sim_exhaust_result *res = h->res;
+    while (h->depth > 0 && h->frame[h->depth - 1].next >= h->frame[h->depth - 1].count) {
+        h->depth--;
+        hash_frame *f = &h->frame[h->depth];
+        if (f->snap >= 0) sim_snapshots_truncate(&h->snaps, f->snap);
+        *sim_visited_value(&h->seen, f->fp) = hash_paths_add(f->paths, 1);
+        if (h->depth > 0)
+            h->frame[h->depth - 1].paths = hash_paths_add(h->frame[h->depth - 1].paths, f->paths);
+        else
+            h->root_paths = h->frame[0].paths;
+    }
+    if (h->depth == 0) {
+        res->complete = 1;
+        res->naive_execs = (int64_t)(h->root_paths > INT64_MAX ? INT64_MAX : h->root_paths);
+        return HASH_STOP;
+    }
+    hash_frame *f = &h->frame[h->depth - 1];
+    sim_state_restore(run, &h->snaps, f->snap);
+    h->last = f->last;
+    h->preemptions = f->preemptions;
+    const sim_chooser no_chooser = {NULL, NULL, NULL, NULL};
+    int n = sim_exec_until_decision(run, &no_chooser, h->enabled); /* at a decision point: only 'enabled' */
+    int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, h->o->preemptions_max, h->opt);
+    if (k != f->count) { /* cannot happen: a restored state offers what it offered */
+        res->stopped = "internal error: a restored state differs from its snapshot";
+        return HASH_STOP;
+    }
+    h->path[h->depth - 1] = f->next;
+    sim_choice c;
+    sim_option_choice(&h->opt[f->next++], h->enabled, n, &h->last, &h->preemptions, &c);
+    sim_exec_apply(run, &c);
+    return HASH_DESCEND;
+}
+
+/* The depth-first loop from the initial state (set up, at its first decision point or end). */
+static void hash_explore(hash_search *h) {
+    const sim_chooser no_chooser = {NULL, NULL, NULL, NULL};
+    sim_progress pr;
+    sim_progress_init(&pr, h->o->progress); /* real time for the progress line only */
+    h->last = -1;
+    for (;;) {
+        int n = sim_exec_until_decision(h->run, &no_chooser, h->enabled);
+        int step = n == 0 || h->depth >= h->depth_max ? hash_leaf(h, n) : hash_point(h, n);
+        if (step == HASH_STOP) break;
+        if (step == HASH_DESCEND) continue;
+        sim__exhaust_probes(h->res, h->run); /* a terminal or a cut path: what it reached on the way */
+        if (h->res->execs >= h->o->execs_max) break;
+        if (pr.on && (h->res->execs & 63) == 0)
+            sim__exhaust_progress(&pr, h->res->execs, h->res->states, sim_exhaust_fraction(h->path, h->count, h->depth),
+                                  h->depth, h->res->violations);
+        if (hash_next_option(h) == HASH_STOP) break;
+    }
+    sim_progress_done(&pr);
+}
+
 void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                        sim_schedule *first) {
-    int steps_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")];
-    int depth_max = o->depth_limit > 0 && o->depth_limit < steps_max ? o->depth_limit : steps_max;
-    hash_frame *frame = calloc((size_t)steps_max + 1, sizeof(hash_frame));
-    int32_t *path = calloc((size_t)steps_max + 1, sizeof(int32_t));
-    int32_t *count = calloc((size_t)steps_max + 1, sizeof(int32_t));
-    int32_t *first_path = calloc((size_t)steps_max + 1, sizeof(int32_t));
-    int first_len = -1;
-    sim_snapshots snaps;
-    sim_snapshots_init(&snaps, HASH_SNAPSHOT_LIMIT);
-    sim_visited seen;
-    sim_visited_init(&seen, o->states_max ? o->states_max : (size_t)64 << 20);
-    seen.with_values = 1;
-    uint64_t root_paths = 0;
-    size_t snap_peak = 0;
-    if (frame == NULL || path == NULL || count == NULL || first_path == NULL) {
+    hash_search h;
+    memset(&h, 0, sizeof(h));
+    h.run = run;
+    h.o = o;
+    h.res = res;
+    h.steps_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")];
+    h.depth_max = o->depth_limit > 0 && o->depth_limit < h.steps_max ? o->depth_limit : h.steps_max;
+    h.frame = calloc((size_t)h.steps_max + 1, sizeof(hash_frame));
+    h.path = calloc((size_t)h.steps_max + 1, sizeof(int32_t));
+    h.count = calloc((size_t)h.steps_max + 1, sizeof(int32_t));
+    h.first_path = calloc((size_t)h.steps_max + 1, sizeof(int32_t));
+    h.first_len = -1;
+    sim_snapshots_init(&h.snaps, HASH_SNAPSHOT_LIMIT);
+    sim_visited_init(&h.seen, o->states_max ? o->states_max : (size_t)64 << 20);
+    h.seen.with_values = 1;
+    if (h.frame == NULL || h.path == NULL || h.count == NULL || h.first_path == NULL) {
         res->stopped = "out of memory";
         goto done;
     }
     sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, o->seed, 0, 0, NULL};
     sim_arena_zero_stacks(run); /* stack bytes earlier runs left must not split this search's states */
-    sim_end end = sim_exec_begin(run, &a);
-    if (end != SIM_END_PASS) {
+    if (sim_exec_begin(run, &a) != SIM_END_PASS) {
         res->setup_failed = 1;
         goto done;
     }
@@ -83,139 +254,16 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         sim_exec_teardown(run);
         goto done;
     }
-    const sim_chooser no_chooser = {NULL, NULL, NULL, NULL};
-    int enabled[SIM_THREADS_MAX];
-    sim_option opt[SIM_OPTIONS_MAX];
-    int depth = 0, last = -1, preemptions = 0;
-    sim_progress pr;
-    sim_progress_init(&pr, o->progress); /* real time for the progress line only */
-    for (;;) {
-        int n = sim_exec_until_decision(run, &no_chooser, enabled);
-        int backtrack = 0;
-        if (n == 0 || depth >= depth_max) { /* a terminal state, or the depth limit */
-            if (n == 0) {
-                end = sim_exec_finish(run);
-                res->execs++;
-                res->steps += run->step;
-                if (o->outcomes && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
-                if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle)) {
-                    if (res->violations++ == 0) { /* recorded by a replay once the search is over */
-                        res->first = run->violation;
-                        memcpy(first_path, path, sizeof(int32_t) * (size_t)depth);
-                        first_len = depth;
-                    }
-                    if (!o->keep_going) break;
-                }
-            } else {
-                res->cut_by_depth = 1;
-                res->execs++;
-                res->steps += run->step;
-            }
-            if (depth > 0)
-                frame[depth - 1].paths = hash_paths_add(frame[depth - 1].paths, 1);
-            else
-                root_paths = 1; /* the run needs no decision at all */
-            backtrack = 1;
-        } else {
-            /* without a preemption bound, the last thread and the preemptions used change no future; past the
-             * depths the visited set can hold, the depth itself goes into the fingerprint */
-            uint64_t extra = o->preemptions_max < 0 ? 0 : hash_extra(last, preemptions);
-            if (steps_max > SIM_VISITED_DEPTH_MAX) extra ^= (uint64_t)depth << 40;
-            sim_fp fp = sim_state_fingerprint(run, extra);
-            int added = sim_visited_add(&seen, fp, depth);
-            if (added < 0) {
-                res->stopped = "the visited-state table is full (raise --states-max)";
-                break;
-            }
-            if (added == 0) {
-                res->revisits++;
-                uint64_t below = *sim_visited_value(&seen, fp);
-                if (below == HASH_IN_PROGRESS) { /* a cycle: a livelock, as the naive search's step bound finds it */
-                    sim__violation(run, "step_bound",
-                                   "livelock: the state after %d decisions repeats a state of this path (the "
-                                   "scheduler can repeat the cycle forever)",
-                                   depth);
-                    res->execs++;
-                    if (sim__exhaust_violated(res, o, "step_bound") && res->violations++ == 0) {
-                        res->first = run->violation;
-                        memcpy(first_path, path, sizeof(int32_t) * (size_t)depth);
-                        first_len = depth;
-                    }
-                    if (res->violations && !o->keep_going) break;
-                    below = 1;
-                }
-                if (depth > 0) frame[depth - 1].paths = hash_paths_add(frame[depth - 1].paths, below - 1);
-                backtrack = 1;
-            } else {
-                *sim_visited_value(&seen, fp) = HASH_IN_PROGRESS;
-                res->states++;
-                int k = sim_exhaust_options(run, enabled, n, last, preemptions, o->preemptions_max, opt);
-                hash_frame *f = &frame[depth];
-                f->snap = k > 1 ? sim_state_save(run, &snaps) : -1;
-                if (k > 1 && f->snap < 0) {
-                    res->stopped = "snapshot memory limit reached (1 GiB along one path)";
-                    break;
-                }
-                if (snaps.len > snap_peak) snap_peak = snaps.len;
-                f->next = 1;
-                f->count = k;
-                f->last = last;
-                f->preemptions = preemptions;
-                f->fp = fp;
-                f->paths = 0;
-                path[depth] = 0;
-                count[depth] = k;
-                sim_choice c;
-                sim_option_choice(&opt[0], enabled, n, &last, &preemptions, &c);
-                depth++;
-                sim_exec_apply(run, &c);
-            }
-        }
-        if (!backtrack) continue;
-        sim__exhaust_probes(res, run); /* a terminal or a cut path: what it reached on the way */
-        if (res->execs >= o->execs_max) break;
-        if (pr.on && (res->execs & 63) == 0)
-            sim__exhaust_progress(&pr, res->execs, res->states, sim_exhaust_fraction(path, count, depth), depth,
-                                  res->violations);
-        /* the deepest point with an option left: restore it and take that option */
-        while (depth > 0 && frame[depth - 1].next >= frame[depth - 1].count) {
-            depth--;
-            if (frame[depth].snap >= 0) sim_snapshots_truncate(&snaps, frame[depth].snap);
-            *sim_visited_value(&seen, frame[depth].fp) = hash_paths_add(frame[depth].paths, 1);
-            if (depth > 0)
-                frame[depth - 1].paths = hash_paths_add(frame[depth - 1].paths, frame[depth].paths);
-            else
-                root_paths = frame[0].paths;
-        }
-        if (depth == 0) {
-            res->complete = 1;
-            res->naive_execs = (int64_t)(root_paths > INT64_MAX ? INT64_MAX : root_paths);
-            break;
-        }
-        hash_frame *f = &frame[depth - 1];
-        sim_state_restore(run, &snaps, f->snap);
-        last = f->last;
-        preemptions = f->preemptions;
-        n = sim_exec_until_decision(run, &no_chooser, enabled); /* at a decision point: only recomputes 'enabled' */
-        int k = sim_exhaust_options(run, enabled, n, last, preemptions, o->preemptions_max, opt);
-        if (k != f->count) { /* cannot happen: a restored state offers what it offered */
-            res->stopped = "internal error: a restored state differs from its snapshot";
-            break;
-        }
-        path[depth - 1] = f->next;
-        sim_choice c;
-        sim_option_choice(&opt[f->next++], enabled, n, &last, &preemptions, &c);
-        sim_exec_apply(run, &c);
-    }
+    hash_explore(&h);
     sim_exec_teardown(run);
-    sim_progress_done(&pr);
-    if (first && first_len >= 0) sim_exhaust_record(run, cfg, o->seed, o->preemptions_max, first_path, first_len, first);
+    if (first && h.first_len >= 0)
+        sim_exhaust_record(run, cfg, o->seed, o->preemptions_max, h.first_path, h.first_len, first);
 done:
-    res->memory_bytes = sim_visited_bytes(&seen) + snap_peak;
-    sim_visited_free(&seen);
-    sim_snapshots_free(&snaps);
-    free(frame);
-    free(path);
-    free(count);
-    free(first_path);
+    res->memory_bytes = sim_visited_bytes(&h.seen) + h.snap_peak;
+    sim_visited_free(&h.seen);
+    sim_snapshots_free(&h.snaps);
+    free(h.frame);
+    free(h.path);
+    free(h.count);
+    free(h.first_path);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_state.h: the complete state of a simulated execution as data: a 128-bit fingerprint, a snapshot, a restore.
+ * sim_snapshot.h: the complete state of a simulated execution as data: a 128-bit fingerprint, a snapshot, a restore.
  *
  * The state is the run arena's live part (sim_run.h): the run's scalars, its tables up to their counts, the model
  * store's used slots, the op log, the heap up to its bump pointer, and each virtual thread's saved registers and live
@@ -18,14 +18,11 @@
  *
  * Only with the model store: a real store's state is outside the arena.
  */
-#ifndef RACEBED_SIM_SIM_STATE_H
-#define RACEBED_SIM_SIM_STATE_H
+#ifndef RACEBED_SIM_SEARCH_SIM_SNAPSHOT_H
+#define RACEBED_SIM_SEARCH_SIM_SNAPSHOT_H
 
 #include "sim/run/sim_run.h"
-
-typedef struct sim_fp {
-    uint64_t lo, hi; /* never both 0 */
-} sim_fp;
+#include "sim/search/sim_visited.h"
 
 /* 1 if this build can snapshot a run (the x86-64 fiber switch; not the ucontext fallback). */
 int sim_state_supported(const sim_run *run);
@@ -52,28 +49,5 @@ int64_t sim_state_save(const sim_run *run, sim_snapshots *s);
 void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset);
 /* Drops every snapshot from 'offset' on. */
 void sim_snapshots_truncate(sim_snapshots *s, int64_t offset);
-
-/* A compact visited set of fingerprints with the depth each was reached at (16 bytes a slot: 108 bits of the
- * fingerprint and 20 of depth, 8 more with_values; open addressing, doubling at 3/4 full). A state reached again
- * at a smaller depth (more of a depth bound left) counts as new, so a bounded search stays complete; a fingerprint
- * leaves out the decision count for that reason. */
-enum { SIM_VISITED_DEPTH_MAX = (1 << 20) - 1 };
-typedef struct sim_visited {
-    sim_fp *slot;
-    uint64_t *value; /* with_values: one number per slot (a search's own use) */
-    size_t cap, count;
-    size_t max;      /* states it may hold */
-    int with_values; /* set before the first add: keep 'value' (8 more bytes a slot) */
-} sim_visited;
-
-void sim_visited_init(sim_visited *v, size_t max);
-void sim_visited_free(sim_visited *v);
-/* 1 if 'fp' was new or only seen at a greater depth (now recorded at 'depth'), 0 if seen at a depth <= 'depth', -1
- * if the set is full (at 'max' or out of memory). Depths above SIM_VISITED_DEPTH_MAX count as that. */
-int sim_visited_add(sim_visited *v, sim_fp fp, int depth);
-/* The number kept with 'fp' (with_values), or NULL if 'fp' is not in the set. Valid until the next add. */
-uint64_t *sim_visited_value(sim_visited *v, sim_fp fp);
-/* Bytes it holds. */
-size_t sim_visited_bytes(const sim_visited *v);
 
 #endif
