@@ -506,7 +506,7 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
             lk_copy_str(shrunk.strategy, sizeof(shrunk.strategy), strategy);
             sim_schedule_free(&s);
             s = shrunk;
-            sim_replay_opts o = {0, 0, NULL, NULL};
+            sim_replay_opts o = {0, 0, NULL, NULL, NULL};
             sim_replay_result rr;
             sim_replay(run, &ra->cfg, &s, &o, &rr); /* for the violation's step and message */
         } else {
@@ -877,9 +877,15 @@ static void cli_got_text(const sim_run *run, const sim_replay_result *r, char *b
         snprintf(buf, cap, "no verdict");
 }
 
+/* A replay's trace line, printed. */
+static void cli_trace_line(void *ctx, const char *line) {
+    (void)ctx;
+    printf("%s\n", line);
+}
+
 static int cli_replay(int argc, char **argv) {
     const char *path = NULL;
-    sim_replay_opts o = {0, 0, stdout, NULL};
+    sim_replay_opts o = {0, 0, cli_trace_line, NULL, NULL};
     int hash = 0;
     const char *store = NULL;
     for (int i = 0; i < argc; i++) {
@@ -1029,7 +1035,7 @@ static int cli_check(int argc, char **argv) {
             continue;
         }
         cfg.backend = sim_backend_get(backend);
-        sim_replay_opts o = {0, 0, NULL, NULL};
+        sim_replay_opts o = {0, 0, NULL, NULL, NULL};
         sim_replay_result r;
         sim_replay(run, &cfg, &s, &o, &r);
         char expect[96], got[96];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_explore.h: drivers over sim_execute: the seeded random strategy, replay of a schedule file (strict or
- * lenient), and turning a failing execution into a labelled schedule.
+ * sim_explore.h: one execution at a time: the seeded random strategy (uniform or PCT), the crash sweep, and
+ * turning one of its executions into a labelled schedule. Replay is sim_replay.h, configs sim_config.h.
  *
  * Seeds: execution i (0-based) of a run with seed S uses seed S + i, for its entropy streams and its random
  * decisions, so `racebed run --seed S+i --budget-execs 1` repeats it alone.
@@ -14,26 +14,12 @@
 
 #include "sim/engine/sim_sched.h"
 #include "sim/sim_schedule.h"
+#include "sim/explore/sim_config.h"
+#include "sim/explore/sim_record.h"
+#include "sim/explore/sim_replay.h"
 #include "sim/explore/sim_trace.h"
 
-#define RACEBED_VERSION "0.1.0"
-
 enum { SIM_PCT_DEPTH_MAX = 16 };
-
-/* What a run is a function of, besides its seed and decisions. */
-typedef struct sim_config {
-    const sim_scenario *scenario;
-    int variant;
-    int64_t param[SIM_PARAMS_MAX]; /* sim_param_count(scenario) values */
-    const sim_backend *backend;    /* a real store in lockstep with the model, or NULL */
-} sim_config;
-
-/* Fills cfg->param with the defaults. */
-void sim_config_defaults(sim_config *cfg, const sim_scenario *sc, int variant);
-/* Sets a parameter by name with bounds checking; 0, or -1 with a message naming the parameter and its range. */
-int sim_config_set(sim_config *cfg, const char *name, int64_t value, char *err, size_t cap);
-/* The same from text "NAME=VALUE" (VALUE a decimal integer). Returns 0, or -1 with the reason in 'err'. */
-int sim_config_set_text(sim_config *cfg, const char *name_value, char *err, size_t cap);
 
 typedef struct sim_random_opts {
     uint64_t seed;        /* execution i uses seed + i */
@@ -94,40 +80,5 @@ typedef struct sim_sweep_result {
 void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opts *o, int points_max,
                        sim_sweep_result *res);
 
-typedef struct sim_replay_opts {
-    int lenient;           /* 1: an invalid decision falls back to the seeded default, the run goes on */
-    int until_step;        /* stop after this step (0 = run to the end) */
-    FILE *trace;           /* where trace lines go, or NULL */
-    sim_schedule *capture; /* if set: the decisions actually executed are appended here (a strict schedule) */
-} sim_replay_opts;
-
-typedef struct sim_replay_result {
-    sim_end end;      /* PASS, VIOLATION, ABORTED (diverged or stopped by until_step), SETUP */
-    int diverged;     /* 1 if a decision did not match the run */
-    int diverge_line; /* line of the first divergence */
-    char diverge_msg[SIM_MSG_MAX];
-    int steps;            /* decisions executed */
-    uint64_t stream_hash; /* hash of the decisions, as sim_explore_random computes it for one execution */
-    uint64_t trace_hash;  /* hash of the trace lines, likewise */
-} sim_replay_result;
-
-/* Appends the labelled form of choice 'c', made in the current state of 'run', to 'cap' (sets model-only for a
- * lose-last restart). */
-void sim_schedule_capture(sim_schedule *cap, const sim_run *run, const sim_choice *c);
-
-/* Fills the header lines of 's' (version, tool, scenario, variant, every param, seed, strategy) from 'cfg'. */
-void sim_schedule_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, const char *strategy);
-
-/* Resolves a parsed schedule's header to a config: scenario, variant and params. 0, or -1 with a message. */
-int sim_config_from_schedule(sim_config *cfg, const sim_schedule *s, char *err, size_t cap);
-/* Replays 's' on 'cfg'. */
-void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, const sim_replay_opts *o,
-                sim_replay_result *res);
-
-/* The scenario catalog (generated at build time from the scenario files). */
-extern const sim_scenario *const sim_scenarios[];
-const sim_scenario *sim_scenario_find(const char *name);
-/* Index of variant 'name' in 'sc', or -1. */
-int sim_variant_find(const sim_scenario *sc, const char *name);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_faults.c: the fault table, random fault picking, and choice <-> decision translation (see sim_faults.h).
+ * sim_faults.c: the fault table and random fault picking (see sim_faults.h).
  *
  * Picking: a kind is drawn uniformly from the mask; its target is drawn uniformly from the threads (or processes,
  * or clocks) it can apply to now. Durations come from the built-in parameters (pause_ms, wall_step_ms,
@@ -128,94 +128,4 @@ int sim_faults_pick(sim_run *run, unsigned mask, uint64_t rng[4], const int *ena
     }
     }
     return sim_choice_valid(run, out, NULL, 0);
-}
-
-void sim_choice_to_decision(const sim_run *run, const sim_choice *c, sim_decision *d) {
-    memset(d, 0, sizeof(*d));
-    d->kind = c->kind;
-    d->duration_ns = c->duration_ns;
-    d->variant = c->variant;
-    const sim_thread *t = c->thread >= 0 ? &run->thread[c->thread] : NULL;
-    switch (c->kind) {
-    case SIM_DEC_RUN:
-        lk_copy_str(d->name, sizeof(d->name), t->name);
-        lk_copy_str(d->op, sizeof(d->op), sim__pending_label(&t->pend));
-        sim__pending_object(run, &t->pend, d->key, sizeof(d->key));
-        break;
-    case SIM_DEC_PAUSE:
-    case SIM_DEC_FAULT: lk_copy_str(d->name, sizeof(d->name), t->name); break;
-    case SIM_DEC_CRASH: lk_copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : t->name); break;
-    case SIM_DEC_WALL: lk_copy_str(d->name, sizeof(d->name), c->proc >= 0 ? run->proc[c->proc].name : "server"); break;
-    case SIM_DEC_RESTART: lk_copy_str(d->name, sizeof(d->name), "server"); break;
-    default: break;
-    }
-}
-
-static int faults_find_thread(const sim_run *run, const char *name) {
-    for (int i = 0; i < run->thread_count; i++)
-        if (strcmp(run->thread[i].name, name) == 0) return i;
-    return -1;
-}
-
-static int faults_find_proc(const sim_run *run, const char *name) {
-    for (int i = 0; i < run->proc_count; i++)
-        if (strcmp(run->proc[i].name, name) == 0) return i;
-    return -1;
-}
-
-/* RUN: the thread must exist, be stopped at the expected op and object, and be able to proceed. */
-static int faults_check_run(const sim_run *run, const sim_decision *d, int i, char *why, size_t cap) {
-    const sim_thread *t = &run->thread[i];
-    if (t->state != SIM_T_PENDING) {
-        snprintf(why, cap, "%s is not at a visible op (it %s)", t->name,
-                 t->state == SIM_T_DONE      ? "has ended"
-                 : t->state == SIM_T_CRASHED ? "crashed"
-                                             : "is waiting");
-        return 0;
-    }
-    char obj[LK_KEY_MAX];
-    sim__pending_object(run, &t->pend, obj, sizeof(obj));
-    if (strcmp(sim__pending_label(&t->pend), d->op) != 0 || (d->key[0] && strcmp(obj, d->key) != 0)) {
-        snprintf(why, cap, "%s is at '%s %s'", t->name, sim__pending_label(&t->pend), obj);
-        return 0;
-    }
-    if (!sim_thread_enabled(run, i)) {
-        snprintf(why, cap, "%s cannot proceed now ('%s %s' is blocked or paused)", t->name, d->op, obj);
-        return 0;
-    }
-    return 1;
-}
-
-int sim_decision_to_choice(const sim_run *run, const sim_decision *d, sim_choice *out, char *why, size_t cap) {
-    memset(out, 0, sizeof(*out));
-    out->kind = d->kind;
-    out->thread = -1;
-    out->proc = -1;
-    out->duration_ns = d->duration_ns;
-    out->variant = d->variant;
-    switch (d->kind) {
-    case SIM_DEC_RUN:
-    case SIM_DEC_PAUSE:
-    case SIM_DEC_FAULT:
-        if ((out->thread = faults_find_thread(run, d->name)) < 0) {
-            snprintf(why, cap, "no thread named '%s' in this run", d->name);
-            return 0;
-        }
-        if (d->kind == SIM_DEC_RUN) return faults_check_run(run, d, out->thread, why, cap);
-        break;
-    case SIM_DEC_CRASH:
-        if ((out->thread = faults_find_thread(run, d->name)) < 0 && (out->proc = faults_find_proc(run, d->name)) < 0) {
-            snprintf(why, cap, "no thread or process named '%s' in this run", d->name);
-            return 0;
-        }
-        break;
-    case SIM_DEC_WALL:
-        if (strcmp(d->name, "server") != 0 && (out->proc = faults_find_proc(run, d->name)) < 0) {
-            snprintf(why, cap, "no clock named '%s' (use 'server' or a process name)", d->name);
-            return 0;
-        }
-        break;
-    default: break;
-    }
-    return sim_choice_valid(run, out, why, cap);
 }

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_faults.h: faults as data. The fault kinds a strategy may inject (one table), how a random strategy picks one,
- * and the translation between a scheduler choice (indices) and a schedule-file decision (stable names).
+ * sim_faults.h: faults as data. The fault kinds a strategy may inject (one table) and how a random strategy picks
+ * one.
  *
- * Invariant: a choice built here is valid in the state it was built for (sim_choice_valid), and
- * decision -> choice -> decision gives back the same line.
+ * Invariant: a choice built here is valid in the state it was built for (sim_choice_valid).
  */
 #ifndef RACEBED_SIM_SIM_FAULTS_H
 #define RACEBED_SIM_SIM_FAULTS_H
@@ -39,11 +38,5 @@ const char *sim_fault_doc(int b);
 /* Picks a fault from 'mask' that is valid now, with 'rng'; fills 'out' and returns 1, or returns 0 if none
  * applies (e.g. reply-lost with no thread about to send). 'enabled' as for a chooser. */
 int sim_faults_pick(sim_run *run, unsigned mask, uint64_t rng[4], const int *enabled, int n, sim_choice *out);
-
-/* Writes choice 'c', taken in the current state, as a schedule decision (names, expected op). */
-void sim_choice_to_decision(const sim_run *run, const sim_choice *c, sim_decision *d);
-/* Resolves decision 'd' against the run. Returns 1 with 'out' filled if it names existing threads, processes or
- * clocks and is valid now; else 0 with the reason in 'why'. RUN also checks the expected op and key. */
-int sim_decision_to_choice(const sim_run *run, const sim_decision *d, sim_choice *out, char *why, size_t cap);
 
 #endif

@@ -4,6 +4,7 @@
  * server's clock at the apply instant (ms since the run's epoch), and the lease of every watched lock key after the
  * step. Times print relative to the run's start so lines carry no run-to-run noise.
  */
+#include "sim/explore/sim_record.h"
 #include "sim/engine/sim_pending.h"
 #include "sim/run/sim_rng.h"
 #include "sim/explore/sim_trace.h"
@@ -13,13 +14,6 @@
 
 #include "sim/explore/sim_faults.h"
 #include "sim/oracles/sim_oracle.h"
-
-uint64_t sim_hash_bytes(uint64_t h, const void *data, size_t len) {
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * UINT64_C(1099511628211);
-    return h;
-}
 
 void sim_trace_time(int64_t ns, char *buf, size_t cap) {
     snprintf(buf, cap, "%" PRId64 ".%06" PRId64 "s", ns / 1000000000, (ns % 1000000000) / 1000);
@@ -134,4 +128,15 @@ int sim_trace_jump(const sim_run *run, int64_t to_ns, char *buf, size_t cap) {
     char t[32];
     sim_trace_time(to_ns, t, sizeof(t));
     return snprintf(buf, cap, "       %-11s (every thread waits: time jumps)", t);
+}
+
+void sim_trace_hash_step(uint64_t *stream, uint64_t *trace, const sim_run *run, const sim_choice *c,
+                         const sim_pending *done, char *line, size_t cap) {
+    int64_t rec[3] = {c->kind, c->kind == SIM_DEC_RUN ? c->thread : -1, c->duration_ns};
+    *stream = sim_hash_bytes(*stream, rec, sizeof(rec));
+    if (sim_trace_step(run, c, done, line, cap) > 0) *trace = sim_hash_bytes(*trace, line, strlen(line));
+}
+
+void sim_trace_hash_jump(uint64_t *trace, const sim_run *run, int64_t to_ns, char *line, size_t cap) {
+    if (sim_trace_jump(run, to_ns, line, cap) > 0) *trace = sim_hash_bytes(*trace, line, strlen(line));
 }

@@ -22,7 +22,7 @@ not_ok() { fail=$((fail + 1)); echo "not ok - $1"; [ -f "$T/out" ] && sed 's/^/#
 
 # src PATH: writes stdin to $T/src/PATH (a .c or .h file of the synthetic source tree).
 src() { mkdir -p "$(dirname "$T/src/$1")"; cat >"$T/src/$1"; }
-# cc_obj TREE PATH.c|PATH.S [FLAGS...]: compiles $T/src/PATH.c into TREE/obj/PATH.o.
+# cc_obj TREE PATH.c|PATH.S [FLAGS...]: compiles $T/src/PATH.{c,S} into TREE/obj/PATH.o.
 cc_obj() {
     local tree=$1 path=$2; shift 2
     mkdir -p "$(dirname "$tree/obj/${path%.*}.o")"

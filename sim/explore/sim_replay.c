@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_replay.c: schedule replay (contract in sim_replay.h).
+ */
+#include "sim/explore/sim_replay.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/engine/sim_pending.h"
+#include "sim/explore/sim_record.h"
+#include "sim/explore/sim_trace.h"
+#include "sim/run/sim_rng.h"
+
+typedef struct replay_ctx {
+    const sim_schedule *s;
+    const sim_replay_opts *o;
+    sim_replay_result *res;
+    int pos;              /* next decision in s */
+    uint64_t rng[4];      /* the lenient default */
+    uint64_t stream_hash; /* this execution's decision stream */
+    uint64_t trace_hash;  /* and trace */
+} replay_ctx;
+
+static void replay_diverge(replay_ctx *r, int line, const char *fmt, const char *a, const char *b) {
+    if (r->res->diverged) return;
+    r->res->diverged = 1;
+    r->res->diverge_line = line;
+    snprintf(r->res->diverge_msg, sizeof(r->res->diverge_msg), fmt, line, a, b);
+}
+
+static int replay_decide_file(replay_ctx *r, sim_run *run, const int *enabled, int n, sim_choice *out);
+
+/* The replay chooser: the file's next decision (or the lenient default), captured if asked. */
+static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
+    replay_ctx *r = ctx;
+    int rc = replay_decide_file(r, run, enabled, n, out);
+    if (rc == 0 && r->o->capture) sim_schedule_capture(r->o->capture, run, out);
+    return rc;
+}
+
+static int replay_decide_file(replay_ctx *r, sim_run *run, const int *enabled, int n, sim_choice *out) {
+    if (r->o->until_step > 0 && run->step >= r->o->until_step) return -1;
+    char why[SIM_MSG_MAX - 96], text[160];
+    while (r->pos < r->s->decision_count) {
+        const sim_decision *d = &r->s->decisions[r->pos++];
+        if (sim_decision_to_choice(run, d, out, why, sizeof(why))) return 0;
+        sim_decision_format(d, text, sizeof(text));
+        replay_diverge(r, d->line, "line %d: expected '%s', but %s", text, why);
+        if (!r->o->lenient) return -1;
+        if (d->kind == SIM_DEC_RUN) { /* the named thread if it can run, else a seeded one */
+            memset(out, 0, sizeof(*out));
+            out->kind = SIM_DEC_RUN;
+            out->proc = -1;
+            out->thread = out->thread >= 0 && sim_thread_enabled(run, out->thread)
+                              ? out->thread
+                              : enabled[sim__rng_next(r->rng) % (uint64_t)n];
+            for (int i = 0; i < run->thread_count; i++)
+                if (strcmp(run->thread[i].name, d->name) == 0 && sim_thread_enabled(run, i)) out->thread = i;
+            return 0;
+        }
+        /* any other decision that does not fit is skipped */
+    }
+    if (!r->o->lenient) {
+        snprintf(text, sizeof(text), "%s is at '%s'", run->thread[enabled[0]].name,
+                 sim__pending_label(&run->thread[enabled[0]].pend));
+        replay_diverge(r, r->s->decision_count ? r->s->decisions[r->s->decision_count - 1].line : 0,
+                       "line %d: the schedule ends here but the run goes on (%s)%s", text, "");
+        return -1;
+    }
+    memset(out, 0, sizeof(*out));
+    out->kind = SIM_DEC_RUN;
+    out->proc = -1;
+    out->thread = enabled[sim__rng_next(r->rng) % (uint64_t)n];
+    return 0;
+}
+
+static void replay_after(void *ctx, sim_run *run, const sim_choice *c, const sim_pending *done) {
+    replay_ctx *r = ctx;
+    char line[512];
+    sim_trace_hash_step(&r->stream_hash, &r->trace_hash, run, c, done, line, sizeof(line));
+    if (r->o->trace) r->o->trace(r->o->trace_ctx, line);
+}
+
+static void replay_jump(void *ctx, sim_run *run, int64_t to_ns) {
+    replay_ctx *r = ctx;
+    char line[512];
+    sim_trace_hash_jump(&r->trace_hash, run, to_ns, line, sizeof(line));
+    if (r->o->trace) r->o->trace(r->o->trace_ctx, line);
+}
+
+void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, const sim_replay_opts *o,
+                sim_replay_result *res) {
+    memset(res, 0, sizeof(*res));
+    replay_ctx r = {s, o, res, 0, {0}, SIM_HASH_INIT, SIM_HASH_INIT};
+    sim__rng_seed(r.rng, s->seed ^ 0x1EAD1E47ull);
+    sim_chooser ch = {&r, replay_decide, replay_after, replay_jump};
+    int log_ops = 0;
+    for (int i = 0; i < s->decision_count; i++)
+        log_ops |= s->decisions[i].kind == SIM_DEC_RESTART && s->decisions[i].variant == SIM_RESTART_LOSE_LAST;
+    sim_exec_args a = sim_config_args(cfg, s->seed, log_ops);
+    res->end = sim_execute(run, &a, &ch);
+    res->steps = run->step;
+    /* folded once more, as sim_explore_random folds each execution's hashes into its totals */
+    res->stream_hash = sim_hash_bytes(SIM_HASH_INIT, &r.stream_hash, sizeof(r.stream_hash));
+    res->trace_hash = sim_hash_bytes(SIM_HASH_INIT, &r.trace_hash, sizeof(r.trace_hash));
+    if (res->end != SIM_END_ABORTED && !o->lenient && r.pos < s->decision_count) {
+        char text[160], more[32];
+        sim_decision_format(&s->decisions[r.pos], text, sizeof(text));
+        snprintf(more, sizeof(more), "%d", s->decision_count - r.pos);
+        replay_diverge(&r, s->decisions[r.pos].line, "line %d: the run ended before '%s' (%s decision(s) left)", text,
+                       more);
+    }
+}
