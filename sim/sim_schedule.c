@@ -15,10 +15,13 @@
  */
 #include "sim/sim_schedule.h"
 
+#include "sim/run/sim_text.h"
+
 #include <assert.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -859,54 +862,48 @@ static int schedule_write_check(const sim_schedule *s, const char *comment) {
     return 0;
 }
 
-/* Writes the header lines of 's' and the blank line after them. Returns 0 or -1. */
-static int schedule_write_header(FILE *f, const sim_schedule *s) {
-    int bad = fprintf(f, "racebed-schedule %d\n", (int)SIM_SCHEDULE_VERSION) < 0;
-    if (s->tool[0] != '\0') bad |= fprintf(f, "tool %s\n", s->tool) < 0;
-    bad |= fprintf(f, "scenario %s\nvariant %s\n", s->scenario, s->variant) < 0;
-    for (int i = 0; i < s->param_count; i++) {
-        bad |= fprintf(f, "param %s=%" PRId64 "\n", s->param_key[i], s->param_value[i]) < 0;
-    }
-    if (s->has_seed) bad |= fprintf(f, "seed %" PRIu64 "\n", s->seed) < 0;
-    if (s->strategy[0] != '\0') bad |= fprintf(f, "strategy %s\n", s->strategy) < 0;
-    if (s->model_only) bad |= fputs("model-only yes\n", f) < 0;
-    bad |= fputs("\n", f) < 0;
-    return bad ? -1 : 0;
+/* Appends the header lines of 's' and the blank line after them. */
+static void schedule_text_header(sim_text *t, const sim_schedule *s) {
+    sim_text_add(t, "racebed-schedule %d\n", (int)SIM_SCHEDULE_VERSION);
+    if (s->tool[0] != '\0') sim_text_add(t, "tool %s\n", s->tool);
+    sim_text_add(t, "scenario %s\nvariant %s\n", s->scenario, s->variant);
+    for (int i = 0; i < s->param_count; i++)
+        sim_text_add(t, "param %s=%" PRId64 "\n", s->param_key[i], s->param_value[i]);
+    if (s->has_seed) sim_text_add(t, "seed %" PRIu64 "\n", s->seed);
+    if (s->strategy[0] != '\0') sim_text_add(t, "strategy %s\n", s->strategy);
+    if (s->model_only) sim_text_add(t, "model-only yes\n");
+    sim_text_add(t, "\n");
 }
 
-/* Writes 'comment' as "# " lines; an empty line becomes "#", a final '\n' adds no line. */
-static int schedule_write_comment(FILE *f, const char *comment) {
-    int bad = 0;
+/* Appends 'comment' as "# " lines; an empty line becomes "#", a final '\n' adds no line. */
+static void schedule_text_comment(sim_text *t, const char *comment) {
     const char *p = comment;
     while (p != NULL && *p != '\0') {
         size_t n = strcspn(p, "\n");
-        if (n == 0) {
-            bad |= fputs("#\n", f) < 0;
-        } else {
-            bad |= fprintf(f, "# %.*s\n", (int)n, p) < 0;
-        }
+        if (n == 0)
+            sim_text_add(t, "#\n");
+        else
+            sim_text_add(t, "# %.*s\n", (int)n, p);
         p += n + (p[n] == '\n');
     }
-    return bad ? -1 : 0;
 }
 
-/* Returns -1 as well, before writing anything, for a header or comment that would not read back;
- * a decision that would not read back is found only when its turn comes, so after -1 the stream
- * may hold part of a schedule. */
-int sim_schedule_write(FILE *f, const sim_schedule *s, const char *comment) {
-    assert(f != NULL);
+char *sim_schedule_text(const sim_schedule *s, const char *comment, size_t *len) {
     assert(s != NULL);
     char line[SIM_LINE_MAX + 1];
-    if (schedule_write_check(s, comment) != 0) return -1;
-    if (schedule_write_header(f, s) != 0) return -1;
+    if (schedule_write_check(s, comment) != 0) return NULL;
+    sim_text t;
+    sim_text_init(&t);
+    schedule_text_header(&t, s);
     for (int i = 0; i < s->decision_count; i++) {
-        if (sim_decision_format(&s->decisions[i], line, sizeof(line)) < 0) return -1;
-        if (fprintf(f, "%s\n", line) < 0) return -1;
+        if (sim_decision_format(&s->decisions[i], line, sizeof(line)) < 0) {
+            sim_text_free(&t);
+            return NULL;
+        }
+        sim_text_add(&t, "%s\n", line);
     }
-    if (s->expect == SIM_EXPECT_PASS && fputs("expect pass\n", f) < 0) return -1;
-    if (s->expect == SIM_EXPECT_VIOLATION && fprintf(f, "expect violation %s\n", s->expect_oracle) < 0) {
-        return -1;
-    }
-    if (schedule_write_comment(f, comment) != 0) return -1;
-    return ferror(f) ? -1 : 0;
+    if (s->expect == SIM_EXPECT_PASS) sim_text_add(&t, "expect pass\n");
+    if (s->expect == SIM_EXPECT_VIOLATION) sim_text_add(&t, "expect violation %s\n", s->expect_oracle);
+    schedule_text_comment(&t, comment);
+    return sim_text_take(&t, len);
 }

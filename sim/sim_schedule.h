@@ -23,14 +23,13 @@
  * DURATION: a non-negative integer with a unit: ns, us, ms, s (e.g. 1500ms, 2s, 250us); at most 1e6 s.
  * Names (THREAD, OP, KEY, CLOCK, ORACLE, scenario, variant, param keys) are 1..limit printable non-space bytes.
  *
- * Invariant: sim_schedule_write() of a parsed schedule parses back to an equal schedule (comments aside).
+ * Invariant: sim_schedule_text() of a parsed schedule parses back to an equal schedule (comments aside).
  */
 #ifndef RACEBED_SIM_SIM_SCHEDULE_H
 #define RACEBED_SIM_SIM_SCHEDULE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "core/lk_env.h"
 #include "sim/run/sim_decision.h"
@@ -96,9 +95,10 @@ int sim_schedule_set_param(sim_schedule *s, const char *key, int64_t value);
 /* Formats 'd' as one line without the newline ("run c1 acquire lk:res", "advance 1500ms"). Returns the length, or
  * -1 if it did not fit in 'cap'. */
 int sim_decision_format(const sim_decision *d, char *buf, size_t cap);
-/* Writes the whole schedule: header, decisions, the expect line. 'comment' (may be NULL) is written as '# ' lines
- * after the expect line, one per '\n'-separated line. Returns 0 or -1 on an I/O error. */
-int sim_schedule_write(FILE *f, const sim_schedule *s, const char *comment);
+/* The whole schedule as text: header, decisions, the expect line; 'comment' (may be NULL) follows as '# ' lines, one
+ * per '\n'-separated line. Returns the text (malloc'd; the caller frees it) with its length in '*len' (may be NULL),
+ * or NULL when the schedule would not read back (a name with a space, a line too long) or memory ran out. */
+char *sim_schedule_text(const sim_schedule *s, const char *comment, size_t *len);
 
 /* Parses "1500ms"; returns 0 or -1. Accepts ns, us, ms, s; at most 1e6 s. */
 int sim_duration_parse(const char *text, int64_t *ns);

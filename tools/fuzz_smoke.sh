@@ -7,8 +7,8 @@ secs=${1:-5}
 out=build/fuzz
 mkdir -p "$out/corpus"
 if ! command -v clang >/dev/null 2>&1; then echo "fuzz: clang not installed, skipped (make deps)"; exit 0; fi
-if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -Wall -Wextra -Werror -I. -Icore -Isim \
-        tests/fuzz/fuzz_schedule.c sim/sim_schedule.c -o "$out/fuzz_schedule" 2>"$out/build.log"; then
+if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -Wall -Wextra -Werror -I. \
+        tests/fuzz/fuzz_schedule.c sim/sim_schedule.c sim/run/sim_text.c -o "$out/fuzz_schedule" 2>"$out/build.log"; then
     if grep -q 'libclang_rt.fuzzer\|fuzzer' "$out/build.log"; then
         echo "fuzz: libFuzzer not available (libclang-rt-14-dev), skipped"; exit 0
     fi

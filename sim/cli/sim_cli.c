@@ -165,6 +165,16 @@ static int cli_parse_u64(const char *s, uint64_t *out) {
     return 0;
 }
 
+/* Writes schedule 's' (with 'comment') to 'f': 0, or -1 when it would not read back or the write failed. */
+static int cli_schedule_fwrite(FILE *f, const sim_schedule *s, const char *comment) {
+    size_t len = 0;
+    char *text = sim_schedule_text(s, comment, &len);
+    if (text == NULL) return -1;
+    int bad = fwrite(text, 1, len, f) != len;
+    free(text);
+    return bad ? -1 : 0;
+}
+
 static int cli_mkdir_p(const char *path) {
     char buf[1024];
     if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) return -1;
@@ -535,7 +545,7 @@ static int cli_run_write(sim_run *run, const run_args *ra, const sim_random_resu
         sim_schedule_free(&s);
         return EXIT_ENV;
     }
-    int bad = sim_schedule_write(f, &s, comment) != 0;
+    int bad = cli_schedule_fwrite(f, &s, comment) != 0;
     bad |= fclose(f) != 0;
     if (bad)
         fprintf(stderr, "racebed: error writing %s\n", path);
@@ -717,7 +727,7 @@ static int cli_write_schedule(const run_args *ra, const sim_schedule *s, const c
         fprintf(stderr, "racebed: cannot write %s: %s\n", path, strerror(errno));
         return EXIT_ENV;
     }
-    int bad = sim_schedule_write(f, s, comment) != 0;
+    int bad = cli_schedule_fwrite(f, s, comment) != 0;
     bad |= fclose(f) != 0;
     if (!bad) printf("schedule: %s (%d decisions)\nreplay:   racebed replay %s\n", path, s->decision_count, path);
     return bad ? EXIT_ENV : 0;
@@ -1134,7 +1144,7 @@ static int cli_shrink(int argc, char **argv) {
                  "THIS_FILE",
                  sr.before, sr.after, sr.replays);
         FILE *f = fopen(dst, "w");
-        if (f == NULL || sim_schedule_write(f, &shrunk, comment) != 0) {
+        if (f == NULL || cli_schedule_fwrite(f, &shrunk, comment) != 0) {
             fprintf(stderr, "racebed shrink: cannot write %s: %s\n", dst, strerror(errno));
             code = EXIT_ENV;
         } else {

@@ -5,9 +5,10 @@
 #define _GNU_SOURCE
 #include "sim/search/sim_checkpoint.h"
 
+#include "sim/run/sim_text.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,58 +95,20 @@ int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, 
     return 0;
 }
 
-/* Appends to a growing text; 'ok' drops to 0 when memory runs out. */
-typedef struct ckpt_text {
-    char *buf;
-    size_t len, cap;
-    int ok;
-} ckpt_text;
-
-static void ckpt_add(ckpt_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ckpt_add(ckpt_text *t, const char *fmt, ...) {
-    for (int tries = 0; t->ok && tries < 2; tries++) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->ok = 0;
-            return;
-        }
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = (t->cap + (size_t)n + 1) * 2;
-        char *p = realloc(t->buf, cap);
-        if (p == NULL) {
-            t->ok = 0;
-            return;
-        }
-        t->buf = p;
-        t->cap = cap;
-    }
-}
-
 char *sim_exhaust_state_text(const sim_exhaust_state *st) {
-    ckpt_text t = {malloc(256), 0, 256, 1};
-    if (t.buf == NULL) return NULL;
-    t.buf[0] = '\0';
-    ckpt_add(&t, "racebed-checkpoint 1\nscenario %s variant %s\nseed %llu config %llu\npreemptions %d shard %d/%d\n"
+    sim_text t;
+    sim_text_init(&t);
+    sim_text_add(&t, "racebed-checkpoint 1\nscenario %s variant %s\nseed %llu config %llu\npreemptions %d shard %d/%d\n"
                  "execs %lld steps %lld violations %lld complete %d\n",
              st->scenario, st->variant, (unsigned long long)st->seed, (unsigned long long)st->config,
              st->preemptions_max, st->shard, st->shards, (long long)st->execs, (long long)st->steps,
              (long long)st->violations, st->complete);
-    if (st->violations) ckpt_add(&t, "first %s\n", st->first);
-    ckpt_add(&t, "path %d", st->len);
+    if (st->violations) sim_text_add(&t, "first %s\n", st->first);
+    sim_text_add(&t, "path %d", st->len);
     for (int i = 0; i < st->len; i++)
-        ckpt_add(&t, " %d/%d", st->choice[i], st->count[i]);
-    ckpt_add(&t, "\n");
-    if (!t.ok) {
-        free(t.buf);
-        return NULL;
-    }
-    return t.buf;
+        sim_text_add(&t, " %d/%d", st->choice[i], st->count[i]);
+    sim_text_add(&t, "\n");
+    return sim_text_take(&t, NULL);
 }
 
 int sim_exhaust_state_save(const char *path, const sim_exhaust_state *st) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_sim_sched.c: proves that the simulator core (sim/sim_sched.c, sim/sim_env.c, the oracles and
+ * test_sim_sched.c: proves that the simulator core (sim/engine/sim_sched.c, sim/engine/sim_env.c, the oracles and
  * the fibers) keeps the contract of sim_sched.h and design.md §2-§5. Each test defines a tiny
  * scenario in this file (not in the catalog) whose virtual threads drive the process env, runs it
  * once with sim_execute() on the run arena (mapped once for the whole binary) under a chooser
