@@ -32,7 +32,7 @@ SCENARIO ?=
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_NAMES := $(notdir $(UNIT_SRC:.c=))
 
-.PHONY: all demo check deps bench nightly clean asan unit unit-asan corpus cli-tests determinism valgrind fuzz-smoke \
+.PHONY: all demo check deps bench nightly clean asan unit unit-asan corpus cli-tests determinism valgrind fuzz-smoke layout \
         FORCE help
 
 all: racebed
@@ -132,6 +132,13 @@ corpus: racebed build-asan/racebed
 cli-tests: racebed build-asan/racebed
 	@bash tests/cli/test_cli.sh ./racebed
 	@bash tests/cli/test_determinism.sh ./racebed build-asan/racebed
+# The rooms' rules (README, "Layout"), read off the built objects with nm; then proof that the check can fail.
+build/layout-objects.txt: FORCE
+	@mkdir -p build
+	@printf '%s\n' $(build_LIB_OBJS) $(patsubst %.c,build/obj/%.o,$(CLI_SRC)) > $@
+layout: racebed build/layout-objects.txt
+	@bash tools/layout_check.sh --build build --objects build/layout-objects.txt
+	@bash tests/layout/test_layout_check.sh build
 valgrind: $(addprefix build/tests/,$(filter test_lk_%,$(UNIT_NAMES))) racebed
 	@bash tools/run_units.sh --valgrind build/tests $(filter test_lk_%,$(UNIT_NAMES))
 	@bash tools/valgrind_sim.sh ./racebed

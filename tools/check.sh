@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # check.sh: what `make check` runs, stage by stage, with each stage's time. Stops at the first failing stage.
-# Stages: deps; build (-O2 and ASan+UBSan, -j2); unit tests on both builds; valgrind on the core's units; the
+# Stages: deps; build (-O2 and ASan+UBSan, -j2); the layout check of sim/'s rooms; unit tests on both builds; valgrind on the core's units; the
 # schedule corpus on both builds and against an owned redis-server in lockstep with the model; CLI and determinism
 # tests; the user-scenario path; a short fuzz of the schedule parser.
 set -u
@@ -23,6 +23,7 @@ stage() {
 stage deps bash tools/deps.sh check
 stage build $MAKE --no-print-directory -j"$JOBS" racebed asan build/bench \
     $(for t in tests/unit/test_*.c; do echo "build/tests/$(basename "$t" .c)"; done)
+stage layout $MAKE --no-print-directory layout
 stage unit $MAKE --no-print-directory unit
 stage unit-asan $MAKE --no-print-directory unit-asan
 stage valgrind $MAKE --no-print-directory valgrind

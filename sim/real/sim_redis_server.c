@@ -89,13 +89,11 @@ static void rb_err(char *err, size_t cap, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Removes every file in 'dir' and the directory, unless $RACEBED_KEEP_REDIS_DIR is set. */
+/* Removes every file in 'dir' and the directory, unless $RACEBED_KEEP_REDIS_DIR is set (then it stays, as
+ * $TMPDIR/racebed-redis-XXXXXX, for a post-mortem; this module prints nothing, cli/ does). */
 static void rb_remove_dir(const char *dir) {
     if (dir[0] == '\0') return;
-    if (getenv("RACEBED_KEEP_REDIS_DIR") != NULL) {
-        fprintf(stderr, "racebed: kept the redis-server directory %s\n", dir);
-        return;
-    }
+    if (getenv("RACEBED_KEEP_REDIS_DIR") != NULL) return;
     DIR *d = opendir(dir);
     if (d != NULL) {
         char path[RB_REDIS_PATH_MAX + 64];
