@@ -93,3 +93,16 @@ sim_exec_args sim_config_args(const sim_config *cfg, uint64_t seed, int log_ops)
     sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, cfg->backend ? 0 : log_ops, cfg->backend};
     return a;
 }
+
+void sim_outcome_take(sim_outcome *out, const sim_run *run, sim_end end) {
+    memset(out, 0, sizeof(*out));
+    out->end = end;
+    out->steps = run->step;
+    out->threads = run->thread_count;
+    out->violation = run->violation;
+    memcpy(out->setup_error, run->setup_error, sizeof(out->setup_error));
+    memcpy(out->backend_error, run->backend_error, sizeof(out->backend_error));
+    out->note_count = run->note_count;
+    out->notes_dropped = run->notes_dropped;
+    memcpy(out->note, run->note, sizeof(out->note));
+}

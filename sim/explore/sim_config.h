@@ -30,6 +30,23 @@ int sim_config_set_text(sim_config *cfg, const char *name_value, char *err, size
 
 /* Resolves a parsed schedule's header to a config: scenario, variant and params. 0, or -1 with a message. */
 int sim_config_from_schedule(sim_config *cfg, const sim_schedule *s, char *err, size_t cap);
+/* What an ended execution reports, copied out of its run (sim_run.h is not an API): how it ended, the violation,
+ * the notes, and why setup or the real store failed. */
+typedef struct sim_outcome {
+    sim_end end;
+    int steps;                      /* decisions executed */
+    int threads;                    /* virtual threads it had */
+    sim_verdict violation;          /* with SIM_END_VIOLATION */
+    char setup_error[SIM_MSG_MAX];  /* with SIM_END_SETUP */
+    char backend_error[SIM_MSG_MAX]; /* with SIM_END_BACKEND */
+    int note_count;                 /* allowed-by-design notes kept */
+    int notes_dropped;              /* and dropped beyond SIM_NOTES_MAX */
+    sim_note note[SIM_NOTES_MAX];
+} sim_outcome;
+
+/* Copies what 'run', ended as 'end', reports into 'out'. */
+void sim_outcome_take(sim_outcome *out, const sim_run *run, sim_end end);
+
 /* The arguments of one execution of 'cfg' with entropy seed 'seed'; 'log_ops' 1 keeps the op log a lose-last restart
  * needs (never with a real store, which cannot lose its last writes on demand). */
 sim_exec_args sim_config_args(const sim_config *cfg, uint64_t seed, int log_ops);

@@ -52,6 +52,8 @@ typedef struct sim_random_result {
     int backend_failed;   /* the real store failed or disagreed with the model (an environment error) */
     int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions that reached each coverage probe */
     char backend_error[SIM_MSG_MAX];
+    char setup_error[SIM_MSG_MAX]; /* why setup failed (with setup_failed) */
+    int threads;                   /* virtual threads of the last execution */
     uint64_t stream_hash; /* over every decision of every execution (opts.hash) */
     uint64_t trace_hash;  /* over every trace line (opts.hash) */
     double seconds;       /* wall time (a timing figure, not part of the result) */
@@ -62,9 +64,9 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
 
 /* Re-runs execution 'exec_seed' under the random strategy 'o' and writes it as a schedule into 's' (header,
  * labelled decisions, expect line; model-only if it restarted the store losing a window). 'strategy' is the text
- * for the header. Returns the execution's end. */
+ * for the header. Returns the execution's end, and what it reports in 'out' (may be NULL). */
 sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, const sim_random_opts *o,
-                           const char *strategy, sim_schedule *s);
+                           const char *strategy, sim_schedule *s, sim_outcome *out);
 
 typedef struct sim_sweep_result {
     int points;        /* crash points tried: N = 1 .. points */

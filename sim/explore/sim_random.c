@@ -152,6 +152,7 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
         sim_end end = sim_execute(run, &a, &ch);
         res->execs++;
         res->steps += run->step;
+        res->threads = run->thread_count;
         for (int p = 0; p < SIM_PROBE_COUNT_; p++)
             res->probe_execs[p] += run->probe[p];
         if (o->hash) {
@@ -160,6 +161,7 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
         }
         if (end == SIM_END_SETUP) {
             res->setup_failed++;
+            lk_copy_str(res->setup_error, sizeof(res->setup_error), run->setup_error);
             break;
         }
         if (end == SIM_END_BACKEND) {
@@ -199,7 +201,7 @@ int64_t sim_explore_pct_steps(sim_run *run, const sim_config *cfg, const sim_ran
 }
 
 sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_seed, const sim_random_opts *o,
-                           const char *strategy, sim_schedule *s) {
+                           const char *strategy, sim_schedule *s, sim_outcome *out) {
     sim_schedule_header(s, cfg, exec_seed, strategy);
     random_ctx r;
     random_init(&r, cfg, exec_seed, o);
@@ -213,5 +215,6 @@ sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_se
     } else if (end == SIM_END_PASS) {
         s->expect = SIM_EXPECT_PASS;
     }
+    if (out) sim_outcome_take(out, run, end);
     return end;
 }

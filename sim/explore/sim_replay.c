@@ -101,6 +101,7 @@ void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, cons
     sim_exec_args a = sim_config_args(cfg, s->seed, log_ops);
     res->end = sim_execute(run, &a, &ch);
     res->steps = run->step;
+    sim_outcome_take(&res->outcome, run, res->end);
     /* folded once more, as sim_explore_random folds each execution's hashes into its totals */
     res->stream_hash = sim_hash_bytes(SIM_HASH_INIT, &r.stream_hash, sizeof(r.stream_hash));
     res->trace_hash = sim_hash_bytes(SIM_HASH_INIT, &r.trace_hash, sizeof(r.trace_hash));

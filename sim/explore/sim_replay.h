@@ -30,6 +30,7 @@ typedef struct sim_replay_result {
     int steps;            /* decisions executed */
     uint64_t stream_hash; /* hash of the decisions, as sim_explore_random computes it for one execution */
     uint64_t trace_hash;  /* hash of the trace lines, likewise */
+    sim_outcome outcome;  /* what the execution reports (its end, violation, notes, errors) */
 } sim_replay_result;
 
 /* Replays 's' on 'cfg'. */

@@ -5,6 +5,7 @@
  */
 #include "sim/search/sim_exhaust.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/search/sim_search_modes.h"
@@ -19,15 +20,24 @@ static void exhaust_mode(sim_run *run, const sim_config *cfg, const sim_exhaust_
         sim__exhaust_naive(run, cfg, o, res, first);
 }
 
+static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                              sim_schedule *first);
+
 void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                  sim_schedule *first) {
     memset(res, 0, sizeof(*res));
-    if (!o->shortest) {
+    if (!o->shortest)
         exhaust_mode(run, cfg, o, res, first);
-        return;
-    }
-    /* Iterative deepening: a complete search to depth D finds no violation before the one at depth D + 1 does, so
-     * the first violation found is a shortest one. Counts add up over the iterations. */
+    else
+        exhaust_deepening(run, cfg, o, res, first);
+    if (res->setup_failed)
+        snprintf(res->setup_error, sizeof(res->setup_error), "%s%s", run->setup_error, run->backend_error);
+}
+
+/* Iterative deepening: a complete search to depth D finds no violation before the one at depth D + 1 does, so the
+ * first violation found is a shortest one. Counts add up over the iterations. */
+static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                              sim_schedule *first) {
     int steps_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")];
     sim_exhaust_opts od = *o;
     od.shortest = 0;

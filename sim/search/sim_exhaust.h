@@ -52,6 +52,7 @@ typedef struct sim_exhaust_result {
     int64_t violations; /* violating executions */
     sim_verdict first;  /* the first one's violation */
     int setup_failed;
+    char setup_error[2 * SIM_MSG_MAX]; /* with setup_failed: the setup's or the real store's error */
     int resumed;             /* 1 if it continued from a checkpoint */
     int64_t states;          /* HASH: distinct states stored */
     int64_t revisits;        /* HASH: transitions into a state already stored (subtrees cut) */

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli.h: what the `racebed` command line's modules share: the exit codes, the parsed arguments of any command
+ * (cli_args, filled from the option table in cli_options.c), the command table, and the file helpers (reading
+ * schedule files, the one schedule writer).
+ *
+ * Invariant: cli/ is the only room that prints (layout.md), and of cli/, cli_report.c prints every line that tools
+ * or tests parse; the command modules decide, the report module words.
+ * Exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged from the file (merge: a shard
+ * is unfinished), 4 environment error.
+ */
+#ifndef RACEBED_SIM_CLI_CLI_H
+#define RACEBED_SIM_CLI_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/explore/sim_explore.h"
+#include "sim/search/sim_exhaust.h"
+
+enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_DIVERGED = 3, EXIT_ENV = 4 };
+
+enum {
+    CLI_FILE_MAX = 64 * 1024 * 1024, /* largest schedule or checkpoint file read, bytes */
+    CLI_POSITIONAL_MAX = 4096,       /* file or scenario arguments of one command */
+    CLI_PARAMS_GIVEN_MAX = 64,       /* scenario parameters given on one command line */
+    CLI_PATH_MAX = 1200,             /* longest path racebed builds (under --out), bytes with the NUL */
+};
+
+/* The commands, as bits: which commands take an option (cli_option.commands). */
+enum {
+    CLI_LIST = 1u << 0,
+    CLI_RUN = 1u << 1,
+    CLI_SWEEP = 1u << 2,
+    CLI_REPLAY = 1u << 3,
+    CLI_CHECK = 1u << 4,
+    CLI_STRESS = 1u << 5,
+    CLI_SHRINK = 1u << 6,
+    CLI_MERGE = 1u << 7,
+    CLI_HELP = 1u << 8,
+};
+
+/* A scenario parameter as given: "--param KEY=VALUE" (name NULL) or "--KEY VALUE" (name "--KEY"). */
+typedef struct cli_param_given {
+    const char *name;
+    const char *value;
+} cli_param_given;
+
+/* Every command's arguments, in one struct the option table writes into (fields by offset). Strings point into
+ * argv. Guarded by: main's thread. */
+typedef struct cli_args {
+    const struct cli_command *command;
+    const char *positional[CLI_POSITIONAL_MAX]; /* arguments that are not options, in order */
+    int positional_count;
+    /* run, sweep */
+    sim_config cfg;          /* the scenario (first positional) and its parameters */
+    sim_random_opts opts;    /* the random strategy's options */
+    const char *out;         /* run: --out DIR; shrink: --out FILE */
+    const char *variant;     /* --variant */
+    int quiet;               /* --quiet */
+    int save_pass;           /* --save-pass */
+    int faults_given;        /* --faults was given */
+    int no_shrink;           /* --no-shrink */
+    const char *require_probes_text; /* --require-probes, resolved once the scenario is known */
+    unsigned require_probes; /* its bits, one per sim_probe */
+    int exhaustive;          /* --strategy exhaustive, or an option that implies it */
+    int shard, shards;       /* --shard i/N */
+    const char *checkpoint;  /* --checkpoint FILE */
+    int preemptions_max;     /* --preemptions-max; -1 none */
+    int preemptions_given;   /* it was given */
+    sim_reduce reduce;       /* --reduce */
+    int shortest;            /* --shortest */
+    int64_t states_max;      /* --states-max */
+    const char *oracle;      /* --oracle */
+    const char *store;       /* --store */
+    int points_max;          /* sweep: --points-max */
+    cli_param_given param[CLI_PARAMS_GIVEN_MAX];
+    int param_count;
+    /* replay */
+    int lenient;             /* --lenient */
+    int until_step;          /* --until */
+    /* shrink */
+    int64_t replays_max;     /* --replays-max */
+    /* stress */
+    int threads;             /* --threads */
+    int64_t iterations;      /* --iterations */
+    int iterations_given;
+    double duration_s;       /* --duration */
+    int64_t ttl_ms, work_ms; /* --ttl-ms, --work-ms */
+    /* list */
+    int verbose;             /* -v */
+} cli_args;
+
+/* A command: one row of the command table (cli_main.c). */
+typedef struct cli_command {
+    const char *name;        /* "run" */
+    unsigned bit;            /* CLI_RUN */
+    const char *args;        /* what follows the name in the synopsis: "SCENARIO [options]" */
+    const char *summary;     /* one line for `racebed help` */
+    const char *description; /* the paragraph of `racebed help NAME` */
+    const char *epilog;      /* printed after the options, or NULL */
+    int positional_min;      /* arguments that are not options */
+    int positional_max;      /* -1: any number */
+    int (*handler)(cli_args *a);
+} cli_command;
+
+/* The command table, NULL-terminated, and a lookup by name (NULL if none). */
+extern const cli_command cli_commands[];
+const cli_command *cli_command_find(const char *name);
+
+/* The command handlers (one file per family). */
+int cli_cmd_list(cli_args *a);
+int cli_cmd_run(cli_args *a);
+int cli_cmd_replay(cli_args *a);
+int cli_cmd_check(cli_args *a);
+int cli_cmd_shrink(cli_args *a);
+int cli_cmd_merge(cli_args *a);
+int cli_cmd_stress(cli_args *a);
+int cli_cmd_help(cli_args *a);
+
+/* ---- files (cli_files.c) ------------------------------------------------------------------------------------ */
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer (at most CLI_FILE_MAX bytes); NULL with 'err' set. */
+char *cli_read_file(const char *path, size_t *len, char *err, size_t cap);
+/* Loads and resolves a schedule file. Returns 0, or the exit code with the message printed. */
+int cli_load_schedule(const char *path, sim_schedule *s, sim_config *cfg);
+/* The one schedule writer: creates directory 'dir' (and its parents) first unless it is NULL, then writes 's' with
+ * 'comment' to 'path'. Returns 0, or -1 with "cannot write PATH: why" in 'err'. */
+int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, const char *comment, char *err,
+                      size_t cap);
+/* Maps the run arena; NULL with the message printed. */
+sim_run *cli_arena(void);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli_files.c: reading schedule and checkpoint files, the one schedule writer, and the arena (contract in cli.h).
+ *
+ * Invariant: a schedule file is written whole or reported as not written; a file is never read past CLI_FILE_MAX.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/cli_report.h"
+#include "sim/run/sim_arena.h"
+
+/* mkdir -p 'path'. Returns 0 or -1 with errno set. */
+static int files_mkdir_p(const char *path) {
+    char buf[CLI_PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+char *cli_read_file(const char *path, size_t *len, char *err, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, cap, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t size = 0, alloc = 4096;
+    char *buf = malloc(alloc);
+    while (buf != NULL) {
+        size_t n = fread(buf + size, 1, alloc - size - 1, f);
+        size += n;
+        if (n == 0) break;
+        if (size + 1 == alloc) {
+            if (alloc >= CLI_FILE_MAX) {
+                snprintf(err, cap, "%s is larger than %d bytes", path, CLI_FILE_MAX);
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            char *nb = realloc(buf, alloc * 2);
+            if (nb == NULL) free(buf);
+            buf = nb;
+            alloc *= 2;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (buf == NULL) {
+        if (err[0] == '\0') snprintf(err, cap, "out of memory reading %s", path);
+        return NULL;
+    }
+    if (bad) {
+        snprintf(err, cap, "error reading %s", path);
+        free(buf);
+        return NULL;
+    }
+    buf[size] = '\0';
+    *len = size;
+    return buf;
+}
+
+int cli_load_schedule(const char *path, sim_schedule *s, sim_config *cfg) {
+    char err[512] = "";
+    size_t len = 0;
+    char *buf = cli_read_file(path, &len, err, sizeof(err));
+    if (buf == NULL) {
+        cli_report_error("%s", err);
+        return EXIT_USAGE;
+    }
+    sim_schedule_init(s);
+    int rc = sim_schedule_parse_buffer(s, buf, len, err, sizeof(err));
+    free(buf);
+    if (rc == 0 && sim_config_from_schedule(cfg, s, err, sizeof(err)) != 0) rc = -1;
+    if (rc != 0) {
+        cli_report_error("%s: %s", path, err);
+        sim_schedule_free(s);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, const char *comment, char *err,
+                      size_t cap) {
+    if (dir && files_mkdir_p(dir) != 0) {
+        snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t len = 0;
+    char *text = sim_schedule_text(s, comment, &len);
+    if (text == NULL) {
+        snprintf(err, cap, "cannot write %s: the schedule would not read back (or out of memory)", path);
+        return -1;
+    }
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
+        free(text);
+        return -1;
+    }
+    int bad = fwrite(text, 1, len, f) != len;
+    bad |= fclose(f) != 0;
+    free(text);
+    if (bad) snprintf(err, cap, "error writing %s", path);
+    return bad ? -1 : 0;
+}
+
+sim_run *cli_arena(void) {
+    char err[256];
+    sim_run *run = sim_arena_map(err, sizeof(err));
+    if (run == NULL) cli_report_error("%s", err);
+    return run;
+}

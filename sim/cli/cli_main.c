@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli_main.c: `racebed`'s entry: the defaults of every command's arguments, and dispatch through the command table
+ * (cli_commands.c) after the option table (cli_options.c) has read argv.
+ *
+ * Invariant: a command runs only with arguments its table rows accept; usage errors exit 2 before anything runs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/cli_options.h"
+#include "sim/cli/cli_report.h"
+
+/* Every command's defaults, before its options are read. */
+static void main_defaults(cli_args *a, const cli_command *c) {
+    memset(a, 0, sizeof(*a));
+    a->command = c;
+    a->opts = (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .fault_permille = 30,
+                                .progress = 1};
+    a->preemptions_max = 2;
+    a->out = c->bit & (CLI_RUN | CLI_SWEEP) ? "racebed-out" : NULL;
+    a->replays_max = 500;
+    a->work_ms = -1; /* stress: the scenario's default */
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        cli_help_overview(cli_commands, 1);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) name = "help";
+    if (strcmp(name, "--version") == 0) {
+        cli_report_text("racebed " RACEBED_VERSION "\n", 0);
+        return EXIT_PASS;
+    }
+    const cli_command *c = cli_command_find(name);
+    if (c == NULL) {
+        cli_report_error("unknown command '%s'\n", name);
+        cli_help_overview(cli_commands, 1);
+        return EXIT_USAGE;
+    }
+    cli_args a; /* about 40 KiB, on main's stack */
+    main_defaults(&a, c);
+    int rc = cli_parse(&a, argc - 2, argv + 2);
+    if (rc != 0) return rc == 1 ? EXIT_PASS : rc;
+    return c->handler(&a);
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli_replay.c: the commands over schedule files: `racebed replay` (one file, step by step), `racebed check` (the
+ * corpus: each file's verdict against its expect line) and `racebed shrink`.
+ *
+ * Invariant: a schedule is replayed strictly unless --lenient says otherwise; a model-only schedule never goes to a
+ * real store.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/cli_report.h"
+#include "sim/explore/sim_shrink.h"
+#include "sim/real/sim_redis_backend.h"
+#include "sim/run/sim_arena.h"
+
+/* Opens the --store of 'a' (none for NULL or "model" handled by the backend). Returns 0, or EXIT_ENV printed. */
+static int replay_open_store(const cli_args *a, sim_backend_handle **backend) {
+    char berr[512];
+    *backend = NULL;
+    if (a->store && sim_backend_open(a->store, backend, berr, sizeof(berr)) != 0) {
+        cli_report_usage_error(a->command->name, "--store %s: %s", a->store, berr);
+        return EXIT_ENV;
+    }
+    return 0;
+}
+
+static void replay_trace(void *ctx, const char *line) {
+    (void)ctx;
+    cli_report_trace_line(line);
+}
+
+int cli_cmd_replay(cli_args *a) {
+    const char *path = a->positional[0];
+    sim_schedule s;
+    sim_config cfg;
+    int rc = cli_load_schedule(path, &s, &cfg);
+    if (rc != 0) return rc;
+    if (a->store && strcmp(a->store, "model") != 0 && s.model_only) {
+        cli_report_usage_error("replay", "%s is model-only (it restarts the store losing only its last writes, "
+                                         "which a real Redis cannot do on demand): replay it on the model store",
+                               path);
+        sim_schedule_free(&s);
+        return EXIT_ENV;
+    }
+    sim_backend_handle *backend = NULL;
+    if ((rc = replay_open_store(a, &backend)) != 0) {
+        sim_schedule_free(&s);
+        return rc;
+    }
+    cfg.backend = sim_backend_get(backend);
+    sim_run *run = cli_arena();
+    if (run == NULL) {
+        sim_schedule_free(&s);
+        sim_backend_close(backend);
+        return EXIT_ENV;
+    }
+    if (backend) cli_report_store(sim_backend_describe(backend));
+    sim_replay_opts o = {a->lenient, a->until_step, a->quiet ? NULL : replay_trace, NULL, NULL};
+    cli_report_replay_header(path, &s, a->lenient, o.trace != NULL);
+    sim_replay_result r;
+    sim_replay(run, &cfg, &s, &o, &r);
+    int code = cli_report_replay_verdict(a, &s, &r);
+    if (a->opts.hash) cli_report_hash(r.stream_hash, r.trace_hash);
+    sim_schedule_free(&s);
+    sim_arena_unmap(run);
+    sim_backend_close(backend);
+    return code;
+}
+
+int cli_cmd_check(cli_args *a) {
+    sim_backend_handle *backend = NULL;
+    int code = replay_open_store(a, &backend);
+    if (code != 0) return code;
+    sim_run *run = cli_arena();
+    if (run == NULL) {
+        sim_backend_close(backend);
+        return EXIT_ENV;
+    }
+    if (backend) cli_report_store(sim_backend_describe(backend));
+    int ok = 0, bad = 0, skipped = 0;
+    for (int i = 0; i < a->positional_count; i++) {
+        const char *path = a->positional[i];
+        sim_schedule s;
+        sim_config cfg;
+        if (cli_load_schedule(path, &s, &cfg) != 0) {
+            code = EXIT_USAGE;
+            bad++;
+            continue;
+        }
+        if (backend && s.model_only) {
+            cli_report_check_skipped(path);
+            skipped++;
+            sim_schedule_free(&s);
+            continue;
+        }
+        cfg.backend = sim_backend_get(backend);
+        sim_replay_opts o = {0, 0, NULL, NULL, NULL};
+        sim_replay_result r;
+        sim_replay(run, &cfg, &s, &o, &r);
+        if (cli_report_check_one(path, &s, &r)) {
+            ok++;
+        } else {
+            bad++;
+            if (r.end == SIM_END_BACKEND)
+                code = EXIT_ENV;
+            else if (code == EXIT_PASS)
+                code = EXIT_VIOLATION;
+        }
+        sim_schedule_free(&s);
+    }
+    cli_report_check_summary(ok, bad, skipped);
+    sim_arena_unmap(run);
+    sim_backend_close(backend);
+    return code;
+}
+
+/* Where a shrunk schedule goes: --out, or FILE with .sched replaced by .shrunk.sched. */
+static void shrink_destination(const cli_args *a, const char *path, char *dst, size_t cap) {
+    size_t n = strlen(path);
+    if (a->out)
+        snprintf(dst, cap, "%s", a->out);
+    else if (n > 6 && strcmp(path + n - 6, ".sched") == 0)
+        snprintf(dst, cap, "%.*s.shrunk.sched", (int)(n - 6), path);
+    else
+        snprintf(dst, cap, "%s.shrunk.sched", path);
+}
+
+int cli_cmd_shrink(cli_args *a) {
+    const char *path = a->positional[0];
+    sim_schedule s, shrunk;
+    sim_config cfg;
+    int rc = cli_load_schedule(path, &s, &cfg);
+    if (rc != 0) return rc;
+    if (s.expect != SIM_EXPECT_VIOLATION) {
+        cli_report_usage_error("shrink", "%s has no 'expect violation ORACLE' line: nothing to keep", path);
+        sim_schedule_free(&s);
+        return EXIT_USAGE;
+    }
+    sim_run *run = cli_arena();
+    if (run == NULL) {
+        sim_schedule_free(&s);
+        return EXIT_ENV;
+    }
+    sim_schedule_init(&shrunk);
+    sim_shrink_result sr;
+    int code = EXIT_PASS;
+    if (sim_shrink(run, &cfg, &s, s.expect_oracle, (int)a->replays_max, &shrunk, &sr) != 0) {
+        cli_report_shrink_failed(path, s.expect_oracle);
+        code = EXIT_VIOLATION;
+    } else {
+        char dst[CLI_PATH_MAX], comment[200], err[CLI_PATH_MAX + 128];
+        shrink_destination(a, path, dst, sizeof(dst));
+        lk_copy_str(shrunk.strategy, sizeof(shrunk.strategy), s.strategy);
+        snprintf(comment, sizeof(comment),
+                 "shrunk from %d to %d decisions (%d replays)\nreplay: racebed replay "
+                 "THIS_FILE",
+                 sr.before, sr.after, sr.replays);
+        if (cli_save_schedule(NULL, dst, &shrunk, comment, err, sizeof(err)) != 0) {
+            cli_report_usage_error("shrink", "%s", err);
+            code = EXIT_ENV;
+        } else {
+            cli_report_shrunk(path, dst, s.expect_oracle, sr.before, sr.after, sr.replays);
+        }
+    }
+    sim_schedule_free(&s);
+    sim_schedule_free(&shrunk);
+    sim_arena_unmap(run);
+    return code;
+}

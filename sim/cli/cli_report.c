@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli_report.c: the lines of racebed's output (contract in cli_report.h). Output carries no addresses, timestamps or
+ * other run-to-run noise, except lines starting "[timing]" and the "N.N MiB" of an exhaustive summary.
+ */
+#include "sim/cli/cli_report.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/explore/sim_faults.h"
+#include "sim/run/sim_verdict.h"
+
+static const char *const report_reduce_names[] = {"none", "dpor", "hash"};
+
+/* ---- plain text and errors ----------------------------------------------------------------------------------- */
+
+void cli_report_text(const char *text, int to_stderr) {
+    fputs(text, to_stderr ? stderr : stdout);
+}
+
+void cli_report_usage_error(const char *cmd, const char *fmt, ...) {
+    fprintf(stderr, "racebed %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_report_error(const char *fmt, ...) {
+    fputs("racebed: ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- run and sweep ----------------------------------------------------------------------------------------------- */
+
+void cli_report_run_header(const cli_args *a, int sweep) {
+    const sim_config *c = &a->cfg;
+    char faults[128];
+    sim_faults_format(a->opts.faults, faults, sizeof(faults));
+    if (a->exhaustive && !sweep)
+        printf("scenario %s, variant %s, seed %" PRIu64 " (every execution), strategy exhaustive, reduce %s\n",
+               c->scenario->name, c->scenario->variants[c->variant].name, a->opts.seed, report_reduce_names[a->reduce]);
+    else
+        printf("scenario %s, variant %s, seed %" PRIu64 " (execution i uses seed %" PRIu64 "+i), strategy %s, "
+               "faults %s\n",
+               c->scenario->name, c->scenario->variants[c->variant].name, a->opts.seed, a->opts.seed,
+               sweep ? "crash sweep" : a->opts.pct_depth ? "pct" : "random", faults);
+    printf("params:");
+    for (int i = 0; i < sim_param_count(c->scenario); i++)
+        printf(" %s=%lld", sim_param_def_at(c->scenario, i)->name, (long long)c->param[i]);
+    printf("\n");
+}
+
+void cli_report_store(const char *description) {
+    printf("store: %s\n", description);
+}
+
+void cli_report_schedule_written(const char *path, int decisions) {
+    printf("schedule: %s (%d decisions)\nreplay:   racebed replay %s\n", path, decisions, path);
+}
+
+void cli_report_random(const cli_args *a, const sim_random_result *res) {
+    if (res->backend_failed) {
+        printf("STORE ERROR at execution %lld (seed %" PRIu64 "): %s\n", (long long)res->first_exec,
+               a->opts.seed + (uint64_t)res->first_exec, res->backend_error);
+    } else if (res->violations > 0) {
+        printf("VIOLATION %s at execution %lld (seed %" PRIu64 "), step %d: %s\n", res->first.oracle,
+               (long long)res->first_exec, a->opts.seed + (uint64_t)res->first_exec, res->first.step, res->first.msg);
+        if (a->opts.keep_going)
+            printf("%lld of %lld executions violated\n", (long long)res->violations, (long long)res->execs);
+    } else {
+        printf("PASS: no violation in %lld executions (%lld decisions)\n", (long long)res->execs,
+               (long long)res->steps);
+    }
+}
+
+/* PCT's guarantee (ASPLOS 2010): a bug of depth d is found by one execution with probability >= 1/(n k^(d-1)). */
+void cli_report_pct_bound(const cli_args *a, int threads, int64_t execs) {
+    int n = threads > 0 ? threads : 1;
+    double k = (double)a->opts.pct_steps, p = 1.0 / n;
+    for (int i = 1; i < a->opts.pct_depth; i++)
+        p /= k;
+    double miss = 1.0;
+    for (int64_t i = 0; i < execs && miss > 1e-300; i++)
+        miss *= 1.0 - p;
+    printf("pct: depth %d, n=%d threads, k=%lld decisions: each execution finds a depth-%d bug with probability "
+           ">= %.3g; %lld executions: >= %.4f (covers thread order only: time and fault decisions are drawn as in "
+           "the random strategy, not counted in the bound)\n",
+           a->opts.pct_depth, n, (long long)a->opts.pct_steps, a->opts.pct_depth, p, (long long)execs, 1.0 - miss);
+}
+
+int cli_report_probes(const cli_args *a, const int64_t *probe_execs, int64_t execs, int check) {
+    if (!a->quiet || a->require_probes) {
+        printf("probes (executions that reached each):");
+        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+            printf(" %s=%lld", sim_probe_name(p), (long long)probe_execs[p]);
+        printf("\n");
+    }
+    int missed = 0;
+    for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+        if ((a->require_probes >> p & 1u) && probe_execs[p] == 0 && check) {
+            printf("PROBE NOT REACHED %s (%s) in %lld executions: the run did not exercise this race\n",
+                   sim_probe_name(p), sim_probe_doc(p), (long long)execs);
+            missed = 1;
+        }
+    return missed;
+}
+
+void cli_report_hash(uint64_t stream, uint64_t trace) {
+    printf("hash: stream %016" PRIx64 " trace %016" PRIx64 "\n", stream, trace);
+}
+
+void cli_report_timing(int64_t execs, int64_t steps, double seconds) {
+    printf("[timing] %lld executions, %lld decisions in %.3f s (%.0f decisions/s)\n", (long long)execs,
+           (long long)steps, seconds, seconds > 0 ? (double)steps / seconds : 0.0);
+}
+
+void cli_report_sweep(const cli_args *a, const sim_sweep_result *sw) {
+    if (sw->violations == 0)
+        printf("PASS: crash sweep of %d crash points (%s crashes), no violation (%lld decisions)\n", sw->points,
+               a->opts.crash_process ? "process" : "thread", (long long)sw->steps);
+    else
+        printf("VIOLATION %s with a crash at operation %d: %s\n%d of %d crash points violated\n", sw->first.oracle,
+               sw->first_at, sw->first.msg, sw->violations, sw->points);
+}
+
+/* The bounds of an exhaustive search, as its summary line names them. */
+static void report_bounds(const cli_args *a, const sim_exhaust_opts *o) {
+    const sim_scenario *sc = a->cfg.scenario;
+    const int64_t *b = &a->cfg.param[sc->param_count];
+    char bound[32];
+    if (o->preemptions_max < 0)
+        snprintf(bound, sizeof(bound), "unbounded");
+    else
+        snprintf(bound, sizeof(bound), "<= %d", o->preemptions_max);
+    printf(" (preemptions %s, advances <= %lld, wall steps <= %lld, restarts <= %lld, crashes <= %lld, pauses <= "
+           "%lld, seed %" PRIu64 ")",
+           bound, (long long)b[SIM_PARAM_ADVANCES_MAX], (long long)b[SIM_PARAM_WALL_STEPS_MAX],
+           (long long)b[SIM_PARAM_RESTARTS_MAX], (long long)b[SIM_PARAM_CRASHES_MAX], (long long)b[SIM_PARAM_PAUSES_MAX],
+           o->seed);
+}
+
+void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+    if (res->resumed) printf("resumed from %s\n", o->checkpoint);
+    if (o->shards > 1) printf("shard %d/%d: ", o->shard, o->shards);
+    printf("exhaustive (reduce %s%s): %lld executions, %lld decisions", report_reduce_names[o->reduce],
+           o->shortest ? ", shortest first" : "", (long long)res->execs, (long long)res->steps);
+    if (o->reduce == SIM_REDUCE_HASH)
+        printf(", %lld states stored, %lld revisits, %.1f MiB", (long long)res->states, (long long)res->revisits,
+               (double)res->memory_bytes / 1048576.0);
+    if (o->reduce == SIM_REDUCE_HASH && res->complete && !o->shortest)
+        printf(", the naive search: %lld executions", (long long)res->naive_execs);
+    if (o->reduce == SIM_REDUCE_DPOR) printf(", %lld sleep-set blocked", (long long)res->sleep_blocked);
+    if (o->shards <= 1 && !o->checkpoint) printf(", %lld distinct outcomes", (long long)res->outcomes);
+    report_bounds(a, o);
+    printf(": %s\n", res->complete                        ? "the whole bounded space"
+                     : res->violations && !o->keep_going ? "stopped at the first violation"
+                     : res->stopped                      ? res->stopped
+                                                         : "budget reached, the bounded space is larger");
+    if (o->oracle && res->violations == 0) {
+        printf("no violation of %s;", o->oracle);
+        if (res->violated_count == 0)
+            printf(" no other oracle fired either (is the name right? see the violations a random run reports)");
+        for (int i = 0; i < res->violated_count; i++)
+            printf(" %s%s", i ? "" : "other oracles that fired: ", res->violated[i]);
+        printf("\n");
+    }
+    if (o->shortest && res->violations)
+        printf("shortest: no violation within %d decisions; one at %d\n", res->depth_reached - 1, res->depth_reached);
+}
+
+int cli_report_exhaustive_verdict(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+    if (res->violations) {
+        printf("VIOLATION %s: %s\n", res->first.oracle, res->first.msg);
+        if (o->keep_going) {
+            printf("%lld of %lld executions violated\nviolated oracles:", (long long)res->violations,
+                   (long long)res->execs);
+            for (int i = 0; i < res->violated_count; i++)
+                printf(" %s", res->violated[i]);
+            printf("\n");
+        }
+        return EXIT_VIOLATION;
+    }
+    if (res->stopped && !res->complete) {
+        printf("INCOMPLETE: %s\n", res->stopped);
+        return EXIT_ENV;
+    }
+    if (o->oracle && res->violated_count > 0) {
+        printf("FAIL: no violation of %s, but other oracles fired (see above)\n", o->oracle);
+        return EXIT_VIOLATION;
+    }
+    if (res->complete)
+        printf("PASS: no violation in the bounded space\n");
+    else
+        printf("PASS: no violation in the %lld executions explored (not a proof: raise --budget-execs)\n",
+               (long long)res->execs);
+    return EXIT_PASS;
+}
+
+/* ---- replay, check, shrink, merge, stress -------------------------------------------------------------------- */
+
+void cli_report_replay_header(const char *path, const sim_schedule *s, int lenient, int trace) {
+    printf("replay %s: scenario %s, variant %s, seed %" PRIu64 "%s\n", path, s->scenario, s->variant, s->seed,
+           lenient ? " (lenient)" : "");
+    if (trace) printf(" step  time        thread op       object           -> result  |leases after the step\n");
+}
+
+void cli_report_trace_line(const char *line) {
+    printf("%s\n", line);
+}
+
+/* "violation lease_safety" / "pass" for messages. */
+static void report_expect_text(const sim_schedule *s, char *buf, size_t cap) {
+    if (s->expect == SIM_EXPECT_VIOLATION)
+        snprintf(buf, cap, "violation %s", s->expect_oracle);
+    else if (s->expect == SIM_EXPECT_PASS)
+        snprintf(buf, cap, "pass");
+    else
+        snprintf(buf, cap, "(no expect line)");
+}
+
+static void report_got_text(const sim_replay_result *r, char *buf, size_t cap) {
+    if (r->end == SIM_END_VIOLATION)
+        snprintf(buf, cap, "violation %s", r->outcome.violation.oracle);
+    else if (r->end == SIM_END_PASS)
+        snprintf(buf, cap, "pass");
+    else
+        snprintf(buf, cap, "no verdict");
+}
+
+int cli_report_replay_verdict(const cli_args *a, const sim_schedule *s, const sim_replay_result *r) {
+    const sim_outcome *out = &r->outcome;
+    char expect[96], got[96];
+    report_expect_text(s, expect, sizeof(expect));
+    report_got_text(r, got, sizeof(got));
+    if (r->end == SIM_END_SETUP) {
+        cli_report_usage_error("replay", "scenario setup failed: %s", out->setup_error);
+        return EXIT_USAGE;
+    }
+    if (r->end == SIM_END_BACKEND) {
+        printf("STORE ERROR %s\n", out->backend_error);
+        return EXIT_ENV;
+    }
+    if (r->diverged && !a->lenient) {
+        printf("DIVERGED %s\n", r->diverge_msg);
+        return EXIT_DIVERGED;
+    }
+    if (r->end == SIM_END_ABORTED) {
+        printf("stopped after step %d (--until)\n", r->steps);
+        return EXIT_PASS;
+    }
+    if (r->diverged) printf("note: the run left the schedule at %s; it went on with the seeded default\n", r->diverge_msg);
+    if (r->end == SIM_END_VIOLATION)
+        printf("VIOLATION %s at step %d: %s\n", out->violation.oracle, out->violation.step, out->violation.msg);
+    else
+        printf("PASS: no violation in %d steps\n", r->steps);
+    for (int i = 0; i < out->note_count; i++)
+        printf("allowed by design (%s, step %d): %s\n", out->note[i].oracle, out->note[i].step, out->note[i].msg);
+    if (out->notes_dropped) printf("(%d more allowed-by-design notes)\n", out->notes_dropped);
+    if (s->expect != SIM_EXPECT_NONE)
+        printf("the schedule expects %s: %s\n", expect, strcmp(expect, got) == 0 ? "matches" : "DOES NOT MATCH");
+    return r->end == SIM_END_VIOLATION ? EXIT_VIOLATION : EXIT_PASS;
+}
+
+int cli_report_check_one(const char *path, const sim_schedule *s, const sim_replay_result *r) {
+    char expect[96], got[96];
+    report_expect_text(s, expect, sizeof(expect));
+    report_got_text(r, got, sizeof(got));
+    if (r->end == SIM_END_BACKEND) {
+        printf("FAIL %s: store error: %s\n", path, r->outcome.backend_error);
+    } else if (r->diverged) {
+        printf("FAIL %s: diverged: %s\n", path, r->diverge_msg);
+    } else if (s->expect == SIM_EXPECT_NONE || strcmp(expect, got) != 0) {
+        printf("FAIL %s: expected %s, got %s\n", path, expect, got);
+    } else {
+        printf("ok   %s (%s, %d steps)\n", path, got, r->steps);
+        return 1;
+    }
+    return 0;
+}
+
+void cli_report_check_skipped(const char *path) {
+    printf("skip %s (model-only: a real Redis cannot lose only its last writes)\n", path);
+}
+
+void cli_report_check_summary(int ok, int bad, int skipped) {
+    printf("%d schedule(s) matched, %d did not%s\n", ok, bad, skipped ? " (some skipped as model-only)" : "");
+}
+
+void cli_report_shrunk(const char *path, const char *dst, const char *oracle, int before, int after, int replays) {
+    printf("shrunk %s: %d -> %d decisions (%d replays), violation %s kept\nwritten: %s\n", path, before, after,
+           replays, oracle, dst);
+}
+
+void cli_report_shrink_failed(const char *path, const char *oracle) {
+    printf("%s does not reproduce 'violation %s' (even leniently): nothing written\n", path, oracle);
+}
+
+void cli_report_merged(int shards, const sim_exhaust_state *first, int64_t execs, int64_t steps, int64_t violations,
+                       int complete, const char *violation) {
+    printf("merged %d shard(s) of %s %s: %lld executions, %lld decisions, %lld violating, %s\n", shards,
+           first->scenario, first->variant, (long long)execs, (long long)steps, (long long)violations,
+           complete ? "the whole bounded space" : "INCOMPLETE (resume the unfinished shards)");
+    if (violations) printf("VIOLATION %s\n", violation);
+}
+
+void cli_report_stress_header(const sim_stress_opts *o, const char *store) {
+    printf("stress %s %s on %s: %d threads, %lld iterations%s, TTL %lldms, work %lldms\n", o->scenario, o->variant,
+           store, o->threads, (long long)o->iterations, o->duration_s > 0 ? " or the duration" : "",
+           (long long)o->ttl_ms, (long long)o->work_ms);
+}
+
+void cli_report_stress(const sim_stress_result *res) {
+    if (res->violated)
+        printf("VIOLATION %s\n", res->violation);
+    else
+        printf("no violation seen\n");
+    printf("%lld trials: %lld critical sections completed, %lld not acquired, %lld store errors\n",
+           (long long)res->trials, (long long)res->completed, (long long)res->not_acquired, (long long)res->errors);
+    printf("[timing] %.3f s\n", res->seconds);
+}
+
+/* ---- list ------------------------------------------------------------------------------------------------------- */
+
+void cli_report_scenario(const sim_scenario *sc, int verbose) {
+    for (int v = 0; v < sc->variant_count; v++)
+        printf("%-18s %-26s %s\n", sc->name, sc->variants[v].name, sc->variants[v].description);
+    if (!verbose) return;
+    printf("  %s%s%s%s%s\n", sc->description, sc->faults ? "; default faults: " : "", sc->faults ? sc->faults : "",
+           sc->probes ? "; race probes: " : "", sc->probes ? sc->probes : "");
+    sim_config cfg;
+    sim_config_defaults(&cfg, sc, 0); /* the defaults as this scenario sets them */
+    for (int p = 0; p < sim_param_count(sc); p++) {
+        const sim_param_def *d = sim_param_def_at(sc, p);
+        printf("    --%-18s default %-8lld [%lld, %lld]  %s\n", d->name, (long long)cfg.param[p], (long long)d->min,
+               (long long)d->max, d->help);
+    }
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli_report.h: every line of racebed's output that tools or tests parse, worded in one place: verdict lines
+ * (PASS, VIOLATION, INCOMPLETE, FAIL, DIVERGED, STORE ERROR), the run header, the exhaustive summary, the probes,
+ * the hashes, "schedule:"/"replay:", the check and merge summaries, the [timing] lines; and the error messages.
+ *
+ * Invariant: a format tools/ or tests/ read with sed or grep is written here and nowhere else; the command modules
+ * pass values, never text to print.
+ */
+#ifndef RACEBED_SIM_CLI_CLI_REPORT_H
+#define RACEBED_SIM_CLI_CLI_REPORT_H
+
+#include "sim/cli/cli.h"
+#include "sim/real/sim_stress.h"
+
+/* ---- plain text and errors ----------------------------------------------------------------------------------- */
+
+/* Writes 'text' as is to stdout (or stderr). */
+void cli_report_text(const char *text, int to_stderr);
+/* "racebed CMD: message" on stderr (a usage or input error). */
+void cli_report_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "racebed: message" on stderr (an environment error or one not tied to a command). */
+void cli_report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- run and sweep ----------------------------------------------------------------------------------------------- */
+
+/* "scenario S, variant V, seed N ..., strategy ..." and "params: k=v ...". */
+void cli_report_run_header(const cli_args *a, int sweep);
+/* "store: DESCRIPTION". */
+void cli_report_store(const char *description);
+/* "schedule: PATH (N decisions)" and "replay:   racebed replay PATH". */
+void cli_report_schedule_written(const char *path, int decisions);
+/* The random strategy's verdict lines (STORE ERROR, VIOLATION ... at execution, N of M violated, PASS). */
+void cli_report_random(const cli_args *a, const sim_random_result *res);
+/* PCT's probability bound for 'threads' threads over 'execs' executions. */
+void cli_report_pct_bound(const cli_args *a, int threads, int64_t execs);
+/* "probes (executions that reached each): name=count ..." and, with 'check', a PROBE NOT REACHED line per
+ * required probe never reached. Returns 1 if one was missed. */
+int cli_report_probes(const cli_args *a, const int64_t *probe_execs, int64_t execs, int check);
+/* "hash: stream X trace Y". */
+void cli_report_hash(uint64_t stream, uint64_t trace);
+/* "[timing] N executions, M decisions in S s (R decisions/s)". */
+void cli_report_timing(int64_t execs, int64_t steps, double seconds);
+/* The crash sweep's verdict: PASS or VIOLATION with the crash point and the count. */
+void cli_report_sweep(const cli_args *a, const sim_sweep_result *sw);
+/* The exhaustive search's summary line ("exhaustive (reduce R): ..."), the oracle filter's and the shortest
+ * search's lines. */
+void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res);
+/* Its verdict: VIOLATION (and the counts with --runs), INCOMPLETE, FAIL (another oracle), or PASS. Returns the exit
+ * code the verdict means (the schedule is written by the caller). */
+int cli_report_exhaustive_verdict(const sim_exhaust_opts *o, const sim_exhaust_result *res);
+
+/* ---- replay, check, shrink, merge, stress -------------------------------------------------------------------- */
+
+/* "replay PATH: scenario S, variant V, seed N" and the trace's column header. */
+void cli_report_replay_header(const char *path, const sim_schedule *s, int lenient, int trace);
+/* One trace line. */
+void cli_report_trace_line(const char *line);
+/* The replay's verdict (DIVERGED, stopped, VIOLATION, PASS, notes, the expect match). Returns the exit code. */
+int cli_report_replay_verdict(const cli_args *a, const sim_schedule *s, const sim_replay_result *r);
+/* One schedule's line of `racebed check`: "ok   PATH (...)", "FAIL PATH: ...", "skip PATH (...)". Returns 1 if it
+ * matched. */
+int cli_report_check_one(const char *path, const sim_schedule *s, const sim_replay_result *r);
+void cli_report_check_skipped(const char *path);
+/* "N schedule(s) matched, M did not". */
+void cli_report_check_summary(int ok, int bad, int skipped);
+/* "shrunk PATH: N -> M decisions ..." and "written: DST", or that it does not reproduce. */
+void cli_report_shrunk(const char *path, const char *dst, const char *oracle, int before, int after, int replays);
+void cli_report_shrink_failed(const char *path, const char *oracle);
+/* "merged N shard(s) of S V: ..." and the first violation. */
+void cli_report_merged(int shards, const sim_exhaust_state *first, int64_t execs, int64_t steps, int64_t violations,
+                       int complete, const char *violation);
+/* Stress mode's header, verdict and counts. */
+void cli_report_stress_header(const sim_stress_opts *o, const char *store);
+void cli_report_stress(const sim_stress_result *res);
+
+/* ---- list ------------------------------------------------------------------------------------------------------- */
+
+/* One scenario's lines of `racebed list` (with its parameters when 'verbose'). */
+void cli_report_scenario(const sim_scenario *sc, int verbose);
+
+#endif

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli_run.c: `racebed run` and `racebed sweep`: the random and PCT strategies, the exhaustive search and the crash
+ * sweep of one scenario, and the schedule file of what they found.
+ *
+ * Invariant: every schedule this writes was re-recorded from the execution it describes and replays to the verdict
+ * printed (a re-run that disagrees is reported as nondeterminism, never written).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/cli_report.h"
+#include "sim/explore/sim_faults.h"
+#include "sim/explore/sim_shrink.h"
+#include "sim/real/sim_redis_backend.h"
+#include "sim/run/sim_arena.h"
+#include "sim/run/sim_verdict.h"
+
+static const char *const run_reduce_names[] = {"none", "dpor", "hash"};
+
+/* The variant's name without "mutant:", for file names. */
+static const char *run_variant_short(const sim_config *cfg) {
+    const char *v = cfg->scenario->variants[cfg->variant].name;
+    return strncmp(v, "mutant:", 7) == 0 ? v + 7 : v;
+}
+
+/* ---- arguments -------------------------------------------------------------------------------------------------- */
+
+/* "all", "race" or a comma list of probe names into a bit mask. Returns 0, or prints the error and returns -1. */
+static int run_parse_probes(const sim_scenario *sc, const char *text, unsigned *mask) {
+    *mask = 0;
+    if (strcmp(text, "all") == 0) {
+        *mask = (1u << SIM_PROBE_COUNT_) - 1;
+        return 0;
+    }
+    if (strcmp(text, "race") == 0) { /* the scenario's own list */
+        if (sc->probes == NULL) return 0;
+        text = sc->probes;
+    }
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ",");
+        int found = -1;
+        for (int b = 0; b < SIM_PROBE_COUNT_; b++)
+            if (strlen(sim_probe_name(b)) == n && strncmp(p, sim_probe_name(b), n) == 0) found = b;
+        if (found < 0) {
+            char known[512];
+            int k = snprintf(known, sizeof(known), "all");
+            for (int b = 0; b < SIM_PROBE_COUNT_ && k > 0 && (size_t)k < sizeof(known); b++)
+                k += snprintf(known + k, sizeof(known) - (size_t)k, ", %s", sim_probe_name(b));
+            cli_report_usage_error("run", "unknown probe '%.*s' (known: %s)", (int)n, p, known);
+            return -1;
+        }
+        *mask |= 1u << found;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+/* Applies the scenario parameters given as --param KEY=VALUE or --KEY VALUE. Returns 0 or prints why not. */
+static int run_apply_params(cli_args *a) {
+    char text[SIM_NAME_MAX + 64], err[512];
+    for (int i = 0; i < a->param_count; i++) {
+        const cli_param_given *g = &a->param[i];
+        if (g->name == NULL) {
+            snprintf(text, sizeof(text), "%s", g->value);
+        } else {
+            char name[SIM_NAME_MAX];
+            int bad = snprintf(name, sizeof(name), "%s", g->name + 2) >= (int)sizeof(name);
+            for (char *p = name; *p; p++)
+                if (*p == '-') *p = '_';
+            if (bad || sim_param_index(a->cfg.scenario, name) < 0) {
+                cli_report_usage_error("run", "unknown option '%s' (see racebed run --help; parameters of %s: "
+                                              "racebed list -v)",
+                                       g->name, a->cfg.scenario->name);
+                return -1;
+            }
+            snprintf(text, sizeof(text), "%s=%.40s", name, g->value);
+        }
+        if (sim_config_set_text(&a->cfg, text, err, sizeof(err)) != 0) {
+            cli_report_usage_error("run", "%s", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Checks the combination of exhaustive options; returns 0 or prints why not and returns -1. */
+static int run_exhaustive_check(cli_args *a) {
+    if (a->reduce == SIM_REDUCE_DPOR) {
+        if (a->preemptions_given && a->preemptions_max >= 0) {
+            cli_report_usage_error("run", "--reduce dpor explores every preemption: bounding them with DPOR needs "
+                                          "extra conservative branches it does not add, so it would be unsound; "
+                                          "drop --preemptions-max (or use --reduce none or hash with a bound)");
+            return -1;
+        }
+        a->preemptions_max = -1;
+    }
+    /* Over states, a preemption bound costs more than it saves: the bound's own state (the last thread, the count)
+     * splits equal states (clear_vs_holders, 3 threads: 22.8 M states bounded at 2, 9.8 M unbounded). */
+    if (a->reduce == SIM_REDUCE_HASH && !a->preemptions_given) a->preemptions_max = -1;
+    if (a->reduce != SIM_REDUCE_NONE && (a->shards > 1 || a->checkpoint)) {
+        cli_report_usage_error("run", "--shard and --checkpoint work with --reduce none only (a reduced search's "
+                                      "state is its visited set or its sleep sets, not a path)");
+        return -1;
+    }
+    if (a->shortest && (a->shards > 1 || a->checkpoint)) {
+        cli_report_usage_error("run", "--shortest deepens from depth 1; it cannot be sharded or checkpointed");
+        return -1;
+    }
+    if (a->reduce == SIM_REDUCE_HASH && a->store) {
+        cli_report_usage_error("run", "--reduce hash snapshots the model store; a real store cannot be restored: "
+                                      "use --reduce none or dpor with --store");
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolves what the options name once the scenario is known. Returns 0 or the exit code (printed). */
+static int run_resolve(cli_args *a) {
+    const sim_scenario *sc = sim_scenario_find(a->positional[0]);
+    if (sc == NULL) {
+        cli_report_usage_error("run", "unknown scenario '%s' (see racebed list)", a->positional[0]);
+        return EXIT_USAGE;
+    }
+    sim_config_defaults(&a->cfg, sc, 0);
+    if (run_apply_params(a) != 0) return EXIT_USAGE;
+    if (a->require_probes_text && run_parse_probes(sc, a->require_probes_text, &a->require_probes) != 0)
+        return EXIT_USAGE;
+    if (!a->faults_given && sc->faults != NULL) {
+        char err[512];
+        if (sim_faults_parse(sc->faults, &a->opts.faults, err, sizeof(err)) != 0) {
+            cli_report_usage_error("run", "scenario %s declares bad default faults: %s", sc->name, err);
+            return EXIT_USAGE;
+        }
+    }
+    if (a->variant && (a->cfg.variant = sim_variant_find(sc, a->variant)) < 0) {
+        cli_report_usage_error("run", "scenario %s has no variant '%s' (see racebed list)", sc->name, a->variant);
+        return EXIT_USAGE;
+    }
+    if (a->exhaustive && a->command->bit == CLI_RUN && run_exhaustive_check(a) != 0) return EXIT_USAGE;
+    return 0;
+}
+
+/* ---- writing what was found ----------------------------------------------------------------------------------- */
+
+/* The strategy text of a random or PCT run's schedule header. */
+static void run_strategy_text(const cli_args *a, char *buf, size_t cap) {
+    char faults[128], base[48];
+    sim_faults_format(a->opts.faults, faults, sizeof(faults));
+    if (a->opts.pct_depth)
+        snprintf(base, sizeof(base), "pct:%d k=%lld", a->opts.pct_depth, (long long)a->opts.pct_steps);
+    else
+        snprintf(base, sizeof(base), "random");
+    if (a->opts.faults)
+        snprintf(buf, cap, "%s advance-permille=%d faults=%s fault-permille=%d", base, a->opts.advance_permille, faults,
+                 a->opts.fault_permille);
+    else
+        snprintf(buf, cap, "%s advance-permille=%d", base, a->opts.advance_permille);
+}
+
+/* Shrinks the recorded schedule 's' in place when that makes it shorter; '*out' becomes the outcome of the schedule
+ * kept. */
+static void run_shrink(sim_run *run, const cli_args *a, sim_schedule *s, const char *oracle, const char *strategy,
+                       sim_outcome *out) {
+    sim_schedule shrunk;
+    sim_schedule_init(&shrunk);
+    sim_shrink_result sr;
+    if (sim_shrink(run, &a->cfg, s, oracle, 300, &shrunk, &sr) != 0 || sr.after >= s->decision_count) {
+        sim_schedule_free(&shrunk);
+        return;
+    }
+    lk_copy_str(shrunk.strategy, sizeof(shrunk.strategy), strategy);
+    sim_schedule_free(s);
+    *s = shrunk;
+    sim_replay_opts o = {0, 0, NULL, NULL, NULL};
+    sim_replay_result rr;
+    sim_replay(run, &a->cfg, s, &o, &rr); /* for the violation's step and message */
+    *out = rr.outcome;
+}
+
+/* Writes the schedule of execution 'exec' (the first violating one, or with --save-pass the last passing one);
+ * prints where. Returns 0 or the exit code. */
+static int run_write(sim_run *run, const cli_args *a, const sim_random_result *res, int64_t exec) {
+    uint64_t seed = a->opts.seed + (uint64_t)exec;
+    int want_violation = res->violations > 0;
+    char strategy[SIM_STRATEGY_MAX];
+    run_strategy_text(a, strategy, sizeof(strategy));
+    sim_schedule s;
+    sim_schedule_init(&s);
+    sim_outcome out;
+    sim_end end = sim_explore_record(run, &a->cfg, seed, &a->opts, strategy, &s, &out);
+    if (want_violation ? end != SIM_END_VIOLATION || strcmp(out.violation.oracle, res->first.oracle) != 0
+                       : end != SIM_END_PASS) {
+        cli_report_error("internal error: re-running execution seed %" PRIu64 " did not reproduce the "
+                         "violation (nondeterminism)",
+                         seed);
+        sim_schedule_free(&s);
+        return EXIT_ENV;
+    }
+    int found_len = s.decision_count;
+    if (want_violation && !a->no_shrink) run_shrink(run, a, &s, res->first.oracle, strategy, &out);
+    const char *vname = a->cfg.scenario->variants[a->cfg.variant].name;
+    char path[CLI_PATH_MAX], comment[2048], verdict[SIM_MSG_MAX + 32], shrunk_note[96] = "";
+    snprintf(path, sizeof(path), "%s/%s-%s-seed%" PRIu64 ".sched", a->out, a->cfg.scenario->name,
+             run_variant_short(&a->cfg), seed);
+    if (want_violation)
+        snprintf(verdict, sizeof(verdict), "violated at step %d: %s", out.violation.step, out.violation.msg);
+    else
+        snprintf(verdict, sizeof(verdict), "passed: %d decisions, no oracle fired", out.steps);
+    if (s.decision_count < found_len)
+        snprintf(shrunk_note, sizeof(shrunk_note), "\nshrunk from %d to %d decisions", found_len, s.decision_count);
+    snprintf(comment, sizeof(comment),
+             "%s\nfound by: racebed run %s --variant %s --seed %" PRIu64 " (execution %lld of seed %" PRIu64
+             ")%s\nreplay: racebed replay THIS_FILE",
+             verdict, a->cfg.scenario->name, vname, seed, (long long)exec, a->opts.seed, shrunk_note);
+    char err[CLI_PATH_MAX + 128];
+    int rc = cli_save_schedule(a->out, path, &s, comment, err, sizeof(err));
+    if (rc != 0)
+        cli_report_error("%s", err);
+    else if (!a->quiet)
+        cli_report_schedule_written(path, s.decision_count);
+    sim_schedule_free(&s);
+    return rc != 0 ? EXIT_ENV : 0;
+}
+
+/* ---- the strategies ------------------------------------------------------------------------------------------- */
+
+/* The crash sweep and its report; writes the first failing schedule. Returns the exit code. */
+static int run_sweep(sim_run *run, cli_args *a) {
+    if (a->points_max == 0) a->points_max = (int)a->cfg.param[sim_param_index(a->cfg.scenario, "steps_max")];
+    sim_sweep_result sw;
+    sim_explore_sweep(run, &a->cfg, &a->opts, a->points_max, &sw);
+    cli_report_sweep(a, &sw);
+    if (sw.violations == 0) return EXIT_PASS;
+    a->opts.crash_at = sw.first_at;
+    sim_random_result res = {.violations = 1, .first_exec = 0, .first = sw.first};
+    int wrc = run_write(run, a, &res, 0);
+    return wrc != 0 ? wrc : EXIT_VIOLATION;
+}
+
+/* The exhaustive search and its report; writes the first violation's schedule. Returns the exit code. */
+static int run_exhaustive(sim_run *run, cli_args *a) {
+    sim_exhaust_opts o = {a->opts.seed, a->preemptions_max, a->opts.execs_max, a->opts.keep_going, a->shard,
+                          a->shards, a->checkpoint, 1000, a->opts.progress, a->reduce,
+                          0, a->shortest, (size_t)a->states_max, NULL, NULL};
+    sim_visited outcomes;
+    sim_visited_init(&outcomes, (size_t)1 << 26);
+    o.outcomes = &outcomes;
+    o.oracle = a->oracle;
+    sim_exhaust_result res;
+    sim_schedule first;
+    sim_schedule_init(&first);
+    sim_exhaust(run, &a->cfg, &o, &res, &first);
+    sim_visited_free(&outcomes);
+    cli_report_exhaustive(a, &o, &res);
+    int code = EXIT_PASS;
+    if (res.setup_failed) {
+        cli_report_usage_error("run", "setup or store failed: %s", res.setup_error);
+        code = EXIT_USAGE;
+    } else {
+        code = cli_report_exhaustive_verdict(&o, &res);
+    }
+    if (!res.setup_failed && res.violations) {
+        char comment[SIM_MSG_MAX + 200], path[CLI_PATH_MAX], err[CLI_PATH_MAX + 128], bound[16];
+        snprintf(bound, sizeof(bound), "%d", o.preemptions_max);
+        snprintf(comment, sizeof(comment),
+                 "violated: %s\nfound by: racebed run %s --variant %s --strategy "
+                 "exhaustive --reduce %s%s --preemptions-max %s --seed %" PRIu64 "\nreplay: racebed replay THIS_FILE",
+                 res.first.msg, a->cfg.scenario->name, a->cfg.scenario->variants[a->cfg.variant].name,
+                 run_reduce_names[o.reduce], o.shortest ? " --shortest" : "", o.preemptions_max < 0 ? "none" : bound,
+                 o.seed);
+        snprintf(path, sizeof(path), "%s/%s-%s-exhaustive-seed%" PRIu64 ".sched", a->out, a->cfg.scenario->name,
+                 run_variant_short(&a->cfg), a->opts.seed);
+        if (cli_save_schedule(a->out, path, &first, comment, err, sizeof(err)) != 0) {
+            cli_report_error("%s", err);
+            code = EXIT_ENV;
+        } else {
+            cli_report_schedule_written(path, first.decision_count);
+        }
+    }
+    if (code == EXIT_PASS && cli_report_probes(a, res.probe_execs, res.execs, 1)) code = EXIT_VIOLATION;
+    sim_schedule_free(&first);
+    return code;
+}
+
+/* The random or PCT strategy and its report. Returns the exit code. */
+static int run_random(sim_run *run, cli_args *a) {
+    if (a->opts.pct_depth) a->opts.pct_steps = sim_explore_pct_steps(run, &a->cfg, &a->opts);
+    sim_random_result res;
+    sim_explore_random(run, &a->cfg, &a->opts, &res);
+    if (a->opts.pct_depth) cli_report_pct_bound(a, res.threads, res.execs);
+    int code = EXIT_PASS;
+    if (res.setup_failed) {
+        cli_report_usage_error("run", "scenario setup failed: %s", res.setup_error);
+        code = EXIT_USAGE;
+    } else {
+        cli_report_random(a, &res);
+        if (res.backend_failed) {
+            code = EXIT_ENV;
+        } else if (res.violations > 0) {
+            int wrc = run_write(run, a, &res, res.first_exec);
+            code = wrc != 0 ? wrc : EXIT_VIOLATION;
+        } else if (a->save_pass && res.execs > 0) {
+            int wrc = run_write(run, a, &res, res.execs - 1);
+            if (wrc != 0) code = wrc;
+        }
+    }
+    if (cli_report_probes(a, res.probe_execs, res.execs, res.violations == 0 && !res.backend_failed) != 0)
+        code = EXIT_VIOLATION;
+    if (a->opts.hash) cli_report_hash(res.stream_hash, res.trace_hash);
+    if (!a->quiet) cli_report_timing(res.execs, res.steps, res.seconds);
+    return code;
+}
+
+int cli_cmd_run(cli_args *a) {
+    int sweep = a->command->bit == CLI_SWEEP;
+    int rc = run_resolve(a);
+    if (rc != 0) return rc;
+    sim_run *run = cli_arena();
+    if (run == NULL) return EXIT_ENV;
+    sim_backend_handle *backend = NULL;
+    char berr[512];
+    if (a->store && sim_backend_open(a->store, &backend, berr, sizeof(berr)) != 0) {
+        cli_report_usage_error("run", "--store %s: %s", a->store, berr);
+        sim_arena_unmap(run);
+        return EXIT_ENV;
+    }
+    a->cfg.backend = sim_backend_get(backend);
+    if (!a->quiet) cli_report_run_header(a, sweep);
+    if (!a->quiet && backend) cli_report_store(sim_backend_describe(backend));
+    int code = sweep ? run_sweep(run, a) : a->exhaustive ? run_exhaustive(run, a) : run_random(run, a);
+    sim_backend_close(backend);
+    sim_arena_unmap(run);
+    return code;
+}
