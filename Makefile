@@ -74,16 +74,18 @@ endef
 $(eval $(call build_rules,build,$(OPT_FLAGS)))
 $(eval $(call build_rules,build-asan,$(ASAN_FLAGS)))
 
-# A user's scenario file, wherever it lives.
+# A user's scenario file, wherever it lives. It may include "sim_scenario.h" and core's headers by their bare names
+# (as scenarios did before sim/ moved into rooms), and the deprecated lk__ names warn without failing the build.
+USER_CFLAGS := -Icore -Isim -Wno-error=deprecated-declarations
 ifneq ($(SCENARIO),)
 build/obj/user/$(notdir $(SCENARIO:.c=.o)): $(SCENARIO)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $< (user scenario)"
-	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS_BASE) $(USER_CFLAGS) $(OPT_FLAGS) -c $< -o $@
 build-asan/obj/user/$(notdir $(SCENARIO:.c=.o)): $(SCENARIO)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $< (user scenario, sanitizers)"
-	@$(CC) $(CFLAGS_BASE) $(ASAN_FLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS_BASE) $(USER_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 endif
 
 # The scenario catalog: one entry per scenario file (its base name is its name), rewritten only when it changes.

@@ -45,5 +45,15 @@ user_scenario() { # the README's "bring your own scenario" path, end to end; the
     $MAKE --no-print-directory racebed >/dev/null && ! ./racebed list | grep -q lost_update
 }
 stage user-scenario user_scenario
+old_names() { # a scenario written against the deprecated lk__ names and bare includes still builds (warning) and runs
+    local log=build/old-names.log
+    rm -f build/obj/user/old_names.o
+    $MAKE --no-print-directory SCENARIO=tests/compat/old_names.c racebed >"$log" 2>&1 &&
+    grep -q 'lk__alloc.* is deprecated: use lk_env_alloc' "$log" &&
+    grep -q 'lk__copy_str.* is deprecated: use lk_copy_str' "$log" &&
+    ./racebed run old_names --seed 1 --budget-execs 200 --quiet | grep -q '^PASS' &&
+    $MAKE --no-print-directory racebed >/dev/null
+}
+stage old-names old_names
 stage fuzz-smoke $MAKE --no-print-directory fuzz-smoke
 echo "== make check passed in $(secs "$total_start") s"

@@ -70,9 +70,17 @@ const cli_command *cli_command_find(const char *name) {
 }
 
 int cli_cmd_list(cli_args *a) {
-    for (int i = 0; sim_scenarios[i]; i++)
+    int code = EXIT_PASS;
+    for (int i = 0; sim_scenarios[i]; i++) {
+        char err[512];
+        if (sim_scenario_check(sim_scenarios[i], err, sizeof(err)) != 0) {
+            cli_report_usage_error("list", "%s", err);
+            code = EXIT_USAGE;
+            continue;
+        }
         cli_report_scenario(sim_scenarios[i], a->verbose);
-    return EXIT_PASS;
+    }
+    return code;
 }
 
 int cli_cmd_help(cli_args *a) {

@@ -125,12 +125,16 @@ static int run_resolve(cli_args *a) {
         cli_report_usage_error("run", "unknown scenario '%s' (see racebed list)", a->positional[0]);
         return EXIT_USAGE;
     }
+    char err[512];
+    if (sim_scenario_check(sc, err, sizeof(err)) != 0) {
+        cli_report_usage_error("run", "%s", err);
+        return EXIT_USAGE;
+    }
     sim_config_defaults(&a->cfg, sc, 0);
     if (run_apply_params(a) != 0) return EXIT_USAGE;
     if (a->require_probes_text && run_parse_probes(sc, a->require_probes_text, &a->require_probes) != 0)
         return EXIT_USAGE;
     if (!a->faults_given && sc->faults != NULL) {
-        char err[512];
         if (sim_faults_parse(sc->faults, &a->opts.faults, err, sizeof(err)) != 0) {
             cli_report_usage_error("run", "scenario %s declares bad default faults: %s", sc->name, err);
             return EXIT_USAGE;

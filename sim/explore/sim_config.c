@@ -77,6 +77,7 @@ int sim_config_from_schedule(sim_config *cfg, const sim_schedule *s, char *err, 
         snprintf(err, cap, "unknown scenario '%s' (see `racebed list`)", s->scenario);
         return -1;
     }
+    if (sim_scenario_check(sc, err, cap) != 0) return -1;
     int v = sim_variant_find(sc, s->variant);
     if (v < 0) {
         snprintf(err, cap, "scenario %s has no variant '%s' (see `racebed list`)", sc->name, s->variant);

@@ -13,7 +13,7 @@
 
 enum {
     SIM_NAME_MAX = 64,   /* longest name (thread, op, oracle, scenario, ...) with the NUL */
-    SIM_PARAMS_MAX = 32, /* parameters of one run (a scenario's own and the built-ins) */
+    SIM_PARAMS_MAX = 64, /* parameters of one run: a scenario's own and the built-ins (sim_scenario_check) */
 };
 
 typedef enum sim_decision_kind {

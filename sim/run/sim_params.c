@@ -5,6 +5,7 @@
 #include "sim/run/sim_params.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
@@ -40,3 +41,57 @@ int sim_param_index(const sim_scenario *sc, const char *name) {
     return -1;
 }
 
+
+/* The checks of one declared parameter 'd' (index 'i' of the scenario's own). */
+static int params_check_one(const sim_scenario *sc, int i, char *err, size_t cap) {
+    const sim_param_def *d = &sc->params[i];
+    if (d->name == NULL || d->name[0] == '\0' || strlen(d->name) >= SIM_NAME_MAX) {
+        snprintf(err, cap, "scenario %s: parameter %d has no name or one longer than %d bytes", sc->name, i + 1,
+                 SIM_NAME_MAX - 1);
+        return -1;
+    }
+    if (d->min > d->max || d->def < d->min || d->def > d->max) {
+        snprintf(err, cap, "scenario %s: parameter %s has default %lld outside [%lld, %lld]", sc->name, d->name,
+                 (long long)d->def, (long long)d->min, (long long)d->max);
+        return -1;
+    }
+    for (int j = 0; j < sim_param_count(sc); j++)
+        if (j != i && strcmp(sim_param_def_at(sc, j)->name, d->name) == 0) {
+            snprintf(err, cap, "scenario %s: parameter %s is declared twice%s", sc->name, d->name,
+                     j >= sc->param_count ? " (it is a built-in parameter: set it with an override)" : "");
+            return -1;
+        }
+    return 0;
+}
+
+int sim_scenario_check(const sim_scenario *sc, char *err, size_t cap) {
+    const char *name = sc->name ? sc->name : "(unnamed)";
+    if (sc->name == NULL || sc->name[0] == '\0' || strlen(sc->name) >= SIM_NAME_MAX) {
+        snprintf(err, cap, "scenario %s: a scenario needs a name of 1..%d bytes", name, SIM_NAME_MAX - 1);
+        return -1;
+    }
+    if (sc->param_count < 0 || sc->param_count > SIM_PARAMS_MAX - SIM_BUILTIN_PARAMS ||
+        (sc->param_count > 0 && sc->params == NULL)) {
+        snprintf(err, cap,
+                 "scenario %s declares %d parameters: at most %d fit beside the %d built-in ones (SIM_PARAMS_MAX "
+                 "is %d)",
+                 name, sc->param_count, SIM_PARAMS_MAX - SIM_BUILTIN_PARAMS, SIM_BUILTIN_PARAMS, SIM_PARAMS_MAX);
+        return -1;
+    }
+    for (int i = 0; i < sc->param_count; i++)
+        if (params_check_one(sc, i, err, cap) != 0) return -1;
+    if (sc->variant_count < 1 || sc->variants == NULL || strcmp(sc->variants[0].name, "core") != 0) {
+        snprintf(err, cap, "scenario %s: its first variant must be \"core\"", name);
+        return -1;
+    }
+    for (int i = 0; i < sc->override_count; i++) {
+        int p = sim_param_index(sc, sc->overrides[i].name);
+        const sim_param_def *d = p >= 0 ? sim_param_def_at(sc, p) : NULL;
+        if (p < sc->param_count || sc->overrides[i].value < d->min || sc->overrides[i].value > d->max) {
+            snprintf(err, cap, "scenario %s: override %s=%lld is not a built-in parameter within its bounds", name,
+                     sc->overrides[i].name, (long long)sc->overrides[i].value);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -41,4 +41,11 @@ const sim_param_def *sim_param_def_at(const sim_scenario *sc, int i);
 /* Total number of parameters of 'sc' (its own + built-ins). */
 int sim_param_count(const sim_scenario *sc);
 
+/* Checks what a scenario declares (its table entry): a name; its parameters fit SIM_PARAMS_MAX together with the
+ * SIM_BUILTIN_PARAMS built-ins, each has a name of at most SIM_NAME_MAX - 1 bytes that no other parameter (its own
+ * or a built-in) has, and a default within [min, max]; its variants exist, the first being "core"; each override
+ * names a built-in parameter and stays within its bounds. Returns 0, or -1 with what is wrong (naming the
+ * scenario) in 'err'. */
+int sim_scenario_check(const sim_scenario *sc, char *err, size_t cap);
+
 #endif
