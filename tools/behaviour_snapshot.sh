@@ -39,6 +39,16 @@ for s in $(awk '$2 == "core" {print $1}' "$tmp/pairs"); do
 done
 obs shortest-gcd run stale_token --variant mutant:get_compare_del --strategy exhaustive --reduce hash --shortest \
     --out "$tmp/o"
+# a checkpoint half way and at the end, and a merge of two shards
+obs ckpt-run run stale_token --strategy exhaustive --checkpoint "$tmp/ck" --budget-execs 50 --out "$tmp/o"
+cp "$tmp/ck" "$out/ckpt-half"
+obs ckpt-resume run stale_token --strategy exhaustive --checkpoint "$tmp/ck" --out "$tmp/o"
+cp "$tmp/ck" "$out/ckpt-end"
+for i in 0 1; do
+    obs "shard-$i" run stale_token --variant mutant:get_compare_del --strategy exhaustive --shard "$i/2" --runs 100000 \
+        --checkpoint "$tmp/m$i" --out "$tmp/o"
+done
+obs merge merge "$tmp/m0" "$tmp/m1"
 obs check check schedules/*.sched
 for f in schedules/*.sched; do
     b=$(basename "$f" .sched)

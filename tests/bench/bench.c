@@ -193,7 +193,7 @@ static void bench_shrink(sim_run *run, const sim_config *cfg, const sim_random_o
     sim_schedule s, out;
     sim_schedule_init(&s);
     sim_schedule_init(&out);
-    sim_explore_record(run, cfg, one.seed + (uint64_t)res.first_exec, &one, "random", &s);
+    sim_explore_record(run, cfg, one.seed + (uint64_t)res.first_exec, &one, "random", &s, NULL);
     sim_shrink_result sr;
     if (sim_shrink(run, cfg, &s, res.first.oracle, 300, &out, &sr) == 0) {
         *found_len = sr.before;

@@ -48,6 +48,14 @@ cp "$T/out" "$T/r1"
 "$rb" replay "$f" >"$T/r2" 2>&1
 if cmp -s "$T/r1" "$T/r2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL replay twice differs"; fi
 check "check matches" 0 "$rb" check "$f"
+# the comment of a shrunk schedule describes the schedule written, not a candidate the shrinker tried last
+check "run shrinks" 1 "$rb" run singleton --variant mutant:unsync_registry --seed 1 --out "$T/cm"
+fc=$(ls "$T"/cm/*.sched | head -n1)
+check "shrunk schedule replays" 1 "$rb" replay --quiet "$fc"
+said=$(sed -n 's/^# violated at step \([0-9]*: .*\)$/\1/p' "$fc")
+got=$(sed -n 's/^VIOLATION singleton_unique at step \([0-9]*: .*\)$/\1/p' "$T/out")
+if [ -n "$said" ] && [ "$said" = "$got" ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL schedule comment '$said' is not its replay's violation '$got'"; fi
 # round trip: the execution as run, and its schedule as written, parsed and replayed, give the same hashes
 seed=$(sed -n 's/^seed //p' "$f")
 hr=$("$rb" run stale_token --variant mutant:plain_del --seed "$seed" --budget-execs 1 --hash --quiet --out "$T/rt" | grep '^hash:')
