@@ -51,7 +51,7 @@ run_job() {
     local verdict=ok
     [ $rc = $want ] || verdict=FAIL
     [ $complete = 0 ] || grep -q 'the whole bounded space' <<<"$out" || verdict=FAIL
-    printf '%-4s rc=%s %s\n     %s\n' "$verdict" "$rc" "$cmd" "$(grep -E '^(PASS|VIOLATION|PROBE|INCOMPLETE|exhaustive|shard)' <<<"$out" | head -n 3 | tr '\n' ' ')"
+    printf '%-4s rc=%s %s\n     %s\n' "$verdict" "$rc" "$cmd" "$(grep -E '^(PASS|PROVED|VIOLATION|PROBE|INCOMPLETE|exhaustive|shard)' <<<"$out" | head -n 3 | tr '\n' ' ')"
 }
 export -f run_job
 if command -v parallel >/dev/null 2>&1; then

@@ -6,8 +6,9 @@
  *
  * Invariant: cli/ is the only room that prints (layout.md), and of cli/, cli_report.c prints every line that tools
  * or tests parse; the command modules decide, the report module words.
- * Exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged from the file (merge: a shard
- * is unfinished), 4 environment error.
+ * Exit codes: 0 no violation (an exhaustive search: PROVED within its bounds), 1 violation, 2 usage or input error,
+ * 3 replay diverged from the file, 4 environment error, 5 an exhaustive search stopped before it covered its bounds
+ * (INCOMPLETE: never a proof).
  */
 #ifndef RACEBED_SIM_CLI_CLI_H
 #define RACEBED_SIM_CLI_CLI_H
@@ -18,7 +19,7 @@
 #include "sim/explore/sim_explore.h"
 #include "sim/search/sim_exhaust.h"
 
-enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_DIVERGED = 3, EXIT_ENV = 4 };
+enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_DIVERGED = 3, EXIT_ENV = 4, EXIT_INCOMPLETE = 5 };
 
 enum {
     CLI_FILE_MAX = 64 * 1024 * 1024, /* largest schedule or checkpoint file read, bytes */

@@ -56,7 +56,7 @@ const cli_command cli_commands[] = {
      "Combines the checkpoints of the shards of one exhaustive search (run --strategy exhaustive --shard i/N "
      "--checkpoint FILE): checks they are the same search and that every shard 0..N-1 is there once, then sums the "
      "executions and violations. Exit 0: complete, no violation; 1: a violation; 2: the files do not make one "
-     "search; 3: no violation so far but some shard is incomplete (resume it).",
+     "search; 5: no violation so far but some shard is incomplete (resume it).",
      NULL, 1, -1, cli_cmd_merge},
     {"help", CLI_HELP, "[COMMAND]", "this text, or a command's options",
      "Prints the list of commands, or the options of COMMAND.", NULL, 0, 1, cli_cmd_help},

@@ -62,7 +62,7 @@ int cli_cmd_merge(cli_args *a) {
             }
     if (code == EXIT_PASS) {
         cli_report_merged(a->positional_count, &first, execs, steps, violations, complete, report);
-        code = violations ? EXIT_VIOLATION : complete ? EXIT_PASS : EXIT_DIVERGED;
+        code = violations ? EXIT_VIOLATION : complete ? EXIT_PASS : EXIT_INCOMPLETE;
     }
     if (loaded) sim_exhaust_state_free(&first);
     return code;

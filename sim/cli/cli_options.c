@@ -173,7 +173,7 @@ const cli_option cli_options[] = {
      "paths (with --shortest: a shortest run to that race)"},
     {"--states-max", "N", CLI_I64, RUNS, 0, F(states_max), 1, INT64_C(1) << 34, NULL,
      "with --reduce hash: visited-set capacity (default 67108864 states, 24 bytes each, up to 3/4 full); a full set "
-     "ends the search INCOMPLETE (exit 4)"},
+     "ends the search INCOMPLETE (exit 5)"},
     {"--shard", "i/N", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_shard,
      "with exhaustive: search only shard i of N (0-based); the N shards' union is the whole search, with no "
      "execution in two (run them on many cores or hosts)"},
@@ -437,8 +437,9 @@ void cli_help_overview(const cli_command *commands, int to_stderr) {
     }
     sim_text_add(&t, "\n");
     help_wrap(&t,
-              "exit codes: 0 no violation, 1 violation, 2 usage or input error, 3 replay diverged, 4 environment "
-              "error",
+              "exit codes: 0 no violation (an exhaustive search: PROVED within its bounds), 1 violation, 2 usage or "
+              "input error, 3 replay diverged, 4 environment error, 5 an exhaustive search stopped early (INCOMPLETE: "
+              "no proof)",
               0, 0);
     cli_report_text(t.buf ? t.buf : "", to_stderr);
     sim_text_free(&t);

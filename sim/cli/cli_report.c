@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/explore/sim_faults.h"
+#include "sim/run/sim_text.h"
 #include "sim/run/sim_verdict.h"
 
 static const char *const report_reduce_names[] = {"none", "dpor", "hash"};
@@ -77,7 +78,7 @@ void cli_report_random(const cli_args *a, const sim_random_result *res) {
         if (a->opts.keep_going)
             printf("%lld of %lld executions violated\n", (long long)res->violations, (long long)res->execs);
     } else {
-        printf("PASS: no violation in %lld executions (%lld decisions)\n", (long long)res->execs,
+        printf("PASS: no violation in %lld executions (%lld decisions; not a proof)\n", (long long)res->execs,
                (long long)res->steps);
     }
 }
@@ -164,7 +165,7 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
     printf(": %s\n", res->complete                        ? "the whole bounded space"
                      : res->violations && !o->keep_going ? "stopped at the first violation"
                      : res->stopped                      ? res->stopped
-                                                         : "budget reached, the bounded space is larger");
+                                                         : "stopped by the budget, the bounded space is larger");
     if (o->oracle && res->violations == 0) {
         printf("no violation of %s;", o->oracle);
         if (res->violated_count == 0)
@@ -177,7 +178,55 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
         printf("shortest: no violation within %d decisions; one at %d\n", res->depth_reached - 1, res->depth_reached);
 }
 
-int cli_report_exhaustive_verdict(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+/* Appends one explored kind ("crashes <= 1 (thread)") or, with a zero bound, its name to the not-explored list. */
+static void report_kind(sim_text *within, sim_text *missing, int64_t bound, const char *explored, const char *name) {
+    if (bound > 0)
+        sim_text_add(within, "; %s", explored);
+    else
+        sim_text_add(missing, "%s%s", missing->len ? ", " : "", name);
+}
+
+/* What a completed exhaustive search covered, exactly: its threads and bounds, the kinds of decision it branched
+ * on, and, after "not explored:", every kind of fault or timing it did not. */
+static void report_proved(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+    const int64_t *b = &a->cfg.param[a->cfg.scenario->param_count];
+    sim_text within, missing;
+    sim_text_init(&within);
+    sim_text_init(&missing);
+    char text[160];
+    sim_text_add(&within, "threads %s", res->threads);
+    if (o->preemptions_max < 0)
+        sim_text_add(&within, "; preemptions unbounded");
+    else
+        sim_text_add(&within, "; preemptions <= %d", o->preemptions_max);
+    snprintf(text, sizeof(text), "advances <= %lld (to wake-ups and key deadlines + 1 ms)",
+             (long long)b[SIM_PARAM_ADVANCES_MAX]);
+    report_kind(&within, &missing, b[SIM_PARAM_ADVANCES_MAX], text, "time advances");
+    snprintf(text, sizeof(text), "wall steps <= %lld of +%lld ms (server)", (long long)b[SIM_PARAM_WALL_STEPS_MAX],
+             (long long)b[SIM_PARAM_WALL_STEP_MS]);
+    report_kind(&within, &missing, b[SIM_PARAM_WALL_STEPS_MAX], text, "server wall steps");
+    snprintf(text, sizeof(text), "restarts <= %lld (lose-all)", (long long)b[SIM_PARAM_RESTARTS_MAX]);
+    report_kind(&within, &missing, b[SIM_PARAM_RESTARTS_MAX], text, "lose-all restarts");
+    snprintf(text, sizeof(text), "crashes <= %lld (thread)", (long long)b[SIM_PARAM_CRASHES_MAX]);
+    report_kind(&within, &missing, b[SIM_PARAM_CRASHES_MAX], text, "thread crashes");
+    snprintf(text, sizeof(text), "pauses <= %lld of %lld ms", (long long)b[SIM_PARAM_PAUSES_MAX],
+             (long long)b[SIM_PARAM_PAUSE_MS]);
+    report_kind(&within, &missing, b[SIM_PARAM_PAUSES_MAX], text, "pauses");
+    sim_text_add(&within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", o->seed);
+    sim_text_add(&missing, "%sstore faults (reply-lost, conn-error), backward and client wall steps, lose-last "
+                           "restarts, process crashes, clock drift, other step sizes, late wake-ups",
+                 missing.len ? ", " : "");
+    char shard[96] = "";
+    if (o->shards > 1)
+        snprintf(shard, sizeof(shard), " (shard %d/%d only: racebed merge of every shard proves the whole)", o->shard,
+                 o->shards);
+    printf("PROVED%s within: %s; not explored: %s\n", shard, within.ok ? within.buf : "?",
+           missing.ok ? missing.buf : "?");
+    sim_text_free(&within);
+    sim_text_free(&missing);
+}
+
+int cli_report_exhaustive_verdict(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
     if (res->violations) {
         printf("VIOLATION %s: %s\n", res->first.oracle, res->first.msg);
         if (o->keep_going) {
@@ -189,19 +238,20 @@ int cli_report_exhaustive_verdict(const sim_exhaust_opts *o, const sim_exhaust_r
         }
         return EXIT_VIOLATION;
     }
-    if (res->stopped && !res->complete) {
-        printf("INCOMPLETE: %s\n", res->stopped);
-        return EXIT_ENV;
+    if (!res->complete) {
+        if (res->stopped)
+            printf("INCOMPLETE: %s\n", res->stopped);
+        else
+            printf("INCOMPLETE: the budget of %lld executions ran out before the bounded space did (raise "
+                   "--budget-execs): no violation in what was explored, which proves nothing\n",
+                   (long long)o->execs_max);
+        return EXIT_INCOMPLETE;
     }
     if (o->oracle && res->violated_count > 0) {
         printf("FAIL: no violation of %s, but other oracles fired (see above)\n", o->oracle);
         return EXIT_VIOLATION;
     }
-    if (res->complete)
-        printf("PASS: no violation in the bounded space\n");
-    else
-        printf("PASS: no violation in the %lld executions explored (not a proof: raise --budget-execs)\n",
-               (long long)res->execs);
+    report_proved(a, o, res);
     return EXIT_PASS;
 }
 
@@ -308,8 +358,14 @@ void cli_report_merged(int shards, const sim_exhaust_state *first, int64_t execs
                        int complete, const char *violation) {
     printf("merged %d shard(s) of %s %s: %lld executions, %lld decisions, %lld violating, %s\n", shards,
            first->scenario, first->variant, (long long)execs, (long long)steps, (long long)violations,
-           complete ? "the whole bounded space" : "INCOMPLETE (resume the unfinished shards)");
-    if (violations) printf("VIOLATION %s\n", violation);
+           complete ? "the whole bounded space" : "some shard stopped early (resume it)");
+    if (violations)
+        printf("VIOLATION %s\n", violation);
+    else if (complete)
+        printf("PROVED within the bounds of each shard's search (merged %d of %d shards)\n", shards, first->shards);
+    else
+        printf("INCOMPLETE: no violation so far, but a shard stopped before its space did (resume it with its "
+               "--checkpoint)\n");
 }
 
 void cli_report_stress_header(const sim_stress_opts *o, const char *store) {

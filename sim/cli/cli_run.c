@@ -265,7 +265,7 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
         cli_report_usage_error("run", "setup or store failed: %s", res.setup_error);
         code = EXIT_USAGE;
     } else {
-        code = cli_report_exhaustive_verdict(&o, &res);
+        code = cli_report_exhaustive_verdict(a, &o, &res);
     }
     if (!res.setup_failed && res.violations) {
         char comment[SIM_MSG_MAX + 200], path[CLI_PATH_MAX], err[CLI_PATH_MAX + 128], bound[16];

@@ -23,6 +23,18 @@ static void exhaust_mode(sim_run *run, const sim_config *cfg, const sim_exhaust_
 static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                               sim_schedule *first);
 
+/* The scenario's own threads of the last execution (its setup made them; tasks are left out), as "c1, c2". */
+static void exhaust_thread_names(const sim_run *run, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < run->thread_count && n < cap; i++) {
+        if (run->thread[i].parent >= 0) continue;
+        int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", run->thread[i].name);
+        if (w < 0) break;
+        n += (size_t)w;
+    }
+}
+
 void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                  sim_schedule *first) {
     memset(res, 0, sizeof(*res));
@@ -32,6 +44,8 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
         exhaust_deepening(run, cfg, o, res, first);
     if (res->setup_failed)
         snprintf(res->setup_error, sizeof(res->setup_error), "%s%s", run->setup_error, run->backend_error);
+    else
+        exhaust_thread_names(run, res->threads, sizeof(res->threads));
 }
 
 /* Iterative deepening: a complete search to depth D finds no violation before the one at depth D + 1 does, so the
@@ -45,6 +59,7 @@ static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exh
     sim_exhaust_result total = *res;
     for (int d = 1; d <= steps_max; d++) {
         od.depth_limit = d;
+        od.execs_max = o->execs_max - total.execs; /* one budget for all the iterations */
         sim_exhaust_result r;
         memset(&r, 0, sizeof(r));
         exhaust_mode(run, cfg, &od, &r, first);
@@ -65,7 +80,8 @@ static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exh
             total.first = r.first;
             total.violated_count = r.violated_count;
             memcpy(total.violated, r.violated, sizeof(r.violated));
-            total.complete = r.complete && r.violations == 0;
+            /* complete only if this depth held the whole space; a budget stop inside a round is not a proof */
+            total.complete = r.complete && !r.cut_by_depth && r.violations == 0;
             break;
         }
         if (r.complete && !r.cut_by_depth) {

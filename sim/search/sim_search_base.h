@@ -14,7 +14,13 @@
 #include "sim/explore/sim_progress.h"
 #include "sim/search/sim_exhaust.h"
 
-enum { SIM_SHARD_DEPTH = 4, SIM_ADVANCE_TARGETS_MAX = 8, SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2 };
+/* Every option at a point fits: an advance target is the next wake-up or a live key's deadline (one per key the
+ * store can hold), so no target is ever dropped; a run, crash and pause per thread; a wall step and a restart. */
+enum {
+    SIM_SHARD_DEPTH = 4,
+    SIM_ADVANCE_TARGETS_MAX = 1 + SIM_STORE_SLOTS,
+    SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2,
+};
 
 /* One option at a decision point of an exhaustive search. */
 typedef struct sim_option {

@@ -143,11 +143,15 @@ check "pct bad depth" 2 "$rb" run thundering_herd --strategy pct:0
 # exhaustive search within bounds
 check "exhaustive proves the 2-thread herd" 0 "$rb" run thundering_herd --threads 2 --strategy exhaustive
 grep_out "exhaustive completes" "exhaustive \\(reduce none\\): [0-9]+ executions.*the whole bounded space"
+grep_out "exhaustive proof names what it covered" "^PROVED within: threads c1, c2; preemptions <= 2; advances <= 2 .*; not explored: .*store faults"
 check "exhaustive finds the mutant" 1 "$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --out "$T/ex"
 check "exhaustive schedule replays" 1 "$rb" replay "$(ls "$T"/ex/*.sched | head -n1)"
 grep_out "exhaustive schedule keeps the oracle" "VIOLATION no_foreign_delete"
-check "exhaustive budget" 0 "$rb" run rapid_sequential --strategy exhaustive --budget-execs 50
-grep_out "exhaustive budget named" "budget reached"
+check "exhaustive budget is not a proof" 5 "$rb" run rapid_sequential --strategy exhaustive --budget-execs 50
+grep_out "exhaustive budget named" "^INCOMPLETE: the budget of 50 executions ran out"
+if grep -qE '^(PASS|PROVED)|whole bounded space' "$T/out"; then fail=$((fail + 1)); echo "FAIL a budget stop claims a proof"; else pass=$((pass + 1)); fi
+check "shortest with a budget is not a proof" 5 "$rb" run thundering_herd --threads 3 --strategy exhaustive --shortest --budget-execs 300
+if grep -qE '^(PASS|PROVED)|whole bounded space' "$T/out"; then fail=$((fail + 1)); echo "FAIL a deepening stopped by its budget claims a proof"; else pass=$((pass + 1)); fi
 
 # reductions: DPOR and state hashing reach the naive search's distinct outcomes and violated oracles
 outcomes_of() { "$rb" run "$@" --runs 100000000 --out "$T/red" | sed -n 's/.* \([0-9]*\) distinct outcomes.*/\1/p;s/^violated oracles: //p' | tr '\n' ' '; }
@@ -166,7 +170,7 @@ check "hash refuses shards" 2 "$rb" run stale_token --reduce hash --shard 0/2
 check "hash refuses a real store" 2 "$rb" run stale_token --reduce hash --store redis://127.0.0.1:1
 check "bad reduce" 2 "$rb" run stale_token --reduce fast
 grep_out "bad reduce named" "--reduce must be none, dpor or hash"
-check "states-max full" 4 "$rb" run thundering_herd --reduce hash --states-max 50
+check "states-max full" 5 "$rb" run thundering_herd --reduce hash --states-max 50
 grep_out "states-max full named" "INCOMPLETE: the visited-state table is full"
 check "shortest" 1 "$rb" run stale_token --variant mutant:plain_del --reduce hash --shortest --out "$T/short"
 grep_out "shortest reported" "^shortest: no violation within [0-9]+ decisions; one at [0-9]+"
@@ -202,7 +206,7 @@ done
 check "bad shard" 2 "$rb" run stale_token --strategy exhaustive --shard 3/3
 # checkpoint and resume: a killed (here: budget-stopped) search resumes to the same verdict and totals
 "$rb" run stale_token --strategy exhaustive --runs 1000000 --quiet >"$T/full.txt"
-"$rb" run stale_token --strategy exhaustive --runs 1000000 --budget-execs 700 --checkpoint "$T/ck" --quiet >/dev/null
+check "a checkpointed search stopped by its budget" 5 "$rb" run stale_token --strategy exhaustive --runs 1000000 --budget-execs 700 --checkpoint "$T/ck" --quiet
 check "resume" 0 "$rb" run stale_token --strategy exhaustive --runs 1000000 --checkpoint "$T/ck" --quiet
 grep_out "resumed" "^resumed from"
 strip_outcomes() { grep '^exhaustive' "$1" | sed 's/, [0-9]* distinct outcomes//'; } # a resumed search cannot count them

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,6 +295,58 @@ static void test_cycle_is_a_livelock(void **state) {
     }
 }
 
+/* ---- no option is dropped: nine key deadlines, the ninth reached with one advance ------------------------------- */
+
+enum { NINE_KEYS = 9 };
+
+/* Sets k1..k9 with TTLs of 100..900 ms, then reads k9: it is gone only if one advance went past its deadline. */
+static void nine_keys(sim_thread *self, void *arg) {
+    (void)arg;
+    const lk_env *env = sim_env(self);
+    lk_store_reply reply;
+    char key[8];
+    for (int i = 1; i <= NINE_KEYS; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        lk_store_op set = {.kind = LK_OP_SET, .key = key, .value = "v", .ttl_ms = 100 * i};
+        lk_env_store_exec(env, &set, &reply);
+    }
+    lk_store_op get = {.kind = LK_OP_GET, .key = "k9"};
+    if (lk_env_store_exec(env, &get, &reply) == LK_OK && reply.outcome != LK_FOUND)
+        sim_violation(sim_thread_run(self), "ninth_deadline_reached", "k9 expired after one advance");
+}
+
+static int nine_setup(sim_run *run) {
+    int p = sim_process_new(run, "p1");
+    return p < 0 ? -1 : sim_thread_new(run, p, "c1", 0, nine_keys, NULL) < 0 ? -1 : 0;
+}
+
+static const sim_variant_def nine_variants[] = {{"core", "nine keys with nine deadlines"}};
+static const sim_param_override nine_overrides[] = {{"advances_max", 1}};
+static const sim_scenario nine_scenario = {
+    .name = "nine", .description = "nine deadlines", .variants = nine_variants, .variant_count = 1,
+    .setup = nine_setup, .overrides = nine_overrides, .override_count = 1,
+};
+
+/* Every mode offers an advance to each of the nine deadlines (the next wake-up and every live key's deadline are
+ * options, none dropped by a table size), so each finds the state where the ninth key expired. */
+static void test_no_advance_target_dropped(void **state) {
+    (void)state;
+    sim_config cfg;
+    sim_config_defaults(&cfg, &nine_scenario, 0);
+    for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH; reduce++) {
+        sim_exhaust_opts o;
+        memset(&o, 0, sizeof(o));
+        o.seed = 1;
+        o.preemptions_max = -1;
+        o.execs_max = 100000;
+        o.reduce = (sim_reduce)reduce;
+        sim_exhaust_result r;
+        sim_exhaust(g_run, &cfg, &o, &r, NULL);
+        assert_int_equal(r.violations, 1);
+        assert_string_equal(r.first.oracle, "ninth_deadline_reached");
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reductions_agree_with_naive),
@@ -302,6 +355,7 @@ int main(void) {
         cmocka_unit_test(test_shortest_counterexample),
         cmocka_unit_test(test_cycle_is_a_livelock),
         cmocka_unit_test(test_hash_counts_do_not_depend_on_history),
+        cmocka_unit_test(test_no_advance_target_dropped),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
