@@ -93,6 +93,7 @@ SIM_SCENARIO_DEFINE(lost_update) = {
     .param_count = sizeof(lu_params) / sizeof(lu_params[0]),
     .variants = lu_variants,
     .variant_count = sizeof(lu_variants) / sizeof(lu_variants[0]),
+    .expectations = "expect_no_lost_update",
     .setup = lu_setup,
     .finish = lu_finish,
 };

@@ -55,6 +55,10 @@ typedef struct sim_scenario {
     /* The coverage probes (sim_run.h's SIM_PROBE_MAP names, a comma list) a run must reach to have exercised this
      * race class, or NULL: what `--require-probes race` requires (the nightly, the CLI tests). */
     const char *probes;
+    /* The expectations it may raise with sim_violation() ("expect_one_winner,liveness"), a comma list, or NULL for
+     * none: `--oracle` accepts these beside the built-in oracles, and raising an undeclared name ends the execution
+     * with a setup error naming it (a typo never becomes a verdict no search asked for). */
+    const char *expectations;
     /* The scenario's own defaults for built-in parameters (e.g. {"advances_max", 0}), or NULL; 'override_count'
      * entries. */
     const struct sim_param_override *overrides;
@@ -157,7 +161,8 @@ int64_t sim_now_ns(const sim_run *run);
 int sim_store_peek(const sim_run *run, const char *key, char *value);
 /* The same, parsed as a decimal integer; 0 when absent or not a number. */
 int64_t sim_store_peek_int(const sim_run *run, const char *key);
-/* Reports a broken expectation as violation 'oracle' (e.g. "expect_one_winner"); the first violation wins. */
+/* Reports a broken expectation as violation 'oracle' (e.g. "expect_one_winner"), which the scenario must declare in
+ * its .expectations; the first violation wins. */
 void sim_violation(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -52,6 +52,7 @@ typedef struct cli_param_given {
 typedef struct cli_args {
     const struct cli_command *command;
     const char *positional[CLI_POSITIONAL_MAX]; /* arguments that are not options, in order */
+    uint64_t given;                             /* bit i: row i of the option table was given */
     int positional_count;
     /* run, sweep */
     sim_config cfg;          /* the scenario (first positional) and its parameters */
@@ -129,6 +130,15 @@ int cli_load_schedule(const char *path, sim_schedule *s, sim_config *cfg);
  * 'comment' to 'path'. Returns 0, or -1 with "cannot write PATH: why" in 'err'. */
 int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, const char *comment, char *err,
                       size_t cap);
+/* 0 if file 'path' can be written the way checkpoints are (through 'path'.tmp and a rename), else -1 with the
+ * reason, naming the path, in 'err'. Leaves nothing behind. */
+int cli_check_writable(const char *path, char *err, size_t cap);
+/* 'spec' as it may be shown: a redis:// URL's password replaced by "***" ("redis://:***@127.0.0.1:6380/1"). */
+void cli_store_redact(const char *spec, char *buf, size_t cap);
+/* Opens the --store 'spec' (NULL: none) for command 'cmd'. Returns 0; or, with the message printed (the password
+ * never), EXIT_USAGE when 'spec' is wrong and EXIT_ENV when the environment failed. */
+struct sim_backend_handle;
+int cli_open_store(const char *cmd, const char *spec, struct sim_backend_handle **backend);
 /* Maps the run arena; NULL with the message printed. */
 sim_run *cli_arena(void);
 

@@ -84,10 +84,16 @@ int cli_cmd_list(cli_args *a) {
 }
 
 int cli_cmd_help(cli_args *a) {
-    const cli_command *c = a->positional_count ? cli_command_find(a->positional[0]) : NULL;
-    if (c)
-        cli_help_command(c, 0);
-    else
+    if (a->positional_count == 0) {
         cli_help_overview(cli_commands, 0);
+        return EXIT_PASS;
+    }
+    const cli_command *c = cli_command_find(a->positional[0]);
+    if (c == NULL) {
+        cli_report_usage_error("help", "unknown command '%s'", a->positional[0]);
+        cli_help_overview(cli_commands, 1);
+        return EXIT_USAGE;
+    }
+    cli_help_command(c, 0);
     return EXIT_PASS;
 }

@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_report.h"
+#include "sim/real/sim_redis_backend.h"
 #include "sim/run/sim_arena.h"
 
 /* mkdir -p 'path'. Returns 0 or -1 with errno set. */
@@ -122,4 +125,44 @@ sim_run *cli_arena(void) {
     sim_run *run = sim_arena_map(err, sizeof(err));
     if (run == NULL) cli_report_error("%s", err);
     return run;
+}
+
+void cli_store_redact(const char *spec, char *buf, size_t cap) {
+    const char *at = strncmp(spec, "redis://", 8) == 0 ? strrchr(spec + 8, '@') : NULL;
+    if (at == NULL) {
+        snprintf(buf, cap, "%s", spec);
+        return;
+    }
+    const char *colon = memchr(spec + 8, ':', (size_t)(at - (spec + 8)));
+    int user = colon ? (int)(colon - (spec + 8)) : 0; /* "user:password@" keeps the user */
+    snprintf(buf, cap, "redis://%.*s:***%s", user, spec + 8, at);
+}
+
+int cli_open_store(const char *cmd, const char *spec, sim_backend_handle **backend) {
+    char err[512], shown[256];
+    *backend = NULL;
+    if (spec == NULL) return 0;
+    int rc = sim_backend_open(spec, backend, err, sizeof(err));
+    if (rc == 0) return 0;
+    cli_store_redact(spec, shown, sizeof(shown));
+    cli_report_usage_error(cmd, "--store %s: %s", shown, err);
+    return rc == -2 ? EXIT_USAGE : EXIT_ENV;
+}
+
+int cli_check_writable(const char *path, char *err, size_t cap) {
+    char tmp[CLI_PATH_MAX + 8];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        snprintf(err, cap, "cannot write %s: the path is too long", path);
+        return -1;
+    }
+    struct stat st;
+    int existed = stat(tmp, &st) == 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, cap, "cannot write %s (through %s): %s", path, tmp, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    if (!existed) unlink(tmp);
+    return 0;
 }

@@ -6,6 +6,7 @@
  */
 #include "sim/cli/cli_options.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,11 @@ enum {
 };
 
 #define RUNS (CLI_RUN | CLI_SWEEP)
+#define S_RANDOM CLI_STRATEGY_RANDOM
+#define S_SWEEP CLI_STRATEGY_SWEEP
+#define S_NAIVE CLI_STRATEGY_NAIVE
+#define S_HASH CLI_STRATEGY_HASH
+#define S_EXH (CLI_STRATEGY_NAIVE | CLI_STRATEGY_DPOR | CLI_STRATEGY_HASH)
 #define F(member) offsetof(cli_args, member)
 
 /* ---- custom readers --------------------------------------------------------------------------------------------- */
@@ -149,99 +155,99 @@ static int opt_iterations(cli_args *a, const char *v, char *err, size_t cap) {
 /* ---- the table -------------------------------------------------------------------------------------------------- */
 
 const cli_option cli_options[] = {
-    {"--variant", "core|mutant:NAME", CLI_TEXT, RUNS | CLI_STRESS, 0, F(variant), 0, 0, NULL,
+    {"--variant", "core|mutant:NAME", CLI_TEXT, RUNS | CLI_STRESS, 0, 0, F(variant), 0, 0, NULL,
      "protocol to run (default core; see `racebed list`)"},
-    {"--strategy", "random|pct:D|exhaustive", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_strategy,
+    {"--strategy", "random|pct:D|exhaustive", CLI_CUSTOM, RUNS, 0, 0, 0, 0, 0, opt_strategy,
      "uniform random thread choice (default); PCT with depth D (priorities and D-1 change points; prints its "
      "probability bound); or every execution within the bounds, depth first, a proof within them when it completes. "
      "Bounds: --preemptions-max, and the scenario parameters advances_max (time advances), wall_steps_max (forward "
      "server wall steps), restarts_max (lose-all restarts), crashes_max and pauses_max, which each scenario sets in "
      "its own table (racebed list -v)"},
-    {"--reduce", "none|dpor|hash", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_reduce,
+    {"--reduce", "none|dpor|hash", CLI_CUSTOM, RUNS, 0, S_EXH, 0, 0, 0, opt_reduce,
      "with exhaustive (implies it): none enumerates every path by replay (default; shards and checkpoints need it); "
      "dpor: source-DPOR with sleep sets over the ops' footprints, every preemption explored; hash: depth first over "
      "states, a 128-bit fingerprint of the whole simulated state per decision point, a visited set, snapshot and "
      "restore (model store only). Each finds the same terminal outcomes and violations as none, in fewer executions"},
-    {"--preemptions-max", "N|none", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_preemptions,
+    {"--preemptions-max", "N|none", CLI_CUSTOM, RUNS, 0, S_EXH, 0, 0, 0, opt_preemptions,
      "with exhaustive: at most N preemptions (running another thread while the last one could go on) per execution "
      "(default 2 with --reduce none, no bound with dpor and hash; 'none' for no bound)"},
-    {"--shortest", NULL, CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_shortest,
+    {"--shortest", NULL, CLI_CUSTOM, RUNS, 0, S_EXH, 0, 0, 0, opt_shortest,
      "with exhaustive (implies it): iterative deepening (depth 1, 2, ...): the violation found is a shortest one in "
      "decisions"},
-    {"--oracle", "NAME", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_oracle,
+    {"--oracle", "NAME", CLI_CUSTOM, RUNS, 0, S_EXH, 0, 0, 0, opt_oracle,
      "with exhaustive (implies it): only violations of this oracle count and stop the search; others end their "
      "paths (with --shortest: a shortest run to that race)"},
-    {"--states-max", "N", CLI_I64, RUNS, 0, F(states_max), 1, INT64_C(1) << 34, NULL,
+    {"--states-max", "N", CLI_I64, RUNS, 0, S_HASH, F(states_max), 1, INT64_C(1) << 34, NULL,
      "with --reduce hash: visited-set capacity (default 67108864 states, 24 bytes each, up to 3/4 full); a full set "
      "ends the search INCOMPLETE (exit 5)"},
-    {"--shard", "i/N", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_shard,
+    {"--shard", "i/N", CLI_CUSTOM, RUNS, 0, S_NAIVE, 0, 0, 0, opt_shard,
      "with exhaustive: search only shard i of N (0-based); the N shards' union is the whole search, with no "
      "execution in two (run them on many cores or hosts)"},
-    {"--checkpoint", "FILE", CLI_TEXT, RUNS, 0, F(checkpoint), 0, 0, NULL,
+    {"--checkpoint", "FILE", CLI_TEXT, RUNS, 0, S_NAIVE, F(checkpoint), 0, 0, NULL,
      "with exhaustive: resume from FILE if it holds this search, and save progress to it (every 1000 executions "
      "and at the end); racebed merge combines shards' checkpoints into one verdict"},
-    {"--seed", "N", CLI_U64, RUNS, 0, F(opts.seed), 0, 0, NULL, "first execution's seed (default 1)"},
-    {"--budget-execs", "N", CLI_I64, RUNS, 0, F(opts.execs_max), 1, INT64_MAX, NULL,
+    {"--seed", "N", CLI_U64, RUNS, 0, 0, F(opts.seed), 0, 0, NULL, "first execution's seed (default 1)"},
+    {"--budget-execs", "N", CLI_I64, RUNS, 0, 0, F(opts.execs_max), 1, INT64_MAX, NULL,
      "at most N executions (default 100000)"},
-    {"--runs", "N", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_runs,
+    {"--runs", "N", CLI_CUSTOM, RUNS, 0, 0, 0, 0, 0, opt_runs,
      "run exactly N executions, counting every violation (no stop at the first)"},
-    {"--budget", "SECONDS", CLI_SECONDS, RUNS, 0, F(opts.seconds_max), 0, 0, NULL,
+    {"--budget", "SECONDS", CLI_SECONDS, RUNS, 0, 0, F(opts.seconds_max), 0, 0, NULL,
      "also stop after this much real time (interactive use; CI should use execs)"},
-    {"--out", "DIR", CLI_TEXT, RUNS, 0, F(out), 0, 0, NULL, "where schedule files go (default racebed-out)"},
-    {"--store", "model|redis|URL", CLI_TEXT, RUNS, 0, F(store), 0, 0, NULL,
+    {"--out", "DIR", CLI_TEXT, RUNS, 0, 0, F(out), 0, 0, NULL, "where schedule files go (default racebed-out)"},
+    {"--store", "model|redis|URL", CLI_TEXT, RUNS, 0, 0, F(store), 0, 0, NULL,
      "where store ops go: the model (default); redis: a redis-server racebed starts and owns, on the simulated "
      "clock; redis://127.0.0.1:PORT[/DB]: an external one (an empty db; real clock). The model runs in lockstep; a "
      "different reply or a real timeout stops the run with exit 4"},
-    {"--advance-permille", "N", CLI_INT, RUNS, 0, F(opts.advance_permille), 0, 1000, NULL,
+    {"--advance-permille", "N", CLI_INT, RUNS, 0, S_RANDOM | S_SWEEP, F(opts.advance_permille), 0, 1000, NULL,
      "chance of a time-advance decision per step, per mille (default 50)"},
-    {"--faults", "LIST", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_faults,
+    {"--faults", "LIST", CLI_CUSTOM, RUNS, 0, 0, 0, 0, 0, opt_faults,
      "inject faults: all, none, or a comma list of crash, pause, wall-step, restart, reply-lost, conn-error (at "
      "most --faults-max per execution, default 2)"},
-    {"--fault-permille", "N", CLI_INT, RUNS, 0, F(opts.fault_permille), 0, 1000, NULL,
+    {"--fault-permille", "N", CLI_INT, RUNS, 0, S_RANDOM | S_SWEEP, F(opts.fault_permille), 0, 1000, NULL,
      "chance of a fault decision per step, per mille (default 30)"},
-    {"--param", "KEY=VALUE", CLI_CUSTOM, RUNS, 0, 0, 0, 0, opt_param,
+    {"--param", "KEY=VALUE", CLI_CUSTOM, RUNS, 0, 0, 0, 0, 0, opt_param,
      "set a scenario parameter; also --KEY VALUE (dashes or underscores)"},
-    {"--save-pass", NULL, CLI_FLAG, RUNS, 0, F(save_pass), 0, 0, NULL,
+    {"--save-pass", NULL, CLI_FLAG, RUNS, 0, S_RANDOM, F(save_pass), 0, 0, NULL,
      "with no violation, write the last execution's schedule ('expect pass')"},
-    {"--no-shrink", NULL, CLI_FLAG, RUNS, 0, F(no_shrink), 0, 0, NULL,
+    {"--no-shrink", NULL, CLI_FLAG, RUNS, 0, S_RANDOM | S_SWEEP, F(no_shrink), 0, 0, NULL,
      "write the failing execution as found (default: shrunk, see racebed shrink)"},
-    {"--require-probes", "LIST|all|race", CLI_TEXT, RUNS, 0, F(require_probes_text), 0, 0, NULL,
+    {"--require-probes", "LIST|all|race", CLI_TEXT, RUNS, 0, 0, F(require_probes_text), 0, 0, NULL,
      "fail (exit 1) if a coverage probe was never reached: ttl_expired_in_cs, stale_release, clear_while_held, "
      "wall_step_during_hold, wait_on_crashed_holder, renewal_racing_expiry, fence_refused; race: the ones the "
      "scenario declares for its race class (racebed list -v)"},
-    {"--process", NULL, CLI_FLAG, RUNS, CLI_RUN, F(opts.crash_process), 0, 0, NULL,
+    {"--process", NULL, CLI_FLAG, RUNS, CLI_RUN, S_SWEEP, F(opts.crash_process), 0, 0, NULL,
      "crash the whole process of the thread instead of the thread"},
-    {"--points-max", "N", CLI_INT, RUNS, CLI_RUN, F(points_max), 1, 100000000, NULL,
+    {"--points-max", "N", CLI_INT, RUNS, CLI_RUN, S_SWEEP, F(points_max), 1, 100000000, NULL,
      "at most N crash points (default: steps_max)"},
-    {"--hash", NULL, CLI_FLAG, RUNS, 0, F(opts.hash), 0, 0, NULL,
+    {"--hash", NULL, CLI_FLAG, RUNS, 0, S_RANDOM | S_SWEEP, F(opts.hash), 0, 0, NULL,
      "print hashes of the decision stream and the trace (determinism checks)"},
-    {"--quiet", NULL, CLI_FLAG, RUNS, 0, F(quiet), 0, 0, NULL, "print only the verdict line"},
-    {"--until", "STEP", CLI_INT, CLI_REPLAY, 0, F(until_step), 1, INT32_MAX, NULL, "stop after STEP decisions"},
-    {"--lenient", NULL, CLI_FLAG, CLI_REPLAY, 0, F(lenient), 0, 0, NULL,
+    {"--quiet", NULL, CLI_FLAG, RUNS, 0, 0, F(quiet), 0, 0, NULL, "print only the verdict line"},
+    {"--until", "STEP", CLI_INT, CLI_REPLAY, 0, 0, F(until_step), 1, INT32_MAX, NULL, "stop after STEP decisions"},
+    {"--lenient", NULL, CLI_FLAG, CLI_REPLAY, 0, 0, F(lenient), 0, 0, NULL,
      "on a decision that does not fit the run, go on with a seeded default; the exit code is the verdict's"},
-    {"--quiet", NULL, CLI_FLAG, CLI_REPLAY, 0, F(quiet), 0, 0, NULL, "no step trace"},
-    {"--hash", NULL, CLI_FLAG, CLI_REPLAY, 0, F(opts.hash), 0, 0, NULL,
+    {"--quiet", NULL, CLI_FLAG, CLI_REPLAY, 0, 0, F(quiet), 0, 0, NULL, "no step trace"},
+    {"--hash", NULL, CLI_FLAG, CLI_REPLAY, 0, 0, F(opts.hash), 0, 0, NULL,
      "print the decision-stream and trace hashes (equal to `run --hash` of that one execution)"},
-    {"--store", "model|redis|URL", CLI_TEXT, CLI_REPLAY | CLI_CHECK, 0, F(store), 0, 0, NULL,
+    {"--store", "model|redis|URL", CLI_TEXT, CLI_REPLAY | CLI_CHECK, 0, 0, F(store), 0, 0, NULL,
      "send the store ops to a real Redis too (see racebed run --help); exit 4 if it answers otherwise than the "
      "model, times out, or the schedule is model-only (check skips model-only schedules)"},
-    {"--out", "FILE", CLI_TEXT, CLI_SHRINK, 0, F(out), 0, 0, NULL,
+    {"--out", "FILE", CLI_TEXT, CLI_SHRINK, 0, 0, F(out), 0, 0, NULL,
      "where the shrunk schedule goes (default: FILE with .sched replaced by .shrunk.sched)"},
-    {"--replays-max", "N", CLI_I64, CLI_SHRINK, 0, F(replays_max), 1, 1000000, NULL,
+    {"--replays-max", "N", CLI_I64, CLI_SHRINK, 0, 0, F(replays_max), 1, 1000000, NULL,
      "at most N candidate replays (default 500)"},
-    {"--store", "redis|URL", CLI_TEXT, CLI_STRESS, 0, F(store), 0, 0, NULL,
+    {"--store", "redis|URL", CLI_TEXT, CLI_STRESS, 0, 0, F(store), 0, 0, NULL,
      "redis (default): a redis-server racebed starts and owns; redis://127.0.0.1:PORT[/DB]: an external one"},
-    {"--threads", "N", CLI_INT, CLI_STRESS, 0, F(threads), 1, 1000, NULL, "clients (default 5; ttl_expiry 3)"},
-    {"--iterations", "N", CLI_CUSTOM, CLI_STRESS, 0, 0, 0, 0, opt_iterations,
+    {"--threads", "N", CLI_INT, CLI_STRESS, 0, 0, F(threads), 1, 1000, NULL, "clients (default 5; ttl_expiry 3)"},
+    {"--iterations", "N", CLI_CUSTOM, CLI_STRESS, 0, 0, 0, 0, 0, opt_iterations,
      "rounds (default 20; ttl_expiry 4); 0 with --duration: until the duration"},
-    {"--duration", "SECONDS", CLI_SECONDS, CLI_STRESS, 0, F(duration_s), 0, 0, NULL,
+    {"--duration", "SECONDS", CLI_SECONDS, CLI_STRESS, 0, 0, F(duration_s), 0, 0, NULL,
      "stop after this much real time (alone: instead of the iterations)"},
-    {"--ttl-ms", "N", CLI_I64, CLI_STRESS, 0, F(ttl_ms), 1, 86400000, NULL,
+    {"--ttl-ms", "N", CLI_I64, CLI_STRESS, 0, 0, F(ttl_ms), 1, 86400000, NULL,
      "the lock's TTL, ms (default 2000; ttl_expiry 300)"},
-    {"--work-ms", "N", CLI_I64, CLI_STRESS, 0, F(work_ms), 0, 86400000, NULL,
+    {"--work-ms", "N", CLI_I64, CLI_STRESS, 0, 0, F(work_ms), 0, 86400000, NULL,
      "work in the critical section, ms (default 20; ttl_expiry 600)"},
-    {"-v", NULL, CLI_FLAG, CLI_LIST, 0, F(verbose), 0, 0, NULL, "with each scenario's parameters and defaults"},
-    {NULL, NULL, CLI_FLAG, 0, 0, 0, 0, 0, NULL, NULL},
+    {"-v", NULL, CLI_FLAG, CLI_LIST, 0, 0, F(verbose), 0, 0, NULL, "with each scenario's parameters and defaults"},
+    {NULL, NULL, CLI_FLAG, 0, 0, 0, 0, 0, 0, NULL, NULL},
 };
 
 /* ---- parsing ---------------------------------------------------------------------------------------------------- */
@@ -299,6 +305,7 @@ static int options_maybe_param(cli_args *a, const char *name, const char *value)
 
 int cli_parse(cli_args *a, int argc, char **argv) {
     const cli_command *c = a->command;
+    assert(sizeof(cli_options) / sizeof(cli_options[0]) <= 64 && "cli_args.given has a bit per row");
     char err[600];
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -338,6 +345,7 @@ int cli_parse(cli_args *a, int argc, char **argv) {
             cli_report_usage_error(c->name, "%s", err);
             return EXIT_USAGE;
         }
+        a->given |= UINT64_C(1) << (o - cli_options);
     }
     if (a->positional_count < c->positional_min) {
         cli_help_command(c, 1);
@@ -346,6 +354,33 @@ int cli_parse(cli_args *a, int argc, char **argv) {
     if (c->positional_max >= 0 && a->positional_count > c->positional_max) {
         cli_report_usage_error(c->name, "unexpected argument '%s' (see racebed %s --help)",
                                a->positional[c->positional_max], c->name);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The strategies named in 'bits', for a message. */
+static void options_strategies_text(unsigned bits, char *buf, size_t cap) {
+    static const char *const names[] = {"the random strategy", "a crash sweep", "--strategy exhaustive --reduce none",
+                                        "--strategy exhaustive --reduce dpor", "--strategy exhaustive --reduce hash"};
+    size_t n = 0;
+    buf[0] = '\0';
+    if ((bits & S_EXH) == S_EXH) {
+        n += (size_t)snprintf(buf, cap, "--strategy exhaustive");
+        bits &= ~(unsigned)S_EXH;
+    }
+    for (int i = 0; i < 5 && n < cap; i++)
+        if (bits >> i & 1u) n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? " or " : "", names[i]);
+}
+
+int cli_check_applies(const cli_args *a, unsigned strategy) {
+    for (const cli_option *o = cli_options; o->name; o++) {
+        if (!(a->given >> (o - cli_options) & 1u) || o->applies == 0 || (o->applies & strategy)) continue;
+        char with[160], here[160];
+        options_strategies_text(o->applies, with, sizeof(with));
+        options_strategies_text(strategy, here, sizeof(here));
+        cli_report_usage_error(a->command->name, "%s means nothing to %s: it works with %s only", o->name, here,
+                               with);
         return EXIT_USAGE;
     }
     return 0;

@@ -12,6 +12,15 @@
 
 #include "sim/cli/cli.h"
 
+/* What a run or sweep does, as bits: an option that means nothing to it is refused (cli_option.applies). */
+enum {
+    CLI_STRATEGY_RANDOM = 1u << 0, /* run: the random or PCT strategy */
+    CLI_STRATEGY_SWEEP = 1u << 1,  /* sweep */
+    CLI_STRATEGY_NAIVE = 1u << 2,  /* run --strategy exhaustive --reduce none */
+    CLI_STRATEGY_DPOR = 1u << 3,   /* --reduce dpor */
+    CLI_STRATEGY_HASH = 1u << 4,   /* --reduce hash */
+};
+
 /* How a row's argument is read into its field. */
 typedef enum cli_kind {
     CLI_FLAG,    /* no argument: the int field becomes 1 */
@@ -29,6 +38,7 @@ typedef struct cli_option {
     cli_kind kind;
     unsigned commands; /* CLI_* bits of the commands that take it */
     unsigned hidden;   /* CLI_* bits of commands that take it without listing it in their help */
+    unsigned applies;  /* CLI_STRATEGY_* bits of the strategies it means something to; 0: all */
     size_t field;      /* offsetof(cli_args, ...) of the field it fills (not CLI_CUSTOM) */
     int64_t min, max;  /* CLI_INT, CLI_I64 bounds, inclusive */
     /* CLI_CUSTOM: reads 'value' into 'a'; returns 0, or -1 with the message (without the command's prefix) in
@@ -45,6 +55,10 @@ extern const cli_option cli_options[];
  * later, when the scenario is known). Returns 0; 1 when help was asked for (printed, exit 0); or an exit code with
  * the message printed. */
 int cli_parse(cli_args *a, int argc, char **argv);
+
+/* Refuses an option given to a run or sweep whose strategy it means nothing to ('strategy' one CLI_STRATEGY_* bit),
+ * naming the option and what it works with. Returns 0, or EXIT_USAGE with the message printed. */
+int cli_check_applies(const cli_args *a, unsigned strategy);
 
 /* Writes the help of command 'c' (synopsis, description, its options from the table, epilog) through the report
  * module's help printer. */

@@ -15,17 +15,6 @@
 #include "sim/real/sim_redis_backend.h"
 #include "sim/run/sim_arena.h"
 
-/* Opens the --store of 'a' (none for NULL or "model" handled by the backend). Returns 0, or EXIT_ENV printed. */
-static int replay_open_store(const cli_args *a, sim_backend_handle **backend) {
-    char berr[512];
-    *backend = NULL;
-    if (a->store && sim_backend_open(a->store, backend, berr, sizeof(berr)) != 0) {
-        cli_report_usage_error(a->command->name, "--store %s: %s", a->store, berr);
-        return EXIT_ENV;
-    }
-    return 0;
-}
-
 static void replay_trace(void *ctx, const char *line) {
     (void)ctx;
     cli_report_trace_line(line);
@@ -45,7 +34,7 @@ int cli_cmd_replay(cli_args *a) {
         return EXIT_ENV;
     }
     sim_backend_handle *backend = NULL;
-    if ((rc = replay_open_store(a, &backend)) != 0) {
+    if ((rc = cli_open_store(a->command->name, a->store, &backend)) != 0) {
         sim_schedule_free(&s);
         return rc;
     }
@@ -71,7 +60,7 @@ int cli_cmd_replay(cli_args *a) {
 
 int cli_cmd_check(cli_args *a) {
     sim_backend_handle *backend = NULL;
-    int code = replay_open_store(a, &backend);
+    int code = cli_open_store(a->command->name, a->store, &backend);
     if (code != 0) return code;
     sim_run *run = cli_arena();
     if (run == NULL) {

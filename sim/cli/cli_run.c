@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/cli_report.h"
 #include "sim/explore/sim_faults.h"
 #include "sim/explore/sim_shrink.h"
@@ -144,7 +145,30 @@ static int run_resolve(cli_args *a) {
         cli_report_usage_error("run", "scenario %s has no variant '%s' (see racebed list)", sc->name, a->variant);
         return EXIT_USAGE;
     }
-    if (a->exhaustive && a->command->bit == CLI_RUN && run_exhaustive_check(a) != 0) return EXIT_USAGE;
+    if (a->oracle && !sim_oracle_known(sc, a->oracle)) {
+        char names[1024];
+        sim_oracle_names(sc, names, sizeof(names));
+        cli_report_usage_error("run", "unknown oracle '%s' for scenario %s (valid: %s)", a->oracle, sc->name, names);
+        return EXIT_USAGE;
+    }
+    int sweep = a->command->bit == CLI_SWEEP;
+    if (sweep && a->exhaustive) {
+        cli_report_usage_error("sweep", "a crash sweep runs one execution per crash point with the random strategy: "
+                                        "--strategy exhaustive and its options do not apply (use racebed run)");
+        return EXIT_USAGE;
+    }
+    unsigned strategy = sweep ? CLI_STRATEGY_SWEEP
+                        : !a->exhaustive ? CLI_STRATEGY_RANDOM
+                        : a->reduce == SIM_REDUCE_DPOR ? CLI_STRATEGY_DPOR
+                        : a->reduce == SIM_REDUCE_HASH ? CLI_STRATEGY_HASH
+                                                       : CLI_STRATEGY_NAIVE;
+    if (cli_check_applies(a, strategy) != 0) return EXIT_USAGE;
+    if (a->exhaustive && run_exhaustive_check(a) != 0) return EXIT_USAGE;
+    char werr[CLI_PATH_MAX + 128];
+    if (a->checkpoint && cli_check_writable(a->checkpoint, werr, sizeof(werr)) != 0) { /* at start, not at the end */
+        cli_report_usage_error("run", "--checkpoint: %s", werr);
+        return EXIT_ENV;
+    }
     return 0;
 }
 
@@ -286,6 +310,10 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
         }
     }
     if (code == EXIT_PASS && cli_report_probes(a, res.probe_execs, res.execs, 1)) code = EXIT_VIOLATION;
+    if (res.checkpoint_error[0]) { /* progress that cannot be kept is an error, never silence */
+        cli_report_error("%s", res.checkpoint_error);
+        if (code != EXIT_VIOLATION) code = EXIT_ENV;
+    }
     sim_schedule_free(&first);
     return code;
 }
@@ -326,11 +354,9 @@ int cli_cmd_run(cli_args *a) {
     sim_run *run = cli_arena();
     if (run == NULL) return EXIT_ENV;
     sim_backend_handle *backend = NULL;
-    char berr[512];
-    if (a->store && sim_backend_open(a->store, &backend, berr, sizeof(berr)) != 0) {
-        cli_report_usage_error("run", "--store %s: %s", a->store, berr);
+    if ((rc = cli_open_store(a->command->name, a->store, &backend)) != 0) {
         sim_arena_unmap(run);
-        return EXIT_ENV;
+        return rc;
     }
     a->cfg.backend = sim_backend_get(backend);
     if (!a->quiet) cli_report_run_header(a, sweep);

@@ -30,16 +30,16 @@ int cli_cmd_stress(cli_args *a) {
     }
     sim_backend_handle *backend = NULL;
     char err[512];
-    if (strcmp(store, "model") == 0 || sim_backend_open(store, &backend, err, sizeof(err)) != 0) {
-        cli_report_usage_error("stress", "--store %s: %s", store,
-                               strcmp(store, "model") == 0 ? "stress mode needs a real Redis (redis or a redis:// URL)"
-                                                           : err);
-        return EXIT_ENV;
+    if (strcmp(store, "model") == 0) {
+        cli_report_usage_error("stress", "--store model: stress mode needs a real Redis (redis or a redis:// URL)");
+        return EXIT_USAGE;
     }
+    int rc = cli_open_store("stress", store, &backend);
+    if (rc != 0) return rc;
     o.url = sim_backend_url(backend);
     cli_report_stress_header(&o, sim_backend_describe(backend));
     sim_stress_result res;
-    int rc = sim_stress_run(&o, &res, err, sizeof(err));
+    rc = sim_stress_run(&o, &res, err, sizeof(err));
     sim_backend_close(backend);
     if (rc != 0) {
         cli_report_usage_error("stress", "%s", err);

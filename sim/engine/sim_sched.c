@@ -467,7 +467,7 @@ sim_end sim_exec_begin(sim_run *run, const sim_exec_args *a) {
 
 int sim_exec_until_decision(sim_run *run, const sim_chooser *ch, int *enabled) {
     int64_t steps_max = sim__builtin(run, SIM_PARAM_STEPS_MAX);
-    while (!run->violation.set && !run->backend_failed) {
+    while (!run->violation.set && !run->backend_failed && run->setup_error[0] == '\0') {
         sched_resume_due(run);
         int n = 0;
         for (int i = 0; i < run->thread_count; i++)
@@ -496,10 +496,11 @@ const sim_pending *sim_exec_apply(sim_run *run, const sim_choice *c) {
 
 sim_end sim_exec_finish(sim_run *run) {
     if (run->backend_failed) return SIM_END_BACKEND;
-    if (!run->violation.set) {
+    if (!run->violation.set && run->setup_error[0] == '\0') {
         if (run->crashes == 0 && run->restarts == 0) sim__oracle_leak_finish(run);
         if (!run->violation.set && run->scenario->finish) run->scenario->finish(run);
     }
+    if (run->setup_error[0] != '\0') return SIM_END_SETUP; /* the scenario raised an undeclared expectation */
     return run->violation.set ? SIM_END_VIOLATION : SIM_END_PASS;
 }
 

@@ -93,10 +93,10 @@ static int backend_open_owned(sim_backend_handle *h, char *err, size_t cap) {
 
 static int backend_open_external(sim_backend_handle *h, const char *url, char *err, size_t cap) {
     lk_redis_url u;
-    if (lk_redis_url_parse(url, &u, err, cap) != 0) return -1;
+    if (lk_redis_url_parse(url, &u, err, cap) != 0) return -2;
     if (strcmp(u.host, "127.0.0.1") != 0 && strcmp(u.host, "localhost") != 0 && strcmp(u.host, "::1") != 0) {
         snprintf(err, cap, "racebed only talks to loopback servers (got host %s)", u.host);
-        return -1;
+        return -2;
     }
     if (lk_redis_store_open(url, NULL, &h->store, err, cap) != LK_OK) return -1;
     const char *dbsize[] = {"DBSIZE"};
@@ -118,8 +118,8 @@ int sim_backend_open(const char *spec, sim_backend_handle **out, char *err, size
     *out = NULL;
     if (strcmp(spec, "model") == 0) return 0;
     if (strcmp(spec, "redis") != 0 && strncmp(spec, "redis://", 8) != 0) {
-        snprintf(err, cap, "unknown store '%s' (use model, redis, or redis://127.0.0.1:PORT[/DB])", spec);
-        return -1;
+        snprintf(err, cap, "unknown store (use model, redis, or redis://127.0.0.1:PORT[/DB])");
+        return -2;
     }
     sim_backend_handle *h = calloc(1, sizeof(*h));
     if (h == NULL) {
@@ -129,7 +129,7 @@ int sim_backend_open(const char *spec, sim_backend_handle **out, char *err, size
     int rc = strcmp(spec, "redis") == 0 ? backend_open_owned(h, err, cap) : backend_open_external(h, spec, err, cap);
     if (rc != 0) {
         sim_backend_close(h);
-        return -1;
+        return rc;
     }
     *out = h;
     return 0;

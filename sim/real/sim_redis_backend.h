@@ -19,7 +19,9 @@
 typedef struct sim_backend_handle sim_backend_handle; /* opaque */
 
 /* Opens the store named by 'spec' ("model", "redis" or a redis:// URL). For "model" returns 0 with '*out' NULL.
- * Returns 0, or -1 with a message in 'err' that says what to do (install redis-server, use an empty db, ...). */
+ * Returns 0; -2 when 'spec' itself is wrong (not a store, a bad URL, a host that is not loopback); or -1 when the
+ * environment failed (redis-server missing, no connection, a db that is not empty). 'err' says what to do and never
+ * holds the password. */
 int sim_backend_open(const char *spec, sim_backend_handle **out, char *err, size_t cap);
 /* The backend to put in sim_config.backend (NULL for the model): valid until close. */
 const sim_backend *sim_backend_get(const sim_backend_handle *h);

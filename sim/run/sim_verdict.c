@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *const probe_names[] = {
 #define X(name, label, doc) label,
@@ -61,8 +62,54 @@ void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) {
     va_end(ap);
 }
 
+static const char *const oracle_names[] = {
+#define X(name, label, doc) label,
+    SIM_ORACLE_MAP(X)
+#undef X
+};
+
+/* 1 if 'name' is an item of the comma list 'list' (may be NULL). */
+static int verdict_in_list(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && strncmp(p, name, n) == 0) return 1;
+        p += k + (p[k] == ',');
+    }
+    return 0;
+}
+
+int sim_oracle_known(const sim_scenario *sc, const char *name) {
+    for (size_t i = 0; i < sizeof(oracle_names) / sizeof(oracle_names[0]); i++)
+        if (strcmp(oracle_names[i], name) == 0) return 1;
+    return sc != NULL && verdict_in_list(sc->expectations, name);
+}
+
+void sim_oracle_names(const sim_scenario *sc, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(oracle_names) / sizeof(oracle_names[0]) && n < cap; i++) {
+        int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", oracle_names[i]);
+        n += w > 0 ? (size_t)w : 0;
+    }
+    for (const char *p = sc ? sc->expectations : NULL; p && *p && n < cap;) {
+        size_t k = strcspn(p, ",");
+        int w = snprintf(buf + n, cap - n, ", %.*s", (int)k, p);
+        n += w > 0 ? (size_t)w : 0;
+        p += k + (p[k] == ',');
+    }
+}
+
 void sim_violation(sim_run *run, const char *oracle, const char *fmt, ...) {
-    if (run->violation.set) return;
+    if (run->violation.set || run->setup_error[0]) return;
+    if (!verdict_in_list(run->scenario->expectations, oracle)) { /* a scenario bug: said at once, not a verdict */
+        sim_setup_error(run,
+                        "scenario %s raised '%s', which it does not declare: add it to the .expectations of its "
+                        "table entry (declared: %s)",
+                        run->scenario->name, oracle,
+                        run->scenario->expectations ? run->scenario->expectations : "none");
+        return;
+    }
     char msg[SIM_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);

@@ -11,6 +11,27 @@
 
 #include "sim/run/sim_run.h"
 
+/* The built-in oracles: NAME, name, what fires it. A scenario's own expectations are declared in its table entry
+ * (sim_scenario.expectations); together they are every name a verdict can carry. */
+#define SIM_ORACLE_MAP(X)                                                                                              \
+    X(LEASE_SAFETY, "lease_safety", "two live leases on one lock key at once")                                        \
+    X(NO_FOREIGN_DELETE, "no_foreign_delete", "a lock key deleted by a thread that does not own its live lease")      \
+    X(NO_FOREIGN_EXTEND, "no_foreign_extend", "a live lease's TTL changed by a thread that does not own it")           \
+    X(SINGLETON_UNIQUE, "singleton_unique", "two different instances returned for one (process, key)")               \
+    X(NO_LEAKED_KEY, "no_leaked_key", "a lock key still held after every thread ended (crash-free runs)")             \
+    X(RESOURCE_LOST_UPDATE, "resource_lost_update", "a guarded resource accepted a write based on an overtaken read") \
+    X(RESOURCE_FENCE_ORDER, "resource_fence_order", "a guarded resource accepted writes out of fencing order")        \
+    X(REVOKED_WRITE, "revoked_write", "a guarded resource accepted a write from a holder a clear had revoked")         \
+    X(CLIENT_VALIDITY, "client_validity", "a holder was told it holds the lock past its lease bound")                 \
+    X(DEADLOCK, "deadlock", "every live thread waits on a sync object")                                                \
+    X(STEP_BOUND, "step_bound", "a livelock: steps_max decisions without the run ending, or a repeated state")        \
+    X(LIMIT, "limit", "a run table of the simulator overflowed")
+
+/* 1 if 'name' is a built-in oracle or an expectation scenario 'sc' declares (sc may be NULL: built-ins only). */
+int sim_oracle_known(const sim_scenario *sc, const char *name);
+/* Writes every valid name for 'sc' as "a, b, c" into 'buf' (truncated to 'cap'). */
+void sim_oracle_names(const sim_scenario *sc, char *buf, size_t cap);
+
 /* Records an allowed-by-design note (kept up to SIM_NOTES_MAX, then counted). */
 void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Records a violation unless one is already set. */

@@ -136,6 +136,7 @@ SIM_SCENARIO_DEFINE(per_key_timeout) = {
     .param_count = sizeof(pk_params) / sizeof(pk_params[0]),
     .variants = pk_variants,
     .variant_count = sizeof(pk_variants) / sizeof(pk_variants[0]),
+    .expectations = "expect_independent_keys,liveness,metrics_agree",
     .setup = pk_setup,
     .finish = pk_finish,
     .faults = NULL,

@@ -97,6 +97,7 @@ SIM_SCENARIO_DEFINE(rapid_sequential) = {
     .param_count = sizeof(rapid_params) / sizeof(rapid_params[0]),
     .variants = rapid_variants,
     .variant_count = sizeof(rapid_variants) / sizeof(rapid_variants[0]),
+    .expectations = "expect_all_succeed,expect_finish_within",
     .setup = rapid_setup,
     .finish = rapid_finish,
     .overrides = rapid_overrides,

@@ -105,6 +105,7 @@ SIM_SCENARIO_DEFINE(singleton) = {
     .param_count = sizeof(singleton_params) / sizeof(singleton_params[0]),
     .variants = singleton_variants,
     .variant_count = sizeof(singleton_variants) / sizeof(singleton_variants[0]),
+    .expectations = "expect_no_error",
     .setup = singleton_setup,
     .finish = singleton_finish,
     .overrides = singleton_overrides,

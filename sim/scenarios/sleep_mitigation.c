@@ -83,6 +83,7 @@ SIM_SCENARIO_DEFINE(sleep_mitigation) = {
     .param_count = sizeof(sleep_params) / sizeof(sleep_params[0]),
     .variants = sleep_variants,
     .variant_count = sizeof(sleep_variants) / sizeof(sleep_variants[0]),
+    .expectations = "expect_all_succeed",
     .setup = sleep_setup,
     .finish = sleep_finish,
     .faults = "pause",

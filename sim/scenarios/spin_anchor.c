@@ -182,6 +182,7 @@ SIM_SCENARIO_DEFINE(spin_anchor) = {
     .param_count = sizeof(spin_params) / sizeof(spin_params[0]),
     .variants = spin_variants,
     .variant_count = sizeof(spin_variants) / sizeof(spin_variants[0]),
+    .expectations = "expect_mutual_exclusion",
     .setup = spin_setup,
     .finish = NULL,
     .faults = NULL,

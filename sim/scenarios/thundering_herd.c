@@ -85,6 +85,7 @@ SIM_SCENARIO_DEFINE(thundering_herd) = {
     .param_count = sizeof(herd_params) / sizeof(herd_params[0]),
     .variants = herd_variants,
     .variant_count = sizeof(herd_variants) / sizeof(herd_variants[0]),
+    .expectations = "expect_one_winner",
     .setup = herd_setup,
     .finish = herd_finish,
     .overrides = herd_overrides,

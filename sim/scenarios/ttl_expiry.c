@@ -134,6 +134,7 @@ SIM_SCENARIO_DEFINE(ttl_expiry) = {
     .param_count = sizeof(ttl_params) / sizeof(ttl_params[0]),
     .variants = ttl_variants,
     .variant_count = sizeof(ttl_variants) / sizeof(ttl_variants[0]),
+    .expectations = "liveness",
     .setup = ttl_setup,
     .finish = ttl_finish,
     .faults = NULL,

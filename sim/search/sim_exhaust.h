@@ -65,6 +65,7 @@ typedef struct sim_exhaust_result {
     const char *stopped;     /* why a search ended incomplete without a violation ("state table full"), or NULL */
     int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions (HASH: paths, cut ones included) that reached each probe */
     char threads[SIM_MSG_MAX]; /* the scenario's threads, "c1, c2, admin" (for the verdict) */
+    char checkpoint_error[256]; /* why a checkpoint could not be saved ('stopped' then points here) */
     int violated_count;      /* distinct violated oracles, in the order first found */
     char violated[8][SIM_NAME_MAX];
 } sim_exhaust_result;

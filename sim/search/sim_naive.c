@@ -4,6 +4,7 @@
  * the reductions must agree with). The one mode that shards and checkpoints.
  * Invariant: a path is explored at most once; the shards' union is the whole search.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +44,9 @@ static int naive_resume(const sim_exhaust_opts *o, const sim_config *cfg, sim_pa
 }
 
 
-/* Saves the search's state to o->checkpoint (an I/O error leaves the previous checkpoint in place). */
-static void naive_save(const sim_exhaust_opts *o, const sim_config *cfg, const sim_path *x,
-                       const sim_exhaust_result *res) {
+/* Saves the search's state to o->checkpoint. Returns 0, or -1 with the reason in res->checkpoint_error (the previous
+ * checkpoint is left in place). */
+static int naive_save(const sim_exhaust_opts *o, const sim_config *cfg, const sim_path *x, sim_exhaust_result *res) {
     sim_exhaust_state st;
     memset(&st, 0, sizeof(st));
     lk_copy_str(st.scenario, sizeof(st.scenario), cfg->scenario->name);
@@ -63,7 +64,10 @@ static void naive_save(const sim_exhaust_opts *o, const sim_config *cfg, const s
     st.len = res->complete ? 0 : x->len;
     st.choice = x->choice;
     st.count = x->count;
-    sim_exhaust_state_save(o->checkpoint, &st);
+    if (sim_exhaust_state_save(o->checkpoint, &st) == 0) return 0;
+    snprintf(res->checkpoint_error, sizeof(res->checkpoint_error), "cannot save the checkpoint %.180s: %s",
+             o->checkpoint, strerror(errno));
+    return -1;
 }
 
 void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
@@ -88,7 +92,10 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
             sim__exhaust_progress(&pr, res->execs, -1, sim_exhaust_fraction(x.choice, x.count, x.len), x.len,
                                   res->violations);
         if (o->checkpoint && res->execs > 0 && o->checkpoint_every > 0 && res->execs % o->checkpoint_every == 0)
-            naive_save(o, cfg, &x, res);
+            if (naive_save(o, cfg, &x, res) != 0) { /* a search whose progress cannot be kept stops */
+                res->stopped = res->checkpoint_error;
+                break;
+            }
         sim_end end = sim__path_run(run, cfg, o->seed, &x);
         /* another shard's path: cut at the shard depth, or a short path whose whole hash is not ours */
         int foreign = x.shards > 1 && ((end == SIM_END_ABORTED && run->step == SIM_SHARD_DEPTH) ||
@@ -121,7 +128,7 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
         if (res->violations && !o->keep_going) break;
     }
     res->cut_by_depth = x.cut;
-    if (o->checkpoint) naive_save(o, cfg, &x, res);
+    if (o->checkpoint) naive_save(o, cfg, &x, res); /* a failure is in res->checkpoint_error */
     sim_progress_done(&pr);
 done:
     free(x.choice);

@@ -239,5 +239,28 @@ check "step bound" 1 "$rb" run rapid_sequential --steps-max 10 --seed 1 --budget
 grep_out "step bound named" "VIOLATION step_bound"
 check "step bound replays" 1 "$rb" replay "$(ls "$T"/o3/*.sched | head -n1)"
 
+# what cannot be honoured is refused, naming why
+check "unknown oracle" 2 "$rb" run stale_token --strategy exhaustive --oracle no_such_oracle
+grep_out "valid oracles listed" "unknown oracle 'no_such_oracle' for scenario stale_token \\(valid: lease_safety, "
+check "shard without an exhaustive search" 2 "$rb" run stale_token --shard 0/2 --budget-execs 10
+grep_out "shard refusal named" "--shard means nothing to the random strategy"
+check "checkpoint with dpor" 2 "$rb" run stale_token --reduce dpor --checkpoint "$T/ckd"
+check "hash with an exhaustive search" 2 "$rb" run stale_token --strategy exhaustive --hash
+check "states-max without hash" 2 "$rb" run stale_token --strategy exhaustive --states-max 10
+check "save-pass with an exhaustive search" 2 "$rb" run stale_token --strategy exhaustive --save-pass
+check "sweep refuses exhaustive" 2 "$rb" sweep stale_token --strategy exhaustive
+: >"$T/notadir"
+check "unwritable checkpoint at start" 4 "$rb" run stale_token --strategy exhaustive --checkpoint "$T/notadir/ck"
+grep_out "unwritable checkpoint named" "notadir/ck"
+if grep -q '^exhaustive (' "$T/out"; then fail=$((fail + 1)); echo "FAIL the search ran before the checkpoint was found unwritable"; else pass=$((pass + 1)); fi
+check "help of an unknown command" 2 "$rb" help no_such_command
+check "a store that is not one" 2 "$rb" run stale_token --store bogus --budget-execs 1
+check "a store off loopback" 2 "$rb" run stale_token --store redis://10.1.2.3:6379 --budget-execs 1
+for url in 'redis://:sekret-pw-123@127.0.0.1:1/0' 'redis://alice:sekret-pw-123@127.0.0.1:1'; do
+    "$rb" run thundering_herd --store "$url" --budget-execs 1 >"$T/out" 2>&1
+    if grep -q 'sekret-pw-123' "$T/out"; then fail=$((fail + 1)); echo "FAIL the password of $url is printed"; else pass=$((pass + 1)); fi
+    grep_out "the store is named without its password" "redis://(alice)?:\\*\\*\\*@127.0.0.1:1"
+done
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -63,6 +63,7 @@ SIM_SCENARIO_DEFINE(old_names) = {
     .param_count = sizeof(old_params) / sizeof(old_params[0]),
     .variants = old_variants,
     .variant_count = sizeof(old_variants) / sizeof(old_variants[0]),
+    .expectations = "expect_names_written",
     .setup = old_setup,
     .finish = old_finish,
 };

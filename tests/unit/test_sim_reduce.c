@@ -20,6 +20,7 @@
 
 #include "sim/search/sim_exhaust.h"
 #include "sim/engine/sim_sched.h"
+#include "sim/run/sim_verdict.h"
 #include "sim_test_arena.h"
 
 typedef struct reduce_case {
@@ -324,7 +325,7 @@ static const sim_variant_def nine_variants[] = {{"core", "nine keys with nine de
 static const sim_param_override nine_overrides[] = {{"advances_max", 1}};
 static const sim_scenario nine_scenario = {
     .name = "nine", .description = "nine deadlines", .variants = nine_variants, .variant_count = 1,
-    .setup = nine_setup, .overrides = nine_overrides, .override_count = 1,
+    .setup = nine_setup, .overrides = nine_overrides, .override_count = 1, .expectations = "ninth_deadline_reached",
 };
 
 /* Every mode offers an advance to each of the nine deadlines (the next wake-up and every live key's deadline are
@@ -347,6 +348,44 @@ static void test_no_advance_target_dropped(void **state) {
     }
 }
 
+/* ---- an expectation the scenario does not declare ends the run with a setup error, not a verdict ----------------- */
+
+static void raise_undeclared(sim_thread *self, void *arg) {
+    (void)arg;
+    lk_env_yield(sim_env(self), "x");
+    sim_violation(sim_thread_run(self), "expect_typo", "a name the scenario never declared");
+}
+
+static int undeclared_setup(sim_run *run) {
+    int p = sim_process_new(run, "p1");
+    return p < 0 ? -1 : sim_thread_new(run, p, "c1", 0, raise_undeclared, NULL) < 0 ? -1 : 0;
+}
+
+static const sim_variant_def undeclared_variants[] = {{"core", "raises an expectation it does not declare"}};
+static const sim_scenario undeclared_scenario = {
+    .name = "undeclared", .description = "a typo", .variants = undeclared_variants, .variant_count = 1,
+    .setup = undeclared_setup, .expectations = "expect_declared",
+};
+
+static void test_undeclared_expectation_is_a_setup_error(void **state) {
+    (void)state;
+    sim_config cfg;
+    sim_config_defaults(&cfg, &undeclared_scenario, 0);
+    sim_exhaust_opts o;
+    memset(&o, 0, sizeof(o));
+    o.seed = 1;
+    o.preemptions_max = -1;
+    o.execs_max = 100;
+    sim_exhaust_result r;
+    sim_exhaust(g_run, &cfg, &o, &r, NULL);
+    assert_int_equal(r.violations, 0);
+    assert_true(r.setup_failed);
+    assert_non_null(strstr(r.setup_error, "raised 'expect_typo', which it does not declare"));
+    assert_true(sim_oracle_known(&undeclared_scenario, "expect_declared"));
+    assert_true(sim_oracle_known(&undeclared_scenario, "lease_safety"));
+    assert_false(sim_oracle_known(&undeclared_scenario, "expect_typo"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reductions_agree_with_naive),
@@ -356,6 +395,7 @@ int main(void) {
         cmocka_unit_test(test_cycle_is_a_livelock),
         cmocka_unit_test(test_hash_counts_do_not_depend_on_history),
         cmocka_unit_test(test_no_advance_target_dropped),
+        cmocka_unit_test(test_undeclared_expectation_is_a_setup_error),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
