@@ -51,6 +51,7 @@ typedef struct cli_param_given {
  * argv. Guarded by: main's thread. */
 typedef struct cli_args {
     const struct cli_command *command;
+    const char *self;                           /* how racebed was invoked (argv[0]), for commands it prints */
     const char *positional[CLI_POSITIONAL_MAX]; /* arguments that are not options, in order */
     uint64_t given;                             /* bit i: row i of the option table was given */
     int positional_count;

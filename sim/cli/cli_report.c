@@ -64,8 +64,29 @@ void cli_report_store(const char *description) {
     printf("store: %s\n", description);
 }
 
-void cli_report_schedule_written(const char *path, int decisions) {
-    printf("schedule: %s (%d decisions)\nreplay:   racebed replay %s\n", path, decisions, path);
+/* Prints 'word' so that a POSIX shell reads it back as one word: as is when it holds only safe bytes, else in single
+ * quotes (a quote inside written as '\''). */
+static void report_shell_word(const char *word) {
+    if (word[0] != '\0' && strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+:=,@%") ==
+                                strlen(word)) {
+        fputs(word, stdout);
+        return;
+    }
+    putchar('\'');
+    for (const char *p = word; *p; p++)
+        if (*p == '\'')
+            fputs("'\\''", stdout);
+        else
+            putchar(*p);
+    putchar('\'');
+}
+
+void cli_report_schedule_written(const char *self, const char *path, int decisions) {
+    printf("schedule: %s (%d decisions)\nreplay:   ", path, decisions);
+    report_shell_word(self);
+    fputs(" replay ", stdout);
+    report_shell_word(path);
+    putchar('\n');
 }
 
 void cli_report_random(const cli_args *a, const sim_random_result *res) {

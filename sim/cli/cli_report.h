@@ -28,8 +28,9 @@ void cli_report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 void cli_report_run_header(const cli_args *a, int sweep);
 /* "store: DESCRIPTION". */
 void cli_report_store(const char *description);
-/* "schedule: PATH (N decisions)" and "replay:   racebed replay PATH". */
-void cli_report_schedule_written(const char *path, int decisions);
+/* "schedule: PATH (N decisions)" and "replay:   SELF replay PATH", a command that runs as printed from where racebed
+ * was started ('self' is how racebed was invoked, argv[0]; both quoted for the shell where needed). */
+void cli_report_schedule_written(const char *self, const char *path, int decisions);
 /* The random strategy's verdict lines (STORE ERROR, VIOLATION ... at execution, N of M violated, PASS). */
 void cli_report_random(const cli_args *a, const sim_random_result *res);
 /* PCT's probability bound for 'threads' threads over 'execs' executions. */

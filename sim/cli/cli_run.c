@@ -249,7 +249,7 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
     if (rc != 0)
         cli_report_error("%s", err);
     else if (!a->quiet)
-        cli_report_schedule_written(path, s.decision_count);
+        cli_report_schedule_written(a->self, path, s.decision_count);
     sim_schedule_free(&s);
     return rc != 0 ? EXIT_ENV : 0;
 }
@@ -306,7 +306,7 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
             cli_report_error("%s", err);
             code = EXIT_ENV;
         } else {
-            cli_report_schedule_written(path, first.decision_count);
+            cli_report_schedule_written(a->self, path, first.decision_count);
         }
     }
     if (code == EXIT_PASS && cli_report_probes(a, res.probe_execs, res.execs, 1)) code = EXIT_VIOLATION;

@@ -39,7 +39,10 @@ check "run missing value" 2 "$rb" run stale_token --seed
 
 # run -> schedule -> replay
 check "run mutant finds it" 1 "$rb" run stale_token --variant mutant:plain_del --seed 3 --budget-execs 100000 --no-shrink --out "$T/o"
-grep_out "run prints the replay command" "^replay: +racebed replay "
+grep_out "run prints the replay command" "^replay: +[^ ]*racebed replay "
+cmd=$(sed -n 's/^replay: *//p' "$T/out" | head -n1)
+(eval "$cmd" >/dev/null 2>&1); rc=$?
+[ "$rc" = 1 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL the printed replay command '$cmd' exits $rc, want 1"; }
 f=$(ls "$T"/o/*.sched | head -n1)
 check "replay exits 1" 1 "$rb" replay "$f"
 grep_out "replay names the oracle" "VIOLATION no_foreign_delete at step"
