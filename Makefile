@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # racebed: GNU make build. `make demo` runs every scenario x variant on the model store; `make check` runs every test.
 # Two builds side by side: build/ (-O2) and build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer).
-# A user's own scenario joins the catalog with `make SCENARIO=path/to/my_scenario.c` (one file, see README).
+# Users' scenarios join the catalog with `make SCENARIO="a.c b.c"` (files, or directories of them; see README).
+# What the build detects (hiredis) is written to build/gen/config.h, which every object depends on: a change of
+# detected features rebuilds what it affects.
 
 MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
@@ -11,7 +13,7 @@ JOBS    ?= 2
 # Messages are bounded buffers that truncate by design (style: errmsg[128]), so format-truncation is not a defect.
 # (gcc's -Wformat-truncation; clang has no such warning)
 NO_TRUNC_WARN := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-Wno-format-truncation)
-CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror $(NO_TRUNC_WARN) -g -I. -MMD -MP $(CFLAGS_BASE_STORE)
+CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror $(NO_TRUNC_WARN) -g -I. -MMD -MP -include build/gen/config.h
 OPT_FLAGS   := -O2
 ASAN_FLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS_BASE :=
@@ -20,7 +22,6 @@ LDLIBS_BASE :=
 HAVE_HIREDIS := $(shell test -f /usr/include/hiredis/hiredis.h && echo 1)
 CORE_SRC := $(sort $(filter-out $(if $(HAVE_HIREDIS),,core/lk_redis_store.c),$(wildcard core/*.c)))
 LDLIBS_STORE := $(if $(HAVE_HIREDIS),-lhiredis)
-CFLAGS_BASE_STORE := $(if $(HAVE_HIREDIS),-DRACEBED_HAVE_HIREDIS)
 # sim/ in rooms (README, "Layout"): every room's sources but the CLI's go into the library; real/ needs hiredis.
 SIM_ROOMS := run model oracles engine explore search real
 SIM_SRC  := sim/sim_schedule.c $(foreach r,$(SIM_ROOMS),$(sort $(wildcard sim/$(r)/*.c))) \
@@ -29,6 +30,13 @@ CLI_SRC  := $(sort $(wildcard sim/cli/*.c))
 SIM_ASM  := sim/run/sim_fiber_x86_64.S
 SCEN_SRC := $(sort $(wildcard sim/scenarios/*.c))
 SCENARIO ?=
+# The users' scenario files: each word of SCENARIO is a .c file or a directory of them.
+USER_SRC := $(foreach s,$(SCENARIO),$(if $(wildcard $(s)/.),$(sort $(wildcard $(s)/*.c)),$(s)))
+USER_NAMES := $(notdir $(USER_SRC:.c=))
+ifneq ($(words $(USER_NAMES) $(notdir $(SCEN_SRC:.c=))),$(words $(sort $(USER_NAMES) $(notdir $(SCEN_SRC:.c=)))))
+$(error SCENARIO: two scenario files share a base name (a scenario's name is its file's base name): $(USER_SRC))
+endif
+$(foreach f,$(USER_SRC),$(if $(wildcard $(f)),,$(error SCENARIO: no such file: $(f))))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_NAMES := $(notdir $(UNIT_SRC:.c=))
 
@@ -39,12 +47,12 @@ all: racebed
 
 help:
 	@echo "targets: all (./racebed), demo, check, deps, bench, asan, clean"
-	@echo "         make SCENARIO=path/to/my_scenario.c  builds your scenario into racebed"
+	@echo "         make SCENARIO=\"a.c dir/\"  builds your scenario files (or a directory of them) into racebed"
 
 # ---- one set of rules per build directory ------------------------------------------------------------------------
 # $(1) build dir, $(2) compile flags
 define build_rules
-$(1)/obj/%.o: %.c
+$(1)/obj/%.o: %.c build/gen/config.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC  $(1) $$<"
 	@$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
@@ -52,19 +60,19 @@ $(1)/obj/%.o: %.S
 	@mkdir -p $$(dir $$@)
 	@echo "  AS  $(1) $$<"
 	@$$(CC) $(2) -c $$< -o $$@
-$(1)/obj/gen/catalog.o: build/gen/catalog.c
+$(1)/obj/gen/catalog.o: build/gen/catalog.c build/gen/config.h
 	@mkdir -p $$(dir $$@)
 	@$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
 $(1)_LIB_OBJS := $$(patsubst %.c,$(1)/obj/%.o,$$(CORE_SRC) $$(SIM_SRC) $$(SCEN_SRC)) \
                  $$(patsubst %.S,$(1)/obj/%.o,$$(SIM_ASM)) $(1)/obj/gen/catalog.o \
-                 $$(if $$(SCENARIO),$(1)/obj/user/$$(notdir $$(SCENARIO:.c=.o)))
+                 $$(addprefix $(1)/obj/user/,$$(addsuffix .o,$$(USER_NAMES)))
 $(1)/libracebed.a: $$($(1)_LIB_OBJS)
 	@rm -f $$@
 	@ar rcs $$@ $$^
 $(1)/racebed: $$(patsubst %.c,$(1)/obj/%.o,$$(CLI_SRC)) $(1)/libracebed.a
 	@echo "  LD  $$@"
-	@$$(CC) $(2) $$^ $$(LDLIBS_STORE) -o $$@
-$(1)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(1)/libracebed.a
+	@$$(CC) $(2) $$^ $$(LDLIBS_STORE) -o $$@.tmp && mv -f $$@.tmp $$@
+$(1)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(1)/libracebed.a build/gen/config.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC  $$@"
 	@$$(CC) $$(CFLAGS_BASE) $(2) $$< $(1)/libracebed.a -lcmocka $$(LDLIBS_STORE) -o $$@
@@ -77,27 +85,40 @@ $(eval $(call build_rules,build-asan,$(ASAN_FLAGS)))
 # A user's scenario file, wherever it lives. It may include "sim_scenario.h" and core's headers by their bare names
 # (as scenarios did before sim/ moved into rooms), and the deprecated lk__ names warn without failing the build.
 USER_CFLAGS := -Icore -Isim -Wno-error=deprecated-declarations
-ifneq ($(SCENARIO),)
-build/obj/user/$(notdir $(SCENARIO:.c=.o)): $(SCENARIO)
-	@mkdir -p $(dir $@)
-	@echo "  CC  $< (user scenario)"
-	@$(CC) $(CFLAGS_BASE) $(USER_CFLAGS) $(OPT_FLAGS) -c $< -o $@
-build-asan/obj/user/$(notdir $(SCENARIO:.c=.o)): $(SCENARIO)
-	@mkdir -p $(dir $@)
-	@echo "  CC  $< (user scenario, sanitizers)"
-	@$(CC) $(CFLAGS_BASE) $(USER_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
-endif
+# $(1) the scenario file
+define user_rules
+build/obj/user/$(notdir $(1:.c=.o)): $(1) build/gen/config.h
+	@mkdir -p $$(dir $$@)
+	@echo "  CC  $$< (user scenario)"
+	@$$(CC) $$(CFLAGS_BASE) $$(USER_CFLAGS) $$(OPT_FLAGS) -c $$< -o $$@
+build-asan/obj/user/$(notdir $(1:.c=.o)): $(1) build/gen/config.h
+	@mkdir -p $$(dir $$@)
+	@echo "  CC  $$< (user scenario, sanitizers)"
+	@$$(CC) $$(CFLAGS_BASE) $$(USER_CFLAGS) $$(ASAN_FLAGS) -c $$< -o $$@
+endef
+$(foreach f,$(USER_SRC),$(eval $(call user_rules,$(f))))
+
+# What the build detected, as a header every object is compiled with; rewritten only when it changes, so a feature
+# that appears (hiredis installed by `make deps`) rebuilds everything, and nothing else does.
+build/gen/config.h: FORCE
+	@mkdir -p build/gen
+	@{ echo '/* generated by the Makefile from what it detected: do not edit */'; \
+	   echo '$(if $(HAVE_HIREDIS),#define RACEBED_HAVE_HIREDIS 1,/* RACEBED_HAVE_HIREDIS: hiredis not found */)'; \
+	 } > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; \
+	   echo "  GEN build/gen/config.h ($(if $(HAVE_HIREDIS),with,without) hiredis)"; fi
 
 # The scenario catalog: one entry per scenario file (its base name is its name), rewritten only when it changes.
 build/gen/catalog.c: FORCE
 	@mkdir -p build/gen
 	@{ echo '/* generated by the Makefile from the scenario files: do not edit */'; \
 	   echo '#include <stddef.h>'; echo '#include "sim/explore/sim_explore.h"'; \
-	   for f in $(SCEN_SRC) $(SCENARIO); do echo "extern const sim_scenario sim_scenario_$$(basename $$f .c);"; done; \
+	   for f in $(SCEN_SRC) $(USER_SRC); do echo "extern const sim_scenario sim_scenario_$$(basename $$f .c);"; done; \
 	   echo 'const sim_scenario *const sim_scenarios[] = {'; \
-	   for f in $(SCEN_SRC) $(SCENARIO); do echo "    &sim_scenario_$$(basename $$f .c),"; done; \
+	   for f in $(SCEN_SRC) $(USER_SRC); do echo "    &sim_scenario_$$(basename $$f .c),"; done; \
 	   echo '    NULL,'; echo '};'; } > $@.tmp
-	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; \
+	   echo "  GEN build/gen/catalog.c (users' scenarios: $(if $(USER_NAMES),$(USER_NAMES),none; give SCENARIO= to build yours in))"; fi
 
 racebed: build/racebed build/racebed_time_shim.so
 	@ln -sf build/racebed racebed

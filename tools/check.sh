@@ -24,6 +24,15 @@ stage deps bash tools/deps.sh check
 stage build $MAKE --no-print-directory -j"$JOBS" racebed asan build/bench \
     $(for t in tests/unit/test_*.c; do echo "build/tests/$(basename "$t" .c)"; done)
 stage layout $MAKE --no-print-directory layout
+config_follows() { # the build follows what it detects: built without hiredis, then with it, without a clean
+    local probe=schedules/thundering-herd-core-one-winner.sched
+    [ -f /usr/include/hiredis/hiredis.h ] || { echo "config: hiredis not installed, skipped (make deps)"; return 0; }
+    $MAKE --no-print-directory -j"$JOBS" HAVE_HIREDIS= racebed >/dev/null &&
+    ./racebed check --store redis "$probe" 2>&1 | grep -q 'built without hiredis' &&
+    $MAKE --no-print-directory -j"$JOBS" racebed >/dev/null &&
+    ./racebed check --store redis "$probe" | grep -q '^ok '
+}
+stage config-follows config_follows
 stage unit $MAKE --no-print-directory unit
 stage unit-asan $MAKE --no-print-directory unit-asan
 stage valgrind $MAKE --no-print-directory valgrind
