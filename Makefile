@@ -152,6 +152,7 @@ unit-asan: $(addprefix build-asan/tests/,$(UNIT_NAMES))
 corpus: racebed build-asan/racebed
 	@./racebed check schedules/*.sched
 	@build-asan/racebed check schedules/*.sched
+	@bash tools/user_corpus.sh ./racebed schedules/user
 cli-tests: racebed build-asan/racebed
 	@bash tests/cli/test_cli.sh ./racebed
 	@bash tests/cli/test_determinism.sh ./racebed build-asan/racebed

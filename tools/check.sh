@@ -46,12 +46,17 @@ stress_smoke() { # stress mode finds the check-then-set mutant on real threads a
 stage stress-smoke stress_smoke
 stage faketime-tests $MAKE --no-print-directory faketime-tests
 stage cli-tests $MAKE --no-print-directory cli-tests
-user_scenario() { # the README's "bring your own scenario" path, end to end; then the plain build again
-    $MAKE --no-print-directory SCENARIO=examples/lost_update.c racebed >/dev/null &&
+user_scenario() { # the README's "bring your own scenario" path, end to end, with a user corpus; then the plain build
+    local uc=build/user-corpus
+    rm -rf "$uc" build/user-out && mkdir -p "$uc" &&
+    $MAKE --no-print-directory SCENARIO="examples/lost_update.c tests/compat/old_names.c" racebed >/dev/null 2>&1 &&
     ./racebed run lost_update --variant mutant:no_lock --seed 1 --budget-execs 1000 --quiet --out build/user-out \
         | grep -q '^VIOLATION expect_no_lost_update' &&
     ./racebed run lost_update --seed 1 --budget-execs 2000 --quiet | grep -q '^PASS' &&
-    $MAKE --no-print-directory racebed >/dev/null && ! ./racebed list | grep -q lost_update
+    ./racebed list | grep -q '^old_names ' &&
+    cp build/user-out/*.sched "$uc/" && bash tools/user_corpus.sh ./racebed "$uc" | grep -q '^1 schedule(s) matched' &&
+    $MAKE --no-print-directory racebed >/dev/null && ! ./racebed list | grep -q lost_update &&
+    bash tools/user_corpus.sh ./racebed "$uc" | grep -q "skip .*scenario 'lost_update' is not built in"
 }
 stage user-scenario user_scenario
 old_names() { # a scenario written against the deprecated lk__ names and bare includes still builds (warning) and runs
