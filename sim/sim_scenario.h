@@ -65,6 +65,11 @@ typedef struct sim_scenario {
     int override_count;
 } sim_scenario;
 
+/* Values of the built-in parameters wall_step_clocks and wall_step_signs (bit sets; the words work on the command
+ * line too: server, clients, all; +, -, +-): which clocks an exhaustive search steps by wall_step_ms, and which ways. */
+enum { SIM_WALL_CLOCKS_SERVER = 1, SIM_WALL_CLOCKS_CLIENTS = 2, SIM_WALL_CLOCKS_ALL = 3 };
+enum { SIM_WALL_SIGNS_FORWARD = 1, SIM_WALL_SIGNS_BACKWARD = 2, SIM_WALL_SIGNS_BOTH = 3 };
+
 /* A default the scenario sets for a built-in parameter. */
 typedef struct sim_param_override {
     const char *name;

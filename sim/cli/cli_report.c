@@ -155,22 +155,19 @@ void cli_report_sweep(const cli_args *a, const sim_sweep_result *sw) {
 }
 
 /* The bounds of an exhaustive search, as its summary line names them. */
-static void report_bounds(const cli_args *a, const sim_exhaust_opts *o) {
-    const sim_scenario *sc = a->cfg.scenario;
-    const int64_t *b = &a->cfg.param[sc->param_count];
+static void report_bounds(const sim_exhaust_opts *o, const sim_bounds *b) {
     char bound[32];
-    if (o->preemptions_max < 0)
+    if (b->preemptions_max < 0)
         snprintf(bound, sizeof(bound), "unbounded");
     else
-        snprintf(bound, sizeof(bound), "<= %d", o->preemptions_max);
-    printf(" (preemptions %s, advances <= %lld, wall steps <= %lld, restarts <= %lld, crashes <= %lld, pauses <= "
-           "%lld, seed %" PRIu64 ")",
-           bound, (long long)b[SIM_PARAM_ADVANCES_MAX], (long long)b[SIM_PARAM_WALL_STEPS_MAX],
-           (long long)b[SIM_PARAM_RESTARTS_MAX], (long long)b[SIM_PARAM_CRASHES_MAX], (long long)b[SIM_PARAM_PAUSES_MAX],
-           o->seed);
+        snprintf(bound, sizeof(bound), "<= %d", b->preemptions_max);
+    printf(" (preemptions %s, advances <= %lld, store faults <= %lld, wall steps <= %lld, restarts <= %lld, crashes "
+           "<= %lld, pauses <= %lld, seed %" PRIu64 ")",
+           bound, (long long)b->advances, (long long)b->store_faults, (long long)b->wall_steps, (long long)b->restarts,
+           (long long)b->crashes, (long long)b->pauses, o->seed);
 }
 
-void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+void cli_report_exhaustive(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
     if (res->resumed) printf("resumed from %s\n", o->checkpoint);
     if (o->shards > 1) printf("shard %d/%d: ", o->shard, o->shards);
     printf("exhaustive (reduce %s%s): %lld executions, %lld decisions", report_reduce_names[o->reduce],
@@ -182,7 +179,7 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
         printf(", the naive search: %lld executions", (long long)res->naive_execs);
     if (o->reduce == SIM_REDUCE_DPOR) printf(", %lld sleep-set blocked", (long long)res->sleep_blocked);
     if (o->shards <= 1 && !o->checkpoint) printf(", %lld distinct outcomes", (long long)res->outcomes);
-    report_bounds(a, o);
+    report_bounds(o, &res->bounds);
     printf(": %s\n", res->complete                        ? "the whole bounded space"
                      : res->violations && !o->keep_going ? "stopped at the first violation"
                      : res->stopped                      ? res->stopped
@@ -207,36 +204,52 @@ static void report_kind(sim_text *within, sim_text *missing, int64_t bound, cons
         sim_text_add(missing, "%s%s", missing->len ? ", " : "", name);
 }
 
+/* The wall steps explored, "+-1500 ms (server, p1..p3)". */
+static void report_wall_text(const sim_bounds *b, char *buf, size_t cap) {
+    const char *sign = b->wall_signs == SIM_WALL_SIGNS_BOTH ? "+-" : b->wall_signs == SIM_WALL_SIGNS_BACKWARD ? "-" : "+";
+    const char *clocks = b->wall_clocks == SIM_WALL_CLOCKS_ALL       ? "server and every process"
+                         : b->wall_clocks == SIM_WALL_CLOCKS_CLIENTS ? "every process"
+                                                                     : "server";
+    snprintf(buf, cap, "wall steps <= %lld of %s%lld ms (%s)", (long long)b->wall_steps, sign, (long long)b->wall_step_ms,
+             clocks);
+}
+
 /* What a completed exhaustive search covered, exactly: its threads and bounds, the kinds of decision it branched
  * on, and, after "not explored:", every kind of fault or timing it did not. */
-static void report_proved(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
-    const int64_t *b = &a->cfg.param[a->cfg.scenario->param_count];
+static void report_proved(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+    const sim_bounds *b = &res->bounds;
     sim_text within, missing;
     sim_text_init(&within);
     sim_text_init(&missing);
-    char text[160];
+    char text[200];
     sim_text_add(&within, "threads %s", res->threads);
-    if (o->preemptions_max < 0)
+    if (b->preemptions_max < 0)
         sim_text_add(&within, "; preemptions unbounded");
     else
-        sim_text_add(&within, "; preemptions <= %d", o->preemptions_max);
-    snprintf(text, sizeof(text), "advances <= %lld (to wake-ups and key deadlines + 1 ms)",
-             (long long)b[SIM_PARAM_ADVANCES_MAX]);
-    report_kind(&within, &missing, b[SIM_PARAM_ADVANCES_MAX], text, "time advances");
-    snprintf(text, sizeof(text), "wall steps <= %lld of +%lld ms (server)", (long long)b[SIM_PARAM_WALL_STEPS_MAX],
-             (long long)b[SIM_PARAM_WALL_STEP_MS]);
-    report_kind(&within, &missing, b[SIM_PARAM_WALL_STEPS_MAX], text, "server wall steps");
-    snprintf(text, sizeof(text), "restarts <= %lld (lose-all)", (long long)b[SIM_PARAM_RESTARTS_MAX]);
-    report_kind(&within, &missing, b[SIM_PARAM_RESTARTS_MAX], text, "lose-all restarts");
-    snprintf(text, sizeof(text), "crashes <= %lld (thread)", (long long)b[SIM_PARAM_CRASHES_MAX]);
-    report_kind(&within, &missing, b[SIM_PARAM_CRASHES_MAX], text, "thread crashes");
-    snprintf(text, sizeof(text), "pauses <= %lld of %lld ms", (long long)b[SIM_PARAM_PAUSES_MAX],
-             (long long)b[SIM_PARAM_PAUSE_MS]);
-    report_kind(&within, &missing, b[SIM_PARAM_PAUSES_MAX], text, "pauses");
+        sim_text_add(&within, "; preemptions <= %d", b->preemptions_max);
+    snprintf(text, sizeof(text), "advances <= %lld (to wake-ups and key deadlines + 1 ms)", (long long)b->advances);
+    report_kind(&within, &missing, b->advances, text, "time advances");
+    int lost = b->store_fault_kinds >> SIM_FAULT_REPLY_LOST & 1u, down = b->store_fault_kinds >> SIM_FAULT_CONN_ERROR & 1u;
+    snprintf(text, sizeof(text), "store faults <= %lld (%s%s%s)", (long long)b->store_faults,
+             lost ? "reply-lost surfacing after timeout_ms" : "", lost && down ? ", " : "", down ? "conn-error" : "");
+    report_kind(&within, &missing, b->store_faults, text, "store faults (reply-lost, conn-error)");
+    if (b->store_faults > 0 && !(lost && down)) sim_text_add(&missing, "%s%s", missing.len ? ", " : "", lost ? "conn-error" : "reply-lost");
+    report_wall_text(b, text, sizeof(text));
+    report_kind(&within, &missing, b->wall_steps, text, "wall steps");
+    if (b->wall_steps > 0 && b->wall_clocks != SIM_WALL_CLOCKS_ALL)
+        sim_text_add(&missing, "%s%s wall steps", missing.len ? ", " : "",
+                     b->wall_clocks == SIM_WALL_CLOCKS_SERVER ? "process" : "server");
+    if (b->wall_steps > 0 && b->wall_signs != SIM_WALL_SIGNS_BOTH)
+        sim_text_add(&missing, "%s%s wall steps", missing.len ? ", " : "",
+                     b->wall_signs == SIM_WALL_SIGNS_FORWARD ? "backward" : "forward");
+    snprintf(text, sizeof(text), "restarts <= %lld (lose-all)", (long long)b->restarts);
+    report_kind(&within, &missing, b->restarts, text, "lose-all restarts");
+    snprintf(text, sizeof(text), "crashes <= %lld (thread or process)", (long long)b->crashes);
+    report_kind(&within, &missing, b->crashes, text, "crashes");
+    snprintf(text, sizeof(text), "pauses <= %lld of %lld ms", (long long)b->pauses, (long long)b->pause_ms);
+    report_kind(&within, &missing, b->pauses, text, "pauses");
     sim_text_add(&within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", o->seed);
-    sim_text_add(&missing, "%sstore faults (reply-lost, conn-error), backward and client wall steps, lose-last "
-                           "restarts, process crashes, clock drift, other step sizes, late wake-ups",
-                 missing.len ? ", " : "");
+    sim_text_add(&missing, "%slose-last restarts, clock drift, other step sizes, late wake-ups", missing.len ? ", " : "");
     char shard[96] = "";
     if (o->shards > 1)
         snprintf(shard, sizeof(shard), " (shard %d/%d only: racebed merge of every shard proves the whole)", o->shard,
@@ -247,7 +260,7 @@ static void report_proved(const cli_args *a, const sim_exhaust_opts *o, const si
     sim_text_free(&missing);
 }
 
-int cli_report_exhaustive_verdict(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+int cli_report_exhaustive_verdict(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
     if (res->violations) {
         printf("VIOLATION %s: %s\n", res->first.oracle, res->first.msg);
         if (o->keep_going) {
@@ -272,7 +285,7 @@ int cli_report_exhaustive_verdict(const cli_args *a, const sim_exhaust_opts *o, 
         printf("FAIL: no violation of %s, but other oracles fired (see above)\n", o->oracle);
         return EXIT_VIOLATION;
     }
-    report_proved(a, o, res);
+    report_proved(o, res);
     return EXIT_PASS;
 }
 

@@ -46,11 +46,11 @@ void cli_report_timing(int64_t execs, int64_t steps, double seconds);
 void cli_report_sweep(const cli_args *a, const sim_sweep_result *sw);
 /* The exhaustive search's summary line ("exhaustive (reduce R): ..."), the oracle filter's and the shortest
  * search's lines. */
-void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res);
+void cli_report_exhaustive(const sim_exhaust_opts *o, const sim_exhaust_result *res);
 /* Its verdict: VIOLATION (and the counts with --runs); INCOMPLETE (exit 5) when it stopped before its space did, by
  * a budget or a limit; FAIL (another oracle fired); or PROVED with exactly what it covered and what it did not.
  * Returns the exit code the verdict means (the schedule is written by the caller). */
-int cli_report_exhaustive_verdict(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res);
+int cli_report_exhaustive_verdict(const sim_exhaust_opts *o, const sim_exhaust_result *res);
 
 /* ---- replay, check, shrink, merge, stress -------------------------------------------------------------------- */
 

@@ -271,9 +271,19 @@ static int run_sweep(sim_run *run, cli_args *a) {
 
 /* The exhaustive search and its report; writes the first violation's schedule. Returns the exit code. */
 static int run_exhaustive(sim_run *run, cli_args *a) {
-    sim_exhaust_opts o = {a->opts.seed, a->preemptions_max, a->opts.execs_max, a->opts.keep_going, a->shard,
-                          a->shards, a->checkpoint, 1000, a->opts.progress, a->reduce,
-                          0, a->shortest, (size_t)a->states_max, NULL, NULL};
+    sim_exhaust_opts o = {.seed = a->opts.seed,
+                          .preemptions_max = a->preemptions_max,
+                          .faults = a->opts.faults,
+                          .execs_max = a->opts.execs_max,
+                          .keep_going = a->opts.keep_going,
+                          .shard = a->shard,
+                          .shards = a->shards,
+                          .checkpoint = a->checkpoint,
+                          .checkpoint_every = 1000,
+                          .progress = a->opts.progress,
+                          .reduce = a->reduce,
+                          .shortest = a->shortest,
+                          .states_max = (size_t)a->states_max};
     sim_visited outcomes;
     sim_visited_init(&outcomes, (size_t)1 << 26);
     o.outcomes = &outcomes;
@@ -283,13 +293,13 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
     sim_schedule_init(&first);
     sim_exhaust(run, &a->cfg, &o, &res, &first);
     sim_visited_free(&outcomes);
-    cli_report_exhaustive(a, &o, &res);
+    cli_report_exhaustive(&o, &res);
     int code = EXIT_PASS;
     if (res.setup_failed) {
         cli_report_usage_error("run", "setup or store failed: %s", res.setup_error);
         code = EXIT_USAGE;
     } else {
-        code = cli_report_exhaustive_verdict(a, &o, &res);
+        code = cli_report_exhaustive_verdict(&o, &res);
     }
     if (!res.setup_failed && res.violations) {
         char comment[SIM_MSG_MAX + 200], path[CLI_PATH_MAX], err[CLI_PATH_MAX + 128], bound[16];

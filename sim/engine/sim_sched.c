@@ -355,6 +355,7 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
     if (c->kind == SIM_DEC_RUN || c->kind == SIM_DEC_FAULT) {
         sim_thread *t = &run->thread[c->thread];
         run->faults += c->kind == SIM_DEC_FAULT;
+        run->store_faults += c->kind == SIM_DEC_FAULT;
         sched_perform(run, t, c->kind == SIM_DEC_FAULT ? c->variant : 0);
         return &t->pend;
     }
@@ -372,6 +373,7 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
             run->wall_steps++;
         } else {
             run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;
+            run->wall_steps++;
         }
         break;
     case SIM_DEC_PAUSE:

@@ -51,8 +51,9 @@ int sim_config_set_text(sim_config *cfg, const char *name_value, char *err, size
     name[eq - name_value] = '\0';
     char *end = NULL;
     errno = 0;
-    long long v = strtoll(eq + 1, &end, 10);
-    if (eq[1] == '\0' || errno != 0 || *end != '\0') {
+    int64_t v = strtoll(eq + 1, &end, 10);
+    int number = eq[1] != '\0' && errno == 0 && *end == '\0';
+    if (!number && sim_param_word(name, eq + 1, &v) != 0) { /* a few parameters also take words */
         snprintf(err, cap, "parameter %s needs an integer, got '%.40s'", name, eq + 1);
         return -1;
     }

@@ -19,12 +19,47 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
     {"wall_step_ms", 1500, 1, 86400000, "size of a wall-clock step decision, forwards or back, ms"},
     {"restart_loss_ms", 1000, 0, 86400000, "a lose-last restart loses the store ops of this last window, ms"},
     {"drift_ppm", 0, -500000, 500000, "monotonic drift: odd processes run this many ppm fast, even ones as slow"},
-    {"crashes_max", 0, 0, 1000, "crash decisions (of a scenario thread) an exhaustive search branches on per execution"},
-    {"wall_steps_max", 0, 0, 1000,
-     "forward steps of the server's wall clock by wall_step_ms an exhaustive search branches on per execution"},
-    {"pauses_max", 0, 0, 1000, "pauses (of a scenario thread, pause_ms long) an exhaustive search branches on per execution"},
-    {"restarts_max", 0, 0, 1000, "store restarts that lose every key an exhaustive search branches on per execution"},
+    {"crashes_max", -1, -1, 1000,
+     "crashes (of a scenario thread, or of a process of several) an exhaustive search branches on per execution; "
+     "-1: 1 if the faults explored name crash, else 0"},
+    {"wall_steps_max", -1, -1, 1000,
+     "wall-clock steps by wall_step_ms (of wall_step_clocks, signs wall_step_signs) an exhaustive search branches on "
+     "per execution; -1: 1 if the faults explored name wall-step, else 0"},
+    {"pauses_max", -1, -1, 1000,
+     "pauses (of a scenario thread, pause_ms long) an exhaustive search branches on per execution; -1: 1 if the "
+     "faults explored name pause, else 0"},
+    {"restarts_max", -1, -1, 1000,
+     "store restarts that lose every key an exhaustive search branches on per execution; -1: 1 if the faults "
+     "explored name restart, else 0"},
+    {"store_faults_max", -1, -1, 1000,
+     "store ops with a lost reply or a connection error an exhaustive search branches on per execution; -1: 1 if "
+     "the faults explored name reply-lost or conn-error, else 0"},
+    {"wall_step_clocks", SIM_WALL_CLOCKS_ALL, SIM_WALL_CLOCKS_SERVER, SIM_WALL_CLOCKS_ALL,
+     "the clocks an exhaustive search steps: 1 server, 2 clients (each process's), 3 all (or the words)"},
+    {"wall_step_signs", SIM_WALL_SIGNS_BOTH, SIM_WALL_SIGNS_FORWARD, SIM_WALL_SIGNS_BOTH,
+     "the directions an exhaustive search steps a wall clock: 1 +, 2 -, 3 +- (or the words)"},
 };
+
+/* Parameters whose values have names: the name, then its words in value order (value = index + 1). */
+static const struct {
+    int param; /* SIM_PARAM_* */
+    const char *words[3];
+} params_words[] = {
+    {SIM_PARAM_WALL_STEP_CLOCKS, {"server", "clients", "all"}},
+    {SIM_PARAM_WALL_STEP_SIGNS, {"+", "-", "+-"}},
+};
+
+int sim_param_word(const char *param, const char *word, int64_t *value) {
+    for (size_t i = 0; i < sizeof(params_words) / sizeof(params_words[0]); i++) {
+        if (strcmp(sim_builtin_params[params_words[i].param].name, param) != 0) continue;
+        for (int w = 0; w < 3; w++)
+            if (strcmp(params_words[i].words[w], word) == 0) {
+                *value = w + 1;
+                return 0;
+            }
+    }
+    return -1;
+}
 
 int sim_param_count(const sim_scenario *sc) {
     return sc->param_count + SIM_BUILTIN_PARAMS;

@@ -28,8 +28,15 @@ enum {
     SIM_PARAM_WALL_STEPS_MAX,
     SIM_PARAM_PAUSES_MAX,
     SIM_PARAM_RESTARTS_MAX,
+    SIM_PARAM_STORE_FAULTS_MAX,
+    SIM_PARAM_WALL_STEP_CLOCKS,
+    SIM_PARAM_WALL_STEP_SIGNS,
     SIM_BUILTIN_PARAMS
 };
+/* The value of a parameter given by a word ("wall_step_clocks=server", "wall_step_signs=+-"): 0 with '*value', or -1
+ * if the parameter has no words or this is not one of them. */
+int sim_param_word(const char *param, const char *word, int64_t *value);
+
 /* Value of built-in parameter 'b' (SIM_PARAM_*) in this execution. */
 #define sim__builtin(run, b) ((run)->param[(run)->scenario->param_count + (b)])
 extern const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS];

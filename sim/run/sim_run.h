@@ -231,7 +231,8 @@ struct sim_run {
     int advances;                  /* time-advance decisions executed */
     int faults;                    /* fault decisions executed (wall, pause, crash, fault, restart) */
     int crashes;                   /* crash decisions executed */
-    int wall_steps;                /* server wall-clock steps executed */
+    int wall_steps;                /* wall-clock steps executed (the server's and the processes') */
+    int store_faults;              /* store faults executed (reply-lost, conn-error) */
     int pauses;                    /* pause decisions executed */
     int restarts;                  /* store restarts executed */
     int current;                   /* running thread index, -1 in the scheduler */

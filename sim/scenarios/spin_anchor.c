@@ -81,6 +81,8 @@ static const sim_param_override spin_overrides[] = {
     {"advances_max", 2},
     {"crashes_max", 1},
     {"wall_steps_max", 1},
+    {"wall_step_clocks", SIM_WALL_CLOCKS_SERVER}, /* SPIN's model steps the server's clock only, */
+    {"wall_step_signs", SIM_WALL_SIGNS_FORWARD},  /* and forwards only: the same space */
     {"wall_step_ms", 3000},
 };
 

@@ -67,6 +67,7 @@ typedef struct dpor_ctx {
     int depth_max;
     int blocked;      /* 1: this execution ended sleep-set blocked */
     int failed;       /* out of memory */
+    const sim_bounds *bounds; /* the search's bounds (no preemption bound: DPOR explores every preemption) */
 } dpor_ctx;
 
 static uint64_t dpor_bit(const char *tag, const void *obj, size_t n) {
@@ -136,7 +137,7 @@ static int dpor_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
     if (d >= x->depth_max) return -1;
     if (d > 0 && run->now_ns != x->node[d - 1].now_ns) dpor_made_global(&x->node[d - 1]); /* time jumped after it */
     sim_option opt[SIM_OPTIONS_MAX];
-    int k = sim_exhaust_options(run, enabled, n, -1, 0, -1, opt);
+    int k = sim_exhaust_options(run, enabled, n, -1, 0, x->bounds, opt);
     if (d >= x->len) { /* a new point */
         if (dpor_grow(x, d + 1) != 0) {
             x->failed = 1;
@@ -404,6 +405,8 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
                        sim_schedule *first) {
     dpor_ctx x;
     memset(&x, 0, sizeof(x));
+    res->bounds.preemptions_max = -1; /* every preemption: a bound would need extra branches DPOR does not add */
+    x.bounds = &res->bounds;
     int steps_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")];
     x.depth_max = o->depth_limit > 0 && o->depth_limit < steps_max ? o->depth_limit : steps_max;
     int32_t *first_path = NULL;
@@ -436,7 +439,7 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         }
     }
     sim_progress_done(&pr);
-    if (first && first_path && first_len >= 0) sim_exhaust_record(run, cfg, o->seed, -1, first_path, first_len, first);
+    if (first && first_path && first_len >= 0) sim_exhaust_record(run, cfg, o->seed, x.bounds, first_path, first_len, first);
     res->memory_bytes += sizeof(dpor_node) * (size_t)x.cap;
     free(first_path);
     free(x.node);

@@ -8,10 +8,39 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/explore/sim_faults.h"
 #include "sim/search/sim_search_modes.h"
+
+/* A bound parameter's value: N when set (>= 0), else 1 if a kind in 'kinds' is explored, else 0. */
+static int64_t exhaust_bound(const sim_config *cfg, int param, unsigned faults, unsigned kinds) {
+    int64_t v = cfg->param[cfg->scenario->param_count + param];
+    return v >= 0 ? v : (faults & kinds) ? 1 : 0;
+}
+
+void sim_bounds_resolve(const sim_config *cfg, unsigned faults, int preemptions_max, sim_bounds *b) {
+    const int64_t *p = &cfg->param[cfg->scenario->param_count];
+    unsigned store_kinds = 1u << SIM_FAULT_BIT_REPLY_LOST | 1u << SIM_FAULT_BIT_CONN_ERROR;
+    memset(b, 0, sizeof(*b));
+    b->preemptions_max = preemptions_max;
+    b->advances = p[SIM_PARAM_ADVANCES_MAX];
+    b->store_faults = exhaust_bound(cfg, SIM_PARAM_STORE_FAULTS_MAX, faults, store_kinds);
+    if (faults >> SIM_FAULT_BIT_REPLY_LOST & 1u) b->store_fault_kinds |= 1u << SIM_FAULT_REPLY_LOST;
+    if (faults >> SIM_FAULT_BIT_CONN_ERROR & 1u) b->store_fault_kinds |= 1u << SIM_FAULT_CONN_ERROR;
+    if (b->store_fault_kinds == 0) /* a bound set with neither kind named: both */
+        b->store_fault_kinds = 1u << SIM_FAULT_REPLY_LOST | 1u << SIM_FAULT_CONN_ERROR;
+    b->wall_steps = exhaust_bound(cfg, SIM_PARAM_WALL_STEPS_MAX, faults, 1u << SIM_FAULT_BIT_WALL);
+    b->wall_clocks = (int)p[SIM_PARAM_WALL_STEP_CLOCKS];
+    b->wall_signs = (int)p[SIM_PARAM_WALL_STEP_SIGNS];
+    b->wall_step_ms = p[SIM_PARAM_WALL_STEP_MS];
+    b->restarts = exhaust_bound(cfg, SIM_PARAM_RESTARTS_MAX, faults, 1u << SIM_FAULT_BIT_RESTART);
+    b->crashes = exhaust_bound(cfg, SIM_PARAM_CRASHES_MAX, faults, 1u << SIM_FAULT_BIT_CRASH);
+    b->pauses = exhaust_bound(cfg, SIM_PARAM_PAUSES_MAX, faults, 1u << SIM_FAULT_BIT_PAUSE);
+    b->pause_ms = p[SIM_PARAM_PAUSE_MS];
+}
 
 static void exhaust_mode(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                          sim_schedule *first) {
+    sim_bounds_resolve(cfg, o->faults, o->preemptions_max, &res->bounds);
     if (o->reduce == SIM_REDUCE_HASH)
         sim__exhaust_hash(run, cfg, o, res, first);
     else if (o->reduce == SIM_REDUCE_DPOR)
@@ -74,6 +103,7 @@ static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exh
         for (int p = 0; p < SIM_PROBE_COUNT_; p++)
             total.probe_execs[p] += r.probe_execs[p];
         total.setup_failed = r.setup_failed;
+        total.bounds = r.bounds;
         total.stopped = r.stopped;
         if (r.violations || r.setup_failed || r.stopped || total.execs >= o->execs_max) {
             total.violations = r.violations;

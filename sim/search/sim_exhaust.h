@@ -26,9 +26,31 @@ typedef enum sim_reduce {
     SIM_REDUCE_HASH,     /* depth-first over states: fingerprints, a visited set, snapshot and restore */
 } sim_reduce;
 
+/* The bounds of an exhaustive search, resolved from the run's parameters and the fault kinds explored: a bound
+ * parameter of -1 (auto) is 1 when the kinds explored (the scenario's declared faults, or --faults) name its kind,
+ * else 0; a bound set to N >= 0 is N. Lose-last restarts, drift and late wake-ups are never decisions of the search. */
+typedef struct sim_bounds {
+    int preemptions_max;  /* -1: none */
+    int64_t advances;     /* time advances (to wake-ups and key deadlines + 1 ms) */
+    int64_t store_faults; /* store ops with a fault, of the kinds in 'store_fault_kinds' */
+    unsigned store_fault_kinds; /* bit SIM_FAULT_REPLY_LOST, bit SIM_FAULT_CONN_ERROR (1 << kind) */
+    int64_t wall_steps;   /* wall-clock steps of the clocks in 'wall_clocks' by +-wall_step_ms per 'wall_signs' */
+    int wall_clocks;      /* SIM_WALL_CLOCKS_* */
+    int wall_signs;       /* SIM_WALL_SIGNS_* */
+    int64_t wall_step_ms;
+    int64_t restarts;     /* lose-all restarts */
+    int64_t crashes;      /* of a scenario thread, or of a process with several scenario threads */
+    int64_t pauses;       /* of a scenario thread, pause_ms long */
+    int64_t pause_ms;
+} sim_bounds;
+
+/* Resolves the bounds of a search of 'cfg' exploring the fault kinds 'faults' (sim_faults.h bits). */
+void sim_bounds_resolve(const sim_config *cfg, unsigned faults, int preemptions_max, sim_bounds *b);
+
 typedef struct sim_exhaust_opts {
     uint64_t seed;       /* entropy seed of every execution */
     int preemptions_max; /* bound on preemptions per execution */
+    unsigned faults;     /* the fault kinds explored (sim_faults.h bits): they decide the auto (-1) bounds */
     int64_t execs_max;   /* budget */
     int keep_going;      /* 1: count every violating execution; 0: stop at the first */
     int shard;           /* this shard, 0..shards-1 */
@@ -65,6 +87,7 @@ typedef struct sim_exhaust_result {
     const char *stopped;     /* why a search ended incomplete without a violation ("state table full"), or NULL */
     int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions (HASH: paths, cut ones included) that reached each probe */
     char threads[SIM_MSG_MAX]; /* the scenario's threads, "c1, c2, admin" (for the verdict) */
+    sim_bounds bounds;         /* the bounds it searched within */
     char checkpoint_error[256]; /* why a checkpoint could not be saved ('stopped' then points here) */
     int violated_count;      /* distinct violated oracles, in the order first found */
     char violated[8][SIM_NAME_MAX];

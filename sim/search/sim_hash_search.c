@@ -140,7 +140,7 @@ static int hash_point(hash_search *h, int n) {
     if (added == 0) return hash_revisit(h, fp);
     *sim_visited_value(&h->seen, fp) = HASH_IN_PROGRESS;
     res->states++;
-    int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, h->o->preemptions_max, h->opt);
+    int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, &h->res->bounds, h->opt);
     hash_frame *f = &h->frame[h->depth];
     f->snap = k > 1 ? sim_state_save(run, &h->snaps) : -1;
     if (k > 1 && f->snap < 0) {
@@ -189,7 +189,7 @@ static int hash_next_option(hash_search *h) {
     h->preemptions = f->preemptions;
     const sim_chooser no_chooser = {NULL, NULL, NULL, NULL};
     int n = sim_exec_until_decision(run, &no_chooser, h->enabled); /* at a decision point: only 'enabled' */
-    int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, h->o->preemptions_max, h->opt);
+    int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, &h->res->bounds, h->opt);
     if (k != f->count) { /* cannot happen: a restored state offers what it offered */
         res->stopped = "internal error: a restored state differs from its snapshot";
         return HASH_STOP;
@@ -257,7 +257,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     hash_explore(&h);
     sim_exec_teardown(run);
     if (first && h.first_len >= 0)
-        sim_exhaust_record(run, cfg, o->seed, o->preemptions_max, h.first_path, h.first_len, first);
+        sim_exhaust_record(run, cfg, o->seed, &res->bounds, h.first_path, h.first_len, first);
 done:
     res->memory_bytes = sim_visited_bytes(&h.seen) + h.snap_peak;
     sim_visited_free(&h.seen);

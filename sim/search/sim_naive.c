@@ -78,7 +78,7 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
     if (o->depth_limit > 0 && o->depth_limit < x.depth_max) x.depth_max = o->depth_limit;
     x.choice = calloc((size_t)x.depth_max + 1, sizeof(int32_t));
     x.count = calloc((size_t)x.depth_max + 1, sizeof(int32_t));
-    x.preemptions_max = o->preemptions_max;
+    x.bounds = &res->bounds;
     x.shard = o->shard;
     x.shards = o->shards;
     if (x.choice == NULL || x.count == NULL) goto done;
@@ -119,7 +119,7 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
         if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle) &&
             res->violations++ == 0) {
             res->first = run->violation;
-            if (first) sim_exhaust_record(run, cfg, o->seed, o->preemptions_max, x.choice, run->step, first);
+            if (first) sim_exhaust_record(run, cfg, o->seed, &res->bounds, x.choice, run->step, first);
         }
         if (!sim__path_backtrack(&x, run->step)) {
             res->complete = 1;

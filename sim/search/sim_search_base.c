@@ -11,6 +11,7 @@
  */
 #include "sim/search/sim_search_base.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ int sim__path_shard_of(const sim_path *x, int len) {
 static int path_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
     sim_path *x = ctx;
     sim_option opt[SIM_OPTIONS_MAX];
-    int k = sim_exhaust_options(run, enabled, n, x->last, x->preemptions, x->preemptions_max, opt);
+    int k = sim_exhaust_options(run, enabled, n, x->last, x->preemptions, x->bounds, opt);
     int d = run->step;
     if (d >= x->depth_max) {
         x->cut = 1;
@@ -45,33 +46,71 @@ static int path_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
     return 0;
 }
 
-int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
-                        int preemptions_max, sim_option *opt) {
+/* 1 if thread 'i' may act now: not a preemption past the bound. */
+static int options_may_run(int i, int last, int last_enabled, int preemptions, const sim_bounds *b) {
+    return !(last_enabled && b->preemptions_max >= 0 && preemptions >= b->preemptions_max && i != last);
+}
+
+static int options_live_scenario_thread(const sim_thread *t) {
+    return t->parent < 0 && t->state != SIM_T_DONE && t->state != SIM_T_CRASHED && t->state != SIM_T_FREE;
+}
+
+/* The wall-step options: each clock of b->wall_clocks, each sign of b->wall_signs. */
+static int options_wall(const sim_run *run, const sim_bounds *b, sim_option *opt) {
+    int k = 0;
+    int64_t step_ns = b->wall_step_ms * 1000000;
+    for (int p = -1; p < run->proc_count; p++) {
+        if (p < 0 ? !(b->wall_clocks & SIM_WALL_CLOCKS_SERVER)
+                  : !(b->wall_clocks & SIM_WALL_CLOCKS_CLIENTS) || run->proc[p].crashed)
+            continue;
+        if (b->wall_signs & SIM_WALL_SIGNS_FORWARD) opt[k++] = (sim_option){SIM_DEC_WALL, -1, step_ns, p, 0};
+        if (b->wall_signs & SIM_WALL_SIGNS_BACKWARD) opt[k++] = (sim_option){SIM_DEC_WALL, -1, -step_ns, p, 0};
+    }
+    return k;
+}
+
+/* The crash options: each live scenario thread, then each live process with two or more of them (a process crash
+ * of a process with one is that thread's crash). */
+static int options_crash(const sim_run *run, sim_option *opt) {
+    int k = 0, live[SIM_PROCS_MAX] = {0};
+    for (int i = 0; i < run->thread_count; i++)
+        if (options_live_scenario_thread(&run->thread[i])) {
+            opt[k++] = (sim_option){SIM_DEC_CRASH, i, 0, -1, 0};
+            live[run->thread[i].proc]++;
+        }
+    for (int p = 0; p < run->proc_count; p++)
+        if (live[p] >= 2 && !run->proc[p].crashed) opt[k++] = (sim_option){SIM_DEC_CRASH, -1, 0, p, 0};
+    return k;
+}
+
+int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions, const sim_bounds *b,
+                        sim_option *opt) {
     int k = 0, last_enabled = 0;
     for (int i = 0; i < n; i++)
         last_enabled |= enabled[i] == last;
     for (int i = 0; i < n; i++)
-        if (!(last_enabled && preemptions_max >= 0 && preemptions >= preemptions_max && enabled[i] != last))
-            opt[k++] = (sim_option){SIM_DEC_RUN, enabled[i], 0};
-    if (run->advances < sim__builtin(run, SIM_PARAM_ADVANCES_MAX)) {
+        if (options_may_run(enabled[i], last, last_enabled, preemptions, b))
+            opt[k++] = (sim_option){SIM_DEC_RUN, enabled[i], 0, -1, 0};
+    if (run->advances < b->advances) {
         int64_t targets[SIM_ADVANCE_TARGETS_MAX];
         int t = sim_advance_targets(run, targets, SIM_ADVANCE_TARGETS_MAX);
         for (int i = 0; i < t; i++)
-            opt[k++] = (sim_option){SIM_DEC_ADVANCE, -1, targets[i]};
+            opt[k++] = (sim_option){SIM_DEC_ADVANCE, -1, targets[i], -1, 0};
     }
-    if (run->wall_steps < sim__builtin(run, SIM_PARAM_WALL_STEPS_MAX))
-        opt[k++] = (sim_option){SIM_DEC_WALL, -1, sim__builtin(run, SIM_PARAM_WALL_STEP_MS) * 1000000};
-    if (run->restarts < sim__builtin(run, SIM_PARAM_RESTARTS_MAX)) opt[k++] = (sim_option){SIM_DEC_RESTART, -1, 0};
-    for (int kind = 0; kind < 2; kind++) { /* crashes, then pauses, of each live scenario thread */
-        int room = kind == 0 ? run->crashes < sim__builtin(run, SIM_PARAM_CRASHES_MAX)
-                             : run->pauses < sim__builtin(run, SIM_PARAM_PAUSES_MAX);
-        for (int i = 0; room && i < run->thread_count; i++) {
-            const sim_thread *t = &run->thread[i];
-            if (t->parent < 0 && t->state != SIM_T_DONE && t->state != SIM_T_CRASHED && t->state != SIM_T_FREE)
-                opt[k++] = kind == 0 ? (sim_option){SIM_DEC_CRASH, i, 0}
-                                     : (sim_option){SIM_DEC_PAUSE, i, sim__builtin(run, SIM_PARAM_PAUSE_MS) * 1000000};
-        }
+    if (run->wall_steps < b->wall_steps) k += options_wall(run, b, &opt[k]);
+    if (run->restarts < b->restarts) opt[k++] = (sim_option){SIM_DEC_RESTART, -1, 0, -1, 0};
+    if (run->crashes < b->crashes) k += options_crash(run, &opt[k]);
+    for (int i = 0; run->pauses < b->pauses && i < run->thread_count; i++)
+        if (options_live_scenario_thread(&run->thread[i]))
+            opt[k++] = (sim_option){SIM_DEC_PAUSE, i, b->pause_ms * 1000000, -1, 0};
+    for (int e = 0; run->store_faults < b->store_faults && e < n; e++) {
+        int i = enabled[e];
+        if (run->thread[i].pend.vop != SIM_VOP_STORE || !options_may_run(i, last, last_enabled, preemptions, b))
+            continue;
+        for (int kind = SIM_FAULT_REPLY_LOST; kind <= SIM_FAULT_CONN_ERROR; kind++)
+            if (b->store_fault_kinds >> kind & 1u) opt[k++] = (sim_option){SIM_DEC_FAULT, i, 0, -1, kind};
     }
+    assert(k <= SIM_OPTIONS_MAX);
     return k;
 }
 
@@ -80,10 +119,10 @@ void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last
     memset(out, 0, sizeof(*out));
     out->kind = o->kind;
     out->thread = o->thread;
-    out->proc = -1;
+    out->proc = o->proc;
     out->duration_ns = o->duration_ns;
-    out->variant = o->kind == SIM_DEC_RESTART ? SIM_RESTART_LOSE_ALL : 0;
-    if (o->kind == SIM_DEC_RUN) {
+    out->variant = o->kind == SIM_DEC_RESTART ? SIM_RESTART_LOSE_ALL : o->variant;
+    if (o->kind == SIM_DEC_RUN || o->kind == SIM_DEC_FAULT) { /* a faulted op is the thread's step too */
         int last_enabled = 0;
         for (int i = 0; i < n; i++)
             last_enabled |= enabled[i] == *last;
@@ -134,7 +173,7 @@ double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len
     return done;
 }
 
-void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int preemptions_max, const int32_t *choice,
+void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, const sim_bounds *b, const int32_t *choice,
                         int len, sim_schedule *out) {
     sim_path x;
     memset(&x, 0, sizeof(x));
@@ -146,7 +185,7 @@ void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int 
     for (int i = 0; i < len; i++)
         x.count[i] = choice[i] + 1;
     x.len = len;
-    x.preemptions_max = preemptions_max;
+    x.bounds = b;
     x.capture = out;
     sim_schedule_header(out, cfg, seed, "exhaustive");
     sim__path_run(run, cfg, seed, &x);

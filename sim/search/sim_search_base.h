@@ -15,27 +15,34 @@
 #include "sim/search/sim_exhaust.h"
 
 /* Every option at a point fits: an advance target is the next wake-up or a live key's deadline (one per key the
- * store can hold), so no target is ever dropped; a run, crash and pause per thread; a wall step and a restart. */
+ * store can hold), so no target is ever dropped; a run, crash and pause per thread; two wall steps per clock; a
+ * restart; a crash per process; two store faults per thread. */
 enum {
     SIM_SHARD_DEPTH = 4,
     SIM_ADVANCE_TARGETS_MAX = 1 + SIM_STORE_SLOTS,
-    SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2,
+    SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2 * (1 + SIM_PROCS_MAX) + 1 + SIM_PROCS_MAX +
+                      2 * SIM_THREADS_MAX,
 };
 
 /* One option at a decision point of an exhaustive search. */
 typedef struct sim_option {
-    sim_decision_kind kind; /* RUN, ADVANCE, WALL (the server's clock, forwards), RESTART (lose-all), CRASH or PAUSE */
-    int thread;             /* RUN, CRASH, PAUSE: the thread; else -1 */
-    int64_t duration_ns;    /* ADVANCE, WALL, PAUSE */
+    sim_decision_kind kind; /* RUN, ADVANCE, WALL, RESTART (lose-all), CRASH, PAUSE or FAULT */
+    int thread;             /* RUN, CRASH of a thread, PAUSE, FAULT: the thread; else -1 */
+    int64_t duration_ns;    /* ADVANCE, PAUSE; WALL: signed */
+    int proc;               /* WALL: the process whose clock steps, -1 the server's; CRASH: the process, or -1 */
+    int variant;            /* FAULT: sim_fault_kind */
 } sim_option;
 
-/* The options at the current point, in the order every exhaustive mode uses: the enabled threads in index order
- * (only 'last' once 'preemptions' reached 'preemptions_max' >= 0, if it can go on), the time-advance targets while
- * advances_max lasts, a forward server wall step by wall_step_ms while wall_steps_max lasts, a lose-all store
- * restart while restarts_max lasts, a crash of each live scenario thread while crashes_max lasts, then a pause
- * (pause_ms) of each while pauses_max lasts. Returns how many were written to 'opt' (SIM_OPTIONS_MAX room). */
-int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions,
-                        int preemptions_max, sim_option *opt);
+/* The options at the current point within bounds 'b', in the order every exhaustive mode uses: the enabled
+ * threads in index order (only 'last' once 'preemptions' reached the bound, if it can go on), the time-advance
+ * targets while advances last, wall steps while they last (the server's clock, then each live process's, as
+ * wall_step_clocks names them; +wall_step_ms, then -wall_step_ms, as wall_step_signs names them), a lose-all store
+ * restart while restarts last, a crash of each live scenario thread and then of each live process with several
+ * while crashes last, a pause of each live scenario thread while pauses last, and last the store faults of each
+ * thread about to send a store op that may run (reply-lost, then conn-error) while store faults last. Returns how
+ * many were written to 'opt' (SIM_OPTIONS_MAX room). */
+int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions, const sim_bounds *b,
+                        sim_option *opt);
 /* Turns option 'o' into a decision, updating the last-run thread and the preemption count. */
 void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
                        sim_choice *out);
@@ -46,8 +53,7 @@ typedef struct sim_path {
     int32_t *count;  /* options at each depth */
     int depth_max;   /* the arrays' length: steps_max + 1 */
     int len;         /* path length known before this execution */
-    int preemptions_max;
-    int64_t advances_max;
+    const sim_bounds *bounds; /* the search's bounds */
     int last;        /* thread that ran last, -1 none */
     int preemptions; /* used in this execution */
     sim_schedule *capture;
@@ -65,7 +71,7 @@ int sim__path_backtrack(sim_path *x, int executed);
 sim_end sim__path_run(sim_run *run, const sim_config *cfg, uint64_t seed, sim_path *x);
 
 /* Replays the path of option indices 'choice' (len long) and records it as a schedule into 'out' (initialized). */
-void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, int preemptions_max, const int32_t *choice,
+void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, const sim_bounds *b, const int32_t *choice,
                         int len, sim_schedule *out);
 /* Notes a violated oracle in 'res' (distinct names, up to 8); returns 1 if the violation counts (opts.oracle). */
 int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, const char *oracle);

@@ -25,7 +25,7 @@
 
 typedef struct reduce_case {
     const char *scenario, *variant;
-    const char *params[4]; /* "name=value", NULL-terminated */
+    const char *params[6]; /* "name=value", NULL-terminated */
     int preemptions_max;   /* -1: unbounded (all three modes); else naive and hash only */
     int expect_violation;
 } reduce_case;
@@ -42,6 +42,14 @@ static const reduce_case cases[] = {
     {"stale_token", "core", {NULL}, -1, 0},
     {"singleton", "core", {"threads=3"}, -1, 0}, /* env mutex and once, one process, a crash */
     {"stale_token", "mutant:get_compare_del", {NULL}, 1, 1},
+    /* every fault kind is a decision: store faults (DPOR: an environment option at every point), wall steps of the
+     * processes' clocks and backwards, a process crash */
+    {"thundering_herd", "core", {"threads=2", "crashes_max=0", "store_faults_max=1"}, -1, 0},
+    {"stale_token", "mutant:plain_del", {"store_faults_max=1", "advances_max=1"}, -1, 1},
+    {"stale_token", "core", {"store_faults_max=2", "advances_max=1"}, -1, 0},
+    {"thundering_herd", "core", {"threads=2", "crashes_max=0", "wall_steps_max=1", "wall_step_clocks=clients"}, -1, 0},
+    {"store_restart", "core", {"restarts_max=0", "wall_steps_max=1", "wall_step_signs=-"}, -1, 0},
+    {"singleton", "core", {"threads=3", "crashes_max=1"}, 1, 0}, /* a process crash, preemption-bounded */
     {"thundering_herd", "mutant:check_then_set", {"threads=3", "crashes_max=1"}, 2, 1},
 };
 
@@ -52,7 +60,7 @@ static void case_config(const reduce_case *c, sim_config *cfg) {
     assert_true(v >= 0);
     sim_config_defaults(cfg, sc, v);
     char err[256];
-    for (int i = 0; i < 4 && c->params[i]; i++)
+    for (int i = 0; i < 6 && c->params[i]; i++)
         assert_int_equal(sim_config_set_text(cfg, c->params[i], err, sizeof(err)), 0);
 }
 
