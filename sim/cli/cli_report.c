@@ -161,7 +161,7 @@ static void report_bounds(const sim_exhaust_opts *o, const sim_bounds *b) {
         snprintf(bound, sizeof(bound), "unbounded");
     else
         snprintf(bound, sizeof(bound), "<= %d", b->preemptions_max);
-    printf(" (preemptions %s, advances <= %lld, store faults <= %lld, wall steps <= %lld, restarts <= %lld, crashes "
+    printf(" (preemptions %s, advances <= %lld, store faults <= %lld a thread, wall steps <= %lld, restarts <= %lld, crashes "
            "<= %lld, pauses <= %lld, seed %" PRIu64 ")",
            bound, (long long)b->advances, (long long)b->store_faults, (long long)b->wall_steps, (long long)b->restarts,
            (long long)b->crashes, (long long)b->pauses, o->seed);
@@ -230,8 +230,10 @@ static void report_proved(const sim_exhaust_opts *o, const sim_exhaust_result *r
     snprintf(text, sizeof(text), "advances <= %lld (to wake-ups and key deadlines + 1 ms)", (long long)b->advances);
     report_kind(&within, &missing, b->advances, text, "time advances");
     int lost = b->store_fault_kinds >> SIM_FAULT_REPLY_LOST & 1u, down = b->store_fault_kinds >> SIM_FAULT_CONN_ERROR & 1u;
-    snprintf(text, sizeof(text), "store faults <= %lld (%s%s%s)", (long long)b->store_faults,
-             lost ? "reply-lost surfacing after timeout_ms" : "", lost && down ? ", " : "", down ? "conn-error" : "");
+    char lost_text[64];
+    snprintf(lost_text, sizeof(lost_text), "reply-lost surfacing after %lld ms", (long long)b->timeout_ms);
+    snprintf(text, sizeof(text), "store faults <= %lld per thread (%s%s%s)", (long long)b->store_faults,
+             lost ? lost_text : "", lost && down ? ", " : "", down ? "conn-error" : "");
     report_kind(&within, &missing, b->store_faults, text, "store faults (reply-lost, conn-error)");
     if (b->store_faults > 0 && !(lost && down)) sim_text_add(&missing, "%s%s", missing.len ? ", " : "", lost ? "conn-error" : "reply-lost");
     report_wall_text(b, text, sizeof(text));

@@ -356,6 +356,7 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
         sim_thread *t = &run->thread[c->thread];
         run->faults += c->kind == SIM_DEC_FAULT;
         run->store_faults += c->kind == SIM_DEC_FAULT;
+        t->store_faults += c->kind == SIM_DEC_FAULT;
         sched_perform(run, t, c->kind == SIM_DEC_FAULT ? c->variant : 0);
         return &t->pend;
     }

@@ -32,8 +32,8 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
      "store restarts that lose every key an exhaustive search branches on per execution; -1: 1 if the faults "
      "explored name restart, else 0"},
     {"store_faults_max", -1, -1, 1000,
-     "store ops with a lost reply or a connection error an exhaustive search branches on per execution; -1: 1 if "
-     "the faults explored name reply-lost or conn-error, else 0"},
+     "store ops with a lost reply or a connection error an exhaustive search branches on, per thread and execution; "
+     "-1: 1 if the faults explored name reply-lost or conn-error, else 0"},
     {"wall_step_clocks", SIM_WALL_CLOCKS_ALL, SIM_WALL_CLOCKS_SERVER, SIM_WALL_CLOCKS_ALL,
      "the clocks an exhaustive search steps: 1 server, 2 clients (each process's), 3 all (or the words)"},
     {"wall_step_signs", SIM_WALL_SIGNS_BOTH, SIM_WALL_SIGNS_FORWARD, SIM_WALL_SIGNS_BOTH,

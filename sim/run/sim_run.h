@@ -97,6 +97,7 @@ typedef struct sim_thread {
     int paused_since_grant;  /* a pause hit it after its last lock grant (client validity is then by design) */
     int admin;               /* 1: its deletes of others' locks are revocations (a clear), not foreign deletes */
     int revoked;             /* its lease was revoked by an admin and it has not been granted one since */
+    int store_faults;        /* store faults injected into its ops (the exhaustive search bounds them per thread) */
     int64_t revoked_below;   /* the revocation covered its grants with fencing numbers below this */
     int64_t lease_sent_ns;   /* send time of its last grant or extend on a watched key */
     int64_t lease_ttl_ms;    /* and the TTL it asked for */

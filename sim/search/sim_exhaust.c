@@ -28,6 +28,7 @@ void sim_bounds_resolve(const sim_config *cfg, unsigned faults, int preemptions_
     if (faults >> SIM_FAULT_BIT_CONN_ERROR & 1u) b->store_fault_kinds |= 1u << SIM_FAULT_CONN_ERROR;
     if (b->store_fault_kinds == 0) /* a bound set with neither kind named: both */
         b->store_fault_kinds = 1u << SIM_FAULT_REPLY_LOST | 1u << SIM_FAULT_CONN_ERROR;
+    b->timeout_ms = p[SIM_PARAM_TIMEOUT_MS];
     b->wall_steps = exhaust_bound(cfg, SIM_PARAM_WALL_STEPS_MAX, faults, 1u << SIM_FAULT_BIT_WALL);
     b->wall_clocks = (int)p[SIM_PARAM_WALL_STEP_CLOCKS];
     b->wall_signs = (int)p[SIM_PARAM_WALL_STEP_SIGNS];

@@ -32,8 +32,9 @@ typedef enum sim_reduce {
 typedef struct sim_bounds {
     int preemptions_max;  /* -1: none */
     int64_t advances;     /* time advances (to wake-ups and key deadlines + 1 ms) */
-    int64_t store_faults; /* store ops with a fault, of the kinds in 'store_fault_kinds' */
+    int64_t store_faults; /* store ops with a fault per thread, of the kinds in 'store_fault_kinds' */
     unsigned store_fault_kinds; /* bit SIM_FAULT_REPLY_LOST, bit SIM_FAULT_CONN_ERROR (1 << kind) */
+    int64_t timeout_ms;   /* a lost reply surfaces this long after the send */
     int64_t wall_steps;   /* wall-clock steps of the clocks in 'wall_clocks' by +-wall_step_ms per 'wall_signs' */
     int wall_clocks;      /* SIM_WALL_CLOCKS_* */
     int wall_signs;       /* SIM_WALL_SIGNS_* */

@@ -103,9 +103,10 @@ int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last,
     for (int i = 0; run->pauses < b->pauses && i < run->thread_count; i++)
         if (options_live_scenario_thread(&run->thread[i]))
             opt[k++] = (sim_option){SIM_DEC_PAUSE, i, b->pause_ms * 1000000, -1, 0};
-    for (int e = 0; run->store_faults < b->store_faults && e < n; e++) {
+    for (int e = 0; e < n; e++) {
         int i = enabled[e];
-        if (run->thread[i].pend.vop != SIM_VOP_STORE || !options_may_run(i, last, last_enabled, preemptions, b))
+        if (run->thread[i].store_faults >= b->store_faults || run->thread[i].pend.vop != SIM_VOP_STORE ||
+            !options_may_run(i, last, last_enabled, preemptions, b))
             continue;
         for (int kind = SIM_FAULT_REPLY_LOST; kind <= SIM_FAULT_CONN_ERROR; kind++)
             if (b->store_fault_kinds >> kind & 1u) opt[k++] = (sim_option){SIM_DEC_FAULT, i, 0, -1, kind};
