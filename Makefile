@@ -13,7 +13,8 @@ JOBS    ?= 2
 # Messages are bounded buffers that truncate by design (style: errmsg[128]), so format-truncation is not a defect.
 # (gcc's -Wformat-truncation; clang has no such warning)
 NO_TRUNC_WARN := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-Wno-format-truncation)
-CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror $(NO_TRUNC_WARN) -g -I. -MMD -MP -include build/gen/config.h
+CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror $(NO_TRUNC_WARN) -g -I. -MMD -MP -include build/gen/config.h \
+              -fstack-clash-protection
 OPT_FLAGS   := -O2
 ASAN_FLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS_BASE :=
@@ -84,7 +85,9 @@ $(eval $(call build_rules,build-asan,$(ASAN_FLAGS)))
 
 # A user's scenario file, wherever it lives. It may include "sim_scenario.h" and core's headers by their bare names
 # (as scenarios did before sim/ moved into rooms), and the deprecated lk__ names warn without failing the build.
-USER_CFLAGS := -Icore -Isim -Wno-error=deprecated-declarations
+# -fno-builtin keeps memset and memcpy calls as written: a large buffer the scenario fills is really on its fiber
+# stack, so an overflow is diagnosed (sim/engine/sim_guard.h) rather than optimized into a different program.
+USER_CFLAGS := -Icore -Isim -Wno-error=deprecated-declarations -fno-builtin
 # $(1) the scenario file
 define user_rules
 build/obj/user/$(notdir $(1:.c=.o)): $(1) build/gen/config.h

@@ -81,6 +81,13 @@ static void report_shell_word(const char *word) {
     putchar('\'');
 }
 
+void cli_report_nondeterminism(const char *scenario, uint64_t seed, const char *where) {
+    printf("NONDETERMINISTIC scenario %s: execution seed %" PRIu64 " does not repeat: %s. A run must be a pure "
+           "function of its seed and decisions: the scenario keeps state outside the run arena (a static or global "
+           "variable), or reads real time or rand(); keep its state in sim_state_alloc() memory\n",
+           scenario, seed, where);
+}
+
 void cli_report_schedule_written(const char *self, const char *path, int decisions) {
     printf("schedule: %s (%d decisions)\nreplay:   ", path, decisions);
     report_shell_word(self);

@@ -28,6 +28,8 @@ void cli_report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 void cli_report_run_header(const cli_args *a, int sweep);
 /* "store: DESCRIPTION". */
 void cli_report_store(const char *description);
+/* "NONDETERMINISTIC scenario S: ...": a re-run of execution 'seed' did not repeat it ('where' says how). */
+void cli_report_nondeterminism(const char *scenario, uint64_t seed, const char *where);
 /* "schedule: PATH (N decisions)" and "replay:   SELF replay PATH", a command that runs as printed from where racebed
  * was started ('self' is how racebed was invoked, argv[0]; both quoted for the shell where needed). */
 void cli_report_schedule_written(const char *self, const char *path, int decisions);

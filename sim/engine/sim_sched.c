@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/engine/sim_guard.h"
 #include "sim/engine/sim_pending.h"
 #include "sim/run/sim_arena.h"
 #include "sim/run/sim_rng.h"
@@ -106,9 +107,27 @@ int sim_thread_enabled(const sim_run *run, int i) {
     }
 }
 
+/* Scenario code of thread 't' crashed or spun (sim_guard.h): the thread is abandoned where it stood and the
+ * execution ends with the diagnosis as its verdict. */
+static void sched_scenario_fault(sim_run *run, sim_thread *t, const sim_guard_report *g) {
+    t->state = SIM_T_CRASHED;
+    t->wake_ns = 0;
+    if (g->end == SIM_GUARD_BUSY)
+        sim__violation(run, "busy_loop",
+                       "%s ran %lld ms of CPU after step %d without reaching a visible op: a busy loop? (a thread "
+                       "that waits for another must wait through the env: a store op, a sleep, lk_env_yield)",
+                       t->name, (long long)sim__builtin(run, SIM_PARAM_BUSY_MS), run->step);
+    else
+        sim__violation(run, "scenario_crash",
+                       "%s crashed after step %d with %s in scenario code%s: a bug in the scenario or the code it "
+                       "calls, not a race verdict (replay the schedule under gdb to see where)",
+                       t->name, run->step, sim_guard_signal_text(g->signal),
+                       g->stack_overflow ? ", by overflowing its fiber stack (keep large arrays off the stack)" : "");
+}
+
 /* Resumes every thread whose wait is over, in index order, until none is left (a resumed thread may start a task
- * that is due at once). */
-static void sched_resume_due(sim_run *run) {
+ * that is due at once). Returns 0, or -1 when scenario code crashed or spun (the run ends). */
+static int sched_resume_due(sim_run *run) {
     for (int again = 1; again;) {
         again = 0;
         for (int i = 0; i < run->thread_count; i++) {
@@ -117,12 +136,17 @@ static void sched_resume_due(sim_run *run) {
             t->state = SIM_T_RUNNING;
             t->wake_ns = 0; /* read only while waiting: cleared, equal states are equal bytes (sim_state.h) */
             run->current = i;
-            sim_fiber_resume(&run->host, &t->fiber);
+            sim_guard_report g = sim_guard_resume(&run->host, &t->fiber, sim__builtin(run, SIM_PARAM_BUSY_MS));
             run->current = -1;
+            if (g.end != SIM_GUARD_OK) {
+                sched_scenario_fault(run, t, &g);
+                return -1;
+            }
             assert(t->state == SIM_T_PENDING || t->state == SIM_T_DONE);
             again = 1;
         }
     }
+    return 0;
 }
 
 /* ---- performing one op ------------------------------------------------------------------------------------------ */
@@ -450,6 +474,42 @@ static int sched_idle(sim_run *run, const sim_chooser *ch) {
     return 1; /* every thread ended */
 }
 
+typedef struct sched_setup_call {
+    sim_run *run;
+    int rc;
+} sched_setup_call;
+
+static void sched_setup_thunk(void *arg) {
+    sched_setup_call *s = arg;
+    s->rc = s->run->scenario->setup(s->run);
+}
+
+static void sched_finish_thunk(void *arg) {
+    sim_run *run = arg;
+    run->scenario->finish(run);
+}
+
+/* The scenario's setup(), guarded: a crash in it is a setup error naming the signal. Returns its result. */
+static int sched_setup_guarded(sim_run *run) {
+    sched_setup_call s = {run, -1};
+    sim_guard_report g = sim_guard_call(sched_setup_thunk, &s, sim__builtin(run, SIM_PARAM_BUSY_MS));
+    if (g.end == SIM_GUARD_OK) return s.rc;
+    sim_setup_error(run, "scenario %s's setup() %s", run->scenario->name,
+                    g.end == SIM_GUARD_BUSY ? "ran too long: a busy loop?" : sim_guard_signal_text(g.signal));
+    return -1;
+}
+
+/* The scenario's finish(), guarded: a crash in it is the execution's verdict. */
+static void sched_finish_guarded(sim_run *run) {
+    sim_guard_report g = sim_guard_call(sched_finish_thunk, run, sim__builtin(run, SIM_PARAM_BUSY_MS));
+    if (g.end == SIM_GUARD_BUSY)
+        sim__violation(run, "busy_loop", "the scenario's finish() ran %lld ms of CPU: a busy loop?",
+                       (long long)sim__builtin(run, SIM_PARAM_BUSY_MS));
+    else if (g.end == SIM_GUARD_SIGNAL)
+        sim__violation(run, "scenario_crash", "the scenario's finish() crashed with %s: a bug in the scenario",
+                       sim_guard_signal_text(g.signal));
+}
+
 sim_end sim_exec_begin(sim_run *run, const sim_exec_args *a) {
     sched_setup(run, a);
     if (run->backend && run->backend->reset) {
@@ -460,7 +520,7 @@ sim_end sim_exec_begin(sim_run *run, const sim_exec_args *a) {
             return SIM_END_BACKEND;
         }
     }
-    if (a->scenario->setup(run) != 0 || run->thread_count == 0) {
+    if (sched_setup_guarded(run) != 0 || run->thread_count == 0) {
         if (run->setup_error[0] == '\0') sim_setup_error(run, "setup created no thread");
         sim_exec_teardown(run);
         return SIM_END_SETUP;
@@ -471,7 +531,7 @@ sim_end sim_exec_begin(sim_run *run, const sim_exec_args *a) {
 int sim_exec_until_decision(sim_run *run, const sim_chooser *ch, int *enabled) {
     int64_t steps_max = sim__builtin(run, SIM_PARAM_STEPS_MAX);
     while (!run->violation.set && !run->backend_failed && run->setup_error[0] == '\0') {
-        sched_resume_due(run);
+        if (sched_resume_due(run) != 0) return 0;
         int n = 0;
         for (int i = 0; i < run->thread_count; i++)
             if (sim_thread_enabled(run, i)) enabled[n++] = i;
@@ -501,7 +561,7 @@ sim_end sim_exec_finish(sim_run *run) {
     if (run->backend_failed) return SIM_END_BACKEND;
     if (!run->violation.set && run->setup_error[0] == '\0') {
         if (run->crashes == 0 && run->restarts == 0) sim__oracle_leak_finish(run);
-        if (!run->violation.set && run->scenario->finish) run->scenario->finish(run);
+        if (!run->violation.set && run->scenario->finish) sched_finish_guarded(run);
     }
     if (run->setup_error[0] != '\0') return SIM_END_SETUP; /* the scenario raised an undeclared expectation */
     return run->violation.set ? SIM_END_VIOLATION : SIM_END_PASS;

@@ -113,6 +113,16 @@ void sim_fiber_exit(sim_fiber_host *host, sim_fiber *f) {
 }
 #endif
 
+void sim_fiber_abandon_begin(sim_fiber_host *host) {
+    ASAN_START(NULL, host->stack_bottom, host->stack_size);
+    (void)host;
+}
+
+void sim_fiber_abandoned(sim_fiber_host *host) {
+    ASAN_FINISH(host->asan_fake_stack, NULL, NULL);
+    (void)host;
+}
+
 void sim_fiber_started(sim_fiber_host *host) {
     ASAN_FINISH(NULL, &host->stack_bottom, &host->stack_size);
     (void)host;

@@ -52,6 +52,10 @@ void sim_fiber_started(sim_fiber_host *host);
 void sim_fiber_fini(sim_fiber *f);
 /* Runs 'f' until it suspends or exits. Called by the scheduler only. */
 void sim_fiber_resume(sim_fiber_host *host, sim_fiber *f);
+/* Leaving a fiber for good without its switch (a jump out of a signal handler): 'begin' just before the jump,
+ * 'abandoned' on the host after it, so the sanitizer sees the switch back to the host's stack. */
+void sim_fiber_abandon_begin(sim_fiber_host *host);
+void sim_fiber_abandoned(sim_fiber_host *host);
 /* Returns control from the running fiber 'f' to the host; returns when the host resumes 'f' again. */
 void sim_fiber_suspend(sim_fiber_host *host, sim_fiber *f);
 /* The saved stack pointer of a suspended fiber (the live stack is [sp, stack + stack_size)), or NULL where it is

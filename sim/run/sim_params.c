@@ -38,6 +38,8 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
      "the clocks an exhaustive search steps: 1 server, 2 clients (each process's), 3 all (or the words)"},
     {"wall_step_signs", SIM_WALL_SIGNS_BOTH, SIM_WALL_SIGNS_FORWARD, SIM_WALL_SIGNS_BOTH,
      "the directions an exhaustive search steps a wall clock: 1 +, 2 -, 3 +- (or the words)"},
+    {"busy_ms", 2000, 0, 3600000,
+     "CPU time a thread may run without a visible op before it is reported as a busy loop, ms (0: never)"},
 };
 
 /* Parameters whose values have names: the name, then its words in value order (value = index + 1). */

@@ -25,7 +25,9 @@
     X(CLIENT_VALIDITY, "client_validity", "a holder was told it holds the lock past its lease bound")                 \
     X(DEADLOCK, "deadlock", "every live thread waits on a sync object")                                                \
     X(STEP_BOUND, "step_bound", "a livelock: steps_max decisions without the run ending, or a repeated state")        \
-    X(LIMIT, "limit", "a run table of the simulator overflowed")
+    X(LIMIT, "limit", "a run table of the simulator overflowed")                                                      \
+    X(SCENARIO_CRASH, "scenario_crash", "scenario code crashed (a signal, a stack overflow): a bug in the scenario")   \
+    X(BUSY_LOOP, "busy_loop", "a thread ran busy_ms of CPU without a visible op: a busy loop in scenario code")
 
 /* 1 if 'name' is a built-in oracle or an expectation scenario 'sc' declares (sc may be NULL: built-ins only). */
 int sim_oracle_known(const sim_scenario *sc, const char *name);
