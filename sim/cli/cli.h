@@ -84,6 +84,7 @@ typedef struct cli_args {
     int until_step;          /* --until */
     /* shrink */
     int64_t replays_max;     /* --replays-max */
+    int64_t shrink_execs;    /* --shrink-execs: the shrinker's search for a shorter schedule (0: none) */
     /* stress */
     int threads;             /* --threads */
     int64_t iterations;      /* --iterations */

@@ -21,6 +21,7 @@ static void main_defaults(cli_args *a, const cli_command *c) {
     a->preemptions_max = 2;
     a->out = c->bit & (CLI_RUN | CLI_SWEEP) ? "racebed-out" : NULL;
     a->replays_max = 500;
+    a->shrink_execs = 100000;
     a->work_ms = -1; /* stress: the scenario's default */
 }
 

@@ -211,6 +211,10 @@ const cli_option cli_options[] = {
      "with no violation, write the last execution's schedule ('expect pass')"},
     {"--no-shrink", NULL, CLI_FLAG, RUNS, 0, S_RANDOM | S_SWEEP, F(no_shrink), 0, 0, NULL,
      "write the failing execution as found (default: shrunk, see racebed shrink)"},
+    {"--shrink-execs", "N", CLI_I64, RUNS | CLI_SHRINK, 0, S_RANDOM | S_SWEEP, F(shrink_execs), 0, INT64_C(1) << 40,
+     NULL,
+     "after deleting decisions, the shrinker searches for a shorter schedule of the same oracle (shortest first, "
+     "over states, model store only) within N executions (default 100000; 0: no search)"},
     {"--require-probes", "LIST|all|race", CLI_TEXT, RUNS, 0, 0, F(require_probes_text), 0, 0, NULL,
      "fail (exit 1) if a coverage probe was never reached: ttl_expired_in_cs, stale_release, clear_while_held, "
      "wall_step_during_hold, wait_on_crashed_holder, renewal_racing_expiry, fence_refused; race: the ones the "

@@ -11,7 +11,9 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_report.h"
+#include "sim/explore/sim_faults.h"
 #include "sim/explore/sim_shrink.h"
+#include "sim/search/sim_shorter.h"
 #include "sim/real/sim_redis_backend.h"
 #include "sim/run/sim_arena.h"
 
@@ -116,6 +118,27 @@ static void shrink_destination(const cli_args *a, const char *path, char *dst, s
         snprintf(dst, cap, "%s.shrunk.sched", path);
 }
 
+/* The fault kinds a search for a shorter 's' explores: the scenario's declared ones and those 's' uses. */
+static unsigned shrink_faults_of(const sim_config *cfg, const sim_schedule *s) {
+    char err[256];
+    unsigned mask = 0;
+    if (cfg->scenario->faults) sim_faults_parse(cfg->scenario->faults, &mask, err, sizeof(err));
+    for (int i = 0; i < s->decision_count; i++) {
+        const sim_decision *d = &s->decisions[i];
+        switch (d->kind) {
+        case SIM_DEC_CRASH: mask |= 1u << SIM_FAULT_BIT_CRASH; break;
+        case SIM_DEC_PAUSE: mask |= 1u << SIM_FAULT_BIT_PAUSE; break;
+        case SIM_DEC_WALL: mask |= 1u << SIM_FAULT_BIT_WALL; break;
+        case SIM_DEC_RESTART: mask |= 1u << SIM_FAULT_BIT_RESTART; break;
+        case SIM_DEC_FAULT:
+            mask |= 1u << (d->variant == SIM_FAULT_REPLY_LOST ? SIM_FAULT_BIT_REPLY_LOST : SIM_FAULT_BIT_CONN_ERROR);
+            break;
+        default: break;
+        }
+    }
+    return mask;
+}
+
 int cli_cmd_shrink(cli_args *a) {
     const char *path = a->positional[0];
     sim_schedule s, shrunk;
@@ -140,6 +163,20 @@ int cli_cmd_shrink(cli_args *a) {
         code = EXIT_VIOLATION;
     } else {
         char dst[CLI_PATH_MAX], comment[200], err[CLI_PATH_MAX + 128];
+        if (a->shrink_execs > 0) { /* then a search for a shorter one, exploring the faults the schedule uses */
+            sim_schedule shorter;
+            sim_schedule_init(&shorter);
+            sim_shorter_result r;
+            sim_search_shorter(run, &cfg, &shrunk, s.expect_oracle, shrink_faults_of(&cfg, &s), a->shrink_execs,
+                               &shorter, &r);
+            if (r.found) {
+                sim_schedule_free(&shrunk);
+                shrunk = shorter;
+                sr.after = shrunk.decision_count;
+            } else {
+                sim_schedule_free(&shorter);
+            }
+        }
         shrink_destination(a, path, dst, sizeof(dst));
         lk_copy_str(shrunk.strategy, sizeof(shrunk.strategy), s.strategy);
         snprintf(comment, sizeof(comment),

@@ -16,6 +16,7 @@
 #include "sim/cli/cli_report.h"
 #include "sim/explore/sim_faults.h"
 #include "sim/explore/sim_shrink.h"
+#include "sim/search/sim_shorter.h"
 #include "sim/real/sim_redis_backend.h"
 #include "sim/run/sim_arena.h"
 #include "sim/run/sim_verdict.h"
@@ -189,20 +190,36 @@ static void run_strategy_text(const cli_args *a, char *buf, size_t cap) {
         snprintf(buf, cap, "%s advance-permille=%d", base, a->opts.advance_permille);
 }
 
-/* Shrinks the recorded schedule 's' in place when that makes it shorter; '*out' becomes the outcome of the schedule
- * kept. */
+/* Shrinks the recorded schedule 's' in place when that makes it shorter: decisions deleted first, then a search for
+ * a shorter schedule of the same oracle; '*out' becomes the outcome of the schedule kept. */
 static void run_shrink(sim_run *run, const cli_args *a, sim_schedule *s, const char *oracle, const char *strategy,
                        sim_outcome *out) {
     sim_schedule shrunk;
     sim_schedule_init(&shrunk);
     sim_shrink_result sr;
-    if (sim_shrink(run, &a->cfg, s, oracle, 300, &shrunk, &sr) != 0 || sr.after >= s->decision_count) {
+    int changed = 0;
+    if (sim_shrink(run, &a->cfg, s, oracle, 300, &shrunk, &sr) == 0 && sr.after < s->decision_count) {
+        sim_schedule_free(s);
+        *s = shrunk;
+        changed = 1;
+    } else {
         sim_schedule_free(&shrunk);
-        return;
     }
-    lk_copy_str(shrunk.strategy, sizeof(shrunk.strategy), strategy);
-    sim_schedule_free(s);
-    *s = shrunk;
+    if (a->shrink_execs > 0) {
+        sim_schedule shorter;
+        sim_schedule_init(&shorter);
+        sim_shorter_result r;
+        sim_search_shorter(run, &a->cfg, s, oracle, a->opts.faults, a->shrink_execs, &shorter, &r);
+        if (r.found) {
+            sim_schedule_free(s);
+            *s = shorter;
+            changed = 1;
+        } else {
+            sim_schedule_free(&shorter);
+        }
+    }
+    if (!changed) return;
+    lk_copy_str(s->strategy, sizeof(s->strategy), strategy);
     sim_replay_opts o = {0, 0, NULL, NULL, NULL};
     sim_replay_result rr;
     sim_replay(run, &a->cfg, s, &o, &rr); /* for the violation's step and message */

@@ -87,7 +87,8 @@ static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exh
     od.shortest = 0;
     od.keep_going = 0;
     sim_exhaust_result total = *res;
-    for (int d = 1; d <= steps_max; d++) {
+    int deepest = o->depth_limit > 0 && o->depth_limit < steps_max ? o->depth_limit : steps_max;
+    for (int d = 1; d <= deepest; d++) {
         od.depth_limit = d;
         od.execs_max = o->execs_max - total.execs; /* one budget for all the iterations */
         sim_exhaust_result r;

@@ -60,7 +60,8 @@ typedef struct sim_exhaust_opts {
     int64_t checkpoint_every; /* save after this many executions (and at the end) */
     int progress;             /* 1: a progress line on stderr once a second, if it is a terminal */
     sim_reduce reduce;
-    int depth_limit;          /* > 0: paths are cut after this many decisions (iterative deepening); 0: steps_max */
+    int depth_limit;          /* > 0: paths are cut after this many decisions (with shortest: the deepest round);
+                               * 0: steps_max */
     int shortest;             /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
     size_t states_max;        /* HASH: visited-set capacity (0: 64 M states) */
     sim_visited *outcomes;    /* if not NULL: every distinct terminal outcome's fingerprint is added here */

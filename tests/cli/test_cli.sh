@@ -265,5 +265,15 @@ for url in 'redis://:sekret-pw-123@127.0.0.1:1/0' 'redis://alice:sekret-pw-123@1
     grep_out "the store is named without its password" "redis://(alice)?:\\*\\*\\*@127.0.0.1:1"
 done
 
+# the shrinker reaches short schedules: the auto-shrunk schedule is within 2 decisions of the shortest one
+dec() { grep -cE '^(run|advance|wall|pause|crash|fault|restart) ' "$1"; }
+"$rb" run stale_token --variant mutant:get_compare_del --out "$T/sa" >"$T/out" 2>&1
+a=$(sed -n 's/^schedule: *\([^ ]*\).*/\1/p' "$T/out" | head -n1)
+"$rb" run stale_token --variant mutant:get_compare_del --reduce hash --shortest --oracle no_foreign_delete --out "$T/sb" >"$T/out" 2>&1
+b=$(sed -n 's/^schedule: *\([^ ]*\).*/\1/p' "$T/out" | head -n1)
+if [ -n "$a" ] && [ -n "$b" ] && [ "$(dec "$a")" -le $(($(dec "$b") + 2)) ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL auto-shrunk ${a:-none} ($([ -n "$a" ] && dec "$a")) vs shortest ${b:-none}"; fi
+check "shrink-execs 0 keeps the delete pass only" 1 "$rb" run stale_token --variant mutant:get_compare_del --shrink-execs 0 --out "$T/sc"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
