@@ -158,7 +158,8 @@ if grep -qE '^(PASS|PROVED)|whole bounded space' "$T/out"; then fail=$((fail + 1
 
 # reductions: DPOR and state hashing reach the naive search's distinct outcomes and violated oracles
 outcomes_of() { "$rb" run "$@" --runs 100000000 --out "$T/red" | sed -n 's/.* \([0-9]*\) distinct outcomes.*/\1/p;s/^violated oracles: //p' | tr '\n' ' '; }
-for m in "stale_token --variant mutant:get_compare_del" "thundering_herd --threads 3" "store_restart --variant mutant:no_fencing"; do
+for m in "stale_token --variant mutant:get_compare_del" "thundering_herd --threads 3" \
+    "store_restart --variant mutant:no_fencing --wall-step-clocks server --wall-step-signs +"; do
     n=$(outcomes_of $m --strategy exhaustive --preemptions-max none)
     for r in dpor hash; do
         o=$(outcomes_of $m --reduce $r $([ $r = hash ] && echo --preemptions-max none))

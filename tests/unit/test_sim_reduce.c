@@ -37,7 +37,7 @@ static const reduce_case cases[] = {
     {"stale_token", "mutant:get_compare_del", {NULL}, -1, 1},
     {"thundering_herd", "core", {"threads=2", "crashes_max=1", "wall_steps_max=1"}, -1, 0},
     {"thundering_herd", "core", {"threads=2", "crashes_max=0", "pauses_max=1"}, -1, 0},
-    {"store_restart", "mutant:no_fencing", {"restarts_max=0"}, -1, 1},
+    {"store_restart", "mutant:no_fencing", {"restarts_max=0", "wall_step_clocks=server", "wall_step_signs=+"}, -1, 1},
     {"thundering_herd", "core", {"threads=2", "crashes_max=0", "restarts_max=1"}, -1, 0},
     {"stale_token", "core", {NULL}, -1, 0},
     {"singleton", "core", {"threads=3"}, -1, 0}, /* env mutex and once, one process, a crash */
@@ -46,9 +46,10 @@ static const reduce_case cases[] = {
      * processes' clocks and backwards, a process crash */
     {"thundering_herd", "core", {"threads=2", "crashes_max=0", "store_faults_max=1"}, -1, 0},
     {"stale_token", "mutant:plain_del", {"store_faults_max=1", "advances_max=1"}, -1, 1},
-    {"stale_token", "core", {"store_faults_max=2", "advances_max=1"}, -1, 0},
+    {"stale_token", "core", {"store_faults_max=1", "advances_max=1"}, -1, 0},
     {"thundering_herd", "core", {"threads=2", "crashes_max=0", "wall_steps_max=1", "wall_step_clocks=clients"}, -1, 0},
-    {"store_restart", "core", {"restarts_max=0", "wall_steps_max=1", "wall_step_signs=-"}, -1, 0},
+    {"store_restart", "core", {"restarts_max=0", "wall_steps_max=1", "wall_step_clocks=server", "wall_step_signs=-"},
+     -1, 0},
     {"singleton", "core", {"threads=3", "crashes_max=1"}, 1, 0}, /* a process crash, preemption-bounded */
     {"thundering_herd", "mutant:check_then_set", {"threads=3", "crashes_max=1"}, 2, 1},
 };
