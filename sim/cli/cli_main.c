@@ -26,6 +26,7 @@ static void main_defaults(cli_args *a, const cli_command *c) {
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* a verdict reaches a pipe or a file as soon as it is printed */
     if (argc < 2) {
         cli_help_overview(cli_commands, 1);
         return EXIT_USAGE;

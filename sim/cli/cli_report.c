@@ -106,8 +106,8 @@ void cli_report_random(const cli_args *a, const sim_random_result *res) {
         if (a->opts.keep_going)
             printf("%lld of %lld executions violated\n", (long long)res->violations, (long long)res->execs);
     } else {
-        printf("PASS: no violation in %lld executions (%lld decisions; not a proof)\n", (long long)res->execs,
-               (long long)res->steps);
+        printf("PASS: no violation in %lld executions (%lld decisions; not a proof)%s\n", (long long)res->execs,
+               (long long)res->steps, res->interrupted ? " (interrupted: SIGINT)" : "");
     }
 }
 

@@ -14,6 +14,7 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_options.h"
 #include "sim/cli/cli_report.h"
+#include "sim/engine/sim_guard.h"
 #include "sim/explore/sim_faults.h"
 #include "sim/explore/sim_shrink.h"
 #include "sim/search/sim_shorter.h"
@@ -424,6 +425,7 @@ int cli_cmd_run(cli_args *a) {
     if (rc != 0) return rc;
     sim_run *run = cli_arena();
     if (run == NULL) return EXIT_ENV;
+    sim_guard_catch_interrupt(); /* a first SIGINT stops the run with its summary (and checkpoint) */
     sim_backend_handle *backend = NULL;
     if ((rc = cli_open_store(a->command->name, a->store, &backend)) != 0) {
         sim_arena_unmap(run);

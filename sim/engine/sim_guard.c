@@ -35,6 +35,7 @@ static volatile sig_atomic_t guard_ticks;     /* busy-loop ticks the current sli
 static volatile sig_atomic_t guard_ticks_max; /* ticks that make a busy loop, 0 for none */
 static const void *volatile guard_stack;      /* the running fiber's stack (lowest usable address), or NULL */
 static sim_fiber_host *volatile guard_host;   /* the host a fiber slice returns to, or NULL (a call on the host) */
+static volatile sig_atomic_t guard_interrupt; /* 1 once SIGINT asked the run to stop */
 static int guard_installed;
 static unsigned char guard_altstack[GUARD_ALTSTACK];
 
@@ -120,6 +121,24 @@ sim_guard_report sim_guard_call(void (*fn)(void *arg), void *arg, int64_t busy_m
     fn(arg);
     guard_armed = 0;
     return (sim_guard_report){SIM_GUARD_OK, 0, 0};
+}
+
+static void guard_on_interrupt(int sig) {
+    guard_interrupt = 1;
+    signal(sig, SIG_DFL); /* a second one stops the process */
+}
+
+void sim_guard_catch_interrupt(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = guard_on_interrupt;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int sim_guard_interrupted(void) {
+    return guard_interrupt != 0;
 }
 
 const char *sim_guard_signal_text(int sig) {

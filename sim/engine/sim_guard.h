@@ -7,7 +7,8 @@
  * execution's verdict. The same holds for the scenario's setup() and finish(), which run on the scheduler's stack.
  *
  * This is the one engine module with process state (layout.md's named exception): a signal handler cannot be handed
- * a context, so the jump target, the armed flag and the busy-loop watch live here. One simulator per process thread.
+ * a context, so the jump target, the armed flag, the busy-loop watch and the interrupt request live here. One
+ * simulator per process thread.
  * Invariant: outside a guarded call a fatal signal kills the process as before (default action, re-raised), so a bug
  * in racebed itself is never mistaken for one in the scenario.
  */
@@ -36,6 +37,13 @@ typedef struct sim_guard_report {
 sim_guard_report sim_guard_resume(sim_fiber_host *host, sim_fiber *f, int64_t busy_ms);
 /* Calls fn(arg) (a scenario's setup or finish, on the scheduler's stack) under the guard. */
 sim_guard_report sim_guard_call(void (*fn)(void *arg), void *arg, int64_t busy_ms);
+/* Turns SIGINT into a stop request for the run in progress (the first one; a second one kills as before): long
+ * searches and strategies poll sim_guard_interrupted() between executions, stop, report INCOMPLETE and save their
+ * checkpoint. Called by the command line before a run. */
+void sim_guard_catch_interrupt(void);
+/* 1 once SIGINT was received after sim_guard_catch_interrupt(). */
+int sim_guard_interrupted(void);
+
 /* "SIGSEGV (segmentation fault)" for signal 'sig': static. */
 const char *sim_guard_signal_text(int sig);
 

@@ -54,6 +54,7 @@ typedef struct sim_random_result {
     char backend_error[SIM_MSG_MAX];
     char setup_error[SIM_MSG_MAX]; /* why setup failed (with setup_failed) */
     int threads;                   /* virtual threads of the last execution */
+    int interrupted;               /* 1: SIGINT stopped it before its budget */
     uint64_t stream_hash; /* over every decision of every execution (opts.hash) */
     uint64_t trace_hash;  /* over every trace line (opts.hash) */
     double seconds;       /* wall time (a timing figure, not part of the result) */

@@ -9,6 +9,7 @@
  * Real time is read here only for the --budget limit and the progress line, never inside an execution.
  */
 #define _GNU_SOURCE
+#include "sim/engine/sim_guard.h"
 #include "sim/engine/sim_pending.h"
 #include "sim/run/sim_rng.h"
 #include "sim/explore/sim_explore.h"
@@ -143,7 +144,7 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
     res->trace_hash = SIM_HASH_INIT;
     sim_progress pr;
     sim_progress_init(&pr, o->progress);
-    for (int64_t i = 0; i < o->execs_max; i++) {
+    for (int64_t i = 0; i < o->execs_max && !(res->interrupted = sim_guard_interrupted()); i++) {
         random_ctx r;
         random_init(&r, cfg, o->seed + (uint64_t)i, o);
         r.hash = o->hash;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/engine/sim_guard.h"
 #include "sim/run/sim_verdict.h"
 #include "sim/run/sim_arena.h"
 #include "sim/search/sim_search_base.h"
@@ -214,6 +215,10 @@ static void hash_explore(hash_search *h) {
         if (step == HASH_DESCEND) continue;
         sim__exhaust_probes(h->res, h->run); /* a terminal or a cut path: what it reached on the way */
         if (h->res->execs >= h->o->execs_max) break;
+        if (sim_guard_interrupted()) {
+            h->res->stopped = "interrupted (SIGINT)";
+            break;
+        }
         if (pr.on && (h->res->execs & 63) == 0)
             sim__exhaust_progress(&pr, h->res->execs, h->res->states, sim_exhaust_fraction(h->path, h->count, h->depth),
                                   h->depth, h->res->violations);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/engine/sim_guard.h"
 #include "sim/search/sim_checkpoint.h"
 #include "sim/search/sim_search_base.h"
 #include "sim/search/sim_search_modes.h"
@@ -88,6 +89,10 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
     sim_progress_init(&pr, o->progress); /* real time for the progress line only, never inside an execution */
     for (;;) {
         if (res->execs >= budget_end) break;
+        if (sim_guard_interrupted()) { /* SIGINT: stop; the verdict says INCOMPLETE */
+            res->stopped = "interrupted (SIGINT)";
+            break;
+        }
         if (pr.on && (res->execs & 255) == 0)
             sim__exhaust_progress(&pr, res->execs, -1, sim_exhaust_fraction(x.choice, x.count, x.len), x.len,
                                   res->violations);
