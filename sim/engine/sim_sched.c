@@ -217,6 +217,7 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     if (fault == SIM_FAULT_CONN_ERROR) {
         memset(p->reply, 0, sizeof(*p->reply));
         p->rc = LK_ESTORE_DOWN;
+        sim__oracle_lease_client_error(run, t, &p->op);
         return run->now_ns + run->rtt_ns;
     }
     p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
@@ -224,6 +225,7 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     sched_log(run, t, &p->op, server_ms);
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
     if (fault == SIM_FAULT_REPLY_LOST) {
+        sim__oracle_lease_client_error(run, t, &p->op);
         p->applied_rc = p->rc;
         memset(p->reply, 0, sizeof(*p->reply));
         p->rc = LK_ESTORE_MAYBE;

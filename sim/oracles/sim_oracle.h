@@ -25,6 +25,9 @@
  * result 'rc' and 'reply'. */
 void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_rc rc,
                              const lk_store_reply *reply, lk_wall_ms server_ms, int64_t sent_ns);
+/* Thread 't''s store op 'op' ended in a store error for the client (a lost reply, a connection error): if 't' owns
+ * the lease on its key, its release may never come, and a key left behind is then the TTL's to free. */
+void sim__oracle_lease_client_error(sim_run *run, const sim_thread *t, const lk_store_op *op);
 /* 1 if watched key 'i''s lease is live at server time 'server_ms'. */
 int sim__oracle_lease_alive(const sim_run *run, int i, lk_wall_ms server_ms);
 /* Before the server's wall clock steps: every live lease is disturbed (an early end is by design). */

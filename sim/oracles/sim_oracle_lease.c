@@ -147,6 +147,7 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
                   (op->kind == LK_OP_ACQUIRE && (r->outcome == LK_ACQUIRED || r->outcome == LK_ALREADY_MINE)) ||
                   ((op->kind == LK_OP_EXTEND || op->kind == LK_OP_PEXPIRE) && r->outcome == LK_EXTENDED);
     if (renewed && l->live && l->owner == t->owner) {
+        l->owner_saw_error = 0; /* it has it back in hand */
         l->sent_ns = sent_ns;
         l->ttl_ms = op->ttl_ms;
         sim_thread *holder = &run->thread[t->owner];
@@ -160,6 +161,13 @@ void sim__oracle_lease_store(sim_run *run, const sim_thread *t, const lk_store_o
             holder->revoked = 0;
         }
     }
+}
+
+void sim__oracle_lease_client_error(sim_run *run, const sim_thread *t, const lk_store_op *op) {
+    int i = lease_index(run, op->key);
+    if (i < 0 || run->oracle_silent) return;
+    sim_lease *l = &run->oracle.lease[i];
+    if (l->live && l->owner == t->owner) l->owner_saw_error = 1;
 }
 
 /* ---- the server's own faults: restarts and wall steps --------------------------------------------------------------- */

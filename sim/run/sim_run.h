@@ -133,6 +133,7 @@ typedef struct sim_lease {
     int64_t sent_ns;     /* virtual time the granting (or last extending) op was sent */
     int64_t ttl_ms;      /* the TTL that op asked for */
     int disturbed;       /* a restart or server wall step touched this lease: an early end is by design */
+    int owner_saw_error; /* the owner's last op on the key ended in a store error: it may have given it up to the TTL */
 } sim_lease;
 
 /* A guarded resource outside the lock service (a database, a file): a counter the holders read and write. With

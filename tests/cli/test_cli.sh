@@ -276,5 +276,9 @@ if [ -n "$a" ] && [ -n "$b" ] && [ "$(dec "$a")" -le $(($(dec "$b") + 2)) ]; the
     fail=$((fail + 1)); echo "FAIL auto-shrunk ${a:-none} ($([ -n "$a" ] && dec "$a")) vs shortest ${b:-none}"; fi
 check "shrink-execs 0 keeps the delete pass only" 1 "$rb" run stale_token --variant mutant:get_compare_del --shrink-execs 0 --out "$T/sc"
 
+# the leak oracle is fair: a key whose holder's release failed after the core's retries (store errors) is the TTL's
+check "a release lost to store errors is no leak" 0 "$rb" run thundering_herd --threads 2 --reduce hash --faults conn-error --store-faults-max 4 --crashes-max 0
+grep_out "that proof names the store faults" "^PROVED within: .*store faults <= 4 per thread \\(conn-error\\)"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
