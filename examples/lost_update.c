@@ -15,7 +15,9 @@
 #include "sim/sim_scenario.h"
 
 typedef struct lu_state {
-    int done; /* workers that finished their update */
+    int done;        /* workers that finished their update */
+    int read_count;  /* counter reads so far */
+    long long read[8]; /* the value each read saw */
 } lu_state;
 
 static const sim_param_def lu_params[] = {
@@ -28,13 +30,18 @@ static const sim_variant_def lu_variants[] = {
     {"mutant:no_lock", "GET then SET with no lock: two workers read the same value"},
 };
 
-/* Reads the counter, then writes it back plus one: two store ops. */
-static lk_rc lu_increment(const lk_env *env) {
+/* Reads the counter, then writes it back plus one: two store ops. Two reads of the same value are the race's rare
+ * state, a probe of the scenario's own. */
+static lk_rc lu_increment(sim_thread *self, lu_state *st) {
+    const lk_env *env = sim_env(self);
     lk_store_op get = {.kind = LK_OP_GET, .key = "counter"};
     lk_store_reply reply;
     lk_rc rc = lk_env_store_exec(env, &get, &reply);
     if (rc != LK_OK) return rc;
     long long v = reply.outcome == LK_FOUND ? atoll(reply.value) : 0;
+    for (int i = 0; i < st->read_count; i++)
+        if (st->read[i] == v) sim_probe(sim_thread_run(self), "same_read");
+    if (st->read_count < 8) st->read[st->read_count++] = v;
     char text[32];
     snprintf(text, sizeof(text), "%lld", v + 1);
     lk_store_op set = {.kind = LK_OP_SET, .key = "counter", .value = text};
@@ -46,7 +53,7 @@ static void lu_worker(sim_thread *self, void *arg) {
     sim_run *run = sim_thread_run(self);
     const lk_env *env = sim_env(self);
     if (sim_variant(run) == 1) {
-        if (lu_increment(env) == LK_OK) st->done++;
+        if (lu_increment(self, st) == LK_OK) st->done++;
         return;
     }
     lk_mutex m;
@@ -54,7 +61,7 @@ static void lu_worker(sim_thread *self, void *arg) {
     lk_outcome out;
     if (lk_mutex_init(&m, env, "lk:counter", &opts) != LK_OK) return;
     if (lk_mutex_acquire(&m, lk_env_mono_ns(env) + 10 * 1000000000LL, &out) == LK_OK) {
-        if (lu_increment(env) == LK_OK) st->done++;
+        if (lu_increment(self, st) == LK_OK) st->done++;
         lk_mutex_release(&m, &out);
     }
     lk_mutex_fini(&m);
@@ -74,12 +81,16 @@ static int lu_setup(sim_run *run) {
 }
 
 /* The expectation: the counter equals the number of workers that finished their update. Its condition: no
- * time-advance decision. An advance can let a holder's lease expire between its GET and its SET; then a second
- * worker holds the lock too, and only a fencing number checked by the store (not this plain SET) would refuse the
- * stale write. Run with --advances-max 2 and drop the condition to see it. */
+ * time-advance or fault decision. An advance can let a holder's lease expire between its GET and its SET; then a
+ * second worker holds the lock too, and only a fencing number checked by the store (not this plain SET) would
+ * refuse the stale write. An execution outside the condition says so (sim_expect_unchecked), so a run reports how
+ * many executions checked it instead of passing ones that checked nothing. */
 static void lu_finish(sim_run *run) {
     lu_state *st = sim_state(run);
-    if (sim_advances(run) != 0 || sim_faults(run) != 0) return;
+    if (sim_advances(run) != 0 || sim_faults(run) != 0) {
+        sim_expect_unchecked(run, "expect_no_lost_update");
+        return;
+    }
     int64_t counter = sim_store_peek_int(run, "counter");
     if (counter != st->done)
         sim_violation(run, "expect_no_lost_update", "%d workers added 1 each, but the counter is %" PRId64, st->done,
@@ -94,6 +105,7 @@ SIM_SCENARIO_DEFINE(lost_update) = {
     .variants = lu_variants,
     .variant_count = sizeof(lu_variants) / sizeof(lu_variants[0]),
     .expectations = "expect_no_lost_update",
+    .own_probes = "same_read",
     .setup = lu_setup,
     .finish = lu_finish,
 };

@@ -67,6 +67,12 @@ typedef struct sim_scenario {
      * none: `--oracle` accepts these beside the built-in oracles, and raising an undeclared name ends the execution
      * with a setup error naming it (a typo never becomes a verdict no search asked for). */
     const char *expectations;
+    /* The scenario's own coverage probes (sim_probe), a comma list of at most 16 names, or NULL: counted and
+     * requirable (--require-probes) like the built-in ones; reaching an undeclared one is a setup error. */
+    const char *own_probes;
+    /* 1: each thread stops at a visible op ("yield start") before its body runs, so code before its first visible
+     * op interleaves with other threads; 0 (the default, and how racebed's corpus was recorded): it runs at once. */
+    int start_yield;
     /* The scenario's own defaults for built-in parameters (e.g. {"advances_max", 0}), or NULL; 'override_count'
      * entries. */
     const struct sim_param_override *overrides;
@@ -174,6 +180,21 @@ int64_t sim_now_ns(const sim_run *run);
 int sim_store_peek(const sim_run *run, const char *key, char *value);
 /* The same, parsed as a decimal integer; 0 when absent or not a number. */
 int64_t sim_store_peek_int(const sim_run *run, const char *key);
+/* Fault decisions of one kind taken so far in this execution: 'kind' is a --faults word ("crash", "pause",
+ * "wall-step", "restart", "reply-lost", "conn-error"); -1 for an unknown word. */
+int sim_fault_count(const sim_run *run, const char *kind);
+/* The calling thread's stable name ("c1"): valid until the execution ends. */
+const char *sim_thread_name(const sim_thread *self);
+/* 1 if lock key 'key' (declared with sim_lock_key) holds a live lease now by the server's clock, else 0: an oracle
+ * query, not a scheduling point and not a store op. */
+int sim_lock_held(const sim_run *run, const char *key);
+/* Marks the scenario's own probe 'name' (declared in .own_probes) as reached in this execution. */
+void sim_probe(sim_run *run, const char *name);
+/* Records that expectation 'name' (declared in .expectations) could not be checked in this execution (a fault
+ * took away what it is about): racebed prints "NAME checked in N of M executions", and --require-probes NAME fails
+ * a run that never checked it. */
+void sim_expect_unchecked(sim_run *run, const char *name);
+
 /* Reports a broken expectation as violation 'oracle' (e.g. "expect_one_winner"), which the scenario must declare in
  * its .expectations; the first violation wins. */
 void sim_violation(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -54,6 +54,10 @@ user_scenario() { # the README's "bring your own scenario" path, end to end, wit
         | grep -q '^VIOLATION expect_no_lost_update' &&
     ./racebed run lost_update --seed 1 --budget-execs 2000 --quiet | grep -q '^PASS' &&
     ./racebed list | grep -q '^old_names ' &&
+    ./racebed run lost_update --faults crash --fault-permille 200 --runs 300 --out build/user-out \
+        | grep -q '^expect_no_lost_update checked in [0-9]* of 300 executions' &&
+    ./racebed run lost_update --variant mutant:no_lock --require-probes same_read --runs 50 --no-shrink \
+        --out build/user-out | grep -q ' same_read=[1-9]' &&
     cp build/user-out/*.sched "$uc/" && bash tools/user_corpus.sh ./racebed "$uc" | grep -q '^1 schedule(s) matched' &&
     $MAKE --no-print-directory racebed >/dev/null && ! ./racebed list | grep -q lost_update &&
     bash tools/user_corpus.sh ./racebed "$uc" | grep -q "skip .*scenario 'lost_update' is not built in"

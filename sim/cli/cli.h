@@ -65,7 +65,9 @@ typedef struct cli_args {
     int faults_given;        /* --faults was given */
     int no_shrink;           /* --no-shrink */
     const char *require_probes_text; /* --require-probes, resolved once the scenario is known */
-    unsigned require_probes; /* its bits, one per sim_probe */
+    unsigned require_probes; /* its bits, one per probe (built-in, then the scenario's own) */
+    unsigned require_checked; /* its expectations, whose check is required: bit k for the scenario's k-th */
+    const char *ignore_oracles; /* --ignore-oracle LIST */
     int exhaustive;          /* --strategy exhaustive, or an option that implies it */
     int shard, shards;       /* --shard i/N */
     const char *checkpoint;  /* --checkpoint FILE */

@@ -218,7 +218,11 @@ const cli_option cli_options[] = {
     {"--require-probes", "LIST|all|race", CLI_TEXT, RUNS, 0, 0, F(require_probes_text), 0, 0, NULL,
      "fail (exit 1) if a coverage probe was never reached: ttl_expired_in_cs, stale_release, clear_while_held, "
      "wall_step_during_hold, wait_on_crashed_holder, renewal_racing_expiry, fence_refused; race: the ones the "
-     "scenario declares for its race class (racebed list -v)"},
+     "scenario declares for its race class (racebed list -v); a scenario's own probes too; an expectation's name: some "
+     "execution must have checked it"},
+    {"--ignore-oracle", "LIST", CLI_TEXT, RUNS, 0, 0, F(ignore_oracles), 0, 0, NULL,
+     "violations of these oracles (a comma list) become notes and the run goes on: to look past one bug for its "
+     "consequences. After an ignored lease_safety event the ghost lease is the newer grant's"},
     {"--process", NULL, CLI_FLAG, RUNS, CLI_RUN, S_SWEEP, F(opts.crash_process), 0, 0, NULL,
      "crash the whole process of the thread instead of the thread"},
     {"--points-max", "N", CLI_INT, RUNS, CLI_RUN, S_SWEEP, F(points_max), 1, 100000000, NULL,

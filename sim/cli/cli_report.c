@@ -126,18 +126,32 @@ void cli_report_pct_bound(const cli_args *a, int threads, int64_t execs) {
            a->opts.pct_depth, n, (long long)a->opts.pct_steps, a->opts.pct_depth, p, (long long)execs, 1.0 - miss);
 }
 
-int cli_report_probes(const cli_args *a, const int64_t *probe_execs, int64_t execs, int check) {
+int cli_report_probes(const cli_args *a, const int64_t *probe_execs, const int64_t *unchecked, int64_t execs,
+                      int check, int paths) {
+    const sim_scenario *sc = a->cfg.scenario;
+    const char *unit = paths ? "paths" : "executions";
+    char name[SIM_NAME_MAX];
     if (!a->quiet || a->require_probes) {
-        printf("probes (executions that reached each):");
-        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
-            printf(" %s=%lld", sim_probe_name(p), (long long)probe_execs[p]);
+        printf("probes (%s that reached each):", unit);
+        for (int p = 0; sim_probe_name_of(sc, p, name, sizeof(name)) == 0; p++)
+            printf(" %s=%lld", name, (long long)probe_execs[p]);
         printf("\n");
     }
     int missed = 0;
-    for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+    for (int e = 0; sim__list_item(sc->expectations, e, name, sizeof(name)) == 0 && e < SIM_EXPECTATIONS_MAX; e++) {
+        int64_t checked = execs - unchecked[e];
+        if (unchecked[e] > 0 && (!a->quiet || a->require_checked)) /* an expectation that was not always checked */
+            printf("%s checked in %lld of %lld %s\n", name, (long long)checked, (long long)execs, unit);
+        if ((a->require_checked >> e & 1u) && checked <= 0 && check) {
+            printf("EXPECTATION NOT CHECKED %s in %lld %s: no execution could check it\n", name, (long long)execs,
+                   unit);
+            missed = 1;
+        }
+    }
+    for (int p = 0; sim_probe_name_of(sc, p, name, sizeof(name)) == 0; p++)
         if ((a->require_probes >> p & 1u) && probe_execs[p] == 0 && check) {
-            printf("PROBE NOT REACHED %s (%s) in %lld executions: the run did not exercise this race\n",
-                   sim_probe_name(p), sim_probe_doc(p), (long long)execs);
+            printf("PROBE NOT REACHED %s (%s) in %lld %s: the run did not exercise this race\n", name,
+                   p < SIM_PROBE_COUNT_ ? sim_probe_doc(p) : "the scenario's own probe", (long long)execs, unit);
             missed = 1;
         }
     return missed;

@@ -37,9 +37,12 @@ void cli_report_schedule_written(const char *self, const char *path, int decisio
 void cli_report_random(const cli_args *a, const sim_random_result *res);
 /* PCT's probability bound for 'threads' threads over 'execs' executions. */
 void cli_report_pct_bound(const cli_args *a, int threads, int64_t execs);
-/* "probes (executions that reached each): name=count ..." and, with 'check', a PROBE NOT REACHED line per
- * required probe never reached. Returns 1 if one was missed. */
-int cli_report_probes(const cli_args *a, const int64_t *probe_execs, int64_t execs, int check);
+/* "probes (executions that reached each): name=count ..." (built-in and the scenario's own probes; "paths" with
+ * 'paths', a search over states), "NAME checked in N of M executions" for each expectation some execution left
+ * unchecked, and, with 'check', a PROBE NOT REACHED or EXPECTATION NOT CHECKED line per requirement not met.
+ * Returns 1 if one was not met. */
+int cli_report_probes(const cli_args *a, const int64_t *probe_execs, const int64_t *unchecked, int64_t execs,
+                      int check, int paths);
 /* "hash: stream X trace Y". */
 void cli_report_hash(uint64_t stream, uint64_t trace);
 /* "[timing] N executions, M decisions in S s (R decisions/s)". */

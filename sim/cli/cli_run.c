@@ -32,32 +32,39 @@ static const char *run_variant_short(const sim_config *cfg) {
 
 /* ---- arguments -------------------------------------------------------------------------------------------------- */
 
-/* "all", "race" or a comma list of probe names into a bit mask. Returns 0, or prints the error and returns -1. */
-static int run_parse_probes(const sim_scenario *sc, const char *text, unsigned *mask) {
-    *mask = 0;
+/* "all", "race" or a comma list of names: probes (built-in or the scenario's own) into 'probes', expectations (whose
+ * check is then required) into 'checked'. Returns 0, or prints the error and returns -1. */
+static int run_parse_probes(const sim_scenario *sc, const char *text, unsigned *probes, unsigned *checked) {
+    char name[SIM_NAME_MAX];
+    *probes = *checked = 0;
     if (strcmp(text, "all") == 0) {
-        *mask = (1u << SIM_PROBE_COUNT_) - 1;
+        *probes = (1u << sim_probe_count(sc)) - 1;
         return 0;
     }
     if (strcmp(text, "race") == 0) { /* the scenario's own list */
         if (sc->probes == NULL) return 0;
         text = sc->probes;
     }
-    for (const char *p = text; *p;) {
-        size_t n = strcspn(p, ",");
+    for (int k = 0; sim__list_item(text, k, name, sizeof(name)) == 0; k++) {
         int found = -1;
-        for (int b = 0; b < SIM_PROBE_COUNT_; b++)
-            if (strlen(sim_probe_name(b)) == n && strncmp(p, sim_probe_name(b), n) == 0) found = b;
-        if (found < 0) {
-            char known[512];
-            int k = snprintf(known, sizeof(known), "all");
-            for (int b = 0; b < SIM_PROBE_COUNT_ && k > 0 && (size_t)k < sizeof(known); b++)
-                k += snprintf(known + k, sizeof(known) - (size_t)k, ", %s", sim_probe_name(b));
-            cli_report_usage_error("run", "unknown probe '%.*s' (known: %s)", (int)n, p, known);
+        char probe[SIM_NAME_MAX];
+        for (int b = 0; sim_probe_name_of(sc, b, probe, sizeof(probe)) == 0 && found < 0; b++)
+            if (strcmp(probe, name) == 0) found = b;
+        int e = sim__list_index(sc->expectations, name);
+        if (found >= 0) {
+            *probes |= 1u << found;
+        } else if (e >= 0 && e < SIM_EXPECTATIONS_MAX) {
+            *checked |= 1u << e;
+        } else {
+            char known[768];
+            int n = snprintf(known, sizeof(known), "all, race");
+            for (int b = 0; sim_probe_name_of(sc, b, probe, sizeof(probe)) == 0 && n > 0 && (size_t)n < sizeof(known); b++)
+                n += snprintf(known + n, sizeof(known) - (size_t)n, ", %s", probe);
+            if (sc->expectations && n > 0 && (size_t)n < sizeof(known))
+                snprintf(known + n, sizeof(known) - (size_t)n, "; expectations: %s", sc->expectations);
+            cli_report_usage_error("run", "unknown probe '%s' (known: %s)", name, known);
             return -1;
         }
-        *mask |= 1u << found;
-        p += n + (p[n] == ',');
     }
     return 0;
 }
@@ -135,8 +142,22 @@ static int run_resolve(cli_args *a) {
     }
     sim_config_defaults(&a->cfg, sc, 0);
     if (run_apply_params(a) != 0) return EXIT_USAGE;
-    if (a->require_probes_text && run_parse_probes(sc, a->require_probes_text, &a->require_probes) != 0)
+    if (a->require_probes_text &&
+        run_parse_probes(sc, a->require_probes_text, &a->require_probes, &a->require_checked) != 0)
         return EXIT_USAGE;
+    for (int k = 0; a->ignore_oracles && k < SIM_IGNORED_MAX + 1; k++) {
+        char name[SIM_NAME_MAX];
+        if (sim__list_item(a->ignore_oracles, k, name, sizeof(name)) != 0) break;
+        if (k == SIM_IGNORED_MAX || !sim_oracle_known(sc, name)) {
+            char names[1024];
+            sim_oracle_names(sc, names, sizeof(names));
+            cli_report_usage_error("run", "--ignore-oracle: %s '%s' (at most %d; valid: %s)",
+                                   k == SIM_IGNORED_MAX ? "too many oracles at" : "unknown oracle", name,
+                                   SIM_IGNORED_MAX, names);
+            return EXIT_USAGE;
+        }
+    }
+    a->cfg.ignore_oracles = a->ignore_oracles;
     if (!a->faults_given && sc->faults != NULL) {
         if (sim_faults_parse(sc->faults, &a->opts.faults, err, sizeof(err)) != 0) {
             cli_report_usage_error("run", "scenario %s declares bad default faults: %s", sc->name, err);
@@ -381,7 +402,9 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
             cli_report_schedule_written(a->self, path, first.decision_count);
         }
     }
-    if (code == EXIT_PASS && cli_report_probes(a, res.probe_execs, res.execs, 1)) code = EXIT_VIOLATION;
+    if (code == EXIT_PASS &&
+        cli_report_probes(a, res.probe_execs, res.unchecked_execs, res.execs, 1, o.reduce == SIM_REDUCE_HASH))
+        code = EXIT_VIOLATION;
     if (res.checkpoint_error[0]) { /* progress that cannot be kept is an error, never silence */
         cli_report_error("%s", res.checkpoint_error);
         if (code != EXIT_VIOLATION) code = EXIT_ENV;
@@ -412,7 +435,8 @@ static int run_random(sim_run *run, cli_args *a) {
             if (wrc != 0) code = wrc;
         }
     }
-    if (cli_report_probes(a, res.probe_execs, res.execs, res.violations == 0 && !res.backend_failed) != 0)
+    if (cli_report_probes(a, res.probe_execs, res.unchecked_execs, res.execs,
+                          res.violations == 0 && !res.backend_failed, 0) != 0)
         code = EXIT_VIOLATION;
     if (a->opts.hash) cli_report_hash(res.stream_hash, res.trace_hash);
     if (!a->quiet) cli_report_timing(res.execs, res.steps, res.seconds);

@@ -240,3 +240,7 @@ void sim_belief(sim_thread *self, const char *key, lk_mono_ns checked_mono_ns) {
     sim_event(self, "believes", key, checked_mono_ns);
 }
 
+void sim__thread_start_yield(sim_thread *self, void *arg) {
+    lk_env_yield(sim_env(self), "start");
+    self->body(self, arg);
+}

@@ -10,6 +10,9 @@
 
 #include "sim/run/sim_run.h"
 
+/* A thread body that stops at a visible op ("yield start") before running the thread's own body (self->body): a
+ * scenario's start_yield. */
+void sim__thread_start_yield(sim_thread *self, void *arg);
 /* Fills each env of a new process 'p' (p->run and p->idx set). */
 void sim__process_env_init(sim_process *p);
 

@@ -65,7 +65,7 @@ static int sched_thread_create(sim_run *run, int proc, const char *name, int64_t
     return i;
 }
 
-int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, sim_thread_fn fn, void *arg) {
+int sim__thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, sim_thread_fn fn, void *arg) {
     for (int i = 0; i < run->thread_count; i++)
         if (strcmp(run->thread[i].name, name) == 0) {
             sim_setup_error(run, "two threads named '%s'", name);
@@ -383,6 +383,8 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
         run->faults += c->kind == SIM_DEC_FAULT;
         run->store_faults += c->kind == SIM_DEC_FAULT;
         t->store_faults += c->kind == SIM_DEC_FAULT;
+        run->reply_losts += c->kind == SIM_DEC_FAULT && c->variant == SIM_FAULT_REPLY_LOST;
+        run->conn_errors += c->kind == SIM_DEC_FAULT && c->variant == SIM_FAULT_CONN_ERROR;
         sched_perform(run, t, c->kind == SIM_DEC_FAULT ? c->variant : 0);
         return &t->pend;
     }
@@ -436,6 +438,10 @@ static void sched_setup(sim_run *run, const sim_exec_args *a) {
     run->alloc_fail_at = a->alloc_fail_at;
     run->log_ops = a->log_ops;
     run->backend = a->backend;
+    for (int i = 0; i < SIM_IGNORED_MAX && a->ignore_oracles &&
+                    sim__list_item(a->ignore_oracles, i, run->ignored[i], SIM_NAME_MAX) == 0;
+         i++)
+        run->ignored_count = i + 1;
     sim__rng_seed(run->rng, a->seed);
 }
 

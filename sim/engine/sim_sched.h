@@ -47,6 +47,7 @@ typedef struct sim_exec_args {
     int64_t alloc_fail_at;      /* fail the Nth arena allocation, 0 = never (tests) */
     int log_ops;                /* 1: keep the op log a lose-last restart needs */
     const sim_backend *backend; /* NULL: the model alone */
+    const char *ignore_oracles; /* a comma list of oracles whose violations become notes (--ignore-oracle), or NULL */
 } sim_exec_args;
 
 /* Runs one execution on 'run' (reset first). Returns how it ended. It is these five steps, which a search that
@@ -74,6 +75,8 @@ int sim_advance_targets(const sim_run *run, int64_t *out, int max);
 /* 1 if thread 'i' is stopped at an op it can perform now. */
 int sim_thread_enabled(const sim_run *run, int i);
 
+/* Creates scenario thread 'name' running fn(arg) (sim_thread_new without the scenario's start_yield). */
+int sim__thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, sim_thread_fn fn, void *arg);
 /* Creates a thread for a task started by thread 'parent' (env_task_start). Returns its index or -1. */
 int sim__task_thread_new(sim_run *run, int parent, const char *name, void (*fn)(void *), void *arg);
 

@@ -8,12 +8,14 @@
  * a table.
  */
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/engine/sim_env.h"
 #include "sim/engine/sim_sched.h"
+#include "sim/oracles/sim_oracle.h"
 #include "sim/model/sim_store_model.h"
 #include "sim/run/sim_arena.h"
 #include "sim/run/sim_params.h"
@@ -144,6 +146,58 @@ int sim_faults(const sim_run *run) {
 
 int64_t sim_now_ns(const sim_run *run) {
     return run->now_ns;
+}
+
+int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, sim_thread_fn fn, void *arg) {
+    if (!run->scenario->start_yield || fn == NULL) return sim__thread_new(run, proc, name, start_ns, fn, arg);
+    int i = sim__thread_new(run, proc, name, start_ns, sim__thread_start_yield, arg);
+    if (i >= 0) run->thread[i].body = fn;
+    return i;
+}
+
+int sim_fault_count(const sim_run *run, const char *kind) {
+    static const struct {
+        const char *word;
+        size_t field;
+    } kinds[] = {
+        {"crash", offsetof(sim_run, crashes)},        {"pause", offsetof(sim_run, pauses)},
+        {"wall-step", offsetof(sim_run, wall_steps)}, {"restart", offsetof(sim_run, restarts)},
+        {"reply-lost", offsetof(sim_run, reply_losts)}, {"conn-error", offsetof(sim_run, conn_errors)},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i].word, kind) == 0) return *(const int *)((const char *)run + kinds[i].field);
+    return -1;
+}
+
+const char *sim_thread_name(const sim_thread *self) {
+    return self->name;
+}
+
+int sim_lock_held(const sim_run *run, const char *key) {
+    for (int i = 0; i < run->oracle.lock_key_count; i++)
+        if (strcmp(run->oracle.lock_key[i], key) == 0)
+            return sim__oracle_lease_alive(run, i, sim__server_ms(run, run->now_ns));
+    return 0;
+}
+
+void sim_probe(sim_run *run, const char *name) {
+    int k = sim__list_index(run->scenario->own_probes, name);
+    if (k < 0 || k >= SIM_OWN_PROBES_MAX) {
+        sim_setup_error(run, "scenario %s reached probe '%s', which it does not declare: add it to .own_probes",
+                        run->scenario->name, name);
+        return;
+    }
+    if (!run->oracle_silent) run->probe[SIM_PROBE_COUNT_ + k] = 1;
+}
+
+void sim_expect_unchecked(sim_run *run, const char *name) {
+    int k = sim__list_index(run->scenario->expectations, name);
+    if (k < 0 || k >= SIM_EXPECTATIONS_MAX) {
+        sim_setup_error(run, "scenario %s marked '%s' unchecked, which it does not declare: add it to .expectations",
+                        run->scenario->name, name);
+        return;
+    }
+    run->unchecked |= UINT32_C(1) << k;
 }
 
 int sim_store_peek(const sim_run *run, const char *key, char *value) {

@@ -92,7 +92,8 @@ int sim_config_from_schedule(sim_config *cfg, const sim_schedule *s, char *err, 
 
 sim_exec_args sim_config_args(const sim_config *cfg, uint64_t seed, int log_ops) {
     /* a real store cannot lose its last writes on demand: no op log, so no lose-last restart is picked */
-    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, cfg->backend ? 0 : log_ops, cfg->backend};
+    sim_exec_args a = {cfg->scenario, cfg->variant,  cfg->param,           seed, 0, cfg->backend ? 0 : log_ops,
+                       cfg->backend,  cfg->ignore_oracles};
     return a;
 }
 

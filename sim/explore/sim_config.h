@@ -19,6 +19,7 @@ typedef struct sim_config {
     int variant;
     int64_t param[SIM_PARAMS_MAX]; /* sim_param_count(scenario) values */
     const sim_backend *backend;    /* a real store in lockstep with the model, or NULL */
+    const char *ignore_oracles;    /* oracles whose violations become notes (--ignore-oracle), a comma list, or NULL */
 } sim_config;
 
 /* Fills cfg->param with the defaults. */

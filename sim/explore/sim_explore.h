@@ -50,7 +50,8 @@ typedef struct sim_random_result {
     int64_t first_steps;  /* its number of decisions */
     int64_t setup_failed; /* executions whose setup failed (the message is in run->setup_error) */
     int backend_failed;   /* the real store failed or disagreed with the model (an environment error) */
-    int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions that reached each coverage probe */
+    int64_t probe_execs[SIM_PROBES_MAX];   /* executions that reached each coverage probe */
+    int64_t unchecked_execs[SIM_EXPECTATIONS_MAX]; /* executions that left each expectation unchecked */
     char backend_error[SIM_MSG_MAX];
     char setup_error[SIM_MSG_MAX]; /* why setup failed (with setup_failed) */
     int threads;                   /* virtual threads of the last execution */

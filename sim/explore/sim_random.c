@@ -154,7 +154,9 @@ int sim_explore_random(sim_run *run, const sim_config *cfg, const sim_random_opt
         res->execs++;
         res->steps += run->step;
         res->threads = run->thread_count;
-        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+        for (int e = 0; e < SIM_EXPECTATIONS_MAX; e++)
+            res->unchecked_execs[e] += run->unchecked >> e & 1u;
+        for (int p = 0; p < SIM_PROBES_MAX; p++)
             res->probe_execs[p] += run->probe[p];
         if (o->hash) {
             res->stream_hash = sim_hash_bytes(res->stream_hash, &r.stream_hash, sizeof(r.stream_hash));

@@ -27,6 +27,9 @@ enum {
     SIM_NOTES_MAX = 8,      /* "allowed by design" notes kept per execution */
     SIM_LOG_MAX = 4096,     /* store ops remembered for a lose-last restart */
     SIM_RESOURCES_MAX = 4,  /* guarded resources per execution */
+    SIM_OWN_PROBES_MAX = 16,   /* a scenario's own coverage probes */
+    SIM_EXPECTATIONS_MAX = 16, /* expectations a scenario declares */
+    SIM_IGNORED_MAX = 8,       /* oracles --ignore-oracle turns into notes */
 };
 
 /* Virtual time 0 is this wall-clock instant (2023-11-14T22:13:20Z) on every clock; fixed, so runs never read it. */
@@ -103,6 +106,7 @@ typedef struct sim_thread {
     int64_t lease_ttl_ms;    /* and the TTL it asked for */
     sim_pending pend;        /* PENDING: the op it stopped at */
     sim_thread_fn fn;        /* scenario body (or NULL for a task) */
+    sim_thread_fn body;      /* with the scenario's start_yield: the body fn calls after its first visible op */
     void *arg;
     void (*task_fn)(void *); /* task body */
     uint64_t rng[4];         /* xoshiro256** entropy stream, seeded from the run seed and the index */
@@ -202,12 +206,15 @@ typedef struct sim_verdict {
     X(RENEWAL_RACING_EXPIRY, "renewal_racing_expiry", "an extend found the lease gone or taken")                       \
     X(FENCE_REFUSED, "fence_refused", "a guarded resource refused a stale fencing number")
 
-typedef enum sim_probe {
+typedef enum sim_probe_id {
 #define SIM_PROBE_ENUM(name, label, doc) SIM_PROBE_##name,
     SIM_PROBE_MAP(SIM_PROBE_ENUM)
 #undef SIM_PROBE_ENUM
         SIM_PROBE_COUNT_
-} sim_probe;
+} sim_probe_id;
+
+/* Built-in probes, then the scenario's own (sim_scenario.own_probes), in one index space. */
+enum { SIM_PROBES_MAX = SIM_PROBE_COUNT_ + SIM_OWN_PROBES_MAX };
 
 /* Something an oracle saw that the design allows (a lease lost to a restart or a wall step): reported, not a
  * violation. */
@@ -242,7 +249,12 @@ struct sim_run {
     int proc_count;
     int mutex_count;
     sim_verdict violation;
-    unsigned char probe[SIM_PROBE_COUNT_]; /* 1 once this execution reached the probe's state */
+    unsigned char probe[SIM_PROBES_MAX]; /* 1 once this execution reached the probe's state */
+    uint32_t unchecked;                  /* bit k: expectation k (of the scenario's list) was not checked */
+    int reply_losts;                     /* reply-lost faults executed */
+    int conn_errors;                     /* conn-error faults executed */
+    int ignored_count;                   /* oracles whose violations are notes (--ignore-oracle) */
+    char ignored[SIM_IGNORED_MAX][SIM_NAME_MAX];
     int note_count;                        /* notes kept (at most SIM_NOTES_MAX) */
     int notes_dropped;                     /* notes beyond that, counted */
     int resource_count;
@@ -284,7 +296,7 @@ static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
     return SIM_EPOCH_WALL_MS + ns / 1000000 + run->server_wall_offset_ms;
 }
 /* Marks probe 'p' as reached in this execution. */
-static inline void sim__probe(sim_run *run, sim_probe p) {
+static inline void sim__probe(sim_run *run, sim_probe_id p) {
     if (!run->oracle_silent) run->probe[p] = 1;
 }
 #endif

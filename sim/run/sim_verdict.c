@@ -53,6 +53,16 @@ void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) {
 
 void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) {
     if (run->violation.set || run->oracle_silent) return;
+    for (int i = 0; i < run->ignored_count; i++)
+        if (strcmp(run->ignored[i], oracle) == 0) { /* --ignore-oracle: a note, and the run goes on */
+            char msg[SIM_MSG_MAX];
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(msg, sizeof(msg), fmt, ap);
+            va_end(ap);
+            sim__note(run, oracle, "ignored (--ignore-oracle): %s", msg);
+            return;
+        }
     run->violation.set = 1;
     run->violation.step = run->step;
     lk_copy_str(run->violation.oracle, sizeof(run->violation.oracle), oracle);
@@ -68,15 +78,53 @@ static const char *const oracle_names[] = {
 #undef X
 };
 
-/* 1 if 'name' is an item of the comma list 'list' (may be NULL). */
-static int verdict_in_list(const char *list, const char *name) {
+int sim__list_index(const char *list, const char *name) {
     size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
+    int i = 0;
+    for (const char *p = list; p && *p; i++) {
         size_t k = strcspn(p, ",");
-        if (k == n && strncmp(p, name, n) == 0) return 1;
+        if (k == n && strncmp(p, name, n) == 0) return i;
         p += k + (p[k] == ',');
     }
-    return 0;
+    return -1;
+}
+
+int sim__list_count(const char *list) {
+    int i = 0;
+    for (const char *p = list; p && *p; i++)
+        p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',');
+    return i;
+}
+
+int sim__list_item(const char *list, int k, char *buf, size_t cap) {
+    int i = 0;
+    for (const char *p = list; p && *p; i++) {
+        size_t n = strcspn(p, ",");
+        if (i == k) {
+            snprintf(buf, cap, "%.*s", (int)n, p);
+            return 0;
+        }
+        p += n + (p[n] == ',');
+    }
+    return -1;
+}
+
+static int verdict_in_list(const char *list, const char *name) {
+    return sim__list_index(list, name) >= 0;
+}
+
+int sim_probe_count(const sim_scenario *sc) {
+    int own = sim__list_count(sc->own_probes);
+    return SIM_PROBE_COUNT_ + (own < SIM_OWN_PROBES_MAX ? own : SIM_OWN_PROBES_MAX);
+}
+
+int sim_probe_name_of(const sim_scenario *sc, int p, char *buf, size_t cap) {
+    if (p >= 0 && p < SIM_PROBE_COUNT_) {
+        snprintf(buf, cap, "%s", sim_probe_name(p));
+        return 0;
+    }
+    if (p < SIM_PROBE_COUNT_ || p >= sim_probe_count(sc)) return -1;
+    return sim__list_item(sc->own_probes, p - SIM_PROBE_COUNT_, buf, cap);
 }
 
 int sim_oracle_known(const sim_scenario *sc, const char *name) {

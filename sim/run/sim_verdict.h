@@ -38,6 +38,15 @@ void sim_oracle_names(const sim_scenario *sc, char *buf, size_t cap);
 void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Records a violation unless one is already set. */
 void sim__violation(sim_run *run, const char *oracle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Comma lists of names (a scenario's expectations and own probes): the index of 'name' in 'list' (may be NULL) or
+ * -1; the number of items; item 'k' copied into 'buf' (0, or -1 past the end). */
+int sim__list_index(const char *list, const char *name);
+int sim__list_count(const char *list);
+int sim__list_item(const char *list, int k, char *buf, size_t cap);
+/* Probes of scenario 'sc': the built-in ones, then its own. How many, and the name of probe 'p' into 'buf' (0, or -1
+ * past them). */
+int sim_probe_count(const sim_scenario *sc);
+int sim_probe_name_of(const sim_scenario *sc, int p, char *buf, size_t cap);
 /* The probe's name and description: static; "?" for an unknown index. */
 const char *sim_probe_name(int p);
 const char *sim_probe_doc(int p);

@@ -418,7 +418,7 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     int first_len = -1;
     sim_progress pr;
     sim_progress_init(&pr, o->progress); /* real time for the progress line only */
-    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, o->seed, 0, 0, cfg->backend};
+    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, o->seed, 0, 0, cfg->backend, cfg->ignore_oracles};
     if (dpor_with_snapshots(&x, run, &a, o, res, &first_path, &first_len, &pr) != 0) {
         sim_chooser ch = {&x, dpor_decide, NULL, NULL}; /* a real store cannot be restored: replay from the root */
         for (;;) {

@@ -102,8 +102,10 @@ static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exh
         total.outcomes += r.outcomes; /* new to the shared set in this iteration */
         total.memory_bytes = r.memory_bytes > total.memory_bytes ? r.memory_bytes : total.memory_bytes;
         total.depth_reached = d;
-        for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+        for (int p = 0; p < SIM_PROBES_MAX; p++)
             total.probe_execs[p] += r.probe_execs[p];
+        for (int e = 0; e < SIM_EXPECTATIONS_MAX; e++)
+            total.unchecked_execs[e] += r.unchecked_execs[e];
         total.setup_failed = r.setup_failed;
         total.bounds = r.bounds;
         total.stopped = r.stopped;

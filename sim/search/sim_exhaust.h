@@ -87,7 +87,8 @@ typedef struct sim_exhaust_result {
     int depth_reached;       /* with shortest: the depth limit of the last iteration */
     int cut_by_depth;        /* 1 if some path was cut by depth_limit */
     const char *stopped;     /* why a search ended incomplete without a violation ("state table full"), or NULL */
-    int64_t probe_execs[SIM_PROBE_COUNT_]; /* executions (HASH: paths, cut ones included) that reached each probe */
+    int64_t probe_execs[SIM_PROBES_MAX]; /* executions (HASH: paths, cut ones included) that reached each probe */
+    int64_t unchecked_execs[SIM_EXPECTATIONS_MAX]; /* the same, that left each expectation unchecked */
     char threads[SIM_MSG_MAX]; /* the scenario's threads, "c1, c2, admin" (for the verdict) */
     sim_bounds bounds;         /* the bounds it searched within */
     char checkpoint_error[256]; /* why a checkpoint could not be saved ('stopped' then points here) */

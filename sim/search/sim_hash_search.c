@@ -248,7 +248,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         res->stopped = "out of memory";
         goto done;
     }
-    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, o->seed, 0, 0, NULL};
+    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, o->seed, 0, 0, NULL, cfg->ignore_oracles};
     sim_arena_zero_stacks(run); /* stack bytes earlier runs left must not split this search's states */
     if (sim_exec_begin(run, &a) != SIM_END_PASS) {
         res->setup_failed = 1;

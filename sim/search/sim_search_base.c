@@ -147,7 +147,7 @@ sim_end sim__path_run(sim_run *run, const sim_config *cfg, uint64_t seed, sim_pa
     x->last = -1;
     x->preemptions = 0;
     sim_chooser ch = {x, path_decide, NULL, NULL};
-    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, 0, cfg->backend};
+    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, seed, 0, 0, cfg->backend, cfg->ignore_oracles};
     return sim_execute(run, &a, &ch);
 }
 
@@ -160,7 +160,9 @@ int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, co
 }
 
 void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run) {
-    for (int p = 0; p < SIM_PROBE_COUNT_; p++)
+    for (int e = 0; e < SIM_EXPECTATIONS_MAX; e++)
+        res->unchecked_execs[e] += run->unchecked >> e & 1u;
+    for (int p = 0; p < SIM_PROBES_MAX; p++)
         res->probe_execs[p] += run->probe[p];
 }
 

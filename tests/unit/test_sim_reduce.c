@@ -151,7 +151,7 @@ static void test_snapshot_restore_roundtrip(void **state) {
     (void)state;
     sim_config cfg;
     case_config(&cases[0], &cfg); /* thundering_herd, 3 threads */
-    sim_exec_args a = {cfg.scenario, cfg.variant, cfg.param, 1, 0, 0, NULL};
+    sim_exec_args a = {cfg.scenario, cfg.variant, cfg.param, 1, 0, 0, NULL, NULL};
     assert_int_equal(sim_exec_begin(g_run, &a), SIM_END_PASS);
     assert_true(sim_state_supported(g_run));
     const sim_chooser none = {NULL, NULL, NULL, NULL};
@@ -395,6 +395,47 @@ static void test_undeclared_expectation_is_a_setup_error(void **state) {
     assert_false(sim_oracle_known(&undeclared_scenario, "expect_typo"));
 }
 
+/* ---- start_yield: code before a thread's first visible op interleaves only when the scenario asks for it -------- */
+
+static void starter(sim_thread *self, void *arg) {
+    (void)arg;
+    sim_violation(sim_thread_run(self), "expect_started", "the body ran");
+}
+
+static int starter_setup(sim_run *run) {
+    int p = sim_process_new(run, "p1");
+    return p < 0 ? -1 : sim_thread_new(run, p, "c1", 0, starter, NULL) < 0 ? -1 : 0;
+}
+
+static const sim_variant_def starter_variants[] = {{"core", "a body that ends at once"}};
+
+static void test_start_yield_is_opt_in(void **state) {
+    (void)state;
+    for (int opt_in = 0; opt_in <= 1; opt_in++) {
+        const sim_scenario sc = {.name = "starter", .description = "start", .variants = starter_variants,
+                                 .variant_count = 1, .setup = starter_setup, .expectations = "expect_started",
+                                 .start_yield = opt_in};
+        sim_config cfg;
+        sim_config_defaults(&cfg, &sc, 0);
+        sim_exhaust_opts o;
+        memset(&o, 0, sizeof(o));
+        o.seed = 1;
+        o.preemptions_max = -1;
+        o.execs_max = 10;
+        sim_exhaust_result r;
+        sim_schedule first;
+        sim_schedule_init(&first);
+        sim_exhaust(g_run, &cfg, &o, &r, &first);
+        assert_int_equal(r.violations, 1);
+        assert_int_equal(first.decision_count, opt_in); /* with it, one decision: c1's "yield start" */
+        if (opt_in) {
+            assert_string_equal(first.decisions[0].op, "yield");
+            assert_string_equal(first.decisions[0].key, "start");
+        }
+        sim_schedule_free(&first);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reductions_agree_with_naive),
@@ -405,6 +446,7 @@ int main(void) {
         cmocka_unit_test(test_hash_counts_do_not_depend_on_history),
         cmocka_unit_test(test_no_advance_target_dropped),
         cmocka_unit_test(test_undeclared_expectation_is_a_setup_error),
+        cmocka_unit_test(test_start_yield_is_opt_in),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

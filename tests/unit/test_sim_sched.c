@@ -145,7 +145,7 @@ static sim_end run_sc(const sim_scenario *sc, uint64_t seed, const override *ov,
         if (sim_config_set(&cfg, ov[i].name, ov[i].value, err, sizeof(err)) != 0)
             fail_msg("%s", err);
     }
-    sim_exec_args a = {sc, 0, cfg.param, seed, alloc_fail_at, 0, NULL};
+    sim_exec_args a = {sc, 0, cfg.param, seed, alloc_fail_at, 0, NULL, NULL};
     sim_chooser ch = {tc, chooser_decide, chooser_after, chooser_jump};
     sim_end end = sim_execute(g_run, &a, &ch);
     assert_int_equal(tc->bad_offers, 0);
