@@ -261,7 +261,7 @@ static rn_state *run_case(const rn_config *cfg, rn_chooser *ch) {
     g_cfg = *cfg;
     sim_config sc;
     sim_config_defaults(&sc, &rn_scenario, 0);
-    sim_exec_args a = {&rn_scenario, 0, sc.param, 1, 0, 0, NULL};
+    sim_exec_args a = {&rn_scenario, 0, sc.param, 1, 0, 0, NULL, NULL};
     sim_chooser chooser = {ch, rn_decide, rn_after, NULL};
     sim_end end = sim_execute(g_run, &a, &chooser);
     if (end != SIM_END_PASS)
