@@ -203,7 +203,8 @@ bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis)
 
 # ---- nightly: exhaustive shards, faults with probes required, crash sweeps, canaries, on all local cores ----------
 nightly: racebed
-	@command -v parallel >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || apt-get install -y -q parallel >/dev/null 2>&1 || true
+	@command -v parallel >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { echo "nightly: installing GNU parallel (apt-get)"; \
+	    apt-get install -y -q parallel >/dev/null 2>&1 || echo "nightly: could not install parallel; using xargs"; }
 	@bash tools/nightly.sh ./racebed reports/nightly
 
 clean:

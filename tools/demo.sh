@@ -37,9 +37,9 @@ while read -r scen variant _; do
 done < <("$rb" list)
 echo
 echo "the core under every fault kind (crash, pause, wall-step, restart, reply-lost, conn-error) and the crash sweep:"
-printf '%-18s %-34s %-40s %8s\n' scenario check verdict seconds
-printf '%-18s %-34s %-40s %8s\n' ------------------ ---------------------------------- \
-    ---------------------------------------- --------
+printf '%-18s %-30s %-44s %8s\n' scenario check verdict seconds
+printf '%-18s %-30s %-44s %8s\n' ------------------ ------------------------------ \
+    -------------------------------------------- --------
 fault_execs=${DEMO_FAULT_EXECS:-20000}
 for scen in $("$rb" list | awk '{print $1}' | sort -u); do
     for mode in faults sweep-thread sweep-process; do
@@ -51,9 +51,12 @@ for scen in $("$rb" list | awk '{print $1}' | sort -u); do
         esac
         rc=$?
         secs=$(sed -n 's/^\[timing\] .* in \([0-9.]*\) s .*/\1/p' "$log")
-        verdict=$(grep -m1 -E '^(PASS|VIOLATION)' "$log" | cut -c1-40)
+        # the verdict in short, whole words: "PASS: 20000 executions", "PASS: sweep of 12 crash points", "VIOLATION x"
+        verdict=$(sed -n -E 's/^PASS: no violation in ([0-9]+) executions.*/PASS: \1 executions, no violation/p;
+                             s/^PASS: crash sweep of ([0-9]+) crash points.*/PASS: sweep of \1 crash points/p;
+                             s/^VIOLATION ([^ :]+).*/VIOLATION \1/p' "$log" | head -n1)
         [ $rc = 0 ] || bad=1
-        printf '%-18s %-34s %-40s %8s\n' "$scen" "core, $mode" "${verdict:-error (exit $rc)}" "${secs:--}"
+        printf '%-18s %-30s %-44s %8s\n' "$scen" "core, $mode" "${verdict:-error (exit $rc)}" "${secs:--}"
     done
 done
 echo

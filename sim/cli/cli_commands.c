@@ -80,6 +80,7 @@ int cli_cmd_list(cli_args *a) {
         }
         cli_report_scenario(sim_scenarios[i], a->verbose);
     }
+    if (a->verbose) cli_report_builtin_params();
     return code;
 }
 

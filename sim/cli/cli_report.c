@@ -426,9 +426,9 @@ void cli_report_merged(int shards, const sim_exhaust_state *first, int64_t execs
 }
 
 void cli_report_stress_header(const sim_stress_opts *o, const char *store) {
-    printf("stress %s %s on %s: %d threads, %lld iterations%s, TTL %lldms, work %lldms\n", o->scenario, o->variant,
-           store, o->threads, (long long)o->iterations, o->duration_s > 0 ? " or the duration" : "",
-           (long long)o->ttl_ms, (long long)o->work_ms);
+    printf("stress %s %s on %s (real threads, real clock): %d threads, %lld iterations%s, TTL %lldms, work %lldms\n",
+           o->scenario, o->variant, store, o->threads, (long long)o->iterations,
+           o->duration_s > 0 ? " or the duration" : "", (long long)o->ttl_ms, (long long)o->work_ms);
 }
 
 void cli_report_stress(const sim_stress_result *res) {
@@ -453,7 +453,17 @@ void cli_report_scenario(const sim_scenario *sc, int verbose) {
     sim_config_defaults(&cfg, sc, 0); /* the defaults as this scenario sets them */
     for (int p = 0; p < sim_param_count(sc); p++) {
         const sim_param_def *d = sim_param_def_at(sc, p);
+        if (p >= sc->param_count && cfg.param[p] == d->def) continue; /* a built-in it leaves alone: listed once */
         printf("    --%-18s default %-8lld [%lld, %lld]  %s\n", d->name, (long long)cfg.param[p], (long long)d->min,
+               (long long)d->max, d->help);
+    }
+}
+
+void cli_report_builtin_params(void) {
+    printf("built-in parameters of every scenario (a scenario's own defaults for them are listed above):\n");
+    for (int b = 0; b < SIM_BUILTIN_PARAMS; b++) {
+        const sim_param_def *d = &sim_builtin_params[b];
+        printf("    --%-18s default %-8lld [%lld, %lld]  %s\n", d->name, (long long)d->def, (long long)d->min,
                (long long)d->max, d->help);
     }
 }

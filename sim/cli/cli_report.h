@@ -85,5 +85,7 @@ void cli_report_stress(const sim_stress_result *res);
 
 /* One scenario's lines of `racebed list` (with its parameters when 'verbose'). */
 void cli_report_scenario(const sim_scenario *sc, int verbose);
+/* The built-in parameters, once (list -v). */
+void cli_report_builtin_params(void);
 
 #endif
