@@ -8,8 +8,9 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail=0; n=0
 while read -r scen variant _; do
     n=$((n + 1))
+    # the shrinker's search for a shorter schedule runs too, on a small budget (it is a search over states)
     valgrind -q --error-exitcode=99 "$rb" run "$scen" --variant "$variant" --seed 1 --budget-execs 200 \
-        --quiet --out "$T/o" >"$T/log" 2>&1
+        --shrink-execs 300 --quiet --out "$T/o" >"$T/log" 2>&1
     rc=$?
     if [ $rc = 99 ] || [ $rc -gt 1 ] || grep -q '^==[0-9]*==' "$T/log"; then
         echo "FAIL valgrind: $scen $variant (exit $rc)"; head -n 30 "$T/log"; fail=1

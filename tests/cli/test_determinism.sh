@@ -11,6 +11,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 pass=0; fail=0
 while read -r scen variant _ && read -r faults; do
     args=(run "$scen" --variant "$variant" --seed 7 --runs 40 --hash --quiet --faults "$faults" --fault-permille 100
+          --shrink-execs 300
           --out "$T/$scen-${variant#mutant:}-$faults")
     h1=$("$rb" "${args[@]}" 2>&1 | grep '^hash:')
     h2=$("$rb" "${args[@]}" 2>&1 | grep '^hash:')
