@@ -101,14 +101,18 @@ void cli_report_random(const cli_args *a, const sim_random_result *res) {
         printf("STORE ERROR at execution %lld (seed %" PRIu64 "): %s\n", (long long)res->first_exec,
                a->opts.seed + (uint64_t)res->first_exec, res->backend_error);
     } else if (res->violations > 0) {
-        printf("VIOLATION %s at execution %lld (seed %" PRIu64 "), step %d: %s\n", res->first.oracle,
-               (long long)res->first_exec, a->opts.seed + (uint64_t)res->first_exec, res->first.step, res->first.msg);
-        if (a->opts.keep_going)
-            printf("%lld of %lld executions violated\n", (long long)res->violations, (long long)res->execs);
+        /* printed with the schedule it is written to (cli_report_random_violation) */
     } else {
         printf("PASS: no violation in %lld executions (%lld decisions; not a proof)%s\n", (long long)res->execs,
                (long long)res->steps, res->interrupted ? " (interrupted: SIGINT)" : "");
     }
+}
+
+void cli_report_random_violation(const cli_args *a, const sim_random_result *res, const sim_verdict *v) {
+    printf("VIOLATION %s at execution %lld (seed %" PRIu64 "), step %d: %s\n", v->oracle, (long long)res->first_exec,
+           a->opts.seed + (uint64_t)res->first_exec, v->step, v->msg);
+    if (a->opts.keep_going)
+        printf("%lld of %lld executions violated\n", (long long)res->violations, (long long)res->execs);
 }
 
 /* PCT's guarantee (ASPLOS 2010): a bug of depth d is found by one execution with probability >= 1/(n k^(d-1)). */
@@ -170,6 +174,9 @@ void cli_report_sweep(const cli_args *a, const sim_sweep_result *sw) {
     if (sw->violations == 0)
         printf("PASS: crash sweep of %d crash points (%s crashes), no violation (%lld decisions)\n", sw->points,
                a->opts.crash_process ? "process" : "thread", (long long)sw->steps);
+    else if (sw->before_crash)
+        printf("VIOLATION %s without a crash, before crash point %d (after %d crash points swept): %s\n",
+               sw->first.oracle, sw->first_at, sw->points, sw->first.msg);
     else
         printf("VIOLATION %s with a crash at operation %d: %s\n%d of %d crash points violated\n", sw->first.oracle,
                sw->first_at, sw->first.msg, sw->violations, sw->points);

@@ -33,8 +33,12 @@ void cli_report_nondeterminism(const char *scenario, uint64_t seed, const char *
 /* "schedule: PATH (N decisions)" and "replay:   SELF replay PATH", a command that runs as printed from where racebed
  * was started ('self' is how racebed was invoked, argv[0]; both quoted for the shell where needed). */
 void cli_report_schedule_written(const char *self, const char *path, int decisions);
-/* The random strategy's verdict lines (STORE ERROR, VIOLATION ... at execution, N of M violated, PASS). */
+/* The random strategy's verdict line when it found no violation (STORE ERROR, PASS); a violation is printed with
+ * its schedule. */
 void cli_report_random(const cli_args *a, const sim_random_result *res);
+/* "VIOLATION ORACLE at execution N (seed S), step K: what" with 'v' as the schedule written has it, and "N of M
+ * executions violated" with --runs. */
+void cli_report_random_violation(const cli_args *a, const sim_random_result *res, const sim_verdict *v);
 /* PCT's probability bound for 'threads' threads over 'execs' executions. */
 void cli_report_pct_bound(const cli_args *a, int threads, int64_t execs);
 /* "probes (executions that reached each): name=count ..." (built-in and the scenario's own probes; "paths" with

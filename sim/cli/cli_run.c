@@ -293,8 +293,9 @@ static int run_nondeterminism(sim_run *run, const cli_args *a, uint64_t seed, co
 }
 
 /* Writes the schedule of execution 'exec' (the first violating one, or with --save-pass the last passing one);
- * prints where. Returns 0 or the exit code. */
-static int run_write(sim_run *run, const cli_args *a, const sim_random_result *res, int64_t exec) {
+ * prints where, and with 'announce' first the VIOLATION line, as the schedule written has it (its step, after
+ * shrinking). Returns 0 or the exit code. */
+static int run_write(sim_run *run, const cli_args *a, const sim_random_result *res, int64_t exec, int announce) {
     uint64_t seed = a->opts.seed + (uint64_t)exec;
     int want_violation = res->violations > 0;
     char strategy[SIM_STRATEGY_MAX];
@@ -305,6 +306,7 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
     sim_end end = sim_explore_record(run, &a->cfg, seed, &a->opts, strategy, &s, &out);
     if (want_violation ? end != SIM_END_VIOLATION || strcmp(out.violation.oracle, res->first.oracle) != 0
                        : end != SIM_END_PASS) {
+        if (announce) cli_report_random_violation(a, res, &res->first);
         int rc = run_nondeterminism(run, a, seed, res, &s, &out);
         sim_schedule_free(&s);
         return rc;
@@ -328,6 +330,7 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
              ")%s\nreplay: racebed replay THIS_FILE",
              verdict, a->cfg.scenario->name, vname, seed, (long long)exec, a->opts.seed, shrunk_note);
     char err[CLI_PATH_MAX + 128];
+    if (announce) cli_report_random_violation(a, res, &out.violation); /* as the schedule written has it */
     int rc = cli_save_schedule(a->out, path, &s, comment, err, sizeof(err));
     if (rc != 0)
         cli_report_error("%s", err);
@@ -348,7 +351,7 @@ static int run_sweep(sim_run *run, cli_args *a) {
     if (sw.violations == 0) return EXIT_PASS;
     a->opts.crash_at = sw.first_at;
     sim_random_result res = {.violations = 1, .first_exec = 0, .first = sw.first};
-    int wrc = run_write(run, a, &res, 0);
+    int wrc = run_write(run, a, &res, 0, 0);
     return wrc != 0 ? wrc : EXIT_VIOLATION;
 }
 
@@ -428,10 +431,10 @@ static int run_random(sim_run *run, cli_args *a) {
         if (res.backend_failed) {
             code = EXIT_ENV;
         } else if (res.violations > 0) {
-            int wrc = run_write(run, a, &res, res.first_exec);
+            int wrc = run_write(run, a, &res, res.first_exec, 1);
             code = wrc != 0 ? wrc : EXIT_VIOLATION;
         } else if (a->save_pass && res.execs > 0) {
-            int wrc = run_write(run, a, &res, res.execs - 1);
+            int wrc = run_write(run, a, &res, res.execs - 1, 0);
             if (wrc != 0) code = wrc;
         }
     }

@@ -74,6 +74,7 @@ typedef struct sim_sweep_result {
     int points;        /* crash points tried: N = 1 .. points */
     int violations;    /* of those, executions that violated */
     int first_at;      /* the first violating crash point, 0 if none */
+    int before_crash;  /* 1: the execution at first_at violated before its crash point (no crash needed) */
     sim_verdict first; /* its violation */
     int64_t steps;     /* decisions over all executions */
 } sim_sweep_result;

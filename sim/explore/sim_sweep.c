@@ -20,6 +20,7 @@ void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opt
         if (one.violations > 0 && one.first_steps < n) { /* the run fails before any crash: report it once */
             res->violations++;
             res->first_at = n;
+            res->before_crash = 1;
             res->first = one.first;
             break;
         }

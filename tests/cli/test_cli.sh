@@ -280,5 +280,14 @@ check "shrink-execs 0 keeps the delete pass only" 1 "$rb" run stale_token --vari
 check "a release lost to store errors is no leak" 0 "$rb" run thundering_herd --threads 2 --reduce hash --faults conn-error --store-faults-max 4 --crashes-max 0
 grep_out "that proof names the store faults" "^PROVED within: .*store faults <= 4 per thread \\(conn-error\\)"
 
+# the VIOLATION line describes the schedule written (its step after shrinking), and a sweep whose run fails before
+# any crash says so instead of naming a crash point past the ones it swept
+check "violation of the written schedule" 1 "$rb" run stale_token --variant mutant:get_compare_del --out "$T/vw"
+vs=$(sed -n 's/^VIOLATION [^ ]* at execution [0-9]* (seed [0-9]*), step \([0-9]*\):.*/\1/p' "$T/out")
+vd=$(sed -n 's/^schedule: .* (\([0-9]*\) decisions)$/\1/p' "$T/out")
+[ -n "$vs" ] && [ "$vs" = "$vd" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL VIOLATION step '$vs' vs schedule '$vd' decisions"; }
+check "sweep failing before its crash" 1 "$rb" sweep thundering_herd --variant mutant:check_then_set --seed 3 --out "$T/sw2"
+grep_out "no crash named past the sweep" "^VIOLATION lease_safety without a crash, before crash point [0-9]+ \\(after [0-9]+ crash points swept\\)"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
