@@ -380,6 +380,7 @@ int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t 
 static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
     if (c->kind == SIM_DEC_RUN || c->kind == SIM_DEC_FAULT) {
         sim_thread *t = &run->thread[c->thread];
+        t->last_step = run->step;
         run->faults += c->kind == SIM_DEC_FAULT;
         run->store_faults += c->kind == SIM_DEC_FAULT;
         t->store_faults += c->kind == SIM_DEC_FAULT;

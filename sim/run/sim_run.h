@@ -90,6 +90,7 @@ typedef struct sim_thread {
     sim_run *run;            /* back pointer (inside the arena) */
     char name[SIM_NAME_MAX]; /* stable name, e.g. "c1" */
     int idx;                 /* index in run->thread */
+    int last_step;           /* the decision that performed its last op (what a violation it raises names) */
     int proc;                /* owning process */
     int owner;               /* lease owner: itself, or for a task the owner of the thread that started it */
     int parent;              /* the thread that started it as a task, -1 for a scenario thread */

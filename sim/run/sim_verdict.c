@@ -163,5 +163,12 @@ void sim_violation(sim_run *run, const char *oracle, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    sim__violation(run, oracle, "%s", msg);
+    if (run->current < 0) {
+        sim__violation(run, oracle, "%s", msg);
+        return;
+    }
+    /* raised by a thread: its name, and its own step (the decision of its last op), not whatever ran last */
+    const sim_thread *t = &run->thread[run->current];
+    sim__violation(run, oracle, "%s (raised by %s after its op at step %d)", msg, t->name, t->last_step);
+    if (run->violation.set && strcmp(run->violation.oracle, oracle) == 0) run->violation.step = t->last_step;
 }

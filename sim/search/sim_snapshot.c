@@ -167,20 +167,25 @@ static void fp_gaps(fp_acc *h, const void *base, size_t size, const fp_skip *ski
     fp_bytes(h, b + at, size - at);
 }
 
-/* Left out of the header: what describes the past (the violation text, probes, notes, the number of decisions: a
- * search compares depths itself, sim_visited_add), what belongs to the host process (its context, the backend),
- * what is constant through a search (the parameters), and the allocation count unless a test fails one by number. */
+/* Left out of the header: what describes the past (the violation text, probes and unchecked expectations, notes,
+ * counts of store faults by kind (the bounds read each thread's own count), the number of decisions: a search
+ * compares depths itself, sim_visited_add), what belongs to the host process (its context, the backend), what is
+ * constant through a search (the parameters), and the allocation count unless a test fails one by number. */
 static const fp_skip header_skip[] = {
     FP_SKIP(sim_run, host),          FP_SKIP(sim_run, param),         FP_SKIP(sim_run, step),
-    FP_SKIP(sim_run, violation),     FP_SKIP(sim_run, probe),         FP_SKIP(sim_run, note_count),
+    FP_SKIP(sim_run, store_faults),  FP_SKIP(sim_run, violation),     FP_SKIP(sim_run, probe),
+    FP_SKIP(sim_run, unchecked),     FP_SKIP(sim_run, reply_losts),   FP_SKIP(sim_run, conn_errors),
+    FP_SKIP(sim_run, note_count),
     FP_SKIP(sim_run, notes_dropped), FP_SKIP(sim_run, setup_error),   FP_SKIP(sim_run, backend),
     FP_SKIP(sim_run, backend_error), FP_SKIP(sim_run, alloc_count),
 };
-/* Left out of a thread: its name (fixed at creation) and sanitizer and valgrind bookkeeping. */
+/* Left out of a thread: its name (fixed at creation), the step of its last op (the past), and sanitizer and
+ * valgrind bookkeeping. */
 static const fp_skip thread_skip[] = {
     FP_SKIP(sim_thread, fiber.asan_fake_stack),
     FP_SKIP(sim_thread, fiber.valgrind_id),
     FP_SKIP(sim_thread, name),
+    FP_SKIP(sim_thread, last_step),
 };
 /* Left out of a process: its name and its env's function table (fixed at creation). */
 static const fp_skip proc_skip[] = {

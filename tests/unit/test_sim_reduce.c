@@ -395,7 +395,8 @@ static void test_undeclared_expectation_is_a_setup_error(void **state) {
     assert_false(sim_oracle_known(&undeclared_scenario, "expect_typo"));
 }
 
-/* ---- start_yield: code before a thread's first visible op interleaves only when the scenario asks for it -------- */
+/* ---- start_yield: code before a thread's first visible op interleaves only when the scenario asks for it; a
+ * violation raised in a thread names it and its own step ------------------------------------------------------------ */
 
 static void starter(sim_thread *self, void *arg) {
     (void)arg;
@@ -428,6 +429,9 @@ static void test_start_yield_is_opt_in(void **state) {
         sim_exhaust(g_run, &cfg, &o, &r, &first);
         assert_int_equal(r.violations, 1);
         assert_int_equal(first.decision_count, opt_in); /* with it, one decision: c1's "yield start" */
+        /* raised in c1's body: named with c1 and the step of c1's own last op */
+        assert_non_null(strstr(r.first.msg, "raised by c1"));
+        assert_int_equal(r.first.step, opt_in);
         if (opt_in) {
             assert_string_equal(first.decisions[0].op, "yield");
             assert_string_equal(first.decisions[0].key, "start");
