@@ -73,5 +73,29 @@ old_names() { # a scenario written against the deprecated lk__ names and bare in
     $MAKE --no-print-directory racebed >/dev/null
 }
 stage old-names old_names
+scenario_faults() { # scenario code that crashes, spins or keeps state outside the arena is diagnosed, in both builds
+    local want=("SIGABRT" "overflowing its fiber stack" "busy_loop" "NONDETERMINISTIC") codes=(1 1 1 2) out=build/faults
+    $MAKE --no-print-directory -j"$JOBS" SCENARIO=tests/compat/faulty.c racebed build-asan/racebed >/dev/null || return 1
+    for rb in ./racebed build-asan/racebed; do
+        for mode in 0 1 2 3; do
+            rm -rf "$out" && mkdir -p "$out"
+            timeout 120 "$rb" run faulty --mode $mode --busy-ms 500 --out "$out" >"$out.log" 2>&1
+            local rc=$? f
+            f=$(ls "$out"/*.sched 2>/dev/null | head -n1)
+            if [ $rc != "${codes[$mode]}" ] || ! grep -q -- "${want[$mode]}" "$out.log" || [ -z "$f" ]; then
+                echo "faults: $rb mode $mode: exit $rc, want ${codes[$mode]} naming '${want[$mode]}' with a schedule"
+                head -n 5 "$out.log"
+                return 1
+            fi
+            [ $mode = 3 ] && continue # not a pure function of its schedule: nothing to replay
+            timeout 120 "$rb" replay --quiet "$f" >"$out.replay" 2>&1
+            rc=$?
+            [ $rc = 1 ] && grep -q -- "${want[$mode]}" "$out.replay" ||
+                { echo "faults: $rb mode $mode: its schedule replays with exit $rc"; return 1; }
+        done
+    done
+    $MAKE --no-print-directory -j"$JOBS" racebed build-asan/racebed >/dev/null
+}
+stage scenario-faults scenario_faults
 stage fuzz-smoke $MAKE --no-print-directory fuzz-smoke
 echo "== make check passed in $(secs "$total_start") s"
