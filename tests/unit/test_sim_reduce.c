@@ -65,6 +65,17 @@ static void case_config(const reduce_case *c, sim_config *cfg) {
         assert_int_equal(sim_config_set_text(cfg, c->params[i], err, sizeof(err)), 0);
 }
 
+/* Search options: seed 1, every preemption, 'execs_max' executions, mode 'reduce'. */
+static sim_exhaust_opts opts_of(sim_reduce reduce, int64_t execs_max) {
+    sim_exhaust_opts o;
+    memset(&o, 0, sizeof(o));
+    o.seed = 1;
+    o.preemptions_max = -1;
+    o.execs_max = execs_max;
+    o.reduce = reduce;
+    return o;
+}
+
 typedef struct mode_result {
     sim_exhaust_result res;
     sim_fp *outcome; /* sorted */
@@ -216,12 +227,7 @@ static void test_shortest_counterexample(void **state) {
         sim_config cfg;
         case_config(list[k], &cfg);
         for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH; reduce += SIM_REDUCE_HASH) {
-            sim_exhaust_opts o;
-            memset(&o, 0, sizeof(o));
-            o.seed = 1;
-            o.preemptions_max = -1;
-            o.execs_max = 50000000;
-            o.reduce = (sim_reduce)reduce;
+            sim_exhaust_opts o = opts_of((sim_reduce)reduce, 50000000);
             sim_schedule dfs, sh;
             sim_schedule_init(&dfs);
             sim_schedule_init(&sh);
@@ -291,12 +297,7 @@ static void test_cycle_is_a_livelock(void **state) {
     char err[256];
     assert_int_equal(sim_config_set(&cfg, "steps_max", 50, err, sizeof(err)), 0);
     for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH; reduce++) {
-        sim_exhaust_opts o;
-        memset(&o, 0, sizeof(o));
-        o.seed = 1;
-        o.preemptions_max = -1;
-        o.execs_max = 1000;
-        o.reduce = (sim_reduce)reduce;
+        sim_exhaust_opts o = opts_of((sim_reduce)reduce, 1000);
         sim_exhaust_result r;
         sim_exhaust(g_run, &cfg, &o, &r, NULL);
         assert_true(r.violations > 0);
@@ -344,12 +345,7 @@ static void test_no_advance_target_dropped(void **state) {
     sim_config cfg;
     sim_config_defaults(&cfg, &nine_scenario, 0);
     for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH; reduce++) {
-        sim_exhaust_opts o;
-        memset(&o, 0, sizeof(o));
-        o.seed = 1;
-        o.preemptions_max = -1;
-        o.execs_max = 100000;
-        o.reduce = (sim_reduce)reduce;
+        sim_exhaust_opts o = opts_of((sim_reduce)reduce, 100000);
         sim_exhaust_result r;
         sim_exhaust(g_run, &cfg, &o, &r, NULL);
         assert_int_equal(r.violations, 1);
@@ -380,11 +376,7 @@ static void test_undeclared_expectation_is_a_setup_error(void **state) {
     (void)state;
     sim_config cfg;
     sim_config_defaults(&cfg, &undeclared_scenario, 0);
-    sim_exhaust_opts o;
-    memset(&o, 0, sizeof(o));
-    o.seed = 1;
-    o.preemptions_max = -1;
-    o.execs_max = 100;
+    sim_exhaust_opts o = opts_of(SIM_REDUCE_NONE, 100);
     sim_exhaust_result r;
     sim_exhaust(g_run, &cfg, &o, &r, NULL);
     assert_int_equal(r.violations, 0);
@@ -418,11 +410,7 @@ static void test_start_yield_is_opt_in(void **state) {
                                  .start_yield = opt_in};
         sim_config cfg;
         sim_config_defaults(&cfg, &sc, 0);
-        sim_exhaust_opts o;
-        memset(&o, 0, sizeof(o));
-        o.seed = 1;
-        o.preemptions_max = -1;
-        o.execs_max = 10;
+        sim_exhaust_opts o = opts_of(SIM_REDUCE_NONE, 10);
         sim_exhaust_result r;
         sim_schedule first;
         sim_schedule_init(&first);
