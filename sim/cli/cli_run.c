@@ -6,10 +6,13 @@
  * Invariant: every schedule this writes was re-recorded from the execution it describes and replays to the verdict
  * printed (a re-run that disagrees is reported as nondeterminism, never written).
  */
+#define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_options.h"
@@ -20,6 +23,7 @@
 #include "sim/search/sim_shorter.h"
 #include "sim/real/sim_redis_backend.h"
 #include "sim/run/sim_arena.h"
+#include "sim/run/sim_text.h"
 #include "sim/run/sim_verdict.h"
 
 static const char *const run_reduce_names[] = {"none", "dpor", "hash"};
@@ -248,6 +252,60 @@ static void run_shrink(sim_run *run, const cli_args *a, sim_schedule *s, const c
     *out = rr.outcome;
 }
 
+/* run_shrink in a forked child, for a run whose scenario code crashed: a candidate replay may crash it again in a
+ * way the guard cannot undo (a corrupted heap), so the candidates run in a copy of the process. The child sends the
+ * schedule it kept back as text; a child that dies leaves 's' as it was. */
+static void run_shrink_isolated(sim_run *run, const cli_args *a, sim_schedule *s, const char *oracle,
+                                const char *strategy, sim_outcome *out) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return;
+    }
+    if (pid == 0) { /* the child: shrink, send the result, leave without running the parent's exit handlers */
+        close(fds[0]);
+        sim_outcome ignored;
+        run_shrink(run, a, s, oracle, strategy, &ignored);
+        size_t len = 0;
+        char *text = sim_schedule_text(s, NULL, &len);
+        for (size_t done = 0; text && done < len;) {
+            ssize_t n = write(fds[1], text + done, len - done);
+            if (n <= 0) break;
+            done += (size_t)n;
+        }
+        _exit(text ? 0 : 1);
+    }
+    close(fds[1]);
+    sim_text t;
+    sim_text_init(&t);
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;)
+        sim_text_addn(&t, buf, (size_t)n);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    sim_schedule shrunk;
+    sim_schedule_init(&shrunk);
+    char err[256];
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && t.ok && t.len > 0 &&
+        sim_schedule_parse_buffer(&shrunk, t.buf, t.len, err, sizeof(err)) == 0 &&
+        shrunk.decision_count < s->decision_count) {
+        sim_schedule_free(s);
+        *s = shrunk;
+        sim_replay_opts o = {0, 0, NULL, NULL, NULL};
+        sim_replay_result rr;
+        sim_replay(run, &a->cfg, s, &o, &rr); /* once, for the verdict's step and message */
+        *out = rr.outcome;
+    } else {
+        sim_schedule_free(&shrunk);
+    }
+    sim_text_free(&t);
+}
+
 /* The first decision (1-based) at which schedules 'x' and 'y' differ, or 0 if they do not. */
 static int run_first_difference(const sim_schedule *x, const sim_schedule *y) {
     char lx[SIM_LINE_MAX + 1], ly[SIM_LINE_MAX + 1];
@@ -313,7 +371,9 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
     }
     int found_len = s.decision_count;
     /* a busy loop is measured in CPU time, outside the determinism contract: it is written as found */
-    if (want_violation && !a->no_shrink && strcmp(res->first.oracle, "busy_loop") != 0)
+    if (want_violation && !a->no_shrink && strcmp(res->first.oracle, "scenario_crash") == 0)
+        run_shrink_isolated(run, a, &s, res->first.oracle, strategy, &out);
+    else if (want_violation && !a->no_shrink && strcmp(res->first.oracle, "busy_loop") != 0)
         run_shrink(run, a, &s, res->first.oracle, strategy, &out);
     const char *vname = a->cfg.scenario->variants[a->cfg.variant].name;
     char path[CLI_PATH_MAX], comment[2048], verdict[SIM_MSG_MAX + 32], shrunk_note[96] = "";
