@@ -13,7 +13,8 @@
  * and is valid until the execution ends. Names are copied.
  *
  * What racebed catches in scenario code: each virtual thread runs on a 128 KiB stack (512 KiB in the sanitizer
- * build) with a guard page below it (keep large buffers in sim_state_alloc() memory, not in locals); a crash in a thread body, setup() or finish() (a
+ * build; the built-in parameter stack_kib sets it) with a guard page below it (keep large buffers in
+ * sim_state_alloc() memory, not in locals); a crash in a thread body, setup() or finish() (a
  * signal, a stack overflow) and a thread that runs busy_ms of CPU without a visible op (a busy-wait that never lets
  * the thread it waits for run) are reported as the verdicts scenario_crash and busy_loop, with a schedule that
  * replays to them. State kept outside the run arena (a static or global variable) makes executions irreproducible;

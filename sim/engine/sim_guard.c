@@ -65,6 +65,10 @@ static void guard_on_tick(int sig) {
     siglongjmp(guard_jump, 1);
 }
 
+void sim_guard_reinstall(void) {
+    guard_installed = 0;
+}
+
 static void guard_install(void) {
     if (guard_installed) return;
     guard_installed = 1;

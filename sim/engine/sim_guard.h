@@ -44,6 +44,10 @@ void sim_guard_catch_interrupt(void);
 /* 1 once SIGINT was received after sim_guard_catch_interrupt(). */
 int sim_guard_interrupted(void);
 
+/* Installs the guard's handlers again (they are installed once, at the first guarded slice): for a host that
+ * replaced them since, such as a test runner that catches signals per test. */
+void sim_guard_reinstall(void);
+
 /* "SIGSEGV (segmentation fault)" for signal 'sig': static. */
 const char *sim_guard_signal_text(int sig);
 

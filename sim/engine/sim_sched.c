@@ -439,6 +439,9 @@ static void sched_setup(sim_run *run, const sim_exec_args *a) {
     run->alloc_fail_at = a->alloc_fail_at;
     run->log_ops = a->log_ops;
     run->backend = a->backend;
+    if (sim_arena_set_stack_kib(run, sim__builtin(run, SIM_PARAM_STACK_KIB)) != 0)
+        sim_setup_error(run, "cannot set a %lld KiB stack (at least 16, at most %d)",
+                        (long long)sim__builtin(run, SIM_PARAM_STACK_KIB), SIM_STACK_KIB_MAX);
     for (int i = 0; i < SIM_IGNORED_MAX && a->ignore_oracles &&
                     sim__list_item(a->ignore_oracles, i, run->ignored[i], SIM_NAME_MAX) == 0;
          i++)

@@ -17,10 +17,11 @@
 #include <sys/mman.h>
 
 #if defined(__SANITIZE_ADDRESS__)
-#define ARENA_STACK_SIZE (512u * 1024u) /* ASan frames are several times larger */
+#define ARENA_STACK_SIZE (512u * 1024u) /* the default; ASan frames are several times larger */
 #else
 #define ARENA_STACK_SIZE (128u * 1024u)
 #endif
+#define ARENA_SLOT_SIZE ((size_t)SIM_STACK_KIB_MAX * 1024u) /* room for the largest stack a run may ask for */
 #define ARENA_HEAP_SIZE (8u * 1024u * 1024u)
 #define ARENA_PAGE 4096u
 
@@ -29,7 +30,23 @@ static size_t arena_round(size_t n) {
 }
 
 static size_t arena_total(void) {
-    return arena_round(sizeof(sim_run)) + ARENA_HEAP_SIZE + (size_t)SIM_THREADS_MAX * (ARENA_PAGE + ARENA_STACK_SIZE);
+    return arena_round(sizeof(sim_run)) + ARENA_HEAP_SIZE + (size_t)SIM_THREADS_MAX * (ARENA_PAGE + ARENA_SLOT_SIZE);
+}
+
+/* The top of thread slot 'i''s stack area (stacks grow down from here). */
+static unsigned char *arena_slot_top(unsigned char *stacks, int i) {
+    return stacks + (size_t)(i + 1) * (ARENA_PAGE + ARENA_SLOT_SIZE);
+}
+
+/* Makes the page below each stack of 'size' bytes the guard (PROT_NONE), and the one below 'old' bytes (0: none)
+ * ordinary memory again. Returns 0 or -1. */
+static int arena_guard(unsigned char *stacks, size_t old, size_t size) {
+    for (int i = 0; i < SIM_THREADS_MAX; i++) {
+        unsigned char *top = arena_slot_top(stacks, i);
+        if (old && mprotect(top - old - ARENA_PAGE, ARENA_PAGE, PROT_READ | PROT_WRITE) != 0) return -1;
+        if (mprotect(top - size - ARENA_PAGE, ARENA_PAGE, PROT_NONE) != 0) return -1;
+    }
+    return 0;
 }
 
 sim_run *sim_arena_map(char *err, size_t cap) {
@@ -44,14 +61,12 @@ sim_run *sim_arena_map(char *err, size_t cap) {
     }
     sim_run *run = p;
     unsigned char *stacks = (unsigned char *)p + arena_round(sizeof(sim_run)) + ARENA_HEAP_SIZE;
-    for (int i = 0; i < SIM_THREADS_MAX; i++) {
-        unsigned char *guard = stacks + (size_t)i * (ARENA_PAGE + ARENA_STACK_SIZE);
-        if (mprotect(guard, ARENA_PAGE, PROT_NONE) != 0) {
-            snprintf(err, cap, "cannot protect a stack guard page: %s", strerror(errno));
-            munmap(p, total);
-            return NULL;
-        }
+    if (arena_guard(stacks, 0, ARENA_STACK_SIZE) != 0) {
+        snprintf(err, cap, "cannot protect a stack guard page: %s", strerror(errno));
+        munmap(p, total);
+        return NULL;
     }
+    run->guarded_stack_size = ARENA_STACK_SIZE;
     sim_arena_reset(run);
     return run;
 }
@@ -83,13 +98,24 @@ void sim_arena_reset(sim_run *run) {
     run->heap = (unsigned char *)run + arena_round(sizeof(sim_run));
     run->heap_size = ARENA_HEAP_SIZE;
     run->stacks = run->heap + ARENA_HEAP_SIZE;
-    run->stack_size = ARENA_STACK_SIZE;
+    run->stack_size = run->guarded_stack_size;
     run->current = -1;
+}
+
+int sim_arena_set_stack_kib(sim_run *run, int64_t kib) {
+    size_t size = kib > 0 ? (size_t)kib * 1024u : ARENA_STACK_SIZE;
+    if (size > ARENA_SLOT_SIZE || size < 4 * ARENA_PAGE) return -1;
+    if (size != run->guarded_stack_size) {
+        if (arena_guard(run->stacks, run->guarded_stack_size, size) != 0) return -1;
+        run->guarded_stack_size = size;
+    }
+    run->stack_size = size;
+    return 0;
 }
 
 void *sim_arena_stack(sim_run *run, int i) {
     assert(i >= 0 && i < SIM_THREADS_MAX);
-    return run->stacks + (size_t)i * (ARENA_PAGE + ARENA_STACK_SIZE) + ARENA_PAGE;
+    return arena_slot_top(run->stacks, i) - run->stack_size;
 }
 
 enum { HEAP_HEADER = 16 };
@@ -130,5 +156,7 @@ void sim__heap_free(sim_run *run, void *p) {
 }
 
 int sim_arena_zero_stacks(sim_run *run) {
-    return madvise(run->stacks, (size_t)SIM_THREADS_MAX * (ARENA_PAGE + ARENA_STACK_SIZE), MADV_DONTNEED);
+    for (int i = 0; i < SIM_THREADS_MAX; i++) /* the stack part of each slot: the guard page stays as it is */
+        if (madvise(arena_slot_top(run->stacks, i) - run->stack_size, run->stack_size, MADV_DONTNEED) != 0) return -1;
+    return 0;
 }

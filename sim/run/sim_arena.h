@@ -24,6 +24,10 @@ sim_run *sim_arena_map(char *err, size_t cap);
 void sim_arena_unmap(sim_run *run);
 /* Zeroes the run and empties the heap, keeping the region layout. */
 void sim_arena_reset(sim_run *run);
+/* Sets the virtual threads' stack size for the next execution: 'kib' KiB (0: the build's default, 128 KiB, 512 KiB
+ * under ASan), at most SIM_STACK_KIB_MAX, with the guard page right below each. Returns 0, or -1 for a size out of
+ * range or a guard page that cannot move. */
+int sim_arena_set_stack_kib(sim_run *run, int64_t kib);
 /* Lowest usable address of thread slot 'i''s stack (16-byte aligned, run->stack_size bytes). */
 void *sim_arena_stack(sim_run *run, int i);
 /* Returns every thread stack to zero pages (madvise), so what earlier executions left in them cannot reach a search

@@ -40,6 +40,8 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
      "the directions an exhaustive search steps a wall clock: 1 +, 2 -, 3 +- (or the words)"},
     {"busy_ms", 2000, 0, 3600000,
      "CPU time a thread may run without a visible op before it is reported as a busy loop, ms (0: never)"},
+    {"stack_kib", 0, 0, SIM_STACK_KIB_MAX,
+     "each virtual thread's stack, KiB, with a guard page below (0: 128, or 512 in the sanitizer build)"},
 };
 
 /* Parameters whose values have names: the name, then its words in value order (value = index + 1). */

@@ -30,6 +30,7 @@ enum {
     SIM_OWN_PROBES_MAX = 16,   /* a scenario's own coverage probes */
     SIM_EXPECTATIONS_MAX = 16, /* expectations a scenario declares */
     SIM_IGNORED_MAX = 8,       /* oracles --ignore-oracle turns into notes */
+    SIM_STACK_KIB_MAX = 4096,  /* the largest virtual-thread stack (stack_kib), KiB */
 };
 
 /* Virtual time 0 is this wall-clock instant (2023-11-14T22:13:20Z) on every clock; fixed, so runs never read it. */
@@ -288,6 +289,8 @@ struct sim_run {
     /* Large tables last: the store clears its used slots; log entries beyond log_count are never read. */
     sim_store_model store;
     sim_log_entry log[SIM_LOG_MAX];
+    /* The arena's own bookkeeping, after every table: no execution state (never reset, hashed or snapshot). */
+    size_t guarded_stack_size; /* the stack size the guard pages are placed for, bytes */
 };
 
 /* ---- shared between simulator modules --------------------------------------------------------------------------- */

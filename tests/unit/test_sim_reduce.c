@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "sim/search/sim_exhaust.h"
+#include "sim/engine/sim_guard.h"
 #include "sim/engine/sim_sched.h"
 #include "sim/run/sim_verdict.h"
 #include "sim_test_arena.h"
@@ -428,6 +429,48 @@ static void test_start_yield_is_opt_in(void **state) {
     }
 }
 
+/* ---- the stack size is a parameter: a 300 KiB local array overflows a 64 KiB stack (diagnosed) and fits in 2 MiB -- */
+
+static void big_local(sim_thread *self, void *arg) {
+    (void)arg;
+    lk_env_yield(sim_env(self), "before");
+    volatile char buf[300 << 10];
+    for (size_t i = 0; i < sizeof(buf); i += 512)
+        buf[i] = (char)i;
+    lk_env_yield(sim_env(self), buf[4096] ? "after" : "after0");
+}
+
+static int big_setup(sim_run *run) {
+    int p = sim_process_new(run, "p1");
+    return p < 0 ? -1 : sim_thread_new(run, p, "c1", 0, big_local, NULL) < 0 ? -1 : 0;
+}
+
+static const sim_variant_def big_variants[] = {{"core", "a large local array"}};
+static const sim_scenario big_scenario = {
+    .name = "big", .description = "stack", .variants = big_variants, .variant_count = 1, .setup = big_setup,
+};
+
+static void test_stack_size_is_a_parameter(void **state) {
+    (void)state;
+    sim_guard_reinstall(); /* cmocka installs its own signal handlers for each test */
+    for (int kib = 64; kib <= 2048; kib *= 32) {
+        sim_config cfg;
+        sim_config_defaults(&cfg, &big_scenario, 0);
+        char err[256], text[32];
+        snprintf(text, sizeof(text), "stack_kib=%d", kib);
+        assert_int_equal(sim_config_set_text(&cfg, text, err, sizeof(err)), 0);
+        sim_exhaust_opts o = opts_of(SIM_REDUCE_NONE, 10);
+        sim_exhaust_result r;
+        sim_exhaust(g_run, &cfg, &o, &r, NULL);
+        assert_false(r.setup_failed);
+        assert_int_equal(r.violations, kib == 64 ? 1 : 0);
+        if (kib == 64) {
+            assert_string_equal(r.first.oracle, "scenario_crash");
+            assert_non_null(strstr(r.first.msg, "overflowing its fiber stack"));
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reductions_agree_with_naive),
@@ -439,6 +482,7 @@ int main(void) {
         cmocka_unit_test(test_no_advance_target_dropped),
         cmocka_unit_test(test_undeclared_expectation_is_a_setup_error),
         cmocka_unit_test(test_start_yield_is_opt_in),
+        cmocka_unit_test(test_stack_size_is_a_parameter),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
