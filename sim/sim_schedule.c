@@ -18,6 +18,7 @@
 #include "sim/run/sim_text.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -74,6 +75,7 @@ static int schedule_parse_crash(sim_schedule *s, const schedule_line *ln, char *
 static int schedule_parse_fault(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_restart(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_expect(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
+static int schedule_parse_repeat(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 
 static const schedule_keyword schedule_keywords[] = {
     {"racebed-schedule", 1, 1, 1, "racebed-schedule 1", schedule_parse_version},
@@ -91,6 +93,7 @@ static const schedule_keyword schedule_keywords[] = {
     {"crash", 0, 1, 1, "crash THREAD|PROCESS", schedule_parse_crash},
     {"fault", 0, 2, 2, "fault THREAD reply-lost|conn-error", schedule_parse_fault},
     {"restart", 0, 2, 3, "restart server lose-all|lose-last DURATION", schedule_parse_restart},
+    {"repeat", 0, 1, 1, "repeat N", schedule_parse_repeat},
     {"expect", 0, 1, 2, "expect pass | expect violation ORACLE", schedule_parse_expect},
 };
 
@@ -559,6 +562,22 @@ static int schedule_parse_restart(sim_schedule *s, const schedule_line *ln, char
     return schedule_add(s, &d, ln->lineno, err, cap);
 }
 
+static int schedule_parse_repeat(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
+    char q[SCHEDULE_QUOTE_MAX];
+    const char *n = ln->tok[1];
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(n, &end, 10);
+    if (s->repeat_line != 0)
+        return schedule_fail(err, cap, ln->lineno, "second 'repeat' line (the first is line %d)", s->repeat_line);
+    if (*n == '\0' || *end != '\0' || errno != 0 || v < 1 || v > s->decision_count)
+        return schedule_fail(err, cap, ln->lineno, "bad repeat '%s' (expected 1..%d, the decisions above)",
+                             schedule_quote(n, strlen(n), q), s->decision_count);
+    s->repeat = (int)v;
+    s->repeat_line = ln->lineno;
+    return 0;
+}
+
 static int schedule_parse_expect(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
     char q[SCHEDULE_QUOTE_MAX];
     const char *what = ln->tok[1];
@@ -618,12 +637,16 @@ static int schedule_line_place(const sim_schedule *s, const schedule_keyword *kw
     if (kw == NULL) {
         return schedule_fail(err, cap, ln->lineno,
                              "unknown keyword '%s' (expected run, advance, wall, pause, crash, "
-                             "fault, restart, expect, or a header line)",
+                             "fault, restart, repeat, expect, or a header line)",
                              schedule_quote(word, strlen(word), q));
     }
     if (kw->is_header && s->decision_count > 0) {
         return schedule_fail(err, cap, ln->lineno, "header line '%s' after the first decision (line %d)", word,
                              s->decisions[0].line);
+    }
+    if (s->repeat_line != 0 && kw->parse != schedule_parse_expect) {
+        return schedule_fail(err, cap, ln->lineno, "'%s' after the repeat line (line %d): only expect may follow",
+                             word, s->repeat_line);
     }
     if (s->expect_line != 0 && kw->parse != schedule_parse_expect) {
         return schedule_fail(err, cap, ln->lineno, "%s '%s' after the expect line (line %d)",
@@ -853,6 +876,7 @@ static int schedule_write_check(const sim_schedule *s, const char *comment) {
     if (s->expect != SIM_EXPECT_NONE && s->expect != SIM_EXPECT_PASS && s->expect != SIM_EXPECT_VIOLATION) {
         return -1;
     }
+    if (s->repeat < 0 || s->repeat > s->decision_count) return -1;
     size_t run = 0; /* bytes of the current comment line */
     for (const char *p = comment; p != NULL && *p != '\0'; p++) {
         run = *p == '\n' ? 0 : run + 1;
@@ -902,6 +926,7 @@ char *sim_schedule_text(const sim_schedule *s, const char *comment, size_t *len)
         }
         sim_text_add(&t, "%s\n", line);
     }
+    if (s->repeat > 0) sim_text_add(&t, "repeat %d\n", s->repeat);
     if (s->expect == SIM_EXPECT_PASS) sim_text_add(&t, "expect pass\n");
     if (s->expect == SIM_EXPECT_VIOLATION) sim_text_add(&t, "expect violation %s\n", s->expect_oracle);
     schedule_text_comment(&t, comment);

@@ -19,6 +19,8 @@
  *   crash THREAD|PROCESS
  *   fault THREAD reply-lost|conn-error
  *   restart server lose-all|lose-last DURATION
+ *   repeat N                               after the decisions: the last N recur until the run ends (a livelock's
+ *                                          cycle: its schedule is the prefix to a repeated state plus the cycle)
  *   expect pass | expect violation ORACLE  the result line; at most one, after the decisions
  * DURATION: a non-negative integer with a unit: ns, us, ms, s (e.g. 1500ms, 2s, 250us); at most 1e6 s.
  * Names (THREAD, OP, KEY, CLOCK, ORACLE, scenario, variant, param keys) are 1..limit printable non-space bytes.
@@ -69,6 +71,8 @@ typedef struct sim_schedule {
     sim_expect_kind expect;
     char expect_oracle[SIM_NAME_MAX]; /* with SIM_EXPECT_VIOLATION */
     int expect_line;                  /* line of the expect line, 0 if none */
+    int repeat;                       /* > 0: after the decisions, the last 'repeat' of them recur until the run ends */
+    int repeat_line;                  /* line of the repeat line, 0 if none */
     int decision_count;
     int decision_cap;
     sim_decision *decisions; /* malloc'd, owned; freed by sim_schedule_free */

@@ -39,27 +39,39 @@ static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
     return rc;
 }
 
+/* Takes the file's next decision: 0 with 'out' filled, -1 to abort (strict replay diverged), or 1 when it did not
+ * fit and was skipped (lenient replay of a decision other than run). */
+static int replay_next_decision(replay_ctx *r, sim_run *run, const int *enabled, int n, sim_choice *out) {
+    char why[SIM_MSG_MAX - 96], text[160];
+    const sim_decision *d = &r->s->decisions[r->pos++];
+    if (sim_decision_to_choice(run, d, out, why, sizeof(why))) return 0;
+    sim_decision_format(d, text, sizeof(text));
+    replay_diverge(r, d->line, "line %d: expected '%s', but %s", text, why);
+    if (!r->o->lenient) return -1;
+    if (d->kind == SIM_DEC_RUN) { /* the named thread if it can run, else a seeded one */
+        memset(out, 0, sizeof(*out));
+        out->kind = SIM_DEC_RUN;
+        out->proc = -1;
+        out->thread = out->thread >= 0 && sim_thread_enabled(run, out->thread)
+                          ? out->thread
+                          : enabled[sim__rng_next(r->rng) % (uint64_t)n];
+        for (int i = 0; i < run->thread_count; i++)
+            if (strcmp(run->thread[i].name, d->name) == 0 && sim_thread_enabled(run, i)) out->thread = i;
+        return 0;
+    }
+    /* any other decision that does not fit is skipped */
+    return 1;
+}
+
 static int replay_decide_file(replay_ctx *r, sim_run *run, const int *enabled, int n, sim_choice *out) {
     if (r->o->until_step > 0 && run->step >= r->o->until_step) return -1;
-    char why[SIM_MSG_MAX - 96], text[160];
-    while (r->pos < r->s->decision_count) {
-        const sim_decision *d = &r->s->decisions[r->pos++];
-        if (sim_decision_to_choice(run, d, out, why, sizeof(why))) return 0;
-        sim_decision_format(d, text, sizeof(text));
-        replay_diverge(r, d->line, "line %d: expected '%s', but %s", text, why);
-        if (!r->o->lenient) return -1;
-        if (d->kind == SIM_DEC_RUN) { /* the named thread if it can run, else a seeded one */
-            memset(out, 0, sizeof(*out));
-            out->kind = SIM_DEC_RUN;
-            out->proc = -1;
-            out->thread = out->thread >= 0 && sim_thread_enabled(run, out->thread)
-                              ? out->thread
-                              : enabled[sim__rng_next(r->rng) % (uint64_t)n];
-            for (int i = 0; i < run->thread_count; i++)
-                if (strcmp(run->thread[i].name, d->name) == 0 && sim_thread_enabled(run, i)) out->thread = i;
-            return 0;
-        }
-        /* any other decision that does not fit is skipped */
+    char text[160];
+    /* a 'repeat N' line: the last N decisions recur until the run ends (twice around with none fitting: the end) */
+    for (int wraps = 0;;) {
+        if (r->pos == r->s->decision_count && r->s->repeat > 0 && wraps++ < 2) r->pos -= r->s->repeat;
+        if (r->pos >= r->s->decision_count) break;
+        int rc = replay_next_decision(r, run, enabled, n, out);
+        if (rc != 1) return rc;
     }
     if (!r->o->lenient) {
         snprintf(text, sizeof(text), "%s is at '%s'", run->thread[enabled[0]].name,
@@ -105,7 +117,7 @@ void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, cons
     /* folded once more, as sim_explore_random folds each execution's hashes into its totals */
     res->stream_hash = sim_hash_bytes(SIM_HASH_INIT, &r.stream_hash, sizeof(r.stream_hash));
     res->trace_hash = sim_hash_bytes(SIM_HASH_INIT, &r.trace_hash, sizeof(r.trace_hash));
-    if (res->end != SIM_END_ABORTED && !o->lenient && r.pos < s->decision_count) {
+    if (res->end != SIM_END_ABORTED && !o->lenient && s->repeat == 0 && r.pos < s->decision_count) {
         char text[160], more[32];
         sim_decision_format(&s->decisions[r.pos], text, sizeof(text));
         snprintf(more, sizeof(more), "%d", s->decision_count - r.pos);

@@ -63,6 +63,7 @@ typedef struct hash_search {
     int32_t *count;       /* options at each depth */
     int32_t *first_path;  /* the first counting violation's path, 'first_len' long (-1: none) */
     int first_len;
+    int first_cycle;      /* when that violation is a cycle: the depth its repeated state was first reached at */
     sim_snapshots snaps;
     sim_visited seen;     /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS */
     uint64_t root_paths;  /* naive paths below the root */
@@ -110,12 +111,18 @@ static int hash_revisit(hash_search *h, sim_fp fp) {
     res->revisits++;
     uint64_t below = *sim_visited_value(&h->seen, fp);
     if (below == HASH_IN_PROGRESS) { /* a cycle: a livelock, as the naive search's step bound finds it */
+        int start = 0;
+        while (start < h->depth && !(h->frame[start].fp.lo == fp.lo && h->frame[start].fp.hi == fp.hi))
+            start++;
         sim__violation(h->run, "step_bound",
-                       "livelock: the state after %d decisions repeats a state of this path (the "
-                       "scheduler can repeat the cycle forever)",
-                       h->depth);
+                       "livelock: the state after %d decisions repeats the state after %d (the scheduler can "
+                       "repeat the cycle forever)",
+                       h->depth, start);
         res->execs++;
-        if (sim__exhaust_violated(res, h->o, "step_bound") && res->violations++ == 0) hash_violation_found(h);
+        if (sim__exhaust_violated(res, h->o, "step_bound") && res->violations++ == 0) {
+            hash_violation_found(h);
+            h->first_cycle = start;
+        }
         if (res->violations && !h->o->keep_going) return HASH_STOP;
         below = 1;
     }
@@ -241,6 +248,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     h.count = calloc((size_t)h.steps_max + 1, sizeof(int32_t));
     h.first_path = calloc((size_t)h.steps_max + 1, sizeof(int32_t));
     h.first_len = -1;
+    h.first_cycle = -1;
     sim_snapshots_init(&h.snaps, HASH_SNAPSHOT_LIMIT);
     sim_visited_init(&h.seen, o->states_max ? o->states_max : (size_t)64 << 20);
     h.seen.with_values = 1;
@@ -261,8 +269,14 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     }
     hash_explore(&h);
     sim_exec_teardown(run);
-    if (first && h.first_len >= 0)
+    if (first && h.first_len >= 0) {
         sim_exhaust_record(run, cfg, o->seed, &res->bounds, h.first_path, h.first_len, first);
+        if (h.first_cycle >= 0 && h.first_cycle < h.first_len) { /* the prefix, then the cycle forever */
+            first->repeat = h.first_len - h.first_cycle;
+            first->expect = SIM_EXPECT_VIOLATION;
+            lk_copy_str(first->expect_oracle, sizeof(first->expect_oracle), "step_bound");
+        }
+    }
 done:
     res->memory_bytes = sim_visited_bytes(&h.seen) + h.snap_peak;
     sim_visited_free(&h.seen);

@@ -53,6 +53,7 @@ static void fuzz_compare(const sim_schedule *a, const sim_schedule *b) {
     fuzz_check(a->expect == b->expect, "expect differs");
     fuzz_check(strcmp(a->expect_oracle, b->expect_oracle) == 0, "expect oracle differs");
     fuzz_check((a->expect_line != 0) == (b->expect_line != 0), "expect_line differs");
+    fuzz_check(a->repeat == b->repeat, "repeat differs");
     fuzz_check(a->decision_count == b->decision_count, "decision_count differs");
     for (int i = 0; i < a->decision_count; i++) {
         fuzz_check(fuzz_decision_equal(&a->decisions[i], &b->decisions[i]), "decision differs");

@@ -300,10 +300,35 @@ static void test_cycle_is_a_livelock(void **state) {
     for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH; reduce++) {
         sim_exhaust_opts o = opts_of((sim_reduce)reduce, 1000);
         sim_exhaust_result r;
-        sim_exhaust(g_run, &cfg, &o, &r, NULL);
+        sim_schedule first;
+        sim_schedule_init(&first);
+        sim_exhaust(g_run, &cfg, &o, &r, &first);
         assert_true(r.violations > 0);
         assert_string_equal(r.first.oracle, "step_bound");
-        if (reduce == SIM_REDUCE_HASH) assert_true(r.steps < 50); /* found at the repeat, not the bound */
+        if (reduce == SIM_REDUCE_HASH) {
+            assert_true(r.steps < 50); /* found at the repeat, not the bound */
+            /* written as the prefix to the repeated state plus the cycle, which strict replay repeats to the bound */
+            assert_true(first.repeat > 0 && first.repeat <= first.decision_count && first.decision_count < 50);
+            assert_int_equal(first.expect, SIM_EXPECT_VIOLATION);
+            assert_string_equal(first.expect_oracle, "step_bound");
+            size_t len = 0;
+            char *text = sim_schedule_text(&first, NULL, &len);
+            assert_non_null(text);
+            assert_non_null(strstr(text, "\nrepeat "));
+            sim_schedule back;
+            sim_schedule_init(&back);
+            assert_int_equal(sim_schedule_parse_buffer(&back, text, len, err, sizeof(err)), 0);
+            assert_int_equal(back.repeat, first.repeat);
+            free(text);
+            sim_replay_opts ro = {0, 0, NULL, NULL, NULL};
+            sim_replay_result rr;
+            sim_replay(g_run, &cfg, &back, &ro, &rr);
+            assert_false(rr.diverged);
+            assert_int_equal(rr.end, SIM_END_VIOLATION);
+            assert_string_equal(rr.outcome.violation.oracle, "step_bound");
+            sim_schedule_free(&back);
+        }
+        sim_schedule_free(&first);
     }
 }
 

@@ -274,7 +274,7 @@ static void test_sim_schedule_errors_structure(void **state) {
     static const error_case cases[] = {
         {HDR "\nbogus x\n",
          "line 6: unknown keyword 'bogus' (expected run, advance, wall, pause, crash, fault, "
-         "restart, expect, or a header line)"},
+         "restart, repeat, expect, or a header line)"},
         {"scenario s\n",
          "line 1: expected 'racebed-schedule 1' as the first line (got 'scenario')"},
         {"# c\n\n  run c1 acquire\n",
@@ -487,6 +487,32 @@ static void test_sim_schedule_bad_seeds_and_params(void **state) {
     assert_int_equal(sim_schedule_parse_buffer(&s, top, strlen(top), err, sizeof(err)), 0);
     assert_int_equal(s.seed, UINT64_MAX);
     sim_schedule_free(&s);
+}
+
+/* 'repeat N' follows the decisions (the last N recur: a livelock's cycle), reads back, and is refused out of place. */
+static void test_sim_schedule_repeat(void **state) {
+    (void)state;
+    char err[ERR_CAP];
+    static const char ok[] = HDR "run c1 yield spin\nrun c2 yield spin\nrepeat 2\nexpect violation step_bound\n";
+    sim_schedule s;
+    sim_schedule_init(&s);
+    assert_int_equal(sim_schedule_parse_buffer(&s, ok, strlen(ok), err, sizeof(err)), 0);
+    assert_int_equal(s.repeat, 2);
+    assert_int_equal(s.repeat_line, 7);
+    size_t len = 0;
+    char *text = sim_schedule_text(&s, NULL, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "run c2 yield spin\nrepeat 2\nexpect violation step_bound\n"));
+    free(text);
+    sim_schedule_free(&s);
+    assert_int_equal(parse_str(HDR "run c1 yield spin\nrepeat 0\n", err), -1);
+    assert_string_equal(err, "line 6: bad repeat '0' (expected 1..1, the decisions above)");
+    assert_int_equal(parse_str(HDR "run c1 yield spin\nrepeat 2\n", err), -1);
+    assert_string_equal(err, "line 6: bad repeat '2' (expected 1..1, the decisions above)");
+    assert_int_equal(parse_str(HDR "run c1 yield spin\nrepeat 1\nrun c2 yield spin\n", err), -1);
+    assert_string_equal(err, "line 7: 'run' after the repeat line (line 6): only expect may follow");
+    assert_int_equal(parse_str(HDR "run c1 yield spin\nrepeat 1\nrepeat 1\n", err), -1);
+    assert_string_equal(err, "line 7: 'repeat' after the repeat line (line 6): only expect may follow");
 }
 
 static void test_sim_schedule_empty_file(void **state) {
@@ -819,6 +845,7 @@ int main(void) {
         cmocka_unit_test(test_sim_schedule_write_refuses),
         cmocka_unit_test(test_sim_schedule_set_param_and_append),
         cmocka_unit_test(test_sim_schedule_garbage_bytes),
+        cmocka_unit_test(test_sim_schedule_repeat),
         cmocka_unit_test(test_sim_schedule_garbage_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
