@@ -207,6 +207,8 @@ void cli_report_exhaustive(const sim_exhaust_opts *o, const sim_exhaust_result *
         printf(", the naive search: %lld executions", (long long)res->naive_execs);
     if (o->reduce == SIM_REDUCE_DPOR) printf(", %lld sleep-set blocked", (long long)res->sleep_blocked);
     if (o->shards <= 1 && !o->checkpoint) printf(", %lld distinct outcomes", (long long)res->outcomes);
+    if (res->points > 0 && o->shards <= 1 && !o->checkpoint) /* a resumed or sharded search saw part of them */
+        printf(", %.1f options a point (max %d)", (double)res->options_sum / (double)res->points, res->options_max);
     report_bounds(o, &res->bounds);
     printf(": %s\n", res->complete                        ? "the whole bounded space"
                      : res->violations && !o->keep_going ? "stopped at the first violation"

@@ -69,6 +69,8 @@ typedef struct dpor_ctx {
     int blocked;      /* 1: this execution ended sleep-set blocked */
     int failed;       /* out of memory */
     const sim_bounds *bounds; /* the search's bounds (no preemption bound: DPOR explores every preemption) */
+    int64_t points, options_sum; /* new points met, and their options summed */
+    int options_max;
 } dpor_ctx;
 
 static uint64_t dpor_bit(const char *tag, const void *obj, size_t n) {
@@ -151,6 +153,9 @@ static int dpor_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
             v->next[enabled[i]] = dpor_footprint(run, &run->thread[enabled[i]]);
         }
         v->env_count = k - n;
+        x->points++;
+        x->options_sum += k;
+        if (k > x->options_max) x->options_max = k;
         if (d > 0) { /* sleepers stay asleep while the event taken above is independent of their next one */
             const dpor_node *u = &x->node[d - 1];
             uint32_t cand = (u->sleep | u->done) & ~(u->actor == DPOR_ENV ? 0 : UINT32_C(1) << u->actor);
@@ -450,6 +455,9 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     sim_progress_done(&pr);
     if (first && first_path && first_len >= 0) sim_exhaust_record(run, cfg, o->seed, x.bounds, first_path, first_len, first);
     res->memory_bytes += sizeof(dpor_node) * (size_t)x.cap;
+    res->points = x.points;
+    res->options_sum = x.options_sum;
+    res->options_max = x.options_max;
     free(first_path);
     free(x.node);
 }

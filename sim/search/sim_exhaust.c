@@ -108,6 +108,9 @@ static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exh
             total.unchecked_execs[e] += r.unchecked_execs[e];
         total.setup_failed = r.setup_failed;
         total.bounds = r.bounds;
+        total.points += r.points;
+        total.options_sum += r.options_sum;
+        if (r.options_max > total.options_max) total.options_max = r.options_max;
         total.stopped = r.stopped;
         if (r.violations || r.setup_failed || r.stopped || total.execs >= o->execs_max) {
             total.violations = r.violations;

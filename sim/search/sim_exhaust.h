@@ -91,6 +91,9 @@ typedef struct sim_exhaust_result {
     int64_t unchecked_execs[SIM_EXPECTATIONS_MAX]; /* the same, that left each expectation unchecked */
     char threads[SIM_MSG_MAX]; /* the scenario's threads, "c1, c2, admin" (for the verdict) */
     sim_bounds bounds;         /* the bounds it searched within */
+    int64_t points;            /* decision points it met first (HASH: new states; naive, DPOR: new path points) */
+    int64_t options_sum;       /* the options at those points, summed */
+    int options_max;           /* and the most at one */
     char checkpoint_error[256]; /* why a checkpoint could not be saved ('stopped' then points here) */
     int violated_count;      /* distinct violated oracles, in the order first found */
     char violated[8][SIM_NAME_MAX];

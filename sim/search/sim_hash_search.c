@@ -149,6 +149,9 @@ static int hash_point(hash_search *h, int n) {
     *sim_visited_value(&h->seen, fp) = HASH_IN_PROGRESS;
     res->states++;
     int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, &h->res->bounds, h->opt);
+    res->points++;
+    res->options_sum += k;
+    if (k > res->options_max) res->options_max = k;
     hash_frame *f = &h->frame[h->depth];
     f->snap = k > 1 ? sim_state_save(run, &h->snaps) : -1;
     if (k > 1 && f->snap < 0) {

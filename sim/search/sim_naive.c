@@ -133,6 +133,9 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
         if (res->violations && !o->keep_going) break;
     }
     res->cut_by_depth = x.cut;
+    res->points = x.points;
+    res->options_sum = x.options_sum;
+    res->options_max = x.options_max;
     if (o->checkpoint) naive_save(o, cfg, &x, res); /* a failure is in res->checkpoint_error */
     sim_progress_done(&pr);
 done:

@@ -39,6 +39,9 @@ static int path_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
         x->choice[d] = 0;
         x->count[d] = k;
         x->len = d + 1;
+        x->points++;
+        x->options_sum += k;
+        if (k > x->options_max) x->options_max = k;
     }
     if (x->choice[d] >= k) return -1; /* cannot happen: the run is a pure function of the path */
     sim_option_choice(&opt[x->choice[d]], enabled, n, &x->last, &x->preemptions, out);

@@ -59,6 +59,8 @@ typedef struct sim_path {
     sim_schedule *capture;
     int shard, shards; /* see sim_exhaust_opts */
     int cut;           /* 1 once a path was cut by the depth limit */
+    int64_t points, options_sum; /* new points met, and their options summed (the branching, for the summary) */
+    int options_max;
 } sim_path;
 
 
