@@ -200,6 +200,8 @@ bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis)
 	@$(if $(HAVE_HIREDIS),echo; echo "stress mode vs the simulator: time to the first violation"; \
 	    bash tools/bench_stress.sh ./racebed)
 	@echo; bash tools/bench_spin.sh ./racebed
+	@echo; echo "the shrinker against the shortest schedule (target: within 2 decisions)"; \
+	    bash tools/bench_shrink.sh ./racebed
 
 # ---- nightly: exhaustive shards, faults with probes required, crash sweeps, canaries, on all local cores ----------
 nightly: racebed

@@ -291,5 +291,14 @@ vd=$(sed -n 's/^schedule: .* (\([0-9]*\) decisions)$/\1/p' "$T/out")
 check "sweep failing before its crash" 1 "$rb" sweep thundering_herd --variant mutant:check_then_set --seed 3 --out "$T/sw2"
 grep_out "no crash named past the sweep" "^VIOLATION lease_safety without a crash, before crash point [0-9]+ \\(after [0-9]+ crash points swept\\)"
 
+# SIGINT stops an exhaustive search: INCOMPLETE, exit 5, its checkpoint saved (the signal is sent once the search
+# has saved a first checkpoint, so its handler is in place)
+"$rb" run ttl_expiry --strategy exhaustive --runs 100000000 --checkpoint "$T/ckint" --quiet >"$T/out" 2>&1 &
+ipid=$!
+for _ in $(seq 300); do [ -s "$T/ckint" ] && break; sleep 0.1; done
+kill -INT $ipid 2>/dev/null; wait $ipid; rc=$?
+if [ $rc = 5 ] && grep -q '^INCOMPLETE: interrupted (SIGINT)' "$T/out" && grep -q '^racebed-checkpoint 1' "$T/ckint"; then
+    pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL SIGINT: exit $rc: $(tail -n 1 "$T/out")"; fi
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
