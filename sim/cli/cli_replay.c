@@ -163,20 +163,10 @@ int cli_cmd_shrink(cli_args *a) {
         code = EXIT_VIOLATION;
     } else {
         char dst[CLI_PATH_MAX], comment[200], err[CLI_PATH_MAX + 128];
-        if (a->shrink_execs > 0) { /* then a search for a shorter one, exploring the faults the schedule uses */
-            sim_schedule shorter;
-            sim_schedule_init(&shorter);
-            sim_shorter_result r;
-            sim_search_shorter(run, &cfg, &shrunk, s.expect_oracle, shrink_faults_of(&cfg, &s), a->shrink_execs,
-                               &shorter, &r);
-            if (r.found) {
-                sim_schedule_free(&shrunk);
-                shrunk = shorter;
-                sr.after = shrunk.decision_count;
-            } else {
-                sim_schedule_free(&shorter);
-            }
-        }
+        /* then a search for a shorter one, exploring the faults the schedule uses */
+        if (a->shrink_execs > 0 &&
+            sim_search_shorter(run, &cfg, &shrunk, s.expect_oracle, shrink_faults_of(&cfg, &s), a->shrink_execs))
+            sr.after = shrunk.decision_count;
         shrink_destination(a, path, dst, sizeof(dst));
         lk_copy_str(shrunk.strategy, sizeof(shrunk.strategy), s.strategy);
         snprintf(comment, sizeof(comment),

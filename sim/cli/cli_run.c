@@ -231,19 +231,8 @@ static void run_shrink(sim_run *run, const cli_args *a, sim_schedule *s, const c
     } else {
         sim_schedule_free(&shrunk);
     }
-    if (a->shrink_execs > 0) {
-        sim_schedule shorter;
-        sim_schedule_init(&shorter);
-        sim_shorter_result r;
-        sim_search_shorter(run, &a->cfg, s, oracle, a->opts.faults, a->shrink_execs, &shorter, &r);
-        if (r.found) {
-            sim_schedule_free(s);
-            *s = shorter;
-            changed = 1;
-        } else {
-            sim_schedule_free(&shorter);
-        }
-    }
+    if (a->shrink_execs > 0 && sim_search_shorter(run, &a->cfg, s, oracle, a->opts.faults, a->shrink_execs))
+        changed = 1;
     if (!changed) return;
     lk_copy_str(s->strategy, sizeof(s->strategy), strategy);
     sim_replay_opts o = {0, 0, NULL, NULL, NULL};

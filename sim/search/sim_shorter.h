@@ -14,17 +14,11 @@
 
 #include "sim/search/sim_exhaust.h"
 
-typedef struct sim_shorter_result {
-    int found;        /* 1: 'out' holds a shorter schedule */
-    int64_t execs;    /* executions the search ran */
-    int complete;     /* 1: the search covered every depth below the given length (within its bounds) */
-} sim_shorter_result;
-
-/* Looks for a schedule of fewer than in->decision_count decisions that violates 'oracle' on 'cfg' with in->seed,
+/* Looks for a schedule of fewer than s->decision_count decisions that violates 'oracle' on 'cfg' with s->seed,
  * exploring the fault kinds 'faults' (sim_faults.h bits, as the run that failed) within at most 'execs_max'
  * executions. With the model store only (a real store's state cannot be snapshot): otherwise it finds nothing.
- * 'out' must be initialized; it is filled only when one was found. */
-void sim_search_shorter(sim_run *run, const sim_config *cfg, const sim_schedule *in, const char *oracle,
-                        unsigned faults, int64_t execs_max, sim_schedule *out, sim_shorter_result *res);
+ * Returns 1 when it found one, which then replaces '*s' (the old one is freed); 0 leaves '*s' as it was. */
+int sim_search_shorter(sim_run *run, const sim_config *cfg, sim_schedule *s, const char *oracle, unsigned faults,
+                       int64_t execs_max);
 
 #endif
