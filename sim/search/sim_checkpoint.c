@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "sim/search/sim_checkpoint.h"
+#include "sim/search/sim_exhaust.h"
 
 #include "sim/run/sim_text.h"
 
@@ -14,12 +15,20 @@
 #include <string.h>
 #include <unistd.h>
 
-uint64_t sim_exhaust_config_hash(const sim_config *cfg) {
+static uint64_t hash_i64(uint64_t h, int64_t v) {
+    for (int b = 0; b < 8; b++) h = (h ^ (uint64_t)((v >> (8 * b)) & 0xff)) * UINT64_C(1099511628211);
+    return h;
+}
+
+uint64_t sim_exhaust_config_hash(const sim_config *cfg, const struct sim_bounds *b) {
     uint64_t h = UINT64_C(14695981039346656037);
-    for (int i = 0; i < sim_param_count(cfg->scenario); i++) {
-        const unsigned char *p = (const unsigned char *)&cfg->param[i];
-        for (size_t b = 0; b < sizeof(int64_t); b++) h = (h ^ p[b]) * UINT64_C(1099511628211);
-    }
+    for (int i = 0; i < sim_param_count(cfg->scenario); i++) h = hash_i64(h, cfg->param[i]);
+    /* the resolved bounds: the fault kinds explored change them though no parameter changes (-1: from --faults) */
+    const int64_t bound[] = {b->preemptions_max, b->advances,   b->store_faults, b->store_fault_kinds,
+                             b->timeout_ms,      b->wall_steps, b->wall_clocks,  b->wall_signs,
+                             b->wall_step_ms,    b->restarts,   b->crashes,      b->pauses,
+                             b->pause_ms};
+    for (size_t i = 0; i < sizeof(bound) / sizeof(bound[0]); i++) h = hash_i64(h, bound[i]);
     return h;
 }
 

@@ -16,7 +16,7 @@
 /* The saved state of a search (a checkpoint file, also a shard's result for `racebed merge`). */
 typedef struct sim_exhaust_state {
     char scenario[SIM_NAME_MAX], variant[SIM_NAME_MAX];
-    uint64_t seed, config;     /* config: a hash of every parameter */
+    uint64_t seed, config;     /* config: a hash of every parameter and bound (sim_exhaust_config_hash) */
     int preemptions_max, shard, shards, complete, len;
     int64_t execs, steps, violations;
     char first[SIM_NAME_MAX + SIM_MSG_MAX]; /* "ORACLE: message" of the first violation, "" if none */
@@ -26,8 +26,10 @@ typedef struct sim_exhaust_state {
 /* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */
 int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap);
 void sim_exhaust_state_free(sim_exhaust_state *st);
-/* A hash of 'cfg''s parameters, to refuse resuming or merging different searches. */
-uint64_t sim_exhaust_config_hash(const sim_config *cfg);
+/* A hash of 'cfg''s parameters and the search's resolved bounds 'b' (so its fault kinds), to refuse resuming or
+ * merging different searches. */
+struct sim_bounds; /* sim_exhaust.h, which includes this header */
+uint64_t sim_exhaust_config_hash(const sim_config *cfg, const struct sim_bounds *b);
 
 /* The checkpoint text of 'st' (malloc'd, NUL-terminated; the caller frees it), or NULL when out of memory. */
 char *sim_exhaust_state_text(const sim_exhaust_state *st);

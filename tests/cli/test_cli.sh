@@ -217,6 +217,14 @@ strip_outcomes() { # a resumed search cannot count the outcomes or the options i
     grep '^exhaustive' "$1" | sed 's/, [0-9]* distinct outcomes//; s/, [0-9.]* options a point (max [0-9]*)//'
 }
 if [ "$(strip_outcomes "$T/out")" = "$(strip_outcomes "$T/full.txt")" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL resume totals differ: $(strip_outcomes "$T/out") vs $(strip_outcomes "$T/full.txt")"; fi
+# a checkpoint is of one search: its fault kinds are part of it (a completed search without crashes is no proof with them)
+check "completed checkpoint" 0 "$rb" run stale_token --strategy exhaustive --faults none --checkpoint "$T/ckf" --quiet
+check "the same search again" 0 "$rb" run stale_token --strategy exhaustive --faults none --checkpoint "$T/ckf"
+grep_out "a completed search resumed" "^resumed from"
+grep_out "a resumed completed search names its threads" "^PROVED within: threads c1, c2;"
+check "other fault kinds" 0 "$rb" run stale_token --strategy exhaustive --faults crash --checkpoint "$T/ckf"
+if grep -q '^resumed from' "$T/out"; then fail=$((fail + 1)); echo "FAIL a checkpoint without crashes resumed a search with them"; else pass=$((pass + 1)); fi
+grep_out "the other search ran and says what it explored" "^PROVED within: .*crashes <= 1"
 # merge: the shards' checkpoints give the whole search's verdict
 for i in 0 1 2; do "$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --runs 1000000 --shard $i/3 --checkpoint "$T/m$i" --quiet --out "$T/mo" >/dev/null; done
 check "merge" 1 "$rb" merge "$T/m0" "$T/m1" "$T/m2"
@@ -224,6 +232,9 @@ grep_out "merge sums the shards" "^merged 3 shard\\(s\\) of stale_token mutant:g
 check "merge with a shard missing" 2 "$rb" merge "$T/m0" "$T/m1"
 check "merge with a shard twice" 2 "$rb" merge "$T/m0" "$T/m0" "$T/m2"
 check "merge garbage" 2 "$rb" merge "$T/garbage.sched"
+"$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --runs 1000000 --shard 2/3 --faults crash --checkpoint "$T/m2c" --quiet --out "$T/mo" >/dev/null
+check "merge of shards of different fault kinds" 2 "$rb" merge "$T/m0" "$T/m1" "$T/m2c"
+grep_out "different search named" "a different search"
 
 # coverage probes
 check "probes reached" 0 "$rb" run ttl_expiry --faults all --budget-execs 2000 --require-probes ttl_expired_in_cs,renewal_racing_expiry,fence_refused --out "$T/pr"
