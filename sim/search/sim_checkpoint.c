@@ -20,8 +20,15 @@ static uint64_t hash_i64(uint64_t h, int64_t v) {
     return h;
 }
 
-uint64_t sim_exhaust_config_hash(const sim_config *cfg, const struct sim_bounds *b) {
+static uint64_t hash_text(uint64_t h, const char *text) {
+    for (const char *p = text ? text : ""; *p; p++) h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+    return (h ^ 0xff) * UINT64_C(1099511628211); /* an end mark: "a" then "b" differs from "ab" then "" */
+}
+
+uint64_t sim_exhaust_config_hash(const sim_config *cfg, const struct sim_bounds *b, const char *oracle) {
     uint64_t h = UINT64_C(14695981039346656037);
+    h = hash_text(h, oracle);               /* --oracle: other oracles' violations end paths uncounted */
+    h = hash_text(h, cfg->ignore_oracles); /* --ignore-oracle: these violations are notes */
     for (int i = 0; i < sim_param_count(cfg->scenario); i++) h = hash_i64(h, cfg->param[i]);
     /* the resolved bounds: the fault kinds explored change them though no parameter changes (-1: from --faults) */
     const int64_t bound[] = {b->preemptions_max, b->advances,   b->store_faults, b->store_fault_kinds,

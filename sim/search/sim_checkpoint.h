@@ -26,10 +26,11 @@ typedef struct sim_exhaust_state {
 /* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */
 int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap);
 void sim_exhaust_state_free(sim_exhaust_state *st);
-/* A hash of 'cfg''s parameters and the search's resolved bounds 'b' (so its fault kinds), to refuse resuming or
- * merging different searches. */
+/* A hash of what decides a search's space and what it counts, to refuse resuming or merging different searches:
+ * 'cfg''s parameters and ignored oracles, the resolved bounds 'b' (so the fault kinds explored), and the one oracle
+ * that counts ('oracle', NULL for all). */
 struct sim_bounds; /* sim_exhaust.h, which includes this header */
-uint64_t sim_exhaust_config_hash(const sim_config *cfg, const struct sim_bounds *b);
+uint64_t sim_exhaust_config_hash(const sim_config *cfg, const struct sim_bounds *b, const char *oracle);
 
 /* The checkpoint text of 'st' (malloc'd, NUL-terminated; the caller frees it), or NULL when out of memory. */
 char *sim_exhaust_state_text(const sim_exhaust_state *st);

@@ -21,7 +21,7 @@ static int naive_resume(const sim_exhaust_opts *o, const sim_config *cfg, sim_pa
     if (sim_exhaust_state_load(o->checkpoint, &st, err, sizeof(err)) != 1) return 0;
     int same = strcmp(st.scenario, cfg->scenario->name) == 0 &&
                strcmp(st.variant, cfg->scenario->variants[cfg->variant].name) == 0 && st.seed == o->seed &&
-               st.config == sim_exhaust_config_hash(cfg, &res->bounds) && st.preemptions_max == o->preemptions_max &&
+               st.config == sim_exhaust_config_hash(cfg, &res->bounds, o->oracle) && st.preemptions_max == o->preemptions_max &&
                st.shard == (o->shards > 1 ? o->shard : 0) && st.shards == (o->shards > 1 ? o->shards : 1) &&
                st.len < x->depth_max;
     if (same) {
@@ -53,7 +53,7 @@ static int naive_save(const sim_exhaust_opts *o, const sim_config *cfg, const si
     lk_copy_str(st.scenario, sizeof(st.scenario), cfg->scenario->name);
     lk_copy_str(st.variant, sizeof(st.variant), cfg->scenario->variants[cfg->variant].name);
     st.seed = o->seed;
-    st.config = sim_exhaust_config_hash(cfg, &res->bounds);
+    st.config = sim_exhaust_config_hash(cfg, &res->bounds, o->oracle);
     st.preemptions_max = o->preemptions_max;
     st.shard = o->shards > 1 ? o->shard : 0;
     st.shards = o->shards > 1 ? o->shards : 1;

@@ -225,6 +225,9 @@ grep_out "a resumed completed search names its threads" "^PROVED within: threads
 check "other fault kinds" 0 "$rb" run stale_token --strategy exhaustive --faults crash --checkpoint "$T/ckf"
 if grep -q '^resumed from' "$T/out"; then fail=$((fail + 1)); echo "FAIL a checkpoint without crashes resumed a search with them"; else pass=$((pass + 1)); fi
 grep_out "the other search ran and says what it explored" "^PROVED within: .*crashes <= 1"
+check "a completed search of one oracle" 1 "$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --oracle singleton_unique --checkpoint "$T/cko" --quiet --out "$T/cko.d"
+check "is no search of them all" 1 "$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --checkpoint "$T/cko" --out "$T/cko.d"
+grep_out "every oracle counted" "^VIOLATION no_foreign_delete"
 # merge: the shards' checkpoints give the whole search's verdict
 for i in 0 1 2; do "$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --runs 1000000 --shard $i/3 --checkpoint "$T/m$i" --quiet --out "$T/mo" >/dev/null; done
 check "merge" 1 "$rb" merge "$T/m0" "$T/m1" "$T/m2"
