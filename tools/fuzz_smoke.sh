@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# fuzz_smoke.sh SECONDS: builds the schedule-parser fuzz target with clang's libFuzzer (+ASan/UBSan) and runs it
-# for SECONDS on the seed corpus. Skips with a message when clang or libFuzzer is missing.
+# fuzz_smoke.sh SECONDS: builds the fuzz targets with clang's libFuzzer (+ASan/UBSan) and runs each for SECONDS on
+# its seed corpus: the schedule parser, and the model Redis's command layer. Skips with a message when clang or
+# libFuzzer is missing.
 set -u
 secs=${1:-5}
 out=build/fuzz
-mkdir -p "$out/corpus"
+mkdir -p "$out"
 if ! command -v clang >/dev/null 2>&1; then echo "fuzz: clang not installed, skipped (make deps)"; exit 0; fi
-if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -Wall -Wextra -Werror -I. \
-        tests/fuzz/fuzz_schedule.c sim/sim_schedule.c sim/run/sim_text.c -o "$out/fuzz_schedule" 2>"$out/build.log"; then
-    if grep -q 'libclang_rt.fuzzer\|fuzzer' "$out/build.log"; then
-        echo "fuzz: libFuzzer not available (libclang-rt-14-dev), skipped"; exit 0
+model_src="core/lk_rc.c core/lk_reply.c core/lk_command.c sim/model/sim_keyspace.c sim/model/sim_redis.c $(ls sim/model/sim_cmd*.c)"
+
+# fuzz_one NAME WHAT SOURCES...: builds tests/fuzz/fuzz_NAME.c with SOURCES and runs it on tests/fuzz/corpus/CORPUS.
+fuzz_one() {
+    local name=$1 corpus=$2 what=$3
+    shift 3
+    mkdir -p "$out/corpus-$corpus"
+    if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -Wall -Wextra -Werror -I. \
+            "tests/fuzz/fuzz_$name.c" "$@" -o "$out/fuzz_$name" 2>"$out/build-$name.log"; then
+        if grep -q 'libclang_rt.fuzzer\|fuzzer' "$out/build-$name.log"; then
+            echo "fuzz: libFuzzer not available (libclang-rt-14-dev), skipped"; exit 0
+        fi
+        cat "$out/build-$name.log"; exit 1
     fi
-    cat "$out/build.log"; exit 1
-fi
-cp -n tests/fuzz/corpus/schedule/* "$out/corpus/" 2>/dev/null
-"$out/fuzz_schedule" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$out/corpus" \
-    >"$out/run.log" 2>&1 || { tail -n 40 "$out/run.log"; exit 1; }
-echo "fuzz: schedule parser, ${secs}s: $(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$out/run.log" | grep -Eo '[0-9]+$') inputs, no crash"
+    cp -n "tests/fuzz/corpus/$corpus"/* "$out/corpus-$corpus/" 2>/dev/null
+    "$out/fuzz_$name" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$out/corpus-$corpus" \
+        >"$out/run-$name.log" 2>&1 || { tail -n 40 "$out/run-$name.log"; exit 1; }
+    echo "fuzz: $what, ${secs}s: $(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$out/run-$name.log" |
+        grep -Eo '[0-9]+$') inputs, no crash"
+}
+
+fuzz_one schedule schedule "schedule parser" sim/sim_schedule.c sim/run/sim_text.c
+# shellcheck disable=SC2086
+fuzz_one commands commands "model Redis commands (two runs compared, invariants checked)" $model_src

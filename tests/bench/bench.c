@@ -7,7 +7,9 @@
  *   3. for every mutant: executions and seconds to the first violation, median (and max) over 20 seeds;
  *   4. the exhaustive search: naive vs DPOR vs state hashing, executions, states, time, memory and the distinct
  *      outcomes each finds (they must be equal); the time to exhaust the core with 3 threads; shortest
- *      counterexamples by iterative deepening.
+ *      counterexamples by iterative deepening;
+ *   5. the model Redis: ns per command of the command table's model (sim/model/sim_redis.h) next to the fixed-op
+ *      model store (sim/model/sim_store_model.h) on the same lock-shaped work, and per command family.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -21,6 +23,8 @@
 #include "sim/explore/sim_explore.h"
 #include "sim/explore/sim_faults.h"
 #include "sim/explore/sim_shrink.h"
+#include "sim/model/sim_redis.h"
+#include "sim/model/sim_store_model.h"
 
 static double bench_now(void) {
     struct timespec ts;
@@ -358,8 +362,86 @@ static void bench_exhaustive(sim_run *run) {
     }
 }
 
-int main(void) {
+/* ---- 5. the model Redis ---------------------------------------------------------------------------------------- */
+
+enum { MODEL_ROUNDS = 200000 };
+
+typedef struct model_line {
+    const char *what;       /* the row's label */
+    const char *cmds[4][8]; /* up to 4 commands run in turn each round; NULL ends a command and the list */
+} model_line;
+
+/* Runs the line's commands MODEL_ROUNDS times on 'ks' at a fixed server time; ns per command. */
+static double model_line_ns(sim_keyspace *ks, const model_line *l) {
+    lk_reply_node nodes[64];
+    char bytes[1024];
+    lk_reply r;
+    lk_reply_init(&r, nodes, 64, bytes, sizeof(bytes));
+    int argc[4] = {0}, ncmd = 0;
+    size_t len[4][8];
+    for (; ncmd < 4 && l->cmds[ncmd][0]; ncmd++)
+        for (argc[ncmd] = 0; argc[ncmd] < 8 && l->cmds[ncmd][argc[ncmd]]; argc[ncmd]++)
+            len[ncmd][argc[ncmd]] = strlen(l->cmds[ncmd][argc[ncmd]]);
+    sim_ks_reset(ks);
+    double t0 = bench_now();
+    for (int i = 0; i < MODEL_ROUNDS; i++)
+        for (int c = 0; c < ncmd; c++)
+            if (sim_redis_exec(ks, 1700000000000, argc[c], l->cmds[c], len[c], &r) != LK_OK) return -1;
+    return (bench_now() - t0) * 1e9 / ((double)MODEL_ROUNDS * ncmd);
+}
+
+/* The fixed-op store on acquire + release of one lock: ns per op. */
+static double model_fixed_ns(sim_store_model *s) {
+    lk_store_op acq = {.kind = LK_OP_ACQUIRE, .key = "lk:a", .aux_key = "lk:a:fence", .value = "tok1", .ttl_ms = 1000};
+    lk_store_op rel = {.kind = LK_OP_RELEASE, .key = "lk:a", .value = "tok1"};
+    lk_store_reply r;
+    sim_store_model_init(s);
+    double t0 = bench_now();
+    for (int i = 0; i < MODEL_ROUNDS; i++) {
+        sim_store_model_exec(s, 1700000000000, &acq, &r);
+        sim_store_model_exec(s, 1700000000000, &rel, &r);
+    }
+    return (bench_now() - t0) * 1e9 / (2.0 * MODEL_ROUNDS);
+}
+
+static void bench_model(void) {
+    static const model_line lines[] = {
+        {"SET NX PX + DEL (lock shape)", {{"SET", "lk:a", "tok1:1", "NX", "PX", "1000"}, {"DEL", "lk:a"}}},
+        {"GET (absent)", {{"GET", "lk:a"}}},
+        {"INCR", {{"INCR", "lk:a:fence"}}},
+        {"HSET + HDEL", {{"HSET", "rw:a", "mode", "read"}, {"HDEL", "rw:a", "mode"}}},
+        {"HINCRBY + HGET", {{"HINCRBY", "rw:a", "readers", "1"}, {"HGET", "rw:a", "readers"}}},
+        {"RPUSH + LPOP", {{"RPUSH", "q:a", "w1"}, {"LPOP", "q:a"}}},
+        {"ZADD + ZREM", {{"ZADD", "t:a", "1000", "w1"}, {"ZREM", "t:a", "w1"}}},
+        {"PTTL (absent)", {{"PTTL", "lk:a"}}},
+    };
+    sim_keyspace *ks = malloc(sizeof(*ks));
+    sim_store_model *fixed = malloc(sizeof(*fixed));
+    if (ks == NULL || fixed == NULL) return;
+    sim_ks_init(ks);
+    printf("\nthe model Redis: ns per command (median of 3 x %d rounds)\n", MODEL_ROUNDS);
+    double f[3];
+    for (int k = 0; k < 3; k++)
+        f[k] = model_fixed_ns(fixed);
+    qsort(f, 3, sizeof(double), bench_cmp);
+    printf("  %-34s %8.1f ns  (the fixed-op store, for reference)\n", "ACQUIRE + RELEASE composites", f[1]);
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        double t[3];
+        for (int k = 0; k < 3; k++)
+            t[k] = model_line_ns(ks, &lines[i]);
+        qsort(t, 3, sizeof(double), bench_cmp);
+        printf("  %-34s %8.1f ns  (%.2fx the composite)\n", lines[i].what, t[1], t[1] / f[1]);
+    }
+    free(ks);
+    free(fixed);
+}
+
+int main(int argc, char **argv) {
     char err[256];
+    if (argc == 2 && strcmp(argv[1], "--model") == 0) {
+        bench_model();
+        return 0;
+    }
     sim_run *run = sim_arena_map(err, sizeof(err));
     if (run == NULL) {
         fprintf(stderr, "bench: %s\n", err);
@@ -372,6 +454,7 @@ int main(void) {
     bench_mutants(run);
     printf("\n");
     bench_exhaustive(run);
+    bench_model();
     sim_arena_unmap(run);
     return 0;
 }

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lk_command.c: the command table (contract in lk_command.h).
+ */
+#include "core/lk_command.h"
+
+#include <assert.h>
+#include <string.h>
+
+static const lk_command command_table[LK_CMD_COUNT_] = {
+#define LK_COMMAND_ROW(NAME, name, arity, flags, first, last, step)                                                    \
+    {LK_CMD_##NAME, #name, arity, flags, first, last, step},
+    LK_COMMAND_MAP(LK_COMMAND_ROW)
+#undef LK_COMMAND_ROW
+};
+
+const lk_command *lk_command_get(lk_command_id id) {
+    assert(id >= 0 && id < LK_CMD_COUNT_);
+    return &command_table[id];
+}
+
+static int command_name_equal(const char *row, const char *name, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (row[i] == '\0' || row[i] != c) return 0;
+    }
+    return row[len] == '\0';
+}
+
+const lk_command *lk_command_lookup(const char *name, size_t len) {
+    for (int i = 0; i < LK_CMD_COUNT_; i++)
+        if (command_name_equal(command_table[i].name, name, len)) return &command_table[i];
+    return NULL;
+}
+
+int lk_command_arity_ok(const lk_command *c, int argc) {
+    return c->arity > 0 ? argc == c->arity : argc >= -c->arity;
+}
+
+int lk_command_keys(const lk_command *c, int argc, int *pos, int cap) {
+    assert(lk_command_arity_ok(c, argc));
+    if (c->first_key == 0) return 0;
+    int last = c->last_key < 0 ? argc + c->last_key : c->last_key;
+    int n = 0;
+    for (int i = c->first_key; i <= last && n < cap; i += c->key_step)
+        pos[n++] = i;
+    return n;
+}

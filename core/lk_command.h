@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lk_command.h: the table of Redis commands racebed's stores speak, as Redis's own command table describes them.
+ *
+ * One row per command: its name, arity (n > 0: exactly n arguments counting the name; n < 0: at least -n), flags,
+ * and key positions (first, last, step; last -1 means the last argument, 0 0 0 means no keys). From the row come
+ * every store's arity check, the keys a command touches (DPOR's footprints: lk_command_keys), and what a comparison
+ * of two stores' replies must allow for (time-derived replies, orders Redis leaves unspecified). The model store
+ * (sim/model/) implements each row; a unit test fails on a row without an implementation.
+ *
+ * Argument strings are binary-safe: (pointer, length) pairs. Limits: LK_COMMAND_ARGS_MAX arguments.
+ */
+#ifndef RACEBED_CORE_LK_COMMAND_H
+#define RACEBED_CORE_LK_COMMAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    LK_CMDF_WRITE = 1u << 0,     /* may change the key space */
+    LK_CMDF_READONLY = 1u << 1,  /* never changes the key space (lazy expiry aside, which Redis also does) */
+    LK_CMDF_TIME = 1u << 2,      /* the reply is derived from the server clock (PTTL, TTL): compare with a tolerance */
+    LK_CMDF_UNORDERED = 1u << 3, /* Redis leaves the reply's order unspecified: compare as a set */
+    LK_CMDF_KEYSPACE = 1u << 4,  /* reads the whole key space (SCAN): its footprint is every key */
+    LK_CMDF_FAST = 1u << 5,      /* O(1) or O(log n) in Redis */
+};
+
+enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name included */
+
+/* NAME, name (an identifier: the model's handler is sim__cmd_<name>), arity, flags, first key, last key, key step.
+ * The order is the enum's and nothing else. */
+#define LK_COMMAND_MAP(X)                                                                                              \
+    /* strings */                                                                                                      \
+    X(GET, get, 2, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                           \
+    X(SET, set, -3, LK_CMDF_WRITE, 1, 1, 1)                                                                            \
+    X(SETNX, setnx, 3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                          \
+    X(GETDEL, getdel, 2, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                        \
+    X(INCR, incr, 2, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                            \
+    X(INCRBY, incrby, 3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                        \
+    X(DECR, decr, 2, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                            \
+    X(DECRBY, decrby, 3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                        \
+    /* keys and expiry */                                                                                              \
+    X(DEL, del, -2, LK_CMDF_WRITE, 1, -1, 1)                                                                           \
+    X(UNLINK, unlink, -2, LK_CMDF_WRITE | LK_CMDF_FAST, 1, -1, 1)                                                      \
+    X(EXISTS, exists, -2, LK_CMDF_READONLY | LK_CMDF_FAST, 1, -1, 1)                                                   \
+    X(TYPE, type, 2, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                         \
+    X(EXPIRE, expire, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                       \
+    X(PEXPIRE, pexpire, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                     \
+    X(EXPIREAT, expireat, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                   \
+    X(PEXPIREAT, pexpireat, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                 \
+    X(TTL, ttl, 2, LK_CMDF_READONLY | LK_CMDF_FAST | LK_CMDF_TIME, 1, 1, 1)                                            \
+    X(PTTL, pttl, 2, LK_CMDF_READONLY | LK_CMDF_FAST | LK_CMDF_TIME, 1, 1, 1)                                          \
+    X(PERSIST, persist, 2, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                      \
+    X(SCAN, scan, -2, LK_CMDF_READONLY | LK_CMDF_UNORDERED | LK_CMDF_KEYSPACE, 0, 0, 0)                                \
+    /* hashes */                                                                                                       \
+    X(HSET, hset, -4, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
+    X(HSETNX, hsetnx, 4, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                        \
+    X(HGET, hget, 3, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                         \
+    X(HMGET, hmget, -3, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                      \
+    X(HDEL, hdel, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
+    X(HEXISTS, hexists, 3, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                   \
+    X(HINCRBY, hincrby, 4, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                      \
+    X(HLEN, hlen, 2, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                         \
+    X(HKEYS, hkeys, 2, LK_CMDF_READONLY | LK_CMDF_UNORDERED, 1, 1, 1)                                                  \
+    X(HVALS, hvals, 2, LK_CMDF_READONLY | LK_CMDF_UNORDERED, 1, 1, 1)                                                  \
+    X(HGETALL, hgetall, 2, LK_CMDF_READONLY | LK_CMDF_UNORDERED, 1, 1, 1)                                              \
+    X(HSCAN, hscan, -3, LK_CMDF_READONLY | LK_CMDF_UNORDERED, 1, 1, 1)                                                 \
+    /* lists */                                                                                                        \
+    X(LPUSH, lpush, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                         \
+    X(RPUSH, rpush, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                         \
+    X(LPOP, lpop, -2, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
+    X(RPOP, rpop, -2, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
+    X(LLEN, llen, 2, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                         \
+    X(LRANGE, lrange, 4, LK_CMDF_READONLY, 1, 1, 1)                                                                    \
+    X(LINDEX, lindex, 3, LK_CMDF_READONLY, 1, 1, 1)                                                                    \
+    X(LREM, lrem, 4, LK_CMDF_WRITE, 1, 1, 1)                                                                           \
+    X(LTRIM, ltrim, 4, LK_CMDF_WRITE, 1, 1, 1)                                                                         \
+    X(LPOS, lpos, -3, LK_CMDF_READONLY, 1, 1, 1)                                                                       \
+    /* sorted sets */                                                                                                  \
+    X(ZADD, zadd, -4, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
+    X(ZREM, zrem, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
+    X(ZSCORE, zscore, 3, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                     \
+    X(ZRANK, zrank, 3, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                       \
+    X(ZCARD, zcard, 2, LK_CMDF_READONLY | LK_CMDF_FAST, 1, 1, 1)                                                       \
+    X(ZRANGE, zrange, -4, LK_CMDF_READONLY, 1, 1, 1)                                                                   \
+    X(ZRANGEBYSCORE, zrangebyscore, -4, LK_CMDF_READONLY, 1, 1, 1)                                                     \
+    X(ZREMRANGEBYSCORE, zremrangebyscore, 4, LK_CMDF_WRITE, 1, 1, 1)                                                   \
+    X(ZSCAN, zscan, -3, LK_CMDF_READONLY | LK_CMDF_UNORDERED, 1, 1, 1)                                                 \
+    /* connection */                                                                                                   \
+    X(PING, ping, -1, LK_CMDF_FAST, 0, 0, 0)                                                                           \
+    X(ECHO, echo, 2, LK_CMDF_FAST, 0, 0, 0)
+
+typedef enum lk_command_id {
+#define LK_COMMAND_ENUM(NAME, name, arity, flags, first, last, step) LK_CMD_##NAME,
+    LK_COMMAND_MAP(LK_COMMAND_ENUM)
+#undef LK_COMMAND_ENUM
+        LK_CMD_COUNT_
+} lk_command_id;
+
+typedef struct lk_command {
+    lk_command_id id;
+    const char *name; /* lower case, as Redis names it in errors */
+    int arity;        /* > 0: exactly; < 0: at least -arity; the name counts */
+    unsigned flags;   /* LK_CMDF_* */
+    int first_key;    /* argv index of the first key; 0: no keys */
+    int last_key;     /* argv index of the last key; -1: the last argument */
+    int key_step;     /* distance between keys */
+} lk_command;
+
+/* The row of 'id': static storage. */
+const lk_command *lk_command_get(lk_command_id id);
+/* The row named 'name' ('len' bytes, any case), or NULL for a command not in the table. */
+const lk_command *lk_command_lookup(const char *name, size_t len);
+/* 1 if 'argc' arguments (the name included) satisfy the row's arity. */
+int lk_command_arity_ok(const lk_command *c, int argc);
+/* Writes the argv indexes of the keys of a call with 'argc' arguments into 'pos' (at most 'cap') and returns how
+ * many there are; the call's arity must be ok. A KEYSPACE command has no key positions: its footprint is every key. */
+int lk_command_keys(const lk_command *c, int argc, int *pos, int cap);
+
+#endif

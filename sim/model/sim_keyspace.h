@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_keyspace.h: the typed key space of the model Redis: binary-safe keys with a type, a value and a TTL.
+ *
+ * Mechanism. Keys live in a fixed open-addressing table (linear probing, backward-shift deletion, no tombstones).
+ * Each key owns one blob in a fixed byte heap inside the struct: an 8-byte header (capacity, owning slot) and a
+ * payload (key length, value length, key bytes, value bytes). A value is the type's encoding as bytes, the way
+ * Redis's listpack keeps small collections:
+ *   string  the bytes;
+ *   hash    u32 count, then count x (u32 field length, field, u32 value length, value) in insertion order;
+ *   list    u32 count, then count x (u32 length, element) head first;
+ *   zset    u32 count, then count x (f64 score, u32 length, member) by score, then member bytes.
+ * Blobs are allocated at the heap top; a blob that grows past its capacity moves to the top; a freed blob is
+ * zeroed, and when the top reaches the end the heap is compacted (live blobs slide down in heap order, their slots
+ * follow). So there are no pointers, the whole key space is plain bytes (an arena can hold, copy and hash it), a
+ * snapshot needs the table and the heap up to 'heap_top' only, and the layout is a function of the command
+ * sequence alone.
+ *
+ * Expiry is lazy and by the server wall clock passed in: a key is expired when now > deadline (Redis keyIsExpired)
+ * and removed when a lookup meets it.
+ *
+ * Limits (each hit is LK_ELIMIT, never a silent cut): SIM_KS_KEYS_MAX keys, keys of SIM_KS_KEY_BYTES_MAX bytes, and
+ * SIM_KS_HEAP_BYTES of blobs (headers and 8-byte rounding included) for all values together.
+ * Invariant: slot i is used iff entry[i].type != SIM_KS_NONE iff bit i of used_bits is set; every used slot owns
+ * exactly one blob and that blob's header names the slot; bytes of the heap past heap_top and of freed blobs'
+ * payloads are 0.
+ * Guarded by: the simulator's single OS thread. Pointers returned into the heap are valid until the next call that
+ * may change the key space (create, resize, delete, find with expiry).
+ */
+#ifndef RACEBED_SIM_MODEL_SIM_KEYSPACE_H
+#define RACEBED_SIM_MODEL_SIM_KEYSPACE_H
+
+#include <stdint.h>
+
+#include "core/lk_env.h"
+
+enum {
+    SIM_KS_SLOTS = 256,                     /* table slots, a power of two */
+    SIM_KS_KEYS_MAX = SIM_KS_SLOTS / 4 * 3, /* keys held at most (expired-but-untouched ones included) */
+    SIM_KS_KEY_BYTES_MAX = 512,             /* longest key, bytes */
+    SIM_KS_HEAP_BYTES = 64 * 1024,          /* bytes of blobs, headers included */
+    SIM_KS_VALUE_BYTES_MAX = 60 * 1024,     /* longest encoded value, bytes */
+};
+
+#define SIM_KS_TYPE_MAP(X)                                                                                             \
+    X(NONE, "none")                                                                                                    \
+    X(STRING, "string")                                                                                                \
+    X(HASH, "hash")                                                                                                    \
+    X(LIST, "list")                                                                                                    \
+    X(ZSET, "zset")
+
+typedef enum sim_ks_type {
+#define SIM_KS_TYPE_ENUM(name, label) SIM_KS_##name,
+    SIM_KS_TYPE_MAP(SIM_KS_TYPE_ENUM)
+#undef SIM_KS_TYPE_ENUM
+        SIM_KS_TYPE_COUNT_
+} sim_ks_type;
+
+typedef struct sim_ks_entry {
+    int64_t deadline_ms; /* server wall ms after which the key is gone; 0 = no TTL */
+    uint32_t blob;       /* heap offset of the key's blob header */
+    uint32_t key_hash;   /* FNV-1a of the key bytes: the probe start and the SCAN order */
+    uint32_t type;       /* a sim_ks_type; SIM_KS_NONE = unused */
+    uint32_t pad;        /* zero */
+} sim_ks_entry;
+
+typedef struct sim_keyspace {
+    uint32_t count;                        /* keys held, expired-but-untouched ones included */
+    uint32_t heap_top;                     /* heap bytes in use, freed blobs below the top included */
+    uint64_t used_bits[SIM_KS_SLOTS / 64]; /* bit i set iff entry[i] is used */
+    sim_ks_entry entry[SIM_KS_SLOTS];      /* the table; an unused entry is all zero bytes */
+    unsigned char heap[SIM_KS_HEAP_BYTES]; /* the blobs */
+} sim_keyspace;
+
+/* Empties the key space, whatever the memory held before. */
+void sim_ks_init(sim_keyspace *ks);
+/* Empties a key space that was initialized before, touching only what is used. */
+void sim_ks_reset(sim_keyspace *ks);
+
+/* The type's name as TYPE replies it ("none", "string", ...): static storage. */
+const char *sim_ks_type_name(uint32_t type);
+
+/* Finds 'key' live at 'now_ms': returns its slot, or -1. An expired key met on the way is deleted (lazy expiry). */
+int sim_ks_find(sim_keyspace *ks, const void *key, uint32_t key_len, lk_wall_ms now_ms);
+/* As sim_ks_find, but never deletes anything (for reports and end-of-run checks): -1 for an expired key. */
+int sim_ks_peek(const sim_keyspace *ks, const void *key, uint32_t key_len, lk_wall_ms now_ms);
+/* Creates 'key' (known absent) with 'type', no TTL and a zeroed value of 'value_len' bytes. Returns LK_OK and the
+ * slot in '*slot', or LK_ELIMIT (too many keys, key too long, heap full) with nothing changed. */
+lk_rc sim_ks_create(sim_keyspace *ks, const void *key, uint32_t key_len, uint32_t type, uint32_t value_len, int *slot);
+/* Deletes the key in 'slot' and frees its blob. */
+void sim_ks_delete(sim_keyspace *ks, int slot);
+
+/* The key's bytes and length. */
+const unsigned char *sim_ks_key(const sim_keyspace *ks, int slot, uint32_t *key_len);
+/* The value's bytes and length (writable: the caller edits the encoding in place). */
+unsigned char *sim_ks_value(sim_keyspace *ks, int slot, uint32_t *value_len);
+const unsigned char *sim_ks_value_const(const sim_keyspace *ks, int slot, uint32_t *value_len);
+/* Replaces bytes [off, off + del) of the value with 'ins' bytes of zeros (the caller writes them): the bytes after
+ * move. Returns the value's new start, or NULL (LK_ELIMIT: heap full or value too long) with nothing changed. */
+unsigned char *sim_ks_splice(sim_keyspace *ks, int slot, uint32_t off, uint32_t del, uint32_t ins);
+
+/* Checks the invariants above (used bits, blob owners, the heap tiled up to heap_top, zero bytes where freed or
+ * past the top). Returns NULL, or a static text naming the first broken one (for tests and fuzzing). */
+const char *sim_ks_check(const sim_keyspace *ks);
+
+/* Heap bytes in live blobs (for the bench and limits reports). */
+uint32_t sim_ks_heap_live(const sim_keyspace *ks);
+
+#endif

@@ -1,0 +1,871 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_command_conformance.c: proves that the model Redis (sim/model/sim_redis.h) answers every command of the
+ * command table (core/lk_command.h) as a real Redis 7 does, reply for reply, and ends with the same key space.
+ *
+ * How: one test-owned redis-server runs under racebed's gettimeofday shim with active expiry off
+ * (sim/real/sim_redis_server.h). For each of CMD_SEQUENCES fixed-seed sequences both stores are emptied and
+ * CMD_STEPS random commands are sent to both at the same server time. Each command comes from a generator row that
+ * knows the command's options; keys come from a small pool shared by every type, so WRONGTYPE replies happen, and
+ * values include integers at the int64 edges, non-canonical numbers, empty and binary strings, floats, inf and NaN.
+ * One command in 25 gets an argument too few or too many (the arity errors). Before each command the server clock
+ * moves forward by 0..200 ms, lands exactly on a live key's deadline or 1 ms past it, or steps back by up to 400 ms,
+ * so lazy expiry of every type is compared too. Replies are compared node for node (hashes here stay small, where
+ * Redis keeps insertion order). SCAN, HSCAN and ZSCAN, whose order and paging Redis leaves unspecified, are each
+ * run to the end on both sides and compared as sets. After each sequence both key spaces are dumped (every key
+ * with its type, PTTL and whole value) and must be equal. A mismatch names the sequence (RACEBED_CONFORMANCE_SEQ=N
+ * replays it alone), the step, the command and both replies, and prints the sequence so far; the sequence stops
+ * there and the others still run. The summary counts the commands compared per row, and every row must be covered.
+ *
+ * RACEBED_CONFORMANCE_VERBOSE=1 prints every command; RACEBED_CONFORMANCE_ONLY=get,set,... limits the generators.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/lk_command.h"
+#include "core/lk_reply.h"
+#include "sim/model/sim_redis.h"
+#include "sim/real/sim_redis_server.h"
+
+enum {
+    CMD_SEQUENCES = 150,    /* sequences */
+    CMD_STEPS = 80,         /* commands per sequence */
+    CMD_ARGS_MAX = 24,      /* arguments of one generated command */
+    CMD_ARG_BYTES = 64,     /* bytes of one generated argument */
+    CMD_DESC_MAX = 2048,    /* one command or reply described */
+    CMD_NODES = 4096,       /* reply nodes */
+    CMD_BYTES = 1 << 16,    /* reply bytes */
+    CMD_SCAN_CALLS = 1000,  /* calls of one full scan before it counts as endless */
+    CMD_SET_MAX = 512,      /* elements of one compared set */
+    CMD_HISTORY_PRINTS = 3, /* mismatches printed with their history */
+};
+
+static const uint64_t CMD_SEED = UINT64_C(0x636d642d636f6e66); /* "cmd-conf" */
+static const lk_wall_ms CMD_WALL_START_MS = 1700000000000;
+
+typedef struct cmd_rng {
+    uint64_t state;
+} cmd_rng;
+
+static uint64_t cmd_next(cmd_rng *g) {
+    uint64_t z = (g->state += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static int64_t cmd_below(cmd_rng *g, int64_t n) {
+    return (int64_t)(cmd_next(g) % (uint64_t)n);
+}
+
+#define CMD_PICK(g, arr) ((arr)[cmd_below((g), (int64_t)(sizeof(arr) / sizeof((arr)[0])))])
+
+/* One generated command: argv in fixed storage. */
+typedef struct cmd_call {
+    int argc;
+    char arg[CMD_ARGS_MAX][CMD_ARG_BYTES];
+    size_t len[CMD_ARGS_MAX];
+} cmd_call;
+
+static void call_add_bytes(cmd_call *c, const void *p, size_t n) {
+    assert_true(c->argc < CMD_ARGS_MAX && n < CMD_ARG_BYTES);
+    memcpy(c->arg[c->argc], p, n);
+    c->arg[c->argc][n] = '\0';
+    c->len[c->argc++] = n;
+}
+
+static void call_add(cmd_call *c, const char *s) {
+    call_add_bytes(c, s, strlen(s));
+}
+
+static void call_addf(cmd_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void call_addf(cmd_call *c, const char *fmt, ...) {
+    char buf[CMD_ARG_BYTES];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    call_add_bytes(c, buf, (size_t)n);
+}
+
+/* ---- pools ---------------------------------------------------------------------------------------------------- */
+
+static const char *const CMD_KEYS[] = {"k1", "k2", "k3", "h1", "h2", "l1", "l2", "z1", "z2", "n1", "x:a", "x:b"};
+static const char *const CMD_FIELDS[] = {"f1", "f2", "f3", "a", "b", ""};
+static const char *const CMD_VALUES[] = {
+    "v1",  "v2", "0",  "1",   "42",  "-7", "", "x y", "9223372036854775807", "-9223372036854775808",
+    "007", "+1", " 1", "1.5", "abc", "f1", "a"};
+static const char *const CMD_INTS[] = {"0",
+                                       "1",
+                                       "2",
+                                       "3",
+                                       "-1",
+                                       "-2",
+                                       "-3",
+                                       "5",
+                                       "10",
+                                       "100",
+                                       "-100",
+                                       "x",
+                                       "1.0",
+                                       "9223372036854775807",
+                                       "-9223372036854775808",
+                                       "99999999999999999999"};
+static const char *const CMD_SMALL_INTS[] = {"0", "1", "2", "3", "5", "-1", "-2", "-3", "-5", "10"};
+static const char *const CMD_GOOD_SCORES[] = {"0", "1", "2", "2.5", "-1", "0.1", "3", "-inf", "inf", "1e3"};
+static const char *const CMD_SCORES[] = {
+    "0", "1", "2", "2.5", "-1", "0.1", "1e3", "inf", "-inf", "+inf", "3", "1.0000000000000002", "-0", "nan", "abc", ""};
+static const char *const CMD_RANGE_SCORES[] = {"0", "1", "2", "(1", "(2", "-inf", "+inf", "inf", "2.5", "(x", "x"};
+static const char *const CMD_PATTERNS[] = {"*", "k*", "?1", "[hl]*", "x:*", "*[^0-9]", "f?", "\\*", "[a-c]*", ""};
+static const char *const CMD_TYPES[] = {"string", "hash", "list", "zset", "STRING", "set", "bogus"};
+
+static void gen_key(cmd_rng *g, cmd_call *c) {
+    call_add(c, CMD_PICK(g, CMD_KEYS));
+}
+
+static void gen_value(cmd_rng *g, cmd_call *c) {
+    if (cmd_below(g, 12) == 0) {
+        unsigned char bin[3] = {0, (unsigned char)cmd_below(g, 256), '\n'};
+        call_add_bytes(c, bin, sizeof(bin));
+    } else {
+        call_add(c, CMD_PICK(g, CMD_VALUES));
+    }
+}
+
+static void gen_small_int(cmd_rng *g, cmd_call *c) {
+    call_add(c, cmd_below(g, 6) == 0 ? CMD_PICK(g, CMD_INTS) : CMD_PICK(g, CMD_SMALL_INTS));
+}
+
+/* A TTL in ms or s: mostly small and valid, sometimes 0, negative or not a number. */
+static void gen_ttl(cmd_rng *g, cmd_call *c, int seconds) {
+    int64_t r = cmd_below(g, 10);
+    if (r == 0)
+        call_add(c, CMD_PICK(g, CMD_INTS));
+    else
+        call_addf(c, "%" PRId64, seconds ? cmd_below(g, 3) : cmd_below(g, 400) - (r == 1 ? 100 : 0));
+}
+
+/* An absolute deadline near 'now_ms', in ms or s. */
+static void gen_at(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms, int seconds) {
+    int64_t d = cmd_below(g, 600) - 100;
+    if (seconds)
+        call_addf(c, "%" PRId64, now_ms / 1000 + d / 200);
+    else
+        call_addf(c, "%" PRId64, now_ms + d);
+}
+
+/* ---- generators, one per row ------------------------------------------------------------------------------------ */
+
+typedef void (*cmd_gen_fn)(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms);
+
+static void gen_set(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    gen_key(g, c);
+    gen_value(g, c);
+    static const char *const opts[] = {"NX", "XX", "GET", "KEEPTTL", "EX", "PX", "EXAT", "PXAT", "nx", "px"};
+    for (int64_t n = cmd_below(g, 4); n > 0; n--) {
+        const char *o = CMD_PICK(g, opts);
+        call_add(c, o);
+        if (!strcmp(o, "EX")) gen_ttl(g, c, 1);
+        if (!strcmp(o, "PX") || !strcmp(o, "px")) gen_ttl(g, c, 0);
+        if (!strcmp(o, "EXAT")) gen_at(g, c, now_ms, 1);
+        if (!strcmp(o, "PXAT")) gen_at(g, c, now_ms, 0);
+    }
+}
+
+static void gen_key_only(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+}
+
+static void gen_key_value(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    gen_value(g, c);
+}
+
+static void gen_key_int(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    call_add(c, CMD_PICK(g, CMD_INTS));
+}
+
+static void gen_keys(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    for (int64_t n = 1 + cmd_below(g, 3); n > 0; n--)
+        gen_key(g, c);
+}
+
+static void gen_expire_opts(cmd_rng *g, cmd_call *c) {
+    static const char *const opts[] = {"NX", "XX", "GT", "LT", "gt", "bogus"};
+    for (int64_t n = cmd_below(g, 5) == 0 ? 1 + cmd_below(g, 2) : 0; n > 0; n--)
+        call_add(c, CMD_PICK(g, opts));
+}
+
+static void gen_expire(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    gen_ttl(g, c, 1);
+    gen_expire_opts(g, c);
+}
+
+static void gen_pexpire(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    gen_ttl(g, c, 0);
+    gen_expire_opts(g, c);
+}
+
+static void gen_expireat(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    gen_key(g, c);
+    gen_at(g, c, now_ms, 1);
+    gen_expire_opts(g, c);
+}
+
+static void gen_pexpireat(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    gen_key(g, c);
+    gen_at(g, c, now_ms, 0);
+    gen_expire_opts(g, c);
+}
+
+static void gen_scan_opts(cmd_rng *g, cmd_call *c, int with_type) {
+    for (int64_t n = cmd_below(g, 3); n > 0; n--) {
+        int64_t k = cmd_below(g, with_type ? 3 : 2);
+        if (k == 0) {
+            call_add(c, "MATCH");
+            call_add(c, CMD_PICK(g, CMD_PATTERNS));
+        } else if (k == 1) {
+            call_add(c, "COUNT");
+            call_add(c, cmd_below(g, 8) == 0 ? CMD_PICK(g, CMD_INTS) : (cmd_below(g, 2) ? "1" : "3"));
+        } else {
+            call_add(c, "TYPE");
+            call_add(c, CMD_PICK(g, CMD_TYPES));
+        }
+    }
+}
+
+static void gen_scan(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    call_add(c, cmd_below(g, 10) == 0 ? CMD_PICK(g, CMD_INTS) : "0");
+    gen_scan_opts(g, c, 1);
+}
+
+static void gen_hset(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    for (int64_t n = 1 + cmd_below(g, 3); n > 0; n--) {
+        call_add(c, CMD_PICK(g, CMD_FIELDS));
+        gen_value(g, c);
+    }
+}
+
+static void gen_key_field(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    call_add(c, CMD_PICK(g, CMD_FIELDS));
+}
+
+static void gen_key_field_value(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    gen_key_field(g, c, now_ms);
+    gen_value(g, c);
+}
+
+static void gen_key_fields(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    for (int64_t n = 1 + cmd_below(g, 3); n > 0; n--)
+        call_add(c, CMD_PICK(g, CMD_FIELDS));
+}
+
+static void gen_hincrby(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    gen_key_field(g, c, now_ms);
+    call_add(c, CMD_PICK(g, CMD_INTS));
+}
+
+static void gen_xscan(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    call_add(c, cmd_below(g, 10) == 0 ? CMD_PICK(g, CMD_INTS) : "0");
+    gen_scan_opts(g, c, 0);
+}
+
+static void gen_push(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    for (int64_t n = 1 + cmd_below(g, 3); n > 0; n--)
+        gen_value(g, c);
+}
+
+static void gen_pop(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    if (cmd_below(g, 3) == 0) call_add(c, CMD_PICK(g, CMD_INTS));
+}
+
+static void gen_key_range(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    gen_small_int(g, c);
+    gen_small_int(g, c);
+}
+
+static void gen_lrem(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    call_add(c, CMD_PICK(g, CMD_INTS));
+    gen_value(g, c);
+}
+
+static void gen_lpos(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    gen_value(g, c);
+    static const char *const opts[] = {"RANK", "COUNT", "MAXLEN", "rank", "bogus"};
+    for (int64_t n = cmd_below(g, 3); n > 0; n--) {
+        call_add(c, CMD_PICK(g, opts));
+        call_add(c, CMD_PICK(g, CMD_INTS));
+    }
+}
+
+static void gen_zadd(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    static const char *const opts[] = {"NX", "XX", "GT", "LT", "CH", "INCR", "ch"};
+    for (int64_t n = cmd_below(g, 4) == 0 ? 1 + cmd_below(g, 2) : 0; n > 0; n--)
+        call_add(c, CMD_PICK(g, opts));
+    for (int64_t n = 1 + (cmd_below(g, 3) == 0 ? cmd_below(g, 3) : 0); n > 0; n--) {
+        call_add(c, cmd_below(g, 8) == 0 ? CMD_PICK(g, CMD_SCORES) : CMD_PICK(g, CMD_GOOD_SCORES));
+        call_add(c, CMD_PICK(g, CMD_FIELDS));
+    }
+}
+
+static void gen_key_members(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    gen_key_fields(g, c, now_ms);
+}
+
+static void gen_zrange(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    int by_score = cmd_below(g, 3) == 0;
+    call_add(c, by_score ? CMD_PICK(g, CMD_RANGE_SCORES) : CMD_PICK(g, CMD_INTS));
+    call_add(c, by_score ? CMD_PICK(g, CMD_RANGE_SCORES) : CMD_PICK(g, CMD_INTS));
+    if (by_score) call_add(c, "BYSCORE");
+    if (cmd_below(g, 3) == 0) call_add(c, "REV");
+    if (by_score && cmd_below(g, 3) == 0) {
+        call_add(c, "LIMIT");
+        gen_small_int(g, c);
+        gen_small_int(g, c);
+    }
+    if (cmd_below(g, 2) == 0) call_add(c, "WITHSCORES");
+}
+
+static void gen_zrangebyscore(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    call_add(c, CMD_PICK(g, CMD_RANGE_SCORES));
+    call_add(c, CMD_PICK(g, CMD_RANGE_SCORES));
+    if (cmd_below(g, 2) == 0) call_add(c, "WITHSCORES");
+    if (cmd_below(g, 3) == 0) {
+        call_add(c, "LIMIT");
+        gen_small_int(g, c);
+        gen_small_int(g, c);
+    }
+}
+
+static void gen_zremrangebyscore(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_key(g, c);
+    call_add(c, CMD_PICK(g, CMD_RANGE_SCORES));
+    call_add(c, CMD_PICK(g, CMD_RANGE_SCORES));
+}
+
+static void gen_ping(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    if (cmd_below(g, 2)) gen_value(g, c);
+}
+
+static void gen_echo(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    gen_value(g, c);
+}
+
+/* The generator of each row; a row without one fails the coverage check. Weights: a row's share of the draws. */
+typedef struct cmd_gen_row {
+    lk_command_id id;
+    cmd_gen_fn gen;
+    int weight;
+} cmd_gen_row;
+
+static const cmd_gen_row CMD_GENS[] = {
+    {LK_CMD_GET, gen_key_only, 3},
+    {LK_CMD_SET, gen_set, 6},
+    {LK_CMD_SETNX, gen_key_value, 2},
+    {LK_CMD_GETDEL, gen_key_only, 1},
+    {LK_CMD_INCR, gen_key_only, 2},
+    {LK_CMD_INCRBY, gen_key_int, 2},
+    {LK_CMD_DECR, gen_key_only, 1},
+    {LK_CMD_DECRBY, gen_key_int, 1},
+    {LK_CMD_DEL, gen_keys, 2},
+    {LK_CMD_UNLINK, gen_keys, 1},
+    {LK_CMD_EXISTS, gen_keys, 1},
+    {LK_CMD_TYPE, gen_key_only, 1},
+    {LK_CMD_EXPIRE, gen_expire, 2},
+    {LK_CMD_PEXPIRE, gen_pexpire, 3},
+    {LK_CMD_EXPIREAT, gen_expireat, 1},
+    {LK_CMD_PEXPIREAT, gen_pexpireat, 2},
+    {LK_CMD_TTL, gen_key_only, 1},
+    {LK_CMD_PTTL, gen_key_only, 2},
+    {LK_CMD_PERSIST, gen_key_only, 1},
+    {LK_CMD_SCAN, gen_scan, 1},
+    {LK_CMD_HSET, gen_hset, 5},
+    {LK_CMD_HSETNX, gen_key_field_value, 2},
+    {LK_CMD_HGET, gen_key_field, 2},
+    {LK_CMD_HMGET, gen_key_fields, 1},
+    {LK_CMD_HDEL, gen_key_fields, 2},
+    {LK_CMD_HEXISTS, gen_key_field, 1},
+    {LK_CMD_HINCRBY, gen_hincrby, 2},
+    {LK_CMD_HLEN, gen_key_only, 1},
+    {LK_CMD_HKEYS, gen_key_only, 1},
+    {LK_CMD_HVALS, gen_key_only, 1},
+    {LK_CMD_HGETALL, gen_key_only, 2},
+    {LK_CMD_HSCAN, gen_xscan, 1},
+    {LK_CMD_LPUSH, gen_push, 4},
+    {LK_CMD_RPUSH, gen_push, 4},
+    {LK_CMD_LPOP, gen_pop, 2},
+    {LK_CMD_RPOP, gen_pop, 2},
+    {LK_CMD_LLEN, gen_key_only, 1},
+    {LK_CMD_LRANGE, gen_key_range, 2},
+    {LK_CMD_LINDEX, gen_key_int, 1},
+    {LK_CMD_LREM, gen_lrem, 2},
+    {LK_CMD_LTRIM, gen_key_range, 1},
+    {LK_CMD_LPOS, gen_lpos, 2},
+    {LK_CMD_ZADD, gen_zadd, 6},
+    {LK_CMD_ZREM, gen_key_members, 2},
+    {LK_CMD_ZSCORE, gen_key_field, 2},
+    {LK_CMD_ZRANK, gen_key_field, 1},
+    {LK_CMD_ZCARD, gen_key_only, 1},
+    {LK_CMD_ZRANGE, gen_zrange, 3},
+    {LK_CMD_ZRANGEBYSCORE, gen_zrangebyscore, 2},
+    {LK_CMD_ZREMRANGEBYSCORE, gen_zremrangebyscore, 1},
+    {LK_CMD_ZSCAN, gen_xscan, 1},
+    {LK_CMD_PING, gen_ping, 1},
+    {LK_CMD_ECHO, gen_echo, 1},
+};
+
+enum { CMD_GEN_ROWS = sizeof(CMD_GENS) / sizeof(CMD_GENS[0]) };
+
+/* ---- the fixture and the two sides ------------------------------------------------------------------------------ */
+
+typedef struct cmd_fixture {
+    rb_redis redis;
+    redisContext *conn;
+    sim_keyspace *ks;
+    lk_reply_node *mnodes, *rnodes;
+    char *mbytes, *rbytes;
+    int skip;
+    char why[768];
+    unsigned char enabled[CMD_GEN_ROWS]; /* RACEBED_CONFORMANCE_ONLY */
+} cmd_fixture;
+
+/* Copies a hiredis reply into 'out'. */
+static void reply_from_hiredis(const redisReply *r, lk_reply *out) {
+    switch (r->type) {
+    case REDIS_REPLY_NIL: lk_reply_nil(out); return;
+    case REDIS_REPLY_INTEGER: lk_reply_int(out, r->integer); return;
+    case REDIS_REPLY_STRING: lk_reply_bulk(out, r->str, r->len); return;
+    case REDIS_REPLY_STATUS: lk_reply_status(out, r->str); return;
+    case REDIS_REPLY_ERROR: lk_reply_error(out, "%s", r->str); return;
+    case REDIS_REPLY_ARRAY:
+        lk_reply_array(out, (uint32_t)r->elements);
+        for (size_t i = 0; i < r->elements; i++)
+            reply_from_hiredis(r->element[i], out);
+        return;
+    default: fail_msg("unexpected hiredis reply type %d", r->type);
+    }
+}
+
+/* Runs 'c' on the model at 'now_ms' into 'out'. */
+static void side_model(cmd_fixture *f, const cmd_call *c, lk_wall_ms now_ms, lk_reply *out) {
+    const char *argv[CMD_ARGS_MAX];
+    for (int i = 0; i < c->argc; i++)
+        argv[i] = c->arg[i];
+    lk_reply_init(out, f->mnodes, CMD_NODES, f->mbytes, CMD_BYTES);
+    lk_rc rc = sim_redis_exec(f->ks, now_ms, c->argc, argv, c->len, out);
+    if (rc != LK_OK) fail_msg("model: %s on %s", lk_rc_name(rc), c->arg[0]);
+}
+
+/* Runs 'c' on the server at 'now_ms' into 'out'. */
+static void side_redis(cmd_fixture *f, const cmd_call *c, lk_wall_ms now_ms, lk_reply *out) {
+    const char *argv[CMD_ARGS_MAX];
+    for (int i = 0; i < c->argc; i++)
+        argv[i] = c->arg[i];
+    rb_time_set_us(rb_redis_time(&f->redis), now_ms * 1000);
+    redisReply *r = redisCommandArgv(f->conn, c->argc, argv, c->len);
+    if (r == NULL) fail_msg("redis: connection error: %s", f->conn->errstr);
+    lk_reply_init(out, f->rnodes, CMD_NODES, f->rbytes, CMD_BYTES);
+    reply_from_hiredis(r, out);
+    freeReplyObject(r);
+    assert_true(lk_reply_ok(out));
+}
+
+static void describe_call(const cmd_call *c, char *out, size_t cap) {
+    size_t n = 0;
+    for (int i = 0; i < c->argc && n + 8 < cap; i++) {
+        n += (size_t)snprintf(out + n, cap - n, i ? " \"" : "\"");
+        for (size_t k = 0; k < c->len[i] && n + 8 < cap; k++) {
+            unsigned char ch = (unsigned char)c->arg[i][k];
+            n += (size_t)(ch >= 0x20 && ch < 0x7f && ch != '"' ? snprintf(out + n, cap - n, "%c", ch)
+                                                               : snprintf(out + n, cap - n, "\\x%02x", ch));
+        }
+        n += (size_t)snprintf(out + n, cap - n, "\"");
+    }
+}
+
+/* ---- full scans, compared as sets -------------------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Runs SCAN/HSCAN/ZSCAN from cursor 0 to the end on one side, collecting elements (pairs joined as "f=v") in 'set',
+ * sorted and without duplicates; returns the count, or -1 with 'err' set (an error reply or no end). */
+static int full_scan(cmd_fixture *f, int model, const cmd_call *first, lk_wall_ms now_ms, char **set, char *err,
+                     size_t cap) {
+    cmd_call c = *first;
+    int cursor_arg = lk_command_lookup(c.arg[0], c.len[0])->id == LK_CMD_SCAN ? 1 : 2;
+    int pairs = cursor_arg == 2, n = 0;
+    strcpy(c.arg[cursor_arg], "0");
+    c.len[cursor_arg] = 1;
+    lk_reply r;
+    for (int calls = 0; calls < CMD_SCAN_CALLS; calls++) {
+        if (model)
+            side_model(f, &c, now_ms, &r);
+        else
+            side_redis(f, &c, now_ms, &r);
+        if (r.node[0].type != LK_REPLY_ARRAY) {
+            lk_reply_format(&r, 0, err, cap);
+            return -1;
+        }
+        uint32_t items = lk_reply_child(&r, 0, 1);
+        for (uint32_t k = 0; k < r.node[items].len; k += 1 + (uint32_t)pairs) {
+            char one[CMD_DESC_MAX], two[CMD_DESC_MAX] = "";
+            lk_reply_format(&r, lk_reply_child(&r, items, k), one, sizeof(one));
+            if (pairs) lk_reply_format(&r, lk_reply_child(&r, items, k + 1), two, sizeof(two));
+            assert_true(n < CMD_SET_MAX);
+            set[n] = malloc(strlen(one) + strlen(two) + 2);
+            sprintf(set[n++], "%s=%s", one, two);
+        }
+        uint32_t cur = lk_reply_child(&r, 0, 0);
+        if (r.node[cur].len == 1 && lk_reply_str(&r, cur)[0] == '0') {
+            qsort(set, (size_t)n, sizeof(char *), cmp_str);
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                if (m > 0 && strcmp(set[m - 1], set[i]) == 0) {
+                    free(set[i]);
+                    continue;
+                }
+                set[m++] = set[i];
+            }
+            return m;
+        }
+        memcpy(c.arg[cursor_arg], lk_reply_str(&r, cur), r.node[cur].len + 1);
+        c.len[cursor_arg] = r.node[cur].len;
+    }
+    snprintf(err, cap, "no end after %d calls", CMD_SCAN_CALLS);
+    return -1;
+}
+
+/* Compares full scans of 'c' on both sides; 1 if equal, else 0 with both described. */
+static int compare_scans(cmd_fixture *f, const cmd_call *c, lk_wall_ms now_ms, char *mdesc, char *rdesc, size_t cap) {
+    static char *mset[CMD_SET_MAX], *rset[CMD_SET_MAX];
+    int mn = full_scan(f, 1, c, now_ms, mset, mdesc, cap);
+    int rn = full_scan(f, 0, c, now_ms, rset, rdesc, cap);
+    int same = mn == rn;
+    if (mn < 0 || rn < 0) same = mn < 0 && rn < 0 && strcmp(mdesc, rdesc) == 0;
+    for (int i = 0; same && i < mn; i++)
+        same = strcmp(mset[i], rset[i]) == 0;
+    for (int side = 0; side < 2; side++) {
+        char **set = side ? rset : mset;
+        int n = side ? rn : mn;
+        char *desc = side ? rdesc : mdesc;
+        if (n >= 0) {
+            size_t used = (size_t)snprintf(desc, cap, "{");
+            for (int i = 0; i < n; i++) {
+                if (used + 4 < cap) used += (size_t)snprintf(desc + used, cap - used, i ? ", %s" : "%s", set[i]);
+                free(set[i]);
+            }
+            if (used + 2 < cap) snprintf(desc + used, cap - used, "}");
+        }
+    }
+    return same;
+}
+
+/* ---- dumps ------------------------------------------------------------------------------------------------------- */
+
+/* Runs 'c' on one side and appends its reply, formatted, to 'out'; returns the reply's text in 'one'. */
+static void dump_run(cmd_fixture *f, int model, const cmd_call *c, lk_wall_ms now_ms, char *out, size_t cap, char *one,
+                     size_t one_cap) {
+    lk_reply r;
+    if (model)
+        side_model(f, c, now_ms, &r);
+    else
+        side_redis(f, c, now_ms, &r);
+    lk_reply_format(&r, 0, one, one_cap);
+    size_t used = strlen(out);
+    if (used + 1 < cap) snprintf(out + used, cap - used, " %s", one);
+}
+
+/* Appends one key's type, PTTL and whole value, read by commands on one side, to 'out'. */
+static void dump_key(cmd_fixture *f, int model, const char *key, lk_wall_ms now_ms, char *out, size_t cap) {
+    static const struct {
+        const char *type;
+        const char *cmd[5]; /* NULL: the key */
+        int argc;
+    } reads[] = {
+        {"string", {"GET", NULL}, 2},
+        {"hash", {"HGETALL", NULL}, 2},
+        {"list", {"LRANGE", NULL, "0", "-1"}, 4},
+        {"zset", {"ZRANGE", NULL, "0", "-1", "WITHSCORES"}, 5},
+    };
+    char type[CMD_DESC_MAX], one[CMD_DESC_MAX];
+    cmd_call c = {0};
+    call_add(&c, "TYPE");
+    call_add(&c, key);
+    dump_run(f, model, &c, now_ms, out, cap, type, sizeof(type));
+    strcpy(c.arg[0], "PTTL");
+    c.len[0] = 4;
+    dump_run(f, model, &c, now_ms, out, cap, one, sizeof(one));
+    for (int k = 0; k < 4; k++) {
+        if (strcmp(reads[k].type, type) != 0) continue;
+        cmd_call v = {0};
+        for (int a = 0; a < reads[k].argc; a++)
+            call_add(&v, reads[k].cmd[a] ? reads[k].cmd[a] : key);
+        dump_run(f, model, &v, now_ms, out, cap, one, sizeof(one));
+    }
+}
+
+/* Dumps every key of both sides (found by a full SCAN on the model; the key sets were compared by the caller). */
+static int compare_dumps(cmd_fixture *f, lk_wall_ms now_ms, char *mdesc, char *rdesc, size_t cap) {
+    cmd_call scan = {0};
+    call_add(&scan, "SCAN");
+    call_add(&scan, "0");
+    call_add(&scan, "COUNT");
+    call_add(&scan, "100");
+    if (!compare_scans(f, &scan, now_ms, mdesc, rdesc, cap)) return 0;
+    mdesc[0] = rdesc[0] = '\0';
+    for (uint32_t i = 0; i < sizeof(CMD_KEYS) / sizeof(CMD_KEYS[0]); i++) {
+        size_t m = strlen(mdesc), r = strlen(rdesc);
+        snprintf(mdesc + m, cap - m, "%s%s:", i ? "; " : "", CMD_KEYS[i]);
+        snprintf(rdesc + r, cap - r, "%s%s:", i ? "; " : "", CMD_KEYS[i]);
+        dump_key(f, 1, CMD_KEYS[i], now_ms, mdesc, cap);
+        dump_key(f, 0, CMD_KEYS[i], now_ms, rdesc, cap);
+    }
+    return strcmp(mdesc, rdesc) == 0;
+}
+
+/* ---- sequences --------------------------------------------------------------------------------------------------- */
+
+typedef struct cmd_stats {
+    int sequences, steps, mismatches;
+    int per_row[CMD_GEN_ROWS];
+} cmd_stats;
+
+static const cmd_gen_row *pick_row(cmd_fixture *f, cmd_rng *g, int *index) {
+    int total = 0;
+    for (int i = 0; i < CMD_GEN_ROWS; i++)
+        total += f->enabled[i] ? CMD_GENS[i].weight : 0;
+    assert_true(total > 0);
+    int64_t x = cmd_below(g, total);
+    for (int i = 0; i < CMD_GEN_ROWS; i++) {
+        if (!f->enabled[i]) continue;
+        if (x < CMD_GENS[i].weight) {
+            *index = i;
+            return &CMD_GENS[i];
+        }
+        x -= CMD_GENS[i].weight;
+    }
+    fail_msg("unreachable");
+    return NULL;
+}
+
+/* The next server time: forward, onto a live deadline (or 1 ms past it), or back. */
+static lk_wall_ms next_time(cmd_rng *g, const sim_keyspace *ks, lk_wall_ms now_ms) {
+    int64_t r = cmd_below(g, 10);
+    if (r < 2) {
+        for (int i = 0; i < SIM_KS_SLOTS; i++) {
+            int64_t d = ks->entry[i].deadline_ms;
+            if (ks->entry[i].type != SIM_KS_NONE && d != 0 && d >= now_ms && cmd_below(g, 2)) return d + r;
+        }
+    }
+    if (r == 2) return now_ms - cmd_below(g, 400);
+    return now_ms + cmd_below(g, 200);
+}
+
+static int env_int(const char *name, int fallback) {
+    const char *v = getenv(name);
+    return v && *v ? atoi(v) : fallback;
+}
+
+static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
+    static char history[CMD_STEPS][CMD_DESC_MAX];
+    cmd_rng g = {CMD_SEED ^ ((uint64_t)index * UINT64_C(0x100000001b3))};
+    int verbose = env_int("RACEBED_CONFORMANCE_VERBOSE", 0);
+    sim_ks_reset(f->ks);
+    assert_int_equal(rb_redis_flushall(&f->redis), 0);
+    lk_wall_ms now_ms = CMD_WALL_START_MS;
+    static char mdesc[4 * CMD_DESC_MAX], rdesc[4 * CMD_DESC_MAX];
+    for (int i = 0; i < CMD_STEPS; i++) {
+        if (i > 0) now_ms = next_time(&g, f->ks, now_ms);
+        int row_index = 0;
+        const cmd_gen_row *row = pick_row(f, &g, &row_index);
+        cmd_call c = {0};
+        call_add(&c, lk_command_get(row->id)->name);
+        row->gen(&g, &c, now_ms);
+        if (cmd_below(&g, 25) == 0) {
+            if (cmd_below(&g, 2) && c.argc > 1)
+                c.argc--;
+            else
+                call_add(&c, "extra");
+        }
+        describe_call(&c, history[i], sizeof(history[i]));
+        st->steps++;
+        st->per_row[row_index]++;
+        int same;
+        unsigned flags = lk_command_get(row->id)->flags;
+        lk_reply mr, rr;
+        side_model(f, &c, now_ms, &mr);
+        if ((flags & LK_CMDF_UNORDERED) && row->id != LK_CMD_HKEYS && row->id != LK_CMD_HVALS &&
+            row->id != LK_CMD_HGETALL && mr.node[0].type != LK_REPLY_ERROR) {
+            same = compare_scans(f, &c, now_ms, mdesc, rdesc, sizeof(mdesc));
+        } else {
+            side_redis(f, &c, now_ms, &rr);
+            same = lk_reply_equal(&mr, 0, &rr, 0);
+            lk_reply_format(&mr, 0, mdesc, sizeof(mdesc));
+            lk_reply_format(&rr, 0, rdesc, sizeof(rdesc));
+        }
+        if (verbose)
+            fprintf(stderr, "  seq %d step %d @%" PRId64 ": %s -> %s | %s\n", index, i, now_ms - CMD_WALL_START_MS,
+                    history[i], mdesc, rdesc);
+        if (same) continue;
+        st->mismatches++;
+        fprintf(stderr,
+                "MISMATCH sequence %d (RACEBED_CONFORMANCE_SEQ=%d) step %d at +%" PRId64 " ms: %s\n"
+                "  model: %s\n  redis: %s\n",
+                index, index, i, now_ms - CMD_WALL_START_MS, history[i], mdesc, rdesc);
+        if (st->mismatches <= CMD_HISTORY_PRINTS)
+            for (int k = 0; k < i; k++)
+                fprintf(stderr, "    step %2d: %s\n", k, history[k]);
+        return 0;
+    }
+    if (!compare_dumps(f, now_ms, mdesc, rdesc, sizeof(mdesc))) {
+        st->mismatches++;
+        fprintf(stderr,
+                "MISMATCH sequence %d (RACEBED_CONFORMANCE_SEQ=%d): final key spaces differ\n  model: %s\n"
+                "  redis: %s\n",
+                index, index, mdesc, rdesc);
+        return 0;
+    }
+    return 1;
+}
+
+static void test_command_conformance_random(void **state) {
+    cmd_fixture *f = *state;
+    if (f->skip) skip();
+    if (f->why[0] != '\0') fail_msg("%s", f->why);
+    cmd_stats st;
+    memset(&st, 0, sizeof(st));
+    int only = env_int("RACEBED_CONFORMANCE_SEQ", -1);
+    for (int s = 0; s < CMD_SEQUENCES; s++) {
+        if (only >= 0 && s != only) continue;
+        st.sequences++;
+        run_sequence(f, s, &st);
+    }
+    fprintf(stderr, "command conformance: %d sequences, %d commands compared, %d sequences diverged\n  per command:",
+            st.sequences, st.steps, st.mismatches);
+    for (int i = 0; i < CMD_GEN_ROWS; i++)
+        fprintf(stderr, " %s=%d", lk_command_get(CMD_GENS[i].id)->name, st.per_row[i]);
+    fprintf(stderr, "\n");
+    if (st.mismatches > 0) fail_msg("%d of %d sequences diverged (see MISMATCH lines)", st.mismatches, st.sequences);
+    if (only >= 0 || getenv("RACEBED_CONFORMANCE_ONLY")) return;
+    for (int i = 0; i < CMD_GEN_ROWS; i++)
+        assert_true(st.per_row[i] > 0);
+}
+
+/* Every row of the table has a generator, so the random test covers the whole table. */
+static void test_command_conformance_covers_table(void **state) {
+    (void)state;
+    for (int id = 0; id < LK_CMD_COUNT_; id++) {
+        int found = 0;
+        for (int i = 0; i < CMD_GEN_ROWS; i++)
+            found += CMD_GENS[i].id == (lk_command_id)id;
+        if (found != 1)
+            fail_msg("command %s has %d generators (want 1)", lk_command_get((lk_command_id)id)->name, found);
+    }
+}
+
+static int cmd_setup(void **state) {
+    cmd_fixture *f = calloc(1, sizeof(*f));
+    if (f == NULL) return -1;
+    f->ks = malloc(sizeof(*f->ks));
+    f->mnodes = calloc(CMD_NODES, sizeof(lk_reply_node));
+    f->rnodes = calloc(CMD_NODES, sizeof(lk_reply_node));
+    f->mbytes = malloc(CMD_BYTES);
+    f->rbytes = malloc(CMD_BYTES);
+    if (!f->ks || !f->mnodes || !f->rnodes || !f->mbytes || !f->rbytes) return -1;
+    sim_ks_init(f->ks);
+    *state = f;
+    const char *only = getenv("RACEBED_CONFORMANCE_ONLY");
+    for (int i = 0; i < CMD_GEN_ROWS; i++) {
+        const char *name = lk_command_get(CMD_GENS[i].id)->name;
+        size_t n = strlen(name);
+        const char *p = only ? strstr(only, name) : NULL;
+        while (p && !((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0')))
+            p = strstr(p + 1, name);
+        f->enabled[i] = only == NULL || p != NULL;
+    }
+    rb_redis_opts o = {.time_shim = 1};
+    int rc = rb_redis_start(&f->redis, &o, f->why, sizeof(f->why));
+    if (rc == RB_REDIS_MISSING && !rb_redis_required()) {
+        fprintf(stderr, "test_command_conformance: skipped: %s\n", f->why);
+        f->skip = 1;
+        return 0;
+    }
+    if (rc != 0) return 0;
+    f->conn = redisConnect("127.0.0.1", f->redis.port);
+    if (f->conn == NULL || f->conn->err)
+        snprintf(f->why, sizeof(f->why), "connect: %s", f->conn ? f->conn->errstr : "out of memory");
+    else
+        f->why[0] = '\0';
+    return 0;
+}
+
+static int cmd_teardown(void **state) {
+    cmd_fixture *f = *state;
+    if (f == NULL) return 0;
+    if (f->conn) redisFree(f->conn);
+    rb_redis_stop(&f->redis);
+    free(f->ks);
+    free(f->mnodes);
+    free(f->rnodes);
+    free(f->mbytes);
+    free(f->rbytes);
+    free(f);
+    return 0;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_command_conformance_covers_table),
+        cmocka_unit_test(test_command_conformance_random),
+    };
+    return cmocka_run_group_tests(tests, cmd_setup, cmd_teardown);
+}
