@@ -11,6 +11,8 @@
  *      floor). The round trip is the cost, so the cycle is about 2 PINGs.
  *   2. The same cycle through Debian's python3-redis (redis.lock.Lock), from tests/bench/bench_redis_py.py run by
  *      python3 through popen; skipped with a message when `import redis` fails there.
+ *   2b. The model Redis (sim/model/sim_redis.h) next to the server, command for command: the model's ns per call,
+ *      the server's own usec_per_call from INFO commandstats (execution only, no I/O) and the round trip.
  *   3. Contention: N = 4 and 16 pthreads, each with its own lk_redis_store connection and lk_posix_env, take a lock,
  *      write the resource once (INCR) and release it, all on ONE key vs each on its OWN key; the core's blocking
  *      acquire (default backoff) vs a naive spin (SET NX PX until it succeeds, INCR, DEL). Locks/s is measured from
@@ -40,6 +42,7 @@
 #include "core/lk_mutex.h"
 #include "core/lk_posix_env.h"
 #include "core/lk_redis_store.h"
+#include "sim/model/sim_redis.h"
 #include "sim/real/sim_redis_backend.h"
 
 enum {
@@ -756,6 +759,100 @@ static void bench_cleanup(core_conn *cc) {
 }
 
 /* Runs sections 1-3 on 'url'. Returns 0, or 4 after printing why. */
+/* ---- the model Redis next to the server, command for command ---------------------------------------------------- */
+
+enum { MODEL_CMDS = 20000 };
+
+typedef struct model_cmd_line {
+    const char *names[2];   /* the commands as INFO commandstats counts them; the second may be NULL */
+    const char *argv[2][8]; /* one or two commands run in turn, so a collection does not grow; NULL ends each */
+} model_cmd_line;
+
+/* The server's own usec_per_call for 'name' in INFO commandstats, or -1. */
+static double model_server_usec(redisContext *c, const char *name) {
+    redisReply *r = redisCommand(c, "INFO commandstats");
+    double usec = -1;
+    char field[64];
+    snprintf(field, sizeof(field), "cmdstat_%s:", name);
+    if (r && r->type == REDIS_REPLY_STRING) {
+        const char *p = strstr(r->str, field);
+        const char *q = p ? strstr(p, "usec_per_call=") : NULL;
+        if (q) usec = atof(q + strlen("usec_per_call="));
+    }
+    if (r) freeReplyObject(r);
+    return usec;
+}
+
+typedef struct model_argv {
+    int argc[2], count;
+    const char *argv[2][8]; /* hiredis 0.14 takes a non-const array */
+    size_t len[2][8];
+} model_argv;
+
+static void model_argv_init(const model_cmd_line *l, model_argv *a) {
+    memset(a, 0, sizeof(*a));
+    for (a->count = 0; a->count < 2 && l->argv[a->count][0]; a->count++)
+        for (int k = 0; k < 8 && l->argv[a->count][k]; k++) {
+            a->argv[a->count][k] = l->argv[a->count][k];
+            a->len[a->count][k] = strlen(l->argv[a->count][k]);
+            a->argc[a->count]++;
+        }
+}
+
+/* Per command: the model's ns per call, the server's own usec_per_call (execution inside Redis, no I/O; the mean of
+ * the line's commands), and the client's round trip over one connection. */
+static void model_vs_redis(minimal_conn *mc) {
+    static const model_cmd_line lines[] = {
+        {{"set", "del"}, {{"SET", KEY_PREFIX "m", "tok:1", "NX", "PX", "60000"}, {"DEL", KEY_PREFIX "m"}}},
+        {{"get", NULL}, {{"GET", KEY_PREFIX "m"}}},
+        {{"incr", NULL}, {{"INCR", KEY_PREFIX "n"}}},
+        {{"hset", "hdel"}, {{"HSET", KEY_PREFIX "h", "mode", "read"}, {"HDEL", KEY_PREFIX "h", "mode"}}},
+        {{"hincrby", NULL}, {{"HINCRBY", KEY_PREFIX "h", "readers", "1"}}},
+        {{"rpush", "lpop"}, {{"RPUSH", KEY_PREFIX "l", "w"}, {"LPOP", KEY_PREFIX "l"}}},
+        {{"zadd", "zrem"}, {{"ZADD", KEY_PREFIX "z", "1000", "w1"}, {"ZREM", KEY_PREFIX "z", "w1"}}},
+        {{"pttl", NULL}, {{"PTTL", KEY_PREFIX "m"}}},
+    };
+    sim_keyspace *ks = malloc(sizeof(*ks));
+    if (ks == NULL) return;
+    sim_ks_init(ks);
+    lk_reply_node nodes[16];
+    char bytes[256];
+    lk_reply rep;
+    lk_reply_init(&rep, nodes, 16, bytes, sizeof(bytes));
+    printf("\n2b. the model Redis next to the server, per command (median of %d runs x %d calls)\n", RUNS, MODEL_CMDS);
+    printf("  %-14s %10s %16s %14s %13s\n", "commands", "model ns", "server us/call", "round trip us",
+           "server/model");
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        model_argv a;
+        model_argv_init(&lines[i], &a);
+        double model[RUNS], server[RUNS], rtt[RUNS];
+        for (int run = 0; run < RUNS; run++) {
+            sim_ks_reset(ks);
+            double t0 = bench_now();
+            for (int k = 0; k < MODEL_CMDS; k++)
+                sim_redis_exec(ks, 1700000000000, a.argc[k % a.count], a.argv[k % a.count], a.len[k % a.count], &rep);
+            model[run] = (bench_now() - t0) * 1e9 / MODEL_CMDS;
+            redisReply *r = redisCommand(mc->c, "CONFIG RESETSTAT");
+            if (r) freeReplyObject(r);
+            t0 = bench_now();
+            for (int k = 0; k < MODEL_CMDS / 10; k++) {
+                r = redisCommandArgv(mc->c, a.argc[k % a.count], a.argv[k % a.count], a.len[k % a.count]);
+                if (r) freeReplyObject(r);
+            }
+            rtt[run] = (bench_now() - t0) * 1e6 / (MODEL_CMDS / 10);
+            server[run] = model_server_usec(mc->c, lines[i].names[0]);
+            if (lines[i].names[1]) server[run] = (server[run] + model_server_usec(mc->c, lines[i].names[1])) / 2;
+        }
+        double m = bench_median(model, RUNS), sv = bench_median(server, RUNS), rt = bench_median(rtt, RUNS);
+        char label[32];
+        snprintf(label, sizeof(label), "%s%s%s", a.argv[0][0], a.count > 1 ? "+" : "", a.count > 1 ? a.argv[1][0] : "");
+        printf("  %-14s %10.1f %16.2f %14.1f %12.1fx\n", label, m, sv, rt, sv * 1000 / m);
+    }
+    redisReply *r = redisCommand(mc->c, "DEL " KEY_PREFIX "m " KEY_PREFIX "n " KEY_PREFIX "h " KEY_PREFIX "l " KEY_PREFIX "z");
+    if (r) freeReplyObject(r);
+    free(ks);
+}
+
 static int bench_all(const char *url, const char *describe) {
     char err[512];
     lk_redis_url u;
@@ -776,6 +873,7 @@ static int bench_all(const char *url, const char *describe) {
     if (cycles_measure(&cc, &mc, &fig) != 0) goto done;
     python_measure(&mc, &u, &fig);
     cycles_report(&fig);
+    model_vs_redis(&mc);
     fflush(stdout);
     if (contend_measure(url, 1e6 / fig.rate[CYCLE_CORE]) != 0) goto done;
     rc = 0;
