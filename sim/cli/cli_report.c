@@ -246,13 +246,12 @@ static void report_wall_text(const sim_bounds *b, char *buf, size_t cap) {
 
 /* What a completed exhaustive search covered, exactly: its threads and bounds, the kinds of decision it branched
  * on, and, after "not explored:", every kind of fault or timing it did not. */
-static void report_proved(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
-    const sim_bounds *b = &res->bounds;
+static void report_proved_within(uint64_t seed, const char *threads, const sim_bounds *b, const char *shard) {
     sim_text within, missing;
     sim_text_init(&within);
     sim_text_init(&missing);
     char text[200];
-    sim_text_add(&within, "threads %s", res->threads);
+    sim_text_add(&within, "threads %s", threads[0] ? threads : "(not recorded)");
     if (b->preemptions_max < 0)
         sim_text_add(&within, "; preemptions unbounded");
     else
@@ -280,16 +279,20 @@ static void report_proved(const sim_exhaust_opts *o, const sim_exhaust_result *r
     report_kind(&within, &missing, b->crashes, text, "crashes");
     snprintf(text, sizeof(text), "pauses <= %lld of %lld ms", (long long)b->pauses, (long long)b->pause_ms);
     report_kind(&within, &missing, b->pauses, text, "pauses");
-    sim_text_add(&within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", o->seed);
+    sim_text_add(&within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", seed);
     sim_text_add(&missing, "%slose-last restarts, clock drift, other step sizes, late wake-ups", missing.len ? ", " : "");
-    char shard[96] = "";
-    if (o->shards > 1)
-        snprintf(shard, sizeof(shard), " (shard %d/%d only: racebed merge of every shard proves the whole)", o->shard,
-                 o->shards);
     printf("PROVED%s within: %s; not explored: %s\n", shard, within.ok ? within.buf : "?",
            missing.ok ? missing.buf : "?");
     sim_text_free(&within);
     sim_text_free(&missing);
+}
+
+static void report_proved(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+    char shard[96] = "";
+    if (o->shards > 1)
+        snprintf(shard, sizeof(shard), " (shard %d/%d only: racebed merge of every shard proves the whole)", o->shard,
+                 o->shards);
+    report_proved_within(o->seed, res->threads, &res->bounds, shard);
 }
 
 int cli_report_exhaustive_verdict(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
@@ -427,8 +430,14 @@ void cli_report_merged(int shards, const sim_exhaust_state *first, int64_t execs
            complete ? "the whole bounded space" : "some shard stopped early (resume it)");
     if (violations)
         printf("VIOLATION %s\n", violation);
-    else if (complete)
-        printf("PROVED within the bounds of each shard's search (merged %d of %d shards)\n", shards, first->shards);
+    else if (complete && first->has_bounds) {
+        char shard[64];
+        snprintf(shard, sizeof(shard), " (all %d shards merged)", first->shards);
+        report_proved_within(first->seed, first->threads, &first->bounds, shard);
+    } else if (complete)
+        printf("PROVED within the bounds of each shard's search (merged %d of %d shards; these checkpoints predate "
+               "saved bounds, so they are not listed)\n",
+               shards, first->shards);
     else
         printf("INCOMPLETE: no violation so far, but a shard stopped before its space did (resume it with its "
                "--checkpoint)\n");

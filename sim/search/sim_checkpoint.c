@@ -25,7 +25,7 @@ static uint64_t hash_text(uint64_t h, const char *text) {
     return (h ^ 0xff) * UINT64_C(1099511628211); /* an end mark: "a" then "b" differs from "ab" then "" */
 }
 
-uint64_t sim_exhaust_config_hash(const sim_config *cfg, const struct sim_bounds *b, const char *oracle) {
+uint64_t sim_exhaust_config_hash(const sim_config *cfg, const sim_bounds *b, const char *oracle) {
     uint64_t h = UINT64_C(14695981039346656037);
     h = hash_text(h, oracle);               /* --oracle: other oracles' violations end paths uncounted */
     h = hash_text(h, cfg->ignore_oracles); /* --ignore-oracle: these violations are notes */
@@ -44,6 +44,32 @@ void sim_exhaust_state_free(sim_exhaust_state *st) {
     free(st->choice);
     free(st->count);
     st->choice = st->count = NULL;
+}
+
+/* Parses the 13 numbers of a "bounds" line in the order sim_exhaust_state_text writes them. Returns 0 or -1. */
+static int checkpoint_bounds(const char *p, sim_bounds *b) {
+    long long v[13];
+    int n = 0, used = 0;
+    for (; n < 13 && sscanf(p, " %lld%n", &v[n], &used) == 1; n++)
+        p += used;
+    while (*p == ' ')
+        p++;
+    if (n != 13 || *p != '\0') return -1;
+    if (v[0] < -1 || v[0] > 1000000 || v[3] < 0 || v[3] > 255 || v[6] < 0 || v[6] > 3 || v[7] < 0 || v[7] > 3) return -1;
+    b->preemptions_max = (int)v[0];
+    b->advances = v[1];
+    b->store_faults = v[2];
+    b->store_fault_kinds = (unsigned)v[3];
+    b->timeout_ms = v[4];
+    b->wall_steps = v[5];
+    b->wall_clocks = (int)v[6];
+    b->wall_signs = (int)v[7];
+    b->wall_step_ms = v[8];
+    b->restarts = v[9];
+    b->crashes = v[10];
+    b->pauses = v[11];
+    b->pause_ms = v[12];
+    return 0;
 }
 
 int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, size_t cap) {
@@ -65,6 +91,14 @@ int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, 
         } else if (sscanf(buf, "seed %llu config %llu", &u1, &u2) == 2) {
             st->seed = u1;
             st->config = u2;
+        } else if (strncmp(buf, "bounds ", 7) == 0) {
+            if (checkpoint_bounds(buf + 7, &st->bounds) != 0) {
+                snprintf(err, cap, "line %d: bounds: expected 13 numbers", line);
+                return -1;
+            }
+            st->has_bounds = 1;
+        } else if (strncmp(buf, "threads ", 8) == 0) {
+            snprintf(st->threads, sizeof(st->threads), "%s", buf + 8);
         } else if (sscanf(buf, "preemptions %d shard %d/%d", &st->preemptions_max, &i1, &i2) == 3) {
             st->shard = i1;
             st->shards = i2;
@@ -119,6 +153,13 @@ char *sim_exhaust_state_text(const sim_exhaust_state *st) {
              st->scenario, st->variant, (unsigned long long)st->seed, (unsigned long long)st->config,
              st->preemptions_max, st->shard, st->shards, (long long)st->execs, (long long)st->steps,
              (long long)st->violations, st->complete);
+    const sim_bounds *b = &st->bounds;
+    if (st->has_bounds)
+        sim_text_add(&t, "bounds %d %lld %lld %u %lld %lld %d %d %lld %lld %lld %lld %lld\n", b->preemptions_max,
+                     (long long)b->advances, (long long)b->store_faults, b->store_fault_kinds, (long long)b->timeout_ms,
+                     (long long)b->wall_steps, b->wall_clocks, b->wall_signs, (long long)b->wall_step_ms,
+                     (long long)b->restarts, (long long)b->crashes, (long long)b->pauses, (long long)b->pause_ms);
+    if (st->threads[0]) sim_text_add(&t, "threads %s\n", st->threads);
     if (st->violations) sim_text_add(&t, "first %s\n", st->first);
     sim_text_add(&t, "path %d", st->len);
     for (int i = 0; i < st->len; i++)

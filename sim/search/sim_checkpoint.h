@@ -13,6 +13,25 @@
 
 #include "sim/explore/sim_explore.h"
 
+/* The bounds of an exhaustive search, resolved from the run's parameters and the fault kinds explored: a bound
+ * parameter of -1 (auto) is 1 when the kinds explored (the scenario's declared faults, or --faults) name its kind,
+ * else 0; a bound set to N >= 0 is N. Lose-last restarts, drift and late wake-ups are never decisions of the search. */
+typedef struct sim_bounds {
+    int preemptions_max;  /* -1: none */
+    int64_t advances;     /* time advances (to wake-ups and key deadlines + 1 ms) */
+    int64_t store_faults; /* store ops with a fault per thread, of the kinds in 'store_fault_kinds' */
+    unsigned store_fault_kinds; /* bit SIM_FAULT_REPLY_LOST, bit SIM_FAULT_CONN_ERROR (1 << kind) */
+    int64_t timeout_ms;   /* a lost reply surfaces this long after the send */
+    int64_t wall_steps;   /* wall-clock steps of the clocks in 'wall_clocks' by +-wall_step_ms per 'wall_signs' */
+    int wall_clocks;      /* SIM_WALL_CLOCKS_* */
+    int wall_signs;       /* SIM_WALL_SIGNS_* */
+    int64_t wall_step_ms;
+    int64_t restarts;     /* lose-all restarts */
+    int64_t crashes;      /* of a scenario thread, or of a process with several scenario threads */
+    int64_t pauses;       /* of a scenario thread, pause_ms long */
+    int64_t pause_ms;
+} sim_bounds;
+
 /* The saved state of a search (a checkpoint file, also a shard's result for `racebed merge`). */
 typedef struct sim_exhaust_state {
     char scenario[SIM_NAME_MAX], variant[SIM_NAME_MAX];
@@ -21,6 +40,9 @@ typedef struct sim_exhaust_state {
     int64_t execs, steps, violations;
     char first[SIM_NAME_MAX + SIM_MSG_MAX]; /* "ORACLE: message" of the first violation, "" if none */
     int32_t *choice, *count;   /* the next path to explore, 'len' long (malloc'd) */
+    int has_bounds;            /* 1 when the file named its bounds (files before they were saved do not) */
+    sim_bounds bounds;         /* the resolved bounds of the search (for a merged verdict) */
+    char threads[SIM_MSG_MAX]; /* the scenario's threads, "c1, c2" ("" when not saved) */
 } sim_exhaust_state;
 
 /* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */
@@ -29,8 +51,7 @@ void sim_exhaust_state_free(sim_exhaust_state *st);
 /* A hash of what decides a search's space and what it counts, to refuse resuming or merging different searches:
  * 'cfg''s parameters and ignored oracles, the resolved bounds 'b' (so the fault kinds explored), and the one oracle
  * that counts ('oracle', NULL for all). */
-struct sim_bounds; /* sim_exhaust.h, which includes this header */
-uint64_t sim_exhaust_config_hash(const sim_config *cfg, const struct sim_bounds *b, const char *oracle);
+uint64_t sim_exhaust_config_hash(const sim_config *cfg, const sim_bounds *b, const char *oracle);
 
 /* The checkpoint text of 'st' (malloc'd, NUL-terminated; the caller frees it), or NULL when out of memory. */
 char *sim_exhaust_state_text(const sim_exhaust_state *st);

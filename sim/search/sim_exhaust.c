@@ -4,6 +4,7 @@
  * --shortest (contract in sim_exhaust.h).
  */
 #include "sim/search/sim_exhaust.h"
+#include "sim/search/sim_search_base.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -53,18 +54,6 @@ static void exhaust_mode(sim_run *run, const sim_config *cfg, const sim_exhaust_
 static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                               sim_schedule *first);
 
-/* The scenario's own threads of the last execution (its setup made them; tasks are left out), as "c1, c2". */
-static void exhaust_thread_names(const sim_run *run, char *buf, size_t cap) {
-    size_t n = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < run->thread_count && n < cap; i++) {
-        if (run->thread[i].parent >= 0) continue;
-        int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", run->thread[i].name);
-        if (w < 0) break;
-        n += (size_t)w;
-    }
-}
-
 void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                  sim_schedule *first) {
     memset(res, 0, sizeof(*res));
@@ -75,7 +64,7 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
     if (res->setup_failed)
         snprintf(res->setup_error, sizeof(res->setup_error), "%s%s", run->setup_error, run->backend_error);
     else
-        exhaust_thread_names(run, res->threads, sizeof(res->threads));
+        sim__exhaust_thread_names(run, res->threads, sizeof(res->threads));
 }
 
 /* Iterative deepening: a complete search to depth D finds no violation before the one at depth D + 1 does, so the

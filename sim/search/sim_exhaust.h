@@ -26,24 +26,6 @@ typedef enum sim_reduce {
     SIM_REDUCE_HASH,     /* depth-first over states: fingerprints, a visited set, snapshot and restore */
 } sim_reduce;
 
-/* The bounds of an exhaustive search, resolved from the run's parameters and the fault kinds explored: a bound
- * parameter of -1 (auto) is 1 when the kinds explored (the scenario's declared faults, or --faults) name its kind,
- * else 0; a bound set to N >= 0 is N. Lose-last restarts, drift and late wake-ups are never decisions of the search. */
-typedef struct sim_bounds {
-    int preemptions_max;  /* -1: none */
-    int64_t advances;     /* time advances (to wake-ups and key deadlines + 1 ms) */
-    int64_t store_faults; /* store ops with a fault per thread, of the kinds in 'store_fault_kinds' */
-    unsigned store_fault_kinds; /* bit SIM_FAULT_REPLY_LOST, bit SIM_FAULT_CONN_ERROR (1 << kind) */
-    int64_t timeout_ms;   /* a lost reply surfaces this long after the send */
-    int64_t wall_steps;   /* wall-clock steps of the clocks in 'wall_clocks' by +-wall_step_ms per 'wall_signs' */
-    int wall_clocks;      /* SIM_WALL_CLOCKS_* */
-    int wall_signs;       /* SIM_WALL_SIGNS_* */
-    int64_t wall_step_ms;
-    int64_t restarts;     /* lose-all restarts */
-    int64_t crashes;      /* of a scenario thread, or of a process with several scenario threads */
-    int64_t pauses;       /* of a scenario thread, pause_ms long */
-    int64_t pause_ms;
-} sim_bounds;
 
 /* Resolves the bounds of a search of 'cfg' exploring the fault kinds 'faults' (sim_faults.h bits). */
 void sim_bounds_resolve(const sim_config *cfg, unsigned faults, int preemptions_max, sim_bounds *b);

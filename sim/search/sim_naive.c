@@ -47,13 +47,17 @@ static int naive_resume(const sim_exhaust_opts *o, const sim_config *cfg, sim_pa
 
 /* Saves the search's state to o->checkpoint. Returns 0, or -1 with the reason in res->checkpoint_error (the previous
  * checkpoint is left in place). */
-static int naive_save(const sim_exhaust_opts *o, const sim_config *cfg, const sim_path *x, sim_exhaust_result *res) {
+static int naive_save(const sim_run *run, const sim_exhaust_opts *o, const sim_config *cfg, const sim_path *x,
+                      sim_exhaust_result *res) {
     sim_exhaust_state st;
     memset(&st, 0, sizeof(st));
     lk_copy_str(st.scenario, sizeof(st.scenario), cfg->scenario->name);
     lk_copy_str(st.variant, sizeof(st.variant), cfg->scenario->variants[cfg->variant].name);
     st.seed = o->seed;
     st.config = sim_exhaust_config_hash(cfg, &res->bounds, o->oracle);
+    st.has_bounds = 1;
+    st.bounds = res->bounds;
+    sim__exhaust_thread_names(run, st.threads, sizeof(st.threads));
     st.preemptions_max = o->preemptions_max;
     st.shard = o->shards > 1 ? o->shard : 0;
     st.shards = o->shards > 1 ? o->shards : 1;
@@ -101,7 +105,7 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
             sim__exhaust_progress(&pr, res->execs, -1, sim_exhaust_fraction(x.choice, x.count, x.len), x.len,
                                   res->violations);
         if (o->checkpoint && res->execs > 0 && o->checkpoint_every > 0 && res->execs % o->checkpoint_every == 0)
-            if (naive_save(o, cfg, &x, res) != 0) { /* a search whose progress cannot be kept stops */
+            if (naive_save(run, o, cfg, &x, res) != 0) { /* a search whose progress cannot be kept stops */
                 res->stopped = res->checkpoint_error;
                 break;
             }
@@ -140,7 +144,7 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
     res->points = x.points;
     res->options_sum = x.options_sum;
     res->options_max = x.options_max;
-    if (o->checkpoint) naive_save(o, cfg, &x, res); /* a failure is in res->checkpoint_error */
+    if (o->checkpoint) naive_save(run, o, cfg, &x, res); /* a failure is in res->checkpoint_error */
     sim_progress_done(&pr);
 done:
     free(x.choice);

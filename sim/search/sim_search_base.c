@@ -214,3 +214,15 @@ void sim__exhaust_progress(sim_progress *pr, int64_t execs, int64_t states, doub
                       (long long)execs, stored, s > 0 ? (double)execs / s : 0.0, 100 * fraction, left, depth,
                       (long long)violations);
 }
+
+/* The scenario's own threads of the last execution (its setup made them; tasks are left out), as "c1, c2". */
+void sim__exhaust_thread_names(const sim_run *run, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < run->thread_count && n < cap; i++) {
+        if (run->thread[i].parent >= 0) continue;
+        int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", run->thread[i].name);
+        if (w < 0) break;
+        n += (size_t)w;
+    }
+}

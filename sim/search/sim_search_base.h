@@ -86,4 +86,7 @@ void sim__exhaust_progress(sim_progress *pr, int64_t execs, int64_t states, doub
  * assumes equal subtrees, for the progress line. */
 double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len);
 
+/* The scenario's own threads of the run's last execution (tasks left out), as "c1, c2", into 'buf' ('cap' bytes). */
+void sim__exhaust_thread_names(const sim_run *run, char *buf, size_t cap);
+
 #endif

@@ -238,6 +238,11 @@ check "merge garbage" 2 "$rb" merge "$T/garbage.sched"
 "$rb" run stale_token --variant mutant:get_compare_del --strategy exhaustive --runs 1000000 --shard 2/3 --faults crash --checkpoint "$T/m2c" --quiet --out "$T/mo" >/dev/null
 check "merge of shards of different fault kinds" 2 "$rb" merge "$T/m0" "$T/m1" "$T/m2c"
 grep_out "different search named" "a different search"
+# a merged proof names what it covered, from the bounds each shard saved
+for i in 0 1; do "$rb" run stale_token --strategy exhaustive --faults crash --shard $i/2 --checkpoint "$T/p$i" --quiet --out "$T/po" >/dev/null; done
+check "merge of a complete core search" 0 "$rb" merge "$T/p0" "$T/p1"
+grep_out "the merged proof lists its bounds" "^PROVED \\(all 2 shards merged\\) within: threads c1, c2; preemptions .*crashes <= 1 \\(thread or process\\).*; not explored: "
+grep -q '^bounds ' "$T/p0" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL a checkpoint saves its bounds"; }
 
 # coverage probes
 check "probes reached" 0 "$rb" run ttl_expiry --faults all --budget-execs 2000 --require-probes ttl_expired_in_cs,renewal_racing_expiry,fence_refused --out "$T/pr"
