@@ -220,3 +220,52 @@ static int redis_glob(const char *pat, size_t pat_len, const char *s, size_t s_l
     }
     return pat_len == 0 && s_len == 0;
 }
+
+int sim__cmd_cursor(sim_cmd *c, int i, uint64_t *cursor) {
+    const char *p = c->argv[i];
+    size_t n = c->len[i];
+    const char *nul = memchr(p, '\0', n);
+    if (nul != NULL) n = (size_t)(nul - p);
+    *cursor = 0;
+    if (n == 0) return 0;
+    size_t k = p[0] == '+' || p[0] == '-';
+    int neg = p[0] == '-';
+    uint64_t x = 0;
+    if (k == n) goto invalid;
+    for (; k < n; k++) {
+        if (p[k] < '0' || p[k] > '9') goto invalid;
+        uint64_t d = (uint64_t)(p[k] - '0');
+        if (x > (UINT64_MAX - d) / 10) goto invalid;
+        x = x * 10 + d;
+    }
+    *cursor = neg ? 0 - x : x;
+    return 0;
+invalid:
+    lk_reply_error(c->r, "ERR invalid cursor");
+    return -1;
+}
+
+int sim__cmd_scan_opts(sim_cmd *c, int from, int with_type, sim_scan_opts *o) {
+    o->count = 10;
+    o->match = o->type = NULL;
+    o->match_len = o->type_len = 0;
+    for (int i = from; i < c->argc; i += 2) {
+        int has_arg = i + 1 < c->argc;
+        if (has_arg && sim__cmd_arg_is(c, i, "count")) {
+            if (sim__cmd_int(c, i + 1, &o->count) != 0) return -1;
+            if (o->count < 1) goto syntax;
+        } else if (has_arg && sim__cmd_arg_is(c, i, "match")) {
+            o->match = c->argv[i + 1];
+            o->match_len = c->len[i + 1];
+        } else if (has_arg && with_type && sim__cmd_arg_is(c, i, "type")) {
+            o->type = c->argv[i + 1];
+            o->type_len = c->len[i + 1];
+        } else {
+            goto syntax;
+        }
+    }
+    return 0;
+syntax:
+    sim__cmd_syntax(c);
+    return -1;
+}

@@ -70,9 +70,24 @@ void sim__cmd_syntax(sim_cmd *c);
  * SCAN family, the pattern "*" alone matches everything, the empty string too (stringmatchlen itself does not). */
 int sim__glob_match(const char *pat, size_t pat_len, const char *s, size_t s_len);
 
-/* Parses a SCAN-family cursor as Redis's parseScanCursorOrReply does (strtoul: a leading space, trailing bytes or
- * overflow is "ERR invalid cursor"). Returns 0 or -1 after replying. */
+/* Parses a SCAN-family cursor as Redis's parseScanCursorOrReply does: strtoul(s, &end, 10) over the argument as a C
+ * string, so bytes from a NUL on are ignored, "" reads 0, a sign is allowed ('-' wraps), a leading space, trailing
+ * bytes or an overflow of 64 bits are refused. Returns 0, or -1 after replying "ERR invalid cursor". */
 int sim__cmd_cursor(sim_cmd *c, int i, uint64_t *cursor);
+
+/* The options of SCAN, HSCAN and ZSCAN. */
+typedef struct sim_scan_opts {
+    int64_t count;     /* COUNT, 10 when not given */
+    const char *match; /* MATCH's pattern, or NULL */
+    size_t match_len;
+    const char *type; /* SCAN's TYPE, or NULL */
+    size_t type_len;
+} sim_scan_opts;
+
+/* Parses [MATCH p] [COUNT n] (and [TYPE t] when 'with_type') from argument 'from' on, in any order, the last of a
+ * kind winning: COUNT not an integer is the not-an-integer error, below 1 a syntax error, and anything else (an
+ * option without its argument included) a syntax error. Returns 0, or -1 after replying. */
+int sim__cmd_scan_opts(sim_cmd *c, int from, int with_type, sim_scan_opts *o);
 
 /* Little helpers for the encodings of sim_keyspace.h. */
 static inline uint32_t sim__get32(const unsigned char *p) {

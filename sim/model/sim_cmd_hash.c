@@ -278,58 +278,21 @@ void sim__cmd_hgetall(sim_cmd *c) {
     hash_reply_all(c, 1, 1);
 }
 
-/* Checks HSCAN's cursor (argument 2) as Redis's parseScanCursorOrReply does with strtoul(s, &end, 10) on the
- * NUL-terminated argument: refused when it starts with a space, when 'end' is not at a NUL byte, or when the number
- * overflows ULONG_MAX (64 bits). So: an optional sign, decimal digits (any leading zeros; '-' wraps as strtoul
- * does), then the end or a NUL byte; no digits at all is fine only for an empty argument or one starting with NUL
- * (it reads 0). The value itself does not matter: the model always scans the whole hash. Returns 0, or -1 after
- * replying "ERR invalid cursor". */
-static int hash_cursor_ok(sim_cmd *c) {
-    const char *p = c->argv[2];
-    size_t n = c->len[2], i = 0;
-    if (n == 0 || p[0] == '\0') return 0;
-    int ok = !(p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r'));
-    if (p[0] == '+' || p[0] == '-') i++;
-    uint64_t x = 0;
-    size_t digits = 0;
-    for (; ok && i < n && p[i] >= '0' && p[i] <= '9'; i++, digits++) {
-        uint64_t d = (uint64_t)(p[i] - '0');
-        if (x > (UINT64_MAX - d) / 10) ok = 0;
-        x = x * 10 + d;
-    }
-    if (ok && digits > 0 && (i == n || p[i] == '\0')) return 0;
-    lk_reply_error(c->r, "ERR invalid cursor");
-    return -1;
-}
-
 /* HSCAN key cursor [MATCH pattern] [COUNT count]: ["0", [field, value, ...]] with every pair whose field matches
  * the pattern (the last MATCH given wins). As in Redis, the cursor is checked first, then the key (an absent key
  * replies ["0", []] without reading the options), then the options: COUNT must be an integer (else the not-an-integer
  * error) of at least 1 (else a syntax error), and anything else, an option without its argument included, is a
  * syntax error. */
 void sim__cmd_hscan(sim_cmd *c) {
-    if (hash_cursor_ok(c) < 0) return;
+    uint64_t cursor;
+    if (sim__cmd_cursor(c, 2, &cursor) < 0) return;
     int slot;
     int found = hash_lookup(c, &slot);
     if (found < 0) return;
-    const char *pat = NULL;
-    size_t pat_len = 0;
-    for (int i = 3; found > 0 && i < c->argc; i += 2) {
-        int64_t count;
-        if (c->argc - i >= 2 && sim__cmd_arg_is(c, i, "count")) {
-            if (sim__cmd_int(c, i + 1, &count) < 0) return;
-            if (count < 1) {
-                sim__cmd_syntax(c);
-                return;
-            }
-        } else if (c->argc - i >= 2 && sim__cmd_arg_is(c, i, "match")) {
-            pat = c->argv[i + 1];
-            pat_len = c->len[i + 1];
-        } else {
-            sim__cmd_syntax(c);
-            return;
-        }
-    }
+    sim_scan_opts o = {10, NULL, 0, NULL, 0};
+    if (found > 0 && sim__cmd_scan_opts(c, 3, 0, &o) < 0) return;
+    const char *pat = o.match;
+    size_t pat_len = o.match_len;
     lk_reply_array(c->r, 2);
     lk_reply_bulk_str(c->r, "0");
     uint32_t list = lk_reply_array(c->r, 0), elements = 0;

@@ -11,8 +11,6 @@
  */
 #include "sim/model/sim_cmd.h"
 
-#include <errno.h>
-#include <stdlib.h>
 
 /* DEL and UNLINK: the number of keys removed (a key named twice counts once). */
 static void keys_delete(sim_cmd *c) {
@@ -172,59 +170,6 @@ void sim__cmd_echo(sim_cmd *c) {
  * SCAN
  */
 
-/* Parses a SCAN-family cursor as Redis's parseScanCursorOrReply does (strtoul: a leading space, trailing bytes or
- * overflow is "ERR invalid cursor"). Returns 0 or -1 after replying. */
-int sim__cmd_cursor(sim_cmd *c, int i, uint64_t *cursor) {
-    char buf[32];
-    size_t n = c->len[i];
-    if (n == 0 || n >= sizeof(buf) || memchr(c->argv[i], '\0', n) != NULL) goto invalid;
-    memcpy(buf, c->argv[i], n);
-    buf[n] = '\0';
-    if (buf[0] == ' ' || (buf[0] >= '\t' && buf[0] <= '\r')) goto invalid;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 10);
-    if (*end != '\0' || errno == ERANGE) goto invalid;
-    *cursor = (uint64_t)v;
-    return 0;
-invalid:
-    lk_reply_error(c->r, "ERR invalid cursor");
-    return -1;
-}
-
-typedef struct scan_opts {
-    int64_t count;     /* keys to visit at least */
-    const char *match; /* pattern, or NULL */
-    size_t match_len;
-    const char *type; /* type name, or NULL */
-    size_t type_len;
-} scan_opts;
-
-/* Parses [MATCH p] [COUNT n] [TYPE t] (any order, repeats allowed, the last wins). Returns 0 or -1 after replying. */
-static int scan_parse(sim_cmd *c, int from, scan_opts *o) {
-    o->count = 10;
-    o->match = o->type = NULL;
-    for (int i = from; i < c->argc; i += 2) {
-        int has_arg = i + 1 < c->argc;
-        if (has_arg && sim__cmd_arg_is(c, i, "count")) {
-            if (sim__cmd_int(c, i + 1, &o->count) != 0) return -1;
-            if (o->count < 1) goto syntax;
-        } else if (has_arg && sim__cmd_arg_is(c, i, "match")) {
-            o->match = c->argv[i + 1];
-            o->match_len = c->len[i + 1];
-        } else if (has_arg && sim__cmd_arg_is(c, i, "type")) {
-            o->type = c->argv[i + 1];
-            o->type_len = c->len[i + 1];
-        } else {
-            goto syntax;
-        }
-    }
-    return 0;
-syntax:
-    sim__cmd_syntax(c);
-    return -1;
-}
-
 /* 1 if slot 'a' sorts before slot 'b' in SCAN order: by key hash, then key bytes. */
 static int scan_before(const sim_keyspace *ks, int a, int b) {
     if (ks->entry[a].key_hash != ks->entry[b].key_hash) return ks->entry[a].key_hash < ks->entry[b].key_hash;
@@ -246,7 +191,7 @@ static int scan_next(const sim_keyspace *ks, uint64_t from, int prev) {
 }
 
 /* 1 if the live key in 'slot' passes MATCH and TYPE. */
-static int scan_keep(const sim_keyspace *ks, int slot, const scan_opts *o) {
+static int scan_keep(const sim_keyspace *ks, int slot, const sim_scan_opts *o) {
     uint32_t n;
     const unsigned char *k = sim_ks_key(ks, slot, &n);
     if (o->match && !sim__glob_match(o->match, o->match_len, (const char *)k, n)) return 0;
@@ -293,8 +238,8 @@ static void scan_expire(sim_cmd *c, uint64_t cursor, int64_t count) {
 
 void sim__cmd_scan(sim_cmd *c) {
     uint64_t cursor;
-    scan_opts o;
-    if (sim__cmd_cursor(c, 1, &cursor) != 0 || scan_parse(c, 2, &o) != 0) return;
+    sim_scan_opts o;
+    if (sim__cmd_cursor(c, 1, &cursor) != 0 || sim__cmd_scan_opts(c, 2, 1, &o) != 0) return;
     scan_expire(c, cursor, o.count);
     int stop = scan_stop(c->ks, cursor, o.count);
     char text[24];

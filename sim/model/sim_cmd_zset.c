@@ -618,52 +618,18 @@ void sim__cmd_zremrangebyscore(sim_cmd *c) {
  * ZSCAN.
  */
 
-/* Parses a SCAN cursor as Redis's parseScanCursorOrReply (strtoul base 10 over the C string: an optional sign,
- * digits, no leading space, "" is 0, no overflow of 64 bits). Returns 0 or -1. */
-static int zset_parse_cursor(const char *p, size_t n) {
-    const char *nul = memchr(p, '\0', n);
-    if (nul != NULL) n = (size_t)(nul - p);
-    if (n == 0) return 0;
-    size_t i = p[0] == '+' || p[0] == '-';
-    if (i == n) return -1;
-    uint64_t x = 0;
-    for (; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9') return -1;
-        uint64_t d = (uint64_t)(p[i] - '0');
-        if (x > (UINT64_MAX - d) / 10) return -1;
-        x = x * 10 + d;
-    }
-    return 0;
-}
-
 /* ZSCAN key cursor [MATCH pattern] [COUNT count]: everything in one call as Redis does for a listpack, so the next
  * cursor is "0": [cursor, [member, score, ...]]. */
 void sim__cmd_zscan(sim_cmd *c) {
-    const char *pat = NULL;
-    size_t pat_len = 0;
+    uint64_t cursor;
     int slot;
-    if (zset_parse_cursor(c->argv[2], c->len[2]) != 0) {
-        lk_reply_error(c->r, "ERR invalid cursor");
-        return;
-    }
+    if (sim__cmd_cursor(c, 2, &cursor) < 0) return;
     int found = sim__cmd_key(c, 1, SIM_KS_ZSET, &slot);
     if (found < 0) return;
-    for (int i = 3; found && i < c->argc; i += 2) {
-        int64_t count;
-        if (sim__cmd_arg_is(c, i, "count") && c->argc - i >= 2) {
-            if (sim__cmd_int(c, i + 1, &count) != 0) return;
-            if (count < 1) {
-                sim__cmd_syntax(c);
-                return;
-            }
-        } else if (sim__cmd_arg_is(c, i, "match") && c->argc - i >= 2) {
-            pat = c->argv[i + 1];
-            pat_len = c->len[i + 1];
-        } else {
-            sim__cmd_syntax(c);
-            return;
-        }
-    }
+    sim_scan_opts o = {10, NULL, 0, NULL, 0};
+    if (found && sim__cmd_scan_opts(c, 3, 0, &o) < 0) return;
+    const char *pat = o.match;
+    size_t pat_len = o.match_len;
     lk_reply_array(c->r, 2);
     lk_reply_bulk_str(c->r, "0");
     uint32_t arr = lk_reply_array(c->r, 0), vlen = 0, k = 0, at = 4, n;

@@ -127,6 +127,7 @@ static const char *const CMD_SCORES[] = {
     "0", "1", "2", "2.5", "-1", "0.1", "1e3", "inf", "-inf", "+inf", "3", "1.0000000000000002", "-0", "nan", "abc", ""};
 static const char *const CMD_RANGE_SCORES[] = {"0", "1", "2", "(1", "(2", "-inf", "+inf", "inf", "2.5", "(x", "x"};
 static const char *const CMD_PATTERNS[] = {"*", "k*", "?1", "[hl]*", "x:*", "*[^0-9]", "f?", "\\*", "[a-c]*", ""};
+static const char *const CMD_CURSORS[] = {"", "+0", "-1", "00", " 1", "1x", "+", "18446744073709551616", "7"};
 static const char *const CMD_TYPES[] = {"string", "hash", "list", "zset", "STRING", "set", "bogus"};
 
 static void gen_key(cmd_rng *g, cmd_call *c) {
@@ -255,7 +256,7 @@ static void gen_scan_opts(cmd_rng *g, cmd_call *c, int with_type) {
 
 static void gen_scan(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
     (void)now_ms;
-    call_add(c, cmd_below(g, 10) == 0 ? CMD_PICK(g, CMD_INTS) : "0");
+    call_add(c, cmd_below(g, 10) == 0 ? CMD_PICK(g, CMD_CURSORS) : "0");
     gen_scan_opts(g, c, 1);
 }
 
@@ -294,7 +295,7 @@ static void gen_hincrby(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
 static void gen_xscan(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
     (void)now_ms;
     gen_key(g, c);
-    call_add(c, cmd_below(g, 10) == 0 ? CMD_PICK(g, CMD_INTS) : "0");
+    call_add(c, cmd_below(g, 10) == 0 ? CMD_PICK(g, CMD_CURSORS) : "0");
     gen_scan_opts(g, c, 0);
 }
 
@@ -743,15 +744,15 @@ static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
         unsigned flags = lk_command_get(row->id)->flags;
         lk_reply mr, rr;
         side_model(f, &c, now_ms, &mr);
-        if ((flags & LK_CMDF_UNORDERED) && row->id != LK_CMD_HKEYS && row->id != LK_CMD_HVALS &&
-            row->id != LK_CMD_HGETALL && mr.node[0].type != LK_REPLY_ERROR) {
-            same = compare_scans(f, &c, now_ms, mdesc, rdesc, sizeof(mdesc));
-        } else {
-            side_redis(f, &c, now_ms, &rr);
+        int scan = (flags & LK_CMDF_UNORDERED) && row->id != LK_CMD_HKEYS && row->id != LK_CMD_HVALS &&
+                   row->id != LK_CMD_HGETALL;
+        lk_reply_format(&mr, 0, mdesc, sizeof(mdesc));
+        side_redis(f, &c, now_ms, &rr); /* a scan's first call too: both must accept or refuse its arguments alike */
+        lk_reply_format(&rr, 0, rdesc, sizeof(rdesc));
+        if (scan && mr.node[0].type != LK_REPLY_ERROR && rr.node[0].type != LK_REPLY_ERROR)
+            same = compare_scans(f, &c, now_ms, mdesc, rdesc, sizeof(mdesc)); /* pages differ: whole scans, as sets */
+        else
             same = lk_reply_equal(&mr, 0, &rr, 0);
-            lk_reply_format(&mr, 0, mdesc, sizeof(mdesc));
-            lk_reply_format(&rr, 0, rdesc, sizeof(rdesc));
-        }
         if (verbose)
             fprintf(stderr, "  seq %d step %d @%" PRId64 ": %s -> %s | %s\n", index, i, now_ms - CMD_WALL_START_MS,
                     history[i], mdesc, rdesc);

@@ -24,6 +24,20 @@
 
 enum { REDIS_TEST_WORDS = 64, REDIS_TEST_BYTES = 4096 };
 
+/* cmocka group fixtures: a fresh malloc'ed key space (it is about 70 KB) in '*state'. */
+static int ks_setup(void **state) {
+    sim_keyspace *ks = malloc(sizeof(*ks));
+    if (ks == NULL) return -1;
+    sim_ks_init(ks);
+    *state = ks;
+    return 0;
+}
+
+static int ks_teardown(void **state) {
+    free(*state);
+    return 0;
+}
+
 /* Splits 'line' into words in 'store'; returns the count. */
 static int redis_test_split(const char *line, char store[REDIS_TEST_WORDS][256], size_t *len) {
     int n = 0;

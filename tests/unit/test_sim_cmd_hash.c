@@ -19,19 +19,6 @@
 
 /* ---- helpers --------------------------------------------------------------------------------------------------- */
 
-static int ks_setup(void **state) {
-    sim_keyspace *ks = malloc(sizeof(*ks));
-    if (ks == NULL) return -1;
-    sim_ks_init(ks);
-    *state = ks;
-    return 0;
-}
-
-static int ks_teardown(void **state) {
-    free(*state);
-    return 0;
-}
-
 /* Stores the string 'value' under 'key' through the key space API (SET is another family's). */
 static void put_string(sim_keyspace *ks, const char *key, const char *value) {
     int slot;

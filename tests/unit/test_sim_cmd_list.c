@@ -39,19 +39,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------------------------------- */
 
-static int ks_setup(void **state) {
-    sim_keyspace *ks = malloc(sizeof(*ks));
-    if (ks == NULL) return -1;
-    sim_ks_init(ks);
-    *state = ks;
-    return 0;
-}
-
-static int ks_teardown(void **state) {
-    free(*state);
-    return 0;
-}
-
 /* Creates the string key 'key' holding "v" through the key space API. */
 static void make_string(sim_keyspace *ks, const char *key) {
     int slot;

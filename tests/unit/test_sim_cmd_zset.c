@@ -15,19 +15,6 @@
 
 #include "sim/model/sim_keyspace.h"
 
-static int zset_setup(void **state) {
-    sim_keyspace *ks = malloc(sizeof(*ks));
-    assert_non_null(ks);
-    sim_ks_init(ks);
-    *state = ks;
-    return 0;
-}
-
-static int zset_teardown(void **state) {
-    free(*state);
-    return 0;
-}
-
 /* Makes 'key' a string key holding 'value' (SET belongs to another family). */
 static void zset_test_string(sim_keyspace *ks, const char *key, const char *value) {
     int slot;
@@ -587,22 +574,22 @@ static void test_sim_cmd_zset_heap_growth(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zadd_basic, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zadd_options, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zadd_incr, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zadd_errors, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_score_format, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_member_order, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrem, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zscore_zrank_zcard, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrange_rank, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrange_byscore, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrange_bylex, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrange_syntax, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrangebyscore, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zremrangebyscore, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zscan, zset_setup, zset_teardown),
-        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_heap_growth, zset_setup, zset_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zadd_basic, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zadd_options, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zadd_incr, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zadd_errors, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_score_format, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_member_order, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrem, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zscore_zrank_zcard, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrange_rank, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrange_byscore, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrange_bylex, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrange_syntax, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zrangebyscore, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zremrangebyscore, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_zscan, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_zset_heap_growth, ks_setup, ks_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
