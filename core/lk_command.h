@@ -23,6 +23,7 @@ enum {
     LK_CMDF_UNORDERED = 1u << 3, /* Redis leaves the reply's order unspecified: compare as a set */
     LK_CMDF_KEYSPACE = 1u << 4,  /* reads the whole key space (SCAN): its footprint is every key */
     LK_CMDF_FAST = 1u << 5,      /* O(1) or O(log n) in Redis */
+    LK_CMDF_TX = 1u << 6,        /* transaction control: needs a connection's state (EXEC's keys are its queue's) */
 };
 
 enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name included */
@@ -86,6 +87,12 @@ enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name inclu
     X(ZRANGEBYSCORE, zrangebyscore, -4, LK_CMDF_READONLY, 1, 1, 1)                                                     \
     X(ZREMRANGEBYSCORE, zremrangebyscore, 4, LK_CMDF_WRITE, 1, 1, 1)                                                   \
     X(ZSCAN, zscan, -3, LK_CMDF_READONLY | LK_CMDF_UNORDERED, 1, 1, 1)                                                 \
+    /* transactions */                                                                                                 \
+    X(MULTI, multi, 1, LK_CMDF_TX | LK_CMDF_FAST, 0, 0, 0)                                                             \
+    X(EXEC, exec, 1, LK_CMDF_TX, 0, 0, 0)                                                                              \
+    X(DISCARD, discard, 1, LK_CMDF_TX | LK_CMDF_FAST, 0, 0, 0)                                                         \
+    X(WATCH, watch, -2, LK_CMDF_TX | LK_CMDF_FAST, 1, -1, 1)                                                           \
+    X(UNWATCH, unwatch, 1, LK_CMDF_TX | LK_CMDF_FAST, 0, 0, 0)                                                         \
     /* connection */                                                                                                   \
     X(PING, ping, -1, LK_CMDF_FAST, 0, 0, 0)                                                                           \
     X(ECHO, echo, 2, LK_CMDF_FAST, 0, 0, 0)

@@ -23,6 +23,10 @@ typedef struct sim_cmd {
     const char *const *argv; /* borrowed for the call */
     const size_t *len;       /* bytes of each argument */
     lk_reply *r;             /* the reply being built */
+    sim_redis_client *client; /* the connection, or NULL */
+    /* Runs one more command (arity checked there, never queued), appending its reply: EXEC's body. The dispatcher
+     * (sim_redis.c) sets it, so the families never call up into the dispatch table. */
+    void (*run)(struct sim_cmd *c, const lk_command *row, int argc, const char *const *argv, const size_t *argv_len);
     lk_rc rc;                /* LK_OK, or LK_ELIMIT once a model limit was hit */
 } sim_cmd;
 

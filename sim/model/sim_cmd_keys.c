@@ -7,7 +7,8 @@
  * (hash, key bytes) order from the cursor on, at least COUNT of them and never half of a group of equal hashes, and
  * returns the next hash as the cursor, "0" once no key is left. So every key present for a whole scan is returned
  * exactly once (Redis promises at least once), and the order is a function of the key space alone. Expired keys in
- * the visited range are deleted, as Redis's SCAN deletes the expired keys it meets.
+ * the visited range that match the pattern are deleted, as Redis's SCAN deletes them (it checks expiry only for
+ * keys the pattern keeps).
  */
 #include "sim/model/sim_cmd.h"
 
@@ -98,7 +99,7 @@ static void keys_expire(sim_cmd *c, int64_t base_ms, int seconds) {
     if (when <= c->now_ms)
         sim_ks_delete(c->ks, slot); /* already past: Redis deletes the key at once */
     else
-        c->ks->entry[slot].deadline_ms = when;
+        sim_ks_set_deadline(c->ks, slot, when);
     lk_reply_int(c->r, 1);
     return;
 invalid:
@@ -149,7 +150,7 @@ void sim__cmd_pttl(sim_cmd *c) {
 void sim__cmd_persist(sim_cmd *c) {
     int slot = sim_ks_find(c->ks, c->argv[1], (uint32_t)c->len[1], c->now_ms);
     int had = slot >= 0 && c->ks->entry[slot].deadline_ms != 0;
-    if (had) c->ks->entry[slot].deadline_ms = 0;
+    if (had) sim_ks_set_deadline(c->ks, slot, 0);
     lk_reply_int(c->r, had);
 }
 
@@ -220,15 +221,20 @@ static int scan_stop(const sim_keyspace *ks, uint64_t cursor, int64_t count) {
     return slot;
 }
 
-/* Deletes the expired keys among those a SCAN from 'cursor' visits (deleting one may move others: start over). */
-static void scan_expire(sim_cmd *c, uint64_t cursor, int64_t count) {
+/* Deletes the expired keys that match the pattern among those a SCAN from 'cursor' visits, as Redis's SCAN does
+ * (deleting one may move others: start over). */
+static void scan_expire(sim_cmd *c, uint64_t cursor, const sim_scan_opts *o) {
     for (int again = 1; again;) {
         again = 0;
-        int stop = scan_stop(c->ks, cursor, count);
+        int stop = scan_stop(c->ks, cursor, o->count);
         for (int slot = scan_next(c->ks, cursor, -1); slot >= 0 && slot != stop;
              slot = scan_next(c->ks, cursor, slot)) {
             int64_t deadline_ms = c->ks->entry[slot].deadline_ms;
             if (deadline_ms == 0 || c->now_ms <= deadline_ms) continue;
+            uint32_t n;
+            const unsigned char *k = sim_ks_key(c->ks, slot, &n);
+            if (o->match && !sim__glob_match(o->match, o->match_len, (const char *)k, n))
+                continue; /* Redis checks expiry only for keys the pattern keeps */
             sim_ks_delete(c->ks, slot);
             again = 1;
             break;
@@ -240,7 +246,7 @@ void sim__cmd_scan(sim_cmd *c) {
     uint64_t cursor;
     sim_scan_opts o;
     if (sim__cmd_cursor(c, 1, &cursor) != 0 || sim__cmd_scan_opts(c, 2, 1, &o) != 0) return;
-    scan_expire(c, cursor, o.count);
+    scan_expire(c, cursor, &o);
     int stop = scan_stop(c->ks, cursor, o.count);
     char text[24];
     /* a group is never split, so a stop after a first group has a hash above 0: "0" only ever means the end */

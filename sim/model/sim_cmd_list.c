@@ -299,6 +299,8 @@ void sim__cmd_ltrim(sim_cmd *c) {
             v = sim__cmd_splice(c, slot, 4, list_seek(v, (uint32_t)from) - 4, 0);
             if (v == NULL) return;
             sim__put32(v, (uint32_t)(to - from + 1));
+        } else {
+            sim_ks_touch(c->ks, slot); /* nothing trimmed: Redis still signals the key as modified */
         }
     }
     lk_reply_status(c->r, "OK");

@@ -34,7 +34,7 @@ static int strings_store(sim_cmd *c, int key_arg, const void *p, size_t n, int k
     if (slot < 0) return -1;
     uint32_t cap;
     if (n > 0) memcpy(sim_ks_value(c->ks, slot, &cap), p, n);
-    if (keep_ttl) c->ks->entry[slot].deadline_ms = deadline_ms;
+    if (keep_ttl) sim_ks_set_deadline(c->ks, slot, deadline_ms);
     return slot;
 }
 
@@ -125,7 +125,7 @@ void sim__cmd_set(sim_cmd *c) {
     if (slot < 0) return;
     /* a deadline already past is stored as is (Redis 7.0's SET does not delete at once, unlike EXPIRE): the key
      * is expired for every later command, and comes back after a backward wall step */
-    if (deadline_ms != 0) c->ks->entry[slot].deadline_ms = deadline_ms;
+    if (deadline_ms != 0) sim_ks_set_deadline(c->ks, slot, deadline_ms);
     if (!(flags & SET_GET)) lk_reply_status(c->r, "OK");
 }
 

@@ -384,6 +384,7 @@ static int zset_add_one(sim_cmd *c, int slot, int flags, double score, int i, do
     *newscore = score;
     if (score == cur) return 0;
     zset_rescore(v, vlen, off, score, m, mlen);
+    sim_ks_touch(c->ks, slot); /* changed in place */
     return ZSET_OUT_UPDATED;
 }
 

@@ -54,8 +54,11 @@ void sim_ks_reset(sim_keyspace *ks) {
         ks->used_bits[w] = 0;
     }
     memset(ks->heap, 0, ks->heap_top);
+    memset(ks->watch, 0, sizeof(ks->watch[0]) * ks->watch_count);
     ks->heap_top = 0;
     ks->count = 0;
+    ks->watch_count = 0;
+    ks->dirty_clients = 0;
 }
 
 const char *sim_ks_type_name(uint32_t type) {
@@ -143,6 +146,89 @@ unsigned char *sim_ks_value(sim_keyspace *ks, int slot, uint32_t *value_len) {
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
+ * WATCH.
+ */
+
+static int ks_probe(const sim_keyspace *ks, const void *key, uint32_t key_len);
+
+/* The change of 'key' (made already) aborts the transactions of the clients watching it. */
+static void ks_touch_key(sim_keyspace *ks, const void *key, uint32_t key_len, uint32_t h) {
+    for (uint32_t w = 0; w < ks->watch_count; w++) {
+        sim_ks_watch *x = &ks->watch[w];
+        if (x->key_hash != h || x->key_len != key_len || memcmp(x->key, key, key_len) != 0) continue;
+        uint32_t gone = ks_probe(ks, key, key_len) < 0 ? x->expired : 0; /* expired when watched, deleted now */
+        x->expired &= ~gone;
+        ks->dirty_clients |= x->clients & ~gone;
+    }
+}
+
+static void ks_touch_slot(sim_keyspace *ks, int slot) {
+    if (ks->watch_count == 0) return;
+    uint32_t n;
+    const unsigned char *k = sim_ks_key(ks, slot, &n);
+    unsigned char copy[SIM_KS_WATCH_KEY_MAX];
+    if (n > SIM_KS_WATCH_KEY_MAX) return; /* longer keys cannot be watched */
+    memcpy(copy, k, n);
+    ks_touch_key(ks, copy, n, ks->entry[slot].key_hash);
+}
+
+void sim_ks_touch(sim_keyspace *ks, int slot) {
+    ks_touch_slot(ks, slot);
+}
+
+void sim_ks_set_deadline(sim_keyspace *ks, int slot, int64_t deadline_ms) {
+    ks->entry[slot].deadline_ms = deadline_ms;
+    ks_touch_slot(ks, slot);
+}
+
+lk_rc sim_ks_watch_key(sim_keyspace *ks, uint32_t client, const void *key, uint32_t key_len, lk_wall_ms now_ms) {
+    if (client >= SIM_KS_CLIENTS_MAX || key_len > SIM_KS_WATCH_KEY_MAX) return LK_ELIMIT;
+    uint32_t h = ks_hash(key, key_len), w = 0, bit = UINT32_C(1) << client;
+    while (w < ks->watch_count &&
+           !(ks->watch[w].key_hash == h && ks->watch[w].key_len == key_len && memcmp(ks->watch[w].key, key, key_len) == 0))
+        w++;
+    if (w == ks->watch_count) {
+        if (w == SIM_KS_WATCH_MAX) return LK_ELIMIT;
+        sim_ks_watch *x = &ks->watch[ks->watch_count++];
+        x->key_hash = h;
+        x->key_len = key_len;
+        if (key_len > 0) memcpy(x->key, key, key_len);
+    }
+    sim_ks_watch *x = &ks->watch[w];
+    if (x->clients & bit) return LK_OK; /* watched already: Redis keeps the first watch */
+    int slot = ks_probe(ks, key, key_len);
+    x->clients |= bit;
+    if (slot >= 0 && ks->entry[slot].deadline_ms != 0 && now_ms > ks->entry[slot].deadline_ms) x->expired |= bit;
+    return LK_OK;
+}
+
+void sim_ks_unwatch_all(sim_keyspace *ks, uint32_t client) {
+    uint32_t bit = UINT32_C(1) << client, kept = 0;
+    for (uint32_t w = 0; w < ks->watch_count; w++) {
+        ks->watch[w].clients &= ~bit;
+        ks->watch[w].expired &= ~bit;
+        if (ks->watch[w].clients == 0) continue;
+        if (kept != w) ks->watch[kept] = ks->watch[w];
+        kept++;
+    }
+    memset(&ks->watch[kept], 0, sizeof(ks->watch[0]) * (ks->watch_count - kept));
+    ks->watch_count = kept;
+    ks->dirty_clients &= ~bit;
+}
+
+int sim_ks_watch_dirty(const sim_keyspace *ks, uint32_t client, lk_wall_ms now_ms) {
+    uint32_t bit = UINT32_C(1) << client;
+    if (ks->dirty_clients & bit) return 1;
+    for (uint32_t w = 0; w < ks->watch_count; w++) {
+        const sim_ks_watch *x = &ks->watch[w];
+        if (!(x->clients & bit) || (x->expired & bit)) continue;
+        int slot = ks_probe(ks, x->key, x->key_len);
+        if (slot >= 0 && ks->entry[slot].deadline_ms != 0 && now_ms > ks->entry[slot].deadline_ms) return 1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
  * The table.
  */
 
@@ -189,6 +275,14 @@ static void ks_move_entry(sim_keyspace *ks, uint32_t from, uint32_t to) {
 
 void sim_ks_delete(sim_keyspace *ks, int slot) {
     assert(slot >= 0 && slot < SIM_KS_SLOTS && ks->entry[slot].type != SIM_KS_NONE);
+    unsigned char key[SIM_KS_WATCH_KEY_MAX];
+    uint32_t key_len = 0, h = ks->entry[slot].key_hash;
+    int watched = ks->watch_count > 0;
+    if (watched) {
+        const unsigned char *k = sim_ks_key(ks, slot, &key_len);
+        watched = key_len <= SIM_KS_WATCH_KEY_MAX;
+        if (watched) memcpy(key, k, key_len);
+    }
     ks_free(ks, ks->entry[slot].blob);
     memset(&ks->entry[slot], 0, sizeof(sim_ks_entry));
     ks_mark(ks, (uint32_t)slot, 0);
@@ -202,6 +296,7 @@ void sim_ks_delete(sim_keyspace *ks, int slot) {
         ks_move_entry(ks, j, hole);
         hole = j;
     }
+    if (watched) ks_touch_key(ks, key, key_len, h);
 }
 
 lk_rc sim_ks_create(sim_keyspace *ks, const void *key, uint32_t key_len, uint32_t type, uint32_t value_len, int *slot) {
@@ -227,6 +322,7 @@ lk_rc sim_ks_create(sim_keyspace *ks, const void *key, uint32_t key_len, uint32_
     ks_mark(ks, i, 1);
     ks->count++;
     *slot = (int)i;
+    if (ks->watch_count > 0) ks_touch_key(ks, key, key_len, h);
     return LK_OK;
 }
 
@@ -259,7 +355,8 @@ unsigned char *sim_ks_splice(sim_keyspace *ks, int slot, uint32_t off, uint32_t 
     memset(value + off, 0, ins);
     if (new_len < value_len) memset(value + new_len, 0, value_len - new_len);
     ks_put32(ks->heap + blob + KS_HDR + 4, new_len);
-    return value;
+    ks_touch_slot(ks, slot);
+    return ks->heap + ks->entry[slot].blob + KS_HDR + KS_META + key_len;
 }
 
 const char *sim_ks_check(const sim_keyspace *ks) {

@@ -40,6 +40,9 @@ enum {
     SIM_KS_KEY_BYTES_MAX = 512,             /* longest key, bytes */
     SIM_KS_HEAP_BYTES = 64 * 1024,          /* bytes of blobs, headers included */
     SIM_KS_VALUE_BYTES_MAX = 60 * 1024,     /* longest encoded value, bytes */
+    SIM_KS_CLIENTS_MAX = 32,                /* connections that can WATCH (their ids: bits of a mask) */
+    SIM_KS_WATCH_MAX = 32,                  /* distinct keys watched at once */
+    SIM_KS_WATCH_KEY_MAX = 128,             /* longest watched key, bytes */
 };
 
 #define SIM_KS_TYPE_MAP(X)                                                                                             \
@@ -64,9 +67,21 @@ typedef struct sim_ks_entry {
     uint32_t pad;        /* zero */
 } sim_ks_entry;
 
+/* One watched key (WATCH), as Redis keeps db->watched_keys. */
+typedef struct sim_ks_watch {
+    uint32_t clients;  /* bit c: client c watches the key */
+    uint32_t expired;  /* bit c: the key existed but was expired when client c watched it */
+    uint32_t key_hash; /* FNV-1a of the key */
+    uint32_t key_len;  /* bytes */
+    unsigned char key[SIM_KS_WATCH_KEY_MAX];
+} sim_ks_watch;
+
 typedef struct sim_keyspace {
     uint32_t count;                        /* keys held, expired-but-untouched ones included */
     uint32_t heap_top;                     /* heap bytes in use, freed blobs below the top included */
+    uint32_t watch_count;                  /* entries of 'watch' in use, packed at the front */
+    uint32_t dirty_clients;                /* bit c: a key client c watches was touched (EXEC must abort) */
+    sim_ks_watch watch[SIM_KS_WATCH_MAX];  /* the watched keys, in the order first watched */
     uint64_t used_bits[SIM_KS_SLOTS / 64]; /* bit i set iff entry[i] is used */
     sim_ks_entry entry[SIM_KS_SLOTS];      /* the table; an unused entry is all zero bytes */
     unsigned char heap[SIM_KS_HEAP_BYTES]; /* the blobs */
@@ -102,6 +117,24 @@ unsigned char *sim_ks_splice(sim_keyspace *ks, int slot, uint32_t off, uint32_t 
 /* Checks the invariants above (used bits, blob owners, the heap tiled up to heap_top, zero bytes where freed or
  * past the top). Returns NULL, or a static text naming the first broken one (for tests and fuzzing). */
 const char *sim_ks_check(const sim_keyspace *ks);
+
+/* ---- WATCH: which clients' transactions a change aborts --------------------------------------------------------
+ * Every change made through this module touches its key: create, delete (lazy expiry included), splice, and the
+ * two calls below for changes made in place. A touch marks dirty every client watching the key, except one that
+ * watched it while it was expired and now finds it deleted (Redis 7.0's touchWatchedKey: logically no change). */
+
+/* Marks the key in 'slot' changed in place (a command wrote its value bytes without a splice). */
+void sim_ks_touch(sim_keyspace *ks, int slot);
+/* Sets the key's deadline (0: none) and touches it. */
+void sim_ks_set_deadline(sim_keyspace *ks, int slot, int64_t deadline_ms);
+/* Client 'client' watches 'key' at 'now_ms'. Returns LK_OK, or LK_ELIMIT (too many watched keys, a key longer than
+ * SIM_KS_WATCH_KEY_MAX, a client id out of range) with nothing changed. */
+lk_rc sim_ks_watch_key(sim_keyspace *ks, uint32_t client, const void *key, uint32_t key_len, lk_wall_ms now_ms);
+/* Drops every watch of 'client' and its dirty mark (UNWATCH, EXEC, DISCARD). */
+void sim_ks_unwatch_all(sim_keyspace *ks, uint32_t client);
+/* 1 if 'client''s transaction must abort at 'now_ms': a watched key was touched, or one that was live when watched
+ * is expired now (Redis 7.0's isWatchedKeyExpired). */
+int sim_ks_watch_dirty(const sim_keyspace *ks, uint32_t client, lk_wall_ms now_ms);
 
 /* Heap bytes in live blobs (for the bench and limits reports). */
 uint32_t sim_ks_heap_live(const sim_keyspace *ks);

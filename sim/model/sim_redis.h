@@ -22,6 +22,30 @@
 #include "core/lk_reply.h"
 #include "sim/model/sim_keyspace.h"
 
+enum { SIM_REDIS_QUEUE_BYTES = 4096 }; /* bytes of the commands one MULTI may queue (4 + 8 + 4 per argument) */
+enum { SIM_CLIENT_MULTI = 1u, SIM_CLIENT_DIRTY_EXEC = 2u };
+
+/* One connection's server-side state: its transaction (MULTI queue and errors). Its watches live in the key space
+ * (sim_keyspace.h), under its id. Plain bytes, so it can live in the run arena. Guarded by: the simulator's thread. */
+typedef struct sim_redis_client {
+    uint32_t id;        /* 0 .. SIM_KS_CLIENTS_MAX - 1, unique among the key space's connections */
+    uint32_t flags;     /* SIM_CLIENT_MULTI, SIM_CLIENT_DIRTY_EXEC (a command was refused while queuing) */
+    uint32_t queued;    /* commands queued since MULTI */
+    uint32_t queue_len; /* bytes of 'queue' used */
+    unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* each: u32 command id, u32 argc, argc x (u32 length, bytes) */
+} sim_redis_client;
+
+/* A connection 'id' with no transaction. */
+void sim_redis_client_init(sim_redis_client *cl, uint32_t id);
+/* Ends the connection's transaction and watches, as a closed connection does (and a restart's lost ones). */
+void sim_redis_client_reset(sim_keyspace *ks, sim_redis_client *cl);
+
+/* Executes one command of connection 'cl' as Redis does: inside MULTI a command is queued ("QUEUED"; one refused by
+ * arity or name marks the transaction, which EXEC then discards with EXECABORT); EXEC runs the queue as one atomic
+ * step unless a watched key was touched (nil); WATCH, UNWATCH, DISCARD as Redis. Otherwise as sim_redis_exec. */
+lk_rc sim_redis_exec_client(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, int argc,
+                            const char *const *argv, const size_t *argv_len, lk_reply *reply);
+
 /* Executes the command 'argv'[0..'argc') ('argv_len' bytes each) at server wall time 'now_ms' and writes its reply
  * into 'reply' (cleared first). Returns LK_OK with any Redis reply, error replies included; LK_EINVAL when argc is
  * 0 or above LK_COMMAND_ARGS_MAX (no reply); LK_ELIMIT when a limit of the model was hit (keys, key or value bytes,
@@ -30,8 +54,9 @@
 lk_rc sim_redis_exec(sim_keyspace *ks, lk_wall_ms now_ms, int argc, const char *const *argv, const size_t *argv_len,
                      lk_reply *reply);
 
-/* The same with a command already looked up (the simulator's hot path: the table row is resolved once). */
-lk_rc sim_redis_exec_command(sim_keyspace *ks, lk_wall_ms now_ms, const lk_command *cmd, int argc,
-                             const char *const *argv, const size_t *argv_len, lk_reply *reply);
+/* The same with a command already looked up (the simulator's hot path: the table row is resolved once); 'cl' may be
+ * NULL (a connection that never uses transactions: MULTI, EXEC, WATCH and friends then reply an error). */
+lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const lk_command *cmd,
+                             int argc, const char *const *argv, const size_t *argv_len, lk_reply *reply);
 
 #endif

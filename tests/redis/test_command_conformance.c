@@ -17,7 +17,8 @@
  * replays it alone), the step, the command and both replies, and prints the sequence so far; the sequence stops
  * there and the others still run. The summary counts the commands compared per row, and every row must be covered.
  *
- * RACEBED_CONFORMANCE_VERBOSE=1 prints every command; RACEBED_CONFORMANCE_ONLY=get,set,... limits the generators.
+ * RACEBED_CONFORMANCE_VERBOSE=1 prints every command; RACEBED_CONFORMANCE_ONLY=get,set,... limits the generators;
+ * RACEBED_CONFORMANCE_SEQUENCES=N runs N sequences instead of CMD_SEQUENCES (a longer soak).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -394,6 +395,12 @@ static void gen_ping(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
     if (cmd_below(g, 2)) gen_value(g, c);
 }
 
+static void gen_none(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)g;
+    (void)c;
+    (void)now_ms;
+}
+
 static void gen_echo(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
     (void)now_ms;
     gen_value(g, c);
@@ -460,15 +467,24 @@ static const cmd_gen_row CMD_GENS[] = {
     {LK_CMD_ZSCAN, gen_xscan, 1},
     {LK_CMD_PING, gen_ping, 1},
     {LK_CMD_ECHO, gen_echo, 1},
+    {LK_CMD_MULTI, gen_none, 4},
+    {LK_CMD_EXEC, gen_none, 4},
+    {LK_CMD_DISCARD, gen_none, 1},
+    {LK_CMD_WATCH, gen_keys, 3},
+    {LK_CMD_UNWATCH, gen_none, 1},
 };
 
 enum { CMD_GEN_ROWS = sizeof(CMD_GENS) / sizeof(CMD_GENS[0]) };
 
 /* ---- the fixture and the two sides ------------------------------------------------------------------------------ */
 
+enum { CMD_CLIENTS = 2 }; /* connections: transactions and WATCH need another client's writes */
+
 typedef struct cmd_fixture {
     rb_redis redis;
-    redisContext *conn;
+    redisContext *conns[CMD_CLIENTS];
+    sim_redis_client *clients; /* the model's side of each connection */
+    int cur;                   /* the connection the next command goes to */
     sim_keyspace *ks;
     lk_reply_node *mnodes, *rnodes;
     char *mbytes, *rbytes;
@@ -500,7 +516,7 @@ static void side_model(cmd_fixture *f, const cmd_call *c, lk_wall_ms now_ms, lk_
     for (int i = 0; i < c->argc; i++)
         argv[i] = c->arg[i];
     lk_reply_init(out, f->mnodes, CMD_NODES, f->mbytes, CMD_BYTES);
-    lk_rc rc = sim_redis_exec(f->ks, now_ms, c->argc, argv, c->len, out);
+    lk_rc rc = sim_redis_exec_client(f->ks, &f->clients[f->cur], now_ms, c->argc, argv, c->len, out);
     if (rc != LK_OK) fail_msg("model: %s on %s", lk_rc_name(rc), c->arg[0]);
 }
 
@@ -510,8 +526,8 @@ static void side_redis(cmd_fixture *f, const cmd_call *c, lk_wall_ms now_ms, lk_
     for (int i = 0; i < c->argc; i++)
         argv[i] = c->arg[i];
     rb_time_set_us(rb_redis_time(&f->redis), now_ms * 1000);
-    redisReply *r = redisCommandArgv(f->conn, c->argc, argv, c->len);
-    if (r == NULL) fail_msg("redis: connection error: %s", f->conn->errstr);
+    redisReply *r = redisCommandArgv(f->conns[f->cur], c->argc, argv, c->len);
+    if (r == NULL) fail_msg("redis: connection error: %s", f->conns[f->cur]->errstr);
     lk_reply_init(out, f->rnodes, CMD_NODES, f->rbytes, CMD_BYTES);
     reply_from_hiredis(r, out);
     freeReplyObject(r);
@@ -677,6 +693,7 @@ static int compare_dumps(cmd_fixture *f, lk_wall_ms now_ms, char *mdesc, char *r
 
 typedef struct cmd_stats {
     int sequences, steps, mismatches;
+    int exec_ran, exec_watch_aborted, exec_error_aborted; /* EXEC outcomes: the paths the transaction test reached */
     int per_row[CMD_GEN_ROWS];
 } cmd_stats;
 
@@ -716,18 +733,39 @@ static int env_int(const char *name, int fallback) {
     return v && *v ? atoi(v) : fallback;
 }
 
+/* Ends every connection's transaction and watches on both sides (DISCARD, UNWATCH; replies not compared), and
+ * leaves connection 0 current. */
+static void end_transactions(cmd_fixture *f, lk_wall_ms now_ms) {
+    static const char *const words[] = {"DISCARD", "UNWATCH"};
+    for (f->cur = 0; f->cur < CMD_CLIENTS; f->cur++) {
+        for (int w = 0; w < 2; w++) {
+            cmd_call c = {0};
+            call_add(&c, words[w]);
+            lk_reply r;
+            side_model(f, &c, now_ms, &r);
+            side_redis(f, &c, now_ms, &r);
+        }
+        sim_redis_client_init(&f->clients[f->cur], (uint32_t)f->cur);
+    }
+    f->cur = 0;
+}
+
 static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
     static char history[CMD_STEPS][CMD_DESC_MAX];
     cmd_rng g = {CMD_SEED ^ ((uint64_t)index * UINT64_C(0x100000001b3))};
     int verbose = env_int("RACEBED_CONFORMANCE_VERBOSE", 0);
+    lk_wall_ms now_ms = CMD_WALL_START_MS;
+    end_transactions(f, now_ms);
     sim_ks_reset(f->ks);
     assert_int_equal(rb_redis_flushall(&f->redis), 0);
-    lk_wall_ms now_ms = CMD_WALL_START_MS;
     static char mdesc[4 * CMD_DESC_MAX], rdesc[4 * CMD_DESC_MAX];
     for (int i = 0; i < CMD_STEPS; i++) {
         if (i > 0) now_ms = next_time(&g, f->ks, now_ms);
         int row_index = 0;
         const cmd_gen_row *row = pick_row(f, &g, &row_index);
+        f->cur = (int)cmd_below(&g, CMD_CLIENTS);
+        if (row->id == LK_CMD_SCAN && (f->clients[f->cur].flags & SIM_CLIENT_MULTI))
+            row = &CMD_GENS[0]; /* SCAN's pages are the model's own: inside EXEC they cannot be compared */
         cmd_call c = {0};
         call_add(&c, lk_command_get(row->id)->name);
         row->gen(&g, &c, now_ms);
@@ -749,13 +787,18 @@ static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
         lk_reply_format(&mr, 0, mdesc, sizeof(mdesc));
         side_redis(f, &c, now_ms, &rr); /* a scan's first call too: both must accept or refuse its arguments alike */
         lk_reply_format(&rr, 0, rdesc, sizeof(rdesc));
-        if (scan && mr.node[0].type != LK_REPLY_ERROR && rr.node[0].type != LK_REPLY_ERROR)
+        if (scan && mr.node[0].type == LK_REPLY_ARRAY && rr.node[0].type == LK_REPLY_ARRAY)
             same = compare_scans(f, &c, now_ms, mdesc, rdesc, sizeof(mdesc)); /* pages differ: whole scans, as sets */
         else
             same = lk_reply_equal(&mr, 0, &rr, 0);
         if (verbose)
             fprintf(stderr, "  seq %d step %d @%" PRId64 ": %s -> %s | %s\n", index, i, now_ms - CMD_WALL_START_MS,
                     history[i], mdesc, rdesc);
+        if (same && row->id == LK_CMD_EXEC) {
+            st->exec_ran += mr.node[0].type == LK_REPLY_ARRAY;
+            st->exec_watch_aborted += mr.node[0].type == LK_REPLY_NIL;
+            st->exec_error_aborted += mr.node[0].type == LK_REPLY_ERROR && strncmp(mdesc, "(error) EXECABORT", 17) == 0;
+        }
         if (same) continue;
         st->mismatches++;
         fprintf(stderr,
@@ -767,6 +810,7 @@ static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
                 fprintf(stderr, "    step %2d: %s\n", k, history[k]);
         return 0;
     }
+    end_transactions(f, now_ms);
     if (!compare_dumps(f, now_ms, mdesc, rdesc, sizeof(mdesc))) {
         st->mismatches++;
         fprintf(stderr,
@@ -785,7 +829,8 @@ static void test_command_conformance_random(void **state) {
     cmd_stats st;
     memset(&st, 0, sizeof(st));
     int only = env_int("RACEBED_CONFORMANCE_SEQ", -1);
-    for (int s = 0; s < CMD_SEQUENCES; s++) {
+    int sequences = env_int("RACEBED_CONFORMANCE_SEQUENCES", CMD_SEQUENCES);
+    for (int s = 0; s < sequences; s++) {
         if (only >= 0 && s != only) continue;
         st.sequences++;
         run_sequence(f, s, &st);
@@ -794,11 +839,13 @@ static void test_command_conformance_random(void **state) {
             st.sequences, st.steps, st.mismatches);
     for (int i = 0; i < CMD_GEN_ROWS; i++)
         fprintf(stderr, " %s=%d", lk_command_get(CMD_GENS[i].id)->name, st.per_row[i]);
-    fprintf(stderr, "\n");
+    fprintf(stderr, "\n  EXEC: %d ran, %d aborted by a touched or expired watched key, %d aborted by a refused command\n",
+            st.exec_ran, st.exec_watch_aborted, st.exec_error_aborted);
     if (st.mismatches > 0) fail_msg("%d of %d sequences diverged (see MISMATCH lines)", st.mismatches, st.sequences);
     if (only >= 0 || getenv("RACEBED_CONFORMANCE_ONLY")) return;
     for (int i = 0; i < CMD_GEN_ROWS; i++)
         assert_true(st.per_row[i] > 0);
+    assert_true(st.exec_ran > 0 && st.exec_watch_aborted > 0 && st.exec_error_aborted > 0);
 }
 
 /* Every row of the table has a generator, so the random test covers the whole table. */
@@ -817,6 +864,10 @@ static int cmd_setup(void **state) {
     cmd_fixture *f = calloc(1, sizeof(*f));
     if (f == NULL) return -1;
     f->ks = malloc(sizeof(*f->ks));
+    f->clients = calloc(CMD_CLIENTS, sizeof(*f->clients));
+    if (f->clients == NULL) return -1;
+    for (int i = 0; i < CMD_CLIENTS; i++)
+        sim_redis_client_init(&f->clients[i], (uint32_t)i);
     f->mnodes = calloc(CMD_NODES, sizeof(lk_reply_node));
     f->rnodes = calloc(CMD_NODES, sizeof(lk_reply_node));
     f->mbytes = malloc(CMD_BYTES);
@@ -841,18 +892,21 @@ static int cmd_setup(void **state) {
         return 0;
     }
     if (rc != 0) return 0;
-    f->conn = redisConnect("127.0.0.1", f->redis.port);
-    if (f->conn == NULL || f->conn->err)
-        snprintf(f->why, sizeof(f->why), "connect: %s", f->conn ? f->conn->errstr : "out of memory");
-    else
-        f->why[0] = '\0';
+    f->why[0] = '\0';
+    for (int i = 0; i < CMD_CLIENTS; i++) {
+        f->conns[i] = redisConnect("127.0.0.1", f->redis.port);
+        if (f->conns[i] == NULL || f->conns[i]->err)
+            snprintf(f->why, sizeof(f->why), "connect: %s", f->conns[i] ? f->conns[i]->errstr : "out of memory");
+    }
     return 0;
 }
 
 static int cmd_teardown(void **state) {
     cmd_fixture *f = *state;
     if (f == NULL) return 0;
-    if (f->conn) redisFree(f->conn);
+    for (int i = 0; i < CMD_CLIENTS; i++)
+        if (f->conns[i]) redisFree(f->conns[i]);
+    free(f->clients);
     rb_redis_stop(&f->redis);
     free(f->ks);
     free(f->mnodes);

@@ -25,7 +25,7 @@
 enum { REDIS_TEST_WORDS = 64, REDIS_TEST_BYTES = 4096 };
 
 /* cmocka group fixtures: a fresh malloc'ed key space (it is about 70 KB) in '*state'. */
-static int ks_setup(void **state) {
+__attribute__((unused)) static int ks_setup(void **state) {
     sim_keyspace *ks = malloc(sizeof(*ks));
     if (ks == NULL) return -1;
     sim_ks_init(ks);
@@ -33,7 +33,7 @@ static int ks_setup(void **state) {
     return 0;
 }
 
-static int ks_teardown(void **state) {
+__attribute__((unused)) static int ks_teardown(void **state) {
     free(*state);
     return 0;
 }
@@ -67,8 +67,9 @@ static int redis_test_split(const char *line, char store[REDIS_TEST_WORDS][256],
     return n;
 }
 
-/* Runs 'line' and returns the rc; the formatted reply goes to 'out'. */
-static lk_rc redis_run(sim_keyspace *ks, lk_wall_ms now_ms, const char *line, char *out, size_t cap) {
+/* Runs 'line' on connection 'cl' (NULL: none) and returns the rc; the formatted reply goes to 'out'. */
+static lk_rc redis_run_client(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const char *line, char *out,
+                              size_t cap) {
     static char words[REDIS_TEST_WORDS][256];
     size_t len[REDIS_TEST_WORDS];
     const char *argv[REDIS_TEST_WORDS];
@@ -79,16 +80,28 @@ static lk_rc redis_run(sim_keyspace *ks, lk_wall_ms now_ms, const char *line, ch
     char bytes[REDIS_TEST_BYTES];
     lk_reply r;
     lk_reply_init(&r, nodes, 512, bytes, sizeof(bytes));
-    lk_rc rc = sim_redis_exec(ks, now_ms, argc, argv, len, &r);
+    lk_rc rc = sim_redis_exec_client(ks, cl, now_ms, argc, argv, len, &r);
     if (rc == LK_OK) assert_true(lk_reply_ok(&r));
     lk_reply_format(&r, 0, out, cap);
     return rc;
+}
+
+static lk_rc redis_run(sim_keyspace *ks, lk_wall_ms now_ms, const char *line, char *out, size_t cap) {
+    return redis_run_client(ks, NULL, now_ms, line, out, cap);
 }
 
 #define redis_expect(ks, now_ms, line, expected)                                                                       \
     do {                                                                                                               \
         char got_[2048];                                                                                               \
         assert_int_equal(redis_run((ks), (now_ms), (line), got_, sizeof(got_)), LK_OK);                                \
+        if (strcmp(got_, (expected)) != 0) fail_msg("%s\n   got: %s\nwanted: %s", (line), got_, (expected));           \
+    } while (0)
+
+/* As redis_expect, on connection 'cl'. */
+#define redis_expect_client(ks, cl, now_ms, line, expected)                                                            \
+    do {                                                                                                               \
+        char got_[2048];                                                                                               \
+        assert_int_equal(redis_run_client((ks), (cl), (now_ms), (line), got_, sizeof(got_)), LK_OK);                   \
         if (strcmp(got_, (expected)) != 0) fail_msg("%s\n   got: %s\nwanted: %s", (line), got_, (expected));           \
     } while (0)
 
