@@ -81,8 +81,9 @@ typedef struct sim_keyspace {
     uint32_t heap_top;                     /* heap bytes in use, freed blobs below the top included */
     uint32_t watch_count;                  /* entries of 'watch' in use, packed at the front */
     uint32_t dirty_clients;                /* bit c: a key client c watches was touched (EXEC must abort) */
-    sim_ks_watch watch[SIM_KS_WATCH_MAX];  /* the watched keys, in the order first watched */
     uint64_t used_bits[SIM_KS_SLOTS / 64]; /* bit i set iff entry[i] is used */
+    /* Large tables last (a snapshot keeps the fields above whole, and of these only what is in use). */
+    sim_ks_watch watch[SIM_KS_WATCH_MAX];  /* the watched keys, in the order first watched */
     sim_ks_entry entry[SIM_KS_SLOTS];      /* the table; an unused entry is all zero bytes */
     unsigned char heap[SIM_KS_HEAP_BYTES]; /* the blobs */
 } sim_keyspace;

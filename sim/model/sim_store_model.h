@@ -7,29 +7,26 @@
  * now > deadline (Redis keyIsExpired), and lazily: an expired key is removed when an op touches it, otherwise it
  * stays, so after a backward wall step an untouched key comes back, as on a Redis with active expiry off.
  *
- * Invariant: the table is a fixed-size open-addressing hash (linear probing, backward-shift deletion, no
- * tombstones) inside the struct: no pointers, so it lives in the run arena and can be hashed or copied as bytes.
- * The layout is a function of the op sequence alone. Never: fault injection in here (faults are shims).
- * Guarded by: the simulator's single OS thread.
+ * The data is the model Redis's typed key space (sim_keyspace.h): the fixed ops of lk_env.h run on it directly (the
+ * simulator's hot path), and every command of the command table runs on the same keys (sim_store_model_command), so
+ * a scenario can mix them as a client mixes commands and scripts. A fixed op meets only strings; one that meets a
+ * key of another type answers as the Redis adapter's script would: an unexpected reply (LK_ESTORE_PROTO), except
+ * SET, DEL, PEXPIRE and PTTL, which act on any type as Redis does, and INCR (wrong type).
+ *
+ * Invariant: the layout is a function of the op sequence alone (the table places keys exactly as the fixed store it
+ * replaced did: FNV-1a, 256 slots, linear probing, backward-shift deletion). Never: fault injection in here (faults
+ * are shims). Guarded by: the simulator's single OS thread.
  */
 #ifndef RACEBED_SIM_SIM_STORE_MODEL_H
 #define RACEBED_SIM_SIM_STORE_MODEL_H
 
 #include "core/lk_env.h"
+#include "sim/model/sim_redis.h"
 
-enum { SIM_STORE_SLOTS = 256 }; /* key capacity is 3/4 of this: a power of two, so probing can mask */
-
-typedef struct sim_store_slot {
-    int64_t deadline_ms;      /* server wall ms after which the key is gone; 0 = no TTL */
-    unsigned char used;       /* 1 if the slot holds a key */
-    char key[LK_KEY_MAX];     /* NUL-terminated */
-    char value[LK_VALUE_MAX]; /* NUL-terminated */
-} sim_store_slot;
+enum { SIM_STORE_SLOTS = SIM_KS_SLOTS }; /* key capacity is 3/4 of this */
 
 typedef struct sim_store_model {
-    int count;                                /* keys held, expired-but-untouched ones included */
-    uint64_t used_bits[SIM_STORE_SLOTS / 64]; /* bit i set iff slot[i].used: lets init clear only what is used */
-    sim_store_slot slot[SIM_STORE_SLOTS];     /* the table; an unused slot is all zero bytes */
+    sim_keyspace ks; /* the keys, of every type */
 } sim_store_model;
 
 /* Empties the store, whatever the memory held before. */
@@ -39,16 +36,24 @@ void sim_store_model_init(sim_store_model *s);
 void sim_store_model_reset(sim_store_model *s);
 
 /* Applies 'op' atomically at server wall time 'now_ms' and fills 'reply'. Returns LK_OK, LK_EINVAL (a key or
- * value too long, a negative TTL on SET, an empty token or one with ':' or too long for ":fence"), or LK_ELIMIT
- * (the table is full: more than 3/4 of SIM_STORE_SLOTS keys; an op that fails so changes nothing). */
+ * value too long, a negative TTL on SET, an empty token or one with ':' or too long for ":fence"), LK_ELIMIT
+ * (the table or heap is full: more than 3/4 of SIM_STORE_SLOTS keys; an op that fails so changes nothing), or
+ * LK_ESTORE_PROTO (the op met a key of another type, or a value or key only a command could write, that does not
+ * fit lk_store_reply). On an error 'reply' holds outcome NONE. */
 lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *reply);
 
+/* Runs one command of the command table (core/lk_command.h) on the same keys, as connection 'cl' (NULL: one that
+ * never uses transactions); see sim_redis_exec_client. */
+lk_rc sim_store_model_command(sim_store_model *s, sim_redis_client *cl, lk_wall_ms now_ms, int argc,
+                              const char *const *argv, const size_t *argv_len, lk_reply *reply);
+
 /* Calls fn(arg, key, deadline_ms) for each live key at 'now_ms' in slot order, without expiring anything (for the
- * time-advance targets and reports; not an op). */
+ * time-advance targets and reports; not an op). 'key' is NUL-terminated (cut at a NUL byte or LK_KEY_MAX - 1). */
 void sim_store_model_each(const sim_store_model *s, lk_wall_ms now_ms,
                           void (*fn)(void *arg, const char *key, int64_t deadline_ms), void *arg);
 
-/* Copies the value of 'key' if it is live at 'now_ms' into 'value' (LK_VALUE_MAX bytes) and returns 1, else 0.
+/* Copies the value of 'key' if it is a live string of less than LK_VALUE_MAX bytes at 'now_ms' into 'value'
+ * (LK_VALUE_MAX bytes, NUL-terminated) and returns 1, else 0.
  * Not an op: it never expires or changes anything (for end-of-run checks and reports). */
 int sim_store_model_peek(const sim_store_model *s, lk_wall_ms now_ms, const char *key, char *value);
 

@@ -121,10 +121,15 @@ static void state_tables(sim_run *run, region_fn fn, void *ctx) {
     fn(ctx, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count);
 }
 
-static void state_store_slots(sim_run *run, region_fn fn, void *ctx) {
-    for (int w = 0; w < SIM_STORE_SLOTS / 64; w++)
-        for (uint64_t bits = run->store.used_bits[w]; bits; bits &= bits - 1)
-            fn(ctx, &run->store.slot[w * 64 + __builtin_ctzll(bits)], sizeof(sim_store_slot));
+/* The key space: its scalars and used bits, the watches in use, the used table entries, the heap up to its top. */
+static void state_store(sim_run *run, region_fn fn, void *ctx) {
+    sim_keyspace *ks = &run->store.ks;
+    fn(ctx, ks, offsetof(sim_keyspace, watch));
+    fn(ctx, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);
+    for (int w = 0; w < SIM_KS_SLOTS / 64; w++)
+        for (uint64_t bits = ks->used_bits[w]; bits; bits &= bits - 1)
+            fn(ctx, &ks->entry[w * 64 + __builtin_ctzll(bits)], sizeof(sim_ks_entry));
+    fn(ctx, ks->heap, ks->heap_top);
 }
 
 /* Every region, for save and restore. */
@@ -133,8 +138,7 @@ static void state_regions(sim_run *run, region_fn fn, void *ctx) {
     fn(ctx, run->thread, sizeof(run->thread[0]) * (size_t)run->thread_count);
     state_tables(run, fn, ctx);
     fn(ctx, run->note, sizeof(run->note[0]) * (size_t)run->note_count);
-    fn(ctx, &run->store, offsetof(sim_store_model, slot));
-    state_store_slots(run, fn, ctx);
+    state_store(run, fn, ctx);
     fn(ctx, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
     fn(ctx, run->heap, run->heap_used);
     for (int i = 0; i < run->thread_count; i++) {
@@ -205,24 +209,35 @@ static void fp_header(fp_acc *h, const sim_run *run, int keep_violation) {
     if (keep_violation) fp_bytes(h, run->violation.oracle, strnlen(run->violation.oracle, SIM_NAME_MAX));
 }
 
-/* The store as a set of (key, value, deadline): a sum of per-key fingerprints, whatever the slot order. */
-static void fp_store(fp_acc *h, const sim_store_model *s) {
+/* The store as a set of (key, type, value, deadline): a sum of per-key fingerprints, whatever the slot order or heap
+ * layout. A string hashes as the fixed store it replaced hashed it (deadline, key and NUL, value), so the states of
+ * lock scenarios fingerprint as before; other types add their type and encoded value. Watches and transactions'
+ * dirty marks are state too. */
+static void fp_store(fp_acc *h, const sim_keyspace *ks) {
     uint64_t lo = 0, hi = 0;
-    for (int i = 0; i < SIM_STORE_SLOTS; i++) {
-        const sim_store_slot *e = &s->slot[i];
-        if (!e->used) continue;
+    for (int i = 0; i < SIM_KS_SLOTS; i++) {
+        const sim_ks_entry *e = &ks->entry[i];
+        if (e->type == SIM_KS_NONE) continue;
+        uint32_t klen, vlen;
+        const unsigned char *key = sim_ks_key(ks, i, &klen);
+        const unsigned char *value = sim_ks_value_const(ks, i, &vlen);
         fp_acc k;
         fp_init(&k);
         fp_u64(&k, (uint64_t)e->deadline_ms);
-        fp_bytes(&k, e->key, strnlen(e->key, LK_KEY_MAX) + 1);
-        fp_bytes(&k, e->value, strnlen(e->value, LK_VALUE_MAX));
+        fp_bytes(&k, key, klen);
+        fp_bytes(&k, "", 1);
+        if (e->type != SIM_KS_STRING) fp_u64(&k, e->type);
+        fp_bytes(&k, value, vlen);
         sim_fp f = fp_final(&k);
         lo += f.lo;
         hi += f.hi;
     }
-    fp_u64(h, (uint64_t)s->count);
+    fp_u64(h, (uint64_t)ks->count);
     fp_u64(h, lo);
     fp_u64(h, hi);
+    if (ks->watch_count == 0 && ks->dirty_clients == 0) return;
+    fp_u64(h, ks->dirty_clients);
+    fp_bytes(h, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);
 }
 
 static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
@@ -240,7 +255,7 @@ static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
     fp_bytes(&h, o->lease, sizeof(o->lease[0]) * (size_t)o->lock_key_count);
     fp_bytes(&h, o->instance, sizeof(o->instance[0]) * (size_t)o->instance_count);
     fp_bytes(&h, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count);
-    fp_store(&h, &run->store);
+    fp_store(&h, &run->store.ks);
     fp_bytes(&h, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
     fp_bytes(&h, run->heap, run->heap_used);
     for (int i = 0; i < run->thread_count && !outcome; i++) {
@@ -336,7 +351,8 @@ static void restore_region(void *ctx, void *p, size_t n) {
 typedef struct state_before {
     int threads, procs, mutexes, keys, instances, notes, resources;
     size_t heap_used;
-    uint64_t used_bits[SIM_STORE_SLOTS / 64];
+    uint64_t used_bits[SIM_KS_SLOTS / 64];
+    uint32_t heap_top, watch_count;
     sim_fiber_host host;
     struct {
         unsigned char *sp;
@@ -361,7 +377,9 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     b.notes = run->note_count;
     b.resources = run->resource_count;
     b.heap_used = run->heap_used;
-    memcpy(b.used_bits, run->store.used_bits, sizeof(b.used_bits));
+    memcpy(b.used_bits, run->store.ks.used_bits, sizeof(b.used_bits));
+    b.heap_top = run->store.ks.heap_top;
+    b.watch_count = run->store.ks.watch_count;
     b.host = run->host;
     for (int i = 0; i < b.threads; i++) {
         b.t[i].sp = sim_fiber_saved_sp(&run->thread[i].fiber);
@@ -397,9 +415,12 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     ZERO_ROWS(run->oracle.instance, run->oracle.instance_count, b.instances);
     ZERO_ROWS(run->note, run->note_count, b.notes);
     ZERO_ROWS(run->resource, run->resource_count, b.resources);
-    for (int w = 0; w < SIM_STORE_SLOTS / 64; w++)
-        for (uint64_t gone = b.used_bits[w] & ~run->store.used_bits[w]; gone; gone &= gone - 1)
-            memset(&run->store.slot[w * 64 + __builtin_ctzll(gone)], 0, sizeof(sim_store_slot));
+    sim_keyspace *ks = &run->store.ks;
+    for (int w = 0; w < SIM_KS_SLOTS / 64; w++)
+        for (uint64_t gone = b.used_bits[w] & ~ks->used_bits[w]; gone; gone &= gone - 1)
+            memset(&ks->entry[w * 64 + __builtin_ctzll(gone)], 0, sizeof(sim_ks_entry));
+    if (b.heap_top > ks->heap_top) memset(ks->heap + ks->heap_top, 0, b.heap_top - ks->heap_top);
+    ZERO_ROWS(ks->watch, ks->watch_count, b.watch_count);
     if (b.heap_used > run->heap_used) memset(run->heap + run->heap_used, 0, b.heap_used - run->heap_used);
 }
 

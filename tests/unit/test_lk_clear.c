@@ -391,7 +391,7 @@ static void test_lk_clear_skips_expired_locks(void **state) {
     lk_clear_result res;
     assert_int_equal(clear_run(f, &res), LK_OK);
     assert_int_equal(res.revoked, 1);
-    assert_int_equal(f->te.store->count, 2); /* a's fence counter and the epoch key */
+    assert_int_equal(f->te.store->ks.count, 2); /* a's fence counter and the epoch key */
     lk_mutex_fini(&a);
     fixture_free(f);
 }
@@ -644,7 +644,7 @@ static void test_lk_clear_hundred_keys_under_bound(void **state) {
         assert_true(strcmp(o->reply_value, prev) > 0);
         prev = o->reply_value;
     }
-    assert_int_equal(f->te.store->count, 2); /* the epoch key and the outside key */
+    assert_int_equal(f->te.store->ks.count, 2); /* the epoch key and the outside key */
     assert_int_equal(present(f, "lk:other:k000", NULL), 1);
     assert_int_equal(f->te.metrics.value[LK_METRIC_CLEAR_REVOKED], 100);
     fixture_free(f);

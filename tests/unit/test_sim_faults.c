@@ -404,7 +404,7 @@ static void chooser_after(void *ctx, sim_run *run, const sim_choice *c, const si
     snap *s = &tc->snap[tc->pending_snap];
     const wstate *st = sim_state(run);
     s->now_ns = run->now_ns;
-    s->store_count = run->store.count;
+    s->store_count = (int)run->store.ks.count;
     s->log_count = run->log_count;
     memcpy(s->ops_done, st->ops_done, sizeof(s->ops_done));
     memcpy(s->loops, st->loops, sizeof(s->loops));

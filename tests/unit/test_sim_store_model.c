@@ -90,20 +90,16 @@ static int64_t pttl(sim_store_model *s, lk_wall_ms now_ms, const char *key) {
     return r.num;
 }
 
-/* The table's own invariants: the used bitmap mirrors the slots, an unused slot is all zero bytes
- * (sim_store_model_reset relies on both), and 'count' is the number of used slots. */
+/* The table's own invariants (sim_ks_check: the used bitmap mirrors the slots, an unused slot is all zero bytes,
+ * every key owns one blob, freed heap bytes are zero; sim_store_model_reset relies on them), and 'count' is the
+ * number of used slots. */
 static void check_layout(const sim_store_model *s) {
-    static const sim_store_slot zero;
+    const char *broken = sim_ks_check(&s->ks);
+    if (broken) fail_msg("key space: %s", broken);
     int used = 0;
-    for (int i = 0; i < SIM_STORE_SLOTS; i++) {
-        int bit = (int)((s->used_bits[i / 64] >> (i % 64)) & 1u);
-        if (bit != s->slot[i].used)
-            fail_msg("slot %d: used %d, bitmap %d", i, s->slot[i].used, bit);
-        if (!s->slot[i].used && memcmp(&s->slot[i], &zero, sizeof(zero)) != 0)
-            fail_msg("slot %d is unused but not zeroed", i);
-        used += s->slot[i].used;
-    }
-    assert_int_equal(used, s->count);
+    for (int i = 0; i < SIM_STORE_SLOTS; i++)
+        used += s->ks.entry[i].type != SIM_KS_NONE;
+    assert_int_equal(used, (int)s->ks.count);
 }
 
 /* ---- primitives ------------------------------------------------------------------------------ */
@@ -121,7 +117,7 @@ static void test_sim_store_model_get_set(void **state) {
     set_ok(s, T0, "", "empty-key", 0); /* the empty key is a key like any other */
     assert_int_equal(get_val(s, T0, "", v), 1);
     assert_string_equal(v, "empty-key");
-    assert_int_equal(s->count, 2);
+    assert_int_equal(s->ks.count, 2);
     /* A negative TTL on SET is refused. */
     lk_store_reply r;
     assert_int_equal(run_op(s, T0, LK_OP_SET, "k", "x", -1, 0, &r), LK_EINVAL);
@@ -145,7 +141,7 @@ static void test_sim_store_model_set_nx(void **state) {
     assert_int_equal(r.outcome, LK_STORED);
     assert_int_equal(get_val(s, T0 + 5000, "k", v), 1);
     assert_string_equal(v, "third");
-    assert_int_equal(s->count, 1);
+    assert_int_equal(s->ks.count, 1);
 }
 
 static void test_sim_store_model_set_xx(void **state) {
@@ -155,7 +151,7 @@ static void test_sim_store_model_set_xx(void **state) {
     assert_int_equal(run_op(s, T0, LK_OP_SET, "k", "x", 0, LK_SET_XX, &r), LK_OK);
     assert_int_equal(r.outcome, LK_NOT_STORED);
     assert_int_equal(get_val(s, T0, "k", v), 0);
-    assert_int_equal(s->count, 0);
+    assert_int_equal(s->ks.count, 0);
     set_ok(s, T0, "k", "a", 50);
     assert_int_equal(run_op(s, T0 + 50, LK_OP_SET, "k", "b", 0, LK_SET_XX, &r), LK_OK);
     assert_int_equal(r.outcome, LK_STORED);
@@ -178,7 +174,7 @@ static void test_sim_store_model_set_px_deadline(void **state) {
     assert_int_equal(pttl(s, T0 + 100, "k"), 0);
     assert_int_equal(get_val(s, T0 + 101, "k", NULL), 0); /* now > deadline: gone */
     assert_int_equal(pttl(s, T0 + 101, "k"), -2);
-    assert_int_equal(s->count, 0); /* the touch removed it */
+    assert_int_equal(s->ks.count, 0); /* the touch removed it */
     /* PX 1: present for exactly one more millisecond. */
     set_ok(s, T0, "one", "v", 1);
     assert_int_equal(get_val(s, T0 + 1, "one", NULL), 1);
@@ -208,7 +204,7 @@ static void test_sim_store_model_del_count(void **state) {
     set_ok(s, T0, "e", "v", 5); /* expired keys do not count */
     assert_int_equal(run_op(s, T0 + 6, LK_OP_DEL, "e", NULL, 0, 0, &r), LK_OK);
     assert_int_equal(r.num, 0);
-    assert_int_equal(s->count, 0);
+    assert_int_equal(s->ks.count, 0);
 }
 
 static void test_sim_store_model_pexpire(void **state) {
@@ -235,7 +231,7 @@ static void test_sim_store_model_pexpire(void **state) {
     set_ok(s, T0, "q", "v", 0);
     assert_int_equal(run_op(s, T0, LK_OP_PEXPIRE, "q", NULL, -7, 0, &r), LK_OK);
     assert_int_equal(get_val(s, T0, "q", NULL), 0);
-    assert_int_equal(s->count, 0);
+    assert_int_equal(s->ks.count, 0);
 }
 
 static void test_sim_store_model_pttl(void **state) {
@@ -313,7 +309,7 @@ static void test_sim_store_model_scan_del(void **state) {
     assert_int_equal(run_op(s, T0 + 20, LK_OP_SCAN_DEL, "lk:{a}:", NULL, 0, 0, &r), LK_OK);
     assert_int_equal(r.outcome, LK_COUNT);
     assert_int_equal(r.num, 2);
-    assert_int_equal(s->count, 3);
+    assert_int_equal(s->ks.count, 3);
     assert_int_equal(get_val(s, T0 + 20, "lk:{a}:1", NULL), 0);
     assert_int_equal(get_val(s, T0 + 20, "lk:{a}:3", NULL), 0);
     assert_int_equal(get_val(s, T0 + 20, "lk:{b}:1", NULL), 1);
@@ -322,7 +318,7 @@ static void test_sim_store_model_scan_del(void **state) {
     /* Nothing matches: count 0, nothing removed. */
     assert_int_equal(run_op(s, T0 + 20, LK_OP_SCAN_DEL, "zz", NULL, 0, 0, &r), LK_OK);
     assert_int_equal(r.num, 0);
-    assert_int_equal(s->count, 3);
+    assert_int_equal(s->ks.count, 3);
 }
 
 /* Many interleaved keys, so deleting during the scan shifts keys into slots the scan already
@@ -481,17 +477,17 @@ static void test_sim_store_model_lazy_expiry_backward_step(void **state) {
     set_ok(s, T0, "untouched", "u", 100);
     set_ok(s, T0, "touched", "t", 100);
     assert_int_equal(get_val(s, T0 + 200, "touched", NULL), 0);
-    assert_int_equal(s->count, 1);
+    assert_int_equal(s->ks.count, 1);
     /* each() does not expire anything (it is not an op): it skips the key, the count stays. */
     int live = 0;
     sim_store_model_each(s, T0 + 200, count_live, &live);
     assert_int_equal(live, 0);
-    assert_int_equal(s->count, 1);
+    assert_int_equal(s->ks.count, 1);
     sim_store_model_each(s, T0 + 100, count_live, &live);
     assert_int_equal(live, 1);
     /* peek is not an op either: it reports the key by the clock it is given and removes nothing. */
     assert_int_equal(sim_store_model_peek(s, T0 + 200, "untouched", v), 0);
-    assert_int_equal(s->count, 1);
+    assert_int_equal(s->ks.count, 1);
     assert_int_equal(sim_store_model_peek(s, T0 + 100, "untouched", v), 1);
     assert_string_equal(v, "u");
     assert_int_equal(sim_store_model_peek(s, T0 + 100, "touched", v), 0);
@@ -511,11 +507,11 @@ static void test_sim_store_model_capacity(void **state) {
         snprintf(key, sizeof(key), "k%d", i);
         set_ok(s, T0, key, "v", 0);
     }
-    assert_int_equal(s->count, KEYS_MAX);
+    assert_int_equal(s->ks.count, KEYS_MAX);
     assert_int_equal(run_op(s, T0, LK_OP_SET, "one-too-many", "v", 0, 0, &r), LK_ELIMIT);
     assert_int_equal(run_op(s, T0, LK_OP_INCR, "one-too-many", NULL, 0, 0, &r), LK_ELIMIT);
     assert_int_equal(get_val(s, T0, "one-too-many", NULL), 0);
-    assert_int_equal(s->count, KEYS_MAX);
+    assert_int_equal(s->ks.count, KEYS_MAX);
     /* Overwriting an existing key still works at the limit. */
     set_ok(s, T0, "k7", "w", 0);
     /* Free one slot: the new key fits, every old key is still there. */
@@ -534,9 +530,9 @@ static int home_slot(sim_store_model *s, const char *key) {
     set_ok(s, T0, key, "v", 0);
     int home = -1;
     for (int i = 0; i < SIM_STORE_SLOTS; i++)
-        if (s->slot[i].used) home = i;
+        if (s->ks.entry[i].type != SIM_KS_NONE) home = i;
     assert_int_equal(run_op(s, T0, LK_OP_DEL, key, NULL, 0, 0, &r), LK_OK);
-    assert_int_equal(s->count, 0);
+    assert_int_equal(s->ks.count, 0);
     return home;
 }
 
@@ -784,7 +780,7 @@ static void compare_live(const sim_store_model *s, ref_store *rs, lk_wall_ms now
         if (!found) fail_msg("key %s live in the reference, not in the model", e->key);
     }
     assert_int_equal(ls.n, ref_live);
-    assert_int_equal(s->count, rs->count);
+    assert_int_equal(s->ks.count, rs->count);
     check_layout(s);
 }
 
@@ -894,7 +890,7 @@ static void test_sim_store_model_reset(void **state) {
     assert_int_equal(get_val(s, T0, "k1", NULL), 0);
     set_ok(s, T0, "k1", "again", 0);
     assert_int_equal(get_val(s, T0, "k1", NULL), 1);
-    assert_int_equal(s->count, 1);
+    assert_int_equal(s->ks.count, 1);
 }
 
 /* ---- limits ---------------------------------------------------------------------------------- */
@@ -923,7 +919,7 @@ static void test_sim_store_model_too_long(void **state) {
     value[LK_VALUE_MAX - 21] = '\0'; /* 75 bytes */
     assert_int_equal(run_acquire(s, T0, "lk2", "fence", value, 100, &r), LK_EINVAL);
     assert_int_equal(get_val(s, T0, "lk2", NULL), 0);
-    assert_int_equal(s->count, 3);
+    assert_int_equal(s->ks.count, 3);
     /* A SET value is too long at LK_VALUE_MAX bytes without the NUL (lk_env.h: LK_VALUE_MAX is the
      * longest value an op reads or writes, NUL included). */
     memset(value, 'v', sizeof(value));
@@ -1047,7 +1043,7 @@ static void test_sim_store_model_scan_order(void **state) {
     assert_string_equal(key, "a");
     assert_int_equal(scan_next(s, T0, "nope:", "", key), LK_ABSENT);
     /* SCAN reads: nothing was removed or changed. */
-    assert_int_equal(s->count, IN_N + (int)(sizeof(out) / sizeof(out[0])));
+    assert_int_equal(s->ks.count, IN_N + (int)(sizeof(out) / sizeof(out[0])));
     check_layout(s);
 }
 
@@ -1120,21 +1116,21 @@ static void test_sim_store_model_scan_skips_expired(void **state) {
     set_ok(s, T0, "f:x", "v", 10); /* outside the prefix */
     assert_int_equal(scan_next(s, T0 + 10, "e:", "", key), LK_FOUND);
     assert_string_equal(key, "e:a"); /* at its deadline: still live */
-    assert_int_equal(s->count, 5);
+    assert_int_equal(s->ks.count, 5);
     /* From e:a 1 ms later: e:a and e:c (expired, with the prefix) are both removed, whatever the cursor. */
     assert_int_equal(scan_next(s, T0 + 11, "e:", "e:a", key), LK_FOUND);
     assert_string_equal(key, "e:b");
-    assert_int_equal(s->count, 3);
+    assert_int_equal(s->ks.count, 3);
     assert_int_equal(sim_store_model_peek(s, T0 + 5, "e:a", v), 0);
     assert_int_equal(sim_store_model_peek(s, T0 + 5, "e:c", v), 0);
     /* From the start: e:b again. */
     assert_int_equal(scan_next(s, T0 + 11, "e:", "", key), LK_FOUND);
     assert_string_equal(key, "e:b");
-    assert_int_equal(s->count, 3);
+    assert_int_equal(s->ks.count, 3);
     assert_int_equal(scan_next(s, T0 + 11, "e:", "e:b", key), LK_FOUND);
     assert_string_equal(key, "e:d");
     assert_int_equal(scan_next(s, T0 + 101, "e:", "e:b", key), LK_ABSENT);
-    assert_int_equal(s->count, 2); /* e:d removed */
+    assert_int_equal(s->ks.count, 2); /* e:d removed */
     check_layout(s);
     /* Back in time: the removed ones are gone for good; the one outside the prefix is back. */
     assert_int_equal(get_val(s, T0 + 5, "e:a", NULL), 0);
@@ -1165,7 +1161,7 @@ static void test_sim_store_model_scan_expiry_dense(void **state) {
     int expired_outside = 0;
     for (int i = 0; i < KEYS_MAX; i++)
         expired_outside += i % 3 == 0;
-    assert_int_equal(s->count, live + expired_outside); /* o: keys untouched, live or not */
+    assert_int_equal(s->ks.count, live + expired_outside); /* o: keys untouched, live or not */
     check_layout(s);
     int seen = 0;
     while (scan_next(s, T0 + 10, "d:", cursor, key) == LK_FOUND) {
@@ -1266,7 +1262,7 @@ static void test_sim_store_model_acquire_epoch(void **state) {
     assert_int_equal(r.outcome, LK_ACQUIRED);
     assert_int_equal(r.num, 1);
     assert_int_equal(get_val(s, T0, "ep", NULL), 0);
-    assert_int_equal(s->count, 2);
+    assert_int_equal(s->ks.count, 2);
     set_ok(s, T0, "ep", "3", 0);
     assert_int_equal(run_acquire_epoch(s, T0, "lk2", "lk2:fence", "ep", "tokB", &r), LK_OK);
     assert_int_equal(r.outcome, LK_ACQUIRED);
@@ -1388,11 +1384,60 @@ static void test_sim_store_model_scan_long_cursor_accepted(void **state) {
     assert_string_equal(next, "long:z");
 }
 
+/* Runs a command on the store's keys (no connection) and returns its reply formatted on one line. */
+static const char *store_cmd(sim_store_model *s, lk_wall_ms now_ms, int argc, const char *const *argv) {
+    static char text[512];
+    size_t len[8];
+    for (int i = 0; i < argc; i++)
+        len[i] = strlen(argv[i]);
+    lk_reply_node nodes[16];
+    char bytes[512];
+    lk_reply r;
+    lk_reply_init(&r, nodes, 16, bytes, sizeof(bytes));
+    assert_int_equal(sim_store_model_command(s, NULL, now_ms, argc, argv, len, &r), LK_OK);
+    return lk_reply_format(&r, 0, text, sizeof(text));
+}
+
+/* Commands and fixed ops share one key space: a lock the composite wrote is a string a command reads and can
+ * change; a key of another type that a command made is refused by the fixed ops that need a string (as the Redis
+ * scripts would fail on WRONGTYPE) and replaced by SET; DEL, PTTL and PEXPIRE act on any type. */
+static void test_sim_store_model_commands_share_keys(void **state) {
+    sim_store_model *s = *state;
+    lk_store_reply r;
+    assert_int_equal(run_acquire(s, T0, "lk:a", "lk:a:fence", "tA", 100, &r), LK_OK);
+    assert_int_equal(r.outcome, LK_ACQUIRED);
+    const char *get[] = {"GET", "lk:a"}, *pttl_cmd[] = {"PTTL", "lk:a"}, *hget[] = {"HGET", "lk:a", "f"};
+    assert_string_equal(store_cmd(s, T0, 2, get), "\"tA:1\"");
+    assert_string_equal(store_cmd(s, T0 + 40, 2, pttl_cmd), "(integer) 60");
+    assert_string_equal(store_cmd(s, T0, 3, hget),
+                        "(error) WRONGTYPE Operation against a key holding the wrong kind of value");
+    const char *set[] = {"SET", "lk:a", "tB:9", "PX", "50"};
+    assert_string_equal(store_cmd(s, T0, 5, set), "OK");
+    assert_int_equal(run_op(s, T0, LK_OP_RELEASE, "lk:a", "tA", 0, 0, &r), LK_OK);
+    assert_int_equal(r.outcome, LK_NOT_OWNER);
+    const char *hset[] = {"HSET", "h", "mode", "read"};
+    assert_string_equal(store_cmd(s, T0, 4, hset), "(integer) 1");
+    assert_int_equal(run_op(s, T0, LK_OP_GET, "h", NULL, 0, 0, &r), LK_ESTORE_PROTO);
+    assert_int_equal(r.outcome, LK_NONE);
+    assert_int_equal(run_acquire(s, T0, "h", "h:fence", "tA", 100, &r), LK_ESTORE_PROTO);
+    assert_int_equal(run_op(s, T0, LK_OP_INCR, "h", NULL, 0, 0, &r), LK_OK);
+    assert_int_equal(r.outcome, LK_WRONG_TYPE);
+    assert_int_equal(pttl(s, T0, "h"), -1);
+    assert_int_equal(run_op(s, T0, LK_OP_PEXPIRE, "h", NULL, 30, 0, &r), LK_OK);
+    assert_int_equal(pttl(s, T0, "h"), 30);
+    set_ok(s, T0, "h", "now a string", 0); /* SET replaces any type, as in Redis */
+    const char *type[] = {"TYPE", "h"};
+    assert_string_equal(store_cmd(s, T0, 2, type), "string");
+    assert_int_equal(pttl(s, T0, "h"), -1);
+    check_layout(s);
+}
+
 #define STORE_TEST(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         STORE_TEST(test_sim_store_model_get_set),
+        STORE_TEST(test_sim_store_model_commands_share_keys),
         STORE_TEST(test_sim_store_model_set_nx),
         STORE_TEST(test_sim_store_model_set_xx),
         STORE_TEST(test_sim_store_model_set_px_deadline),
