@@ -6,6 +6,7 @@
  * live in one place. Nothing here is a scheduling point by itself; the env's verbs decide that.
  */
 #include "core/lk_env.h"
+#include "core/lk_command.h"
 
 #include <assert.h>
 #include <string.h>
@@ -74,6 +75,11 @@ void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
         set->is_prefix = 1;
         break;
     case LK_OP_SCAN: set->is_prefix = 1; break;
+    case LK_OP_COMMAND: /* any keys: every key, as a write (the explorer derives finer footprints from the table) */
+        set->keys[0] = "";
+        set->writes[0] = 1;
+        set->is_prefix = 1;
+        break;
     case LK_OP_ACQUIRE:
         set->writes[0] = 1;
         set->keys[1] = op->aux_key;
@@ -87,6 +93,12 @@ void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
 
 lk_rc lk_store_op_check(const lk_store_op *op) {
     if (op->key == NULL || strlen(op->key) >= LK_KEY_MAX) return LK_EINVAL;
+    if (op->kind == LK_OP_COMMAND) {
+        if (op->argc < 1 || op->argc > LK_COMMAND_ARGS_MAX || op->argv == NULL) return LK_EINVAL;
+        for (int i = 0; i < op->argc; i++)
+            if (op->argv[i] == NULL) return LK_EINVAL;
+        return LK_OK;
+    }
     if ((op->aux_key && strlen(op->aux_key) >= LK_KEY_MAX) || (op->epoch_key && strlen(op->epoch_key) >= LK_KEY_MAX))
         return LK_EINVAL;
     if (op->kind == LK_OP_SET && (op->ttl_ms < 0 || op->value == NULL)) return LK_EINVAL;
@@ -154,11 +166,30 @@ lk_rc lk_env_sleep_ns(const lk_env *env, int64_t ns) {
 lk_rc lk_env_store_exec(const lk_env *env, const lk_store_op *op, lk_store_reply *reply) {
     assert(op != NULL && reply != NULL);
     assert((unsigned)op->kind < LK_OP_COUNT_ && op->key != NULL);
-    memset(reply, 0, sizeof(*reply));
+    assert(op->kind != LK_OP_COMMAND || reply->resp != NULL);
+    if (op->kind != LK_OP_COMMAND) reply->resp = NULL; /* a fixed op's caller may leave the reply uninitialized */
+    lk_store_reply_reset(reply);
     lk_rc rc = env->store.exec(env->store.ctx, op, reply);
-    if (rc != LK_OK) memset(reply, 0, sizeof(*reply));
-    assert(rc != LK_OK || reply->outcome != LK_NONE);
+    if (rc != LK_OK) lk_store_reply_reset(reply);
+    assert(rc != LK_OK || reply->outcome != LK_NONE || op->kind == LK_OP_COMMAND);
     return rc;
+}
+
+lk_rc lk_env_command(const lk_env *env, lk_reply *reply, int argc, const char *const *argv, const size_t *argv_len) {
+    assert(reply != NULL);
+    lk_reply_clear(reply);
+    if (argc < 1 || argc > LK_COMMAND_ARGS_MAX || argv == NULL) return LK_EINVAL;
+    lk_store_op op;
+    memset(&op, 0, sizeof(op));
+    op.kind = LK_OP_COMMAND;
+    op.key = "";
+    op.argc = argc;
+    op.argv = argv;
+    op.argv_len = argv_len;
+    lk_store_reply r;
+    memset(&r, 0, sizeof(r));
+    r.resp = reply;
+    return lk_env_store_exec(env, &op, &r);
 }
 
 lk_rc lk_env_entropy(const lk_env *env, void *buf, size_t len) {

@@ -18,7 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "core/lk_rc.h"
+#include "core/lk_reply.h"
 
 typedef int64_t lk_mono_ns; /* monotonic clock, nanoseconds; never decreases */
 typedef int64_t lk_wall_ms; /* wall clock, milliseconds since the Unix epoch; may step either way */
@@ -59,7 +62,8 @@ typedef struct lk_clock {
       "+ PTTL")                                                                                                        \
     X(RELEASE, "release", "compare-and-delete: released, not owner, or absent")                                        \
     X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")                                         \
-    X(REVOKE, "revoke", "delete the lock if its fencing number is below 'num': released, not owner (newer), absent")
+    X(REVOKE, "revoke", "delete the lock if its fencing number is below 'num': released, not owner (newer), absent")   \
+    X(COMMAND, "command", "any command of core/lk_command.h: argv in, a RESP-shaped reply out (lk_reply)")
 
 typedef enum lk_op_kind {
 #define LK_OP_ENUM(name, label, doc) LK_OP_##name,
@@ -104,6 +108,9 @@ typedef struct lk_store_op {
     unsigned flags;        /* SET: LK_SET_NX or LK_SET_XX, or 0 */
     const char *epoch_key; /* ACQUIRE: the clear epoch (read; fence = epoch << 32 | counter), or NULL */
     int64_t num;           /* REVOKE: the fence floor */
+    int argc;                 /* COMMAND: arguments, the name included (1 .. LK_COMMAND_ARGS_MAX) */
+    const char *const *argv;  /* COMMAND: the arguments */
+    const size_t *argv_len;   /* COMMAND: their lengths (binary-safe), or NULL when each is a C string */
 } lk_store_op;
 
 /* The reply to one store operation; filled by the store when exec returns LK_OK. */
@@ -114,7 +121,18 @@ typedef struct lk_store_reply {
     int64_t num;              /* DEL/SCAN_DEL: keys removed; PTTL: ms, -1, -2; INCR: new value; ACQUIRE: fence
                                  number (ACQUIRED, ALREADY_MINE) or the holder's PTTL in ms (LOCKED) */
     char value[LK_VALUE_MAX]; /* GET (FOUND): the value, NUL-terminated; else "" */
+    lk_reply *resp;           /* COMMAND: the caller's reply (its buffers are the caller's), filled on LK_OK with
+                                 Redis's reply, error replies included; the store never changes the pointer */
 } lk_store_reply;
+
+/* Empties 'r' for a new op or after an error: every field zero, except that a COMMAND's 'resp' pointer is kept and
+ * its reply cleared (stores call this instead of memset). */
+static inline void lk_store_reply_reset(lk_store_reply *r) {
+    lk_reply *resp = r->resp;
+    memset(r, 0, sizeof(*r));
+    r->resp = resp;
+    if (resp) lk_reply_clear(resp);
+}
 
 /* Key set of one op: at most three keys (key, fence, epoch); a prefix op touches every key with the prefix. */
 typedef struct lk_key_set {
@@ -259,6 +277,11 @@ lk_mono_ns lk_env_mono_ns(const lk_env *env);
 lk_wall_ms lk_env_wall_ms(const lk_env *env);
 lk_rc lk_env_sleep_ns(const lk_env *env, int64_t ns);
 lk_rc lk_env_store_exec(const lk_env *env, const lk_store_op *op, lk_store_reply *reply);
+/* Runs one command of core/lk_command.h (argv_len NULL: C strings) as ONE atomic step and writes Redis's reply to
+ * 'reply' (cleared first; caller's buffers). Returns LK_OK with any reply, error replies included; a store error
+ * (LK_ESTORE_MAYBE: it may have run; LK_ESTORE_DOWN: it did not), LK_EINVAL (argc out of range) or LK_ELIMIT (the
+ * reply does not fit 'reply''s buffers, or a limit of the model store). Visible. */
+lk_rc lk_env_command(const lk_env *env, lk_reply *reply, int argc, const char *const *argv, const size_t *argv_len);
 lk_rc lk_env_entropy(const lk_env *env, void *buf, size_t len);
 lk_rc lk_env_mutex_new(const lk_env *env, const char *name, void **out);
 void lk_env_mutex_free(const lk_env *env, void *mu);

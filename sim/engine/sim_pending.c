@@ -5,6 +5,9 @@
 #include "sim/engine/sim_pending.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "core/lk_command.h"
 
 #include "sim/sim_schedule.h"
 
@@ -14,7 +17,19 @@ static const char *const vop_labels[] = {
 #undef X
 };
 
+/* The table row of a pending command, or NULL (not a command, or a name the table does not have). */
+static const lk_command *pending_command(const sim_pending *p) {
+    if (p->vop != SIM_VOP_STORE || p->op.kind != LK_OP_COMMAND || p->op.argc < 1 || p->op.argv == NULL ||
+        p->op.argv[0] == NULL)
+        return NULL;
+    return lk_command_lookup(p->op.argv[0], p->op.argv_len ? p->op.argv_len[0] : strlen(p->op.argv[0]));
+}
+
 const char *sim__pending_label(const sim_pending *p) {
+    if (p->vop == SIM_VOP_STORE && p->op.kind == LK_OP_COMMAND) {
+        const lk_command *row = pending_command(p);
+        return row ? row->name : "command"; /* the table's name: static, stable across builds */
+    }
     if (p->vop == SIM_VOP_STORE) return lk_op_label(p->op.kind);
     if (p->vop == SIM_VOP_EVENT) return p->label;
     if (p->vop == SIM_VOP_RESOURCE)
@@ -24,7 +39,16 @@ const char *sim__pending_label(const sim_pending *p) {
 
 void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, size_t cap) {
     switch (p->vop) {
-    case SIM_VOP_STORE: snprintf(buf, cap, "%s", p->op.key); break;
+    case SIM_VOP_STORE:
+        if (p->op.kind == LK_OP_COMMAND) {
+            const lk_command *row = pending_command(p);
+            int k = row && row->first_key > 0 && row->first_key < p->op.argc ? row->first_key : -1;
+            size_t n = k < 0 ? 1 : p->op.argv_len ? p->op.argv_len[k] : strlen(p->op.argv[k]);
+            snprintf(buf, cap, "%.*s", (int)(n < 120 ? n : 120), k < 0 ? "-" : p->op.argv[k]);
+        } else {
+            snprintf(buf, cap, "%s", p->op.key);
+        }
+        break;
     case SIM_VOP_SLEEP: sim_duration_format(p->ns, buf, cap); break;
     case SIM_VOP_LOCK:
     case SIM_VOP_UNLOCK: snprintf(buf, cap, "%s", run->mutex[p->obj].name); break;

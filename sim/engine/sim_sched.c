@@ -12,6 +12,8 @@
  */
 #include "sim/engine/sim_sched.h"
 
+#include "core/lk_command.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "sim/engine/sim_guard.h"
 #include "sim/engine/sim_pending.h"
 #include "sim/run/sim_arena.h"
+#include "sim/run/sim_hash.h"
 #include "sim/run/sim_rng.h"
 #include "sim/run/sim_verdict.h"
 #include "sim/oracles/sim_oracle.h"
@@ -188,6 +191,7 @@ static void sched_backend_op(sim_run *run, const sim_thread *t, const lk_store_o
 /* Remembers an applied store op for a lose-last restart (only when the run may need it). */
 static void sched_log(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms) {
     if (!run->log_ops) return;
+    if (op->kind == LK_OP_COMMAND) return; /* sched_command logs what it applied */
     if (run->log_count == SIM_LOG_MAX) {
         run->log_overflow = 1;
         return;
@@ -209,25 +213,217 @@ static void sched_log(sim_run *run, const sim_thread *t, const lk_store_op *op, 
     e->num = op->num;
 }
 
+/* ---- commands ----------------------------------------------------------------------------------------------- */
+
+enum { SCHED_CMD_NODES = 512, SCHED_CMD_BYTES = 1 << 15 }; /* the real store's reply to one command (host stack) */
+
+/* The state of one lock key the lease oracle watches, to see whether a command changed it. */
+typedef struct sched_lock_state {
+    int slot;            /* -1: absent */
+    int64_t deadline_ms; /* its deadline */
+    uint64_t value_hash; /* FNV-1a of its type and value */
+} sched_lock_state;
+
+static void sched_lock_read(const sim_run *run, int i, sched_lock_state *st) {
+    const sim_keyspace *ks = &run->store.ks;
+    const char *key = run->oracle.lock_key[i];
+    st->slot = sim_ks_peek(ks, key, (uint32_t)strlen(key), INT64_MIN);
+    st->deadline_ms = st->slot >= 0 ? ks->entry[st->slot].deadline_ms : 0;
+    st->value_hash = 0;
+    if (st->slot < 0) return;
+    uint32_t n;
+    const unsigned char *v = sim_ks_value_const(ks, st->slot, &n);
+    st->value_hash = sim_hash_bytes(ks->entry[st->slot].type, v, n);
+}
+
+/* A command may read a key the lease oracle watches, never write it (the oracle follows lock keys through the lk
+ * ops; a command that changed one would leave its ghost leases wrong): a change is a setup error. A lease whose key
+ * the command removed because it was expired ends, as after a fixed op's lazy expiry. */
+static void sched_command_locks(sim_run *run, const sim_thread *t, const sched_lock_state *before,
+                                lk_wall_ms server_ms) {
+    for (int i = 0; i < run->oracle.lock_key_count; i++) {
+        sched_lock_state after;
+        sched_lock_read(run, i, &after);
+        int expired = before[i].slot >= 0 && before[i].deadline_ms != 0 && server_ms > before[i].deadline_ms;
+        if (after.slot < 0 && expired) {
+            if (run->oracle.lease[i].live && !sim__oracle_lease_alive(run, i, server_ms)) run->oracle.lease[i].live = 0;
+            continue;
+        }
+        if ((after.slot < 0) == (before[i].slot < 0) && after.deadline_ms == before[i].deadline_ms &&
+            after.value_hash == before[i].value_hash)
+            continue;
+        sim_setup_error(run, "step %d: %s's command %s changed the lock key %s, which the lease oracle follows "
+                             "through the lk_ ops: change lock keys with lk_mutex (or the fixed ops), not commands",
+                        run->step, t->name, sim__pending_label(&t->pend), run->oracle.lock_key[i]);
+        return;
+    }
+}
+
+/* 1 if the real store's reply to the command may differ from the model's by design (SCAN's cursor is the model's
+ * own), so only its shape is compared. */
+static int sched_command_unordered(const lk_store_op *op) {
+    const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
+    return row != NULL && (row->flags & LK_CMDF_KEYSPACE) != 0;
+}
+
+/* Sends the command to the real store too and compares the replies (whole trees). */
+static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms,
+                                  lk_rc model_rc, const lk_reply *model) {
+    const sim_backend *b = run->backend;
+    const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
+    char want[256], got[256];
+    if (row != NULL && (row->flags & LK_CMDF_TX)) {
+        run->backend_failed = 1;
+        snprintf(run->backend_error, sizeof(run->backend_error),
+                 "step %d: %s sent %s: transactions against a real store need a connection per thread, which "
+                 "--store does not open yet; run them on the model store",
+                 run->step, t->name, row->name);
+        return;
+    }
+    if (b->set_time) b->set_time(b->ctx, server_ms);
+    lk_reply_node nodes[SCHED_CMD_NODES]; /* the scheduler runs on the host stack, never on a fiber's */
+    char bytes[SCHED_CMD_BYTES];
+    lk_reply real;
+    lk_reply_init(&real, nodes, SCHED_CMD_NODES, bytes, SCHED_CMD_BYTES);
+    lk_store_reply rr;
+    memset(&rr, 0, sizeof(rr));
+    rr.resp = &real;
+    lk_rc rc = b->store.exec(b->store.ctx, op, &rr);
+    if (rc == model_rc && (rc != LK_OK || (sched_command_unordered(op) ? real.node[0].type == model->node[0].type
+                                                                       : lk_reply_equal(&real, 0, model, 0))))
+        return;
+    if (model_rc == LK_OK) lk_reply_format(model, 0, want, sizeof(want)); else snprintf(want, sizeof(want), "%s", lk_rc_name(model_rc));
+    if (rc == LK_OK) lk_reply_format(&real, 0, got, sizeof(got)); else snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+    run->backend_failed = 1;
+    snprintf(run->backend_error, sizeof(run->backend_error),
+             "step %d: %s %s at server %lldms: the real store answered %s, the model %s%s", run->step, t->name,
+             sim__pending_label(&t->pend), (long long)(server_ms - SIM_EPOCH_WALL_MS), got, want,
+             b->set_time ? "" : " (an external server cannot follow simulated time: a clock decision or an expiry "
+                                "may have changed the reply)");
+}
+
+/* Remembers one applied command for a lose-last restart: its argv in run->cmd_log, an entry in run->log. */
+static void sched_log_command(sim_run *run, const sim_thread *t, int argc, const char *const *argv,
+                              const size_t *argv_len, lk_wall_ms server_ms) {
+    if (!run->log_ops || run->log_overflow) return;
+    uint64_t need = 4;
+    for (int i = 0; i < argc; i++)
+        need += 4 + (uint64_t)argv_len[i];
+    if (run->log_count == SIM_LOG_MAX || need > SIM_CMD_LOG_BYTES - run->cmd_log_len) {
+        run->log_overflow = 1;
+        return;
+    }
+    sim_log_entry *e = &run->log[run->log_count++];
+    memset(e, 0, sizeof(*e));
+    e->apply_ns = run->now_ns + run->rtt_ns / 2;
+    e->server_ms = server_ms;
+    e->thread = t->idx;
+    e->kind = LK_OP_COMMAND;
+    e->cmd_off = run->cmd_log_len;
+    e->cmd_len = (uint32_t)need;
+    unsigned char *p = run->cmd_log + run->cmd_log_len;
+    uint32_t n = (uint32_t)argc;
+    memcpy(p, &n, 4);
+    p += 4;
+    for (int i = 0; i < argc; i++) {
+        n = (uint32_t)argv_len[i];
+        memcpy(p, &n, 4);
+        memcpy(p + 4, argv[i], argv_len[i]);
+        p += 4 + argv_len[i];
+    }
+    run->cmd_log_len += (uint32_t)need;
+}
+
+/* Logs the commands a successful EXEC ran: the queue (u32 id, u32 argc, argc x (u32 length, bytes)) of 'count'. */
+static void sched_log_queue(sim_run *run, const sim_thread *t, const unsigned char *q, uint32_t count,
+                            lk_wall_ms server_ms) {
+    const char *argv[SIM_REDIS_QUEUE_BYTES / 4];
+    size_t len[SIM_REDIS_QUEUE_BYTES / 4];
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t argc;
+        memcpy(&argc, q + 4, 4);
+        q += 8;
+        for (uint32_t i = 0; i < argc; i++) {
+            uint32_t n;
+            memcpy(&n, q, 4);
+            len[i] = n;
+            argv[i] = (const char *)q + 4;
+            q += 4 + n;
+        }
+        sched_log_command(run, t, (int)argc, argv, len, server_ms);
+    }
+}
+
+/* Thread 't''s command, on its own connection: applied to the model, compared with a real store in lockstep. */
+static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
+    sim_pending *p = &t->pend;
+    size_t lens[LK_COMMAND_ARGS_MAX]; /* the host stack */
+    const size_t *argv_len = p->op.argv_len;
+    if (argv_len == NULL && p->op.argc >= 1 && p->op.argc <= LK_COMMAND_ARGS_MAX && p->op.argv != NULL) {
+        for (int i = 0; i < p->op.argc; i++)
+            lens[i] = p->op.argv[i] ? strlen(p->op.argv[i]) : 0;
+        argv_len = lens;
+    }
+    if (lk_store_op_check(&p->op) != LK_OK) {
+        p->rc = LK_EINVAL;
+        return;
+    }
+    sched_lock_state before[SIM_LOCK_KEYS_MAX];
+    for (int i = 0; i < run->oracle.lock_key_count; i++)
+        sched_lock_read(run, i, &before[i]);
+    sim_redis_client *cl = &run->client[t->idx];
+    const lk_command *row = lk_command_lookup(p->op.argv[0], argv_len[0]);
+    int queued_before = (cl->flags & SIM_CLIENT_MULTI) != 0;
+    unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* EXEC's queue, to log the commands it runs */
+    uint32_t queue_count = cl->queued;
+    if (run->log_ops && row != NULL && row->id == LK_CMD_EXEC) memcpy(queue, cl->queue, cl->queue_len);
+    p->rc = sim_store_model_command(&run->store, cl, server_ms, p->op.argc, p->op.argv, argv_len, p->reply->resp);
+    if (run->log_ops && p->rc == LK_OK && row != NULL) {
+        if (row->id == LK_CMD_EXEC && p->reply->resp->node[0].type == LK_REPLY_ARRAY)
+            sched_log_queue(run, t, queue, queue_count, server_ms);
+        else if (!(row->flags & LK_CMDF_TX) && !queued_before)
+            sched_log_command(run, t, p->op.argc, p->op.argv, argv_len, server_ms);
+    }
+    if (p->rc == LK_ELIMIT && !lk_reply_ok(p->reply->resp)) {
+        /* the model reached a limit: the run cannot go on with a store that may hold part of the command */
+        sim_setup_error(run, "step %d: %s's command %s hit a limit of the model store", run->step, t->name,
+                        sim__pending_label(p));
+    } else if (p->rc == LK_ELIMIT) {
+        char text[200];
+        sim_setup_error(run, "step %d: %s's command %s: %s", run->step, t->name, sim__pending_label(p),
+                        lk_reply_format(p->reply->resp, 0, text, sizeof(text)));
+    }
+    sched_command_locks(run, t, before, server_ms);
+    if (run->backend && run->setup_error[0] == '\0') {
+        lk_store_op op = p->op;
+        op.argv_len = argv_len;
+        sched_backend_command(run, t, &op, server_ms, p->rc, p->reply->resp);
+    }
+}
+
 /* The store op of thread 't', with an injected fault or none ('fault' 0). reply-lost: applied, the client sees a
  * timeout (maybe applied) after timeout_ms; conn-error: not applied, the client learns it after one RTT. */
 static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     sim_pending *p = &t->pend;
     lk_wall_ms server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2);
     if (fault == SIM_FAULT_CONN_ERROR) {
-        memset(p->reply, 0, sizeof(*p->reply));
+        lk_store_reply_reset(p->reply);
         p->rc = LK_ESTORE_DOWN;
         sim__oracle_lease_client_error(run, t, &p->op);
         return run->now_ns + run->rtt_ns;
     }
-    p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
-    if (run->backend) sched_backend_op(run, t, &p->op, server_ms, p->rc, p->reply);
+    if (p->op.kind == LK_OP_COMMAND) {
+        sched_command(run, t, server_ms);
+    } else {
+        p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
+        if (run->backend) sched_backend_op(run, t, &p->op, server_ms, p->rc, p->reply);
+    }
     sched_log(run, t, &p->op, server_ms);
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
     if (fault == SIM_FAULT_REPLY_LOST) {
         sim__oracle_lease_client_error(run, t, &p->op);
         p->applied_rc = p->rc;
-        memset(p->reply, 0, sizeof(*p->reply));
+        lk_store_reply_reset(p->reply);
         p->rc = LK_ESTORE_MAYBE;
         return run->now_ns + sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000;
     }
@@ -283,9 +479,32 @@ static void sched_crash_thread(sim_run *run, int i) {
         for (int m = 0; m < run->mutex_count; m++)
             if (run->mutex[m].holder == i) run->mutex[m].holder = -1;
         if (t->once_running) *t->once_running = 0;
+        sim_redis_client_reset(&run->store.ks, &run->client[i]); /* its connection closes: MULTI and WATCH end */
     }
     for (int j = 0; j < run->thread_count; j++)
         if (run->thread[j].parent == i) sched_crash_thread(run, j);
+}
+
+/* Applies a logged command again (a lose-last rebuild): no connection (EXEC's commands were logged one by one). */
+static void sched_replay_command(sim_run *run, const sim_log_entry *e) {
+    const char *argv[SIM_CMD_LOG_BYTES / 4 < LK_COMMAND_ARGS_MAX ? SIM_CMD_LOG_BYTES / 4 : LK_COMMAND_ARGS_MAX];
+    size_t len[sizeof(argv) / sizeof(argv[0])];
+    const unsigned char *p = run->cmd_log + e->cmd_off;
+    uint32_t argc;
+    memcpy(&argc, p, 4);
+    p += 4;
+    for (uint32_t i = 0; i < argc && i < sizeof(argv) / sizeof(argv[0]); i++) {
+        uint32_t n;
+        memcpy(&n, p, 4);
+        len[i] = n;
+        argv[i] = (const char *)p + 4;
+        p += 4 + n;
+    }
+    lk_reply_node nodes[SCHED_CMD_NODES];
+    char bytes[SCHED_CMD_BYTES];
+    lk_reply reply; /* not looked at: the command ran before; a reply too large for these buffers changes nothing */
+    lk_reply_init(&reply, nodes, SCHED_CMD_NODES, bytes, SCHED_CMD_BYTES);
+    sim_store_model_command(&run->store, NULL, e->server_ms, (int)argc, argv, len, &reply);
 }
 
 /* Rebuilds the store from the ops applied up to 'cutoff_ns' (a lose-last restart), oracles silent; the lease oracle
@@ -295,17 +514,31 @@ static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
     sim_lease saved[SIM_LOCK_KEYS_MAX];
     sim__oracle_lease_rebuild_begin(run, saved);
     int kept = 0;
+    uint32_t cmd_end = 0;
     run->oracle_silent = 1;
     for (int i = 0; i < run->log_count && run->log[i].apply_ns <= cutoff_ns; i++, kept++) {
         const sim_log_entry *e = &run->log[i];
-        lk_store_op op = {e->kind,   e->key,   e->has_aux ? e->aux_key : NULL,     e->has_value ? e->value : NULL,
-                          e->ttl_ms, e->flags, e->has_epoch ? e->epoch_key : NULL, e->num};
+        lk_store_op op = {.kind = e->kind,
+                          .key = e->key,
+                          .aux_key = e->has_aux ? e->aux_key : NULL,
+                          .value = e->has_value ? e->value : NULL,
+                          .ttl_ms = e->ttl_ms,
+                          .flags = e->flags,
+                          .epoch_key = e->has_epoch ? e->epoch_key : NULL,
+                          .num = e->num};
+        if (e->kind == LK_OP_COMMAND) {
+            sched_replay_command(run, e);
+            cmd_end = e->cmd_off + e->cmd_len;
+            continue;
+        }
         lk_store_reply reply;
         lk_rc rc = sim_store_model_exec(&run->store, e->server_ms, &op, &reply);
         sim__oracle_lease_store(run, &run->thread[e->thread], &op, rc, &reply, e->server_ms, e->apply_ns);
     }
     run->oracle_silent = 0;
     run->log_count = kept;
+    memset(run->cmd_log + cmd_end, 0, run->cmd_log_len - cmd_end);
+    run->cmd_log_len = cmd_end;
     sim__oracle_lease_rebuild_end(run, saved);
 }
 
@@ -324,11 +557,17 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
     }
     if (c->variant == SIM_RESTART_LOSE_LAST) {
         sched_rebuild_store(run, run->now_ns - c->duration_ns);
-        return;
+    } else {
+        sim__oracle_lease_restart(run);
+        sim_store_model_init(&run->store);
+        run->log_count = 0;
+        memset(run->cmd_log, 0, run->cmd_log_len);
+        run->cmd_log_len = 0;
     }
-    sim__oracle_lease_restart(run);
-    sim_store_model_init(&run->store);
-    run->log_count = 0;
+    for (int i = 0; i < run->thread_count; i++) { /* a restarted server has no connection state left */
+        memset(run->client[i].queue, 0, run->client[i].queue_len);
+        sim_redis_client_init(&run->client[i], (uint32_t)i);
+    }
 }
 
 int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap) {

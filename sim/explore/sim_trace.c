@@ -46,6 +46,10 @@ static void trace_result(const sim_run *run, const sim_pending *p, char *buf, si
     }
     const lk_store_reply *r = p->reply;
     const char *o = lk_outcome_label(r->outcome);
+    if (p->op.kind == LK_OP_COMMAND) { /* Redis's reply, redis-cli style on one line */
+        lk_reply_format(r->resp, 0, buf, cap);
+        return;
+    }
     switch (p->op.kind) {
     case LK_OP_GET:
         if (r->outcome == LK_FOUND)

@@ -95,6 +95,12 @@ void sim_arena_reset(sim_run *run) {
     memset(run->note, 0, sizeof(run->note[0]) * (size_t)notes);
     memset(run->resource, 0, sizeof(run->resource[0]) * (size_t)resources);
     sim_store_model_reset(&run->store);
+    memset(run->cmd_log, 0, run->cmd_log_len);
+    run->cmd_log_len = 0;
+    for (uint32_t i = 0; i < SIM_THREADS_MAX; i++) { /* zero what the last execution queued; thread i is client i */
+        memset(run->client[i].queue, 0, run->client[i].queue_len);
+        sim_redis_client_init(&run->client[i], i);
+    }
     run->heap = (unsigned char *)run + arena_round(sizeof(sim_run));
     run->heap_size = ARENA_HEAP_SIZE;
     run->stacks = run->heap + ARENA_HEAP_SIZE;

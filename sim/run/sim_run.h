@@ -26,6 +26,7 @@ enum {
     SIM_MSG_MAX = 320,      /* a violation message, bytes with the NUL */
     SIM_NOTES_MAX = 8,      /* "allowed by design" notes kept per execution */
     SIM_LOG_MAX = 4096,     /* store ops remembered for a lose-last restart */
+    SIM_CMD_LOG_BYTES = 64 * 1024, /* bytes of logged commands' arguments (for a lose-last restart) */
     SIM_RESOURCES_MAX = 4,  /* guarded resources per execution */
     SIM_OWN_PROBES_MAX = 16,   /* a scenario's own coverage probes */
     SIM_EXPECTATIONS_MAX = 16, /* expectations a scenario declares */
@@ -175,6 +176,7 @@ typedef struct sim_log_entry {
     char epoch_key[LK_KEY_MAX];
     int64_t num;
     unsigned char has_aux, has_value, has_epoch;
+    uint32_t cmd_off, cmd_len; /* COMMAND: its argv in run->cmd_log (u32 argc, then argc x (u32 length, bytes)) */
 } sim_log_entry;
 
 typedef struct sim_oracle_state {
@@ -288,6 +290,9 @@ struct sim_run {
     sim_resource resource[SIM_RESOURCES_MAX];
     /* Large tables last: the store clears its used slots; log entries beyond log_count are never read. */
     sim_store_model store;
+    sim_redis_client client[SIM_THREADS_MAX]; /* thread i's connection to the store (MULTI, WATCH): id i */
+    uint32_t cmd_log_len;                     /* bytes of cmd_log in use */
+    unsigned char cmd_log[SIM_CMD_LOG_BYTES]; /* the logged commands' arguments (sim_log_entry.cmd_off) */
     sim_log_entry log[SIM_LOG_MAX];
     /* The arena's own bookkeeping, after every table: no execution state (never reset, hashed or snapshot). */
     size_t guarded_stack_size; /* the stack size the guard pages are placed for, bytes */

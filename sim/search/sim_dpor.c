@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/lk_command.h"
+
 #include "sim/engine/sim_guard.h"
 #include "sim/search/sim_search_base.h"
 #include "sim/search/sim_search_modes.h"
@@ -84,13 +86,43 @@ static uint64_t dpor_key(const char *key) {
     return key ? dpor_bit("k", key, strlen(key)) : 0;
 }
 
+/* The footprint of a command, from the command table: its keys, read (READONLY) or written; a command that reads
+ * the whole key space (SCAN), one that acts on connection and watch state (MULTI, EXEC, WATCH, ...: EXEC's keys are
+ * its queue's), one with more keys than the footprint has bits for, or one the table does not know, is global. */
+static void dpor_command(const sim_pending *p, dpor_fp *f) {
+    const lk_store_op *op = &p->op;
+    const lk_command *row =
+        op->argc >= 1 ? lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0])) : NULL;
+    int pos[16];
+    if (row == NULL || (row->flags & (LK_CMDF_KEYSPACE | LK_CMDF_TX)) || !lk_command_arity_ok(row, op->argc)) {
+        f->global = 1; /* an arity error touches nothing, but is cheap to treat as global */
+        return;
+    }
+    int n = lk_command_keys(row, op->argc, pos, 16);
+    if (n == 16) {
+        f->global = 1;
+        return;
+    }
+    uint64_t keys = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = op->argv_len ? op->argv_len[pos[i]] : strlen(op->argv[pos[i]]);
+        keys |= dpor_bit("k", op->argv[pos[i]], len); /* the same bit as dpor_key gives the fixed ops' keys */
+    }
+    if (row->flags & LK_CMDF_READONLY)
+        f->rd = keys;
+    else
+        f->wr = keys;
+}
+
 /* The footprint of the op thread 't' is stopped at (before it runs). */
 static dpor_fp dpor_footprint(const sim_run *run, const sim_thread *t) {
     dpor_fp f = {0, 0, 0, t->proc, 0};
     const sim_pending *p = &t->pend;
     switch (p->vop) {
     case SIM_VOP_STORE:
-        if (p->op.kind == LK_OP_SCAN || p->op.kind == LK_OP_SCAN_DEL) {
+        if (p->op.kind == LK_OP_COMMAND) {
+            dpor_command(p, &f);
+        } else if (p->op.kind == LK_OP_SCAN || p->op.kind == LK_OP_SCAN_DEL) {
             f.global = 1;
         } else if (p->op.kind == LK_OP_GET || p->op.kind == LK_OP_PTTL) {
             f.rd = dpor_key(p->op.key);

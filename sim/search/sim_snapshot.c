@@ -130,6 +130,10 @@ static void state_store(sim_run *run, region_fn fn, void *ctx) {
         for (uint64_t bits = ks->used_bits[w]; bits; bits &= bits - 1)
             fn(ctx, &ks->entry[w * 64 + __builtin_ctzll(bits)], sizeof(sim_ks_entry));
     fn(ctx, ks->heap, ks->heap_top);
+    for (int i = 0; i < run->thread_count; i++) { /* each thread's connection: MULTI and its queue */
+        fn(ctx, &run->client[i], offsetof(sim_redis_client, queue));
+        fn(ctx, run->client[i].queue, run->client[i].queue_len);
+    }
 }
 
 /* Every region, for save and restore. */
@@ -140,6 +144,8 @@ static void state_regions(sim_run *run, region_fn fn, void *ctx) {
     fn(ctx, run->note, sizeof(run->note[0]) * (size_t)run->note_count);
     state_store(run, fn, ctx);
     fn(ctx, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
+    fn(ctx, &run->cmd_log_len, sizeof(run->cmd_log_len));
+    fn(ctx, run->cmd_log, run->cmd_log_len);
     fn(ctx, run->heap, run->heap_used);
     for (int i = 0; i < run->thread_count; i++) {
         sim_thread *t = &run->thread[i];
@@ -256,7 +262,12 @@ static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
     fp_bytes(&h, o->instance, sizeof(o->instance[0]) * (size_t)o->instance_count);
     fp_bytes(&h, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count);
     fp_store(&h, &run->store.ks);
+    for (int i = 0; i < run->thread_count; i++) {
+        fp_bytes(&h, &run->client[i], offsetof(sim_redis_client, queue));
+        fp_bytes(&h, run->client[i].queue, run->client[i].queue_len);
+    }
     fp_bytes(&h, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
+    fp_bytes(&h, run->cmd_log, run->cmd_log_len);
     fp_bytes(&h, run->heap, run->heap_used);
     for (int i = 0; i < run->thread_count && !outcome; i++) {
         sim_thread *t = &run->thread[i];
@@ -421,6 +432,10 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
             memset(&ks->entry[w * 64 + __builtin_ctzll(gone)], 0, sizeof(sim_ks_entry));
     if (b.heap_top > ks->heap_top) memset(ks->heap + ks->heap_top, 0, b.heap_top - ks->heap_top);
     ZERO_ROWS(ks->watch, ks->watch_count, b.watch_count);
+    for (int i = run->thread_count; i < b.threads; i++) { /* connections of threads the snapshot does not have */
+        memset(run->client[i].queue, 0, run->client[i].queue_len);
+        sim_redis_client_init(&run->client[i], (uint32_t)i);
+    }
     if (b.heap_used > run->heap_used) memset(run->heap + run->heap_used, 0, b.heap_used - run->heap_used);
 }
 
