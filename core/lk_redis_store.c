@@ -13,6 +13,8 @@
  */
 #include "core/lk_redis_store.h"
 
+#include "core/lk_command.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <hiredis/hiredis.h>
@@ -384,8 +386,56 @@ static lk_rc redis_exec(void *ctx, const lk_store_op *op, lk_store_reply *out) {
     return rc;
 }
 
+/* Copies a hiredis reply into 'out' (RESP2: nil, integer, string, status, error, arrays). Returns 0, or -1 for a
+ * type RESP2 does not have. */
+static int redis_copy_reply(const redisReply *r, lk_reply *out) {
+    switch (r->type) {
+    case REDIS_REPLY_NIL: lk_reply_nil(out); return 0;
+    case REDIS_REPLY_INTEGER: lk_reply_int(out, r->integer); return 0;
+    case REDIS_REPLY_STRING: lk_reply_bulk(out, r->str, (size_t)r->len); return 0;
+    case REDIS_REPLY_STATUS: lk_reply_status(out, r->str); return 0;
+    case REDIS_REPLY_ERROR: lk_reply_error(out, "%s", r->str); return 0;
+    case REDIS_REPLY_ARRAY:
+        lk_reply_array(out, (uint32_t)r->elements);
+        for (size_t i = 0; i < r->elements; i++)
+            if (redis_copy_reply(r->element[i], out) != 0) return -1;
+        return 0;
+    default: return -1;
+    }
+}
+
+/* A command of the table, sent as it is; Redis's reply, error replies included, goes to out->resp. */
+static lk_rc redis_command(lk_redis_store *s, const lk_store_op *op, lk_store_reply *out) {
+    size_t lens[LK_COMMAND_ARGS_MAX];
+    const char *argv[LK_COMMAND_ARGS_MAX]; /* hiredis 0.14 takes a non-const array */
+    for (int i = 0; i < op->argc; i++) {
+        argv[i] = op->argv[i];
+        lens[i] = op->argv_len ? op->argv_len[i] : strlen(op->argv[i]);
+    }
+    lk_rc rc;
+    redisReply *r = redis_send(s, op->argc, argv, lens, &rc);
+    if (r == NULL) return rc;
+    rc = LK_OK;
+    if (redis_copy_reply(r, out->resp) != 0)
+        rc = REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "%.*s: a reply type RESP2 does not have (%d)",
+                           (int)(lens[0] < 32 ? lens[0] : 32), argv[0], r->type);
+    else if (!lk_reply_ok(out->resp))
+        rc = REDIS_ERR_MSG(s, LK_ELIMIT, "%.*s: the reply does not fit the caller's reply buffers",
+                           (int)(lens[0] < 32 ? lens[0] : 32), argv[0]);
+    freeReplyObject(r);
+    return rc;
+}
+
 static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_store_reply *out) {
-    memset(out, 0, sizeof(*out));
+    if (op->kind != LK_OP_COMMAND) memset(out, 0, sizeof(*out)); /* a fixed op's reply may come uninitialized */
+    lk_store_reply_reset(out);
+    if (op->kind == LK_OP_COMMAND) {
+        if (lk_store_op_check(op) != LK_OK || out->resp == NULL)
+            return REDIS_ERR_MSG(s, LK_EINVAL, "command: no arguments, too many, or no reply buffer");
+        lk_rc rc = redis_command(s, op, out);
+        if (rc != LK_OK) lk_store_reply_reset(out);
+        return rc;
+    }
     if (lk_store_op_check(op) != LK_OK)
         return REDIS_ERR_MSG(s, LK_EINVAL,
                              "%s: a key or value too long, or a bad "
@@ -445,7 +495,7 @@ static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_stor
     if (pair && r->type == REDIS_REPLY_ERROR)
         rc = REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "%s: script error: %.120s", lk_op_label(op->kind), r->str);
     freeReplyObject(r);
-    if (rc != LK_OK) memset(out, 0, sizeof(*out));
+    if (rc != LK_OK) lk_store_reply_reset(out);
     return rc;
 }
 

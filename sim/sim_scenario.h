@@ -9,6 +9,13 @@
  * oracle event is a scheduling point, so the simulator decides the interleaving. Thread bodies must not read real
  * time, call rand(), or block in the OS; everything they need comes from the env.
  *
+ * Redis commands: a thread may send any command of core/lk_command.h with lk_env_command(sim_env(self), &reply,
+ * argc, argv, argv_len) (strings, expiry, hashes, lists, sorted sets, SCAN, MULTI/EXEC/WATCH): one visible op, run on
+ * the same keys as the lock core's ops, Redis's reply (error replies included) written to an lk_reply whose buffers
+ * the thread owns (core/lk_reply.h). Each thread has its own connection: its MULTI queue and its WATCHes are its own,
+ * and end when it crashes or the store restarts. A command may read a key declared with sim_lock_key() but not
+ * change it (the lease oracle follows lock keys through the lk_ ops): that is a setup error naming the key.
+ *
  * Lifetimes: all memory a scenario gets from sim_state_alloc(), sim_env() or the env's alloc lives in the run arena
  * and is valid until the execution ends. Names are copied.
  *

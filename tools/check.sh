@@ -46,10 +46,21 @@ stress_smoke() { # stress mode finds the check-then-set mutant on real threads a
 stage stress-smoke stress_smoke
 stage faketime-tests $MAKE --no-print-directory faketime-tests
 stage cli-tests $MAKE --no-print-directory cli-tests
+watch_counter_checks() { # a user scenario written with Redis commands: found, proved, and in lockstep with Redis
+    ./racebed run watch_counter --variant mutant:no_watch --seed 1 --budget-execs 1000 --quiet --out build/user-out \
+        | grep -q '^VIOLATION expect_no_lost_update' &&
+    ./racebed run watch_counter --strategy exhaustive --reduce hash --faults crash,reply-lost,conn-error --quiet \
+        --out build/user-out | grep -q '^PROVED within: threads c1, c2;.*store faults <= 1 per thread' &&
+    ./racebed run watch_counter --variant mutant:get_set --store redis --runs 5 --no-shrink --out build/user-out \
+        | grep -q '^VIOLATION expect_no_lost_update' &&
+    { ./racebed run watch_counter --store redis --runs 1 --out build/user-out >build/user-out/tx.txt 2>&1; [ $? -eq 4 ]; } &&
+    grep -q 'transactions against a real store need a connection per thread' build/user-out/tx.txt
+}
 user_scenario() { # the README's "bring your own scenario" path, end to end, with a user corpus; then the plain build
     local uc=build/user-corpus
     rm -rf "$uc" build/user-out && mkdir -p "$uc" &&
-    $MAKE --no-print-directory SCENARIO="examples/lost_update.c tests/compat/old_names.c" racebed >/dev/null 2>&1 &&
+    $MAKE --no-print-directory SCENARIO="examples/lost_update.c examples/watch_counter.c tests/compat/old_names.c" \
+        racebed >/dev/null 2>&1 &&
     ./racebed run lost_update --variant mutant:no_lock --seed 1 --budget-execs 1000 --quiet --out build/user-out \
         | grep -q '^VIOLATION expect_no_lost_update' &&
     ./racebed run lost_update --seed 1 --budget-execs 2000 --quiet | grep -q '^PASS' &&
@@ -58,7 +69,8 @@ user_scenario() { # the README's "bring your own scenario" path, end to end, wit
         | grep -q '^expect_no_lost_update checked in [0-9]* of 300 executions' &&
     ./racebed run lost_update --variant mutant:no_lock --require-probes same_read --runs 50 --no-shrink \
         --out build/user-out | grep -q ' same_read=[1-9]' &&
-    cp build/user-out/*.sched "$uc/" && bash tools/user_corpus.sh ./racebed "$uc" | grep -q '^1 schedule(s) matched' &&
+    watch_counter_checks &&
+    cp build/user-out/lost_update*.sched "$uc/" && bash tools/user_corpus.sh ./racebed "$uc" | grep -q '^1 schedule(s) matched' &&
     $MAKE --no-print-directory racebed >/dev/null && ! ./racebed list | grep -q lost_update &&
     bash tools/user_corpus.sh ./racebed "$uc" | grep -q "skip .*scenario 'lost_update' is not built in"
 }

@@ -308,8 +308,19 @@ static lk_rc store_get(sim_store_model *s, lk_wall_ms now_ms, const char *key, l
     return LK_OK;
 }
 
+/* A command sent as a store op with no connection (a test env's store): no transactions. */
+static lk_rc store_command_op(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
+    lk_store_reply_reset(r);
+    if (lk_store_op_check(op) != LK_OK || r->resp == NULL) return LK_EINVAL;
+    size_t lens[LK_COMMAND_ARGS_MAX];
+    for (int i = 0; i < op->argc; i++)
+        lens[i] = op->argv_len ? op->argv_len[i] : strlen(op->argv[i]);
+    return sim_redis_exec_client(&s->ks, NULL, now_ms, op->argc, op->argv, lens, r->resp);
+}
+
 lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
     assert(s != NULL && op != NULL && r != NULL && op->key != NULL);
+    if (op->kind == LK_OP_COMMAND) return store_command_op(s, now_ms, op, r);
     memset(r, 0, sizeof(*r));
     if (lk_store_op_check(op) != LK_OK) return LK_EINVAL;
     int slot;

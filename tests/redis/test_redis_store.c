@@ -204,6 +204,65 @@ static void test_redis_store_primitives(void **state) {
     lk_redis_store_close(s);
 }
 
+/* Any command of the table: Redis's reply, error replies included, in the caller's buffers; binary arguments; a
+ * reply that does not fit is LK_ELIMIT with the reply cleared, and the connection stays usable. */
+static void test_redis_store_commands(void **state) {
+    store_fixture *f = fixture_ready(state);
+    lk_redis_store *s = store_open(rb_redis_url(&f->redis), 0);
+    lk_store st = lk_redis_store_iface(s);
+    lk_reply_node nodes[8];
+    char bytes[256], text[256];
+    lk_reply r;
+    lk_reply_init(&r, nodes, 8, bytes, sizeof(bytes));
+    const struct {
+        int argc;
+        const char *argv[6];
+        const char *want;
+    } steps[] = {
+        {4, {"HSET", "c:h", "f", "v"}, "(integer) 1"},
+        {3, {"HGET", "c:h", "f"}, "\"v\""},
+        {3, {"HGET", "c:h", "nope"}, "(nil)"},
+        {2, {"GET", "c:h"}, "(error) WRONGTYPE Operation against a key holding the wrong kind of value"},
+        {5, {"RPUSH", "c:l", "a", "b", "c"}, "(integer) 3"},
+        {4, {"LRANGE", "c:l", "0", "-1"}, "[\"a\", \"b\", \"c\"]"},
+        {1, {"MULTI"}, "OK"},
+        {2, {"INCR", "c:n"}, "QUEUED"},
+        {1, {"EXEC"}, "[(integer) 1]"},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = steps[i].argc, .argv = steps[i].argv};
+        lk_store_reply rep;
+        memset(&rep, 0, sizeof(rep));
+        rep.resp = &r;
+        lk_rc rc = st.exec(st.ctx, &op, &rep);
+        if (rc != LK_OK) fail_msg("%s: %s: %s", steps[i].argv[0], lk_rc_name(rc), lk_redis_store_errmsg(s));
+        assert_string_equal(lk_reply_format(&r, 0, text, sizeof(text)), steps[i].want);
+    }
+    const char bin[] = {'a', 0, 'b'};
+    const char *set[] = {"SET", "c:bin", bin}, *get[] = {"GET", "c:bin"};
+    const size_t set_len[] = {3, 5, 3}, get_len[] = {3, 5};
+    lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = 3, .argv = set, .argv_len = set_len};
+    lk_store_reply rep;
+    memset(&rep, 0, sizeof(rep));
+    rep.resp = &r;
+    assert_int_equal(st.exec(st.ctx, &op, &rep), LK_OK);
+    lk_store_op op2 = {.kind = LK_OP_COMMAND, .key = "", .argc = 2, .argv = get, .argv_len = get_len};
+    assert_int_equal(st.exec(st.ctx, &op2, &rep), LK_OK);
+    assert_int_equal(r.node[0].len, 3);
+    assert_memory_equal(lk_reply_str(&r, 0), bin, 3);
+    lk_reply_node few[2];
+    lk_reply small;
+    lk_reply_init(&small, few, 2, bytes, sizeof(bytes));
+    rep.resp = &small;
+    const char *range[] = {"LRANGE", "c:l", "0", "-1"};
+    lk_store_op op3 = {.kind = LK_OP_COMMAND, .key = "", .argc = 4, .argv = range};
+    assert_int_equal(st.exec(st.ctx, &op3, &rep), LK_ELIMIT);
+    assert_int_equal(small.node_count, 0);
+    rep.resp = &r;
+    assert_int_equal(st.exec(st.ctx, &op2, &rep), LK_OK); /* still usable */
+    lk_redis_store_close(s);
+}
+
 /* A list where a string is expected: WRONGTYPE is LK_ESTORE_PROTO, outcome NONE, and the connection stays usable. */
 static void test_redis_store_wrong_type_is_proto(void **state) {
     store_fixture *f = fixture_ready(state);
@@ -563,6 +622,7 @@ int main(void) {
         cmocka_unit_test(test_redis_store_connect_refused),
         cmocka_unit_test(test_redis_store_primitives),
         cmocka_unit_test(test_redis_store_wrong_type_is_proto),
+        cmocka_unit_test(test_redis_store_commands),
         cmocka_unit_test(test_redis_store_timeout_is_maybe_and_resyncs),
         cmocka_unit_test(test_redis_store_auth_select_and_reconnect),
         cmocka_unit_test(test_redis_store_mutex_acquire_extend_release),
