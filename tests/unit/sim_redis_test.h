@@ -67,21 +67,28 @@ static int redis_test_split(const char *line, char store[REDIS_TEST_WORDS][256],
     return n;
 }
 
-/* Runs 'line' on connection 'cl' (NULL: none) and returns the rc; the formatted reply goes to 'out'. */
-static lk_rc redis_run_client(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const char *line, char *out,
-                              size_t cap) {
+/* Runs 'line' on connection 'cl' (NULL: none) with its reply into 'r' (initialized by the caller); returns the rc. */
+__attribute__((unused)) static lk_rc redis_run_into(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms,
+                                                    const char *line, lk_reply *r) {
     static char words[REDIS_TEST_WORDS][256];
     size_t len[REDIS_TEST_WORDS];
     const char *argv[REDIS_TEST_WORDS];
     int argc = redis_test_split(line, words, len);
     for (int i = 0; i < argc; i++)
         argv[i] = words[i];
+    lk_rc rc = sim_redis_exec_client(ks, cl, now_ms, argc, argv, len, r);
+    if (rc == LK_OK) assert_true(lk_reply_ok(r));
+    return rc;
+}
+
+/* Runs 'line' on connection 'cl' (NULL: none) and returns the rc; the formatted reply goes to 'out'. */
+static lk_rc redis_run_client(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const char *line, char *out,
+                              size_t cap) {
     lk_reply_node nodes[512];
     char bytes[REDIS_TEST_BYTES];
     lk_reply r;
     lk_reply_init(&r, nodes, 512, bytes, sizeof(bytes));
-    lk_rc rc = sim_redis_exec_client(ks, cl, now_ms, argc, argv, len, &r);
-    if (rc == LK_OK) assert_true(lk_reply_ok(&r));
+    lk_rc rc = redis_run_into(ks, cl, now_ms, line, &r);
     lk_reply_format(&r, 0, out, cap);
     return rc;
 }

@@ -549,15 +549,8 @@ static void test_sim_cmd_list_many_elements_match_model(void **state) {
 /* Runs 'line' and leaves its reply in 'r' (buffers 'nodes' and 'bytes' of the caller) for element checks. */
 static void run_reply(sim_keyspace *ks, const char *line, lk_reply *r, lk_reply_node *nodes, uint32_t node_cap,
                       char *bytes, uint32_t bytes_cap) {
-    static char words[REDIS_TEST_WORDS][256];
-    size_t len[REDIS_TEST_WORDS];
-    const char *argv[REDIS_TEST_WORDS];
-    int argc = redis_test_split(line, words, len);
-    for (int i = 0; i < argc; i++)
-        argv[i] = words[i];
     lk_reply_init(r, nodes, node_cap, bytes, bytes_cap);
-    assert_int_equal(sim_redis_exec(ks, T0, argc, argv, len, r), LK_OK);
-    assert_true(lk_reply_ok(r));
+    assert_int_equal(redis_run_into(ks, NULL, T0, line, r), LK_OK);
 }
 
 /* A list long enough that tail-first replies (RPOP with a count, LPOS with a negative RANK) take several chunks of

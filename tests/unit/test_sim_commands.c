@@ -30,7 +30,7 @@
 #include "sim/run/sim_verdict.h"
 #include "sim/search/sim_exhaust.h"
 #include "sim/search/sim_snapshot.h"
-#include "sim_test_arena.h"
+#include "sim_test_modes.h"
 
 /* ---- the scenario ----------------------------------------------------------------------------------------------- */
 
@@ -108,46 +108,11 @@ static const sim_scenario counter_scenario = {
 
 /* ---- searches --------------------------------------------------------------------------------------------------- */
 
-typedef struct mode_result {
-    sim_exhaust_result res;
-    sim_fp *outcome; /* sorted */
-    size_t n;
-} mode_result;
-
-static int fp_cmp(const void *a, const void *b) {
-    const sim_fp *x = a, *y = b;
-    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
-    return x->hi < y->hi ? -1 : x->hi > y->hi;
-}
-
-static void run_mode(const sim_config *cfg, sim_reduce reduce, mode_result *m) {
-    sim_visited outcomes;
-    sim_visited_init(&outcomes, (size_t)1 << 22);
-    sim_exhaust_opts o;
-    memset(&o, 0, sizeof(o));
-    o.seed = 1;
-    o.preemptions_max = -1;
-    o.execs_max = 5000000;
-    o.keep_going = 1;
-    o.reduce = reduce;
-    o.outcomes = &outcomes;
-    sim_exhaust(g_run, cfg, &o, &m->res, NULL);
-    if (m->res.setup_failed) fail_msg("setup failed: %s", m->res.setup_error);
-    assert_true(m->res.complete);
-    m->outcome = malloc(sizeof(sim_fp) * (outcomes.count + 1));
-    assert_non_null(m->outcome);
-    m->n = 0;
-    for (size_t i = 0; i < outcomes.cap; i++)
-        if (outcomes.slot[i].lo | outcomes.slot[i].hi) m->outcome[m->n++] = outcomes.slot[i];
-    qsort(m->outcome, m->n, sizeof(sim_fp), fp_cmp);
-    sim_visited_free(&outcomes);
-}
-
 /* The three modes on one configuration: same outcomes, same violated oracles; returns the naive violations. */
 static int64_t modes_agree(const sim_config *cfg, const char *what) {
     mode_result m[3];
     for (int k = 0; k < 3; k++)
-        run_mode(cfg, (sim_reduce)k, &m[k]);
+        run_mode(cfg, (sim_reduce)k, -1, 5000000, &m[k]);
     for (int k = 1; k < 3; k++) {
         if (m[k].n != m[0].n || memcmp(m[k].outcome, m[0].outcome, sizeof(sim_fp) * m[0].n) != 0)
             fail_msg("%s: mode %d finds %zu distinct outcomes, naive %zu (or other ones)", what, k, m[k].n, m[0].n);

@@ -22,7 +22,7 @@
 #include "sim/engine/sim_guard.h"
 #include "sim/engine/sim_sched.h"
 #include "sim/run/sim_verdict.h"
-#include "sim_test_arena.h"
+#include "sim_test_modes.h"
 
 typedef struct reduce_case {
     const char *scenario, *variant;
@@ -77,48 +77,6 @@ static sim_exhaust_opts opts_of(sim_reduce reduce, int64_t execs_max) {
     return o;
 }
 
-typedef struct mode_result {
-    sim_exhaust_result res;
-    sim_fp *outcome; /* sorted */
-    size_t n;
-} mode_result;
-
-static int fp_cmp(const void *a, const void *b) {
-    const sim_fp *x = a, *y = b;
-    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
-    return x->hi < y->hi ? -1 : x->hi > y->hi;
-}
-
-static int name_cmp(const void *a, const void *b) {
-    return strcmp(a, b);
-}
-
-static void run_mode(const sim_config *cfg, sim_reduce reduce, int preemptions_max, mode_result *m) {
-    sim_visited outcomes;
-    sim_visited_init(&outcomes, (size_t)1 << 24);
-    sim_exhaust_opts o;
-    memset(&o, 0, sizeof(o));
-    o.seed = 1;
-    o.preemptions_max = preemptions_max;
-    o.execs_max = 50000000;
-    o.keep_going = 1;
-    o.reduce = reduce;
-    o.outcomes = &outcomes;
-    sim_exhaust(g_run, cfg, &o, &m->res, NULL);
-    assert_true(m->res.complete);
-    assert_false(m->res.setup_failed);
-    m->outcome = malloc(sizeof(sim_fp) * (outcomes.count + 1));
-    assert_non_null(m->outcome);
-    m->n = 0;
-    for (size_t i = 0; i < outcomes.cap; i++)
-        if (outcomes.slot[i].lo | outcomes.slot[i].hi) m->outcome[m->n++] = outcomes.slot[i];
-    assert_int_equal(m->n, outcomes.count);
-    assert_int_equal((int64_t)m->n, m->res.outcomes);
-    qsort(m->outcome, m->n, sizeof(sim_fp), fp_cmp);
-    qsort(m->res.violated, (size_t)m->res.violated_count, SIM_NAME_MAX, name_cmp);
-    sim_visited_free(&outcomes);
-}
-
 static void assert_same(const reduce_case *c, const char *mode, const mode_result *naive, const mode_result *other) {
     if (naive->n != other->n || memcmp(naive->outcome, other->outcome, sizeof(sim_fp) * naive->n) != 0)
         fail_msg("%s %s: %s finds %zu distinct outcomes, naive %zu (or other ones)", c->scenario, c->variant, mode,
@@ -136,16 +94,16 @@ static void test_reductions_agree_with_naive(void **state) {
         sim_config cfg;
         case_config(c, &cfg);
         mode_result naive, hash, dpor;
-        run_mode(&cfg, SIM_REDUCE_NONE, c->preemptions_max, &naive);
+        run_mode(&cfg, SIM_REDUCE_NONE, c->preemptions_max, 50000000, &naive);
         assert_int_equal(naive.res.violations > 0, c->expect_violation);
         assert_true(naive.n > 1);
-        run_mode(&cfg, SIM_REDUCE_HASH, c->preemptions_max, &hash);
+        run_mode(&cfg, SIM_REDUCE_HASH, c->preemptions_max, 50000000, &hash);
         assert_same(c, "hash", &naive, &hash);
         assert_true(hash.res.states > 0);
         assert_true(hash.res.steps < naive.res.steps); /* it prunes */
         assert_int_equal(hash.res.naive_execs, naive.res.execs); /* and counts the paths it did not run */
         if (c->preemptions_max < 0) {
-            run_mode(&cfg, SIM_REDUCE_DPOR, -1, &dpor);
+            run_mode(&cfg, SIM_REDUCE_DPOR, -1, 50000000, &dpor);
             assert_same(c, "dpor", &naive, &dpor);
             assert_true(dpor.res.execs <= naive.res.execs);
             dpor_execs += dpor.res.execs;
@@ -260,9 +218,9 @@ static void test_hash_counts_do_not_depend_on_history(void **state) {
     case_config(&ttl, &cfg);
     case_config(&cases[3], &other); /* stale_token get_compare_del, to leave other bytes in the stacks */
     mode_result a, b, c;
-    run_mode(&cfg, SIM_REDUCE_HASH, -1, &a);
-    run_mode(&other, SIM_REDUCE_DPOR, -1, &c);
-    run_mode(&cfg, SIM_REDUCE_HASH, -1, &b);
+    run_mode(&cfg, SIM_REDUCE_HASH, -1, 50000000, &a);
+    run_mode(&other, SIM_REDUCE_DPOR, -1, 50000000, &c);
+    run_mode(&cfg, SIM_REDUCE_HASH, -1, 50000000, &b);
     assert_int_equal(a.res.states, b.res.states);
     assert_int_equal(a.res.revisits, b.res.revisits);
     free(a.outcome);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_test_modes.h: runs one exhaustive search to completion and keeps the distinct outcomes it found, sorted, so
+ * that tests can compare the search modes (naive, DPOR, state hashing) of one configuration. Outcomes are
+ * fingerprints taken in this one process: they compare only within it.
+ */
+#ifndef RACEBED_TESTS_SIM_TEST_MODES_H
+#define RACEBED_TESTS_SIM_TEST_MODES_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/search/sim_exhaust.h"
+#include "sim_test_arena.h"
+
+typedef struct mode_result {
+    sim_exhaust_result res;
+    sim_fp *outcome; /* sorted; malloc'd */
+    size_t n;
+} mode_result;
+
+__attribute__((unused)) static int fp_cmp(const void *a, const void *b) {
+    const sim_fp *x = a, *y = b;
+    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+    return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+static int mode_name_cmp(const void *a, const void *b) {
+    return strcmp(a, b);
+}
+
+/* Runs 'cfg' exhaustively with 'reduce' (seed 1, keep going past violations) and fills 'm': the search must
+ * complete without a setup error. */
+__attribute__((unused)) static void run_mode(const sim_config *cfg, sim_reduce reduce, int preemptions_max,
+                                             int64_t execs_max, mode_result *m) {
+    sim_visited outcomes;
+    sim_visited_init(&outcomes, (size_t)1 << 24);
+    sim_exhaust_opts o;
+    memset(&o, 0, sizeof(o));
+    o.seed = 1;
+    o.preemptions_max = preemptions_max;
+    o.execs_max = execs_max;
+    o.keep_going = 1;
+    o.reduce = reduce;
+    o.outcomes = &outcomes;
+    sim_exhaust(g_run, cfg, &o, &m->res, NULL);
+    if (m->res.setup_failed) fail_msg("setup failed: %s", m->res.setup_error);
+    assert_true(m->res.complete);
+    m->outcome = malloc(sizeof(sim_fp) * (outcomes.count + 1));
+    assert_non_null(m->outcome);
+    m->n = 0;
+    for (size_t i = 0; i < outcomes.cap; i++)
+        if (outcomes.slot[i].lo | outcomes.slot[i].hi) m->outcome[m->n++] = outcomes.slot[i];
+    assert_int_equal(m->n, outcomes.count);
+    assert_int_equal((int64_t)m->n, m->res.outcomes);
+    qsort(m->outcome, m->n, sizeof(sim_fp), fp_cmp);
+    qsort(m->res.violated, (size_t)m->res.violated_count, SIM_NAME_MAX, mode_name_cmp);
+    sim_visited_free(&outcomes);
+}
+
+#endif
