@@ -38,8 +38,27 @@ int lk_command_arity_ok(const lk_command *c, int argc) {
     return c->arity > 0 ? argc == c->arity : argc >= -c->arity;
 }
 
-int lk_command_keys(const lk_command *c, int argc, int *pos, int cap) {
+/* The key count of a NUMKEYS call (argv[2], decimal, 0..argc-3), or -1. */
+static int command_numkeys(int argc, const char *const *argv, const size_t *argv_len) {
+    if (argv == NULL || argc < 3) return -1;
+    size_t n = argv_len ? argv_len[2] : strlen(argv[2]);
+    long long v = 0;
+    if (n == 0 || n > 10) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (argv[2][i] < '0' || argv[2][i] > '9') return -1;
+        v = v * 10 + (argv[2][i] - '0');
+    }
+    return v <= argc - 3 ? (int)v : -1;
+}
+
+int lk_command_keys(const lk_command *c, int argc, const char *const *argv, const size_t *argv_len, int *pos, int cap) {
     assert(lk_command_arity_ok(c, argc));
+    if (c->flags & LK_CMDF_NUMKEYS) {
+        int k = command_numkeys(argc, argv, argv_len), n = 0;
+        for (int i = 0; i < k && n < cap; i++)
+            pos[n++] = 3 + i;
+        return k < 0 ? -1 : n;
+    }
     if (c->first_key == 0) return 0;
     int last = c->last_key < 0 ? argc + c->last_key : c->last_key;
     int n = 0;

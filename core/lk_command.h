@@ -24,6 +24,8 @@ enum {
     LK_CMDF_KEYSPACE = 1u << 4,  /* reads the whole key space (SCAN): its footprint is every key */
     LK_CMDF_FAST = 1u << 5,      /* O(1) or O(log n) in Redis */
     LK_CMDF_TX = 1u << 6,        /* transaction control: needs a connection's state (EXEC's keys are its queue's) */
+    LK_CMDF_SCRIPT = 1u << 7,    /* runs or manages Lua scripts: not allowed from a script */
+    LK_CMDF_NUMKEYS = 1u << 8,   /* keys from numkeys: argv[2] is the key count, the keys follow (EVAL, EVALSHA) */
 };
 
 enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name included */
@@ -93,6 +95,10 @@ enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name inclu
     X(DISCARD, discard, 1, LK_CMDF_TX | LK_CMDF_FAST, 0, 0, 0)                                                         \
     X(WATCH, watch, -2, LK_CMDF_TX | LK_CMDF_FAST, 1, -1, 1)                                                           \
     X(UNWATCH, unwatch, 1, LK_CMDF_TX | LK_CMDF_FAST, 0, 0, 0)                                                         \
+    /* scripts */                                                                                                      \
+    X(EVAL, eval, -3, LK_CMDF_SCRIPT | LK_CMDF_NUMKEYS, 3, 0, 1)                                                       \
+    X(EVALSHA, evalsha, -3, LK_CMDF_SCRIPT | LK_CMDF_NUMKEYS, 3, 0, 1)                                                 \
+    X(SCRIPT, script, -2, LK_CMDF_SCRIPT, 0, 0, 0)                                                                     \
     /* connection */                                                                                                   \
     X(PING, ping, -1, LK_CMDF_FAST, 0, 0, 0)                                                                           \
     X(ECHO, echo, 2, LK_CMDF_FAST, 0, 0, 0)
@@ -121,7 +127,9 @@ const lk_command *lk_command_lookup(const char *name, size_t len);
 /* 1 if 'argc' arguments (the name included) satisfy the row's arity. */
 int lk_command_arity_ok(const lk_command *c, int argc);
 /* Writes the argv indexes of the keys of a call with 'argc' arguments into 'pos' (at most 'cap') and returns how
- * many there are; the call's arity must be ok. A KEYSPACE command has no key positions: its footprint is every key. */
-int lk_command_keys(const lk_command *c, int argc, int *pos, int cap);
+ * many there are, or -1 when a NUMKEYS command's key count is not a valid number for this call; the call's arity
+ * must be ok. 'argv' and 'argv_len' (NULL: C strings) are read only by NUMKEYS rows. A KEYSPACE command has no key
+ * positions: its footprint is every key. */
+int lk_command_keys(const lk_command *c, int argc, const char *const *argv, const size_t *argv_len, int *pos, int cap);
 
 #endif

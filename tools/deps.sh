@@ -6,7 +6,7 @@
 set -u
 want=${1:-check}
 need_demo=(gcc make)
-need_check=(gcc make libcmocka-dev valgrind clang libclang-rt-14-dev libhiredis-dev redis-server faketime)
+need_check=(gcc make libcmocka-dev valgrind clang libclang-rt-14-dev libhiredis-dev liblua5.1-0-dev redis-server faketime)
 if [ "$want" = demo ]; then need=("${need_demo[@]}"); else need=("${need_check[@]}"); fi
 
 missing=()

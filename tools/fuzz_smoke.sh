@@ -8,7 +8,11 @@ secs=${1:-5}
 out=build/fuzz
 mkdir -p "$out"
 if ! command -v clang >/dev/null 2>&1; then echo "fuzz: clang not installed, skipped (make deps)"; exit 0; fi
-model_src="core/lk_rc.c core/lk_reply.c core/lk_command.c sim/model/sim_keyspace.c sim/model/sim_redis.c $(ls sim/model/sim_cmd*.c)"
+model_src="core/lk_rc.c core/lk_reply.c core/lk_command.c sim/model/sim_keyspace.c sim/model/sim_redis.c sim/model/sim_sha1.c
+    sim/model/sim_lua.c $(ls sim/model/sim_cmd*.c)"
+# Lua scripts (EVAL) are fuzzed too when Lua 5.1 is installed, as the build detects it.
+lua_flags=""
+[ -f /usr/include/lua5.1/lua.h ] && lua_flags="-DRACEBED_HAVE_LUA=1 -I/usr/include/lua5.1 -llua5.1"
 
 # fuzz_one NAME WHAT SOURCES...: builds tests/fuzz/fuzz_NAME.c with SOURCES and runs it on tests/fuzz/corpus/CORPUS.
 fuzz_one() {
@@ -31,4 +35,4 @@ fuzz_one() {
 
 fuzz_one schedule schedule "schedule parser" sim/sim_schedule.c sim/run/sim_text.c
 # shellcheck disable=SC2086
-fuzz_one commands commands "model Redis commands (two runs compared, invariants checked)" $model_src
+fuzz_one commands commands "model Redis commands (two runs compared, invariants checked)" $model_src $lua_flags

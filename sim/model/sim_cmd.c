@@ -103,6 +103,12 @@ void sim__cmd_limit(sim_cmd *c, const char *what) {
                    what, SIM_KS_KEYS_MAX, SIM_KS_KEY_BYTES_MAX, SIM_KS_HEAP_BYTES, SIM_KS_VALUE_BYTES_MAX);
 }
 
+void sim__cmd_limit_text(sim_cmd *c, const char *what) {
+    c->rc = LK_ELIMIT;
+    lk_reply_truncate(c->r, 0);
+    lk_reply_error(c->r, "ERR racebed model limit: %s", what);
+}
+
 int sim__cmd_create(sim_cmd *c, int i, uint32_t type, uint32_t value_len) {
     int slot;
     if (c->len[i] > SIM_KS_KEY_BYTES_MAX) {

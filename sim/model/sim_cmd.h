@@ -34,6 +34,10 @@ typedef struct sim_cmd {
 LK_COMMAND_MAP(SIM_CMD_DECLARE)
 #undef SIM_CMD_DECLARE
 
+/* SCRIPT's subcommand and its arity, checked as Redis does when a command arrives (so also before it is queued in
+ * MULTI). Returns 0, or -1 after replying the error. */
+int sim__cmd_script_check(sim_cmd *c);
+
 /* Redis's error texts. */
 #define SIM_ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
 #define SIM_ERR_NOT_INT "ERR value is not an integer or out of range"
@@ -65,8 +69,11 @@ int sim__cmd_key(sim_cmd *c, int i, uint32_t type, int *slot);
 int sim__cmd_create(sim_cmd *c, int i, uint32_t type, uint32_t value_len);
 /* Replaces value bytes as sim_ks_splice does; NULL after sim__cmd_limit when the heap is full. */
 unsigned char *sim__cmd_splice(sim_cmd *c, int slot, uint32_t off, uint32_t del, uint32_t ins);
-/* Records that a model limit stopped the command: rc = LK_ELIMIT, the reply becomes an error naming 'what'. */
+/* Records that a model limit stopped the command: rc = LK_ELIMIT, the reply becomes an error naming 'what' and the
+ * key space's limits. */
 void sim__cmd_limit(sim_cmd *c, const char *what);
+/* The same for a limit that is not the key space's (scripts): the reply names 'what' alone. */
+void sim__cmd_limit_text(sim_cmd *c, const char *what);
 /* Replies "ERR syntax error". */
 void sim__cmd_syntax(sim_cmd *c);
 

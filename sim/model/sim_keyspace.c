@@ -44,7 +44,7 @@ static void ks_mark(sim_keyspace *ks, uint32_t i, int used) {
 }
 
 void sim_ks_init(sim_keyspace *ks) {
-    memset(ks, 0, sizeof(*ks));
+    memset(ks, 0, SIM_KS_STATE_BYTES); /* the Lua scratch is not state */
 }
 
 void sim_ks_reset(sim_keyspace *ks) {
@@ -59,6 +59,7 @@ void sim_ks_reset(sim_keyspace *ks) {
     ks->count = 0;
     ks->watch_count = 0;
     ks->dirty_clients = 0;
+    sim_ks_script_flush(ks);
 }
 
 const char *sim_ks_type_name(uint32_t type) {
@@ -387,4 +388,38 @@ const char *sim_ks_check(const sim_keyspace *ks) {
     for (uint32_t k = ks->heap_top; k < SIM_KS_HEAP_BYTES; k++)
         if (ks->heap[k] != 0) return "a heap byte past heap_top is not zero";
     return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * The script cache: entries [sha (40)][u32 body length][body], in the order loaded.
+ */
+
+const unsigned char *sim_ks_script_find(const sim_keyspace *ks, const char *sha, uint32_t *body_len) {
+    for (uint32_t off = 0; off < ks->script_bytes;) {
+        uint32_t n = ks_get32(ks->scripts + off + 40);
+        if (memcmp(ks->scripts + off, sha, 40) == 0) {
+            *body_len = n;
+            return ks->scripts + off + 44;
+        }
+        off += 44 + n;
+    }
+    return NULL;
+}
+
+lk_rc sim_ks_script_add(sim_keyspace *ks, const char *sha, const void *body, uint32_t body_len) {
+    if (body_len > SIM_KS_SCRIPT_BYTES - 44 || ks->script_bytes > SIM_KS_SCRIPT_BYTES - 44 - body_len)
+        return LK_ELIMIT;
+    unsigned char *p = ks->scripts + ks->script_bytes;
+    memcpy(p, sha, 40);
+    ks_put32(p + 40, body_len);
+    if (body_len > 0) memcpy(p + 44, body, body_len);
+    ks->script_bytes += 44 + body_len;
+    ks->script_count++;
+    return LK_OK;
+}
+
+void sim_ks_script_flush(sim_keyspace *ks) {
+    memset(ks->scripts, 0, ks->script_bytes);
+    ks->script_bytes = 0;
+    ks->script_count = 0;
 }

@@ -30,6 +30,7 @@
 #ifndef RACEBED_SIM_MODEL_SIM_KEYSPACE_H
 #define RACEBED_SIM_MODEL_SIM_KEYSPACE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/lk_env.h"
@@ -43,6 +44,8 @@ enum {
     SIM_KS_CLIENTS_MAX = 32,                /* connections that can WATCH (their ids: bits of a mask) */
     SIM_KS_WATCH_MAX = 32,                  /* distinct keys watched at once */
     SIM_KS_WATCH_KEY_MAX = 128,             /* longest watched key, bytes */
+    SIM_KS_SCRIPT_BYTES = 64 * 1024,        /* the script cache: every loaded script's name and body */
+    SIM_KS_LUA_HEAP_BYTES = 2 * 1024 * 1024, /* scratch memory of one script call's Lua state */
 };
 
 #define SIM_KS_TYPE_MAP(X)                                                                                             \
@@ -81,12 +84,21 @@ typedef struct sim_keyspace {
     uint32_t heap_top;                     /* heap bytes in use, freed blobs below the top included */
     uint32_t watch_count;                  /* entries of 'watch' in use, packed at the front */
     uint32_t dirty_clients;                /* bit c: a key client c watches was touched (EXEC must abort) */
+    uint32_t script_count;                 /* scripts in the cache (SCRIPT LOAD, EVAL) */
+    uint32_t script_bytes;                 /* bytes of 'scripts' in use */
     uint64_t used_bits[SIM_KS_SLOTS / 64]; /* bit i set iff entry[i] is used */
     /* Large tables last (a snapshot keeps the fields above whole, and of these only what is in use). */
     sim_ks_watch watch[SIM_KS_WATCH_MAX];  /* the watched keys, in the order first watched */
     sim_ks_entry entry[SIM_KS_SLOTS];      /* the table; an unused entry is all zero bytes */
     unsigned char heap[SIM_KS_HEAP_BYTES]; /* the blobs */
+    unsigned char scripts[SIM_KS_SCRIPT_BYTES]; /* the script cache: each 40-byte SHA-1, u32 length, body */
+    /* Not state: scratch for one script call's Lua state (sim_lua.h), at a fixed address inside the run arena so
+     * that Lua's pointer-keyed tables iterate alike in every process. Never cleared, copied, hashed or checked. */
+    unsigned char lua_heap[SIM_KS_LUA_HEAP_BYTES];
 } sim_keyspace;
+
+/* Bytes of a key space that are state (everything before the Lua scratch): what init clears and copies compare. */
+#define SIM_KS_STATE_BYTES offsetof(sim_keyspace, lua_heap)
 
 /* Empties the key space, whatever the memory held before. */
 void sim_ks_init(sim_keyspace *ks);
@@ -136,6 +148,15 @@ void sim_ks_unwatch_all(sim_keyspace *ks, uint32_t client);
 /* 1 if 'client''s transaction must abort at 'now_ms': a watched key was touched, or one that was live when watched
  * is expired now (Redis 7.0's isWatchedKeyExpired). */
 int sim_ks_watch_dirty(const sim_keyspace *ks, uint32_t client, lk_wall_ms now_ms);
+
+/* ---- the script cache ----------------------------------------------------------------------------------------- */
+
+/* The body of the cached script named 'sha' (40 lower-case hex digits), or NULL. */
+const unsigned char *sim_ks_script_find(const sim_keyspace *ks, const char *sha, uint32_t *body_len);
+/* Adds a script (known absent). Returns LK_OK, or LK_ELIMIT when the cache is full (SIM_KS_SCRIPT_BYTES). */
+lk_rc sim_ks_script_add(sim_keyspace *ks, const char *sha, const void *body, uint32_t body_len);
+/* Empties the cache (SCRIPT FLUSH, a restart). */
+void sim_ks_script_flush(sim_keyspace *ks);
 
 /* Heap bytes in live blobs (for the bench and limits reports). */
 uint32_t sim_ks_heap_live(const sim_keyspace *ks);

@@ -92,7 +92,9 @@ lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms 
         return LK_OK;
     }
     sim_cmd c = {ks, now_ms, cmd, argc, argv, argv_len, reply, cl, redis_run, LK_OK};
-    if (in_multi && !redis_runs_in_multi(cmd)) {
+    if (in_multi && cmd->id == LK_CMD_SCRIPT && sim__cmd_script_check(&c) != 0) {
+        cl->flags |= SIM_CLIENT_DIRTY_EXEC; /* a subcommand Redis's table refuses, as an unknown command */
+    } else if (in_multi && !redis_runs_in_multi(cmd)) {
         if (redis_queue(&c) == 0) lk_reply_status(reply, "QUEUED");
     } else {
         redis_handlers[cmd->id](&c);

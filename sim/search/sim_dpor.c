@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "core/lk_command.h"
+#include "sim/model/sim_sha1.h"
 
 #include "sim/engine/sim_guard.h"
 #include "sim/search/sim_search_base.h"
@@ -94,12 +95,13 @@ static void dpor_command(const sim_pending *p, dpor_fp *f) {
     const lk_command *row =
         op->argc >= 1 ? lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0])) : NULL;
     int pos[16];
-    if (row == NULL || (row->flags & (LK_CMDF_KEYSPACE | LK_CMDF_TX)) || !lk_command_arity_ok(row, op->argc)) {
+    if (row == NULL || (row->flags & (LK_CMDF_KEYSPACE | LK_CMDF_TX)) || row->id == LK_CMD_SCRIPT ||
+        !lk_command_arity_ok(row, op->argc)) {
         f->global = 1; /* an arity error touches nothing, but is cheap to treat as global */
         return;
     }
-    int n = lk_command_keys(row, op->argc, pos, 16);
-    if (n == 16) {
+    int n = lk_command_keys(row, op->argc, op->argv, op->argv_len, pos, 16);
+    if (n < 0 || n == 16) {
         f->global = 1;
         return;
     }
@@ -112,6 +114,21 @@ static void dpor_command(const sim_pending *p, dpor_fp *f) {
         f->rd = keys;
     else
         f->wr = keys;
+    if (row->id == LK_CMD_EVAL || row->id == LK_CMD_EVALSHA) {
+        /* the script cache: EVAL adds its script (a write of its name), EVALSHA finds it or not (a read); a script
+         * touches only the keys it declares (the model stops a run whose script does otherwise) */
+        char sha[41];
+        size_t n = op->argv_len ? op->argv_len[1] : strlen(op->argv[1]);
+        if (row->id == LK_CMD_EVAL) {
+            sim_sha1_hex(op->argv[1], n, sha);
+            f->wr |= dpor_bit("s", sha, 40);
+        } else {
+            for (size_t i = 0; i < 40; i++)
+                sha[i] = (char)(i < n && op->argv[1][i] >= 'A' && op->argv[1][i] <= 'Z' ? op->argv[1][i] + 32
+                                                                                       : i < n ? op->argv[1][i] : 0);
+            f->rd |= dpor_bit("s", sha, 40);
+        }
+    }
 }
 
 /* The footprint of the op thread 't' is stopped at (before it runs). */

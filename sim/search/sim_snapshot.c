@@ -130,6 +130,7 @@ static void state_store(sim_run *run, region_fn fn, void *ctx) {
         for (uint64_t bits = ks->used_bits[w]; bits; bits &= bits - 1)
             fn(ctx, &ks->entry[w * 64 + __builtin_ctzll(bits)], sizeof(sim_ks_entry));
     fn(ctx, ks->heap, ks->heap_top);
+    fn(ctx, ks->scripts, ks->script_bytes);
     for (int i = 0; i < run->thread_count; i++) { /* each thread's connection: MULTI and its queue */
         fn(ctx, &run->client[i], offsetof(sim_redis_client, queue));
         fn(ctx, run->client[i].queue, run->client[i].queue_len);
@@ -241,6 +242,7 @@ static void fp_store(fp_acc *h, const sim_keyspace *ks) {
     fp_u64(h, (uint64_t)ks->count);
     fp_u64(h, lo);
     fp_u64(h, hi);
+    fp_bytes(h, ks->scripts, ks->script_bytes); /* the script cache (EVALSHA finds a script or not) */
     if (ks->watch_count == 0 && ks->dirty_clients == 0) return;
     fp_u64(h, ks->dirty_clients);
     fp_bytes(h, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);
@@ -363,7 +365,7 @@ typedef struct state_before {
     int threads, procs, mutexes, keys, instances, notes, resources;
     size_t heap_used;
     uint64_t used_bits[SIM_KS_SLOTS / 64];
-    uint32_t heap_top, watch_count;
+    uint32_t heap_top, watch_count, script_bytes;
     sim_fiber_host host;
     struct {
         unsigned char *sp;
@@ -391,6 +393,7 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     memcpy(b.used_bits, run->store.ks.used_bits, sizeof(b.used_bits));
     b.heap_top = run->store.ks.heap_top;
     b.watch_count = run->store.ks.watch_count;
+    b.script_bytes = run->store.ks.script_bytes;
     b.host = run->host;
     for (int i = 0; i < b.threads; i++) {
         b.t[i].sp = sim_fiber_saved_sp(&run->thread[i].fiber);
@@ -432,6 +435,7 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
             memset(&ks->entry[w * 64 + __builtin_ctzll(gone)], 0, sizeof(sim_ks_entry));
     if (b.heap_top > ks->heap_top) memset(ks->heap + ks->heap_top, 0, b.heap_top - ks->heap_top);
     ZERO_ROWS(ks->watch, ks->watch_count, b.watch_count);
+    ZERO_ROWS(ks->scripts, ks->script_bytes, b.script_bytes);
     for (int i = run->thread_count; i < b.threads; i++) { /* connections of threads the snapshot does not have */
         memset(run->client[i].queue, 0, run->client[i].queue_len);
         sim_redis_client_init(&run->client[i], (uint32_t)i);

@@ -36,13 +36,14 @@
 #include "core/lk_command.h"
 #include "core/lk_reply.h"
 #include "sim/model/sim_redis.h"
+#include "sim/model/sim_sha1.h"
 #include "sim/real/sim_redis_server.h"
 
 enum {
     CMD_SEQUENCES = 150,    /* sequences */
     CMD_STEPS = 80,         /* commands per sequence */
     CMD_ARGS_MAX = 24,      /* arguments of one generated command */
-    CMD_ARG_BYTES = 64,     /* bytes of one generated argument */
+    CMD_ARG_BYTES = 192,    /* bytes of one generated argument (a script's body included) */
     CMD_DESC_MAX = 2048,    /* one command or reply described */
     CMD_NODES = 4096,       /* reply nodes */
     CMD_BYTES = 1 << 16,    /* reply bytes */
@@ -395,6 +396,103 @@ static void gen_ping(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
     if (cmd_below(g, 2)) gen_value(g, c);
 }
 
+/* Scripts: lock-shaped ones, conversions both ways, and each kind of error, over declared keys only (the model
+ * stops a script that uses another key). 'keys': the KEYS they need. */
+static const struct {
+    const char *body;
+    int keys;
+} CMD_SCRIPTS[] = {
+    {"return redis.call('SET', KEYS[1], ARGV[1])", 1},
+    {"return redis.call('GET', KEYS[1])", 1},
+    {"local v = redis.call('GET', KEYS[1]) if v then return v .. '!' end return false", 1},
+    {"return redis.pcall('LPUSH', KEYS[1], ARGV[1])", 1},
+    {"return redis.call('LPUSH', KEYS[1], ARGV[1])", 1},
+    {"return {1, 2, 'a', false, 3}", 0},
+    {"return {1, 2, nil, 3}", 0},
+    {"return 3.99", 0},
+    {"return -2.5", 0},
+    {"return true", 0},
+    {"return false", 0},
+    {"return {ok='fine'}", 0},
+    {"return {err='bad thing'}", 0},
+    {"return redis.error_reply('noprefix')", 0},
+    {"return redis.error_reply('MY err')", 0},
+    {"return redis.status_reply('X')", 0},
+    {"return redis.sha1hex(ARGV[1] or '')", 0},
+    {"return redis.call('HGETALL', KEYS[1])", 1},
+    {"return redis.call('INCRBY', KEYS[1], ARGV[1] or 1)", 1},
+    {"return redis.call('ZADD', KEYS[1], 1.5, ARGV[1] or 'm')", 1},
+    {"return redis.call('NOSUCH')", 0},
+    {"return redis.call('GET')", 0},
+    {"return redis.call('SET', KEYS[1], {})", 1},
+    {"return nil + 1", 0},
+    {"retur 1", 0},
+    {"x = 1", 0},
+    {"return y", 0},
+    {"error('boom')", 0},
+    {"error({err='TABLE err'})", 0},
+    {"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end", 1},
+    {"if redis.call('SET', KEYS[1], ARGV[1] or 't', 'NX', 'PX', 100) then return 1 end return 0", 1},
+    {"local n = redis.call('HINCRBY', KEYS[1], 'readers', 1) redis.call('PEXPIRE', KEYS[1], 200) return n", 1},
+    {"return {redis.call('PTTL', KEYS[1]), redis.call('TYPE', KEYS[1])}", 1},
+    {"return redis.call('MULTI')", 0},
+    {"local a = 1\nlocal b = redis.call('GET', KEYS[1])\nreturn redis.call('LPUSH', KEYS[2], b or 'none')", 2},
+    {"return #KEYS + #ARGV", 0},
+    {"return redis.call('EXPIRE', KEYS[1], ARGV[1] or 1)", 1},
+    {"local r = redis.pcall('INCR', KEYS[1]) if type(r) == 'table' then return r.err end return r", 1},
+    {"return redis.call('RPUSH', KEYS[1], 0.1, 10, -3)", 1},
+};
+
+/* EVAL and EVALSHA: numkeys (mostly what the script needs, sometimes odd), keys from the pool, two arguments. */
+static void gen_script_args(cmd_rng *g, cmd_call *c, int keys) {
+    int64_t r = cmd_below(g, 12);
+    int n = keys + (int)(r == 0 ? 1 : 0);
+    if (r == 1)
+        call_add(c, CMD_PICK(g, ((const char *const[]){"x", "-1", "9"})));
+    else
+        call_addf(c, "%d", n);
+    for (int i = 0; i < n; i++)
+        gen_key(g, c);
+    for (int64_t k = cmd_below(g, 3); k > 0; k--)
+        gen_value(g, c);
+}
+
+static void gen_eval(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    int i = (int)cmd_below(g, (int64_t)(sizeof(CMD_SCRIPTS) / sizeof(CMD_SCRIPTS[0])));
+    call_add(c, CMD_SCRIPTS[i].body);
+    gen_script_args(g, c, CMD_SCRIPTS[i].keys);
+}
+
+static void gen_evalsha(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    int i = (int)cmd_below(g, (int64_t)(sizeof(CMD_SCRIPTS) / sizeof(CMD_SCRIPTS[0])));
+    char sha[41];
+    sim_sha1_hex(CMD_SCRIPTS[i].body, strlen(CMD_SCRIPTS[i].body), sha);
+    if (cmd_below(g, 4) == 0) sha[0] = (char)(sha[0] == 'a' ? 'A' : sha[0]); /* upper case works too */
+    if (cmd_below(g, 8) == 0) sha[39] = 'z';                                /* not a script */
+    call_add(c, sha);
+    gen_script_args(g, c, CMD_SCRIPTS[i].keys);
+}
+
+static void gen_script(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    int64_t r = cmd_below(g, 10);
+    int i = (int)cmd_below(g, (int64_t)(sizeof(CMD_SCRIPTS) / sizeof(CMD_SCRIPTS[0])));
+    char sha[41];
+    sim_sha1_hex(CMD_SCRIPTS[i].body, strlen(CMD_SCRIPTS[i].body), sha);
+    if (r < 5) {
+        call_add(c, "LOAD");
+        call_add(c, CMD_SCRIPTS[i].body);
+    } else if (r < 9) {
+        call_add(c, "EXISTS");
+        call_add(c, sha);
+        call_add(c, "0000000000000000000000000000000000000000");
+    } else {
+        call_add(c, cmd_below(g, 2) ? "FLUSH" : "bogus");
+    }
+}
+
 static void gen_none(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
     (void)g;
     (void)c;
@@ -472,6 +570,9 @@ static const cmd_gen_row CMD_GENS[] = {
     {LK_CMD_DISCARD, gen_none, 1},
     {LK_CMD_WATCH, gen_keys, 3},
     {LK_CMD_UNWATCH, gen_none, 1},
+    {LK_CMD_EVAL, gen_eval, 8},
+    {LK_CMD_EVALSHA, gen_evalsha, 4},
+    {LK_CMD_SCRIPT, gen_script, 2},
 };
 
 enum { CMD_GEN_ROWS = sizeof(CMD_GENS) / sizeof(CMD_GENS[0]) };
@@ -756,8 +857,10 @@ static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
     int verbose = env_int("RACEBED_CONFORMANCE_VERBOSE", 0);
     lk_wall_ms now_ms = CMD_WALL_START_MS;
     end_transactions(f, now_ms);
-    sim_ks_reset(f->ks);
+    sim_ks_reset(f->ks); /* the model's script cache too */
     assert_int_equal(rb_redis_flushall(&f->redis), 0);
+    const char *flush[] = {"SCRIPT", "FLUSH"};
+    assert_int_equal(rb_redis_admin(&f->redis, 0, NULL, 0, 2, flush), 0);
     static char mdesc[4 * CMD_DESC_MAX], rdesc[4 * CMD_DESC_MAX];
     for (int i = 0; i < CMD_STEPS; i++) {
         if (i > 0) now_ms = next_time(&g, f->ks, now_ms);

@@ -134,12 +134,18 @@ static void test_lk_reply_command_table(void **state) {
     assert_false(lk_command_arity_ok(del, 1));
     assert_true(lk_command_arity_ok(del, 5));
     int pos[8];
-    assert_int_equal(lk_command_keys(del, 4, pos, 8), 3);
+    assert_int_equal(lk_command_keys(del, 4, NULL, NULL, pos, 8), 3);
     assert_int_equal(pos[0], 1);
     assert_int_equal(pos[2], 3);
-    assert_int_equal(lk_command_keys(lk_command_get(LK_CMD_HSET), 6, pos, 8), 1);
-    assert_int_equal(lk_command_keys(lk_command_get(LK_CMD_SCAN), 2, pos, 8), 0);
+    assert_int_equal(lk_command_keys(lk_command_get(LK_CMD_HSET), 6, NULL, NULL, pos, 8), 1);
+    assert_int_equal(lk_command_keys(lk_command_get(LK_CMD_SCAN), 2, NULL, NULL, pos, 8), 0);
     assert_true(lk_command_get(LK_CMD_SCAN)->flags & LK_CMDF_KEYSPACE);
+    const char *eval[] = {"EVAL", "return 1", "2", "k1", "k2", "a"};
+    assert_int_equal(lk_command_keys(lk_command_get(LK_CMD_EVAL), 6, eval, NULL, pos, 8), 2);
+    assert_int_equal(pos[0], 3);
+    assert_int_equal(pos[1], 4);
+    const char *bad[] = {"EVAL", "return 1", "4", "k1"};
+    assert_int_equal(lk_command_keys(lk_command_get(LK_CMD_EVAL), 4, bad, NULL, pos, 8), -1);
     for (int id = 0; id < LK_CMD_COUNT_; id++) {
         const lk_command *c = lk_command_get((lk_command_id)id);
         assert_ptr_equal(lk_command_lookup(c->name, strlen(c->name)), c);
