@@ -146,6 +146,59 @@ static void test_sim_commands_crashes_drop_transactions(void **state) {
     assert_int_equal(modes_agree(&cfg, "watch_counter core, one crash"), 0);
 }
 
+/* ---- a lock written as Lua scripts -------------------------------------------------------------------------------- */
+
+#ifdef RACEBED_HAVE_LUA
+/* Acquire (SET NX PX), a guarded INCR, release by compare-and-delete: three EVALs per client; the mutant releases
+ * with a script that deletes without comparing. With a time advance the lease can expire mid-work. */
+static void script_client(sim_thread *self, void *arg) {
+    (void)arg;
+    sim_run *run = sim_thread_run(self);
+    const lk_env *env = sim_env(self);
+    lk_reply_node nodes[8];
+    char bytes[256];
+    lk_reply r;
+    lk_reply_init(&r, nodes, 8, bytes, sizeof(bytes));
+    const char *token = sim_thread_name(self);
+    const char *acq[] = {"EVAL", "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 100) then return 1 end return 0",
+                         "1", "lock", token};
+    const char *work[] = {"EVAL", "return redis.call('INCR', KEYS[1])", "1", "n"};
+    const char *rel_core[] = {"EVAL",
+                              "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
+                              "return 0",
+                              "1", "lock", token};
+    const char *rel_mut[] = {"EVAL", "return redis.call('DEL', KEYS[1])", "1", "lock"};
+    if (lk_env_command(env, &r, 5, acq, NULL) != LK_OK || r.node[0].integer != 1) return;
+    lk_env_command(env, &r, 4, work, NULL);
+    if (sim_variant(run) == 0)
+        lk_env_command(env, &r, 5, rel_core, NULL);
+    else
+        lk_env_command(env, &r, 4, rel_mut, NULL);
+}
+
+static int script_setup(sim_run *run) {
+    return sim_clients_new(run, 2, 0, script_client, NULL);
+}
+
+static const sim_variant_def script_variants[] = {{"core", "compare-and-delete"}, {"mutant:del", "plain DEL"}};
+static const sim_param_override script_overrides[] = {{"advances_max", 1}};
+static const sim_scenario script_scenario = {
+    .name = "script_lock", .description = "a lock as three Lua scripts", .variants = script_variants,
+    .variant_count = 2, .setup = script_setup, .overrides = script_overrides, .override_count = 1,
+};
+
+static void test_sim_commands_scripts_modes_agree(void **state) {
+    (void)state;
+    sim_config cfg;
+    char err[256];
+    for (int v = 0; v < 2; v++) {
+        sim_config_defaults(&cfg, &script_scenario, v);
+        assert_int_equal(sim_config_set_text(&cfg, "crashes_max=1", err, sizeof(err)), 0);
+        modes_agree(&cfg, v ? "script_lock mutant:del, one crash" : "script_lock core, one crash");
+    }
+}
+#endif
+
 /* ---- guards ----------------------------------------------------------------------------------------------------- */
 
 static void lock_writer(sim_thread *self, void *arg) {
@@ -320,6 +373,9 @@ int main(void) {
         cmocka_unit_test(test_sim_commands_watch_counter_modes_agree),
         cmocka_unit_test(test_sim_commands_crashes_drop_transactions),
         cmocka_unit_test(test_sim_commands_guards),
+#ifdef RACEBED_HAVE_LUA
+        cmocka_unit_test(test_sim_commands_scripts_modes_agree),
+#endif
         cmocka_unit_test(test_sim_commands_lose_last_replays_commands),
         cmocka_unit_test(test_sim_commands_snapshot_inside_transaction),
     };
