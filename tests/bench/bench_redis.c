@@ -811,6 +811,11 @@ static void model_vs_redis(minimal_conn *mc) {
         {{"rpush", "lpop"}, {{"RPUSH", KEY_PREFIX "l", "w"}, {"LPOP", KEY_PREFIX "l"}}},
         {{"zadd", "zrem"}, {{"ZADD", KEY_PREFIX "z", "1000", "w1"}, {"ZREM", KEY_PREFIX "z", "w1"}}},
         {{"pttl", NULL}, {{"PTTL", KEY_PREFIX "m"}}},
+        {{"eval", NULL},
+         {{"EVAL", "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 1000) then return 1 end return 0", "1",
+           KEY_PREFIX "s", "t1"},
+          {"EVAL", "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+           "1", KEY_PREFIX "s", "t1"}}},
     };
     sim_keyspace *ks = malloc(sizeof(*ks));
     if (ks == NULL) return;
@@ -848,7 +853,7 @@ static void model_vs_redis(minimal_conn *mc) {
         snprintf(label, sizeof(label), "%s%s%s", a.argv[0][0], a.count > 1 ? "+" : "", a.count > 1 ? a.argv[1][0] : "");
         printf("  %-14s %10.1f %16.2f %14.1f %12.1fx\n", label, m, sv, rt, sv * 1000 / m);
     }
-    redisReply *r = redisCommand(mc->c, "DEL " KEY_PREFIX "m " KEY_PREFIX "n " KEY_PREFIX "h " KEY_PREFIX "l " KEY_PREFIX "z");
+    redisReply *r = redisCommand(mc->c, "DEL " KEY_PREFIX "m " KEY_PREFIX "n " KEY_PREFIX "h " KEY_PREFIX "l " KEY_PREFIX "z " KEY_PREFIX "s");
     if (r) freeReplyObject(r);
     free(ks);
 }
