@@ -10,7 +10,8 @@
  * time, call rand(), or block in the OS; everything they need comes from the env.
  *
  * Redis commands: a thread may send any command of core/lk_command.h with lk_env_command(sim_env(self), &reply,
- * argc, argv, argv_len) (strings, expiry, hashes, lists, sorted sets, SCAN, MULTI/EXEC/WATCH): one visible op, run on
+ * argc, argv, argv_len) (strings, expiry, hashes, lists, sorted sets, SCAN, MULTI/EXEC/WATCH, EVAL/EVALSHA Lua
+ * scripts, which must declare every key they use in KEYS): one visible op, run on
  * the same keys as the lock core's ops, Redis's reply (error replies included) written to an lk_reply whose buffers
  * the thread owns (core/lk_reply.h). Each thread has its own connection: its MULTI queue and its WATCHes are its own,
  * and end when it crashes or the store restarts. A command may read a key declared with sim_lock_key() but not
