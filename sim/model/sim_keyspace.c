@@ -44,7 +44,8 @@ static void ks_mark(sim_keyspace *ks, uint32_t i, int used) {
 }
 
 void sim_ks_init(sim_keyspace *ks) {
-    memset(ks, 0, SIM_KS_STATE_BYTES); /* the Lua scratch is not state */
+    memset(ks, 0, SIM_KS_STATE_BYTES); /* the Lua scratch is not state: only its header is cleared */
+    memset(ks->lua_heap, 0, 64);
 }
 
 void sim_ks_reset(sim_keyspace *ks) {

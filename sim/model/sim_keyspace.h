@@ -94,7 +94,7 @@ typedef struct sim_keyspace {
     unsigned char scripts[SIM_KS_SCRIPT_BYTES]; /* the script cache: each 40-byte SHA-1, u32 length, body */
     /* Not state: scratch for one script call's Lua state (sim_lua.h), at a fixed address inside the run arena so
      * that Lua's pointer-keyed tables iterate alike in every process. Never cleared, copied, hashed or checked. */
-    unsigned char lua_heap[SIM_KS_LUA_HEAP_BYTES];
+    _Alignas(16) unsigned char lua_heap[SIM_KS_LUA_HEAP_BYTES];
 } sim_keyspace;
 
 /* Bytes of a key space that are state (everything before the Lua scratch): what init clears and copies compare. */

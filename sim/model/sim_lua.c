@@ -53,11 +53,28 @@ typedef struct bridge_ctx {
     char limit_why[160];  /* which limit */
     int64_t steps;        /* Lua instructions so far */
     uint64_t rng;         /* math.random's state, from 0 each call */
-    size_t heap_top;      /* bytes of the scratch in use */
-    size_t heap_last;     /* offset of the last block (its header), for in-place growth */
 } bridge_ctx;
 
-static const char BRIDGE_CTX_KEY[] = "racebed.ctx";
+/* The scratch's header, at its start: the allocator's state and the pristine state image. The scratch is laid out
+ * [header][the Lua state's blocks, up to BRIDGE_SAVE_OFF][a copy of the blocks as setup left them]. The first call
+ * of a process builds the state (libraries, redis, protected globals) and copies it aside; every call then copies
+ * it back, so it starts from the same bytes at the same addresses. Scratch memory: never part of a run's state. */
+typedef struct bridge_heap {
+    bridge_ctx *ctx;      /* the call running now */
+    size_t top;           /* scratch bytes in use */
+    size_t last;          /* offset of the last block (its header), for in-place growth */
+    lua_State *L;         /* the state (valid) */
+    size_t pristine_top;  /* 'top' right after setup */
+    size_t pristine_last; /* 'last' right after setup */
+    uint32_t valid;       /* 1 once the image is built; sim_ks_init clears it */
+} bridge_heap;
+
+enum {
+    BRIDGE_HEADER = 64,                                  /* bytes reserved for the header */
+    BRIDGE_SAVE_BYTES = 512 * 1024,                      /* the pristine image's copy, at most */
+    BRIDGE_SAVE_OFF = SIM_KS_LUA_HEAP_BYTES - BRIDGE_SAVE_BYTES, /* where the copy starts: the blocks end there */
+};
+_Static_assert(sizeof(bridge_heap) <= BRIDGE_HEADER, "the scratch header");
 
 /* ---- the allocator: a bump over the key space's scratch, blocks [size_t size][data], 16-byte aligned ----------- */
 
@@ -66,33 +83,32 @@ static size_t bridge_round(size_t n) {
 }
 
 static void *bridge_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-    bridge_ctx *x = ud;
-    unsigned char *base = x->c->ks->lua_heap;
-    size_t cap = SIM_KS_LUA_HEAP_BYTES;
-    unsigned char *last = base + x->heap_last + 16;
+    bridge_heap *h = ud;
+    unsigned char *base = (unsigned char *)h;
+    size_t cap = BRIDGE_SAVE_OFF;
+    unsigned char *last = base + h->last + 16;
     if (nsize == 0) {
-        if (ptr != NULL && ptr == last) x->heap_top = x->heap_last; /* the last block gives its bytes back */
+        if (ptr != NULL && ptr == last) h->top = h->last; /* the last block gives its bytes back */
         return NULL;
     }
-    if (ptr != NULL && ptr == last && x->heap_last + 16 + bridge_round(nsize) <= cap) {
-        x->heap_top = x->heap_last + 16 + bridge_round(nsize); /* the last block grows or shrinks in place */
+    if (ptr != NULL && ptr == last && h->last + 16 + bridge_round(nsize) <= cap) {
+        h->top = h->last + 16 + bridge_round(nsize); /* the last block grows or shrinks in place */
         return ptr;
     }
     if (ptr != NULL && nsize <= osize) return ptr; /* shrinking never fails (Lua relies on it) */
     size_t need = 16 + bridge_round(nsize);
-    if (need > cap - x->heap_top) return NULL; /* Lua raises "not enough memory" */
-    unsigned char *p = base + x->heap_top + 16;
-    x->heap_last = x->heap_top;
-    x->heap_top += need;
+    if (need > cap - h->top) return NULL; /* Lua raises "not enough memory" */
+    unsigned char *p = base + h->top + 16;
+    h->last = h->top;
+    h->top += need;
     if (ptr != NULL && osize > 0) memcpy(p, ptr, osize < nsize ? osize : nsize);
     return p;
 }
 
 static bridge_ctx *bridge_get_ctx(lua_State *L) {
-    lua_getfield(L, LUA_REGISTRYINDEX, BRIDGE_CTX_KEY);
-    bridge_ctx *x = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    return x;
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ((bridge_heap *)ud)->ctx;
 }
 
 /* Stops the script for a model limit: the reply will be the limit's error. */
@@ -423,11 +439,8 @@ static void bridge_push_args(lua_State *L, const sim_cmd *c, int from, int n) {
     }
 }
 
-/* Builds the libraries, redis, KEYS and ARGV, then protects the globals (lua_cpcall: memory errors are caught). */
+/* Builds the libraries and redis, then protects the globals (lua_cpcall: memory errors are caught). */
 static int bridge_setup(lua_State *L) {
-    bridge_ctx *x = lua_touserdata(L, 1);
-    lua_pushlightuserdata(L, x);
-    lua_setfield(L, LUA_REGISTRYINDEX, BRIDGE_CTX_KEY);
     static const luaL_Reg libs[] = {{"", luaopen_base},
                                     {LUA_TABLIBNAME, luaopen_table},
                                     {LUA_STRLIBNAME, luaopen_string},
@@ -447,12 +460,6 @@ static int bridge_setup(lua_State *L) {
     bridge_set_fn(L, "randomseed", bridge_math_randomseed);
     lua_pop(L, 1);
     bridge_open_redis(L);
-    if (x->c->row->id != LK_CMD_SCRIPT) {
-        bridge_push_args(L, x->c, 3, x->numkeys);
-        lua_setglobal(L, "KEYS");
-        bridge_push_args(L, x->c, 3 + x->numkeys, x->c->argc - 3 - x->numkeys);
-        lua_setglobal(L, "ARGV");
-    }
     lua_newtable(L);
     bridge_set_fn(L, "__index", bridge_global_index);
     bridge_set_fn(L, "__newindex", bridge_global_newindex);
@@ -460,19 +467,57 @@ static int bridge_setup(lua_State *L) {
     return 0;
 }
 
-/* A new state on the scratch with everything a script sees, or NULL after replying why. */
+/* KEYS and ARGV of the call, set past the read-only globals (lua_cpcall: memory errors are caught). */
+static int bridge_set_args(lua_State *L) {
+    bridge_ctx *x = lua_touserdata(L, 1);
+    int script = x->c->row->id == LK_CMD_SCRIPT;
+    lua_pushstring(L, "KEYS");
+    bridge_push_args(L, x->c, 3, script ? 0 : x->numkeys);
+    lua_rawset(L, LUA_GLOBALSINDEX);
+    lua_pushstring(L, "ARGV");
+    bridge_push_args(L, x->c, 3 + x->numkeys, script ? 0 : x->c->argc - 3 - x->numkeys);
+    lua_rawset(L, LUA_GLOBALSINDEX);
+    return 0;
+}
+
+/* Builds the state once and keeps its image (see bridge_heap). Returns 0, or -1 when it does not fit. */
+static int bridge_build(bridge_heap *h) {
+    h->top = BRIDGE_HEADER;
+    h->last = BRIDGE_HEADER;
+    h->valid = 0;
+    lua_State *L = lua_newstate(bridge_alloc, h);
+    if (L == NULL || lua_cpcall(L, bridge_setup, NULL) != 0 || h->top - BRIDGE_HEADER > BRIDGE_SAVE_BYTES) return -1;
+    lua_sethook(L, bridge_step_hook, LUA_MASKCOUNT, BRIDGE_HOOK_STEPS);
+    h->L = L;
+    h->pristine_top = h->top;
+    h->pristine_last = h->last;
+    unsigned char *base = (unsigned char *)h;
+    memcpy(base + BRIDGE_SAVE_OFF, base + BRIDGE_HEADER, h->top - BRIDGE_HEADER);
+    h->valid = 1;
+    return 0;
+}
+
+/* The state in its pristine image, with the call's KEYS and ARGV, or NULL after replying why. */
 static lua_State *bridge_open(sim_cmd *c, bridge_ctx *x, const char *sha, int numkeys) {
     memset(x, 0, sizeof(*x));
     x->c = c;
     x->sha = sha;
     x->numkeys = numkeys;
-    lua_State *L = lua_newstate(bridge_alloc, x);
-    if (L == NULL || lua_cpcall(L, bridge_setup, x) != 0) {
+    bridge_heap *h = (bridge_heap *)c->ks->lua_heap;
+    h->ctx = x;
+    if (!h->valid && bridge_build(h) != 0) {
         sim__cmd_limit_text(c, "the Lua scratch is too small to start a script");
-        if (L) lua_close(L);
         return NULL;
     }
-    lua_sethook(L, bridge_step_hook, LUA_MASKCOUNT, BRIDGE_HOOK_STEPS);
+    unsigned char *base = (unsigned char *)h;
+    memcpy(base + BRIDGE_HEADER, base + BRIDGE_SAVE_OFF, h->pristine_top - BRIDGE_HEADER);
+    h->top = h->pristine_top;
+    h->last = h->pristine_last;
+    lua_State *L = h->L;
+    if (lua_cpcall(L, bridge_set_args, x) != 0) {
+        sim__cmd_limit_text(c, "the Lua scratch is too small for the script's arguments");
+        return NULL;
+    }
     return L;
 }
 
@@ -546,10 +591,7 @@ void sim__lua_run(sim_cmd *c, const char *sha, const unsigned char *body, uint32
     lua_State *L = bridge_open(c, &x, sha, numkeys);
     if (L == NULL) return;
     lua_pushcfunction(L, bridge_error_handler);
-    if (!bridge_compile(L, c, body, body_len)) {
-        lua_close(L);
-        return;
-    }
+    if (!bridge_compile(L, c, body, body_len)) return;
     int rc = lua_pcall(L, 0, 1, 1);
     if (x.limit) {
         sim__cmd_limit_text(c, x.limit_why);
@@ -568,7 +610,7 @@ void sim__lua_run(sim_cmd *c, const char *sha, const unsigned char *body, uint32
         else
             lk_reply_error(c->r, "ERR %s script: %s", msg ? msg : "?", sha);
     }
-    lua_close(L);
+    lua_settop(L, 0); /* the next call restores the image anyway */
 }
 
 int sim__lua_check(sim_cmd *c, const unsigned char *body, uint32_t body_len) {
@@ -576,7 +618,7 @@ int sim__lua_check(sim_cmd *c, const unsigned char *body, uint32_t body_len) {
     lua_State *L = bridge_open(c, &x, "", 0);
     if (L == NULL) return 0;
     int ok = bridge_compile(L, c, body, body_len);
-    lua_close(L);
+    lua_settop(L, 0);
     return ok;
 }
 
