@@ -14,6 +14,7 @@
 #include "core/lk_redis_store.h"
 
 #include "core/lk_command.h"
+#include "core/lk_scripts.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -27,78 +28,12 @@
 
 #define REDIS_ERR_MSG(s, rc, ...) lk__set_error((s)->errmsg, sizeof((s)->errmsg), (rc), __VA_ARGS__)
 
-/* ---- the scripts (one table) --------------------------------------------------------------------------------- */
-
-/* Lua helpers, the model's rules exactly: owned(v, t): does value v belong to token t ("t" or "t:fence")? int(s):
- * a strict decimal integer (Redis's string2ll: "0" or -?[1-9][0-9]*) of at most 16 characters, so Lua's doubles hold
- * it exactly, else nil. fence(v, t): the fence after "t:" in v, 0 when malformed or outside 0..2^53. */
-#define LUA_OWNED                                                                                                      \
-    "local function owned(v, t) local n = string.len(t) "                                                              \
-    "return string.sub(v, 1, n) == t and (string.len(v) == n or string.sub(v, n + 1, n + 1) == ':') end "
-#define LUA_INT                                                                                                        \
-    "local function int(s) if s == '0' then return 0 end "                                                             \
-    "if string.len(s) <= 16 and string.match(s, '^%-?[1-9]%d*$') then return tonumber(s) end return nil end "          \
-    "local function fence(s) local f = int(s) if f == nil or f < 0 or f > 9007199254740992 then return 0 end "         \
-    "return f end "
-
-#define REDIS_SCRIPT_MAP(X)                                                                                            \
-    X(ACQUIRE, LUA_OWNED LUA_INT                                                                                       \
-      "local v = redis.call('GET', KEYS[1]) "                                                                          \
-      "if v then "                                                                                                     \
-      "  if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) "                                           \
-      "    return {2, fence(string.sub(v, string.len(ARGV[1]) + 2))} end "                                             \
-      "  return {3, redis.call('PTTL', KEYS[1])} end "                                                                 \
-      "local e = 0 "                                                                                                   \
-      "if #KEYS >= 3 then local ev = redis.call('GET', KEYS[3]) "                                                      \
-      "  if ev then e = int(ev) if e == nil or e < 0 or e > 2097151 then return redis.error_reply('EPOCH') end end "   \
-      "end "                                                                                                           \
-      "local c = redis.call('INCR', KEYS[2]) "                                                                         \
-      "if c < 1 or c > 4294967295 then redis.call('DECR', KEYS[2]) return redis.error_reply('FENCE') end "             \
-      "local f = e * 4294967296 + c "                                                                                  \
-      "redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%.0f', f), 'PX', ARGV[2]) "                         \
-      "return {1, f}")                                                                                                 \
-    X(RELEASE, LUA_OWNED "local v = redis.call('GET', KEYS[1]) "                                                       \
-                         "if not v then return {3, 0} end "                                                            \
-                         "if owned(v, ARGV[1]) then redis.call('DEL', KEYS[1]) return {1, 0} end "                     \
-                         "return {2, 0}")                                                                              \
-    X(EXTEND, LUA_OWNED "local v = redis.call('GET', KEYS[1]) "                                                        \
-                        "if not v then return {3, 0} end "                                                             \
-                        "if owned(v, ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return {1, 0} end "         \
-                        "return {2, 0}")                                                                               \
-    X(REVOKE, LUA_INT "local v = redis.call('GET', KEYS[1]) "                                                          \
-                      "if not v then return {3, 0} end "                                                               \
-                      "local c = string.find(v, ':', 1, true) "                                                        \
-                      "local f = c and fence(string.sub(v, c + 1)) or 0 "                                              \
-                      "if f >= tonumber(ARGV[1]) then return {2, f} end "                                              \
-                      "redis.call('DEL', KEYS[1]) return {1, f}")                                                      \
-    X(SCAN_DEL, "local cursor, n = '0', 0 "                                                                            \
-                "repeat local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 100) cursor = r[1] "           \
-                "  for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end "                                      \
-                "until cursor == '0' return n")                                                                        \
-    X(SCAN, "local cursor, best = '0', false "                                                                         \
-            "repeat local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 100) cursor = r[1] "               \
-            "  for _, k in ipairs(r[2]) do if k > ARGV[2] and (not best or k < best) then best = k end end "           \
-            "until cursor == '0' return best")
-
-typedef enum redis_script {
-#define X(name, text) REDIS_SCRIPT_##name,
-    REDIS_SCRIPT_MAP(X)
-#undef X
-        REDIS_SCRIPT_COUNT_
-} redis_script;
-
-static const char *const redis_script_text[] = {
-#define X(name, text) text,
-    REDIS_SCRIPT_MAP(X)
-#undef X
-};
-
 struct lk_redis_store {
     pthread_mutex_t mu;                /* serializes every use of 'c' (a holder and its renewal task share it) */
     redisContext *c;                   /* NULL when disconnected */
     lk_redis_url url;                  /* where to (re)connect */
     lk_redis_opts opts;                /* defaults filled in */
-    char sha[REDIS_SCRIPT_COUNT_][41]; /* loaded script digests, "" if not loaded */
+    char sha[LK_SCRIPT_COUNT_][41]; /* loaded script digests, "" if not loaded */
     char errmsg[256];                  /* last error, never with the password */
 };
 
@@ -216,8 +151,8 @@ static redisReply *redis_send(lk_redis_store *s, int argc, const char **argv, co
 
 /* ---- scripts -------------------------------------------------------------------------------------------------- */
 
-static lk_rc redis_load(lk_redis_store *s, redis_script which) {
-    const char *argv[] = {"SCRIPT", "LOAD", redis_script_text[which]};
+static lk_rc redis_load(lk_redis_store *s, lk_script which) {
+    const char *argv[] = {"SCRIPT", "LOAD", lk_script_text(which)};
     lk_rc rc;
     redisReply *r = redis_send(s, 3, argv, NULL, &rc);
     if (r == NULL) return rc == LK_ESTORE_MAYBE ? LK_ESTORE_DOWN : rc; /* nothing of the op ran yet */
@@ -231,7 +166,7 @@ static lk_rc redis_load(lk_redis_store *s, redis_script which) {
 }
 
 /* EVALSHA 'which' with 'nkeys' keys then args; reloads the script once on NOSCRIPT (a restart or SCRIPT FLUSH). */
-static redisReply *redis_eval(lk_redis_store *s, redis_script which, int nkeys, const char **keys_args, int n,
+static redisReply *redis_eval(lk_redis_store *s, lk_script which, int nkeys, const char **keys_args, int n,
                               lk_rc *rc) {
     enum { ARGS_MAX = 8 };
     assert(n + 3 <= ARGS_MAX);
@@ -453,31 +388,31 @@ static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_stor
     switch (op->kind) {
     case LK_OP_ACQUIRE: {
         const char *a[] = {op->key, op->aux_key, op->epoch_key ? op->epoch_key : op->value, op->value, ttl};
-        r = op->epoch_key ? redis_eval(s, REDIS_SCRIPT_ACQUIRE, 3, a, 5, &rc)
-                          : redis_eval(s, REDIS_SCRIPT_ACQUIRE, 2,
+        r = op->epoch_key ? redis_eval(s, LK_SCRIPT_ACQUIRE, 3, a, 5, &rc)
+                          : redis_eval(s, LK_SCRIPT_ACQUIRE, 2,
                                        (const char *[]){op->key, op->aux_key, op->value, ttl}, 4, &rc);
         pair = acquire_o;
         break;
     }
     case LK_OP_RELEASE:
-        r = redis_eval(s, REDIS_SCRIPT_RELEASE, 1, (const char *[]){op->key, op->value}, 2, &rc);
+        r = redis_eval(s, LK_SCRIPT_RELEASE, 1, (const char *[]){op->key, op->value}, 2, &rc);
         pair = release_o;
         break;
     case LK_OP_EXTEND:
-        r = redis_eval(s, REDIS_SCRIPT_EXTEND, 1, (const char *[]){op->key, op->value, ttl}, 3, &rc);
+        r = redis_eval(s, LK_SCRIPT_EXTEND, 1, (const char *[]){op->key, op->value, ttl}, 3, &rc);
         pair = extend_o;
         break;
     case LK_OP_REVOKE:
-        r = redis_eval(s, REDIS_SCRIPT_REVOKE, 1, (const char *[]){op->key, num}, 2, &rc);
+        r = redis_eval(s, LK_SCRIPT_REVOKE, 1, (const char *[]){op->key, num}, 2, &rc);
         pair = release_o;
         break;
     case LK_OP_SCAN_DEL:
         redis_match(op->key, match, sizeof(match));
-        r = redis_eval(s, REDIS_SCRIPT_SCAN_DEL, 0, (const char *[]){match}, 1, &rc);
+        r = redis_eval(s, LK_SCRIPT_SCAN_DEL, 0, (const char *[]){match}, 1, &rc);
         break;
     case LK_OP_SCAN:
         redis_match(op->key, match, sizeof(match));
-        r = redis_eval(s, REDIS_SCRIPT_SCAN, 0, (const char *[]){match, op->value ? op->value : ""}, 2, &rc);
+        r = redis_eval(s, LK_SCRIPT_SCAN, 0, (const char *[]){match, op->value ? op->value : ""}, 2, &rc);
         break;
     default: r = redis_primitive(s, op, &rc); break;
     }

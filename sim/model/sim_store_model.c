@@ -167,13 +167,15 @@ static lk_rc store_acquire(sim_store_model *s, lk_wall_ms now_ms, const lk_store
         r->num = store_pttl(s, slot, now_ms);
         return LK_OK;
     }
-    /* all or nothing: make sure both keys fit before the fence counter moves */
-    int fence_absent = store_find(s, op->aux_key, now_ms) < 0;
-    if (s->ks.count + 1 + (uint32_t)fence_absent > SIM_KS_KEYS_MAX) return LK_ELIMIT;
-    /* fence = epoch << 32 + counter stays below 2^53: epoch < 2^21, counter < 2^32 - 1 before the INCR */
+    /* fence = epoch << 32 + counter stays below 2^53: epoch < 2^21, counter < 2^32 - 1 before the INCR. The keys
+     * are looked at in the script's order (lock, epoch, counter): a lookup expires a key, so the order shows after
+     * a backward wall step */
     int64_t epoch = 0, counter = 0;
     if (op->epoch_key && store_counter(s, op->epoch_key, now_ms, 2097151, &epoch) != 0) return LK_ESTORE_PROTO;
     if (store_counter(s, op->aux_key, now_ms, INT64_C(4294967294), &counter) != 0) return LK_ESTORE_PROTO;
+    /* all or nothing: make sure both keys fit before the fence counter moves */
+    int fence_absent = store_find(s, op->aux_key, now_ms) < 0;
+    if (s->ks.count + 1 + (uint32_t)fence_absent > SIM_KS_KEYS_MAX) return LK_ELIMIT;
     lk_store_reply fence;
     memset(&fence, 0, sizeof(fence));
     lk_rc rc = store_incr(s, now_ms, op->aux_key, &fence);
