@@ -56,10 +56,17 @@ watch_counter_checks() { # a user scenario written with Redis commands: found, p
     { ./racebed run watch_counter --store redis --runs 1 --out build/user-out >build/user-out/tx.txt 2>&1; [ $? -eq 4 ]; } &&
     grep -q 'transactions against a real store need a connection per thread' build/user-out/tx.txt
 }
+fair_lock_checks() { # a lock written as Lua scripts over a list and a sorted set: the stalled queue found, the core proved
+    ./racebed run fair_lock --variant mutant:no_skip --strategy exhaustive --reduce hash --quiet --out build/user-out \
+        | grep -q '^VIOLATION expect_queue_moves' &&
+    ./racebed run fair_lock --strategy exhaustive --reduce hash --require-probes skipped_dead_waiter --quiet \
+        --out build/user-out | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*crashes <= 1'
+}
 user_scenario() { # the README's "bring your own scenario" path, end to end, with a user corpus; then the plain build
     local uc=build/user-corpus
     rm -rf "$uc" build/user-out && mkdir -p "$uc" &&
-    $MAKE --no-print-directory SCENARIO="examples/lost_update.c examples/watch_counter.c tests/compat/old_names.c" \
+    $MAKE --no-print-directory \
+        SCENARIO="examples/lost_update.c examples/watch_counter.c examples/fair_lock.c tests/compat/old_names.c" \
         racebed >/dev/null 2>&1 &&
     ./racebed run lost_update --variant mutant:no_lock --seed 1 --budget-execs 1000 --quiet --out build/user-out \
         | grep -q '^VIOLATION expect_no_lost_update' &&
@@ -69,7 +76,7 @@ user_scenario() { # the README's "bring your own scenario" path, end to end, wit
         | grep -q '^expect_no_lost_update checked in [0-9]* of 300 executions' &&
     ./racebed run lost_update --variant mutant:no_lock --require-probes same_read --runs 50 --no-shrink \
         --out build/user-out | grep -q ' same_read=[1-9]' &&
-    watch_counter_checks &&
+    watch_counter_checks && fair_lock_checks &&
     cp build/user-out/lost_update*.sched "$uc/" && bash tools/user_corpus.sh ./racebed "$uc" | grep -q '^1 schedule(s) matched' &&
     $MAKE --no-print-directory racebed >/dev/null && ! ./racebed list | grep -q lost_update &&
     bash tools/user_corpus.sh ./racebed "$uc" | grep -q "skip .*scenario 'lost_update' is not built in"
