@@ -4,7 +4,8 @@
  * fair lock, built in with
  *     make SCENARIO=examples/fair_lock.c
  *
- * Waiters queue in arrival order: KEYS[2] is the queue (a list of tokens), KEYS[3] a sorted set of each waiter's
+ * The scripts are files, as a team would deploy them (examples/fair_lock_try.lua, examples/fair_lock_release.lua),
+ * read with sim_script(): run from the repository's root. Waiters queue in arrival order: KEYS[2] is the queue (a list of tokens), KEYS[3] a sorted set of each waiter's
  * deadline (the client's wall clock plus wait_ms, refreshed at every poll). A client's try script first drops the
  * waiters at the head whose deadline passed (a waiter that crashed stops refreshing its deadline), then takes the
  * lock (SET PX) when it is free and the client is first in line, else queues the client. Release is a
@@ -26,36 +27,15 @@
 
 /* The try script. ARGV: token, ttl_ms, now_ms (the client's wall clock), wait_ms, skip (1: drop dead head waiters).
  * Returns 1 acquired (or already mine), 0 queued, 2 acquired after dropping a dead waiter at the head. */
-static const char FAIR_TRY[] =
-    "local skipped = 0 "
-    "if ARGV[5] == '1' then "
-    "  while true do "
-    "    local first = redis.call('LINDEX', KEYS[2], 0) "
-    "    if not first then break end "
-    "    local t = tonumber(redis.call('ZSCORE', KEYS[3], first)) "
-    "    if t and t < tonumber(ARGV[3]) then "
-    "      redis.call('ZREM', KEYS[3], first) redis.call('LPOP', KEYS[2]) skipped = 1 "
-    "    else break end "
-    "  end "
-    "end "
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end "
-    "if redis.call('EXISTS', KEYS[1]) == 0 then "
-    "  local first = redis.call('LINDEX', KEYS[2], 0) "
-    "  if (not first) or first == ARGV[1] then "
-    "    if first then redis.call('LPOP', KEYS[2]) end "
-    "    redis.call('ZREM', KEYS[3], ARGV[1]) "
-    "    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) "
-    "    return 1 + skipped "
-    "  end "
-    "end "
-    "if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then redis.call('RPUSH', KEYS[2], ARGV[1]) end "
-    "redis.call('ZADD', KEYS[3], tonumber(ARGV[3]) + tonumber(ARGV[4]), ARGV[1]) "
-    "return 0";
 
-static const char FAIR_RELEASE[] =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/* The scripts, as deployed: read from their files (sim_script), named with their SHA-1 in every schedule. */
+static const char FAIR_TRY_FILE[] = "examples/fair_lock_try.lua";
+static const char FAIR_RELEASE_FILE[] = "examples/fair_lock_release.lua";
 
 typedef struct fair_state {
+    const char *try_script;     /* the bodies, valid for the process */
+    const char *release_script;
     int acquired[8];          /* per client: 1 once it held the lock */
     int64_t holding_ns[8];    /* per client: virtual time it got the lock, 0 when not holding (a crash leaves it) */
     int overlap;              /* 1 once a client got the lock while another's lease could still be valid */
@@ -102,7 +82,7 @@ static void fair_client(sim_thread *self, void *arg) {
     while (lk_env_mono_ns(env) < give_up) {
         snprintf(now, sizeof(now), "%" PRId64, (int64_t)lk_env_wall_ms(env));
         const char *args[] = {token, ttl, now, wait, sim_variant(run) == 0 ? "1" : "0"};
-        int64_t got = fair_eval(self, FAIR_TRY, 5, args);
+        int64_t got = fair_eval(self, st->try_script, 5, args);
         if (got == 2) sim_probe(run, "skipped_dead_waiter");
         if (got >= 1) {
             int64_t t = sim_now_ns(run), ttl_ns = sim_param(run, "ttl_ms") * 1000000;
@@ -113,7 +93,7 @@ static void fair_client(sim_thread *self, void *arg) {
             lk_env_sleep_ns(env, sim_param(run, "work_ms") * 1000000);
             st->holding_ns[me] = 0;
             const char *rel[] = {token};
-            fair_eval(self, FAIR_RELEASE, 1, rel);
+            fair_eval(self, st->release_script, 1, rel);
             return;
         }
         if (lk_env_sleep_ns(env, sim_param(run, "poll_ms") * 1000000) != LK_OK) return;
@@ -124,6 +104,9 @@ static int fair_setup(sim_run *run) {
     fair_state *st = sim_state_alloc(run, sizeof(*st));
     if (st == NULL) return -1;
     sim_state_set(run, st);
+    st->try_script = sim_script(run, FAIR_TRY_FILE);
+    st->release_script = sim_script(run, FAIR_RELEASE_FILE);
+    if (st->try_script == NULL || st->release_script == NULL) return -1;
     return sim_clients_new(run, (int)sim_param(run, "clients"), 0, fair_client, st);
 }
 

@@ -133,6 +133,14 @@ void sim_thread_admin(sim_run *run, int thread);
 int sim_lock_key(sim_run *run, const char *key);
 /* Records why setup failed (shown to the user). */
 void sim_setup_error(sim_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reads the Lua script file 'path' (a deployed lock script, byte for byte) the first time a process asks for it and
+ * returns its body (NUL-terminated, valid until the process ends), or NULL after sim_setup_error naming the file.
+ * Call it in setup. Every schedule a run writes names each such file with its SHA-1 ("script PATH SHA1"), and
+ * replay or check stops with a divergence when the file's bytes are no longer those. At most 8 files of 16 KiB; a
+ * relative path is from the working directory. */
+const char *sim_script(sim_run *run, const char *path);
+/* The SHA-1 (40 lower-case hex digits) of a file sim_script() read, for EVALSHA, or NULL. */
+const char *sim_script_sha(const sim_run *run, const char *path);
 
 /* ---- inside a thread ------------------------------------------------------------------------------------------ */
 

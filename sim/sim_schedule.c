@@ -76,6 +76,7 @@ static int schedule_parse_fault(sim_schedule *s, const schedule_line *ln, char *
 static int schedule_parse_restart(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_expect(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 static int schedule_parse_repeat(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
+static int schedule_parse_script(sim_schedule *s, const schedule_line *ln, char *err, size_t cap);
 
 static const schedule_keyword schedule_keywords[] = {
     {"racebed-schedule", 1, 1, 1, "racebed-schedule 1", schedule_parse_version},
@@ -86,6 +87,7 @@ static const schedule_keyword schedule_keywords[] = {
     {"seed", 1, 1, 1, "seed N", schedule_parse_seed},
     {"strategy", 1, 1, -1, "strategy TEXT", schedule_parse_strategy},
     {"model-only", 1, 1, 1, "model-only yes|no", schedule_parse_model_only},
+    {"script", 1, 2, 2, "script PATH SHA1", schedule_parse_script},
     {"run", 0, 2, 3, "run THREAD OP [KEY]", schedule_parse_run},
     {"advance", 0, 1, 1, "advance DURATION", schedule_parse_advance},
     {"wall", 0, 2, 2, "wall CLOCK +DURATION|-DURATION", schedule_parse_wall},
@@ -349,6 +351,34 @@ static int schedule_parse_tool(sim_schedule *s, const schedule_line *ln, char *e
 static int schedule_parse_strategy(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
     if (schedule_duplicate(s->strategy[0] != '\0', ln, err, cap) != 0) return -1;
     return schedule_copy_text(s->strategy, sizeof(s->strategy), ln, err, cap);
+}
+
+/* 1 if 'h' is 40 lower-case hex digits. */
+static int schedule_sha_ok(const char *h) {
+    size_t n = 0;
+    for (; h[n] != '\0'; n++)
+        if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f'))) return 0;
+    return n == 40;
+}
+
+static int schedule_parse_script(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
+    char q[SCHEDULE_QUOTE_MAX];
+    const char *path = ln->tok[1], *sha = ln->tok[2];
+    if (!schedule_name_ok(path, SIM_SCRIPT_PATH_MAX))
+        return schedule_fail(err, cap, ln->lineno, "bad script path '%s' (1..%d printable bytes, no spaces)",
+                             schedule_quote(path, strlen(path), q), (int)SIM_SCRIPT_PATH_MAX - 1);
+    if (!schedule_sha_ok(sha))
+        return schedule_fail(err, cap, ln->lineno, "bad script SHA-1 '%s' (40 lower-case hex digits)",
+                             schedule_quote(sha, strlen(sha), q));
+    for (int i = 0; i < s->script_count; i++)
+        if (strcmp(s->script_path[i], path) == 0)
+            return schedule_fail(err, cap, ln->lineno, "duplicate script '%s'", schedule_quote(path, strlen(path), q));
+    if (s->script_count >= SIM_SCRIPTS_MAX)
+        return schedule_fail(err, cap, ln->lineno, "too many script lines (at most %d)", (int)SIM_SCRIPTS_MAX);
+    memcpy(s->script_path[s->script_count], path, strlen(path) + 1);
+    memcpy(s->script_sha[s->script_count], sha, 41);
+    s->script_line[s->script_count++] = ln->lineno;
+    return 0;
 }
 
 static int schedule_parse_scenario(sim_schedule *s, const schedule_line *ln, char *err, size_t cap) {
@@ -877,6 +907,9 @@ static int schedule_write_check(const sim_schedule *s, const char *comment) {
         return -1;
     }
     if (s->repeat < 0 || s->repeat > s->decision_count) return -1;
+    if (s->script_count < 0 || s->script_count > SIM_SCRIPTS_MAX) return -1;
+    for (int i = 0; i < s->script_count; i++)
+        if (!schedule_name_ok(s->script_path[i], SIM_SCRIPT_PATH_MAX) || !schedule_sha_ok(s->script_sha[i])) return -1;
     size_t run = 0; /* bytes of the current comment line */
     for (const char *p = comment; p != NULL && *p != '\0'; p++) {
         run = *p == '\n' ? 0 : run + 1;
@@ -896,6 +929,8 @@ static void schedule_text_header(sim_text *t, const sim_schedule *s) {
     if (s->has_seed) sim_text_add(t, "seed %" PRIu64 "\n", s->seed);
     if (s->strategy[0] != '\0') sim_text_add(t, "strategy %s\n", s->strategy);
     if (s->model_only) sim_text_add(t, "model-only yes\n");
+    for (int i = 0; i < s->script_count; i++)
+        sim_text_add(t, "script %s %s\n", s->script_path[i], s->script_sha[i]);
     sim_text_add(t, "\n");
 }
 

@@ -73,6 +73,10 @@ typedef struct sim_schedule {
     int expect_line;                  /* line of the expect line, 0 if none */
     int repeat;                       /* > 0: after the decisions, the last 'repeat' of them recur until the run ends */
     int repeat_line;                  /* line of the repeat line, 0 if none */
+    int script_count;                 /* the scenario's script files ("script PATH SHA1" header lines) */
+    char script_path[SIM_SCRIPTS_MAX][SIM_SCRIPT_PATH_MAX]; /* as the scenario named them */
+    char script_sha[SIM_SCRIPTS_MAX][41];                   /* SHA-1 of the file when recorded, lower-case hex */
+    int script_line[SIM_SCRIPTS_MAX];                       /* their lines, 0 when not parsed from text */
     int decision_count;
     int decision_cap;
     sim_decision *decisions; /* malloc'd, owned; freed by sim_schedule_free */

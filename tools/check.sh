@@ -60,7 +60,14 @@ fair_lock_checks() { # a lock written as Lua scripts over a list and a sorted se
     ./racebed run fair_lock --variant mutant:no_skip --strategy exhaustive --reduce hash --quiet --out build/user-out \
         | grep -q '^VIOLATION expect_queue_moves' &&
     ./racebed run fair_lock --strategy exhaustive --reduce hash --require-probes skipped_dead_waiter --quiet \
-        --out build/user-out | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*crashes <= 1'
+        --out build/user-out | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*crashes <= 1' &&
+    # its scripts are files: the schedule names them with their SHA-1, and replay refuses a changed one
+    local s=build/user-out/fair_lock-no_skip-exhaustive-seed1.sched &&
+    grep -q '^script examples/fair_lock_try.lua [0-9a-f]\{40\}$' "$s" && ./racebed check "$s" >/dev/null &&
+    sed 's/^\(script examples\/fair_lock_try.lua\) .*/\1 0000000000000000000000000000000000000000/' "$s" \
+        >build/user-out/changed.sched &&
+    { ./racebed replay build/user-out/changed.sched >build/user-out/changed.txt 2>&1; [ $? -eq 3 ]; } &&
+    grep -q 'DIVERGED line [0-9]*: script file examples/fair_lock_try.lua changed' build/user-out/changed.txt
 }
 user_scenario() { # the README's "bring your own scenario" path, end to end, with a user corpus; then the plain build
     local uc=build/user-corpus

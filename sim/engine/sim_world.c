@@ -8,6 +8,7 @@
  * a table.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "sim/engine/sim_env.h"
 #include "sim/engine/sim_sched.h"
 #include "sim/oracles/sim_oracle.h"
+#include "sim/model/sim_sha1.h"
 #include "sim/model/sim_store_model.h"
 #include "sim/run/sim_arena.h"
 #include "sim/run/sim_params.h"
@@ -212,3 +214,49 @@ int64_t sim_store_peek_int(const sim_run *run, const char *key) {
     return *end == '\0' ? x : 0;
 }
 
+/* ---- script files ----------------------------------------------------------------------------------------------- */
+
+static const struct sim_script_file *world_script_find(const sim_run *run, const char *path) {
+    for (int i = 0; i < run->script_file_count; i++)
+        if (strcmp(run->script_file[i].path, path) == 0) return &run->script_file[i];
+    return NULL;
+}
+
+const char *sim_script(sim_run *run, const char *path) {
+    const struct sim_script_file *f = world_script_find(run, path);
+    if (f != NULL) return f->body;
+    if (strlen(path) >= SIM_SCRIPT_PATH_MAX || strchr(path, ' ') != NULL || path[0] == '\0') {
+        sim_setup_error(run, "script file '%.80s': the path must be 1..%d bytes without spaces", path,
+                        SIM_SCRIPT_PATH_MAX - 1);
+        return NULL;
+    }
+    if (run->script_file_count == SIM_SCRIPTS_MAX) {
+        sim_setup_error(run, "script file '%s': at most %d script files", path, SIM_SCRIPTS_MAX);
+        return NULL;
+    }
+    struct sim_script_file *nf = &run->script_file[run->script_file_count];
+    FILE *in = fopen(path, "rb");
+    if (in == NULL) {
+        sim_setup_error(run, "script file '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t n = fread(nf->body, 1, sizeof(nf->body), in);
+    int too_long = n == sizeof(nf->body), failed = ferror(in);
+    fclose(in);
+    if (too_long || failed) {
+        sim_setup_error(run, "script file '%s': %s", path,
+                        failed ? "cannot be read" : "longer than 16 KiB (SIM_SCRIPT_FILE_MAX)");
+        return NULL;
+    }
+    nf->body[n] = '\0';
+    nf->len = (uint32_t)n;
+    lk_copy_str(nf->path, sizeof(nf->path), path);
+    sim_sha1_hex(nf->body, n, nf->sha);
+    run->script_file_count++;
+    return nf->body;
+}
+
+const char *sim_script_sha(const sim_run *run, const char *path) {
+    const struct sim_script_file *f = world_script_find(run, path);
+    return f ? f->sha : NULL;
+}

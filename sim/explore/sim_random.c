@@ -212,6 +212,7 @@ sim_end sim_explore_record(sim_run *run, const sim_config *cfg, uint64_t exec_se
     sim_chooser ch = {&r, random_decide, NULL, NULL};
     sim_exec_args a = sim_config_args(cfg, exec_seed, (o->faults >> SIM_FAULT_BIT_RESTART) & 1);
     sim_end end = sim_execute(run, &a, &ch);
+    sim_schedule_scripts(s, run);
     if (end == SIM_END_VIOLATION) {
         s->expect = SIM_EXPECT_VIOLATION;
         lk_copy_str(s->expect_oracle, sizeof(s->expect_oracle), run->violation.oracle);

@@ -117,3 +117,15 @@ void sim_schedule_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, 
     s->seed = seed;
     if (strategy) lk_copy_str(s->strategy, sizeof(s->strategy), strategy);
 }
+
+void sim_schedule_scripts(sim_schedule *s, const sim_run *run) {
+    for (int i = 0; i < run->script_file_count && s->script_count < SIM_SCRIPTS_MAX; i++) {
+        int known = 0;
+        for (int k = 0; k < s->script_count; k++)
+            known |= strcmp(s->script_path[k], run->script_file[i].path) == 0;
+        if (known) continue;
+        lk_copy_str(s->script_path[s->script_count], SIM_SCRIPT_PATH_MAX, run->script_file[i].path);
+        memcpy(s->script_sha[s->script_count], run->script_file[i].sha, 41);
+        s->script_line[s->script_count++] = 0;
+    }
+}

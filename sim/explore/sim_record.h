@@ -23,5 +23,8 @@ void sim_schedule_capture(sim_schedule *cap, const sim_run *run, const sim_choic
 
 /* Fills the header lines of 's' (version, tool, scenario, variant, every param, seed, strategy) from 'cfg'. */
 void sim_schedule_header(sim_schedule *s, const sim_config *cfg, uint64_t seed, const char *strategy);
+/* Adds the script files the process has read (sim_script) to the header of 's', with their SHA-1: call it after the
+ * execution that 's' records (its setup read them). */
+void sim_schedule_scripts(sim_schedule *s, const sim_run *run);
 
 #endif

@@ -4,9 +4,12 @@
  */
 #include "sim/explore/sim_replay.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "sim/model/sim_sha1.h"
 #include "sim/engine/sim_pending.h"
 #include "sim/explore/sim_record.h"
 #include "sim/explore/sim_trace.h"
@@ -101,10 +104,49 @@ static void replay_jump(void *ctx, sim_run *run, int64_t to_ns) {
     if (r->o->trace) r->o->trace(r->o->trace_ctx, line);
 }
 
+/* The SHA-1 of the file at 'path' into 'sha', or a reason it cannot be read into 'why'. Returns 0 or -1. */
+static int replay_file_sha(const char *path, char sha[41], char *why, size_t cap) {
+    char *body = malloc(SIM_SCRIPT_FILE_MAX);
+    FILE *in = body ? fopen(path, "rb") : NULL;
+    if (in == NULL) {
+        snprintf(why, cap, "cannot be read (%s)", body ? strerror(errno) : "out of memory");
+        free(body);
+        return -1;
+    }
+    size_t n = fread(body, 1, SIM_SCRIPT_FILE_MAX, in);
+    int failed = ferror(in) || n == SIM_SCRIPT_FILE_MAX;
+    fclose(in);
+    if (!failed) sim_sha1_hex(body, n, sha);
+    free(body);
+    if (failed) snprintf(why, cap, "cannot be read whole (at most 16 KiB)");
+    return failed ? -1 : 0;
+}
+
+/* A script file the schedule names must still have the bytes it was recorded with: else the run cannot be the
+ * recorded one, and the replay stops as a divergence naming the file. Returns 0, or -1 after diverging. */
+static int replay_scripts(replay_ctx *r, const sim_schedule *s) {
+    for (int i = 0; i < s->script_count; i++) {
+        char sha[41], why[160], what[SIM_SCRIPT_PATH_MAX + 200];
+        int read = replay_file_sha(s->script_path[i], sha, why, sizeof(why)) == 0;
+        if (read && strcmp(sha, s->script_sha[i]) == 0) continue;
+        if (read)
+            snprintf(why, sizeof(why), "changed since the schedule was recorded (SHA-1 %.40s then, %.40s now)",
+                     s->script_sha[i], sha);
+        snprintf(what, sizeof(what), "%s %s", s->script_path[i], why);
+        replay_diverge(r, s->script_line[i], "line %d: script file %s%s", what, "");
+        return -1;
+    }
+    return 0;
+}
+
 void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, const sim_replay_opts *o,
                 sim_replay_result *res) {
     memset(res, 0, sizeof(*res));
     replay_ctx r = {s, o, res, 0, {0}, SIM_HASH_INIT, SIM_HASH_INIT};
+    if (replay_scripts(&r, s) != 0) {
+        res->end = SIM_END_ABORTED;
+        return;
+    }
     sim__rng_seed(r.rng, s->seed ^ 0x1EAD1E47ull);
     sim_chooser ch = {&r, replay_decide, replay_after, replay_jump};
     int log_ops = 0;

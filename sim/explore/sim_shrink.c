@@ -45,6 +45,7 @@ static int shrink_try(sim_run *run, const sim_config *cfg, const sim_schedule *c
     sim_replay_opts o = {1, 0, NULL, NULL, rec};
     sim_replay_result r;
     sim_replay(run, cfg, cand, &o, &r);
+    sim_schedule_scripts(rec, run);
     if (r.end != SIM_END_VIOLATION || strcmp(run->violation.oracle, oracle) != 0) return 0;
     rec->expect = SIM_EXPECT_VIOLATION;
     lk_copy_str(rec->expect_oracle, sizeof(rec->expect_oracle), oracle);

@@ -14,6 +14,9 @@
 enum {
     SIM_NAME_MAX = 64,   /* longest name (thread, op, oracle, scenario, ...) with the NUL */
     SIM_PARAMS_MAX = 64, /* parameters of one run: a scenario's own and the built-ins (sim_scenario_check) */
+    SIM_SCRIPTS_MAX = 8,         /* script files of one process (sim_script), and of one schedule */
+    SIM_SCRIPT_PATH_MAX = 256,   /* a script file's path with the NUL */
+    SIM_SCRIPT_FILE_MAX = 16384, /* a script file's bytes */
 };
 
 typedef enum sim_decision_kind {

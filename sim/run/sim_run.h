@@ -296,6 +296,13 @@ struct sim_run {
     sim_log_entry log[SIM_LOG_MAX];
     /* The arena's own bookkeeping, after every table: no execution state (never reset, hashed or snapshot). */
     size_t guarded_stack_size; /* the stack size the guard pages are placed for, bytes */
+    int script_file_count;     /* the scenarios' script files read so far in this process (sim_script) */
+    struct sim_script_file {
+        char path[SIM_SCRIPT_PATH_MAX]; /* as the scenario named it */
+        char sha[41];                   /* SHA-1 of its bytes */
+        uint32_t len;                   /* bytes */
+        char body[SIM_SCRIPT_FILE_MAX]; /* its bytes and a NUL */
+    } script_file[SIM_SCRIPTS_MAX];
 };
 
 /* ---- shared between simulator modules --------------------------------------------------------------------------- */

@@ -195,6 +195,7 @@ void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, cons
     x.capture = out;
     sim_schedule_header(out, cfg, seed, "exhaustive");
     sim__path_run(run, cfg, seed, &x);
+    sim_schedule_scripts(out, run);
     out->expect = run->violation.set ? SIM_EXPECT_VIOLATION : SIM_EXPECT_PASS;
     if (run->violation.set) lk_copy_str(out->expect_oracle, sizeof(out->expect_oracle), run->violation.oracle);
 done:

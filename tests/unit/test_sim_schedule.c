@@ -319,8 +319,45 @@ static void test_sim_schedule_errors_duplicate_headers(void **state) {
         {HDR "model-only yes\nmodel-only yes\n", "line 6: duplicate header line 'model-only'"},
         {HDR "model-only yes\nmodel-only no\n", "line 6: duplicate header line 'model-only'"},
         {HDR "param ttl=1\nparam ttl=1\n", "line 6: duplicate param 'ttl'"},
+        {HDR "script a.lua 98647f7b3061653463319db2ad7221f78a6d3e2f\nscript a.lua "
+             "98647f7b3061653463319db2ad7221f78a6d3e2f\n",
+         "line 6: duplicate script 'a.lua'"},
+        {HDR "script a.lua 98647F7B3061653463319DB2AD7221F78A6D3E2F\n",
+         "line 5: bad script SHA-1 '98647F7B3061653463319DB2AD7221F78A6D3E2F' (40 lower-case hex digits)"},
+        {HDR "script a.lua abc\n", "line 5: bad script SHA-1 'abc' (40 lower-case hex digits)"},
+        {HDR "script a.lua\n", "line 5: missing argument after 'script' (expected script PATH SHA1)"},
     };
     check_error_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* A script line reads back and writes out unchanged; a schedule names at most SIM_SCRIPTS_MAX files. */
+static void test_sim_schedule_script_lines(void **state) {
+    (void)state;
+    const char *text = HDR "script examples/x.lua 98647f7b3061653463319db2ad7221f78a6d3e2f\n"
+                           "script y.lua bdcc15a67eafcfababbad7d3f4cc6fc9fa01792c\n\nrun c1 eval lk\n";
+    sim_schedule s;
+    sim_schedule_init(&s);
+    char err[256];
+    assert_int_equal(sim_schedule_parse_buffer(&s, text, strlen(text), err, sizeof(err)), 0);
+    assert_int_equal(s.script_count, 2);
+    assert_string_equal(s.script_path[0], "examples/x.lua");
+    assert_string_equal(s.script_sha[1], "bdcc15a67eafcfababbad7d3f4cc6fc9fa01792c");
+    assert_int_equal(s.script_line[1], 6);
+    size_t len = 0;
+    char *out = sim_schedule_text(&s, NULL, &len);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "\nscript examples/x.lua 98647f7b3061653463319db2ad7221f78a6d3e2f\n"));
+    assert_non_null(strstr(out, "\nscript y.lua bdcc15a67eafcfababbad7d3f4cc6fc9fa01792c\n"));
+    free(out);
+    sim_schedule_free(&s);
+    char many[4096];
+    size_t used = (size_t)snprintf(many, sizeof(many), "%s", HDR);
+    for (int i = 0; i <= SIM_SCRIPTS_MAX; i++)
+        used += (size_t)snprintf(many + used, sizeof(many) - used, "script f%d.lua 98647f7b3061653463319db2ad7221f78a6d3e2f\n", i);
+    sim_schedule_init(&s);
+    assert_int_equal(sim_schedule_parse_buffer(&s, many, used, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "too many script lines"));
+    sim_schedule_free(&s);
 }
 
 static void test_sim_schedule_errors_decisions(void **state) {
@@ -847,6 +884,7 @@ int main(void) {
         cmocka_unit_test(test_sim_schedule_garbage_bytes),
         cmocka_unit_test(test_sim_schedule_repeat),
         cmocka_unit_test(test_sim_schedule_garbage_words),
+        cmocka_unit_test(test_sim_schedule_script_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
