@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # fuzz_smoke.sh SECONDS: builds the fuzz targets with clang's libFuzzer (+ASan/UBSan) and runs each for SECONDS on
-# its seed corpus: the schedule parser, and the model Redis's command layer. Skips with a message when clang or
-# libFuzzer is missing.
+# its seed corpus: the schedule parser, the model Redis's command layer, and its Lua bridge (when Lua 5.1 is
+# installed). Skips with a message when clang or libFuzzer is missing.
 set -u
 secs=${1:-5}
 out=build/fuzz
@@ -36,3 +36,6 @@ fuzz_one() {
 fuzz_one schedule schedule "schedule parser" sim/sim_schedule.c sim/run/sim_text.c
 # shellcheck disable=SC2086
 fuzz_one commands commands "model Redis commands (two runs compared, invariants checked)" $model_src $lua_flags
+# shellcheck disable=SC2086
+[ -n "$lua_flags" ] && fuzz_one lua lua "Lua scripts on the model (two runs compared, invariants checked)" $model_src $lua_flags
+exit 0
