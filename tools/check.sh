@@ -30,7 +30,15 @@ config_follows() { # the build follows what it detects: built without hiredis, t
     $MAKE --no-print-directory -j"$JOBS" HAVE_HIREDIS= racebed >/dev/null &&
     ./racebed check --store redis "$probe" 2>&1 | grep -q 'built without hiredis' &&
     $MAKE --no-print-directory -j"$JOBS" racebed >/dev/null &&
-    ./racebed check --store redis "$probe" | grep -q '^ok '
+    ./racebed check --store redis "$probe" | grep -q '^ok ' &&
+    config_follows_lua
+}
+config_follows_lua() { # the same for Lua: scripts refused with the reason without it, run with it
+    [ -f /usr/include/lua5.1/lua.h ] || { echo "config: Lua 5.1 not installed, skipped (make deps)"; return 0; }
+    $MAKE --no-print-directory -j"$JOBS" HAVE_LUA= build/tests/test_sim_cmd_script >/dev/null &&
+    build/tests/test_sim_cmd_script 2>&1 | grep -q 'OK \] test_sim_cmd_script_without_lua' &&
+    $MAKE --no-print-directory -j"$JOBS" build/tests/test_sim_cmd_script racebed >/dev/null &&
+    build/tests/test_sim_cmd_script 2>&1 | grep -q 'OK \] test_sim_cmd_script_calls_and_conversions'
 }
 stage config-follows config_follows
 stage unit $MAKE --no-print-directory unit
