@@ -372,6 +372,7 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     for (int i = 0; i < run->oracle.lock_key_count; i++)
         sched_lock_read(run, i, &before[i]);
     sim_redis_client *cl = &run->client[t->idx];
+    cl->id = (uint32_t)t->idx; /* thread i is connection i (a fresh arena's are all zero) */
     const lk_command *row = lk_command_lookup(p->op.argv[0], argv_len[0]);
     int queued_before = (cl->flags & SIM_CLIENT_MULTI) != 0;
     unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* EXEC's queue, to log the commands it runs */
@@ -479,6 +480,7 @@ static void sched_crash_thread(sim_run *run, int i) {
         for (int m = 0; m < run->mutex_count; m++)
             if (run->mutex[m].holder == i) run->mutex[m].holder = -1;
         if (t->once_running) *t->once_running = 0;
+        run->client[i].id = (uint32_t)i;
         sim_redis_client_reset(&run->store.ks, &run->client[i]); /* its connection closes: MULTI and WATCH end */
     }
     for (int j = 0; j < run->thread_count; j++)
@@ -564,10 +566,8 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
         memset(run->cmd_log, 0, run->cmd_log_len);
         run->cmd_log_len = 0;
     }
-    for (int i = 0; i < run->thread_count; i++) { /* a restarted server has no connection state left */
-        memset(run->client[i].queue, 0, run->client[i].queue_len);
-        sim_redis_client_init(&run->client[i], (uint32_t)i);
-    }
+    for (int i = 0; i < run->thread_count; i++) /* a restarted server has no connection state left */
+        sim_redis_client_clear(&run->client[i], (uint32_t)i);
 }
 
 int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap) {

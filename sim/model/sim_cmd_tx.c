@@ -15,6 +15,14 @@ void sim_redis_client_init(sim_redis_client *cl, uint32_t id) {
     cl->id = id;
 }
 
+void sim_redis_client_clear(sim_redis_client *cl, uint32_t id) {
+    memset(cl->queue, 0, cl->queue_len);
+    cl->id = id;
+    cl->flags = 0;
+    cl->queued = 0;
+    cl->queue_len = 0;
+}
+
 /* Ends the transaction (Redis's discardTransaction): the queue, MULTI and its errors, and the watches. */
 static void tx_discard(sim_keyspace *ks, sim_redis_client *cl) {
     memset(cl->queue, 0, cl->queue_len);

@@ -4,14 +4,14 @@
  *
  * Mechanism. Keys live in a fixed open-addressing table (linear probing, backward-shift deletion, no tombstones).
  * Each key owns one blob in a fixed byte heap inside the struct: an 8-byte header (capacity, owning slot) and a
- * payload (key length, value length, key bytes, value bytes). A value is the type's encoding as bytes, the way
+ * payload (key length, value length, key bytes, a NUL, value bytes). A value is the type's encoding as bytes, the way
  * Redis's listpack keeps small collections:
  *   string  the bytes;
  *   hash    u32 count, then count x (u32 field length, field, u32 value length, value) in insertion order;
  *   list    u32 count, then count x (u32 length, element) head first;
  *   zset    u32 count, then count x (f64 score, u32 length, member) by score, then member bytes.
- * Blobs are allocated at the heap top; a blob that grows past its capacity moves to the top; a freed blob is
- * zeroed, and when the top reaches the end the heap is compacted (live blobs slide down in heap order, their slots
+ * A blob is allocated first fit among freed ones, else at the heap top; a blob that grows past its capacity moves; a
+ * freed blob is zeroed, and when the top reaches the end the heap is compacted (live blobs slide down in heap order, their slots
  * follow). So there are no pointers, the whole key space is plain bytes (an arena can hold, copy and hash it), a
  * snapshot needs the table and the heap up to 'heap_top' only, and the layout is a function of the command
  * sequence alone.
@@ -118,7 +118,7 @@ lk_rc sim_ks_create(sim_keyspace *ks, const void *key, uint32_t key_len, uint32_
 /* Deletes the key in 'slot' and frees its blob. */
 void sim_ks_delete(sim_keyspace *ks, int slot);
 
-/* The key's bytes and length. */
+/* The key's bytes and length; a NUL follows them (a C-string view, cut at a NUL inside a binary key). */
 const unsigned char *sim_ks_key(const sim_keyspace *ks, int slot, uint32_t *key_len);
 /* The value's bytes and length (writable: the caller edits the encoding in place). */
 unsigned char *sim_ks_value(sim_keyspace *ks, int slot, uint32_t *value_len);

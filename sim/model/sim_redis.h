@@ -35,8 +35,10 @@ typedef struct sim_redis_client {
     unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* each: u32 command id, u32 argc, argc x (u32 length, bytes) */
 } sim_redis_client;
 
-/* A connection 'id' with no transaction. */
+/* A connection 'id' with no transaction, whatever the memory held before (the whole struct is written). */
 void sim_redis_client_init(sim_redis_client *cl, uint32_t id);
+/* The same for a connection initialized before: clears only the queue bytes it used (the simulator's hot path). */
+void sim_redis_client_clear(sim_redis_client *cl, uint32_t id);
 /* Ends the connection's transaction and watches, as a closed connection does (and a restart's lost ones). */
 void sim_redis_client_reset(sim_keyspace *ks, sim_redis_client *cl);
 

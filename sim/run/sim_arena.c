@@ -67,6 +67,8 @@ sim_run *sim_arena_map(char *err, size_t cap) {
         return NULL;
     }
     run->guarded_stack_size = ARENA_STACK_SIZE;
+    for (uint32_t i = 0; i < SIM_THREADS_MAX; i++) /* thread i is connection i, in every execution (it is hashed) */
+        sim_redis_client_init(&run->client[i], i);
     sim_arena_reset(run);
     return run;
 }
@@ -97,10 +99,8 @@ void sim_arena_reset(sim_run *run) {
     sim_store_model_reset(&run->store);
     memset(run->cmd_log, 0, run->cmd_log_len);
     run->cmd_log_len = 0;
-    for (uint32_t i = 0; i < SIM_THREADS_MAX; i++) { /* zero what the last execution queued; thread i is client i */
-        memset(run->client[i].queue, 0, run->client[i].queue_len);
-        sim_redis_client_init(&run->client[i], i);
-    }
+    for (int i = 0; i < threads; i++) /* what the last execution's connections queued (the rest are clear) */
+        sim_redis_client_clear(&run->client[i], (uint32_t)i);
     run->heap = (unsigned char *)run + arena_round(sizeof(sim_run));
     run->heap_size = ARENA_HEAP_SIZE;
     run->stacks = run->heap + ARENA_HEAP_SIZE;

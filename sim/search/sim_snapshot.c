@@ -436,10 +436,8 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     if (b.heap_top > ks->heap_top) memset(ks->heap + ks->heap_top, 0, b.heap_top - ks->heap_top);
     ZERO_ROWS(ks->watch, ks->watch_count, b.watch_count);
     ZERO_ROWS(ks->scripts, ks->script_bytes, b.script_bytes);
-    for (int i = run->thread_count; i < b.threads; i++) { /* connections of threads the snapshot does not have */
-        memset(run->client[i].queue, 0, run->client[i].queue_len);
-        sim_redis_client_init(&run->client[i], (uint32_t)i);
-    }
+    for (int i = run->thread_count; i < b.threads; i++) /* connections of threads the snapshot does not have */
+        sim_redis_client_clear(&run->client[i], (uint32_t)i);
     if (b.heap_used > run->heap_used) memset(run->heap + run->heap_used, 0, b.heap_used - run->heap_used);
 }
 
