@@ -52,12 +52,7 @@ void sim__cmd_evalsha(sim_cmd *c) {
     char sha[41];
     const unsigned char *body = NULL;
     uint32_t n = 0;
-    if (c->len[1] == 40) {
-        for (int i = 0; i < 40; i++)
-            sha[i] = (char)(c->argv[1][i] >= 'A' && c->argv[1][i] <= 'Z' ? c->argv[1][i] + 32 : c->argv[1][i]);
-        sha[40] = '\0';
-        body = sim_ks_script_find(c->ks, sha, &n);
-    }
+    if (sim_sha1_name(c->argv[1], c->len[1], sha)) body = sim_ks_script_find(c->ks, sha, &n);
     if (body == NULL) {
         lk_reply_error(c->r, "NOSCRIPT No matching script. Please use EVAL.");
         return;
@@ -98,12 +93,7 @@ void sim__cmd_script(sim_cmd *c) {
         for (int i = 2; i < c->argc; i++) {
             char sha[41];
             uint32_t n;
-            int found = 0;
-            if (c->len[i] == 40) {
-                for (int k = 0; k < 40; k++)
-                    sha[k] = (char)(c->argv[i][k] >= 'A' && c->argv[i][k] <= 'Z' ? c->argv[i][k] + 32 : c->argv[i][k]);
-                found = sim_ks_script_find(c->ks, sha, &n) != NULL;
-            }
+            int found = sim_sha1_name(c->argv[i], c->len[i], sha) && sim_ks_script_find(c->ks, sha, &n) != NULL;
             lk_reply_int(c->r, found);
         }
     } else {

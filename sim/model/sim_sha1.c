@@ -73,3 +73,11 @@ void sim_sha1_hex(const void *p, size_t n, char hex[41]) {
     }
     hex[40] = '\0';
 }
+
+int sim_sha1_name(const char *p, size_t n, char sha[41]) {
+    if (n != 40) return 0;
+    for (size_t i = 0; i < 40; i++)
+        sha[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i]);
+    sha[40] = '\0';
+    return 1;
+}

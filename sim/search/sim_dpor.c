@@ -123,9 +123,7 @@ static void dpor_command(const sim_pending *p, dpor_fp *f) {
             sim_sha1_hex(op->argv[1], n, sha);
             f->wr |= dpor_bit("s", sha, 40);
         } else {
-            for (size_t i = 0; i < 40; i++)
-                sha[i] = (char)(i < n && op->argv[1][i] >= 'A' && op->argv[1][i] <= 'Z' ? op->argv[1][i] + 32
-                                                                                       : i < n ? op->argv[1][i] : 0);
+            if (!sim_sha1_name(op->argv[1], n, sha)) memset(sha, 0, sizeof(sha)); /* no script has that name */
             f->rd |= dpor_bit("s", sha, 40);
         }
     }
