@@ -41,8 +41,8 @@ void sim__cmd_eval(sim_cmd *c) {
     if (!sim__lua_check(c, (const unsigned char *)c->argv[1], (uint32_t)c->len[1])) return; /* not cached */
     lk_reply_truncate(c->r, start);
     if (script_cache(c, sha, c->argv[1], (uint32_t)c->len[1]) != 0) return;
-    uint32_t n;
-    const unsigned char *body = sim_ks_script_find(c->ks, sha, &n);
+    uint32_t n = 0;
+    const unsigned char *body = sim_ks_script_find(c->ks, sha, &n); /* just cached: found */
     sim__lua_run(c, sha, body, n, numkeys);
 }
 
