@@ -51,62 +51,17 @@ if [ -n "$why_unpinned" ]; then
     exit $?
 fi
 
+. "$(dirname "$0")/redis_server.sh"
 tmp=$(mktemp -d /tmp/racebed-bench-redis-XXXXXX)
-srv_pid=""
 stop_server() {
-    if [ -n "$srv_pid" ]; then
-        kill "$srv_pid" 2>/dev/null
-        wait "$srv_pid" 2>/dev/null
-        srv_pid=""
-    fi
+    rb_stop_server
     rm -rf "$tmp"
 }
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
-# A port nothing listens on, picked at random above 20000 (the kernel could hand it out meanwhile: start retries).
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        [ "$p" = 6379 ] && continue
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-    done
-    return 1
-}
-
-# 0 when the server on port $1 answers PING.
-server_ready() (
-    reply=""
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf 'PING\r\n' >&3
-    read -r -t 1 reply <&3
-    [ "${reply%$'\r'}" = "+PONG" ]
-)
-
-# Starts the server on CPU 0; retries with another port if it dies at start. Sets port and srv_pid.
-start_server() {
-    local attempt i
-    for attempt in 1 2 3 4 5; do
-        port=$(free_port) || break
-        taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
-            --dir "$tmp" >"$tmp/redis.log" 2>&1 &
-        srv_pid=$!
-        for i in $(seq 1 250); do # up to 5 s
-            kill -0 "$srv_pid" 2>/dev/null || break
-            server_ready "$port" 2>/dev/null && return 0
-            sleep 0.02
-        done
-        kill "$srv_pid" 2>/dev/null
-        wait "$srv_pid" 2>/dev/null
-        srv_pid=""
-    done
-    echo "bench_redis.sh: redis-server did not start; its log:" >&2
-    cat "$tmp/redis.log" >&2
-    return 1
-}
-
-start_server || exit 1
+rb_start_server "$tmp" taskset -c 0 || { echo "bench_redis.sh: no server, no bench" >&2; exit 1; }
+port=$rb_port
 url="redis://127.0.0.1:$port"
 rc=0
 echo "== placement 1/2: client and server on the same CPU (server: taskset -c 0, client: taskset -c 0)"

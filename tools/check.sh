@@ -47,6 +47,7 @@ stage valgrind $MAKE --no-print-directory valgrind
 stage corpus $MAKE --no-print-directory corpus
 stage redis-corpus ./racebed check --store redis schedules/*.sched
 stage redis-tests $MAKE --no-print-directory redis-tests
+stage external-store bash tests/redis/test_external_store.sh ./racebed
 stress_smoke() { # stress mode finds the check-then-set mutant on real threads and real Redis, and not the core
     ./racebed stress thundering_herd --variant mutant:check_then_set --iterations 30 | grep -q '^VIOLATION' &&
     ./racebed stress thundering_herd --iterations 10 | grep -q '^no violation seen'

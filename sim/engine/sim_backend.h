@@ -18,6 +18,9 @@ typedef struct sim_backend {
     void (*set_time)(void *ctx, lk_wall_ms server_ms); /* make the server see this wall instant; NULL: it cannot */
     lk_rc (*restart)(void *ctx);                       /* restart it empty (lose-all); NULL: it cannot */
     lk_rc (*reset)(void *ctx);                         /* empty it before an execution */
+    /* An external server runs on its own clock (set_time NULL): the real milliseconds since the last reset, which
+     * bound how far its time-derived replies (PTTL, a locked acquire's ms left) may differ from the model's. */
+    int64_t (*real_ms_since_reset)(void *ctx);
 } sim_backend;
 
 #endif

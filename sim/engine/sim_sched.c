@@ -162,7 +162,33 @@ static void sched_result_text(lk_rc rc, const lk_store_reply *r, char *buf, size
         snprintf(buf, cap, "%s num=%lld value=\"%.40s\"", lk_outcome_label(r->outcome), (long long)r->num, r->value);
 }
 
-/* Sends the op to the real store too and compares; on a difference or an error the execution ends. */
+/* Why an external server's reply may differ from the model's beyond the tolerance below, and what to do. */
+#define SCHED_EXTERNAL_CLOCK                                                                                           \
+    " (an external server keeps its own clock: simulated time passed a TTL or a clock decision changed the reply; " \
+    "--store redis follows simulated time)"
+
+/* How far a time-derived reply (ms left on a key) of an external server may be from the model's. The model's clock
+ * and the server's both start at the execution's reset; a key's ms left differ by (model time since it was set) -
+ * (real time since it was set), so by at most the larger of the two elapsed times (the server clock's wall-step
+ * offset added: it moves the model's). 0 when the server follows simulated time: then replies are equal exactly. */
+static int64_t sched_time_tolerance_ms(const sim_run *run) {
+    const sim_backend *b = run->backend;
+    if (b->set_time != NULL || b->real_ms_since_reset == NULL) return 0;
+    int64_t offset = run->server_wall_offset_ms < 0 ? -run->server_wall_offset_ms : run->server_wall_offset_ms;
+    int64_t model_ms = run->now_ns / 1000000 + offset + 1;
+    int64_t real_ms = b->real_ms_since_reset(b->ctx);
+    return model_ms > real_ms ? model_ms : real_ms;
+}
+
+/* 1 if two time-derived numbers (ms or s left, never -1/-2, the "no TTL" and "absent" codes) are within 'tol_ms'. */
+static int sched_time_close(int64_t real, int64_t model, int64_t tol_ms, int64_t unit_ms) {
+    if (real < 0 || model < 0) return real == model;
+    int64_t d = real > model ? real - model : model - real;
+    return d * unit_ms <= tol_ms + unit_ms; /* + one unit: TTL rounds its seconds */
+}
+
+/* Sends the op to the real store too and compares; on a difference or an error the execution ends. PTTL and a locked
+ * acquire's ms left are compared within sched_time_tolerance_ms. */
 static void sched_backend_op(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms,
                              lk_rc model_rc, const lk_store_reply *model) {
     const sim_backend *b = run->backend;
@@ -170,8 +196,11 @@ static void sched_backend_op(sim_run *run, const sim_thread *t, const lk_store_o
     lk_store_reply real;
     memset(&real, 0, sizeof(real));
     lk_rc rc = b->store.exec(b->store.ctx, op, &real);
-    if (rc == model_rc && (rc != LK_OK || (real.outcome == model->outcome && real.num == model->num &&
-                                           strcmp(real.value, model->value) == 0)))
+    int time_derived = op->kind == LK_OP_PTTL || (op->kind == LK_OP_ACQUIRE && model->outcome == LK_LOCKED);
+    int64_t tol = time_derived ? sched_time_tolerance_ms(run) : 0;
+    if (rc == model_rc &&
+        (rc != LK_OK || (real.outcome == model->outcome && strcmp(real.value, model->value) == 0 &&
+                         (real.num == model->num || (tol > 0 && sched_time_close(real.num, model->num, tol, 1))))))
         return;
     char want[128], got[128];
     sched_result_text(model_rc, model, want, sizeof(want));
@@ -184,8 +213,7 @@ static void sched_backend_op(sim_run *run, const sim_thread *t, const lk_store_o
              rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_DOWN ? " (a real timeout or connection error: an environment "
                                                              "problem, not a simulated fault)"
              : b->set_time                                 ? ""
-                                                           : " (an external server cannot follow simulated "
-                                                             "time: a clock decision or an expiry changed the reply)");
+                                                           : SCHED_EXTERNAL_CLOCK);
 }
 
 /* Remembers an applied store op for a lose-last restart (only when the run may need it). */
@@ -292,14 +320,19 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
     if (rc == model_rc && (rc != LK_OK || (sched_command_unordered(op) ? real.node[0].type == model->node[0].type
                                                                        : lk_reply_equal(&real, 0, model, 0))))
         return;
+    if (rc == model_rc && rc == LK_OK && row != NULL && (row->flags & LK_CMDF_TIME) &&
+        real.node[0].type == LK_REPLY_INTEGER && model->node[0].type == LK_REPLY_INTEGER) {
+        int64_t tol = sched_time_tolerance_ms(run); /* PTTL in ms, TTL in s */
+        int64_t unit = row->id == LK_CMD_TTL ? 1000 : 1;
+        if (tol > 0 && sched_time_close(real.node[0].integer, model->node[0].integer, tol, unit)) return;
+    }
     if (model_rc == LK_OK) lk_reply_format(model, 0, want, sizeof(want)); else snprintf(want, sizeof(want), "%s", lk_rc_name(model_rc));
     if (rc == LK_OK) lk_reply_format(&real, 0, got, sizeof(got)); else snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
     run->backend_failed = 1;
     snprintf(run->backend_error, sizeof(run->backend_error),
              "step %d: %s %s at server %lldms: the real store answered %s, the model %s%s", run->step, t->name,
              sim__pending_label(&t->pend), (long long)(server_ms - SIM_EPOCH_WALL_MS), got, want,
-             b->set_time ? "" : " (an external server cannot follow simulated time: a clock decision or an expiry "
-                                "may have changed the reply)");
+             b->set_time ? "" : SCHED_EXTERNAL_CLOCK);
 }
 
 /* Remembers one applied command for a lose-last restart: its argv in run->cmd_log, an entry in run->log. */

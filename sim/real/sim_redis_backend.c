@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef RACEBED_HAVE_HIREDIS
@@ -29,7 +30,14 @@ struct sim_backend_handle {
     char shim[1024];       /* path of racebed_time_shim.so */
     char describe[160];
     char url[600]; /* for more connections */
+    int64_t reset_ms; /* CLOCK_MONOTONIC at the last reset (an external server's executions start there) */
 };
+
+static int64_t backend_real_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void backend_set_time(void *ctx, lk_wall_ms server_ms) {
     sim_backend_handle *h = ctx;
@@ -39,7 +47,14 @@ static void backend_set_time(void *ctx, lk_wall_ms server_ms) {
 static lk_rc backend_flush(void *ctx) {
     sim_backend_handle *h = ctx;
     const char *argv[] = {h->owned ? "FLUSHALL" : "FLUSHDB"};
-    return lk_redis_store_command(h->store, 1, argv, NULL, 0);
+    lk_rc rc = lk_redis_store_command(h->store, 1, argv, NULL, 0);
+    h->reset_ms = backend_real_ms(); /* after the flush: no key of this execution is older */
+    return rc;
+}
+
+static int64_t backend_real_ms_since_reset(void *ctx) {
+    const sim_backend_handle *h = ctx;
+    return backend_real_ms() - h->reset_ms + 1; /* + 1: PTTL rounds, and the two readings each truncate */
 }
 
 static lk_rc backend_restart(void *ctx) {
@@ -87,7 +102,7 @@ static int backend_open_owned(sim_backend_handle *h, char *err, size_t cap) {
     snprintf(h->describe, sizeof(h->describe), "owned redis-server on 127.0.0.1:%d (simulated clock)",
              h->server.port);
     snprintf(h->url, sizeof(h->url), "%s", rb_redis_url(&h->server));
-    h->backend = (sim_backend){h, lk_redis_store_iface(h->store), backend_set_time, backend_restart, backend_flush};
+    h->backend = (sim_backend){h, lk_redis_store_iface(h->store), backend_set_time, backend_restart, backend_flush, NULL};
     return 0;
 }
 
@@ -110,7 +125,8 @@ static int backend_open_external(sim_backend_handle *h, const char *url, char *e
     }
     snprintf(h->describe, sizeof(h->describe), "external redis-server %s:%d db %d (real clock)", u.host, u.port, u.db);
     snprintf(h->url, sizeof(h->url), "%s", url);
-    h->backend = (sim_backend){h, lk_redis_store_iface(h->store), NULL, NULL, backend_flush};
+    h->backend = (sim_backend){h, lk_redis_store_iface(h->store), NULL, NULL, backend_flush,
+                                backend_real_ms_since_reset};
     return 0;
 }
 
