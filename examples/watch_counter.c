@@ -6,8 +6,8 @@
  * Clients add 1 to a counter with optimistic locking, the way clients did before SET NX and Lua: WATCH the key, GET
  * it, then MULTI, SET it to the value plus one, EXEC; EXEC answers nil when another client changed the key after the
  * WATCH, and the client tries again. The mutant no_watch leaves WATCH out, so two clients can both read v and both
- * write v+1; the mutant get_set drops the transaction too (GET, then SET), the same race with plain commands, which a
- * real Redis can run in lockstep (`--store redis`: transactions need a connection per thread, not opened there yet).
+ * write v+1; the mutant get_set drops the transaction too (GET, then SET), the same race with plain commands. Both
+ * run in lockstep with a real Redis too (`--store redis`: each client's commands on its own connection).
  * The expectation: the counter is never below the number of increments EXEC confirmed (a lost reply can hide an
  * applied one, never invent one). A store restart that loses every key loses the counter by design, so an execution
  * with a restart does not check it and says so (sim_expect_unchecked).

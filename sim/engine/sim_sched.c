@@ -300,11 +300,22 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
     const sim_backend *b = run->backend;
     const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
     char want[256], got[256];
-    if (row != NULL && (row->flags & LK_CMDF_TX)) {
+    const lk_store *store = &b->store; /* the thread's own connection when the backend has them */
+    if (b->connection != NULL) {
+        store = b->connection(b->ctx, t->idx);
+        if (store == NULL) {
+            run->backend_failed = 1;
+            snprintf(run->backend_error, sizeof(run->backend_error),
+                     "step %d: cannot open %s's own connection to the real store (a real connection error: an "
+                     "environment problem, not a simulated fault)",
+                     run->step, t->name);
+            return;
+        }
+    } else if (row != NULL && (row->flags & LK_CMDF_TX)) {
         run->backend_failed = 1;
         snprintf(run->backend_error, sizeof(run->backend_error),
-                 "step %d: %s sent %s: transactions against a real store need a connection per thread, which "
-                 "--store does not open yet; run them on the model store",
+                 "step %d: %s sent %s: transactions need a connection per thread, which this real store does not "
+                 "open; run them on the model store",
                  run->step, t->name, row->name);
         return;
     }
@@ -316,7 +327,7 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
     lk_store_reply rr;
     memset(&rr, 0, sizeof(rr));
     rr.resp = &real;
-    lk_rc rc = b->store.exec(b->store.ctx, op, &rr);
+    lk_rc rc = store->exec(store->ctx, op, &rr);
     if (rc == model_rc && (rc != LK_OK || (sched_command_unordered(op) ? real.node[0].type == model->node[0].type
                                                                        : lk_reply_equal(&real, 0, model, 0))))
         return;
@@ -515,6 +526,7 @@ static void sched_crash_thread(sim_run *run, int i) {
         if (t->once_running) *t->once_running = 0;
         run->client[i].id = (uint32_t)i;
         sim_redis_client_reset(&run->store.ks, &run->client[i]); /* its connection closes: MULTI and WATCH end */
+        if (run->backend != NULL && run->backend->disconnect != NULL) run->backend->disconnect(run->backend->ctx, i);
     }
     for (int j = 0; j < run->thread_count; j++)
         if (run->thread[j].parent == i) sched_crash_thread(run, j);

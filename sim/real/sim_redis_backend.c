@@ -20,6 +20,7 @@
 
 #ifdef RACEBED_HAVE_HIREDIS
 #include "core/lk_redis_store.h"
+#include "sim/run/sim_run.h"
 #include "sim/real/sim_redis_server.h"
 
 struct sim_backend_handle {
@@ -31,7 +32,37 @@ struct sim_backend_handle {
     char describe[160];
     char url[600]; /* for more connections */
     int64_t reset_ms; /* CLOCK_MONOTONIC at the last reset (an external server's executions start there) */
+    lk_redis_store *conn[SIM_THREADS_MAX]; /* each thread's own connection, NULL until its first command */
+    lk_store conn_iface[SIM_THREADS_MAX];
 };
+
+/* Closes every thread's connection: a fresh execution, or a restarted server, starts with none. */
+static void backend_close_connections(sim_backend_handle *h) {
+    for (int i = 0; i < SIM_THREADS_MAX; i++) {
+        lk_redis_store_close(h->conn[i]);
+        h->conn[i] = NULL;
+    }
+}
+
+static const lk_store *backend_connection(void *ctx, int thread) {
+    sim_backend_handle *h = ctx;
+    if (thread < 0 || thread >= SIM_THREADS_MAX) return NULL;
+    if (h->conn[thread] == NULL) {
+        char err[256];
+        lk_redis_opts ro = {.connect_timeout_ms = 1000, .command_timeout_ms = 2000};
+        if (lk_redis_store_open(h->url, &ro, &h->conn[thread], err, sizeof(err)) != LK_OK) return NULL;
+        h->conn_iface[thread] = lk_redis_store_iface(h->conn[thread]);
+    }
+    return &h->conn_iface[thread];
+}
+
+/* A crashed client's connection closes: the server drops its transaction and its watches. */
+static void backend_disconnect(void *ctx, int thread) {
+    sim_backend_handle *h = ctx;
+    if (thread < 0 || thread >= SIM_THREADS_MAX) return;
+    lk_redis_store_close(h->conn[thread]);
+    h->conn[thread] = NULL;
+}
 
 static int64_t backend_real_ms(void) {
     struct timespec ts;
@@ -48,6 +79,7 @@ static lk_rc backend_flush(void *ctx) {
     sim_backend_handle *h = ctx;
     const char *argv[] = {h->owned ? "FLUSHALL" : "FLUSHDB"};
     lk_rc rc = lk_redis_store_command(h->store, 1, argv, NULL, 0);
+    backend_close_connections(h); /* no transaction or watch of the last execution is left */
     h->reset_ms = backend_real_ms(); /* after the flush: no key of this execution is older */
     return rc;
 }
@@ -61,6 +93,7 @@ static lk_rc backend_restart(void *ctx) {
     sim_backend_handle *h = ctx;
     char err[512];
     lk_redis_store_disconnect(h->store); /* it reconnects at its next command */
+    backend_close_connections(h);
     return rb_redis_restart(&h->server, err, sizeof(err)) == 0 ? LK_OK : LK_ESTORE_DOWN;
 }
 
@@ -102,7 +135,8 @@ static int backend_open_owned(sim_backend_handle *h, char *err, size_t cap) {
     snprintf(h->describe, sizeof(h->describe), "owned redis-server on 127.0.0.1:%d (simulated clock)",
              h->server.port);
     snprintf(h->url, sizeof(h->url), "%s", rb_redis_url(&h->server));
-    h->backend = (sim_backend){h, lk_redis_store_iface(h->store), backend_set_time, backend_restart, backend_flush, NULL};
+    h->backend = (sim_backend){h,    lk_redis_store_iface(h->store), backend_set_time,  backend_restart,
+                                backend_flush, NULL, backend_connection, backend_disconnect};
     return 0;
 }
 
@@ -125,8 +159,8 @@ static int backend_open_external(sim_backend_handle *h, const char *url, char *e
     }
     snprintf(h->describe, sizeof(h->describe), "external redis-server %s:%d db %d (real clock)", u.host, u.port, u.db);
     snprintf(h->url, sizeof(h->url), "%s", url);
-    h->backend = (sim_backend){h, lk_redis_store_iface(h->store), NULL, NULL, backend_flush,
-                                backend_real_ms_since_reset};
+    h->backend = (sim_backend){h,    lk_redis_store_iface(h->store), NULL, NULL, backend_flush,
+                                backend_real_ms_since_reset, backend_connection, backend_disconnect};
     return 0;
 }
 
@@ -166,6 +200,7 @@ const char *sim_backend_url(const sim_backend_handle *h) {
 void sim_backend_close(sim_backend_handle *h) {
     if (h == NULL) return;
     if (h->store && !h->owned && h->backend.reset) backend_flush(h); /* the db was empty when we came */
+    backend_close_connections(h);
     lk_redis_store_close(h->store);
     rb_redis_stop(&h->server);
     free(h);
