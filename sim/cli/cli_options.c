@@ -196,8 +196,10 @@ const cli_option cli_options[] = {
     {"--out", "DIR", CLI_TEXT, RUNS, 0, 0, F(out), 0, 0, NULL, "where schedule files go (default racebed-out)"},
     {"--store", "model|redis|URL", CLI_TEXT, RUNS, 0, 0, F(store), 0, 0, NULL,
      "where store ops go: the model (default); redis: a redis-server racebed starts and owns, on the simulated "
-     "clock; redis://127.0.0.1:PORT[/DB]: an external one (an empty db; real clock). The model runs in lockstep; a "
-     "different reply or a real timeout stops the run with exit 4"},
+     "clock; redis://127.0.0.1:PORT[/DB]: an external one (an empty db; its own clock: TTLs left are compared within "
+     "the clocks' drift, and a lease that runs out in simulated time only is a difference). The model runs in "
+     "lockstep, each thread's commands on its own connection; a different reply or a real timeout stops the run "
+     "with exit 4"},
     {"--advance-permille", "N", CLI_INT, RUNS, 0, S_RANDOM | S_SWEEP, F(opts.advance_permille), 0, 1000, NULL,
      "chance of a time-advance decision per step, per mille (default 50)"},
     {"--faults", "LIST", CLI_CUSTOM, RUNS, 0, 0, 0, 0, 0, opt_faults,
