@@ -17,15 +17,6 @@ CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror $(NO_TRUNC_WARN) -g -I. -MMD -MP -i
               -fstack-clash-protection $(LUA_CFLAGS)
 OPT_FLAGS   := -O2
 ASAN_FLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-# The -O2 build compiles the model store's room (sim/model/) for link-time optimization as well (fat objects: each
-# keeps its ordinary code), and links ./racebed and the bench with it: the fixed ops and the key space they run on are
-# in different files, and without it the step loop is about 10 % slower (`herd`, paired runs). Only that room: code
-# that runs on the virtual threads' stacks keeps its frames, so the search over states (which hashes those stacks)
-# stores the same states with and without it. Tests link the ordinary code (-fno-lto). gcc only.
-LTO_FLAGS   := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-flto=auto -ffat-lto-objects)
-LTO_LINK    := $(if $(LTO_FLAGS),-flto=auto)
-NO_LTO      := $(if $(LTO_FLAGS),-fno-lto)
-AR_LTO      := $(if $(LTO_FLAGS),gcc-ar,ar)
 LDLIBS_BASE :=
 
 # The Redis store needs hiredis; without its headers racebed builds without it (--store redis then says so).
@@ -63,16 +54,12 @@ help:
 	@echo "         make SCENARIO=\"a.c dir/\"  builds your scenario files (or a directory of them) into racebed"
 
 # ---- one set of rules per build directory ------------------------------------------------------------------------
-# $(1) build dir, $(2) compile flags, $(3) sim/model/'s extra compile flags, $(4) racebed's link flags, $(5) tests'
+# $(1) build dir, $(2) compile flags
 define build_rules
 $(1)/obj/%.o: %.c build/gen/config.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC  $(1) $$<"
 	@$$(CC) $$(CFLAGS_BASE) $(2) -c $$< -o $$@
-$(1)/obj/sim/model/%.o: sim/model/%.c build/gen/config.h
-	@mkdir -p $$(dir $$@)
-	@echo "  CC  $(1) $$<"
-	@$$(CC) $$(CFLAGS_BASE) $(2) $(3) -c $$< -o $$@
 $(1)/obj/%.o: %.S
 	@mkdir -p $$(dir $$@)
 	@echo "  AS  $(1) $$<"
@@ -85,18 +72,18 @@ $(1)_LIB_OBJS := $$(patsubst %.c,$(1)/obj/%.o,$$(CORE_SRC) $$(SIM_SRC) $$(SCEN_S
                  $$(addprefix $(1)/obj/user/,$$(addsuffix .o,$$(USER_NAMES)))
 $(1)/libracebed.a: $$($(1)_LIB_OBJS)
 	@rm -f $$@
-	@$(if $(3),$$(AR_LTO),ar) rcs $$@ $$^
+	@ar rcs $$@ $$^
 $(1)/racebed: $$(patsubst %.c,$(1)/obj/%.o,$$(CLI_SRC)) $(1)/libracebed.a
 	@echo "  LD  $$@"
-	@$$(CC) $(2) $(4) $$^ $$(LDLIBS_STORE) -o $$@.tmp && mv -f $$@.tmp $$@
+	@$$(CC) $(2) $$^ $$(LDLIBS_STORE) -o $$@.tmp && mv -f $$@.tmp $$@
 $(1)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(1)/libracebed.a build/gen/config.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC  $$@"
-	@$$(CC) $$(CFLAGS_BASE) $(2) $(5) $$< $(1)/libracebed.a -lcmocka $$(LDLIBS_STORE) -o $$@
+	@$$(CC) $$(CFLAGS_BASE) $(2) $$< $(1)/libracebed.a -lcmocka $$(LDLIBS_STORE) -o $$@
 -include $$(shell find $(1) -name '*.d' 2>/dev/null)
 endef
 
-$(eval $(call build_rules,build,$(OPT_FLAGS),$(LTO_FLAGS),$(LTO_LINK),$(NO_LTO)))
+$(eval $(call build_rules,build,$(OPT_FLAGS)))
 $(eval $(call build_rules,build-asan,$(ASAN_FLAGS)))
 
 # A user's scenario file, wherever it lives. It may include "sim_scenario.h" and core's headers by their bare names
@@ -197,7 +184,7 @@ REDIS_TEST_NAMES := $(notdir $(REDIS_TEST_SRC:.c=))
 build/redis-tests/%: tests/redis/%.c $(wildcard tests/redis/*.h) build/libracebed.a
 	@mkdir -p $(dir $@)
 	@echo "  CC  $@"
-	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $(NO_LTO) $< build/libracebed.a $(LDLIBS_STORE) -lhiredis -lcmocka -ldl -lpthread -o $@
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -lhiredis -lcmocka -ldl -lpthread -o $@
 .PHONY: redis-tests
 redis-tests: build/racebed_time_shim.so $(addprefix build/redis-tests/,$(REDIS_TEST_NAMES))
 	@bash tools/run_units.sh build/redis-tests $(REDIS_TEST_NAMES)
@@ -205,11 +192,11 @@ redis-tests: build/racebed_time_shim.so $(addprefix build/redis-tests/,$(REDIS_T
 # ---- bench -------------------------------------------------------------------------------------------------------
 build/bench: tests/bench/bench.c build/libracebed.a
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $(LTO_LINK) $< build/libracebed.a $(LDLIBS_STORE) -o $@
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -o $@
 # The Redis half (tests/bench/bench_redis.c, run pinned by tools/bench_redis.sh) needs hiredis and redis-server.
 build/bench_redis: tests/bench/bench_redis.c build/libracebed.a
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $(NO_LTO) $< build/libracebed.a $(LDLIBS_STORE) -lpthread -o $@
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -lpthread -o $@
 bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis)
 	@build/bench
 	@$(if $(HAVE_HIREDIS),bash tools/bench_redis.sh build/bench_redis,\
@@ -234,7 +221,7 @@ clean:
 build/faketime/test_faketime: tests/faketime/test_faketime.c build/libracebed.a
 	@mkdir -p $(dir $@)
 	@echo "  CC  $@"
-	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $(NO_LTO) $< build/libracebed.a $(LDLIBS_STORE) -lpthread -o $@
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -lpthread -o $@
 .PHONY: faketime-tests
 faketime-tests: build/faketime/test_faketime
 	@bash tools/faketime_tests.sh build/faketime/test_faketime
