@@ -83,7 +83,20 @@ void sim__reply_double(lk_reply *r, double d) {
 }
 
 uint32_t sim__fmt_int(char *buf, int64_t v) {
-    return (uint32_t)snprintf(buf, 21, "%" PRId64, v);
+    /* what snprintf("%" PRId64) writes, at a tenth of its cost: the fixed ops' fence and INCR values are hot */
+    char digits[20];
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    uint32_t k = 0;
+    if (v < 0) buf[k++] = '-';
+    while (n > 0)
+        buf[k++] = digits[--n];
+    buf[k] = '\0';
+    return k;
 }
 
 int sim__cmd_key(sim_cmd *c, int i, uint32_t type, int *slot) {

@@ -115,7 +115,7 @@ static lk_rc store_incr(sim_store_model *s, lk_wall_ms now_ms, const char *key, 
         r->outcome = LK_WRONG_TYPE;
         return LK_OK;
     }
-    snprintf(buf, sizeof(buf), "%" PRId64, v + 1);
+    sim__fmt_int(buf, v + 1);
     if (store_write(s, slot, key, buf) < 0) return LK_ELIMIT;
     r->outcome = LK_COUNT;
     r->num = v + 1;
@@ -182,7 +182,10 @@ static lk_rc store_acquire(sim_store_model *s, lk_wall_ms now_ms, const lk_store
     if (rc != LK_OK) return rc;
     if (fence.outcome != LK_COUNT) return LK_ESTORE_PROTO;
     fence.num += epoch << 32;
-    snprintf(value, sizeof(value), "%s:%" PRId64, op->value, fence.num);
+    size_t token_len = strlen(op->value); /* < LK_VALUE_MAX - 21 (lk_store_op_check): ":" and any int64 fit */
+    memcpy(value, op->value, token_len);
+    value[token_len] = ':';
+    sim__fmt_int(value + token_len + 1, fence.num);
     if ((slot = store_write(s, -1, op->key, value)) < 0) return LK_ELIMIT;
     sim_ks_set_deadline(&s->ks, slot, now_ms + op->ttl_ms);
     r->outcome = LK_ACQUIRED;
