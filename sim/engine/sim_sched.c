@@ -287,18 +287,11 @@ static void sched_command_locks(sim_run *run, const sim_thread *t, const sched_l
     }
 }
 
-/* 1 if the real store's reply to the command may differ from the model's by design (SCAN's cursor is the model's
- * own), so only its shape is compared. */
-static int sched_command_unordered(const lk_store_op *op) {
-    const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
-    return row != NULL && (row->flags & LK_CMDF_KEYSPACE) != 0;
-}
-
-/* Sends the command to the real store too and compares the replies (whole trees). */
-static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms,
-                                  lk_rc model_rc, const lk_reply *model) {
+/* Sends the command ('row' its table row, or NULL for an unknown one) to the real store too and compares the replies
+ * (whole trees; for a command that reads the whole key space, SCAN, only the shape: its cursor is the model's own). */
+static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_store_op *op, const lk_command *row,
+                                  lk_wall_ms server_ms, lk_rc model_rc, const lk_reply *model) {
     const sim_backend *b = run->backend;
-    const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
     char want[256], got[256];
     const lk_store *store = &b->store; /* the thread's own connection when the backend has them */
     if (b->connection != NULL) {
@@ -328,8 +321,9 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
     memset(&rr, 0, sizeof(rr));
     rr.resp = &real;
     lk_rc rc = store->exec(store->ctx, op, &rr);
-    if (rc == model_rc && (rc != LK_OK || (sched_command_unordered(op) ? real.node[0].type == model->node[0].type
-                                                                       : lk_reply_equal(&real, 0, model, 0))))
+    int shape_only = row != NULL && (row->flags & LK_CMDF_KEYSPACE) != 0;
+    if (rc == model_rc && (rc != LK_OK || (shape_only ? real.node[0].type == model->node[0].type
+                                                      : lk_reply_equal(&real, 0, model, 0))))
         return;
     if (rc == model_rc && rc == LK_OK && row != NULL && (row->flags & LK_CMDF_TIME) &&
         real.node[0].type == LK_REPLY_INTEGER && model->node[0].type == LK_REPLY_INTEGER) {
@@ -442,7 +436,7 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     if (run->backend && run->setup_error[0] == '\0') {
         lk_store_op op = p->op;
         op.argv_len = argv_len;
-        sched_backend_command(run, t, &op, server_ms, p->rc, p->reply->resp);
+        sched_backend_command(run, t, &op, row, server_ms, p->rc, p->reply->resp);
     }
 }
 
