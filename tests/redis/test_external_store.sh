@@ -40,6 +40,7 @@ then ok; else not_ok "stale_token on an external server: exit $rc"; fi
 # 3. The db is empty again, and a db with keys is refused (exit 4, with the way out).
 if [ "$(dbsize)" = ":0" ]; then ok; else not_ok "db left empty: DBSIZE $(dbsize)"; fi
 exec 3<>"/dev/tcp/127.0.0.1/$rb_port" && printf 'SET someone-elses-key 1\r\n' >&3 && read -r -t 2 _ <&3 && exec 3<&-
+if [ "$(dbsize)" = ":1" ]; then ok; else not_ok "seeding someone else's key: DBSIZE $(dbsize)"; fi
 run run thundering_herd --store "$url" --budget-execs 1; rc=$?
 if [ "$rc" = 4 ] && grep -q 'is not empty (1 keys).*give it a scratch db' "$T/out"; then ok; else not_ok "a db with keys: exit $rc"; fi
 if [ "$(dbsize)" = ":1" ]; then ok; else not_ok "someone else's key kept: DBSIZE $(dbsize)"; fi

@@ -150,9 +150,15 @@ static void test_sim_commands_crashes_drop_transactions(void **state) {
 
 #ifdef RACEBED_HAVE_LUA
 /* Acquire (SET NX PX), a guarded INCR, release by compare-and-delete: three EVALs per client; the mutant releases
- * with a script that deletes without comparing. With a time advance the lease can expire mid-work. */
+ * with a script that deletes without comparing. With a time advance the lease can expire mid-work, another client
+ * acquires, and the mutant's release deletes that client's lock. Both release scripts reply {value before, deleted},
+ * so the client sees whose lock went; finish() raises "released_other" when a client deleted a lock not its own. */
+typedef struct script_state {
+    int released_other; /* releases that deleted another client's lock */
+} script_state;
+
 static void script_client(sim_thread *self, void *arg) {
-    (void)arg;
+    script_state *st = arg;
     sim_run *run = sim_thread_run(self);
     const lk_env *env = sim_env(self);
     lk_reply_node nodes[8];
@@ -164,27 +170,37 @@ static void script_client(sim_thread *self, void *arg) {
                          "1", "lock", token};
     const char *work[] = {"EVAL", "return redis.call('INCR', KEYS[1])", "1", "n"};
     const char *rel_core[] = {"EVAL",
-                              "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
-                              "return 0",
+                              "local v = redis.call('GET', KEYS[1]) "
+                              "if v == ARGV[1] then return {v, redis.call('DEL', KEYS[1])} end return {v or '', 0}",
                               "1", "lock", token};
-    const char *rel_mut[] = {"EVAL", "return redis.call('DEL', KEYS[1])", "1", "lock"};
+    const char *rel_mut[] = {"EVAL", "local v = redis.call('GET', KEYS[1]) return {v or '', redis.call('DEL', KEYS[1])}",
+                             "1", "lock", token};
     if (lk_env_command(env, &r, 5, acq, NULL) != LK_OK || r.node[0].integer != 1) return;
     lk_env_command(env, &r, 4, work, NULL);
-    if (sim_variant(run) == 0)
-        lk_env_command(env, &r, 5, rel_core, NULL);
-    else
-        lk_env_command(env, &r, 4, rel_mut, NULL);
+    if (lk_env_command(env, &r, 5, sim_variant(run) == 0 ? rel_core : rel_mut, NULL) != LK_OK) return;
+    if (r.node[0].type == LK_REPLY_ARRAY && r.node[0].len == 2 && r.node[2].integer == 1 &&
+        strcmp(lk_reply_str(&r, 1), token) != 0)
+        st->released_other++;
+}
+
+static void script_finish(sim_run *run) {
+    const script_state *st = sim_state(run);
+    if (st->released_other > 0) sim_violation(run, "released_other", "a client deleted a lock it did not hold");
 }
 
 static int script_setup(sim_run *run) {
-    return sim_clients_new(run, 2, 0, script_client, NULL);
+    script_state *st = sim_state_alloc(run, sizeof(*st));
+    if (st == NULL) return -1;
+    sim_state_set(run, st);
+    return sim_clients_new(run, 2, 0, script_client, st);
 }
 
 static const sim_variant_def script_variants[] = {{"core", "compare-and-delete"}, {"mutant:del", "plain DEL"}};
 static const sim_param_override script_overrides[] = {{"advances_max", 1}};
 static const sim_scenario script_scenario = {
     .name = "script_lock", .description = "a lock as three Lua scripts", .variants = script_variants,
-    .variant_count = 2, .setup = script_setup, .overrides = script_overrides, .override_count = 1,
+    .variant_count = 2, .setup = script_setup, .finish = script_finish, .expectations = "released_other",
+    .overrides = script_overrides, .override_count = 1,
 };
 
 static void test_sim_commands_scripts_modes_agree(void **state) {
@@ -194,7 +210,11 @@ static void test_sim_commands_scripts_modes_agree(void **state) {
     for (int v = 0; v < 2; v++) {
         sim_config_defaults(&cfg, &script_scenario, v);
         assert_int_equal(sim_config_set_text(&cfg, "crashes_max=1", err, sizeof(err)), 0);
-        modes_agree(&cfg, v ? "script_lock mutant:del, one crash" : "script_lock core, one crash");
+        int64_t violations = modes_agree(&cfg, v ? "script_lock mutant:del, one crash" : "script_lock core, one crash");
+        if (v == 0)
+            assert_int_equal(violations, 0); /* compare-and-delete never deletes another's lock */
+        else
+            assert_true(violations > 0); /* a plain DEL after the lease ran out does */
     }
 }
 #endif
@@ -363,7 +383,7 @@ static void test_sim_commands_snapshot_inside_transaction(void **state) {
     assert_true(key_exists("h") && key_exists("l"));
     while (run_until("-") > 0) {
     }
-    sim_exec_finish(g_run);
+    assert_int_equal(sim_exec_finish(g_run), SIM_END_PASS);
     sim_exec_teardown(g_run);
     sim_snapshots_free(&snaps);
 }

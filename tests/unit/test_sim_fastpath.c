@@ -127,6 +127,7 @@ static lk_rc via_script(sim_store_model *m, lk_wall_ms now_ms, const lk_store_op
     if (rc != LK_OK) fail_msg("EVAL of the %s script: %s", lk_op_label(op->kind), lk_rc_name(rc));
     if (rep.node[0].type == LK_REPLY_ERROR) return LK_ESTORE_PROTO; /* as the Redis store maps a script error */
     assert_int_equal(rep.node[0].type, LK_REPLY_ARRAY);
+    assert_int_equal(rep.node[0].len, 2); /* {code, number} */
     int64_t code = rep.node[1].integer;
     assert_true(code >= 1 && code <= 3);
     r->outcome = pair[code - 1];
