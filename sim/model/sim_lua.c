@@ -347,7 +347,8 @@ static int bridge_redis_true(lua_State *L) {
     return 1;
 }
 
-/* math.random as Redis's: a generator the call restarts from 0, so a script's numbers are the same every run. */
+/* math.random: a generator (splitmix64, not Redis's rand48, so the numbers differ from a real server's) that every
+ * call restarts from 0, so a script's numbers are the same in every run. */
 static int bridge_math_random(lua_State *L) {
     bridge_ctx *x = bridge_get_ctx(L);
     uint64_t z = (x->rng += UINT64_C(0x9e3779b97f4a7c15));
@@ -606,7 +607,8 @@ void sim__lua_run(sim_cmd *c, const char *sha, const unsigned char *body, uint32
     } else {
         const char *msg = lua_tostring(L, -1); /* only "not enough memory" and errors in the handler get here */
         if (rc == LUA_ERRMEM)
-            sim__cmd_limit_text(c, "a script used more memory than the model's Lua scratch (2 MiB)");
+            sim__cmd_limit_text(c, "a script used more memory than the model's Lua scratch gives it (1.5 MiB: 2 MiB "
+                                   "less the pristine image's copy)");
         else
             lk_reply_error(c->r, "ERR %s script: %s", msg ? msg : "?", sha);
     }

@@ -373,11 +373,11 @@ static void store_key_text(const sim_store_model *s, int slot, char *buf) {
 void sim_store_model_each(const sim_store_model *s, lk_wall_ms now_ms,
                           void (*fn)(void *arg, const char *key, int64_t deadline_ms), void *arg) {
     char key[LK_KEY_MAX];
-    for (int w = 0; w < SIM_KS_SLOTS / 64; w++) { /* only slots used since the reset: in slot order, as a scan */
+    for (int w = 0; w < SIM_KS_SLOTS / 64; w++) { /* only the slots in use (their bitmap), in slot order */
         for (uint64_t bits = s->ks.used_bits[w]; bits; bits &= bits - 1) {
             int i = w * 64 + __builtin_ctzll(bits);
             const sim_ks_entry *e = &s->ks.entry[i];
-            if (e->type == SIM_KS_NONE || (e->deadline_ms != 0 && now_ms > e->deadline_ms)) continue;
+            if (e->deadline_ms != 0 && now_ms > e->deadline_ms) continue;
             store_key_text(s, i, key);
             fn(arg, key, e->deadline_ms);
         }
