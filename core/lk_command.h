@@ -26,6 +26,8 @@ enum {
     LK_CMDF_TX = 1u << 6,        /* transaction control: needs a connection's state (EXEC's keys are its queue's) */
     LK_CMDF_SCRIPT = 1u << 7,    /* runs or manages Lua scripts: not allowed from a script */
     LK_CMDF_NUMKEYS = 1u << 8,   /* keys from numkeys: argv[2] is the key count, the keys follow (EVAL, EVALSHA) */
+    LK_CMDF_BLOCKING = 1u << 9,  /* may block the connection until another client's command serves it or its timeout
+                                    passes (BLPOP, BRPOP); inside MULTI or a script it never blocks */
 };
 
 enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name included */
@@ -79,6 +81,8 @@ enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name inclu
     X(LREM, lrem, 4, LK_CMDF_WRITE, 1, 1, 1)                                                                           \
     X(LTRIM, ltrim, 4, LK_CMDF_WRITE, 1, 1, 1)                                                                         \
     X(LPOS, lpos, -3, LK_CMDF_READONLY, 1, 1, 1)                                                                       \
+    X(BLPOP, blpop, -3, LK_CMDF_WRITE | LK_CMDF_BLOCKING, 1, -2, 1)                                                    \
+    X(BRPOP, brpop, -3, LK_CMDF_WRITE | LK_CMDF_BLOCKING, 1, -2, 1)                                                    \
     /* sorted sets */                                                                                                  \
     X(ZADD, zadd, -4, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
     X(ZREM, zrem, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \

@@ -128,6 +128,8 @@ static void sched_scenario_fault(sim_run *run, sim_thread *t, const sim_guard_re
                        g->stack_overflow ? ", by overflowing its fiber stack (keep large arrays off the stack)" : "");
 }
 
+static void sched_block_end(sim_run *run, sim_thread *t, lk_rc rc);
+
 /* Resumes every thread whose wait is over, in index order, until none is left (a resumed thread may start a task
  * that is due at once). Returns 0, or -1 when scenario code crashed or spun (the run ends). */
 static int sched_resume_due(sim_run *run) {
@@ -136,6 +138,7 @@ static int sched_resume_due(sim_run *run) {
         for (int i = 0; i < run->thread_count; i++) {
             sim_thread *t = &run->thread[i];
             if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
+            if (run->client[i].flags & SIM_CLIENT_BLOCKED) sched_block_end(run, t, LK_OK); /* its timeout */
             t->state = SIM_T_RUNNING;
             t->wake_ns = 0; /* read only while waiting: cleared, equal states are equal bytes (sim_state.h) */
             run->current = i;
@@ -294,6 +297,14 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
     const sim_backend *b = run->backend;
     char want[256], got[256];
     const lk_store *store = &b->store; /* the thread's own connection when the backend has them */
+    if (row != NULL && (row->flags & LK_CMDF_BLOCKING)) {
+        run->backend_failed = 1;
+        snprintf(run->backend_error, sizeof(run->backend_error),
+                 "step %d: %s sent %s: a blocking command is model-only for now (a real server would hold the "
+                 "connection in real time, which lockstep cannot follow); run it on the model store",
+                 run->step, t->name, row->name);
+        return;
+    }
     if (b->connection != NULL) {
         store = b->connection(b->ctx, t->idx);
         if (store == NULL) {
@@ -392,6 +403,84 @@ static void sched_log_queue(sim_run *run, const sim_thread *t, const unsigned ch
     }
 }
 
+/* ---- blocked connections (BLPOP, BRPOP) -------------------------------------------------------------------------
+ * A thread whose command blocked on the server is WAITING: its wake-up is its timeout (the first instant the server's
+ * clock is past the deadline, + RTT/2 for the nil reply to arrive) or INT64_MAX when it has none. A later command,
+ * script or EXEC of another thread serves it from the store's final state (its reply then arrives RTT/2 after that
+ * command was applied); a restart ends the wait with a connection error; a crash of its thread closes it. */
+
+/* The instant blocked thread 't''s wait ends by its timeout (see above). */
+static int64_t sched_block_wake(const sim_run *run, const sim_thread *t) {
+    int64_t deadline_ms = run->client[t->idx].block_deadline_ms;
+    int64_t ms = deadline_ms + 1 - SIM_EPOCH_WALL_MS - run->server_wall_offset_ms; /* virtual ms of the timeout */
+    if (deadline_ms == 0 || deadline_ms > INT64_MAX / 2 || ms > INT64_MAX / 1000000 - 1) return INT64_MAX;
+    int64_t at = ms * 1000000 < run->now_ns ? run->now_ns : ms * 1000000;
+    return at + run->rtt_ns / 2;
+}
+
+static int sched_is_blocked(const sim_run *run, const sim_thread *t) {
+    return t->state == SIM_T_WAITING && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
+}
+
+/* Ends blocked thread 't''s wait without a pop: its reply becomes 'rc' (LK_OK: nil, the timeout's reply). */
+static void sched_block_end(sim_run *run, sim_thread *t, lk_rc rc) {
+    sim_redis_unblock(run->client, run->thread_count, t->idx);
+    run->blocked_clients--;
+    lk_store_reply_reset(t->pend.reply);
+    if (rc == LK_OK && t->pend.lost) rc = LK_ESTORE_MAYBE;
+    if (rc == LK_OK) lk_reply_nil(t->pend.reply->resp);
+    t->pend.rc = rc;
+}
+
+typedef struct sched_serving {
+    sim_run *run;
+    lk_wall_ms server_ms;
+} sched_serving;
+
+static lk_reply *sched_served_reply(void *arg, int i) {
+    sched_serving *sv = arg;
+    return sv->run->thread[i].pend.reply->resp;
+}
+
+/* Thread 'i' was served (its reply [key, element] written): it wakes when the reply arrives; the pop is logged as
+ * the LPOP or RPOP it was, for a lose-last rebuild. */
+static void sched_served(void *arg, int i, lk_rc rc) {
+    sched_serving *sv = arg;
+    sim_run *run = sv->run;
+    sim_thread *w = &run->thread[i];
+    run->blocked_clients--;
+    const lk_reply *r = w->pend.reply->resp;
+    if (rc == LK_OK) {
+        const char *argv[2] = {strcmp(sim__pending_label(&w->pend), "brpop") == 0 ? "RPOP" : "LPOP",
+                               lk_reply_str(r, 1)};
+        size_t len[2] = {4, r->node[1].len};
+        sched_log_command(run, w, 2, argv, len, sv->server_ms);
+    } else {
+        sim_setup_error(run, "step %d: %s's %s was served a reply too large for its reply buffer", run->step,
+                        w->name, sim__pending_label(&w->pend));
+    }
+    w->pend.rc = rc;
+    if (w->pend.lost) {
+        lk_store_reply_reset(w->pend.reply);
+        w->pend.rc = LK_ESTORE_MAYBE;
+    }
+    w->wake_ns = run->now_ns + run->rtt_ns; /* the serving command was applied at now + RTT/2 */
+}
+
+/* After thread 't''s command: registers its own block, or serves the blocked others from the final state. */
+static void sched_after_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
+    sim_redis_client *cl = &run->client[t->idx];
+    if ((cl->flags & SIM_CLIENT_BLOCKED) && cl->block_rank == 0) {
+        sim_redis_block_order(run->client, run->thread_count, t->idx);
+        run->blocked_clients++;
+        return;
+    }
+    if (run->blocked_clients == 0 || t->pend.rc != LK_OK) return;
+    sched_serving sv = {run, server_ms};
+    sim_redis_waker w = {&sv, sched_served_reply, sched_served};
+    sim_redis_serve_blocked(&run->store.ks, run->client, run->thread_count, server_ms, &w);
+}
+
 /* Thread 't''s command, on its own connection: applied to the model, compared with a real store in lockstep. */
 static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     sim_pending *p = &t->pend;
@@ -432,6 +521,7 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
         sim_setup_error(run, "step %d: %s's command %s: %s", run->step, t->name, sim__pending_label(p),
                         lk_reply_format(p->reply->resp, 0, text, sizeof(text)));
     }
+    sched_after_command(run, t, server_ms);
     sched_command_locks(run, t, before, server_ms);
     if (run->backend && run->setup_error[0] == '\0') {
         lk_store_op op = p->op;
@@ -459,6 +549,10 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     }
     sched_log(run, t, &p->op, server_ms);
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
+    if (p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED)) {
+        p->lost = fault == SIM_FAULT_REPLY_LOST; /* applied: the reply, when it comes, is lost */
+        return sched_block_wake(run, t);
+    }
     if (fault == SIM_FAULT_REPLY_LOST) {
         sim__oracle_lease_client_error(run, t, &p->op);
         p->applied_rc = p->rc;
@@ -519,6 +613,10 @@ static void sched_crash_thread(sim_run *run, int i) {
             if (run->mutex[m].holder == i) run->mutex[m].holder = -1;
         if (t->once_running) *t->once_running = 0;
         run->client[i].id = (uint32_t)i;
+        if (run->client[i].flags & SIM_CLIENT_BLOCKED) {
+            sim_redis_unblock(run->client, run->thread_count, i);
+            run->blocked_clients--;
+        }
         sim_redis_client_reset(&run->store.ks, &run->client[i]); /* its connection closes: MULTI and WATCH end */
         if (run->backend != NULL && run->backend->disconnect != NULL) run->backend->disconnect(run->backend->ctx, i);
     }
@@ -605,6 +703,11 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
         memset(run->cmd_log, 0, run->cmd_log_len);
         run->cmd_log_len = 0;
     }
+    for (int i = 0; i < run->thread_count && run->blocked_clients > 0; i++) { /* a blocked wait ends: not applied */
+        if (!sched_is_blocked(run, &run->thread[i])) continue;
+        sched_block_end(run, &run->thread[i], LK_ESTORE_DOWN);
+        run->thread[i].wake_ns = run->now_ns + run->rtt_ns / 2;
+    }
     for (int i = 0; i < run->thread_count; i++) /* a restarted server has no connection state left */
         sim_redis_client_clear(&run->client[i], (uint32_t)i);
 }
@@ -679,6 +782,9 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
             sim__oracle_lease_wall_step(run);
             run->server_wall_offset_ms += c->duration_ns / 1000000;
             run->wall_steps++;
+            for (int i = 0; i < run->thread_count && run->blocked_clients > 0; i++) /* timeouts follow the clock */
+                if (sched_is_blocked(run, &run->thread[i]))
+                    run->thread[i].wake_ns = sched_block_wake(run, &run->thread[i]);
         } else {
             run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;
             run->wall_steps++;
@@ -729,6 +835,7 @@ static void sched_setup(sim_run *run, const sim_exec_args *a) {
 
 /* When thread 't' can next do something without a decision: its wake-up, or the end of its pause; -1 never. */
 static int64_t sched_thread_due(const sim_run *run, const sim_thread *t) {
+    if (t->state == SIM_T_WAITING && t->wake_ns == INT64_MAX) return -1; /* blocked without a timeout */
     if (t->state == SIM_T_WAITING) return t->wake_ns > t->paused_until_ns ? t->wake_ns : t->paused_until_ns;
     if (t->state == SIM_T_PENDING && t->paused_until_ns > run->now_ns) return t->paused_until_ns;
     return -1;
@@ -754,11 +861,13 @@ static int sched_idle(sim_run *run, const sim_chooser *ch) {
         return 0;
     }
     for (int i = 0; i < run->thread_count; i++) {
-        if (run->thread[i].state != SIM_T_PENDING) continue;
+        int blocked = sched_is_blocked(run, &run->thread[i]);
+        if (run->thread[i].state != SIM_T_PENDING && !blocked) continue;
         char obj[LK_KEY_MAX];
         sim__pending_object(run, &run->thread[i].pend, obj, sizeof(obj));
-        sim__violation(run, "deadlock", "every live thread waits: %s blocks on %s %s", run->thread[i].name,
-                       sim__pending_label(&run->thread[i].pend), obj);
+        sim__violation(run, "deadlock", "every live thread waits: %s blocks on %s %s%s", run->thread[i].name,
+                       sim__pending_label(&run->thread[i].pend), obj,
+                       blocked ? " on the server, without a timeout, and no thread is left to push to it" : "");
         return 1;
     }
     return 1; /* every thread ended */

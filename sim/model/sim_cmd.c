@@ -5,6 +5,7 @@
  */
 #include "sim/model/sim_cmd.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -287,4 +288,34 @@ int sim__cmd_scan_opts(sim_cmd *c, int from, int with_type, sim_scan_opts *o) {
 syntax:
     sim__cmd_syntax(c);
     return -1;
+}
+
+int sim__cmd_keep(sim_cmd *c, const char *full) {
+    sim_redis_client *cl = c->client;
+    uint64_t need = 8;
+    for (int i = 0; i < c->argc; i++)
+        need += 4 + (uint64_t)c->len[i];
+    if (need > SIM_REDIS_QUEUE_BYTES - cl->queue_len) {
+        sim__cmd_limit(c, full);
+        return -1;
+    }
+    unsigned char *p = cl->queue + cl->queue_len;
+    sim__put32(p, (uint32_t)c->row->id);
+    sim__put32(p + 4, (uint32_t)c->argc);
+    p += 8;
+    for (int i = 0; i < c->argc; i++) {
+        sim__put32(p, (uint32_t)c->len[i]);
+        if (c->len[i] > 0) memcpy(p + 4, c->argv[i], c->len[i]);
+        p += 4 + c->len[i];
+    }
+    cl->queue_len += (uint32_t)need;
+    return 0;
+}
+
+void sim__cmd_block(sim_cmd *c, int64_t deadline_ms) {
+    sim_redis_client *cl = c->client;
+    assert(cl != NULL && !c->nested && cl->queue_len == 0 && !(cl->flags & SIM_CLIENT_BLOCKED));
+    if (sim__cmd_keep(c, "a blocked command longer than the connection's queue") != 0) return;
+    cl->flags |= SIM_CLIENT_BLOCKED;
+    cl->block_deadline_ms = deadline_ms;
 }

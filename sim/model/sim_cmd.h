@@ -28,11 +28,25 @@ typedef struct sim_cmd {
      * (sim_redis.c) sets it, so the families never call up into the dispatch table. */
     void (*run)(struct sim_cmd *c, const lk_command *row, int argc, const char *const *argv, const size_t *argv_len);
     lk_rc rc;                /* LK_OK, or LK_ELIMIT once a model limit was hit */
+    int nested;              /* 1 inside EXEC's body or a script: a blocking command must not block (Redis's
+                                CLIENT_DENY_BLOCKING) */
 } sim_cmd;
 
 #define SIM_CMD_DECLARE(NAME, name, arity, flags, first, last, step) void sim__cmd_##name(sim_cmd *c);
 LK_COMMAND_MAP(SIM_CMD_DECLARE)
 #undef SIM_CMD_DECLARE
+
+/* Appends the command of 'c' to its connection's queue in the queue's form (sim_redis.h). Returns 0, or -1 after
+ * sim__cmd_limit naming 'full'. */
+int sim__cmd_keep(sim_cmd *c, const char *full);
+/* Blocks the connection of 'c' (a blocking command outside MULTI and scripts that found every key absent): keeps
+ * the command in its queue, sets SIM_CLIENT_BLOCKED and the deadline (server wall ms, 0: none); no reply. A command
+ * longer than the queue is a limit (sim__cmd_limit). */
+void sim__cmd_block(sim_cmd *c, int64_t deadline_ms);
+/* Serves the blocked command in c->argv (BLPOP or BRPOP, its timeout last) from the key space as it is now: pops
+ * from its key with hash 'key_hash' (when 'any': the first of its keys) that holds a list and replies [key,
+ * element]. Returns 1 when served, 0 when no such key holds a list (nothing replied). */
+int sim__list_serve(sim_cmd *c, int any, uint32_t key_hash);
 
 /* SCRIPT's subcommand and its arity, checked as Redis does when a command arrives (so also before it is queued in
  * MULTI). Returns 0, or -1 after replying the error. */

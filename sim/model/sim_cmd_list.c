@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_cmd_list.c: the list commands of the model Redis (LPUSH, RPUSH, LPOP, RPOP, LLEN, LRANGE, LINDEX, LREM, LTRIM,
- * LPOS), with Redis 7.0's replies, error texts and argument checking order.
+ * LPOS, BLPOP, BRPOP), with Redis 7.0's replies, error texts and argument checking order.
  *
  * A list is the encoding of sim_keyspace.h: u32 count, then count x (u32 length, element bytes), head first. The
  * encoding is only walked head to tail, so whatever Redis replies tail first (RPOP with a count, LPOS with a
@@ -9,6 +9,11 @@
  * reverse: no allocation, O(n) per chunk. A command that empties a list deletes its key, as Redis does. Every edit
  * is one or two splices of the value, re-fetching the value pointer after each.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
 #include "sim/model/sim_cmd.h"
 
 enum { LIST_CHUNK = 256 }; /* positions gathered per walk for a tail-first reply */
@@ -157,6 +162,95 @@ static void list_pop(sim_cmd *c, int from_tail) {
         lk_reply_bulk(c->r, v + off + 4, sim__get32(v + off));
     }
     list_drop_ends(c, slot, n, k, from_tail);
+}
+
+/* Pops one element of the list in 'slot' (the key of argument 'key_arg') from the head or the tail and replies
+ * [key, element], as BLPOP and BRPOP do. */
+static void list_pop_one(sim_cmd *c, int key_arg, int slot, int from_tail) {
+    uint32_t value_len;
+    const unsigned char *v = sim_ks_value(c->ks, slot, &value_len);
+    uint32_t n = sim__get32(v);
+    uint32_t off = list_seek(v, from_tail ? n - 1 : 0);
+    lk_reply_array(c->r, 2);
+    lk_reply_bulk(c->r, c->argv[key_arg], c->len[key_arg]);
+    lk_reply_bulk(c->r, v + off + 4, sim__get32(v + off));
+    list_drop_ends(c, slot, n, 1, from_tail);
+}
+
+/* Redis 7.0.15's getTimeoutFromObjectOrReply in seconds, checked against it: the argument read by strtold (a long
+ * double: "0x10", "1e-400" and "1e4000" are numbers; a leading space, trailing bytes, NaN, an underflow to zero or
+ * an overflow to infinity are not), times 1000, rounded up. A negative result, and one past the int64 range (Redis
+ * casts it to a negative number), is "timeout is negative". Returns 0 and the deadline in server wall ms (0: none;
+ * a deadline past the int64 range saturates, never reached), or -1 after replying. */
+static int list_timeout(sim_cmd *c, int i, int64_t *deadline_ms) {
+    char buf[5 * 1024]; /* Redis's MAX_LONG_DOUBLE_CHARS */
+    size_t n = c->len[i];
+    long double s = 0;
+    int ok = n > 0 && n < sizeof(buf);
+    if (ok) {
+        memcpy(buf, c->argv[i], n);
+        buf[n] = '\0';
+        char *end;
+        errno = 0;
+        s = strtold(buf, &end);
+        ok = !isspace((unsigned char)buf[0]) && (size_t)(end - buf) == n && !isnan(s) &&
+             !(errno == ERANGE && (s == HUGE_VALL || s == -HUGE_VALL || s == 0));
+    }
+    if (!ok) {
+        lk_reply_error(c->r, "ERR timeout is not a float or out of range");
+        return -1;
+    }
+    long double ms = ceill(s * 1000.0L);
+    if (ms < 0 || !(ms < 9223372036854775808.0L)) {
+        lk_reply_error(c->r, "ERR timeout is negative");
+        return -1;
+    }
+    int64_t t = (int64_t)ms;
+    *deadline_ms = t == 0 ? 0 : t > INT64_MAX - c->now_ms ? INT64_MAX : c->now_ms + t;
+    return 0;
+}
+
+/* BLPOP and BRPOP: key [key ...] timeout. The timeout is checked first, then the keys in order: the first that
+ * exists is popped ([key, element]) or, when it is not a list, WRONGTYPE. With every key absent, a connection outside
+ * MULTI and scripts blocks (sim_redis.h); inside them, or without a connection, the reply is nil, as Redis replies
+ * to a client that may not block. */
+static void list_bpop(sim_cmd *c, int from_tail) {
+    int64_t deadline_ms;
+    if (list_timeout(c, c->argc - 1, &deadline_ms) != 0) return;
+    for (int i = 1; i < c->argc - 1; i++) {
+        int slot;
+        int found = sim__cmd_key(c, i, SIM_KS_LIST, &slot);
+        if (found < 0) return;
+        if (found) {
+            list_pop_one(c, i, slot, from_tail);
+            return;
+        }
+    }
+    if (c->client == NULL || c->nested)
+        lk_reply_nil(c->r);
+    else
+        sim__cmd_block(c, deadline_ms);
+}
+
+int sim__list_serve(sim_cmd *c, int any, uint32_t key_hash) {
+    int from_tail = c->row->id == LK_CMD_BRPOP;
+    for (int i = 1; i < c->argc - 1; i++) {
+        if (!any && sim_ks_key_hash(c->argv[i], (uint32_t)c->len[i]) != key_hash) continue;
+        int slot = sim_ks_find(c->ks, c->argv[i], (uint32_t)c->len[i], c->now_ms);
+        if (slot >= 0 && c->ks->entry[slot].type == SIM_KS_LIST) {
+            list_pop_one(c, i, slot, from_tail);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void sim__cmd_blpop(sim_cmd *c) {
+    list_bpop(c, 0);
+}
+
+void sim__cmd_brpop(sim_cmd *c) {
+    list_bpop(c, 1);
 }
 
 void sim__cmd_lpush(sim_cmd *c) {

@@ -8,6 +8,8 @@
  * connection end. The watches themselves are the key space's (sim_keyspace.h), so a change by any connection, the
  * watcher's own included, and a lazy expiry reach them.
  */
+#include <assert.h>
+
 #include "sim/model/sim_cmd.h"
 
 void sim_redis_client_init(sim_redis_client *cl, uint32_t id) {
@@ -21,6 +23,8 @@ void sim_redis_client_clear(sim_redis_client *cl, uint32_t id) {
     cl->flags = 0;
     cl->queued = 0;
     cl->queue_len = 0;
+    cl->block_rank = 0;
+    cl->block_deadline_ms = 0;
 }
 
 /* Ends the transaction (Redis's discardTransaction): the queue, MULTI and its errors, and the watches. */
@@ -33,6 +37,7 @@ static void tx_discard(sim_keyspace *ks, sim_redis_client *cl) {
 }
 
 void sim_redis_client_reset(sim_keyspace *ks, sim_redis_client *cl) {
+    assert(!(cl->flags & SIM_CLIENT_BLOCKED)); /* sim_redis_unblock first */
     tx_discard(ks, cl);
 }
 

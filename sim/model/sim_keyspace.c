@@ -60,6 +60,7 @@ void sim_ks_reset(sim_keyspace *ks) {
     ks->count = 0;
     ks->watch_count = 0;
     ks->dirty_clients = 0;
+    sim_ks_ready_clear(ks);
     sim_ks_script_flush(ks);
 }
 
@@ -301,6 +302,26 @@ void sim_ks_delete(sim_keyspace *ks, int slot) {
     if (watched) ks_touch_key(ks, key, key_len, h);
 }
 
+uint32_t sim_ks_key_hash(const void *key, uint32_t key_len) {
+    return ks_hash(key, key_len);
+}
+
+void sim_ks_ready_clear(sim_keyspace *ks) {
+    memset(ks->ready_hash, 0, sizeof(ks->ready_hash[0]) * ks->ready_count);
+    ks->ready_count = 0;
+    ks->ready_overflow = 0;
+}
+
+/* Remembers that a list key with hash 'h' was created (once per hash). */
+static void ks_ready_add(sim_keyspace *ks, uint32_t h) {
+    for (uint32_t r = 0; r < ks->ready_count; r++)
+        if (ks->ready_hash[r] == h) return;
+    if (ks->ready_count == SIM_KS_READY_MAX)
+        ks->ready_overflow = 1;
+    else
+        ks->ready_hash[ks->ready_count++] = h;
+}
+
 lk_rc sim_ks_create(sim_keyspace *ks, const void *key, uint32_t key_len, uint32_t type, uint32_t value_len, int *slot) {
     assert(type != SIM_KS_NONE && type < SIM_KS_TYPE_COUNT_);
     *slot = -1;
@@ -325,6 +346,7 @@ lk_rc sim_ks_create(sim_keyspace *ks, const void *key, uint32_t key_len, uint32_
     ks->count++;
     *slot = (int)i;
     if (ks->watch_count > 0) ks_touch_key(ks, key, key_len, h);
+    if (type == SIM_KS_LIST) ks_ready_add(ks, h);
     return LK_OK;
 }
 

@@ -46,6 +46,7 @@ enum {
     SIM_KS_WATCH_KEY_MAX = 128,             /* longest watched key, bytes */
     SIM_KS_SCRIPT_BYTES = 64 * 1024,        /* the script cache: every loaded script's name and body */
     SIM_KS_LUA_HEAP_BYTES = 2 * 1024 * 1024, /* scratch memory of one script call's Lua state */
+    SIM_KS_READY_MAX = 16,                  /* list keys one command creates that are remembered in order */
 };
 
 #define SIM_KS_TYPE_MAP(X)                                                                                             \
@@ -86,6 +87,12 @@ typedef struct sim_keyspace {
     uint32_t dirty_clients;                /* bit c: a key client c watches was touched (EXEC must abort) */
     uint32_t script_count;                 /* scripts in the cache (SCRIPT LOAD, EVAL) */
     uint32_t script_bytes;                 /* bytes of 'scripts' in use */
+    /* The list keys created since sim_ks_ready_clear (the start of each top-level command), in creation order, as
+     * Redis's signalKeyAsReady remembers them for the clients blocked on them; not hashed (empty again before the
+     * next command reads it). */
+    uint32_t ready_count;                      /* entries of 'ready_hash' in use */
+    uint32_t ready_overflow;                   /* 1: more than SIM_KS_READY_MAX distinct ones */
+    uint32_t ready_hash[SIM_KS_READY_MAX];     /* their key hashes (sim_ks_key_hash), each once */
     uint64_t used_bits[SIM_KS_SLOTS / 64]; /* bit i set iff entry[i] is used */
     /* Large tables last (a snapshot keeps the fields above whole, and of these only what is in use). */
     sim_ks_watch watch[SIM_KS_WATCH_MAX];  /* the watched keys, in the order first watched */
@@ -115,6 +122,10 @@ int sim_ks_peek(const sim_keyspace *ks, const void *key, uint32_t key_len, lk_wa
 /* Creates 'key' (known absent) with 'type', no TTL and a zeroed value of 'value_len' bytes. Returns LK_OK and the
  * slot in '*slot', or LK_ELIMIT (too many keys, key too long, heap full) with nothing changed. */
 lk_rc sim_ks_create(sim_keyspace *ks, const void *key, uint32_t key_len, uint32_t type, uint32_t value_len, int *slot);
+/* The key hash of the table (FNV-1a): the probe start, the SCAN order, and the ready list's entries. */
+uint32_t sim_ks_key_hash(const void *key, uint32_t key_len);
+/* Forgets the list keys created so far (sim_keyspace.ready_*). */
+void sim_ks_ready_clear(sim_keyspace *ks);
 /* Deletes the key in 'slot' and frees its blob. */
 void sim_ks_delete(sim_keyspace *ks, int slot);
 

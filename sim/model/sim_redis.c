@@ -37,25 +37,8 @@ static void redis_unknown(lk_reply *r, int argc, const char *const *argv, const 
 
 /* Queues a command of a connection in MULTI (Redis's queueMultiCommand). Returns 0, or -1 after a limit. */
 static int redis_queue(sim_cmd *c) {
-    sim_redis_client *cl = c->client;
-    uint64_t need = 8;
-    for (int i = 0; i < c->argc; i++)
-        need += 4 + (uint64_t)c->len[i];
-    if (need > SIM_REDIS_QUEUE_BYTES - cl->queue_len) {
-        sim__cmd_limit(c, "the MULTI queue is full");
-        return -1;
-    }
-    unsigned char *p = cl->queue + cl->queue_len;
-    sim__put32(p, (uint32_t)c->row->id);
-    sim__put32(p + 4, (uint32_t)c->argc);
-    p += 8;
-    for (int i = 0; i < c->argc; i++) {
-        sim__put32(p, (uint32_t)c->len[i]);
-        if (c->len[i] > 0) memcpy(p + 4, c->argv[i], c->len[i]);
-        p += 4 + c->len[i];
-    }
-    cl->queue_len += (uint32_t)need;
-    cl->queued++;
+    if (sim__cmd_keep(c, "the MULTI queue is full") != 0) return -1;
+    c->client->queued++;
     return 0;
 }
 
@@ -66,7 +49,7 @@ static int redis_runs_in_multi(const lk_command *row) {
 
 /* sim_cmd.run: one command of EXEC's queue. */
 static void redis_run(sim_cmd *c, const lk_command *row, int argc, const char *const *argv, const size_t *argv_len) {
-    sim_cmd sub = {c->ks, c->now_ms, row, argc, argv, argv_len, c->r, c->client, redis_run, LK_OK};
+    sim_cmd sub = {c->ks, c->now_ms, row, argc, argv, argv_len, c->r, c->client, redis_run, LK_OK, 1};
     if (!lk_command_arity_ok(row, argc))
         lk_reply_error(c->r, "ERR wrong number of arguments for '%s' command", row->name);
     else
@@ -74,11 +57,86 @@ static void redis_run(sim_cmd *c, const lk_command *row, int argc, const char *c
     if (sub.rc != LK_OK) c->rc = sub.rc;
 }
 
+/* ---- blocked connections ---------------------------------------------------------------------------------------- */
+
+void sim_redis_block_order(sim_redis_client *cl, int n, int i) {
+    uint32_t rank = 0;
+    for (int k = 0; k < n; k++)
+        if (k != i && cl[k].block_rank > rank) rank = cl[k].block_rank;
+    cl[i].block_rank = rank + 1;
+}
+
+void sim_redis_unblock(sim_redis_client *cl, int n, int i) {
+    uint32_t rank = cl[i].block_rank;
+    for (int k = 0; k < n; k++)
+        if (rank != 0 && cl[k].block_rank > rank) cl[k].block_rank--;
+    memset(cl[i].queue, 0, cl[i].queue_len);
+    cl[i].queue_len = 0;
+    cl[i].flags &= ~SIM_CLIENT_BLOCKED;
+    cl[i].block_rank = 0;
+    cl[i].block_deadline_ms = 0;
+}
+
+/* Tries to serve blocked connection 'i' from the key space at 'now_ms', from its key with hash 'key_hash' or, when
+ * 'any', its first key that holds a list. Returns 1 when served (and unblocked). */
+static int redis_serve_one(sim_keyspace *ks, sim_redis_client *cl, int n, int i, lk_wall_ms now_ms,
+                           const sim_redis_waker *w, int any, uint32_t key_hash) {
+    const char *argv[SIM_REDIS_QUEUE_BYTES / 4];
+    size_t len[SIM_REDIS_QUEUE_BYTES / 4];
+    const unsigned char *p = cl[i].queue;
+    const lk_command *row = lk_command_get((lk_command_id)sim__get32(p));
+    uint32_t argc = sim__get32(p + 4);
+    assert(argc <= sizeof(argv) / sizeof(argv[0]));
+    p += 8;
+    for (uint32_t k = 0; k < argc; k++) {
+        len[k] = sim__get32(p);
+        argv[k] = (const char *)p + 4;
+        p += 4 + len[k];
+    }
+    lk_reply *r = w->reply_of(w->arg, i);
+    lk_reply_clear(r);
+    sim_cmd c = {ks, now_ms, row, (int)argc, argv, len, r, &cl[i], redis_run, LK_OK, 1};
+    if (!sim__list_serve(&c, any, key_hash)) return 0;
+    if (c.rc == LK_OK && !lk_reply_ok(r)) c.rc = LK_ELIMIT;
+    sim_redis_unblock(cl, n, i);
+    w->served(w->arg, i, c.rc);
+    return 1;
+}
+
+/* Serves, in rank order, the blocked connections that wait on the key with hash 'key_hash' (every blocked one when
+ * 'any') and whose timeout has not passed at 'now_ms'. Returns how many were served. */
+static int redis_serve_key(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms,
+                           const sim_redis_waker *w, int any, uint32_t key_hash) {
+    int served = 0;
+    for (uint32_t rank = 1;; rank++) {
+        int i = 0;
+        while (i < n && cl[i].block_rank != rank)
+            i++;
+        if (i == n) return served;
+        if (cl[i].block_deadline_ms != 0 && now_ms > cl[i].block_deadline_ms) continue; /* timed out already */
+        if (redis_serve_one(ks, cl, n, i, now_ms, w, any, key_hash)) {
+            served++;
+            rank--; /* the ranks after it moved up */
+        }
+    }
+}
+
+int sim_redis_serve_blocked(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms,
+                            const sim_redis_waker *w) {
+    int served = 0;
+    for (uint32_t r = 0; r < ks->ready_count; r++)
+        served += redis_serve_key(ks, cl, n, now_ms, w, 0, ks->ready_hash[r]);
+    if (ks->ready_overflow) served += redis_serve_key(ks, cl, n, now_ms, w, 1, 0);
+    sim_ks_ready_clear(ks);
+    return served;
+}
+
 lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const lk_command *cmd,
                              int argc, const char *const *argv, const size_t *argv_len, lk_reply *reply) {
     assert(ks != NULL && cmd != NULL && reply != NULL);
     lk_reply_clear(reply);
     if (argc <= 0 || argc > LK_COMMAND_ARGS_MAX) return LK_EINVAL;
+    if (ks->ready_count != 0 || ks->ready_overflow) sim_ks_ready_clear(ks); /* the lists this command creates */
     int in_multi = cl != NULL && (cl->flags & SIM_CLIENT_MULTI);
     if (!lk_command_arity_ok(cmd, argc)) {
         if (cmd->id == LK_CMD_EXEC) { /* Redis's execCommandAbort, in MULTI or not: the transaction and watches end */
@@ -91,7 +149,7 @@ lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms 
         if (in_multi) cl->flags |= SIM_CLIENT_DIRTY_EXEC; /* Redis's rejectCommand flags the transaction */
         return LK_OK;
     }
-    sim_cmd c = {ks, now_ms, cmd, argc, argv, argv_len, reply, cl, redis_run, LK_OK};
+    sim_cmd c = {ks, now_ms, cmd, argc, argv, argv_len, reply, cl, redis_run, LK_OK, 0};
     if (in_multi && cmd->id == LK_CMD_SCRIPT && sim__cmd_script_check(&c) != 0) {
         cl->flags |= SIM_CLIENT_DIRTY_EXEC; /* a subcommand Redis's table refuses, as an unknown command */
     } else if (in_multi && !redis_runs_in_multi(cmd)) {
@@ -99,8 +157,10 @@ lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms 
     } else {
         redis_handlers[cmd->id](&c);
     }
-    if (c.rc == LK_OK && !lk_reply_ok(reply)) sim__cmd_limit(&c, "the reply buffer is too small for this reply");
-    assert(c.rc != LK_OK || lk_reply_ok(reply));
+    int blocked = cl != NULL && (cl->flags & SIM_CLIENT_BLOCKED) != 0; /* no reply until served */
+    if (c.rc == LK_OK && !blocked && !lk_reply_ok(reply))
+        sim__cmd_limit(&c, "the reply buffer is too small for this reply");
+    assert(c.rc != LK_OK || blocked || lk_reply_ok(reply));
     return c.rc;
 }
 

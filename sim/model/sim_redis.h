@@ -23,24 +23,62 @@
 #include "sim/model/sim_keyspace.h"
 
 enum { SIM_REDIS_QUEUE_BYTES = 4096 }; /* bytes of the commands one MULTI may queue (4 + 8 + 4 per argument) */
-enum { SIM_CLIENT_MULTI = 1u, SIM_CLIENT_DIRTY_EXEC = 2u };
+enum { SIM_CLIENT_MULTI = 1u, SIM_CLIENT_DIRTY_EXEC = 2u, SIM_CLIENT_BLOCKED = 4u };
 
-/* One connection's server-side state: its transaction (MULTI queue and errors). Its watches live in the key space
- * (sim_keyspace.h), under its id. Plain bytes, so it can live in the run arena. Guarded by: the simulator's thread. */
+/* One connection's server-side state: its transaction (MULTI queue and errors) or its blocked command. Its watches
+ * live in the key space (sim_keyspace.h), under its id. Plain bytes, so it can live in the run arena.
+ * Invariant: among the connections of one key space, the blocked ones have ranks 1..k with no gap (the order they
+ * blocked in: Redis serves blocked clients first come, first served), so equal server states are equal bytes.
+ * Guarded by: the simulator's thread. */
 typedef struct sim_redis_client {
     uint32_t id;        /* 0 .. SIM_KS_CLIENTS_MAX - 1, unique among the key space's connections */
-    uint32_t flags;     /* SIM_CLIENT_MULTI, SIM_CLIENT_DIRTY_EXEC (a command was refused while queuing) */
+    uint32_t flags;     /* SIM_CLIENT_MULTI, SIM_CLIENT_DIRTY_EXEC (a command was refused while queuing),
+                           SIM_CLIENT_BLOCKED (a blocking command waits for a list) */
     uint32_t queued;    /* commands queued since MULTI */
     uint32_t queue_len; /* bytes of 'queue' used */
-    unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* each: u32 command id, u32 argc, argc x (u32 length, bytes) */
+    uint32_t block_rank;       /* BLOCKED: its place among the blocked connections, from 1; else 0 */
+    uint32_t pad;              /* zero */
+    int64_t block_deadline_ms; /* BLOCKED: server wall ms after which it times out (now > deadline); 0 = never */
+    unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* each: u32 command id, u32 argc, argc x (u32 length, bytes); MULTI:
+                                                   the queued commands; BLOCKED: the blocked command alone */
 } sim_redis_client;
 
 /* A connection 'id' with no transaction, whatever the memory held before (the whole struct is written). */
 void sim_redis_client_init(sim_redis_client *cl, uint32_t id);
 /* The same for a connection initialized before: clears only the queue bytes it used (the simulator's hot path). */
 void sim_redis_client_clear(sim_redis_client *cl, uint32_t id);
-/* Ends the connection's transaction and watches, as a closed connection does (and a restart's lost ones). */
+/* Ends the connection's transaction and watches, as a closed connection does (and a restart's lost ones). A
+ * blocked connection is unblocked first with sim_redis_unblock (the others' ranks must close the gap). */
 void sim_redis_client_reset(sim_keyspace *ks, sim_redis_client *cl);
+
+/* ---- blocked connections (BLPOP, BRPOP) ------------------------------------------------------------------------
+ * A blocking command that finds every key absent on a connection outside MULTI and scripts blocks it: its reply is
+ * left empty (no node), SIM_CLIENT_BLOCKED is set and the command is kept in the queue. The caller, who holds every
+ * connection of the key space in one array, then gives it its place (sim_redis_block_order); after each later
+ * command, script or EXEC of any connection it serves the blocked ones from the key space's final state
+ * (sim_redis_serve_blocked), and it ends a wait whose timeout passed or whose connection closed (sim_redis_unblock). */
+
+/* Gives connection 'i' of 'cl'[0..n), just blocked, the last place among the blocked ones. */
+void sim_redis_block_order(sim_redis_client *cl, int n, int i);
+/* Ends connection 'i''s blocked wait (its timeout passed, it closed): the ranks after it move up. */
+void sim_redis_unblock(sim_redis_client *cl, int n, int i);
+
+/* Where a served connection's reply goes, and who is told. */
+typedef struct sim_redis_waker {
+    void *arg;
+    lk_reply *(*reply_of)(void *arg, int i);     /* the buffer for connection i's reply */
+    void (*served)(void *arg, int i, lk_rc rc);  /* after connection i was served and unblocked; rc: LK_OK, or
+                                                    LK_ELIMIT when the reply did not fit its buffer */
+} sim_redis_waker;
+
+/* Serves the blocked connections of 'cl'[0..n) after a command, as Redis's handleClientsBlockedOnKeys does: for each
+ * list key the command created, in the order it did (the key space's ready list), the connections blocked on that
+ * key in rank order whose timeout has not passed at 'now_ms' pop from it while it holds elements, reply [key,
+ * element] and are unblocked; the rest stay blocked. Returns how many were served. Clears the ready list. (When one
+ * script creates more than SIM_KS_READY_MAX list keys, the rest are served in rank order, each connection from the
+ * first of its keys that holds a list.) */
+int sim_redis_serve_blocked(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms,
+                            const sim_redis_waker *w);
 
 /* Executes one command of connection 'cl' as Redis does: inside MULTI a command is queued ("QUEUED"; one refused by
  * arity or name marks the transaction, which EXEC then discards with EXECABORT); EXEC runs the queue as one atomic

@@ -85,6 +85,8 @@ typedef struct sim_pending {
     lk_rc rc;                /* the op's result, set by the scheduler */
     lk_rc applied_rc;        /* with a reply-lost fault: what the store answered before the reply was lost */
     int out;                 /* TASK_START: the new thread's index */
+    int lost;                /* STORE: a reply-lost fault hit a command that blocked: once served or timed out, the
+                                client sees LK_ESTORE_MAYBE instead of the reply (a popped element is lost) */
 } sim_pending;
 
 typedef struct sim_thread {
@@ -257,6 +259,7 @@ struct sim_run {
     uint32_t unchecked;                  /* bit k: expectation k (of the scenario's list) was not checked */
     int reply_losts;                     /* reply-lost faults executed */
     int conn_errors;                     /* conn-error faults executed */
+    int blocked_clients;                 /* connections blocked in BLPOP/BRPOP on the server (client[i] BLOCKED) */
     int ignored_count;                   /* oracles whose violations are notes (--ignore-oracle) */
     char ignored[SIM_IGNORED_MAX][SIM_NAME_MAX];
     int note_count;                        /* notes kept (at most SIM_NOTES_MAX) */
