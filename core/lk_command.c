@@ -66,3 +66,14 @@ int lk_command_keys(const lk_command *c, int argc, const char *const *argv, cons
         pos[n++] = i;
     return n;
 }
+
+int lk_script_may_publish(const char *body, size_t len) {
+    static const char word[] = "publish";
+    for (size_t i = 0; i + sizeof(word) - 1 <= len; i++) {
+        size_t k = 0;
+        while (k < sizeof(word) - 1 && (body[i + k] | 0x20) == word[k])
+            k++;
+        if (k == sizeof(word) - 1) return 1;
+    }
+    return 0;
+}

@@ -27,7 +27,10 @@ enum {
     LK_CMDF_SCRIPT = 1u << 7,    /* runs or manages Lua scripts: not allowed from a script */
     LK_CMDF_NUMKEYS = 1u << 8,   /* keys from numkeys: argv[2] is the key count, the keys follow (EVAL, EVALSHA) */
     LK_CMDF_BLOCKING = 1u << 9,  /* may block the connection until another client's command serves it or its timeout
-                                    passes (BLPOP, BRPOP); inside MULTI or a script it never blocks */
+                                    passes (BLPOP, BRPOP); inside MULTI it never blocks; Redis 7 refuses it in
+                                    scripts (NOSCRIPT) */
+    LK_CMDF_PUBSUB = 1u << 10,   /* pub/sub: acts on channels and subscribed connections, not on keys */
+    LK_CMDF_NOSCRIPT = 1u << 11, /* not allowed from a script (SUBSCRIBE, UNSUBSCRIBE) */
 };
 
 enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name included */
@@ -81,8 +84,8 @@ enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name inclu
     X(LREM, lrem, 4, LK_CMDF_WRITE, 1, 1, 1)                                                                           \
     X(LTRIM, ltrim, 4, LK_CMDF_WRITE, 1, 1, 1)                                                                         \
     X(LPOS, lpos, -3, LK_CMDF_READONLY, 1, 1, 1)                                                                       \
-    X(BLPOP, blpop, -3, LK_CMDF_WRITE | LK_CMDF_BLOCKING, 1, -2, 1)                                                    \
-    X(BRPOP, brpop, -3, LK_CMDF_WRITE | LK_CMDF_BLOCKING, 1, -2, 1)                                                    \
+    X(BLPOP, blpop, -3, LK_CMDF_WRITE | LK_CMDF_BLOCKING | LK_CMDF_NOSCRIPT, 1, -2, 1)                                 \
+    X(BRPOP, brpop, -3, LK_CMDF_WRITE | LK_CMDF_BLOCKING | LK_CMDF_NOSCRIPT, 1, -2, 1)                                 \
     /* sorted sets */                                                                                                  \
     X(ZADD, zadd, -4, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
     X(ZREM, zrem, -3, LK_CMDF_WRITE | LK_CMDF_FAST, 1, 1, 1)                                                           \
@@ -103,6 +106,10 @@ enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name inclu
     X(EVAL, eval, -3, LK_CMDF_SCRIPT | LK_CMDF_NUMKEYS, 3, 0, 1)                                                       \
     X(EVALSHA, evalsha, -3, LK_CMDF_SCRIPT | LK_CMDF_NUMKEYS, 3, 0, 1)                                                 \
     X(SCRIPT, script, -2, LK_CMDF_SCRIPT, 0, 0, 0)                                                                     \
+    /* pub/sub */                                                                                                      \
+    X(SUBSCRIBE, subscribe, -2, LK_CMDF_PUBSUB | LK_CMDF_NOSCRIPT, 0, 0, 0)                                            \
+    X(UNSUBSCRIBE, unsubscribe, -1, LK_CMDF_PUBSUB | LK_CMDF_NOSCRIPT, 0, 0, 0)                                        \
+    X(PUBLISH, publish, 3, LK_CMDF_PUBSUB | LK_CMDF_FAST, 0, 0, 0)                                                     \
     /* connection */                                                                                                   \
     X(PING, ping, -1, LK_CMDF_FAST, 0, 0, 0)                                                                           \
     X(ECHO, echo, 2, LK_CMDF_FAST, 0, 0, 0)
@@ -135,5 +142,9 @@ int lk_command_arity_ok(const lk_command *c, int argc);
  * must be ok. 'argv' and 'argv_len' (NULL: C strings) are read only by NUMKEYS rows. A KEYSPACE command has no key
  * positions: its footprint is every key. */
 int lk_command_keys(const lk_command *c, int argc, const char *const *argv, const size_t *argv_len, int *pos, int cap);
+
+/* 1 if a script's text may publish: it contains "publish" in any case. A script whose text does not can never call
+ * PUBLISH (the model refuses it as a limit), so a search may treat its footprint as its keys alone. */
+int lk_script_may_publish(const char *body, size_t len);
 
 #endif

@@ -75,6 +75,7 @@ void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
         set->is_prefix = 1;
         break;
     case LK_OP_SCAN: set->is_prefix = 1; break;
+    case LK_OP_READ:    /* the caller's connection only, but what others published: every key, as a write */
     case LK_OP_COMMAND: /* any keys: every key, as a write (the explorer derives finer footprints from the table) */
         set->keys[0] = "";
         set->writes[0] = 1;
@@ -93,6 +94,7 @@ void lk_store_op_keys(const lk_store_op *op, lk_key_set *set) {
 
 lk_rc lk_store_op_check(const lk_store_op *op) {
     if (op->key == NULL || strlen(op->key) >= LK_KEY_MAX) return LK_EINVAL;
+    if (op->kind == LK_OP_READ) return op->ttl_ms >= 0 ? LK_OK : LK_EINVAL;
     if (op->kind == LK_OP_COMMAND) {
         if (op->argc < 1 || op->argc > LK_COMMAND_ARGS_MAX || op->argv == NULL) return LK_EINVAL;
         for (int i = 0; i < op->argc; i++)
@@ -166,13 +168,29 @@ lk_rc lk_env_sleep_ns(const lk_env *env, int64_t ns) {
 lk_rc lk_env_store_exec(const lk_env *env, const lk_store_op *op, lk_store_reply *reply) {
     assert(op != NULL && reply != NULL);
     assert((unsigned)op->kind < LK_OP_COUNT_ && op->key != NULL);
-    assert(op->kind != LK_OP_COMMAND || reply->resp != NULL);
-    if (op->kind != LK_OP_COMMAND) reply->resp = NULL; /* a fixed op's caller may leave the reply uninitialized */
+    int resp = op->kind == LK_OP_COMMAND || op->kind == LK_OP_READ; /* a RESP-shaped reply */
+    assert(!resp || reply->resp != NULL);
+    if (!resp) reply->resp = NULL; /* a fixed op's caller may leave the reply uninitialized */
     lk_store_reply_reset(reply);
     lk_rc rc = env->store.exec(env->store.ctx, op, reply);
     if (rc != LK_OK) lk_store_reply_reset(reply);
-    assert(rc != LK_OK || reply->outcome != LK_NONE || op->kind == LK_OP_COMMAND);
+    assert(rc != LK_OK || reply->outcome != LK_NONE || resp);
     return rc;
+}
+
+lk_rc lk_env_command_next(const lk_env *env, lk_reply *reply, int64_t timeout_ms) {
+    assert(reply != NULL);
+    lk_reply_clear(reply);
+    if (timeout_ms < 0) return LK_EINVAL;
+    lk_store_op op;
+    memset(&op, 0, sizeof(op));
+    op.kind = LK_OP_READ;
+    op.key = "";
+    op.ttl_ms = timeout_ms;
+    lk_store_reply r;
+    memset(&r, 0, sizeof(r));
+    r.resp = reply;
+    return lk_env_store_exec(env, &op, &r);
 }
 
 lk_rc lk_env_command(const lk_env *env, lk_reply *reply, int argc, const char *const *argv, const size_t *argv_len) {

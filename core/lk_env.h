@@ -63,7 +63,9 @@ typedef struct lk_clock {
     X(RELEASE, "release", "compare-and-delete: released, not owner, or absent")                                        \
     X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")                                         \
     X(REVOKE, "revoke", "delete the lock if its fencing number is below 'num': released, not owner (newer), absent")   \
-    X(COMMAND, "command", "any command of core/lk_command.h: argv in, a RESP-shaped reply out (lk_reply)")
+    X(COMMAND, "command", "any command of core/lk_command.h: argv in, a RESP-shaped reply out (lk_reply)")            \
+    X(READ, "read",                                                                                                    \
+      "the next reply the server pushed on the caller's connection (pub/sub), waiting at most ttl_ms (0: forever)")
 
 typedef enum lk_op_kind {
 #define LK_OP_ENUM(name, label, doc) LK_OP_##name,
@@ -104,7 +106,7 @@ typedef struct lk_store_op {
     const char *aux_key;   /* ACQUIRE: the fence counter key; NULL for every other op */
     const char *value;     /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; SCAN: the cursor (the
                             last key returned, "" to start); else NULL */
-    int64_t ttl_ms;        /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms */
+    int64_t ttl_ms;        /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms; READ: the wait, ms */
     unsigned flags;        /* SET: LK_SET_NX or LK_SET_XX, or 0 */
     const char *epoch_key; /* ACQUIRE: the clear epoch (read; fence = epoch << 32 | counter), or NULL */
     int64_t num;           /* REVOKE: the fence floor */
@@ -121,7 +123,7 @@ typedef struct lk_store_reply {
     int64_t num;              /* DEL/SCAN_DEL: keys removed; PTTL: ms, -1, -2; INCR: new value; ACQUIRE: fence
                                  number (ACQUIRED, ALREADY_MINE) or the holder's PTTL in ms (LOCKED) */
     char value[LK_VALUE_MAX]; /* GET (FOUND): the value, NUL-terminated; else "" */
-    lk_reply *resp;           /* COMMAND: the caller's reply (its buffers are the caller's), filled on LK_OK with
+    lk_reply *resp;           /* COMMAND, READ: the caller's reply (its buffers are the caller's), filled on LK_OK with
                                  Redis's reply, error replies included; the store never changes the pointer */
 } lk_store_reply;
 
@@ -280,8 +282,14 @@ lk_rc lk_env_store_exec(const lk_env *env, const lk_store_op *op, lk_store_reply
 /* Runs one command of core/lk_command.h (argv_len NULL: C strings) as ONE atomic step and writes Redis's reply to
  * 'reply' (cleared first; caller's buffers). Returns LK_OK with any reply, error replies included; a store error
  * (LK_ESTORE_MAYBE: it may have run; LK_ESTORE_DOWN: it did not), LK_EINVAL (argc out of range) or LK_ELIMIT (the
- * reply does not fit 'reply''s buffers, or a limit of the model store). Visible. */
+ * reply does not fit 'reply''s buffers, or a limit of the model store). Visible. A blocking command (BLPOP, BRPOP)
+ * returns when the server served it or its timeout passed, as on Redis. */
 lk_rc lk_env_command(const lk_env *env, lk_reply *reply, int argc, const char *const *argv, const size_t *argv_len);
+/* Waits at most 'timeout_ms' (0: forever) for the next reply the server pushes on the caller's connection: a pub/sub
+ * message ["message", channel, payload], or a confirmation of a SUBSCRIBE or UNSUBSCRIBE of several channels after
+ * the first. Returns LK_OK with it in 'reply' (cleared first), LK_ETIMEDOUT when none arrived in time, a store error
+ * (LK_ESTORE_DOWN: the connection closed), or LK_EMISUSE on a store that keeps no connection per caller. Visible. */
+lk_rc lk_env_command_next(const lk_env *env, lk_reply *reply, int64_t timeout_ms);
 lk_rc lk_env_entropy(const lk_env *env, void *buf, size_t len);
 lk_rc lk_env_mutex_new(const lk_env *env, const char *name, void **out);
 void lk_env_mutex_free(const lk_env *env, void *mu);

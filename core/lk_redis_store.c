@@ -362,11 +362,19 @@ static lk_rc redis_command(lk_redis_store *s, const lk_store_op *op, lk_store_re
 }
 
 static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_store_reply *out) {
-    if (op->kind != LK_OP_COMMAND) memset(out, 0, sizeof(*out)); /* a fixed op's reply may come uninitialized */
+    if (op->kind != LK_OP_COMMAND && op->kind != LK_OP_READ) memset(out, 0, sizeof(*out)); /* may be uninitialized */
     lk_store_reply_reset(out);
+    if (op->kind == LK_OP_READ) /* one connection shared by every thread: a subscription would take it over */
+        return REDIS_ERR_MSG(s, LK_EMISUSE, "read: pub/sub needs a connection per client, which this store does not "
+                                            "keep (it serves every thread of the process on one connection)");
     if (op->kind == LK_OP_COMMAND) {
         if (lk_store_op_check(op) != LK_OK || out->resp == NULL)
             return REDIS_ERR_MSG(s, LK_EINVAL, "command: no arguments, too many, or no reply buffer");
+        const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
+        if (row != NULL && (row->id == LK_CMD_SUBSCRIBE || row->id == LK_CMD_UNSUBSCRIBE))
+            return REDIS_ERR_MSG(s, LK_EMISUSE, "%s: pub/sub needs a connection per client, which this store does not "
+                                                "keep (it serves every thread of the process on one connection)",
+                                 row->name);
         lk_rc rc = redis_command(s, op, out);
         if (rc != LK_OK) lk_store_reply_reset(out);
         return rc;

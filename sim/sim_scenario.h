@@ -16,6 +16,9 @@
  * the thread owns (core/lk_reply.h). Each thread has its own connection: its MULTI queue and its WATCHes are its own,
  * and end when it crashes or the store restarts. A command may read a key declared with sim_lock_key() but not
  * change it (the lease oracle follows lock keys through the lk_ ops): that is a setup error naming the key.
+ * BLPOP and BRPOP block as in Redis: when every key is empty the call returns only once another thread's command
+ * served it ([key, element]) or its timeout passed on the server's wall clock (nil); a restart ends it with
+ * LK_ESTORE_DOWN. A thread blocked without a timeout while no other thread can run is a deadlock verdict.
  *
  * Lifetimes: all memory a scenario gets from sim_state_alloc(), sim_env() or the env's alloc lives in the run arena
  * and is valid until the execution ends. Names are copied.

@@ -45,6 +45,8 @@ void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, si
             int k = row && row->first_key > 0 && row->first_key < p->op.argc ? row->first_key : -1;
             size_t n = k < 0 ? 1 : p->op.argv_len ? p->op.argv_len[k] : strlen(p->op.argv[k]);
             snprintf(buf, cap, "%.*s", (int)(n < 120 ? n : 120), k < 0 ? "-" : p->op.argv[k]);
+        } else if (p->op.kind == LK_OP_READ) {
+            snprintf(buf, cap, "inbox");
         } else {
             snprintf(buf, cap, "%s", p->op.key);
         }

@@ -129,6 +129,8 @@ static void sched_scenario_fault(sim_run *run, sim_thread *t, const sim_guard_re
 }
 
 static void sched_block_end(sim_run *run, sim_thread *t, lk_rc rc);
+static void sched_read_end(sim_run *run, sim_thread *t);
+static int sched_is_reading(const sim_thread *t);
 
 /* Resumes every thread whose wait is over, in index order, until none is left (a resumed thread may start a task
  * that is due at once). Returns 0, or -1 when scenario code crashed or spun (the run ends). */
@@ -139,6 +141,7 @@ static int sched_resume_due(sim_run *run) {
             sim_thread *t = &run->thread[i];
             if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
             if (run->client[i].flags & SIM_CLIENT_BLOCKED) sched_block_end(run, t, LK_OK); /* its timeout */
+            if (sched_is_reading(t)) sched_read_end(run, t);
             t->state = SIM_T_RUNNING;
             t->wake_ns = 0; /* read only while waiting: cleared, equal states are equal bytes (sim_state.h) */
             run->current = i;
@@ -297,11 +300,12 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
     const sim_backend *b = run->backend;
     char want[256], got[256];
     const lk_store *store = &b->store; /* the thread's own connection when the backend has them */
-    if (row != NULL && (row->flags & LK_CMDF_BLOCKING)) {
+    if (row != NULL && (row->flags & (LK_CMDF_BLOCKING | LK_CMDF_PUBSUB))) {
         run->backend_failed = 1;
         snprintf(run->backend_error, sizeof(run->backend_error),
-                 "step %d: %s sent %s: a blocking command is model-only for now (a real server would hold the "
-                 "connection in real time, which lockstep cannot follow); run it on the model store",
+                 "step %d: %s sent %s: blocking commands and pub/sub are model-only for now (a real server would "
+                 "hold or push on the connection in real time, which lockstep does not follow yet); run it on the "
+                 "model store",
                  run->step, t->name, row->name);
         return;
     }
@@ -467,9 +471,33 @@ static void sched_served(void *arg, int i, lk_rc rc) {
     w->wake_ns = run->now_ns + run->rtt_ns; /* the serving command was applied at now + RTT/2 */
 }
 
-/* After thread 't''s command: registers its own block, or serves the blocked others from the final state. */
+/* 1 if thread 't' waits in a read for what the server pushes on its connection (LK_OP_READ), nothing taken yet. */
+static int sched_is_reading(const sim_thread *t) {
+    return t->state == SIM_T_WAITING && t->pend.vop == SIM_VOP_STORE && t->pend.op.kind == LK_OP_READ &&
+           t->pend.out == 0 && t->pend.rc == LK_OK;
+}
+
+/* Delivers what thread 't''s command published (and stamps the confirmations it queued for itself): a message
+ * arrives RTT/2 after the command was applied, and wakes a subscriber waiting in a read then. */
+static void sched_deliver(sim_run *run, sim_thread *t) {
+    uint32_t received;
+    int64_t stamp = run->now_ns + run->rtt_ns;
+    if (sim_redis_deliver(&run->store.ks, run->client, run->thread_count, t->idx, stamp, &received) != LK_OK) {
+        sim_setup_error(run, "step %d: %s's %s filled a subscriber's inbox (%d bytes of unread messages): its thread "
+                        "must read them (lk_env_command_next)",
+                        run->step, t->name, sim__pending_label(&t->pend), SIM_REDIS_QUEUE_BYTES);
+        return;
+    }
+    for (int i = 0; i < run->thread_count && received; i++)
+        if (((received >> i) & 1u) && sched_is_reading(&run->thread[i]) && run->thread[i].wake_ns > stamp)
+            run->thread[i].wake_ns = stamp;
+}
+
+/* After thread 't''s command: delivers its publications; registers its own block, or serves the blocked others
+ * from the final state. */
 static void sched_after_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     sim_redis_client *cl = &run->client[t->idx];
+    if (run->store.ks.outbox_len > 0 || cl->inbox_count > 0) sched_deliver(run, t);
     if ((cl->flags & SIM_CLIENT_BLOCKED) && cl->block_rank == 0) {
         sim_redis_block_order(run->client, run->thread_count, t->idx);
         run->blocked_clients++;
@@ -530,10 +558,47 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     }
 }
 
+/* Takes the oldest record of thread 't''s inbox as its read's reply. */
+static void sched_read_take(sim_run *run, sim_thread *t) {
+    t->pend.out = 1;
+    t->pend.rc = sim_redis_inbox_take(&run->client[t->idx], t->pend.reply->resp);
+    if (t->pend.rc == LK_ELIMIT)
+        sim_setup_error(run, "step %d: a pub/sub message for %s does not fit its reply buffer", run->step, t->name);
+}
+
+/* Thread 't''s read of what the server pushed on its connection: at once when a record has arrived, else a wait
+ * until one arrives (sched_deliver moves it earlier) or the timeout passes. Never a store fault: nothing is sent. */
+static int64_t sched_read(sim_run *run, sim_thread *t) {
+    sim_pending *p = &t->pend;
+    p->out = 0;
+    if (lk_store_op_check(&p->op) != LK_OK || p->reply->resp == NULL) {
+        p->rc = LK_EINVAL;
+        return run->now_ns;
+    }
+    int64_t next = sim_redis_inbox_next(&run->client[t->idx]);
+    if (next >= 0 && next <= run->now_ns) {
+        sched_read_take(run, t);
+        return run->now_ns;
+    }
+    int64_t limit_ms = (INT64_MAX - run->now_ns) / 1000000;
+    int64_t until = p->op.ttl_ms == 0 || p->op.ttl_ms >= limit_ms ? INT64_MAX : run->now_ns + p->op.ttl_ms * 1000000;
+    return next >= 0 && next < until ? next : until;
+}
+
+/* A waiting read's time is up: a record arrived, or its timeout passed (LK_ETIMEDOUT). */
+static void sched_read_end(sim_run *run, sim_thread *t) {
+    int64_t next = sim_redis_inbox_next(&run->client[t->idx]);
+    if (next >= 0 && next <= run->now_ns)
+        sched_read_take(run, t);
+    else
+        t->pend.rc = LK_ETIMEDOUT;
+}
+
 /* The store op of thread 't', with an injected fault or none ('fault' 0). reply-lost: applied, the client sees a
  * timeout (maybe applied) after timeout_ms; conn-error: not applied, the client learns it after one RTT. */
 static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     sim_pending *p = &t->pend;
+    if (p->op.kind == LK_OP_READ) return sched_read(run, t);
     lk_wall_ms server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2);
     if (fault == SIM_FAULT_CONN_ERROR) {
         lk_store_reply_reset(p->reply);
@@ -708,6 +773,11 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
         sched_block_end(run, &run->thread[i], LK_ESTORE_DOWN);
         run->thread[i].wake_ns = run->now_ns + run->rtt_ns / 2;
     }
+    for (int i = 0; i < run->thread_count; i++) { /* a read on a dropped connection ends with an error */
+        if (!sched_is_reading(&run->thread[i])) continue;
+        run->thread[i].pend.rc = LK_ESTORE_DOWN;
+        run->thread[i].wake_ns = run->now_ns + run->rtt_ns / 2;
+    }
     for (int i = 0; i < run->thread_count; i++) /* a restarted server has no connection state left */
         sim_redis_client_clear(&run->client[i], (uint32_t)i);
 }
@@ -740,7 +810,7 @@ int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t 
     case SIM_DEC_FAULT:
         if (c->variant != SIM_FAULT_REPLY_LOST && c->variant != SIM_FAULT_CONN_ERROR)
             bad = "unknown fault kind";
-        else if (!t || !sim_thread_enabled(run, c->thread) || t->pend.vop != SIM_VOP_STORE)
+        else if (!t || !sim_thread_enabled(run, c->thread) || !sim__pending_sends(&t->pend))
             bad = "the thread is not about to send a store op";
         break;
     case SIM_DEC_RESTART:
@@ -861,13 +931,16 @@ static int sched_idle(sim_run *run, const sim_chooser *ch) {
         return 0;
     }
     for (int i = 0; i < run->thread_count; i++) {
-        int blocked = sched_is_blocked(run, &run->thread[i]);
-        if (run->thread[i].state != SIM_T_PENDING && !blocked) continue;
+        const sim_thread *t = &run->thread[i];
+        int blocked = sched_is_blocked(run, t), reading = sched_is_reading(t);
+        if (t->state != SIM_T_PENDING && !blocked && !reading) continue;
         char obj[LK_KEY_MAX];
-        sim__pending_object(run, &run->thread[i].pend, obj, sizeof(obj));
-        sim__violation(run, "deadlock", "every live thread waits: %s blocks on %s %s%s", run->thread[i].name,
-                       sim__pending_label(&run->thread[i].pend), obj,
-                       blocked ? " on the server, without a timeout, and no thread is left to push to it" : "");
+        sim__pending_object(run, &t->pend, obj, sizeof(obj));
+        sim__violation(run, "deadlock", "every live thread waits: %s blocks on %s %s%s", t->name,
+                       sim__pending_label(&t->pend), obj,
+                       blocked   ? " on the server, without a timeout, and no thread is left to push to it"
+                       : reading ? " (a pub/sub message, without a timeout), and no thread is left to publish one"
+                                 : "");
         return 1;
     }
     return 1; /* every thread ended */
@@ -919,8 +992,11 @@ sim_end sim_exec_begin(sim_run *run, const sim_exec_args *a) {
             return SIM_END_BACKEND;
         }
     }
-    if (sched_setup_guarded(run) != 0 || run->thread_count == 0) {
-        if (run->setup_error[0] == '\0') sim_setup_error(run, "setup created no thread");
+    int failed = sched_setup_guarded(run) != 0;
+    if (failed || run->thread_count == 0) {
+        if (run->setup_error[0] == '\0')
+            sim_setup_error(run, failed ? "setup failed without saying why (sim_setup_error names the problem)"
+                                        : "setup created no thread");
         sim_exec_teardown(run);
         return SIM_END_SETUP;
     }

@@ -119,7 +119,7 @@ int sim_faults_pick(sim_run *run, unsigned mask, uint64_t rng[4], const int *ena
     default: { /* reply-lost, conn-error: a thread about to send a store op */
         int senders[SIM_THREADS_MAX], m = 0;
         for (int i = 0; i < n; i++)
-            if (run->thread[enabled[i]].pend.vop == SIM_VOP_STORE) senders[m++] = enabled[i];
+            if (sim__pending_sends(&run->thread[enabled[i]].pend)) senders[m++] = enabled[i];
         if (m == 0) return 0;
         out->kind = SIM_DEC_FAULT;
         out->thread = senders[sim__rng_next(rng) % (uint64_t)m];

@@ -46,10 +46,11 @@ static void trace_result(const sim_run *run, const sim_pending *p, char *buf, si
     }
     const lk_store_reply *r = p->reply;
     const char *o = lk_outcome_label(r->outcome);
-    if (p->op.kind == LK_OP_COMMAND && r->resp->node_count == 0) { /* a blocking command waits on the server */
-        snprintf(buf, cap, "blocked");
+    int resp = p->op.kind == LK_OP_COMMAND || p->op.kind == LK_OP_READ;
+    if (resp && r->resp->node_count == 0) { /* a blocking command waits on the server; a read for a message */
+        snprintf(buf, cap, p->op.kind == LK_OP_READ ? "waits" : "blocked");
         return;
-    } else if (p->op.kind == LK_OP_COMMAND) { /* Redis's reply, redis-cli style on one line */
+    } else if (resp) { /* Redis's reply, redis-cli style on one line */
         lk_reply_format(r->resp, 0, buf, cap);
         return;
     }

@@ -48,6 +48,11 @@ void sim__cmd_block(sim_cmd *c, int64_t deadline_ms);
  * element]. Returns 1 when served, 0 when no such key holds a list (nothing replied). */
 int sim__list_serve(sim_cmd *c, int any, uint32_t key_hash);
 
+/* Ends the connection's transaction (Redis's discardTransaction): the queue, MULTI and its errors, and the watches. */
+void sim__tx_discard(sim_keyspace *ks, sim_redis_client *cl);
+/* Ends every subscription of a closing connection and drops its unread inbox (sim_cmd_pubsub.c). */
+void sim__pubsub_close(sim_keyspace *ks, sim_redis_client *cl);
+
 /* SCRIPT's subcommand and its arity, checked as Redis does when a command arrives (so also before it is queued in
  * MULTI). Returns 0, or -1 after replying the error. */
 int sim__cmd_script_check(sim_cmd *c);

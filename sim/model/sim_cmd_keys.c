@@ -155,12 +155,17 @@ void sim__cmd_persist(sim_cmd *c) {
 }
 
 void sim__cmd_ping(sim_cmd *c) {
-    if (c->argc > 2)
+    if (c->argc > 2) {
         lk_reply_error(c->r, "ERR wrong number of arguments for 'ping' command");
-    else if (c->argc == 2)
+    } else if (c->client != NULL && (c->client->flags & SIM_CLIENT_PUBSUB)) { /* RESP2's subscribed mode */
+        lk_reply_array(c->r, 2);
+        lk_reply_bulk_str(c->r, "pong");
+        lk_reply_bulk(c->r, c->argc == 2 ? c->argv[1] : "", c->argc == 2 ? c->len[1] : 0);
+    } else if (c->argc == 2) {
         lk_reply_bulk(c->r, c->argv[1], c->len[1]);
-    else
+    } else {
         lk_reply_status(c->r, "PONG");
+    }
 }
 
 void sim__cmd_echo(sim_cmd *c) {

@@ -212,7 +212,7 @@ static int list_timeout(sim_cmd *c, int i, int64_t *deadline_ms) {
 
 /* BLPOP and BRPOP: key [key ...] timeout. The timeout is checked first, then the keys in order: the first that
  * exists is popped ([key, element]) or, when it is not a list, WRONGTYPE. With every key absent, a connection outside
- * MULTI and scripts blocks (sim_redis.h); inside them, or without a connection, the reply is nil, as Redis replies
+ * MULTI blocks (sim_redis.h); inside EXEC, or without a connection, the reply is nil, as Redis replies
  * to a client that may not block. */
 static void list_bpop(sim_cmd *c, int from_tail) {
     int64_t deadline_ms;

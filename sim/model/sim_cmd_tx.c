@@ -25,10 +25,11 @@ void sim_redis_client_clear(sim_redis_client *cl, uint32_t id) {
     cl->queue_len = 0;
     cl->block_rank = 0;
     cl->block_deadline_ms = 0;
+    cl->inbox_count = 0;
 }
 
 /* Ends the transaction (Redis's discardTransaction): the queue, MULTI and its errors, and the watches. */
-static void tx_discard(sim_keyspace *ks, sim_redis_client *cl) {
+void sim__tx_discard(sim_keyspace *ks, sim_redis_client *cl) {
     memset(cl->queue, 0, cl->queue_len);
     cl->queue_len = 0;
     cl->queued = 0;
@@ -38,7 +39,9 @@ static void tx_discard(sim_keyspace *ks, sim_redis_client *cl) {
 
 void sim_redis_client_reset(sim_keyspace *ks, sim_redis_client *cl) {
     assert(!(cl->flags & SIM_CLIENT_BLOCKED)); /* sim_redis_unblock first */
-    tx_discard(ks, cl);
+    if (cl->flags & SIM_CLIENT_MULTI) sim__tx_discard(ks, cl);
+    sim_ks_unwatch_all(ks, cl->id);
+    sim__pubsub_close(ks, cl);
 }
 
 /* 1 when the call has a connection; else replies an error (a model call without one cannot hold a transaction). */
@@ -64,7 +67,7 @@ void sim__cmd_discard(sim_cmd *c) {
         lk_reply_error(c->r, "ERR DISCARD without MULTI");
         return;
     }
-    tx_discard(c->ks, c->client);
+    sim__tx_discard(c->ks, c->client);
     lk_reply_status(c->r, "OK");
 }
 
@@ -104,7 +107,7 @@ void sim__cmd_exec(sim_cmd *c) {
         lk_reply_array(c->r, cl->queued);
         tx_run_queue(c);
     }
-    tx_discard(c->ks, cl);
+    sim__tx_discard(c->ks, cl);
 }
 
 void sim__cmd_watch(sim_cmd *c) {

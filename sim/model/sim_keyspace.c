@@ -44,7 +44,8 @@ static void ks_mark(sim_keyspace *ks, uint32_t i, int used) {
 }
 
 void sim_ks_init(sim_keyspace *ks) {
-    memset(ks, 0, SIM_KS_STATE_BYTES); /* the Lua scratch is not state: only its header is cleared */
+    memset(ks, 0, SIM_KS_STATE_BYTES); /* the outbox and the Lua scratch are not state: only their heads are cleared */
+    ks->outbox_len = 0;
     memset(ks->lua_heap, 0, 64);
 }
 
@@ -60,6 +61,9 @@ void sim_ks_reset(sim_keyspace *ks) {
     ks->count = 0;
     ks->watch_count = 0;
     ks->dirty_clients = 0;
+    memset(ks->channel, 0, sizeof(ks->channel[0]) * ks->channel_count);
+    ks->channel_count = 0;
+    ks->outbox_len = 0;
     sim_ks_ready_clear(ks);
     sim_ks_script_flush(ks);
 }

@@ -47,6 +47,9 @@ enum {
     SIM_KS_SCRIPT_BYTES = 64 * 1024,        /* the script cache: every loaded script's name and body */
     SIM_KS_LUA_HEAP_BYTES = 2 * 1024 * 1024, /* scratch memory of one script call's Lua state */
     SIM_KS_READY_MAX = 16,                  /* list keys one command creates that are remembered in order */
+    SIM_KS_CHANNELS_MAX = 32,               /* pub/sub channels with a subscriber at once */
+    SIM_KS_CHANNEL_BYTES_MAX = 128,         /* longest channel name, bytes */
+    SIM_KS_OUTBOX_BYTES = 8 * 1024,         /* the publications of one command, bytes */
 };
 
 #define SIM_KS_TYPE_MAP(X)                                                                                             \
@@ -71,6 +74,13 @@ typedef struct sim_ks_entry {
     uint32_t pad;        /* zero */
 } sim_ks_entry;
 
+/* One pub/sub channel with subscribers (SUBSCRIBE), as Redis keeps server.pubsub_channels. */
+typedef struct sim_ks_channel {
+    uint32_t clients; /* bit c: client c is subscribed */
+    uint32_t len;     /* bytes of the name */
+    unsigned char name[SIM_KS_CHANNEL_BYTES_MAX];
+} sim_ks_channel;
+
 /* One watched key (WATCH), as Redis keeps db->watched_keys. */
 typedef struct sim_ks_watch {
     uint32_t clients;  /* bit c: client c watches the key */
@@ -87,6 +97,7 @@ typedef struct sim_keyspace {
     uint32_t dirty_clients;                /* bit c: a key client c watches was touched (EXEC must abort) */
     uint32_t script_count;                 /* scripts in the cache (SCRIPT LOAD, EVAL) */
     uint32_t script_bytes;                 /* bytes of 'scripts' in use */
+    uint32_t channel_count;                /* entries of 'channel' in use, packed at the front */
     /* The list keys created since sim_ks_ready_clear (the start of each top-level command), in creation order, as
      * Redis's signalKeyAsReady remembers them for the clients blocked on them; not hashed (empty again before the
      * next command reads it). */
@@ -96,16 +107,22 @@ typedef struct sim_keyspace {
     uint64_t used_bits[SIM_KS_SLOTS / 64]; /* bit i set iff entry[i] is used */
     /* Large tables last (a snapshot keeps the fields above whole, and of these only what is in use). */
     sim_ks_watch watch[SIM_KS_WATCH_MAX];  /* the watched keys, in the order first watched */
+    sim_ks_channel channel[SIM_KS_CHANNELS_MAX]; /* the channels with subscribers, in the order first subscribed */
     sim_ks_entry entry[SIM_KS_SLOTS];      /* the table; an unused entry is all zero bytes */
     unsigned char heap[SIM_KS_HEAP_BYTES]; /* the blobs */
     unsigned char scripts[SIM_KS_SCRIPT_BYTES]; /* the script cache: each 40-byte SHA-1, u32 length, body */
+    /* Not state: the publications of the command being run (PUBLISH, from a script or EXEC too), in order, which the
+     * caller delivers to the subscribers' connections after it (sim_redis_deliver); emptied when the next top-level
+     * command starts. Each: u32 channel length, channel, u32 message length, message. */
+    uint32_t outbox_len;
+    unsigned char outbox[SIM_KS_OUTBOX_BYTES];
     /* Not state: scratch for one script call's Lua state (sim_lua.h), at a fixed address inside the run arena so
      * that Lua's pointer-keyed tables iterate alike in every process. Never cleared, copied, hashed or checked. */
     _Alignas(16) unsigned char lua_heap[SIM_KS_LUA_HEAP_BYTES];
 } sim_keyspace;
 
-/* Bytes of a key space that are state (everything before the Lua scratch): what init clears and copies compare. */
-#define SIM_KS_STATE_BYTES offsetof(sim_keyspace, lua_heap)
+/* Bytes of a key space that are state (everything before the outbox): what init clears and copies compare. */
+#define SIM_KS_STATE_BYTES offsetof(sim_keyspace, outbox_len)
 
 /* Empties the key space, whatever the memory held before. */
 void sim_ks_init(sim_keyspace *ks);

@@ -53,6 +53,7 @@ typedef struct bridge_ctx {
     char limit_why[160];  /* which limit */
     int64_t steps;        /* Lua instructions so far */
     uint64_t rng;         /* math.random's state, from 0 each call */
+    int may_publish;      /* the script's text mentions "publish" (lk_script_may_publish) */
 } bridge_ctx;
 
 /* The scratch's header, at its start: the allocator's state and the pristine state image. The scratch is laid out
@@ -256,8 +257,11 @@ static int bridge_call_run(lua_State *L, bridge_ctx *x, int raise, int argc) {
         argv[i] = lua_tolstring(L, i + 1, &len[i]);
     const lk_command *row = lk_command_lookup(argv[0], len[0]);
     if (row == NULL) return bridge_call_error(L, raise, "-ERR Unknown Redis command called from script");
-    if (row->flags & (LK_CMDF_TX | LK_CMDF_SCRIPT))
+    if (row->flags & (LK_CMDF_TX | LK_CMDF_SCRIPT | LK_CMDF_NOSCRIPT))
         return bridge_call_error(L, raise, "-ERR This Redis command is not allowed from script");
+    if (row->id == LK_CMD_PUBLISH && !x->may_publish)
+        return bridge_limit(L, "a script published though its text never says \"publish\" (racebed decides from a "
+                               "script's text whether it may publish: write the command's name literally)");
     if (!lk_command_arity_ok(row, argc))
         return bridge_call_error(L, raise, "-ERR Wrong number of args calling Redis command from script");
     bridge_call_allowed(L, x, row, argc, argv, len);
@@ -591,6 +595,7 @@ void sim__lua_run(sim_cmd *c, const char *sha, const unsigned char *body, uint32
     bridge_ctx x;
     lua_State *L = bridge_open(c, &x, sha, numkeys);
     if (L == NULL) return;
+    x.may_publish = lk_script_may_publish((const char *)body, body_len);
     lua_pushcfunction(L, bridge_error_handler);
     if (!bridge_compile(L, c, body, body_len)) return;
     int rc = lua_pcall(L, 0, 1, 1);

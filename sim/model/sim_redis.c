@@ -137,12 +137,16 @@ lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms 
     lk_reply_clear(reply);
     if (argc <= 0 || argc > LK_COMMAND_ARGS_MAX) return LK_EINVAL;
     if (ks->ready_count != 0 || ks->ready_overflow) sim_ks_ready_clear(ks); /* the lists this command creates */
+    if (ks->outbox_len != 0) { /* and what it publishes */
+        memset(ks->outbox, 0, ks->outbox_len);
+        ks->outbox_len = 0;
+    }
     int in_multi = cl != NULL && (cl->flags & SIM_CLIENT_MULTI);
     if (!lk_command_arity_ok(cmd, argc)) {
         if (cmd->id == LK_CMD_EXEC) { /* Redis's execCommandAbort, in MULTI or not: the transaction and watches end */
             lk_reply_error(reply, "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
                                   "command");
-            if (cl != NULL) sim_redis_client_reset(ks, cl);
+            if (cl != NULL && cl->inbox_count == 0) sim__tx_discard(ks, cl);
             return LK_OK;
         }
         lk_reply_error(reply, "ERR wrong number of arguments for '%s' command", cmd->name);
@@ -150,6 +154,19 @@ lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms 
         return LK_OK;
     }
     sim_cmd c = {ks, now_ms, cmd, argc, argv, argv_len, reply, cl, redis_run, LK_OK, 0};
+    if (cl != NULL && (cl->flags & SIM_CLIENT_PUBSUB) && cmd->id != LK_CMD_SUBSCRIBE &&
+        cmd->id != LK_CMD_UNSUBSCRIBE && cmd->id != LK_CMD_PING) {
+        lk_reply_error(reply,
+                       "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                       "allowed in this context",
+                       cmd->name);
+        return LK_OK;
+    }
+    if (cl != NULL && cl->inbox_count > 0 && !(cl->flags & SIM_CLIENT_PUBSUB)) {
+        sim__cmd_limit_text(&c, "pub/sub records wait unread on this connection: read them before sending a command "
+                                "(a real client would take one for this command's reply)");
+        return c.rc;
+    }
     if (in_multi && cmd->id == LK_CMD_SCRIPT && sim__cmd_script_check(&c) != 0) {
         cl->flags |= SIM_CLIENT_DIRTY_EXEC; /* a subcommand Redis's table refuses, as an unknown command */
     } else if (in_multi && !redis_runs_in_multi(cmd)) {

@@ -23,7 +23,7 @@
 #include "sim/model/sim_keyspace.h"
 
 enum { SIM_REDIS_QUEUE_BYTES = 4096 }; /* bytes of the commands one MULTI may queue (4 + 8 + 4 per argument) */
-enum { SIM_CLIENT_MULTI = 1u, SIM_CLIENT_DIRTY_EXEC = 2u, SIM_CLIENT_BLOCKED = 4u };
+enum { SIM_CLIENT_MULTI = 1u, SIM_CLIENT_DIRTY_EXEC = 2u, SIM_CLIENT_BLOCKED = 4u, SIM_CLIENT_PUBSUB = 8u };
 
 /* One connection's server-side state: its transaction (MULTI queue and errors) or its blocked command. Its watches
  * live in the key space (sim_keyspace.h), under its id. Plain bytes, so it can live in the run arena.
@@ -33,14 +33,17 @@ enum { SIM_CLIENT_MULTI = 1u, SIM_CLIENT_DIRTY_EXEC = 2u, SIM_CLIENT_BLOCKED = 4
 typedef struct sim_redis_client {
     uint32_t id;        /* 0 .. SIM_KS_CLIENTS_MAX - 1, unique among the key space's connections */
     uint32_t flags;     /* SIM_CLIENT_MULTI, SIM_CLIENT_DIRTY_EXEC (a command was refused while queuing),
-                           SIM_CLIENT_BLOCKED (a blocking command waits for a list) */
+                           SIM_CLIENT_BLOCKED (a blocking command waits for a list), SIM_CLIENT_PUBSUB (subscribed) */
     uint32_t queued;    /* commands queued since MULTI */
     uint32_t queue_len; /* bytes of 'queue' used */
     uint32_t block_rank;       /* BLOCKED: its place among the blocked connections, from 1; else 0 */
-    uint32_t pad;              /* zero */
+    uint32_t inbox_count;      /* unread records the server pushed (pub/sub): then 'queue' is the inbox */
     int64_t block_deadline_ms; /* BLOCKED: server wall ms after which it times out (now > deadline); 0 = never */
-    unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* each: u32 command id, u32 argc, argc x (u32 length, bytes); MULTI:
-                                                   the queued commands; BLOCKED: the blocked command alone */
+    unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* MULTI: the queued commands; BLOCKED: the blocked command alone;
+                                                   each u32 command id, u32 argc, argc x (u32 length, bytes).
+                                                   Else the inbox, oldest first: each i64 stamp, u32 kind, u32
+                                                   channel length (UINT32_MAX: nil), i64 count, u32 payload
+                                                   length, channel, payload */
 } sim_redis_client;
 
 /* A connection 'id' with no transaction, whatever the memory held before (the whole struct is written). */
@@ -62,6 +65,31 @@ void sim_redis_client_reset(sim_keyspace *ks, sim_redis_client *cl);
 void sim_redis_block_order(sim_redis_client *cl, int n, int i);
 /* Ends connection 'i''s blocked wait (its timeout passed, it closed): the ranks after it move up. */
 void sim_redis_unblock(sim_redis_client *cl, int n, int i);
+
+/* ---- pub/sub ----------------------------------------------------------------------------------------------------
+ * SUBSCRIBE puts a connection in Redis's subscribed mode (SIM_CLIENT_PUBSUB): then only SUBSCRIBE, UNSUBSCRIBE and
+ * PING (which replies ["pong", argument]) are allowed, with Redis's error for the others. The channels live in the
+ * key space's registry (sim_keyspace.h). What the server pushes to a connection waits in its inbox until read
+ * (sim_redis_inbox_take): messages ["message", channel, payload] and, as on the wire, every confirmation of a
+ * SUBSCRIBE or UNSUBSCRIBE after the first (the first is the command's reply). PUBLISH, from a command, a script or
+ * EXEC, replies the number of subscribers and leaves the publication in the key space's outbox, which the caller
+ * delivers after the whole command (sim_redis_deliver); a message published while nobody is subscribed is lost, as
+ * in Redis. Each inbox record carries a stamp: the caller's instant it arrives at. SUBSCRIBE and UNSUBSCRIBE inside
+ * MULTI are a limit (not modelled); a command on a connection that left subscribed mode with unread records is a
+ * limit too (a real client would take a record for the command's reply). */
+
+#define SIM_REDIS_STAMP_REPLY INT64_MIN /* an inbox record that arrives with the reply of the command that made it */
+
+/* Delivers the publications of the command just run to the subscribed connections of 'cl'[0..n), stamped 'stamp',
+ * and stamps the records connection 'self' (-1: none) queued with its own reply (SIM_REDIS_STAMP_REPLY). Writes to
+ * '*received' a mask of the connections that received a message. Returns LK_OK, or LK_ELIMIT when an inbox is full
+ * (SIM_REDIS_QUEUE_BYTES; the run must stop: nothing is dropped silently). */
+lk_rc sim_redis_deliver(sim_keyspace *ks, sim_redis_client *cl, int n, int self, int64_t stamp, uint32_t *received);
+/* The stamp of the connection's oldest unread inbox record, or -1 when there is none. */
+int64_t sim_redis_inbox_next(const sim_redis_client *cl);
+/* Moves the oldest unread record into 'reply' (cleared first). Returns LK_OK, LK_EINVAL when the inbox is empty, or
+ * LK_ELIMIT when the record does not fit 'reply''s buffers (it stays unread). */
+lk_rc sim_redis_inbox_take(sim_redis_client *cl, lk_reply *reply);
 
 /* Where a served connection's reply goes, and who is told. */
 typedef struct sim_redis_waker {

@@ -326,6 +326,7 @@ static lk_rc store_command_op(sim_store_model *s, lk_wall_ms now_ms, const lk_st
 lk_rc sim_store_model_exec(sim_store_model *s, lk_wall_ms now_ms, const lk_store_op *op, lk_store_reply *r) {
     assert(s != NULL && op != NULL && r != NULL && op->key != NULL);
     if (op->kind == LK_OP_COMMAND) return store_command_op(s, now_ms, op, r);
+    if (op->kind == LK_OP_READ) return LK_EMISUSE; /* a read is the simulator's (sim_sched.c): it waits on a connection */
     memset(r, 0, sizeof(*r));
     if (lk_store_op_check(op) != LK_OK) return LK_EINVAL;
     int slot;

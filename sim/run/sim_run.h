@@ -314,6 +314,11 @@ struct sim_run {
 static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
     return SIM_EPOCH_WALL_MS + ns / 1000000 + run->server_wall_offset_ms;
 }
+/* 1 if 'p' sends something to the store (a store fault can hit it): a store op other than a read of what the server
+ * pushed on the connection (LK_OP_READ waits on the client's side only). */
+static inline int sim__pending_sends(const sim_pending *p) {
+    return p->vop == SIM_VOP_STORE && p->op.kind != LK_OP_READ;
+}
 /* Marks probe 'p' as reached in this execution. */
 static inline void sim__probe(sim_run *run, sim_probe_id p) {
     if (!run->oracle_silent) run->probe[p] = 1;

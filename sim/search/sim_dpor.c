@@ -87,16 +87,30 @@ static uint64_t dpor_key(const char *key) {
     return key ? dpor_bit("k", key, strlen(key)) : 0;
 }
 
+/* 1 if the script an EVAL or EVALSHA runs may publish (its text says so: lk_script_may_publish); an EVALSHA of a
+ * script not in the cache runs nothing. */
+static int dpor_script_publishes(const sim_run *run, const lk_command *row, const lk_store_op *op) {
+    size_t n = op->argv_len ? op->argv_len[1] : strlen(op->argv[1]);
+    if (row->id == LK_CMD_EVAL) return lk_script_may_publish(op->argv[1], n);
+    char sha[41];
+    uint32_t body_len;
+    const unsigned char *body = sim_sha1_name(op->argv[1], n, sha) ? sim_ks_script_find(&run->store.ks, sha, &body_len)
+                                                                   : NULL;
+    return body != NULL && lk_script_may_publish((const char *)body, body_len);
+}
+
 /* The footprint of a command, from the command table: its keys, read (READONLY) or written; a command that reads
  * the whole key space (SCAN), one that acts on connection and watch state (MULTI, EXEC, WATCH, ...: EXEC's keys are
- * its queue's), one with more keys than the footprint has bits for, or one the table does not know, is global. */
-static void dpor_command(const sim_pending *p, dpor_fp *f) {
+ * its queue's), pub/sub (channels, subscribed connections: SUBSCRIBE, PUBLISH, a script whose text may publish),
+ * one with more keys than the footprint has bits for, or one the table does not know, is global. */
+static void dpor_command(const sim_run *run, const sim_pending *p, dpor_fp *f) {
     const lk_store_op *op = &p->op;
     const lk_command *row =
         op->argc >= 1 ? lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0])) : NULL;
     int pos[16];
-    if (row == NULL || (row->flags & (LK_CMDF_KEYSPACE | LK_CMDF_TX)) || row->id == LK_CMD_SCRIPT ||
-        !lk_command_arity_ok(row, op->argc)) {
+    if (row == NULL || (row->flags & (LK_CMDF_KEYSPACE | LK_CMDF_TX | LK_CMDF_PUBSUB)) || row->id == LK_CMD_SCRIPT ||
+        !lk_command_arity_ok(row, op->argc) ||
+        ((row->id == LK_CMD_EVAL || row->id == LK_CMD_EVALSHA) && dpor_script_publishes(run, row, op))) {
         f->global = 1; /* an arity error touches nothing, but is cheap to treat as global */
         return;
     }
@@ -136,7 +150,9 @@ static dpor_fp dpor_footprint(const sim_run *run, const sim_thread *t) {
     switch (p->vop) {
     case SIM_VOP_STORE:
         if (p->op.kind == LK_OP_COMMAND) {
-            dpor_command(p, &f);
+            dpor_command(run, p, &f);
+        } else if (p->op.kind == LK_OP_READ) {
+            f.global = 1; /* what it takes depends on every publisher */
         } else if (p->op.kind == LK_OP_SCAN || p->op.kind == LK_OP_SCAN_DEL) {
             f.global = 1;
         } else if (p->op.kind == LK_OP_GET || p->op.kind == LK_OP_PTTL) {

@@ -108,7 +108,7 @@ int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last,
             opt[k++] = (sim_option){SIM_DEC_PAUSE, i, b->pause_ms * 1000000, -1, 0};
     for (int e = 0; e < n; e++) {
         int i = enabled[e];
-        if (run->thread[i].store_faults >= b->store_faults || run->thread[i].pend.vop != SIM_VOP_STORE ||
+        if (run->thread[i].store_faults >= b->store_faults || !sim__pending_sends(&run->thread[i].pend) ||
             !options_may_run(i, last, last_enabled, preemptions, b))
             continue;
         for (int kind = SIM_FAULT_REPLY_LOST; kind <= SIM_FAULT_CONN_ERROR; kind++)

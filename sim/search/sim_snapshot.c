@@ -126,6 +126,7 @@ static void state_store(sim_run *run, region_fn fn, void *ctx) {
     sim_keyspace *ks = &run->store.ks;
     fn(ctx, ks, offsetof(sim_keyspace, watch));
     fn(ctx, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);
+    fn(ctx, ks->channel, sizeof(ks->channel[0]) * ks->channel_count);
     for (int w = 0; w < SIM_KS_SLOTS / 64; w++)
         for (uint64_t bits = ks->used_bits[w]; bits; bits &= bits - 1)
             fn(ctx, &ks->entry[w * 64 + __builtin_ctzll(bits)], sizeof(sim_ks_entry));
@@ -243,6 +244,10 @@ static void fp_store(fp_acc *h, const sim_keyspace *ks) {
     fp_u64(h, lo);
     fp_u64(h, hi);
     fp_bytes(h, ks->scripts, ks->script_bytes); /* the script cache (EVALSHA finds a script or not) */
+    if (ks->channel_count > 0) { /* the pub/sub registry */
+        fp_u64(h, ks->channel_count);
+        fp_bytes(h, ks->channel, sizeof(ks->channel[0]) * ks->channel_count);
+    }
     if (ks->watch_count == 0 && ks->dirty_clients == 0) return;
     fp_u64(h, ks->dirty_clients);
     fp_bytes(h, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);

@@ -16,6 +16,26 @@
  * with its type, PTTL and whole value) and must be equal. A mismatch names the sequence (RACEBED_CONFORMANCE_SEQ=N
  * replays it alone), the step, the command and both replies, and prints the sequence so far; the sequence stops
  * there and the others still run. The summary counts the commands compared per row, and every row must be covered.
+ * A blocking pop (BLPOP, BRPOP) that the model blocks is not sent (the server would block the connection): the model
+ * undoes its wait (sim_redis_unblock), EXISTS of its keys is compared instead (both sides must find them all absent),
+ * and the summary counts it as "would block"; every other blocking pop (an immediate pop, WRONGTYPE, a timeout
+ * error, one inside MULTI, where EXEC replies nil) is compared as usual.
+ *
+ * The blocking test (test_command_conformance_blocking) runs fixed sequences over three connections on both sides,
+ * each from an empty key space with fresh connections: two waiters served first come, first served by one RPUSH
+ * (BLPOP from the head, BRPOP from the tail); a transaction that makes two keys ready, served in the order they
+ * became ready; a transaction, a SET and a script whose final state decides; BLPOP inside MULTI (EXEC replies [nil])
+ * and inside a script (Redis 7.0.15 refuses it: "not allowed from script"); timeout errors; a timeout on the server
+ * clock (still blocked exactly at the deadline, nil 1 ms past it). The model is driven as the simulator drives it
+ * (sim_redis.h: block order, serving after each command, a wait ended with nil once the server clock is past its
+ * deadline). On the server a command the model blocks is written without reading, and the test waits (up to 2 s of
+ * real time) until CLIENT LIST shows that connection blocked; after each later command it reads the replies of the
+ * connections the model served (up to 2 s each; a timeout's nil too: the server's event loop handles it, poked by
+ * the next command), then checks that the server's blocked connections (CLIENT LIST's flag b) are exactly the
+ * model's and that no other connection has a reply pending. Every immediate and served reply must be equal on both
+ * sides and equal to the one Redis 7.0.15 gives (written in the sequence); a mismatch names the sequence and the
+ * step and prints the sequence so far, and that sequence stops (the next one reconnects). A connection still blocked
+ * at a sequence's end is served by a push to its key, and both key spaces are then dumped and compared.
  *
  * RACEBED_CONFORMANCE_VERBOSE=1 prints every command; RACEBED_CONFORMANCE_ONLY=get,set,... limits the generators;
  * RACEBED_CONFORMANCE_SEQUENCES=N runs N sequences instead of CMD_SEQUENCES (a longer soak).
@@ -28,10 +48,13 @@
 #include <cmocka.h>
 
 #include <hiredis/hiredis.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/lk_command.h"
 #include "core/lk_reply.h"
@@ -308,6 +331,17 @@ static void gen_push(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
         gen_value(g, c);
 }
 
+/* BLPOP and BRPOP: 1-3 keys, then a timeout, valid (0: none; a short one; one that rounds up to 0) or not (not a
+ * number, a leading space, empty, an underflow; negative, infinite or too large). */
+static void gen_bpop(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
+    (void)now_ms;
+    static const char *const timeouts[] = {"0",   "0.05",  "1",    "-0.0001", "x", "-1",
+                                           "inf", "1e308", "0x10", " 1",      "",  "1e-5000"};
+    for (int64_t n = 1 + cmd_below(g, 3); n > 0; n--)
+        gen_key(g, c);
+    call_add(c, CMD_PICK(g, timeouts));
+}
+
 static void gen_pop(cmd_rng *g, cmd_call *c, lk_wall_ms now_ms) {
     (void)now_ms;
     gen_key(g, c);
@@ -554,6 +588,8 @@ static const cmd_gen_row CMD_GENS[] = {
     {LK_CMD_LREM, gen_lrem, 2},
     {LK_CMD_LTRIM, gen_key_range, 1},
     {LK_CMD_LPOS, gen_lpos, 2},
+    {LK_CMD_BLPOP, gen_bpop, 2},
+    {LK_CMD_BRPOP, gen_bpop, 2},
     {LK_CMD_ZADD, gen_zadd, 6},
     {LK_CMD_ZREM, gen_key_members, 2},
     {LK_CMD_ZSCORE, gen_key_field, 2},
@@ -579,12 +615,16 @@ enum { CMD_GEN_ROWS = sizeof(CMD_GENS) / sizeof(CMD_GENS[0]) };
 
 /* ---- the fixture and the two sides ------------------------------------------------------------------------------ */
 
-enum { CMD_CLIENTS = 2 }; /* connections: transactions and WATCH need another client's writes */
+enum {
+    CMD_CLIENTS = 2, /* connections of the random test: transactions and WATCH need another client's writes */
+    CMD_CONNS = 3,   /* connections of the fixture (the blocking test's two waiters and a pusher); the first
+                        CMD_CLIENTS are the random test's */
+};
 
 typedef struct cmd_fixture {
     rb_redis redis;
-    redisContext *conns[CMD_CLIENTS];
-    sim_redis_client *clients; /* the model's side of each connection */
+    redisContext *conns[CMD_CONNS];
+    sim_redis_client *clients; /* the model's side of each connection, CMD_CONNS */
     int cur;                   /* the connection the next command goes to */
     sim_keyspace *ks;
     lk_reply_node *mnodes, *rnodes;
@@ -795,6 +835,7 @@ static int compare_dumps(cmd_fixture *f, lk_wall_ms now_ms, char *mdesc, char *r
 typedef struct cmd_stats {
     int sequences, steps, mismatches;
     int exec_ran, exec_watch_aborted, exec_error_aborted; /* EXEC outcomes: the paths the transaction test reached */
+    int would_block; /* blocking pops the model blocked: undone, not sent (EXISTS of their keys compared instead) */
     int per_row[CMD_GEN_ROWS];
 } cmd_stats;
 
@@ -879,12 +920,41 @@ static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
                 call_add(&c, "extra");
         }
         describe_call(&c, history[i], sizeof(history[i]));
-        st->steps++;
-        st->per_row[row_index]++;
         int same;
         unsigned flags = lk_command_get(row->id)->flags;
         lk_reply mr, rr;
         side_model(f, &c, now_ms, &mr);
+        if (f->clients[f->cur].flags & SIM_CLIENT_BLOCKED) {
+            /* the server would block this connection: undo the wait on the model, send nothing, and compare what
+             * made it block instead (its keys, all absent; a blocked pop is well formed: keys, then a timeout) */
+            assert_true((flags & LK_CMDF_BLOCKING) && mr.node_count == 0 && c.argc >= 3);
+            sim_redis_unblock(f->clients, CMD_CLIENTS, f->cur);
+            st->would_block++;
+            cmd_call e = {0};
+            call_add(&e, "EXISTS");
+            for (int k = 1; k < c.argc - 1; k++)
+                call_add_bytes(&e, c.arg[k], c.len[k]);
+            side_model(f, &e, now_ms, &mr);
+            lk_reply_format(&mr, 0, mdesc, sizeof(mdesc));
+            side_redis(f, &e, now_ms, &rr);
+            lk_reply_format(&rr, 0, rdesc, sizeof(rdesc));
+            same = lk_reply_equal(&mr, 0, &rr, 0) && mr.node[0].type == LK_REPLY_INTEGER && mr.node[0].integer == 0;
+            if (verbose)
+                fprintf(stderr, "  seq %d step %d @%" PRId64 ": %s -> (would block; EXISTS: %s | %s)\n", index, i,
+                        now_ms - CMD_WALL_START_MS, history[i], mdesc, rdesc);
+            if (same) continue;
+            st->mismatches++;
+            fprintf(stderr,
+                    "MISMATCH sequence %d (RACEBED_CONFORMANCE_SEQ=%d) step %d at +%" PRId64 " ms: %s blocks on the "
+                    "model, but EXISTS of its keys differs or finds one\n  model: %s\n  redis: %s\n",
+                    index, index, i, now_ms - CMD_WALL_START_MS, history[i], mdesc, rdesc);
+            if (st->mismatches <= CMD_HISTORY_PRINTS)
+                for (int k = 0; k < i; k++)
+                    fprintf(stderr, "    step %2d: %s\n", k, history[k]);
+            return 0;
+        }
+        st->steps++;
+        st->per_row[row_index]++;
         int scan = (flags & LK_CMDF_UNORDERED) && row->id != LK_CMD_HKEYS && row->id != LK_CMD_HVALS &&
                    row->id != LK_CMD_HGETALL;
         lk_reply_format(&mr, 0, mdesc, sizeof(mdesc));
@@ -944,11 +1014,14 @@ static void test_command_conformance_random(void **state) {
         fprintf(stderr, " %s=%d", lk_command_get(CMD_GENS[i].id)->name, st.per_row[i]);
     fprintf(stderr, "\n  EXEC: %d ran, %d aborted by a touched or expired watched key, %d aborted by a refused command\n",
             st.exec_ran, st.exec_watch_aborted, st.exec_error_aborted);
+    fprintf(stderr, "  BLPOP/BRPOP: %d would block (undone on the model, not sent; EXISTS of their keys compared)\n",
+            st.would_block);
     if (st.mismatches > 0) fail_msg("%d of %d sequences diverged (see MISMATCH lines)", st.mismatches, st.sequences);
     if (only >= 0 || getenv("RACEBED_CONFORMANCE_ONLY")) return;
     for (int i = 0; i < CMD_GEN_ROWS; i++)
         assert_true(st.per_row[i] > 0);
     assert_true(st.exec_ran > 0 && st.exec_watch_aborted > 0 && st.exec_error_aborted > 0);
+    assert_true(st.would_block > 0);
 }
 
 /* Every row of the table has a generator, so the random test covers the whole table. */
@@ -963,13 +1036,426 @@ static void test_command_conformance_covers_table(void **state) {
     }
 }
 
+/* ---- the blocking test: fixed multi-connection sequences --------------------------------------------------------- */
+
+enum {
+    BLK_WAIT_MS = 2000,    /* real time a reply the server owes (a served pop, a timeout) may take */
+    BLK_NODES = 64,        /* nodes of one served reply */
+    BLK_BYTES = 1024,      /* bytes of one served reply */
+    BLK_LIST_BYTES = 8192, /* CLIENT LIST's text */
+};
+
+/* One sequence in progress. A mismatch sets 'bad' (after printing it); the later steps then do nothing. */
+typedef struct blk_run {
+    cmd_fixture *f;
+    const char *seq; /* the sequence's name */
+    int step;        /* steps done */
+    int bad;
+    lk_wall_ms now_ms;
+    long long id[CMD_CONNS];       /* each connection's CLIENT ID on the server */
+    char block_key[CMD_CONNS][64]; /* the first key each connection blocked on (for the cleanup push) */
+    lk_reply served[CMD_CONNS];    /* the model's reply to each connection served by the last step */
+    int was_served[CMD_CONNS];
+    lk_reply_node snodes[CMD_CONNS][BLK_NODES];
+    char sbytes[CMD_CONNS][BLK_BYTES];
+    char history[32][160]; /* the steps so far, for a mismatch */
+} blk_run;
+
+static int64_t blk_real_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to 'ms' ms of real time for a reply on 'c' (a blocking context: poll(2) first, so a read never times out,
+ * which would leave the context unusable). Returns 1 with '*out' (free it), 0 when none came. */
+static int blk_wait_reply(redisContext *c, int ms, redisReply **out) {
+    int64_t end = blk_real_ms() + ms;
+    for (;;) {
+        void *r = NULL;
+        if (redisGetReplyFromReader(c, &r) != REDIS_OK) fail_msg("redis: reading a reply: %s", c->errstr);
+        if (r != NULL) {
+            *out = r;
+            return 1;
+        }
+        int64_t left = end - blk_real_ms();
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        int n = poll(&p, 1, left > 0 ? (int)left : 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail_msg("poll: %s", strerror(errno));
+        if (n == 0) return 0;
+        if (redisBufferRead(c) != REDIS_OK) fail_msg("redis: reading a reply: %s", c->errstr);
+    }
+}
+
+/* The set of connections the server holds blocked (CLIENT LIST's flag b), as a bit mask by connection index. */
+static unsigned blk_server_blocked(blk_run *b) {
+    static char text[BLK_LIST_BYTES];
+    const char *argv[] = {"CLIENT", "LIST"};
+    if (rb_redis_admin(&b->f->redis, 0, text, sizeof(text), 2, argv) != 0) fail_msg("CLIENT LIST: %s", text);
+    unsigned mask = 0;
+    for (const char *line = text; *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t n = eol ? (size_t)(eol - line) : strlen(line);
+        long long id = strncmp(line, "id=", 3) == 0 ? strtoll(line + 3, NULL, 10) : -1;
+        const char *flags = strstr(line, " flags=");
+        int blocked = 0;
+        if (flags != NULL && flags < line + n)
+            for (const char *p = flags + 7; p < line + n && *p != ' '; p++)
+                blocked |= *p == 'b';
+        for (int k = 0; k < CMD_CONNS; k++)
+            if (blocked && b->id[k] == id) mask |= 1u << k;
+        line += n + (eol != NULL);
+    }
+    return mask;
+}
+
+static unsigned blk_model_blocked(const blk_run *b) {
+    unsigned mask = 0;
+    for (int k = 0; k < CMD_CONNS; k++)
+        if (b->f->clients[k].flags & SIM_CLIENT_BLOCKED) mask |= 1u << k;
+    return mask;
+}
+
+static void blk_describe_mask(unsigned mask, char *out, size_t cap) {
+    size_t n = (size_t)snprintf(out, cap, "{");
+    for (int k = 0; k < CMD_CONNS; k++)
+        if (mask & (1u << k)) n += (size_t)snprintf(out + n, cap - n, "%sc%d", n > 1 ? ", " : "", k);
+    snprintf(out + n, cap - n, "}");
+}
+
+/* Reports a mismatch of the current step: what the model and Redis did, and the sequence so far. */
+static void blk_mismatch(blk_run *b, const char *what, const char *model, const char *redis) {
+    b->bad = 1;
+    fprintf(stderr, "MISMATCH blocking sequence %s step %d (%s): %s\n  model: %s\n  redis: %s\n", b->seq, b->step,
+            b->history[b->step], what, model, redis);
+    for (int k = 0; k < b->step; k++)
+        fprintf(stderr, "    step %2d: %s\n", k, b->history[k]);
+}
+
+static lk_reply *blk_reply_of(void *arg, int i) {
+    return &((blk_run *)arg)->served[i];
+}
+
+static void blk_served(void *arg, int i, lk_rc rc) {
+    assert_int_equal(rc, LK_OK);
+    ((blk_run *)arg)->was_served[i] = 1;
+}
+
+/* Splits 'line' into 'c': words on spaces, "..." quotes one. */
+static void blk_parse(const char *line, cmd_call *c) {
+    memset(c, 0, sizeof(*c));
+    for (const char *p = line; *p;) {
+        while (*p == ' ')
+            p++;
+        if (*p == '\0') break;
+        int quoted = *p == '"';
+        p += quoted;
+        const char *start = p;
+        while (*p && (quoted ? *p != '"' : *p != ' '))
+            p++;
+        call_add_bytes(c, start, (size_t)(p - start));
+        p += quoted && *p == '"';
+    }
+}
+
+/* Sends 'c' on connection 'i' without reading (the model blocked it), then waits until the server shows it blocked.
+ * Returns 1, or 0 after reporting a mismatch (the server replied instead, or never blocked it). */
+static int blk_send_blocking(blk_run *b, int i, const cmd_call *c) {
+    cmd_fixture *f = b->f;
+    redisContext *rc = f->conns[i];
+    const char *argv[CMD_ARGS_MAX];
+    for (int k = 0; k < c->argc; k++)
+        argv[k] = c->arg[k];
+    if (redisAppendCommandArgv(rc, c->argc, argv, c->len) != REDIS_OK) fail_msg("redis: append: %s", rc->errstr);
+    int done = 0;
+    while (!done)
+        if (redisBufferWrite(rc, &done) != REDIS_OK) fail_msg("redis: write: %s", rc->errstr);
+    for (int64_t end = blk_real_ms() + BLK_WAIT_MS;;) {
+        if (blk_server_blocked(b) & (1u << i)) return 1;
+        redisReply *r;
+        if (blk_wait_reply(rc, 5, &r)) {
+            lk_reply rr;
+            char rdesc[CMD_DESC_MAX];
+            lk_reply_init(&rr, f->rnodes, CMD_NODES, f->rbytes, CMD_BYTES);
+            reply_from_hiredis(r, &rr);
+            freeReplyObject(r);
+            lk_reply_format(&rr, 0, rdesc, sizeof(rdesc));
+            blk_mismatch(b, "the model blocks the connection, Redis replies", "(blocked)", rdesc);
+            return 0;
+        }
+        if (blk_real_ms() > end) {
+            blk_mismatch(b, "the model blocks the connection, Redis neither blocks it nor replies within 2 s",
+                         "(blocked)", "(no reply, not blocked)");
+            return 0;
+        }
+    }
+}
+
+/* After a command that did not block: the model serves its blocked connections (sim_redis_serve_blocked) and ends
+ * the waits whose deadline the server clock passed (nil), as the simulator does; the server's replies to those
+ * connections are read and compared; then the server's blocked set must be the model's and no other connection
+ * may have a reply pending. 'want': the model's served replies, "c0 [...]; c1 [...]; " ("" for none). */
+static void blk_serve(blk_run *b, const char *want) {
+    cmd_fixture *f = b->f;
+    memset(b->was_served, 0, sizeof(b->was_served));
+    for (int k = 0; k < CMD_CONNS; k++)
+        lk_reply_init(&b->served[k], b->snodes[k], BLK_NODES, b->sbytes[k], BLK_BYTES);
+    sim_redis_waker w = {b, blk_reply_of, blk_served};
+    sim_redis_serve_blocked(f->ks, f->clients, CMD_CONNS, b->now_ms, &w);
+    for (int k = 0; k < CMD_CONNS; k++) {
+        const sim_redis_client *cl = &f->clients[k];
+        if (!(cl->flags & SIM_CLIENT_BLOCKED) || cl->block_deadline_ms == 0 || b->now_ms <= cl->block_deadline_ms)
+            continue;
+        sim_redis_unblock(f->clients, CMD_CONNS, k); /* timed out: the simulator replies nil */
+        lk_reply_nil(&b->served[k]);
+        b->was_served[k] = 1;
+    }
+    char mdesc[CMD_DESC_MAX] = "", rdesc[CMD_DESC_MAX] = "", one[CMD_DESC_MAX];
+    size_t mn = 0, rn = 0;
+    for (int k = 0; k < CMD_CONNS; k++) {
+        if (!b->was_served[k]) continue;
+        assert_true(lk_reply_ok(&b->served[k]));
+        lk_reply_format(&b->served[k], 0, one, sizeof(one));
+        mn += (size_t)snprintf(mdesc + mn, sizeof(mdesc) - mn, "c%d %s; ", k, one);
+        redisReply *r;
+        if (!blk_wait_reply(f->conns[k], BLK_WAIT_MS, &r)) {
+            rn += (size_t)snprintf(rdesc + rn, sizeof(rdesc) - rn, "c%d (nothing within 2 s); ", k);
+            continue;
+        }
+        lk_reply rr;
+        lk_reply_init(&rr, f->rnodes, CMD_NODES, f->rbytes, CMD_BYTES);
+        reply_from_hiredis(r, &rr);
+        freeReplyObject(r);
+        lk_reply_format(&rr, 0, one, sizeof(one));
+        rn += (size_t)snprintf(rdesc + rn, sizeof(rdesc) - rn, "c%d %s; ", k, one);
+    }
+    unsigned mblocked = blk_model_blocked(b), rblocked = blk_server_blocked(b);
+    for (int k = 0; k < CMD_CONNS; k++) { /* anything else the server sent (the CLIENT LIST round trip came after) */
+        redisReply *r;
+        if (!blk_wait_reply(f->conns[k], 0, &r)) continue;
+        lk_reply rr;
+        lk_reply_init(&rr, f->rnodes, CMD_NODES, f->rbytes, CMD_BYTES);
+        reply_from_hiredis(r, &rr);
+        freeReplyObject(r);
+        lk_reply_format(&rr, 0, one, sizeof(one));
+        rn += (size_t)snprintf(rdesc + rn, sizeof(rdesc) - rn, "c%d %s (unexpected); ", k, one);
+    }
+    if (strcmp(mdesc, rdesc) != 0) {
+        blk_mismatch(b, "connections served", mdesc, rdesc);
+    } else if (mblocked != rblocked) {
+        char m[64], r[64];
+        blk_describe_mask(mblocked, m, sizeof(m));
+        blk_describe_mask(rblocked, r, sizeof(r));
+        blk_mismatch(b, "connections still blocked", m, r);
+    } else if (strcmp(mdesc, want) != 0) {
+        blk_mismatch(b, "connections served, both sides alike, but not as Redis documents", mdesc, want);
+    }
+}
+
+/* One step: 'line' on connection 'i' at server time 'now_ms' on both sides, as the simulator runs it. 'want': the
+ * immediate reply ("(blocked)" when the connection blocks); 'served': the replies it makes the server send to
+ * blocked connections (blk_serve). */
+static void blk_do(blk_run *b, int i, lk_wall_ms now_ms, const char *line, const char *want, const char *served) {
+    if (b->bad) return;
+    cmd_fixture *f = b->f;
+    assert_true(b->step < (int)(sizeof(b->history) / sizeof(b->history[0])));
+    snprintf(b->history[b->step], sizeof(b->history[b->step]), "c%d @+%" PRId64 " ms: %s", i,
+             now_ms - CMD_WALL_START_MS, line);
+    b->now_ms = now_ms;
+    cmd_call c;
+    blk_parse(line, &c);
+    f->cur = i;
+    lk_reply mr, rr;
+    side_model(f, &c, now_ms, &mr);
+    char mdesc[CMD_DESC_MAX], rdesc[CMD_DESC_MAX];
+    if (f->clients[i].flags & SIM_CLIENT_BLOCKED) {
+        assert_int_equal(mr.node_count, 0); /* an empty reply: nothing to format */
+        sim_redis_block_order(f->clients, CMD_CONNS, i);
+        snprintf(b->block_key[i], sizeof(b->block_key[i]), "%s", c.arg[1]);
+        rb_time_set_us(rb_redis_time(&f->redis), now_ms * 1000);
+        if (blk_send_blocking(b, i, &c) && strcmp(want, "(blocked)") != 0)
+            blk_mismatch(b, "both sides block, but Redis documents a reply", "(blocked)", want);
+    } else {
+        lk_reply_format(&mr, 0, mdesc, sizeof(mdesc));
+        side_redis(f, &c, now_ms, &rr);
+        lk_reply_format(&rr, 0, rdesc, sizeof(rdesc));
+        if (!lk_reply_equal(&mr, 0, &rr, 0))
+            blk_mismatch(b, "immediate reply", mdesc, rdesc);
+        else if (strcmp(mdesc, want) != 0)
+            blk_mismatch(b, "immediate reply, both sides alike, but not as Redis documents", mdesc, want);
+        else
+            blk_serve(b, served);
+    }
+    if (getenv("RACEBED_CONFORMANCE_VERBOSE") != NULL && !b->bad)
+        fprintf(stderr, "  blocking %s step %d: %s -> ok\n", b->seq, b->step, b->history[b->step]);
+    b->step++;
+}
+
+/* Starts sequence 'name': an empty key space and fresh connections on both sides (sim_ks_reset, fresh model
+ * clients; FLUSHALL, SCRIPT FLUSH and new hiredis connections, whose server ids CLIENT ID tells). */
+static void blk_begin(blk_run *b, cmd_fixture *f, const char *name) {
+    memset(b, 0, sizeof(*b));
+    b->f = f;
+    b->seq = name;
+    sim_ks_reset(f->ks);
+    for (int k = 0; k < CMD_CONNS; k++) {
+        sim_redis_client_init(&f->clients[k], (uint32_t)k);
+        if (f->conns[k] != NULL) redisFree(f->conns[k]); /* the server unblocks a closed connection */
+        f->conns[k] = redisConnect("127.0.0.1", f->redis.port);
+        if (f->conns[k] == NULL || f->conns[k]->err)
+            fail_msg("connect: %s", f->conns[k] ? f->conns[k]->errstr : "out of memory");
+        struct timeval tv = {.tv_sec = 5, .tv_usec = 0}; /* a reply that never comes fails instead of hanging */
+        assert_int_equal(redisSetTimeout(f->conns[k], tv), REDIS_OK);
+        redisReply *r = redisCommand(f->conns[k], "CLIENT ID");
+        if (r == NULL || r->type != REDIS_REPLY_INTEGER) fail_msg("CLIENT ID failed");
+        b->id[k] = r->integer;
+        freeReplyObject(r);
+    }
+    assert_int_equal(rb_redis_flushall(&f->redis), 0);
+    const char *flush[] = {"SCRIPT", "FLUSH"};
+    assert_int_equal(rb_redis_admin(&f->redis, 0, NULL, 0, 2, flush), 0);
+}
+
+/* Ends the sequence: a connection still blocked on the model is served by a push to its key from a free connection
+ * (compared like any step), then nothing may be blocked or pending on either side, and both key spaces must be
+ * equal (compare_dumps). Returns 1 if the whole sequence matched. */
+static int blk_end(blk_run *b) {
+    cmd_fixture *f = b->f;
+    for (int k = 0; k < CMD_CONNS && !b->bad; k++) {
+        if (!(f->clients[k].flags & SIM_CLIENT_BLOCKED)) continue;
+        int free_conn = 0;
+        while (f->clients[free_conn].flags & SIM_CLIENT_BLOCKED)
+            free_conn++;
+        assert_true(free_conn < CMD_CONNS); /* a sequence leaves one connection free */
+        char line[128], want[160];
+        snprintf(line, sizeof(line), "RPUSH %s end", b->block_key[k]);
+        snprintf(want, sizeof(want), "c%d [\"%s\", \"end\"]; ", k, b->block_key[k]);
+        blk_do(b, free_conn, b->now_ms, line, "(integer) 1", want);
+    }
+    if (b->bad) return 0;
+    assert_int_equal(blk_model_blocked(b), 0);
+    assert_int_equal(blk_server_blocked(b), 0);
+    static char mdesc[4 * CMD_DESC_MAX], rdesc[4 * CMD_DESC_MAX];
+    f->cur = 0;
+    if (!compare_dumps(f, b->now_ms, mdesc, rdesc, sizeof(mdesc))) {
+        fprintf(stderr, "MISMATCH blocking sequence %s: final key spaces differ\n  model: %s\n  redis: %s\n", b->seq,
+                mdesc, rdesc);
+        return 0;
+    }
+    return 1;
+}
+
+#define BLK_T CMD_WALL_START_MS /* the server time of the blocking sequences' steps */
+
+/* a. Two waiters on one key, served first come, first served by one push: BLPOP from the head, BRPOP the tail. */
+static int blk_seq_fifo(blk_run *b, cmd_fixture *f) {
+    blk_begin(b, f, "a (fifo)");
+    blk_do(b, 0, BLK_T, "BLPOP q 0", "(blocked)", "");
+    blk_do(b, 1, BLK_T, "BRPOP q 0", "(blocked)", "");
+    blk_do(b, 2, BLK_T, "RPUSH q x y z", "(integer) 3", "c0 [\"q\", \"x\"]; c1 [\"q\", \"z\"]; ");
+    blk_do(b, 2, BLK_T, "LRANGE q 0 -1", "[\"y\"]", "");
+    return blk_end(b);
+}
+
+/* b. A transaction makes k2 then k1 ready: k2's waiters first (c0 pops k2, as Redis does), then k1's; c1 stays. */
+static int blk_seq_ready_order(blk_run *b, cmd_fixture *f) {
+    blk_begin(b, f, "b (ready order)");
+    blk_do(b, 0, BLK_T, "BLPOP k1 k2 0", "(blocked)", "");
+    blk_do(b, 1, BLK_T, "BLPOP k2 0", "(blocked)", "");
+    blk_do(b, 2, BLK_T, "MULTI", "OK", "");
+    blk_do(b, 2, BLK_T, "RPUSH k2 x", "QUEUED", "");
+    blk_do(b, 2, BLK_T, "RPUSH k1 y", "QUEUED", "");
+    blk_do(b, 2, BLK_T, "EXEC", "[(integer) 1, (integer) 1]", "c0 [\"k2\", \"x\"]; ");
+    blk_do(b, 2, BLK_T, "LRANGE k1 0 -1", "[\"y\"]", "");
+    blk_do(b, 2, BLK_T, "RPUSH k2 w", "(integer) 1", "c1 [\"k2\", \"w\"]; ");
+    blk_do(b, 2, BLK_T, "EXISTS k2", "(integer) 0", "");
+    return blk_end(b);
+}
+
+/* c. The final state of a transaction, a SET and a script decides (a list made and deleted serves nobody). */
+static int blk_seq_final_state(blk_run *b, cmd_fixture *f) {
+    blk_begin(b, f, "c (final state)");
+    blk_do(b, 0, BLK_T, "BLPOP q 5", "(blocked)", "");
+    blk_do(b, 1, BLK_T, "MULTI", "OK", "");
+    blk_do(b, 1, BLK_T, "LPUSH q a", "QUEUED", "");
+    blk_do(b, 1, BLK_T, "DEL q", "QUEUED", "");
+    blk_do(b, 1, BLK_T, "EXEC", "[(integer) 1, (integer) 1]", "");
+    blk_do(b, 1, BLK_T, "SET q s", "OK", "");
+    blk_do(b, 1, BLK_T, "DEL q", "(integer) 1", "");
+#ifdef RACEBED_HAVE_LUA
+    blk_do(b, 1, BLK_T, "EVAL \"redis.call('rpush', KEYS[1], 'a', 'b') redis.call('lpop', KEYS[1]) return 1\" 1 q",
+           "(integer) 1", "c0 [\"q\", \"b\"]; ");
+#else
+    blk_do(b, 1, BLK_T, "RPUSH q b", "(integer) 1", "c0 [\"q\", \"b\"]; ");
+#endif
+    blk_do(b, 1, BLK_T, "EXISTS q", "(integer) 0", "");
+    return blk_end(b);
+}
+
+/* d. A connection inside MULTI never blocks: BLPOP on an empty key replies nil there; a timeout error is a reply. */
+static int blk_seq_no_block(blk_run *b, cmd_fixture *f) {
+    blk_begin(b, f, "d (no blocking in MULTI)");
+    blk_do(b, 0, BLK_T, "MULTI", "OK", "");
+    blk_do(b, 0, BLK_T, "BLPOP q 0", "QUEUED", "");
+    blk_do(b, 0, BLK_T, "EXEC", "[(nil)]", "");
+    blk_do(b, 1, BLK_T, "BRPOP q 0 x", "(error) ERR timeout is not a float or out of range", "");
+    blk_do(b, 1, BLK_T, "BRPOP q -1", "(error) ERR timeout is negative", "");
+    return blk_end(b);
+}
+
+/* d2. A script never blocks either: Redis 7.0.15 refuses BLPOP and BRPOP in a script (their rows carry NOSCRIPT),
+ * where Redis before 7 replied nil. */
+static int blk_seq_script(blk_run *b, cmd_fixture *f) {
+    blk_begin(b, f, "d2 (no blocking in scripts)");
+#ifdef RACEBED_HAVE_LUA
+    blk_do(b, 0, BLK_T, "EVAL \"return redis.call('blpop', KEYS[1], 0)\" 1 q",
+           "(error) ERR This Redis command is not allowed from script script: "
+           "4bec37c9115f995bf276f7704a7ed879c6c262a9, on @user_script:1.",
+           "");
+#endif
+    return blk_end(b);
+}
+
+/* e. A timeout on the server clock: still blocked exactly at the deadline, nil 1 ms past it (the PING on c2 pokes
+ * the server's event loop, which handles timeouts); the push after it serves nobody. */
+static int blk_seq_timeout(blk_run *b, cmd_fixture *f) {
+    blk_begin(b, f, "e (timeout)");
+    blk_do(b, 0, BLK_T, "BLPOP q 0.1", "(blocked)", ""); /* deadline T + 100 */
+    if (!b->bad) assert_int_equal(f->clients[0].block_deadline_ms, BLK_T + 100);
+    blk_do(b, 2, BLK_T + 100, "PING", "PONG", "");
+    blk_do(b, 2, BLK_T + 101, "PING", "PONG", "c0 (nil); ");
+    blk_do(b, 2, BLK_T + 101, "RPUSH q a", "(integer) 1", "");
+    blk_do(b, 2, BLK_T + 101, "LLEN q", "(integer) 1", "");
+    return blk_end(b);
+}
+
+/* Fixed multi-connection sequences of blocking pops on both sides: immediate replies, who is served with what,
+ * who stays blocked, and timeouts on the server clock. */
+static void test_command_conformance_blocking(void **state) {
+    cmd_fixture *f = *state;
+    if (f->skip) skip();
+    if (f->why[0] != '\0') fail_msg("%s", f->why);
+    static int (*const seqs[])(blk_run *, cmd_fixture *) = {blk_seq_fifo,     blk_seq_ready_order, blk_seq_final_state,
+                                                            blk_seq_no_block, blk_seq_script,      blk_seq_timeout};
+    static blk_run b;
+    int n = (int)(sizeof(seqs) / sizeof(seqs[0])), failed = 0, steps = 0;
+    for (int s = 0; s < n; s++) {
+        failed += !seqs[s](&b, f);
+        steps += b.step;
+    }
+    fprintf(stderr, "blocking conformance: %d sequences, %d steps compared over %d connections, %d diverged\n", n,
+            steps, CMD_CONNS, failed);
+    if (failed > 0) fail_msg("%d of %d blocking sequences diverged (see MISMATCH lines)", failed, n);
+}
+
 static int cmd_setup(void **state) {
     cmd_fixture *f = calloc(1, sizeof(*f));
     if (f == NULL) return -1;
     f->ks = malloc(sizeof(*f->ks));
-    f->clients = calloc(CMD_CLIENTS, sizeof(*f->clients));
+    f->clients = calloc(CMD_CONNS, sizeof(*f->clients));
     if (f->clients == NULL) return -1;
-    for (int i = 0; i < CMD_CLIENTS; i++)
+    for (int i = 0; i < CMD_CONNS; i++)
         sim_redis_client_init(&f->clients[i], (uint32_t)i);
     f->mnodes = calloc(CMD_NODES, sizeof(lk_reply_node));
     f->rnodes = calloc(CMD_NODES, sizeof(lk_reply_node));
@@ -996,7 +1482,7 @@ static int cmd_setup(void **state) {
     }
     if (rc != 0) return 0;
     f->why[0] = '\0';
-    for (int i = 0; i < CMD_CLIENTS; i++) {
+    for (int i = 0; i < CMD_CONNS; i++) {
         f->conns[i] = redisConnect("127.0.0.1", f->redis.port);
         if (f->conns[i] == NULL || f->conns[i]->err)
             snprintf(f->why, sizeof(f->why), "connect: %s", f->conns[i] ? f->conns[i]->errstr : "out of memory");
@@ -1007,7 +1493,7 @@ static int cmd_setup(void **state) {
 static int cmd_teardown(void **state) {
     cmd_fixture *f = *state;
     if (f == NULL) return 0;
-    for (int i = 0; i < CMD_CLIENTS; i++)
+    for (int i = 0; i < CMD_CONNS; i++)
         if (f->conns[i]) redisFree(f->conns[i]);
     free(f->clients);
     rb_redis_stop(&f->redis);
@@ -1024,6 +1510,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_conformance_covers_table),
         cmocka_unit_test(test_command_conformance_random),
+        cmocka_unit_test(test_command_conformance_blocking),
     };
     return cmocka_run_group_tests(tests, cmd_setup, cmd_teardown);
 }
