@@ -477,27 +477,29 @@ static int sched_is_reading(const sim_thread *t) {
            t->pend.out == 0 && t->pend.rc == LK_OK;
 }
 
-/* Delivers what thread 't''s command published (and stamps the confirmations it queued for itself): a message
- * arrives RTT/2 after the command was applied, and wakes a subscriber waiting in a read then. */
-static void sched_deliver(sim_run *run, sim_thread *t) {
-    uint32_t received;
+/* Delivers what thread 't''s command on connection 'conn' published (and stamps the confirmations it queued there):
+ * a message arrives RTT/2 after the command was applied, and wakes a subscriber waiting in a read then. */
+static void sched_deliver(sim_run *run, sim_thread *t, int conn) {
+    uint64_t received;
     int64_t stamp = run->now_ns + run->rtt_ns;
-    if (sim_redis_deliver(&run->store.ks, run->client, run->thread_count, t->idx, stamp, &received) != LK_OK) {
+    int n = SIM_PUBSUB_CONN(run->thread_count); /* the pub/sub connections in use are the last of these */
+    if (sim_redis_deliver(&run->store.ks, run->client, n, conn, stamp, &received) != LK_OK) {
         sim_setup_error(run, "step %d: %s's %s filled a subscriber's inbox (%d bytes of unread messages): its thread "
                         "must read them (lk_env_command_next)",
                         run->step, t->name, sim__pending_label(&t->pend), SIM_REDIS_QUEUE_BYTES);
         return;
     }
-    for (int i = 0; i < run->thread_count && received; i++)
-        if (((received >> i) & 1u) && sched_is_reading(&run->thread[i]) && run->thread[i].wake_ns > stamp)
-            run->thread[i].wake_ns = stamp;
+    for (int i = 0; i < run->thread_count && received; i++) {
+        sim_thread *w = &run->thread[i];
+        if (((received >> SIM_PUBSUB_CONN(i)) & 1u) && sched_is_reading(w) && w->wake_ns > stamp) w->wake_ns = stamp;
+    }
 }
 
-/* After thread 't''s command: delivers its publications; registers its own block, or serves the blocked others
- * from the final state. */
-static void sched_after_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
+/* After thread 't''s command on connection 'conn': delivers its publications; registers its own block, or serves
+ * the blocked others from the final state. */
+static void sched_after_command(sim_run *run, sim_thread *t, int conn, lk_wall_ms server_ms) {
     sim_redis_client *cl = &run->client[t->idx];
-    if (run->store.ks.outbox_len > 0 || cl->inbox_count > 0) sched_deliver(run, t);
+    if (run->store.ks.outbox_len > 0 || run->client[conn].inbox_count > 0) sched_deliver(run, t, conn);
     if ((cl->flags & SIM_CLIENT_BLOCKED) && cl->block_rank == 0) {
         sim_redis_block_order(run->client, run->thread_count, t->idx);
         run->blocked_clients++;
@@ -507,6 +509,13 @@ static void sched_after_command(sim_run *run, sim_thread *t, lk_wall_ms server_m
     sched_serving sv = {run, server_ms};
     sim_redis_waker w = {&sv, sched_served_reply, sched_served};
     sim_redis_serve_blocked(&run->store.ks, run->client, run->thread_count, server_ms, &w);
+}
+
+/* The connection thread 't''s command 'row' goes on: SUBSCRIBE and UNSUBSCRIBE on its pub/sub connection, the rest on
+ * its command connection (sim_run.client). */
+static int sched_connection(const sim_thread *t, const lk_command *row) {
+    return row != NULL && (row->id == LK_CMD_SUBSCRIBE || row->id == LK_CMD_UNSUBSCRIBE) ? SIM_PUBSUB_CONN(t->idx)
+                                                                                          : t->idx;
 }
 
 /* Thread 't''s command, on its own connection: applied to the model, compared with a real store in lockstep. */
@@ -526,9 +535,10 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     sched_lock_state before[SIM_LOCK_KEYS_MAX];
     for (int i = 0; i < run->oracle.lock_key_count; i++)
         sched_lock_read(run, i, &before[i]);
-    sim_redis_client *cl = &run->client[t->idx];
-    cl->id = (uint32_t)t->idx; /* thread i is connection i (a fresh arena's are all zero) */
     const lk_command *row = lk_command_lookup(p->op.argv[0], argv_len[0]);
+    int conn = sched_connection(t, row);
+    sim_redis_client *cl = &run->client[conn];
+    cl->id = (uint32_t)conn; /* connection i has id i (a fresh arena's are all zero) */
     int queued_before = (cl->flags & SIM_CLIENT_MULTI) != 0;
     unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* EXEC's queue, to log the commands it runs */
     uint32_t queue_count = cl->queued;
@@ -549,7 +559,7 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
         sim_setup_error(run, "step %d: %s's command %s: %s", run->step, t->name, sim__pending_label(p),
                         lk_reply_format(p->reply->resp, 0, text, sizeof(text)));
     }
-    sched_after_command(run, t, server_ms);
+    sched_after_command(run, t, conn, server_ms);
     sched_command_locks(run, t, before, server_ms);
     if (run->backend && run->setup_error[0] == '\0') {
         lk_store_op op = p->op;
@@ -561,7 +571,7 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
 /* Takes the oldest record of thread 't''s inbox as its read's reply. */
 static void sched_read_take(sim_run *run, sim_thread *t) {
     t->pend.out = 1;
-    t->pend.rc = sim_redis_inbox_take(&run->client[t->idx], t->pend.reply->resp);
+    t->pend.rc = sim_redis_inbox_take(&run->client[SIM_PUBSUB_CONN(t->idx)], t->pend.reply->resp);
     if (t->pend.rc == LK_ELIMIT)
         sim_setup_error(run, "step %d: a pub/sub message for %s does not fit its reply buffer", run->step, t->name);
 }
@@ -575,7 +585,7 @@ static int64_t sched_read(sim_run *run, sim_thread *t) {
         p->rc = LK_EINVAL;
         return run->now_ns;
     }
-    int64_t next = sim_redis_inbox_next(&run->client[t->idx]);
+    int64_t next = sim_redis_inbox_next(&run->client[SIM_PUBSUB_CONN(t->idx)]);
     if (next >= 0 && next <= run->now_ns) {
         sched_read_take(run, t);
         return run->now_ns;
@@ -587,7 +597,7 @@ static int64_t sched_read(sim_run *run, sim_thread *t) {
 
 /* A waiting read's time is up: a record arrived, or its timeout passed (LK_ETIMEDOUT). */
 static void sched_read_end(sim_run *run, sim_thread *t) {
-    int64_t next = sim_redis_inbox_next(&run->client[t->idx]);
+    int64_t next = sim_redis_inbox_next(&run->client[SIM_PUBSUB_CONN(t->idx)]);
     if (next >= 0 && next <= run->now_ns)
         sched_read_take(run, t);
     else
@@ -682,7 +692,9 @@ static void sched_crash_thread(sim_run *run, int i) {
             sim_redis_unblock(run->client, run->thread_count, i);
             run->blocked_clients--;
         }
-        sim_redis_client_reset(&run->store.ks, &run->client[i]); /* its connection closes: MULTI and WATCH end */
+        sim_redis_client_reset(&run->store.ks, &run->client[i]); /* its connections close: MULTI and WATCH end */
+        run->client[SIM_PUBSUB_CONN(i)].id = (uint32_t)SIM_PUBSUB_CONN(i);
+        sim_redis_client_reset(&run->store.ks, &run->client[SIM_PUBSUB_CONN(i)]); /* and its subscriptions */
         if (run->backend != NULL && run->backend->disconnect != NULL) run->backend->disconnect(run->backend->ctx, i);
     }
     for (int j = 0; j < run->thread_count; j++)
@@ -778,8 +790,10 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
         run->thread[i].pend.rc = LK_ESTORE_DOWN;
         run->thread[i].wake_ns = run->now_ns + run->rtt_ns / 2;
     }
-    for (int i = 0; i < run->thread_count; i++) /* a restarted server has no connection state left */
+    for (int i = 0; i < run->thread_count; i++) { /* a restarted server has no connection state left */
         sim_redis_client_clear(&run->client[i], (uint32_t)i);
+        sim_redis_client_clear(&run->client[SIM_PUBSUB_CONN(i)], (uint32_t)SIM_PUBSUB_CONN(i));
+    }
 }
 
 int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap) {

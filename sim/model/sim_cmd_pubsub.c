@@ -43,7 +43,7 @@ static int64_t channel_count_of(const sim_keyspace *ks, uint32_t id) {
 
 /* Drops connection 'id' from registry entry 'i', and the entry when nobody is left (the table stays packed). */
 static void channel_drop(sim_keyspace *ks, uint32_t i, uint32_t id) {
-    ks->channel[i].clients &= ~(UINT32_C(1) << id);
+    ks->channel[i].clients &= ~(UINT64_C(1) << id);
     if (ks->channel[i].clients != 0) return;
     memmove(&ks->channel[i], &ks->channel[i + 1], sizeof(ks->channel[0]) * (ks->channel_count - i - 1));
     memset(&ks->channel[--ks->channel_count], 0, sizeof(ks->channel[0]));
@@ -107,9 +107,9 @@ static int pubsub_connection(sim_cmd *c) {
 void sim__cmd_subscribe(sim_cmd *c) {
     if (!pubsub_connection(c)) return;
     sim_keyspace *ks = c->ks;
-    uint32_t id = c->client->id, bit = UINT32_C(1) << id;
-    if (id >= SIM_KS_CLIENTS_MAX) {
-        sim__cmd_limit_text(c, "a connection id beyond SIM_KS_CLIENTS_MAX subscribed");
+    uint32_t id = c->client->id;
+    if (id >= SIM_KS_SUBSCRIBERS_MAX) {
+        sim__cmd_limit_text(c, "a connection id beyond SIM_KS_SUBSCRIBERS_MAX subscribed");
         return;
     }
     for (int i = 1; i < c->argc; i++) {
@@ -124,7 +124,7 @@ void sim__cmd_subscribe(sim_cmd *c) {
             ks->channel[k].len = (uint32_t)c->len[i];
             if (c->len[i] > 0) memcpy(ks->channel[k].name, c->argv[i], c->len[i]);
         }
-        ks->channel[k].clients |= bit;
+        ks->channel[k].clients |= UINT64_C(1) << id;
         c->client->flags |= SIM_CLIENT_PUBSUB;
         if (confirm(c, i == 1, INBOX_SUBSCRIBE, c->argv[i], (uint32_t)c->len[i], channel_count_of(ks, id)) != 0)
             return;
@@ -177,10 +177,10 @@ void sim__cmd_publish(sim_cmd *c) {
     sim__put32(p + 4 + c->len[1], (uint32_t)c->len[2]);
     memcpy(p + 8 + c->len[1], c->argv[2], c->len[2]);
     ks->outbox_len += (uint32_t)need;
-    lk_reply_int(c->r, k < 0 ? 0 : __builtin_popcount(ks->channel[k].clients));
+    lk_reply_int(c->r, k < 0 ? 0 : __builtin_popcountll(ks->channel[k].clients));
 }
 
-lk_rc sim_redis_deliver(sim_keyspace *ks, sim_redis_client *cl, int n, int self, int64_t stamp, uint32_t *received) {
+lk_rc sim_redis_deliver(sim_keyspace *ks, sim_redis_client *cl, int n, int self, int64_t stamp, uint64_t *received) {
     *received = 0;
     if (self >= 0 && cl[self].inbox_count > 0) /* stamp what the connection's own command queued */
         for (uint32_t off = 0; off < cl[self].queue_len;) {
@@ -197,9 +197,9 @@ lk_rc sim_redis_deliver(sim_keyspace *ks, sim_redis_client *cl, int n, int self,
         int k = channel_find(ks, chan, chan_len);
         if (k < 0) continue;
         for (int i = 0; i < n; i++) {
-            if (!((ks->channel[k].clients >> cl[i].id) & 1u)) continue;
+            if (cl[i].id >= SIM_KS_SUBSCRIBERS_MAX || !((ks->channel[k].clients >> cl[i].id) & 1u)) continue;
             if (inbox_add(&cl[i], stamp, INBOX_MESSAGE, chan, chan_len, 0, msg, msg_len) != 0) return LK_ELIMIT;
-            *received |= UINT32_C(1) << i;
+            *received |= UINT64_C(1) << i;
         }
     }
     memset(ks->outbox, 0, ks->outbox_len);
@@ -240,7 +240,7 @@ lk_rc sim_redis_inbox_take(sim_redis_client *cl, lk_reply *reply) {
 void sim__pubsub_close(sim_keyspace *ks, sim_redis_client *cl) {
     for (uint32_t i = 0; i < ks->channel_count;) {
         uint32_t before = ks->channel_count;
-        if ((ks->channel[i].clients >> cl->id) & 1u) channel_drop(ks, i, cl->id);
+        if (cl->id < SIM_KS_SUBSCRIBERS_MAX && ((ks->channel[i].clients >> cl->id) & 1u)) channel_drop(ks, i, cl->id);
         i += ks->channel_count == before;
     }
     if (cl->inbox_count > 0) {

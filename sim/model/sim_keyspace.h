@@ -48,6 +48,7 @@ enum {
     SIM_KS_LUA_HEAP_BYTES = 2 * 1024 * 1024, /* scratch memory of one script call's Lua state */
     SIM_KS_READY_MAX = 16,                  /* list keys one command creates that are remembered in order */
     SIM_KS_CHANNELS_MAX = 32,               /* pub/sub channels with a subscriber at once */
+    SIM_KS_SUBSCRIBERS_MAX = 64,            /* connections that can subscribe (their ids: bits of a mask) */
     SIM_KS_CHANNEL_BYTES_MAX = 128,         /* longest channel name, bytes */
     SIM_KS_OUTBOX_BYTES = 8 * 1024,         /* the publications of one command, bytes */
 };
@@ -76,8 +77,9 @@ typedef struct sim_ks_entry {
 
 /* One pub/sub channel with subscribers (SUBSCRIBE), as Redis keeps server.pubsub_channels. */
 typedef struct sim_ks_channel {
-    uint32_t clients; /* bit c: client c is subscribed */
+    uint64_t clients; /* bit c: connection c is subscribed (c < SIM_KS_SUBSCRIBERS_MAX) */
     uint32_t len;     /* bytes of the name */
+    uint32_t pad;     /* zero */
     unsigned char name[SIM_KS_CHANNEL_BYTES_MAX];
 } sim_ks_channel;
 

@@ -82,9 +82,9 @@ void sim_redis_unblock(sim_redis_client *cl, int n, int i);
 
 /* Delivers the publications of the command just run to the subscribed connections of 'cl'[0..n), stamped 'stamp',
  * and stamps the records connection 'self' (-1: none) queued with its own reply (SIM_REDIS_STAMP_REPLY). Writes to
- * '*received' a mask of the connections that received a message. Returns LK_OK, or LK_ELIMIT when an inbox is full
+ * '*received' a mask of the connections (indexes into 'cl', n <= 64) that received a message. Returns LK_OK, or LK_ELIMIT when an inbox is full
  * (SIM_REDIS_QUEUE_BYTES; the run must stop: nothing is dropped silently). */
-lk_rc sim_redis_deliver(sim_keyspace *ks, sim_redis_client *cl, int n, int self, int64_t stamp, uint32_t *received);
+lk_rc sim_redis_deliver(sim_keyspace *ks, sim_redis_client *cl, int n, int self, int64_t stamp, uint64_t *received);
 /* The stamp of the connection's oldest unread inbox record, or -1 when there is none. */
 int64_t sim_redis_inbox_next(const sim_redis_client *cl);
 /* Moves the oldest unread record into 'reply' (cleared first). Returns LK_OK, LK_EINVAL when the inbox is empty, or

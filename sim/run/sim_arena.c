@@ -67,7 +67,7 @@ sim_run *sim_arena_map(char *err, size_t cap) {
         return NULL;
     }
     run->guarded_stack_size = ARENA_STACK_SIZE;
-    for (uint32_t i = 0; i < SIM_THREADS_MAX; i++) /* thread i is connection i, in every execution (it is hashed) */
+    for (uint32_t i = 0; i < 2 * SIM_THREADS_MAX; i++) /* connection i has id i in every execution (it is hashed) */
         sim_redis_client_init(&run->client[i], i);
     sim_arena_reset(run);
     return run;
@@ -99,8 +99,10 @@ void sim_arena_reset(sim_run *run) {
     sim_store_model_reset(&run->store);
     memset(run->cmd_log, 0, run->cmd_log_len);
     run->cmd_log_len = 0;
-    for (int i = 0; i < threads; i++) /* what the last execution's connections queued (the rest are clear) */
+    for (int i = 0; i < threads; i++) { /* what the last execution's connections queued (the rest are clear) */
         sim_redis_client_clear(&run->client[i], (uint32_t)i);
+        sim_redis_client_clear(&run->client[SIM_PUBSUB_CONN(i)], (uint32_t)SIM_PUBSUB_CONN(i));
+    }
     run->heap = (unsigned char *)run + arena_round(sizeof(sim_run));
     run->heap_size = ARENA_HEAP_SIZE;
     run->stacks = run->heap + ARENA_HEAP_SIZE;

@@ -293,7 +293,10 @@ struct sim_run {
     sim_resource resource[SIM_RESOURCES_MAX];
     /* Large tables last: the store clears its used slots; log entries beyond log_count are never read. */
     sim_store_model store;
-    sim_redis_client client[SIM_THREADS_MAX]; /* thread i's connection to the store (MULTI, WATCH): id i */
+    /* Thread i's two connections to the store: client[i] (id i) for its commands (MULTI, WATCH, blocking pops), and
+     * client[SIM_THREADS_MAX + i] (id SIM_THREADS_MAX + i) for pub/sub (SUBSCRIBE, UNSUBSCRIBE, reads), kept apart
+     * as redis-py's PubSub and Redisson keep one, so a subscribed thread can still send commands. */
+    sim_redis_client client[2 * SIM_THREADS_MAX];
     uint32_t cmd_log_len;                     /* bytes of cmd_log in use */
     unsigned char cmd_log[SIM_CMD_LOG_BYTES]; /* the logged commands' arguments (sim_log_entry.cmd_off) */
     sim_log_entry log[SIM_LOG_MAX];
@@ -314,6 +317,8 @@ struct sim_run {
 static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
     return SIM_EPOCH_WALL_MS + ns / 1000000 + run->server_wall_offset_ms;
 }
+/* Thread i's pub/sub connection (sim_run.client). */
+#define SIM_PUBSUB_CONN(i) (SIM_THREADS_MAX + (i))
 /* 1 if 'p' sends something to the store (a store fault can hit it): a store op other than a read of what the server
  * pushed on the connection (LK_OP_READ waits on the client's side only). */
 static inline int sim__pending_sends(const sim_pending *p) {

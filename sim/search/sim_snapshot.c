@@ -132,9 +132,11 @@ static void state_store(sim_run *run, region_fn fn, void *ctx) {
             fn(ctx, &ks->entry[w * 64 + __builtin_ctzll(bits)], sizeof(sim_ks_entry));
     fn(ctx, ks->heap, ks->heap_top);
     fn(ctx, ks->scripts, ks->script_bytes);
-    for (int i = 0; i < run->thread_count; i++) { /* each thread's connection: MULTI and its queue */
-        fn(ctx, &run->client[i], offsetof(sim_redis_client, queue));
-        fn(ctx, run->client[i].queue, run->client[i].queue_len);
+    for (int i = 0; i < run->thread_count; i++) { /* each thread's connections: MULTI and its queue, the inbox */
+        for (int k = i; k <= SIM_PUBSUB_CONN(i); k += SIM_THREADS_MAX) {
+            fn(ctx, &run->client[k], offsetof(sim_redis_client, queue));
+            fn(ctx, run->client[k].queue, run->client[k].queue_len);
+        }
     }
 }
 
@@ -272,6 +274,11 @@ static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
     for (int i = 0; i < run->thread_count; i++) {
         fp_bytes(&h, &run->client[i], offsetof(sim_redis_client, queue));
         fp_bytes(&h, run->client[i].queue, run->client[i].queue_len);
+        const sim_redis_client *ps = &run->client[SIM_PUBSUB_CONN(i)];
+        if (ps->flags | ps->inbox_count) { /* a pub/sub connection in use */
+            fp_bytes(&h, ps, offsetof(sim_redis_client, queue));
+            fp_bytes(&h, ps->queue, ps->queue_len);
+        }
     }
     fp_bytes(&h, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
     fp_bytes(&h, run->cmd_log, run->cmd_log_len);
@@ -370,7 +377,7 @@ typedef struct state_before {
     int threads, procs, mutexes, keys, instances, notes, resources;
     size_t heap_used;
     uint64_t used_bits[SIM_KS_SLOTS / 64];
-    uint32_t heap_top, watch_count, script_bytes;
+    uint32_t heap_top, watch_count, channel_count, script_bytes;
     sim_fiber_host host;
     struct {
         unsigned char *sp;
@@ -398,6 +405,7 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     memcpy(b.used_bits, run->store.ks.used_bits, sizeof(b.used_bits));
     b.heap_top = run->store.ks.heap_top;
     b.watch_count = run->store.ks.watch_count;
+    b.channel_count = run->store.ks.channel_count;
     b.script_bytes = run->store.ks.script_bytes;
     b.host = run->host;
     for (int i = 0; i < b.threads; i++) {
@@ -441,8 +449,11 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     if (b.heap_top > ks->heap_top) memset(ks->heap + ks->heap_top, 0, b.heap_top - ks->heap_top);
     ZERO_ROWS(ks->watch, ks->watch_count, b.watch_count);
     ZERO_ROWS(ks->scripts, ks->script_bytes, b.script_bytes);
-    for (int i = run->thread_count; i < b.threads; i++) /* connections of threads the snapshot does not have */
+    ZERO_ROWS(ks->channel, ks->channel_count, b.channel_count);
+    for (int i = run->thread_count; i < b.threads; i++) { /* connections of threads the snapshot does not have */
         sim_redis_client_clear(&run->client[i], (uint32_t)i);
+        sim_redis_client_clear(&run->client[SIM_PUBSUB_CONN(i)], (uint32_t)SIM_PUBSUB_CONN(i));
+    }
     if (b.heap_used > run->heap_used) memset(run->heap + run->heap_used, 0, b.heap_used - run->heap_used);
 }
 

@@ -83,7 +83,7 @@ static void model_expect(model *m, int i, const char *line, const char *want) {
     char got[1024];
     lk_reply_format(&m->reply, 0, got, sizeof(got));
     if (strcmp(got, want) != 0) fail_msg("%s\n   got: %s\nwanted: %s", line, got, want);
-    uint32_t received;
+    uint64_t received;
     assert_int_equal(sim_redis_deliver(&m->ks, m->cl, CONNS, i, ++m->stamp, &received), LK_OK);
 }
 
