@@ -93,11 +93,21 @@ signal_lock_checks() { # waiters asleep in BLPOP: both lost wake-ups found by th
     ./racebed run signal_lock --variant mutant:drain_first --param timeout=0 --faults none --seed 1 --quiet \
         --budget-execs 2000 --out build/user-out | grep -q '^VIOLATION deadlock.*blocks on blpop signal on the server'
 }
+rw_lock_checks() { # a reader-writer lock with pub/sub wake-ups: Redisson's #891 found, the core proved
+    ./racebed run rw_lock --variant mutant:891 --strategy exhaustive --reduce hash --quiet --out build/user-out \
+        | grep -q '^VIOLATION expect_rw_exclusion' &&
+    ./racebed run rw_lock --variant mutant:891 --seed 1 --budget-execs 2000 --quiet --out build/user-out \
+        | grep -q '^VIOLATION expect_rw_exclusion' &&
+    ./racebed run rw_lock --strategy exhaustive --reduce hash --require-probes woken --quiet --out build/user-out \
+        | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*crashes <= 1' &&
+    ./racebed check build/user-out/rw_lock-891-exhaustive-seed1.sched >/dev/null
+}
 user_scenario() { # the README's "bring your own scenario" path, end to end, with a user corpus; then the plain build
     local uc=build/user-corpus
     rm -rf "$uc" build/user-out && mkdir -p "$uc" &&
     $MAKE --no-print-directory \
-        SCENARIO="examples/lost_update.c examples/watch_counter.c examples/fair_lock.c examples/signal_lock.c tests/compat/old_names.c" \
+        SCENARIO="examples/lost_update.c examples/watch_counter.c examples/fair_lock.c examples/signal_lock.c \
+            examples/rw_lock.c tests/compat/old_names.c" \
         racebed >/dev/null 2>&1 &&
     ./racebed run lost_update --variant mutant:no_lock --seed 1 --budget-execs 1000 --quiet --out build/user-out \
         | grep -q '^VIOLATION expect_no_lost_update' &&
@@ -107,7 +117,7 @@ user_scenario() { # the README's "bring your own scenario" path, end to end, wit
         | grep -q '^expect_no_lost_update checked in [0-9]* of 300 executions' &&
     ./racebed run lost_update --variant mutant:no_lock --require-probes same_read --runs 50 --no-shrink \
         --out build/user-out | grep -q ' same_read=[1-9]' &&
-    watch_counter_checks && fair_lock_checks && signal_lock_checks &&
+    watch_counter_checks && fair_lock_checks && signal_lock_checks && rw_lock_checks &&
     cp build/user-out/lost_update*.sched "$uc/" && bash tools/user_corpus.sh ./racebed "$uc" | grep -q '^1 schedule(s) matched' &&
     $MAKE --no-print-directory racebed >/dev/null && ! ./racebed list | grep -q lost_update &&
     bash tools/user_corpus.sh ./racebed "$uc" | grep -q "skip .*scenario 'lost_update' is not built in"

@@ -43,6 +43,7 @@ void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, si
         if (p->op.kind == LK_OP_COMMAND) {
             const lk_command *row = pending_command(p);
             int k = row && row->first_key > 0 && row->first_key < p->op.argc ? row->first_key : -1;
+            if (row && (row->flags & LK_CMDF_PUBSUB) && p->op.argc > 1) k = 1; /* the channel */
             size_t n = k < 0 ? 1 : p->op.argv_len ? p->op.argv_len[k] : strlen(p->op.argv[k]);
             snprintf(buf, cap, "%.*s", (int)(n < 120 ? n : 120), k < 0 ? "-" : p->op.argv[k]);
         } else if (p->op.kind == LK_OP_READ) {

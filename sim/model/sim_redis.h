@@ -75,8 +75,8 @@ void sim_redis_unblock(sim_redis_client *cl, int n, int i);
  * EXEC, replies the number of subscribers and leaves the publication in the key space's outbox, which the caller
  * delivers after the whole command (sim_redis_deliver); a message published while nobody is subscribed is lost, as
  * in Redis. Each inbox record carries a stamp: the caller's instant it arrives at. SUBSCRIBE and UNSUBSCRIBE inside
- * MULTI are a limit (not modelled); a command on a connection that left subscribed mode with unread records is a
- * limit too (a real client would take a record for the command's reply). */
+ * MULTI are a limit (not modelled); a command other than those on a connection that left subscribed mode with
+ * unread records is a limit too (a real client would take a record for the command's reply). */
 
 #define SIM_REDIS_STAMP_REPLY INT64_MIN /* an inbox record that arrives with the reply of the command that made it */
 
