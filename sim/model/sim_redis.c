@@ -57,6 +57,29 @@ static void redis_run(sim_cmd *c, const lk_command *row, int argc, const char *c
     if (sub.rc != LK_OK) c->rc = sub.rc;
 }
 
+/* Refuses a command on a subscribed connection as Redis's processCommand does: a subcommand is resolved first (an
+ * unknown SCRIPT subcommand gets that error) and named "script|load"; a refused EXEC aborts the transaction and its
+ * watches (execCommandAbort). */
+static void redis_refuse_subscribed(sim_cmd *c) {
+    char name[48];
+    if (c->row->id == LK_CMD_SCRIPT) {
+        if (sim__cmd_script_check(c) != 0) return;
+        size_t n = c->len[1] < 16 ? c->len[1] : 16;
+        snprintf(name, sizeof(name), "script|%.*s", (int)n, c->argv[1]);
+        for (size_t i = 7; name[i]; i++)
+            if (name[i] >= 'A' && name[i] <= 'Z') name[i] = (char)(name[i] - 'A' + 'a');
+    } else {
+        snprintf(name, sizeof(name), "%s", c->row->name);
+    }
+    static const char only[] = "only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+    if (c->row->id == LK_CMD_EXEC) {
+        lk_reply_error(c->r, "EXECABORT Transaction discarded because of: Can't execute '%s': %s", name, only);
+        sim_ks_unwatch_all(c->ks, c->client->id); /* no MULTI here: the queue bytes are the inbox */
+    } else {
+        lk_reply_error(c->r, "ERR Can't execute '%s': %s", name, only);
+    }
+}
+
 /* ---- blocked connections ---------------------------------------------------------------------------------------- */
 
 void sim_redis_block_order(sim_redis_client *cl, int n, int i) {
@@ -156,10 +179,7 @@ lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms 
     sim_cmd c = {ks, now_ms, cmd, argc, argv, argv_len, reply, cl, redis_run, LK_OK, 0};
     if (cl != NULL && (cl->flags & SIM_CLIENT_PUBSUB) && cmd->id != LK_CMD_SUBSCRIBE &&
         cmd->id != LK_CMD_UNSUBSCRIBE && cmd->id != LK_CMD_PING) {
-        lk_reply_error(reply,
-                       "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
-                       "allowed in this context",
-                       cmd->name);
+        redis_refuse_subscribed(&c);
         return LK_OK;
     }
     if (cl != NULL && cl->inbox_count > 0 && !(cl->flags & SIM_CLIENT_PUBSUB) && cmd->id != LK_CMD_SUBSCRIBE &&

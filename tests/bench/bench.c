@@ -404,6 +404,70 @@ static double model_fixed_ns(sim_store_model *s) {
     return (bench_now() - t0) * 1e9 / (2.0 * MODEL_ROUNDS);
 }
 
+static lk_reply *bench_wake_reply(void *arg, int i) {
+    return &((lk_reply *)arg)[i];
+}
+
+static void bench_wake_served(void *arg, int i, lk_rc rc) {
+    (void)arg;
+    (void)i;
+    (void)rc;
+}
+
+/* One blocking wake-up as the simulator runs it: client 0's BLPOP blocks, client 1's RPUSH, then the serving of
+ * the blocked client from the final state. ns per cycle. */
+static double model_wake_ns(sim_keyspace *ks) {
+    sim_redis_client *cl = calloc(2, sizeof(*cl));
+    lk_reply_node nodes[2][8];
+    char bytes[2][128];
+    lk_reply r[2];
+    if (cl == NULL) return 0;
+    for (int i = 0; i < 2; i++) {
+        sim_redis_client_init(&cl[i], (uint32_t)i);
+        lk_reply_init(&r[i], nodes[i], 8, bytes[i], sizeof(bytes[i]));
+    }
+    const char *bl[] = {"BLPOP", "sig:a", "0"}, *push[] = {"RPUSH", "sig:a", "1"};
+    size_t bl_len[] = {5, 5, 1}, push_len[] = {5, 5, 1};
+    sim_redis_waker w = {r, bench_wake_reply, bench_wake_served};
+    double t0 = bench_now();
+    for (int i = 0; i < MODEL_ROUNDS; i++) {
+        sim_redis_exec_client(ks, &cl[0], 1700000000000, 3, bl, bl_len, &r[0]);
+        sim_redis_block_order(cl, 2, 0);
+        sim_redis_exec_client(ks, &cl[1], 1700000000000, 3, push, push_len, &r[1]);
+        sim_redis_serve_blocked(ks, cl, 2, 1700000000000, &w);
+    }
+    double ns = (bench_now() - t0) * 1e9 / MODEL_ROUNDS;
+    free(cl);
+    return ns;
+}
+
+/* One pub/sub message as the simulator runs it: PUBLISH to a channel client 0 subscribed, the delivery into its
+ * inbox and the read that takes it. ns per message. */
+static double model_publish_ns(sim_keyspace *ks) {
+    sim_redis_client *cl = calloc(2, sizeof(*cl));
+    lk_reply_node nodes[8];
+    char bytes[128];
+    lk_reply r;
+    if (cl == NULL) return 0;
+    lk_reply_init(&r, nodes, 8, bytes, sizeof(bytes));
+    for (int i = 0; i < 2; i++)
+        sim_redis_client_init(&cl[i], (uint32_t)i);
+    const char *sub[] = {"SUBSCRIBE", "ch:a"}, *pub[] = {"PUBLISH", "ch:a", "unlocked"};
+    size_t sub_len[] = {9, 4}, pub_len[] = {7, 4, 8};
+    uint64_t got;
+    sim_redis_exec_client(ks, &cl[0], 1700000000000, 2, sub, sub_len, &r);
+    double t0 = bench_now();
+    for (int i = 0; i < MODEL_ROUNDS; i++) {
+        sim_redis_exec_client(ks, &cl[1], 1700000000000, 3, pub, pub_len, &r);
+        sim_redis_deliver(ks, cl, 2, 1, i + 1, &got);
+        sim_redis_inbox_take(&cl[0], &r);
+    }
+    double ns = (bench_now() - t0) * 1e9 / MODEL_ROUNDS;
+    sim_redis_client_reset(ks, &cl[0]);
+    free(cl);
+    return ns;
+}
+
 static void bench_model(void) {
     static const model_line lines[] = {
         {"SET NX PX + DEL (lock shape)", {{"SET", "lk:a", "tok1:1", "NX", "PX", "1000"}, {"DEL", "lk:a"}}},
@@ -436,6 +500,15 @@ static void bench_model(void) {
             t[k] = model_line_ns(ks, &lines[i]);
         qsort(t, 3, sizeof(double), bench_cmp);
         printf("  %-34s %8.1f ns  (%.2fx the composite)\n", lines[i].what, t[1], t[1] / f[1]);
+    }
+    double (*const waits[])(sim_keyspace *) = {model_wake_ns, model_publish_ns};
+    static const char *const wait_names[] = {"BLPOP blocked, RPUSH, wake-up", "PUBLISH, delivery, read"};
+    for (int k = 0; k < 2; k++) {
+        double t[3];
+        for (int j = 0; j < 3; j++)
+            t[j] = waits[k](ks);
+        qsort(t, 3, sizeof(double), bench_cmp);
+        printf("  %-34s %8.1f ns  (%.2fx the composite)\n", wait_names[k], t[1], t[1] / f[1]);
     }
     free(ks);
     free(fixed);

@@ -32,8 +32,8 @@
  * pushed confirmations are compared as a group (the channels as a set, the records in order without their channel).
  * A subscribed connection refuses most commands on both sides ("Can't execute"), so it is sent UNSUBSCRIBE one pick
  * in three to leave that mode soon; SUBSCRIBE and UNSUBSCRIBE are not drawn inside MULTI (a limit of the model:
- * PUBLISH instead); EXEC and SCRIPT are not drawn on a subscribed connection (PING instead, counted) while the
- * model's known differences there stand (CMD_KNOWN_DIFFERENCES, printed in the summary). Each sequence ends every
+ * PUBLISH instead); EXEC and SCRIPT on a subscribed connection are refused as Redis refuses them (EXECABORT, which
+ * ends the watches; "script|load", an unknown subcommand's own error first). Each sequence ends every
  * connection's transaction, subscriptions and watches (end_transactions: nothing may stay subscribed on either
  * side); after a diverged sequence the next one starts with new connections.
  *
@@ -66,7 +66,6 @@
  *
  * RACEBED_CONFORMANCE_VERBOSE=1 prints every command; RACEBED_CONFORMANCE_ONLY=get,set,... limits the generators;
  * RACEBED_CONFORMANCE_SEQUENCES=N runs N sequences instead of CMD_SEQUENCES (a longer soak);
- * RACEBED_CONFORMANCE_KNOWN=1 draws the commands of the model's known differences too (they then diverge).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -1168,20 +1167,9 @@ typedef struct cmd_stats {
     int exec_ran, exec_watch_aborted, exec_error_aborted; /* EXEC outcomes: the paths the transaction test reached */
     int would_block; /* blocking pops the model blocked: undone, not sent (EXISTS of their keys compared instead) */
     int refused_subscribed; /* commands refused in subscribed mode ("Can't execute") */
-    int known_not_drawn;    /* EXEC and SCRIPT not drawn on a subscribed connection (the model's known differences) */
     cmd_push_stats pushed;
     int per_row[CMD_GEN_ROWS];
 } cmd_stats;
-
-/* Differences between the model and Redis 7.0.15 found by this test and not fixed yet: the random sequences do not
- * draw them (counted and printed instead), unless RACEBED_CONFORMANCE_KNOWN=1. */
-static const char CMD_KNOWN_DIFFERENCES[] =
-    "    EXEC in subscribed mode: Redis replies \"EXECABORT Transaction discarded because of: Can't execute 'exec': "
-    "...\" (rejectCommand -> execCommandAbort, which also ends the connection's watches), the model \"ERR Can't "
-    "execute 'exec': ...\" and keeps them\n"
-    "    SCRIPT LOAD|EXISTS|FLUSH in subscribed mode: Redis names the subcommand (\"Can't execute 'script|load'\"), "
-    "the model the command (\"Can't execute 'script'\"); SCRIPT bogus: Redis replies \"ERR unknown subcommand "
-    "'bogus'. Try SCRIPT HELP.\" (the lookup comes first), the model \"Can't execute 'script'\"\n";
 
 /* The generator row of command 'id'; its index in '*index'. */
 static const cmd_gen_row *row_of(lk_command_id id, int *index) {
@@ -1260,7 +1248,7 @@ static void end_transactions(cmd_fixture *f, lk_wall_ms now_ms) {
 static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
     static char history[CMD_STEPS][CMD_DESC_MAX];
     cmd_rng g = {CMD_SEED ^ ((uint64_t)index * UINT64_C(0x100000001b3))};
-    int verbose = env_int("RACEBED_CONFORMANCE_VERBOSE", 0), known = env_int("RACEBED_CONFORMANCE_KNOWN", 0);
+    int verbose = env_int("RACEBED_CONFORMANCE_VERBOSE", 0);
     lk_wall_ms now_ms = CMD_WALL_START_MS;
     if (f->diverged) { /* a reply or a pushed record may wait unread: start over with new connections */
         for (int k = 0; k < CMD_CONNS; k++) {
@@ -1290,10 +1278,6 @@ static int run_sequence(cmd_fixture *f, int index, cmd_stats *st) {
                                                      compared */
         if ((row->id == LK_CMD_SUBSCRIBE || row->id == LK_CMD_UNSUBSCRIBE) && (cflags & SIM_CLIENT_MULTI))
             row = row_of(LK_CMD_PUBLISH, &row_index); /* inside MULTI they are a limit of the model (LK_ELIMIT) */
-        if ((row->id == LK_CMD_EXEC || row->id == LK_CMD_SCRIPT) && (cflags & SIM_CLIENT_PUBSUB) && !known) {
-            row = row_of(LK_CMD_PING, &row_index); /* the model's known differences: see CMD_KNOWN_DIFFERENCES */
-            st->known_not_drawn++;
-        }
         cmd_call c = {0};
         call_add(&c, lk_command_get(row->id)->name);
         row->gen(&g, &c, now_ms);
@@ -1428,11 +1412,6 @@ static void test_command_conformance_random(void **state) {
             "  pub/sub: %d messages and %d confirmations pushed and compared, %d UNSUBSCRIBE of several channels "
             "compared unordered, %d commands refused in subscribed mode\n",
             st.pushed.messages, st.pushed.confirmations, st.pushed.unordered, st.refused_subscribed);
-    if (st.known_not_drawn > 0)
-        fprintf(stderr,
-                "  known model differences: %d EXEC or SCRIPT on a subscribed connection not drawn (PING "
-                "instead; RACEBED_CONFORMANCE_KNOWN=1 draws them):\n%s",
-                st.known_not_drawn, CMD_KNOWN_DIFFERENCES);
     if (st.mismatches > 0) fail_msg("%d of %d sequences diverged (see MISMATCH lines)", st.mismatches, st.sequences);
     if (only >= 0 || getenv("RACEBED_CONFORMANCE_ONLY")) return;
     for (int i = 0; i < CMD_GEN_ROWS; i++)
