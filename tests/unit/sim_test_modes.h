@@ -7,9 +7,11 @@
 #ifndef RACEBED_TESTS_SIM_TEST_MODES_H
 #define RACEBED_TESTS_SIM_TEST_MODES_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/explore/sim_config.h"
 #include "sim/search/sim_exhaust.h"
 #include "sim_test_arena.h"
 
@@ -56,6 +58,42 @@ __attribute__((unused)) static void run_mode(const sim_config *cfg, sim_reduce r
     qsort(m->outcome, m->n, sizeof(sim_fp), fp_cmp);
     qsort(m->res.violated, (size_t)m->res.violated_count, SIM_NAME_MAX, mode_name_cmp);
     sim_visited_free(&outcomes);
+}
+
+/* Defaults of 'sc''s 'variant' with 'settings' applied: "NAME=VALUE NAME=VALUE ..." (a bad one fails the test). */
+__attribute__((unused)) static void config_with(sim_config *cfg, const sim_scenario *sc, int variant,
+                                                const char *settings) {
+    char err[256], item[64];
+    sim_config_defaults(cfg, sc, variant);
+    for (const char *p = settings; *p;) {
+        size_t n = strcspn(p, " ");
+        snprintf(item, sizeof(item), "%.*s", (int)n, p);
+        if (sim_config_set_text(cfg, item, err, sizeof(err)) != 0) fail_msg("%s", err);
+        p += n + (p[n] == ' ');
+    }
+}
+
+/* Runs the naive search, DPOR and the search over states on 'cfg' to the end: they must find the same distinct
+ * outcomes (more than one) and agree on whether anything was violated. Prints one line named 'what'; returns the
+ * naive search's violating executions. */
+__attribute__((unused)) static int64_t modes_agree_on(const sim_config *cfg, const char *what) {
+    mode_result m[3];
+    for (int k = 0; k < 3; k++)
+        run_mode(cfg, (sim_reduce)k, -1, 5000000, &m[k]);
+    for (int k = 1; k < 3; k++) {
+        if (m[k].n != m[0].n || memcmp(m[k].outcome, m[0].outcome, sizeof(sim_fp) * m[0].n) != 0)
+            fail_msg("%s: mode %d finds %zu distinct outcomes, naive %zu (or other ones)", what, k, m[k].n, m[0].n);
+        assert_int_equal(m[k].res.violations > 0, m[0].res.violations > 0);
+    }
+    assert_true(m[0].n > 1);
+    fprintf(stderr, "%s: naive %lld executions, dpor %lld, hash %lld states; %zu outcomes, %lld violating%s%s%s\n", what,
+            (long long)m[0].res.execs, (long long)m[1].res.execs, (long long)m[2].res.states, m[0].n,
+            (long long)m[0].res.violations, m[0].res.violations ? " (first: " : "", m[0].res.first.oracle,
+            m[0].res.violations ? ")" : "");
+    int64_t v = m[0].res.violations;
+    for (int k = 0; k < 3; k++)
+        free(m[k].outcome);
+    return v;
 }
 
 #endif

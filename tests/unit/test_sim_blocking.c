@@ -307,31 +307,13 @@ static const sim_scenario queue_scenario = {
     .expectations = "lost_item,double_pop",
 };
 
-/* The three modes on 'settings' (a space-separated list of NAME=VALUE): same outcomes, no violation. */
+/* The three modes on 'settings' (NAME=VALUE ...): the same outcomes, no violation. */
 static void queue_modes_agree(const char *settings) {
     sim_config cfg;
-    char err[256], item[64];
-    sim_config_defaults(&cfg, &queue_scenario, 0);
-    for (const char *p = settings; *p;) {
-        size_t n = strcspn(p, " ");
-        snprintf(item, sizeof(item), "%.*s", (int)n, p);
-        if (sim_config_set_text(&cfg, item, err, sizeof(err)) != 0) fail_msg("%s", err);
-        p += n + (p[n] == ' ');
-    }
-    mode_result m[3];
-    for (int k = 0; k < 3; k++)
-        run_mode(&cfg, (sim_reduce)k, -1, 5000000, &m[k]);
-    for (int k = 0; k < 3; k++) {
-        if (m[k].n != m[0].n || memcmp(m[k].outcome, m[0].outcome, sizeof(sim_fp) * m[0].n) != 0)
-            fail_msg("%s: mode %d finds %zu distinct outcomes, naive %zu (or other ones)", settings, k, m[k].n, m[0].n);
-        if (m[k].res.violations != 0)
-            fail_msg("%s: mode %d: %s: %s", settings, k, m[k].res.first.oracle, m[k].res.first.msg);
-    }
-    assert_true(m[0].n > 1);
-    fprintf(stderr, "pop_queue %s: naive %lld executions, dpor %lld, hash %lld states; %zu outcomes\n", settings,
-            (long long)m[0].res.execs, (long long)m[1].res.execs, (long long)m[2].res.states, m[0].n);
-    for (int k = 0; k < 3; k++)
-        free(m[k].outcome);
+    config_with(&cfg, &queue_scenario, 0, settings);
+    char what[128];
+    snprintf(what, sizeof(what), "pop_queue %s", settings);
+    assert_int_equal(modes_agree_on(&cfg, what), 0);
 }
 
 static void test_blocking_modes_agree(void **state) {
@@ -345,15 +327,7 @@ static void test_blocking_modes_agree(void **state) {
 /* One random execution of 'settings'; returns its result. */
 static void queue_once(const char *settings, sim_random_result *res) {
     sim_config cfg;
-    char err[256];
-    sim_config_defaults(&cfg, &queue_scenario, 0);
-    for (const char *p = settings; *p;) {
-        char item[64];
-        size_t n = strcspn(p, " ");
-        snprintf(item, sizeof(item), "%.*s", (int)n, p);
-        if (sim_config_set_text(&cfg, item, err, sizeof(err)) != 0) fail_msg("%s", err);
-        p += n + (p[n] == ' ');
-    }
+    config_with(&cfg, &queue_scenario, 0, settings);
     sim_random_opts o = {.seed = 1, .execs_max = 1};
     memset(res, 0, sizeof(*res));
     assert_int_equal(sim_explore_random(g_run, &cfg, &o, res), 0);

@@ -240,38 +240,13 @@ static const sim_scenario wake_scenario = {
     .expectations = "missed,late",
 };
 
-static void wake_config(sim_config *cfg, int variant, const char *settings) {
-    char err[256], item[64];
-    sim_config_defaults(cfg, &wake_scenario, variant);
-    for (const char *p = settings; *p;) {
-        size_t n = strcspn(p, " ");
-        snprintf(item, sizeof(item), "%.*s", (int)n, p);
-        if (sim_config_set_text(cfg, item, err, sizeof(err)) != 0) fail_msg("%s", err);
-        p += n + (p[n] == ' ');
-    }
-}
-
-/* The three modes agree on 'settings'; returns the naive search's violating executions. */
+/* The three modes agree on 'settings' (NAME=VALUE ...); returns the naive search's violating executions. */
 static int64_t wake_modes_agree(int variant, const char *settings) {
     sim_config cfg;
-    wake_config(&cfg, variant, settings);
-    mode_result m[3];
-    for (int k = 0; k < 3; k++)
-        run_mode(&cfg, (sim_reduce)k, -1, 5000000, &m[k]);
-    for (int k = 1; k < 3; k++) {
-        if (m[k].n != m[0].n || memcmp(m[k].outcome, m[0].outcome, sizeof(sim_fp) * m[0].n) != 0)
-            fail_msg("%s: mode %d finds %zu distinct outcomes, naive %zu (or other ones)", settings, k, m[k].n, m[0].n);
-        assert_int_equal(m[k].res.violations > 0, m[0].res.violations > 0);
-    }
-    assert_true(m[0].n > 1);
-    fprintf(stderr, "wake_up %d %s: naive %lld executions, dpor %lld, hash %lld states; %zu outcomes, %lld violating\n",
-            variant, settings, (long long)m[0].res.execs, (long long)m[1].res.execs, (long long)m[2].res.states,
-            m[0].n, (long long)m[0].res.violations);
-    int64_t v = m[0].res.violations;
-    if (v > 0) fprintf(stderr, "  first: %s: %s\n", m[0].res.first.oracle, m[0].res.first.msg);
-    for (int k = 0; k < 3; k++)
-        free(m[k].outcome);
-    return v;
+    config_with(&cfg, &wake_scenario, variant, settings);
+    char what[128];
+    snprintf(what, sizeof(what), "wake_up %s %s", wake_variants[variant].name, settings);
+    return modes_agree_on(&cfg, what);
 }
 
 static void test_pubsub_modes_agree(void **state) {
@@ -284,7 +259,7 @@ static void test_pubsub_modes_agree(void **state) {
 static void test_pubsub_deadlock(void **state) {
     (void)state;
     sim_config cfg;
-    wake_config(&cfg, 0, "wait_ms=0 notifier=0");
+    config_with(&cfg, &wake_scenario, 0, "wait_ms=0 notifier=0");
     sim_random_opts o = {.seed = 1, .execs_max = 1};
     sim_random_result res;
     memset(&res, 0, sizeof(res));
