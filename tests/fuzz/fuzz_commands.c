@@ -8,8 +8,11 @@
  * back (6-9) before the command. The whole input runs twice on one key space (emptied between, so the Lua scratch
  * is at the same address, as the run arena's is): the replies (hashed in order) and the final key space must be
  * identical byte for byte (no nondeterminism, no uninitialized memory), every reply must be one complete tree, and the
- * key space's invariants (sim_ks_check) must hold after every command, LK_ELIMIT included. ASan and UBSan catch the
- * rest.
+ * key space's invariants (sim_ks_check) must hold after every command, LK_ELIMIT included. The two connections are
+ * driven as the simulator drives them: a command that blocked (BLPOP, BRPOP) gets its place among the blocked; after
+ * every other command the blocked ones are served and what was published is delivered and read (those replies are
+ * hashed too); a command for a connection still blocked first ends its wait, as its timeout would. ASan and UBSan
+ * catch the rest.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +36,47 @@ static uint64_t fuzz_hash(uint64_t h, const void *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         h = (h ^ ((const unsigned char *)p)[i]) * UINT64_C(1099511628211);
     return h;
+}
+
+typedef struct fuzz_served {
+    lk_reply *reply[2]; /* each connection's buffer for a serving */
+    uint64_t h;         /* the hash the served replies go into */
+} fuzz_served;
+
+static lk_reply *fuzz_reply_of(void *arg, int i) {
+    return ((fuzz_served *)arg)->reply[i];
+}
+
+static void fuzz_served_one(void *arg, int i, lk_rc rc) {
+    fuzz_served *f = arg;
+    if (rc != LK_OK || !lk_reply_ok(f->reply[i])) fuzz_fail("a blocked connection was served a broken reply");
+    f->h = fuzz_hash(f->h, &i, sizeof(i));
+    f->h = fuzz_hash(f->h, f->reply[i]->node, sizeof(f->reply[i]->node[0]) * f->reply[i]->node_count);
+}
+
+/* After a command of connection 'who': its block gets a place, or the blocked are served; publications are
+ * delivered and every connection's inbox is read. Returns the hash 'h' with what was served and read. */
+static uint64_t fuzz_after(sim_keyspace *ks, sim_redis_client *cl, int who, lk_wall_ms now_ms, uint64_t h) {
+    static lk_reply_node nodes[2][64];
+    static char bytes[2][4096];
+    lk_reply r[2];
+    for (int i = 0; i < 2; i++)
+        lk_reply_init(&r[i], nodes[i], 64, bytes[i], sizeof(bytes[i]));
+    if ((cl[who].flags & SIM_CLIENT_BLOCKED) && cl[who].block_rank == 0) {
+        sim_redis_block_order(cl, 2, who);
+        return h;
+    }
+    fuzz_served f = {{&r[0], &r[1]}, h};
+    sim_redis_waker w = {&f, fuzz_reply_of, fuzz_served_one};
+    sim_redis_serve_blocked(ks, cl, 2, now_ms, &w);
+    uint64_t got;
+    if (sim_redis_deliver(ks, cl, 2, who, 1, &got) != LK_OK) return f.h; /* an inbox is full: a named limit */
+    for (int i = 0; i < 2; i++)
+        while (sim_redis_inbox_next(&cl[i]) >= 0) {
+            if (sim_redis_inbox_take(&cl[i], &r[i]) != LK_OK) break; /* a record too large for the buffer: stays */
+            f.h = fuzz_hash(f.h, r[i].node, sizeof(r[i].node[0]) * r[i].node_count);
+        }
+    return f.h;
 }
 
 /* Runs the input once on 'ks' and returns the hash of every reply and code, in order. */
@@ -67,11 +111,14 @@ static uint64_t fuzz_pass(sim_keyspace *ks, sim_redis_client *cl, const uint8_t 
         if (argc == 0) continue;
         lk_reply r;
         lk_reply_init(&r, fuzz_nodes, FUZZ_NODES, fuzz_bytes, FUZZ_BYTES);
+        if (cl[who].flags & SIM_CLIENT_BLOCKED) sim_redis_unblock(cl, 2, who); /* its timeout, first */
         lk_rc rc = sim_redis_exec_client(ks, &cl[who], now_ms, argc, argv, len, &r);
         const char *broken = sim_ks_check(ks);
         if (broken) fuzz_fail(broken);
         if (rc != LK_OK && rc != LK_ELIMIT) fuzz_fail("unexpected return code");
-        if (!lk_reply_ok(&r)) fuzz_fail("an incomplete reply");
+        int blocked = rc == LK_OK && (cl[who].flags & SIM_CLIENT_BLOCKED) && r.node_count == 0;
+        if (!blocked && !lk_reply_ok(&r)) fuzz_fail("an incomplete reply");
+        if (rc == LK_OK) h = fuzz_after(ks, cl, who, now_ms, h);
         h = fuzz_hash(h, &rc, sizeof(rc));
         h = fuzz_hash(h, r.node, sizeof(r.node[0]) * r.node_count);
         h = fuzz_hash(h, r.bytes, r.bytes_len);
