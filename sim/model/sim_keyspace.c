@@ -210,6 +210,7 @@ lk_rc sim_ks_watch_key(sim_keyspace *ks, uint32_t client, const void *key, uint3
 }
 
 void sim_ks_unwatch_all(sim_keyspace *ks, uint32_t client) {
+    if (client >= SIM_KS_CLIENTS_MAX) return; /* a connection that cannot watch (a thread's pub/sub connection) */
     uint32_t bit = UINT32_C(1) << client, kept = 0;
     for (uint32_t w = 0; w < ks->watch_count; w++) {
         ks->watch[w].clients &= ~bit;
@@ -224,6 +225,7 @@ void sim_ks_unwatch_all(sim_keyspace *ks, uint32_t client) {
 }
 
 int sim_ks_watch_dirty(const sim_keyspace *ks, uint32_t client, lk_wall_ms now_ms) {
+    if (client >= SIM_KS_CLIENTS_MAX) return 0;
     uint32_t bit = UINT32_C(1) << client;
     if (ks->dirty_clients & bit) return 1;
     for (uint32_t w = 0; w < ks->watch_count; w++) {
