@@ -225,6 +225,8 @@ typedef struct queue_state {
     int64_t sent_at_ns;  /* when that consumer sent it */
 } queue_state;
 
+static const char *const queue_names[] = {"q0", "q1"};
+
 static void queue_producer(sim_thread *self, void *arg) {
     (void)arg;
     sim_run *run = sim_thread_run(self);
@@ -234,7 +236,7 @@ static void queue_producer(sim_thread *self, void *arg) {
     lk_reply_init(&r, nodes, 4, bytes, sizeof(bytes));
     static const char *const items[] = {"0", "1", "2", "3"};
     for (int i = 0; i < sim_param(run, "items"); i++) {
-        const char *push[] = {"RPUSH", "q", items[i]};
+        const char *push[] = {"RPUSH", queue_names[i % sim_param(run, "queues")], items[i]};
         lk_env_command(sim_env(self), &r, 3, push, NULL);
     }
 }
@@ -249,7 +251,8 @@ static void queue_consumer(sim_thread *self, void *arg) {
     char timeout[32];
     snprintf(timeout, sizeof(timeout), "%.3f", (double)sim_param(run, "block_ms") / 1000.0);
     for (int k = 0; k <= sim_param(run, "items"); k++) { /* one pop more than there are items */
-        const char *pop[] = {"BLPOP", "q", timeout};
+        const char *pop[] = {"BLPOP", queue_names[(atoi(sim_thread_name(self) + 1) - 1) % sim_param(run, "queues")],
+                             timeout};
         int64_t sent = sim_now_ns(run);
         if (lk_env_command(sim_env(self), &r, 3, pop, NULL) != LK_OK) continue;
         if (r.node[0].type != LK_REPLY_ARRAY) {
@@ -268,14 +271,17 @@ static void queue_finish(sim_run *run) {
         if (st->popped[i] > 1) sim_violation(run, "double_pop", "item %d popped %d times", i, st->popped[i]);
         got += st->popped[i];
     }
-    int64_t left = 0; /* the list's length, read from the model's key space (not an op) */
-    int slot = sim_ks_peek(&run->store.ks, "q", 1, sim__server_ms(run, run->now_ns));
-    if (slot >= 0 && run->store.ks.entry[slot].type == SIM_KS_LIST) {
+    int64_t left = 0; /* the lists' lengths, read from the model's key space (not an op) */
+    for (int q = 0; q < sim_param(run, "queues"); q++) {
+        int slot = sim_ks_peek(&run->store.ks, queue_names[q], 2, sim__server_ms(run, run->now_ns));
         uint32_t n;
-        left = sim__get32_le(sim_ks_value_const(&run->store.ks, slot, &n));
+        if (slot >= 0 && run->store.ks.entry[slot].type == SIM_KS_LIST)
+            left += sim__get32_le(sim_ks_value_const(&run->store.ks, slot, &n));
     }
-    if (sim_fault_count(run, "restart") == 0 && got + left < items - sim_fault_count(run, "reply-lost") - sim_fault_count(run, "conn-error"))
+    int64_t lost_by_faults = sim_fault_count(run, "reply-lost") + sim_fault_count(run, "conn-error");
+    if (sim_fault_count(run, "restart") == 0 && got + left < items - lost_by_faults)
         sim_violation(run, "lost_item", "%d popped and %lld left of %d items", got, (long long)left, items);
+
 }
 
 static int queue_setup(sim_run *run) {
@@ -292,13 +298,14 @@ static const sim_param_def queue_params[] = {
     {"consumers", 2, 1, 3, "consumers, one process each"},
     {"items", 2, 0, 4, "items the producer pushes, one RPUSH each"},
     {"block_ms", 100, 0, 10000, "a consumer's BLPOP timeout, ms (0: none)"},
+    {"queues", 1, 1, 2, "lists: item k goes to list k % queues, consumer ci pops list (i - 1) % queues"},
 };
 static const sim_variant_def queue_variants[] = {{"core", "RPUSH and BLPOP"}};
 static const sim_scenario queue_scenario = {
     .name = "pop_queue",
     .description = "a producer and consumers that block in BLPOP",
     .params = queue_params,
-    .param_count = 3,
+    .param_count = 4,
     .variants = queue_variants,
     .variant_count = 1,
     .faults = "crash,reply-lost",
@@ -322,6 +329,7 @@ static void test_blocking_modes_agree(void **state) {
     queue_modes_agree("crashes_max=0 store_faults_max=1");
     queue_modes_agree("consumers=1 items=1 wall_steps_max=1 crashes_max=0 store_faults_max=0");
     queue_modes_agree("consumers=1 items=1 restarts_max=1 crashes_max=0 store_faults_max=0");
+    queue_modes_agree("queues=2 store_faults_max=0"); /* two lists: DPOR reduces across them */
 }
 
 /* One random execution of 'settings'; returns its result. */
@@ -346,7 +354,7 @@ static void test_blocking_timeout_instant_and_deadlock(void **state) {
     queue_once("consumers=1 items=0 block_ms=0", &res);
     assert_int_equal(res.violations, 1);
     assert_string_equal(res.first.oracle, "deadlock");
-    assert_non_null(strstr(res.first.msg, "c1 blocks on blpop q on the server"));
+    assert_non_null(strstr(res.first.msg, "c1 blocks on blpop q0 on the server"));
 }
 
 int main(void) {
