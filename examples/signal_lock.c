@@ -16,16 +16,17 @@
  *                            it: a release between its failed SET and that DEL loses its signal;
  *   mutant:signal_before_del the release is two commands, LPUSH the signal, then DEL the lock: a waiter woken in
  *                            between finds the lock still held and blocks again, and the DEL signals nobody.
- * Either way a waiter sleeps its whole BLPOP timeout although the lock was released after its failed try and
- * nobody has taken it since (expect_no_lost_wakeup). With param timeout 0 (python-redis-lock with no expire: no TTL,
+ * Either way a waiter sleeps its whole BLPOP timeout although the lock was released after its failed try, before
+ * its BLPOP timed out on the server, and nobody has taken it since (expect_no_lost_wakeup). With param timeout 0 (python-redis-lock with no expire: no TTL,
  * BLPOP without a timeout) the waiter sleeps forever, which racebed reports as a deadlock; run that with --faults
  * none, as a crashed holder then wedges every waiter by design, and even so a waiter slowed past the signal's
  * expiry (signal_ms) sleeps forever: why python-redis-lock bounds BLPOP by the lock's expire.
  * Expectations, while nothing advanced time, paused a client or restarted the store (a slowed client may outlive
  * its lease or its signal, and a lost write can bring a released lock back, by design; such an execution says it
  * checked neither): no lost wake-up, and no two holders at once (expect_mutual_exclusion). A release leaves one
- * signal, which wakes one waiter: when that waiter crashes before it takes the lock, the others sleep until their
- * timeout, by design, so a timeout after a crash that followed the release is not judged (the execution says so).
+ * signal, which wakes one waiter: when that waiter crashes before it takes the lock, or its BLPOP's reply is lost
+ * (the signal popped, nobody told), the others sleep until their timeout, by design, so a timeout after a crash that
+ * followed the release, or in an execution with a lost reply, is not judged (the execution says so).
  * Probe: woken (a BLPOP served by a release).
  */
 #include <inttypes.h>
@@ -45,6 +46,7 @@ typedef struct signal_state {
     int releases;               /* releases done so far */
     int free_after;             /* 'releases' at the last release if nobody took the lock since, else 0 */
     int crashes_at_release;     /* crashes before the last release */
+    int64_t released_ns;        /* when the last release was applied (sent + RTT/2) */
     int overlap;                /* 1 once a client got the lock while another believed it held it */
     int wakeup_unchecked;       /* 1 once a timeout could not be judged: a crash after the release (see below) */
 } signal_state;
@@ -52,7 +54,7 @@ typedef struct signal_state {
 static const sim_param_def signal_params[] = {
     {"clients", 3, 2, 8, "clients, one process each"},
     {"ttl_ms", 500, 1, 60000, "lock TTL, ms; a waiter's BLPOP waits at most this long"},
-    {"work_ms", 50, 0, 60000, "time a holder keeps the lock, ms"},
+    {"work_ms", 0, 0, 60000, "time a holder keeps the lock, ms"},
     {"signal_ms", 1000, 1, 60000, "a release's signal lasts this long, ms"},
     {"attempts", 2, 1, 16, "SET tries per client before it gives up (it waits between two tries)"},
     {"timeout", 1, 0, 1, "1: BLPOP waits at most ttl_ms; 0: the lock has no TTL and BLPOP waits forever"},
@@ -80,9 +82,14 @@ static void signal_release(sim_thread *self, signal_state *st, lk_reply *r) {
     char signal_ms[24];
     snprintf(signal_ms, sizeof(signal_ms), "%" PRId64, sim_param(run, "signal_ms"));
     st->holder = -1;
+    int64_t applied_ns = sim_now_ns(run) + sim_param(run, "rtt_us") * 500; /* its (last) command is applied then */
+    int crashes = sim_crashes(run); /* before it was applied: a crash after it may have taken its signal */
     if (sim_variant(run) == 2) {
         const char *push[] = {"LPUSH", "signal", "1"}, *del[] = {"DEL", "lock"};
-        if (signal_cmd(self, r, 3, push) != LK_OK || signal_cmd(self, r, 2, del) != LK_OK) return;
+        if (signal_cmd(self, r, 3, push) != LK_OK) return;
+        applied_ns = sim_now_ns(run) + sim_param(run, "rtt_us") * 500;
+        crashes = sim_crashes(run);
+        if (signal_cmd(self, r, 2, del) != LK_OK) return;
     } else {
         const char *eval[] = {"EVAL", st->release_script, "2", "lock", "signal", token, signal_ms};
         if (signal_cmd(self, r, 7, eval) != LK_OK || r->node[0].type != LK_REPLY_INTEGER || r->node[0].integer != 0)
@@ -90,7 +97,8 @@ static void signal_release(sim_thread *self, signal_state *st, lk_reply *r) {
     }
     st->releases++;
     st->free_after = st->releases;
-    st->crashes_at_release = sim_crashes(run);
+    st->released_ns = applied_ns;
+    st->crashes_at_release = crashes;
 }
 
 static void signal_client(sim_thread *self, void *arg) {
@@ -131,12 +139,14 @@ static void signal_client(sim_thread *self, void *arg) {
             if (signal_cmd(self, &r, 2, drain) != LK_OK) continue;
         }
         const char *wait[] = {"BLPOP", "signal", timeout};
+        int64_t deadline_ns = sim_now_ns(run) + sim_param(run, "rtt_us") * 500 + ttl_ms * 1000000; /* on the server */
         if (signal_cmd(self, &r, 3, wait) != LK_OK) continue; /* a store error: try again */
         if (r.node[0].type == LK_REPLY_ARRAY) {
             sim_probe(run, "woken");
-        } else if (st->free_after > seen && sim_crashes(run) > st->crashes_at_release) {
-            st->wakeup_unchecked = 1; /* the one signal may have woken a waiter that then crashed, by design */
-        } else if (st->free_after > seen && signal_checkable(run)) {
+        } else if (st->free_after > seen &&
+                   (sim_crashes(run) > st->crashes_at_release || sim_fault_count(run, "reply-lost") > 0)) {
+            st->wakeup_unchecked = 1; /* the one signal may have gone to a waiter that crashed or never heard */
+        } else if (st->free_after > seen && st->released_ns <= deadline_ns && signal_checkable(run)) {
             sim_violation(run, "expect_no_lost_wakeup",
                           "%s slept its whole BLPOP timeout (%s s), but the lock was released after its failed try "
                           "(release %d) and nobody has taken it since: a lost wake-up",

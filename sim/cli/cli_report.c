@@ -280,7 +280,8 @@ static void report_proved_within(uint64_t seed, const char *threads, const sim_b
     snprintf(text, sizeof(text), "pauses <= %lld of %lld ms", (long long)b->pauses, (long long)b->pause_ms);
     report_kind(&within, &missing, b->pauses, text, "pauses");
     sim_text_add(&within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", seed);
-    sim_text_add(&missing, "%slose-last restarts, clock drift, other step sizes, late wake-ups", missing.len ? ", " : "");
+    sim_text_add(&missing, "%slose-last restarts, clock drift, other step sizes, late wake-ups, a BLPOP served after its "
+                           "timeout (Redis checks timeouts late)", missing.len ? ", " : "");
     printf("PROVED%s within: %s; not explored: %s\n", shard, within.ok ? within.buf : "?",
            missing.ok ? missing.buf : "?");
     sim_text_free(&within);

@@ -16,6 +16,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/engine/sim_guard.h"
@@ -464,9 +465,10 @@ static void sched_served(void *arg, int i, lk_rc rc) {
                         w->name, sim__pending_label(&w->pend));
     }
     w->pend.rc = rc;
-    if (w->pend.lost) {
+    if (w->pend.lost) { /* the popped element is lost: the client still waits for its own timer */
         lk_store_reply_reset(w->pend.reply);
         w->pend.rc = LK_ESTORE_MAYBE;
+        return;
     }
     w->wake_ns = run->now_ns + run->rtt_ns; /* the serving command was applied at now + RTT/2 */
 }
@@ -508,7 +510,10 @@ static void sched_after_command(sim_run *run, sim_thread *t, int conn, lk_wall_m
     if (run->blocked_clients == 0 || t->pend.rc != LK_OK) return;
     sched_serving sv = {run, server_ms};
     sim_redis_waker w = {&sv, sched_served_reply, sched_served};
-    sim_redis_serve_blocked(&run->store.ks, run->client, run->thread_count, server_ms, &w);
+    if (sim_redis_serve_blocked(&run->store.ks, run->client, run->thread_count, server_ms, &w) < 0)
+        sim_setup_error(run, "step %d: %s's %s created more than %d lists in one command while clients were blocked: "
+                        "a limit of the model (the order Redis would serve them in is not kept)",
+                        run->step, t->name, sim__pending_label(&t->pend), SIM_KS_READY_MAX);
 }
 
 /* The connection thread 't''s command 'row' goes on: SUBSCRIBE and UNSUBSCRIBE on its pub/sub connection, the rest on
@@ -538,6 +543,7 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     const lk_command *row = lk_command_lookup(p->op.argv[0], argv_len[0]);
     int conn = sched_connection(t, row);
     sim_redis_client *cl = &run->client[conn];
+    cl->flags &= ~SIM_CLIENT_DROPPED; /* subscribing again: the drop is known */
     cl->id = (uint32_t)conn; /* connection i has id i (a fresh arena's are all zero) */
     int queued_before = (cl->flags & SIM_CLIENT_MULTI) != 0;
     unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* EXEC's queue, to log the commands it runs */
@@ -585,7 +591,13 @@ static int64_t sched_read(sim_run *run, sim_thread *t) {
         p->rc = LK_EINVAL;
         return run->now_ns;
     }
-    int64_t next = sim_redis_inbox_next(&run->client[SIM_PUBSUB_CONN(t->idx)]);
+    sim_redis_client *ps = &run->client[SIM_PUBSUB_CONN(t->idx)];
+    if (ps->flags & SIM_CLIENT_DROPPED) { /* a restart closed the subscribed connection while it was not reading */
+        ps->flags &= ~SIM_CLIENT_DROPPED;
+        p->rc = LK_ESTORE_DOWN;
+        return run->now_ns;
+    }
+    int64_t next = sim_redis_inbox_next(ps);
     if (next >= 0 && next <= run->now_ns) {
         sched_read_take(run, t);
         return run->now_ns;
@@ -593,6 +605,26 @@ static int64_t sched_read(sim_run *run, sim_thread *t) {
     int64_t limit_ms = (INT64_MAX - run->now_ns) / 1000000;
     int64_t until = p->op.ttl_ms == 0 || p->op.ttl_ms >= limit_ms ? INT64_MAX : run->now_ns + p->op.ttl_ms * 1000000;
     return next >= 0 && next < until ? next : until;
+}
+
+/* How long the client of op 'p' waits for a reply before it gives up: its command timeout (timeout_ms), and for a
+ * blocking command the longer of that and the block it asked for plus a round trip (INT64_MAX: a block with no
+ * timeout, it waits for good). */
+static int64_t sched_own_timer_ns(const sim_run *run, const sim_pending *p) {
+    int64_t timeout_ns = sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000;
+    if (p->op.kind != LK_OP_COMMAND || p->op.argc < 3) return timeout_ns;
+    const lk_command *row = lk_command_lookup(p->op.argv[0], p->op.argv_len ? p->op.argv_len[0]
+                                                                             : strlen(p->op.argv[0]));
+    if (row == NULL || !(row->flags & LK_CMDF_BLOCKING)) return timeout_ns;
+    char secs[64];
+    size_t n = p->op.argv_len ? p->op.argv_len[p->op.argc - 1] : strlen(p->op.argv[p->op.argc - 1]);
+    snprintf(secs, sizeof(secs), "%.*s", (int)(n < 63 ? n : 63), p->op.argv[p->op.argc - 1]);
+    char *end;
+    double s = strtod(secs, &end);
+    if (end == secs || *end != '\0' || !(s >= 0) || s > 1e9) return timeout_ns; /* refused: an error reply */
+    if (s == 0) return INT64_MAX;
+    int64_t block_ns = (int64_t)(s * 1e9) + run->rtt_ns;
+    return block_ns > timeout_ns ? block_ns : timeout_ns;
 }
 
 /* A waiting read's time is up: a record arrived, or its timeout passed (LK_ETIMEDOUT). */
@@ -624,9 +656,20 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     }
     sched_log(run, t, &p->op, server_ms);
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
-    if (p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED)) {
-        p->lost = fault == SIM_FAULT_REPLY_LOST; /* applied: the reply, when it comes, is lost */
-        return sched_block_wake(run, t);
+    int blocked = p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
+    if (blocked && fault != SIM_FAULT_REPLY_LOST) return sched_block_wake(run, t);
+    int64_t own_ns = sched_own_timer_ns(run, p);
+    if (blocked || (fault == SIM_FAULT_REPLY_LOST && own_ns != sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000)) {
+        /* a blocking command's lost reply: applied, and the client learns nothing until its own timer (none: it
+         * waits for good); if it blocked, a serving pops an element nobody receives */
+        p->lost = 1;
+        if (!blocked) {
+            sim__oracle_lease_client_error(run, t, &p->op);
+            p->applied_rc = p->rc;
+            lk_store_reply_reset(p->reply);
+            p->rc = LK_ESTORE_MAYBE;
+        }
+        return own_ns == INT64_MAX ? INT64_MAX : run->now_ns + own_ns;
     }
     if (fault == SIM_FAULT_REPLY_LOST) {
         sim__oracle_lease_client_error(run, t, &p->op);
@@ -791,8 +834,13 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
         run->thread[i].wake_ns = run->now_ns + run->rtt_ns / 2;
     }
     for (int i = 0; i < run->thread_count; i++) { /* a restarted server has no connection state left */
+        sim_redis_client *ps = &run->client[SIM_PUBSUB_CONN(i)];
+        int subscribed = (ps->flags & SIM_CLIENT_PUBSUB) != 0;
         sim_redis_client_clear(&run->client[i], (uint32_t)i);
-        sim_redis_client_clear(&run->client[SIM_PUBSUB_CONN(i)], (uint32_t)SIM_PUBSUB_CONN(i));
+        sim_redis_client_clear(ps, (uint32_t)SIM_PUBSUB_CONN(i));
+        const sim_thread *t = &run->thread[i];
+        int waits_in_read = t->state == SIM_T_WAITING && t->pend.vop == SIM_VOP_STORE && t->pend.op.kind == LK_OP_READ;
+        if (subscribed && !waits_in_read) ps->flags = SIM_CLIENT_DROPPED; /* its next read learns it */
     }
 }
 
@@ -867,7 +915,7 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
             run->server_wall_offset_ms += c->duration_ns / 1000000;
             run->wall_steps++;
             for (int i = 0; i < run->thread_count && run->blocked_clients > 0; i++) /* timeouts follow the clock */
-                if (sched_is_blocked(run, &run->thread[i]))
+                if (sched_is_blocked(run, &run->thread[i]) && !run->thread[i].pend.lost) /* (not a client's own timer) */
                     run->thread[i].wake_ns = sched_block_wake(run, &run->thread[i]);
         } else {
             run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;
@@ -947,13 +995,15 @@ static int sched_idle(sim_run *run, const sim_chooser *ch) {
     for (int i = 0; i < run->thread_count; i++) {
         const sim_thread *t = &run->thread[i];
         int blocked = sched_is_blocked(run, t), reading = sched_is_reading(t);
-        if (t->state != SIM_T_PENDING && !blocked && !reading) continue;
+        int forever = t->state == SIM_T_WAITING && t->wake_ns == INT64_MAX; /* nothing but another thread ends it */
+        if (t->state != SIM_T_PENDING && !forever) continue;
         char obj[LK_KEY_MAX];
         sim__pending_object(run, &t->pend, obj, sizeof(obj));
         sim__violation(run, "deadlock", "every live thread waits: %s blocks on %s %s%s", t->name,
                        sim__pending_label(&t->pend), obj,
                        blocked   ? " on the server, without a timeout, and no thread is left to push to it"
                        : reading ? " (a pub/sub message, without a timeout), and no thread is left to publish one"
+                       : forever ? ", whose reply was lost, without a timeout to give up"
                                  : "");
         return 1;
     }

@@ -44,9 +44,9 @@ int sim__cmd_keep(sim_cmd *c, const char *full);
  * longer than the queue is a limit (sim__cmd_limit). */
 void sim__cmd_block(sim_cmd *c, int64_t deadline_ms);
 /* Serves the blocked command in c->argv (BLPOP or BRPOP, its timeout last) from the key space as it is now: pops
- * from its key with hash 'key_hash' (when 'any': the first of its keys) that holds a list and replies [key,
- * element]. Returns 1 when served, 0 when no such key holds a list (nothing replied). */
-int sim__list_serve(sim_cmd *c, int any, uint32_t key_hash);
+ * from its key with hash 'key_hash' if it holds a list and replies [key, element]. Returns 1 when served, 0 when no
+ * such key holds a list (nothing replied). */
+int sim__list_serve(sim_cmd *c, uint32_t key_hash);
 
 /* Ends the connection's transaction (Redis's discardTransaction): the queue, MULTI and its errors, and the watches. */
 void sim__tx_discard(sim_keyspace *ks, sim_redis_client *cl);

@@ -232,10 +232,10 @@ static void list_bpop(sim_cmd *c, int from_tail) {
         sim__cmd_block(c, deadline_ms);
 }
 
-int sim__list_serve(sim_cmd *c, int any, uint32_t key_hash) {
+int sim__list_serve(sim_cmd *c, uint32_t key_hash) {
     int from_tail = c->row->id == LK_CMD_BRPOP;
     for (int i = 1; i < c->argc - 1; i++) {
-        if (!any && sim_ks_key_hash(c->argv[i], (uint32_t)c->len[i]) != key_hash) continue;
+        if (sim_ks_key_hash(c->argv[i], (uint32_t)c->len[i]) != key_hash) continue;
         int slot = sim_ks_find(c->ks, c->argv[i], (uint32_t)c->len[i], c->now_ms);
         if (slot >= 0 && c->ks->entry[slot].type == SIM_KS_LIST) {
             list_pop_one(c, i, slot, from_tail);

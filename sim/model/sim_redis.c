@@ -80,6 +80,15 @@ static void redis_refuse_subscribed(sim_cmd *c) {
     }
 }
 
+/* A top-level command starts: the lists it creates and what it publishes are its own (sim_keyspace.h). */
+static void redis_command_start(sim_keyspace *ks) {
+    if (ks->ready_count != 0 || ks->ready_overflow) sim_ks_ready_clear(ks);
+    if (ks->outbox_len != 0) {
+        memset(ks->outbox, 0, ks->outbox_len);
+        ks->outbox_len = 0;
+    }
+}
+
 /* ---- blocked connections ---------------------------------------------------------------------------------------- */
 
 void sim_redis_block_order(sim_redis_client *cl, int n, int i) {
@@ -100,10 +109,10 @@ void sim_redis_unblock(sim_redis_client *cl, int n, int i) {
     cl[i].block_deadline_ms = 0;
 }
 
-/* Tries to serve blocked connection 'i' from the key space at 'now_ms', from its key with hash 'key_hash' or, when
- * 'any', its first key that holds a list. Returns 1 when served (and unblocked). */
+/* Tries to serve blocked connection 'i' from the key space at 'now_ms', from its key with hash 'key_hash'. Returns 1
+ * when served (and unblocked). */
 static int redis_serve_one(sim_keyspace *ks, sim_redis_client *cl, int n, int i, lk_wall_ms now_ms,
-                           const sim_redis_waker *w, int any, uint32_t key_hash) {
+                           const sim_redis_waker *w, uint32_t key_hash) {
     const char *argv[SIM_REDIS_QUEUE_BYTES / 4];
     size_t len[SIM_REDIS_QUEUE_BYTES / 4];
     const unsigned char *p = cl[i].queue;
@@ -119,17 +128,17 @@ static int redis_serve_one(sim_keyspace *ks, sim_redis_client *cl, int n, int i,
     lk_reply *r = w->reply_of(w->arg, i);
     lk_reply_clear(r);
     sim_cmd c = {ks, now_ms, row, (int)argc, argv, len, r, &cl[i], redis_run, LK_OK, 1};
-    if (!sim__list_serve(&c, any, key_hash)) return 0;
+    if (!sim__list_serve(&c, key_hash)) return 0;
     if (c.rc == LK_OK && !lk_reply_ok(r)) c.rc = LK_ELIMIT;
     sim_redis_unblock(cl, n, i);
     w->served(w->arg, i, c.rc);
     return 1;
 }
 
-/* Serves, in rank order, the blocked connections that wait on the key with hash 'key_hash' (every blocked one when
- * 'any') and whose timeout has not passed at 'now_ms'. Returns how many were served. */
+/* Serves, in rank order, the blocked connections that wait on the key with hash 'key_hash' and whose timeout has not
+ * passed at 'now_ms'. Returns how many were served. */
 static int redis_serve_key(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms,
-                           const sim_redis_waker *w, int any, uint32_t key_hash) {
+                           const sim_redis_waker *w, uint32_t key_hash) {
     int served = 0;
     for (uint32_t rank = 1;; rank++) {
         int i = 0;
@@ -137,7 +146,7 @@ static int redis_serve_key(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wal
             i++;
         if (i == n) return served;
         if (cl[i].block_deadline_ms != 0 && now_ms > cl[i].block_deadline_ms) continue; /* timed out already */
-        if (redis_serve_one(ks, cl, n, i, now_ms, w, any, key_hash)) {
+        if (redis_serve_one(ks, cl, n, i, now_ms, w, key_hash)) {
             served++;
             rank--; /* the ranks after it moved up */
         }
@@ -146,10 +155,13 @@ static int redis_serve_key(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wal
 
 int sim_redis_serve_blocked(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms,
                             const sim_redis_waker *w) {
+    if (ks->ready_overflow) { /* the creation order is not known past SIM_KS_READY_MAX: a limit, not a guess */
+        sim_ks_ready_clear(ks);
+        return -1;
+    }
     int served = 0;
     for (uint32_t r = 0; r < ks->ready_count; r++)
-        served += redis_serve_key(ks, cl, n, now_ms, w, 0, ks->ready_hash[r]);
-    if (ks->ready_overflow) served += redis_serve_key(ks, cl, n, now_ms, w, 1, 0);
+        served += redis_serve_key(ks, cl, n, now_ms, w, ks->ready_hash[r]);
     sim_ks_ready_clear(ks);
     return served;
 }
@@ -159,11 +171,7 @@ lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms 
     assert(ks != NULL && cmd != NULL && reply != NULL);
     lk_reply_clear(reply);
     if (argc <= 0 || argc > LK_COMMAND_ARGS_MAX) return LK_EINVAL;
-    if (ks->ready_count != 0 || ks->ready_overflow) sim_ks_ready_clear(ks); /* the lists this command creates */
-    if (ks->outbox_len != 0) { /* and what it publishes */
-        memset(ks->outbox, 0, ks->outbox_len);
-        ks->outbox_len = 0;
-    }
+    redis_command_start(ks);
     int in_multi = cl != NULL && (cl->flags & SIM_CLIENT_MULTI);
     if (!lk_command_arity_ok(cmd, argc)) {
         if (cmd->id == LK_CMD_EXEC) { /* Redis's execCommandAbort, in MULTI or not: the transaction and watches end */
@@ -206,6 +214,7 @@ lk_rc sim_redis_exec_client(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms n
                             const char *const *argv, const size_t *argv_len, lk_reply *reply) {
     lk_reply_clear(reply);
     if (argc <= 0 || argc > LK_COMMAND_ARGS_MAX) return LK_EINVAL;
+    redis_command_start(ks);
     const lk_command *cmd = lk_command_lookup(argv[0], argv_len[0]);
     if (cmd == NULL) {
         redis_unknown(reply, argc, argv, argv_len);

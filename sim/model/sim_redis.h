@@ -23,7 +23,13 @@
 #include "sim/model/sim_keyspace.h"
 
 enum { SIM_REDIS_QUEUE_BYTES = 4096 }; /* bytes of the commands one MULTI may queue (4 + 8 + 4 per argument) */
-enum { SIM_CLIENT_MULTI = 1u, SIM_CLIENT_DIRTY_EXEC = 2u, SIM_CLIENT_BLOCKED = 4u, SIM_CLIENT_PUBSUB = 8u };
+enum {
+    SIM_CLIENT_MULTI = 1u,
+    SIM_CLIENT_DIRTY_EXEC = 2u,
+    SIM_CLIENT_BLOCKED = 4u,
+    SIM_CLIENT_PUBSUB = 8u,
+    SIM_CLIENT_DROPPED = 16u, /* the caller's mark: a restart closed this subscribed connection (the model ignores it) */
+};
 
 /* One connection's server-side state: its transaction (MULTI queue and errors) or its blocked command. Its watches
  * live in the key space (sim_keyspace.h), under its id. Plain bytes, so it can live in the run arena.
@@ -102,9 +108,11 @@ typedef struct sim_redis_waker {
 /* Serves the blocked connections of 'cl'[0..n) after a command, as Redis's handleClientsBlockedOnKeys does: for each
  * list key the command created, in the order it did (the key space's ready list), the connections blocked on that
  * key in rank order whose timeout has not passed at 'now_ms' pop from it while it holds elements, reply [key,
- * element] and are unblocked; the rest stay blocked. Returns how many were served. Clears the ready list. (When one
- * script creates more than SIM_KS_READY_MAX list keys, the rest are served in rank order, each connection from the
- * first of its keys that holds a list.) */
+ * element] and are unblocked; the rest stay blocked. Returns how many were served, or -1 (a limit: the caller stops
+ * the run) when the command created more than SIM_KS_READY_MAX list keys, whose order is not kept. Clears the ready
+ * list. The ready list holds key hashes: two keys with one 32-bit hash made ready by one command are served as one.
+ * A connection whose deadline passed is not served: the model's server checks timeouts at once, where Redis may
+ * still serve it until its next check (the search does not explore that lag). */
 int sim_redis_serve_blocked(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms,
                             const sim_redis_waker *w);
 

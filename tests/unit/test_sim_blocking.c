@@ -13,7 +13,8 @@
  * (tests/redis/test_command_conformance.c runs the same kinds of sequences against a real server).
  * How, in the simulator: an inline scenario, "pop_queue", where a producer pushes items one RPUSH at a time and
  * consumers pop them with BLPOP and a timeout; finish() raises "lost_item" when an item is neither popped nor left
- * in the list (a lost reply aside) and "double_pop" when two consumers got the same one. The naive search, DPOR and
+ * in the list (a lost reply aside), "double_pop" when two consumers got the same one, and "early_maybe" when a
+ * consumer learnt of a lost reply before its own timer (the longer of its command timeout and its block) ran out. The naive search, DPOR and
  * the search over states must complete and agree on the distinct outcomes, with time advances and crashes, with
  * lost replies, with a server wall step, and with a store restart. A lone consumer times out exactly at the server
  * deadline + 1 ms + RTT/2; a consumer without a timeout and no producer is a deadlock naming its BLPOP.
@@ -223,6 +224,7 @@ typedef struct queue_state {
     int popped[4];       /* per item: consumers that got it */
     int64_t nil_at_ns;   /* when a consumer's BLPOP last answered nil (its timeout) */
     int64_t sent_at_ns;  /* when that consumer sent it */
+    int early_maybe;     /* a consumer learnt of a lost reply before its own timer could have told it */
 } queue_state;
 
 static const char *const queue_names[] = {"q0", "q1"};
@@ -254,7 +256,12 @@ static void queue_consumer(sim_thread *self, void *arg) {
         const char *pop[] = {"BLPOP", queue_names[(atoi(sim_thread_name(self) + 1) - 1) % sim_param(run, "queues")],
                              timeout};
         int64_t sent = sim_now_ns(run);
-        if (lk_env_command(sim_env(self), &r, 3, pop, NULL) != LK_OK) continue;
+        lk_rc rc = lk_env_command(sim_env(self), &r, 3, pop, NULL);
+        int64_t own_ms = sim_param(run, "timeout_ms") > sim_param(run, "block_ms") ? sim_param(run, "timeout_ms")
+                                                                                     : sim_param(run, "block_ms");
+        if (rc == LK_ESTORE_MAYBE && sim_now_ns(run) - sent < own_ms * MS) /* a lost reply: learnt by its own timer */
+            st->early_maybe = 1;
+        if (rc != LK_OK) continue;
         if (r.node[0].type != LK_REPLY_ARRAY) {
             st->nil_at_ns = sim_now_ns(run);
             st->sent_at_ns = sent;
@@ -267,6 +274,7 @@ static void queue_consumer(sim_thread *self, void *arg) {
 static void queue_finish(sim_run *run) {
     const queue_state *st = sim_state(run);
     int items = (int)sim_param(run, "items"), got = 0;
+    if (st->early_maybe) sim_violation(run, "early_maybe", "a consumer saw its lost reply before its own timer");
     for (int i = 0; i < items; i++) {
         if (st->popped[i] > 1) sim_violation(run, "double_pop", "item %d popped %d times", i, st->popped[i]);
         got += st->popped[i];
@@ -311,7 +319,7 @@ static const sim_scenario queue_scenario = {
     .faults = "crash,reply-lost",
     .setup = queue_setup,
     .finish = queue_finish,
-    .expectations = "lost_item,double_pop",
+    .expectations = "lost_item,double_pop,early_maybe",
 };
 
 /* The three modes on 'settings' (NAME=VALUE ...): the same outcomes, no violation. */
