@@ -19,6 +19,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +491,51 @@ void lk_redis_store_disconnect(lk_redis_store *s) {
 
 const char *lk_redis_store_errmsg(const lk_redis_store *s) {
     return s->errmsg;
+}
+
+lk_rc lk_redis_store_send(lk_redis_store *s, int argc, const char *const *argv, const size_t *argv_len) {
+    size_t lens[LK_COMMAND_ARGS_MAX];
+    if (argc < 1 || argc > LK_COMMAND_ARGS_MAX) return LK_EINVAL;
+    for (int i = 0; i < argc; i++)
+        lens[i] = argv_len ? argv_len[i] : strlen(argv[i]);
+    pthread_mutex_lock(&s->mu);
+    lk_rc rc = redis_connect(s);
+    if (rc == LK_OK && redisAppendCommandArgv(s->c, argc, (const char **)argv, lens) != REDIS_OK) rc = LK_ESTORE_DOWN;
+    for (int done = 0; rc == LK_OK && !done;)
+        if (redisBufferWrite(s->c, &done) != REDIS_OK) rc = LK_ESTORE_MAYBE;
+    if (rc != LK_OK && rc != LK_ESTORE_DOWN) {
+        REDIS_ERR_MSG(s, rc, "send on %s:%d: %s", s->url.host, s->url.port, s->c ? s->c->errstr : "?");
+        redis_drop(s);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+lk_rc lk_redis_store_receive(lk_redis_store *s, lk_reply *reply, int64_t wait_ms) {
+    lk_reply_clear(reply);
+    pthread_mutex_lock(&s->mu);
+    lk_rc rc = s->c ? LK_OK : LK_ESTORE_DOWN;
+    void *got = NULL;
+    if (rc == LK_OK && redisGetReplyFromReader(s->c, &got) != REDIS_OK) rc = LK_ESTORE_PROTO;
+    if (rc == LK_OK && got == NULL) { /* nothing buffered: wait for the socket, then read what came */
+        struct pollfd pfd = {.fd = s->c->fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, (int)(wait_ms < 0 ? 0 : wait_ms > 60000 ? 60000 : wait_ms));
+        if (ready == 0)
+            rc = LK_ETIMEDOUT;
+        else if (ready < 0 || redisBufferRead(s->c) != REDIS_OK || redisGetReplyFromReader(s->c, &got) != REDIS_OK)
+            rc = LK_ESTORE_MAYBE;
+        else if (got == NULL)
+            rc = LK_ETIMEDOUT; /* part of a reply: the rest comes later */
+    }
+    if (rc == LK_OK && redis_copy_reply(got, reply) != 0) rc = LK_ESTORE_PROTO;
+    if (rc == LK_OK && !lk_reply_ok(reply)) rc = LK_ELIMIT;
+    if (got) freeReplyObject(got);
+    if (rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_PROTO) {
+        REDIS_ERR_MSG(s, rc, "receive on %s:%d: %s", s->url.host, s->url.port, s->c && s->c->err ? s->c->errstr : "?");
+        redis_drop(s);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 lk_rc lk_redis_store_command(lk_redis_store *s, int argc, const char **argv, char *reply, size_t cap) {

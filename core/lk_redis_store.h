@@ -55,4 +55,13 @@ const char *lk_redis_store_errmsg(const lk_redis_store *s);
  * (its text in 'reply'), or a connection error. */
 lk_rc lk_redis_store_command(lk_redis_store *s, int argc, const char **argv, char *reply, size_t cap);
 
+/* Sends one command of the table without waiting for its reply (a blocking command whose reply comes when another
+ * client serves it), then lk_redis_store_receive reads it. Returns LK_OK when it was written, else a connection error
+ * (the connection is dropped). */
+lk_rc lk_redis_store_send(lk_redis_store *s, int argc, const char *const *argv, const size_t *argv_len);
+/* Reads the next reply on the connection into 'reply' (cleared first), waiting at most 'wait_ms' real ms (0: only
+ * what has arrived). Returns LK_OK, LK_ETIMEDOUT when nothing came (the connection stays usable), LK_ELIMIT when the
+ * reply does not fit, or a connection error (the connection is dropped). */
+lk_rc lk_redis_store_receive(lk_redis_store *s, lk_reply *reply, int64_t wait_ms);
+
 #endif

@@ -15,7 +15,7 @@
  * longer before it drops the write hold; c2 writes; c3 reads. The mutant is Redisson issue #891: the read release
  * counts only the read holds that are left, so when c1 drops its read hold the whole lock is deleted while c1 still
  * writes, and c2 takes the write lock beside it (or c3 a read hold). Expectations, while nothing advanced time,
- * paused a client or restarted the store (a slowed holder may outlive its lease, and a lost write can undo a
+ * paused a client, stepped a wall clock or restarted the store (a slowed holder may outlive its lease, and a lost write can undo a
  * release, by design; such an execution says it checked neither): no writer beside another holder
  * (expect_rw_exclusion), and every client that did not crash gets its lock (expect_all_served). Probe: woken (a
  * waiter's wait ended by a message).
@@ -57,7 +57,8 @@ static const sim_variant_def rw_variants[] = {
 
 /* 1 when the expectations can be checked: nothing slowed a client or lost a write. */
 static int rw_checkable(sim_run *run) {
-    return sim_advances(run) == 0 && sim_fault_count(run, "pause") == 0 && sim_fault_count(run, "restart") == 0;
+    return sim_advances(run) == 0 && sim_fault_count(run, "pause") == 0 && sim_fault_count(run, "restart") == 0 &&
+           sim_fault_count(run, "wall-step") == 0;
 }
 
 /* Runs script 'which' on the lock (and, for reads, the caller's lease key); its reply stays in 'r'. */

@@ -21,9 +21,9 @@
  * BLPOP without a timeout) the waiter sleeps forever, which racebed reports as a deadlock; run that with --faults
  * none, as a crashed holder then wedges every waiter by design, and even so a waiter slowed past the signal's
  * expiry (signal_ms) sleeps forever: why python-redis-lock bounds BLPOP by the lock's expire.
- * Expectations, while nothing advanced time, paused a client or restarted the store (a slowed client may outlive
- * its lease or its signal, and a lost write can bring a released lock back, by design; such an execution says it
- * checked neither): no lost wake-up, and no two holders at once (expect_mutual_exclusion). A release leaves one
+ * Expectations, while nothing advanced time, paused a client, stepped a wall clock or restarted the store (a slowed
+ * client may outlive its lease or its signal, a stepped clock ends a lease early, and a lost write can bring a
+ * released lock back, by design; such an execution says it checked neither): no lost wake-up, and no two holders at once (expect_mutual_exclusion). A release leaves one
  * signal, which wakes one waiter: when that waiter crashes before it takes the lock, or its BLPOP's reply is lost
  * (the signal popped, nobody told), the others sleep until their timeout, by design, so a timeout after a crash that
  * followed the release, or in an execution with a lost reply, is not judged (the execution says so).
@@ -73,7 +73,8 @@ static lk_rc signal_cmd(sim_thread *self, lk_reply *r, int argc, const char *con
 
 /* 1 when the expectations can be checked now: nothing slowed a client or lost a write (see the header). */
 static int signal_checkable(sim_run *run) {
-    return sim_advances(run) == 0 && sim_fault_count(run, "pause") == 0 && sim_fault_count(run, "restart") == 0;
+    return sim_advances(run) == 0 && sim_fault_count(run, "pause") == 0 && sim_fault_count(run, "restart") == 0 &&
+           sim_fault_count(run, "wall-step") == 0;
 }
 
 static void signal_release(sim_thread *self, signal_state *st, lk_reply *r) {

@@ -91,7 +91,13 @@ signal_lock_checks() { # waiters asleep in BLPOP: both lost wake-ups found by th
         --out build/user-out | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*store faults <= 1 per thread.*crashes <= 1' &&
     # without a timeout, a lost wake-up is a waiter asleep for good: a deadlock naming its BLPOP
     ./racebed run signal_lock --variant mutant:drain_first --param timeout=0 --faults none --seed 1 --quiet \
-        --budget-execs 2000 --out build/user-out | grep -q '^VIOLATION deadlock.*blocks on blpop signal on the server'
+        --budget-execs 2000 --out build/user-out | grep -q '^VIOLATION deadlock.*blocks on blpop signal on the server' &&
+    # in lockstep with a real Redis: every served pop and every timeout on the simulated clock agree, faults included
+    ./racebed run signal_lock --store redis --budget-execs 200 --no-shrink --out build/user-out >build/user-out/bl.txt \
+        2>&1 && grep -q '^PASS: no violation in 200 executions' build/user-out/bl.txt &&
+    grep -q 'woken=[1-9]' build/user-out/bl.txt &&
+    ./racebed run signal_lock --variant mutant:signal_before_del --store redis --budget-execs 300 --no-shrink \
+        --out build/user-out | grep -q '^VIOLATION expect_no_lost_wakeup'
 }
 rw_lock_checks() { # a reader-writer lock with pub/sub wake-ups: Redisson's #891 found, the core proved
     ./racebed run rw_lock --variant mutant:891 --strategy exhaustive --reduce hash --quiet --out build/user-out \

@@ -26,6 +26,11 @@ typedef struct sim_backend {
      * 'restart' (every connection). NULL: every command shares 'store', and transactions are refused. */
     const lk_store *(*connection)(void *ctx, int thread);
     void (*disconnect)(void *ctx, int thread);
+    /* A blocking command on thread 'thread''s connection: written without waiting (send), its reply read when the
+     * model says it came (receive: at most 'wait_ms' real ms; LK_ETIMEDOUT when nothing came). NULL: blocking
+     * commands are refused in lockstep. */
+    lk_rc (*send)(void *ctx, int thread, int argc, const char *const *argv, const size_t *argv_len);
+    lk_rc (*receive)(void *ctx, int thread, lk_reply *reply, int64_t wait_ms);
 } sim_backend;
 
 #endif

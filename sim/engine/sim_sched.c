@@ -132,6 +132,7 @@ static void sched_scenario_fault(sim_run *run, sim_thread *t, const sim_guard_re
 static void sched_block_end(sim_run *run, sim_thread *t, lk_rc rc);
 static void sched_read_end(sim_run *run, sim_thread *t);
 static int sched_is_reading(const sim_thread *t);
+static void sched_backend_timeout(sim_run *run, sim_thread *t, lk_wall_ms deadline_ms);
 
 /* Resumes every thread whose wait is over, in index order, until none is left (a resumed thread may start a task
  * that is due at once). Returns 0, or -1 when scenario code crashed or spun (the run ends). */
@@ -141,7 +142,11 @@ static int sched_resume_due(sim_run *run) {
         for (int i = 0; i < run->thread_count; i++) {
             sim_thread *t = &run->thread[i];
             if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
-            if (run->client[i].flags & SIM_CLIENT_BLOCKED) sched_block_end(run, t, LK_OK); /* its timeout */
+            if (run->client[i].flags & SIM_CLIENT_BLOCKED) { /* its timeout */
+                lk_wall_ms deadline_ms = run->client[i].block_deadline_ms;
+                sched_block_end(run, t, LK_OK);
+                if (run->backend && !run->backend_failed) sched_backend_timeout(run, t, deadline_ms);
+            }
             if (sched_is_reading(t)) sched_read_end(run, t);
             t->state = SIM_T_RUNNING;
             t->wake_ns = 0; /* read only while waiting: cleared, equal states are equal bytes (sim_state.h) */
@@ -196,9 +201,38 @@ static int sched_time_close(int64_t real, int64_t model, int64_t tol_ms, int64_t
 
 /* Sends the op to the real store too and compares; on a difference or an error the execution ends. PTTL and a locked
  * acquire's ms left are compared within sched_time_tolerance_ms. */
+/* Makes the real server look at its blocked clients' timeouts up to 'server_ms' as the model's server does, at
+ * once: for each deadline passed (earliest first), its clock is set 1 ms past it and a PING makes it check (Redis
+ * checks between events, so a later command could otherwise still serve a client the model timed out). */
+static void sched_backend_timeouts_until(sim_run *run, lk_wall_ms server_ms) {
+    const sim_backend *b = run->backend;
+    if (run->blocked_clients == 0 || b->send == NULL || b->set_time == NULL) return;
+    for (;;) {
+        lk_wall_ms next = 0;
+        for (int i = 0; i < run->thread_count; i++) {
+            int64_t d = run->client[i].block_deadline_ms;
+            if ((run->client[i].flags & SIM_CLIENT_BLOCKED) && d != 0 && d < server_ms && d > run->backend_timeouts_ms &&
+                (next == 0 || d < next))
+                next = d;
+        }
+        if (next == 0) return;
+        b->set_time(b->ctx, next + 1);
+        const char *ping[] = {"PING"};
+        lk_reply_node nodes[2];
+        char bytes[64];
+        lk_reply pong;
+        lk_reply_init(&pong, nodes, 2, bytes, sizeof(bytes));
+        lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = 1, .argv = ping};
+        lk_store_reply r = {.resp = &pong};
+        b->store.exec(b->store.ctx, &op, &r);
+        run->backend_timeouts_ms = next;
+    }
+}
+
 static void sched_backend_op(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms,
                              lk_rc model_rc, const lk_store_reply *model) {
     const sim_backend *b = run->backend;
+    sched_backend_timeouts_until(run, server_ms);
     if (b->set_time) b->set_time(b->ctx, server_ms);
     lk_store_reply real;
     memset(&real, 0, sizeof(real));
@@ -301,13 +335,28 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
     const sim_backend *b = run->backend;
     char want[256], got[256];
     const lk_store *store = &b->store; /* the thread's own connection when the backend has them */
-    if (row != NULL && (row->flags & (LK_CMDF_BLOCKING | LK_CMDF_PUBSUB))) {
+    sched_backend_timeouts_until(run, server_ms);
+    int blocking = row != NULL && (row->flags & LK_CMDF_BLOCKING);
+    if ((row != NULL && (row->flags & LK_CMDF_PUBSUB)) || (blocking && (b->send == NULL || b->set_time == NULL))) {
         run->backend_failed = 1;
         snprintf(run->backend_error, sizeof(run->backend_error),
-                 "step %d: %s sent %s: blocking commands and pub/sub are model-only for now (a real server would "
-                 "hold or push on the connection in real time, which lockstep does not follow yet); run it on the "
-                 "model store",
-                 run->step, t->name, row->name);
+                 "step %d: %s sent %s: %s; run it on the model store%s", run->step, t->name, row->name,
+                 blocking ? "a blocking command needs a server on the simulated clock (--store redis), whose "
+                            "timeouts racebed moves"
+                          : "pub/sub is model-only for now (a real server pushes on the connection in real time, "
+                            "which lockstep does not follow yet)",
+                 blocking ? " or with --store redis" : "");
+        return;
+    }
+    if (blocking && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED) && model->node_count == 0) {
+        b->set_time(b->ctx, server_ms); /* the model blocked: so must the server, its reply comes when served */
+        lk_rc rc = b->send(b->ctx, t->idx, op->argc, op->argv, op->argv_len);
+        if (rc != LK_OK) {
+            run->backend_failed = 1;
+            snprintf(run->backend_error, sizeof(run->backend_error),
+                     "step %d: cannot send %s's %s to the real store (%s): an environment problem", run->step,
+                     t->name, row->name, lk_rc_name(rc));
+        }
         return;
     }
     if (b->connection != NULL) {
@@ -440,6 +489,7 @@ static void sched_block_end(sim_run *run, sim_thread *t, lk_rc rc) {
 typedef struct sched_serving {
     sim_run *run;
     lk_wall_ms server_ms;
+    uint64_t served; /* bit i: thread i was served */
 } sched_serving;
 
 static lk_reply *sched_served_reply(void *arg, int i) {
@@ -454,6 +504,7 @@ static void sched_served(void *arg, int i, lk_rc rc) {
     sim_run *run = sv->run;
     sim_thread *w = &run->thread[i];
     run->blocked_clients--;
+    sv->served |= UINT64_C(1) << i;
     const lk_reply *r = w->pend.reply->resp;
     if (rc == LK_OK) {
         const char *argv[2] = {strcmp(sim__pending_label(&w->pend), "brpop") == 0 ? "RPOP" : "LPOP",
@@ -498,22 +549,23 @@ static void sched_deliver(sim_run *run, sim_thread *t, int conn) {
 }
 
 /* After thread 't''s command on connection 'conn': delivers its publications; registers its own block, or serves
- * the blocked others from the final state. */
-static void sched_after_command(sim_run *run, sim_thread *t, int conn, lk_wall_ms server_ms) {
+ * the blocked others from the final state. Returns the threads served (bit i: thread i). */
+static uint64_t sched_after_command(sim_run *run, sim_thread *t, int conn, lk_wall_ms server_ms) {
     sim_redis_client *cl = &run->client[t->idx];
     if (run->store.ks.outbox_len > 0 || run->client[conn].inbox_count > 0) sched_deliver(run, t, conn);
     if ((cl->flags & SIM_CLIENT_BLOCKED) && cl->block_rank == 0) {
         sim_redis_block_order(run->client, run->thread_count, t->idx);
         run->blocked_clients++;
-        return;
+        return 0;
     }
-    if (run->blocked_clients == 0 || t->pend.rc != LK_OK) return;
-    sched_serving sv = {run, server_ms};
+    if (run->blocked_clients == 0 || t->pend.rc != LK_OK) return 0;
+    sched_serving sv = {run, server_ms, 0};
     sim_redis_waker w = {&sv, sched_served_reply, sched_served};
     if (sim_redis_serve_blocked(&run->store.ks, run->client, run->thread_count, server_ms, &w) < 0)
         sim_setup_error(run, "step %d: %s's %s created more than %d lists in one command while clients were blocked: "
                         "a limit of the model (the order Redis would serve them in is not kept)",
                         run->step, t->name, sim__pending_label(&t->pend), SIM_KS_READY_MAX);
+    return sv.served;
 }
 
 /* The connection thread 't''s command 'row' goes on: SUBSCRIBE and UNSUBSCRIBE on its pub/sub connection, the rest on
@@ -521,6 +573,71 @@ static void sched_after_command(sim_run *run, sim_thread *t, int conn, lk_wall_m
 static int sched_connection(const sim_thread *t, const lk_command *row) {
     return row != NULL && (row->id == LK_CMD_SUBSCRIBE || row->id == LK_CMD_UNSUBSCRIBE) ? SIM_PUBSUB_CONN(t->idx)
                                                                                           : t->idx;
+}
+
+/* Reads blocked thread 'i''s reply from the real store (it came, as the model says) and compares it with the
+ * model's 'model' (NULL: the reply was lost, only drained). */
+static void sched_backend_blocked_reply(sim_run *run, int i, const lk_reply *model, const char *why) {
+    const sim_backend *b = run->backend;
+    lk_reply_node nodes[SCHED_CMD_NODES];
+    char bytes[SCHED_CMD_BYTES];
+    lk_reply real;
+    lk_reply_init(&real, nodes, SCHED_CMD_NODES, bytes, SCHED_CMD_BYTES);
+    lk_rc rc = b->receive(b->ctx, i, &real, 2000);
+    if (rc == LK_OK && (model == NULL || lk_reply_equal(&real, 0, model, 0))) return;
+    char want[256], got[256];
+    if (model) lk_reply_format(model, 0, want, sizeof(want)); else snprintf(want, sizeof(want), "a reply (lost)");
+    if (rc == LK_OK) lk_reply_format(&real, 0, got, sizeof(got)); else snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+    run->backend_failed = 1;
+    snprintf(run->backend_error, sizeof(run->backend_error),
+             "step %d: %s's %s (%s): the real store answered %s, the model %s", run->step, run->thread[i].name,
+             sim__pending_label(&run->thread[i].pend), why, rc == LK_ETIMEDOUT ? "nothing within 2 s" : got, want);
+}
+
+/* After a command in lockstep: every thread the model served got its reply from the real store too, and no thread
+ * still blocked in the model got one. */
+static void sched_backend_served(sim_run *run, uint64_t served) {
+    for (int i = 0; i < run->thread_count && !run->backend_failed; i++) {
+        sim_thread *w = &run->thread[i];
+        if ((served >> i) & 1u) {
+            sched_backend_blocked_reply(run, i, w->pend.lost ? NULL : w->pend.reply->resp, "served");
+        } else if (sched_is_blocked(run, w) && !(run->client[i].block_deadline_ms != 0 &&
+                                                  run->client[i].block_deadline_ms <= run->backend_timeouts_ms)) {
+            lk_reply_node nodes[8];
+            char bytes[256];
+            lk_reply real;
+            lk_reply_init(&real, nodes, 8, bytes, sizeof(bytes));
+            lk_rc rc = run->backend->receive(run->backend->ctx, i, &real, 0);
+            if (rc == LK_ETIMEDOUT) continue;
+            char got[200];
+            if (rc == LK_OK) lk_reply_format(&real, 0, got, sizeof(got)); else snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+            run->backend_failed = 1;
+            snprintf(run->backend_error, sizeof(run->backend_error),
+                     "step %d: the real store answered %s's blocked %s with %s; in the model it still waits",
+                     run->step, w->name, sim__pending_label(&w->pend), got);
+        }
+    }
+}
+
+/* Blocked thread 't' timed out in the model: the real server must time it out too once its clock passes the
+ * deadline (it checks between events: a PING makes it look). */
+static void sched_backend_timeout(sim_run *run, sim_thread *t, lk_wall_ms deadline_ms) {
+    const sim_backend *b = run->backend;
+    if (deadline_ms <= run->backend_timeouts_ms) { /* the server looked already: its nil is waiting to be read */
+        sched_backend_blocked_reply(run, t->idx, t->pend.lost ? NULL : t->pend.reply->resp, "timed out");
+        return;
+    }
+    run->backend_timeouts_ms = deadline_ms;
+    b->set_time(b->ctx, deadline_ms + 1);
+    const char *ping[] = {"PING"};
+    lk_reply_node nodes[2];
+    char bytes[64];
+    lk_reply pong;
+    lk_reply_init(&pong, nodes, 2, bytes, sizeof(bytes));
+    lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = 1, .argv = ping};
+    lk_store_reply r = {.resp = &pong};
+    b->store.exec(b->store.ctx, &op, &r);
+    sched_backend_blocked_reply(run, t->idx, t->pend.lost ? NULL : t->pend.reply->resp, "timed out");
 }
 
 /* Thread 't''s command, on its own connection: applied to the model, compared with a real store in lockstep. */
@@ -565,12 +682,13 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
         sim_setup_error(run, "step %d: %s's command %s: %s", run->step, t->name, sim__pending_label(p),
                         lk_reply_format(p->reply->resp, 0, text, sizeof(text)));
     }
-    sched_after_command(run, t, conn, server_ms);
+    uint64_t served = sched_after_command(run, t, conn, server_ms);
     sched_command_locks(run, t, before, server_ms);
     if (run->backend && run->setup_error[0] == '\0') {
         lk_store_op op = p->op;
         op.argv_len = argv_len;
         sched_backend_command(run, t, &op, row, server_ms, p->rc, p->reply->resp);
+        if (run->blocked_clients > 0 || served) sched_backend_served(run, served);
     }
 }
 

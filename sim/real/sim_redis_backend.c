@@ -36,6 +36,12 @@ struct sim_backend_handle {
     lk_store conn_iface[SIM_THREADS_MAX];
 };
 
+static int64_t backend_real_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Closes every thread's connection: a fresh execution, or a restarted server, starts with none. */
 static void backend_close_connections(sim_backend_handle *h) {
     for (int i = 0; i < SIM_THREADS_MAX; i++) {
@@ -64,10 +70,32 @@ static void backend_disconnect(void *ctx, int thread) {
     h->conn[thread] = NULL;
 }
 
-static int64_t backend_real_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+/* Sends a blocking command and waits (up to 2 s of real time) until the server lists the connection as blocked:
+ * the server computes the block's deadline from its clock when it runs the command, so the clock must not move
+ * before it did. LK_ETIMEDOUT: it did not block (it answered, or it is stuck). */
+static lk_rc backend_send(void *ctx, int thread, int argc, const char *const *argv, const size_t *argv_len) {
+    sim_backend_handle *h = ctx;
+    if (backend_connection(ctx, thread) == NULL) return LK_ESTORE_DOWN;
+    const char *client_id[] = {"CLIENT", "ID"};
+    char id[32], list[1024];
+    lk_rc rc = lk_redis_store_command(h->conn[thread], 2, client_id, id, sizeof(id));
+    if (rc == LK_OK) rc = lk_redis_store_send(h->conn[thread], argc, argv, argv_len);
+    const char *client_list[] = {"CLIENT", "LIST", "ID", id};
+    for (int64_t start = backend_real_ms(); rc == LK_OK;) {
+        rc = lk_redis_store_command(h->store, 4, client_list, list, sizeof(list));
+        const char *flags = strstr(list, " flags=");
+        if (rc == LK_OK && flags && strchr(flags + 7, 'b') && strchr(flags + 7, 'b') < strchr(flags + 7, ' ')) break;
+        if (backend_real_ms() - start > 2000) rc = LK_ETIMEDOUT;
+        struct timespec pause = {0, 200000};
+        nanosleep(&pause, NULL);
+    }
+    return rc;
+}
+
+static lk_rc backend_receive(void *ctx, int thread, lk_reply *reply, int64_t wait_ms) {
+    sim_backend_handle *h = ctx;
+    if (thread < 0 || thread >= SIM_THREADS_MAX || h->conn[thread] == NULL) return LK_ESTORE_DOWN;
+    return lk_redis_store_receive(h->conn[thread], reply, wait_ms);
 }
 
 static void backend_set_time(void *ctx, lk_wall_ms server_ms) {
@@ -135,8 +163,16 @@ static int backend_open_owned(sim_backend_handle *h, char *err, size_t cap) {
     snprintf(h->describe, sizeof(h->describe), "owned redis-server on 127.0.0.1:%d (simulated clock)",
              h->server.port);
     snprintf(h->url, sizeof(h->url), "%s", rb_redis_url(&h->server));
-    h->backend = (sim_backend){h,    lk_redis_store_iface(h->store), backend_set_time,  backend_restart,
-                                backend_flush, NULL, backend_connection, backend_disconnect};
+    h->backend = (sim_backend){h,
+                               lk_redis_store_iface(h->store),
+                               backend_set_time,
+                               backend_restart,
+                               backend_flush,
+                               NULL,
+                               backend_connection,
+                               backend_disconnect,
+                               backend_send,
+                               backend_receive};
     return 0;
 }
 
@@ -160,7 +196,7 @@ static int backend_open_external(sim_backend_handle *h, const char *url, char *e
     snprintf(h->describe, sizeof(h->describe), "external redis-server %s:%d db %d (real clock)", u.host, u.port, u.db);
     snprintf(h->url, sizeof(h->url), "%s", url);
     h->backend = (sim_backend){h,    lk_redis_store_iface(h->store), NULL, NULL, backend_flush,
-                                backend_real_ms_since_reset, backend_connection, backend_disconnect};
+                                backend_real_ms_since_reset, backend_connection, backend_disconnect, NULL, NULL};
     return 0;
 }
 

@@ -260,6 +260,7 @@ struct sim_run {
     int reply_losts;                     /* reply-lost faults executed */
     int conn_errors;                     /* conn-error faults executed */
     int blocked_clients;                 /* connections blocked in BLPOP/BRPOP on the server (client[i] BLOCKED) */
+    int64_t backend_timeouts_ms;         /* lockstep: the real server checked blocked timeouts up to this server ms */
     int ignored_count;                   /* oracles whose violations are notes (--ignore-oracle) */
     char ignored[SIM_IGNORED_MAX][SIM_NAME_MAX];
     int note_count;                        /* notes kept (at most SIM_NOTES_MAX) */

@@ -595,6 +595,36 @@ static void test_redis_store_mutex_already_mine_after_timeout(void **state) {
 
 /* ---- main ------------------------------------------------------------------------------------------------------ */
 
+/* A blocking command sent without waiting: nothing to receive while it blocks, its reply once another client
+ * pushes, and the connection usable afterwards; SUBSCRIBE and reads are refused (one connection per process). */
+static void test_redis_store_send_receive_blocking(void **state) {
+    store_fixture *f = fixture_ready(state);
+    lk_redis_store *waiter = store_open(rb_redis_url(&f->redis), 0), *pusher = store_open(rb_redis_url(&f->redis), 0);
+    lk_reply_node nodes[8];
+    char bytes[256], text[256];
+    lk_reply r;
+    lk_reply_init(&r, nodes, 8, bytes, sizeof(bytes));
+    const char *blpop[] = {"BLPOP", "b:q", "0"};
+    assert_int_equal(lk_redis_store_send(waiter, 3, blpop, NULL), LK_OK);
+    assert_int_equal(lk_redis_store_receive(waiter, &r, 50), LK_ETIMEDOUT); /* it blocks */
+    const char *push[] = {"RPUSH", "b:q", "x"};
+    assert_int_equal(lk_redis_store_command(pusher, 3, push, text, sizeof(text)), LK_OK);
+    assert_int_equal(lk_redis_store_receive(waiter, &r, 2000), LK_OK);
+    assert_string_equal(lk_reply_format(&r, 0, text, sizeof(text)), "[\"b:q\", \"x\"]");
+    const char *ping[] = {"PING"};
+    assert_int_equal(lk_redis_store_command(waiter, 1, ping, text, sizeof(text)), LK_OK); /* still in step */
+    assert_string_equal(text, "PONG");
+    lk_store st = lk_redis_store_iface(waiter);
+    const char *sub[] = {"SUBSCRIBE", "b:c"};
+    lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = 2, .argv = sub};
+    lk_store_reply reply = {.resp = &r};
+    assert_int_equal(st.exec(st.ctx, &op, &reply), LK_EMISUSE);
+    lk_store_op read = {.kind = LK_OP_READ, .key = "", .ttl_ms = 10};
+    assert_int_equal(st.exec(st.ctx, &read, &reply), LK_EMISUSE);
+    lk_redis_store_close(waiter);
+    lk_redis_store_close(pusher);
+}
+
 static int group_setup(void **state) {
     store_fixture *f = calloc(1, sizeof(*f));
     if (f == NULL) return -1;
@@ -623,6 +653,7 @@ int main(void) {
         cmocka_unit_test(test_redis_store_primitives),
         cmocka_unit_test(test_redis_store_wrong_type_is_proto),
         cmocka_unit_test(test_redis_store_commands),
+        cmocka_unit_test(test_redis_store_send_receive_blocking),
         cmocka_unit_test(test_redis_store_timeout_is_maybe_and_resyncs),
         cmocka_unit_test(test_redis_store_auth_select_and_reconnect),
         cmocka_unit_test(test_redis_store_mutex_acquire_extend_release),

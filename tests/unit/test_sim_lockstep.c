@@ -59,7 +59,7 @@ static fake_server *fake_new(int with_real_clock, int64_t skew_ms) {
     sim_store_model_init(&f->model);
     f->skew_locked_ms = skew_ms;
     f->backend = (sim_backend){f,    {f, fake_exec}, NULL, NULL, fake_reset, with_real_clock ? fake_real_ms : NULL,
-                               NULL, NULL}; /* one shared connection: commands only, no transactions */
+                               NULL, NULL, NULL, NULL}; /* one shared connection: commands only, no transactions */
     return f;
 }
 
