@@ -372,7 +372,7 @@ static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_stor
         if (lk_store_op_check(op) != LK_OK || out->resp == NULL)
             return REDIS_ERR_MSG(s, LK_EINVAL, "command: no arguments, too many, or no reply buffer");
         const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
-        if (row != NULL && (row->id == LK_CMD_SUBSCRIBE || row->id == LK_CMD_UNSUBSCRIBE))
+        if (row != NULL && (row->id == LK_CMD_SUBSCRIBE || row->id == LK_CMD_UNSUBSCRIBE) && !s->opts.pubsub)
             return REDIS_ERR_MSG(s, LK_EMISUSE, "%s: pub/sub needs a connection per client, which this store does not "
                                                 "keep (it serves every thread of the process on one connection)",
                                  row->name);

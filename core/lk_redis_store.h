@@ -35,6 +35,8 @@ int lk_redis_url_parse(const char *url, lk_redis_url *out, char *err, size_t cap
 typedef struct lk_redis_opts {
     int64_t connect_timeout_ms; /* 0 = 1000 */
     int64_t command_timeout_ms; /* 0 = 1000; a command that takes longer is LK_ESTORE_MAYBE */
+    int pubsub;                 /* 1: one client's pub/sub connection: SUBSCRIBE and UNSUBSCRIBE are sent (the pushed
+                                   records are read with lk_redis_store_receive); 0: they are refused */
 } lk_redis_opts;
 
 typedef struct lk_redis_store lk_redis_store; /* opaque */

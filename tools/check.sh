@@ -106,7 +106,13 @@ rw_lock_checks() { # a reader-writer lock with pub/sub wake-ups: Redisson's #891
         | grep -q '^VIOLATION expect_rw_exclusion' &&
     ./racebed run rw_lock --strategy exhaustive --reduce hash --require-probes woken --quiet --out build/user-out \
         | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*crashes <= 1' &&
-    ./racebed check build/user-out/rw_lock-891-exhaustive-seed1.sched >/dev/null
+    ./racebed check build/user-out/rw_lock-891-exhaustive-seed1.sched >/dev/null &&
+    # in lockstep with a real Redis: subscriptions, every message pushed to every pub/sub connection, faults included
+    ./racebed run rw_lock --store redis --budget-execs 200 --faults crash,reply-lost,restart --no-shrink \
+        --out build/user-out >build/user-out/ps.txt 2>&1 && grep -q '^PASS: no violation in 200 executions' \
+        build/user-out/ps.txt && grep -q 'woken=[1-9]' build/user-out/ps.txt &&
+    ./racebed run rw_lock --variant mutant:891 --store redis --budget-execs 200 --no-shrink --out build/user-out \
+        | grep -q '^VIOLATION expect_rw_exclusion'
 }
 user_scenario() { # the README's "bring your own scenario" path, end to end, with a user corpus; then the plain build
     local uc=build/user-corpus

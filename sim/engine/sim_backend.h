@@ -21,9 +21,10 @@ typedef struct sim_backend {
     /* An external server runs on its own clock (set_time NULL): the real milliseconds since the last reset, which
      * bound how far its time-derived replies (PTTL, a locked acquire's ms left) may differ from the model's. */
     int64_t (*real_ms_since_reset)(void *ctx);
-    /* Thread 'thread''s own connection, for its commands (MULTI, WATCH and EXEC are a connection's state, as in the
-     * model's run->client[]): opened at its first command, closed by 'disconnect' (a crash) and by 'reset' and
-     * 'restart' (every connection). NULL: every command shares 'store', and transactions are refused. */
+    /* Connection 'thread' of the model's run->client[] (a thread's command connection, or SIM_PUBSUB_CONN of it: MULTI,
+     * WATCH, EXEC and subscriptions are a connection's state): opened at its first command, closed by 'disconnect'
+     * (a crash) and by 'reset' and 'restart' (every connection). NULL: every command shares 'store', and
+     * transactions and pub/sub are refused. */
     const lk_store *(*connection)(void *ctx, int thread);
     void (*disconnect)(void *ctx, int thread);
     /* A blocking command on thread 'thread''s connection: written without waiting (send), its reply read when the

@@ -330,22 +330,23 @@ static void sched_command_locks(sim_run *run, const sim_thread *t, const sched_l
 
 /* Sends the command ('row' its table row, or NULL for an unknown one) to the real store too and compares the replies
  * (whole trees; for a command that reads the whole key space, SCAN, only the shape: its cursor is the model's own). */
-static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_store_op *op, const lk_command *row,
-                                  lk_wall_ms server_ms, lk_rc model_rc, const lk_reply *model) {
+static void sched_backend_command(sim_run *run, const sim_thread *t, int conn, const lk_store_op *op,
+                                  const lk_command *row, lk_wall_ms server_ms, lk_rc model_rc, const lk_reply *model) {
     const sim_backend *b = run->backend;
     char want[256], got[256];
     const lk_store *store = &b->store; /* the thread's own connection when the backend has them */
     sched_backend_timeouts_until(run, server_ms);
     int blocking = row != NULL && (row->flags & LK_CMDF_BLOCKING);
-    if ((row != NULL && (row->flags & LK_CMDF_PUBSUB)) || (blocking && (b->send == NULL || b->set_time == NULL))) {
+    int pubsub = row != NULL && (row->flags & LK_CMDF_PUBSUB);
+    if ((pubsub && (b->connection == NULL || b->receive == NULL)) ||
+        (blocking && (b->send == NULL || b->set_time == NULL))) {
         run->backend_failed = 1;
         snprintf(run->backend_error, sizeof(run->backend_error),
                  "step %d: %s sent %s: %s; run it on the model store%s", run->step, t->name, row->name,
                  blocking ? "a blocking command needs a server on the simulated clock (--store redis), whose "
                             "timeouts racebed moves"
-                          : "pub/sub is model-only for now (a real server pushes on the connection in real time, "
-                            "which lockstep does not follow yet)",
-                 blocking ? " or with --store redis" : "");
+                          : "pub/sub needs a connection per thread that racebed can read pushed messages from",
+                 blocking ? " or with --store redis" : " or with --store redis");
         return;
     }
     if (blocking && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED) && model->node_count == 0) {
@@ -360,7 +361,7 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
         return;
     }
     if (b->connection != NULL) {
-        store = b->connection(b->ctx, t->idx);
+        store = b->connection(b->ctx, conn);
         if (store == NULL) {
             run->backend_failed = 1;
             snprintf(run->backend_error, sizeof(run->backend_error),
@@ -386,7 +387,9 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, const lk_st
     memset(&rr, 0, sizeof(rr));
     rr.resp = &real;
     lk_rc rc = store->exec(store->ctx, op, &rr);
-    int shape_only = row != NULL && (row->flags & LK_CMDF_KEYSPACE) != 0;
+    /* SCAN's pages, and UNSUBSCRIBE of every channel (Redis walks a dict), are in an order of each server's own */
+    int shape_only =
+        row != NULL && ((row->flags & LK_CMDF_KEYSPACE) || (row->id == LK_CMD_UNSUBSCRIBE && op->argc == 1));
     if (rc == model_rc && (rc != LK_OK || (shape_only ? real.node[0].type == model->node[0].type
                                                       : lk_reply_equal(&real, 0, model, 0))))
         return;
@@ -619,6 +622,45 @@ static void sched_backend_served(sim_run *run, uint64_t served) {
     }
 }
 
+/* After a command in lockstep: every record the model's server pushed to a thread's pub/sub connection in this
+ * step (messages, confirmations after the first) came from the real server too, in the same order; nothing else
+ * came. 'unordered': the step was an UNSUBSCRIBE of every channel, whose confirmations each server lists in an
+ * order of its own: only their number and kind are compared. */
+static void sched_backend_pushed(sim_run *run, const uint32_t *inbox_before, int unordered) {
+    const sim_backend *b = run->backend;
+    for (int i = 0; i < run->thread_count && !run->backend_failed; i++) {
+        const sim_redis_client *ps = &run->client[SIM_PUBSUB_CONN(i)];
+        lk_reply_node mnodes[8], rnodes[8];
+        char mbytes[512], rbytes[512], want[256], got[256];
+        lk_reply m, r;
+        lk_reply_init(&m, mnodes, 8, mbytes, sizeof(mbytes));
+        lk_reply_init(&r, rnodes, 8, rbytes, sizeof(rbytes));
+        uint32_t k = inbox_before[i];
+        for (; k < ps->inbox_count; k++) {
+            lk_rc rc = b->receive(b->ctx, SIM_PUBSUB_CONN(i), &r, 2000);
+            sim_redis_inbox_peek(ps, k, &m);
+            int same = rc == LK_OK && (unordered ? r.node[0].type == m.node[0].type && r.node_count == m.node_count
+                                                 : lk_reply_equal(&r, 0, &m, 0));
+            if (same) continue;
+            lk_reply_format(&m, 0, want, sizeof(want));
+            if (rc == LK_OK)
+                lk_reply_format(&r, 0, got, sizeof(got));
+            else
+                snprintf(got, sizeof(got), "%s", rc == LK_ETIMEDOUT ? "nothing within 2 s" : lk_rc_name(rc));
+            break;
+        }
+        if (k == ps->inbox_count) { /* nothing more may have come */
+            if (b->receive(b->ctx, SIM_PUBSUB_CONN(i), &r, 0) != LK_OK) continue; /* (no connection: nothing) */
+            snprintf(want, sizeof(want), "nothing more");
+            lk_reply_format(&r, 0, got, sizeof(got));
+        }
+        run->backend_failed = 1;
+        snprintf(run->backend_error, sizeof(run->backend_error),
+                 "step %d: the real store pushed %s to %s's pub/sub connection, the model %s", run->step, got,
+                 run->thread[i].name, want);
+    }
+}
+
 /* Blocked thread 't' timed out in the model: the real server must time it out too once its clock passes the
  * deadline (it checks between events: a PING makes it look). */
 static void sched_backend_timeout(sim_run *run, sim_thread *t, lk_wall_ms deadline_ms) {
@@ -666,6 +708,9 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* EXEC's queue, to log the commands it runs */
     uint32_t queue_count = cl->queued;
     if (run->log_ops && row != NULL && row->id == LK_CMD_EXEC) memcpy(queue, cl->queue, cl->queue_len);
+    uint32_t inbox_before[SIM_THREADS_MAX]; /* lockstep: what each pub/sub connection held before the command */
+    for (int i = 0; run->backend && i < run->thread_count; i++)
+        inbox_before[i] = run->client[SIM_PUBSUB_CONN(i)].inbox_count;
     p->rc = sim_store_model_command(&run->store, cl, server_ms, p->op.argc, p->op.argv, argv_len, p->reply->resp);
     if (run->log_ops && p->rc == LK_OK && row != NULL) {
         if (row->id == LK_CMD_EXEC && p->reply->resp->node[0].type == LK_REPLY_ARRAY)
@@ -683,12 +728,17 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
                         lk_reply_format(p->reply->resp, 0, text, sizeof(text)));
     }
     uint64_t served = sched_after_command(run, t, conn, server_ms);
+    int inbox_grew = 0;
+    for (int i = 0; run->backend && i < run->thread_count; i++)
+        inbox_grew |= run->client[SIM_PUBSUB_CONN(i)].inbox_count > inbox_before[i];
     sched_command_locks(run, t, before, server_ms);
     if (run->backend && run->setup_error[0] == '\0') {
         lk_store_op op = p->op;
         op.argv_len = argv_len;
-        sched_backend_command(run, t, &op, row, server_ms, p->rc, p->reply->resp);
+        sched_backend_command(run, t, conn, &op, row, server_ms, p->rc, p->reply->resp);
         if (run->blocked_clients > 0 || served) sched_backend_served(run, served);
+        if (!run->backend_failed && run->store.ks.channel_count + inbox_grew > 0)
+            sched_backend_pushed(run, inbox_before, row != NULL && row->id == LK_CMD_UNSUBSCRIBE && p->op.argc == 1);
     }
 }
 
@@ -856,7 +906,10 @@ static void sched_crash_thread(sim_run *run, int i) {
         sim_redis_client_reset(&run->store.ks, &run->client[i]); /* its connections close: MULTI and WATCH end */
         run->client[SIM_PUBSUB_CONN(i)].id = (uint32_t)SIM_PUBSUB_CONN(i);
         sim_redis_client_reset(&run->store.ks, &run->client[SIM_PUBSUB_CONN(i)]); /* and its subscriptions */
-        if (run->backend != NULL && run->backend->disconnect != NULL) run->backend->disconnect(run->backend->ctx, i);
+        if (run->backend != NULL && run->backend->disconnect != NULL) {
+            run->backend->disconnect(run->backend->ctx, i);
+            run->backend->disconnect(run->backend->ctx, SIM_PUBSUB_CONN(i));
+        }
     }
     for (int j = 0; j < run->thread_count; j++)
         if (run->thread[j].parent == i) sched_crash_thread(run, j);

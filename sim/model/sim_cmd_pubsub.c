@@ -213,13 +213,16 @@ int64_t sim_redis_inbox_next(const sim_redis_client *cl) {
     return stamp < 0 ? -1 : stamp;
 }
 
-lk_rc sim_redis_inbox_take(sim_redis_client *cl, lk_reply *reply) {
-    lk_reply_clear(reply);
-    if (cl->inbox_count == 0) return LK_EINVAL;
-    const unsigned char *p = cl->queue;
+/* Bytes of the inbox record at 'p'. */
+static uint32_t inbox_record_size(const unsigned char *p) {
+    uint32_t chan_len = sim__get32(p + 12);
+    return INBOX_HEAD + (chan_len == INBOX_NIL ? 0 : chan_len) + sim__get32(p + 24);
+}
+
+/* Writes the inbox record at 'p' into 'reply'. Returns LK_OK or LK_ELIMIT. */
+static lk_rc inbox_reply(const unsigned char *p, lk_reply *reply) {
     uint32_t kind = sim__get32(p + 8), chan_len = sim__get32(p + 12), payload_len = sim__get32(p + 24);
     const unsigned char *chan = p + INBOX_HEAD;
-    uint32_t size = INBOX_HEAD + (chan_len == INBOX_NIL ? 0 : chan_len) + payload_len;
     if (kind == INBOX_MESSAGE) {
         lk_reply_array(reply, 3);
         lk_reply_bulk_str(reply, inbox_kinds[kind]);
@@ -228,7 +231,23 @@ lk_rc sim_redis_inbox_take(sim_redis_client *cl, lk_reply *reply) {
     } else {
         reply_confirmation(reply, kind, chan, chan_len, get64(p + 16));
     }
-    if (!lk_reply_ok(reply)) return LK_ELIMIT;
+    return lk_reply_ok(reply) ? LK_OK : LK_ELIMIT;
+}
+
+lk_rc sim_redis_inbox_peek(const sim_redis_client *cl, uint32_t k, lk_reply *reply) {
+    lk_reply_clear(reply);
+    if (k >= cl->inbox_count) return LK_EINVAL;
+    const unsigned char *p = cl->queue;
+    for (uint32_t i = 0; i < k; i++)
+        p += inbox_record_size(p);
+    return inbox_reply(p, reply);
+}
+
+lk_rc sim_redis_inbox_take(sim_redis_client *cl, lk_reply *reply) {
+    lk_reply_clear(reply);
+    if (cl->inbox_count == 0) return LK_EINVAL;
+    uint32_t size = inbox_record_size(cl->queue);
+    if (inbox_reply(cl->queue, reply) != LK_OK) return LK_ELIMIT;
     memmove(cl->queue, cl->queue + size, cl->queue_len - size);
     memset(cl->queue + cl->queue_len - size, 0, size);
     cl->queue_len -= size;

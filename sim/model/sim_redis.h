@@ -93,6 +93,9 @@ void sim_redis_unblock(sim_redis_client *cl, int n, int i);
 lk_rc sim_redis_deliver(sim_keyspace *ks, sim_redis_client *cl, int n, int self, int64_t stamp, uint64_t *received);
 /* The stamp of the connection's oldest unread inbox record, or -1 when there is none. */
 int64_t sim_redis_inbox_next(const sim_redis_client *cl);
+/* Writes unread record 'k' (0: the oldest) into 'reply' (cleared first) without taking it. Returns LK_OK, LK_EINVAL
+ * when there are not that many, or LK_ELIMIT when it does not fit. */
+lk_rc sim_redis_inbox_peek(const sim_redis_client *cl, uint32_t k, lk_reply *reply);
 /* Moves the oldest unread record into 'reply' (cleared first). Returns LK_OK, LK_EINVAL when the inbox is empty, or
  * LK_ELIMIT when the record does not fit 'reply''s buffers (it stays unread). */
 lk_rc sim_redis_inbox_take(sim_redis_client *cl, lk_reply *reply);

@@ -32,8 +32,8 @@ struct sim_backend_handle {
     char describe[160];
     char url[600]; /* for more connections */
     int64_t reset_ms; /* CLOCK_MONOTONIC at the last reset (an external server's executions start there) */
-    lk_redis_store *conn[SIM_THREADS_MAX]; /* each thread's own connection, NULL until its first command */
-    lk_store conn_iface[SIM_THREADS_MAX];
+    lk_redis_store *conn[2 * SIM_THREADS_MAX]; /* the connections of sim_run.client[], NULL until first used */
+    lk_store conn_iface[2 * SIM_THREADS_MAX];
 };
 
 static int64_t backend_real_ms(void) {
@@ -44,7 +44,7 @@ static int64_t backend_real_ms(void) {
 
 /* Closes every thread's connection: a fresh execution, or a restarted server, starts with none. */
 static void backend_close_connections(sim_backend_handle *h) {
-    for (int i = 0; i < SIM_THREADS_MAX; i++) {
+    for (int i = 0; i < 2 * SIM_THREADS_MAX; i++) {
         lk_redis_store_close(h->conn[i]);
         h->conn[i] = NULL;
     }
@@ -52,10 +52,10 @@ static void backend_close_connections(sim_backend_handle *h) {
 
 static const lk_store *backend_connection(void *ctx, int thread) {
     sim_backend_handle *h = ctx;
-    if (thread < 0 || thread >= SIM_THREADS_MAX) return NULL;
+    if (thread < 0 || thread >= 2 * SIM_THREADS_MAX) return NULL;
     if (h->conn[thread] == NULL) {
         char err[256];
-        lk_redis_opts ro = {.connect_timeout_ms = 1000, .command_timeout_ms = 2000};
+        lk_redis_opts ro = {.connect_timeout_ms = 1000, .command_timeout_ms = 2000, .pubsub = thread >= SIM_THREADS_MAX};
         if (lk_redis_store_open(h->url, &ro, &h->conn[thread], err, sizeof(err)) != LK_OK) return NULL;
         h->conn_iface[thread] = lk_redis_store_iface(h->conn[thread]);
     }
@@ -65,7 +65,7 @@ static const lk_store *backend_connection(void *ctx, int thread) {
 /* A crashed client's connection closes: the server drops its transaction and its watches. */
 static void backend_disconnect(void *ctx, int thread) {
     sim_backend_handle *h = ctx;
-    if (thread < 0 || thread >= SIM_THREADS_MAX) return;
+    if (thread < 0 || thread >= 2 * SIM_THREADS_MAX) return;
     lk_redis_store_close(h->conn[thread]);
     h->conn[thread] = NULL;
 }
@@ -94,7 +94,7 @@ static lk_rc backend_send(void *ctx, int thread, int argc, const char *const *ar
 
 static lk_rc backend_receive(void *ctx, int thread, lk_reply *reply, int64_t wait_ms) {
     sim_backend_handle *h = ctx;
-    if (thread < 0 || thread >= SIM_THREADS_MAX || h->conn[thread] == NULL) return LK_ESTORE_DOWN;
+    if (thread < 0 || thread >= 2 * SIM_THREADS_MAX || h->conn[thread] == NULL) return LK_ESTORE_DOWN;
     return lk_redis_store_receive(h->conn[thread], reply, wait_ms);
 }
 
@@ -196,7 +196,8 @@ static int backend_open_external(sim_backend_handle *h, const char *url, char *e
     snprintf(h->describe, sizeof(h->describe), "external redis-server %s:%d db %d (real clock)", u.host, u.port, u.db);
     snprintf(h->url, sizeof(h->url), "%s", url);
     h->backend = (sim_backend){h,    lk_redis_store_iface(h->store), NULL, NULL, backend_flush,
-                                backend_real_ms_since_reset, backend_connection, backend_disconnect, NULL, NULL};
+                                backend_real_ms_since_reset, backend_connection, backend_disconnect, NULL,
+                                backend_receive}; /* pub/sub (pushed records), not blocking: its clock is its own */
     return 0;
 }
 
