@@ -826,7 +826,7 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
     int blocked = p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
     if (blocked && fault != SIM_FAULT_REPLY_LOST) return sched_block_wake(run, t);
-    int64_t own_ns = sched_own_timer_ns(run, p);
+    int64_t own_ns = blocked || fault == SIM_FAULT_REPLY_LOST ? sched_own_timer_ns(run, p) : 0;
     if (blocked || (fault == SIM_FAULT_REPLY_LOST && own_ns != sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000)) {
         /* a blocking command's lost reply: applied, and the client learns nothing until its own timer (none: it
          * waits for good); if it blocked, a serving pops an element nobody receives */
