@@ -16,7 +16,6 @@
 
 #include <assert.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sim/engine/sim_guard.h"
@@ -132,7 +131,8 @@ static void sched_scenario_fault(sim_run *run, sim_thread *t, const sim_guard_re
 static void sched_block_end(sim_run *run, sim_thread *t, lk_rc rc);
 static void sched_read_end(sim_run *run, sim_thread *t);
 static int sched_is_reading(const sim_thread *t);
-static void sched_backend_timeout(sim_run *run, sim_thread *t, lk_wall_ms deadline_ms);
+static void sched_backend_timeouts_until(sim_run *run, lk_wall_ms server_ms);
+static void sched_backend_blocked_reply(sim_run *run, int i, const lk_reply *model, const char *why);
 
 /* Resumes every thread whose wait is over, in index order, until none is left (a resumed thread may start a task
  * that is due at once). Returns 0, or -1 when scenario code crashed or spun (the run ends). */
@@ -142,10 +142,11 @@ static int sched_resume_due(sim_run *run) {
         for (int i = 0; i < run->thread_count; i++) {
             sim_thread *t = &run->thread[i];
             if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
-            if (run->client[i].flags & SIM_CLIENT_BLOCKED) { /* its timeout */
-                lk_wall_ms deadline_ms = run->client[i].block_deadline_ms;
+            if (run->client[i].flags & SIM_CLIENT_BLOCKED) { /* its timeout; in lockstep, the server's too */
+                int lockstep = run->backend && !run->backend_failed;
+                if (lockstep) sched_backend_timeouts_until(run, run->client[i].block_deadline_ms + 1);
                 sched_block_end(run, t, LK_OK);
-                if (run->backend && !run->backend_failed) sched_backend_timeout(run, t, deadline_ms);
+                if (lockstep) sched_backend_blocked_reply(run, i, t->pend.lost ? NULL : t->pend.reply->resp, "timed out");
             }
             if (sched_is_reading(t)) sched_read_end(run, t);
             t->state = SIM_T_RUNNING;
@@ -201,6 +202,21 @@ static int sched_time_close(int64_t real, int64_t model, int64_t tol_ms, int64_t
 
 /* Sends the op to the real store too and compares; on a difference or an error the execution ends. PTTL and a locked
  * acquire's ms left are compared within sched_time_tolerance_ms. */
+/* Sets the real server's clock to 'server_ms' and makes it look at its blocked clients' timeouts (it checks between
+ * events: a PING is one). */
+static void sched_backend_poke(sim_run *run, lk_wall_ms server_ms) {
+    const sim_backend *b = run->backend;
+    b->set_time(b->ctx, server_ms);
+    const char *ping[] = {"PING"};
+    lk_reply_node nodes[2];
+    char bytes[64];
+    lk_reply pong;
+    lk_reply_init(&pong, nodes, 2, bytes, sizeof(bytes));
+    lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = 1, .argv = ping};
+    lk_store_reply r = {.resp = &pong};
+    b->store.exec(b->store.ctx, &op, &r);
+}
+
 /* Makes the real server look at its blocked clients' timeouts up to 'server_ms' as the model's server does, at
  * once: for each deadline passed (earliest first), its clock is set 1 ms past it and a PING makes it check (Redis
  * checks between events, so a later command could otherwise still serve a client the model timed out). */
@@ -216,15 +232,7 @@ static void sched_backend_timeouts_until(sim_run *run, lk_wall_ms server_ms) {
                 next = d;
         }
         if (next == 0) return;
-        b->set_time(b->ctx, next + 1);
-        const char *ping[] = {"PING"};
-        lk_reply_node nodes[2];
-        char bytes[64];
-        lk_reply pong;
-        lk_reply_init(&pong, nodes, 2, bytes, sizeof(bytes));
-        lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = 1, .argv = ping};
-        lk_store_reply r = {.resp = &pong};
-        b->store.exec(b->store.ctx, &op, &r);
+        sched_backend_poke(run, next + 1);
         run->backend_timeouts_ms = next;
     }
 }
@@ -661,27 +669,6 @@ static void sched_backend_pushed(sim_run *run, const uint32_t *inbox_before, int
     }
 }
 
-/* Blocked thread 't' timed out in the model: the real server must time it out too once its clock passes the
- * deadline (it checks between events: a PING makes it look). */
-static void sched_backend_timeout(sim_run *run, sim_thread *t, lk_wall_ms deadline_ms) {
-    const sim_backend *b = run->backend;
-    if (deadline_ms <= run->backend_timeouts_ms) { /* the server looked already: its nil is waiting to be read */
-        sched_backend_blocked_reply(run, t->idx, t->pend.lost ? NULL : t->pend.reply->resp, "timed out");
-        return;
-    }
-    run->backend_timeouts_ms = deadline_ms;
-    b->set_time(b->ctx, deadline_ms + 1);
-    const char *ping[] = {"PING"};
-    lk_reply_node nodes[2];
-    char bytes[64];
-    lk_reply pong;
-    lk_reply_init(&pong, nodes, 2, bytes, sizeof(bytes));
-    lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = 1, .argv = ping};
-    lk_store_reply r = {.resp = &pong};
-    b->store.exec(b->store.ctx, &op, &r);
-    sched_backend_blocked_reply(run, t->idx, t->pend.lost ? NULL : t->pend.reply->resp, "timed out");
-}
-
 /* Thread 't''s command, on its own connection: applied to the model, compared with a real store in lockstep. */
 static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     sim_pending *p = &t->pend;
@@ -784,14 +771,11 @@ static int64_t sched_own_timer_ns(const sim_run *run, const sim_pending *p) {
     const lk_command *row = lk_command_lookup(p->op.argv[0], p->op.argv_len ? p->op.argv_len[0]
                                                                              : strlen(p->op.argv[0]));
     if (row == NULL || !(row->flags & LK_CMDF_BLOCKING)) return timeout_ns;
-    char secs[64];
     size_t n = p->op.argv_len ? p->op.argv_len[p->op.argc - 1] : strlen(p->op.argv[p->op.argc - 1]);
-    snprintf(secs, sizeof(secs), "%.*s", (int)(n < 63 ? n : 63), p->op.argv[p->op.argc - 1]);
-    char *end;
-    double s = strtod(secs, &end);
-    if (end == secs || *end != '\0' || !(s >= 0) || s > 1e9) return timeout_ns; /* refused: an error reply */
-    if (s == 0) return INT64_MAX;
-    int64_t block_ns = (int64_t)(s * 1e9) + run->rtt_ns;
+    int64_t block_ms;
+    if (sim_redis_block_timeout(p->op.argv[p->op.argc - 1], n, &block_ms) != 0) return timeout_ns; /* an error reply */
+    if (block_ms == 0 || block_ms > (INT64_MAX - run->rtt_ns) / 1000000) return INT64_MAX;
+    int64_t block_ns = block_ms * 1000000 + run->rtt_ns;
     return block_ns > timeout_ns ? block_ns : timeout_ns;
 }
 
@@ -826,25 +810,16 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
     int blocked = p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
     if (blocked && fault != SIM_FAULT_REPLY_LOST) return sched_block_wake(run, t);
-    int64_t own_ns = blocked || fault == SIM_FAULT_REPLY_LOST ? sched_own_timer_ns(run, p) : 0;
-    if (blocked || (fault == SIM_FAULT_REPLY_LOST && own_ns != sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000)) {
-        /* a blocking command's lost reply: applied, and the client learns nothing until its own timer (none: it
-         * waits for good); if it blocked, a serving pops an element nobody receives */
-        p->lost = 1;
+    if (fault == SIM_FAULT_REPLY_LOST) { /* applied; the client learns nothing until its own timer (none: never) */
+        p->lost = 1; /* if it blocked, a later serving pops an element nobody receives */
         if (!blocked) {
             sim__oracle_lease_client_error(run, t, &p->op);
             p->applied_rc = p->rc;
             lk_store_reply_reset(p->reply);
             p->rc = LK_ESTORE_MAYBE;
         }
+        int64_t own_ns = sched_own_timer_ns(run, p);
         return own_ns == INT64_MAX ? INT64_MAX : run->now_ns + own_ns;
-    }
-    if (fault == SIM_FAULT_REPLY_LOST) {
-        sim__oracle_lease_client_error(run, t, &p->op);
-        p->applied_rc = p->rc;
-        lk_store_reply_reset(p->reply);
-        p->rc = LK_ESTORE_MAYBE;
-        return run->now_ns + sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000;
     }
     return run->now_ns + run->rtt_ns;
 }

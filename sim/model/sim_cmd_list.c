@@ -177,35 +177,32 @@ static void list_pop_one(sim_cmd *c, int key_arg, int slot, int from_tail) {
     list_drop_ends(c, slot, n, 1, from_tail);
 }
 
-/* Redis 7.0.15's getTimeoutFromObjectOrReply in seconds, checked against it: the argument read by strtold (a long
- * double: "0x10", "1e-400" and "1e4000" are numbers; a leading space, trailing bytes, NaN, an underflow to zero or
- * an overflow to infinity are not), times 1000, rounded up. A negative result, and one past the int64 range (Redis
- * casts it to a negative number), is "timeout is negative". Returns 0 and the deadline in server wall ms (0: none;
- * a deadline past the int64 range saturates, never reached), or -1 after replying. */
-static int list_timeout(sim_cmd *c, int i, int64_t *deadline_ms) {
+int sim_redis_block_timeout(const char *arg, size_t n, int64_t *ms) {
     char buf[5 * 1024]; /* Redis's MAX_LONG_DOUBLE_CHARS */
-    size_t n = c->len[i];
-    long double s = 0;
-    int ok = n > 0 && n < sizeof(buf);
-    if (ok) {
-        memcpy(buf, c->argv[i], n);
-        buf[n] = '\0';
-        char *end;
-        errno = 0;
-        s = strtold(buf, &end);
-        ok = !isspace((unsigned char)buf[0]) && (size_t)(end - buf) == n && !isnan(s) &&
-             !(errno == ERANGE && (s == HUGE_VALL || s == -HUGE_VALL || s == 0));
-    }
-    if (!ok) {
-        lk_reply_error(c->r, "ERR timeout is not a float or out of range");
+    if (n == 0 || n >= sizeof(buf)) return -1;
+    memcpy(buf, arg, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    long double s = strtold(buf, &end);
+    if (isspace((unsigned char)buf[0]) || (size_t)(end - buf) != n || isnan(s) ||
+        (errno == ERANGE && (s == HUGE_VALL || s == -HUGE_VALL || s == 0)))
+        return -1;
+    long double t = ceill(s * 1000.0L);
+    if (t < 0 || !(t < 9223372036854775808.0L)) return -2;
+    *ms = (int64_t)t;
+    return 0;
+}
+
+/* The timeout of argument 'i' (sim_redis_block_timeout) as a deadline in server wall ms (0: none; one past the
+ * int64 range saturates, never reached). Returns 0, or -1 after replying Redis's error. */
+static int list_timeout(sim_cmd *c, int i, int64_t *deadline_ms) {
+    int64_t t = 0;
+    int bad = sim_redis_block_timeout(c->argv[i], c->len[i], &t);
+    if (bad) {
+        lk_reply_error(c->r, bad == -1 ? "ERR timeout is not a float or out of range" : "ERR timeout is negative");
         return -1;
     }
-    long double ms = ceill(s * 1000.0L);
-    if (ms < 0 || !(ms < 9223372036854775808.0L)) {
-        lk_reply_error(c->r, "ERR timeout is negative");
-        return -1;
-    }
-    int64_t t = (int64_t)ms;
     *deadline_ms = t == 0 ? 0 : t > INT64_MAX - c->now_ms ? INT64_MAX : c->now_ms + t;
     return 0;
 }

@@ -49,6 +49,12 @@ static void channel_drop(sim_keyspace *ks, uint32_t i, uint32_t id) {
     memset(&ks->channel[--ks->channel_count], 0, sizeof(ks->channel[0]));
 }
 
+/* Bytes of the inbox record at 'p'. */
+static uint32_t inbox_record_size(const unsigned char *p) {
+    uint32_t chan_len = sim__get32(p + 12);
+    return INBOX_HEAD + (chan_len == INBOX_NIL ? 0 : chan_len) + sim__get32(p + 24);
+}
+
 /* Appends a record to the inbox of 'cl'. Returns 0, or -1 when it does not fit (nothing changed). */
 static int inbox_add(sim_redis_client *cl, int64_t stamp, uint32_t kind, const void *chan, uint32_t chan_len,
                      int64_t count, const void *payload, uint32_t payload_len) {
@@ -186,8 +192,7 @@ lk_rc sim_redis_deliver(sim_keyspace *ks, sim_redis_client *cl, int n, int self,
         for (uint32_t off = 0; off < cl[self].queue_len;) {
             unsigned char *p = cl[self].queue + off;
             if (get64(p) == SIM_REDIS_STAMP_REPLY) put64(p, stamp);
-            uint32_t chan_len = sim__get32(p + 12);
-            off += INBOX_HEAD + (chan_len == INBOX_NIL ? 0 : chan_len) + sim__get32(p + 24);
+            off += inbox_record_size(p);
         }
     for (uint32_t off = 0; off < ks->outbox_len;) {
         const unsigned char *p = ks->outbox + off;
@@ -211,12 +216,6 @@ int64_t sim_redis_inbox_next(const sim_redis_client *cl) {
     if (cl->inbox_count == 0) return -1;
     int64_t stamp = get64(cl->queue);
     return stamp < 0 ? -1 : stamp;
-}
-
-/* Bytes of the inbox record at 'p'. */
-static uint32_t inbox_record_size(const unsigned char *p) {
-    uint32_t chan_len = sim__get32(p + 12);
-    return INBOX_HEAD + (chan_len == INBOX_NIL ? 0 : chan_len) + sim__get32(p + 24);
 }
 
 /* Writes the inbox record at 'p' into 'reply'. Returns LK_OK or LK_ELIMIT. */

@@ -214,9 +214,9 @@ lk_rc sim_redis_exec_client(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms n
                             const char *const *argv, const size_t *argv_len, lk_reply *reply) {
     lk_reply_clear(reply);
     if (argc <= 0 || argc > LK_COMMAND_ARGS_MAX) return LK_EINVAL;
-    redis_command_start(ks);
     const lk_command *cmd = lk_command_lookup(argv[0], argv_len[0]);
     if (cmd == NULL) {
+        redis_command_start(ks); /* (sim_redis_exec_command starts the others) */
         redis_unknown(reply, argc, argv, argv_len);
         if (cl != NULL && (cl->flags & SIM_CLIENT_MULTI)) cl->flags |= SIM_CLIENT_DIRTY_EXEC;
         return LK_OK;

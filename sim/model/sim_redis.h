@@ -67,6 +67,12 @@ void sim_redis_client_reset(sim_keyspace *ks, sim_redis_client *cl);
  * command, script or EXEC of any connection it serves the blocked ones from the key space's final state
  * (sim_redis_serve_blocked), and it ends a wait whose timeout passed or whose connection closed (sim_redis_unblock). */
 
+/* Reads a blocking command's timeout argument ('n' bytes) as Redis 7.0.15's getTimeoutFromObjectOrReply does in
+ * seconds: strtold ("0x10", "1e-400" and "1e4000" are numbers; a leading space, trailing bytes, NaN, an underflow to
+ * zero or an overflow to infinity are not), times 1000, rounded up. Returns 0 and the milliseconds (0: no timeout),
+ * -1 when it is not a number ("timeout is not a float or out of range"), -2 when the result is negative or past the
+ * int64 range, which Redis casts to a negative number ("timeout is negative"). */
+int sim_redis_block_timeout(const char *arg, size_t n, int64_t *ms);
 /* Gives connection 'i' of 'cl'[0..n), just blocked, the last place among the blocked ones. */
 void sim_redis_block_order(sim_redis_client *cl, int n, int i);
 /* Ends connection 'i''s blocked wait (its timeout passed, it closed): the ranks after it move up. */

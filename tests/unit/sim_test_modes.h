@@ -74,18 +74,22 @@ __attribute__((unused)) static void config_with(sim_config *cfg, const sim_scena
 }
 
 /* Runs the naive search, DPOR and the search over states on 'cfg' to the end: they must find the same distinct
- * outcomes (more than one) and agree on whether anything was violated. Prints one line named 'what'; returns the
+ * outcomes (at least 'min_outcomes') and the same number of violated oracles, and DPOR no more executions than the naive
+ * search. Prints one line named 'what'; returns the
  * naive search's violating executions. */
-__attribute__((unused)) static int64_t modes_agree_on(const sim_config *cfg, const char *what) {
+__attribute__((unused)) static int64_t modes_agree_on(const sim_config *cfg, const char *what,
+                                                      size_t min_outcomes) {
     mode_result m[3];
     for (int k = 0; k < 3; k++)
         run_mode(cfg, (sim_reduce)k, -1, 5000000, &m[k]);
     for (int k = 1; k < 3; k++) {
         if (m[k].n != m[0].n || memcmp(m[k].outcome, m[0].outcome, sizeof(sim_fp) * m[0].n) != 0)
             fail_msg("%s: mode %d finds %zu distinct outcomes, naive %zu (or other ones)", what, k, m[k].n, m[0].n);
+        assert_int_equal(m[k].res.violated_count, m[0].res.violated_count);
         assert_int_equal(m[k].res.violations > 0, m[0].res.violations > 0);
     }
-    assert_true(m[0].n > 1);
+    assert_true(m[1].res.execs <= m[0].res.execs); /* DPOR never explores more than the naive search */
+    assert_true(m[0].n >= min_outcomes);
     fprintf(stderr, "%s: naive %lld executions, dpor %lld, hash %lld states; %zu outcomes, %lld violating%s%s%s\n", what,
             (long long)m[0].res.execs, (long long)m[1].res.execs, (long long)m[2].res.states, m[0].n,
             (long long)m[0].res.violations, m[0].res.violations ? " (first: " : "", m[0].res.first.oracle,

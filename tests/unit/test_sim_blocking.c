@@ -328,7 +328,7 @@ static void queue_modes_agree(const char *settings) {
     config_with(&cfg, &queue_scenario, 0, settings);
     char what[128];
     snprintf(what, sizeof(what), "pop_queue %s", settings);
-    assert_int_equal(modes_agree_on(&cfg, what), 0);
+    assert_int_equal(modes_agree_on(&cfg, what, 2), 0);
 }
 
 static void test_blocking_modes_agree(void **state) {

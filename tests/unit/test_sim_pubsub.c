@@ -246,7 +246,7 @@ static int64_t wake_modes_agree(int variant, const char *settings) {
     config_with(&cfg, &wake_scenario, variant, settings);
     char what[128];
     snprintf(what, sizeof(what), "wake_up %s %s", wake_variants[variant].name, settings);
-    return modes_agree_on(&cfg, what);
+    return modes_agree_on(&cfg, what, 2);
 }
 
 static void test_pubsub_modes_agree(void **state) {
