@@ -52,7 +52,7 @@ lk_rc lk_clear(const lk_env *env, const char *prefix, const char *epoch_key,
         if ((rc = clear_exec(env, &revoke, &reply)) != LK_OK) return rc;
         if (reply.outcome == LK_RELEASED) {
             out->revoked++;
-            lk_env_metric(env, LK_METRIC_CLEAR_REVOKED, 1);
+            lk_env_metric(env, LK_METRIC_CLEAR_REVOKED, NULL, 1);
         } else if (reply.outcome == LK_NOT_OWNER) {
             out->kept++;
         }

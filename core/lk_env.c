@@ -26,18 +26,19 @@ static const char *const outcome_labels[] = {
     LK_OUTCOME_MAP(X)
 #undef X
 };
-static const char *const metric_names[] = {
-#define X(name, prom, type, help) prom,
-    LK_METRIC_MAP(X)
+static const struct {
+    const char *name, *type, *help;
+    int labels;
+} family_table[] = {
+#define X(name, prom, type, labels, help) {prom, type, help, labels},
+    LK_FAMILY_MAP(X)
 #undef X
 };
-static const char *const metric_types[] = {
-#define X(name, prom, type, help) type,
-    LK_METRIC_MAP(X)
-#undef X
-};
-static const char *const metric_helps[] = {
-#define X(name, prom, type, help) help,
+static const struct {
+    lk_family family;
+    const char *result;
+} metric_table[] = {
+#define X(name, family, result) {LK_FAMILY_##family, result},
     LK_METRIC_MAP(X)
 #undef X
 };
@@ -51,14 +52,34 @@ const char *lk_op_doc(lk_op_kind kind) {
 const char *lk_outcome_label(lk_outcome outcome) {
     return (unsigned)outcome < LK_OUTCOME_COUNT_ ? outcome_labels[outcome] : "?";
 }
-const char *lk_metric_name(lk_metric metric) {
-    return (unsigned)metric < LK_METRIC_COUNT_ ? metric_names[metric] : "?";
+lk_family lk_metric_family(lk_metric metric) {
+    assert((unsigned)metric < LK_METRIC_COUNT_);
+    return metric_table[metric].family;
 }
-const char *lk_metric_type(lk_metric metric) {
-    return (unsigned)metric < LK_METRIC_COUNT_ ? metric_types[metric] : "?";
+const char *lk_metric_result(lk_metric metric) {
+    return (unsigned)metric < LK_METRIC_COUNT_ ? metric_table[metric].result : "?";
 }
-const char *lk_metric_help(lk_metric metric) {
-    return (unsigned)metric < LK_METRIC_COUNT_ ? metric_helps[metric] : "?";
+const char *lk_family_name(lk_family family) {
+    return (unsigned)family < LK_FAMILY_COUNT_ ? family_table[family].name : "?";
+}
+const char *lk_family_type(lk_family family) {
+    return (unsigned)family < LK_FAMILY_COUNT_ ? family_table[family].type : "?";
+}
+int lk_family_labels(lk_family family) {
+    return (unsigned)family < LK_FAMILY_COUNT_ ? family_table[family].labels : 0;
+}
+const char *lk_family_help(lk_family family) {
+    return (unsigned)family < LK_FAMILY_COUNT_ ? family_table[family].help : "?";
+}
+
+int lk_metric_kind_valid(const char *kind) {
+    if (kind == NULL || !(kind[0] >= 'a' && kind[0] <= 'z')) return 0;
+    size_t n = 0;
+    for (; kind[n] != '\0'; n++) {
+        char c = kind[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return 0;
+    }
+    return n < LK_METRIC_KIND_LEN;
 }
 
 /* Which keys each op reads and writes. The fence counter (aux key) is written by ACQUIRE only. */
@@ -252,9 +273,10 @@ void lk_env_yield(const lk_env *env, const char *label) {
     env->yield.yield(env->yield.ctx, label);
 }
 
-void lk_env_metric(const lk_env *env, lk_metric metric, int64_t delta) {
+void lk_env_metric(const lk_env *env, lk_metric metric, const char *kind, int64_t value) {
     assert((unsigned)metric < LK_METRIC_COUNT_);
-    env->metrics.add(env->metrics.ctx, metric, delta);
+    assert(lk_family_labels(lk_metric_family(metric)) == 0 || lk_metric_kind_valid(kind));
+    env->metrics.add(env->metrics.ctx, metric, kind, value);
 }
 
 void *lk_env_alloc(const lk_env *env, size_t size) {

@@ -63,7 +63,7 @@ typedef struct lk_clock {
     X(RELEASE, "release", "compare-and-delete: released, not owner, or absent")                                        \
     X(EXTEND, "extend", "compare-and-pexpire: extended, not owner, or absent")                                         \
     X(REVOKE, "revoke", "delete the lock if its fencing number is below 'num': released, not owner (newer), absent")   \
-    X(COMMAND, "command", "any command of core/lk_command.h: argv in, a RESP-shaped reply out (lk_reply)")            \
+    X(COMMAND, "command", "any command of core/lk_command.h: argv in, a RESP-shaped reply out (lk_reply)")             \
     X(READ, "read",                                                                                                    \
       "the next reply the server pushed on the caller's connection (pub/sub), waiting at most ttl_ms (0: forever)")
 
@@ -102,17 +102,17 @@ enum { LK_SET_NX = 1u, LK_SET_XX = 2u };
 /* One store operation. Strings are borrowed: valid for the duration of the exec call only. */
 typedef struct lk_store_op {
     lk_op_kind kind;
-    const char *key;       /* the key (SCAN_DEL: the prefix) */
-    const char *aux_key;   /* ACQUIRE: the fence counter key; NULL for every other op */
-    const char *value;     /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; SCAN: the cursor (the
+    const char *key;         /* the key (SCAN_DEL: the prefix) */
+    const char *aux_key;     /* ACQUIRE: the fence counter key; NULL for every other op */
+    const char *value;       /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; SCAN: the cursor (the
                             last key returned, "" to start); else NULL */
-    int64_t ttl_ms;        /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms; READ: the wait, ms */
-    unsigned flags;        /* SET: LK_SET_NX or LK_SET_XX, or 0 */
-    const char *epoch_key; /* ACQUIRE: the clear epoch (read; fence = epoch << 32 | counter), or NULL */
-    int64_t num;           /* REVOKE: the fence floor */
-    int argc;                 /* COMMAND: arguments, the name included (1 .. LK_COMMAND_ARGS_MAX) */
-    const char *const *argv;  /* COMMAND: the arguments */
-    const size_t *argv_len;   /* COMMAND: their lengths (binary-safe), or NULL when each is a C string */
+    int64_t ttl_ms;          /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms; READ: the wait, ms */
+    unsigned flags;          /* SET: LK_SET_NX or LK_SET_XX, or 0 */
+    const char *epoch_key;   /* ACQUIRE: the clear epoch (read; fence = epoch << 32 | counter), or NULL */
+    int64_t num;             /* REVOKE: the fence floor */
+    int argc;                /* COMMAND: arguments, the name included (1 .. LK_COMMAND_ARGS_MAX) */
+    const char *const *argv; /* COMMAND: the arguments */
+    const size_t *argv_len;  /* COMMAND: their lengths (binary-safe), or NULL when each is a C string */
 } lk_store_op;
 
 /* The reply to one store operation; filled by the store when exec returns LK_OK. */
@@ -204,37 +204,77 @@ typedef struct lk_yield {
 } lk_yield;
 
 /* ----------------------------------------------------------------------------------------------------------------
- * metrics sink. The metric table: NAME, Prometheus name, type, help.
+ * metrics sink. Metrics are exported as Prometheus families (base units, `_total` on counters) whose labels come
+ * from small fixed sets: `kind` is a lock's kind (lk_mutex_opts.kind: "memory", "collection"; never a user, session
+ * or resource id) and `result` a fixed outcome. The family table: NAME, Prometheus name, type, labels (0 none,
+ * 1 kind, 2 kind and result), help.
  */
+#define LK_FAMILY_MAP(X)                                                                                               \
+    X(ACQUIRES, "racebed_lock_acquires_total", "counter", 2,                                                           \
+      "Lock acquire calls by lock kind and result (a try that found another holder: busy).")                           \
+    X(ATTEMPTS, "racebed_lock_acquire_attempts_total", "counter", 2,                                                   \
+      "Acquire round trips to the store by lock kind and result (already_mine: a retry after a maybe-applied "         \
+      "timeout).")                                                                                                     \
+    X(ACQUIRE_WAIT, "racebed_lock_acquire_wait_seconds", "histogram", 2,                                               \
+      "Time a blocking acquire waited, from its first try to its return, by lock kind and result (monotonic clock).")  \
+    X(RELEASES, "racebed_lock_releases_total", "counter", 2,                                                           \
+      "Lock releases by lock kind and result (not_owner: the lease had expired and another holds the key).")           \
+    X(EXTENDS, "racebed_lock_extends_total", "counter", 2,                                                             \
+      "Lease extensions (renewals included) by lock kind and result (lost: the key was gone or taken).")               \
+    X(LOST, "racebed_lock_lost_total", "counter", 1,                                                                   \
+      "Holds that ended without the holder's own release: an extend or release found the key gone or taken.")          \
+    X(CLEAR_REVOCATIONS, "racebed_lock_clear_revocations_total", "counter", 0, "Locks revoked by a clear.")            \
+    X(CONSISTENCY_ERRORS, "racebed_cache_db_consistency_errors_total", "counter", 1,                                   \
+      "Cache entries found to disagree with the database, by lock kind (reported by the service).")                    \
+    X(REGISTRY_CREATED, "racebed_registry_created_total", "counter", 0, "Singleton instances constructed.")
+
+typedef enum lk_family {
+#define LK_FAMILY_ENUM(name, prom, type, labels, help) LK_FAMILY_##name,
+    LK_FAMILY_MAP(LK_FAMILY_ENUM)
+#undef LK_FAMILY_ENUM
+        LK_FAMILY_COUNT_
+} lk_family;
+
+/* The metric table: one row per series of a kind (a family and its result label, "" for none). A counter's event
+ * adds its value; a histogram's (ACQUIRE_WAIT_*) observes its value, a duration in ns. */
 #define LK_METRIC_MAP(X)                                                                                               \
-    X(ACQUIRE_ACQUIRED, "racebed_lock_acquire_acquired_total", "counter", "acquires that got the lock")                \
-    X(ACQUIRE_ALREADY_MINE, "racebed_lock_acquire_already_mine_total", "counter",                                      \
-      "acquires that found the caller's own token (a retry after a maybe-applied timeout)")                            \
-    X(ACQUIRE_LOCKED, "racebed_lock_acquire_locked_total", "counter", "acquire attempts that found another holder")    \
-    X(ACQUIRE_TIMEOUT, "racebed_lock_acquire_timeout_total", "counter", "blocking acquires whose deadline passed")     \
-    X(ACQUIRE_STORE_ERROR, "racebed_lock_acquire_store_error_total", "counter",                                        \
-      "acquire attempts that got a store error")                                                                       \
-    X(RELEASE_RELEASED, "racebed_lock_release_released_total", "counter", "releases that deleted the lock")            \
-    X(RELEASE_NOT_OWNER, "racebed_lock_release_not_owner_total", "counter",                                            \
-      "releases that found another holder's token (the lease had expired)")                                            \
-    X(RELEASE_ABSENT, "racebed_lock_release_absent_total", "counter", "releases that found no lock")                   \
-    X(EXTEND_EXTENDED, "racebed_lock_extend_extended_total", "counter", "extends that succeeded")                      \
-    X(EXTEND_LOST, "racebed_lock_extend_lost_total", "counter", "extends that found the lock gone or taken")           \
-    X(ACQUIRE_WAIT_MS, "racebed_lock_acquire_wait_ms_sum", "counter",                                                  \
-      "total time blocking acquires waited, ms (monotonic clock)")                                                     \
-    X(REGISTRY_CREATED, "racebed_registry_created_total", "counter", "singleton instances constructed")                \
-    X(CLEAR_REVOKED, "racebed_clear_revoked_total", "counter", "locks revoked by a clear")
+    X(ACQUIRE_ACQUIRED, ACQUIRES, "acquired")                                                                          \
+    X(ACQUIRE_BUSY, ACQUIRES, "busy")                                                                                  \
+    X(ACQUIRE_TIMEOUT, ACQUIRES, "timeout")                                                                            \
+    X(ACQUIRE_ERROR, ACQUIRES, "error")                                                                                \
+    X(ATTEMPT_ACQUIRED, ATTEMPTS, "acquired")                                                                          \
+    X(ATTEMPT_ALREADY_MINE, ATTEMPTS, "already_mine")                                                                  \
+    X(ATTEMPT_BUSY, ATTEMPTS, "busy")                                                                                  \
+    X(ATTEMPT_ERROR, ATTEMPTS, "error")                                                                                \
+    X(ACQUIRE_WAIT_ACQUIRED, ACQUIRE_WAIT, "acquired")                                                                 \
+    X(ACQUIRE_WAIT_TIMEOUT, ACQUIRE_WAIT, "timeout")                                                                   \
+    X(ACQUIRE_WAIT_ERROR, ACQUIRE_WAIT, "error")                                                                       \
+    X(RELEASE_RELEASED, RELEASES, "released")                                                                          \
+    X(RELEASE_NOT_OWNER, RELEASES, "not_owner")                                                                        \
+    X(RELEASE_ABSENT, RELEASES, "absent")                                                                              \
+    X(RELEASE_ERROR, RELEASES, "error")                                                                                \
+    X(EXTEND_EXTENDED, EXTENDS, "extended")                                                                            \
+    X(EXTEND_LOST, EXTENDS, "lost")                                                                                    \
+    X(EXTEND_ERROR, EXTENDS, "error")                                                                                  \
+    X(LOST, LOST, "")                                                                                                  \
+    X(CLEAR_REVOKED, CLEAR_REVOCATIONS, "")                                                                            \
+    X(CONSISTENCY_ERROR, CONSISTENCY_ERRORS, "")                                                                       \
+    X(REGISTRY_CREATED, REGISTRY_CREATED, "")
 
 typedef enum lk_metric {
-#define LK_METRIC_ENUM(name, prom, type, help) LK_METRIC_##name,
+#define LK_METRIC_ENUM(name, family, result) LK_METRIC_##name,
     LK_METRIC_MAP(LK_METRIC_ENUM)
 #undef LK_METRIC_ENUM
         LK_METRIC_COUNT_
 } lk_metric;
 
+enum { LK_METRIC_KIND_LEN = 32 }; /* a kind label's longest text, with the NUL */
+
 typedef struct lk_metrics {
     void *ctx;
-    void (*add)(void *ctx, lk_metric metric, int64_t delta); /* not a scheduling point; never fails */
+    /* Counts one event of 'metric' for lock kind 'kind' (valid by lk_metric_kind_valid; ignored by families without
+     * labels): a counter adds 'value', a histogram observes 'value' ns. Not a scheduling point; never fails. */
+    void (*add)(void *ctx, lk_metric metric, const char *kind, int64_t value);
 } lk_metrics;
 
 /* ----------------------------------------------------------------------------------------------------------------
@@ -259,10 +299,17 @@ lk_rc lk_env_check(const lk_env *env, const char **missing);
 const char *lk_op_label(lk_op_kind kind);
 const char *lk_op_doc(lk_op_kind kind);
 const char *lk_outcome_label(lk_outcome outcome);
-/* Prometheus name, type and help of a metric: static, never NULL. */
-const char *lk_metric_name(lk_metric metric);
-const char *lk_metric_type(lk_metric metric);
-const char *lk_metric_help(lk_metric metric);
+/* A metric's family, and its result label ("" for none): static, never NULL. */
+lk_family lk_metric_family(lk_metric metric);
+const char *lk_metric_result(lk_metric metric);
+/* A family's Prometheus name, type ("counter", "histogram"), label count (0, 1: kind, 2: kind and result) and help:
+ * static, never NULL. */
+const char *lk_family_name(lk_family family);
+const char *lk_family_type(lk_family family);
+int lk_family_labels(lk_family family);
+const char *lk_family_help(lk_family family);
+/* 1 if 'kind' may be a kind label: 1 to LK_METRIC_KIND_LEN - 1 characters of [a-z0-9_], starting with a letter. */
+int lk_metric_kind_valid(const char *kind);
 
 /* LK_OK if 'op''s arguments fit every store: keys shorter than LK_KEY_MAX, values than LK_VALUE_MAX, a token (ACQUIRE,
  * RELEASE, EXTEND) non-empty, without ':' (the fence separator) and with room for ":fence"; a SET TTL >= 0. Else
@@ -300,7 +347,9 @@ lk_rc lk_env_once(const lk_env *env, int *flag, void (*fn)(void *arg), void *arg
 lk_rc lk_env_task_start(const lk_env *env, const char *name, void (*fn)(void *), void *arg, void **out);
 lk_rc lk_env_task_join(const lk_env *env, void *task);
 void lk_env_yield(const lk_env *env, const char *label);
-void lk_env_metric(const lk_env *env, lk_metric metric, int64_t delta);
+/* Counts one event of 'metric' for lock kind 'kind' (see lk_metrics.add); a service reports its own events
+ * (LK_METRIC_CONSISTENCY_ERROR) the same way. */
+void lk_env_metric(const lk_env *env, lk_metric metric, const char *kind, int64_t value);
 /* Memory from the env's allocator (every core allocation, and a scenario's own objects): NULL when it fails. Free
  * with lk_env_free (accepts NULL). */
 void *lk_env_alloc(const lk_env *env, size_t size);

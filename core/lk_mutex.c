@@ -42,6 +42,12 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     if (opts->epoch_key && lk_copy_str(m->epoch_key, sizeof(m->epoch_key), opts->epoch_key) != LK_OK)
         return MUTEX_ERR(m, LK_EINVAL, "epoch key too long");
     m->opts.epoch_key = NULL; /* the copy above is the one used */
+    const char *kind = opts->kind ? opts->kind : "lock";
+    if (!lk_metric_kind_valid(kind))
+        return MUTEX_ERR(m, LK_EINVAL, "kind '%s' must be 1..%d characters of [a-z0-9_] starting with a letter", kind,
+                         LK_METRIC_KIND_LEN - 1);
+    lk_copy_str(m->kind, sizeof(m->kind), kind);
+    m->opts.kind = NULL; /* m->kind is the one used */
     if (m->opts.backoff_base_ms <= 0) m->opts.backoff_base_ms = BACKOFF_BASE_MS_DEFAULT;
     if (m->opts.backoff_cap_ms <= 0) m->opts.backoff_cap_ms = BACKOFF_CAP_MS_DEFAULT;
     if (m->opts.backoff_cap_ms < m->opts.backoff_base_ms) m->opts.backoff_cap_ms = m->opts.backoff_base_ms;
@@ -88,7 +94,7 @@ static lk_rc mutex_attempt(lk_mutex *m, lk_outcome *out) {
     if (rc != LK_OK) {
         /* timeout and protocol error: the script may have run, so the key may hold our token */
         if (rc == LK_ESTORE_MAYBE || rc == LK_ESTORE_PROTO) m->maybe_held = 1;
-        lk_env_metric(m->env, LK_METRIC_ACQUIRE_STORE_ERROR, 1);
+        lk_env_metric(m->env, LK_METRIC_ATTEMPT_ERROR, m->kind, 1);
         return MUTEX_ERR(m, rc, "acquire %s: %s", m->key, lk_strerror(rc));
     }
     *out = reply.outcome;
@@ -101,11 +107,13 @@ static lk_rc mutex_attempt(lk_mutex *m, lk_outcome *out) {
         m->sent_mono_ns = sent;
         m->valid_until_mono_ns = sent + (m->opts.ttl_ms - m->opts.drift_margin_ms) * NS_PER_MS;
         lk_env_metric(m->env,
-                      reply.outcome == LK_ACQUIRED ? LK_METRIC_ACQUIRE_ACQUIRED : LK_METRIC_ACQUIRE_ALREADY_MINE, 1);
+                      reply.outcome == LK_ACQUIRED ? LK_METRIC_ATTEMPT_ACQUIRED : LK_METRIC_ATTEMPT_ALREADY_MINE,
+                      m->kind, 1);
         return LK_OK;
-    case LK_LOCKED: lk_env_metric(m->env, LK_METRIC_ACQUIRE_LOCKED, 1); return LK_OK;
+    case LK_LOCKED: lk_env_metric(m->env, LK_METRIC_ATTEMPT_BUSY, m->kind, 1); return LK_OK;
     default:
         m->maybe_held = 1;
+        lk_env_metric(m->env, LK_METRIC_ATTEMPT_ERROR, m->kind, 1);
         return MUTEX_ERR(m, LK_ESTORE_PROTO, "acquire %s: unexpected outcome %s", m->key,
                          lk_outcome_label(reply.outcome));
     }
@@ -123,8 +131,29 @@ lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out) {
     *out = LK_NONE;
     if (m->held) return MUTEX_ERR(m, LK_EMISUSE, "try_acquire on %s while already held", m->key);
     lk_rc rc = mutex_prepare_token(m);
-    if (rc != LK_OK) return rc;
-    return mutex_attempt(m, out);
+    if (rc == LK_OK) rc = mutex_attempt(m, out);
+    if (rc == LK_ECRASHED) return rc; /* the process is gone: nothing to count */
+    lk_env_metric(m->env,
+                  rc != LK_OK ? LK_METRIC_ACQUIRE_ERROR
+                  : m->held   ? LK_METRIC_ACQUIRE_ACQUIRED
+                              : LK_METRIC_ACQUIRE_BUSY,
+                  m->kind, 1);
+    return rc;
+}
+
+/* The end of a blocking acquire that started at 'start': its result and its wait, counted together. */
+static lk_rc acquire_done(lk_mutex *m, lk_mono_ns start, lk_rc rc) {
+    if (rc == LK_ECRASHED) return rc;
+    int64_t waited = lk_env_mono_ns(m->env) - start;
+    lk_metric result = rc == LK_OK          ? LK_METRIC_ACQUIRE_ACQUIRED
+                       : rc == LK_ETIMEDOUT ? LK_METRIC_ACQUIRE_TIMEOUT
+                                            : LK_METRIC_ACQUIRE_ERROR;
+    lk_metric wait = rc == LK_OK          ? LK_METRIC_ACQUIRE_WAIT_ACQUIRED
+                     : rc == LK_ETIMEDOUT ? LK_METRIC_ACQUIRE_WAIT_TIMEOUT
+                                          : LK_METRIC_ACQUIRE_WAIT_ERROR;
+    lk_env_metric(m->env, wait, m->kind, waited);
+    lk_env_metric(m->env, result, m->kind, 1);
+    return rc;
 }
 
 /* Backoff before try 'attempt' (0-based): uniform in [b/2, b] with b = min(cap, base * 2^attempt), in ns. */
@@ -150,31 +179,31 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
     lk_rc rc = LK_OK;
     for (int attempt = 0;; attempt++) {
         rc = mutex_prepare_token(m);
-        if (rc != LK_OK) return rc;
+        if (rc != LK_OK) return acquire_done(m, start, rc);
         rc = mutex_attempt(m, out);
         if (rc == LK_ECRASHED) return rc;
-        if (rc == LK_OK && m->held) {
-            lk_env_metric(m->env, LK_METRIC_ACQUIRE_WAIT_MS, (lk_env_mono_ns(m->env) - start) / NS_PER_MS);
-            return LK_OK;
-        }
+        if (rc == LK_OK && m->held) return acquire_done(m, start, LK_OK);
         *out = LK_NONE;
         lk_mono_ns now = lk_env_mono_ns(m->env);
         if (now >= deadline_mono_ns) break; /* that was the last try, at or after the deadline */
-        if (attempt + 1 == LK_ACQUIRE_ATTEMPTS_MAX)
-            return MUTEX_ERR(m, LK_ELIMIT, "acquire %s: %d tries before the deadline", m->key, LK_ACQUIRE_ATTEMPTS_MAX);
+        if (attempt + 1 == LK_ACQUIRE_ATTEMPTS_MAX) {
+            rc = MUTEX_ERR(m, LK_ELIMIT, "acquire %s: %d tries before the deadline", m->key, LK_ACQUIRE_ATTEMPTS_MAX);
+            return acquire_done(m, start, rc);
+        }
         int64_t sleep_ns = 0;
         rc = acquire_backoff(m, attempt, &sleep_ns);
-        if (rc != LK_OK) return rc;
+        if (rc != LK_OK) return acquire_done(m, start, rc);
         if (now + sleep_ns > deadline_mono_ns) sleep_ns = deadline_mono_ns - now; /* last try at the deadline */
         rc = lk_env_sleep_ns(m->env, sleep_ns);
-        if (rc != LK_OK) return rc;
+        if (rc != LK_OK) return acquire_done(m, start, rc);
     }
-    lk_env_metric(m->env, LK_METRIC_ACQUIRE_TIMEOUT, 1);
     if (m->maybe_held) { /* the last try may have taken the key: give it back, so nothing waits out our TTL */
         lk_outcome ignored;
         lk_mutex_release(m, &ignored);
     }
-    return MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last result: %s)", m->key, lk_rc_name(rc));
+    lk_rc last = rc;
+    rc = MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last result: %s)", m->key, lk_rc_name(last));
+    return acquire_done(m, start, rc);
 }
 
 /* Runs a token-compare op (release or extend), retrying a bounded number of times after a maybe-applied timeout
@@ -201,21 +230,27 @@ lk_rc lk_mutex_release(lk_mutex *m, lk_outcome *out) {
     if (!m->held && !m->maybe_held) return MUTEX_ERR(m, LK_EMISUSE, "release of %s, which is not held", m->key);
     lk_store_reply reply;
     lk_rc rc = mutex_compare_op(m, LK_OP_RELEASE, 0, &reply);
-    int was_held = m->held || m->maybe_held;
+    int was_held = m->held || m->maybe_held, surely_held = m->held;
     m->held = 0;
     m->fence = 0;
     if (rc != LK_OK) {
         /* the key may still hold our token: keep it, so a retried release (or acquire) can find it */
         m->maybe_held = was_held;
+        if (rc != LK_ECRASHED) lk_env_metric(m->env, LK_METRIC_RELEASE_ERROR, m->kind, 1);
         return rc;
     }
     m->maybe_held = 0;
     *out = reply.outcome;
     switch (reply.outcome) {
-    case LK_RELEASED: lk_env_metric(m->env, LK_METRIC_RELEASE_RELEASED, 1); break;
-    case LK_NOT_OWNER: lk_env_metric(m->env, LK_METRIC_RELEASE_NOT_OWNER, 1); break;
-    case LK_ABSENT: lk_env_metric(m->env, LK_METRIC_RELEASE_ABSENT, 1); break;
+    case LK_RELEASED: lk_env_metric(m->env, LK_METRIC_RELEASE_RELEASED, m->kind, 1); break;
+    case LK_NOT_OWNER:
+    case LK_ABSENT:
+        lk_env_metric(m->env, reply.outcome == LK_ABSENT ? LK_METRIC_RELEASE_ABSENT : LK_METRIC_RELEASE_NOT_OWNER,
+                      m->kind, 1);
+        if (surely_held) lk_env_metric(m->env, LK_METRIC_LOST, m->kind, 1); /* the lease ran out while held */
+        break;
     default:
+        lk_env_metric(m->env, LK_METRIC_RELEASE_ERROR, m->kind, 1);
         return MUTEX_ERR(m, LK_ESTORE_PROTO, "release %s: unexpected outcome %s", m->key,
                          lk_outcome_label(reply.outcome));
     }
@@ -230,20 +265,26 @@ lk_rc lk_mutex_extend(lk_mutex *m, int64_t ttl_ms, lk_outcome *out) {
     lk_store_reply reply;
     lk_mono_ns sent = lk_env_mono_ns(m->env);
     lk_rc rc = mutex_compare_op(m, LK_OP_EXTEND, ttl_ms, &reply);
-    if (rc != LK_OK) return rc;
+    if (rc != LK_OK) {
+        if (rc != LK_ECRASHED) lk_env_metric(m->env, LK_METRIC_EXTEND_ERROR, m->kind, 1);
+        return rc;
+    }
     *out = reply.outcome;
     if (reply.outcome == LK_EXTENDED) {
         m->sent_mono_ns = sent;
         m->valid_until_mono_ns = sent + (ttl_ms - m->opts.drift_margin_ms) * NS_PER_MS;
-        lk_env_metric(m->env, LK_METRIC_EXTEND_EXTENDED, 1);
+        lk_env_metric(m->env, LK_METRIC_EXTEND_EXTENDED, m->kind, 1);
         return LK_OK;
     }
-    if (reply.outcome != LK_NOT_OWNER && reply.outcome != LK_ABSENT)
+    if (reply.outcome != LK_NOT_OWNER && reply.outcome != LK_ABSENT) {
+        lk_env_metric(m->env, LK_METRIC_EXTEND_ERROR, m->kind, 1);
         return MUTEX_ERR(m, LK_ESTORE_PROTO, "extend %s: unexpected outcome %s", m->key,
                          lk_outcome_label(reply.outcome));
+    }
     m->held = 0;
     m->fence = 0;
-    lk_env_metric(m->env, LK_METRIC_EXTEND_LOST, 1);
+    lk_env_metric(m->env, LK_METRIC_EXTEND_LOST, m->kind, 1);
+    lk_env_metric(m->env, LK_METRIC_LOST, m->kind, 1);
     return LK_OK;
 }
 

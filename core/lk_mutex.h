@@ -33,6 +33,8 @@ typedef struct lk_mutex_opts {
     int64_t backoff_cap_ms;  /* largest backoff, ms, independent of the TTL; 0 = default 200 */
     int64_t drift_margin_ms; /* subtracted from the lease when the holder asks if it still holds; <0 = default */
     const char *epoch_key;   /* the clear epoch of this lock's namespace (lk_clear.h), or NULL for none; copied */
+    const char *kind;        /* the metrics' kind label ("memory", "collection"), NULL = "lock"; copied. One of a small
+                              * fixed set per service, never a user or resource id (lk_metric_kind_valid) */
 } lk_mutex_opts;
 
 typedef struct lk_mutex {
@@ -40,6 +42,7 @@ typedef struct lk_mutex {
     char key[LK_KEY_MAX];           /* the lock key */
     char fence_key[LK_KEY_MAX];     /* the fence counter: key + ":fence" */
     char epoch_key[LK_KEY_MAX];     /* the clear epoch key, "" for none */
+    char kind[LK_METRIC_KIND_LEN];  /* the metrics' kind label */
     lk_mutex_opts opts;             /* defaults filled in */
     char token[LK_TOKEN_HEX];       /* token of the current or last attempt, hex; "" before the first */
     int held;                       /* 1 from a successful acquire until release or a lost extend */
@@ -54,7 +57,8 @@ typedef struct lk_mutex {
  * on the store primitives). Returns LK_OK or LK_EENTROPY; not a scheduling point. */
 lk_rc lk_token_new(const lk_env *env, char token[LK_TOKEN_HEX]);
 
-/* Prepares 'm' on 'env' for the lock 'key' (copied). Returns LK_EINVAL if 'key' is too long or opts->ttl_ms <= 0,
+/* Prepares 'm' on 'env' for the lock 'key' (copied). Returns LK_EINVAL if 'key' is too long, opts->ttl_ms <= 0 or
+ * opts->kind is not a valid kind label,
  * LK_EMISUSE if 'env' lacks a verb. Allocates nothing; lk_mutex_fini is still the pair. */
 lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mutex_opts *opts);
 /* Forgets 'm'. Does not release a held lock (its TTL will). Accepts NULL. */

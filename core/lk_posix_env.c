@@ -158,9 +158,18 @@ static void posix_yield(void *ctx, const char *label) {
     (void)label;
 }
 
-static void posix_metric_add(void *ctx, lk_metric metric, int64_t delta) {
+static void posix_metric_add(void *ctx, lk_metric metric, const char *kind, int64_t value) {
     lk_posix_env *pe = ctx;
-    __atomic_fetch_add(&pe->metrics.value[metric], delta, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&pe->metrics_mu);
+    lk_metric_set_add(&pe->metrics, metric, kind, value);
+    pthread_mutex_unlock(&pe->metrics_mu);
+}
+
+size_t lk_posix_env_metrics(lk_posix_env *pe, char *buf, size_t cap) {
+    pthread_mutex_lock(&pe->metrics_mu);
+    size_t n = lk_metrics_format(&pe->metrics, buf, cap);
+    pthread_mutex_unlock(&pe->metrics_mu);
+    return n;
 }
 
 lk_rc lk_posix_env_init(lk_posix_env *pe, lk_store store) {
@@ -168,6 +177,7 @@ lk_rc lk_posix_env_init(lk_posix_env *pe, lk_store store) {
     memset(pe, 0, sizeof(*pe));
     if (store.exec == NULL) return LK_EMISUSE;
     pthread_mutex_init(&pe->once_mu, NULL);
+    pthread_mutex_init(&pe->metrics_mu, NULL);
     pe->env.clock = (lk_clock){pe, posix_mono_ns, posix_wall_ms, posix_sleep_ns};
     pe->env.store = store;
     pe->env.entropy = (lk_entropy){pe, posix_entropy};
@@ -183,4 +193,5 @@ lk_rc lk_posix_env_init(lk_posix_env *pe, lk_store store) {
 void lk_posix_env_fini(lk_posix_env *pe) {
     if (pe == NULL) return;
     pthread_mutex_destroy(&pe->once_mu);
+    pthread_mutex_destroy(&pe->metrics_mu);
 }

@@ -80,7 +80,7 @@ lk_rc lk_registry_get(lk_registry *r, const char *key, lk_registry_ctor ctor, vo
     e->obj = obj;
     *out = obj;
     if (created) *created = 1;
-    lk_env_metric(r->env, LK_METRIC_REGISTRY_CREATED, 1);
+    lk_env_metric(r->env, LK_METRIC_REGISTRY_CREATED, NULL, 1);
 done:
     lk_env_mutex_unlock(r->env, r->mu);
     return rc;

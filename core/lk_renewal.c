@@ -41,10 +41,13 @@ static void renewal_task(void *arg) {
         if (rc == LK_OK && reply.outcome == LK_EXTENDED) {
             r->renewals++;
             r->valid_until_mono_ns = sent + (r->ttl_ms - r->margin_ms) * NS_PER_MS;
-            lk_env_metric(r->env, LK_METRIC_EXTEND_EXTENDED, 1);
+            lk_env_metric(r->env, LK_METRIC_EXTEND_EXTENDED, r->kind, 1);
         } else if (rc == LK_OK) {
             r->lost = 1;
-            lk_env_metric(r->env, LK_METRIC_EXTEND_LOST, 1);
+            lk_env_metric(r->env, LK_METRIC_EXTEND_LOST, r->kind, 1);
+            lk_env_metric(r->env, LK_METRIC_LOST, r->kind, 1);
+        } else if (rc != LK_ECRASHED) {
+            lk_env_metric(r->env, LK_METRIC_EXTEND_ERROR, r->kind, 1);
         }
         lk_env_mutex_unlock(r->env, r->mu);
     }
@@ -70,6 +73,7 @@ lk_rc lk_renewal_start(lk_renewal *r, lk_mutex *m, const lk_renewal_opts *opts) 
     r->opts = o;
     lk_copy_str(r->key, sizeof(r->key), m->key);
     lk_copy_str(r->token, sizeof(r->token), m->token);
+    lk_copy_str(r->kind, sizeof(r->kind), m->kind);
     r->ttl_ms = m->opts.ttl_ms;
     r->margin_ms = m->opts.drift_margin_ms;
     r->valid_until_mono_ns = m->valid_until_mono_ns;

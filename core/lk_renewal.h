@@ -30,6 +30,7 @@ typedef struct lk_renewal {
     lk_mutex *m;          /* the held mutex (not touched by the task) */
     char key[LK_KEY_MAX]; /* copies of what the task needs */
     char token[LK_TOKEN_HEX];
+    char kind[LK_METRIC_KIND_LEN];
     int64_t ttl_ms;
     int64_t margin_ms;
     lk_renewal_opts opts; /* defaults filled in */

@@ -85,6 +85,10 @@ typedef struct sim_scenario {
     /* 1: each thread stops at a visible op ("yield start") before its body runs, so code before its first visible
      * op interleaves with other threads; 0 (the default, and how racebed's corpus was recorded): it runs at once. */
     int start_yield;
+    /* 1: finish() or a thread reads sim_metric, so metrics are part of the searched state. 0 (the default): a
+     * hash-mode search leaves metrics out of a state's fingerprint, so states that differ only in how many tries
+     * happened merge; metric_agreement still checks every metric event as it happens. */
+    int reads_metrics;
     /* The scenario's own defaults for built-in parameters (e.g. {"advances_max", 0}), or NULL; 'override_count'
      * entries. */
     const struct sim_param_override *overrides;
@@ -187,7 +191,8 @@ int sim_resource_refused(const sim_run *run, int res);
 
 /* Number of time-advance decisions taken so far in this execution (expectations often require none). */
 int sim_advances(const sim_run *run);
-/* The value of metric 'm' in process 'proc' so far (what its metrics sink received). */
+/* The value of metric 'm' in process 'proc' so far, over every kind (what its metrics sink received; a histogram
+ * series: its observations). Only for a scenario that declares reads_metrics (otherwise a setup error, and 0). */
 int64_t sim_metric(const sim_run *run, int proc, lk_metric m);
 /* Number of crash decisions taken so far (a crashed client cannot keep a promise). */
 int sim_crashes(const sim_run *run);

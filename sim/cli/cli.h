@@ -56,45 +56,46 @@ typedef struct cli_args {
     uint64_t given;                             /* bit i: row i of the option table was given */
     int positional_count;
     /* run, sweep */
-    sim_config cfg;          /* the scenario (first positional) and its parameters */
-    sim_random_opts opts;    /* the random strategy's options */
-    const char *out;         /* run: --out DIR; shrink: --out FILE */
-    const char *variant;     /* --variant */
-    int quiet;               /* --quiet */
-    int save_pass;           /* --save-pass */
-    int faults_given;        /* --faults was given */
-    int no_shrink;           /* --no-shrink */
+    sim_config cfg;                  /* the scenario (first positional) and its parameters */
+    sim_random_opts opts;            /* the random strategy's options */
+    const char *out;                 /* run: --out DIR; shrink: --out FILE */
+    const char *variant;             /* --variant */
+    int quiet;                       /* --quiet */
+    int save_pass;                   /* --save-pass */
+    int faults_given;                /* --faults was given */
+    int no_shrink;                   /* --no-shrink */
     const char *require_probes_text; /* --require-probes, resolved once the scenario is known */
-    unsigned require_probes; /* its bits, one per probe (built-in, then the scenario's own) */
-    unsigned require_checked; /* its expectations, whose check is required: bit k for the scenario's k-th */
-    const char *ignore_oracles; /* --ignore-oracle LIST */
-    int exhaustive;          /* --strategy exhaustive, or an option that implies it */
-    int shard, shards;       /* --shard i/N */
-    const char *checkpoint;  /* --checkpoint FILE */
-    int preemptions_max;     /* --preemptions-max; -1 none */
-    int preemptions_given;   /* it was given */
-    sim_reduce reduce;       /* --reduce */
-    int shortest;            /* --shortest */
-    int64_t states_max;      /* --states-max */
-    const char *oracle;      /* --oracle */
-    const char *store;       /* --store */
-    int points_max;          /* sweep: --points-max */
+    unsigned require_probes;         /* its bits, one per probe (built-in, then the scenario's own) */
+    unsigned require_checked;        /* its expectations, whose check is required: bit k for the scenario's k-th */
+    const char *ignore_oracles;      /* --ignore-oracle LIST */
+    int exhaustive;                  /* --strategy exhaustive, or an option that implies it */
+    int shard, shards;               /* --shard i/N */
+    const char *checkpoint;          /* --checkpoint FILE */
+    int preemptions_max;             /* --preemptions-max; -1 none */
+    int preemptions_given;           /* it was given */
+    sim_reduce reduce;               /* --reduce */
+    int shortest;                    /* --shortest */
+    int64_t states_max;              /* --states-max */
+    const char *oracle;              /* --oracle */
+    const char *metrics;             /* --metrics FILE (run, sweep, replay) */
+    const char *store;               /* --store */
+    int points_max;                  /* sweep: --points-max */
     cli_param_given param[CLI_PARAMS_GIVEN_MAX];
     int param_count;
     /* replay */
-    int lenient;             /* --lenient */
-    int until_step;          /* --until */
+    int lenient;    /* --lenient */
+    int until_step; /* --until */
     /* shrink */
-    int64_t replays_max;     /* --replays-max */
-    int64_t shrink_execs;    /* --shrink-execs: the shrinker's search for a shorter schedule (0: none) */
+    int64_t replays_max;  /* --replays-max */
+    int64_t shrink_execs; /* --shrink-execs: the shrinker's search for a shorter schedule (0: none) */
     /* stress */
-    int threads;             /* --threads */
-    int64_t iterations;      /* --iterations */
+    int threads;        /* --threads */
+    int64_t iterations; /* --iterations */
     int iterations_given;
     double duration_s;       /* --duration */
     int64_t ttl_ms, work_ms; /* --ttl-ms, --work-ms */
     /* list */
-    int verbose;             /* -v */
+    int verbose; /* -v */
 } cli_args;
 
 /* A command: one row of the command table (cli_main.c). */
@@ -137,6 +138,10 @@ int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, 
 /* 0 if file 'path' can be written the way checkpoints are (through 'path'.tmp and a rename), else -1 with the
  * reason, naming the path, in 'err'. Leaves nothing behind. */
 int cli_check_writable(const char *path, char *err, size_t cap);
+/* Writes the metrics of the execution in 'run' (every process merged) to 'path' in the Prometheus text format,
+ * through 'path'.tmp and a rename. Returns 0, or EXIT_ENV with the error printed. */
+struct sim_run;
+int cli_write_metrics(const struct sim_run *run, const char *path);
 /* 'spec' as it may be shown: a redis:// URL's password replaced by "***" ("redis://:***@127.0.0.1:6380/1"). */
 void cli_store_redact(const char *spec, char *buf, size_t cap);
 /* Opens the --store 'spec' (NULL: none) for command 'cmd'. Returns 0; or, with the message printed (the password

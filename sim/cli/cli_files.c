@@ -120,6 +120,30 @@ int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, 
     return bad ? -1 : 0;
 }
 
+int cli_write_metrics(const sim_run *run, const char *path) {
+    static lk_metric_set set; /* large; the CLI is single-threaded */
+    sim_run_metrics(run, &set);
+    size_t len = lk_metrics_format(&set, NULL, 0);
+    char *text = malloc(len + 1), tmp[CLI_PATH_MAX + 8];
+    int bad = text == NULL || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp);
+    if (!bad) lk_metrics_format(&set, text, len + 1);
+    FILE *f = bad ? NULL : fopen(tmp, "w");
+    if (f == NULL) {
+        cli_report_error("cannot write metrics to %s: %s", path, text == NULL ? "out of memory" : strerror(errno));
+        free(text);
+        return EXIT_ENV;
+    }
+    bad = fwrite(text, 1, len, f) != len;
+    bad |= fclose(f) != 0;
+    free(text);
+    if (bad || rename(tmp, path) != 0) {
+        cli_report_error("cannot write metrics to %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return EXIT_ENV;
+    }
+    return 0;
+}
+
 sim_run *cli_arena(void) {
     char err[256];
     sim_run *run = sim_arena_map(err, sizeof(err));

@@ -232,10 +232,15 @@ const cli_option cli_options[] = {
     {"--hash", NULL, CLI_FLAG, RUNS, 0, S_RANDOM | S_SWEEP, F(opts.hash), 0, 0, NULL,
      "print hashes of the decision stream and the trace (determinism checks)"},
     {"--quiet", NULL, CLI_FLAG, RUNS, 0, 0, F(quiet), 0, 0, NULL, "print only the verdict line"},
+    {"--metrics", "FILE", CLI_TEXT, RUNS, 0, S_RANDOM | S_SWEEP, F(metrics), 0, 0, NULL,
+     "write the lock metrics of the reported execution (the one whose schedule is written; with none written, the "
+     "last one run), every process summed, to FILE in the Prometheus text format"},
     {"--until", "STEP", CLI_INT, CLI_REPLAY, 0, 0, F(until_step), 1, INT32_MAX, NULL, "stop after STEP decisions"},
     {"--lenient", NULL, CLI_FLAG, CLI_REPLAY, 0, 0, F(lenient), 0, 0, NULL,
      "on a decision that does not fit the run, go on with a seeded default; the exit code is the verdict's"},
     {"--quiet", NULL, CLI_FLAG, CLI_REPLAY, 0, 0, F(quiet), 0, 0, NULL, "no step trace"},
+    {"--metrics", "FILE", CLI_TEXT, CLI_REPLAY, 0, 0, F(metrics), 0, 0, NULL,
+     "write the lock metrics of the replayed execution, every process summed, to FILE in the Prometheus text format"},
     {"--hash", NULL, CLI_FLAG, CLI_REPLAY, 0, 0, F(opts.hash), 0, 0, NULL,
      "print the decision-stream and trace hashes (equal to `run --hash` of that one execution)"},
     {"--store", "model|redis|URL", CLI_TEXT, CLI_REPLAY | CLI_CHECK, 0, 0, F(store), 0, 0, NULL,
@@ -389,8 +394,7 @@ int cli_check_applies(const cli_args *a, unsigned strategy) {
         char with[160], here[160];
         options_strategies_text(o->applies, with, sizeof(with));
         options_strategies_text(strategy, here, sizeof(here));
-        cli_report_usage_error(a->command->name, "%s means nothing to %s: it works with %s only", o->name, here,
-                               with);
+        cli_report_usage_error(a->command->name, "%s means nothing to %s: it works with %s only", o->name, here, with);
         return EXIT_USAGE;
     }
     return 0;

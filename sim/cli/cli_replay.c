@@ -29,8 +29,9 @@ int cli_cmd_replay(cli_args *a) {
     int rc = cli_load_schedule(path, &s, &cfg);
     if (rc != 0) return rc;
     if (a->store && strcmp(a->store, "model") != 0 && s.model_only) {
-        cli_report_usage_error("replay", "%s is model-only (it restarts the store losing only its last writes, "
-                                         "which a real Redis cannot do on demand): replay it on the model store",
+        cli_report_usage_error("replay",
+                               "%s is model-only (it restarts the store losing only its last writes, "
+                               "which a real Redis cannot do on demand): replay it on the model store",
                                path);
         sim_schedule_free(&s);
         return EXIT_ENV;
@@ -53,6 +54,10 @@ int cli_cmd_replay(cli_args *a) {
     sim_replay_result r;
     sim_replay(run, &cfg, &s, &o, &r);
     int code = cli_report_replay_verdict(a, &s, &r);
+    if (a->metrics) {
+        int mrc = cli_write_metrics(run, a->metrics);
+        if (mrc != 0 && code == EXIT_PASS) code = mrc;
+    }
     if (a->opts.hash) cli_report_hash(r.stream_hash, r.trace_hash);
     sim_schedule_free(&s);
     sim_arena_unmap(run);

@@ -62,7 +62,8 @@ static int run_parse_probes(const sim_scenario *sc, const char *text, unsigned *
         } else {
             char known[768];
             int n = snprintf(known, sizeof(known), "all, race");
-            for (int b = 0; sim_probe_name_of(sc, b, probe, sizeof(probe)) == 0 && n > 0 && (size_t)n < sizeof(known); b++)
+            for (int b = 0; sim_probe_name_of(sc, b, probe, sizeof(probe)) == 0 && n > 0 && (size_t)n < sizeof(known);
+                 b++)
                 n += snprintf(known + n, sizeof(known) - (size_t)n, ", %s", probe);
             if (sc->expectations && n > 0 && (size_t)n < sizeof(known))
                 snprintf(known + n, sizeof(known) - (size_t)n, "; expectations: %s", sc->expectations);
@@ -86,8 +87,9 @@ static int run_apply_params(cli_args *a) {
             for (char *p = name; *p; p++)
                 if (*p == '-') *p = '_';
             if (bad || sim_param_index(a->cfg.scenario, name) < 0) {
-                cli_report_usage_error("run", "unknown option '%s' (see racebed run --help; parameters of %s: "
-                                              "racebed list -v)",
+                cli_report_usage_error("run",
+                                       "unknown option '%s' (see racebed run --help; parameters of %s: "
+                                       "racebed list -v)",
                                        g->name, a->cfg.scenario->name);
                 return -1;
             }
@@ -184,8 +186,8 @@ static int run_resolve(cli_args *a) {
                                         "--strategy exhaustive and its options do not apply (use racebed run)");
         return EXIT_USAGE;
     }
-    unsigned strategy = sweep ? CLI_STRATEGY_SWEEP
-                        : !a->exhaustive ? CLI_STRATEGY_RANDOM
+    unsigned strategy = sweep                          ? CLI_STRATEGY_SWEEP
+                        : !a->exhaustive               ? CLI_STRATEGY_RANDOM
                         : a->reduce == SIM_REDUCE_DPOR ? CLI_STRATEGY_DPOR
                         : a->reduce == SIM_REDUCE_HASH ? CLI_STRATEGY_HASH
                                                        : CLI_STRATEGY_NAIVE;
@@ -194,6 +196,10 @@ static int run_resolve(cli_args *a) {
     char werr[CLI_PATH_MAX + 128];
     if (a->checkpoint && cli_check_writable(a->checkpoint, werr, sizeof(werr)) != 0) { /* at start, not at the end */
         cli_report_usage_error("run", "--checkpoint: %s", werr);
+        return EXIT_ENV;
+    }
+    if (a->metrics && cli_check_writable(a->metrics, werr, sizeof(werr)) != 0) {
+        cli_report_usage_error("run", "--metrics: %s", werr);
         return EXIT_ENV;
     }
     return 0;
@@ -385,8 +391,15 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
         cli_report_error("%s", err);
     else if (!a->quiet)
         cli_report_schedule_written(a->self, path, s.decision_count);
+    int mrc = 0;
+    if (a->metrics) { /* the execution the schedule describes: shrinking ran others since */
+        sim_replay_opts o = {0, 0, NULL, NULL, NULL};
+        sim_replay_result rr;
+        sim_replay(run, &a->cfg, &s, &o, &rr);
+        mrc = cli_write_metrics(run, a->metrics);
+    }
     sim_schedule_free(&s);
-    return rc != 0 ? EXIT_ENV : 0;
+    return rc != 0 ? EXIT_ENV : mrc;
 }
 
 /* ---- the strategies ------------------------------------------------------------------------------------------- */
@@ -485,6 +498,16 @@ static int run_random(sim_run *run, cli_args *a) {
         } else if (a->save_pass && res.execs > 0) {
             int wrc = run_write(run, a, &res, res.execs - 1, 0);
             if (wrc != 0) code = wrc;
+        } else if (a->metrics && res.execs > 0) { /* no schedule written: the last execution's */
+            char strategy[SIM_STRATEGY_MAX];
+            run_strategy_text(a, strategy, sizeof(strategy));
+            sim_schedule s;
+            sim_schedule_init(&s);
+            sim_outcome out;
+            sim_explore_record(run, &a->cfg, a->opts.seed + (uint64_t)(res.execs - 1), &a->opts, strategy, &s, &out);
+            sim_schedule_free(&s);
+            int mrc = cli_write_metrics(run, a->metrics);
+            if (mrc != 0) code = mrc;
         }
     }
     if (cli_report_probes(a, res.probe_execs, res.unchecked_execs, res.execs,

@@ -20,6 +20,7 @@
 #include "sim/engine/sim_sched.h"
 #include "sim/run/sim_arena.h"
 #include "sim/run/sim_rng.h"
+#include "sim/run/sim_verdict.h"
 
 /* ---- verbs ------------------------------------------------------------------------------------------------------ */
 
@@ -45,10 +46,13 @@ static sim_thread *env_begin(sim_process *p, sim_vop vop) {
 }
 
 /* Virtual time, drifting by the process's ppm (integer math: exact and the same on every machine). */
-static lk_mono_ns env_mono_ns(void *ctx) {
-    sim_process *p = ctx;
+lk_mono_ns sim__proc_mono_ns(const sim_process *p) {
     int64_t t = p->run->now_ns;
     return p->drift_ppm == 0 ? t : t + (t / 1000000) * p->drift_ppm + (t % 1000000) * p->drift_ppm / 1000000;
+}
+
+static lk_mono_ns env_mono_ns(void *ctx) {
+    return sim__proc_mono_ns(ctx);
 }
 
 static lk_wall_ms env_wall_ms(void *ctx) {
@@ -66,7 +70,7 @@ static lk_rc env_store_exec(void *ctx, const lk_store_op *op, lk_store_reply *re
     sim_thread *t = env_begin(ctx, SIM_VOP_STORE);
     t->pend.op = *op;
     t->pend.reply = reply;
-    return env_stop(t);
+    return env_stop(t); /* the scheduler keeps the metric agreement's record of an ACQUIRE (sim_sched.c) */
 }
 
 static lk_rc env_entropy(void *ctx, void *buf, size_t len) {
@@ -169,9 +173,54 @@ static void env_yield(void *ctx, const char *label) {
     env_stop(t);
 }
 
-static void env_metric_add(void *ctx, lk_metric metric, int64_t delta) {
+/* metric_agreement: a lock metric must say what the thread's store ops and clock say. Its open acquire began with
+ * the first ACQUIRE op it sent since its last acquire result was counted; a wait observation must equal the local
+ * clock's time since that send, and a result must match the latest try's reply. */
+static void metric_agreement(sim_run *run, sim_thread *t, sim_process *p, lk_metric metric, int64_t value) {
+    int last = t->acquire_last, open = t->acquire_start_mono_ns >= 0;
+    const char *want = NULL;
+    switch (metric) {
+    case LK_METRIC_ACQUIRE_WAIT_ACQUIRED:
+    case LK_METRIC_ACQUIRE_WAIT_TIMEOUT:
+    case LK_METRIC_ACQUIRE_WAIT_ERROR: {
+        int64_t waited = open ? sim__proc_mono_ns(p) - t->acquire_start_mono_ns : 0;
+        if (value != waited)
+            sim__violation(run, "metric_agreement",
+                           "%s observed an acquire wait of %lldns (result %s), but %lldns passed on its clock since "
+                           "the acquire's first try",
+                           t->name, (long long)value, lk_metric_result(metric), (long long)waited);
+        return;
+    }
+    case LK_METRIC_ATTEMPT_ACQUIRED: want = last == LK_ACQUIRED ? NULL : "a try answered acquired"; break;
+    case LK_METRIC_ATTEMPT_ALREADY_MINE: want = last == LK_ALREADY_MINE ? NULL : "a try answered already-mine"; break;
+    case LK_METRIC_ATTEMPT_BUSY:
+    case LK_METRIC_ACQUIRE_BUSY: want = last == LK_LOCKED ? NULL : "a try answered locked"; break;
+    case LK_METRIC_ACQUIRE_ACQUIRED:
+        want = last == LK_ACQUIRED || last == LK_ALREADY_MINE ? NULL : "a try that got the lock";
+        break;
+    case LK_METRIC_ACQUIRE_TIMEOUT:
+        want = open && last != LK_ACQUIRED && last != LK_ALREADY_MINE ? NULL : "a try, none of which got the lock";
+        break;
+    case LK_METRIC_ACQUIRE_ERROR: break; /* any try, or none (the token's entropy failed) */
+    default: return;
+    }
+    if (want != NULL)
+        sim__violation(run, "metric_agreement", "%s counted %s=\"%s\", but its latest acquire try %s (wanted %s)",
+                       t->name, lk_family_name(lk_metric_family(metric)), lk_metric_result(metric),
+                       !open             ? "was never sent"
+                       : last == LK_NONE ? "ended in a store error"
+                                         : lk_outcome_label((lk_outcome)last),
+                       want);
+    if (lk_metric_family(metric) == LK_FAMILY_ACQUIRES) { /* the acquire is over */
+        t->acquire_start_mono_ns = -1;
+        t->acquire_last = LK_NONE;
+    }
+}
+
+static void env_metric_add(void *ctx, lk_metric metric, const char *kind, int64_t value) {
     sim_process *p = ctx;
-    p->metrics.value[metric] += delta;
+    lk_metric_set_add(&p->metrics, metric, kind, value);
+    if (p->run->current >= 0) metric_agreement(p->run, &p->run->thread[p->run->current], p, metric, value);
 }
 
 void sim__process_env_init(sim_process *p) {

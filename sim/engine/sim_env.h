@@ -15,5 +15,7 @@
 void sim__thread_start_yield(sim_thread *self, void *arg);
 /* Fills each env of a new process 'p' (p->run and p->idx set). */
 void sim__process_env_init(sim_process *p);
+/* Process 'p''s monotonic clock now: virtual time, drifting by its ppm. */
+lk_mono_ns sim__proc_mono_ns(const sim_process *p);
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/engine/sim_env.h"
 #include "sim/engine/sim_guard.h"
 #include "sim/engine/sim_pending.h"
 #include "sim/run/sim_arena.h"
@@ -60,6 +61,7 @@ static int sched_thread_create(sim_run *run, int proc, const char *name, int64_t
     t->proc = proc;
     t->owner = i;
     t->parent = -1;
+    t->acquire_start_mono_ns = -1;
     t->state = SIM_T_WAITING;
     t->wake_ns = start_ns;
     sim__rng_seed(t->rng, run->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(i + 1)));
@@ -146,7 +148,8 @@ static int sched_resume_due(sim_run *run) {
                 int lockstep = run->backend && !run->backend_failed;
                 if (lockstep) sched_backend_timeouts_until(run, run->client[i].block_deadline_ms + 1);
                 sched_block_end(run, t, LK_OK);
-                if (lockstep) sched_backend_blocked_reply(run, i, t->pend.lost ? NULL : t->pend.reply->resp, "timed out");
+                if (lockstep)
+                    sched_backend_blocked_reply(run, i, t->pend.lost ? NULL : t->pend.reply->resp, "timed out");
             }
             if (sched_is_reading(t)) sched_read_end(run, t);
             t->state = SIM_T_RUNNING;
@@ -158,6 +161,9 @@ static int sched_resume_due(sim_run *run) {
                 sched_scenario_fault(run, t, &g);
                 return -1;
             }
+            if (t->state == SIM_T_PENDING && t->pend.vop == SIM_VOP_STORE && t->pend.op.kind == LK_OP_ACQUIRE &&
+                t->acquire_start_mono_ns < 0) /* metric agreement: an acquire's first try, sent now */
+                t->acquire_start_mono_ns = sim__proc_mono_ns(&run->proc[t->proc]);
             assert(t->state == SIM_T_PENDING || t->state == SIM_T_DONE);
             again = 1;
         }
@@ -177,7 +183,7 @@ static void sched_result_text(lk_rc rc, const lk_store_reply *r, char *buf, size
 
 /* Why an external server's reply may differ from the model's beyond the tolerance below, and what to do. */
 #define SCHED_EXTERNAL_CLOCK                                                                                           \
-    " (an external server keeps its own clock: simulated time passed a TTL or a clock decision changed the reply; " \
+    " (an external server keeps its own clock: simulated time passed a TTL or a clock decision changed the reply; "    \
     "--store redis follows simulated time)"
 
 /* How far a time-derived reply (ms left on a key) of an external server may be from the model's. The model's clock
@@ -227,8 +233,8 @@ static void sched_backend_timeouts_until(sim_run *run, lk_wall_ms server_ms) {
         lk_wall_ms next = 0;
         for (int i = 0; i < run->thread_count; i++) {
             int64_t d = run->client[i].block_deadline_ms;
-            if ((run->client[i].flags & SIM_CLIENT_BLOCKED) && d != 0 && d < server_ms && d > run->backend_timeouts_ms &&
-                (next == 0 || d < next))
+            if ((run->client[i].flags & SIM_CLIENT_BLOCKED) && d != 0 && d < server_ms &&
+                d > run->backend_timeouts_ms && (next == 0 || d < next))
                 next = d;
         }
         if (next == 0) return;
@@ -329,8 +335,9 @@ static void sched_command_locks(sim_run *run, const sim_thread *t, const sched_l
         if ((after.slot < 0) == (before[i].slot < 0) && after.deadline_ms == before[i].deadline_ms &&
             after.value_hash == before[i].value_hash)
             continue;
-        sim_setup_error(run, "step %d: %s's command %s changed the lock key %s, which the lease oracle follows "
-                             "through the lk_ ops: change lock keys with lk_mutex (or the fixed ops), not commands",
+        sim_setup_error(run,
+                        "step %d: %s's command %s changed the lock key %s, which the lease oracle follows "
+                        "through the lk_ ops: change lock keys with lk_mutex (or the fixed ops), not commands",
                         run->step, t->name, sim__pending_label(&t->pend), run->oracle.lock_key[i]);
         return;
     }
@@ -349,8 +356,8 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, int conn, c
     if ((pubsub && (b->connection == NULL || b->receive == NULL)) ||
         (blocking && (b->send == NULL || b->set_time == NULL))) {
         run->backend_failed = 1;
-        snprintf(run->backend_error, sizeof(run->backend_error),
-                 "step %d: %s sent %s: %s; run it on the model store%s", run->step, t->name, row->name,
+        snprintf(run->backend_error, sizeof(run->backend_error), "step %d: %s sent %s: %s; run it on the model store%s",
+                 run->step, t->name, row->name,
                  blocking ? "a blocking command needs a server on the simulated clock (--store redis), whose "
                             "timeouts racebed moves"
                           : "pub/sub needs a connection per thread that racebed can read pushed messages from",
@@ -363,8 +370,8 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, int conn, c
         if (rc != LK_OK) {
             run->backend_failed = 1;
             snprintf(run->backend_error, sizeof(run->backend_error),
-                     "step %d: cannot send %s's %s to the real store (%s): an environment problem", run->step,
-                     t->name, row->name, lk_rc_name(rc));
+                     "step %d: cannot send %s's %s to the real store (%s): an environment problem", run->step, t->name,
+                     row->name, lk_rc_name(rc));
         }
         return;
     }
@@ -398,8 +405,8 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, int conn, c
     /* SCAN's pages, and UNSUBSCRIBE of every channel (Redis walks a dict), are in an order of each server's own */
     int shape_only =
         row != NULL && ((row->flags & LK_CMDF_KEYSPACE) || (row->id == LK_CMD_UNSUBSCRIBE && op->argc == 1));
-    if (rc == model_rc && (rc != LK_OK || (shape_only ? real.node[0].type == model->node[0].type
-                                                      : lk_reply_equal(&real, 0, model, 0))))
+    if (rc == model_rc &&
+        (rc != LK_OK || (shape_only ? real.node[0].type == model->node[0].type : lk_reply_equal(&real, 0, model, 0))))
         return;
     if (rc == model_rc && rc == LK_OK && row != NULL && (row->flags & LK_CMDF_TIME) &&
         real.node[0].type == LK_REPLY_INTEGER && model->node[0].type == LK_REPLY_INTEGER) {
@@ -407,8 +414,14 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, int conn, c
         int64_t unit = row->id == LK_CMD_TTL ? 1000 : 1;
         if (tol > 0 && sched_time_close(real.node[0].integer, model->node[0].integer, tol, unit)) return;
     }
-    if (model_rc == LK_OK) lk_reply_format(model, 0, want, sizeof(want)); else snprintf(want, sizeof(want), "%s", lk_rc_name(model_rc));
-    if (rc == LK_OK) lk_reply_format(&real, 0, got, sizeof(got)); else snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+    if (model_rc == LK_OK)
+        lk_reply_format(model, 0, want, sizeof(want));
+    else
+        snprintf(want, sizeof(want), "%s", lk_rc_name(model_rc));
+    if (rc == LK_OK)
+        lk_reply_format(&real, 0, got, sizeof(got));
+    else
+        snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
     run->backend_failed = 1;
     snprintf(run->backend_error, sizeof(run->backend_error),
              "step %d: %s %s at server %lldms: the real store answered %s, the model %s%s", run->step, t->name,
@@ -523,8 +536,8 @@ static void sched_served(void *arg, int i, lk_rc rc) {
         size_t len[2] = {4, r->node[1].len};
         sched_log_command(run, w, 2, argv, len, sv->server_ms);
     } else {
-        sim_setup_error(run, "step %d: %s's %s was served a reply too large for its reply buffer", run->step,
-                        w->name, sim__pending_label(&w->pend));
+        sim_setup_error(run, "step %d: %s's %s was served a reply too large for its reply buffer", run->step, w->name,
+                        sim__pending_label(&w->pend));
     }
     w->pend.rc = rc;
     if (w->pend.lost) { /* the popped element is lost: the client still waits for its own timer */
@@ -548,7 +561,8 @@ static void sched_deliver(sim_run *run, sim_thread *t, int conn) {
     int64_t stamp = run->now_ns + run->rtt_ns;
     int n = SIM_PUBSUB_CONN(run->thread_count); /* the pub/sub connections in use are the last of these */
     if (sim_redis_deliver(&run->store.ks, run->client, n, conn, stamp, &received) != LK_OK) {
-        sim_setup_error(run, "step %d: %s's %s filled a subscriber's inbox (%d bytes of unread messages): its thread "
+        sim_setup_error(run,
+                        "step %d: %s's %s filled a subscriber's inbox (%d bytes of unread messages): its thread "
                         "must read them (lk_env_command_next)",
                         run->step, t->name, sim__pending_label(&t->pend), SIM_REDIS_QUEUE_BYTES);
         return;
@@ -573,7 +587,8 @@ static uint64_t sched_after_command(sim_run *run, sim_thread *t, int conn, lk_wa
     sched_serving sv = {run, server_ms, 0};
     sim_redis_waker w = {&sv, sched_served_reply, sched_served};
     if (sim_redis_serve_blocked(&run->store.ks, run->client, run->thread_count, server_ms, &w) < 0)
-        sim_setup_error(run, "step %d: %s's %s created more than %d lists in one command while clients were blocked: "
+        sim_setup_error(run,
+                        "step %d: %s's %s created more than %d lists in one command while clients were blocked: "
                         "a limit of the model (the order Redis would serve them in is not kept)",
                         run->step, t->name, sim__pending_label(&t->pend), SIM_KS_READY_MAX);
     return sv.served;
@@ -583,7 +598,7 @@ static uint64_t sched_after_command(sim_run *run, sim_thread *t, int conn, lk_wa
  * its command connection (sim_run.client). */
 static int sched_connection(const sim_thread *t, const lk_command *row) {
     return row != NULL && (row->id == LK_CMD_SUBSCRIBE || row->id == LK_CMD_UNSUBSCRIBE) ? SIM_PUBSUB_CONN(t->idx)
-                                                                                          : t->idx;
+                                                                                         : t->idx;
 }
 
 /* Reads blocked thread 'i''s reply from the real store (it came, as the model says) and compares it with the
@@ -597,8 +612,14 @@ static void sched_backend_blocked_reply(sim_run *run, int i, const lk_reply *mod
     lk_rc rc = b->receive(b->ctx, i, &real, 2000);
     if (rc == LK_OK && (model == NULL || lk_reply_equal(&real, 0, model, 0))) return;
     char want[256], got[256];
-    if (model) lk_reply_format(model, 0, want, sizeof(want)); else snprintf(want, sizeof(want), "a reply (lost)");
-    if (rc == LK_OK) lk_reply_format(&real, 0, got, sizeof(got)); else snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+    if (model)
+        lk_reply_format(model, 0, want, sizeof(want));
+    else
+        snprintf(want, sizeof(want), "a reply (lost)");
+    if (rc == LK_OK)
+        lk_reply_format(&real, 0, got, sizeof(got));
+    else
+        snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
     run->backend_failed = 1;
     snprintf(run->backend_error, sizeof(run->backend_error),
              "step %d: %s's %s (%s): the real store answered %s, the model %s", run->step, run->thread[i].name,
@@ -613,7 +634,7 @@ static void sched_backend_served(sim_run *run, uint64_t served) {
         if ((served >> i) & 1u) {
             sched_backend_blocked_reply(run, i, w->pend.lost ? NULL : w->pend.reply->resp, "served");
         } else if (sched_is_blocked(run, w) && !(run->client[i].block_deadline_ms != 0 &&
-                                                  run->client[i].block_deadline_ms <= run->backend_timeouts_ms)) {
+                                                 run->client[i].block_deadline_ms <= run->backend_timeouts_ms)) {
             lk_reply_node nodes[8];
             char bytes[256];
             lk_reply real;
@@ -621,11 +642,14 @@ static void sched_backend_served(sim_run *run, uint64_t served) {
             lk_rc rc = run->backend->receive(run->backend->ctx, i, &real, 0);
             if (rc == LK_ETIMEDOUT) continue;
             char got[200];
-            if (rc == LK_OK) lk_reply_format(&real, 0, got, sizeof(got)); else snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+            if (rc == LK_OK)
+                lk_reply_format(&real, 0, got, sizeof(got));
+            else
+                snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
             run->backend_failed = 1;
             snprintf(run->backend_error, sizeof(run->backend_error),
-                     "step %d: the real store answered %s's blocked %s with %s; in the model it still waits",
-                     run->step, w->name, sim__pending_label(&w->pend), got);
+                     "step %d: the real store answered %s's blocked %s with %s; in the model it still waits", run->step,
+                     w->name, sim__pending_label(&w->pend), got);
         }
     }
 }
@@ -657,7 +681,7 @@ static void sched_backend_pushed(sim_run *run, const uint32_t *inbox_before, int
                 snprintf(got, sizeof(got), "%s", rc == LK_ETIMEDOUT ? "nothing within 2 s" : lk_rc_name(rc));
             break;
         }
-        if (k == ps->inbox_count) { /* nothing more may have come */
+        if (k == ps->inbox_count) {                                               /* nothing more may have come */
             if (b->receive(b->ctx, SIM_PUBSUB_CONN(i), &r, 0) != LK_OK) continue; /* (no connection: nothing) */
             snprintf(want, sizeof(want), "nothing more");
             lk_reply_format(&r, 0, got, sizeof(got));
@@ -690,7 +714,7 @@ static void sched_command(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
     int conn = sched_connection(t, row);
     sim_redis_client *cl = &run->client[conn];
     cl->flags &= ~SIM_CLIENT_DROPPED; /* subscribing again: the drop is known */
-    cl->id = (uint32_t)conn; /* connection i has id i (a fresh arena's are all zero) */
+    cl->id = (uint32_t)conn;          /* connection i has id i (a fresh arena's are all zero) */
     int queued_before = (cl->flags & SIM_CLIENT_MULTI) != 0;
     unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* EXEC's queue, to log the commands it runs */
     uint32_t queue_count = cl->queued;
@@ -768,8 +792,8 @@ static int64_t sched_read(sim_run *run, sim_thread *t) {
 static int64_t sched_own_timer_ns(const sim_run *run, const sim_pending *p) {
     int64_t timeout_ns = sim__builtin(run, SIM_PARAM_TIMEOUT_MS) * 1000000;
     if (p->op.kind != LK_OP_COMMAND || p->op.argc < 3) return timeout_ns;
-    const lk_command *row = lk_command_lookup(p->op.argv[0], p->op.argv_len ? p->op.argv_len[0]
-                                                                             : strlen(p->op.argv[0]));
+    const lk_command *row =
+        lk_command_lookup(p->op.argv[0], p->op.argv_len ? p->op.argv_len[0] : strlen(p->op.argv[0]));
     if (row == NULL || !(row->flags & LK_CMDF_BLOCKING)) return timeout_ns;
     size_t n = p->op.argv_len ? p->op.argv_len[p->op.argc - 1] : strlen(p->op.argv[p->op.argc - 1]);
     int64_t block_ms;
@@ -811,7 +835,7 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     int blocked = p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
     if (blocked && fault != SIM_FAULT_REPLY_LOST) return sched_block_wake(run, t);
     if (fault == SIM_FAULT_REPLY_LOST) { /* applied; the client learns nothing until its own timer (none: never) */
-        p->lost = 1; /* if it blocked, a later serving pops an element nobody receives */
+        p->lost = 1;                     /* if it blocked, a later serving pops an element nobody receives */
         if (!blocked) {
             sim__oracle_lease_client_error(run, t, &p->op);
             p->applied_rc = p->rc;
@@ -829,7 +853,10 @@ static void sched_perform(sim_run *run, sim_thread *t, int fault) {
     int64_t resume_ns = run->now_ns;
     p->rc = LK_OK;
     switch (p->vop) {
-    case SIM_VOP_STORE: resume_ns = sched_store_op(run, t, fault); break;
+    case SIM_VOP_STORE:
+        resume_ns = sched_store_op(run, t, fault);
+        if (p->op.kind == LK_OP_ACQUIRE) t->acquire_last = p->rc == LK_OK ? (int)p->reply->outcome : LK_NONE;
+        break;
     case SIM_VOP_SLEEP: resume_ns = run->now_ns + p->ns; break;
     case SIM_VOP_LOCK: run->mutex[p->obj].holder = t->idx; break;
     case SIM_VOP_UNLOCK: run->mutex[p->obj].holder = -1; break;
@@ -1061,7 +1088,8 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
             run->server_wall_offset_ms += c->duration_ns / 1000000;
             run->wall_steps++;
             for (int i = 0; i < run->thread_count && run->blocked_clients > 0; i++) /* timeouts follow the clock */
-                if (sched_is_blocked(run, &run->thread[i]) && !run->thread[i].pend.lost) /* (not a client's own timer) */
+                if (sched_is_blocked(run, &run->thread[i]) &&
+                    !run->thread[i].pend.lost) /* (not a client's own timer) */
                     run->thread[i].wake_ns = sched_block_wake(run, &run->thread[i]);
         } else {
             run->proc[c->proc].wall_offset_ms += c->duration_ns / 1000000;

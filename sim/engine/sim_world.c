@@ -150,7 +150,18 @@ int sim_advances(const sim_run *run) {
 
 int64_t sim_metric(const sim_run *run, int proc, lk_metric m) {
     assert(proc >= 0 && proc < run->proc_count && (unsigned)m < LK_METRIC_COUNT_);
-    return run->proc[proc].metrics.value[m];
+    if (!run->scenario->reads_metrics) { /* undeclared, a hash-mode search would merge states it tells apart */
+        sim_setup_error((sim_run *)run, "scenario %s reads sim_metric but does not declare .reads_metrics = 1",
+                        run->scenario->name);
+        return 0;
+    }
+    return lk_metric_total(&run->proc[proc].metrics, m);
+}
+
+void sim_run_metrics(const sim_run *run, lk_metric_set *out) {
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < run->proc_count; i++)
+        lk_metric_set_merge(out, &run->proc[i].metrics);
 }
 
 int sim_crashes(const sim_run *run) {
@@ -177,8 +188,8 @@ int sim_fault_count(const sim_run *run, const char *kind) {
         const char *word;
         size_t field;
     } kinds[] = {
-        {"crash", offsetof(sim_run, crashes)},        {"pause", offsetof(sim_run, pauses)},
-        {"wall-step", offsetof(sim_run, wall_steps)}, {"restart", offsetof(sim_run, restarts)},
+        {"crash", offsetof(sim_run, crashes)},          {"pause", offsetof(sim_run, pauses)},
+        {"wall-step", offsetof(sim_run, wall_steps)},   {"restart", offsetof(sim_run, restarts)},
         {"reply-lost", offsetof(sim_run, reply_losts)}, {"conn-error", offsetof(sim_run, conn_errors)},
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)

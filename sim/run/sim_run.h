@@ -18,20 +18,20 @@
 #include "sim/model/sim_store_model.h"
 
 enum {
-    SIM_THREADS_MAX = 32,   /* virtual threads per execution */
-    SIM_PROCS_MAX = 16,     /* simulated processes per execution */
-    SIM_MUTEXES_MAX = 64,   /* env mutexes per execution */
-    SIM_LOCK_KEYS_MAX = 16, /* keys the lease oracle watches */
-    SIM_INSTANCES_MAX = 64, /* singleton instances the uniqueness oracle remembers */
-    SIM_MSG_MAX = 320,      /* a violation message, bytes with the NUL */
-    SIM_NOTES_MAX = 8,      /* "allowed by design" notes kept per execution */
-    SIM_LOG_MAX = 4096,     /* store ops remembered for a lose-last restart */
+    SIM_THREADS_MAX = 32,          /* virtual threads per execution */
+    SIM_PROCS_MAX = 16,            /* simulated processes per execution */
+    SIM_MUTEXES_MAX = 64,          /* env mutexes per execution */
+    SIM_LOCK_KEYS_MAX = 16,        /* keys the lease oracle watches */
+    SIM_INSTANCES_MAX = 64,        /* singleton instances the uniqueness oracle remembers */
+    SIM_MSG_MAX = 320,             /* a violation message, bytes with the NUL */
+    SIM_NOTES_MAX = 8,             /* "allowed by design" notes kept per execution */
+    SIM_LOG_MAX = 4096,            /* store ops remembered for a lose-last restart */
     SIM_CMD_LOG_BYTES = 64 * 1024, /* bytes of logged commands' arguments (for a lose-last restart) */
-    SIM_RESOURCES_MAX = 4,  /* guarded resources per execution */
-    SIM_OWN_PROBES_MAX = 16,   /* a scenario's own coverage probes */
-    SIM_EXPECTATIONS_MAX = 16, /* expectations a scenario declares */
-    SIM_IGNORED_MAX = 8,       /* oracles --ignore-oracle turns into notes */
-    SIM_STACK_KIB_MAX = 4096,  /* the largest virtual-thread stack (stack_kib), KiB */
+    SIM_RESOURCES_MAX = 4,         /* guarded resources per execution */
+    SIM_OWN_PROBES_MAX = 16,       /* a scenario's own coverage probes */
+    SIM_EXPECTATIONS_MAX = 16,     /* expectations a scenario declares */
+    SIM_IGNORED_MAX = 8,           /* oracles --ignore-oracle turns into notes */
+    SIM_STACK_KIB_MAX = 4096,      /* the largest virtual-thread stack (stack_kib), KiB */
 };
 
 /* Virtual time 0 is this wall-clock instant (2023-11-14T22:13:20Z) on every clock; fixed, so runs never read it. */
@@ -109,9 +109,11 @@ typedef struct sim_thread {
     int64_t revoked_below;   /* the revocation covered its grants with fencing numbers below this */
     int64_t lease_sent_ns;   /* send time of its last grant or extend on a watched key */
     int64_t lease_ttl_ms;    /* and the TTL it asked for */
-    sim_pending pend;        /* PENDING: the op it stopped at */
-    sim_thread_fn fn;        /* scenario body (or NULL for a task) */
-    sim_thread_fn body;      /* with the scenario's start_yield: the body fn calls after its first visible op */
+    int64_t acquire_start_mono_ns; /* metric agreement: its local clock when its open acquire sent its first try, -1 */
+    int acquire_last;              /* and that try's latest result: an lk_outcome, or LK_NONE after a store error */
+    sim_pending pend;              /* PENDING: the op it stopped at */
+    sim_thread_fn fn;              /* scenario body (or NULL for a task) */
+    sim_thread_fn body;            /* with the scenario's start_yield: the body fn calls after its first visible op */
     void *arg;
     void (*task_fn)(void *); /* task body */
     uint64_t rng[4];         /* xoshiro256** entropy stream, seeded from the run seed and the index */
@@ -131,7 +133,7 @@ typedef struct sim_process {
     int64_t wall_offset_ms; /* its wall clock minus virtual time, ms (wall-step decisions move it) */
     int64_t drift_ppm;      /* its monotonic clock runs this many ppm fast (negative: slow) */
     int crashed;            /* 1 after a process crash */
-    lk_metric_set metrics;  /* its metrics sink */
+    lk_metric_set metrics;  /* its metrics sink; last, so a snapshot stops at its rows in use */
 } sim_process;
 
 typedef struct sim_lease {
@@ -263,8 +265,8 @@ struct sim_run {
     int64_t backend_timeouts_ms;         /* lockstep: the real server checked blocked timeouts up to this server ms */
     int ignored_count;                   /* oracles whose violations are notes (--ignore-oracle) */
     char ignored[SIM_IGNORED_MAX][SIM_NAME_MAX];
-    int note_count;                        /* notes kept (at most SIM_NOTES_MAX) */
-    int notes_dropped;                     /* notes beyond that, counted */
+    int note_count;    /* notes kept (at most SIM_NOTES_MAX) */
+    int notes_dropped; /* notes beyond that, counted */
     int resource_count;
     int log_ops;                        /* 1: remember applied store ops (a lose-last restart may come) */
     int oracle_silent;                  /* 1 while the store is rebuilt from the log: oracles only track */
@@ -319,6 +321,9 @@ static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
     return SIM_EPOCH_WALL_MS + ns / 1000000 + run->server_wall_offset_ms;
 }
 /* Thread i's pub/sub connection (sim_run.client). */
+/* Every process's metrics of the execution in 'run', merged into '*out' (cleared first): what `--metrics` writes. */
+void sim_run_metrics(const sim_run *run, lk_metric_set *out);
+
 #define SIM_PUBSUB_CONN(i) (SIM_THREADS_MAX + (i))
 /* 1 if 'p' sends something to the store (a store fault can hit it): a store op other than a read of what the server
  * pushed on the connection (LK_OP_READ waits on the client's side only). */

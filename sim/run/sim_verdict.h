@@ -14,18 +14,20 @@
 /* The built-in oracles: NAME, name, what fires it. A scenario's own expectations are declared in its table entry
  * (sim_scenario.expectations); together they are every name a verdict can carry. */
 #define SIM_ORACLE_MAP(X)                                                                                              \
-    X(LEASE_SAFETY, "lease_safety", "two live leases on one lock key at once")                                        \
-    X(NO_FOREIGN_DELETE, "no_foreign_delete", "a lock key deleted by a thread that does not own its live lease")      \
+    X(LEASE_SAFETY, "lease_safety", "two live leases on one lock key at once")                                         \
+    X(NO_FOREIGN_DELETE, "no_foreign_delete", "a lock key deleted by a thread that does not own its live lease")       \
     X(NO_FOREIGN_EXTEND, "no_foreign_extend", "a live lease's TTL changed by a thread that does not own it")           \
-    X(SINGLETON_UNIQUE, "singleton_unique", "two different instances returned for one (process, key)")               \
-    X(NO_LEAKED_KEY, "no_leaked_key", "a lock key still held after every thread ended (crash-free runs)")             \
-    X(RESOURCE_LOST_UPDATE, "resource_lost_update", "a guarded resource accepted a write based on an overtaken read") \
-    X(RESOURCE_FENCE_ORDER, "resource_fence_order", "a guarded resource accepted writes out of fencing order")        \
+    X(SINGLETON_UNIQUE, "singleton_unique", "two different instances returned for one (process, key)")                 \
+    X(NO_LEAKED_KEY, "no_leaked_key", "a lock key still held after every thread ended (crash-free runs)")              \
+    X(RESOURCE_LOST_UPDATE, "resource_lost_update", "a guarded resource accepted a write based on an overtaken read")  \
+    X(RESOURCE_FENCE_ORDER, "resource_fence_order", "a guarded resource accepted writes out of fencing order")         \
     X(REVOKED_WRITE, "revoked_write", "a guarded resource accepted a write from a holder a clear had revoked")         \
-    X(CLIENT_VALIDITY, "client_validity", "a holder was told it holds the lock past its lease bound")                 \
+    X(CLIENT_VALIDITY, "client_validity", "a holder was told it holds the lock past its lease bound")                  \
+    X(METRIC_AGREEMENT, "metric_agreement",                                                                            \
+      "a lock metric disagrees with what the store answered or the clock measured")                                    \
     X(DEADLOCK, "deadlock", "every live thread waits on a sync object")                                                \
-    X(STEP_BOUND, "step_bound", "a livelock: steps_max decisions without the run ending, or a repeated state")        \
-    X(LIMIT, "limit", "a run table of the simulator overflowed")                                                      \
+    X(STEP_BOUND, "step_bound", "a livelock: steps_max decisions without the run ending, or a repeated state")         \
+    X(LIMIT, "limit", "a run table of the simulator overflowed")                                                       \
     X(SCENARIO_CRASH, "scenario_crash", "scenario code crashed (a signal, a stack overflow): a bug in the scenario")   \
     X(BUSY_LOOP, "busy_loop", "a thread ran busy_ms of CPU without a visible op: a busy loop in scenario code")
 

@@ -48,7 +48,7 @@ static const sim_variant_def pk_variants[] = {
 
 static const sim_param_override pk_overrides[] = {
     {"advances_max", 0}, /* the race needs no time decisions; the expectations hold without them */
-    {"crashes_max", 1}, /* exhaustive search bound: one crash, of any client (the wait_on_crashed_holder race) */
+    {"crashes_max", 1},  /* exhaustive search bound: one crash, of any client (the wait_on_crashed_holder race) */
 };
 
 static void pk_request_run(sim_thread *self, void *arg) {
@@ -58,7 +58,7 @@ static void pk_request_run(sim_thread *self, void *arg) {
     char key[32];
     snprintf(key, sizeof(key), "lk:user:u%d", r->user);
     lk_mutex m;
-    lk_mutex_opts opts = {.ttl_ms = sim_param(run, "ttl_ms")};
+    lk_mutex_opts opts = {.ttl_ms = sim_param(run, "ttl_ms"), .kind = "memory"}; /* source case 2's memory saves */
     if (lk_mutex_init(&m, env, key, &opts) != LK_OK) return;
     lk_mono_ns deadline =
         sim_variant(run) == 0 ? lk_env_mono_ns(env) + sim_param(run, "acquire_timeout_ms") * 1000000 : INT64_MAX;
@@ -139,6 +139,7 @@ SIM_SCENARIO_DEFINE(per_key_timeout) = {
     .expectations = "expect_independent_keys,liveness,metrics_agree",
     .setup = pk_setup,
     .finish = pk_finish,
+    .reads_metrics = 1,
     .faults = NULL,
     .overrides = pk_overrides,
     .override_count = sizeof(pk_overrides) / sizeof(pk_overrides[0]),

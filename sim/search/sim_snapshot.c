@@ -47,7 +47,8 @@ static void fp_init(fp_acc *h) {
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-tree-vectorize")))
 #endif
-static void fp_bytes(fp_acc *h, const void *p, size_t n) {
+static void
+fp_bytes(fp_acc *h, const void *p, size_t n) {
     const unsigned char *c = p;
     h->len += n;
     uint64_t w[4], l0 = h->l[0], l1 = h->l[1], l2 = h->l[2], l3 = h->l[3];
@@ -110,7 +111,11 @@ static int state_stack_live(const sim_thread *t) {
 
 /* The tables after the header, up to their counts, in a fixed order (each count is visited before its rows). */
 static void state_tables(sim_run *run, region_fn fn, void *ctx) {
-    fn(ctx, run->proc, sizeof(run->proc[0]) * (size_t)run->proc_count);
+    for (int i = 0; i < run->proc_count; i++) { /* a process up to its metric rows, then the rows in use */
+        sim_process *p = &run->proc[i];
+        fn(ctx, p, offsetof(sim_process, metrics.row));
+        fn(ctx, p->metrics.row, sizeof(p->metrics.row[0]) * (size_t)p->metrics.row_count);
+    }
     fn(ctx, run->mutex, sizeof(run->mutex[0]) * (size_t)run->mutex_count);
     sim_oracle_state *o = &run->oracle;
     fn(ctx, &o->lock_key_count, sizeof(o->lock_key_count));
@@ -160,7 +165,6 @@ static void state_regions(sim_run *run, region_fn fn, void *ctx) {
     }
 }
 
-
 /* ---- fingerprint ---------------------------------------------------------------------------------------------- */
 
 /* A byte range a fingerprint leaves out. */
@@ -168,7 +172,8 @@ typedef struct fp_skip {
     size_t off, len;
 } fp_skip;
 
-#define FP_SKIP(type, field) {offsetof(type, field), sizeof(((type *)0)->field)}
+#define FP_SKIP(type, field)                                                                                           \
+    { offsetof(type, field), sizeof(((type *)0)->field) }
 
 /* Hashes [base, base + size) but the ranges in 'skip' (sorted by offset, disjoint). */
 static void fp_gaps(fp_acc *h, const void *base, size_t size, const fp_skip *skip, size_t n) {
@@ -186,12 +191,11 @@ static void fp_gaps(fp_acc *h, const void *base, size_t size, const fp_skip *ski
  * compares depths itself, sim_visited_add), what belongs to the host process (its context, the backend), what is
  * constant through a search (the parameters), and the allocation count unless a test fails one by number. */
 static const fp_skip header_skip[] = {
-    FP_SKIP(sim_run, host),          FP_SKIP(sim_run, param),         FP_SKIP(sim_run, step),
-    FP_SKIP(sim_run, store_faults),  FP_SKIP(sim_run, violation),     FP_SKIP(sim_run, probe),
-    FP_SKIP(sim_run, unchecked),     FP_SKIP(sim_run, reply_losts),   FP_SKIP(sim_run, conn_errors),
-    FP_SKIP(sim_run, note_count),
-    FP_SKIP(sim_run, notes_dropped), FP_SKIP(sim_run, setup_error),   FP_SKIP(sim_run, backend),
-    FP_SKIP(sim_run, backend_error), FP_SKIP(sim_run, alloc_count),
+    FP_SKIP(sim_run, host),         FP_SKIP(sim_run, param),         FP_SKIP(sim_run, step),
+    FP_SKIP(sim_run, store_faults), FP_SKIP(sim_run, violation),     FP_SKIP(sim_run, probe),
+    FP_SKIP(sim_run, unchecked),    FP_SKIP(sim_run, reply_losts),   FP_SKIP(sim_run, conn_errors),
+    FP_SKIP(sim_run, note_count),   FP_SKIP(sim_run, notes_dropped), FP_SKIP(sim_run, setup_error),
+    FP_SKIP(sim_run, backend),      FP_SKIP(sim_run, backend_error), FP_SKIP(sim_run, alloc_count),
 };
 /* Left out of a thread: its name (fixed at creation), the step of its last op (the past), and sanitizer and
  * valgrind bookkeeping. */
@@ -201,10 +205,12 @@ static const fp_skip thread_skip[] = {
     FP_SKIP(sim_thread, name),
     FP_SKIP(sim_thread, last_step),
 };
-/* Left out of a process: its name and its env's function table (fixed at creation). */
+/* Left out of a process: its name and its env's function table (fixed at creation), and its metrics (unless the
+ * scenario reads them: sim_scenario.reads_metrics), which no lock decision reads. */
 static const fp_skip proc_skip[] = {
     FP_SKIP(sim_process, name),
     FP_SKIP(sim_process, env),
+    FP_SKIP(sim_process, metrics),
 };
 
 static int fp_skip_sorted(const fp_skip *skip, size_t n) {
@@ -246,7 +252,7 @@ static void fp_store(fp_acc *h, const sim_keyspace *ks) {
     fp_u64(h, lo);
     fp_u64(h, hi);
     fp_bytes(h, ks->scripts, ks->script_bytes); /* the script cache (EVALSHA finds a script or not) */
-    if (ks->channel_count > 0) { /* the pub/sub registry */
+    if (ks->channel_count > 0) {                /* the pub/sub registry */
         fp_u64(h, ks->channel_count);
         fp_bytes(h, ks->channel, sizeof(ks->channel[0]) * ks->channel_count);
     }
@@ -263,8 +269,12 @@ static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
     fp_header(&h, run, outcome);
     for (int i = 0; i < run->thread_count; i++)
         fp_gaps(&h, &run->thread[i], sizeof(sim_thread), thread_skip, sizeof(thread_skip) / sizeof(thread_skip[0]));
-    for (int i = 0; i < run->proc_count; i++)
-        fp_gaps(&h, &run->proc[i], sizeof(sim_process), proc_skip, sizeof(proc_skip) / sizeof(proc_skip[0]));
+    for (int i = 0; i < run->proc_count; i++) {
+        const sim_process *p = &run->proc[i];
+        fp_gaps(&h, p, sizeof(sim_process), proc_skip, sizeof(proc_skip) / sizeof(proc_skip[0]));
+        if (run->scenario->reads_metrics)
+            fp_bytes(&h, p->metrics.row, sizeof(p->metrics.row[0]) * (size_t)p->metrics.row_count);
+    }
     fp_bytes(&h, run->mutex, sizeof(run->mutex[0]) * (size_t)run->mutex_count);
     const sim_oracle_state *o = &run->oracle; /* the watched keys are fixed at setup: their leases change */
     fp_bytes(&h, o->lease, sizeof(o->lease[0]) * (size_t)o->lock_key_count);
@@ -456,4 +466,3 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     }
     if (b.heap_used > run->heap_used) memset(run->heap + run->heap_used, 0, b.heap_used - run->heap_used);
 }
-

@@ -55,10 +55,10 @@ enum {
     SPIN_TRIES_MAX = 1 << 24 /* bound on one naive acquire's SET attempts */
 };
 static const int64_t ACQUIRE_WAIT_NS = 10LL * 1000000000; /* deadline of one blocking acquire */
-static const double GOAL_CORE_VS_MINIMAL = 0.9;            /* core >= 0.9x the minimal cycle */
-static const double GOAL_CONTENDED_VS_OWN = 0.67;          /* one key >= 0.67x own keys */
-static const double GOAL_SPREAD_MAX = 2;                   /* per-thread max/min acquisitions <= 2 */
-static const double GOAL_P99_WAIT_CYCLES = 4;              /* p99 wait <= 4 x N x the uncontended core cycle */
+static const double GOAL_CORE_VS_MINIMAL = 0.9;           /* core >= 0.9x the minimal cycle */
+static const double GOAL_CONTENDED_VS_OWN = 0.67;         /* one key >= 0.67x own keys */
+static const double GOAL_SPREAD_MAX = 2;                  /* per-thread max/min acquisitions <= 2 */
+static const double GOAL_P99_WAIT_CYCLES = 4;             /* p99 wait <= 4 x N x the uncontended core cycle */
 
 #define KEY_PREFIX "racebed:bench:"
 #define TTL_TEXT "10000" /* LOCK_TTL_MS as the minimal cycle sends it */
@@ -101,11 +101,11 @@ static const char *bench_goal(double ratio, double goal) {
 
 /* A bare hiredis connection with the two scripts loaded. Guarded by: the main thread only. */
 typedef struct minimal_conn {
-    redisContext *c;       /* NULL before open */
-    char sha_acquire[41];  /* SCRIPT LOAD digest of MINIMAL_ACQUIRE_LUA */
-    char sha_release[41];  /* SCRIPT LOAD digest of MINIMAL_RELEASE_LUA */
+    redisContext *c;        /* NULL before open */
+    char sha_acquire[41];   /* SCRIPT LOAD digest of MINIMAL_ACQUIRE_LUA */
+    char sha_release[41];   /* SCRIPT LOAD digest of MINIMAL_RELEASE_LUA */
     unsigned long long seq; /* makes each cycle's token unique */
-    char token[33];        /* the current cycle's token, 32 hex digits like the core's */
+    char token[33];         /* the current cycle's token, 32 hex digits like the core's */
 } minimal_conn;
 
 /* Runs a command that must answer a status or a 40-byte digest; copies the digest to 'sha' when not NULL. */
@@ -113,8 +113,7 @@ static int minimal_setup(minimal_conn *mc, int argc, const char **argv, char *sh
     redisReply *r = redisCommandArgv(mc->c, argc, argv, NULL);
     int ok = r && (sha ? r->type == REDIS_REPLY_STRING && r->len == 40 : r->type == REDIS_REPLY_STATUS);
     if (ok && sha) memcpy(sha, r->str, 41);
-    if (!ok)
-        snprintf(err, cap, "%s: %s", argv[0], r && r->type == REDIS_REPLY_ERROR ? r->str : mc->c->errstr);
+    if (!ok) snprintf(err, cap, "%s: %s", argv[0], r && r->type == REDIS_REPLY_ERROR ? r->str : mc->c->errstr);
     if (r) freeReplyObject(r);
     return ok ? 0 : -1;
 }
@@ -145,8 +144,8 @@ static void minimal_close(minimal_conn *mc) {
 /* One lock cycle: acquire must answer {1, fence}, release must delete. Returns 0 or -1. */
 static int minimal_cycle(minimal_conn *mc) {
     snprintf(mc->token, sizeof(mc->token), "%016llx%016llx", 0x5eedULL, ++mc->seq);
-    const char *acq[] = {"EVALSHA", mc->sha_acquire, "2", KEY_PREFIX "min", KEY_PREFIX "min:fence", mc->token,
-                         TTL_TEXT};
+    const char *acq[] = {"EVALSHA", mc->sha_acquire, "2", KEY_PREFIX "min", KEY_PREFIX "min:fence",
+                         mc->token, TTL_TEXT};
     redisReply *r = redisCommandArgv(mc->c, 7, acq, NULL);
     int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_INTEGER &&
              r->element[0]->integer == 1;
@@ -251,8 +250,9 @@ static double cycle_rate(cycle_kind kind, core_conn *cc, minimal_conn *mc, int n
     for (int i = 0; i < n; i++) {
         int rc = kind == CYCLE_CORE ? core_cycle(cc) : kind == CYCLE_MINIMAL ? minimal_cycle(mc) : minimal_ping(mc);
         if (rc != 0) {
-            if (kind != CYCLE_CORE) fprintf(stderr, "bench_redis: hiredis %s failed: %s\n",
-                                            kind == CYCLE_PING ? "PING" : "cycle", mc->c->errstr);
+            if (kind != CYCLE_CORE)
+                fprintf(stderr, "bench_redis: hiredis %s failed: %s\n", kind == CYCLE_PING ? "PING" : "cycle",
+                        mc->c->errstr);
             return -1;
         }
     }
@@ -296,8 +296,8 @@ static void python_script_path(char *out, size_t cap) {
  * redis (its message in 'note'), or -1 on another failure (in 'note'). */
 static double python_run(const char *py, const char *script, const lk_redis_url *u, char *note, size_t cap) {
     char cmd[2048], line[512];
-    snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' %d %d %d %d %d 2>&1", py, script, u->host, u->port, CYCLES, RUNS,
-             u->db, WARMUP_CYCLES);
+    snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' %d %d %d %d %d 2>&1", py, script, u->host, u->port, CYCLES, RUNS, u->db,
+             WARMUP_CYCLES);
     FILE *f = popen(cmd, "r");
     if (f == NULL) {
         snprintf(note, cap, "popen %s failed", py);
@@ -309,7 +309,8 @@ static double python_run(const char *py, const char *script, const lk_redis_url 
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = '\0';
         double x;
-        if (sscanf(line, "cycles/s %lf", &x) == 1 && got < RUNS) v[got++] = x;
+        if (sscanf(line, "cycles/s %lf", &x) == 1 && got < RUNS)
+            v[got++] = x;
         else if (strncmp(line, "cycles/s", 8) != 0 && note[0] == '\0')
             snprintf(note, cap, "%s", strncmp(line, "skip: ", 6) == 0 ? line + 6 : line);
     }
@@ -374,7 +375,8 @@ static void cycles_report(const cycle_figures *fig) {
                    extra, in_server, extra - in_server);
         else /* the difference of two medians, each over round trips that vary by more than that */
             printf("    the core's extra %.1f us/cycle is within round-trip noise; its scripts take %.1f us more in "
-                   "the server\n", extra, in_server);
+                   "the server\n",
+                   extra, in_server);
     }
     printf("  ratio core / PING               %6.2fx   (a cycle is 2 round trips: 0.50x is the floor's pace)\n",
            core / ping);
@@ -382,8 +384,8 @@ static void cycles_report(const cycle_figures *fig) {
     if (py > 0) {
         double want = GOAL_CORE_VS_MINIMAL * (min / py);
         printf("  ratio minimal / redis-py        %6.2fx\n", min / py);
-        printf("  ratio core / redis-py           %6.2fx   %s (goal >= 0.9 x minimal/redis-py = %.2fx)\n",
-               core / py, bench_goal(core / py, want), want);
+        printf("  ratio core / redis-py           %6.2fx   %s (goal >= 0.9 x minimal/redis-py = %.2fx)\n", core / py,
+               bench_goal(core / py, want), want);
     } else {
         printf("  redis-py: skipped: %s\n", fig->py_note);
     }
@@ -408,13 +410,13 @@ typedef struct contend_run {
 /* One worker thread. Guarded by: its thread until joined. */
 typedef struct contend_worker {
     contend_run *run;
-    int index;         /* 0..threads-1 */
+    int index; /* 0..threads-1 */
     pthread_t thread;
-    int64_t acquired;  /* locks it took */
-    int64_t failed;    /* attempts that found the lock taken */
-    int64_t *wait_ns;  /* each acquisition's wait, ns: CONTEND_LOCKS slots, allocated and touched before the run */
-    int64_t waits;     /* slots used */
-    char errmsg[256];  /* why it failed, "" if it did not */
+    int64_t acquired; /* locks it took */
+    int64_t failed;   /* attempts that found the lock taken */
+    int64_t *wait_ns; /* each acquisition's wait, ns: CONTEND_LOCKS slots, allocated and touched before the run */
+    int64_t waits;    /* slots used */
+    char errmsg[256]; /* why it failed, "" if it did not */
 } contend_worker;
 
 static int contend_going(contend_run *run) {
@@ -456,7 +458,9 @@ static int contend_core(contend_worker *w, lk_posix_env *pe, const char *lock_ke
         if (ok) contend_done(w);
     }
     if (!ok) snprintf(w->errmsg, sizeof(w->errmsg), "core: %s", lk_mutex_errmsg(&m));
-    w->failed = __atomic_load_n(&pe->metrics.value[LK_METRIC_ACQUIRE_LOCKED], __ATOMIC_RELAXED);
+    pthread_mutex_lock(&pe->metrics_mu);
+    w->failed = lk_metric_total(&pe->metrics, LK_METRIC_ATTEMPT_BUSY);
+    pthread_mutex_unlock(&pe->metrics_mu);
     lk_mutex_fini(&m);
     return ok;
 }
@@ -503,8 +507,8 @@ static void *contend_main(void *arg) {
     if (lk_redis_store_open(run->url, NULL, &store, w->errmsg, sizeof(w->errmsg)) == LK_OK)
         pe_ready = lk_posix_env_init(&pe, lk_redis_store_iface(store)) == LK_OK;
     pthread_barrier_wait(&run->ready); /* always: the main thread and the other workers wait here */
-    int ok = pe_ready && (run->naive ? contend_naive(w, &pe.env, lock_key, res_key)
-                                     : contend_core(w, &pe, lock_key, res_key));
+    int ok = pe_ready &&
+             (run->naive ? contend_naive(w, &pe.env, lock_key, res_key) : contend_core(w, &pe, lock_key, res_key));
     if (!ok) __atomic_store_n(&run->stop, 1, __ATOMIC_RELAXED);
     if (pe_ready) lk_posix_env_fini(&pe);
     lk_redis_store_close(store);
@@ -513,16 +517,18 @@ static void *contend_main(void *arg) {
 
 /* Totals of one configuration over its runs. */
 typedef struct contend_result {
-    double rate[RUNS]; /* locks/s of each run */
-    int64_t acquired;  /* locks taken, all runs */
-    int64_t failed;    /* failed SETs, all runs */
-    int64_t busiest;   /* locks of each run's busiest thread, summed over the runs */
+    double rate[RUNS];   /* locks/s of each run */
+    int64_t acquired;    /* locks taken, all runs */
+    int64_t failed;      /* failed SETs, all runs */
+    int64_t busiest;     /* locks of each run's busiest thread, summed over the runs */
     double spread[RUNS]; /* each run's busiest thread's locks / least busy thread's; INFINITY if one got none */
-    int64_t *wait_ns;  /* every acquisition's wait over the runs, ns; WAIT_POOL_CAP slots, NULL before allocated */
-    int64_t waits;     /* slots used */
+    int64_t *wait_ns;    /* every acquisition's wait over the runs, ns; WAIT_POOL_CAP slots, NULL before allocated */
+    int64_t waits;       /* slots used */
 } contend_result;
 
-enum { WAIT_POOL_CAP = RUNS * (CONTEND_LOCKS + THREADS_MAX) }; /* > all runs' acquisitions: one run's exceed the
+enum {
+    WAIT_POOL_CAP = RUNS * (CONTEND_LOCKS + THREADS_MAX)
+}; /* > all runs' acquisitions: one run's exceed the
                                                                   count by less than the number of threads */
 
 /* One run of one configuration; adds to 'res'. Returns 0, or -1 after printing why. */
@@ -548,7 +554,8 @@ static int contend_once(const char *url, int threads, int one_key, int naive, in
     }
     pthread_barrier_wait(&run.ready);
     double t0 = bench_now();
-    for (int i = 0; i < threads; i++) pthread_join(w[i].thread, NULL);
+    for (int i = 0; i < threads; i++)
+        pthread_join(w[i].thread, NULL);
     pthread_barrier_destroy(&run.ready);
     int64_t busiest = 0, least = INT64_MAX;
     int failed_worker = -1;
@@ -578,10 +585,12 @@ static void contend_report_row(int n, const char *variant, contend_result *one, 
     double fail_one = (double)one->failed / (double)one->acquired;
     double fail_own = (double)own->failed / (double)own->acquired;
     char verdict[64];
-    if (goal) snprintf(verdict, sizeof(verdict), "%s", bench_goal(ratio, GOAL_CONTENDED_VS_OWN));
-    else snprintf(verdict, sizeof(verdict), "(reference)");
-    printf("  %3d  %-11s %10.0f %11.0f %7.2fx  %-11s %13.2f %9.2f %13.2f\n", n, variant, a, b, ratio, verdict,
-           fail_one, fail_one + 1, fail_own);
+    if (goal)
+        snprintf(verdict, sizeof(verdict), "%s", bench_goal(ratio, GOAL_CONTENDED_VS_OWN));
+    else
+        snprintf(verdict, sizeof(verdict), "(reference)");
+    printf("  %3d  %-11s %10.0f %11.0f %7.2fx  %-11s %13.2f %9.2f %13.2f\n", n, variant, a, b, ratio, verdict, fail_one,
+           fail_one + 1, fail_own);
 }
 
 static int bench_cmp_i64(const void *a, const void *b) {
@@ -596,8 +605,10 @@ static double wait_percentile_us(const int64_t *v, int64_t n, int pct) {
 }
 
 static void spread_text(double x, char *out, size_t cap) {
-    if (isinf(x)) snprintf(out, cap, "inf");
-    else snprintf(out, cap, "%.2f", x);
+    if (isinf(x))
+        snprintf(out, cap, "inf");
+    else
+        snprintf(out, cap, "%.2f", x);
 }
 
 /* One row of the fairness and wait table: sorts 'res' waits. 'bound_us' is the p99 goal. */
@@ -625,11 +636,13 @@ static void contend_report_fair_row(const char *variant, const char *keys, conte
 static void contend_report_fair(int n, double cycle_us, contend_result res[2][2]) {
     double bound_us = GOAL_P99_WAIT_CYCLES * n * cycle_us;
     printf("       per-thread max/min acquisitions: median and worst of the %d runs; goal <= %.0f (no barging "
-           "starvation) on the worst\n", RUNS, GOAL_SPREAD_MAX);
+           "starvation) on the worst\n",
+           RUNS, GOAL_SPREAD_MAX);
     printf("       acquire wait, all runs' acquisitions: goal p99 <= %.0f x N x uncontended core cycle = "
-           "%.0f x %d x %.1f us = %.0f us\n", GOAL_P99_WAIT_CYCLES, GOAL_P99_WAIT_CYCLES, n, cycle_us, bound_us);
-    printf("       %-11s %-4s %8s %8s  %-11s %9s %9s  %s\n", "variant", "keys", "max/min", "worst", "goal<=2",
-           "p50 us", "p99 us", "p99 goal");
+           "%.0f x %d x %.1f us = %.0f us\n",
+           GOAL_P99_WAIT_CYCLES, GOAL_P99_WAIT_CYCLES, n, cycle_us, bound_us);
+    printf("       %-11s %-4s %8s %8s  %-11s %9s %9s  %s\n", "variant", "keys", "max/min", "worst", "goal<=2", "p50 us",
+           "p99 us", "p99 goal");
     contend_report_fair_row("core", "one", &res[0][1], bound_us);
     contend_report_fair_row("core", "own", &res[0][0], bound_us);
     contend_report_fair_row("naive spin", "one", &res[1][1], bound_us);
@@ -642,8 +655,8 @@ static int contend_measure(const char *url, double cycle_us) {
     printf("3. contention: N threads, one connection each; a lock guards one INCR (median of %d runs of %d locks)\n",
            RUNS, CONTEND_LOCKS);
     printf("   core = lk_mutex_acquire with default backoff; naive spin = SET NX PX until stored, INCR, DEL\n");
-    printf("  %3s  %-11s %10s %11s %8s  %-11s %13s %9s %13s\n", "N", "variant", "one key/s", "own keys/s",
-           "one/own", "goal>=0.67", "failed/lock", "tries", "failed (own)");
+    printf("  %3s  %-11s %10s %11s %8s  %-11s %13s %9s %13s\n", "N", "variant", "one key/s", "own keys/s", "one/own",
+           "goal>=0.67", "failed/lock", "tries", "failed (own)");
     const int ns[] = {4, THREADS_MAX};
     for (int i = 0; i < 2; i++) {
         contend_result res[2][2]; /* [naive][one_key] */
@@ -659,7 +672,8 @@ static int contend_measure(const char *url, double cycle_us) {
                     rc = contend_once(url, ns[i], one, naive, r, &res[naive][one]);
         if (rc != 0) {
             for (int naive = 0; naive < 2; naive++)
-                for (int one = 0; one < 2; one++) free(res[naive][one].wait_ns);
+                for (int one = 0; one < 2; one++)
+                    free(res[naive][one].wait_ns);
             return -1;
         }
         contend_report_row(ns[i], "core", &res[0][1], &res[0][0], 1);
@@ -667,15 +681,18 @@ static int contend_measure(const char *url, double cycle_us) {
         double fc = (double)res[0][1].failed / (double)res[0][1].acquired;
         double fn = (double)res[1][1].failed / (double)res[1][1].acquired;
         char cmp[64];
-        if (fc > 0) snprintf(cmp, sizeof(cmp), "%.1fx fewer with the core", fn / fc);
-        else snprintf(cmp, sizeof(cmp), "the core had none");
+        if (fc > 0)
+            snprintf(cmp, sizeof(cmp), "%.1fx fewer with the core", fn / fc);
+        else
+            snprintf(cmp, sizeof(cmp), "the core had none");
         printf("       failed SETs per lock on one key: naive spin %.2f, core %.2f (%s)\n", fn, fc, cmp);
         printf("       busiest thread's share of the one-key locks: core %.0f%%, naive spin %.0f%% (fair: %.0f%%)\n",
                100.0 * (double)res[0][1].busiest / (double)res[0][1].acquired,
                100.0 * (double)res[1][1].busiest / (double)res[1][1].acquired, 100.0 / ns[i]);
         contend_report_fair(ns[i], cycle_us, res);
         for (int naive = 0; naive < 2; naive++)
-            for (int one = 0; one < 2; one++) free(res[naive][one].wait_ns);
+            for (int one = 0; one < 2; one++)
+                free(res[naive][one].wait_ns);
     }
     printf("\n");
     return 0;
@@ -690,7 +707,8 @@ static void cpus_parse(const char *s, cpu_set_t *set) {
         char *end;
         long a = strtol(s, &end, 10), b = a;
         if (*end == '-') b = strtol(end + 1, &end, 10);
-        for (long c = a; c <= b && c < CPU_SETSIZE; c++) CPU_SET((int)c, set);
+        for (long c = a; c <= b && c < CPU_SETSIZE; c++)
+            CPU_SET((int)c, set);
         s = *end == ',' ? end + 1 : end;
     }
 }
@@ -741,7 +759,7 @@ static void placement_report(minimal_conn *mc, const char *describe) {
         cpus_text(&theirs, srv, sizeof(srv));
         cpu_set_t both;
         CPU_AND(&both, &mine, &theirs);
-        verdict = CPU_COUNT(&both) == 0                                 ? "different CPUs"
+        verdict = CPU_COUNT(&both) == 0                                ? "different CPUs"
                   : CPU_EQUAL(&mine, &theirs) && CPU_COUNT(&mine) == 1 ? "the same CPU"
                                                                        : "shared CPUs, placed by the scheduler";
     }
@@ -814,8 +832,8 @@ static void model_vs_redis(minimal_conn *mc) {
         {{"eval", NULL},
          {{"EVAL", "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 1000) then return 1 end return 0", "1",
            KEY_PREFIX "s", "t1"},
-          {"EVAL", "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-           "1", KEY_PREFIX "s", "t1"}}},
+          {"EVAL", "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", "1",
+           KEY_PREFIX "s", "t1"}}},
     };
     sim_keyspace *ks = malloc(sizeof(*ks));
     if (ks == NULL) return;
@@ -825,8 +843,7 @@ static void model_vs_redis(minimal_conn *mc) {
     lk_reply rep;
     lk_reply_init(&rep, nodes, 16, bytes, sizeof(bytes));
     printf("\n2b. the model Redis next to the server, per command (median of %d runs x %d calls)\n", RUNS, MODEL_CMDS);
-    printf("  %-14s %10s %16s %14s %13s\n", "commands", "model ns", "server us/call", "round trip us",
-           "server/model");
+    printf("  %-14s %10s %16s %14s %13s\n", "commands", "model ns", "server us/call", "round trip us", "server/model");
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
         model_argv a;
         model_argv_init(&lines[i], &a);
@@ -853,7 +870,8 @@ static void model_vs_redis(minimal_conn *mc) {
         snprintf(label, sizeof(label), "%s%s%s", a.argv[0][0], a.count > 1 ? "+" : "", a.count > 1 ? a.argv[1][0] : "");
         printf("  %-14s %10.1f %16.2f %14.1f %12.1fx\n", label, m, sv, rt, sv * 1000 / m);
     }
-    redisReply *r = redisCommand(mc->c, "DEL " KEY_PREFIX "m " KEY_PREFIX "n " KEY_PREFIX "h " KEY_PREFIX "l " KEY_PREFIX "z " KEY_PREFIX "s");
+    redisReply *r = redisCommand(mc->c, "DEL " KEY_PREFIX "m " KEY_PREFIX "n " KEY_PREFIX "h " KEY_PREFIX
+                                        "l " KEY_PREFIX "z " KEY_PREFIX "s");
     if (r) freeReplyObject(r);
     free(ks);
 }
@@ -893,8 +911,8 @@ int main(int argc, char **argv) {
     char err[512], describe[256];
     sim_backend_handle *owned = NULL;
     const char *url = argc > 1 ? argv[1] : NULL;
-    printf("racebed Redis bench (-O2; hiredis %d.%d.%d; medians of %d runs; prints, asserts nothing)\n",
-           HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH, RUNS);
+    printf("racebed Redis bench (-O2; hiredis %d.%d.%d; medians of %d runs; prints, asserts nothing)\n", HIREDIS_MAJOR,
+           HIREDIS_MINOR, HIREDIS_PATCH, RUNS);
     if (url == NULL) {
         if (system("command -v redis-server >/dev/null 2>&1") != 0) {
             printf("Redis bench skipped: redis-server is not installed (sudo apt-get install redis-server)\n");

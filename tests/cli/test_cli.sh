@@ -310,6 +310,20 @@ vd=$(sed -n 's/^schedule: .* (\([0-9]*\) decisions)$/\1/p' "$T/out")
 check "sweep failing before its crash" 1 "$rb" sweep thundering_herd --variant mutant:check_then_set --seed 3 --out "$T/sw2"
 grep_out "no crash named past the sweep" "^VIOLATION lease_safety without a crash, before crash point [0-9]+ \\(after [0-9]+ crash points swept\\)"
 
+# --metrics: the reported execution's metrics in the Prometheus text format; replay writes the same for its schedule
+check "run --metrics (pass)" 0 "$rb" run per_key_timeout --budget-execs 50 --metrics "$T/m1.prom" --quiet
+if grep -q '^racebed_lock_acquires_total{kind="memory",result="acquired"} [1-9]' "$T/m1.prom" &&
+    grep -q '^racebed_lock_acquire_wait_seconds_bucket{kind="memory",result="acquired",le="+Inf"} [1-9]' "$T/m1.prom"; then
+    pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL --metrics file lacks the memory lock's acquires"; head -5 "$T/m1.prom"; fi
+check "run --metrics (violation)" 1 "$rb" run stale_token --variant mutant:plain_del --seed 3 --metrics "$T/m2.prom" --out "$T/mets" --quiet
+fm=$(ls "$T"/mets/*.sched | head -n1)
+check "replay --metrics" 1 "$rb" replay --quiet "$fm" --metrics "$T/m3.prom"
+if cmp -s "$T/m2.prom" "$T/m3.prom"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL run --metrics is not the written schedule's"; fi
+check "--metrics with an exhaustive search" 2 "$rb" run stale_token --strategy exhaustive --metrics "$T/m4.prom"
+grep_out "--metrics names what it needs" "--metrics"
+check "--metrics to a directory that does not exist" 4 "$rb" run stale_token --budget-execs 5 --metrics "$T/no/such/m.prom"
+grep_out "--metrics names the path" "no/such/m.prom"
+
 # SIGINT stops an exhaustive search: INCOMPLETE, exit 5, its checkpoint saved (the signal is sent once the search
 # has saved a first checkpoint, so its handler is in place)
 "$rb" run ttl_expiry --strategy exhaustive --runs 100000000 --checkpoint "$T/ckint" --quiet >"$T/out" 2>&1 &

@@ -132,9 +132,19 @@ static void test_redis_store_url_parse_good(void **state) {
 
 static void test_redis_store_url_parse_bad(void **state) {
     (void)state;
-    const char *bad[] = {"", "http://h:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:65536",
-                         "redis://h:12x", "redis://h:1/x", "redis://h:1/-1", "redis://h:1/2/3",
-                         "redis://user:hunter2@h:1", "redis://:hunter2@h:bad", "redis://:hunter2@",
+    const char *bad[] = {"",
+                         "http://h:1",
+                         "redis://",
+                         "redis://:6379",
+                         "redis://h:0",
+                         "redis://h:65536",
+                         "redis://h:12x",
+                         "redis://h:1/x",
+                         "redis://h:1/-1",
+                         "redis://h:1/2/3",
+                         "redis://user:hunter2@h:1",
+                         "redis://:hunter2@h:bad",
+                         "redis://:hunter2@",
                          "redis://:hunter2@h:1/db"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         lk_redis_url u;
@@ -462,10 +472,10 @@ static void test_redis_store_mutex_acquire_extend_release(void **state) {
     try_acquire_expect(&b, LK_ACQUIRED);
     assert_int_equal(lk_mutex_fence(&b), 2);
     release_expect(&b, LK_RELEASED);
-    assert_int_equal(le.pe.metrics.value[LK_METRIC_ACQUIRE_ACQUIRED], 2);
-    assert_int_equal(le.pe.metrics.value[LK_METRIC_ACQUIRE_LOCKED], 1);
-    assert_int_equal(le.pe.metrics.value[LK_METRIC_RELEASE_RELEASED], 2);
-    assert_int_equal(le.pe.metrics.value[LK_METRIC_EXTEND_EXTENDED], 1);
+    assert_int_equal(lk_metric_total(&le.pe.metrics, LK_METRIC_ATTEMPT_ACQUIRED), 2);
+    assert_int_equal(lk_metric_total(&le.pe.metrics, LK_METRIC_ATTEMPT_BUSY), 1);
+    assert_int_equal(lk_metric_total(&le.pe.metrics, LK_METRIC_RELEASE_RELEASED), 2);
+    assert_int_equal(lk_metric_total(&le.pe.metrics, LK_METRIC_EXTEND_EXTENDED), 1);
     lk_mutex_fini(&a);
     lk_mutex_fini(&b);
     lock_env_close(&le);
@@ -505,9 +515,9 @@ static void test_redis_store_mutex_lost_lease(void **state) {
     release_expect(&c, LK_NOT_OWNER);
     assert_true(lock_pttl(&le, "m:lost") > 1000); /* b's lock untouched */
     release_expect(&b, LK_RELEASED);
-    assert_true(le.pe.metrics.value[LK_METRIC_RELEASE_ABSENT] == 1);
-    assert_true(le.pe.metrics.value[LK_METRIC_RELEASE_NOT_OWNER] == 1);
-    assert_true(le.pe.metrics.value[LK_METRIC_EXTEND_LOST] == 2);
+    assert_true(lk_metric_total(&le.pe.metrics, LK_METRIC_RELEASE_ABSENT) == 1);
+    assert_true(lk_metric_total(&le.pe.metrics, LK_METRIC_RELEASE_NOT_OWNER) == 1);
+    assert_true(lk_metric_total(&le.pe.metrics, LK_METRIC_EXTEND_LOST) == 2);
     lk_mutex_fini(&a);
     lk_mutex_fini(&b);
     lk_mutex_fini(&c);
@@ -584,8 +594,8 @@ static void test_redis_store_mutex_already_mine_after_timeout(void **state) {
     assert_string_equal(m.token, token);
     assert_int_equal(lk_mutex_fence(&m), 1);
     assert_true(m.held);
-    assert_int_equal(le.pe.metrics.value[LK_METRIC_ACQUIRE_ALREADY_MINE], 1);
-    assert_int_equal(le.pe.metrics.value[LK_METRIC_ACQUIRE_STORE_ERROR], 1);
+    assert_int_equal(lk_metric_total(&le.pe.metrics, LK_METRIC_ATTEMPT_ALREADY_MINE), 1);
+    assert_int_equal(lk_metric_total(&le.pe.metrics, LK_METRIC_ATTEMPT_ERROR), 1);
     release_expect(&m, LK_RELEASED);
     release_expect(&warm, LK_RELEASED);
     lk_mutex_fini(&warm);

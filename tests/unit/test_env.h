@@ -81,10 +81,10 @@ typedef struct test_env {
     lk_env env;             /* pass &te->env to core objects */
     sim_store_model *store; /* the model store, from calloc (~60 KB), not a core allocation */
     /* clock */
-    lk_mono_ns mono_ns;        /* the virtual monotonic clock, ns */
-    lk_wall_ms wall_offset_ms; /* wall ms = wall_offset_ms + mono_ns / 1e6 */
-    int64_t store_rtt_ns; /* store round trip, ns: exec moves the clock half before, half after */
-    int64_t sleep_count;  /* sleep_ns calls */
+    lk_mono_ns mono_ns;                    /* the virtual monotonic clock, ns */
+    lk_wall_ms wall_offset_ms;             /* wall ms = wall_offset_ms + mono_ns / 1e6 */
+    int64_t store_rtt_ns;                  /* store round trip, ns: exec moves the clock half before, half after */
+    int64_t sleep_count;                   /* sleep_ns calls */
     int64_t sleep_ns[TEST_ENV_SLEEPS_MAX]; /* durations of the first sleeps, ns */
     /* entropy */
     uint64_t prng_state; /* splitmix64 state */
@@ -106,7 +106,7 @@ typedef struct test_env {
     int label_count;                                     /* distinct labels seen */
     char labels[TEST_ENV_LABELS_MAX][TEST_ENV_NAME_MAX]; /* the labels */
     int yields[TEST_ENV_LABELS_MAX];                     /* yields per label */
-    int yields_held[TEST_ENV_LABELS_MAX]; /* of those, yields made with a test mutex held */
+    int yields_held[TEST_ENV_LABELS_MAX];                /* of those, yields made with a test mutex held */
     /* metrics */
     lk_metric_set metrics; /* summed by metrics.add */
 } test_env;
@@ -246,8 +246,7 @@ static inline lk_rc test_env_once(void *ctx, int *flag, void (*fn)(void *arg), v
 /* ---- task ------------------------------------------------------------------------------------ */
 
 /* Runs fn(arg) to completion before returning; the handle only records that it ran. */
-static inline lk_rc test_env_task_start(void *ctx, const char *name, void (*fn)(void *arg),
-                                        void *arg, void **out) {
+static inline lk_rc test_env_task_start(void *ctx, const char *name, void (*fn)(void *arg), void *arg, void **out) {
     test_env *te = ctx;
     (void)name;
     test_task *t = test_env_alloc(ctx, sizeof(*t));
@@ -298,10 +297,10 @@ static inline int test_env_yield_held_count(const test_env *te, const char *labe
 
 /* ---- metrics --------------------------------------------------------------------------------- */
 
-static inline void test_env_metric_add(void *ctx, lk_metric metric, int64_t delta) {
+static inline void test_env_metric_add(void *ctx, lk_metric metric, const char *kind, int64_t value) {
     test_env *te = ctx;
     assert_true((unsigned)metric < LK_METRIC_COUNT_);
-    te->metrics.value[metric] += delta;
+    lk_metric_set_add(&te->metrics, metric, kind, value);
 }
 
 /* ---- store ----------------------------------------------------------------------------------- */
@@ -309,8 +308,7 @@ static inline void test_env_metric_add(void *ctx, lk_metric metric, int64_t delt
 /* Arms the fault hook: store call number 'at' (1-based; 0 disarms) returns 'rc', after applying the
  * op when 'apply' is 1; with 'persistent' every later call fails the same way. Resets the injected
  * count. */
-static inline void test_env_store_fault(test_env *te, int64_t at, lk_rc rc, int apply,
-                                        int persistent) {
+static inline void test_env_store_fault(test_env *te, int64_t at, lk_rc rc, int apply, int persistent) {
     te->fault.at = at;
     te->fault.rc = rc;
     te->fault.apply = apply;
@@ -328,8 +326,7 @@ static inline int test_env_fault_due(const test_env *te, int64_t call) {
 static inline lk_rc test_env_store_exec(void *ctx, const lk_store_op *op, lk_store_reply *reply) {
     test_env *te = ctx;
     int64_t call = ++te->store_call_count;
-    test_store_call rec = {
-        .kind = op->kind, .mono_ns = te->mono_ns, .mutexes_held = te->mutexes_held};
+    test_store_call rec = {.kind = op->kind, .mono_ns = te->mono_ns, .mutexes_held = te->mutexes_held};
     te->mono_ns += te->store_rtt_ns / 2;
     rec.wall_ms = test_env_wall_ms(te);
     lk_rc rc;
@@ -356,8 +353,7 @@ static inline lk_rc test_env_store_exec(void *ctx, const lk_store_op *op, lk_sto
 /* Number of logged store calls of 'kind'. */
 static inline int test_env_store_calls_of(const test_env *te, lk_op_kind kind) {
     int n = 0;
-    int64_t logged =
-        te->store_call_count < TEST_ENV_CALLS_MAX ? te->store_call_count : TEST_ENV_CALLS_MAX;
+    int64_t logged = te->store_call_count < TEST_ENV_CALLS_MAX ? te->store_call_count : TEST_ENV_CALLS_MAX;
     for (int64_t i = 0; i < logged; i++)
         if (te->calls[i].kind == kind) n++;
     return n;
@@ -380,8 +376,7 @@ static inline int test_env_store_get(test_env *te, const char *key, char *value)
 }
 
 /* Writes 'key' = 'value' straight into the model with 'ttl_ms' (0 = none). */
-static inline void test_env_store_set(test_env *te, const char *key, const char *value,
-                                      int64_t ttl_ms) {
+static inline void test_env_store_set(test_env *te, const char *key, const char *value, int64_t ttl_ms) {
     lk_store_op op = {.kind = LK_OP_SET, .key = key, .value = value, .ttl_ms = ttl_ms};
     lk_store_reply reply;
     assert_int_equal(sim_store_model_exec(te->store, test_env_wall_ms(te), &op, &reply), LK_OK);

@@ -159,11 +159,9 @@ static int ops_of(const fixture *f, int from, lk_op_kind kind) {
 static void assert_deletes_only_locks(const fixture *f, int from) {
     for (int i = from; i < f->n && i < OPS_MAX; i++) {
         const rec_op *o = &f->ops[i];
-        if (o->kind != LK_OP_REVOKE && o->kind != LK_OP_DEL && o->kind != LK_OP_SCAN_DEL &&
-            o->kind != LK_OP_RELEASE)
+        if (o->kind != LK_OP_REVOKE && o->kind != LK_OP_DEL && o->kind != LK_OP_SCAN_DEL && o->kind != LK_OP_RELEASE)
             continue;
-        if (strncmp(o->key, PREFIX, strlen(PREFIX)) != 0 || ends_with_fence(o->key) ||
-            strcmp(o->key, EPOCH) == 0)
+        if (strncmp(o->key, PREFIX, strlen(PREFIX)) != 0 || ends_with_fence(o->key) || strcmp(o->key, EPOCH) == 0)
             fail_msg("op %d: %s of '%s'", i, lk_op_label(o->kind), o->key);
         if (o->kind == LK_OP_DEL || o->kind == LK_OP_SCAN_DEL)
             fail_msg("op %d: clear sent %s of '%s'", i, lk_op_label(o->kind), o->key);
@@ -258,7 +256,7 @@ static void test_lk_clear_revokes_older_keeps_newer(void **state) {
     assert_true(lk_mutex_fence(&f->late) >= res.fence_floor);
     assert_int_equal(res.revoked, 2);
     assert_int_equal(res.kept, 1);
-    assert_int_equal(f->te.metrics.value[LK_METRIC_CLEAR_REVOKED], 2);
+    assert_int_equal(lk_metric_total(&f->te.metrics, LK_METRIC_CLEAR_REVOKED), 2);
     assert_int_equal(present(f, a.key, NULL), 0);
     assert_int_equal(present(f, b.key, NULL), 0);
     assert_int_equal(holds_token(f, &f->late), 1);
@@ -305,8 +303,7 @@ static void test_lk_clear_never_deletes_fence_or_epoch_keys(void **state) {
     lk_outcome out = LK_NONE;
     for (int i = 0; i < 2; i++) {
         lk_mutex *m = i == 0 ? &a : &b;
-        assert_int_equal(lk_mutex_init(m, &f->te.env, i == 0 ? PREFIX "a" : PREFIX "b", &mo),
-                         LK_OK);
+        assert_int_equal(lk_mutex_init(m, &f->te.env, i == 0 ? PREFIX "a" : PREFIX "b", &mo), LK_OK);
         assert_int_equal(lk_mutex_try_acquire(m, &out), LK_OK);
     }
     /* a is re-granted once so its counter reads 2. */
@@ -440,8 +437,8 @@ static void test_lk_clear_revoked_release_spares_successor(void **state) {
     assert_int_equal(lk_mutex_release(&b, &out), LK_OK);
     assert_int_equal(out, LK_ABSENT);
     assert_int_equal(ops_of(f, from, LK_OP_DEL), 0);
-    assert_int_equal(f->te.metrics.value[LK_METRIC_RELEASE_NOT_OWNER], 1);
-    assert_int_equal(f->te.metrics.value[LK_METRIC_RELEASE_ABSENT], 1);
+    assert_int_equal(lk_metric_total(&f->te.metrics, LK_METRIC_RELEASE_NOT_OWNER), 1);
+    assert_int_equal(lk_metric_total(&f->te.metrics, LK_METRIC_RELEASE_ABSENT), 1);
     assert_int_equal(lk_mutex_release(&succ, &out), LK_OK); /* the successor's key was intact */
     assert_int_equal(out, LK_RELEASED);
     /* A revoked holder's extend learns it too, and touches nothing. */
@@ -454,8 +451,7 @@ static void test_lk_clear_revoked_release_spares_successor(void **state) {
     {
         lk_store_op op = {.kind = LK_OP_PTTL, .key = c2.key};
         lk_store_reply r;
-        assert_int_equal(sim_store_model_exec(f->te.store, test_env_wall_ms(&f->te), &op, &r),
-                         LK_OK);
+        assert_int_equal(sim_store_model_exec(f->te.store, test_env_wall_ms(&f->te), &op, &r), LK_OK);
         pttl_before = r.num;
     }
     assert_int_equal(lk_mutex_extend(&c, 120000, &out), LK_OK);
@@ -464,8 +460,7 @@ static void test_lk_clear_revoked_release_spares_successor(void **state) {
     {
         lk_store_op op = {.kind = LK_OP_PTTL, .key = c2.key};
         lk_store_reply r;
-        assert_int_equal(sim_store_model_exec(f->te.store, test_env_wall_ms(&f->te), &op, &r),
-                         LK_OK);
+        assert_int_equal(sim_store_model_exec(f->te.store, test_env_wall_ms(&f->te), &op, &r), LK_OK);
         assert_true(r.num <= pttl_before); /* not lengthened to 120 s */
     }
     assert_int_equal(lk_mutex_release(&c2, &out), LK_OK);
@@ -530,13 +525,12 @@ static void test_lk_clear_retries_each_fault(void **state) {
             lk_mutex m[4];
             fault_world(f, m);
             int from = f->n;
-            test_env_store_fault(&f->te, f->te.store_call_count + at, FAULTS[k].rc, FAULTS[k].apply,
-                                 0);
+            test_env_store_fault(&f->te, f->te.store_call_count + at, FAULTS[k].rc, FAULTS[k].apply, 0);
             lk_clear_result res;
             lk_rc rc = clear_run(f, &res);
             if (rc != LK_OK)
-                fail_msg("%s (apply %d) at clear call %d: clear returned %s",
-                         lk_rc_name(FAULTS[k].rc), FAULTS[k].apply, at, lk_rc_name(rc));
+                fail_msg("%s (apply %d) at clear call %d: clear returned %s", lk_rc_name(FAULTS[k].rc), FAULTS[k].apply,
+                         at, lk_rc_name(rc));
             assert_int_equal(f->te.fault.injected, 1);
             const rec_op *hit = &f->ops[from + at - 1];
             const rec_op *next = &f->ops[from + at];
@@ -584,7 +578,7 @@ static void test_lk_clear_persistent_fault_then_retry(void **state) {
             lk_clear_result res;
             assert_int_equal(clear_run(f, &res), FAULTS[k].rc);
             int tries = f->te.fault.injected;
-            assert_true(tries >= 2 && tries <= 8); /* resent, but not forever */
+            assert_true(tries >= 2 && tries <= 8);                       /* resent, but not forever */
             assert_int_equal(f->te.store_call_count, first + tries - 1); /* then it stopped */
             assert_true(f->publish_calls <= 1);
             if (f->publish_calls == 0) assert_int_equal(res.revoked, 0);
@@ -646,7 +640,7 @@ static void test_lk_clear_hundred_keys_under_bound(void **state) {
     }
     assert_int_equal(f->te.store->ks.count, 2); /* the epoch key and the outside key */
     assert_int_equal(present(f, "lk:other:k000", NULL), 1);
-    assert_int_equal(f->te.metrics.value[LK_METRIC_CLEAR_REVOKED], 100);
+    assert_int_equal(lk_metric_total(&f->te.metrics, LK_METRIC_CLEAR_REVOKED), 100);
     fixture_free(f);
 }
 
@@ -675,8 +669,8 @@ static void test_lk_clear_long_lock_key(void **state) {
         if (overflows != 0 || rc != LK_OK || res.revoked != 1 || key_left)
             fail_msg("clear of a %zu-byte lock key returned %s (revoked %lld, key %s); %d SCAN "
                      "repl%s wrote past lk_store_reply (a key copied into value[%d])",
-                     lens[i], lk_rc_name(rc), (long long)res.revoked, key_left ? "left" : "gone",
-                     overflows, overflows == 1 ? "y" : "ies", LK_VALUE_MAX);
+                     lens[i], lk_rc_name(rc), (long long)res.revoked, key_left ? "left" : "gone", overflows,
+                     overflows == 1 ? "y" : "ies", LK_VALUE_MAX);
     }
 }
 

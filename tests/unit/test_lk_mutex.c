@@ -372,8 +372,8 @@ static void test_lk_mutex_already_mine_after_maybe_applied(void **state) {
     assert_string_equal(fence, "1");
     assert_int_equal(store_pttl(&te, KEY), 100); /* the lease counts from the retry */
     assert_true(lk_mutex_holds(&m));
-    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_ALREADY_MINE], 1);
-    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_STORE_ERROR], 1);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_ATTEMPT_ALREADY_MINE), 1);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_ATTEMPT_ERROR), 1);
     release_expect(&m, LK_RELEASED);
     lk_mutex_fini(&m);
     test_env_fini(&te);
@@ -432,8 +432,7 @@ static void test_lk_mutex_acquire_waits_for_ttl_expiry(void **state) {
     test_env_init(&te, 17);
     lk_mutex a, b;
     mutex_init_ttl(&a, &te, 100);
-    lk_mutex_opts opts = {
-        .ttl_ms = 100, .backoff_base_ms = 5, .backoff_cap_ms = 20, .drift_margin_ms = -1};
+    lk_mutex_opts opts = {.ttl_ms = 100, .backoff_base_ms = 5, .backoff_cap_ms = 20, .drift_margin_ms = -1};
     assert_int_equal(lk_mutex_init(&b, &te.env, KEY, &opts), LK_OK);
     lk_mono_ns t0 = te.mono_ns;
     try_acquire_expect(&a, LK_ACQUIRED);
@@ -447,10 +446,15 @@ static void test_lk_mutex_acquire_waits_for_ttl_expiry(void **state) {
     assert_true(te.mono_ns <= t0 + 121 * TEST_NS_PER_MS);
     assert_true(te.sleep_count >= 3);
     assert_true(store_holds_token(&te, &b));
-    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_LOCKED], te.sleep_count);
-    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_WAIT_MS],
-                     (te.mono_ns - t0) / TEST_NS_PER_MS);
-    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT], 0);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_ATTEMPT_BUSY), te.sleep_count);
+    /* one wait observed: from the first try (t0) to the return, in ns, in its bucket */
+    const lk_metric_row *row = &te.metrics.row[0];
+    assert_string_equal(row->kind, "lock");
+    assert_int_equal(row->count[LK_METRIC_ACQUIRE_WAIT_ACQUIRED], 1);
+    assert_int_equal(row->wait_sum_ns[0], te.mono_ns - t0);
+    assert_int_equal(row->wait_bucket[0][7], 1);                                   /* 101..121 ms: (0.1, 0.25] */
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_ACQUIRE_ACQUIRED), 2); /* a's try, b's wait */
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_ACQUIRE_TIMEOUT), 0);
     release_expect(&b, LK_RELEASED);
     lk_mutex_fini(&a);
     lk_mutex_fini(&b);
@@ -465,8 +469,7 @@ static void test_lk_mutex_acquire_deadline_last_try_at_deadline(void **state) {
     mutex_init_ttl(&a, &te, 60 * 60 * 1000);
     mutex_init_ttl(&b, &te, 100);
     try_acquire_expect(&a, LK_ACQUIRED);
-    lk_mono_ns deadline =
-        te.mono_ns + 1000 * TEST_NS_PER_MS + 123457; /* not on a ms or backoff boundary */
+    lk_mono_ns deadline = te.mono_ns + 1000 * TEST_NS_PER_MS + 123457; /* not on a ms or backoff boundary */
     lk_outcome out = LK_ACQUIRED;
     assert_int_equal(lk_mutex_acquire(&b, deadline, &out), LK_ETIMEDOUT);
     assert_int_equal(out, LK_NONE);
@@ -479,10 +482,9 @@ static void test_lk_mutex_acquire_deadline_last_try_at_deadline(void **state) {
     assert_int_equal(last->kind, LK_OP_ACQUIRE);
     assert_int_equal(last->mono_ns, deadline); /* the last try is made at the deadline instant */
     assert_int_equal(last->outcome, LK_LOCKED);
-    assert_int_equal(te.store_call_count,
-                     te.sleep_count + 2); /* a's acquire, then try-sleep-...-try */
+    assert_int_equal(te.store_call_count, te.sleep_count + 2); /* a's acquire, then try-sleep-...-try */
     assert_non_null(strstr(lk_mutex_errmsg(&b), "deadline"));
-    assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT], 1);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_ACQUIRE_TIMEOUT), 1);
     assert_true(store_holds_token(&te, &a));
     lk_mutex_fini(&a);
     lk_mutex_fini(&b);
@@ -497,8 +499,7 @@ static void test_lk_mutex_acquire_past_deadline_tries_once(void **state) {
     mutex_init_ttl(&a, &te, 1000);
     mutex_init_ttl(&b, &te, 1000);
     lk_outcome out = LK_NONE;
-    assert_int_equal(lk_mutex_acquire(&a, te.mono_ns - 1, &out),
-                     LK_OK); /* a free lock needs no time */
+    assert_int_equal(lk_mutex_acquire(&a, te.mono_ns - 1, &out), LK_OK); /* a free lock needs no time */
     assert_int_equal(out, LK_ACQUIRED);
     lk_mono_ns before = te.mono_ns;
     assert_int_equal(lk_mutex_acquire(&b, te.mono_ns - 1, &out), LK_ETIMEDOUT);
@@ -525,8 +526,7 @@ static void test_lk_mutex_acquire_backoff_bounds(void **state) {
     lk_mutex a, b;
     mutex_init_ttl(&a, &te, 60 * 60 * 1000); /* a TTL 45000 times the cap */
     const int64_t base_ms = 10, cap_ms = 60; /* not base * 2^k: the cap must clip */
-    lk_mutex_opts opts = {
-        .ttl_ms = 60 * 60 * 1000, .backoff_base_ms = base_ms, .backoff_cap_ms = cap_ms};
+    lk_mutex_opts opts = {.ttl_ms = 60 * 60 * 1000, .backoff_base_ms = base_ms, .backoff_cap_ms = cap_ms};
     assert_int_equal(lk_mutex_init(&b, &te.env, KEY, &opts), LK_OK);
     try_acquire_expect(&a, LK_ACQUIRED);
     lk_mono_ns start = te.mono_ns, deadline = start + 3000 * TEST_NS_PER_MS;
@@ -540,8 +540,7 @@ static void test_lk_mutex_acquire_backoff_bounds(void **state) {
         int64_t ns = te.sleep_ns[k];
         assert_true(ns <= ceil_ns);
         assert_true(ns <= cap_ms * TEST_NS_PER_MS);
-        if (k + 1 < te.sleep_count)
-            assert_true(ns >= ceil_ns / 2); /* the last one is cut at the deadline */
+        if (k + 1 < te.sleep_count) assert_true(ns >= ceil_ns / 2); /* the last one is cut at the deadline */
         if (ceil_ns == cap_ms * TEST_NS_PER_MS && ns != prev) distinct_at_cap++;
         prev = ns;
         total += ns;
@@ -570,8 +569,7 @@ static void test_lk_mutex_acquire_backoff_jitter_covers_range(void **state) {
     assert_int_equal(lk_mutex_init(&b, &te.env, KEY, &opts), LK_OK);
     try_acquire_expect(&a, LK_ACQUIRED);
     lk_outcome out = LK_NONE;
-    assert_int_equal(lk_mutex_acquire(&b, te.mono_ns + 64 * cap_ms * TEST_NS_PER_MS, &out),
-                     LK_ETIMEDOUT);
+    assert_int_equal(lk_mutex_acquire(&b, te.mono_ns + 64 * cap_ms * TEST_NS_PER_MS, &out), LK_ETIMEDOUT);
     assert_true(te.sleep_count > 64);
     int64_t max_ns = 0;
     for (int64_t k = 0; k + 1 < te.sleep_count; k++) {
@@ -602,14 +600,13 @@ static void test_lk_mutex_acquire_attempts_limit(void **state) {
     lk_mutex_opts opts = {.ttl_ms = 1000, .backoff_base_ms = 1, .backoff_cap_ms = 1};
     assert_int_equal(lk_mutex_init(&b, &te.env, KEY, &opts), LK_OK);
     try_acquire_expect(&a, LK_ACQUIRED);
-    lk_mono_ns deadline =
-        te.mono_ns + 2 * 60 * 60 * 1000 * TEST_NS_PER_MS; /* 2 h > 2^20 tries of <= 1 ms */
+    lk_mono_ns deadline = te.mono_ns + 2 * 60 * 60 * 1000 * TEST_NS_PER_MS; /* 2 h > 2^20 tries of <= 1 ms */
     lk_outcome out = LK_NONE;
     lk_rc rc = lk_mutex_acquire(&b, deadline, &out);
     assert_int_equal(te.store_call_count - 1, LK_ACQUIRE_ATTEMPTS_MAX);
     assert_true(te.mono_ns < deadline);
     assert_int_equal(out, LK_NONE);
-    int64_t timeouts = te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT];
+    int64_t timeouts = lk_metric_total(&te.metrics, LK_METRIC_ACQUIRE_TIMEOUT);
     lk_mutex_fini(&a);
     lk_mutex_fini(&b);
     test_env_fini(&te);
@@ -653,8 +650,7 @@ static void test_lk_mutex_holds_ends_before_send_time_plus_ttl(void **state) {
     assert_true(lk_mutex_holds(&m));
     te.mono_ns = sent + 995 * TEST_NS_PER_MS - 1;
     assert_true(lk_mutex_holds(&m));
-    te.mono_ns =
-        sent + 995 * TEST_NS_PER_MS; /* send + TTL - margin: the lease is over for the holder */
+    te.mono_ns = sent + 995 * TEST_NS_PER_MS; /* send + TTL - margin: the lease is over for the holder */
     assert_false(lk_mutex_holds(&m));
     assert_true(store_holds_token(&te, &m)); /* while the store still keeps the key */
     assert_int_equal(lk_mutex_fence(&m), 1); /* holds is a belief; the hold is not dropped */
@@ -763,20 +759,25 @@ static void test_lk_mutex_metrics_match_outcomes(void **state) {
     int64_t locked_waiting = te.store_call_count - 13; /* every try of that acquire found a */
     assert_true(locked_waiting >= 2);
 
-    want[LK_METRIC_ACQUIRE_ACQUIRED] = 4;
-    want[LK_METRIC_ACQUIRE_ALREADY_MINE] = 1;
-    want[LK_METRIC_ACQUIRE_LOCKED] = 2 + locked_waiting;
+    want[LK_METRIC_ACQUIRE_ACQUIRED] = 5; /* per call: 4 acquired, 1 already mine */
+    want[LK_METRIC_ACQUIRE_BUSY] = 2;
+    want[LK_METRIC_ACQUIRE_ERROR] = 1;
+    want[LK_METRIC_ACQUIRE_WAIT_TIMEOUT] = 1;
+    want[LK_METRIC_LOST] = 3; /* the lost extend, the not-owner and the absent release */
+    want[LK_METRIC_ATTEMPT_ACQUIRED] = 4;
+    want[LK_METRIC_ATTEMPT_ALREADY_MINE] = 1;
+    want[LK_METRIC_ATTEMPT_BUSY] = 2 + locked_waiting;
     want[LK_METRIC_ACQUIRE_TIMEOUT] = 1;
-    want[LK_METRIC_ACQUIRE_STORE_ERROR] = 1;
+    want[LK_METRIC_ATTEMPT_ERROR] = 1;
     want[LK_METRIC_RELEASE_RELEASED] = 1;
     want[LK_METRIC_RELEASE_NOT_OWNER] = 1;
     want[LK_METRIC_RELEASE_ABSENT] = 1;
     want[LK_METRIC_EXTEND_EXTENDED] = 1;
     want[LK_METRIC_EXTEND_LOST] = 1;
     for (int i = 0; i < LK_METRIC_COUNT_; i++) {
-        if (te.metrics.value[i] != want[i])
-            fail_msg("%s: got %lld, want %lld", lk_metric_name(i), (long long)te.metrics.value[i],
-                     (long long)want[i]);
+        if (lk_metric_total(&te.metrics, i) != want[i])
+            fail_msg("%s{result=\"%s\"}: got %lld, want %lld", lk_family_name(lk_metric_family(i)), lk_metric_result(i),
+                     (long long)lk_metric_total(&te.metrics, i), (long long)want[i]);
     }
     lk_mutex_fini(&a);
     lk_mutex_fini(&b);
@@ -865,30 +866,58 @@ static void test_lk_mutex_env_check_names_first_missing_verb(void **state) {
 
 static void test_lk_mutex_metrics_format(void **state) {
     (void)state;
-    lk_metric_set set;
+    static lk_metric_set set;
     memset(&set, 0, sizeof(set));
-    set.value[LK_METRIC_ACQUIRE_ACQUIRED] = 7;
-    set.value[LK_METRIC_REGISTRY_CREATED] = 123456789012;
-    char buf[8192];
+    lk_metric_set_add(&set, LK_METRIC_ACQUIRE_TIMEOUT, "memory", 1);
+    lk_metric_set_add(&set, LK_METRIC_ACQUIRE_TIMEOUT, "memory", 1);
+    lk_metric_set_add(&set, LK_METRIC_ACQUIRE_ACQUIRED, "collection", 7);
+    lk_metric_set_add(&set, LK_METRIC_REGISTRY_CREATED, NULL, 123456789012);
+    lk_metric_set_add(&set, LK_METRIC_CLEAR_REVOKED, "memory", 2); /* no labels: the kind is ignored */
+    int64_t waits[] = {0, 1000000, 1000001, 1500000000, 40000000000};
+    for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
+        lk_metric_set_add(&set, LK_METRIC_ACQUIRE_WAIT_ACQUIRED, "memory", waits[i]);
+    static char buf[65536];
     size_t len = lk_metrics_format(&set, buf, sizeof(buf));
     assert_true(len < sizeof(buf));
     assert_int_equal(strlen(buf), len);
-    assert_non_null(strstr(buf, "# TYPE racebed_lock_acquire_acquired_total counter\n"));
-    assert_non_null(strstr(buf, "\nracebed_lock_acquire_acquired_total 7\n"));
-    assert_non_null(strstr(buf, "# HELP racebed_lock_acquire_acquired_total "));
-    assert_non_null(strstr(buf, "\nracebed_registry_created_total 123456789012\n"));
-    for (int i = 0; i < LK_METRIC_COUNT_; i++) {
-        char line[256];
-        snprintf(line, sizeof(line), "# TYPE %s %s\n", lk_metric_name(i), lk_metric_type(i));
+    const char *lines[] = {
+        "# TYPE racebed_lock_acquires_total counter\n",
+        "\nracebed_lock_acquires_total{kind=\"memory\",result=\"timeout\"} 2\n",
+        "\nracebed_lock_acquires_total{kind=\"memory\",result=\"acquired\"} 0\n", /* every result of a kind */
+        "\nracebed_lock_acquires_total{kind=\"collection\",result=\"acquired\"} 7\n",
+        "\nracebed_registry_created_total 123456789012\n",
+        "\nracebed_lock_clear_revocations_total 2\n",
+        "\nracebed_lock_lost_total{kind=\"memory\"} 0\n",
+        "# TYPE racebed_lock_acquire_wait_seconds histogram\n",
+        "\nracebed_lock_acquire_wait_seconds_bucket{kind=\"memory\",result=\"acquired\",le=\"0.001\"} 2\n",
+        "\nracebed_lock_acquire_wait_seconds_bucket{kind=\"memory\",result=\"acquired\",le=\"0.0025\"} 3\n",
+        "\nracebed_lock_acquire_wait_seconds_bucket{kind=\"memory\",result=\"acquired\",le=\"1\"} 3\n",
+        "\nracebed_lock_acquire_wait_seconds_bucket{kind=\"memory\",result=\"acquired\",le=\"2.5\"} 4\n",
+        "\nracebed_lock_acquire_wait_seconds_bucket{kind=\"memory\",result=\"acquired\",le=\"30\"} 4\n",
+        "\nracebed_lock_acquire_wait_seconds_bucket{kind=\"memory\",result=\"acquired\",le=\"+Inf\"} 5\n",
+        "\nracebed_lock_acquire_wait_seconds_sum{kind=\"memory\",result=\"acquired\"} 41.502000001\n",
+        "\nracebed_lock_acquire_wait_seconds_count{kind=\"memory\",result=\"acquired\"} 5\n",
+        "\nracebed_lock_acquire_wait_seconds_count{kind=\"collection\",result=\"timeout\"} 0\n",
+        "\nracebed_lock_acquire_wait_seconds_sum{kind=\"collection\",result=\"timeout\"} 0\n",
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+        if (strstr(buf, lines[i]) == NULL) fail_msg("missing %s in:\n%s", lines[i], buf);
+    assert_null(strstr(buf, "kind=\"\"")); /* the label-less row is never a kind */
+    assert_true(strstr(buf, "kind=\"collection\"") < strstr(buf, "kind=\"memory\"")); /* by kind name */
+    for (int f = 0; f < LK_FAMILY_COUNT_; f++) {
+        char line[512];
+        snprintf(line, sizeof(line), "# TYPE %s %s\n", lk_family_name(f), lk_family_type(f));
+        assert_non_null(strstr(buf, line));
+        snprintf(line, sizeof(line), "# HELP %s ", lk_family_name(f));
         assert_non_null(strstr(buf, line));
     }
 
     /* Truncated: the return value is still the full length, the text a NUL-terminated prefix. */
-    char full[8192];
+    static char full[65536];
     memcpy(full, buf, len + 1);
     size_t caps[] = {len + 1, len, len - 1, 100, 20, 2, 1};
     for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-        char small[8192];
+        static char small[65536];
         memset(small, 'X', sizeof(small));
         size_t cap = caps[i];
         assert_int_equal(lk_metrics_format(&set, small, cap), len);
@@ -898,6 +927,43 @@ static void test_lk_mutex_metrics_format(void **state) {
         assert_int_equal(small[cap], 'X'); /* nothing past 'cap' */
     }
     assert_int_equal(lk_metrics_format(&set, NULL, 0), len);
+}
+
+/* Kinds beyond the set's rows go to "other"; label values are escaped; invalid kinds are refused at init. */
+static void test_lk_mutex_metrics_kinds(void **state) {
+    (void)state;
+    static lk_metric_set set;
+    memset(&set, 0, sizeof(set));
+    char kind[16];
+    for (int i = 0; i < 12; i++) {
+        snprintf(kind, sizeof(kind), "k%02d", i);
+        lk_metric_set_add(&set, LK_METRIC_ACQUIRE_TIMEOUT, kind, 1);
+    }
+    assert_int_equal(set.row_count, LK_METRIC_KINDS_MAX);
+    assert_string_equal(set.row[LK_METRIC_KINDS_MAX - 1].kind, "other");
+    assert_int_equal(lk_metric_of(&set, LK_METRIC_ACQUIRE_TIMEOUT, "k00"), 1);
+    assert_int_equal(lk_metric_of(&set, LK_METRIC_ACQUIRE_TIMEOUT, "other"), 12 - (LK_METRIC_KINDS_MAX - 1));
+    assert_int_equal(lk_metric_of(&set, LK_METRIC_ACQUIRE_TIMEOUT, "k11"), 0);
+    assert_int_equal(lk_metric_total(&set, LK_METRIC_ACQUIRE_TIMEOUT), 12);
+
+    memset(&set, 0, sizeof(set));
+    lk_metric_set_add(&set, LK_METRIC_LOST, "x", 1);
+    snprintf(set.row[0].kind, sizeof(set.row[0].kind), "a\"b\\c\nd"); /* past the validity check on purpose */
+    char buf[16384];
+    assert_true(lk_metrics_format(&set, buf, sizeof(buf)) < sizeof(buf));
+    assert_non_null(strstr(buf, "racebed_lock_lost_total{kind=\"a\\\"b\\\\c\\nd\"} 1\n"));
+
+    const char *bad[] = {"", "Memory", "9lives", "user-id", "a b", "abcdefghijabcdefghijabcdefghijabc"};
+    test_env te;
+    test_env_init(&te, 41);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        lk_mutex m;
+        lk_mutex_opts opts = {.ttl_ms = 100, .kind = bad[i]};
+        assert_int_equal(lk_mutex_init(&m, &te.env, KEY, &opts), LK_EINVAL);
+        assert_non_null(strstr(lk_mutex_errmsg(&m), "kind"));
+    }
+    assert_true(lk_metric_kind_valid("memory") && lk_metric_kind_valid("c2_x"));
+    test_env_fini(&te);
 }
 
 int main(void) {
@@ -931,6 +997,7 @@ int main(void) {
         cmocka_unit_test(test_lk_mutex_strerror_and_names),
         cmocka_unit_test(test_lk_mutex_env_check_names_first_missing_verb),
         cmocka_unit_test(test_lk_mutex_metrics_format),
+        cmocka_unit_test(test_lk_mutex_metrics_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,8 +54,7 @@ static void expect_rc(lk_rc rc, lk_rc injected, const char *step, const fault_ki
 /* One careful client: try_acquire (retried once after an error, as a caller would), extend,
  * release; after an acquire error that left the mutex maybe-held, a release to clean up. Asserts
  * each step's rc and outcome. */
-static void fault_cycle(test_env *te, lk_mutex *m, const fault_kind *k, int64_t n,
-                        cycle_result *res) {
+static void fault_cycle(test_env *te, lk_mutex *m, const fault_kind *k, int64_t n, cycle_result *res) {
     memset(res, 0, sizeof(*res));
     lk_outcome out = LK_NONE;
     lk_rc rc = LK_ESTORE_DOWN;
@@ -72,8 +71,7 @@ static void fault_cycle(test_env *te, lk_mutex *m, const fault_kind *k, int64_t 
         /* A lone client can never find the lock taken: LOCKED would mean it waits on its own token.
          */
         if (out != LK_ACQUIRED && out != LK_ALREADY_MINE)
-            fail_msg("acquire (fault %s at call %lld): outcome %s", k->name, (long long)n,
-                     lk_outcome_label(out));
+            fail_msg("acquire (fault %s at call %lld): outcome %s", k->name, (long long)n, lk_outcome_label(out));
         assert_int_equal(lk_mutex_fence(m), 1);
         res->held = 1;
         rc = lk_mutex_extend(m, CYCLE_TTL_MS, &out);
@@ -90,8 +88,7 @@ static void fault_cycle(test_env *te, lk_mutex *m, const fault_kind *k, int64_t 
         rc = lk_mutex_release(m, &out);
         expect_rc(rc, k->rc, "release", k, n);
         if (rc == LK_OK && out != LK_RELEASED && out != LK_ABSENT)
-            fail_msg("release (fault %s at call %lld): outcome %s", k->name, (long long)n,
-                     lk_outcome_label(out));
+            fail_msg("release (fault %s at call %lld): outcome %s", k->name, (long long)n, lk_outcome_label(out));
         res->released_ok = rc == LK_OK;
         assert_int_equal(lk_mutex_fence(m), 0);
         assert_false(lk_mutex_holds(m));
@@ -100,16 +97,15 @@ static void fault_cycle(test_env *te, lk_mutex *m, const fault_kind *k, int64_t 
 
 /* The state a cycle may leave: the key absent or holding this mutex's token; at most one grant ever
  * made. */
-static void check_store_after(test_env *te, const lk_mutex *m, const cycle_result *res,
-                              const fault_kind *k, int64_t n) {
+static void check_store_after(test_env *te, const lk_mutex *m, const cycle_result *res, const fault_kind *k,
+                              int64_t n) {
     char value[LK_VALUE_MAX];
     if (test_env_store_get(te, KEY, value) && !sim_store_value_has_token(value, m->token))
-        fail_msg("fault %s at call %lld: key holds '%s', not this mutex's token %s", k->name,
-                 (long long)n, value, m->token);
+        fail_msg("fault %s at call %lld: key holds '%s', not this mutex's token %s", k->name, (long long)n, value,
+                 m->token);
     char fence[LK_VALUE_MAX];
     if (test_env_store_get(te, FENCE_KEY, fence) && strcmp(fence, "1") != 0)
-        fail_msg("fault %s at call %lld: fence counter %s, a second grant", k->name, (long long)n,
-                 fence);
+        fail_msg("fault %s at call %lld: fence counter %s, a second grant", k->name, (long long)n, fence);
     if (res->released_ok) assert_false(test_env_store_get(te, KEY, NULL));
 }
 
@@ -215,8 +211,8 @@ static void test_lk_mutex_fault_acquire_retries_until_deadline(void **state) {
             if (te.calls[c].kind == LK_OP_ACQUIRE) last_acquire = c;
         assert_int_equal(te.calls[last_acquire].mono_ns, deadline);
         assert_int_equal(te.mono_ns, deadline);
-        assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_STORE_ERROR], acquires);
-        assert_int_equal(te.metrics.value[LK_METRIC_ACQUIRE_TIMEOUT], 1);
+        assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_ATTEMPT_ERROR), acquires);
+        assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_ACQUIRE_TIMEOUT), 1);
         assert_non_null(strstr(lk_mutex_errmsg(&m), lk_rc_name(k->rc)));
         /* Every retry after a maybe-applied timeout carried the same token: one grant at most. */
         char fence[LK_VALUE_MAX];
@@ -261,8 +257,7 @@ static void test_lk_mutex_fault_acquire_sweep(void **state) {
             test_env_store_fault(&te, 1 + n, k->rc, k->apply, 0); /* b's call n */
             assert_int_equal(lk_mutex_acquire(&b, t0 + 1000 * TEST_NS_PER_MS, &out), LK_OK);
             if (out != LK_ACQUIRED && out != LK_ALREADY_MINE)
-                fail_msg("fault %s at b's call %lld: %s", k->name, (long long)n,
-                         lk_outcome_label(out));
+                fail_msg("fault %s at b's call %lld: %s", k->name, (long long)n, lk_outcome_label(out));
             assert_int_equal(lk_mutex_fence(&b), 2);
             char value[LK_VALUE_MAX];
             assert_true(test_env_store_get(&te, KEY, value));

@@ -97,15 +97,18 @@ static void once_fn(void *p) {
 
 static void *once_thread(void *p) {
     once_arg *o = p;
-    for (int i = 0; i < 1000; i++) lk_env_once(&o->f->pe.env, &o->flag, once_fn, o);
+    for (int i = 0; i < 1000; i++)
+        lk_env_once(&o->f->pe.env, &o->flag, once_fn, o);
     return NULL;
 }
 
 static void test_lk_posix_env_once_runs_once(void **state) {
     once_arg o = {*state, 0, 0};
     pthread_t t[4];
-    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, once_thread, &o);
-    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, once_thread, &o);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
     assert_int_equal(o.calls, 1);
     assert_int_equal(o.flag, 1);
 }
@@ -128,10 +131,10 @@ enum { CONTENDERS = 4, CYCLES = 150 };
 
 typedef struct contend {
     fixture *f;
-    int in_cs;      /* atomic: threads inside the critical section */
-    int overlaps;   /* atomic: times a thread found another inside */
-    int acquired;   /* atomic */
-    int failures;   /* atomic */
+    int in_cs;    /* atomic: threads inside the critical section */
+    int overlaps; /* atomic: times a thread found another inside */
+    int acquired; /* atomic */
+    int failures; /* atomic */
     int64_t fences[CONTENDERS * CYCLES];
     int fence_count; /* atomic index */
 } contend;
@@ -169,14 +172,17 @@ static void test_lk_posix_env_mutex_excludes_real_threads(void **state) {
     contend *c = calloc(1, sizeof(*c));
     c->f = *state;
     pthread_t t[CONTENDERS];
-    for (int i = 0; i < CONTENDERS; i++) pthread_create(&t[i], NULL, contend_thread, c);
-    for (int i = 0; i < CONTENDERS; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < CONTENDERS; i++)
+        pthread_create(&t[i], NULL, contend_thread, c);
+    for (int i = 0; i < CONTENDERS; i++)
+        pthread_join(t[i], NULL);
     assert_int_equal(c->overlaps, 0);
     assert_int_equal(c->failures, 0);
     assert_int_equal(c->acquired, CONTENDERS * CYCLES);
     qsort(c->fences, (size_t)c->fence_count, sizeof(int64_t), cmp_i64);
-    for (int i = 1; i < c->fence_count; i++) assert_true(c->fences[i] > c->fences[i - 1]); /* each grant unique */
-    assert_int_equal(c->f->pe.metrics.value[LK_METRIC_ACQUIRE_ACQUIRED], CONTENDERS * CYCLES);
+    for (int i = 1; i < c->fence_count; i++)
+        assert_true(c->fences[i] > c->fences[i - 1]); /* each grant unique */
+    assert_int_equal(lk_metric_total(&c->f->pe.metrics, LK_METRIC_ATTEMPT_ACQUIRED), CONTENDERS * CYCLES);
     free(c);
 }
 
@@ -186,8 +192,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_lk_posix_env_entropy_differs, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_lk_posix_env_once_runs_once, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_lk_posix_env_task_runs_and_joins, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_lk_posix_env_mutex_excludes_real_threads, fixture_setup,
-                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_lk_posix_env_mutex_excludes_real_threads, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,13 +86,12 @@ static void test_lk_registry_one_instance_per_key(void **state) {
     for (int i = 0; i < 5; i++)
         assert_ptr_equal(get_ok(&r, &c, "user:1", 0), first);
     void *out = NULL;
-    assert_int_equal(lk_registry_get(&r, "user:1", reg_ctor, &c, &out, NULL),
-                     LK_OK); /* 'created' may be NULL */
+    assert_int_equal(lk_registry_get(&r, "user:1", reg_ctor, &c, &out, NULL), LK_OK); /* 'created' may be NULL */
     assert_ptr_equal(out, first);
     assert_int_equal(c.calls, 1);
     assert_int_equal(first->serial, 1);
     assert_int_equal(r.count, 1);
-    assert_int_equal(te.metrics.value[LK_METRIC_REGISTRY_CREATED], 1);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_REGISTRY_CREATED), 1);
     assert_int_equal(test_env_store_calls_of(&te, LK_OP_GET), 1); /* state loaded once */
     lk_registry_fini(&r);
     assert_int_equal(c.freed, 1);
@@ -116,7 +115,7 @@ static void test_lk_registry_different_keys_different_objects(void **state) {
     for (int i = 2; i >= 0; i--)
         assert_ptr_equal(get_ok(&r, &c, keys[i], 0), objs[i]);
     assert_int_equal(c.calls, 3);
-    assert_int_equal(te.metrics.value[LK_METRIC_REGISTRY_CREATED], 3);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_REGISTRY_CREATED), 3);
     lk_registry_fini(&r);
     assert_int_equal(c.freed, 3);
     test_env_fini(&te);
@@ -137,9 +136,8 @@ static void test_lk_registry_ctor_runs_under_mutex(void **state) {
     assert_int_equal(c.held_during, 1);
     assert_int_equal(te.store_call_count, 1);
     assert_int_equal(te.calls[0].kind, LK_OP_GET);
-    assert_int_equal(te.calls[0].mutexes_held,
-                     1);                  /* the store GET ran inside the critical section */
-    assert_int_equal(te.mutexes_held, 0); /* and the mutex was released after */
+    assert_int_equal(te.calls[0].mutexes_held, 1); /* the store GET ran inside the critical section */
+    assert_int_equal(te.mutexes_held, 0);          /* and the mutex was released after */
     reg_obj *o2 = get_ok(&r, &c, "cfg:2", 1);
     assert_false(o2->found);
     assert_string_equal(o2->loaded, "");
@@ -164,8 +162,7 @@ static void test_lk_registry_yield_at_miss(void **state) {
     assert_int_equal(test_env_yield_count(&te, "registry"), 1);
     get_ok(&r, &c, "y", 1);
     assert_int_equal(test_env_yield_count(&te, "registry"), 2);
-    assert_int_equal(test_env_yield_held_count(&te, "registry"),
-                     2); /* both under the registry mutex */
+    assert_int_equal(test_env_yield_held_count(&te, "registry"), 2); /* both under the registry mutex */
     assert_int_equal(te.label_count, 1);
     lk_registry_fini(&r);
     test_env_fini(&te);
@@ -190,7 +187,7 @@ static void test_lk_registry_full_is_elimit(void **state) {
     assert_non_null(strstr(r.errmsg, "full"));
     assert_int_equal(te.mutexes_held, 0);
     assert_ptr_equal(get_ok(&r, &c, "a", 0), a); /* existing keys still answer */
-    assert_int_equal(te.metrics.value[LK_METRIC_REGISTRY_CREATED], 2);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_REGISTRY_CREATED), 2);
     lk_registry_fini(&r);
     assert_int_equal(c.freed, 2);
     test_env_fini(&te);
@@ -217,7 +214,7 @@ static void test_lk_registry_ctor_error_inserts_nothing(void **state) {
     assert_int_equal(lk_registry_get(&r, "k", reg_ctor, &c, &out, &created), LK_ESTORE_DOWN);
     assert_null(out);
     assert_int_equal(r.count, 0);
-    assert_int_equal(te.metrics.value[LK_METRIC_REGISTRY_CREATED], 0);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_REGISTRY_CREATED), 0);
 
     /* The next get builds it: the failures left no entry behind, neither a half-built one. */
     reg_obj *o = get_ok(&r, &c, "k", 1);
@@ -249,8 +246,7 @@ static void test_lk_registry_init_and_key_errors(void **state) {
     lk_registry_fini(NULL);
     assert_int_equal(te.alloc_live, 0);
 
-    assert_int_equal(lk_registry_init(&r, &te.env, 1, NULL),
-                     LK_OK); /* no dtor: objects are the caller's */
+    assert_int_equal(lk_registry_init(&r, &te.env, 1, NULL), LK_OK); /* no dtor: objects are the caller's */
     char key[LK_KEY_MAX + 1];
     memset(key, 'k', sizeof(key));
     key[LK_KEY_MAX] = '\0';
@@ -290,8 +286,7 @@ static int64_t alloc_sweep_run(int64_t n, int64_t *allocs) {
                 assert_int_equal(created, 0);
             }
         }
-        if (got[0] != NULL)
-            assert_ptr_equal(got[2], got[0]); /* one instance even around a failure */
+        if (got[0] != NULL) assert_ptr_equal(got[2], got[0]); /* one instance even around a failure */
         assert_int_equal(r.count, c.built);
         assert_int_equal(te.mutexes_held, 0);
     }

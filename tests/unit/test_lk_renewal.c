@@ -26,9 +26,7 @@
 #include "sim/explore/sim_explore.h"
 #include "sim/engine/sim_sched.h"
 
-
 static const char KEY[] = "lk:renew";
-
 
 /* ---- the chooser: lowest enabled thread, a store-op log, optional extend faults -------------- */
 
@@ -55,8 +53,7 @@ static int rn_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_cho
     const sim_thread *t = &run->thread[enabled[0]];
     out->kind = SIM_DEC_RUN;
     out->thread = enabled[0];
-    if (ch->fault_task_extends && t->parent >= 0 && t->pend.vop == SIM_VOP_STORE &&
-        t->pend.op.kind == LK_OP_EXTEND) {
+    if (ch->fault_task_extends && t->parent >= 0 && t->pend.vop == SIM_VOP_STORE && t->pend.op.kind == LK_OP_EXTEND) {
         out->kind = SIM_DEC_FAULT;
         out->variant = SIM_FAULT_CONN_ERROR;
         ch->faults++;
@@ -214,8 +211,7 @@ static int rn_setup(sim_run *run) {
     int p3 = sim_process_new(run, "p3");
     if (p1 < 0 || p2 < 0 || p3 < 0) return -1;
     if (sim_thread_new(run, p1, "c1", 0, rn_holder, st) != 0) return -1;
-    if (g_cfg.c2 && sim_thread_new(run, p2, "c2", g_cfg.c2_start_ms * MS, rn_waiter, st) < 0)
-        return -1;
+    if (g_cfg.c2 && sim_thread_new(run, p2, "c2", g_cfg.c2_start_ms * MS, rn_waiter, st) < 0) return -1;
     if (g_cfg.del_at_ms > 0) {
         int t = sim_thread_new(run, p3, "c3", g_cfg.del_at_ms * MS, rn_deleter, st);
         if (t < 0) return -1;
@@ -294,7 +290,7 @@ static const op_rec *op_nth(const rn_chooser *ch, int thread, lk_op_kind kind, i
 }
 
 static int64_t metric(int proc, lk_metric m) {
-    return g_run->proc[proc].metrics.value[m];
+    return lk_metric_total(&g_run->proc[proc].metrics, m);
 }
 
 static int64_t margin_ms(int64_t ttl_ms) {
@@ -328,8 +324,7 @@ static void test_lk_renewal_keeps_lock_past_ttl(void **state) {
     assert_true(ext >= 7);
     assert_int_equal(ops_count(ch, task, LK_OP_EXTEND, LK_EXTENDED), ext);
     for (int i = 1; i < ext; i++)
-        assert_int_equal(op_nth(ch, task, LK_OP_EXTEND, i)->sent_ns -
-                             op_nth(ch, task, LK_OP_EXTEND, i - 1)->sent_ns,
+        assert_int_equal(op_nth(ch, task, LK_OP_EXTEND, i)->sent_ns - op_nth(ch, task, LK_OP_EXTEND, i - 1)->sent_ns,
                          100 * MS + 1 * MS);
     assert_int_equal(op_nth(ch, task, LK_OP_EXTEND, 0)->sent_ns, st->start_ns + 100 * MS);
     /* The waiter never got in. */
@@ -382,8 +377,8 @@ static void test_lk_renewal_stops_after_renewals_max(void **state) {
     int saw_lost = 0, saw_held = 0;
     for (int k = 0; k < cfg.checks; k++) {
         if (st->chk_lost[k] != (st->chk_t[k] >= valid_ns))
-            fail_msg("check %d at %lld ns: lost %d, validity until %lld ns", k,
-                     (long long)st->chk_t[k], st->chk_lost[k], (long long)valid_ns);
+            fail_msg("check %d at %lld ns: lost %d, validity until %lld ns", k, (long long)st->chk_t[k],
+                     st->chk_lost[k], (long long)valid_ns);
         saw_lost |= st->chk_lost[k];
         saw_held |= !st->chk_lost[k];
     }
@@ -474,8 +469,7 @@ static void test_lk_renewal_lost_when_key_deleted(void **state) {
     }
     /* Lost by the extend, not by the clock: the first lost check came before the validity passed.
      */
-    assert_true(st->chk_t[1] < op_nth(ch, task, LK_OP_EXTEND, 0)->sent_ns +
-                                   (cfg.ttl_ms - margin_ms(cfg.ttl_ms)) * MS);
+    assert_true(st->chk_t[1] < op_nth(ch, task, LK_OP_EXTEND, 0)->sent_ns + (cfg.ttl_ms - margin_ms(cfg.ttl_ms)) * MS);
     assert_int_equal(st->rc_stop, LK_OK);
     assert_int_equal(st->lost_flag, 1);
     assert_int_equal(st->held_after_stop, 0);
@@ -549,8 +543,8 @@ static void test_lk_renewal_lost_when_validity_passes(void **state) {
     int saw_lost = 0, saw_held = 0;
     for (int k = 0; k < cfg.checks; k++) {
         if (st->chk_lost[k] != (st->chk_t[k] >= st->acq_valid_ns))
-            fail_msg("check %d at %lld ns: lost %d, validity until %lld ns", k,
-                     (long long)st->chk_t[k], st->chk_lost[k], (long long)st->acq_valid_ns);
+            fail_msg("check %d at %lld ns: lost %d, validity until %lld ns", k, (long long)st->chk_t[k],
+                     st->chk_lost[k], (long long)st->acq_valid_ns);
         saw_lost |= st->chk_lost[k];
         saw_held |= !st->chk_lost[k];
         assert_int_equal(st->chk_count[k], 0);
@@ -668,14 +662,13 @@ static void test_lk_renewal_metric_counts_extends(void **state) {
     assert_int_equal(lk_renewal_start(&r, &m, &ro), LK_OK);
     assert_int_equal(te.task_starts, 1);
     assert_int_equal(test_env_store_calls_of(&te, LK_OP_EXTEND), 4);
-    assert_int_equal(te.metrics.value[LK_METRIC_EXTEND_EXTENDED], 4);
-    assert_int_equal(te.metrics.value[LK_METRIC_EXTEND_LOST], 0);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_EXTEND_EXTENDED), 4);
+    assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_EXTEND_LOST), 0);
     assert_int_equal(lk_renewal_count(&r), 4);
     assert_int_equal(r.ended, 1);
     for (int64_t i = 0; i < te.sleep_count; i++)
         assert_int_equal(te.sleep_ns[i], 50 * MS);
-    assert_int_equal(te.sleep_count,
-                     5); /* 4 renewals, then the wake-up that finds the budget spent */
+    assert_int_equal(te.sleep_count, 5); /* 4 renewals, then the wake-up that finds the budget spent */
     char value[LK_VALUE_MAX];
     assert_int_equal(test_env_store_get(&te, KEY, value), 1);
     assert_true(sim_store_value_has_token(value, m.token));
