@@ -121,15 +121,20 @@ int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, 
 }
 
 int cli_write_metrics(const sim_run *run, const char *path) {
-    static lk_metric_set set; /* large; the CLI is single-threaded */
-    sim_run_metrics(run, &set);
-    size_t len = lk_metrics_format(&set, NULL, 0);
-    char *text = malloc(len + 1), tmp[CLI_PATH_MAX + 8];
+    lk_metric_set *set = malloc(sizeof(*set));
+    char *text = NULL, tmp[CLI_PATH_MAX + 8];
+    size_t len = 0;
+    if (set != NULL) {
+        sim_run_metrics(run, set);
+        len = lk_metrics_format(set, NULL, 0);
+        if ((text = malloc(len + 1)) != NULL) lk_metrics_format(set, text, len + 1);
+        free(set);
+    }
     int bad = text == NULL || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp);
-    if (!bad) lk_metrics_format(&set, text, len + 1);
     FILE *f = bad ? NULL : fopen(tmp, "w");
     if (f == NULL) {
-        cli_report_error("cannot write metrics to %s: %s", path, text == NULL ? "out of memory" : strerror(errno));
+        cli_report_error("cannot write metrics to %s: %s", path,
+                         text == NULL ? "out of memory" : bad ? "the path is too long" : strerror(errno));
         free(text);
         return EXIT_ENV;
     }
