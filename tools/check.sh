@@ -3,7 +3,8 @@
 # check.sh: what `make check` runs, stage by stage, with each stage's time. Stops at the first failing stage.
 # Stages: deps; build (-O2 and ASan+UBSan, -j2); the layout check of sim/'s rooms; unit tests on both builds; valgrind on the core's units; the
 # schedule corpus on both builds and against an owned redis-server in lockstep with the model; CLI and determinism
-# tests; the user-scenario path; a short fuzz of the schedule parser.
+# tests; the user-scenario path; the monitoring files (promtool on real metrics output, the alert rules and their
+# tests, the dashboard's metric names); a short fuzz of the schedule parser.
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
@@ -169,5 +170,6 @@ scenario_faults() { # scenario code that crashes, spins or keeps state outside t
     $MAKE --no-print-directory -j"$JOBS" racebed build-asan/racebed >/dev/null
 }
 stage scenario-faults scenario_faults
+stage monitoring bash tools/monitoring_check.sh ./racebed
 stage fuzz-smoke $MAKE --no-print-directory fuzz-smoke
 echo "== make check passed in $(secs "$total_start") s"

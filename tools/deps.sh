@@ -6,7 +6,8 @@
 set -u
 want=${1:-check}
 need_demo=(gcc make)
-need_check=(gcc make libcmocka-dev valgrind clang libclang-rt-14-dev libhiredis-dev liblua5.1-0-dev redis-server faketime)
+need_check=(gcc make libcmocka-dev valgrind clang libclang-rt-14-dev libhiredis-dev liblua5.1-0-dev redis-server faketime
+    prometheus python3)
 if [ "$want" = demo ]; then need=("${need_demo[@]}"); else need=("${need_check[@]}"); fi
 
 missing=()
@@ -27,11 +28,33 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -q "${missing[@]}" >/tmp/racebed-apt.log 2>&1; then
+# prometheus is wanted for promtool only: no recommended exporters, and no server started by the install (its
+# service would listen on every interface). A policy-rc.d that denies starts is put in place for the install unless
+# the machine has one of its own, and removed after.
+policy=/usr/sbin/policy-rc.d own_policy=0
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# racebed deps.sh: no service starts while it installs prometheus for promtool\nexit 101\n' >"$policy" &&
+        chmod 755 "$policy" && own_policy=1
+    trap '[ $own_policy = 1 ] && rm -f "$policy"' EXIT
+fi
+others=() prom=()
+for p in "${missing[@]}"; do if [ "$p" = prometheus ]; then prom=(prometheus); else others+=("$p"); fi; done
+install() {
+    { [ ${#others[@]} -eq 0 ] || apt-get install -y -q "${others[@]}"; } >>/tmp/racebed-apt.log 2>&1 &&
+        { [ ${#prom[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${prom[@]}"; } >>/tmp/racebed-apt.log 2>&1
+}
+: >/tmp/racebed-apt.log
+if ! install; then
     apt-get update -q >>/tmp/racebed-apt.log 2>&1
-    apt-get install -y -q "${missing[@]}" >>/tmp/racebed-apt.log 2>&1 || {
+    install || {
+        [ $own_policy = 1 ] && rm -f "$policy"
         echo "deps: apt-get install failed; see /tmp/racebed-apt.log" >&2
         exit 2
     }
 fi
+[ $own_policy = 1 ] && rm -f "$policy"
 echo "deps: installed ${missing[*]}"
+if [ ${#prom[@]} -gt 0 ]; then
+    echo "deps: prometheus is installed for promtool; its server was not started (systemctl disable prometheus keeps it off)"
+fi
+exit 0
