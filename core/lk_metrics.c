@@ -45,7 +45,8 @@ static lk_metric_row *row_for(lk_metric_set *set, const char *kind) {
     }
     r = &set->row[set->row_count++];
     memset(r, 0, sizeof(*r));
-    snprintf(r->kind, sizeof(r->kind), "%s", kind);
+    for (size_t n = 0; n + 1 < sizeof(r->kind) && kind[n] != '\0'; n++) /* NUL-terminated by the memset */
+        r->kind[n] = kind[n];
     return r;
 }
 

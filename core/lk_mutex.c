@@ -42,11 +42,13 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     if (opts->epoch_key && lk_copy_str(m->epoch_key, sizeof(m->epoch_key), opts->epoch_key) != LK_OK)
         return MUTEX_ERR(m, LK_EINVAL, "epoch key too long");
     m->opts.epoch_key = NULL; /* the copy above is the one used */
-    const char *kind = opts->kind ? opts->kind : "lock";
-    if (!lk_metric_kind_valid(kind))
-        return MUTEX_ERR(m, LK_EINVAL, "kind '%s' must be 1..%d characters of [a-z0-9_] starting with a letter", kind,
-                         LK_METRIC_KIND_LEN - 1);
-    lk_copy_str(m->kind, sizeof(m->kind), kind);
+    if (opts->kind == NULL)
+        memcpy(m->kind, "lock", sizeof("lock"));
+    else if (lk_metric_kind_valid(opts->kind))
+        lk_copy_str(m->kind, sizeof(m->kind), opts->kind);
+    else
+        return MUTEX_ERR(m, LK_EINVAL, "kind '%s' must be 1..%d characters of [a-z0-9_] starting with a letter",
+                         opts->kind, LK_METRIC_KIND_LEN - 1);
     m->opts.kind = NULL; /* m->kind is the one used */
     if (m->opts.backoff_base_ms <= 0) m->opts.backoff_base_ms = BACKOFF_BASE_MS_DEFAULT;
     if (m->opts.backoff_cap_ms <= 0) m->opts.backoff_cap_ms = BACKOFF_CAP_MS_DEFAULT;

@@ -52,6 +52,7 @@ int cli_cmd_replay(cli_args *a) {
     sim_replay_opts o = {a->lenient, a->until_step, a->quiet ? NULL : replay_trace, NULL, NULL};
     cli_report_replay_header(path, &s, a->lenient, o.trace != NULL);
     sim_replay_result r;
+    sim_run_keep_metrics(run, a->metrics != NULL);
     sim_replay(run, &cfg, &s, &o, &r);
     int code = cli_report_replay_verdict(a, &s, &r);
     if (a->metrics) {

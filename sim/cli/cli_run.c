@@ -395,6 +395,7 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
     if (a->metrics) { /* the execution the schedule describes: shrinking ran others since */
         sim_replay_opts o = {0, 0, NULL, NULL, NULL};
         sim_replay_result rr;
+        sim_run_keep_metrics(run, 1);
         sim_replay(run, &a->cfg, &s, &o, &rr);
         mrc = cli_write_metrics(run, a->metrics);
     }
@@ -504,6 +505,7 @@ static int run_random(sim_run *run, cli_args *a) {
             sim_schedule s;
             sim_schedule_init(&s);
             sim_outcome out;
+            sim_run_keep_metrics(run, 1);
             sim_explore_record(run, &a->cfg, a->opts.seed + (uint64_t)(res.execs - 1), &a->opts, strategy, &s, &out);
             sim_schedule_free(&s);
             int mrc = cli_write_metrics(run, a->metrics);

@@ -219,7 +219,8 @@ static void metric_agreement(sim_run *run, sim_thread *t, sim_process *p, lk_met
 
 static void env_metric_add(void *ctx, lk_metric metric, const char *kind, int64_t value) {
     sim_process *p = ctx;
-    lk_metric_set_add(&p->metrics, metric, kind, value);
+    if (p->run->keep_metrics || p->run->scenario->reads_metrics) /* nobody else reads them: searches skip the work */
+        lk_metric_set_add(&p->metrics, metric, kind, value);
     if (p->run->current >= 0) metric_agreement(p->run, &p->run->thread[p->run->current], p, metric, value);
 }
 

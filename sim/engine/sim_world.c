@@ -164,6 +164,10 @@ void sim_run_metrics(const sim_run *run, lk_metric_set *out) {
         lk_metric_set_merge(out, &run->proc[i].metrics);
 }
 
+void sim_run_keep_metrics(sim_run *run, int on) {
+    run->keep_metrics = on;
+}
+
 int sim_crashes(const sim_run *run) {
     return run->crashes;
 }

@@ -87,7 +87,8 @@ void sim_arena_reset(sim_run *run) {
     int keys = run->oracle.lock_key_count, instances = run->oracle.instance_count;
     memset(run, 0, offsetof(sim_run, thread));
     memset(run->thread, 0, sizeof(run->thread[0]) * (size_t)threads);
-    memset(run->proc, 0, sizeof(run->proc[0]) * (size_t)procs);
+    for (int i = 0; i < procs; i++) /* metric rows past row_count are never read: lk_metrics zeroes a row it adds */
+        memset(&run->proc[i], 0, offsetof(sim_process, metrics.row));
     memset(run->mutex, 0, sizeof(run->mutex[0]) * (size_t)mutexes);
     memset(run->oracle.lock_key, 0, sizeof(run->oracle.lock_key[0]) * (size_t)keys);
     memset(run->oracle.lease, 0, sizeof(run->oracle.lease[0]) * (size_t)keys);

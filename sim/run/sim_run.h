@@ -305,6 +305,7 @@ struct sim_run {
     sim_log_entry log[SIM_LOG_MAX];
     /* The arena's own bookkeeping, after every table: no execution state (never reset, hashed or snapshot). */
     size_t guarded_stack_size; /* the stack size the guard pages are placed for, bytes */
+    int keep_metrics;          /* 1: record metrics whether or not the scenario reads them (sim_run_keep_metrics) */
     int script_file_count;     /* the scenarios' script files read so far in this process (sim_script) */
     struct sim_script_file {
         char path[SIM_SCRIPT_PATH_MAX]; /* as the scenario named it */
@@ -320,10 +321,13 @@ struct sim_run {
 static inline lk_wall_ms sim__server_ms(const sim_run *run, int64_t ns) {
     return SIM_EPOCH_WALL_MS + ns / 1000000 + run->server_wall_offset_ms;
 }
-/* Thread i's pub/sub connection (sim_run.client). */
-/* Every process's metrics of the execution in 'run', merged into '*out' (cleared first): what `--metrics` writes. */
+/* Every process's metrics of the execution in 'run', merged into '*out' (cleared first): what `--metrics` writes.
+ * The sets record only while a scenario reads them (reads_metrics) or after sim_run_keep_metrics(run, 1); the
+ * metric_agreement oracle checks every event either way. */
 void sim_run_metrics(const sim_run *run, lk_metric_set *out);
+void sim_run_keep_metrics(sim_run *run, int on);
 
+/* Thread i's pub/sub connection (sim_run.client). */
 #define SIM_PUBSUB_CONN(i) (SIM_THREADS_MAX + (i))
 /* 1 if 'p' sends something to the store (a store fault can hit it): a store op other than a read of what the server
  * pushed on the connection (LK_OP_READ waits on the client's side only). */

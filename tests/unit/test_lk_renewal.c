@@ -233,6 +233,7 @@ static const sim_scenario rn_scenario = {
     .variant_count = 1,
     .setup = rn_setup,
     .finish = NULL,
+    .reads_metrics = 1, /* the cases read each process's metrics */
 };
 
 /* The defaults every case starts from: TTL 300 ms, default interval (100 ms), 1 ms RTT. */
