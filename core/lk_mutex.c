@@ -31,6 +31,7 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     const char *missing = NULL;
     if (lk_env_check(env, &missing) != LK_OK) return MUTEX_ERR(m, LK_EMISUSE, "env lacks %s", missing);
     if (opts == NULL || opts->ttl_ms <= 0) return MUTEX_ERR(m, LK_EINVAL, "ttl_ms must be > 0");
+    if (opts->acquire_timeout_ms < 0) return MUTEX_ERR(m, LK_EINVAL, "acquire_timeout_ms must be >= 0");
     if (key == NULL || key[0] == '\0' || strlen(key) + sizeof(":fence") > LK_KEY_MAX)
         return MUTEX_ERR(m, LK_EINVAL, "lock key must be 1..%d bytes", (int)(LK_KEY_MAX - sizeof(":fence")));
     size_t n = strlen(key), f = sizeof(":fence") - 1;
@@ -206,6 +207,14 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
     lk_rc last = rc;
     rc = MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last result: %s)", m->key, lk_rc_name(last));
     return acquire_done(m, start, rc);
+}
+
+lk_rc lk_mutex_acquire_timed(lk_mutex *m, lk_outcome *out) {
+    assert(m != NULL && out != NULL);
+    *out = LK_NONE;
+    if (m->opts.acquire_timeout_ms <= 0)
+        return MUTEX_ERR(m, LK_EMISUSE, "acquire_timed on %s, which has no acquire_timeout_ms", m->key);
+    return lk_mutex_acquire(m, lk_env_mono_ns(m->env) + m->opts.acquire_timeout_ms * NS_PER_MS, out);
 }
 
 /* Runs a token-compare op (release or extend), retrying a bounded number of times after a maybe-applied timeout

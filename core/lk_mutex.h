@@ -28,12 +28,13 @@ enum {
 };
 
 typedef struct lk_mutex_opts {
-    int64_t ttl_ms;          /* lease length, ms, > 0 */
-    int64_t backoff_base_ms; /* first backoff of a blocking acquire, ms; 0 = default 10 */
-    int64_t backoff_cap_ms;  /* largest backoff, ms, independent of the TTL; 0 = default 200 */
-    int64_t drift_margin_ms; /* subtracted from the lease when the holder asks if it still holds; <0 = default */
-    const char *epoch_key;   /* the clear epoch of this lock's namespace (lk_clear.h), or NULL for none; copied */
-    const char *kind;        /* the metrics' kind label ("memory", "collection"), NULL = "lock"; copied. One of a small
+    int64_t ttl_ms;             /* lease length, ms, > 0 */
+    int64_t backoff_base_ms;    /* first backoff of a blocking acquire, ms; 0 = default 10 */
+    int64_t backoff_cap_ms;     /* largest backoff, ms, independent of the TTL; 0 = default 200 */
+    int64_t drift_margin_ms;    /* subtracted from the lease when the holder asks if it still holds; <0 = default */
+    const char *epoch_key;      /* the clear epoch of this lock's namespace (lk_clear.h), or NULL for none; copied */
+    int64_t acquire_timeout_ms; /* the longest lk_mutex_acquire_timed waits, ms, >= 0; 0 = none set */
+    const char *kind; /* the metrics' kind label ("memory", "collection"), NULL = "lock"; copied. One of a small
                               * fixed set per service, never a user or resource id (lk_metric_kind_valid) */
 } lk_mutex_opts;
 
@@ -76,6 +77,9 @@ lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out);
  * LK_ACQUIRE_ATTEMPTS_MAX tries, LK_ECRASHED, or LK_EMISUSE if held. Store errors are retried until the deadline. */
 lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out);
 
+/* lk_mutex_acquire with the lock's own timeout: the deadline is now + opts.acquire_timeout_ms. LK_EMISUSE if the
+ * lock has none. */
+lk_rc lk_mutex_acquire_timed(lk_mutex *m, lk_outcome *out);
 /* Compare-and-delete. '*out': LK_RELEASED, LK_NOT_OWNER (another token holds the key) or LK_ABSENT. The mutex is
  * not held afterwards whatever the outcome. A maybe-applied timeout is retried (a retry stays safe); if the release
  * still fails with a store error, 'm' stays maybe-held, so release may be called again (or a later acquire finds

@@ -22,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -61,8 +62,8 @@ static const char *const RB_DIR_FILES[] = {"redis.log", "redis.stderr", "time", 
 enum { RB_DIR_FILE_COUNT = sizeof(RB_DIR_FILES) / sizeof(RB_DIR_FILES[0]) };
 
 typedef struct rb_entry {
-    volatile pid_t pid;                                  /* 0: free */
-    char dir[RB_REDIS_PATH_MAX];                         /* removed by the handlers */
+    volatile pid_t pid;                                    /* 0: free */
+    char dir[RB_REDIS_PATH_MAX];                           /* removed by the handlers */
     char files[RB_DIR_FILE_COUNT][RB_REDIS_PATH_MAX + 16]; /* dir + "/" + RB_DIR_FILES[i], built at register time */
 } rb_entry;
 
@@ -138,7 +139,8 @@ static void rb_on_signal(int sig) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         rb_table[i].pid = 0;
-        for (int k = 0; k < RB_DIR_FILE_COUNT; k++) unlink(rb_table[i].files[k]);
+        for (int k = 0; k < RB_DIR_FILE_COUNT; k++)
+            unlink(rb_table[i].files[k]);
         rmdir(rb_table[i].dir);
     }
     signal(sig, SIG_DFL);
@@ -205,8 +207,10 @@ static int rb_find_shim(rb_redis *r, const char *want, char *err, size_t cap) {
     if (want == NULL || want[0] == '\0') want = "build/racebed_time_shim.so";
     char resolved[PATH_MAX];
     if (realpath(want, resolved) == NULL || strlen(resolved) >= sizeof(r->shim_path)) {
-        rb_err(err, cap, "time shim %s not found (build it: make build/racebed_time_shim.so, or set "
-                         "RACEBED_TIME_SHIM)", want);
+        rb_err(err, cap,
+               "time shim %s not found (build it: make build/racebed_time_shim.so, or set "
+               "RACEBED_TIME_SHIM)",
+               want);
         return -1;
     }
     memcpy(r->shim_path, resolved, strlen(resolved) + 1);
@@ -276,8 +280,10 @@ static int rb_is_ours(const rb_redis *r, redisContext **out) {
         ours = p != NULL && strtol(p + strlen("process_id:"), NULL, 10) == (long)r->pid;
     }
     if (rep != NULL) freeReplyObject(rep);
-    if (ours == 1) *out = c;
-    else redisFree(c);
+    if (ours == 1)
+        *out = c;
+    else
+        redisFree(c);
     return ours;
 }
 
@@ -324,7 +330,8 @@ static int rb_free_port(void) {
  * Returns a malloc'ed array (strings in 'pre' and 'tf' or borrowed from environ), or NULL. */
 static char **rb_child_env(const rb_redis *r, char *pre, size_t pre_cap, char *tf, size_t tf_cap) {
     size_t n = 0;
-    while (environ[n] != NULL) n++;
+    while (environ[n] != NULL)
+        n++;
     char **envp = calloc(n + RB_ENV_EXTRA, sizeof(char *));
     if (envp == NULL) return NULL;
     size_t k = 0;
@@ -353,7 +360,8 @@ static void rb_child_exec(const char *server, char **argv, char **envp, const ch
         dup2(out, 1);
         dup2(out, 2);
     }
-    for (int fd = 3; fd < 1024; fd++) close(fd);
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd);
     execve(server, argv, envp);
     _exit(127);
 }
@@ -361,20 +369,29 @@ static void rb_child_exec(const char *server, char **argv, char **envp, const ch
 /* Forks and execs redis-server on r->port. Returns 0 or -1 with 'err'. */
 static int rb_spawn(rb_redis *r, const char *server, char *err, size_t cap) {
     char port[16], logfile[RB_REDIS_PATH_MAX + 16], errpath[RB_REDIS_PATH_MAX + 16];
-    char pre[RB_REDIS_PATH_MAX + 16], tf[RB_TIME_PATH_MAX + 32];
+    char pre[RB_REDIS_PATH_MAX + 16], tf[RB_TIME_PATH_MAX + 32], nodes[RB_REDIS_PATH_MAX + 16];
     snprintf(port, sizeof(port), "%d", r->port);
     snprintf(logfile, sizeof(logfile), "%s/redis.log", r->dir);
     snprintf(errpath, sizeof(errpath), "%s/redis.stderr", r->dir);
     unlink(logfile); /* so a failure quotes this try's log only */
     unlink(errpath);
-    const char *args[RB_ARGV_MAX] = {server, "--port", port, "--bind", "127.0.0.1", "--save", "",
-                                     "--appendonly", "no", "--daemonize", "no", "--enable-debug-command",
-                                     "local", "--logfile", logfile, "--dir", r->dir};
+    const char *args[RB_ARGV_MAX] = {
+        server,  "--port",       port,    "--bind",      "127.0.0.1", "--save",
+        "",      "--appendonly", "no",    "--daemonize", "no",        "--enable-debug-command",
+        "local", "--logfile",    logfile, "--dir",       r->dir};
     int argc = 17;
     if (r->password[0] != '\0') {
         args[argc++] = "--requirepass";
         args[argc++] = r->password;
     }
+    if (r->cluster) {
+        snprintf(nodes, sizeof(nodes), "%s/nodes.conf", r->dir);
+        args[argc++] = "--cluster-enabled";
+        args[argc++] = "yes";
+        args[argc++] = "--cluster-config-file";
+        args[argc++] = nodes;
+    }
+    assert(argc < RB_ARGV_MAX);
     args[argc] = NULL;
     char **envp = rb_child_env(r, pre, sizeof(pre), tf, sizeof(tf));
     if (envp == NULL) {
@@ -442,8 +459,9 @@ static int rb_wait_ready(rb_redis *r, char *err, size_t cap) {
 static int rb_launch(rb_redis *r, int fixed_port, char *err, size_t cap) {
     char server[RB_REDIS_PATH_MAX];
     if (rb_find_server(server, sizeof(server)) != 0) {
-        rb_err(err, cap, "redis-server not found (install it, e.g. apt-get install redis-server, or set "
-                         "RACEBED_REDIS_SERVER=/path/to/redis-server)");
+        rb_err(err, cap,
+               "redis-server not found (install it, e.g. apt-get install redis-server, or set "
+               "RACEBED_REDIS_SERVER=/path/to/redis-server)");
         return RB_REDIS_MISSING;
     }
     for (int attempt = 0; attempt < RB_REDIS_START_TRIES; attempt++) {
@@ -498,6 +516,7 @@ int rb_redis_start(rb_redis *r, const rb_redis_opts *o, char *err, size_t cap) {
     }
     if (o->password != NULL) memcpy(r->password, o->password, strlen(o->password) + 1);
     r->time_shim = o->time_shim != 0;
+    r->cluster = o->cluster != 0;
     if (r->time_shim && rb_find_shim(r, o->shim_path, err, cap) != 0) return -1;
     rb_install_handlers();
     const char *tmp = getenv("TMPDIR");

@@ -31,20 +31,22 @@ typedef struct rb_redis_opts {
     int time_shim;         /* 1: preload the gettimeofday shim; the test sets the server time via rb_redis_time() */
     const char *shim_path; /* the shim; NULL: $RACEBED_TIME_SHIM, else build/racebed_time_shim.so; copied */
     const char *password;  /* --requirepass, or NULL; copied */
+    int cluster;           /* 1: --cluster-enabled yes (no slots assigned: for CLUSTER KEYSLOT and the like) */
 } rb_redis_opts;
 
 /* One server. Guarded by: the test's main thread. Must not be copied while running. */
 typedef struct rb_redis {
-    pid_t pid;                           /* the server process; 0 when not running */
-    int port;                            /* its 127.0.0.1 port; kept across rb_redis_kill and restart */
-    int slot;                            /* index in the process table; -1 when not registered */
-    char dir[RB_REDIS_PATH_MAX];         /* temporary directory: redis.log, redis.stderr, the time page */
-    char url[64];                        /* "redis://127.0.0.1:P", no password */
-    char password[128];                  /* --requirepass, "" for none */
-    int time_shim;                       /* 1: started under the shim */
-    char shim_path[RB_REDIS_PATH_MAX];   /* absolute path of the shim */
-    rb_time_ctl time;                    /* the server's time page (time_shim only; fd -1 otherwise) */
-    void *admin;                         /* the fixture's own hiredis connection (db 0), or NULL */
+    pid_t pid;                         /* the server process; 0 when not running */
+    int port;                          /* its 127.0.0.1 port; kept across rb_redis_kill and restart */
+    int slot;                          /* index in the process table; -1 when not registered */
+    char dir[RB_REDIS_PATH_MAX];       /* temporary directory: redis.log, redis.stderr, the time page */
+    char url[64];                      /* "redis://127.0.0.1:P", no password */
+    char password[128];                /* --requirepass, "" for none */
+    int time_shim;                     /* 1: started under the shim */
+    int cluster;                       /* 1: started with cluster support */
+    char shim_path[RB_REDIS_PATH_MAX]; /* absolute path of the shim */
+    rb_time_ctl time;                  /* the server's time page (time_shim only; fd -1 otherwise) */
+    void *admin;                       /* the fixture's own hiredis connection (db 0), or NULL */
 } rb_redis;
 
 /* Starts a fresh server with options 'o' (NULL: defaults) on a free port, waits up to 5 s until it answers PING as
