@@ -159,6 +159,14 @@ lk_rc lk_env_check(const lk_env *env, const char **missing) {
         m = "sync.mutex_held";
     else if (!env->sync.once)
         m = "sync.once";
+    else if (!env->sync.wake_new)
+        m = "sync.wake_new";
+    else if (!env->sync.wake_free)
+        m = "sync.wake_free";
+    else if (!env->sync.wait)
+        m = "sync.wait";
+    else if (!env->sync.wake)
+        m = "sync.wake";
     else if (!env->alloc.alloc)
         m = "alloc.alloc";
     else if (!env->alloc.free)
@@ -256,6 +264,23 @@ int lk_env_mutex_held(const lk_env *env, void *mu) {
 lk_rc lk_env_once(const lk_env *env, int *flag, void (*fn)(void *arg), void *arg) {
     assert(flag != NULL && fn != NULL);
     return env->sync.once(env->sync.ctx, flag, fn, arg);
+}
+
+lk_rc lk_env_wake_new(const lk_env *env, const char *name, void **out) {
+    assert(out != NULL);
+    *out = NULL;
+    return env->sync.wake_new(env->sync.ctx, name, out);
+}
+void lk_env_wake_free(const lk_env *env, void *w) {
+    env->sync.wake_free(env->sync.ctx, w);
+}
+lk_rc lk_env_wait(const lk_env *env, void *w, int64_t timeout_ns) {
+    assert(w != NULL && timeout_ns >= 0);
+    return env->sync.wait(env->sync.ctx, w, timeout_ns);
+}
+void lk_env_wake(const lk_env *env, void *w) {
+    assert(w != NULL);
+    env->sync.wake(env->sync.ctx, w);
 }
 
 lk_rc lk_env_task_start(const lk_env *env, const char *name, void (*fn)(void *), void *arg, void **out) {

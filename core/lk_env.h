@@ -161,7 +161,9 @@ typedef struct lk_entropy {
 } lk_entropy;
 
 /* ----------------------------------------------------------------------------------------------------------------
- * sync: process-local mutual exclusion, for process-local state such as the singleton registry.
+ * sync: process-local mutual exclusion, for process-local state such as the singleton registry, and wake-ups: one
+ * thread of the process ends another's timed wait (a renewal told to stop ends its wait at once, not at its next
+ * interval).
  */
 typedef struct lk_sync {
     void *ctx;
@@ -172,6 +174,12 @@ typedef struct lk_sync {
     int (*mutex_held)(void *ctx, void *mu);                      /* 1 if the calling thread holds it; asserts only */
     /* Runs fn(arg) exactly once per '*flag' (0 before, 1 after) in this process, all callers waiting for it. */
     lk_rc (*once)(void *ctx, int *flag, void (*fn)(void *arg), void *arg); /* visible */
+    lk_rc (*wake_new)(void *ctx, const char *name, void **out);            /* *out NULL on failure; name copied */
+    void (*wake_free)(void *ctx, void *w);                                 /* accepts NULL */
+    /* Waits until 'w' is woken or 'timeout_ns' (>= 0) passed: LK_OK (woken; the wake is used up), LK_ETIMEDOUT or
+     * LK_ECRASHED. A wake given while nobody waited is kept for the next wait. Visible. */
+    lk_rc (*wait)(void *ctx, void *w, int64_t timeout_ns);
+    void (*wake)(void *ctx, void *w); /* ends one wait on 'w', or is kept for the next; visible */
 } lk_sync;
 
 /* ----------------------------------------------------------------------------------------------------------------
@@ -344,6 +352,10 @@ lk_rc lk_env_mutex_lock(const lk_env *env, void *mu);
 void lk_env_mutex_unlock(const lk_env *env, void *mu);
 int lk_env_mutex_held(const lk_env *env, void *mu);
 lk_rc lk_env_once(const lk_env *env, int *flag, void (*fn)(void *arg), void *arg);
+lk_rc lk_env_wake_new(const lk_env *env, const char *name, void **out);
+void lk_env_wake_free(const lk_env *env, void *w);
+lk_rc lk_env_wait(const lk_env *env, void *w, int64_t timeout_ns);
+void lk_env_wake(const lk_env *env, void *w);
 lk_rc lk_env_task_start(const lk_env *env, const char *name, void (*fn)(void *), void *arg, void **out);
 lk_rc lk_env_task_join(const lk_env *env, void *task);
 void lk_env_yield(const lk_env *env, const char *label);

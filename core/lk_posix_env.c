@@ -110,6 +110,61 @@ static lk_rc posix_once(void *ctx, int *flag, void (*fn)(void *), void *arg) {
     return LK_OK;
 }
 
+/* A wake: a flag under a mutex, and a condition on the monotonic clock that a wait sleeps on. */
+typedef struct posix_wake_obj {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int woken; /* a wake not yet used by a wait */
+} posix_wake_obj;
+
+static lk_rc posix_wake_new(void *ctx, const char *name, void **out) {
+    (void)ctx;
+    (void)name;
+    posix_wake_obj *w = calloc(1, sizeof(*w));
+    if (w == NULL) return LK_ENOMEM;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* a wall clock step must not stretch or cut a wait */
+    pthread_cond_init(&w->cv, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&w->mu, NULL);
+    *out = w;
+    return LK_OK;
+}
+static void posix_wake_free(void *ctx, void *p) {
+    (void)ctx;
+    posix_wake_obj *w = p;
+    if (w == NULL) return;
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+static lk_rc posix_wait(void *ctx, void *p, int64_t timeout_ns) {
+    (void)ctx;
+    posix_wake_obj *w = p;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    int64_t ns = (int64_t)until.tv_nsec + timeout_ns % 1000000000;
+    until.tv_sec += (time_t)(timeout_ns / 1000000000 + ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    pthread_mutex_lock(&w->mu);
+    int rc = 0;
+    while (!w->woken && rc != ETIMEDOUT) /* spurious wake-ups loop */
+        rc = pthread_cond_timedwait(&w->cv, &w->mu, &until);
+    int woken = w->woken;
+    w->woken = 0;
+    pthread_mutex_unlock(&w->mu);
+    return woken ? LK_OK : LK_ETIMEDOUT;
+}
+static void posix_wake(void *ctx, void *p) {
+    (void)ctx;
+    posix_wake_obj *w = p;
+    pthread_mutex_lock(&w->mu);
+    w->woken = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
 static void *posix_alloc(void *ctx, size_t size) {
     (void)ctx;
     return calloc(1, size);
@@ -181,8 +236,9 @@ lk_rc lk_posix_env_init(lk_posix_env *pe, lk_store store) {
     pe->env.clock = (lk_clock){pe, posix_mono_ns, posix_wall_ms, posix_sleep_ns};
     pe->env.store = store;
     pe->env.entropy = (lk_entropy){pe, posix_entropy};
-    pe->env.sync = (lk_sync){
-        pe, posix_mutex_new, posix_mutex_free, posix_mutex_lock, posix_mutex_unlock, posix_mutex_held, posix_once};
+    pe->env.sync =
+        (lk_sync){pe,         posix_mutex_new, posix_mutex_free, posix_mutex_lock, posix_mutex_unlock, posix_mutex_held,
+                  posix_once, posix_wake_new,  posix_wake_free,  posix_wait,       posix_wake};
     pe->env.alloc = (lk_alloc){pe, posix_alloc, posix_free};
     pe->env.task = (lk_task){pe, posix_task_start, posix_task_join};
     pe->env.yield = (lk_yield){pe, posix_yield};

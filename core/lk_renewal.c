@@ -32,7 +32,8 @@ static void renewal_task(void *arg) {
     lk_renewal *r = arg;
     lk_store_op op = {.kind = LK_OP_EXTEND, .key = r->key, .value = r->token, .ttl_ms = r->ttl_ms};
     for (int i = 0; i <= r->opts.renewals_max; i++) {
-        if (lk_env_sleep_ns(r->env, r->opts.interval_ms * NS_PER_MS) != LK_OK) break;
+        lk_rc w = lk_env_wait(r->env, r->wake, r->opts.interval_ms * NS_PER_MS); /* lk_renewal_stop ends it early */
+        if (w != LK_OK && w != LK_ETIMEDOUT) break;
         lk_mono_ns sent = lk_env_mono_ns(r->env);
         if (!renewal_should_continue(r, sent)) break;
         lk_store_reply reply;
@@ -80,10 +81,12 @@ lk_rc lk_renewal_start(lk_renewal *r, lk_mutex *m, const lk_renewal_opts *opts) 
     r->start_mono_ns = lk_env_mono_ns(r->env);
     lk_rc rc = lk_env_mutex_new(r->env, "renewal", &r->mu);
     if (rc != LK_OK) return RENEW_ERR(r, rc, "renewal mutex: %s", lk_strerror(rc));
-    rc = lk_env_task_start(r->env, "renew", renewal_task, r, &r->task);
+    rc = lk_env_wake_new(r->env, "renewal", &r->wake);
+    if (rc == LK_OK) rc = lk_env_task_start(r->env, "renew", renewal_task, r, &r->task);
     if (rc != LK_OK) {
+        lk_env_wake_free(r->env, r->wake);
         lk_env_mutex_free(r->env, r->mu);
-        r->mu = NULL;
+        r->mu = r->wake = NULL;
         return RENEW_ERR(r, rc, "renewal task: %s", lk_strerror(rc));
     }
     return LK_OK;
@@ -112,6 +115,7 @@ lk_rc lk_renewal_stop(lk_renewal *r) {
     lk_env_mutex_lock(r->env, r->mu);
     r->stop = 1;
     lk_env_mutex_unlock(r->env, r->mu);
+    lk_env_wake(r->env, r->wake); /* the task ends now, not at its next interval: the lock is freed at once */
     lk_rc rc = lk_env_task_join(r->env, r->task);
     r->task = NULL;
     /* the task has ended: the fields are ours alone now */
@@ -123,7 +127,8 @@ lk_rc lk_renewal_stop(lk_renewal *r) {
         r->m->maybe_held = 1;
         r->m->fence = 0;
     }
+    lk_env_wake_free(r->env, r->wake);
     lk_env_mutex_free(r->env, r->mu);
-    r->mu = NULL;
+    r->mu = r->wake = NULL;
     return rc;
 }

@@ -3,7 +3,7 @@
  * lk_renewal.h: bounded auto-renewal of a held lk_mutex, on the env's task, with a lost-lock signal.
  *
  * A background task extends the lease every 'interval_ms' (default TTL/3) by compare-and-pexpire with the
- * holder's token, and stops after 'renewals_max' renewals or 'total_ms_max' of renewing, whichever comes first: a
+ * holder's token (lk_renewal_stop wakes it, so it never outlives the holder's work by an interval), and stops after 'renewals_max' renewals or 'total_ms_max' of renewing, whichever comes first: a
  * holder that hangs cannot keep the lock forever. The holder checks lk_renewal_lost() before each step of its work
  * (and carries the fencing number to the resource it writes): the lock counts as lost when an extend found another
  * owner or no key, or when the local lease validity (last successful send + TTL - drift margin) has passed.
@@ -35,6 +35,7 @@ typedef struct lk_renewal {
     int64_t margin_ms;
     lk_renewal_opts opts; /* defaults filled in */
     lk_mono_ns start_mono_ns;
+    void *wake;                     /* ends the task's wait between renewals (lk_renewal_stop) */
     void *mu;                       /* env mutex guarding the next four */
     int stop;                       /* the holder asked the task to end */
     int lost;                       /* an extend found another owner or no key */

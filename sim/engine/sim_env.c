@@ -88,17 +88,22 @@ static lk_rc env_entropy(void *ctx, void *buf, size_t len) {
     return LK_OK;
 }
 
-static lk_rc env_mutex_new(void *ctx, const char *name, void **out) {
-    sim_process *p = ctx;
+static lk_rc env_sync_new(sim_process *p, const char *name, int is_wake, void **out) {
     sim_run *run = p->run;
     if (run->mutex_count == SIM_MUTEXES_MAX) return LK_ENOMEM;
     sim_mutex *m = &run->mutex[run->mutex_count++];
     m->proc = p->idx;
     m->holder = -1;
-    if (lk_copy_str(m->name, sizeof(m->name), name ? name : "mutex") != LK_OK)
-        lk_copy_str(m->name, sizeof(m->name), "mutex");
+    m->is_wake = is_wake;
+    const char *fallback = is_wake ? "wake" : "mutex";
+    if (lk_copy_str(m->name, sizeof(m->name), name ? name : fallback) != LK_OK)
+        lk_copy_str(m->name, sizeof(m->name), fallback);
     *out = m;
     return LK_OK;
+}
+
+static lk_rc env_mutex_new(void *ctx, const char *name, void **out) {
+    return env_sync_new(ctx, name, 0, out);
 }
 
 static void env_mutex_free(void *ctx, void *mu) {
@@ -124,6 +129,24 @@ static void env_mutex_unlock(void *ctx, void *mu) {
 static int env_mutex_held(void *ctx, void *mu) {
     sim_process *p = ctx;
     return p->run->current >= 0 && ((sim_mutex *)mu)->holder == p->run->current;
+}
+
+static lk_rc env_wake_new(void *ctx, const char *name, void **out) {
+    return env_sync_new(ctx, name, 1, out);
+}
+
+/* The scheduler performs the wait: at once when a wake is kept, else it waits to the timeout unless a wake op of
+ * another thread ends it first (sim_sched.c). */
+static lk_rc env_wait(void *ctx, void *w, int64_t timeout_ns) {
+    sim_process *p = ctx;
+    sim_thread *t = env_begin(p, SIM_VOP_WAIT);
+    t->pend.obj = (int)((sim_mutex *)w - p->run->mutex);
+    t->pend.ns = timeout_ns;
+    return env_stop(t);
+}
+
+static void env_wake(void *ctx, void *w) {
+    env_mutex_op(ctx, w, SIM_VOP_WAKE);
 }
 
 /* The scheduler sets pend.out = 1 when this caller must run fn (it marked *flag as running, 2). */
@@ -228,8 +251,8 @@ void sim__process_env_init(sim_process *p) {
     p->env.clock = (lk_clock){p, env_mono_ns, env_wall_ms, env_sleep_ns};
     p->env.store = (lk_store){p, env_store_exec};
     p->env.entropy = (lk_entropy){p, env_entropy};
-    p->env.sync =
-        (lk_sync){p, env_mutex_new, env_mutex_free, env_mutex_lock, env_mutex_unlock, env_mutex_held, env_once};
+    p->env.sync = (lk_sync){p,        env_mutex_new, env_mutex_free, env_mutex_lock, env_mutex_unlock, env_mutex_held,
+                            env_once, env_wake_new,  env_mutex_free, env_wait,       env_wake};
     p->env.alloc = (lk_alloc){p, env_alloc, env_free};
     p->env.task = (lk_task){p, env_task_start, env_task_join};
     p->env.yield = (lk_yield){p, env_yield};

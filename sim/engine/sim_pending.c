@@ -54,7 +54,9 @@ void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, si
         break;
     case SIM_VOP_SLEEP: sim_duration_format(p->ns, buf, cap); break;
     case SIM_VOP_LOCK:
-    case SIM_VOP_UNLOCK: snprintf(buf, cap, "%s", run->mutex[p->obj].name); break;
+    case SIM_VOP_UNLOCK:
+    case SIM_VOP_WAKE: snprintf(buf, cap, "%s", run->mutex[p->obj].name); break;
+    case SIM_VOP_WAIT: sim_duration_format(p->ns, buf, cap); break;
     case SIM_VOP_TASK_JOIN: snprintf(buf, cap, "%s", run->thread[p->obj].name); break;
     case SIM_VOP_RESOURCE: snprintf(buf, cap, "%s", run->resource[p->obj].name); break;
     case SIM_VOP_YIELD:
@@ -63,4 +65,3 @@ void sim__pending_object(const sim_run *run, const sim_pending *p, char *buf, si
     default: snprintf(buf, cap, "-"); break;
     }
 }
-

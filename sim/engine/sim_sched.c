@@ -848,6 +848,19 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     return run->now_ns + run->rtt_ns;
 }
 
+/* A wake op on wake 'w': the waiting thread of the lowest index resumes now, woken; with none it is kept. */
+static void sched_wake(sim_run *run, int w) {
+    for (int i = 0; i < run->thread_count; i++) {
+        sim_thread *u = &run->thread[i];
+        if (u->state == SIM_T_WAITING && u->pend.vop == SIM_VOP_WAIT && u->pend.obj == w && u->pend.rc != LK_OK) {
+            u->pend.rc = LK_OK;
+            u->wake_ns = run->now_ns;
+            return;
+        }
+    }
+    run->mutex[w].woken = 1;
+}
+
 static void sched_perform(sim_run *run, sim_thread *t, int fault) {
     sim_pending *p = &t->pend;
     int64_t resume_ns = run->now_ns;
@@ -876,6 +889,15 @@ static void sched_perform(sim_run *run, sim_thread *t, int fault) {
         sim__oracle_belief_event(run, t, p->label, p->key, p->num);
         break;
     case SIM_VOP_RESOURCE: p->rc = sim__resource_op(run, t, p); break;
+    case SIM_VOP_WAIT: /* a kept wake ends it now; else it times out unless a wake op ends it (below) */
+        if (run->mutex[p->obj].woken) {
+            run->mutex[p->obj].woken = 0;
+        } else {
+            p->rc = LK_ETIMEDOUT;
+            resume_ns = run->now_ns + p->ns;
+        }
+        break;
+    case SIM_VOP_WAKE: sched_wake(run, p->obj); break;
     case SIM_VOP_TASK_JOIN: p->rc = run->thread[p->obj].state == SIM_T_CRASHED ? LK_ECRASHED : LK_OK; break;
     default: break; /* YIELD: nothing to do but let others run first */
     }

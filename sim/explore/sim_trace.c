@@ -21,6 +21,13 @@ void sim_trace_time(int64_t ns, char *buf, size_t cap) {
 
 /* The result of a performed op, e.g. "acquired fence=3", "locked pttl=1200ms", "found \"ab12:3\"". */
 static void trace_result(const sim_run *run, const sim_pending *p, char *buf, size_t cap) {
+    if (p->vop == SIM_VOP_WAIT) { /* traced when it starts: a wake op may still end it early */
+        if (p->rc == LK_OK)
+            snprintf(buf, cap, "woken (a wake was kept)");
+        else
+            snprintf(buf, cap, "waits up to +%" PRId64 "ms for %s", p->ns / 1000000, run->mutex[p->obj].name);
+        return;
+    }
     if (p->rc != LK_OK) {
         snprintf(buf, cap, "%s", lk_rc_name(p->rc));
         return;

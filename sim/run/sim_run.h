@@ -57,7 +57,9 @@ typedef enum sim_tstate {
     X(TASK_START, "task_start")                                                                                        \
     X(TASK_JOIN, "task_join")                                                                                          \
     X(EVENT, "event")                                                                                                  \
-    X(RESOURCE, "resource")
+    X(RESOURCE, "resource")                                                                                            \
+    X(WAIT, "wait")                                                                                                    \
+    X(WAKE, "wake")
 
 typedef enum sim_vop {
 #define SIM_VOP_ENUM(name, label) SIM_VOP_##name,
@@ -119,9 +121,12 @@ typedef struct sim_thread {
     uint64_t rng[4];         /* xoshiro256** entropy stream, seeded from the run seed and the index */
 } sim_thread;
 
+/* A process-local sync object: a mutex (lk_sync.mutex_new), or a wake (lk_sync.wake_new), which uses only 'woken'. */
 typedef struct sim_mutex {
     int proc;                /* owning process */
-    int holder;              /* thread index, -1 when free */
+    int holder;              /* thread index, -1 when free (a wake: always -1) */
+    int is_wake;             /* 1: a wake */
+    int woken;               /* a wake: given while nobody waited, kept for the next wait */
     char name[SIM_NAME_MAX]; /* for traces */
 } sim_mutex;
 

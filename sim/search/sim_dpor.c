@@ -50,36 +50,38 @@ typedef struct dpor_fp {
 } dpor_fp;
 
 typedef struct dpor_node {
-    uint32_t enabled;   /* threads enabled here */
-    uint32_t sleep;     /* threads asleep on entry */
-    uint32_t backtrack; /* threads to explore from here */
-    uint32_t done;      /* threads explored (or being explored) from here */
-    int env_count;      /* environment options here (after the threads) */
-    int env_next;       /* next environment option to explore */
-    int chosen;         /* option index taken in the current execution */
-    int actor;          /* its thread, or DPOR_ENV */
-    int64_t now_ns;     /* virtual time when it was taken */
-    dpor_fp ev;         /* the footprint of the event taken (global bits added after it ran) */
+    uint32_t enabled;              /* threads enabled here */
+    uint32_t sleep;                /* threads asleep on entry */
+    uint32_t backtrack;            /* threads to explore from here */
+    uint32_t done;                 /* threads explored (or being explored) from here */
+    int env_count;                 /* environment options here (after the threads) */
+    int env_next;                  /* next environment option to explore */
+    int chosen;                    /* option index taken in the current execution */
+    int actor;                     /* its thread, or DPOR_ENV */
+    int64_t now_ns;                /* virtual time when it was taken */
+    dpor_fp ev;                    /* the footprint of the event taken (global bits added after it ran) */
     dpor_fp next[SIM_THREADS_MAX]; /* the next event of each enabled thread */
 } dpor_node;
 
 typedef struct dpor_ctx {
     dpor_node *node;
-    int cap;          /* nodes allocated */
-    int len;          /* nodes of the path to replay (the last one's 'chosen' is new) */
-    int depth;        /* nodes reached in this execution */
+    int cap;   /* nodes allocated */
+    int len;   /* nodes of the path to replay (the last one's 'chosen' is new) */
+    int depth; /* nodes reached in this execution */
     int depth_max;
-    int blocked;      /* 1: this execution ended sleep-set blocked */
-    int failed;       /* out of memory */
-    const sim_bounds *bounds; /* the search's bounds (no preemption bound: DPOR explores every preemption) */
+    int blocked;                 /* 1: this execution ended sleep-set blocked */
+    int failed;                  /* out of memory */
+    const sim_bounds *bounds;    /* the search's bounds (no preemption bound: DPOR explores every preemption) */
     int64_t points, options_sum; /* new points met, and their options summed */
     int options_max;
 } dpor_ctx;
 
 static uint64_t dpor_bit(const char *tag, const void *obj, size_t n) {
     uint64_t h = UINT64_C(14695981039346656037);
-    for (const char *p = tag; *p; p++) h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
-    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)obj)[i]) * UINT64_C(1099511628211);
+    for (const char *p = tag; *p; p++)
+        h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)obj)[i]) * UINT64_C(1099511628211);
     return UINT64_C(1) << ((h ^ (h >> 29)) & 63);
 }
 
@@ -94,8 +96,8 @@ static int dpor_script_publishes(const sim_run *run, const lk_command *row, cons
     if (row->id == LK_CMD_EVAL) return lk_script_may_publish(op->argv[1], n);
     char sha[41];
     uint32_t body_len;
-    const unsigned char *body = sim_sha1_name(op->argv[1], n, sha) ? sim_ks_script_find(&run->store.ks, sha, &body_len)
-                                                                   : NULL;
+    const unsigned char *body =
+        sim_sha1_name(op->argv[1], n, sha) ? sim_ks_script_find(&run->store.ks, sha, &body_len) : NULL;
     return body != NULL && lk_script_may_publish((const char *)body, body_len);
 }
 
@@ -163,7 +165,9 @@ static dpor_fp dpor_footprint(const sim_run *run, const sim_thread *t) {
         break;
     case SIM_VOP_SLEEP: break; /* only its own wake-up time */
     case SIM_VOP_LOCK: f.block = f.wr = dpor_bit("m", &p->obj, sizeof(p->obj)); break;
-    case SIM_VOP_UNLOCK: f.wr = dpor_bit("m", &p->obj, sizeof(p->obj)); break;
+    case SIM_VOP_UNLOCK:
+    case SIM_VOP_WAIT: /* a wake object is a mutex slot: a wait and a wake on it conflict */
+    case SIM_VOP_WAKE: f.wr = dpor_bit("m", &p->obj, sizeof(p->obj)); break;
     case SIM_VOP_ONCE: f.block = f.wr = dpor_bit("o", &p->flag, sizeof(p->flag)); break;
     case SIM_VOP_YIELD: f.wr = p->label ? dpor_bit("y", p->label, strlen(p->label)) : 0; break;
     case SIM_VOP_RESOURCE:
@@ -189,7 +193,8 @@ static void dpor_made_global(dpor_node *v) {
 static int dpor_grow(dpor_ctx *x, int need) {
     if (need <= x->cap) return 0;
     int cap = x->cap ? x->cap * 2 : 64;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     dpor_node *n = realloc(x->node, sizeof(dpor_node) * (size_t)cap);
     if (n == NULL) return -1;
     x->node = n;
@@ -303,9 +308,11 @@ static void dpor_races(dpor_ctx *x) {
         for (int i = 0; i < j; i++) { /* direct predecessors: same thread or dependent */
             const dpor_node *ei = &x->node[i];
             if (ei->actor != ej->actor && !dpor_dependent(&ei->ev, &ej->ev)) continue;
-            for (int w = 0; w < words; w++) HB(j)[w] |= HB(i)[w];
+            for (int w = 0; w < words; w++)
+                HB(j)[w] |= HB(i)[w];
             HB(j)[i / 64] |= UINT64_C(1) << (i % 64);
-            for (int w = 0; w < words; w++) un[w] |= HB(i)[w];
+            for (int w = 0; w < words; w++)
+                un[w] |= HB(i)[w];
         }
         for (int i = 0; i < j; i++)
             if (x->node[i].actor != ej->actor && HAS(HB(j), i) && !HAS(un, i)) dpor_reverse(x, hb, words, i, j);
@@ -384,8 +391,7 @@ static void dpor_progress(const dpor_ctx *x, const sim_exhaust_result *res, sim_
         path[i] = __builtin_popcount(v->done) - 1 + v->env_next;
         count[i] = __builtin_popcount(v->backtrack | v->done) + v->env_count;
     }
-    sim__exhaust_progress(pr, res->execs, -1, sim_exhaust_fraction(path, count, x->depth), x->depth,
-                          res->violations);
+    sim__exhaust_progress(pr, res->execs, -1, sim_exhaust_fraction(path, count, x->depth), x->depth, res->violations);
     free(count);
 }
 
@@ -426,7 +432,8 @@ static int dpor_with_snapshots(dpor_ctx *x, sim_run *run, const sim_exec_args *a
             if (d >= x->len && d < x->depth_max) { /* a new point: keep its state for a later backtrack */
                 if (d >= at_cap) {
                     int cap = at_cap ? at_cap * 2 : 256;
-                    while (cap <= d) cap *= 2;
+                    while (cap <= d)
+                        cap *= 2;
                     int64_t *na = realloc(at, sizeof(int64_t) * (size_t)cap);
                     if (na) at = na;
                     int64_t *nu = na ? realloc(upto, sizeof(int64_t) * (size_t)cap) : NULL;
@@ -516,7 +523,8 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         }
     }
     sim_progress_done(&pr);
-    if (first && first_path && first_len >= 0) sim_exhaust_record(run, cfg, o->seed, x.bounds, first_path, first_len, first);
+    if (first && first_path && first_len >= 0)
+        sim_exhaust_record(run, cfg, o->seed, x.bounds, first_path, first_len, first);
     res->memory_bytes += sizeof(dpor_node) * (size_t)x.cap;
     res->points = x.points;
     res->options_sum = x.options_sum;

@@ -102,6 +102,8 @@ typedef struct test_env {
     int64_t alloc_live;    /* allocations not yet freed */
     /* task */
     int task_starts; /* task.start calls that ran their fn */
+    /* wake */
+    int64_t waits, waits_woken; /* sync.wait calls, and those a kept wake ended at once */
     /* yield */
     int label_count;                                     /* distinct labels seen */
     char labels[TEST_ENV_LABELS_MAX][TEST_ENV_NAME_MAX]; /* the labels */
@@ -231,6 +233,39 @@ static inline void test_env_mutex_unlock(void *ctx, void *p) {
 static inline int test_env_mutex_held(void *ctx, void *p) {
     (void)ctx;
     return ((test_mutex *)p)->held;
+}
+
+/* A wake: with one thread, a wait ends at once on a kept wake, or else lets its whole timeout pass. */
+typedef struct test_wake {
+    int woken;
+} test_wake;
+
+static inline lk_rc test_env_wake_new(void *ctx, const char *name, void **out) {
+    (void)name;
+    *out = test_env_alloc(ctx, sizeof(test_wake));
+    return *out ? LK_OK : LK_ENOMEM;
+}
+
+static inline void test_env_wake_free(void *ctx, void *w) {
+    test_env_free(ctx, w);
+}
+
+static inline lk_rc test_env_wait(void *ctx, void *p, int64_t timeout_ns) {
+    test_env *te = ctx;
+    test_wake *w = p;
+    te->waits++;
+    if (w->woken) {
+        w->woken = 0;
+        te->waits_woken++;
+        return LK_OK;
+    }
+    test_env_advance_ns(te, timeout_ns);
+    return LK_ETIMEDOUT;
+}
+
+static inline void test_env_wake(void *ctx, void *p) {
+    (void)ctx;
+    ((test_wake *)p)->woken = 1;
 }
 
 static inline lk_rc test_env_once(void *ctx, int *flag, void (*fn)(void *arg), void *arg) {
@@ -405,7 +440,11 @@ static inline void test_env_init(test_env *te, uint64_t seed) {
                         test_env_mutex_lock,
                         test_env_mutex_unlock,
                         test_env_mutex_held,
-                        test_env_once};
+                        test_env_once,
+                        test_env_wake_new,
+                        test_env_wake_free,
+                        test_env_wait,
+                        test_env_wake};
     e->alloc = (lk_alloc){te, test_env_alloc, test_env_free};
     e->task = (lk_task){te, test_env_task_start, test_env_task_join};
     e->yield = (lk_yield){te, test_env_yield};

@@ -821,12 +821,16 @@ static const char *env_null_verb(lk_env *e, int i) {
     case 8: e->sync.mutex_unlock = NULL; return "sync.mutex_unlock";
     case 9: e->sync.mutex_held = NULL; return "sync.mutex_held";
     case 10: e->sync.once = NULL; return "sync.once";
-    case 11: e->alloc.alloc = NULL; return "alloc.alloc";
-    case 12: e->alloc.free = NULL; return "alloc.free";
-    case 13: e->task.start = NULL; return "task.start";
-    case 14: e->task.join = NULL; return "task.join";
-    case 15: e->yield.yield = NULL; return "yield.yield";
-    case 16: e->metrics.add = NULL; return "metrics.add";
+    case 11: e->sync.wake_new = NULL; return "sync.wake_new";
+    case 12: e->sync.wake_free = NULL; return "sync.wake_free";
+    case 13: e->sync.wait = NULL; return "sync.wait";
+    case 14: e->sync.wake = NULL; return "sync.wake";
+    case 15: e->alloc.alloc = NULL; return "alloc.alloc";
+    case 16: e->alloc.free = NULL; return "alloc.free";
+    case 17: e->task.start = NULL; return "task.start";
+    case 18: e->task.join = NULL; return "task.join";
+    case 19: e->yield.yield = NULL; return "yield.yield";
+    case 20: e->metrics.add = NULL; return "metrics.add";
     default: return NULL;
     }
 }
@@ -858,7 +862,7 @@ static void test_lk_mutex_env_check_names_first_missing_verb(void **state) {
         assert_int_equal(lk_mutex_init(&m, &e, KEY, &opts), LK_EMISUSE);
         assert_non_null(strstr(lk_mutex_errmsg(&m), name));
     }
-    assert_int_equal(verbs, 17);
+    assert_int_equal(verbs, 21);
     assert_int_equal(lk_env_check(NULL, &missing), LK_EMISUSE);
     assert_string_equal(missing, "env");
     test_env_fini(&te);

@@ -127,6 +127,39 @@ static void test_lk_posix_env_task_runs_and_joins(void **state) {
     assert_int_equal(v, 42);
 }
 
+typedef struct wake_arg {
+    fixture *f;
+    void *w;
+    lk_rc rc;
+} wake_arg;
+
+static void waiter_fn(void *p) {
+    wake_arg *a = p;
+    a->rc = lk_env_wait(&a->f->pe.env, a->w, INT64_C(600) * 1000000000); /* ten minutes: only a wake ends it */
+}
+
+/* A kept wake ends the next wait at once and is used up; a timed wait without one times out after its timeout (by
+ * the monotonic clock); a wake from another thread ends a long wait (if it did not, the wait would time out). */
+static void test_lk_posix_env_wake_ends_a_wait(void **state) {
+    fixture *f = *state;
+    const lk_env *env = &f->pe.env;
+    void *w = NULL;
+    assert_int_equal(lk_env_wake_new(env, "w", &w), LK_OK);
+    lk_env_wake(env, w);
+    assert_int_equal(lk_env_wait(env, w, INT64_C(600) * 1000000000), LK_OK);
+    lk_mono_ns t0 = lk_env_mono_ns(env);
+    assert_int_equal(lk_env_wait(env, w, 3000000), LK_ETIMEDOUT); /* the kept wake was used up */
+    assert_true(lk_env_mono_ns(env) - t0 >= 3000000);
+    assert_int_equal(lk_env_wait(env, w, 0), LK_ETIMEDOUT);
+    wake_arg a = {f, w, LK_EINVAL};
+    void *task = NULL;
+    assert_int_equal(lk_env_task_start(env, "waiter", waiter_fn, &a, &task), LK_OK);
+    lk_env_wake(env, w); /* before or after the waiter starts waiting: kept either way */
+    assert_int_equal(lk_env_task_join(env, task), LK_OK);
+    assert_int_equal(a.rc, LK_OK);
+    lk_env_wake_free(env, w);
+}
+
 enum { CONTENDERS = 4, CYCLES = 150 };
 
 typedef struct contend {
@@ -192,6 +225,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_lk_posix_env_entropy_differs, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_lk_posix_env_once_runs_once, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_lk_posix_env_task_runs_and_joins, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_lk_posix_env_wake_ends_a_wait, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_lk_posix_env_mutex_excludes_real_threads, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

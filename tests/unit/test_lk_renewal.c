@@ -338,7 +338,7 @@ static void test_lk_renewal_keeps_lock_past_ttl(void **state) {
     assert_true(st->stop_ret_ns >= st->stop_call_ns);
     const op_rec *last = op_nth(ch, task, LK_OP_EXTEND, ext - 1);
     assert_true(last->sent_ns < st->stop_call_ns);
-    assert_true(st->stop_ret_ns <= st->stop_call_ns + 100 * MS); /* at most one interval's sleep */
+    assert_int_equal(st->stop_ret_ns, st->stop_call_ns); /* stop wakes the task: no interval's wait left */
     assert_int_equal(st->renewals, ext);
     assert_int_equal(st->lost_flag, 0);
     assert_int_equal(st->held_after_stop, 1);
@@ -574,6 +574,7 @@ static void assert_nothing_started(test_env *te, lk_renewal *r, int64_t calls_be
     assert_int_equal(te->task_starts, 0);
     assert_int_equal(te->alloc_live, 0);
     assert_null(r->mu);
+    assert_null(r->wake);
     assert_null(r->task);
     assert_int_equal(te->store_call_count, calls_before);
     assert_int_equal(lk_renewal_stop(r), LK_OK);
@@ -628,11 +629,11 @@ static void test_lk_renewal_bad_opts_einval(void **state) {
     }
 }
 
-/* The renewal mutex (allocation 1) or the task handle (allocation 2) cannot be had. */
+/* The renewal mutex (allocation 1), its wake (2) or the task handle (3) cannot be had. */
 static void test_lk_renewal_start_failure_cleans_up(void **state) {
     (void)state;
-    static const lk_rc want[] = {LK_ENOMEM, LK_ETASK};
-    for (int at = 1; at <= 2; at++) {
+    static const lk_rc want[] = {LK_ENOMEM, LK_ENOMEM, LK_ETASK};
+    for (int at = 1; at <= 3; at++) {
         test_env te;
         test_env_init(&te, 1);
         lk_mutex m;
@@ -660,6 +661,7 @@ static void test_lk_renewal_metric_counts_extends(void **state) {
     mutex_acquired(&m, &te, 300);
     lk_renewal r;
     lk_renewal_opts ro = {.interval_ms = 50, .renewals_max = 4};
+    lk_mono_ns t0 = te.mono_ns;
     assert_int_equal(lk_renewal_start(&r, &m, &ro), LK_OK);
     assert_int_equal(te.task_starts, 1);
     assert_int_equal(test_env_store_calls_of(&te, LK_OP_EXTEND), 4);
@@ -667,9 +669,9 @@ static void test_lk_renewal_metric_counts_extends(void **state) {
     assert_int_equal(lk_metric_total(&te.metrics, LK_METRIC_EXTEND_LOST), 0);
     assert_int_equal(lk_renewal_count(&r), 4);
     assert_int_equal(r.ended, 1);
-    for (int64_t i = 0; i < te.sleep_count; i++)
-        assert_int_equal(te.sleep_ns[i], 50 * MS);
-    assert_int_equal(te.sleep_count, 5); /* 4 renewals, then the wake-up that finds the budget spent */
+    assert_int_equal(te.waits, 5); /* 4 renewals, then the wake-up that finds the budget spent */
+    assert_int_equal(te.waits_woken, 0);
+    assert_int_equal(te.mono_ns - t0, 5 * 50 * MS); /* each wait its whole interval */
     char value[LK_VALUE_MAX];
     assert_int_equal(test_env_store_get(&te, KEY, value), 1);
     assert_true(sim_store_value_has_token(value, m.token));
