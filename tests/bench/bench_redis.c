@@ -13,6 +13,8 @@
  *      python3 through popen; skipped with a message when `import redis` fails there.
  *   2b. The model Redis (sim/model/sim_redis.h) next to the server, command for command: the model's ns per call,
  *      the server's own usec_per_call from INFO commandstats (execution only, no I/O) and the round trip.
+ *   1c. Metrics overhead: the events a core cycle counts (checked against the count section 1 saw), sent through the
+ *      POSIX env's sink in a loop; their ns per cycle next to the core cycle, goal under 1%.
  *   3. Contention: N = 4 and 16 pthreads, each with its own lk_redis_store connection and lk_posix_env, take a lock,
  *      write the resource once (INCR) and release it, all on ONE key vs each on its OWN key; the core's blocking
  *      acquire (default backoff) vs a naive spin (SET NX PX until it succeeds, INCR, DEL). Locks/s is measured from
@@ -390,6 +392,46 @@ static void cycles_report(const cycle_figures *fig) {
         printf("  redis-py: skipped: %s\n", fig->py_note);
     }
     printf("  server us: time the server spent executing the cycle's commands (INFO commandstats deltas)\n\n");
+}
+
+/* ---- 1c. metrics overhead ---------------------------------------------------------------------------------------- */
+
+static const double GOAL_METRICS_SHARE = 0.01; /* the metrics of a cycle cost < 1% of the cycle */
+
+/* Metric events the core counted over everything cc's env has done so far (a histogram observation is one). */
+static int64_t metric_events(core_conn *cc) {
+    pthread_mutex_lock(&cc->pe.metrics_mu);
+    int64_t n = 0;
+    for (int m = 0; m < LK_METRIC_COUNT_; m++)
+        n += lk_metric_total(&cc->pe.metrics, (lk_metric)m);
+    pthread_mutex_unlock(&cc->pe.metrics_mu);
+    return n;
+}
+
+/* The events an uncontended core cycle counts (a try, its wait observation, the acquire, the release), sent through
+ * the POSIX env's sink in a loop: ns per cycle, median of RUNS. */
+static double metrics_ns_per_cycle(core_conn *cc) {
+    static const lk_metric cycle[] = {LK_METRIC_ATTEMPT_ACQUIRED, LK_METRIC_ACQUIRE_WAIT_ACQUIRED,
+                                      LK_METRIC_ACQUIRE_ACQUIRED, LK_METRIC_RELEASE_RELEASED};
+    enum { LOOPS = 200000 };
+    double v[RUNS];
+    for (int r = 0; r < RUNS; r++) {
+        double t0 = bench_now();
+        for (int i = 0; i < LOOPS; i++)
+            for (size_t k = 0; k < sizeof(cycle) / sizeof(cycle[0]); k++)
+                lk_env_metric(&cc->pe.env, cycle[k], cc->m.kind, 1234);
+        v[r] = (bench_now() - t0) / LOOPS * 1e9;
+    }
+    return bench_median(v, RUNS);
+}
+
+static void metrics_report(core_conn *cc, const cycle_figures *fig, double events_per_cycle) {
+    double ns = metrics_ns_per_cycle(cc), cycle_ns = 1e9 / fig->rate[CYCLE_CORE], share = ns / cycle_ns;
+    printf("1c. metrics overhead (the POSIX env's sink: a mutex and the set's row lookup per event)\n");
+    printf("  events per core cycle (counted during section 1)  %6.2f\n", events_per_cycle);
+    printf(
+        "  their cost, ns per cycle (median of %d x 200000)  %6.0f   %.3f%% of the core cycle   %s (goal < %.0f%%)\n\n",
+        RUNS, ns, 100 * share, share < GOAL_METRICS_SHARE ? "met" : "MISSED", 100 * GOAL_METRICS_SHARE);
 }
 
 /* ---- 3. contention ----------------------------------------------------------------------------------------------- */
@@ -893,9 +935,12 @@ static int bench_all(const char *url, const char *describe) {
     }
     placement_report(&mc, describe);
     cycle_figures fig;
+    int64_t events_before = metric_events(&cc);
     if (cycles_measure(&cc, &mc, &fig) != 0) goto done;
+    double events_per_cycle = (double)(metric_events(&cc) - events_before) / ((RUNS + 0.0) * CYCLES + WARMUP_CYCLES);
     python_measure(&mc, &u, &fig);
     cycles_report(&fig);
+    metrics_report(&cc, &fig, events_per_cycle);
     model_vs_redis(&mc);
     fflush(stdout);
     if (contend_measure(url, 1e6 / fig.rate[CYCLE_CORE]) != 0) goto done;
