@@ -112,7 +112,9 @@ enum { LK_COMMAND_ARGS_MAX = 1024 }; /* arguments of one command, its name inclu
     X(PUBLISH, publish, 3, LK_CMDF_PUBSUB | LK_CMDF_FAST, 0, 0, 0)                                                     \
     /* connection */                                                                                                   \
     X(PING, ping, -1, LK_CMDF_FAST, 0, 0, 0)                                                                           \
-    X(ECHO, echo, 2, LK_CMDF_FAST, 0, 0, 0)
+    X(ECHO, echo, 2, LK_CMDF_FAST, 0, 0, 0)                                                                            \
+    /* server */                                                                                                       \
+    X(TIME, time, 1, LK_CMDF_READONLY | LK_CMDF_FAST | LK_CMDF_TIME, 0, 0, 0)
 
 typedef enum lk_command_id {
 #define LK_COMMAND_ENUM(NAME, name, arity, flags, first, last, step) LK_CMD_##NAME,

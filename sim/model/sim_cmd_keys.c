@@ -10,6 +10,8 @@
  * the visited range that match the pattern are deleted, as Redis's SCAN deletes them (it checks expiry only for
  * keys the pattern keeps).
  */
+#include <stdio.h>
+
 #include "sim/model/sim_cmd.h"
 
 
@@ -170,6 +172,18 @@ void sim__cmd_ping(sim_cmd *c) {
 
 void sim__cmd_echo(sim_cmd *c) {
     lk_reply_bulk(c->r, c->argv[1], c->len[1]);
+}
+
+/* TIME: the server's wall clock as [seconds, microseconds], two bulk strings. The model's clock has ms resolution,
+ * so the microseconds are whole ms; a script may call it (Redis 7 replicates a script's effects, not the script). */
+void sim__cmd_time(sim_cmd *c) {
+    char sec[24], usec[24];
+    int64_t ms = c->now_ms;
+    snprintf(sec, sizeof(sec), "%lld", (long long)(ms / 1000));
+    snprintf(usec, sizeof(usec), "%lld", (long long)(ms % 1000 * 1000));
+    lk_reply_array(c->r, 2);
+    lk_reply_bulk_str(c->r, sec);
+    lk_reply_bulk_str(c->r, usec);
 }
 
 /* ---------------------------------------------------------------------------------------------------------------

@@ -310,20 +310,37 @@ static void rb_log_tail(const rb_redis *r, char *out, size_t cap) {
 
 /* ---- starting ----------------------------------------------------------------------------------------------- */
 
-/* Picks a free port: the kernel's choice for 127.0.0.1:0 (ephemeral range, never 6379). Returns it or -1. */
-static int rb_free_port(void) {
+/* Binds 127.0.0.1:'want' (0: the kernel's choice) and returns the port it got, or -1. */
+static int rb_bind_port(int want) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     struct sockaddr_in a;
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)want);
     socklen_t len = sizeof(a);
     int port = -1;
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
         port = ntohs(a.sin_port);
     close(fd);
+    return port;
+}
+
+/* Picks a free port: the kernel's choice for 127.0.0.1:0 (ephemeral range, never 6379). Returns it or -1. */
+static int rb_free_port(void) {
+    int port = rb_bind_port(0);
     return port == 6379 ? -1 : port;
+}
+
+/* A free port for a server with cluster support, which also listens on port + 10000 (its bus): at most 55535, with
+ * that one free too. Returns it or -1 after a bounded number of the kernel's choices. */
+static int rb_free_cluster_port(void) {
+    for (int i = 0; i < 64; i++) {
+        int port = rb_free_port();
+        if (port > 0 && port <= 55535 && rb_bind_port(port + 10000) == port + 10000) return port;
+    }
+    return -1;
 }
 
 /* Builds the child's environment: ours minus LD_PRELOAD and RACEBED_TIME_FILE, plus the shim's when asked for.
@@ -465,7 +482,7 @@ static int rb_launch(rb_redis *r, int fixed_port, char *err, size_t cap) {
         return RB_REDIS_MISSING;
     }
     for (int attempt = 0; attempt < RB_REDIS_START_TRIES; attempt++) {
-        if (!fixed_port && (r->port = rb_free_port()) < 0) continue;
+        if (!fixed_port && (r->port = r->cluster ? rb_free_cluster_port() : rb_free_port()) < 0) continue;
         snprintf(r->url, sizeof(r->url), "redis://127.0.0.1:%d", r->port);
         if (rb_spawn(r, server, err, cap) != 0) return -1;
         int ready = rb_wait_ready(r, err, cap);

@@ -93,7 +93,7 @@ enum {
     CMD_SEQUENCES = 150,     /* sequences */
     CMD_STEPS = 80,          /* commands per sequence */
     CMD_ARGS_MAX = 24,       /* arguments of one generated command */
-    CMD_ARG_BYTES = 192,     /* bytes of one generated argument (a script's body included) */
+    CMD_ARG_BYTES = 256,     /* bytes of one generated argument (a script's body included) */
     CMD_DESC_MAX = 2048,     /* one command or reply described */
     CMD_NODES = 4096,        /* reply nodes */
     CMD_BYTES = 1 << 16,     /* reply bytes */
@@ -483,6 +483,11 @@ static const struct {
     {"return redis.error_reply('MY err')", 0},
     {"return redis.status_reply('X')", 0},
     {"return redis.sha1hex(ARGV[1] or '')", 0},
+    {"return redis.call('TIME')", 0},
+    {"local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+     "redis.call('ZADD', KEYS[1], now + 100, ARGV[1] or 'r') "
+     "return {redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now), redis.call('ZCARD', KEYS[1])}",
+     1},
     {"return redis.call('HGETALL', KEYS[1])", 1},
     {"return redis.call('INCRBY', KEYS[1], ARGV[1] or 1)", 1},
     {"return redis.call('ZADD', KEYS[1], 1.5, ARGV[1] or 'm')", 1},
@@ -661,6 +666,7 @@ static const cmd_gen_row CMD_GENS[] = {
     {LK_CMD_ZSCAN, gen_xscan, 1},
     {LK_CMD_PING, gen_ping, 1},
     {LK_CMD_ECHO, gen_echo, 1},
+    {LK_CMD_TIME, gen_none, 1},
     {LK_CMD_MULTI, gen_none, 4},
     {LK_CMD_EXEC, gen_none, 4},
     {LK_CMD_DISCARD, gen_none, 1},
