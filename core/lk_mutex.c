@@ -146,32 +146,12 @@ lk_rc lk_mutex_try_acquire(lk_mutex *m, lk_outcome *out) {
 
 /* The end of a blocking acquire that started at 'start': its result and its wait, counted together. */
 static lk_rc acquire_done(lk_mutex *m, lk_mono_ns start, lk_rc rc) {
-    if (rc == LK_ECRASHED) return rc;
-    int64_t waited = lk_env_mono_ns(m->env) - start;
-    lk_metric result = rc == LK_OK          ? LK_METRIC_ACQUIRE_ACQUIRED
-                       : rc == LK_ETIMEDOUT ? LK_METRIC_ACQUIRE_TIMEOUT
-                                            : LK_METRIC_ACQUIRE_ERROR;
-    lk_metric wait = rc == LK_OK          ? LK_METRIC_ACQUIRE_WAIT_ACQUIRED
-                     : rc == LK_ETIMEDOUT ? LK_METRIC_ACQUIRE_WAIT_TIMEOUT
-                                          : LK_METRIC_ACQUIRE_WAIT_ERROR;
-    lk_env_metric(m->env, wait, m->kind, waited);
-    lk_env_metric(m->env, result, m->kind, 1);
-    return rc;
+    return lk__acquire_counted(m->env, m->kind, start, rc);
 }
 
-/* Backoff before try 'attempt' (0-based): uniform in [b/2, b] with b = min(cap, base * 2^attempt), in ns. */
 static lk_rc acquire_backoff(lk_mutex *m, int attempt, int64_t *sleep_ns) {
-    int64_t b = m->opts.backoff_base_ms;
-    for (int i = 0; i < attempt && b < m->opts.backoff_cap_ms; i++)
-        b *= 2;
-    if (b > m->opts.backoff_cap_ms) b = m->opts.backoff_cap_ms;
-    uint64_t r = 0; /* 64 bits: a 32-bit draw could not cover half-ranges above 4.29 s */
-    lk_rc rc = lk_env_entropy(m->env, &r, sizeof(r));
-    if (rc != LK_OK) return MUTEX_ERR(m, rc, "entropy failed for backoff jitter");
-    int64_t half_ns = b * NS_PER_MS / 2;
-    *sleep_ns = half_ns + (int64_t)(r % (uint64_t)(half_ns + 1));
-    assert(*sleep_ns >= half_ns && *sleep_ns <= b * NS_PER_MS);
-    return LK_OK;
+    lk_rc rc = lk__backoff_ns(m->env, m->opts.backoff_base_ms, m->opts.backoff_cap_ms, attempt, sleep_ns);
+    return rc == LK_OK ? LK_OK : MUTEX_ERR(m, rc, "entropy failed for backoff jitter");
 }
 
 lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out) {

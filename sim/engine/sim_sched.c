@@ -868,7 +868,10 @@ static void sched_perform(sim_run *run, sim_thread *t, int fault) {
     switch (p->vop) {
     case SIM_VOP_STORE:
         resume_ns = sched_store_op(run, t, fault);
-        if (p->op.kind == LK_OP_ACQUIRE) t->acquire_last = p->rc == LK_OK ? (int)p->reply->outcome : LK_NONE;
+        if (p->op.kind == LK_OP_ACQUIRE)
+            t->acquire_last = p->rc == LK_OK ? (int)p->reply->outcome : LK_NONE;
+        else if (p->op.kind == LK_OP_COMMAND && t->acquire_start_mono_ns < 0)
+            t->acquire_last = SIM_ACQ_UNSEEN;
         break;
     case SIM_VOP_SLEEP: resume_ns = run->now_ns + p->ns; break;
     case SIM_VOP_LOCK: run->mutex[p->obj].holder = t->idx; break;

@@ -112,16 +112,20 @@ typedef struct sim_thread {
     int64_t lease_sent_ns;   /* send time of its last grant or extend on a watched key */
     int64_t lease_ttl_ms;    /* and the TTL it asked for */
     int64_t acquire_start_mono_ns; /* metric agreement: its local clock when its open acquire sent its first try, -1 */
-    int acquire_last;              /* and that try's latest result: an lk_outcome, or LK_NONE after a store error */
-    sim_pending pend;              /* PENDING: the op it stopped at */
-    sim_thread_fn fn;              /* scenario body (or NULL for a task) */
-    sim_thread_fn body;            /* with the scenario's start_yield: the body fn calls after its first visible op */
+    int acquire_last;   /* and that try's latest result: an lk_outcome (LK_NONE after a store error), or SIM_ACQ_* */
+    sim_pending pend;   /* PENDING: the op it stopped at */
+    sim_thread_fn fn;   /* scenario body (or NULL for a task) */
+    sim_thread_fn body; /* with the scenario's start_yield: the body fn calls after its first visible op */
     void *arg;
     void (*task_fn)(void *); /* task body */
     uint64_t rng[4];         /* xoshiro256** entropy stream, seeded from the run seed and the index */
 } sim_thread;
 
 /* A process-local sync object: a mutex (lk_sync.mutex_new), or a wake (lk_sync.wake_new), which uses only 'woken'. */
+/* sim_thread.acquire_last besides an lk_outcome: the thread's acquire was counted; or it sent a command since, so
+ * its next acquire may be a script's, which the metric_agreement oracle cannot read (it checks those not at all). */
+enum { SIM_ACQ_COUNTED = -1, SIM_ACQ_UNSEEN = -2 };
+
 typedef struct sim_mutex {
     int proc;                /* owning process */
     int holder;              /* thread index, -1 when free (a wake: always -1) */
