@@ -410,6 +410,10 @@ static int run_sweep(sim_run *run, cli_args *a) {
     if (a->points_max == 0) a->points_max = (int)a->cfg.param[sim_param_index(a->cfg.scenario, "steps_max")];
     sim_sweep_result sw;
     sim_explore_sweep(run, &a->cfg, &a->opts, a->points_max, &sw);
+    if (sw.setup_failed) {
+        cli_report_usage_error("sweep", "scenario setup failed: %s", sw.setup_error);
+        return EXIT_USAGE;
+    }
     cli_report_sweep(a, &sw);
     if (sw.violations == 0) return EXIT_PASS;
     a->opts.crash_at = sw.first_at;

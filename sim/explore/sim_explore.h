@@ -42,23 +42,23 @@ typedef struct sim_random_opts {
 int64_t sim_explore_pct_steps(sim_run *run, const sim_config *cfg, const sim_random_opts *o);
 
 typedef struct sim_random_result {
-    int64_t execs;        /* executions run */
-    int64_t steps;        /* decisions over all executions */
-    int64_t violations;   /* executions that violated */
-    int64_t first_exec;   /* index of the first violating execution, -1 if none */
-    sim_verdict first;    /* its violation */
-    int64_t first_steps;  /* its number of decisions */
-    int64_t setup_failed; /* executions whose setup failed (the message is in run->setup_error) */
-    int backend_failed;   /* the real store failed or disagreed with the model (an environment error) */
-    int64_t probe_execs[SIM_PROBES_MAX];   /* executions that reached each coverage probe */
+    int64_t execs;                       /* executions run */
+    int64_t steps;                       /* decisions over all executions */
+    int64_t violations;                  /* executions that violated */
+    int64_t first_exec;                  /* index of the first violating execution, -1 if none */
+    sim_verdict first;                   /* its violation */
+    int64_t first_steps;                 /* its number of decisions */
+    int64_t setup_failed;                /* executions whose setup failed (the message is in run->setup_error) */
+    int backend_failed;                  /* the real store failed or disagreed with the model (an environment error) */
+    int64_t probe_execs[SIM_PROBES_MAX]; /* executions that reached each coverage probe */
     int64_t unchecked_execs[SIM_EXPECTATIONS_MAX]; /* executions that left each expectation unchecked */
     char backend_error[SIM_MSG_MAX];
     char setup_error[SIM_MSG_MAX]; /* why setup failed (with setup_failed) */
     int threads;                   /* virtual threads of the last execution */
     int interrupted;               /* 1: SIGINT stopped it before its budget */
-    uint64_t stream_hash; /* over every decision of every execution (opts.hash) */
-    uint64_t trace_hash;  /* over every trace line (opts.hash) */
-    double seconds;       /* wall time (a timing figure, not part of the result) */
+    uint64_t stream_hash;          /* over every decision of every execution (opts.hash) */
+    uint64_t trace_hash;           /* over every trace line (opts.hash) */
+    double seconds;                /* wall time (a timing figure, not part of the result) */
 } sim_random_result;
 
 /* Runs the random strategy. Returns 0, or -1 if a chooser buffer could not be allocated. */
@@ -77,6 +77,8 @@ typedef struct sim_sweep_result {
     int before_crash;  /* 1: the execution at first_at violated before its crash point (no crash needed) */
     sim_verdict first; /* its violation */
     int64_t steps;     /* decisions over all executions */
+    int setup_failed;  /* an execution's setup failed: nothing was swept (the message in setup_error) */
+    char setup_error[SIM_MSG_MAX];
 } sim_sweep_result;
 
 /* The crash sweep (SQLite's crash tests): for N = 1, 2, ... run execution 'o->seed' with a crash at visible
@@ -84,6 +86,5 @@ typedef struct sim_sweep_result {
  * 'points_max' is reached; the oracles are checked in every execution. 'o' gives the strategy otherwise. */
 void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opts *o, int points_max,
                        sim_sweep_result *res);
-
 
 #endif

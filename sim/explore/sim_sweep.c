@@ -16,6 +16,11 @@ void sim_explore_sweep(sim_run *run, const sim_config *cfg, const sim_random_opt
         so.crash_at = n;
         sim_random_result one;
         sim_explore_random(run, cfg, &so, &one);
+        if (one.setup_failed) { /* not a sweep of zero points: an error */
+            res->setup_failed = 1;
+            memcpy(res->setup_error, one.setup_error, sizeof(res->setup_error));
+            break;
+        }
         res->steps += one.steps;
         if (one.violations > 0 && one.first_steps < n) { /* the run fails before any crash: report it once */
             res->violations++;

@@ -310,6 +310,10 @@ vd=$(sed -n 's/^schedule: .* (\([0-9]*\) decisions)$/\1/p' "$T/out")
 check "sweep failing before its crash" 1 "$rb" sweep thundering_herd --variant mutant:check_then_set --seed 3 --out "$T/sw2"
 grep_out "no crash named past the sweep" "^VIOLATION lease_safety without a crash, before crash point [0-9]+ \\(after [0-9]+ crash points swept\\)"
 
+# a sweep whose setup fails is an error, not a sweep of zero crash points
+check "sweep with a failing setup" 2 "$rb" sweep per_key_timeout --param users=8 --param requests=8 --quiet
+grep_out "sweep names the setup failure" "setup failed: more than 16 processes"
+
 # --metrics: the reported execution's metrics in the Prometheus text format; replay writes the same for its schedule
 check "run --metrics (pass)" 0 "$rb" run per_key_timeout --budget-execs 50 --metrics "$T/m1.prom" --quiet
 if grep -q '^racebed_lock_acquires_total{kind="memory",result="acquired"} [1-9]' "$T/m1.prom" &&

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rw_memory: memory reads and writes under a reader-writer lock (source case 2: "concurrent read and write, writes
+ * serialized, write lock timeout, concurrent reads allowed"), on lk_rwlock (core/lk_rwlock.h: Lua scripts, so it
+ * needs racebed built with Lua 5.1).
+ *
+ * Readers r1..rN read a user's memory 'rounds' times back to back, each read holding the read lock 'work_ms'; they
+ * start 'stagger_ms' apart (default 1 ms: their first tries race, and their holds overlap, so the memory is never
+ * free of readers while they read). Writers
+ * w1..wM arrive at 'writer_at_ms' and save once (a fenced write to the memory, a guarded resource) within their
+ * write-lock timeout 'deadline_ms'. Every client runs in its own process, on the per-scope lock rag:{user:1}:memory.
+ *
+ * Expectations, checked when nothing delayed a holder past its lease or failed (no time advances, pauses, wall
+ * steps, restarts, crashes or store faults): no writer holds beside another holder (expect_rw_exclusion: writes
+ * serialized, no read during a write); every writer saves before its timeout although readers keep coming
+ * (expect_writer_served: writer preference). Probe reads_shared: two readers held it at once (concurrent reads).
+ * Mutants: count_get_set (the reader count read and written in two steps: a writer gets in beside a reader) and
+ * no_writer_preference (new readers pass a waiting writer, which times out).
+ */
+#include <stdio.h>
+
+#include "build/gen/config.h"
+#include "core/lk_rwlock.h"
+#include "sim/mutants/mut_rwlock.h"
+#include "sim/sim_scenario.h"
+
+enum { RWM_CLIENTS_MAX = 8 };
+
+typedef struct rwm_state {
+    const mut_rw_protocol *proto;
+    int memory;           /* the guarded resource */
+    int readers, writers; /* holding now, by the clients' own account */
+    int shared;           /* two readers held at once */
+    char overlap[160];    /* the first overlap seen, or "" */
+    char unserved[160];   /* the first writer that gave up, or "" */
+} rwm_state;
+
+static const sim_param_def rwm_params[] = {
+    {"readers", 2, 1, RWM_CLIENTS_MAX / 2, "reader clients"},
+    {"writers", 1, 1, RWM_CLIENTS_MAX / 2, "writer clients"},
+    {"rounds", 4, 1, 100, "reads of each reader, back to back"},
+    {"ttl_ms", 1000, 1, 86400000, "each hold's lease, ms"},
+    {"work_ms", 50, 1, 86400000, "a read's or a write's hold, ms"},
+    {"stagger_ms", 1, 0, 86400000, "reader i starts at (i-1) x stagger_ms (1: their tries race, their holds overlap)"},
+    {"writer_at_ms", 5, 0, 86400000, "when the writers arrive, ms"},
+    {"deadline_ms", 150, 1, 86400000, "a writer's write-lock timeout, ms"},
+};
+
+static const sim_variant_def rwm_variants[] = {
+    {"core", "lk_rwlock: per-reader leases, a waiting writer keeps new readers out"},
+    {"mutant:count_get_set", "readers counted with GET then SET: a writer gets in beside a reader"},
+    {"mutant:no_writer_preference", "new readers pass a waiting writer: overlapping readers starve it"},
+};
+static const mut_rw_protocol *const rwm_protos[] = {&mut_rw_core, &mut_rw_count_get_set, &mut_rw_no_writer_preference};
+
+static const sim_param_override rwm_overrides[] = {
+    {"advances_max", 1},
+    {"crashes_max", 1},
+};
+
+static int rwm_delayed(sim_run *run) {
+    return sim_advances(run) != 0 || sim_fault_count(run, "pause") != 0 || sim_fault_count(run, "wall-step") != 0 ||
+           sim_fault_count(run, "restart") != 0;
+}
+
+/* Holds the lock in 'mode' for work_ms, keeping the holder counts; a writer writes the memory. */
+static void rwm_hold(sim_thread *self, rwm_state *st, lk_rwlock *rw, lk_rw_mode mode) {
+    sim_run *run = sim_thread_run(self);
+    int writer = mode == LK_RW_WRITE;
+    if (!rwm_delayed(run) && sim_crashes(run) == 0 && st->overlap[0] == '\0' &&
+        (st->writers > 0 || (writer && st->readers > 0)))
+        snprintf(st->overlap, sizeof(st->overlap), "%s got the %s lock while %d reader(s) and %d writer(s) held it",
+                 sim_thread_name(self), writer ? "write" : "read", st->readers, st->writers);
+    if (writer) {
+        st->writers++;
+        sim_resource_write(self, st->memory, lk_rwlock_fence(rw), sim_now_ns(run));
+    } else {
+        st->readers++;
+        if (st->readers >= 2) st->shared = 1;
+    }
+    lk_env_sleep_ns(sim_env(self), sim_param(run, "work_ms") * 1000000);
+    if (writer)
+        st->writers--;
+    else
+        st->readers--;
+}
+
+static void rwm_client(sim_thread *self, void *arg) {
+    rwm_state *st = arg;
+    sim_run *run = sim_thread_run(self);
+    const lk_env *env = sim_env(self);
+    int writer = sim_thread_name(self)[0] == 'w';
+    lk_rwlock rw;
+    lk_rwlock_opts opts = {.ttl_ms = sim_param(run, "ttl_ms"), .kind = "memory"};
+    if (lk_rwlock_init(&rw, env, "rag:{user:1}:memory", &opts) != LK_OK) return;
+    lk_outcome out;
+    if (writer) {
+        lk_mono_ns deadline = lk_env_mono_ns(env) + sim_param(run, "deadline_ms") * 1000000;
+        lk_rc rc = st->proto->acquire(&rw, LK_RW_WRITE, deadline, &out);
+        if (rc == LK_OK) {
+            rwm_hold(self, st, &rw, LK_RW_WRITE);
+            st->proto->release(&rw, &out);
+        } else if (rc == LK_ETIMEDOUT && st->unserved[0] == '\0') {
+            snprintf(st->unserved, sizeof(st->unserved), "%s timed out after %lld ms while readers came and went",
+                     sim_thread_name(self), (long long)sim_param(run, "deadline_ms"));
+        }
+    } else {
+        for (int i = 0; i < sim_param(run, "rounds"); i++) {
+            lk_mono_ns deadline = lk_env_mono_ns(env) + 10 * sim_param(run, "ttl_ms") * 1000000;
+            if (st->proto->acquire(&rw, LK_RW_READ, deadline, &out) != LK_OK) break;
+            rwm_hold(self, st, &rw, LK_RW_READ);
+            st->proto->release(&rw, &out);
+        }
+    }
+    lk_rwlock_fini(&rw);
+}
+
+static int rwm_setup(sim_run *run) {
+#ifndef RACEBED_HAVE_LUA
+    sim_setup_error(run, "scenario rw_memory runs lk_rwlock's Lua scripts: this racebed was built without Lua 5.1 "
+                         "(install it with sudo make deps, then make)");
+    return -1;
+#endif
+    rwm_state *st = sim_state_alloc(run, sizeof(*st));
+    if (st == NULL) return -1;
+    st->proto = rwm_protos[sim_variant(run)];
+    sim_state_set(run, st);
+    const char *key = "rag:{user:1}:memory:w";
+    if ((st->memory = sim_resource_new(run, "memory", key, 1)) < 0) return -1;
+    int readers = (int)sim_param(run, "readers"), writers = (int)sim_param(run, "writers");
+    for (int i = 0; i < readers + writers; i++) {
+        char name[8];
+        int writer = i >= readers;
+        snprintf(name, sizeof(name), "%c%d", writer ? 'w' : 'r', writer ? i - readers + 1 : i + 1);
+        int64_t at = writer ? sim_param(run, "writer_at_ms") : i * sim_param(run, "stagger_ms");
+        int p = sim_process_new(run, name);
+        if (p < 0 || sim_thread_new(run, p, name, at * 1000000, rwm_client, st) < 0) return -1;
+    }
+    return 0;
+}
+
+static void rwm_finish(sim_run *run) {
+    const rwm_state *st = sim_state(run);
+    if (st->shared) sim_probe(run, "reads_shared");
+    if (rwm_delayed(run) || sim_faults(run) != sim_crashes(run)) {
+        sim_expect_unchecked(run, "expect_rw_exclusion");
+        sim_expect_unchecked(run, "expect_writer_served");
+        return;
+    }
+    if (st->overlap[0]) {
+        sim_violation(run, "expect_rw_exclusion", "%s", st->overlap);
+        return;
+    }
+    if (sim_crashes(run) == 0 && st->unserved[0]) sim_violation(run, "expect_writer_served", "%s", st->unserved);
+}
+
+SIM_SCENARIO_DEFINE(rw_memory) = {
+    .name = "rw_memory",
+    .description = "readers and a writer share a user's memory under lk_rwlock (needs Lua)",
+    .params = rwm_params,
+    .param_count = sizeof(rwm_params) / sizeof(rwm_params[0]),
+    .variants = rwm_variants,
+    .variant_count = sizeof(rwm_variants) / sizeof(rwm_variants[0]),
+    .setup = rwm_setup,
+    .finish = rwm_finish,
+    .expectations = "expect_rw_exclusion,expect_writer_served",
+    .own_probes = "reads_shared",
+    .probes = "reads_shared",
+    .overrides = rwm_overrides,
+    .override_count = sizeof(rwm_overrides) / sizeof(rwm_overrides[0]),
+};
