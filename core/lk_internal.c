@@ -41,3 +41,21 @@ lk_rc lk__acquire_counted(const lk_env *env, const char *kind, lk_mono_ns start,
     lk_env_metric(env, result, kind, 1);
     return rc;
 }
+
+lk_rc lk__lock_timing_check(lk__lock_timing *t, const char *kind, char kind_out[LK_METRIC_KIND_LEN], char *errmsg,
+                            size_t cap) {
+    if (t->ttl_ms <= 0) return lk__set_error(errmsg, cap, LK_EINVAL, "ttl_ms must be > 0");
+    if (t->acquire_timeout_ms < 0) return lk__set_error(errmsg, cap, LK_EINVAL, "acquire_timeout_ms must be >= 0");
+    if (kind == NULL)
+        kind = "lock";
+    else if (!lk_metric_kind_valid(kind))
+        return lk__set_error(errmsg, cap, LK_EINVAL,
+                             "kind '%s' must be 1..%d characters of [a-z0-9_] starting with a letter", kind,
+                             LK_METRIC_KIND_LEN - 1);
+    lk_copy_str(kind_out, LK_METRIC_KIND_LEN, kind);
+    if (t->backoff_base_ms <= 0) t->backoff_base_ms = 10;
+    if (t->backoff_cap_ms <= 0) t->backoff_cap_ms = 200;
+    if (t->backoff_cap_ms < t->backoff_base_ms) t->backoff_cap_ms = t->backoff_base_ms;
+    if (t->drift_margin_ms < 0 || t->drift_margin_ms >= t->ttl_ms) t->drift_margin_ms = t->ttl_ms / 100 + 1;
+    return LK_OK;
+}

@@ -17,11 +17,6 @@
 
 #define MUTEX_ERR(m, rc, ...) lk__set_error((m)->errmsg, sizeof((m)->errmsg), (rc), __VA_ARGS__)
 
-enum {
-    BACKOFF_BASE_MS_DEFAULT = 10,
-    BACKOFF_CAP_MS_DEFAULT = 200,
-};
-
 static const int64_t NS_PER_MS = 1000000;
 
 lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mutex_opts *opts) {
@@ -30,8 +25,7 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     m->env = env;
     const char *missing = NULL;
     if (lk_env_check(env, &missing) != LK_OK) return MUTEX_ERR(m, LK_EMISUSE, "env lacks %s", missing);
-    if (opts == NULL || opts->ttl_ms <= 0) return MUTEX_ERR(m, LK_EINVAL, "ttl_ms must be > 0");
-    if (opts->acquire_timeout_ms < 0) return MUTEX_ERR(m, LK_EINVAL, "acquire_timeout_ms must be >= 0");
+    if (opts == NULL) return MUTEX_ERR(m, LK_EINVAL, "ttl_ms must be > 0");
     if (key == NULL || key[0] == '\0' || strlen(key) + sizeof(":fence") > LK_KEY_MAX)
         return MUTEX_ERR(m, LK_EINVAL, "lock key must be 1..%d bytes", (int)(LK_KEY_MAX - sizeof(":fence")));
     size_t n = strlen(key), f = sizeof(":fence") - 1;
@@ -43,19 +37,14 @@ lk_rc lk_mutex_init(lk_mutex *m, const lk_env *env, const char *key, const lk_mu
     if (opts->epoch_key && lk_copy_str(m->epoch_key, sizeof(m->epoch_key), opts->epoch_key) != LK_OK)
         return MUTEX_ERR(m, LK_EINVAL, "epoch key too long");
     m->opts.epoch_key = NULL; /* the copy above is the one used */
-    if (opts->kind == NULL)
-        memcpy(m->kind, "lock", sizeof("lock"));
-    else if (lk_metric_kind_valid(opts->kind))
-        lk_copy_str(m->kind, sizeof(m->kind), opts->kind);
-    else
-        return MUTEX_ERR(m, LK_EINVAL, "kind '%s' must be 1..%d characters of [a-z0-9_] starting with a letter",
-                         opts->kind, LK_METRIC_KIND_LEN - 1);
+    lk__lock_timing t = {opts->ttl_ms, opts->acquire_timeout_ms, opts->backoff_base_ms, opts->backoff_cap_ms,
+                         opts->drift_margin_ms};
+    lk_rc rc = lk__lock_timing_check(&t, opts->kind, m->kind, m->errmsg, sizeof(m->errmsg));
+    if (rc != LK_OK) return rc;
     m->opts.kind = NULL; /* m->kind is the one used */
-    if (m->opts.backoff_base_ms <= 0) m->opts.backoff_base_ms = BACKOFF_BASE_MS_DEFAULT;
-    if (m->opts.backoff_cap_ms <= 0) m->opts.backoff_cap_ms = BACKOFF_CAP_MS_DEFAULT;
-    if (m->opts.backoff_cap_ms < m->opts.backoff_base_ms) m->opts.backoff_cap_ms = m->opts.backoff_base_ms;
-    if (m->opts.drift_margin_ms < 0 || m->opts.drift_margin_ms >= m->opts.ttl_ms)
-        m->opts.drift_margin_ms = m->opts.ttl_ms / 100 + 1;
+    m->opts.backoff_base_ms = t.backoff_base_ms;
+    m->opts.backoff_cap_ms = t.backoff_cap_ms;
+    m->opts.drift_margin_ms = t.drift_margin_ms;
     return LK_OK;
 }
 

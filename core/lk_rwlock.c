@@ -97,34 +97,26 @@ static const struct {
     [S_EXTEND_WRITE] = {"write extend", EXTEND_WRITE_LUA, 1, {KEY_W}, 1},
 };
 
-enum { BACKOFF_BASE_MS_DEFAULT = 10, BACKOFF_CAP_MS_DEFAULT = 200 };
-
 lk_rc lk_rwlock_init(lk_rwlock *rw, const lk_env *env, const char *name, const lk_rwlock_opts *opts) {
     assert(rw != NULL);
     memset(rw, 0, sizeof(*rw));
     rw->env = env;
     const char *missing = NULL;
     if (lk_env_check(env, &missing) != LK_OK) return RW_ERR(rw, LK_EMISUSE, "env lacks %s", missing);
-    if (opts == NULL || opts->ttl_ms <= 0) return RW_ERR(rw, LK_EINVAL, "ttl_ms must be > 0");
-    if (opts->acquire_timeout_ms < 0) return RW_ERR(rw, LK_EINVAL, "acquire_timeout_ms must be >= 0");
+    if (opts == NULL) return RW_ERR(rw, LK_EINVAL, "ttl_ms must be > 0");
     if (name == NULL || name[0] == '\0' || strlen(name) + sizeof(":fence") > LK_KEY_MAX)
         return RW_ERR(rw, LK_EINVAL, "lock name must be 1..%d bytes", (int)(LK_KEY_MAX - sizeof(":fence")));
     for (int k = 0; k < KEYS_; k++)
         snprintf(rw->key[k], sizeof(rw->key[k]), "%s%s", name, key_suffix[k]);
-    if (opts->kind == NULL)
-        memcpy(rw->kind, "lock", sizeof("lock"));
-    else if (lk_metric_kind_valid(opts->kind))
-        lk_copy_str(rw->kind, sizeof(rw->kind), opts->kind);
-    else
-        return RW_ERR(rw, LK_EINVAL, "kind '%s' must be 1..%d characters of [a-z0-9_] starting with a letter",
-                      opts->kind, LK_METRIC_KIND_LEN - 1);
+    lk__lock_timing t = {opts->ttl_ms, opts->acquire_timeout_ms, opts->backoff_base_ms, opts->backoff_cap_ms,
+                         opts->drift_margin_ms};
+    lk_rc rc = lk__lock_timing_check(&t, opts->kind, rw->kind, rw->errmsg, sizeof(rw->errmsg));
+    if (rc != LK_OK) return rc;
     rw->opts = *opts;
     rw->opts.kind = NULL; /* rw->kind is the one used */
-    if (rw->opts.backoff_base_ms <= 0) rw->opts.backoff_base_ms = BACKOFF_BASE_MS_DEFAULT;
-    if (rw->opts.backoff_cap_ms <= 0) rw->opts.backoff_cap_ms = BACKOFF_CAP_MS_DEFAULT;
-    if (rw->opts.backoff_cap_ms < rw->opts.backoff_base_ms) rw->opts.backoff_cap_ms = rw->opts.backoff_base_ms;
-    if (rw->opts.drift_margin_ms < 0 || rw->opts.drift_margin_ms >= rw->opts.ttl_ms)
-        rw->opts.drift_margin_ms = rw->opts.ttl_ms / 100 + 1;
+    rw->opts.backoff_base_ms = t.backoff_base_ms;
+    rw->opts.backoff_cap_ms = t.backoff_cap_ms;
+    rw->opts.drift_margin_ms = t.drift_margin_ms;
     return LK_OK;
 }
 

@@ -19,7 +19,6 @@
  */
 #include <stdio.h>
 
-#include "build/gen/config.h"
 #include "core/lk_rwlock.h"
 #include "sim/mutants/mut_rwlock.h"
 #include "sim/sim_scenario.h"

@@ -50,7 +50,7 @@ enum {
 
 static const uint64_t CONF_SEED = UINT64_C(0x726163656265642d);      /* "racebed-" */
 static const uint64_t CONF_EDGE_SEED = UINT64_C(0x656467652d76616c); /* "edge-val" */
-static const lk_wall_ms CONF_WALL_START_MS = 1700000000000;         /* 2023-11-14, ms since the epoch */
+static const lk_wall_ms CONF_WALL_START_MS = 1700000000000;          /* 2023-11-14, ms since the epoch */
 
 /* The fixture: guarded by the test's main thread. */
 typedef struct conf_fixture {
@@ -82,8 +82,8 @@ static int64_t conf_below(conf_rng *g, int64_t n) {
 
 /* ---- the op space --------------------------------------------------------------------------------------------- */
 
-static const char *const CONF_KEYS[] = {"lk:a", "lk:b", "lk:ab", "lk:a:fence", "lk:b:fence", "lk:ab:fence",
-                                        "lk:epoch", "q:x", "q:y"};
+static const char *const CONF_KEYS[] = {"lk:a",        "lk:b",     "lk:ab", "lk:a:fence", "lk:b:fence",
+                                        "lk:ab:fence", "lk:epoch", "q:x",   "q:y"};
 static const char *const CONF_LOCK_KEYS[] = {"lk:a", "lk:b", "lk:ab"};
 static const char *const CONF_TOKENS[] = {"tA", "tB", "tC"};
 static const char *const CONF_SCAN_PREFIXES[] = {"lk:", "lk:a", "q:", ""};
@@ -91,16 +91,37 @@ static const char *const CONF_DEL_PREFIXES[] = {"lk:a", "q:", "q:", "lk:ab", "lk
 /* Values the lock protocol and counters write. */
 static const char *const CONF_VALUES[] = {"tA", "tB", "tA:1", "tB:2", "tC:7", "0", "1", "41", "-3", "x"};
 /* Odd values for the edge test. */
-static const char *const CONF_EDGE_VALUES[] = {
-    "9223372036854775807", "9223372036854775806", "-9223372036854775808", "007", "-0", "1.5", "0x10", "1e3",
-    " 5", "5 ", "+5", "", "2147483647", "2147483648", "4294967296", "tA:007", "tA:1.5", "tA:", "tA:x", "tA:-4",
-    "tA:9007199254740993", "tB:4294967297", "tA", "3", "0"};
+static const char *const CONF_EDGE_VALUES[] = {"9223372036854775807",
+                                               "9223372036854775806",
+                                               "-9223372036854775808",
+                                               "007",
+                                               "-0",
+                                               "1.5",
+                                               "0x10",
+                                               "1e3",
+                                               " 5",
+                                               "5 ",
+                                               "+5",
+                                               "",
+                                               "2147483647",
+                                               "2147483648",
+                                               "4294967296",
+                                               "tA:007",
+                                               "tA:1.5",
+                                               "tA:",
+                                               "tA:x",
+                                               "tA:-4",
+                                               "tA:9007199254740993",
+                                               "tB:4294967297",
+                                               "tA",
+                                               "3",
+                                               "0"};
 
 /* One generated op with the storage its strings point into. */
 typedef struct conf_op {
-    lk_store_op op;            /* points into the arrays below or at static strings */
-    char aux[LK_KEY_MAX];      /* ACQUIRE: key + ":fence" */
-    char value[LK_VALUE_MAX];  /* SCAN: the cursor */
+    lk_store_op op;           /* points into the arrays below or at static strings */
+    char aux[LK_KEY_MAX];     /* ACQUIRE: key + ":fence" */
+    char value[LK_VALUE_MAX]; /* SCAN: the cursor */
 } conf_op;
 
 /* Per-sequence generator state. */
@@ -111,11 +132,11 @@ typedef struct conf_gen {
 } conf_gen;
 
 static void conf_gen_op(conf_gen *g, conf_op *c) {
-    static const lk_op_kind kinds[] = {
-        LK_OP_GET, LK_OP_GET, LK_OP_SET, LK_OP_SET, LK_OP_SET, LK_OP_DEL, LK_OP_PEXPIRE, LK_OP_PEXPIRE,
-        LK_OP_PTTL, LK_OP_PTTL, LK_OP_INCR, LK_OP_INCR, LK_OP_SCAN_DEL, LK_OP_SCAN, LK_OP_SCAN, LK_OP_ACQUIRE,
-        LK_OP_ACQUIRE, LK_OP_ACQUIRE, LK_OP_ACQUIRE, LK_OP_RELEASE, LK_OP_RELEASE, LK_OP_EXTEND, LK_OP_EXTEND,
-        LK_OP_REVOKE};
+    static const lk_op_kind kinds[] = {LK_OP_GET,     LK_OP_GET,     LK_OP_SET,      LK_OP_SET,     LK_OP_SET,
+                                       LK_OP_DEL,     LK_OP_PEXPIRE, LK_OP_PEXPIRE,  LK_OP_PTTL,    LK_OP_PTTL,
+                                       LK_OP_INCR,    LK_OP_INCR,    LK_OP_SCAN_DEL, LK_OP_SCAN,    LK_OP_SCAN,
+                                       LK_OP_ACQUIRE, LK_OP_ACQUIRE, LK_OP_ACQUIRE,  LK_OP_ACQUIRE, LK_OP_RELEASE,
+                                       LK_OP_RELEASE, LK_OP_EXTEND,  LK_OP_EXTEND,   LK_OP_REVOKE};
     memset(c, 0, sizeof(*c));
     lk_store_op *op = &c->op;
     op->kind = CONF_PICK(&g->rng, kinds);
@@ -123,8 +144,8 @@ static void conf_gen_op(conf_gen *g, conf_op *c) {
     int64_t ttl_ms = 1 + conf_below(&g->rng, 300);
     switch (op->kind) {
     case LK_OP_SET:
-        op->value = g->edge && conf_below(&g->rng, 2) ? CONF_PICK(&g->rng, CONF_EDGE_VALUES)
-                                                      : CONF_PICK(&g->rng, CONF_VALUES);
+        op->value =
+            g->edge && conf_below(&g->rng, 2) ? CONF_PICK(&g->rng, CONF_EDGE_VALUES) : CONF_PICK(&g->rng, CONF_VALUES);
         op->flags = (unsigned)CONF_PICK(&g->rng, ((const int[]){0, 0, LK_SET_NX, LK_SET_XX}));
         op->ttl_ms = conf_below(&g->rng, 5) < 2 ? 0 : ttl_ms;
         break;
@@ -216,9 +237,9 @@ static int conf_env_int(const char *name, int fallback) {
 /* ---- one sequence --------------------------------------------------------------------------------------------- */
 
 typedef struct conf_stats {
-    int sequences;  /* sequences run */
-    int ops;        /* ops compared */
-    int mismatches; /* sequences that diverged */
+    int sequences;              /* sequences run */
+    int ops;                    /* ops compared */
+    int mismatches;             /* sequences that diverged */
     int per_kind[LK_OP_COUNT_]; /* ops compared, by kind */
 } conf_stats;
 
@@ -254,10 +275,11 @@ static int conf_run_sequence(conf_fixture *f, uint64_t seed, int index, int edge
         st->mismatches++;
         fprintf(stderr,
                 "MISMATCH %s sequence %d (RACEBED_CONFORMANCE_SEQ=%d) op %d: %s\n  model: %s\n  redis: %s%s%s\n",
-                edge ? "edge" : "main", index, index, i, history[i], mdesc, rdesc,
-                rrc != LK_OK ? " errmsg: " : "", rrc != LK_OK ? lk_redis_store_errmsg(f->store) : "");
+                edge ? "edge" : "main", index, index, i, history[i], mdesc, rdesc, rrc != LK_OK ? " errmsg: " : "",
+                rrc != LK_OK ? lk_redis_store_errmsg(f->store) : "");
         if (st->mismatches <= CONF_HISTORY_PRINTS)
-            for (int k = 0; k < i; k++) fprintf(stderr, "    op %2d: %s\n", k, history[k]);
+            for (int k = 0; k < i; k++)
+                fprintf(stderr, "    op %2d: %s\n", k, history[k]);
         return 0;
     }
     return 1;
@@ -389,17 +411,23 @@ static void test_conformance_scan_expiry_other_prefix(void **state) {
 static void test_conformance_fence_exact_above_2p53(void **state) {
     conf_fixture *f = *state;
     conf_check_fixture(f);
-    const lk_store_op acquire = {
-        .kind = LK_OP_ACQUIRE, .key = "lk:a", .aux_key = "lk:a:fence", .epoch_key = "lk:epoch", .value = "tA",
-        .ttl_ms = 100};
+    const lk_store_op acquire = {.kind = LK_OP_ACQUIRE,
+                                 .key = "lk:a",
+                                 .aux_key = "lk:a:fence",
+                                 .epoch_key = "lk:epoch",
+                                 .value = "tA",
+                                 .ttl_ms = 100};
     const lk_store_op release = {.kind = LK_OP_RELEASE, .key = "lk:a", .value = "tA"};
     /* the largest epoch, 2^21 - 1: fences just below 2^53 stay exact and distinct; 2^21 is refused on both sides */
     const int64_t base = INT64_C(2097151) << 32;
     const conf_step steps[] = {
         {0, {.kind = LK_OP_SET, .key = "lk:epoch", .value = "2097151"}, 1, LK_STORED, 0},
-        {0, acquire, 1, LK_ACQUIRED, base + 1}, {0, release, 1, LK_RELEASED, 0},
-        {0, acquire, 1, LK_ACQUIRED, base + 2}, {0, release, 1, LK_RELEASED, 0},
-        {0, acquire, 1, LK_ACQUIRED, base + 3}, {0, release, 1, LK_RELEASED, 0},
+        {0, acquire, 1, LK_ACQUIRED, base + 1},
+        {0, release, 1, LK_RELEASED, 0},
+        {0, acquire, 1, LK_ACQUIRED, base + 2},
+        {0, release, 1, LK_RELEASED, 0},
+        {0, acquire, 1, LK_ACQUIRED, base + 3},
+        {0, release, 1, LK_RELEASED, 0},
         {0, {.kind = LK_OP_SET, .key = "lk:epoch", .value = "2097152"}, 1, LK_STORED, 0},
         {0, acquire, 0, LK_NONE, 0},
     };
@@ -412,14 +440,22 @@ static void test_conformance_fence_exact_above_2p53(void **state) {
 static void test_conformance_epoch_and_fence_values(void **state) {
     conf_fixture *f = *state;
     conf_check_fixture(f);
-    static const char *const epochs[] = {"0", "7", "2147483647", "2147483648", "4294967296", "-1", "-0", "5 ",
-                                         " 5", "+5", "1.5", "0x10", "1e3", "", "x"};
+    static const char *const epochs[] = {"0",  "7",  "2147483647", "2147483648", "4294967296", "-1", "-0", "5 ",
+                                         " 5", "+5", "1.5",        "0x10",       "1e3",        "",   "x"};
     int failed = 0;
     for (size_t i = 0; i < sizeof(epochs) / sizeof(epochs[0]); i++) {
         const conf_step steps[] = {
             {0, {.kind = LK_OP_SET, .key = "lk:epoch", .value = epochs[i]}, 1, LK_STORED, 0},
-            {0, {.kind = LK_OP_ACQUIRE, .key = "lk:a", .aux_key = "lk:a:fence", .epoch_key = "lk:epoch",
-                 .value = "tA", .ttl_ms = 100}, 0, LK_NONE, 0},
+            {0,
+             {.kind = LK_OP_ACQUIRE,
+              .key = "lk:a",
+              .aux_key = "lk:a:fence",
+              .epoch_key = "lk:epoch",
+              .value = "tA",
+              .ttl_ms = 100},
+             0,
+             LK_NONE,
+             0},
             {0, {.kind = LK_OP_GET, .key = "lk:a"}, 0, LK_NONE, 0},
             {0, {.kind = LK_OP_GET, .key = "lk:a:fence"}, 0, LK_NONE, 0},
         };
@@ -432,8 +468,11 @@ static void test_conformance_epoch_and_fence_values(void **state) {
     for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
         const conf_step steps[] = {
             {0, {.kind = LK_OP_SET, .key = "lk:a:fence", .value = counters[i]}, 1, LK_STORED, 0},
-            {0, {.kind = LK_OP_ACQUIRE, .key = "lk:a", .aux_key = "lk:a:fence", .value = "tA", .ttl_ms = 100}, 0,
-             LK_NONE, 0},
+            {0,
+             {.kind = LK_OP_ACQUIRE, .key = "lk:a", .aux_key = "lk:a:fence", .value = "tA", .ttl_ms = 100},
+             0,
+             LK_NONE,
+             0},
             {0, {.kind = LK_OP_GET, .key = "lk:a"}, 0, LK_NONE, 0},
         };
         char name[64];
@@ -443,11 +482,15 @@ static void test_conformance_epoch_and_fence_values(void **state) {
     /* a lock value's fence is read as the model reads it: a non-canonical number counts as 0 */
     static const char *const values[] = {"tA:7", "tA:007", "tA:1.5", "tA:0x10", "tA: 7", "tA:", "tA:x"};
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-        const conf_step set = {0, {.kind = LK_OP_SET, .key = "lk:a", .value = values[i], .ttl_ms = 1000}, 1,
-                               LK_STORED, 0};
+        const conf_step set = {
+            0, {.kind = LK_OP_SET, .key = "lk:a", .value = values[i], .ttl_ms = 1000}, 1, LK_STORED, 0};
         const conf_step acquire[] = {
-            set, {0, {.kind = LK_OP_ACQUIRE, .key = "lk:a", .aux_key = "lk:a:fence", .value = "tA", .ttl_ms = 100},
-                  0, LK_NONE, 0}};
+            set,
+            {0,
+             {.kind = LK_OP_ACQUIRE, .key = "lk:a", .aux_key = "lk:a:fence", .value = "tA", .ttl_ms = 100},
+             0,
+             LK_NONE,
+             0}};
         const conf_step revoke[] = {set, {0, {.kind = LK_OP_REVOKE, .key = "lk:a", .num = 5}, 0, LK_NONE, 0}};
         char name[64];
         snprintf(name, sizeof(name), "lock value '%s' then acquire", values[i]);
@@ -480,8 +523,10 @@ static int conf_setup(void **state) {
     if (rc != 0) return 0; /* each test fails with f->why */
     char err[256];
     lk_rc lrc = lk_redis_store_open(rb_redis_url(&f->redis), NULL, &f->store, err, sizeof(err));
-    if (lrc != LK_OK) snprintf(f->why, sizeof(f->why), "lk_redis_store_open: %s: %s", lk_rc_name(lrc), err);
-    else f->why[0] = '\0';
+    if (lrc != LK_OK)
+        snprintf(f->why, sizeof(f->why), "lk_redis_store_open: %s: %s", lk_rc_name(lrc), err);
+    else
+        f->why[0] = '\0';
     return 0;
 }
 

@@ -16,13 +16,7 @@
 #include <string.h>
 
 #include "core/lk_scope.h"
-#include "sim/real/sim_redis_server.h"
-
-typedef struct keyslot_fixture {
-    rb_redis redis;
-    int skip;
-    char why[768];
-} keyslot_fixture;
+#include "tests/redis/redis_test_server.h"
 
 static unsigned server_slot(rb_redis *r, const char *key) {
     char reply[64];
@@ -37,8 +31,7 @@ static void expect_same(rb_redis *r, const char *key) {
 }
 
 static void test_keyslot_random_keys(void **state) {
-    keyslot_fixture *f = *state;
-    if (f->skip) skip();
+    redis_test_server *f = redis_test_server_ready(state);
     static const char alphabet[] = "ab{}:z{}0";
     uint64_t s = 0x9E3779B97F4A7C15ull;
     for (int i = 0; i < 3000; i++) {
@@ -55,8 +48,7 @@ static void test_keyslot_random_keys(void **state) {
 }
 
 static void test_keyslot_scope_keys(void **state) {
-    keyslot_fixture *f = *state;
-    if (f->skip) skip();
+    redis_test_server *f = redis_test_server_ready(state);
     const char *scopes[] = {"user:1", "user:42", "collection:docs", "u", "a:b:c"};
     for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
         char key[128], fence[160], epoch[128];
@@ -71,27 +63,8 @@ static void test_keyslot_scope_keys(void **state) {
 }
 
 static int group_setup(void **state) {
-    keyslot_fixture *f = calloc(1, sizeof(*f));
-    if (f == NULL) return -1;
-    *state = f;
     rb_redis_opts o = {.cluster = 1};
-    int rc = rb_redis_start(&f->redis, &o, f->why, sizeof(f->why));
-    if (rc == RB_REDIS_MISSING && !rb_redis_required()) {
-        fprintf(stderr, "test_keyslot: skipped: %s\n", f->why);
-        f->skip = 1;
-    } else if (rc != 0) {
-        fprintf(stderr, "test_keyslot: %s\n", f->why);
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state) {
-    keyslot_fixture *f = *state;
-    if (f == NULL) return 0;
-    rb_redis_stop(&f->redis);
-    free(f);
-    return 0;
+    return redis_test_server_setup(state, "test_keyslot", &o);
 }
 
 int main(void) {
@@ -99,5 +72,5 @@ int main(void) {
         cmocka_unit_test(test_keyslot_random_keys),
         cmocka_unit_test(test_keyslot_scope_keys),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, redis_test_server_teardown);
 }

@@ -32,16 +32,11 @@
 #include "core/lk_mutex.h"
 #include "core/lk_posix_env.h"
 #include "core/lk_redis_store.h"
-#include "sim/real/sim_redis_server.h"
+#include "tests/redis/redis_test_server.h"
 
 static const char PASSWORD[] = "s3cret-Pw";
 
-/* The shared fixture. Guarded by: the test's main thread. */
-typedef struct store_fixture {
-    rb_redis redis; /* the plain server, no password, real clock */
-    int skip;       /* 1: redis-server is missing and not required */
-    char why[768];  /* why the server could not start, or "" */
-} store_fixture;
+typedef redis_test_server store_fixture; /* the shared fixture, guarded by the test's main thread */
 
 static int64_t now_ms(void) {
     struct timespec ts;
@@ -57,11 +52,7 @@ static void sleep_ms(int64_t ms) {
 
 /* The shared server after FLUSHALL; skips or fails when it could not start. */
 static store_fixture *fixture_ready(void **state) {
-    store_fixture *f = *state;
-    if (f->skip) skip();
-    if (f->why[0] != '\0') fail_msg("%s", f->why);
-    assert_int_equal(rb_redis_flushall(&f->redis), 0);
-    return f;
+    return redis_test_server_ready(state);
 }
 
 /* Opens a store on 'url' with 'command_timeout_ms' (0: default); fails the test with the message otherwise. */
@@ -636,23 +627,7 @@ static void test_redis_store_send_receive_blocking(void **state) {
 }
 
 static int group_setup(void **state) {
-    store_fixture *f = calloc(1, sizeof(*f));
-    if (f == NULL) return -1;
-    *state = f;
-    int rc = rb_redis_start(&f->redis, NULL, f->why, sizeof(f->why));
-    if (rc == RB_REDIS_MISSING && !rb_redis_required()) {
-        fprintf(stderr, "test_redis_store: skipped: %s\n", f->why);
-        f->skip = 1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state) {
-    store_fixture *f = *state;
-    if (f == NULL) return 0;
-    rb_redis_stop(&f->redis);
-    free(f);
-    return 0;
+    return redis_test_server_setup(state, "test_redis_store", NULL);
 }
 
 int main(void) {
@@ -671,5 +646,5 @@ int main(void) {
         cmocka_unit_test(test_redis_store_mutex_blocking_acquire),
         cmocka_unit_test(test_redis_store_mutex_already_mine_after_timeout),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, redis_test_server_teardown);
 }

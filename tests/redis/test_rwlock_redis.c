@@ -22,13 +22,7 @@
 #include "core/lk_posix_env.h"
 #include "core/lk_redis_store.h"
 #include "core/lk_rwlock.h"
-#include "sim/real/sim_redis_server.h"
-
-typedef struct rw_fixture {
-    rb_redis redis;
-    int skip;
-    char why[768];
-} rw_fixture;
+#include "tests/redis/redis_test_server.h"
 
 /* One client: its own connection and env, and one lock handle on "rw:{t}:doc". */
 typedef struct rw_client {
@@ -37,7 +31,7 @@ typedef struct rw_client {
     lk_rwlock rw;
 } rw_client;
 
-static void client_open(rw_client *c, rw_fixture *f, int64_t ttl_ms) {
+static void client_open(rw_client *c, redis_test_server *f, int64_t ttl_ms) {
     memset(c, 0, sizeof(*c));
     char err[256];
     if (lk_redis_store_open(f->redis.url, NULL, &c->store, err, sizeof(err)) != LK_OK) fail_msg("open: %s", err);
@@ -74,19 +68,17 @@ static void sleep_ms(int64_t ms) {
 }
 
 static void test_rwlock_redis_modes(void **state) {
-    rw_fixture *f = *state;
-    if (f->skip) skip();
-    assert_int_equal(rb_redis_flushall(&f->redis), 0);
+    redis_test_server *f = redis_test_server_ready(state);
     rw_client a, b, w, late;
     client_open(&a, f, 10000);
     client_open(&b, f, 10000);
     client_open(&w, f, 10000);
     client_open(&late, f, 10000);
     try_expect(&a, LK_RW_READ, LK_ACQUIRED);
-    try_expect(&b, LK_RW_READ, LK_ACQUIRED);  /* readers share */
+    try_expect(&b, LK_RW_READ, LK_ACQUIRED);     /* readers share */
     assert_int_equal(lk_rwlock_fence(&a.rw), 0); /* no write yet: epoch 0 */
-    try_expect(&w, LK_RW_WRITE, LK_LOCKED);   /* a writer waits on readers */
-    try_expect(&late, LK_RW_READ, LK_LOCKED); /* and keeps new readers out */
+    try_expect(&w, LK_RW_WRITE, LK_LOCKED);      /* a writer waits on readers */
+    try_expect(&late, LK_RW_READ, LK_LOCKED);    /* and keeps new readers out */
     lk_outcome out;
     assert_int_equal(lk_rwlock_extend(&a.rw, 10000, &out), LK_OK);
     assert_int_equal(out, LK_EXTENDED);
@@ -114,9 +106,7 @@ static void test_rwlock_redis_modes(void **state) {
 /* A reader that stops extending: its lease ends after its TTL and the writer gets in; its late release finds
  * nothing of it, and a late extend says the lease is gone. */
 static void test_rwlock_redis_reader_lease_ends(void **state) {
-    rw_fixture *f = *state;
-    if (f->skip) skip();
-    assert_int_equal(rb_redis_flushall(&f->redis), 0);
+    redis_test_server *f = redis_test_server_ready(state);
     rw_client r, w;
     client_open(&r, f, 150);
     client_open(&w, f, 10000);
@@ -134,26 +124,7 @@ static void test_rwlock_redis_reader_lease_ends(void **state) {
 }
 
 static int group_setup(void **state) {
-    rw_fixture *f = calloc(1, sizeof(*f));
-    if (f == NULL) return -1;
-    *state = f;
-    int rc = rb_redis_start(&f->redis, NULL, f->why, sizeof(f->why));
-    if (rc == RB_REDIS_MISSING && !rb_redis_required()) {
-        fprintf(stderr, "test_rwlock_redis: skipped: %s\n", f->why);
-        f->skip = 1;
-    } else if (rc != 0) {
-        fprintf(stderr, "test_rwlock_redis: %s\n", f->why);
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state) {
-    rw_fixture *f = *state;
-    if (f == NULL) return 0;
-    rb_redis_stop(&f->redis);
-    free(f);
-    return 0;
+    return redis_test_server_setup(state, "test_rwlock_redis", NULL);
 }
 
 int main(void) {
@@ -161,5 +132,5 @@ int main(void) {
         cmocka_unit_test(test_rwlock_redis_modes),
         cmocka_unit_test(test_rwlock_redis_reader_lease_ends),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, redis_test_server_teardown);
 }

@@ -23,7 +23,6 @@
 
 #include <cmocka.h>
 
-#include "build/gen/config.h"
 #include "core/lk_rwlock.h"
 #include "sim/explore/sim_config.h"
 #include "sim/explore/sim_explore.h"
