@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_lk_rwlock.c: proves the reader-writer lock (core/lk_rwlock.h) on the simulator with the model store's Lua:
+ * test_sim_rwlock.c: proves the reader-writer lock (core/lk_rwlock.h) on the simulator with the model store's Lua:
  * readers share it, a writer excludes everyone, a waiting writer keeps new readers out (writer preference), a
  * crashed reader's lease ends by itself, a writer's fencing number grows and a reader carries the write epoch, and
  * the naive search, DPOR and the search over states agree on every outcome.
