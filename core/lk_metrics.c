@@ -39,10 +39,15 @@ static lk_metric_row *row_find(const lk_metric_set *set, const char *kind) {
 static lk_metric_row *row_for(lk_metric_set *set, const char *kind) {
     lk_metric_row *r = row_find(set, kind);
     if (r != NULL) return r;
-    if (set->row_count >= LK_METRIC_KINDS_MAX - 1) { /* the last row is "other"'s */
+    int named =
+        0; /* rows of named kinds: at most LK_METRIC_KINDS_MAX - 2 (the label-less row and "other" keep theirs) */
+    for (int i = 0; i < set->row_count; i++)
+        named += set->row[i].kind[0] != '\0' && strcmp(set->row[i].kind, other_kind) != 0;
+    if (kind[0] != '\0' && named >= LK_METRIC_KINDS_MAX - 2) {
         if ((r = row_find(set, other_kind)) != NULL) return r;
         kind = other_kind;
     }
+    assert(set->row_count < LK_METRIC_KINDS_MAX);
     r = &set->row[set->row_count++];
     memset(r, 0, sizeof(*r));
     for (size_t n = 0; n + 1 < sizeof(r->kind) && kind[n] != '\0'; n++) /* NUL-terminated by the memset */

@@ -3,8 +3,8 @@
  * lk_metrics.h: a metric set for the tables of lk_env.h (counters and the acquire-wait histogram, one row per lock
  * kind), and its Prometheus text exposition (format 0.0.4), for a service's /metrics endpoint.
  *
- * Invariant: counts only grow. A set keeps LK_METRIC_KINDS_MAX rows: one for the families without labels, named kinds
- * in order of first use, and "other", which takes every kind that found no free row (a sign that the kind label is
+ * Invariant: counts only grow. A set keeps LK_METRIC_KINDS_MAX rows: one for the families without labels, up to
+ * LK_METRIC_KINDS_MAX - 2 named kinds in order of first use, and "other", which takes every kind past those (a sign that the kind label is
  * not the small fixed set it must be). The set itself is not synchronized: the POSIX env adds under its own mutex, the
  * simulator from one OS thread.
  */

@@ -143,6 +143,24 @@ static lk_rc acquire_backoff(lk_mutex *m, int attempt, int64_t *sleep_ns) {
     return rc == LK_OK ? LK_OK : MUTEX_ERR(m, rc, "entropy failed for backoff jitter");
 }
 
+/* Runs a token-compare op (release or extend), retrying a bounded number of times after a maybe-applied timeout
+ * or a connection error (after one backoff base, for the connection to come back): both ops compare our token,
+ * so a repeat is safe whatever the first attempt did. */
+static lk_rc mutex_compare_op(lk_mutex *m, lk_op_kind kind, int64_t ttl_ms, lk_store_reply *reply) {
+    lk_store_op op = {.kind = kind, .key = m->key, .value = m->token, .ttl_ms = ttl_ms};
+    lk_rc rc = LK_OK;
+    for (int i = 0; i <= LK_RELEASE_RETRIES_MAX; i++) {
+        rc = lk_env_store_exec(m->env, &op, reply);
+        if (rc != LK_ESTORE_MAYBE && rc != LK_ESTORE_DOWN) break;
+        if (rc == LK_ESTORE_DOWN && i < LK_RELEASE_RETRIES_MAX) {
+            lk_rc src = lk_env_sleep_ns(m->env, m->opts.backoff_base_ms * NS_PER_MS);
+            if (src != LK_OK) return src;
+        }
+    }
+    if (rc != LK_OK) return MUTEX_ERR(m, rc, "%s %s: %s", lk_op_label(kind), m->key, lk_strerror(rc));
+    return LK_OK;
+}
+
 lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out) {
     assert(m != NULL && out != NULL);
     *out = LK_NONE;
@@ -169,9 +187,10 @@ lk_rc lk_mutex_acquire(lk_mutex *m, lk_mono_ns deadline_mono_ns, lk_outcome *out
         rc = lk_env_sleep_ns(m->env, sleep_ns);
         if (rc != LK_OK) return acquire_done(m, start, rc);
     }
-    if (m->maybe_held) { /* the last try may have taken the key: give it back, so nothing waits out our TTL */
-        lk_outcome ignored;
-        lk_mutex_release(m, &ignored);
+    if (m->maybe_held) { /* the last try may have taken the key: give it back, so nothing waits out our TTL (not a
+                          * release of a hold the caller had: not counted as one) */
+        lk_store_reply reply;
+        if (mutex_compare_op(m, LK_OP_RELEASE, 0, &reply) == LK_OK) m->maybe_held = 0;
     }
     lk_rc last = rc;
     rc = MUTEX_ERR(m, LK_ETIMEDOUT, "acquire %s: deadline passed (last result: %s)", m->key, lk_rc_name(last));
@@ -184,24 +203,6 @@ lk_rc lk_mutex_acquire_timed(lk_mutex *m, lk_outcome *out) {
     if (m->opts.acquire_timeout_ms <= 0)
         return MUTEX_ERR(m, LK_EMISUSE, "acquire_timed on %s, which has no acquire_timeout_ms", m->key);
     return lk_mutex_acquire(m, lk_env_mono_ns(m->env) + m->opts.acquire_timeout_ms * NS_PER_MS, out);
-}
-
-/* Runs a token-compare op (release or extend), retrying a bounded number of times after a maybe-applied timeout
- * or a connection error (after one backoff base, for the connection to come back): both ops compare our token,
- * so a repeat is safe whatever the first attempt did. */
-static lk_rc mutex_compare_op(lk_mutex *m, lk_op_kind kind, int64_t ttl_ms, lk_store_reply *reply) {
-    lk_store_op op = {.kind = kind, .key = m->key, .value = m->token, .ttl_ms = ttl_ms};
-    lk_rc rc = LK_OK;
-    for (int i = 0; i <= LK_RELEASE_RETRIES_MAX; i++) {
-        rc = lk_env_store_exec(m->env, &op, reply);
-        if (rc != LK_ESTORE_MAYBE && rc != LK_ESTORE_DOWN) break;
-        if (rc == LK_ESTORE_DOWN && i < LK_RELEASE_RETRIES_MAX) {
-            lk_rc src = lk_env_sleep_ns(m->env, m->opts.backoff_base_ms * NS_PER_MS);
-            if (src != LK_OK) return src;
-        }
-    }
-    if (rc != LK_OK) return MUTEX_ERR(m, rc, "%s %s: %s", lk_op_label(kind), m->key, lk_strerror(rc));
-    return LK_OK;
 }
 
 lk_rc lk_mutex_release(lk_mutex *m, lk_outcome *out) {

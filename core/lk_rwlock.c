@@ -46,10 +46,11 @@ static const char READ_LUA[] =
 static const char WRITE_LUA[] =
     NOW_AND_PRUNE("KEYS[2]")
     "local w = redis.call('GET', KEYS[1]) "
-    "if w == ARGV[1] then return {2, tonumber(redis.call('GET', KEYS[4]) or '0')} end "
+    "if w == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
+    "  return {2, tonumber(redis.call('GET', KEYS[4]) or '0')} end "
     "local q = redis.call('GET', KEYS[3]) "
     "if w or redis.call('ZCARD', KEYS[2]) > 0 then "
-    "  if not q or q == ARGV[1] then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2]) end "
+    "  if ARGV[3] ~= '0' and (not q or q == ARGV[1]) then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3]) end "
     "  if w then return {0, redis.call('PTTL', KEYS[1])} end "
     "  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES') "
     "  return {0, tonumber(first[2]) - now + 1} "
@@ -80,21 +81,22 @@ static const char EXTEND_WRITE_LUA[] =
     "if w then return -1 end return 0";
 /* clang-format on */
 
-/* The script table: name (for errors), body, the keys it declares in order, and whether ARGV[2] is a TTL. */
+/* The script table: name (for errors), body, the keys it declares in order, whether ARGV[2] is a TTL, and whether
+ * ARGV[3] is a waiting mark's TTL ("0": a try that leaves no mark). */
 enum { S_READ, S_WRITE, S_RELEASE_READ, S_RELEASE_WRITE, S_EXTEND_READ, S_EXTEND_WRITE, SCRIPTS_ };
 static const struct {
     const char *name;
     const char *body;
     int nkeys;
     int key[KEYS_];
-    int ttl;
+    int ttl, mark;
 } rw_script[SCRIPTS_] = {
-    [S_READ] = {"read acquire", READ_LUA, 4, {KEY_W, KEY_R, KEY_WQ, KEY_FENCE}, 1},
-    [S_WRITE] = {"write acquire", WRITE_LUA, 4, {KEY_W, KEY_R, KEY_WQ, KEY_FENCE}, 1},
-    [S_RELEASE_READ] = {"read release", RELEASE_READ_LUA, 1, {KEY_R}, 0},
-    [S_RELEASE_WRITE] = {"write release", RELEASE_WRITE_LUA, 2, {KEY_W, KEY_WQ}, 0},
-    [S_EXTEND_READ] = {"read extend", EXTEND_READ_LUA, 1, {KEY_R}, 1},
-    [S_EXTEND_WRITE] = {"write extend", EXTEND_WRITE_LUA, 1, {KEY_W}, 1},
+    [S_READ] = {"read acquire", READ_LUA, 4, {KEY_W, KEY_R, KEY_WQ, KEY_FENCE}, 1, 0},
+    [S_WRITE] = {"write acquire", WRITE_LUA, 4, {KEY_W, KEY_R, KEY_WQ, KEY_FENCE}, 1, 1},
+    [S_RELEASE_READ] = {"read release", RELEASE_READ_LUA, 1, {KEY_R}, 0, 0},
+    [S_RELEASE_WRITE] = {"write release", RELEASE_WRITE_LUA, 2, {KEY_W, KEY_WQ}, 0, 0},
+    [S_EXTEND_READ] = {"read extend", EXTEND_READ_LUA, 1, {KEY_R}, 1, 0},
+    [S_EXTEND_WRITE] = {"write extend", EXTEND_WRITE_LUA, 1, {KEY_W}, 1, 0},
 };
 
 lk_rc lk_rwlock_init(lk_rwlock *rw, const lk_env *env, const char *name, const lk_rwlock_opts *opts) {
@@ -127,9 +129,9 @@ void lk_rwlock_fini(lk_rwlock *rw) {
 /* Runs script 's' with the token (and 'ttl_ms' when the script takes one): '*code' and '*num' from its reply (an
  * integer reply leaves '*num' 0). Returns LK_OK, a store error, or LK_ESTORE_PROTO for a reply the scripts never
  * give (an error reply included: a server without scripting, say). */
-static lk_rc rw_eval(lk_rwlock *rw, int s, int64_t ttl_ms, int64_t *code, int64_t *num) {
-    const char *argv[3 + KEYS_ + 2];
-    char nkeys[4], ttl[24];
+static lk_rc rw_eval(lk_rwlock *rw, int s, int64_t ttl_ms, int64_t mark_ms, int64_t *code, int64_t *num) {
+    const char *argv[3 + KEYS_ + 3];
+    char nkeys[4], ttl[24], mark[24];
     int argc = 0;
     argv[argc++] = "EVAL";
     argv[argc++] = rw_script[s].body;
@@ -141,6 +143,10 @@ static lk_rc rw_eval(lk_rwlock *rw, int s, int64_t ttl_ms, int64_t *code, int64_
     if (rw_script[s].ttl) {
         snprintf(ttl, sizeof(ttl), "%lld", (long long)ttl_ms);
         argv[argc++] = ttl;
+    }
+    if (rw_script[s].mark) {
+        snprintf(mark, sizeof(mark), "%lld", (long long)mark_ms);
+        argv[argc++] = mark;
     }
     lk_reply_node nodes[4];
     char bytes[256];
@@ -170,22 +176,39 @@ static lk_rc rw_eval(lk_rwlock *rw, int s, int64_t ttl_ms, int64_t *code, int64_
  * counting a release. */
 static void rw_give_back(lk_rwlock *rw, lk_rw_mode mode) {
     int64_t code, num;
-    rw_eval(rw, mode == LK_RW_READ ? S_RELEASE_READ : S_RELEASE_WRITE, 0, &code, &num);
+    rw_eval(rw, mode == LK_RW_READ ? S_RELEASE_READ : S_RELEASE_WRITE, 0, 0, &code, &num);
 }
 
-/* One acquire script in 'mode' with the current token; records the hold on a grant. */
-static lk_rc rw_attempt(lk_rwlock *rw, lk_rw_mode mode, lk_outcome *out) {
-    if (rw->maybe != LK_RW_NONE && rw->maybe != mode) { /* an attempt in the other mode may linger: drop it first */
-        rw_give_back(rw, rw->maybe);
-        rw->maybe = LK_RW_NONE;
-    }
+/* Gives back whatever an earlier attempt may have left: a maybe-applied reader entry or write lock, and a writer's
+ * waiting mark (so nothing of ours holds readers or writers off). */
+static void rw_drop_leftovers(lk_rwlock *rw) {
+    if (rw->maybe == LK_RW_READ) rw_give_back(rw, LK_RW_READ);
+    if (rw->maybe == LK_RW_WRITE || rw->waiting) rw_give_back(rw, LK_RW_WRITE);
+    rw->maybe = LK_RW_NONE;
+    rw->waiting = 0;
+}
+
+/* A blocking acquire that ends without the lock: its leftovers given back (not after a crash: the process is gone,
+ * and the mark's TTL ends it). Returns 'rc'. */
+static lk_rc rw_gave_up(lk_rwlock *rw, lk_rc rc) {
+    if (rc != LK_ECRASHED) rw_drop_leftovers(rw);
+    return rc;
+}
+
+/* One acquire script in 'mode' with the current token; records the hold on a grant. A blocking acquire's write try
+ * that finds the lock taken marks itself waiting, for the TTL plus one backoff cap (so the mark outlives the gap
+ * to its next try); a lone try leaves no mark. */
+static lk_rc rw_attempt(lk_rwlock *rw, lk_rw_mode mode, int blocking, lk_outcome *out) {
+    if ((rw->maybe != LK_RW_NONE && rw->maybe != mode) || (rw->waiting && mode != LK_RW_WRITE))
+        rw_drop_leftovers(rw); /* an attempt in the other mode may linger: drop it first */
     if ((rw->maybe == LK_RW_NONE && !(mode == LK_RW_WRITE && rw->waiting)) || rw->token[0] == '\0') {
         lk_rc rc = lk_token_new(rw->env, rw->token);
         if (rc != LK_OK) return RW_ERR(rw, rc, "entropy failed for the lock token");
     }
     int64_t code = 0, num = 0;
     lk_mono_ns sent = lk_env_mono_ns(rw->env);
-    lk_rc rc = rw_eval(rw, mode == LK_RW_READ ? S_READ : S_WRITE, rw->opts.ttl_ms, &code, &num);
+    int64_t mark_ms = blocking ? rw->opts.ttl_ms + rw->opts.backoff_cap_ms : 0;
+    lk_rc rc = rw_eval(rw, mode == LK_RW_READ ? S_READ : S_WRITE, rw->opts.ttl_ms, mark_ms, &code, &num);
     if (rc == LK_OK && code != 0 && code != 1 && code != 2)
         rc = RW_ERR(rw, LK_ESTORE_PROTO, "acquire of %s: the script answered %lld", rw->key[KEY_W], (long long)code);
     if (rc != LK_OK) {
@@ -193,7 +216,7 @@ static lk_rc rw_attempt(lk_rwlock *rw, lk_rw_mode mode, lk_outcome *out) {
         if (rc != LK_ECRASHED) lk_env_metric(rw->env, LK_METRIC_ATTEMPT_ERROR, rw->kind, 1);
         return rc;
     }
-    rw->waiting = code == 0 && mode == LK_RW_WRITE;
+    rw->waiting = code == 0 && mode == LK_RW_WRITE && blocking;
     if (code == 0) {
         *out = LK_LOCKED;
         lk_env_metric(rw->env, LK_METRIC_ATTEMPT_BUSY, rw->kind, 1);
@@ -220,7 +243,7 @@ lk_rc lk_rwlock_try_acquire(lk_rwlock *rw, lk_rw_mode mode, lk_outcome *out) {
     *out = LK_NONE;
     lk_rc rc = rw_check_mode(rw, mode);
     if (rc != LK_OK) return rc;
-    rc = rw_attempt(rw, mode, out);
+    rc = rw_attempt(rw, mode, 0, out);
     if (rc == LK_ECRASHED) return rc;
     lk_env_metric(rw->env,
                   rc != LK_OK              ? LK_METRIC_ACQUIRE_ERROR
@@ -237,30 +260,28 @@ lk_rc lk_rwlock_acquire(lk_rwlock *rw, lk_rw_mode mode, lk_mono_ns deadline_mono
     if (rc != LK_OK) return rc;
     lk_mono_ns start = lk_env_mono_ns(rw->env);
     for (int attempt = 0;; attempt++) {
-        rc = rw_attempt(rw, mode, out);
+        rc = rw_attempt(rw, mode, 1, out);
         if (rc == LK_ECRASHED) return rc;
         if (rc == LK_OK && rw->mode != LK_RW_NONE) return lk__acquire_counted(rw->env, rw->kind, start, LK_OK);
         if (rc == LK_EENTROPY || rc == LK_ESTORE_PROTO) /* no retry mends these (a server without scripting) */
-            return lk__acquire_counted(rw->env, rw->kind, start, rc);
+            return lk__acquire_counted(rw->env, rw->kind, start, rw_gave_up(rw, rc));
         *out = LK_NONE;
         lk_mono_ns now = lk_env_mono_ns(rw->env);
         if (now >= deadline_mono_ns) break; /* that was the last try, at or after the deadline */
         if (attempt + 1 == LK_ACQUIRE_ATTEMPTS_MAX) {
             rc = RW_ERR(rw, LK_ELIMIT, "acquire %s: %d tries before the deadline", rw->key[KEY_W],
                         LK_ACQUIRE_ATTEMPTS_MAX);
-            return lk__acquire_counted(rw->env, rw->kind, start, rc);
+            return lk__acquire_counted(rw->env, rw->kind, start, rw_gave_up(rw, rc));
         }
         int64_t sleep_ns = 0;
         rc = lk__backoff_ns(rw->env, rw->opts.backoff_base_ms, rw->opts.backoff_cap_ms, attempt, &sleep_ns);
-        if (rc != LK_OK) return lk__acquire_counted(rw->env, rw->kind, start, RW_ERR(rw, rc, "entropy failed"));
+        if (rc != LK_OK)
+            return lk__acquire_counted(rw->env, rw->kind, start, rw_gave_up(rw, RW_ERR(rw, rc, "entropy failed")));
         if (now + sleep_ns > deadline_mono_ns) sleep_ns = deadline_mono_ns - now; /* last try at the deadline */
         rc = lk_env_sleep_ns(rw->env, sleep_ns);
-        if (rc != LK_OK) return lk__acquire_counted(rw->env, rw->kind, start, rc);
+        if (rc != LK_OK) return lk__acquire_counted(rw->env, rw->kind, start, rw_gave_up(rw, rc));
     }
-    /* gave up: a write attempt drops its waiting mark (readers may come again); a maybe-applied try is given back */
-    if (mode == LK_RW_WRITE || rw->maybe != LK_RW_NONE) rw_give_back(rw, mode);
-    rw->maybe = LK_RW_NONE;
-    rw->waiting = 0;
+    rw_gave_up(rw, LK_ETIMEDOUT); /* readers may come again */
     lk_rc last = rc;
     rc = RW_ERR(rw, LK_ETIMEDOUT, "acquire %s: deadline passed (last result: %s)", rw->key[KEY_W], lk_rc_name(last));
     return lk__acquire_counted(rw->env, rw->kind, start, rc);
@@ -281,7 +302,7 @@ lk_rc lk_rwlock_release(lk_rwlock *rw, lk_outcome *out) {
     if (mode == LK_RW_NONE) return RW_ERR(rw, LK_EMISUSE, "release of %s, which is not held", rw->key[KEY_W]);
     int held = rw->mode != LK_RW_NONE;
     int64_t code = 0, num = 0;
-    lk_rc rc = rw_eval(rw, mode == LK_RW_READ ? S_RELEASE_READ : S_RELEASE_WRITE, 0, &code, &num);
+    lk_rc rc = rw_eval(rw, mode == LK_RW_READ ? S_RELEASE_READ : S_RELEASE_WRITE, 0, 0, &code, &num);
     rw->mode = LK_RW_NONE;
     rw->waiting = 0;
     rw->fence = 0;
@@ -308,7 +329,7 @@ lk_rc lk_rwlock_extend(lk_rwlock *rw, int64_t ttl_ms, lk_outcome *out) {
     if (ttl_ms <= 0) return RW_ERR(rw, LK_EINVAL, "extend ttl_ms must be > 0");
     int64_t code = 0, num = 0;
     lk_mono_ns sent = lk_env_mono_ns(rw->env);
-    lk_rc rc = rw_eval(rw, rw->mode == LK_RW_READ ? S_EXTEND_READ : S_EXTEND_WRITE, ttl_ms, &code, &num);
+    lk_rc rc = rw_eval(rw, rw->mode == LK_RW_READ ? S_EXTEND_READ : S_EXTEND_WRITE, ttl_ms, 0, &code, &num);
     if (rc != LK_OK) {
         if (rc != LK_ECRASHED) lk_env_metric(rw->env, LK_METRIC_EXTEND_ERROR, rw->kind, 1);
         return rc;

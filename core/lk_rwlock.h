@@ -6,21 +6,24 @@
  * Keys (all "<name>:..." so a per-scope name, lk_scope.h, keeps them in one cluster slot):
  *   <name>:w      the writer: its token, with the write lease as the key's TTL;
  *   <name>:r      the readers: a sorted set of reader tokens scored by their lease deadline (server ms, TIME);
- *   <name>:wq     a waiting writer: its token with a TTL, set while it waits on readers or another writer;
+ *   <name>:wq     a waiting writer: its token, set by each try of a blocking write acquire that finds the lock
+ *                 taken, for the TTL plus one backoff cap (so it outlives the gap to the next try);
  *   <name>:fence  the write epoch: INCR at every write grant.
  * Protocol (each operation one Lua script, the same text on Redis and on the model store):
  *   read acquire:  drop readers whose lease ended; refused while a writer holds or waits (writer preference: a
  *                  steady stream of readers cannot starve a writer); else add the reader with deadline now + TTL.
  *                  Granted readers carry the write epoch (the fence counter), so a guarded resource can refuse a
  *                  reader that started before a newer writer's write.
- *   write acquire: drop ended readers; refused while a writer holds or a live reader remains, and then it marks
- *                  itself waiting (<name>:wq, refreshed at every try, so a crashed waiter's mark ends with its
- *                  TTL); granted when none remain: SET <name>:w token PX ttl, INCR the fence.
+ *   write acquire: drop ended readers; refused while a writer holds or a live reader remains, and then a blocking
+ *                  acquire marks itself waiting (<name>:wq, refreshed at every try, so a crashed waiter's mark ends
+ *                  with its TTL; a lone try leaves none); granted when none remain: SET <name>:w token PX ttl,
+ *                  INCR the fence. A retry that finds its own lock (its earlier try's reply was lost) renews its
+ *                  lease, so the lease it then believes in is the server's.
  *   release:       a reader removes its entry; a writer compare-and-deletes <name>:w (and its waiting mark).
  *   extend:        a reader moves its deadline if its lease is still live; a writer compare-and-pexpires.
  * A reader that crashed stops extending, and its entry ends with its own lease: it never pins the lock past TTL.
  * A blocking acquire retries with jittered exponential backoff and makes a last try at its deadline; a writer that
- * gives up drops its waiting mark.
+ * gives up (timeout, or any error but a crash) drops its waiting mark.
  *
  * The scripts call TIME: Redis 7 replicates a script's effects, so that is allowed; the lock needs a server with
  * scripting (Lua 5.1), which racebed's model store has when built with Lua.

@@ -67,6 +67,14 @@ static void sleep_ms(int64_t ms) {
     }
 }
 
+/* A writer's blocking acquire on its own thread (2 s deadline). */
+static void *writer_main(void *arg) {
+    rw_client *w = arg;
+    lk_outcome out;
+    lk_rc rc = lk_rwlock_acquire(&w->rw, LK_RW_WRITE, lk_env_mono_ns(&w->pe.env) + INT64_C(2000000000), &out);
+    return (void *)(intptr_t)(rc == LK_OK && out == LK_ACQUIRED);
+}
+
 static void test_rwlock_redis_modes(void **state) {
     redis_test_server *f = redis_test_server_ready(state);
     rw_client a, b, w, late;
@@ -77,14 +85,19 @@ static void test_rwlock_redis_modes(void **state) {
     try_expect(&a, LK_RW_READ, LK_ACQUIRED);
     try_expect(&b, LK_RW_READ, LK_ACQUIRED);     /* readers share */
     assert_int_equal(lk_rwlock_fence(&a.rw), 0); /* no write yet: epoch 0 */
-    try_expect(&w, LK_RW_WRITE, LK_LOCKED);      /* a writer waits on readers */
-    try_expect(&late, LK_RW_READ, LK_LOCKED);    /* and keeps new readers out */
+    try_expect(&w, LK_RW_WRITE, LK_LOCKED);      /* a writer's lone try finds readers */
+    pthread_t wt;
+    assert_int_equal(pthread_create(&wt, NULL, writer_main, &w), 0); /* a writer that waits on them */
+    sleep_ms(100);                                                   /* its first tries have marked it waiting */
+    try_expect(&late, LK_RW_READ, LK_LOCKED);                        /* and keep new readers out */
     lk_outcome out;
     assert_int_equal(lk_rwlock_extend(&a.rw, 10000, &out), LK_OK);
     assert_int_equal(out, LK_EXTENDED);
     release_expect(&a, LK_RELEASED);
     release_expect(&b, LK_RELEASED);
-    try_expect(&w, LK_RW_WRITE, LK_ACQUIRED);
+    void *got = NULL;
+    assert_int_equal(pthread_join(wt, &got), 0);
+    assert_true(got != NULL); /* the writer got it once the readers left */
     assert_int_equal(lk_rwlock_fence(&w.rw), 1);
     try_expect(&a, LK_RW_READ, LK_LOCKED);
     assert_int_equal(lk_rwlock_extend(&w.rw, 10000, &out), LK_OK);
@@ -101,6 +114,29 @@ static void test_rwlock_redis_modes(void **state) {
     client_close(&b);
     client_close(&w);
     client_close(&late);
+}
+
+/* A lone write try that finds readers leaves no waiting mark: once they release, new readers get in at once; and a
+ * blocking write acquire that times out takes its mark back with it. */
+static void test_rwlock_redis_no_stale_mark(void **state) {
+    redis_test_server *f = redis_test_server_ready(state);
+    rw_client r, w, r2;
+    client_open(&r, f, 10000);
+    client_open(&w, f, 10000);
+    client_open(&r2, f, 10000);
+    try_expect(&r, LK_RW_READ, LK_ACQUIRED);
+    try_expect(&w, LK_RW_WRITE, LK_LOCKED);
+    try_expect(&r2, LK_RW_READ, LK_ACQUIRED); /* a try is not a waiting writer */
+    release_expect(&r2, LK_RELEASED);
+    lk_outcome out;
+    assert_int_equal(lk_rwlock_acquire(&w.rw, LK_RW_WRITE, lk_env_mono_ns(&w.pe.env) + 30 * 1000000, &out),
+                     LK_ETIMEDOUT);
+    try_expect(&r2, LK_RW_READ, LK_ACQUIRED); /* its mark went with it */
+    release_expect(&r2, LK_RELEASED);
+    release_expect(&r, LK_RELEASED);
+    client_close(&r);
+    client_close(&w);
+    client_close(&r2);
 }
 
 /* A reader that stops extending: its lease ends after its TTL and the writer gets in; its late release finds
@@ -130,6 +166,7 @@ static int group_setup(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rwlock_redis_modes),
+        cmocka_unit_test(test_rwlock_redis_no_stale_mark),
         cmocka_unit_test(test_rwlock_redis_reader_lease_ends),
     };
     return cmocka_run_group_tests(tests, group_setup, redis_test_server_teardown);

@@ -943,10 +943,13 @@ static void test_lk_mutex_metrics_kinds(void **state) {
         snprintf(kind, sizeof(kind), "k%02d", i);
         lk_metric_set_add(&set, LK_METRIC_ACQUIRE_TIMEOUT, kind, 1);
     }
-    assert_int_equal(set.row_count, LK_METRIC_KINDS_MAX);
-    assert_string_equal(set.row[LK_METRIC_KINDS_MAX - 1].kind, "other");
+    assert_int_equal(set.row_count, LK_METRIC_KINDS_MAX - 1); /* 8 named kinds and "other" */
+    assert_string_equal(set.row[LK_METRIC_KINDS_MAX - 2].kind, "other");
     assert_int_equal(lk_metric_of(&set, LK_METRIC_ACQUIRE_TIMEOUT, "k00"), 1);
-    assert_int_equal(lk_metric_of(&set, LK_METRIC_ACQUIRE_TIMEOUT, "other"), 12 - (LK_METRIC_KINDS_MAX - 1));
+    assert_int_equal(lk_metric_of(&set, LK_METRIC_ACQUIRE_TIMEOUT, "other"), 12 - (LK_METRIC_KINDS_MAX - 2));
+    lk_metric_set_add(&set, LK_METRIC_REGISTRY_CREATED, NULL, 5); /* the label-less row still gets its own */
+    assert_int_equal(lk_metric_of(&set, LK_METRIC_REGISTRY_CREATED, NULL), 5);
+    assert_int_equal(set.row_count, LK_METRIC_KINDS_MAX);
     assert_int_equal(lk_metric_of(&set, LK_METRIC_ACQUIRE_TIMEOUT, "k11"), 0);
     assert_int_equal(lk_metric_total(&set, LK_METRIC_ACQUIRE_TIMEOUT), 12);
 

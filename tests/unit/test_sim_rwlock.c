@@ -26,6 +26,7 @@
 #include "core/lk_rwlock.h"
 #include "sim/explore/sim_config.h"
 #include "sim/explore/sim_explore.h"
+#include "sim/explore/sim_faults.h"
 #include "sim/run/sim_verdict.h"
 #include "sim_test_modes.h"
 
@@ -45,6 +46,7 @@ typedef struct rw_state {
     int seq, granted_seq[RW_CLIENTS_MAX * 2]; /* the order of the grants, 1-based; 0 never */
     int64_t freed_ns;                         /* when the last holder released, 0 before */
     char slow[160];                           /* a writer that got a free lock late, or "" */
+    char invalid[160];                        /* a writer that believed it held a lock the store no longer gave it */
 } rw_state;
 
 static void rw_client(sim_thread *self, void *arg) {
@@ -84,6 +86,11 @@ static void rw_client(sim_thread *self, void *arg) {
             if (st->readers >= 2) st->shared = 1;
         }
         lk_env_sleep_ns(env, sim_param(run, "work_ms") * MS);
+        char held[LK_VALUE_MAX];
+        if (writer && lk_rwlock_holds(&rw) && st->invalid[0] == '\0' &&
+            (!sim_store_peek(run, "rag:{u1}:memory:w", held) || strcmp(held, rw.token) != 0))
+            snprintf(st->invalid, sizeof(st->invalid), "%s believes it holds the write lock, which the store gave %s",
+                     name, sim_store_peek(run, "rag:{u1}:memory:w", held) ? "to another" : "up");
         if (writer)
             st->writers--;
         else
@@ -122,7 +129,11 @@ static void rw_finish(sim_run *run) {
                   sim_fault_count(run, "wall-step") != 0 || sim_fault_count(run, "restart") != 0;
     if (!delayed && st->overlap[0]) sim_violation(run, "exclusion", "%s", st->overlap);
     if (!delayed && st->bad_epoch) sim_violation(run, "exclusion", "a fencing number or epoch went backwards");
-    if (!delayed && sim_crashes(run) == 0 && st->slow[0]) sim_violation(run, "prompt", "%s", st->slow);
+    /* the holder's belief (its send + TTL - margin) never outlives the store's lease: any fault but a clock step or
+     * a restart, which end leases by design */
+    if (sim_fault_count(run, "wall-step") == 0 && sim_fault_count(run, "restart") == 0 && st->invalid[0])
+        sim_violation(run, "validity", "%s", st->invalid);
+    if (!delayed && sim_faults(run) == 0 && st->slow[0]) sim_violation(run, "prompt", "%s", st->slow);
     int readers = (int)sim_param(run, "readers"), writers = (int)sim_param(run, "writers"), n = readers + writers;
     if (delayed || sim_faults(run) != sim_crashes(run)) return; /* a store fault may make a client give up */
     for (int i = 0; i < n; i++) /* a crashed holder's lease ends with its TTL: everyone else gets in */
@@ -155,7 +166,7 @@ static const sim_scenario rw_scenario = {
     .variant_count = 1,
     .setup = rw_setup,
     .finish = rw_finish,
-    .expectations = "exclusion,liveness,preference,prompt",
+    .expectations = "exclusion,liveness,preference,prompt,validity",
     .own_probes = "shared",
 };
 
@@ -208,6 +219,21 @@ static void test_rwlock_writer_preference(void **state) {
     if (m.res.violations) fail_msg("%s: %s", m.res.first.oracle, m.res.first.msg);
     fprintf(stderr, "writer preference: %lld states, proved\n", (long long)m.res.states);
 }
+
+/* A lost reply makes a writer's retry find its own lock ("already mine"): the retry renews the lease it then
+ * believes in. Random executions with lost replies and connection errors on every third op, and time advances. */
+static void test_rwlock_validity_under_lost_replies(void **state) {
+    (void)state;
+    sim_config cfg;
+    config_with(&cfg, &rw_scenario, 0, "readers=1 writers=2 ttl_ms=100 work_ms=80 crashes_max=0");
+    sim_random_opts o = {.seed = 1, .execs_max = 3000, .fault_permille = 300, .advance_permille = 100};
+    char err[128];
+    assert_int_equal(sim_faults_parse("reply-lost,conn-error", &o.faults, err, sizeof(err)), 0);
+    sim_random_result res;
+    memset(&res, 0, sizeof(res));
+    assert_int_equal(sim_explore_random(g_run, &cfg, &o, &res), 0);
+    if (res.violations) fail_msg("%s: %s", res.first.oracle, res.first.msg);
+}
 #endif
 
 static void test_rwlock_without_lua(void **state) {
@@ -228,9 +254,8 @@ static void test_rwlock_without_lua(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
 #ifdef RACEBED_HAVE_LUA
-        cmocka_unit_test(test_rwlock_modes_agree),
-        cmocka_unit_test(test_rwlock_readers_share),
-        cmocka_unit_test(test_rwlock_writer_preference),
+        cmocka_unit_test(test_rwlock_modes_agree),       cmocka_unit_test(test_rwlock_readers_share),
+        cmocka_unit_test(test_rwlock_writer_preference), cmocka_unit_test(test_rwlock_validity_under_lost_replies),
 #endif
         cmocka_unit_test(test_rwlock_without_lua),
     };
