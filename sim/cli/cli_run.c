@@ -403,6 +403,20 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
     return rc != 0 ? EXIT_ENV : mrc;
 }
 
+/* --metrics when no schedule is written: runs execution 'exec' (of a->opts.seed) again, recording metrics, and writes
+ * them. Returns 0 or the exit code. */
+static int run_metrics_of(sim_run *run, const cli_args *a, int64_t exec) {
+    char strategy[SIM_STRATEGY_MAX];
+    run_strategy_text(a, strategy, sizeof(strategy));
+    sim_schedule s;
+    sim_schedule_init(&s);
+    sim_outcome out;
+    sim_run_keep_metrics(run, 1);
+    sim_explore_record(run, &a->cfg, a->opts.seed + (uint64_t)exec, &a->opts, strategy, &s, &out);
+    sim_schedule_free(&s);
+    return cli_write_metrics(run, a->metrics);
+}
+
 /* ---- the strategies ------------------------------------------------------------------------------------------- */
 
 /* The crash sweep and its report; writes the first failing schedule. Returns the exit code. */
@@ -415,6 +429,10 @@ static int run_sweep(sim_run *run, cli_args *a) {
         return EXIT_USAGE;
     }
     cli_report_sweep(a, &sw);
+    if (sw.violations == 0 && a->metrics) { /* the last execution run: at crash point points + 1, which it ended before */
+        a->opts.crash_at = sw.points + 1;
+        return run_metrics_of(run, a, 0) != 0 ? EXIT_ENV : EXIT_PASS;
+    }
     if (sw.violations == 0) return EXIT_PASS;
     a->opts.crash_at = sw.first_at;
     sim_random_result res = {.violations = 1, .first_exec = 0, .first = sw.first};
@@ -504,15 +522,7 @@ static int run_random(sim_run *run, cli_args *a) {
             int wrc = run_write(run, a, &res, res.execs - 1, 0);
             if (wrc != 0) code = wrc;
         } else if (a->metrics && res.execs > 0) { /* no schedule written: the last execution's */
-            char strategy[SIM_STRATEGY_MAX];
-            run_strategy_text(a, strategy, sizeof(strategy));
-            sim_schedule s;
-            sim_schedule_init(&s);
-            sim_outcome out;
-            sim_run_keep_metrics(run, 1);
-            sim_explore_record(run, &a->cfg, a->opts.seed + (uint64_t)(res.execs - 1), &a->opts, strategy, &s, &out);
-            sim_schedule_free(&s);
-            int mrc = cli_write_metrics(run, a->metrics);
+            int mrc = run_metrics_of(run, a, res.execs - 1);
             if (mrc != 0) code = mrc;
         }
     }

@@ -323,6 +323,9 @@ check "run --metrics (violation)" 1 "$rb" run stale_token --variant mutant:plain
 fm=$(ls "$T"/mets/*.sched | head -n1)
 check "replay --metrics" 1 "$rb" replay --quiet "$fm" --metrics "$T/m3.prom"
 if cmp -s "$T/m2.prom" "$T/m3.prom"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL run --metrics is not the written schedule's"; fi
+check "sweep --metrics (pass)" 0 "$rb" sweep stale_token --metrics "$T/m5.prom" --quiet
+grep -q '^racebed_lock_acquires_total{kind="lock",result="acquired"} [1-9]' "$T/m5.prom" && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL a passing sweep's --metrics file is missing or empty"; }
 check "--metrics with an exhaustive search" 2 "$rb" run stale_token --strategy exhaustive --metrics "$T/m4.prom"
 grep_out "--metrics names what it needs" "--metrics"
 check "--metrics to a directory that does not exist" 4 "$rb" run stale_token --budget-execs 5 --metrics "$T/no/such/m.prom"
