@@ -241,6 +241,26 @@ char *lk_reply_format(const lk_reply *r, uint32_t i, char *buf, size_t cap) {
     return buf;
 }
 
+int lk_reply_int_at(const lk_reply *r, uint32_t i, int64_t *v) {
+    const lk_reply_node *n = &r->node[i];
+    if (n->type == LK_REPLY_INTEGER) {
+        *v = n->integer;
+        return 1;
+    }
+    if (n->type != LK_REPLY_STRING) return 0;
+    const char *s = r->bytes + n->off;
+    uint32_t len = n->len, k = len > 0 && s[0] == '-';
+    if (len == k || len - k > 19) return 0;
+    uint64_t acc = 0;
+    for (uint32_t j = k; j < len; j++) {
+        if (s[j] < '0' || s[j] > '9') return 0;
+        acc = acc * 10 + (uint64_t)(s[j] - '0');
+    }
+    if (acc > (uint64_t)INT64_MAX + (uint64_t)k) return 0;
+    *v = k ? (int64_t)(0 - acc) : (int64_t)acc;
+    return 1;
+}
+
 const char *lk_reply_type_name(uint32_t type) {
     static const char *const names[] = {
 #define LK_REPLY_TYPE_NAME(name, label) label,

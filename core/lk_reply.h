@@ -89,6 +89,10 @@ int lk_reply_equal(const lk_reply *a, uint32_t ai, const lk_reply *b, uint32_t b
  * (error) ERR ..., [a, b]. Cuts at 'cap' - 1 bytes, ending in "..." when cut. Returns 'buf'. */
 char *lk_reply_format(const lk_reply *r, uint32_t i, char *buf, size_t cap);
 
+/* 1 with '*v' if the node at 'i' is an integer, or a string holding one in decimal ("-12", as GET of a counter
+ * returns it: an optional '-' and 1 to 19 digits, nothing else, within int64); else 0. */
+int lk_reply_int_at(const lk_reply *r, uint32_t i, int64_t *v);
+
 /* The type's label ("integer"): static storage, never NULL. */
 const char *lk_reply_type_name(uint32_t type);
 

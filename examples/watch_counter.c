@@ -48,9 +48,10 @@ static int wc_try(sim_thread *self, int variant, lk_reply *r) {
     const char *w[] = {"WATCH", "counter"}, *g[] = {"GET", "counter"}, *m[] = {"MULTI"}, *e[] = {"EXEC"};
     if (variant == 0 && wc_cmd(self, r, 2, w) != LK_OK) return -1;
     if (wc_cmd(self, r, 2, g) != LK_OK) return -1;
-    long long v = r->node[0].type == LK_REPLY_STRING ? atoll(lk_reply_str(r, 0)) : 0;
+    int64_t v = 0; /* nil (no counter yet) reads as 0; the bytes of a reply are not NUL-terminated */
+    if (!lk_reply_int_at(r, 0, &v)) v = 0;
     char next[32];
-    snprintf(next, sizeof(next), "%lld", v + 1);
+    snprintf(next, sizeof(next), "%lld", (long long)(v + 1));
     const char *s[] = {"SET", "counter", next};
     if (variant == 2) return wc_cmd(self, r, 3, s) == LK_OK && r->node[0].type == LK_REPLY_STATUS ? 1 : -1;
     if (wc_cmd(self, r, 1, m) != LK_OK || wc_cmd(self, r, 3, s) != LK_OK || wc_cmd(self, r, 1, e) != LK_OK) return -1;
@@ -89,8 +90,8 @@ static void wc_finish(sim_run *run) {
     }
     int64_t counter = sim_store_peek_int(run, "counter");
     if (counter < st->confirmed)
-        sim_violation(run, "expect_no_lost_update", "the clients saw %d increments confirmed, but the counter is %" PRId64,
-                      st->confirmed, counter);
+        sim_violation(run, "expect_no_lost_update",
+                      "the clients saw %d increments confirmed, but the counter is %" PRId64, st->confirmed, counter);
 }
 
 SIM_SCENARIO_DEFINE(watch_counter) = {

@@ -7,7 +7,6 @@
 #include "sim/mutants/mut_rwlock.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/lk_reply.h"
@@ -26,10 +25,7 @@ static lk_rc mut_cmd(const lk_rwlock *rw, int argc, const char **argv, int64_t *
     lk_rc rc = lk_env_command(rw->env, &r, argc, argv, NULL);
     if (rc != LK_OK) return rc;
     if (!lk_reply_ok(&r) || lk_reply_at(&r, 0)->type == LK_REPLY_ERROR) return LK_ESTORE_PROTO;
-    const lk_reply_node *n = lk_reply_at(&r, 0);
-    char text[32];
-    snprintf(text, sizeof(text), "%.*s", (int)(n->len < 31 ? n->len : 31), lk_reply_str(&r, 0));
-    *num = n->type == LK_REPLY_INTEGER ? n->integer : n->type == LK_REPLY_STRING ? strtoll(text, NULL, 10) : 0;
+    if (!lk_reply_int_at(&r, 0, num)) *num = 0; /* nil: no count yet */
     return LK_OK;
 }
 

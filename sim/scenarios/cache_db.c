@@ -17,7 +17,6 @@
  * writer's database write lands in between and the stale entry overwrites the cache.
  */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "core/lk_mutex.h"
 #include "core/lk_reply.h"
@@ -69,12 +68,8 @@ static int64_t cache_get(const lk_env *env, const char *key) {
     lk_reply r;
     lk_reply_init(&r, nodes, 2, bytes, sizeof(bytes));
     const char *argv[] = {"GET", key};
-    if (lk_env_command(env, &r, 2, argv, NULL) != LK_OK || !lk_reply_ok(&r) ||
-        lk_reply_at(&r, 0)->type != LK_REPLY_STRING)
-        return 0;
-    char text[24];
-    snprintf(text, sizeof(text), "%.*s", (int)lk_reply_at(&r, 0)->len, lk_reply_str(&r, 0));
-    return strtoll(text, NULL, 10);
+    int64_t v = 0;
+    return lk_env_command(env, &r, 2, argv, NULL) == LK_OK && lk_reply_ok(&r) && lk_reply_int_at(&r, 0, &v) ? v : 0;
 }
 
 static int cache_lock(sim_thread *self, const cache_state *st, lk_mutex *m) {

@@ -61,6 +61,37 @@ static void test_lk_reply_build_and_read(void **state) {
     assert_string_equal(lk_reply_type_name(99), "unknown");
 }
 
+/* Integers as GET returns them (strings) and as INCR does (integers); anything else is not one. */
+static void test_lk_reply_int_at(void **state) {
+    (void)state;
+    lk_reply_node nodes[16];
+    char bytes[256];
+    lk_reply r;
+    lk_reply_init(&r, nodes, 16, bytes, sizeof(bytes));
+    const char *good[] = {"0", "-12", "9223372036854775807", "-9223372036854775808"};
+    const int64_t want[] = {0, -12, INT64_MAX, INT64_MIN};
+    const char *bad[] = {"", "-", "1.5", " 1", "1 ", "+1", "9223372036854775808", "-9223372036854775809", "abc"};
+    int64_t v = 0;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        lk_reply_clear(&r);
+        lk_reply_bulk_str(&r, good[i]);
+        assert_int_equal(lk_reply_int_at(&r, 0, &v), 1);
+        assert_true(v == want[i]);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        lk_reply_clear(&r);
+        lk_reply_bulk_str(&r, bad[i]);
+        if (lk_reply_int_at(&r, 0, &v) != 0) fail_msg("'%s' read as %lld", bad[i], (long long)v);
+    }
+    lk_reply_clear(&r);
+    lk_reply_int(&r, -7);
+    assert_int_equal(lk_reply_int_at(&r, 0, &v), 1);
+    assert_int_equal(v, -7);
+    lk_reply_clear(&r);
+    lk_reply_nil(&r);
+    assert_int_equal(lk_reply_int_at(&r, 0, &v), 0);
+}
+
 static void test_lk_reply_equal(void **state) {
     (void)state;
     lk_reply_node na[16], nb[16];
@@ -155,11 +186,9 @@ static void test_lk_reply_command_table(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lk_reply_build_and_read),
-        cmocka_unit_test(test_lk_reply_equal),
-        cmocka_unit_test(test_lk_reply_overflow_never_writes_past),
-        cmocka_unit_test(test_lk_reply_truncate),
-        cmocka_unit_test(test_lk_reply_command_table),
+        cmocka_unit_test(test_lk_reply_build_and_read), cmocka_unit_test(test_lk_reply_equal),
+        cmocka_unit_test(test_lk_reply_int_at),         cmocka_unit_test(test_lk_reply_overflow_never_writes_past),
+        cmocka_unit_test(test_lk_reply_truncate),       cmocka_unit_test(test_lk_reply_command_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
