@@ -181,6 +181,15 @@ static void sched_result_text(lk_rc rc, const lk_store_reply *r, char *buf, size
         snprintf(buf, cap, "%s num=%lld value=\"%.40s\"", lk_outcome_label(r->outcome), (long long)r->num, r->value);
 }
 
+/* A command's reply for a mismatch message, or its error code when 'rc' says there is none. Returns 'buf'. */
+static const char *sched_reply_text(const lk_reply *r, lk_rc rc, char *buf, size_t cap) {
+    if (rc == LK_OK)
+        lk_reply_format(r, 0, buf, cap);
+    else
+        snprintf(buf, cap, "%s", lk_rc_name(rc));
+    return buf;
+}
+
 /* Why an external server's reply may differ from the model's beyond the tolerance below, and what to do. */
 #define SCHED_EXTERNAL_CLOCK                                                                                           \
     " (an external server keeps its own clock: simulated time passed a TTL or a clock decision changed the reply; "    \
@@ -414,14 +423,8 @@ static void sched_backend_command(sim_run *run, const sim_thread *t, int conn, c
         int64_t unit = row->id == LK_CMD_TTL ? 1000 : 1;
         if (tol > 0 && sched_time_close(real.node[0].integer, model->node[0].integer, tol, unit)) return;
     }
-    if (model_rc == LK_OK)
-        lk_reply_format(model, 0, want, sizeof(want));
-    else
-        snprintf(want, sizeof(want), "%s", lk_rc_name(model_rc));
-    if (rc == LK_OK)
-        lk_reply_format(&real, 0, got, sizeof(got));
-    else
-        snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+    sched_reply_text(model, model_rc, want, sizeof(want));
+    sched_reply_text(&real, rc, got, sizeof(got));
     run->backend_failed = 1;
     snprintf(run->backend_error, sizeof(run->backend_error),
              "step %d: %s %s at server %lldms: the real store answered %s, the model %s%s", run->step, t->name,
@@ -616,10 +619,7 @@ static void sched_backend_blocked_reply(sim_run *run, int i, const lk_reply *mod
         lk_reply_format(model, 0, want, sizeof(want));
     else
         snprintf(want, sizeof(want), "a reply (lost)");
-    if (rc == LK_OK)
-        lk_reply_format(&real, 0, got, sizeof(got));
-    else
-        snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+    sched_reply_text(&real, rc, got, sizeof(got));
     run->backend_failed = 1;
     snprintf(run->backend_error, sizeof(run->backend_error),
              "step %d: %s's %s (%s): the real store answered %s, the model %s", run->step, run->thread[i].name,
@@ -642,10 +642,7 @@ static void sched_backend_served(sim_run *run, uint64_t served) {
             lk_rc rc = run->backend->receive(run->backend->ctx, i, &real, 0);
             if (rc == LK_ETIMEDOUT) continue;
             char got[200];
-            if (rc == LK_OK)
-                lk_reply_format(&real, 0, got, sizeof(got));
-            else
-                snprintf(got, sizeof(got), "%s", lk_rc_name(rc));
+            sched_reply_text(&real, rc, got, sizeof(got));
             run->backend_failed = 1;
             snprintf(run->backend_error, sizeof(run->backend_error),
                      "step %d: the real store answered %s's blocked %s with %s; in the model it still waits", run->step,
@@ -675,10 +672,10 @@ static void sched_backend_pushed(sim_run *run, const uint32_t *inbox_before, int
                                                  : lk_reply_equal(&r, 0, &m, 0));
             if (same) continue;
             lk_reply_format(&m, 0, want, sizeof(want));
-            if (rc == LK_OK)
-                lk_reply_format(&r, 0, got, sizeof(got));
+            if (rc == LK_ETIMEDOUT)
+                snprintf(got, sizeof(got), "nothing within 2 s");
             else
-                snprintf(got, sizeof(got), "%s", rc == LK_ETIMEDOUT ? "nothing within 2 s" : lk_rc_name(rc));
+                sched_reply_text(&r, rc, got, sizeof(got));
             break;
         }
         if (k == ps->inbox_count) {                                               /* nothing more may have come */
