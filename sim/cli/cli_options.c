@@ -192,7 +192,8 @@ const cli_option cli_options[] = {
     {"--runs", "N", CLI_CUSTOM, RUNS, 0, 0, 0, 0, 0, opt_runs,
      "run exactly N executions, counting every violation (no stop at the first)"},
     {"--budget", "SECONDS", CLI_SECONDS, RUNS, 0, 0, F(opts.seconds_max), 0, 0, NULL,
-     "also stop after this much real time (interactive use; CI should use execs)"},
+     "also stop after this much real time, any strategy (an exhaustive search then says INCOMPLETE; interactive "
+     "use: CI should use execs)"},
     {"--out", "DIR", CLI_TEXT, RUNS, 0, 0, F(out), 0, 0, NULL, "where schedule files go (default racebed-out)"},
     {"--store", "model|redis|URL", CLI_TEXT, RUNS, 0, 0, F(store), 0, 0, NULL,
      "where store ops go: the model (default); redis: a redis-server racebed starts and owns, on the simulated "

@@ -19,6 +19,7 @@
 #include "sim/cli/cli_report.h"
 #include "sim/engine/sim_guard.h"
 #include "sim/explore/sim_faults.h"
+#include "sim/explore/sim_progress.h"
 #include "sim/explore/sim_shrink.h"
 #include "sim/search/sim_shorter.h"
 #include "sim/real/sim_redis_backend.h"
@@ -446,6 +447,7 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
                           .preemptions_max = a->preemptions_max,
                           .faults = a->opts.faults,
                           .execs_max = a->opts.execs_max,
+                          .deadline_s = a->opts.seconds_max > 0 ? sim_real_clock_s() + a->opts.seconds_max : 0,
                           .keep_going = a->opts.keep_going,
                           .shard = a->shard,
                           .shards = a->shards,

@@ -417,10 +417,7 @@ static int dpor_with_snapshots(dpor_ctx *x, sim_run *run, const sim_exec_args *a
     int enabled[SIM_THREADS_MAX];
     for (;;) {
         if (res->execs >= o->execs_max) break;
-        if (sim_guard_interrupted()) { /* SIGINT: stop; the verdict says INCOMPLETE */
-            res->stopped = "interrupted (SIGINT)";
-            break;
-        }
+        if (sim__exhaust_must_stop(o, res)) break; /* SIGINT or --budget: the verdict says INCOMPLETE */
         x->blocked = 0;
         for (;;) {
             int n = sim_exec_until_decision(run, &no_chooser, enabled);
@@ -498,10 +495,7 @@ void sim__exhaust_dpor(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         sim_chooser ch = {&x, dpor_decide, NULL, NULL}; /* a real store cannot be restored: replay from the root */
         for (;;) {
             if (res->execs >= o->execs_max) break;
-            if (sim_guard_interrupted()) {
-                res->stopped = "interrupted (SIGINT)";
-                break;
-            }
+            if (sim__exhaust_must_stop(o, res)) break; /* SIGINT or --budget: the verdict says INCOMPLETE */
             x.depth = 0;
             x.blocked = 0;
             sim_end end = sim_execute(run, &a, &ch);

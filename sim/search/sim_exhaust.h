@@ -35,6 +35,7 @@ typedef struct sim_exhaust_opts {
     int preemptions_max; /* bound on preemptions per execution */
     unsigned faults;     /* the fault kinds explored (sim_faults.h bits): they decide the auto (-1) bounds */
     int64_t execs_max;   /* budget */
+    double deadline_s;   /* real-time budget: stop at this sim_real_clock_s() instant (0: none); interactive use */
     int keep_going;      /* 1: count every violating execution; 0: stop at the first */
     int shard;           /* this shard, 0..shards-1 */
     int shards;          /* 0 or 1: the whole search; N: every path belongs to exactly one of N shards */

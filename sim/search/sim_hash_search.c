@@ -225,10 +225,7 @@ static void hash_explore(hash_search *h) {
         if (step == HASH_DESCEND) continue;
         sim__exhaust_probes(h->res, h->run); /* a terminal or a cut path: what it reached on the way */
         if (h->res->execs >= h->o->execs_max) break;
-        if (sim_guard_interrupted()) {
-            h->res->stopped = "interrupted (SIGINT)";
-            break;
-        }
+        if (sim__exhaust_must_stop(h->o, h->res)) break;
         if (pr.on && (h->res->execs & 63) == 0)
             sim__exhaust_progress(&pr, h->res->execs, h->res->states, sim_exhaust_fraction(h->path, h->count, h->depth),
                                   h->depth, h->res->violations);

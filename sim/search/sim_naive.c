@@ -97,10 +97,7 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
     sim_progress_init(&pr, o->progress); /* real time for the progress line only, never inside an execution */
     for (;;) {
         if (res->execs >= budget_end) break;
-        if (sim_guard_interrupted()) { /* SIGINT: stop; the verdict says INCOMPLETE */
-            res->stopped = "interrupted (SIGINT)";
-            break;
-        }
+        if (sim__exhaust_must_stop(o, res)) break; /* SIGINT or --budget: the verdict says INCOMPLETE */
         if (pr.on && (res->execs & 255) == 0)
             sim__exhaust_progress(&pr, res->execs, -1, sim_exhaust_fraction(x.choice, x.count, x.len), x.len,
                                   res->violations);

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/engine/sim_guard.h"
 #include "sim/explore/sim_explore.h"
+#include "sim/explore/sim_progress.h"
 
 /* The shard of a path: FNV-1a over its first 'len' choices, mod the shard count. */
 int sim__path_shard_of(const sim_path *x, int len) {
@@ -160,6 +162,18 @@ int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, co
         seen = strcmp(res->violated[i], oracle) == 0;
     if (!seen && res->violated_count < 8) lk_copy_str(res->violated[res->violated_count++], SIM_NAME_MAX, oracle);
     return o->oracle == NULL || strcmp(o->oracle, oracle) == 0;
+}
+
+int sim__exhaust_must_stop(const sim_exhaust_opts *o, sim_exhaust_result *res) {
+    if (sim_guard_interrupted()) {
+        res->stopped = "interrupted (SIGINT)";
+        return 1;
+    }
+    if (o->deadline_s > 0 && (res->execs & 63) == 0 && sim_real_clock_s() >= o->deadline_s) {
+        res->stopped = "its time budget (--budget) was spent";
+        return 1;
+    }
+    return 0;
 }
 
 void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run) {

@@ -77,6 +77,9 @@ void sim_exhaust_record(sim_run *run, const sim_config *cfg, uint64_t seed, cons
                         int len, sim_schedule *out);
 /* Notes a violated oracle in 'res' (distinct names, up to 8); returns 1 if the violation counts (opts.oracle). */
 int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, const char *oracle);
+/* 1 if the search must stop now, with why in res->stopped: SIGINT, or the real-time budget (opts.deadline_s) spent
+ * (read every 64 executions). A stopped search is incomplete: its verdict says INCOMPLETE. */
+int sim__exhaust_must_stop(const sim_exhaust_opts *o, sim_exhaust_result *res);
 /* Counts the probes the current execution (or path) reached into 'res'. */
 void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run);
 /* Draws the progress line if it is due ('states' < 0: not shown). */

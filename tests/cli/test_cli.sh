@@ -153,6 +153,8 @@ grep_out "exhaustive schedule keeps the oracle" "VIOLATION no_foreign_delete"
 check "exhaustive budget is not a proof" 5 "$rb" run rapid_sequential --strategy exhaustive --budget-execs 50
 grep_out "exhaustive budget named" "^INCOMPLETE: the budget of 50 executions ran out"
 if grep -qE '^(PASS|PROVED)|whole bounded space' "$T/out"; then fail=$((fail + 1)); echo "FAIL a budget stop claims a proof"; else pass=$((pass + 1)); fi
+check "exhaustive time budget is not a proof" 5 "$rb" run thundering_herd --threads 6 --reduce hash --faults all --budget 1 --budget-execs 100000000
+grep_out "exhaustive time budget named" "^INCOMPLETE: its time budget .--budget. was spent"
 check "shortest with a budget is not a proof" 5 "$rb" run thundering_herd --threads 3 --strategy exhaustive --shortest --budget-execs 300
 if grep -qE '^(PASS|PROVED)|whole bounded space' "$T/out"; then fail=$((fail + 1)); echo "FAIL a deepening stopped by its budget claims a proof"; else pass=$((pass + 1)); fi
 
