@@ -197,9 +197,12 @@ build/bench: tests/bench/bench.c build/libracebed.a
 build/bench_redis: tests/bench/bench_redis.c build/libracebed.a
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -lpthread -o $@
-bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis)
+build/bench_locks: tests/bench/bench_locks.c build/libracebed.a
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS_BASE) $(OPT_FLAGS) $< build/libracebed.a $(LDLIBS_STORE) -lpthread -lm -o $@
+bench: build/bench racebed $(if $(HAVE_HIREDIS),build/bench_redis build/bench_locks)
 	@build/bench
-	@$(if $(HAVE_HIREDIS),bash tools/bench_redis.sh build/bench_redis,\
+	@$(if $(HAVE_HIREDIS),bash tools/bench_redis.sh build/bench_redis build/bench_locks,\
 	    echo "Redis bench skipped: racebed was built without hiredis (install libhiredis-dev: sudo make deps)")
 	@$(if $(HAVE_HIREDIS),echo; echo "stress mode vs the simulator: time to the first violation"; \
 	    bash tools/bench_stress.sh ./racebed)

@@ -364,3 +364,13 @@ int64_t lk_rwlock_fence(const lk_rwlock *rw) {
 const char *lk_rwlock_errmsg(const lk_rwlock *rw) {
     return rw->errmsg;
 }
+
+const char *lk_rwlock_script_text(lk_rwlock_script which) {
+    switch (which) {
+    case LK_RW_SCRIPT_READ: return READ_LUA;
+    case LK_RW_SCRIPT_WRITE: return WRITE_LUA;
+    case LK_RW_SCRIPT_RELEASE_READ: return RELEASE_READ_LUA;
+    case LK_RW_SCRIPT_RELEASE_WRITE: return RELEASE_WRITE_LUA;
+    }
+    return "";
+}

@@ -96,4 +96,19 @@ lk_rw_mode lk_rwlock_mode(const lk_rwlock *rw);
 int64_t lk_rwlock_fence(const lk_rwlock *rw);
 const char *lk_rwlock_errmsg(const lk_rwlock *rw);
 
+/* The protocol's scripts, for a client that sends the same commands in a loop of its own (a benchmark's minimal
+ * loop). KEYS and ARGV as lk_rwlock sends them:
+ *   READ           KEYS w r wq fence  ARGV token ttl_ms            -> {1 | 2 mine, epoch} or {0, ms to wait}
+ *   WRITE          KEYS w r wq fence  ARGV token ttl_ms mark_ms    -> {1 | 2 mine, fence} or {0, ms to wait}
+ *   RELEASE_READ   KEYS r             ARGV token                   -> 1 released, 0 absent
+ *   RELEASE_WRITE  KEYS w wq          ARGV token                   -> 1 released, 0 absent, -1 another writer */
+typedef enum lk_rwlock_script {
+    LK_RW_SCRIPT_READ,
+    LK_RW_SCRIPT_WRITE,
+    LK_RW_SCRIPT_RELEASE_READ,
+    LK_RW_SCRIPT_RELEASE_WRITE
+} lk_rwlock_script;
+/* The script's text: static storage, never NULL. */
+const char *lk_rwlock_script_text(lk_rwlock_script which);
+
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# bench_redis.sh [BIN]: the Redis half of `make bench`. Runs BIN (build/bench_redis) twice against a redis-server this
-# script starts, pinned with taskset, and prints the placement before each table:
+# bench_redis.sh [BIN [LOCKS_BIN]]: the Redis half of `make bench`. Runs BIN (build/bench_redis), then LOCKS_BIN
+# (build/bench_locks: the fair and reader-writer locks), twice against a redis-server this script starts, pinned
+# with taskset, and prints the placement before each table:
 #   1. client and server on the same CPU (server CPU 0, client CPU 0);
 #   2. on different CPUs (server CPU 0, client CPU 1).
 # A round trip costs several times more across CPUs than on one (wake-ups cross cores), so the two tables differ.
@@ -11,6 +12,7 @@
 # (quietly, once); otherwise it says how. Exit: BIN's status (0 when skipped).
 set -u
 bin=${1:-build/bench_redis}
+locks_bin=${2:-build/bench_locks}
 
 if ! command -v redis-server >/dev/null 2>&1; then
     echo "Redis bench skipped: redis-server is not installed (sudo apt-get install redis-server, or sudo make deps)"
@@ -47,8 +49,10 @@ command -v taskset >/dev/null 2>&1 || why_unpinned="taskset is not installed (ut
 [ "$ncpu" -ge 2 ] || why_unpinned="${why_unpinned:+$why_unpinned; }only $ncpu CPU"
 if [ -n "$why_unpinned" ]; then
     echo "CPU pinning skipped: $why_unpinned. Running once unpinned (the scheduler places client and server)."
-    "$bin"
-    exit $?
+    rc=0
+    "$bin" || rc=$?
+    [ -x "$locks_bin" ] && { "$locks_bin" || rc=$?; }
+    exit $rc
 fi
 
 . "$(dirname "$0")/redis_server.sh"
@@ -66,6 +70,8 @@ url="redis://127.0.0.1:$port"
 rc=0
 echo "== placement 1/2: client and server on the same CPU (server: taskset -c 0, client: taskset -c 0)"
 timeout 300 taskset -c 0 "$bin" "$url" || rc=$?
+[ -x "$locks_bin" ] && { timeout 600 taskset -c 0 "$locks_bin" "$url" || rc=$?; }
 echo "== placement 2/2: client and server on different CPUs (server: taskset -c 0, client: taskset -c 1)"
 timeout 300 taskset -c 1 "$bin" "$url" || rc=$?
+[ -x "$locks_bin" ] && { timeout 600 taskset -c 1 "$locks_bin" "$url" || rc=$?; }
 exit $rc

@@ -23,6 +23,7 @@ stage() {
 }
 stage deps bash tools/deps.sh check
 stage build $MAKE --no-print-directory -j"$JOBS" racebed asan build/bench \
+    $([ -f /usr/include/hiredis/hiredis.h ] && echo build/bench_redis build/bench_locks) \
     $(for t in tests/unit/test_*.c; do echo "build/tests/$(basename "$t" .c)"; done)
 stage layout $MAKE --no-print-directory layout
 config_follows() { # the build follows what it detects: built without hiredis, then with it, without a clean
