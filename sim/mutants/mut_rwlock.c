@@ -135,3 +135,35 @@ static lk_rc nwp_acquire(lk_rwlock *rw, lk_rw_mode mode, lk_mono_ns deadline, lk
 }
 
 const mut_rw_protocol mut_rw_no_writer_preference = {"no_writer_preference", nwp_acquire, lk_rwlock_release};
+
+/* ---- reader_pins --------------------------------------------------------------------------------------------------- */
+
+/* lk_rwlock's read acquire with writer preference kept but no lease of the reader's own: its entry is scored about
+ * thirty years ahead, so only its release removes it, and a reader that crashed while holding keeps every writer
+ * out. */
+static const char PIN_READ_LUA[] = "if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then "
+                                   "return 0 end "
+                                   "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+                                   "redis.call('ZADD', KEYS[2], now + 1000000000000, ARGV[1]) "
+                                   "return tonumber(redis.call('GET', KEYS[4]) or '0') + 1";
+
+static lk_rc pin_try(lk_rwlock *rw, lk_rw_mode mode, lk_outcome *out) {
+    const char *argv[] = {"EVAL",          PIN_READ_LUA,       "4",      rw->key[MUT_W], rw->key[MUT_R],
+                          rw->key[MUT_WQ], rw->key[MUT_FENCE], rw->token};
+    int64_t n = 0;
+    lk_mono_ns sent = lk_env_mono_ns(rw->env);
+    *out = LK_LOCKED;
+    lk_rc rc = mut_cmd(rw, 8, argv, &n);
+    if (rc == LK_OK && n > 0) {
+        mut_grant(rw, mode, n - 1, sent);
+        *out = LK_ACQUIRED;
+    }
+    return rc;
+}
+
+static lk_rc pin_acquire(lk_rwlock *rw, lk_rw_mode mode, lk_mono_ns deadline, lk_outcome *out) {
+    if (mode == LK_RW_WRITE) return lk_rwlock_acquire(rw, mode, deadline, out); /* the core's writer */
+    return mut_poll(rw, mode, deadline, out, pin_try);
+}
+
+const mut_rw_protocol mut_rw_reader_pins = {"reader_pins", pin_acquire, lk_rwlock_release};

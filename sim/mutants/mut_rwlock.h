@@ -9,6 +9,8 @@
  *                         a reader still reads
  *   no_writer_preference  a reader is let in while a writer waits: readers that overlap keep a writer out until its
  *                         deadline
+ *   reader_pins           writer preference kept, but a reader has no lease of its own (only its release removes
+ *                         it): a reader that crashed while holding keeps every writer out for good
  */
 #ifndef RACEBED_SIM_MUT_RWLOCK_H
 #define RACEBED_SIM_MUT_RWLOCK_H
@@ -24,5 +26,6 @@ typedef struct mut_rw_protocol {
 extern const mut_rw_protocol mut_rw_core;
 extern const mut_rw_protocol mut_rw_count_get_set;
 extern const mut_rw_protocol mut_rw_no_writer_preference;
+extern const mut_rw_protocol mut_rw_reader_pins;
 
 #endif

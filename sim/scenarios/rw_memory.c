@@ -14,8 +14,12 @@
  * steps, restarts, crashes or store faults): no writer holds beside another holder (expect_rw_exclusion: writes
  * serialized, no read during a write); every writer saves before its timeout although readers keep coming
  * (expect_writer_served: writer preference). Probe reads_shared: two readers held it at once (concurrent reads).
- * Mutants: count_get_set (the reader count read and written in two steps: a writer gets in beside a reader) and
- * no_writer_preference (new readers pass a waiting writer, which times out).
+ * A writer that times out while a reader that crashed holding the lock is still counted waits once more, the TTL
+ * and its timeout: expect_no_pinning (checked when that happened and nothing else delayed or failed) says it then
+ * gets in, the crashed reader's own lease having ended. Probe reader_crashed_holding: that case was reached.
+ * Mutants: count_get_set (the reader count read and written in two steps: a writer gets in beside a reader),
+ * no_writer_preference (new readers pass a waiting writer, which times out) and reader_pins (no per-reader lease: a
+ * crashed reader keeps the writer out).
  */
 #include <stdio.h>
 
@@ -32,6 +36,8 @@ typedef struct rwm_state {
     int shared;           /* two readers held at once */
     char overlap[160];    /* the first overlap seen, or "" */
     char unserved[160];   /* the first writer that gave up, or "" */
+    int crashed_reader;   /* a writer timed out while a crashed reader held the lock */
+    char pinned[200];     /* a writer that waited out the crashed reader's lease in vain, or "" */
 } rwm_state;
 
 static const sim_param_def rwm_params[] = {
@@ -49,8 +55,10 @@ static const sim_variant_def rwm_variants[] = {
     {"core", "lk_rwlock: per-reader leases, a waiting writer keeps new readers out"},
     {"mutant:count_get_set", "readers counted with GET then SET: a writer gets in beside a reader"},
     {"mutant:no_writer_preference", "new readers pass a waiting writer: overlapping readers starve it"},
+    {"mutant:reader_pins", "a reader has no lease of its own: one that crashed while holding keeps writers out"},
 };
-static const mut_rw_protocol *const rwm_protos[] = {&mut_rw_core, &mut_rw_count_get_set, &mut_rw_no_writer_preference};
+static const mut_rw_protocol *const rwm_protos[] = {&mut_rw_core, &mut_rw_count_get_set, &mut_rw_no_writer_preference,
+                                                    &mut_rw_reader_pins};
 
 static const sim_param_override rwm_overrides[] = {
     {"advances_max", 1},
@@ -96,6 +104,17 @@ static void rwm_client(sim_thread *self, void *arg) {
     if (writer) {
         lk_mono_ns deadline = lk_env_mono_ns(env) + sim_param(run, "deadline_ms") * 1000000;
         lk_rc rc = st->proto->acquire(&rw, LK_RW_WRITE, deadline, &out);
+        if (rc == LK_ETIMEDOUT && sim_crashes(run) != 0 && st->readers > 0) {
+            /* a reader crashed while it held the lock: its lease must end within the TTL; wait that out once */
+            st->crashed_reader = 1;
+            int64_t wait_ms = sim_param(run, "ttl_ms") + sim_param(run, "deadline_ms");
+            rc = st->proto->acquire(&rw, LK_RW_WRITE, lk_env_mono_ns(env) + wait_ms * 1000000, &out);
+            if (rc == LK_ETIMEDOUT)
+                snprintf(st->pinned, sizeof(st->pinned),
+                         "%s still waits %lld ms after a reader crashed holding the lock: the crashed reader pins it "
+                         "past its %lld ms lease",
+                         sim_thread_name(self), (long long)wait_ms, (long long)sim_param(run, "ttl_ms"));
+        }
         if (rc == LK_OK) {
             rwm_hold(self, st, &rw, LK_RW_WRITE);
             st->proto->release(&rw, &out);
@@ -141,6 +160,13 @@ static int rwm_setup(sim_run *run) {
 static void rwm_finish(sim_run *run) {
     const rwm_state *st = sim_state(run);
     if (st->shared) sim_probe(run, "reads_shared");
+    if (st->crashed_reader) sim_probe(run, "reader_crashed_holding");
+    if (!st->crashed_reader || rwm_delayed(run) || sim_faults(run) != sim_crashes(run))
+        sim_expect_unchecked(run, "expect_no_pinning");
+    else if (st->pinned[0]) {
+        sim_violation(run, "expect_no_pinning", "%s", st->pinned);
+        return;
+    }
     if (rwm_delayed(run) || sim_faults(run) != sim_crashes(run)) {
         sim_expect_unchecked(run, "expect_rw_exclusion");
         sim_expect_unchecked(run, "expect_writer_served");
@@ -162,8 +188,9 @@ SIM_SCENARIO_DEFINE(rw_memory) = {
     .variant_count = sizeof(rwm_variants) / sizeof(rwm_variants[0]),
     .setup = rwm_setup,
     .finish = rwm_finish,
-    .expectations = "expect_rw_exclusion,expect_writer_served",
-    .own_probes = "reads_shared",
+    .expectations = "expect_rw_exclusion,expect_writer_served,expect_no_pinning",
+    .own_probes = "reads_shared,reader_crashed_holding",
+    .faults = "crash",
     .probes = "reads_shared",
     .overrides = rwm_overrides,
     .override_count = sizeof(rwm_overrides) / sizeof(rwm_overrides[0]),
