@@ -371,6 +371,8 @@ const char *lk_rwlock_script_text(lk_rwlock_script which) {
     case LK_RW_SCRIPT_WRITE: return WRITE_LUA;
     case LK_RW_SCRIPT_RELEASE_READ: return RELEASE_READ_LUA;
     case LK_RW_SCRIPT_RELEASE_WRITE: return RELEASE_WRITE_LUA;
+    case LK_RW_SCRIPT_EXTEND_READ: return EXTEND_READ_LUA;
+    case LK_RW_SCRIPT_EXTEND_WRITE: return EXTEND_WRITE_LUA;
     }
     return "";
 }

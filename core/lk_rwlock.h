@@ -101,12 +101,16 @@ const char *lk_rwlock_errmsg(const lk_rwlock *rw);
  *   READ           KEYS w r wq fence  ARGV token ttl_ms            -> {1 | 2 mine, epoch} or {0, ms to wait}
  *   WRITE          KEYS w r wq fence  ARGV token ttl_ms mark_ms    -> {1 | 2 mine, fence} or {0, ms to wait}
  *   RELEASE_READ   KEYS r             ARGV token                   -> 1 released, 0 absent
- *   RELEASE_WRITE  KEYS w wq          ARGV token                   -> 1 released, 0 absent, -1 another writer */
+ *   RELEASE_WRITE  KEYS w wq          ARGV token                   -> 1 released, 0 absent, -1 another writer
+ *   EXTEND_READ    KEYS r             ARGV token ttl_ms            -> 1 extended, 0 the lease had ended
+ *   EXTEND_WRITE   KEYS w             ARGV token ttl_ms            -> 1 extended, 0 absent, -1 another writer */
 typedef enum lk_rwlock_script {
     LK_RW_SCRIPT_READ,
     LK_RW_SCRIPT_WRITE,
     LK_RW_SCRIPT_RELEASE_READ,
-    LK_RW_SCRIPT_RELEASE_WRITE
+    LK_RW_SCRIPT_RELEASE_WRITE,
+    LK_RW_SCRIPT_EXTEND_READ,
+    LK_RW_SCRIPT_EXTEND_WRITE
 } lk_rwlock_script;
 /* The script's text: static storage, never NULL. */
 const char *lk_rwlock_script_text(lk_rwlock_script which);

@@ -7,7 +7,7 @@
  *
  * How: the built-in scenario fair_queue (sim/scenarios/fair_queue.c, its expectations exclusion, valid belief, FIFO,
  * service, prompt handoff) for the proofs and the mutants; an inline scenario, "fair_api", for the API's edges: one
- * client holds for 'hold_ms' while a second waits (blocking) and a third tries once and then waits with a short
+ * client holds for 'hold_ms', past its TTL by renewal (lk_renewal_start_fair), while a second waits (blocking) and a third tries once and then waits with a short
  * deadline. finish() raises "api" naming the first thing that went wrong.
  */
 #include <setjmp.h>
@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "core/lk_fair.h"
+#include "core/lk_renewal.h"
 #include "sim/explore/sim_config.h"
 #include "sim/explore/sim_explore.h"
 #include "sim/explore/sim_faults.h"
@@ -68,7 +69,12 @@ static void api_client(sim_thread *self, void *arg) {
                    (long long)lk_fair_ticket(&f), (long long)lk_fair_fence(&f));
         API_EXPECT(st, lk_fair_try_acquire(&f, &out) == LK_EMISUSE, "a second acquire while held was not misuse");
         st->holder_fence = lk_fair_fence(&f);
+        lk_renewal ren; /* the hold outlasts the 1000 ms lease: renewal keeps it */
+        API_EXPECT(st, lk_renewal_start_fair(&ren, &f, NULL) == LK_OK, "renewal start: %s", ren.errmsg);
         lk_env_sleep_ns(env, sim_param(run, "hold_ms") * MS);
+        API_EXPECT(st, !lk_renewal_lost(&ren) && lk_renewal_count(&ren) >= 2, "c1's renewal lost it (%d renewals)",
+                   lk_renewal_count(&ren));
+        lk_renewal_stop(&ren);
         API_EXPECT(st, lk_fair_extend(&f, 1000, &out) == LK_OK && out == LK_EXTENDED, "c1's extend: %s",
                    lk_outcome_label(out));
         API_EXPECT(st, lk_fair_holds(&f), "c1 does not believe it holds after its extend");
@@ -123,7 +129,7 @@ static void api_finish(sim_run *run) {
         sim_violation(run, "api", "c2 never got the lock");
 }
 
-static const sim_param_def api_params[] = {{"hold_ms", 200, 1, 60000, "c1's hold, ms"}};
+static const sim_param_def api_params[] = {{"hold_ms", 2500, 1, 60000, "c1's hold, ms (renewed past its TTL)"}};
 static const sim_variant_def api_variants[] = {{"core", "lk_fair"}};
 static const sim_scenario api_scenario = {
     .name = "fair_api",

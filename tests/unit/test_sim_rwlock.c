@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "core/lk_renewal.h"
 #include "core/lk_rwlock.h"
 #include "sim/explore/sim_config.h"
 #include "sim/explore/sim_explore.h"
@@ -85,7 +86,14 @@ static void rw_client(sim_thread *self, void *arg) {
             st->readers++;
             if (st->readers >= 2) st->shared = 1;
         }
+        lk_renewal ren;
+        int renewing = sim_param(run, "renew") && lk_renewal_start_rw(&ren, &rw, NULL) == LK_OK;
         lk_env_sleep_ns(env, sim_param(run, "work_ms") * MS);
+        if (renewing) {
+            if (sim_crashes(run) == 0 && lk_renewal_lost(&ren) && st->invalid[0] == '\0')
+                snprintf(st->invalid, sizeof(st->invalid), "%s lost its renewed lock with nothing to take it", name);
+            lk_renewal_stop(&ren);
+        }
         char held[LK_VALUE_MAX];
         if (writer && lk_rwlock_holds(&rw) && st->invalid[0] == '\0' &&
             (!sim_store_peek(run, "rag:{u1}:memory:w", held) || strcmp(held, rw.token) != 0))
@@ -155,6 +163,7 @@ static const sim_param_def rw_params[] = {
     {"deadline_ms", 3000, 1, 600000, "a client's acquire deadline, ms"},
     {"gap_ms", 0, 0, 60000, "client i starts at i x gap_ms"},
     {"backoff_cap_ms", 200, 1, 60000, "the lock's largest backoff, ms"},
+    {"renew", 0, 0, 1, "1: each holder renews its lease while it works (lk_renewal_start_rw)"},
 };
 static const sim_variant_def rw_variants[] = {{"core", "lk_rwlock"}};
 static const sim_scenario rw_scenario = {
@@ -220,6 +229,27 @@ static void test_rwlock_writer_preference(void **state) {
     fprintf(stderr, "writer preference: %lld states, proved\n", (long long)m.res.states);
 }
 
+/* Renewal in both modes, proved: r1 reads for 700 ms and w1 then writes for 700 ms, each renewing its 300 ms lease
+ * (a reader extends its own entry, a writer its key), while r2 waits behind w1: nobody gets in beside a holder, and
+ * no holder's renewal loses the lock (every interleaving, with a crash). Without renewal the same run breaks
+ * exclusion: the reader's lease ends mid-work and the writer gets in. */
+static void test_rwlock_renewal_both_modes(void **state) {
+    (void)state;
+    sim_config cfg;
+    config_with(&cfg, &rw_scenario, 0,
+                "readers=2 writers=1 ttl_ms=300 work_ms=700 gap_ms=10 renew=1 crashes_max=1 advances_max=0");
+    mode_result m;
+    run_mode(&cfg, SIM_REDUCE_HASH, -1, 5000000, &m);
+    free(m.outcome);
+    if (m.res.violations) fail_msg("%s: %s", m.res.first.oracle, m.res.first.msg);
+    config_with(&cfg, &rw_scenario, 0,
+                "readers=2 writers=1 ttl_ms=300 work_ms=700 gap_ms=10 renew=0 crashes_max=0 advances_max=0");
+    run_mode(&cfg, SIM_REDUCE_HASH, -1, 5000000, &m);
+    free(m.outcome);
+    assert_true(m.res.violations > 0);
+    assert_string_equal(m.res.first.oracle, "exclusion");
+}
+
 /* A lost reply makes a writer's retry find its own lock ("already mine"): the retry renews the lease it then
  * believes in. Random executions with lost replies and connection errors on every third op, and time advances. */
 static void test_rwlock_validity_under_lost_replies(void **state) {
@@ -254,8 +284,9 @@ static void test_rwlock_without_lua(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
 #ifdef RACEBED_HAVE_LUA
-        cmocka_unit_test(test_rwlock_modes_agree),       cmocka_unit_test(test_rwlock_readers_share),
-        cmocka_unit_test(test_rwlock_writer_preference), cmocka_unit_test(test_rwlock_validity_under_lost_replies),
+        cmocka_unit_test(test_rwlock_modes_agree),        cmocka_unit_test(test_rwlock_readers_share),
+        cmocka_unit_test(test_rwlock_writer_preference),  cmocka_unit_test(test_rwlock_validity_under_lost_replies),
+        cmocka_unit_test(test_rwlock_renewal_both_modes),
 #endif
         cmocka_unit_test(test_rwlock_without_lua),
     };
