@@ -138,6 +138,14 @@ int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn,
 void sim_thread_admin(sim_run *run, int thread);
 /* Declares 'key' a lock key: the lease and leak oracles watch it. Returns 0 or -1 at the limit. */
 int sim_lock_key(sim_run *run, const char *key);
+/* Declares a scripted lock's lease schema, for the oracle scripted_lease (a generic script's reply says nothing it
+ * can read as a grant): 'exclusive_key' a string whose value is the exclusive holder's token and whose TTL is its
+ * lease, 'shared_key' a sorted set of shared holders' tokens scored by their lease's end in server ms (either may be
+ * NULL). Around every store op the oracle re-reads both from the model store (no scheduling point; nothing expires)
+ * and checks: no exclusive holder beside a live shared one; a live lease ends or changes hands only by an op that
+ * carries its holder's token (its own release, or a handoff inside it). At most SIM_SCHEMAS_MAX (4) per execution,
+ * from setup. Returns 0, or -1 after a setup error. */
+int sim_lease_schema(sim_run *run, const char *exclusive_key, const char *shared_key);
 /* Records why setup failed (shown to the user). */
 void sim_setup_error(sim_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reads the Lua script file 'path' (a deployed lock script, byte for byte) the first time a process asks for it and

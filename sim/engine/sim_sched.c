@@ -821,6 +821,9 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
         sim__oracle_lease_client_error(run, t, &p->op);
         return run->now_ns + run->rtt_ns;
     }
+    sim_schema_view before[SIM_SCHEMAS_MAX];
+    int schemas = run->oracle.schema_count > 0 && !run->oracle_silent; /* scripted locks' leases, read around it */
+    if (schemas) sim__oracle_schema_before(run, server_ms, before);
     if (p->op.kind == LK_OP_COMMAND) {
         sched_command(run, t, server_ms);
     } else {
@@ -829,6 +832,7 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     }
     sched_log(run, t, &p->op, server_ms);
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
+    if (schemas) sim__oracle_schema_after(run, t, &p->op, server_ms, before);
     int blocked = p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
     if (blocked && fault != SIM_FAULT_REPLY_LOST) return sched_block_wake(run, t);
     if (fault == SIM_FAULT_REPLY_LOST) { /* applied; the client learns nothing until its own timer (none: never) */

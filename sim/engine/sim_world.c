@@ -115,6 +115,21 @@ int sim_lock_key(sim_run *run, const char *key) {
     return 0;
 }
 
+int sim_lease_schema(sim_run *run, const char *exclusive_key, const char *shared_key) {
+    sim_oracle_state *o = &run->oracle;
+    const char *e = exclusive_key ? exclusive_key : "", *sh = shared_key ? shared_key : "";
+    if (o->schema_count == SIM_SCHEMAS_MAX || strlen(e) >= LK_KEY_MAX || strlen(sh) >= LK_KEY_MAX ||
+        (e[0] == '\0' && sh[0] == '\0')) {
+        sim_setup_error(run, "lease schema: at most %d, each with a key (shorter than %d bytes)", SIM_SCHEMAS_MAX,
+                        LK_KEY_MAX);
+        return -1;
+    }
+    lk_copy_str(o->schema[o->schema_count].exclusive, LK_KEY_MAX, e);
+    lk_copy_str(o->schema[o->schema_count].shared, LK_KEY_MAX, sh);
+    o->schema_count++;
+    return 0;
+}
+
 int sim_resource_new(sim_run *run, const char *name, const char *lock_key, int fencing) {
     if (run->resource_count == SIM_RESOURCES_MAX) {
         sim_setup_error(run, "more than %d resources", SIM_RESOURCES_MAX);

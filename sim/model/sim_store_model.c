@@ -389,3 +389,26 @@ int sim_store_model_peek(const sim_store_model *s, lk_wall_ms now_ms, const char
     int slot = sim_ks_peek(&s->ks, key, (uint32_t)strlen(key), now_ms);
     return slot >= 0 && store_string(s, slot, value) == 0;
 }
+
+int sim_store_model_peek_zset(const sim_store_model *s, lk_wall_ms now_ms, const char *key, int i, double *score,
+                              char *member, size_t cap) {
+    int slot = sim_ks_peek(&s->ks, key, (uint32_t)strlen(key), now_ms);
+    if (slot < 0 || s->ks.entry[slot].type != SIM_KS_ZSET || i < 0) return 0;
+    uint32_t n;
+    const unsigned char *v = sim_ks_value_const(&s->ks, slot, &n);
+    uint32_t count, off = 4; /* u32 count, then count x (f64 score, u32 length, member) */
+    memcpy(&count, v, 4);
+    if ((uint32_t)i >= count) return 0;
+    for (int k = 0;; k++) {
+        uint32_t len;
+        memcpy(&len, v + off + 8, 4);
+        if (k == i) {
+            memcpy(score, v + off, 8);
+            if (len >= cap || memchr(v + off + 12, '\0', len) != NULL) return -1;
+            memcpy(member, v + off + 12, len);
+            member[len] = '\0';
+            return 1;
+        }
+        off += 12 + len;
+    }
+}

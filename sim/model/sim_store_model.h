@@ -56,6 +56,11 @@ void sim_store_model_each(const sim_store_model *s, lk_wall_ms now_ms,
  * (LK_VALUE_MAX bytes, NUL-terminated) and returns 1, else 0.
  * Not an op: it never expires or changes anything (for end-of-run checks and reports). */
 int sim_store_model_peek(const sim_store_model *s, lk_wall_ms now_ms, const char *key, char *value);
+/* Reads member 'i' (0-based, in score order) of the sorted set 'key' as it is at 'now_ms', without an op: 1 with its
+ * score and its member in 'member' ('cap' bytes with the NUL), 0 when the key is absent, expired or not a sorted set,
+ * or has no member 'i'; -1 when the member does not fit 'cap' or holds a NUL. Changes nothing. */
+int sim_store_model_peek_zset(const sim_store_model *s, lk_wall_ms now_ms, const char *key, int i, double *score,
+                              char *member, size_t cap);
 
 /* 1 if 'value' is a lock value written for 'token' (the token, optionally followed by ':' and the fence number). */
 int sim_store_value_has_token(const char *value, const char *token);

@@ -13,6 +13,8 @@
  *   revoked_write      a guarded resource accepted a write from a holder a clear had revoked
  *   client_validity    the core told a holder it holds the lock about an instant past its lease bound (last
  *                      send + TTL), with no clock drift to excuse it (a "believes" event)
+ *   scripted_lease     a scripted lock's declared lease schema, re-read from the store around each op: an exclusive
+ *                      holder beside a live shared one, or a live lease ended by an op without its holder's token
  * The scheduler adds: deadlock (every live thread waits on a sync object) and step_bound (livelock).
  */
 #ifndef RACEBED_SIM_SIM_ORACLE_H
@@ -47,6 +49,20 @@ lk_rc sim__resource_op(sim_run *run, const sim_thread *t, sim_pending *p);
 /* At a "believes" event: the core told thread 't' it holds 'key' as of its local monotonic 'checked_mono_ns'. */
 void sim__oracle_belief_event(sim_run *run, const sim_thread *t, const char *name, const char *key,
                               int64_t checked_mono_ns);
+/* A scripted lock's leases as the store holds them at one instant (sim_oracle_schema.c). */
+enum { SIM_SCHEMA_SHARED_MAX = 16, SIM_SCHEMA_MEMBER_MAX = 72 };
+typedef struct sim_schema_view {
+    int exclusive_live;                                           /* the exclusive key holds a live lease */
+    char exclusive[LK_VALUE_MAX];                                 /* its holder's token */
+    int shared_count;                                             /* live shared holders; -1: more than the table */
+    char shared[SIM_SCHEMA_SHARED_MAX][SIM_SCHEMA_MEMBER_MAX];    /* their members */
+} sim_schema_view;
+/* Before store op of a run with lease schemas: each schema's view at server time 'server_ms' into 'views'
+ * (SIM_SCHEMAS_MAX rows). An oracle read of the model store: no scheduling point, nothing expires. */
+void sim__oracle_schema_before(const sim_run *run, lk_wall_ms server_ms, sim_schema_view *views);
+/* After thread 't''s op 'op' was applied at 'server_ms': the schemas' views again, judged against 'before'. */
+void sim__oracle_schema_after(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms,
+                              const sim_schema_view *before);
 /* When every thread has ended without a violation. */
 void sim__oracle_leak_finish(sim_run *run);
 

@@ -84,7 +84,7 @@ void sim_arena_unmap(sim_run *run) {
 void sim_arena_reset(sim_run *run) {
     int threads = run->thread_count, procs = run->proc_count, mutexes = run->mutex_count;
     int notes = run->note_count, resources = run->resource_count;
-    int keys = run->oracle.lock_key_count, instances = run->oracle.instance_count;
+    int keys = run->oracle.lock_key_count, instances = run->oracle.instance_count, schemas = run->oracle.schema_count;
     memset(run, 0, offsetof(sim_run, thread));
     memset(run->thread, 0, sizeof(run->thread[0]) * (size_t)threads);
     for (int i = 0; i < procs; i++) /* metric rows past row_count are never read: lk_metrics zeroes a row it adds */
@@ -93,8 +93,10 @@ void sim_arena_reset(sim_run *run) {
     memset(run->oracle.lock_key, 0, sizeof(run->oracle.lock_key[0]) * (size_t)keys);
     memset(run->oracle.lease, 0, sizeof(run->oracle.lease[0]) * (size_t)keys);
     memset(run->oracle.instance, 0, sizeof(run->oracle.instance[0]) * (size_t)instances);
+    memset(run->oracle.schema, 0, sizeof(run->oracle.schema[0]) * (size_t)schemas);
     run->oracle.lock_key_count = 0;
     run->oracle.instance_count = 0;
+    run->oracle.schema_count = 0;
     memset(run->note, 0, sizeof(run->note[0]) * (size_t)notes);
     memset(run->resource, 0, sizeof(run->resource[0]) * (size_t)resources);
     sim_store_model_reset(&run->store);

@@ -22,6 +22,7 @@ enum {
     SIM_PROCS_MAX = 16,            /* simulated processes per execution */
     SIM_MUTEXES_MAX = 64,          /* env mutexes per execution */
     SIM_LOCK_KEYS_MAX = 16,        /* keys the lease oracle watches */
+    SIM_SCHEMAS_MAX = 4,           /* lease schemas of scripted locks (sim_lease_schema) */
     SIM_INSTANCES_MAX = 64,        /* singleton instances the uniqueness oracle remembers */
     SIM_MSG_MAX = 320,             /* a violation message, bytes with the NUL */
     SIM_NOTES_MAX = 8,             /* "allowed by design" notes kept per execution */
@@ -196,6 +197,11 @@ typedef struct sim_oracle_state {
     int lock_key_count;
     char lock_key[SIM_LOCK_KEYS_MAX][LK_KEY_MAX]; /* watched keys */
     sim_lease lease[SIM_LOCK_KEYS_MAX];           /* the current lease of each watched key */
+    int schema_count;
+    struct {
+        char exclusive[LK_KEY_MAX]; /* a string: the exclusive holder's token, its TTL the lease ("": none) */
+        char shared[LK_KEY_MAX];    /* a sorted set: shared holders scored by their lease's end, server ms ("": none) */
+    } schema[SIM_SCHEMAS_MAX];      /* scripted locks' lease schemas (sim_oracle_schema.c) */
     int instance_count;
     struct {
         int proc;

@@ -23,6 +23,9 @@
     X(RESOURCE_FENCE_ORDER, "resource_fence_order", "a guarded resource accepted writes out of fencing order")         \
     X(REVOKED_WRITE, "revoked_write", "a guarded resource accepted a write from a holder a clear had revoked")         \
     X(CLIENT_VALIDITY, "client_validity", "a holder was told it holds the lock past its lease bound")                  \
+    X(SCRIPTED_LEASE, "scripted_lease",                                                                                \
+      "a scripted lock's store (its declared lease schema) shows an exclusive holder beside a live shared one, or a "  \
+      "live lease ended by a step that does not carry its holder's token")                                             \
     X(METRIC_AGREEMENT, "metric_agreement",                                                                            \
       "a lock metric disagrees with what the store answered or the clock measured")                                    \
     X(DEADLOCK, "deadlock", "every live thread waits on a sync object")                                                \

@@ -145,6 +145,7 @@ static int rwm_setup(sim_run *run) {
     sim_state_set(run, st);
     const char *key = "rag:{user:1}:memory:w";
     if ((st->memory = sim_resource_new(run, "memory", key, 1)) < 0) return -1;
+    if (sim_lease_schema(run, key, "rag:{user:1}:memory:r") != 0) return -1; /* lk_rwlock's writer and readers */
     int readers = (int)sim_param(run, "readers"), writers = (int)sim_param(run, "writers");
     for (int i = 0; i < readers + writers; i++) {
         char name[8];
