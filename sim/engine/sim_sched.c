@@ -809,6 +809,26 @@ static void sched_read_end(sim_run *run, sim_thread *t) {
         t->pend.rc = LK_ETIMEDOUT;
 }
 
+/* Applies thread 't''s store op at server time 'server_ms' (the model, and the lockstep server if any). */
+static void sched_store_exec(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
+    sim_pending *p = &t->pend;
+    if (p->op.kind == LK_OP_COMMAND) {
+        sched_command(run, t, server_ms);
+    } else {
+        p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
+        if (run->backend) sched_backend_op(run, t, &p->op, server_ms, p->rc, p->reply);
+    }
+}
+
+/* sched_store_exec with the scripted locks' lease schemas read before and judged after (their views are kilobytes
+ * of stack: kept off the common path, which stays small enough to inline). */
+__attribute__((noinline)) static void sched_store_exec_schemas(sim_run *run, sim_thread *t, lk_wall_ms server_ms) {
+    sim_schema_view before[SIM_SCHEMAS_MAX];
+    sim__oracle_schema_before(run, server_ms, before);
+    sched_store_exec(run, t, server_ms);
+    sim__oracle_schema_after(run, t, &t->pend.op, server_ms, before);
+}
+
 /* The store op of thread 't', with an injected fault or none ('fault' 0). reply-lost: applied, the client sees a
  * timeout (maybe applied) after timeout_ms; conn-error: not applied, the client learns it after one RTT. */
 static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
@@ -821,18 +841,12 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
         sim__oracle_lease_client_error(run, t, &p->op);
         return run->now_ns + run->rtt_ns;
     }
-    sim_schema_view before[SIM_SCHEMAS_MAX];
-    int schemas = run->oracle.schema_count > 0 && !run->oracle_silent; /* scripted locks' leases, read around it */
-    if (schemas) sim__oracle_schema_before(run, server_ms, before);
-    if (p->op.kind == LK_OP_COMMAND) {
-        sched_command(run, t, server_ms);
-    } else {
-        p->rc = sim_store_model_exec(&run->store, server_ms, &p->op, p->reply);
-        if (run->backend) sched_backend_op(run, t, &p->op, server_ms, p->rc, p->reply);
-    }
+    if (run->oracle.schema_count > 0 && !run->oracle_silent)
+        sched_store_exec_schemas(run, t, server_ms);
+    else
+        sched_store_exec(run, t, server_ms);
     sched_log(run, t, &p->op, server_ms);
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
-    if (schemas) sim__oracle_schema_after(run, t, &p->op, server_ms, before);
     int blocked = p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
     if (blocked && fault != SIM_FAULT_REPLY_LOST) return sched_block_wake(run, t);
     if (fault == SIM_FAULT_REPLY_LOST) { /* applied; the client learns nothing until its own timer (none: never) */
