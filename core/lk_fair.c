@@ -239,7 +239,8 @@ static void fair_grant(lk_fair *f, int64_t fence, lk_mono_ns sent) {
 static lk_rc fair_try(lk_fair *f, int64_t wait_ms, lk_outcome *out, lk_mono_ns *refused_sent) {
     fair_answer a;
     lk_mono_ns sent = lk_env_mono_ns(f->env);
-    f->maybe = 1; /* from its send on, it may have been applied */
+    int queued_before = f->maybe; /* a reused token may still hold a queue place */
+    f->maybe = 1;                 /* from its send on, it may have been applied */
     lk_rc rc = fair_eval(f, S_TRY, f->opts.ttl_ms, wait_ms, &a);
     if (rc == LK_OK && (a.code < 0 || a.code > 2))
         rc = FAIR_ERR(f, LK_ESTORE_PROTO, "acquire of %s: the script answered %lld", f->name, (long long)a.code);
@@ -252,8 +253,8 @@ static lk_rc fair_try(lk_fair *f, int64_t wait_ms, lk_outcome *out, lk_mono_ns *
     if (a.code == 0) {
         *out = LK_LOCKED;
         *refused_sent = sent;
-        f->seen_fence = a.fence; /* a handoff after this try numbers above it */
-        f->maybe = wait_ms != 0; /* a queued try left a place to give back */
+        f->seen_fence = a.fence;                  /* a handoff after this try numbers above it */
+        f->maybe = queued_before || wait_ms != 0; /* a queue place, this try's or an earlier one's, to give back */
         lk_env_metric(f->env, LK_METRIC_ATTEMPT_BUSY, f->kind, 1);
         return LK_OK;
     }
@@ -270,7 +271,7 @@ static lk_rc fair_wait(lk_fair *f, int64_t wait_ms, int *woken, int64_t *fence) 
     snprintf(secs, sizeof(secs), "%lld.%03lld", (long long)(wait_ms / 1000), (long long)(wait_ms % 1000));
     const char *argv[] = {"BLPOP", f->wake_key, secs};
     lk_reply_node nodes[4];
-    char bytes[128];
+    char bytes[LK_KEY_MAX + 32]; /* [key, fence]: the key echoed back, and a number */
     lk_reply r;
     lk_reply_init(&r, nodes, 4, bytes, sizeof(bytes));
     *woken = 0;

@@ -390,6 +390,13 @@ int sim_store_model_peek(const sim_store_model *s, lk_wall_ms now_ms, const char
     return slot >= 0 && store_string(s, slot, value) == 0;
 }
 
+int sim_store_model_peek_ttl(const sim_store_model *s, lk_wall_ms now_ms, const char *key, char *value,
+                             int64_t *deadline_ms) {
+    int slot = sim_ks_peek(&s->ks, key, (uint32_t)strlen(key), now_ms);
+    *deadline_ms = slot >= 0 ? s->ks.entry[slot].deadline_ms : 0;
+    return slot >= 0 && store_string(s, slot, value) == 0;
+}
+
 int sim_store_model_peek_zset(const sim_store_model *s, lk_wall_ms now_ms, const char *key, int i, double *score,
                               char *member, size_t cap) {
     int slot = sim_ks_peek(&s->ks, key, (uint32_t)strlen(key), now_ms);

@@ -56,6 +56,9 @@ void sim_store_model_each(const sim_store_model *s, lk_wall_ms now_ms,
  * (LK_VALUE_MAX bytes, NUL-terminated) and returns 1, else 0.
  * Not an op: it never expires or changes anything (for end-of-run checks and reports). */
 int sim_store_model_peek(const sim_store_model *s, lk_wall_ms now_ms, const char *key, char *value);
+/* As sim_store_model_peek, and '*deadline_ms' the key's deadline (server wall ms; 0: no TTL). */
+int sim_store_model_peek_ttl(const sim_store_model *s, lk_wall_ms now_ms, const char *key, char *value,
+                             int64_t *deadline_ms);
 /* Reads member 'i' (0-based, in score order) of the sorted set 'key' as it is at 'now_ms', without an op: 1 with its
  * score and its member in 'member' ('cap' bytes with the NUL), 0 when the key is absent, expired or not a sorted set,
  * or has no member 'i'; -1 when the member does not fit 'cap' or holds a NUL. Changes nothing. */

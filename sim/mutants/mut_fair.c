@@ -163,7 +163,7 @@ static lk_rc mf_acquire(lk_fair *f, const mf_kind *k, lk_mono_ns deadline, lk_ou
         snprintf(secs, sizeof(secs), "%lld.%03lld", (long long)(wait_ms / 1000), (long long)(wait_ms % 1000));
         const char *blpop[] = {"BLPOP", f->wake_key, secs};
         lk_reply_node nodes[4];
-        char bytes[128];
+        char bytes[LK_KEY_MAX + 32];
         lk_reply r;
         lk_reply_init(&r, nodes, 4, bytes, sizeof(bytes));
         rc = mf_command(f, 3, blpop, &r);

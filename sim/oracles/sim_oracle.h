@@ -53,14 +53,17 @@ void sim__oracle_belief_event(sim_run *run, const sim_thread *t, const char *nam
 enum { SIM_SCHEMA_SHARED_MAX = 16, SIM_SCHEMA_MEMBER_MAX = 72 };
 typedef struct sim_schema_view {
     int exclusive_live;                                           /* the exclusive key holds a live lease */
-    char exclusive[LK_VALUE_MAX];                                 /* its holder's token */
+    char exclusive[LK_VALUE_MAX];                                 /* its value: the holder's token[:more] */
+    int64_t exclusive_deadline_ms;                                /* its lease's end, server ms (0: none) */
     int shared_count;                                             /* live shared holders; -1: more than the table */
     char shared[SIM_SCHEMA_SHARED_MAX][SIM_SCHEMA_MEMBER_MAX];    /* their members */
 } sim_schema_view;
 /* Before store op of a run with lease schemas: each schema's view at server time 'server_ms' into 'views'
  * (SIM_SCHEMAS_MAX rows). An oracle read of the model store: no scheduling point, nothing expires. */
 void sim__oracle_schema_before(const sim_run *run, lk_wall_ms server_ms, sim_schema_view *views);
-/* After thread 't''s op 'op' was applied at 'server_ms': the schemas' views again, judged against 'before'. */
+/* After thread 't''s op 'op' was applied at 'server_ms': the schemas' views again, judged against 'before'. The
+ * thread that took each exclusive lease by an op of its own is remembered (run->oracle.schema[i].owner), so its
+ * own transaction (WATCH, MULTI, DEL, EXEC: no token sent) may end it. */
 void sim__oracle_schema_after(sim_run *run, const sim_thread *t, const lk_store_op *op, lk_wall_ms server_ms,
                               const sim_schema_view *before);
 /* When every thread has ended without a violation. */

@@ -15,9 +15,12 @@
  *                      store's owner (checked without wall steps or restarts, which end leases early by design);
  *   expect_fifo        grants follow arrival: no acquire is overtaken by more than 'overtake_max' later arrivals
  *                      (tickets are the server's arrival order, fencing numbers its grant order; checked without
- *                      restarts, which reset both counters);
+ *                      restarts, which reset both counters, and when every grant's ticket is known: a lost reply
+ *                      can hide one);
  *   expect_served      every client that did not crash gets every turn before its deadline, a crashed holder or
- *                      waiter included (checked without delays: a pause or a jump past the leases reorders turns);
+ *                      waiter included (checked without delays: a pause or a jump past the leases reorders turns; nor
+ *                      with store faults when timeout_ms is a third of the TTL or more: a lost reply is then a delay);
+ * exclusion, FIFO and service are unchecked when a hold outlives the lease (work_ms + 2 >= ttl_ms), by design.
  *   expect_prompt_handoff  a client that waited for a release learns it holds within 'handoff_ms' of that release
  *                      beginning (checked without delays, crashes or store faults: a lost reply costs one wait).
  * Probes: handed_over (a client that waited got the lock at a release), crashed_waiter (a client crashed inside
@@ -174,7 +177,6 @@ static int fq_setup(sim_run *run) {
 static int fq_overtaken(const fq_state *st, int64_t overtake_max, char *why, size_t cap) {
     for (int i = 0; i < st->grants; i++) {
         const fq_grant *a = &st->grant[i];
-        if (a->ticket == 0) continue;
         int n = 0, first = -1;
         for (int j = 0; j < st->grants; j++) {
             const fq_grant *b = &st->grant[j];
@@ -202,7 +204,9 @@ static void fq_finish(sim_run *run) {
     if (st->waiting > 0) sim_probe(run, "crashed_waiter");
     char why[240];
     int delayed = fq_delayed(run);
-    if (delayed || sim_crashes(run) != 0)
+    /* a hold longer than the lease ends it mid-hold by design (the fenced write is what is safe then) */
+    int outlives = sim_param(run, "work_ms") + 2 >= sim_param(run, "ttl_ms");
+    if (delayed || sim_crashes(run) != 0 || outlives)
         sim_expect_unchecked(run, "expect_exclusion");
     else if (st->overlap[0]) {
         sim_violation(run, "expect_exclusion", "%s", st->overlap);
@@ -214,13 +218,18 @@ static void fq_finish(sim_run *run) {
         sim_violation(run, "expect_valid_belief", "%s", st->belief);
         return;
     }
-    if (sim_fault_count(run, "restart") != 0)
+    int unknown_ticket = 0; /* a grant whose ticket a lost reply hid: it cannot be placed in the order */
+    for (int i = 0; i < st->grants; i++)
+        unknown_ticket |= st->grant[i].ticket == 0;
+    if (sim_fault_count(run, "restart") != 0 || unknown_ticket || outlives)
         sim_expect_unchecked(run, "expect_fifo");
     else if (fq_overtaken(st, sim_param(run, "overtake_max"), why, sizeof(why))) {
         sim_violation(run, "expect_fifo", "%s", why);
         return;
     }
-    if (delayed)
+    /* a lost reply costs its client timeout_ms: a third of the TTL or more is a delay like a pause */
+    int slow_faults = fq_store_faults(run) && sim_param(run, "timeout_ms") * 3 >= sim_param(run, "ttl_ms");
+    if (delayed || slow_faults || outlives)
         sim_expect_unchecked(run, "expect_served");
     else if (st->unserved[0]) {
         sim_violation(run, "expect_served", "%s", st->unserved);
