@@ -113,20 +113,25 @@ static const char NWP_READ_LUA[] = "local t = redis.call('TIME') local now = t[1
                                    "redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) + 1) "
                                    "return tonumber(redis.call('GET', KEYS[3]) or '0') + 1";
 
-static lk_rc nwp_try(lk_rwlock *rw, lk_rw_mode mode, lk_outcome *out) {
-    char ttl[24];
-    snprintf(ttl, sizeof(ttl), "%lld", (long long)rw->opts.ttl_ms);
-    const char *argv[] = {"EVAL",         NWP_READ_LUA,       "3",       rw->key[MUT_W],
-                          rw->key[MUT_R], rw->key[MUT_FENCE], rw->token, ttl};
+/* A read try by the script in 'argv' ('argc' words), which answers the write epoch + 1 when granted, 0 when not. */
+static lk_rc mut_read_try(lk_rwlock *rw, lk_rw_mode mode, lk_outcome *out, int argc, const char **argv) {
     int64_t n = 0;
     lk_mono_ns sent = lk_env_mono_ns(rw->env);
     *out = LK_LOCKED;
-    lk_rc rc = mut_cmd(rw, 8, argv, &n);
+    lk_rc rc = mut_cmd(rw, argc, argv, &n);
     if (rc == LK_OK && n > 0) {
         mut_grant(rw, mode, n - 1, sent);
         *out = LK_ACQUIRED;
     }
     return rc;
+}
+
+static lk_rc nwp_try(lk_rwlock *rw, lk_rw_mode mode, lk_outcome *out) {
+    char ttl[24];
+    snprintf(ttl, sizeof(ttl), "%lld", (long long)rw->opts.ttl_ms);
+    const char *argv[] = {"EVAL",         NWP_READ_LUA,       "3",       rw->key[MUT_W],
+                          rw->key[MUT_R], rw->key[MUT_FENCE], rw->token, ttl};
+    return mut_read_try(rw, mode, out, 8, argv);
 }
 
 static lk_rc nwp_acquire(lk_rwlock *rw, lk_rw_mode mode, lk_mono_ns deadline, lk_outcome *out) {
@@ -150,15 +155,7 @@ static const char PIN_READ_LUA[] = "if redis.call('EXISTS', KEYS[1]) == 1 or red
 static lk_rc pin_try(lk_rwlock *rw, lk_rw_mode mode, lk_outcome *out) {
     const char *argv[] = {"EVAL",          PIN_READ_LUA,       "4",      rw->key[MUT_W], rw->key[MUT_R],
                           rw->key[MUT_WQ], rw->key[MUT_FENCE], rw->token};
-    int64_t n = 0;
-    lk_mono_ns sent = lk_env_mono_ns(rw->env);
-    *out = LK_LOCKED;
-    lk_rc rc = mut_cmd(rw, 8, argv, &n);
-    if (rc == LK_OK && n > 0) {
-        mut_grant(rw, mode, n - 1, sent);
-        *out = LK_ACQUIRED;
-    }
-    return rc;
+    return mut_read_try(rw, mode, out, 8, argv);
 }
 
 static lk_rc pin_acquire(lk_rwlock *rw, lk_rw_mode mode, lk_mono_ns deadline, lk_outcome *out) {
