@@ -152,10 +152,12 @@ demo:
 check:
 	@bash tools/check.sh
 
+# The unit tests are independent processes: one per CPU at a time.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 unit: $(addprefix build/tests/,$(UNIT_NAMES))
-	@bash tools/run_units.sh build/tests $(UNIT_NAMES)
+	@bash tools/run_units.sh -j $(NPROC) build/tests $(UNIT_NAMES)
 unit-asan: $(addprefix build-asan/tests/,$(UNIT_NAMES))
-	@bash tools/run_units.sh build-asan/tests $(UNIT_NAMES)
+	@bash tools/run_units.sh -j $(NPROC) build-asan/tests $(UNIT_NAMES)
 corpus: racebed build-asan/racebed
 	@./racebed check schedules/*.sched
 	@build-asan/racebed check schedules/*.sched
@@ -171,7 +173,7 @@ layout: racebed build/layout-objects.txt
 	@bash tools/layout_check.sh --build build --objects build/layout-objects.txt
 	@bash tests/layout/test_layout_check.sh build
 valgrind: $(addprefix build/tests/,$(filter test_lk_%,$(UNIT_NAMES))) racebed
-	@bash tools/run_units.sh --valgrind build/tests $(filter test_lk_%,$(UNIT_NAMES))
+	@bash tools/run_units.sh -j $(NPROC) --valgrind build/tests $(filter test_lk_%,$(UNIT_NAMES))
 	@bash tools/valgrind_sim.sh ./racebed
 fuzz-smoke:
 	@bash tools/fuzz_smoke.sh $(or $(FUZZ_SECONDS),5)
