@@ -119,7 +119,6 @@ lk_rc lk_fair_init(lk_fair *f, const lk_env *env, const char *name, const lk_fai
     f->opts.kind = NULL; /* f->kind is the one used */
     f->opts.drift_margin_ms = t.drift_margin_ms;
     if (f->opts.wait_ms == 0) f->opts.wait_ms = opts->ttl_ms / 3 > 0 ? opts->ttl_ms / 3 : 1;
-    snprintf(f->ttl_text, sizeof(f->ttl_text), "%lld", (long long)opts->ttl_ms);
     return LK_OK;
 }
 

@@ -63,7 +63,6 @@ typedef struct lk_fair {
     lk_fair_opts opts;              /* defaults filled in */
     char kind[LK_METRIC_KIND_LEN];  /* the metrics' kind label */
     char token[LK_TOKEN_HEX];       /* token of the current or last attempt */
-    char ttl_text[24];              /* opts.ttl_ms in decimal: the member's suffix */
     int held;                       /* 1 from a grant until release or a lost extend */
     int maybe;                      /* a try or release may have been applied (a store error): the token may
                                          * own the lock or sit in the queue; the next attempt gives it back first */

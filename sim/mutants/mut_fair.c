@@ -68,7 +68,9 @@ static lk_rc mf_eval(lk_fair *f, const char *body, int wake, const char *wait, i
         argv[argc++] = f->key[k];
     if (wake) argv[argc++] = f->wake_key;
     argv[argc++] = f->token;
-    argv[argc++] = f->ttl_text;
+    char ttl[24];
+    snprintf(ttl, sizeof(ttl), "%lld", (long long)f->opts.ttl_ms);
+    argv[argc++] = ttl;
     if (wait[0] != '\0') argv[argc++] = wait;
     lk_reply_node nodes[6];
     char bytes[256];

@@ -32,7 +32,7 @@ static int schema_read(const sim_run *run, int i, lk_wall_ms server_ms, sim_sche
         if (got == 0) return 0;
         if (score < (double)server_ms) continue; /* its lease has ended (live through its deadline) */
         if (got < 0 || v->shared_count == SIM_SCHEMA_SHARED_MAX) return v->shared_count = -1;
-        memcpy(v->shared[v->shared_count++], member, sizeof(member));
+        memcpy(v->shared[v->shared_count++], member, strlen(member) + 1);
     }
 }
 

@@ -25,6 +25,7 @@ enum { CI_UPLOADS_MAX = 16 };
 
 typedef struct ci_upload {
     int collection;   /* 1-based */
+    int order;        /* its place among its collection's uploads, 0-based */
     int slow;         /* k1's first upload */
     int proc;         /* its process */
     int64_t start_ns; /* when it arrived */
@@ -100,6 +101,7 @@ static int ci_setup(sim_run *run) {
             char name[16];
             snprintf(name, sizeof(name), "k%du%d", k, q);
             u->collection = k;
+            u->order = q - 1;
             u->slow = k == 1 && q == 1;
             u->got_ns = -1;
             u->start_ns = (int64_t)(q - 1) * sim_param(run, "gap_ms") * 1000000;
@@ -125,8 +127,7 @@ static void ci_finish(sim_run *run) {
         counted += sim_metric(run, u->proc, LK_METRIC_ACQUIRE_TIMEOUT);
         if (u->collection == 1) continue;
         /* its own collection's earlier uploads may hold it: ingest_ms each, before it */
-        int64_t own_ns = (int64_t)(u - st->up - (u->collection - 1) * sim_param(run, "uploaders")) *
-                         sim_param(run, "ingest_ms") * 1000000;
+        int64_t own_ns = u->order * sim_param(run, "ingest_ms") * 1000000;
         if (u->got_ns < 0 || u->got_ns - u->start_ns > own_ns + slack_ns) {
             sim_violation(run, "expect_independent_collections",
                           "an upload to k%d %s (k1's slow upload holds its own collection's lock only)", u->collection,

@@ -25,17 +25,8 @@
 #include "sim/explore/sim_shrink.h"
 #include "sim/model/sim_redis.h"
 #include "sim/model/sim_store_model.h"
+#include "tests/bench/bench_util.h"
 
-static double bench_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int bench_cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* ---- 1. switch cost --------------------------------------------------------------------------------------------- */
 

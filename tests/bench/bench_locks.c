@@ -36,6 +36,7 @@
 #include "core/lk_redis_store.h"
 #include "core/lk_rwlock.h"
 #include "sim/real/sim_redis_backend.h"
+#include "tests/bench/bench_util.h"
 
 enum {
     RUNS = 5,         /* repeats of every measurement; figures are medians */
@@ -55,27 +56,6 @@ static const double GOAL_P99_HANDOFFS = 1.5; /* p99 wait <= 1.5 x (N + 1) handof
 #define FAIR_NAME KEY_PREFIX "{fair}"
 #define TTL_TEXT "3000"
 #define WAIT_TEXT "1.000" /* the minimal waiter's BLPOP timeout: lk_fair's TTL/3 */
-
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static int cmp_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* ---- a bare hiredis connection ------------------------------------------------------------------------------------ */
 
@@ -146,12 +126,12 @@ static int going(contend_run *run) {
 }
 
 static void acquired(worker *w, int64_t t0) {
-    if (w->waits < LOCKS) w->wait_ns[w->waits++] = now_ns() - t0;
+    if (w->waits < LOCKS) w->wait_ns[w->waits++] = bench_now_ns() - t0;
 }
 
 static void done_one(worker *w) {
     w->acquired++;
-    if (__atomic_add_fetch(&w->run->completed, 1, __ATOMIC_RELAXED) == LOCKS) w->run->end_ns = now_ns();
+    if (__atomic_add_fetch(&w->run->completed, 1, __ATOMIC_RELAXED) == LOCKS) w->run->end_ns = bench_now_ns();
 }
 
 static lk_rc write_resource(const lk_env *env) {
@@ -166,7 +146,7 @@ static int loop_fair(worker *w, const lk_env *env) {
     int ok = lk_fair_init(&f, env, FAIR_NAME, &o) == LK_OK;
     while (ok && going(w->run)) {
         lk_outcome out;
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         lk_rc rc = lk_fair_acquire(&f, lk_env_mono_ns(env) + INT64_C(30000000000), &out);
         if (rc == LK_OK) acquired(w, t0);
         if (rc == LK_OK) rc = write_resource(env);
@@ -185,7 +165,7 @@ static int loop_mutex(worker *w, const lk_env *env) {
     int ok = lk_mutex_init(&m, env, KEY_PREFIX "mutex", &o) == LK_OK;
     while (ok && going(w->run)) {
         lk_outcome out;
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         lk_rc rc = lk_mutex_acquire(&m, lk_env_mono_ns(env) + INT64_C(30000000000), &out);
         if (rc == LK_OK) acquired(w, t0);
         if (rc == LK_OK) rc = write_resource(env);
@@ -208,7 +188,7 @@ static int loop_spin(worker *w, const lk_env *env) {
     lk_rc rc = LK_OK;
     while (rc == LK_OK && going(w->run)) {
         int tries = 0;
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         while ((rc = lk_env_store_exec(env, &set, &reply)) == LK_OK && reply.outcome != LK_STORED) {
             if (!going(w->run)) return 1;
             if (++tries == SPIN_TRIES_MAX) rc = LK_ELIMIT;
@@ -241,7 +221,7 @@ static int loop_minimal(worker *w) {
         char token[33], wake[LK_KEY_MAX];
         snprintf(token, sizeof(token), "%016llx%016llx", 0xbe0c0000ULL + (unsigned long long)w->index, ++seq);
         snprintf(wake, sizeof(wake), FAIR_NAME ":wake:%s", token);
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         long long seen = 0;
         int held = 0;
         while (ok && !held) {
@@ -341,7 +321,7 @@ static int run_once(const char *url, const lk_redis_url *u, int n, variant v, re
     for (int i = 0; i < n; i++)
         if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) exit(4);
     pthread_barrier_wait(&run.ready);
-    int64_t t0 = now_ns();
+    int64_t t0 = bench_now_ns();
     for (int i = 0; i < n; i++)
         pthread_join(w[i].thread, NULL);
     pthread_barrier_destroy(&run.ready);
@@ -403,15 +383,15 @@ static double ping_us(const lk_redis_url *u) {
     double rate[RUNS];
     const char *ping[] = {"PING"};
     for (int r = 0; r < RUNS; r++) {
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         for (int i = 0; i < CYCLES; i++) {
             redisReply *rep = redisCommandArgv(c, 1, ping, NULL);
             if (rep) freeReplyObject(rep);
         }
-        rate[r] = (double)(now_ns() - t0) / 1e3 / CYCLES;
+        rate[r] = (double)(bench_now_ns() - t0) / 1e3 / CYCLES;
     }
     redisFree(c);
-    return median(rate, RUNS);
+    return bench_median(rate, RUNS);
 }
 
 static void report_row(variant v, result *res, double fair_rate, double minimal_rate, double ping, int n) {
@@ -419,11 +399,11 @@ static void report_row(variant v, result *res, double fair_rate, double minimal_
         printf("  %3d  %-11s %s\n", n, variant_name[v], res->note[0] ? res->note : "not measured");
         return;
     }
-    double rate = median(res->rate, res->runs), worst = res->spread[0];
+    double rate = bench_median(res->rate, res->runs), worst = res->spread[0];
     for (int r = 1; r < res->runs; r++)
         if (res->spread[r] > worst) worst = res->spread[r];
     double handoff_us = 1e6 / fair_rate, bound_us = GOAL_P99_HANDOFFS * (n + 1) * handoff_us;
-    qsort(res->wait_ns, (size_t)res->waits, sizeof(int64_t), cmp_i64);
+    qsort(res->wait_ns, (size_t)res->waits, sizeof(int64_t), bench_cmp_i64);
     int64_t k = res->waits > 0 ? (99 * res->waits + 99) / 100 - 1 : 0;
     double p99 = res->waits > 0 ? (double)res->wait_ns[k] / 1e3 : NAN;
     char ratio[32] = "", spread[16];
@@ -457,7 +437,8 @@ static int fair_measure(const char *url, const lk_redis_url *u) {
                     rc = run_once(url, u, ns[i], (variant)v, &res[v]);
             }
         if (rc == 0) {
-            double fair = median(res[V_FAIR].rate, res[V_FAIR].runs), minimal = median(res[V_MINIMAL].rate, RUNS);
+            double fair = bench_median(res[V_FAIR].rate, res[V_FAIR].runs),
+                   minimal = bench_median(res[V_MINIMAL].rate, RUNS);
             for (int v = 0; v < VARIANTS_; v++)
                 report_row((variant)v, &res[v], fair, minimal, ping, ns[i]);
             printf("       bound = %.1f x (N + 1) lk_fair handoff times = %.0f us\n", GOAL_P99_HANDOFFS,
@@ -474,19 +455,19 @@ static int fair_measure(const char *url, const lk_redis_url *u) {
 /* ---- 5. reader-writer cycles -------------------------------------------------------------------------------------- */
 
 static double rw_core_rate(lk_rwlock *rw, lk_rw_mode mode) {
-    int64_t t0 = now_ns();
+    int64_t t0 = bench_now_ns();
     for (int i = 0; i < CYCLES; i++) {
         lk_outcome out;
         if (lk_rwlock_acquire(rw, mode, lk_env_mono_ns(rw->env) + INT64_C(10000000000), &out) != LK_OK) return 0;
         if (lk_rwlock_release(rw, &out) != LK_OK || out != LK_RELEASED) return 0;
     }
-    return CYCLES / ((double)(now_ns() - t0) / 1e9);
+    return CYCLES / ((double)(bench_now_ns() - t0) / 1e9);
 }
 
 static double rw_minimal_rate(redisContext *c, const char *sha_acq, const char *sha_rel, int write) {
     const char *w = KEY_PREFIX "{rw}:w", *r = KEY_PREFIX "{rw}:r", *wq = KEY_PREFIX "{rw}:wq",
                *fence = KEY_PREFIX "{rw}:fence";
-    int64_t t0 = now_ns();
+    int64_t t0 = bench_now_ns();
     for (int i = 0; i < CYCLES; i++) {
         char token[33];
         snprintf(token, sizeof(token), "%016llx%016llx", 0x7700ULL, (unsigned long long)i + 1);
@@ -501,7 +482,7 @@ static double rw_minimal_rate(redisContext *c, const char *sha_acq, const char *
         if (rep) freeReplyObject(rep);
         if (code != 1) return 0;
     }
-    return CYCLES / ((double)(now_ns() - t0) / 1e9);
+    return CYCLES / ((double)(bench_now_ns() - t0) / 1e9);
 }
 
 static int rw_measure(const char *url, const lk_redis_url *u) {
@@ -529,7 +510,7 @@ static int rw_measure(const char *url, const lk_redis_url *u) {
            RUNS, CYCLES);
     printf("  %-6s %12s %12s %10s\n", "mode", "lk_rwlock", "minimal", "ratio");
     for (int m = 0; m < 2; m++) {
-        double core = median(rate[2 * m], RUNS), minimal = median(rate[2 * m + 1], RUNS);
+        double core = bench_median(rate[2 * m], RUNS), minimal = bench_median(rate[2 * m + 1], RUNS);
         printf("  %-6s %12.0f %12.0f %9.2fx %s\n", m ? "write" : "read", core, minimal, core / minimal,
                core / minimal >= GOAL_CORE_VS_MINIMAL ? "goal met" : "below goal");
     }

@@ -46,6 +46,7 @@
 #include "core/lk_redis_store.h"
 #include "sim/model/sim_redis.h"
 #include "sim/real/sim_redis_backend.h"
+#include "tests/bench/bench_util.h"
 
 enum {
     RUNS = 5,                /* repeats of every measurement; figures are medians */
@@ -73,27 +74,6 @@ static const char MINIMAL_ACQUIRE_LUA[] =
 static const char MINIMAL_RELEASE_LUA[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
-static double bench_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t bench_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int bench_cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double bench_median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof(double), bench_cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static const char *bench_goal(double ratio, double goal) {
     return ratio >= goal ? "goal met" : "below goal";
@@ -635,10 +615,6 @@ static void contend_report_row(int n, const char *variant, contend_result *one, 
            fail_one + 1, fail_own);
 }
 
-static int bench_cmp_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The nearest-rank 'pct' percentile (1..100) of the sorted 'v' (n >= 1), in us. */
 static double wait_percentile_us(const int64_t *v, int64_t n, int pct) {

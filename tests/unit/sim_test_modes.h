@@ -60,6 +60,16 @@ __attribute__((unused)) static void run_mode(const sim_config *cfg, sim_reduce r
     sim_visited_free(&outcomes);
 }
 
+/* Runs 'cfg' to the end with the search over states (at most 'execs_max' executions, which must suffice): a
+ * violation fails the test. Returns the states it stored. */
+__attribute__((unused)) static int64_t assert_proved(const sim_config *cfg, int64_t execs_max) {
+    mode_result m;
+    run_mode(cfg, SIM_REDUCE_HASH, -1, execs_max, &m);
+    free(m.outcome);
+    if (m.res.violations) fail_msg("%s: %s", m.res.first.oracle, m.res.first.msg);
+    return m.res.states;
+}
+
 /* Defaults of 'sc''s 'variant' with 'settings' applied: "NAME=VALUE NAME=VALUE ..." (a bad one fails the test). */
 __attribute__((unused)) static void config_with(sim_config *cfg, const sim_scenario *sc, int variant,
                                                 const char *settings) {
@@ -77,8 +87,7 @@ __attribute__((unused)) static void config_with(sim_config *cfg, const sim_scena
  * outcomes (at least 'min_outcomes') and the same number of violated oracles, and DPOR no more executions than the naive
  * search. Prints one line named 'what'; returns the
  * naive search's violating executions. */
-__attribute__((unused)) static int64_t modes_agree_on(const sim_config *cfg, const char *what,
-                                                      size_t min_outcomes) {
+__attribute__((unused)) static int64_t modes_agree_on(const sim_config *cfg, const char *what, size_t min_outcomes) {
     mode_result m[3];
     for (int k = 0; k < 3; k++)
         run_mode(cfg, (sim_reduce)k, -1, 5000000, &m[k]);
@@ -90,8 +99,8 @@ __attribute__((unused)) static int64_t modes_agree_on(const sim_config *cfg, con
     }
     assert_true(m[1].res.execs <= m[0].res.execs); /* DPOR never explores more than the naive search */
     assert_true(m[0].n >= min_outcomes);
-    fprintf(stderr, "%s: naive %lld executions, dpor %lld, hash %lld states; %zu outcomes, %lld violating%s%s%s\n", what,
-            (long long)m[0].res.execs, (long long)m[1].res.execs, (long long)m[2].res.states, m[0].n,
+    fprintf(stderr, "%s: naive %lld executions, dpor %lld, hash %lld states; %zu outcomes, %lld violating%s%s%s\n",
+            what, (long long)m[0].res.execs, (long long)m[1].res.execs, (long long)m[2].res.states, m[0].n,
             (long long)m[0].res.violations, m[0].res.violations ? " (first: " : "", m[0].res.first.oracle,
             m[0].res.violations ? ")" : "");
     int64_t v = m[0].res.violations;

@@ -149,11 +149,7 @@ static void test_fair_api(void **state) {
     (void)state;
     sim_config cfg;
     config_with(&cfg, &api_scenario, 0, "advances_max=0");
-    mode_result m;
-    run_mode(&cfg, SIM_REDUCE_HASH, -1, 1000000, &m);
-    free(m.outcome);
-    if (m.res.violations) fail_msg("%s: %s", m.res.first.oracle, m.res.first.msg);
-    assert_true(m.res.execs >= 1);
+    assert_proved(&cfg, 1000000);
 }
 
 /* The three search modes agree on fair_queue's outcomes: 3 clients, one turn each, with a crash; then with a time
@@ -173,11 +169,7 @@ static void test_fair_core_proved(void **state) {
     (void)state;
     sim_config cfg;
     config_with(&cfg, &sim_scenario_fair_queue, 0, "rounds=2 crashes_max=1 advances_max=1");
-    mode_result m;
-    run_mode(&cfg, SIM_REDUCE_HASH, -1, 50000000, &m);
-    free(m.outcome);
-    if (m.res.violations) fail_msg("%s: %s", m.res.first.oracle, m.res.first.msg);
-    fprintf(stderr, "fair_queue core: %lld states, proved\n", (long long)m.res.states);
+    fprintf(stderr, "fair_queue core: %lld states, proved\n", (long long)assert_proved(&cfg, 50000000));
 }
 
 /* Each mutant is found by the search over states, by the expectation its flaw breaks. */

@@ -222,11 +222,7 @@ static void test_rwlock_writer_preference(void **state) {
     (void)state;
     sim_config cfg;
     config_with(&cfg, &rw_scenario, 0, "readers=2 writers=1 work_ms=200 gap_ms=10 crashes_max=1 advances_max=1");
-    mode_result m;
-    run_mode(&cfg, SIM_REDUCE_HASH, -1, 5000000, &m);
-    free(m.outcome);
-    if (m.res.violations) fail_msg("%s: %s", m.res.first.oracle, m.res.first.msg);
-    fprintf(stderr, "writer preference: %lld states, proved\n", (long long)m.res.states);
+    fprintf(stderr, "writer preference: %lld states, proved\n", (long long)assert_proved(&cfg, 5000000));
 }
 
 /* Renewal in both modes, proved: r1 reads for 700 ms and w1 then writes for 700 ms, each renewing its 300 ms lease
@@ -238,12 +234,10 @@ static void test_rwlock_renewal_both_modes(void **state) {
     sim_config cfg;
     config_with(&cfg, &rw_scenario, 0,
                 "readers=2 writers=1 ttl_ms=300 work_ms=700 gap_ms=10 renew=1 crashes_max=1 advances_max=0");
-    mode_result m;
-    run_mode(&cfg, SIM_REDUCE_HASH, -1, 5000000, &m);
-    free(m.outcome);
-    if (m.res.violations) fail_msg("%s: %s", m.res.first.oracle, m.res.first.msg);
+    assert_proved(&cfg, 5000000);
     config_with(&cfg, &rw_scenario, 0,
                 "readers=2 writers=1 ttl_ms=300 work_ms=700 gap_ms=10 renew=0 crashes_max=0 advances_max=0");
+    mode_result m;
     run_mode(&cfg, SIM_REDUCE_HASH, -1, 5000000, &m);
     free(m.outcome);
     assert_true(m.res.violations > 0);
