@@ -27,7 +27,7 @@ HAVE_LUA := $(shell test -f /usr/include/lua5.1/lua.h && echo 1)
 LUA_CFLAGS := $(if $(HAVE_LUA),-I/usr/include/lua5.1)
 LDLIBS_STORE := $(if $(HAVE_HIREDIS),-lhiredis) $(if $(HAVE_LUA),-llua5.1)
 # sim/ in rooms (README, "Layout"): every room's sources but the CLI's go into the library; real/ needs hiredis.
-SIM_ROOMS := run model oracles engine explore search real
+SIM_ROOMS := run model oracles engine explore search real report
 SIM_SRC  := sim/sim_schedule.c $(foreach r,$(SIM_ROOMS),$(sort $(wildcard sim/$(r)/*.c))) \
             $(sort $(wildcard sim/mutants/*.c)) $(if $(HAVE_HIREDIS),shim/racebed_time_ctl.c)
 CLI_SRC  := $(sort $(wildcard sim/cli/*.c))

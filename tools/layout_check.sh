@@ -108,14 +108,15 @@ function room_of(m) {
     if (m ~ /^sim\/explore\// || m == "gen/catalog.o") return "explore"
     if (m ~ /^sim\/real\//) return "real"
     if (m ~ /^sim\/search\//) return "search"
+    if (m ~ /^sim\/report\//) return "report"
     if (m ~ /^sim\/cli\//) return "cli"
     return ""
 }
 function violation(line) { nviol++; print "layout: " line }
 BEGIN {
     FS = "\t"
-    nlev = split("core shim model run schedule oracles engine mutants scenarios explore real search cli", rname, " ")
-    split("0 0 1 2 3 4 5 6 7 8 8 9 10", rlev, " ")
+    nlev = split("core shim model run schedule oracles engine mutants scenarios explore real search report cli", rname, " ")
+    split("0 0 1 2 3 4 5 6 7 8 8 9 10 11", rlev, " ")
     for (i = 1; i <= nlev; i++) level[rname[i]] = rlev[i] + 0
     nex = split(exceptions, ex, " ")
     for (i = 1; i <= nex; i++) exempt[ex[i]] = 1

@@ -39,6 +39,7 @@ enum {
     CLI_SHRINK = 1u << 6,
     CLI_MERGE = 1u << 7,
     CLI_HELP = 1u << 8,
+    CLI_REPORT = 1u << 9,
 };
 
 /* A scenario parameter as given: "--param KEY=VALUE" (name NULL) or "--KEY VALUE" (name "--KEY"). */
@@ -124,6 +125,14 @@ int cli_cmd_shrink(cli_args *a);
 int cli_cmd_merge(cli_args *a);
 int cli_cmd_stress(cli_args *a);
 int cli_cmd_help(cli_args *a);
+int cli_cmd_report(cli_args *a);
+/* Replays schedule 'sched_path' ('s' and 'cfg' parsed from it) on 'run' and writes its HTML timeline to 'html_path'.
+ * Returns 0, or -1 with a message naming the path in 'err'. */
+int cli_html_write(sim_run *run, const char *sched_path, const sim_schedule *s, const sim_config *cfg, int lenient,
+                   const char *html_path, char *err, size_t cap);
+/* The timeline beside a schedule a run wrote (FILE.sched -> FILE.html), announced unless 'quiet'. Returns 0, or
+ * EXIT_ENV after reporting why it could not be written. */
+int cli_html_beside(sim_run *run, const char *sched_path, const sim_schedule *s, const sim_config *cfg, int quiet);
 
 /* ---- files (cli_files.c) ------------------------------------------------------------------------------------ */
 

@@ -14,8 +14,8 @@
 
 const cli_command cli_commands[] = {
     {"list", CLI_LIST, "[-v]", "scenarios and variants (-v: with their parameters)",
-     "Lists every scenario built into this racebed with its variants (core, mutant:NAME) and what each does.", NULL,
-     0, 0, cli_cmd_list},
+     "Lists every scenario built into this racebed with its variants (core, mutant:NAME) and what each does.", NULL, 0,
+     0, cli_cmd_list},
     {"run", CLI_RUN, "SCENARIO [options]", "explore executions with the seeded random strategy",
      "Runs executions of SCENARIO under the seeded random strategy until a violation or the budget. Execution i "
      "(0-based) uses seed SEED+i. On a violation, writes the schedule file under --out and prints the command that "
@@ -27,8 +27,7 @@ const cli_command cli_commands[] = {
      "clock, and the lease of each lock key. Exit 1 if an oracle fires (it is named), 0 if none, 3 if the run "
      "diverges from the file (the line is named), 2 if the file is malformed.",
      NULL, 1, 1, cli_cmd_replay},
-    {"check", CLI_CHECK, "FILE... [options]",
-     "replay schedule files and assert each recorded verdict (the CI corpus)",
+    {"check", CLI_CHECK, "FILE... [options]", "replay schedule files and assert each recorded verdict (the CI corpus)",
      "Replays each schedule file strictly and checks that the verdict matches its 'expect' line. Exit 0 if every "
      "file matches, 1 if any does not (or diverges), 2 if a file cannot be read or parsed, 4 if the real store "
      "(--store) failed or answered otherwise than the model. Model-only schedules are skipped on a real store.",
@@ -45,8 +44,7 @@ const cli_command cli_commands[] = {
      "mutant:no_renewal). Only certain violations are reported: two clients between acquire reply and release send "
      "at once, or a guarded counter that lost an update. Prints the first violation seen, or none, and the trials.",
      "Exit codes: 0 none seen, 1 violation, 2 usage, 4 environment (no Redis).", 1, 1, cli_cmd_stress},
-    {"shrink", CLI_SHRINK, "FILE [options]",
-     "shrink a failing schedule: fewer decisions, same oracle, strict replay",
+    {"shrink", CLI_SHRINK, "FILE [options]", "shrink a failing schedule: fewer decisions, same oracle, strict replay",
      "Shrinks a failing schedule: deletes time and fault decisions one by one, then runs of decisions in halving "
      "chunks, replays each candidate leniently, and keeps it when the same oracle fires and the execution, "
      "re-recorded as a strict schedule, is shorter. The result never grows, keeps the thread names, and replays "
@@ -58,6 +56,14 @@ const cli_command cli_commands[] = {
      "executions and violations. Exit 0: complete, no violation; 1: a violation; 2: the files do not make one "
      "search; 5: no violation so far but some shard is incomplete (resume it).",
      NULL, 1, -1, cli_cmd_merge},
+    {"report", CLI_REPORT, "FILE... [options]", "an HTML timeline of each schedule file (FILE.html)",
+     "Replays each schedule file and writes one self-contained HTML page beside it (FILE.sched -> FILE.html, or "
+     "--out/-o PATH for one file): a swimlane per virtual thread, the store server and each lock key; lease bars by "
+     "the server's clock with fencing numbers, TTL deadlines and renewals; crashes, pauses, wall steps, restarts, "
+     "store faults and time jumps as markers; the violating step highlighted with the oracle's words; every step "
+     "with its arguments and reply, linked to its schedule line. A failing run writes one beside each schedule. "
+     "Exit 0 when every page is written, 2 if a file cannot be read or parsed, 4 if a page cannot be written.",
+     NULL, 1, -1, cli_cmd_report},
     {"help", CLI_HELP, "[COMMAND]", "this text, or a command's options",
      "Prints the list of commands, or the options of COMMAND.", NULL, 0, 1, cli_cmd_help},
     {NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL},

@@ -237,6 +237,11 @@ const cli_option cli_options[] = {
      "write the lock metrics of the reported execution (the one whose schedule is written; with none written, the "
      "last one run), every process summed, to FILE in the Prometheus text format"},
     {"--until", "STEP", CLI_INT, CLI_REPLAY, 0, 0, F(until_step), 1, INT32_MAX, NULL, "stop after STEP decisions"},
+    {"--out", "FILE", CLI_TEXT, CLI_REPORT, 0, 0, F(out), 0, 0, NULL,
+     "where the page goes (one schedule file only; default FILE.html beside FILE.sched)"},
+    {"-o", "FILE", CLI_TEXT, CLI_REPORT, 0, 0, F(out), 0, 0, NULL, "the same as --out"},
+    {"--lenient", NULL, CLI_FLAG, CLI_REPORT, 0, 0, F(lenient), 0, 0, NULL,
+     "an invalid decision falls back to the seeded default (as replay --lenient)"},
     {"--lenient", NULL, CLI_FLAG, CLI_REPLAY, 0, 0, F(lenient), 0, 0, NULL,
      "on a decision that does not fit the run, go on with a seeded default; the exit code is the verdict's"},
     {"--quiet", NULL, CLI_FLAG, CLI_REPLAY, 0, 0, F(quiet), 0, 0, NULL, "no step trace"},

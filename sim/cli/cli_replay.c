@@ -49,7 +49,7 @@ int cli_cmd_replay(cli_args *a) {
         return EXIT_ENV;
     }
     if (backend) cli_report_store(sim_backend_describe(backend));
-    sim_replay_opts o = {a->lenient, a->until_step, a->quiet ? NULL : replay_trace, NULL, NULL};
+    sim_replay_opts o = {a->lenient, a->until_step, a->quiet ? NULL : replay_trace, NULL, NULL, NULL, NULL};
     cli_report_replay_header(path, &s, a->lenient, o.trace != NULL);
     sim_replay_result r;
     sim_run_keep_metrics(run, a->metrics != NULL);
@@ -93,7 +93,7 @@ int cli_cmd_check(cli_args *a) {
             continue;
         }
         cfg.backend = sim_backend_get(backend);
-        sim_replay_opts o = {0, 0, NULL, NULL, NULL};
+        sim_replay_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
         sim_replay_result r;
         sim_replay(run, &cfg, &s, &o, &r);
         if (cli_report_check_one(path, &s, &r)) {

@@ -53,7 +53,10 @@ void cli_report_run_header(const cli_args *a, int sweep) {
         printf("scenario %s, variant %s, seed %" PRIu64 " (execution i uses seed %" PRIu64 "+i), strategy %s, "
                "faults %s\n",
                c->scenario->name, c->scenario->variants[c->variant].name, a->opts.seed, a->opts.seed,
-               sweep ? "crash sweep" : a->opts.pct_depth ? "pct" : "random", faults);
+               sweep               ? "crash sweep"
+               : a->opts.pct_depth ? "pct"
+                                   : "random",
+               faults);
     printf("params:");
     for (int i = 0; i < sim_param_count(c->scenario); i++)
         printf(" %s=%lld", sim_param_def_at(c->scenario, i)->name, (long long)c->param[i]);
@@ -67,8 +70,8 @@ void cli_report_store(const char *description) {
 /* Prints 'word' so that a POSIX shell reads it back as one word: as is when it holds only safe bytes, else in single
  * quotes (a quote inside written as '\''). */
 static void report_shell_word(const char *word) {
-    if (word[0] != '\0' && strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+:=,@%") ==
-                                strlen(word)) {
+    if (word[0] != '\0' &&
+        strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+:=,@%") == strlen(word)) {
         fputs(word, stdout);
         return;
     }
@@ -86,6 +89,10 @@ void cli_report_nondeterminism(const char *scenario, uint64_t seed, const char *
            "function of its seed and decisions: the scenario keeps state outside the run arena (a static or global "
            "variable), or reads real time or rand(); keep its state in sim_state_alloc() memory\n",
            scenario, seed, where);
+}
+
+void cli_report_timeline_written(const char *path) {
+    printf("timeline: %s\n", path);
 }
 
 void cli_report_schedule_written(const char *self, const char *path, int decisions) {
@@ -130,8 +137,8 @@ void cli_report_pct_bound(const cli_args *a, int threads, int64_t execs) {
            a->opts.pct_depth, n, (long long)a->opts.pct_steps, a->opts.pct_depth, p, (long long)execs, 1.0 - miss);
 }
 
-int cli_report_probes(const cli_args *a, const int64_t *probe_execs, const int64_t *unchecked, int64_t execs,
-                      int check, int paths) {
+int cli_report_probes(const cli_args *a, const int64_t *probe_execs, const int64_t *unchecked, int64_t execs, int check,
+                      int paths) {
     const sim_scenario *sc = a->cfg.scenario;
     const char *unit = paths ? "paths" : "executions";
     char name[SIM_NAME_MAX];
@@ -189,7 +196,8 @@ static void report_bounds(const sim_exhaust_opts *o, const sim_bounds *b) {
         snprintf(bound, sizeof(bound), "unbounded");
     else
         snprintf(bound, sizeof(bound), "<= %d", b->preemptions_max);
-    printf(" (preemptions %s, advances <= %lld, store faults <= %lld a thread, wall steps <= %lld, restarts <= %lld, crashes "
+    printf(" (preemptions %s, advances <= %lld, store faults <= %lld a thread, wall steps <= %lld, restarts <= %lld, "
+           "crashes "
            "<= %lld, pauses <= %lld, seed %" PRIu64 ")",
            bound, (long long)b->advances, (long long)b->store_faults, (long long)b->wall_steps, (long long)b->restarts,
            (long long)b->crashes, (long long)b->pauses, o->seed);
@@ -210,7 +218,7 @@ void cli_report_exhaustive(const sim_exhaust_opts *o, const sim_exhaust_result *
     if (res->points > 0 && o->shards <= 1 && !o->checkpoint) /* a resumed or sharded search saw part of them */
         printf(", %.1f options a point (max %d)", (double)res->options_sum / (double)res->points, res->options_max);
     report_bounds(o, &res->bounds);
-    printf(": %s\n", res->complete                        ? "the whole bounded space"
+    printf(": %s\n", res->complete                       ? "the whole bounded space"
                      : res->violations && !o->keep_going ? "stopped at the first violation"
                      : res->stopped                      ? res->stopped
                                                          : "stopped by the budget, the bounded space is larger");
@@ -236,12 +244,14 @@ static void report_kind(sim_text *within, sim_text *missing, int64_t bound, cons
 
 /* The wall steps explored, "+-1500 ms (server, p1..p3)". */
 static void report_wall_text(const sim_bounds *b, char *buf, size_t cap) {
-    const char *sign = b->wall_signs == SIM_WALL_SIGNS_BOTH ? "+-" : b->wall_signs == SIM_WALL_SIGNS_BACKWARD ? "-" : "+";
+    const char *sign = b->wall_signs == SIM_WALL_SIGNS_BOTH       ? "+-"
+                       : b->wall_signs == SIM_WALL_SIGNS_BACKWARD ? "-"
+                                                                  : "+";
     const char *clocks = b->wall_clocks == SIM_WALL_CLOCKS_ALL       ? "server and every process"
                          : b->wall_clocks == SIM_WALL_CLOCKS_CLIENTS ? "every process"
                                                                      : "server";
-    snprintf(buf, cap, "wall steps <= %lld of %s%lld ms (%s)", (long long)b->wall_steps, sign, (long long)b->wall_step_ms,
-             clocks);
+    snprintf(buf, cap, "wall steps <= %lld of %s%lld ms (%s)", (long long)b->wall_steps, sign,
+             (long long)b->wall_step_ms, clocks);
 }
 
 /* What a completed exhaustive search covered, exactly: its threads and bounds, the kinds of decision it branched
@@ -258,13 +268,15 @@ static void report_proved_within(uint64_t seed, const char *threads, const sim_b
         sim_text_add(&within, "; preemptions <= %d", b->preemptions_max);
     snprintf(text, sizeof(text), "advances <= %lld (to wake-ups and key deadlines + 1 ms)", (long long)b->advances);
     report_kind(&within, &missing, b->advances, text, "time advances");
-    int lost = b->store_fault_kinds >> SIM_FAULT_REPLY_LOST & 1u, down = b->store_fault_kinds >> SIM_FAULT_CONN_ERROR & 1u;
+    int lost = b->store_fault_kinds >> SIM_FAULT_REPLY_LOST & 1u,
+        down = b->store_fault_kinds >> SIM_FAULT_CONN_ERROR & 1u;
     char lost_text[64];
     snprintf(lost_text, sizeof(lost_text), "reply-lost surfacing after %lld ms", (long long)b->timeout_ms);
     snprintf(text, sizeof(text), "store faults <= %lld per thread (%s%s%s)", (long long)b->store_faults,
              lost ? lost_text : "", lost && down ? ", " : "", down ? "conn-error" : "");
     report_kind(&within, &missing, b->store_faults, text, "store faults (reply-lost, conn-error)");
-    if (b->store_faults > 0 && !(lost && down)) sim_text_add(&missing, "%s%s", missing.len ? ", " : "", lost ? "conn-error" : "reply-lost");
+    if (b->store_faults > 0 && !(lost && down))
+        sim_text_add(&missing, "%s%s", missing.len ? ", " : "", lost ? "conn-error" : "reply-lost");
     report_wall_text(b, text, sizeof(text));
     report_kind(&within, &missing, b->wall_steps, text, "wall steps");
     if (b->wall_steps > 0 && b->wall_clocks != SIM_WALL_CLOCKS_ALL)
@@ -280,8 +292,10 @@ static void report_proved_within(uint64_t seed, const char *threads, const sim_b
     snprintf(text, sizeof(text), "pauses <= %lld of %lld ms", (long long)b->pauses, (long long)b->pause_ms);
     report_kind(&within, &missing, b->pauses, text, "pauses");
     sim_text_add(&within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", seed);
-    sim_text_add(&missing, "%slose-last restarts, clock drift, other step sizes, late wake-ups, a BLPOP served after its "
-                           "timeout (Redis checks timeouts late)", missing.len ? ", " : "");
+    sim_text_add(&missing,
+                 "%slose-last restarts, clock drift, other step sizes, late wake-ups, a BLPOP served after its "
+                 "timeout (Redis checks timeouts late)",
+                 missing.len ? ", " : "");
     printf("PROVED%s within: %s; not explored: %s\n", shard, within.ok ? within.buf : "?",
            missing.ok ? missing.buf : "?");
     sim_text_free(&within);
@@ -356,37 +370,61 @@ static void report_got_text(const sim_replay_result *r, char *buf, size_t cap) {
         snprintf(buf, cap, "no verdict");
 }
 
-int cli_report_replay_verdict(const cli_args *a, const sim_schedule *s, const sim_replay_result *r) {
+const char *cli_report_replay_words(const sim_schedule *s, const sim_replay_result *r, int lenient, char *line,
+                                    size_t cap, char *expect_line, size_t ecap) {
     const sim_outcome *out = &r->outcome;
     char expect[96], got[96];
     report_expect_text(s, expect, sizeof(expect));
     report_got_text(r, got, sizeof(got));
+    expect_line[0] = '\0';
+    if (s->expect != SIM_EXPECT_NONE && r->end != SIM_END_SETUP && r->end != SIM_END_BACKEND &&
+        r->end != SIM_END_ABORTED && !(r->diverged && !lenient))
+        snprintf(expect_line, ecap, "the schedule expects %s: %s", expect,
+                 strcmp(expect, got) == 0 ? "matches" : "DOES NOT MATCH");
     if (r->end == SIM_END_SETUP) {
-        cli_report_usage_error("replay", "scenario setup failed: %s", out->setup_error);
-        return EXIT_USAGE;
+        snprintf(line, cap, "scenario setup failed: %s", out->setup_error);
+        return "SETUP ERROR";
     }
     if (r->end == SIM_END_BACKEND) {
-        printf("STORE ERROR %s\n", out->backend_error);
-        return EXIT_ENV;
+        snprintf(line, cap, "STORE ERROR %s", out->backend_error);
+        return "STORE ERROR";
     }
-    if (r->diverged && !a->lenient) {
-        printf("DIVERGED %s\n", r->diverge_msg);
-        return EXIT_DIVERGED;
+    if (r->diverged && !lenient) {
+        snprintf(line, cap, "DIVERGED %s", r->diverge_msg);
+        return "DIVERGED";
     }
     if (r->end == SIM_END_ABORTED) {
-        printf("stopped after step %d (--until)\n", r->steps);
-        return EXIT_PASS;
+        snprintf(line, cap, "stopped after step %d (--until)", r->steps);
+        return "STOPPED";
     }
-    if (r->diverged) printf("note: the run left the schedule at %s; it went on with the seeded default\n", r->diverge_msg);
-    if (r->end == SIM_END_VIOLATION)
-        printf("VIOLATION %s at step %d: %s\n", out->violation.oracle, out->violation.step, out->violation.msg);
-    else
-        printf("PASS: no violation in %d steps\n", r->steps);
+    if (r->end == SIM_END_VIOLATION) {
+        snprintf(line, cap, "VIOLATION %s at step %d: %s", out->violation.oracle, out->violation.step,
+                 out->violation.msg);
+        return "VIOLATION";
+    }
+    snprintf(line, cap, "PASS: no violation in %d steps", r->steps);
+    return "PASS";
+}
+
+int cli_report_replay_verdict(const cli_args *a, const sim_schedule *s, const sim_replay_result *r) {
+    const sim_outcome *out = &r->outcome;
+    char line[SIM_MSG_MAX + 128], expect[160];
+    const char *word = cli_report_replay_words(s, r, a->lenient, line, sizeof(line), expect, sizeof(expect));
+    if (r->end == SIM_END_SETUP) {
+        cli_report_usage_error("replay", "%s", line);
+        return EXIT_USAGE;
+    }
+    if (strcmp(word, "PASS") != 0 && strcmp(word, "VIOLATION") != 0) {
+        printf("%s\n", line);
+        return r->end == SIM_END_BACKEND ? EXIT_ENV : r->diverged && !a->lenient ? EXIT_DIVERGED : EXIT_PASS;
+    }
+    if (r->diverged)
+        printf("note: the run left the schedule at %s; it went on with the seeded default\n", r->diverge_msg);
+    printf("%s\n", line);
     for (int i = 0; i < out->note_count; i++)
         printf("allowed by design (%s, step %d): %s\n", out->note[i].oracle, out->note[i].step, out->note[i].msg);
     if (out->notes_dropped) printf("(%d more allowed-by-design notes)\n", out->notes_dropped);
-    if (s->expect != SIM_EXPECT_NONE)
-        printf("the schedule expects %s: %s\n", expect, strcmp(expect, got) == 0 ? "matches" : "DOES NOT MATCH");
+    if (expect[0]) printf("%s\n", expect);
     return r->end == SIM_END_VIOLATION ? EXIT_VIOLATION : EXIT_PASS;
 }
 
@@ -416,8 +454,8 @@ void cli_report_check_summary(int ok, int bad, int skipped) {
 }
 
 void cli_report_shrunk(const char *path, const char *dst, const char *oracle, int before, int after, int replays) {
-    printf("shrunk %s: %d -> %d decisions (%d replays), violation %s kept\nwritten: %s\n", path, before, after,
-           replays, oracle, dst);
+    printf("shrunk %s: %d -> %d decisions (%d replays), violation %s kept\nwritten: %s\n", path, before, after, replays,
+           oracle, dst);
 }
 
 void cli_report_shrink_failed(const char *path, const char *oracle) {

@@ -33,6 +33,8 @@ void cli_report_nondeterminism(const char *scenario, uint64_t seed, const char *
 /* "schedule: PATH (N decisions)" and "replay:   SELF replay PATH", a command that runs as printed from where racebed
  * was started ('self' is how racebed was invoked, argv[0]; both quoted for the shell where needed). */
 void cli_report_schedule_written(const char *self, const char *path, int decisions);
+/* "timeline: PATH": the HTML timeline written beside a schedule. */
+void cli_report_timeline_written(const char *path);
 /* The random strategy's verdict line when it found no violation (STORE ERROR, PASS); a violation is printed with
  * its schedule. */
 void cli_report_random(const cli_args *a, const sim_random_result *res);
@@ -69,6 +71,10 @@ void cli_report_replay_header(const char *path, const sim_schedule *s, int lenie
 void cli_report_trace_line(const char *line);
 /* The replay's verdict (DIVERGED, stopped, VIOLATION, PASS, notes, the expect match). Returns the exit code. */
 int cli_report_replay_verdict(const cli_args *a, const sim_schedule *s, const sim_replay_result *r);
+/* A replay's verdict as words, for reports: returns the verdict word (PASS, VIOLATION, DIVERGED, STOPPED, STORE
+ * ERROR, SETUP ERROR); 'line' gets the verdict line replay prints, 'expect_line' the expect comparison ("" none). */
+const char *cli_report_replay_words(const sim_schedule *s, const sim_replay_result *r, int lenient, char *line,
+                                    size_t cap, char *expect_line, size_t ecap);
 /* One schedule's line of `racebed check`: "ok   PATH (...)", "FAIL PATH: ...", "skip PATH (...)". Returns 1 if it
  * matched. */
 int cli_report_check_one(const char *path, const sim_schedule *s, const sim_replay_result *r);

@@ -242,7 +242,7 @@ static void run_shrink(sim_run *run, const cli_args *a, sim_schedule *s, const c
         changed = 1;
     if (!changed) return;
     lk_copy_str(s->strategy, sizeof(s->strategy), strategy);
-    sim_replay_opts o = {0, 0, NULL, NULL, NULL};
+    sim_replay_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
     sim_replay_result rr;
     sim_replay(run, &a->cfg, s, &o, &rr); /* for the violation's step and message */
     *out = rr.outcome;
@@ -292,7 +292,7 @@ static void run_shrink_isolated(sim_run *run, const cli_args *a, sim_schedule *s
         shrunk.decision_count < s->decision_count) {
         sim_schedule_free(s);
         *s = shrunk;
-        sim_replay_opts o = {0, 0, NULL, NULL, NULL};
+        sim_replay_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
         sim_replay_result rr;
         sim_replay(run, &a->cfg, s, &o, &rr); /* once, for the verdict's step and message */
         *out = rr.outcome;
@@ -392,9 +392,10 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
         cli_report_error("%s", err);
     else if (!a->quiet)
         cli_report_schedule_written(a->self, path, s.decision_count);
+    if (rc == 0 && want_violation) rc = cli_html_beside(run, path, &s, &a->cfg, a->quiet);
     int mrc = 0;
     if (a->metrics) { /* the execution the schedule describes: shrinking ran others since */
-        sim_replay_opts o = {0, 0, NULL, NULL, NULL};
+        sim_replay_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
         sim_replay_result rr;
         sim_run_keep_metrics(run, 1);
         sim_replay(run, &a->cfg, &s, &o, &rr);
@@ -430,7 +431,8 @@ static int run_sweep(sim_run *run, cli_args *a) {
         return EXIT_USAGE;
     }
     cli_report_sweep(a, &sw);
-    if (sw.violations == 0 && a->metrics) { /* the last execution run: at crash point points + 1, which it ended before */
+    if (sw.violations == 0 &&
+        a->metrics) { /* the last execution run: at crash point points + 1, which it ended before */
         a->opts.crash_at = sw.points + 1;
         return run_metrics_of(run, a, 0) != 0 ? EXIT_ENV : EXIT_PASS;
     }
@@ -490,6 +492,7 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
             code = EXIT_ENV;
         } else {
             cli_report_schedule_written(a->self, path, first.decision_count);
+            if (cli_html_beside(run, path, &first, &a->cfg, a->quiet) != 0) code = EXIT_ENV;
         }
     }
     if (code == EXIT_PASS &&

@@ -23,6 +23,8 @@ typedef struct replay_ctx {
     uint64_t rng[4];      /* the lenient default */
     uint64_t stream_hash; /* this execution's decision stream */
     uint64_t trace_hash;  /* and trace */
+    int line;             /* the schedule line of the decision being executed (0: a lenient default) */
+    sim_trace_event *ev;  /* when o->event is set: the event being built (allocated: it is large) */
 } replay_ctx;
 
 static void replay_diverge(replay_ctx *r, int line, const char *fmt, const char *a, const char *b) {
@@ -47,6 +49,7 @@ static int replay_decide(void *ctx, sim_run *run, const int *enabled, int n, sim
 static int replay_next_decision(replay_ctx *r, sim_run *run, const int *enabled, int n, sim_choice *out) {
     char why[SIM_MSG_MAX - 96], text[160];
     const sim_decision *d = &r->s->decisions[r->pos++];
+    r->line = d->line;
     if (sim_decision_to_choice(run, d, out, why, sizeof(why))) return 0;
     sim_decision_format(d, text, sizeof(text));
     replay_diverge(r, d->line, "line %d: expected '%s', but %s", text, why);
@@ -69,6 +72,7 @@ static int replay_next_decision(replay_ctx *r, sim_run *run, const int *enabled,
 static int replay_decide_file(replay_ctx *r, sim_run *run, const int *enabled, int n, sim_choice *out) {
     if (r->o->until_step > 0 && run->step >= r->o->until_step) return -1;
     char text[160];
+    r->line = 0;
     /* a 'repeat N' line: the last N decisions recur until the run ends (twice around with none fitting: the end) */
     for (int wraps = 0;;) {
         if (r->pos == r->s->decision_count && r->s->repeat > 0 && wraps++ < 2) r->pos -= r->s->repeat;
@@ -95,6 +99,11 @@ static void replay_after(void *ctx, sim_run *run, const sim_choice *c, const sim
     char line[512];
     sim_trace_hash_step(&r->stream_hash, &r->trace_hash, run, c, done, line, sizeof(line));
     if (r->o->trace) r->o->trace(r->o->trace_ctx, line);
+    if (r->ev) {
+        sim_trace_event_step(run, c, done, r->line, r->ev);
+        r->ev->text = line;
+        r->o->event(r->o->event_ctx, r->ev);
+    }
 }
 
 static void replay_jump(void *ctx, sim_run *run, int64_t to_ns) {
@@ -102,6 +111,11 @@ static void replay_jump(void *ctx, sim_run *run, int64_t to_ns) {
     char line[512];
     sim_trace_hash_jump(&r->trace_hash, run, to_ns, line, sizeof(line));
     if (r->o->trace) r->o->trace(r->o->trace_ctx, line);
+    if (r->ev) {
+        sim_trace_event_jump(run, to_ns, r->ev);
+        r->ev->text = line;
+        r->o->event(r->o->event_ctx, r->ev);
+    }
 }
 
 /* The SHA-1 of the file at 'path' into 'sha', or a reason it cannot be read into 'why'. Returns 0 or -1. */
@@ -142,8 +156,14 @@ static int replay_scripts(replay_ctx *r, const sim_schedule *s) {
 void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, const sim_replay_opts *o,
                 sim_replay_result *res) {
     memset(res, 0, sizeof(*res));
-    replay_ctx r = {s, o, res, 0, {0}, SIM_HASH_INIT, SIM_HASH_INIT};
+    replay_ctx r = {s, o, res, 0, {0}, SIM_HASH_INIT, SIM_HASH_INIT, 0, NULL};
+    if (o->event && (r.ev = malloc(sizeof(*r.ev))) == NULL) {
+        snprintf(res->diverge_msg, sizeof(res->diverge_msg), "out of memory for the step events");
+        res->end = SIM_END_ABORTED;
+        return;
+    }
     if (replay_scripts(&r, s) != 0) {
+        free(r.ev);
         res->end = SIM_END_ABORTED;
         return;
     }
@@ -159,6 +179,7 @@ void sim_replay(sim_run *run, const sim_config *cfg, const sim_schedule *s, cons
     /* folded once more, as sim_explore_random folds each execution's hashes into its totals */
     res->stream_hash = sim_hash_bytes(SIM_HASH_INIT, &r.stream_hash, sizeof(r.stream_hash));
     res->trace_hash = sim_hash_bytes(SIM_HASH_INIT, &r.trace_hash, sizeof(r.trace_hash));
+    free(r.ev);
     if (res->end != SIM_END_ABORTED && !o->lenient && s->repeat == 0 && r.pos < s->decision_count) {
         char text[160], more[32];
         sim_decision_format(&s->decisions[r.pos], text, sizeof(text));

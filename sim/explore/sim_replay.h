@@ -12,14 +12,18 @@
 #define RACEBED_SIM_EXPLORE_SIM_REPLAY_H
 
 #include "sim/explore/sim_config.h"
+#include "sim/explore/sim_trace.h"
 
 typedef struct sim_replay_opts {
-    int lenient;           /* 1: an invalid decision falls back to the seeded default, the run goes on */
-    int until_step;        /* stop after this step (0 = run to the end) */
+    int lenient;    /* 1: an invalid decision falls back to the seeded default, the run goes on */
+    int until_step; /* stop after this step (0 = run to the end) */
     /* Called with each trace line (no newline), or NULL for none. */
     void (*trace)(void *ctx, const char *line);
     void *trace_ctx;
     sim_schedule *capture; /* if set: the decisions actually executed are appended here (a strict schedule) */
+    /* Called with each step as data (sim_trace.h), or NULL for none; the event is valid during the call. */
+    void (*event)(void *ctx, const sim_trace_event *ev);
+    void *event_ctx;
 } sim_replay_opts;
 
 typedef struct sim_replay_result {

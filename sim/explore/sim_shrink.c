@@ -42,7 +42,7 @@ static int shrink_try(sim_run *run, const sim_config *cfg, const sim_schedule *c
     sim_schedule_init(rec);
     sim_schedule_header(rec, cfg, cand->seed, cand->strategy);
     rec->model_only = 0;
-    sim_replay_opts o = {1, 0, NULL, NULL, rec};
+    sim_replay_opts o = {1, 0, NULL, NULL, rec, NULL, NULL};
     sim_replay_result r;
     sim_replay(run, cfg, cand, &o, &r);
     sim_schedule_scripts(rec, run);

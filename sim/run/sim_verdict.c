@@ -35,7 +35,6 @@ void sim_setup_error(sim_run *run, const char *fmt, ...) {
     va_end(ap);
 }
 
-
 void sim__note(sim_run *run, const char *oracle, const char *fmt, ...) {
     if (run->oracle_silent) return;
     if (run->note_count == SIM_NOTES_MAX) {
@@ -77,6 +76,18 @@ static const char *const oracle_names[] = {
     SIM_ORACLE_MAP(X)
 #undef X
 };
+
+static const char *const oracle_docs[] = {
+#define X(name, label, doc) doc,
+    SIM_ORACLE_MAP(X)
+#undef X
+};
+
+const char *sim_oracle_doc(const char *name) {
+    for (size_t i = 0; i < sizeof(oracle_names) / sizeof(oracle_names[0]); i++)
+        if (strcmp(oracle_names[i], name) == 0) return oracle_docs[i];
+    return NULL;
+}
 
 int sim__list_index(const char *list, const char *name) {
     size_t n = strlen(name);

@@ -36,6 +36,8 @@
 
 /* 1 if 'name' is a built-in oracle or an expectation scenario 'sc' declares (sc may be NULL: built-ins only). */
 int sim_oracle_known(const sim_scenario *sc, const char *name);
+/* What fires built-in oracle 'name' (static), or NULL for a scenario's expectation or an unknown name. */
+const char *sim_oracle_doc(const char *name);
 /* Writes every valid name for 'sc' as "a, b, c" into 'buf' (truncated to 'cap'). */
 void sim_oracle_names(const sim_scenario *sc, char *buf, size_t cap);
 

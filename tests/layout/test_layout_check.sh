@@ -210,7 +210,7 @@ src sim/cli/planted_top.c <<'EOF'
 int planted_top_fn(int x) { return x * 7; }
 EOF
 plant "up: run uses cli" up \
-    '^layout: up: sim/run/planted_low\.o uses planted_top_fn, defined in sim/cli/planted_top\.o \(room run, level 2, may not use room cli, level 10\)$' \
+    '^layout: up: sim/run/planted_low\.o uses planted_top_fn, defined in sim/cli/planted_top\.o \(room run, level 2, may not use room cli, level 11\)$' \
     sim/run/planted_low.c sim/cli/planted_top.c
 
 src sim/explore/planted_side.c <<'EOF'

@@ -278,7 +278,7 @@ static void test_cycle_is_a_livelock(void **state) {
             assert_int_equal(sim_schedule_parse_buffer(&back, text, len, err, sizeof(err)), 0);
             assert_int_equal(back.repeat, first.repeat);
             free(text);
-            sim_replay_opts ro = {0, 0, NULL, NULL, NULL};
+            sim_replay_opts ro = {0, 0, NULL, NULL, NULL, NULL, NULL};
             sim_replay_result rr;
             sim_replay(g_run, &cfg, &back, &ro, &rr);
             assert_false(rr.diverged);
