@@ -3,7 +3,7 @@
 # check.sh: what `make check` runs, stage by stage, with each stage's time. Stops at the first failing stage.
 # Stages: deps; build (-O2 and ASan+UBSan, -j2); the layout check of sim/'s rooms; unit tests on both builds; valgrind on the core's units; the
 # schedule corpus on both builds and against an owned redis-server in lockstep with the model; CLI and determinism
-# tests; the user-scenario path; the monitoring files (promtool on real metrics output, the alert rules and their
+# tests; the timeline pages in headless Chromium; the user-scenario path; the monitoring files (promtool on real metrics output, the alert rules and their
 # tests, the dashboard's metric names); a short fuzz of the schedule parser.
 set -u
 cd "$(dirname "$0")/.."
@@ -58,6 +58,7 @@ stress_smoke() { # stress mode finds the check-then-set mutant on real threads a
 stage stress-smoke stress_smoke
 stage faketime-tests $MAKE --no-print-directory faketime-tests
 stage cli-tests $MAKE --no-print-directory cli-tests
+stage browser bash tests/browser/test_report_browser.sh ./racebed
 watch_counter_checks() { # a user scenario written with Redis commands: found, proved, and in lockstep with Redis
     ./racebed run watch_counter --variant mutant:no_watch --seed 1 --budget-execs 1000 --quiet --out build/user-out \
         | grep -q '^VIOLATION expect_no_lost_update' &&

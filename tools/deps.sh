@@ -8,7 +8,8 @@ set -u
 want=${1:-check}
 need_demo=(gcc make liblua5.1-0-dev) # Lua: the model store runs scripts (lk_rwlock's, rw_memory's)
 need_check=(gcc make libcmocka-dev valgrind clang libclang-rt-14-dev libhiredis-dev liblua5.1-0-dev redis-server faketime
-    prometheus python3 python3-redis) # python3-redis: the bench's redis-py figures
+    prometheus python3 python3-redis chromium) # python3-redis: the bench's redis-py figures; chromium: the timeline
+                                               # pages' browser test
 if [ "$want" = demo ]; then need=("${need_demo[@]}"); else need=("${need_check[@]}"); fi
 
 missing=()
