@@ -130,9 +130,9 @@ int cli_cmd_report(cli_args *a);
  * Returns 0, or -1 with a message naming the path in 'err'. */
 int cli_html_write(sim_run *run, const char *sched_path, const sim_schedule *s, const sim_config *cfg, int lenient,
                    const char *html_path, char *err, size_t cap);
-/* The timeline beside a schedule a run wrote (FILE.sched -> FILE.html), announced unless 'quiet'. Returns 0, or
+/* The timeline beside a schedule file a run wrote (FILE.sched -> FILE.html), announced unless 'quiet'. Returns 0, or
  * EXIT_ENV after reporting why it could not be written. */
-int cli_html_beside(sim_run *run, const char *sched_path, const sim_schedule *s, const sim_config *cfg, int quiet);
+int cli_html_beside(sim_run *run, const char *sched_path, int quiet);
 
 /* ---- files (cli_files.c) ------------------------------------------------------------------------------------ */
 

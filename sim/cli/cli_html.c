@@ -81,10 +81,16 @@ int cli_html_write(sim_run *run, const char *sched_path, const sim_schedule *s, 
     return rc;
 }
 
-int cli_html_beside(sim_run *run, const char *sched_path, const sim_schedule *s, const sim_config *cfg, int quiet) {
+int cli_html_beside(sim_run *run, const char *sched_path, int quiet) {
     char html[CLI_PATH_MAX + 8], err[CLI_PATH_MAX + 160];
+    sim_schedule s;
+    sim_config cfg;
+    /* read back as written: the page links each step to the file's lines */
+    if (cli_load_schedule(sched_path, &s, &cfg) != 0) return EXIT_ENV;
     html_default_path(sched_path, html, sizeof(html));
-    if (cli_html_write(run, sched_path, s, cfg, 0, html, err, sizeof(err)) != 0) {
+    int rc = cli_html_write(run, sched_path, &s, &cfg, 0, html, err, sizeof(err));
+    sim_schedule_free(&s);
+    if (rc != 0) {
         cli_report_error("%s", err);
         return EXIT_ENV;
     }

@@ -40,6 +40,7 @@ check "run missing value" 2 "$rb" run stale_token --seed
 # run -> schedule -> replay
 check "run mutant finds it" 1 "$rb" run stale_token --variant mutant:plain_del --seed 3 --budget-execs 100000 --no-shrink --out "$T/o"
 grep_out "run prints the replay command" "^replay: +[^ ]*racebed replay "
+cp "$T/out" "$T/r0"
 cmd=$(sed -n 's/^replay: *//p' "$T/out" | head -n1)
 (eval "$cmd" >/dev/null 2>&1); rc=$?
 [ "$rc" = 1 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL the printed replay command '$cmd' exits $rc, want 1"; }
@@ -51,6 +52,23 @@ cp "$T/out" "$T/r1"
 "$rb" replay "$f" >"$T/r2" 2>&1
 if cmp -s "$T/r1" "$T/r2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL replay twice differs"; fi
 check "check matches" 0 "$rb" check "$f"
+# a failing run writes the timeline page beside its schedule, and report draws one for any schedule
+grep -qE '^timeline: .*\.html$' "$T/r0" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL run announces no timeline"; }
+h=${f%.sched}.html
+[ -s "$h" ] && grep -q 'id="violation"' "$h" && grep -q 'VIOLATION no_foreign_delete' "$h" &&
+    pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL no timeline with the violation beside $f"; }
+check "report" 0 "$rb" report "$f" -o "$T/page.html"
+grep_out "report names its page" "^timeline: $T/page.html$"
+cmp -s "$h" "$T/page.html" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL report's page differs from the run's"; }
+check "report --help" 0 "$rb" report --help
+grep_out "report help names -o" "^ +-o FILE"
+check "report no file" 2 "$rb" report
+check "report missing file" 2 "$rb" report "$T/nosuch.sched"
+grep_out "report names the missing file" "nosuch.sched"
+check "report unwritable page" 4 "$rb" report "$f" -o "$T/nodir/page.html"
+grep_out "report names the page it cannot write" "cannot write $T/nodir/page.html"
+check "report -o with two files" 2 "$rb" report "$f" "$f" -o "$T/two.html"
+[ ! -e "$T/two.html" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL report wrote a page it refused"; }
 # the comment of a shrunk schedule describes the schedule written, not a candidate the shrinker tried last
 check "run shrinks" 1 "$rb" run singleton --variant mutant:unsync_registry --seed 1 --out "$T/cm"
 fc=$(ls "$T"/cm/*.sched | head -n1)
