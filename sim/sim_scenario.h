@@ -82,6 +82,11 @@ typedef struct sim_scenario {
     /* The scenario's own coverage probes (sim_probe), a comma list of at most 16 names, or NULL: counted and
      * requirable (--require-probes) like the built-in ones; reaching an undeclared one is a setup error. */
     const char *own_probes;
+    /* Each mutant's canary: the oracle it must be killed by, a comma list of MUTANT=ORACLE without "mutant:"
+     * ("plain_del=no_foreign_delete,get_compare_del=no_foreign_delete"), or NULL. `racebed list --oracles` prints
+     * which mutants kill each oracle; `make demo` fails when a mutant is killed by another oracle than declared and
+     * flags every oracle no mutant kills. */
+    const char *canaries;
     /* 1: each thread stops at a visible op ("yield start") before its body runs, so code before its first visible
      * op interleaves with other threads; 0 (the default, and how racebed's corpus was recorded): it runs at once. */
     int start_yield;

@@ -97,6 +97,7 @@ typedef struct cli_args {
     int64_t ttl_ms, work_ms; /* --ttl-ms, --work-ms */
     /* list */
     int verbose; /* -v */
+    int oracles; /* list --oracles */
 } cli_args;
 
 /* A command: one row of the command table (cli_main.c). */

@@ -13,9 +13,11 @@
 #include "sim/cli/cli_report.h"
 
 const cli_command cli_commands[] = {
-    {"list", CLI_LIST, "[-v]", "scenarios and variants (-v: with their parameters)",
-     "Lists every scenario built into this racebed with its variants (core, mutant:NAME) and what each does.", NULL, 0,
-     0, cli_cmd_list},
+    {"list", CLI_LIST, "[-v] [--oracles]", "scenarios and variants (-v: with their parameters)",
+     "Lists every scenario built into this racebed with its variants (core, mutant:NAME) and what each does. With "
+     "--oracles: each oracle with the mutants declared to kill it (its canaries) and the race probes that show its "
+     "race was exercised; exit 1 if some mutant declares no oracle.",
+     NULL, 0, 0, cli_cmd_list},
     {"run", CLI_RUN, "SCENARIO [options]", "explore executions with the seeded random strategy",
      "Runs executions of SCENARIO under the seeded random strategy until a violation or the budget. Execution i "
      "(0-based) uses seed SEED+i. On a violation, writes the schedule file under --out and prints the command that "
@@ -77,6 +79,7 @@ const cli_command *cli_command_find(const char *name) {
 
 int cli_cmd_list(cli_args *a) {
     int code = EXIT_PASS;
+    if (a->oracles) return cli_report_oracles() ? EXIT_VIOLATION : EXIT_PASS;
     for (int i = 0; sim_scenarios[i]; i++) {
         char err[512];
         if (sim_scenario_check(sim_scenarios[i], err, sizeof(err)) != 0) {

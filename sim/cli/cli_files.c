@@ -134,7 +134,9 @@ int cli_write_metrics(const sim_run *run, const char *path) {
     FILE *f = bad ? NULL : fopen(tmp, "w");
     if (f == NULL) {
         cli_report_error("cannot write metrics to %s: %s", path,
-                         text == NULL ? "out of memory" : bad ? "the path is too long" : strerror(errno));
+                         text == NULL ? "out of memory"
+                         : bad        ? "the path is too long"
+                                      : strerror(errno));
         free(text);
         return EXIT_ENV;
     }

@@ -16,8 +16,8 @@
 static void main_defaults(cli_args *a, const cli_command *c) {
     memset(a, 0, sizeof(*a));
     a->command = c;
-    a->opts = (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .fault_permille = 30,
-                                .progress = 1};
+    a->opts =
+        (sim_random_opts){.seed = 1, .execs_max = 100000, .advance_permille = 50, .fault_permille = 30, .progress = 1};
     a->preemptions_max = 2;
     a->out = c->bit & (CLI_RUN | CLI_SWEEP) ? "racebed-out" : NULL;
     a->replays_max = 500;

@@ -268,6 +268,8 @@ const cli_option cli_options[] = {
     {"--work-ms", "N", CLI_I64, CLI_STRESS, 0, 0, F(work_ms), 0, 86400000, NULL,
      "work in the critical section, ms (default 20; ttl_expiry 600)"},
     {"-v", NULL, CLI_FLAG, CLI_LIST, 0, 0, F(verbose), 0, 0, NULL, "with each scenario's parameters and defaults"},
+    {"--oracles", NULL, CLI_FLAG, CLI_LIST, 0, 0, F(oracles), 0, 0, NULL,
+     "each oracle with the mutants that kill it and the probes that show its race ran"},
     {NULL, NULL, CLI_FLAG, 0, 0, 0, 0, 0, 0, NULL, NULL},
 };
 

@@ -95,6 +95,10 @@ void cli_report_stress(const sim_stress_result *res);
 
 /* One scenario's lines of `racebed list` (with its parameters when 'verbose'). */
 void cli_report_scenario(const sim_scenario *sc, int verbose);
+/* list --oracles: each oracle (built-in, then the scenarios' expectations) with the mutants declared to kill it
+ * (sim_scenario.canaries) and their scenarios' race probes, then the oracles no mutant kills and the mutants with no
+ * declared oracle. Returns 1 if some mutant declares none, else 0. */
+int cli_report_oracles(void);
 /* The built-in parameters, once (list -v). */
 void cli_report_builtin_params(void);
 

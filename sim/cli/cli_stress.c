@@ -15,12 +15,22 @@
 int cli_cmd_stress(cli_args *a) {
     const char *scenario = a->positional[0];
     int ttl = strcmp(scenario, "ttl_expiry") == 0; /* the TTL scenario's own defaults */
-    sim_stress_opts o = {scenario, a->variant ? a->variant : "core", NULL,
-                         a->threads ? a->threads : ttl ? 3 : 5,
-                         a->iterations_given ? a->iterations : ttl ? 4 : 20,
+    sim_stress_opts o = {scenario,
+                         a->variant ? a->variant : "core",
+                         NULL,
+                         a->threads ? a->threads
+                         : ttl      ? 3
+                                    : 5,
+                         a->iterations_given ? a->iterations
+                         : ttl               ? 4
+                                             : 20,
                          a->duration_s,
-                         a->ttl_ms ? a->ttl_ms : ttl ? 300 : 2000,
-                         a->work_ms >= 0 ? a->work_ms : ttl ? 600 : 20};
+                         a->ttl_ms ? a->ttl_ms
+                         : ttl     ? 300
+                                   : 2000,
+                         a->work_ms >= 0 ? a->work_ms
+                         : ttl           ? 600
+                                         : 20};
     const char *store = a->store ? a->store : "redis";
     if (o.duration_s > 0 && !a->iterations_given) o.iterations = 0; /* a duration alone bounds it */
     if (!sim_stress_supported(o.scenario, o.variant)) {

@@ -3,6 +3,7 @@
  * sim_params.c: the built-in parameter table and the combined parameter list (contract in sim_params.h).
  */
 #include "sim/run/sim_params.h"
+#include "sim/run/sim_verdict.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -80,7 +81,6 @@ int sim_param_index(const sim_scenario *sc, const char *name) {
     return -1;
 }
 
-
 /* The checks of one declared parameter 'd' (index 'i' of the scenario's own). */
 static int params_check_one(const sim_scenario *sc, int i, char *err, size_t cap) {
     const sim_param_def *d = &sc->params[i];
@@ -122,6 +122,29 @@ int sim_scenario_check(const sim_scenario *sc, char *err, size_t cap) {
     if (sc->variant_count < 1 || sc->variants == NULL || strcmp(sc->variants[0].name, "core") != 0) {
         snprintf(err, cap, "scenario %s: its first variant must be \"core\"", name);
         return -1;
+    }
+    for (int i = 1; i < sc->variant_count; i++) {
+        char oracle[SIM_NAME_MAX];
+        if (sim_canary_of(sc, sc->variants[i].name, oracle, sizeof(oracle)) == 0 && !sim_oracle_known(sc, oracle)) {
+            snprintf(err, cap,
+                     "scenario %s: canary %s=%s names no oracle it can raise (a built-in one or one of its "
+                     "expectations)",
+                     name, sc->variants[i].name + 7, oracle);
+            return -1;
+        }
+    }
+    for (const char *c = sc->canaries; c && *c;) { /* every canary names a mutant of the scenario */
+        size_t k = strcspn(c, ","), n = strcspn(c, "=,");
+        int found = 0;
+        for (int i = 1; i < sc->variant_count && !found; i++)
+            found = strncmp(sc->variants[i].name, "mutant:", 7) == 0 && strlen(sc->variants[i].name + 7) == n &&
+                    strncmp(sc->variants[i].name + 7, c, n) == 0;
+        if (!found || n == k) {
+            snprintf(err, cap, "scenario %s: canary '%.*s' is not MUTANT=ORACLE for one of its mutants", name, (int)k,
+                     c);
+            return -1;
+        }
+        c += k + (c[k] == ',');
     }
     for (int i = 0; i < sc->override_count; i++) {
         int p = sim_param_index(sc, sc->overrides[i].name);

@@ -89,6 +89,21 @@ const char *sim_oracle_doc(const char *name) {
     return NULL;
 }
 
+int sim_canary_of(const sim_scenario *sc, const char *variant, char *oracle, size_t cap) {
+    const char *mutant = strncmp(variant, "mutant:", 7) == 0 ? variant + 7 : variant;
+    size_t n = strlen(mutant);
+    for (const char *p = sc->canaries; p && *p;) {
+        size_t k = strcspn(p, ",");
+        const char *eq = memchr(p, '=', k);
+        if (eq && (size_t)(eq - p) == n && strncmp(p, mutant, n) == 0) {
+            snprintf(oracle, cap, "%.*s", (int)(k - n - 1), eq + 1);
+            return 0;
+        }
+        p += k + (p[k] == ',');
+    }
+    return -1;
+}
+
 int sim__list_index(const char *list, const char *name) {
     size_t n = strlen(name);
     int i = 0;

@@ -36,6 +36,9 @@
 
 /* 1 if 'name' is a built-in oracle or an expectation scenario 'sc' declares (sc may be NULL: built-ins only). */
 int sim_oracle_known(const sim_scenario *sc, const char *name);
+/* The oracle scenario 'sc' declares mutant 'variant' ("mutant:NAME" or "NAME") must be killed by (sc->canaries), into
+ * 'oracle'. Returns 0, or -1 when it declares none. */
+int sim_canary_of(const sim_scenario *sc, const char *variant, char *oracle, size_t cap);
 /* What fires built-in oracle 'name' (static), or NULL for a scenario's expectation or an unknown name. */
 const char *sim_oracle_doc(const char *name);
 /* Writes every valid name for 'sc' as "a, b, c" into 'buf' (truncated to 'cap'). */

@@ -182,4 +182,5 @@ SIM_SCENARIO_DEFINE(cache_db) = {
     .probes = "overwritten",
     .overrides = cache_overrides,
     .override_count = sizeof(cache_overrides) / sizeof(cache_overrides[0]),
+    .canaries = "cache_after_release=expect_cache_consistent",
 };

@@ -94,4 +94,5 @@ SIM_SCENARIO_DEFINE(clear_vs_holders) = {
     .finish = NULL,
     .faults = NULL,
     .probes = "clear_while_held,fence_refused",
+    .canaries = "del_all=revoked_write",
 };

@@ -156,4 +156,5 @@ SIM_SCENARIO_DEFINE(collection_ingest) = {
     .overrides = ci_overrides,
     .override_count = sizeof(ci_overrides) / sizeof(ci_overrides[0]),
     .probes = "wait_on_crashed_holder",
+    .canaries = "one_lock=expect_independent_collections",
 };

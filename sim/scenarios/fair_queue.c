@@ -256,4 +256,5 @@ SIM_SCENARIO_DEFINE(fair_queue) = {
     .probes = "handed_over",
     .overrides = fq_overrides,
     .override_count = sizeof(fq_overrides) / sizeof(fq_overrides[0]),
+    .canaries = "barging=expect_fifo,lost_wakeup=expect_prompt_handoff,dead_head=expect_served",
 };

@@ -144,4 +144,5 @@ SIM_SCENARIO_DEFINE(per_key_timeout) = {
     .overrides = pk_overrides,
     .override_count = sizeof(pk_overrides) / sizeof(pk_overrides[0]),
     .probes = "wait_on_crashed_holder",
+    .canaries = "unbounded_wait=liveness",
 };

@@ -103,4 +103,5 @@ SIM_SCENARIO_DEFINE(rapid_sequential) = {
     .overrides = rapid_overrides,
     .override_count = sizeof(rapid_overrides) / sizeof(rapid_overrides[0]),
     .probes = "stale_release,wait_on_crashed_holder",
+    .canaries = "check_then_set=lease_safety",
 };

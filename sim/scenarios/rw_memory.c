@@ -195,4 +195,6 @@ SIM_SCENARIO_DEFINE(rw_memory) = {
     .probes = "reads_shared",
     .overrides = rwm_overrides,
     .override_count = sizeof(rwm_overrides) / sizeof(rwm_overrides[0]),
+    .canaries =
+        "count_get_set=expect_rw_exclusion,no_writer_preference=expect_writer_served,reader_pins=expect_no_pinning",
 };

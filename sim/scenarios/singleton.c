@@ -110,4 +110,5 @@ SIM_SCENARIO_DEFINE(singleton) = {
     .finish = singleton_finish,
     .overrides = singleton_overrides,
     .override_count = sizeof(singleton_overrides) / sizeof(singleton_overrides[0]),
+    .canaries = "unsync_registry=singleton_unique",
 };

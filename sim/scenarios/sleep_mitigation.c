@@ -32,8 +32,8 @@ static const sim_variant_def sleep_variants[] = {
 
 static const sim_param_override sleep_overrides[] = {
     {"advances_max", 0}, /* the race needs pauses, not time advances (which starve every waiter alike) */
-    {"crashes_max", 1}, /* exhaustive search bound: one crash, of any client (the wait_on_crashed_holder race) */
-    {"pauses_max", 1},  /* exhaustive search bound: one pause, of any request (the stretched request) */
+    {"crashes_max", 1},  /* exhaustive search bound: one crash, of any client (the wait_on_crashed_holder race) */
+    {"pauses_max", 1},   /* exhaustive search bound: one pause, of any request (the stretched request) */
 };
 
 static void sleep_request(sim_thread *self, void *arg) {
@@ -90,4 +90,5 @@ SIM_SCENARIO_DEFINE(sleep_mitigation) = {
     .overrides = sleep_overrides,
     .override_count = sizeof(sleep_overrides) / sizeof(sleep_overrides[0]),
     .probes = "wait_on_crashed_holder",
+    .canaries = "sleep_spacing=expect_all_succeed",
 };

@@ -191,4 +191,5 @@ SIM_SCENARIO_DEFINE(spin_anchor) = {
     .overrides = spin_overrides,
     .override_count = sizeof(spin_overrides) / sizeof(spin_overrides[0]),
     .probes = "ttl_expired_in_cs,wall_step_during_hold,wait_on_crashed_holder,fence_refused",
+    .canaries = "check_then_set=lease_safety,plain_del=no_foreign_delete,admin_del=revoked_write",
 };

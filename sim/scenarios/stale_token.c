@@ -67,4 +67,5 @@ SIM_SCENARIO_DEFINE(stale_token) = {
     .setup = stale_setup,
     .finish = NULL,
     .probes = "stale_release",
+    .canaries = "plain_del=no_foreign_delete,get_compare_del=no_foreign_delete",
 };

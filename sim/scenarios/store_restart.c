@@ -72,4 +72,5 @@ SIM_SCENARIO_DEFINE(store_restart) = {
     .overrides = restart_overrides,
     .override_count = sizeof(restart_overrides) / sizeof(restart_overrides[0]),
     .probes = "wall_step_during_hold,fence_refused",
+    .canaries = "no_fencing=resource_lost_update",
 };

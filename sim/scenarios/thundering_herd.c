@@ -91,4 +91,5 @@ SIM_SCENARIO_DEFINE(thundering_herd) = {
     .overrides = herd_overrides,
     .override_count = sizeof(herd_overrides) / sizeof(herd_overrides[0]),
     .probes = "wait_on_crashed_holder",
+    .canaries = "check_then_set=lease_safety",
 };

@@ -139,4 +139,5 @@ SIM_SCENARIO_DEFINE(ttl_expiry) = {
     .finish = ttl_finish,
     .faults = NULL,
     .probes = "ttl_expired_in_cs,renewal_racing_expiry,fence_refused",
+    .canaries = "no_renewal=resource_lost_update,unbounded_renewal=liveness",
 };

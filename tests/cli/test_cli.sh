@@ -26,6 +26,10 @@ check "replay --help" 0 "$rb" replay --help
 check "check --help" 0 "$rb" check --help
 check "list" 0 "$rb" list
 if awk '!/^[a-z0-9_]+ +(core|mutant:[a-z0-9_]+) +[^ ]/ {bad=1} END {exit bad}' "$T/out"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL list format"; fi
+check "list --oracles" 0 "$rb" list --oracles
+grep_out "an oracle with its canaries" "^no_foreign_delete +killed by: .*stale_token/plain_del"
+grep_out "an oracle no mutant kills is flagged" "^deadlock +killed by: NONE"
+grep_out "list --oracles sums up" "^[0-9]+ oracles; [0-9]+ with no mutant that kills it"
 check "list -v" 0 "$rb" list -v
 grep_out "list -v shows params" "--ttl_ms +default"
 check "run unknown scenario" 2 "$rb" run nosuch
