@@ -168,6 +168,16 @@ scenario_faults() { # scenario code that crashes, spins or keeps state outside t
             [ $rc = 1 ] && grep -q -- "${want[$mode]}" "$out.replay" ||
                 { echo "faults: $rb mode $mode: its schedule replays with exit $rc"; return 1; }
         done
+        # a path that depends on the process's environment: the same in every run of one process, caught only by
+        # the comparison with a fresh process (of either build), which names the line where they part
+        timeout 120 "$rb" run faulty --mode 4 --check-determinism 3 >"$out.log" 2>&1
+        local rc=$?
+        [ $rc = 1 ] && grep -q '^NONDETERMINISTIC: faulty differs from a fresh process' "$out.log" &&
+            grep -q '^  fresh process: execution 0: ' "$out.log" ||
+            { echo "faults: $rb mode 4: --check-determinism exit $rc"; head -n 5 "$out.log"; return 1; }
+        timeout 120 "$rb" run faulty --mode 0 --check-determinism 3 --asan-build >"$out.log" 2>&1 &&
+            grep -q '^DETERMINISTIC: 3 executions of faulty' "$out.log" ||
+            { echo "faults: $rb mode 0: --check-determinism --asan-build failed"; head -n 5 "$out.log"; return 1; }
     done
     $MAKE --no-print-directory -j"$JOBS" racebed build-asan/racebed >/dev/null
 }

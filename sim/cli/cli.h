@@ -96,8 +96,11 @@ typedef struct cli_args {
     double duration_s;       /* --duration */
     int64_t ttl_ms, work_ms; /* --ttl-ms, --work-ms */
     /* list */
-    int verbose; /* -v */
-    int oracles; /* list --oracles */
+    int verbose;               /* -v */
+    int oracles;               /* list --oracles */
+    int64_t check_determinism; /* run --check-determinism N (0: off) */
+    int asan_build;            /* --asan-build */
+    char **argv;               /* the whole command line (a fresh process of --check-determinism gets it again) */
 } cli_args;
 
 /* A command: one row of the command table (cli_main.c). */
@@ -127,6 +130,11 @@ int cli_cmd_merge(cli_args *a);
 int cli_cmd_stress(cli_args *a);
 int cli_cmd_help(cli_args *a);
 int cli_cmd_report(cli_args *a);
+/* run --check-determinism N: compares this process's executions with a fresh process's, line by line. Returns the
+ * exit code. */
+int cli_check_determinism(sim_run *run, cli_args *a);
+/* The strategy text a schedule header records for 'a''s random run. */
+void cli_run_strategy_text(const cli_args *a, char *buf, size_t cap);
 /* Replays schedule 'sched_path' ('s' and 'cfg' parsed from it) on 'run' and writes its HTML timeline to 'html_path'.
  * Returns 0, or -1 with a message naming the path in 'err'. */
 int cli_html_write(sim_run *run, const char *sched_path, const sim_schedule *s, const sim_config *cfg, int lenient,

@@ -46,6 +46,7 @@ int main(int argc, char **argv) {
     cli_args a; /* about 40 KiB, on main's stack */
     main_defaults(&a, c);
     a.self = argv[0];
+    a.argv = argv;
     int rc = cli_parse(&a, argc - 2, argv + 2);
     if (rc != 0) return rc == 1 ? EXIT_PASS : rc;
     return c->handler(&a);

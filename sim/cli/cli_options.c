@@ -210,6 +210,11 @@ const cli_option cli_options[] = {
      "chance of a fault decision per step, per mille (default 30)"},
     {"--param", "KEY=VALUE", CLI_CUSTOM, RUNS, 0, 0, 0, 0, 0, opt_param,
      "set a scenario parameter; also --KEY VALUE (dashes or underscores)"},
+    {"--check-determinism", "N", CLI_I64, RUNS, 0, S_RANDOM, F(check_determinism), 1, 100000, NULL,
+     "re-run executions SEED..SEED+N-1 in a fresh process and compare every decision and trace line (exit 1 on the "
+     "first difference, named)"},
+    {"--asan-build", NULL, CLI_FLAG, RUNS, 0, S_RANDOM, F(asan_build), 0, 0, NULL,
+     "with --check-determinism: the fresh process is the sanitizer build (build-asan/racebed)"},
     {"--save-pass", NULL, CLI_FLAG, RUNS, 0, S_RANDOM, F(save_pass), 0, 0, NULL,
      "with no violation, write the last execution's schedule ('expect pass')"},
     {"--no-shrink", NULL, CLI_FLAG, RUNS, 0, S_RANDOM | S_SWEEP, F(no_shrink), 0, 0, NULL,

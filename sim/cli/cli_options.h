@@ -33,8 +33,8 @@ typedef enum cli_kind {
 } cli_kind;
 
 typedef struct cli_option {
-    const char *name;  /* "--seed" */
-    const char *arg;   /* the argument in help ("N", "core|mutant:NAME"), NULL for a flag */
+    const char *name; /* "--seed" */
+    const char *arg;  /* the argument in help ("N", "core|mutant:NAME"), NULL for a flag */
     cli_kind kind;
     unsigned commands; /* CLI_* bits of the commands that take it */
     unsigned hidden;   /* CLI_* bits of commands that take it without listing it in their help */
@@ -44,7 +44,7 @@ typedef struct cli_option {
     /* CLI_CUSTOM: reads 'value' into 'a'; returns 0, or -1 with the message (without the command's prefix) in
      * 'err'. */
     int (*parse)(cli_args *a, const char *value, char *err, size_t cap);
-    const char *help;  /* one paragraph; wrapped when printed */
+    const char *help; /* one paragraph; wrapped when printed */
 } cli_option;
 
 /* The table, terminated by a row with a NULL name. */

@@ -500,6 +500,25 @@ void cli_report_stress(const sim_stress_result *res) {
 
 /* ---- list ------------------------------------------------------------------------------------------------------- */
 
+/* ---- run --check-determinism ------------------------------------------------------------------------------------ */
+
+void cli_report_determinism(const cli_args *a, const char *binary, int at, int lines, const char *here,
+                            const char *there) {
+    uint64_t last = a->opts.seed + (uint64_t)a->check_determinism - 1;
+    if (at == 0) {
+        printf("DETERMINISTIC: %lld executions of %s (seeds %" PRIu64 "..%" PRIu64 "), %d lines of decisions and "
+               "trace identical in a fresh process (%s)\n",
+               (long long)a->check_determinism, a->cfg.scenario->name, a->opts.seed, last, lines, binary);
+        return;
+    }
+    printf("NONDETERMINISTIC: %s differs from a fresh process (%s) at line %d of the decision and trace stream, "
+           "after %d identical lines\n  this process:  %s\n  fresh process: %s\n",
+           a->cfg.scenario->name, binary, at, lines, here, there);
+    printf("(each line names its execution (seed %" PRIu64 "+execution), and a trace line its step and thread: "
+           "replay that seed's schedule in both to see the rest)\n",
+           a->opts.seed);
+}
+
 /* ---- list --oracles: each oracle's canaries ------------------------------------------------------------------- */
 
 /* Appends "a, b" style item 'item' to 'buf' unless already there. */

@@ -47,8 +47,8 @@ void cli_report_pct_bound(const cli_args *a, int threads, int64_t execs);
  * 'paths', a search over states), "NAME checked in N of M executions" for each expectation some execution left
  * unchecked, and, with 'check', a PROBE NOT REACHED or EXPECTATION NOT CHECKED line per requirement not met.
  * Returns 1 if one was not met. */
-int cli_report_probes(const cli_args *a, const int64_t *probe_execs, const int64_t *unchecked, int64_t execs,
-                      int check, int paths);
+int cli_report_probes(const cli_args *a, const int64_t *probe_execs, const int64_t *unchecked, int64_t execs, int check,
+                      int paths);
 /* "hash: stream X trace Y". */
 void cli_report_hash(uint64_t stream, uint64_t trace);
 /* "[timing] N executions, M decisions in S s (R decisions/s)". */
@@ -95,6 +95,10 @@ void cli_report_stress(const sim_stress_result *res);
 
 /* One scenario's lines of `racebed list` (with its parameters when 'verbose'). */
 void cli_report_scenario(const sim_scenario *sc, int verbose);
+/* run --check-determinism: DETERMINISTIC with what was compared ('at' 0), or NONDETERMINISTIC naming line 'at' of
+ * the stream and both processes' words for it. */
+void cli_report_determinism(const cli_args *a, const char *binary, int at, int lines, const char *here,
+                            const char *there);
 /* list --oracles: each oracle (built-in, then the scenarios' expectations) with the mutants declared to kill it
  * (sim_scenario.canaries) and their scenarios' race probes, then the oracles no mutant kills and the mutants with no
  * declared oracle. Returns 1 if some mutant declares none, else 0. */

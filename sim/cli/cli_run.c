@@ -209,7 +209,7 @@ static int run_resolve(cli_args *a) {
 /* ---- writing what was found ----------------------------------------------------------------------------------- */
 
 /* The strategy text of a random or PCT run's schedule header. */
-static void run_strategy_text(const cli_args *a, char *buf, size_t cap) {
+void cli_run_strategy_text(const cli_args *a, char *buf, size_t cap) {
     char faults[128], base[48];
     sim_faults_format(a->opts.faults, faults, sizeof(faults));
     if (a->opts.pct_depth)
@@ -320,7 +320,7 @@ static int run_first_difference(const sim_schedule *x, const sim_schedule *y) {
 static int run_nondeterminism(sim_run *run, const cli_args *a, uint64_t seed, const sim_random_result *res,
                               const sim_schedule *first, const sim_outcome *first_out) {
     char strategy[SIM_STRATEGY_MAX], path[CLI_PATH_MAX], err[CLI_PATH_MAX + 128], comment[512], where[160];
-    run_strategy_text(a, strategy, sizeof(strategy));
+    cli_run_strategy_text(a, strategy, sizeof(strategy));
     sim_schedule again;
     sim_schedule_init(&again);
     sim_outcome out;
@@ -353,7 +353,7 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
     uint64_t seed = a->opts.seed + (uint64_t)exec;
     int want_violation = res->violations > 0;
     char strategy[SIM_STRATEGY_MAX];
-    run_strategy_text(a, strategy, sizeof(strategy));
+    cli_run_strategy_text(a, strategy, sizeof(strategy));
     sim_schedule s;
     sim_schedule_init(&s);
     sim_outcome out;
@@ -409,7 +409,7 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
  * them. Returns 0 or the exit code. */
 static int run_metrics_of(sim_run *run, const cli_args *a, int64_t exec) {
     char strategy[SIM_STRATEGY_MAX];
-    run_strategy_text(a, strategy, sizeof(strategy));
+    cli_run_strategy_text(a, strategy, sizeof(strategy));
     sim_schedule s;
     sim_schedule_init(&s);
     sim_outcome out;
@@ -552,6 +552,12 @@ int cli_cmd_run(cli_args *a) {
         return rc;
     }
     a->cfg.backend = sim_backend_get(backend);
+    if (a->check_determinism) {
+        rc = cli_check_determinism(run, a);
+        sim_backend_close(backend);
+        sim_arena_unmap(run);
+        return rc;
+    }
     if (!a->quiet) cli_report_run_header(a, sweep);
     if (!a->quiet && backend) cli_report_store(sim_backend_describe(backend));
     int code = sweep ? run_sweep(run, a) : a->exhaustive ? run_exhaustive(run, a) : run_random(run, a);

@@ -3,7 +3,8 @@
 # test_determinism.sh RACEBED [RACEBED_ASAN]: determinism is checked across processes and builds, never inside one.
 # For every scenario x variant, the same seed run in two SEPARATE processes must give the identical decision-stream
 # hash and trace hash; the -O2 build and the ASan+UBSan build must give the same hashes too (a difference means
-# undefined behaviour or an uninitialized read). Then every failing schedule replays to the same trace in both.
+# undefined behaviour or an uninitialized read). Then every failing schedule replays to the same trace in both, and
+# `run --check-determinism` (with and without --asan-build) finds every scenario deterministic.
 set -u
 rb=${1:-./racebed}
 rb2=${2:-}
@@ -32,6 +33,16 @@ for f in "$T"/*/*.sched; do
         "$rb2" replay "$f" >"$T/c" 2>&1
         if cmp -s "$T/a" "$T/c"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL replay of $f differs between builds"; diff "$T/a" "$T/c" | head; fi
     fi
+done
+# the self-check users run: --check-determinism compares every decision and trace line with a fresh process (and with
+# --asan-build, with the sanitizer build), for every scenario with every fault kind on
+for scen in $("$rb" list | awk '{print $1}' | sort -u); do
+    for build in "" ${rb2:+--asan-build}; do
+        "$rb" run "$scen" --check-determinism 3 --faults all $build >"$T/d" 2>&1
+        rc=$?
+        if [ $rc = 0 ] && grep -q "^DETERMINISTIC: 3 executions of $scen" "$T/d"; then pass=$((pass + 1)); else
+            fail=$((fail + 1)); echo "FAIL $scen --check-determinism $build: exit $rc"; head -n 4 "$T/d"; fi
+    done
 done
 echo "determinism: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -3,7 +3,8 @@
  * faulty: a scenario with bugs of its own, one per mode, for the test that scenario code failures are diagnosed
  * (tools/check.sh, stage scenario-faults): the client that finds the lock taken calls abort() (mode 0), overflows
  * its fiber stack with a large local array (mode 1), or spins without a visible op (mode 2); in mode 3 the scenario
- * keeps state in a static variable, outside the run arena, so an execution does not repeat.
+ * keeps state in a static variable, outside the run arena, so an execution does not repeat; in mode 4 its path
+ * depends on the process environment, which only run --check-determinism (another process) can see.
  */
 #include <string.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 static int faulty_runs; /* mode 3's bug: survives from one execution to the next */
 
 static const sim_param_def faulty_params[] = {
-    {"mode", 0, 0, 3, "0 abort(), 1 stack overflow, 2 busy loop, 3 state outside the arena"},
+    {"mode", 0, 0, 4, "0 abort(), 1 stack overflow, 2 busy loop, 3 state outside the arena, 4 reads its environment"},
 };
 static const sim_variant_def faulty_variants[] = {{"core", "try-acquire; the loser misbehaves"}};
 
@@ -34,6 +35,9 @@ static void faulty_client(sim_thread *self, void *arg) {
     lk_outcome out = LK_NONE;
     if (lk_mutex_init(&m, env, "lk:faulty", &opts) != LK_OK) return;
     if (mode == 3 && faulty_runs++ % 3 == 1) lk_env_yield(env, "extra"); /* a different path every third run */
+    /* mode 4: a path that depends on the process's environment, the same in every run of one process: only a
+     * comparison with another process (run --check-determinism) can see it */
+    if (mode == 4 && getenv("RACEBED_DETERMINISM_CHILD") != NULL) lk_env_yield(env, "extra");
     if (lk_mutex_try_acquire(&m, &out) == LK_OK && out == LK_LOCKED) {
         volatile char sink;
         if (mode == 0) abort();
