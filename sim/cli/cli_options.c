@@ -506,3 +506,18 @@ void cli_help_overview(const cli_command *commands, int to_stderr) {
     cli_report_text(t.buf ? t.buf : "", to_stderr);
     sim_text_free(&t);
 }
+
+/* The strategy text a schedule header records for a random run (cli.h). */
+void cli_run_strategy_text(const cli_args *a, char *buf, size_t cap) {
+    char faults[128], base[48];
+    sim_faults_format(a->opts.faults, faults, sizeof(faults));
+    if (a->opts.pct_depth)
+        snprintf(base, sizeof(base), "pct:%d k=%lld", a->opts.pct_depth, (long long)a->opts.pct_steps);
+    else
+        snprintf(base, sizeof(base), "random");
+    if (a->opts.faults)
+        snprintf(buf, cap, "%s advance-permille=%d faults=%s fault-permille=%d", base, a->opts.advance_permille, faults,
+                 a->opts.fault_permille);
+    else
+        snprintf(buf, cap, "%s advance-permille=%d", base, a->opts.advance_permille);
+}

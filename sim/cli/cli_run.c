@@ -208,21 +208,6 @@ static int run_resolve(cli_args *a) {
 
 /* ---- writing what was found ----------------------------------------------------------------------------------- */
 
-/* The strategy text of a random or PCT run's schedule header. */
-void cli_run_strategy_text(const cli_args *a, char *buf, size_t cap) {
-    char faults[128], base[48];
-    sim_faults_format(a->opts.faults, faults, sizeof(faults));
-    if (a->opts.pct_depth)
-        snprintf(base, sizeof(base), "pct:%d k=%lld", a->opts.pct_depth, (long long)a->opts.pct_steps);
-    else
-        snprintf(base, sizeof(base), "random");
-    if (a->opts.faults)
-        snprintf(buf, cap, "%s advance-permille=%d faults=%s fault-permille=%d", base, a->opts.advance_permille, faults,
-                 a->opts.fault_permille);
-    else
-        snprintf(buf, cap, "%s advance-permille=%d", base, a->opts.advance_permille);
-}
-
 /* Shrinks the recorded schedule 's' in place when that makes it shorter: decisions deleted first, then a search for
  * a shorter schedule of the same oracle; '*out' becomes the outcome of the schedule kept. */
 static void run_shrink(sim_run *run, const cli_args *a, sim_schedule *s, const char *oracle, const char *strategy,
