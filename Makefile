@@ -44,13 +44,13 @@ $(foreach f,$(USER_SRC),$(if $(wildcard $(f)),,$(error SCENARIO: no such file: $
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_NAMES := $(notdir $(UNIT_SRC:.c=))
 
-.PHONY: all demo check deps bench nightly clean asan unit unit-asan corpus cli-tests determinism valgrind fuzz-smoke layout \
+.PHONY: all demo check deps bench nightly report clean asan unit unit-asan corpus cli-tests determinism valgrind fuzz-smoke layout \
         FORCE help
 
 all: racebed
 
 help:
-	@echo "targets: all (./racebed), demo, check, deps, bench, asan, clean"
+	@echo "targets: all (./racebed), demo, check, deps, bench, nightly, report, asan, clean"
 	@echo "         make SCENARIO=\"a.c dir/\"  builds your scenario files (or a directory of them) into racebed"
 
 # ---- one set of rules per build directory ------------------------------------------------------------------------
@@ -218,8 +218,12 @@ nightly: racebed
 	    apt-get install -y -q parallel >/dev/null 2>&1 || echo "nightly: could not install parallel; using xargs"; }
 	@bash tools/nightly.sh ./racebed reports/nightly
 
+# ---- report: the race-condition analysis (reports/race-analysis.md and .json), measured now -----------------------
+report: racebed
+	@python3 tools/race_analysis.py ./racebed reports
+
 clean:
-	rm -rf build build-asan racebed reports/demo reports/nightly racebed-out
+	rm -rf build build-asan racebed reports/demo reports/nightly reports/analysis reports/race-analysis.* racebed-out
 
 # ---- libfaketime: tests/faketime/ under LD_PRELOAD=libfaketime (run by `make faketime-tests`) ----------------------
 # The -O2 build only: ASan must be the first library loaded, and LD_PRELOAD puts libfaketime ahead of it.
