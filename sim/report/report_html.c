@@ -119,6 +119,23 @@ static int html_columns(html_page *p) {
             p->violation_col = i;
     }
     p->col_x[t->count] = x;
+    /* lanes in thread order (c1, c2, ..., c10), not in order of first appearance */
+    char seen[HTML_LANES_MAX][SIM_NAME_MAX];
+    int seen_idx[HTML_LANES_MAX], n = p->thread_count;
+    memcpy(seen, p->thread, sizeof(seen));
+    for (int l = 0; l < n; l++) {
+        seen_idx[l] = INT32_MAX;
+        for (int i = 0; i < t->count && seen_idx[l] == INT32_MAX; i++)
+            if (t->step[i].kind == SIM_TRACE_OP && strcmp(t->step[i].who, seen[l]) == 0)
+                seen_idx[l] = t->step[i].thread;
+    }
+    for (int k = 0; k < n; k++) { /* selection by (thread index, first appearance): a stable order */
+        int best = -1;
+        for (int l = 0; l < n; l++)
+            if (seen_idx[l] != INT32_MIN && (best < 0 || seen_idx[l] < seen_idx[best])) best = l;
+        lk_copy_str(p->thread[k], SIM_NAME_MAX, seen[best]);
+        seen_idx[best] = INT32_MIN;
+    }
     return 0;
 }
 
