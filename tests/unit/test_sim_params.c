@@ -18,6 +18,7 @@
 
 #include "sim/explore/sim_config.h"
 #include "sim/run/sim_params.h"
+#include "sim/run/sim_verdict.h"
 
 enum { MANY = SIM_PARAMS_MAX }; /* more parameters than fit beside the built-ins */
 
@@ -37,8 +38,13 @@ static sim_scenario make_scenario(int n) {
         snprintf(many_names[i], sizeof(many_names[i]), "p%d", i);
         many_params[i] = (sim_param_def){many_names[i], 1, 0, 10, "a parameter"};
     }
-    sim_scenario sc = {.name = "declared", .description = "a test scenario", .params = many_params, .param_count = n,
-                       .variants = core_only, .variant_count = 1, .setup = no_setup};
+    sim_scenario sc = {.name = "declared",
+                       .description = "a test scenario",
+                       .params = many_params,
+                       .param_count = n,
+                       .variants = core_only,
+                       .variant_count = 1,
+                       .setup = no_setup};
     return sc;
 }
 
@@ -84,8 +90,7 @@ static void test_sim_params_variants_and_overrides(void **state) {
     sc.variants = mutant_first;
     sc.variant_count = 2;
     expect_error(&sc, "first variant must be \"core\"");
-    static const sim_param_override own = {"p0", 2}, builtin_ok = {"advances_max", 0}, too_big = {"crashes_max",
-                                                                                                  5000};
+    static const sim_param_override own = {"p0", 2}, builtin_ok = {"advances_max", 0}, too_big = {"crashes_max", 5000};
     char err[512];
     sc = make_scenario(1);
     sc.overrides = &builtin_ok;
@@ -95,6 +100,31 @@ static void test_sim_params_variants_and_overrides(void **state) {
     expect_error(&sc, "override p0=2 is not a built-in parameter");
     sc.overrides = &too_big;
     expect_error(&sc, "override crashes_max=5000");
+}
+
+/* A canary names one of the scenario's mutants and an oracle it can raise; the lookup finds it by either name. */
+static void test_sim_params_canaries(void **state) {
+    (void)state;
+    static const sim_variant_def with_mutant[] = {{"core", "the protocol"}, {"mutant:x", "a mutant"}};
+    char err[512], oracle[SIM_NAME_MAX];
+    sim_scenario sc = make_scenario(1);
+    sc.variants = with_mutant;
+    sc.variant_count = 2;
+    sc.canaries = "x=lease_safety";
+    assert_int_equal(sim_scenario_check(&sc, err, sizeof(err)), 0);
+    assert_int_equal(sim_canary_of(&sc, "mutant:x", oracle, sizeof(oracle)), 0);
+    assert_string_equal(oracle, "lease_safety");
+    assert_int_equal(sim_canary_of(&sc, "x", oracle, sizeof(oracle)), 0);
+    assert_int_equal(sim_canary_of(&sc, "mutant:y", oracle, sizeof(oracle)), -1);
+    sc.canaries = "x=no_such_oracle";
+    expect_error(&sc, "canary x=no_such_oracle names no oracle");
+    sc.canaries = "y=lease_safety";
+    expect_error(&sc, "canary 'y=lease_safety' is not MUTANT=ORACLE for one of its mutants");
+    sc.canaries = "x";
+    expect_error(&sc, "canary 'x' is not MUTANT=ORACLE");
+    sc.expectations = "expect_mine";
+    sc.canaries = "x=expect_mine";
+    assert_int_equal(sim_scenario_check(&sc, err, sizeof(err)), 0);
 }
 
 static void test_sim_params_catalog_passes(void **state) {
@@ -113,6 +143,7 @@ int main(void) {
         cmocka_unit_test(test_sim_params_limit),
         cmocka_unit_test(test_sim_params_names_and_bounds),
         cmocka_unit_test(test_sim_params_variants_and_overrides),
+        cmocka_unit_test(test_sim_params_canaries),
         cmocka_unit_test(test_sim_params_catalog_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
