@@ -176,6 +176,7 @@ corpus: racebed build-asan/racebed
 	@bash tools/user_corpus.sh ./racebed schedules/user
 cli-tests: racebed build-asan/racebed
 	@bash tests/cli/test_cli.sh ./racebed
+	@bash tests/cli/test_json.sh ./racebed
 	@bash tests/cli/test_determinism.sh ./racebed build-asan/racebed
 # The rooms' rules (README, "Layout"), read off the built objects with nm; then proof that the check can fail.
 build/layout-objects.txt: FORCE
