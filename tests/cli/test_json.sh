@@ -4,7 +4,8 @@
 # sweep, replay (a match and a divergence), check and merge writes exactly one JSON document on stdout, valid against
 # reports/schema/racebed-result.schema.json (python3-jsonschema, the system python), with the text's verdict words
 # and the text's exit codes; `check --junit FILE` writes JUnit XML whose counts and failure match the schedules (one
-# deliberately broken, one unreadable), and an unwritable FILE is an error (exit 4). Each check prints FAIL when it
+# deliberately broken, one unreadable), and an unwritable FILE is an error (exit 4); tools/nightly.sh's junit.xml
+# has a testcase per job and the failing job's output tail (a stand-in racebed). Each check prints FAIL when it
 # fails; exit 1 if any did.
 set -u
 rb=${1:-./racebed}
@@ -171,6 +172,34 @@ for c in run sweep replay check merge; do
 done
 "$rb" help check | grep -q -- '--junit FILE' && ok || bad "racebed help check lists --junit"
 "$rb" list --json >/dev/null 2>&1 && bad "list takes no --json" || ok
+
+# ---- make nightly's junit.xml, from a stand-in racebed (one job fails: its sweep --process) -----------------------
+cat >"$T/fake-racebed" <<'FAKE'
+#!/usr/bin/env bash
+case "$*" in
+list) printf 'stale_token core the core\nstale_token mutant:plain_del a mutant\n' ;;
+*mutant:*) echo "VIOLATION no_foreign_delete at step 6: c1 deleted it"; exit 1 ;;
+*"sweep stale_token --process"*) printf 'VIOLATION crash <&> "x"\n\001tail\n'; exit 1 ;;
+*"--reduce hash"* | *--shard*) echo "exhaustive (reduce hash): 3 executions: the whole bounded space"; echo "PROVED within: x" ;;
+*) echo "PASS: no violation in 3 executions" ;;
+esac
+FAKE
+chmod +x "$T/fake-racebed"
+bash "$(dirname "$0")/../../tools/nightly.sh" "$T/fake-racebed" "$T/nightly" >"$T/nightly.out" 2>&1 && bad "nightly with a failing job exits 0" || ok
+jobs_n=$(wc -l <"$T/nightly/jobs.txt")
+"$py" - "$T/nightly/junit.xml" "$jobs_n" <<'PY' >"$T/nightly.junit" 2>&1 && ok || { bad "nightly junit.xml:"; cat "$T/nightly.junit"; }
+import sys, xml.etree.ElementTree as ET
+suite = ET.parse(sys.argv[1]).getroot().find("testsuite")
+cases = suite.findall("testcase")
+failed = [c for c in cases if c.find("failure") is not None]
+assert suite.get("tests") == sys.argv[2] == str(len(cases)), (suite.get("tests"), sys.argv[2], len(cases))
+assert suite.get("failures") == "1" and len(failed) == 1, suite.attrib
+f = failed[0]
+assert "sweep stale_token --process" in f.get("name"), f.get("name")
+assert f.get("classname") == "nightly.sweep.stale_token", f.get("classname")
+assert 'VIOLATION crash <&> "x"' in f.find("failure").text, f.find("failure").text
+assert all(c.get("name").split()[1] in ("run", "sweep") for c in cases)
+PY
 
 # ---- every document against the schema -------------------------------------------------------------------------
 "$py" - "$schema" "$T"/*.json <<'PY' && ok || bad "schema validation"
