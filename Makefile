@@ -26,6 +26,10 @@ CORE_SRC := $(sort $(filter-out $(if $(HAVE_HIREDIS),,core/lk_redis_store.c),$(w
 HAVE_LUA := $(shell test -f /usr/include/lua5.1/lua.h && echo 1)
 LUA_CFLAGS := $(if $(HAVE_LUA),-I/usr/include/lua5.1)
 LDLIBS_STORE := $(if $(HAVE_HIREDIS),-lhiredis) $(if $(HAVE_LUA),-llua5.1)
+# The CLI writes its --json reports with jansson (sim/cli/cli_json.c only): required for the racebed binary, not for
+# the library or the tests that link it.
+HAVE_JANSSON := $(shell test -f /usr/include/jansson.h && echo 1)
+LDLIBS_CLI := -ljansson
 # sim/ in rooms (README, "Layout"): every room's sources but the CLI's go into the library; real/ needs hiredis.
 SIM_ROOMS := run model oracles engine explore search real report
 SIM_SRC  := sim/sim_schedule.c $(foreach r,$(SIM_ROOMS),$(sort $(wildcard sim/$(r)/*.c))) \
@@ -53,6 +57,14 @@ help:
 	@echo "targets: all (./racebed), demo, check, deps, bench, nightly, report, asan, clean"
 	@echo "         make SCENARIO=\"a.c dir/\"  builds your scenario files (or a directory of them) into racebed"
 
+# The CLI's JSON writer needs jansson's header: without it, say how to get it rather than fail on an include.
+ifneq ($(HAVE_JANSSON),1)
+build/obj/sim/cli/cli_json.o build-asan/obj/sim/cli/cli_json.o: jansson-missing
+.PHONY: jansson-missing
+jansson-missing:
+	@echo "racebed needs jansson (Debian: libjansson-dev) for its --json reports: run 'sudo make deps'" >&2; exit 1
+endif
+
 # ---- one set of rules per build directory ------------------------------------------------------------------------
 # $(1) build dir, $(2) compile flags
 define build_rules
@@ -75,7 +87,7 @@ $(1)/libracebed.a: $$($(1)_LIB_OBJS)
 	@ar rcs $$@ $$^
 $(1)/racebed: $$(patsubst %.c,$(1)/obj/%.o,$$(CLI_SRC)) $(1)/libracebed.a
 	@echo "  LD  $$@"
-	@$$(CC) $(2) $$^ $$(LDLIBS_STORE) -o $$@.tmp && mv -f $$@.tmp $$@
+	@$$(CC) $(2) $$^ $$(LDLIBS_STORE) $$(LDLIBS_CLI) -o $$@.tmp && mv -f $$@.tmp $$@
 $(1)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(1)/libracebed.a build/gen/config.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC  $$@"
@@ -164,6 +176,7 @@ corpus: racebed build-asan/racebed
 	@bash tools/user_corpus.sh ./racebed schedules/user
 cli-tests: racebed build-asan/racebed
 	@bash tests/cli/test_cli.sh ./racebed
+	@bash tests/cli/test_json.sh ./racebed
 	@bash tests/cli/test_determinism.sh ./racebed build-asan/racebed
 # The rooms' rules (README, "Layout"), read off the built objects with nm; then proof that the check can fail.
 build/layout-objects.txt: FORCE

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # deps.sh [demo|check]: installs the Debian packages racebed needs that are missing, when run as root; otherwise
-# names them and the command to install them. `demo` needs a C compiler, make and Lua 5.1 (without Lua it still runs,
-# and skips the scenarios that run scripts); `check` needs the test tools.
+# names them and the command to install them. `demo` needs a C compiler, make, jansson and Lua 5.1 (without Lua it
+# still runs, and skips the scenarios that run scripts); `check` needs the test tools.
 # Exit: 0 all present (or installed), 1 missing and not root (for check), 2 apt-get failed.
 set -u
 want=${1:-check}
-need_demo=(gcc make liblua5.1-0-dev) # Lua: the model store runs scripts (lk_rwlock's, rw_memory's)
-need_check=(gcc make libcmocka-dev valgrind clang libclang-rt-14-dev libhiredis-dev liblua5.1-0-dev redis-server faketime
-    prometheus python3 python3-redis chromium) # python3-redis: the bench's redis-py figures; chromium: the timeline
-                                               # pages' browser test
+# Lua: the model store runs scripts (lk_rwlock's, rw_memory's); jansson: racebed's --json reports
+need_demo=(gcc make liblua5.1-0-dev libjansson-dev)
+need_check=(gcc make libcmocka-dev valgrind clang libclang-rt-14-dev libhiredis-dev liblua5.1-0-dev libjansson-dev
+    redis-server faketime prometheus python3 python3-redis python3-jsonschema chromium) # python3-redis: the bench's redis-py
+# figures; python3-jsonschema: the test that validates --json reports against their schema; chromium: the timeline
+# pages' browser test
 if [ "$want" = demo ]; then need=("${need_demo[@]}"); else need=("${need_check[@]}"); fi
 
 missing=()

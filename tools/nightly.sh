@@ -11,7 +11,8 @@
 #     each race was exercised);
 #   - the crash sweep, by thread and by process.
 # Every mutant must still be found (canaries). Results and failing schedules go under OUTDIR (reports/nightly); the
-# summary is OUTDIR/summary.txt. Exit 1 if anything failed.
+# summary is OUTDIR/summary.txt, and OUTDIR/junit.xml has one JUnit testcase per job (its command line; a failure
+# holds its output's tail). Exit 1 if anything failed.
 set -u
 rb=${1:-./racebed}
 out=${2:-reports/nightly}
@@ -43,15 +44,21 @@ rm -rf "$out"; mkdir -p "$out"
 } >"$out/jobs.txt"
 # a mutant must be found: exit 1 is success there; an exhaustive search must cover its whole bounded space
 # (--expect-violation and --expect-complete are ours, stripped here)
+# A job's record in results.txt: "ok|FAIL rc=N t=SECONDS COMMAND", its verdict lines indented, and for a failure the
+# last lines of its output, each as "     | LINE" (what junit.xml's <failure> holds).
 run_job() {
-    local cmd=$1 want=0 complete=0
+    local cmd=$1 want=0 complete=0 out rc t0 t1
     case $cmd in *--expect-violation*) want=1; cmd=${cmd% --expect-violation} ;; esac
     case $cmd in *--expect-complete*) complete=1; cmd=${cmd% --expect-complete} ;; esac
+    t0=$(date +%s.%N)
     out=$($cmd 2>&1); rc=$?
+    t1=$(date +%s.%N)
     local verdict=ok
     [ $rc = $want ] || verdict=FAIL
     [ $complete = 0 ] || grep -q 'the whole bounded space' <<<"$out" || verdict=FAIL
-    printf '%-4s rc=%s %s\n     %s\n' "$verdict" "$rc" "$cmd" "$(grep -E '^(PASS|PROVED|VIOLATION|PROBE|INCOMPLETE|exhaustive|shard)' <<<"$out" | head -n 3 | tr '\n' ' ')"
+    printf '%-4s rc=%s t=%s %s\n     %s\n' "$verdict" "$rc" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')" "$cmd" \
+        "$(grep -E '^(PASS|PROVED|VIOLATION|PROBE|INCOMPLETE|exhaustive|shard)' <<<"$out" | head -n 3 | tr '\n' ' ')"
+    [ $verdict = ok ] || tail -n 20 <<<"$out" | LC_ALL=C tr -c '\11\12\40-\176' '?' | sed 's/^/     | /'
 }
 export -f run_job
 if command -v parallel >/dev/null 2>&1; then
@@ -62,5 +69,8 @@ else
 fi
 fails=$(grep -c '^FAIL' "$out/results.txt")
 total=$(grep -c '^\(ok\|FAIL\)' "$out/results.txt")
-{ echo "racebed nightly: $total jobs on $jobs cores, $fails failed"; grep -A1 '^FAIL' "$out/results.txt"; } | tee "$out/summary.txt"
+bash "$(dirname "$0")/nightly_junit.sh" "$out/results.txt" >"$out/junit.xml" ||
+    { echo "nightly: could not write $out/junit.xml" >&2; fails=$((fails + 1)); }
+{ echo "racebed nightly: $total jobs on $jobs cores, $fails failed (JUnit: $out/junit.xml)"; grep -A1 '^FAIL' "$out/results.txt"; } |
+    tee "$out/summary.txt"
 [ "$fails" = 0 ]

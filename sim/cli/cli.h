@@ -101,6 +101,10 @@ typedef struct cli_args {
     int64_t check_determinism; /* run --check-determinism N (0: off) */
     int asan_build;            /* --asan-build */
     char **argv;               /* the whole command line (a fresh process of --check-determinism gets it again) */
+    /* reports */
+    int json;             /* --json (run, sweep, replay, check, merge) */
+    const char *junit;    /* check: --junit FILE */
+    struct cli_json *doc; /* with --json: the document the report functions fill instead of printing (cli_json.h) */
 } cli_args;
 
 /* A command: one row of the command table (cli_main.c). */
@@ -149,6 +153,8 @@ int cli_html_beside(sim_run *run, const char *sched_path, int quiet);
 char *cli_read_file(const char *path, size_t *len, char *err, size_t cap);
 /* Loads and resolves a schedule file. Returns 0, or the exit code with the message printed. */
 int cli_load_schedule(const char *path, sim_schedule *s, sim_config *cfg);
+/* The same, with the message (naming the file) in 'err' instead of printed. */
+int cli_load_schedule_err(const char *path, sim_schedule *s, sim_config *cfg, char *err, size_t cap);
 /* The one schedule writer: creates directory 'dir' (and its parents) first unless it is NULL, then writes 's' with
  * 'comment' to 'path'. Returns 0, or -1 with "cannot write PATH: why" in 'err'. */
 int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, const char *comment, char *err,
@@ -156,6 +162,9 @@ int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, 
 /* 0 if file 'path' can be written the way checkpoints are (through 'path'.tmp and a rename), else -1 with the
  * reason, naming the path, in 'err'. Leaves nothing behind. */
 int cli_check_writable(const char *path, char *err, size_t cap);
+/* Writes 'len' bytes of 'text' to 'path' through 'path'.tmp and a rename. Returns 0, or -1 with "cannot write PATH:
+ * why" in 'err' (nothing left behind). */
+int cli_write_file(const char *path, const char *text, size_t len, char *err, size_t cap);
 /* Writes the metrics of the execution in 'run' (every process merged) to 'path' in the Prometheus text format,
  * through 'path'.tmp and a rename. Returns 0, or EXIT_ENV with the error printed. */
 struct sim_run;

@@ -193,6 +193,10 @@ static int det_compare(const char *here, const char *there, char *a, char *b, si
 }
 
 int cli_check_determinism(sim_run *run, cli_args *a) {
+    if (a->json) {
+        cli_report_usage_error("run", "--check-determinism reports in text only: drop --json");
+        return EXIT_USAGE;
+    }
     if (getenv(DET_CHILD_ENV)) /* the fresh process: its lines go to the parent */
         return det_write(run, a, stdout) == 0 && fflush(stdout) == 0 ? EXIT_PASS : EXIT_USAGE;
     char binary[PATH_MAX + 32], err[PATH_MAX + 256];

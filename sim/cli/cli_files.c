@@ -75,24 +75,28 @@ char *cli_read_file(const char *path, size_t *len, char *err, size_t cap) {
     return buf;
 }
 
-int cli_load_schedule(const char *path, sim_schedule *s, sim_config *cfg) {
-    char err[512] = "";
+int cli_load_schedule_err(const char *path, sim_schedule *s, sim_config *cfg, char *err, size_t cap) {
+    char why[512] = "";
     size_t len = 0;
-    char *buf = cli_read_file(path, &len, err, sizeof(err));
-    if (buf == NULL) {
-        cli_report_error("%s", err);
-        return EXIT_USAGE;
-    }
+    char *buf = cli_read_file(path, &len, err, cap);
+    if (buf == NULL) return EXIT_USAGE;
     sim_schedule_init(s);
-    int rc = sim_schedule_parse_buffer(s, buf, len, err, sizeof(err));
+    int rc = sim_schedule_parse_buffer(s, buf, len, why, sizeof(why));
     free(buf);
-    if (rc == 0 && sim_config_from_schedule(cfg, s, err, sizeof(err)) != 0) rc = -1;
+    if (rc == 0 && sim_config_from_schedule(cfg, s, why, sizeof(why)) != 0) rc = -1;
     if (rc != 0) {
-        cli_report_error("%s: %s", path, err);
+        snprintf(err, cap, "%s: %s", path, why);
         sim_schedule_free(s);
         return EXIT_USAGE;
     }
     return 0;
+}
+
+int cli_load_schedule(const char *path, sim_schedule *s, sim_config *cfg) {
+    char err[CLI_PATH_MAX + 600] = "";
+    int rc = cli_load_schedule_err(path, s, cfg, err, sizeof(err));
+    if (rc != 0) cli_report_error("%s", err);
+    return rc;
 }
 
 int cli_save_schedule(const char *dir, const char *path, const sim_schedule *s, const char *comment, char *err,
@@ -147,6 +151,27 @@ int cli_write_metrics(const sim_run *run, const char *path) {
         cli_report_error("cannot write metrics to %s: %s", path, strerror(errno));
         unlink(tmp);
         return EXIT_ENV;
+    }
+    return 0;
+}
+
+int cli_write_file(const char *path, const char *text, size_t len, char *err, size_t cap) {
+    char tmp[CLI_PATH_MAX + 8];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        snprintf(err, cap, "cannot write %s: the path is too long", path);
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        snprintf(err, cap, "cannot write %s (through %s): %s", path, tmp, strerror(errno));
+        return -1;
+    }
+    int bad = fwrite(text, 1, len, f) != len;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
     }
     return 0;
 }

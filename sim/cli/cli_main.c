@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_json.h"
 #include "sim/cli/cli_options.h"
 #include "sim/cli/cli_report.h"
+#include "sim/explore/sim_progress.h"
 
 /* Every command's defaults, before its options are read. */
 static void main_defaults(cli_args *a, const cli_command *c) {
@@ -23,6 +25,26 @@ static void main_defaults(cli_args *a, const cli_command *c) {
     a->replays_max = 500;
     a->shrink_execs = 100000;
     a->work_ms = -1; /* stress: the scenario's default */
+}
+
+/* What each exit code means (cli.h), for the --json document. */
+static const char *main_exit_meaning(int code) {
+    static const char *const meaning[] = {"no violation",    "violation",         "usage or input error",
+                                          "replay diverged", "environment error", "incomplete: no proof"};
+    return code >= 0 && code < (int)(sizeof(meaning) / sizeof(meaning[0])) ? meaning[code] : "unknown";
+}
+
+/* Runs the command with --json: its report functions fill one document instead of printing, and the document is
+ * written when it ends, with its exit code (unchanged, unless the document cannot be written: then 4). */
+static int main_json(cli_args *a) {
+    double t0_s = sim_real_clock_s();
+    a->doc = cli_json_new(a->command->name);
+    int rc = a->doc ? a->command->handler(a) : EXIT_ENV;
+    if (cli_json_write(a->doc, rc, main_exit_meaning(rc), sim_real_clock_s() - t0_s) != 0 && rc == EXIT_PASS)
+        rc = EXIT_ENV;
+    cli_json_free(a->doc);
+    a->doc = NULL;
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -49,5 +71,5 @@ int main(int argc, char **argv) {
     a.argv = argv;
     int rc = cli_parse(&a, argc - 2, argv + 2);
     if (rc != 0) return rc == 1 ? EXIT_PASS : rc;
-    return c->handler(&a);
+    return a.json ? main_json(&a) : c->handler(&a);
 }

@@ -10,6 +10,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_report.h"
+#include "sim/cli/cli_report_search.h"
 
 enum { MERGE_SHARDS_MAX = 1024 }; /* shards one merge takes */
 
@@ -61,7 +62,7 @@ int cli_cmd_merge(cli_args *a) {
                 code = EXIT_USAGE;
             }
     if (code == EXIT_PASS) {
-        cli_report_merged(a->positional_count, &first, execs, steps, violations, complete, report);
+        cli_report_merged(a, a->positional_count, &first, execs, steps, violations, complete, report);
         code = violations ? EXIT_VIOLATION : complete ? EXIT_PASS : EXIT_INCOMPLETE;
     }
     if (loaded) sim_exhaust_state_free(&first);

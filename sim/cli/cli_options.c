@@ -275,6 +275,14 @@ const cli_option cli_options[] = {
     {"-v", NULL, CLI_FLAG, CLI_LIST, 0, 0, F(verbose), 0, 0, NULL, "with each scenario's parameters and defaults"},
     {"--oracles", NULL, CLI_FLAG, CLI_LIST, 0, 0, F(oracles), 0, 0, NULL,
      "each oracle with the mutants that kill it and the probes that show its race ran"},
+    {"--json", NULL, CLI_FLAG, RUNS | CLI_REPLAY | CLI_CHECK | CLI_MERGE, 0, 0, F(json), 0, 0, NULL,
+     "write one JSON document to stdout instead of the text: the verdict (the text's word), what was run, the counts, "
+     "the violation and the schedule written, the probes, the exit code and the elapsed seconds (replay: no step "
+     "trace; schema: reports/schema/racebed-result.schema.json); errors stay on stderr"},
+    {"--junit", "FILE", CLI_TEXT, CLI_CHECK, 0, 0, F(junit), 0, 0, NULL,
+     "also write a JUnit XML report to FILE: one testcase per schedule (classname: its scenario), a failure when its "
+     "verdict does not match its expect line, an error when it cannot be read, skipped when model-only (exit 4 if FILE "
+     "cannot be written)"},
     {NULL, NULL, CLI_FLAG, 0, 0, 0, 0, 0, 0, NULL, NULL},
 };
 

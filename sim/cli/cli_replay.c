@@ -7,11 +7,14 @@
  * real store.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_junit.h"
 #include "sim/cli/cli_report.h"
 #include "sim/explore/sim_faults.h"
+#include "sim/explore/sim_progress.h"
 #include "sim/explore/sim_shrink.h"
 #include "sim/search/sim_shorter.h"
 #include "sim/real/sim_redis_backend.h"
@@ -48,9 +51,9 @@ int cli_cmd_replay(cli_args *a) {
         sim_backend_close(backend);
         return EXIT_ENV;
     }
-    if (backend) cli_report_store(sim_backend_describe(backend));
-    sim_replay_opts o = {a->lenient, a->until_step, a->quiet ? NULL : replay_trace, NULL, NULL, NULL, NULL};
-    cli_report_replay_header(path, &s, a->lenient, o.trace != NULL);
+    if (backend) cli_report_store(a, sim_backend_describe(backend));
+    sim_replay_opts o = {a->lenient, a->until_step, a->quiet || a->doc ? NULL : replay_trace, NULL, NULL, NULL, NULL};
+    cli_report_replay_header(a, path, &s, o.trace != NULL);
     sim_replay_result r;
     sim_run_keep_metrics(run, a->metrics != NULL);
     sim_replay(run, &cfg, &s, &o, &r);
@@ -59,14 +62,80 @@ int cli_cmd_replay(cli_args *a) {
         int mrc = cli_write_metrics(run, a->metrics);
         if (mrc != 0 && code == EXIT_PASS) code = mrc;
     }
-    if (a->opts.hash) cli_report_hash(r.stream_hash, r.trace_hash);
+    if (a->opts.hash) cli_report_hash(a, r.stream_hash, r.trace_hash);
     sim_schedule_free(&s);
     sim_arena_unmap(run);
     sim_backend_close(backend);
     return code;
 }
 
+/* One schedule of `racebed check`: replays 'path' and reports it (text or document, and a JUnit case in 'junit' if
+ * not NULL). Returns 1 matched, 0 did not, -1 skipped; '*code' becomes the exit code it asks for (2 unreadable, 4
+ * the store failed, 1 no match) unless an earlier schedule asked for one already. */
+static int check_one(const cli_args *a, sim_run *run, sim_backend_handle *backend, const char *path, cli_junit *junit,
+                     int *code) {
+    sim_schedule s;
+    sim_config cfg;
+    char err[CLI_PATH_MAX + 600], why[SIM_MSG_MAX + 64];
+    if (cli_load_schedule_err(path, &s, &cfg, err, sizeof(err)) != 0) {
+        cli_report_check_unreadable(a, path, err);
+        if (junit) cli_junit_add(junit, "(unreadable)", path, 0.0, CLI_JUNIT_ERROR, err, NULL);
+        *code = EXIT_USAGE;
+        return 0;
+    }
+    if (backend && s.model_only) {
+        cli_report_check_skipped(a, path, &s);
+        if (junit) cli_junit_add(junit, s.scenario, path, 0.0, CLI_JUNIT_SKIPPED, "model-only", NULL);
+        sim_schedule_free(&s);
+        return -1;
+    }
+    cfg.backend = sim_backend_get(backend);
+    sim_replay_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
+    sim_replay_result r;
+    double t0_s = sim_real_clock_s();
+    sim_replay(run, &cfg, &s, &o, &r);
+    double seconds = sim_real_clock_s() - t0_s;
+    int ok = cli_report_check_one(a, path, &s, &r, seconds);
+    if (junit) {
+        cli_report_check_status(&s, &r, why, sizeof(why));
+        cli_junit_outcome outcome = ok                         ? CLI_JUNIT_PASSED
+                                    : r.end == SIM_END_BACKEND ? CLI_JUNIT_ERROR
+                                                               : CLI_JUNIT_FAILURE;
+        snprintf(err, sizeof(err), "%s\nschedule: %s\nreplay: racebed replay %s", why, path, path);
+        cli_junit_add(junit, s.scenario, path, seconds, outcome, why, ok ? NULL : err);
+    }
+    if (!ok && r.end == SIM_END_BACKEND)
+        *code = EXIT_ENV;
+    else if (!ok && *code == EXIT_PASS)
+        *code = EXIT_VIOLATION;
+    sim_schedule_free(&s);
+    return ok;
+}
+
+/* Writes the JUnit report of `check --junit FILE`. Returns 0, or EXIT_ENV with the error printed. */
+static int check_write_junit(const cli_args *a, const cli_junit *junit) {
+    size_t len = 0;
+    char err[CLI_PATH_MAX + 128];
+    char *text = cli_junit_text(junit, "racebed check", &len);
+    if (text == NULL) {
+        cli_report_usage_error("check", "--junit %s: out of memory", a->junit);
+        return EXIT_ENV;
+    }
+    int rc = cli_write_file(a->junit, text, len, err, sizeof(err));
+    free(text);
+    if (rc != 0) {
+        cli_report_usage_error("check", "--junit: %s", err);
+        return EXIT_ENV;
+    }
+    return 0;
+}
+
 int cli_cmd_check(cli_args *a) {
+    char err[CLI_PATH_MAX + 128];
+    if (a->junit && cli_check_writable(a->junit, err, sizeof(err)) != 0) { /* at start, not after the replays */
+        cli_report_usage_error("check", "--junit: %s", err);
+        return EXIT_ENV;
+    }
     sim_backend_handle *backend = NULL;
     int code = cli_open_store(a->command->name, a->store, &backend);
     if (code != 0) return code;
@@ -75,39 +144,22 @@ int cli_cmd_check(cli_args *a) {
         sim_backend_close(backend);
         return EXIT_ENV;
     }
-    if (backend) cli_report_store(sim_backend_describe(backend));
+    if (backend) cli_report_store(a, sim_backend_describe(backend));
+    cli_junit junit;
+    cli_junit_init(&junit);
     int ok = 0, bad = 0, skipped = 0;
     for (int i = 0; i < a->positional_count; i++) {
-        const char *path = a->positional[i];
-        sim_schedule s;
-        sim_config cfg;
-        if (cli_load_schedule(path, &s, &cfg) != 0) {
-            code = EXIT_USAGE;
-            bad++;
-            continue;
-        }
-        if (backend && s.model_only) {
-            cli_report_check_skipped(path);
-            skipped++;
-            sim_schedule_free(&s);
-            continue;
-        }
-        cfg.backend = sim_backend_get(backend);
-        sim_replay_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
-        sim_replay_result r;
-        sim_replay(run, &cfg, &s, &o, &r);
-        if (cli_report_check_one(path, &s, &r)) {
-            ok++;
-        } else {
-            bad++;
-            if (r.end == SIM_END_BACKEND)
-                code = EXIT_ENV;
-            else if (code == EXIT_PASS)
-                code = EXIT_VIOLATION;
-        }
-        sim_schedule_free(&s);
+        int one = check_one(a, run, backend, a->positional[i], a->junit ? &junit : NULL, &code);
+        ok += one == 1;
+        bad += one == 0;
+        skipped += one < 0;
     }
-    cli_report_check_summary(ok, bad, skipped);
+    cli_report_check_summary(a, ok, bad, skipped);
+    if (a->junit) {
+        int jrc = check_write_junit(a, &junit);
+        if (jrc != 0 && code == EXIT_PASS) code = jrc;
+    }
+    cli_junit_fini(&junit);
     sim_arena_unmap(run);
     sim_backend_close(backend);
     return code;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cli_report.h: every line of racebed's output that tools or tests parse, worded in one place: verdict lines
- * (PASS, VIOLATION, INCOMPLETE, FAIL, DIVERGED, STORE ERROR), the run header, the exhaustive summary, the probes,
- * the hashes, "schedule:"/"replay:", the check and merge summaries, the [timing] lines; and the error messages.
+ * (PASS, VIOLATION, INCOMPLETE, FAIL, DIVERGED, STORE ERROR), the run header, the probes, the hashes,
+ * "schedule:"/"replay:", the check summary, the [timing] lines; and the error messages. The exhaustive search's
+ * summary and verdict, and merge's, are in cli_report_search.h.
  *
+ * With --json (a->doc set) each function that takes 'a' puts the same values, and the same verdict words, into the
+ * document (cli_json.h) instead of printing them; errors still go to stderr.
  * Invariant: a format tools/ or tests/ read with sed or grep is written here and nowhere else; the command modules
  * pass values, never text to print.
  */
@@ -27,12 +30,12 @@ void cli_report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* "scenario S, variant V, seed N ..., strategy ..." and "params: k=v ...". */
 void cli_report_run_header(const cli_args *a, int sweep);
 /* "store: DESCRIPTION". */
-void cli_report_store(const char *description);
+void cli_report_store(const cli_args *a, const char *description);
 /* "NONDETERMINISTIC scenario S: ...": a re-run of execution 'seed' did not repeat it ('where' says how). */
-void cli_report_nondeterminism(const char *scenario, uint64_t seed, const char *where);
+void cli_report_nondeterminism(const cli_args *a, uint64_t seed, const char *where);
 /* "schedule: PATH (N decisions)" and "replay:   SELF replay PATH", a command that runs as printed from where racebed
- * was started ('self' is how racebed was invoked, argv[0]; both quoted for the shell where needed). */
-void cli_report_schedule_written(const char *self, const char *path, int decisions);
+ * was started (SELF is how racebed was invoked, a->self; both quoted for the shell where needed). */
+void cli_report_schedule_written(const cli_args *a, const char *path, int decisions);
 /* "timeline: PATH": the HTML timeline written beside a schedule. */
 void cli_report_timeline_written(const char *path);
 /* The random strategy's verdict line when it found no violation (STORE ERROR, PASS); a violation is printed with
@@ -50,23 +53,16 @@ void cli_report_pct_bound(const cli_args *a, int threads, int64_t execs);
 int cli_report_probes(const cli_args *a, const int64_t *probe_execs, const int64_t *unchecked, int64_t execs, int check,
                       int paths);
 /* "hash: stream X trace Y". */
-void cli_report_hash(uint64_t stream, uint64_t trace);
+void cli_report_hash(const cli_args *a, uint64_t stream, uint64_t trace);
 /* "[timing] N executions, M decisions in S s (R decisions/s)". */
-void cli_report_timing(int64_t execs, int64_t steps, double seconds);
+void cli_report_timing(const cli_args *a, int64_t execs, int64_t steps, double seconds);
 /* The crash sweep's verdict: PASS or VIOLATION with the crash point and the count. */
 void cli_report_sweep(const cli_args *a, const sim_sweep_result *sw);
-/* The exhaustive search's summary line ("exhaustive (reduce R): ..."), the oracle filter's and the shortest
- * search's lines. */
-void cli_report_exhaustive(const sim_exhaust_opts *o, const sim_exhaust_result *res);
-/* Its verdict: VIOLATION (and the counts with --runs); INCOMPLETE (exit 5) when it stopped before its space did, by
- * a budget or a limit; FAIL (another oracle fired); or PROVED with exactly what it covered and what it did not.
- * Returns the exit code the verdict means (the schedule is written by the caller). */
-int cli_report_exhaustive_verdict(const sim_exhaust_opts *o, const sim_exhaust_result *res);
-
 /* ---- replay, check, shrink, merge, stress -------------------------------------------------------------------- */
 
-/* "replay PATH: scenario S, variant V, seed N" and the trace's column header. */
-void cli_report_replay_header(const char *path, const sim_schedule *s, int lenient, int trace);
+/* "replay PATH: scenario S, variant V, seed N" (with a->lenient: "(lenient)") and, with 'trace', the trace's column
+ * header. */
+void cli_report_replay_header(const cli_args *a, const char *path, const sim_schedule *s, int trace);
 /* One trace line. */
 void cli_report_trace_line(const char *line);
 /* The replay's verdict (DIVERGED, stopped, VIOLATION, PASS, notes, the expect match). Returns the exit code. */
@@ -75,18 +71,21 @@ int cli_report_replay_verdict(const cli_args *a, const sim_schedule *s, const si
  * ERROR, SETUP ERROR); 'line' gets the verdict line replay prints, 'expect_line' the expect comparison ("" none). */
 const char *cli_report_replay_words(const sim_schedule *s, const sim_replay_result *r, int lenient, char *line,
                                     size_t cap, char *expect_line, size_t ecap);
-/* One schedule's line of `racebed check`: "ok   PATH (...)", "FAIL PATH: ...", "skip PATH (...)". Returns 1 if it
- * matched. */
-int cli_report_check_one(const char *path, const sim_schedule *s, const sim_replay_result *r);
-void cli_report_check_skipped(const char *path);
+/* Whether schedule 's', replayed as 'r', matched its expect line: 1 with what it got ("pass", "violation ORACLE") in
+ * 'why', or 0 with why not ("expected pass, got violation ORACLE", "diverged: ...", "store error: ...").  Pure. */
+int cli_report_check_status(const sim_schedule *s, const sim_replay_result *r, char *why, size_t cap);
+/* One schedule's line of `racebed check`: "ok   PATH (...)", "FAIL PATH: ...", "skip PATH (...)" ('seconds': its
+ * replay's real time, for the document). Returns 1 if it matched. */
+int cli_report_check_one(const cli_args *a, const char *path, const sim_schedule *s, const sim_replay_result *r,
+                         double seconds);
+void cli_report_check_skipped(const cli_args *a, const char *path, const sim_schedule *s);
+/* A schedule that could not be read: 'err' (naming it) on stderr, and a FAIL entry in the document. */
+void cli_report_check_unreadable(const cli_args *a, const char *path, const char *err);
 /* "N schedule(s) matched, M did not". */
-void cli_report_check_summary(int ok, int bad, int skipped);
+void cli_report_check_summary(const cli_args *a, int ok, int bad, int skipped);
 /* "shrunk PATH: N -> M decisions ..." and "written: DST", or that it does not reproduce. */
 void cli_report_shrunk(const char *path, const char *dst, const char *oracle, int before, int after, int replays);
 void cli_report_shrink_failed(const char *path, const char *oracle);
-/* "merged N shard(s) of S V: ..." and the first violation. */
-void cli_report_merged(int shards, const sim_exhaust_state *first, int64_t execs, int64_t steps, int64_t violations,
-                       int complete, const char *violation);
 /* Stress mode's header, verdict and counts. */
 void cli_report_stress_header(const sim_stress_opts *o, const char *store);
 void cli_report_stress(const sim_stress_result *res);

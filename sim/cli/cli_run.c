@@ -17,6 +17,7 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_options.h"
 #include "sim/cli/cli_report.h"
+#include "sim/cli/cli_report_search.h"
 #include "sim/engine/sim_guard.h"
 #include "sim/explore/sim_faults.h"
 #include "sim/explore/sim_progress.h"
@@ -323,11 +324,11 @@ static int run_nondeterminism(sim_run *run, const cli_args *a, uint64_t seed, co
              "scenario %s is not deterministic: %s (state kept outside the run arena?)\nreplay: racebed replay "
              "THIS_FILE",
              a->cfg.scenario->name, where);
-    cli_report_nondeterminism(a->cfg.scenario->name, seed, where);
+    cli_report_nondeterminism(a, seed, where);
     if (cli_save_schedule(a->out, path, first, comment, err, sizeof(err)) != 0)
         cli_report_error("%s", err);
     else
-        cli_report_schedule_written(a->self, path, first->decision_count);
+        cli_report_schedule_written(a, path, first->decision_count);
     return EXIT_USAGE;
 }
 
@@ -375,9 +376,9 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
     int rc = cli_save_schedule(a->out, path, &s, comment, err, sizeof(err));
     if (rc != 0)
         cli_report_error("%s", err);
-    else if (!a->quiet)
-        cli_report_schedule_written(a->self, path, s.decision_count);
-    if (rc == 0 && want_violation) rc = cli_html_beside(run, path, a->quiet);
+    else if (!a->quiet || a->doc)
+        cli_report_schedule_written(a, path, s.decision_count);
+    if (rc == 0 && want_violation) rc = cli_html_beside(run, path, a->quiet || a->doc);
     int mrc = 0;
     if (a->metrics) { /* the execution the schedule describes: shrinking ran others since */
         sim_replay_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
@@ -416,8 +417,8 @@ static int run_sweep(sim_run *run, cli_args *a) {
         return EXIT_USAGE;
     }
     cli_report_sweep(a, &sw);
-    if (sw.violations == 0 &&
-        a->metrics) { /* the last execution run: at crash point points + 1, which it ended before */
+    /* the last execution run: at crash point points + 1, which it ended before */
+    if (sw.violations == 0 && a->metrics) {
         a->opts.crash_at = sw.points + 1;
         return run_metrics_of(run, a, 0) != 0 ? EXIT_ENV : EXIT_PASS;
     }
@@ -453,13 +454,13 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
     sim_schedule_init(&first);
     sim_exhaust(run, &a->cfg, &o, &res, &first);
     sim_visited_free(&outcomes);
-    cli_report_exhaustive(&o, &res);
+    cli_report_exhaustive(a, &o, &res);
     int code = EXIT_PASS;
     if (res.setup_failed) {
         cli_report_usage_error("run", "setup or store failed: %s", res.setup_error);
         code = EXIT_USAGE;
     } else {
-        code = cli_report_exhaustive_verdict(&o, &res);
+        code = cli_report_exhaustive_verdict(a, &o, &res);
     }
     if (!res.setup_failed && res.violations) {
         char comment[SIM_MSG_MAX + 200], path[CLI_PATH_MAX], err[CLI_PATH_MAX + 128], bound[16];
@@ -476,8 +477,8 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
             cli_report_error("%s", err);
             code = EXIT_ENV;
         } else {
-            cli_report_schedule_written(a->self, path, first.decision_count);
-            if (cli_html_beside(run, path, a->quiet) != 0) code = EXIT_ENV;
+            cli_report_schedule_written(a, path, first.decision_count);
+            if (cli_html_beside(run, path, a->quiet || a->doc) != 0) code = EXIT_ENV;
         }
     }
     if (code == EXIT_PASS &&
@@ -519,8 +520,8 @@ static int run_random(sim_run *run, cli_args *a) {
     if (cli_report_probes(a, res.probe_execs, res.unchecked_execs, res.execs,
                           res.violations == 0 && !res.backend_failed, 0) != 0)
         code = EXIT_VIOLATION;
-    if (a->opts.hash) cli_report_hash(res.stream_hash, res.trace_hash);
-    if (!a->quiet) cli_report_timing(res.execs, res.steps, res.seconds);
+    if (a->opts.hash) cli_report_hash(a, res.stream_hash, res.trace_hash);
+    if (!a->quiet || a->doc) cli_report_timing(a, res.execs, res.steps, res.seconds);
     return code;
 }
 
@@ -543,8 +544,8 @@ int cli_cmd_run(cli_args *a) {
         sim_arena_unmap(run);
         return rc;
     }
-    if (!a->quiet) cli_report_run_header(a, sweep);
-    if (!a->quiet && backend) cli_report_store(sim_backend_describe(backend));
+    if (!a->quiet || a->doc) cli_report_run_header(a, sweep);
+    if ((!a->quiet || a->doc) && backend) cli_report_store(a, sim_backend_describe(backend));
     int code = sweep ? run_sweep(run, a) : a->exhaustive ? run_exhaustive(run, a) : run_random(run, a);
     sim_backend_close(backend);
     sim_arena_unmap(run);
