@@ -69,13 +69,14 @@ int cli_html_write(sim_run *run, const char *sched_path, const sim_schedule *s, 
         m.oracle_doc = sim_oracle_doc(m.oracle);
         m.violation_step = r.outcome.violation.step;
     }
-    report_buf page = {0};
+    sim_text page;
+    sim_text_init(&page);
     int rc = report_html(&t, &m, &page);
     if (rc != 0)
         snprintf(err, cap, "out of memory building the timeline of %s", sched_path);
     else
-        rc = html_write_file(html_path, page.text, page.len, err, cap);
-    report_buf_free(&page);
+        rc = html_write_file(html_path, page.buf, page.len, err, cap);
+    sim_text_free(&page);
     report_timeline_free(&t);
     free(text);
     return rc;

@@ -46,7 +46,7 @@ typedef struct html_lease {
 typedef struct html_page {
     const report_timeline *t;
     const report_meta *m;
-    report_buf *out;
+    sim_text *out;
     char thread[HTML_LANES_MAX][SIM_NAME_MAX]; /* thread lanes, by first appearance */
     int thread_count;
     char key[HTML_LANES_MAX][LK_KEY_MAX]; /* lock lanes */
@@ -59,22 +59,51 @@ typedef struct html_page {
     int failed;
 } html_page;
 
+/* ---- text --------------------------------------------------------------------------------------------------- */
+
+static void html_puts(sim_text *o, const char *s) {
+    sim_text_addn(o, s, strlen(s));
+}
+
+/* Appends at most 'n' bytes of 's' ((size_t)-1: up to its NUL), escaped for HTML text and attribute values. */
+static void html_escape(sim_text *o, const char *s, size_t n) {
+    size_t run = 0; /* bytes not yet appended that need no escape */
+    size_t i = 0;
+    for (; i < n && s[i] != '\0'; i++) {
+        const char *e = s[i] == '&'    ? "&amp;"
+                        : s[i] == '<'  ? "&lt;"
+                        : s[i] == '>'  ? "&gt;"
+                        : s[i] == '"'  ? "&quot;"
+                        : s[i] == '\'' ? "&#39;"
+                                       : NULL;
+        if (e == NULL) {
+            run++;
+            continue;
+        }
+        sim_text_addn(o, s + i - run, run);
+        run = 0;
+        html_puts(o, e);
+    }
+    sim_text_addn(o, s + i - run, run);
+}
+
 /* ---- lanes and columns ----------------------------------------------------------------------------------------- */
 
+/* The lane of 'name' in a table of 'count' names 'size' bytes apart, added if new (the last lane takes the rest). */
+static int html_lane_of(char *names, size_t size, int *count, const char *name) {
+    for (int i = 0; i < *count; i++)
+        if (strcmp(names + (size_t)i * size, name) == 0) return i;
+    if (*count == HTML_LANES_MAX) return HTML_LANES_MAX - 1;
+    lk_copy_str(names + (size_t)*count * size, size, name);
+    return (*count)++;
+}
+
 static int html_key_lane(html_page *p, const char *key) {
-    for (int i = 0; i < p->key_count; i++)
-        if (strcmp(p->key[i], key) == 0) return i;
-    if (p->key_count == HTML_LANES_MAX) return HTML_LANES_MAX - 1;
-    lk_copy_str(p->key[p->key_count], LK_KEY_MAX, key);
-    return p->key_count++;
+    return html_lane_of(&p->key[0][0], sizeof(p->key[0]), &p->key_count, key);
 }
 
 static int html_thread_lane(html_page *p, const char *name) {
-    for (int i = 0; i < p->thread_count; i++)
-        if (strcmp(p->thread[i], name) == 0) return i;
-    if (p->thread_count == HTML_LANES_MAX) return HTML_LANES_MAX - 1;
-    lk_copy_str(p->thread[p->thread_count], SIM_NAME_MAX, name);
-    return p->thread_count++;
+    return html_lane_of(&p->thread[0][0], sizeof(p->thread[0]), &p->thread_count, name);
 }
 
 /* The thread whose store op first sent the token of 'holder' (a scripted lease's stored "token[:more]") as one of
@@ -218,35 +247,35 @@ static void html_ms(char *buf, size_t cap, int64_t ns) {
 
 /* The hover text of step 's': its trace words in full. */
 static void html_step_title(html_page *p, const report_step *s) {
-    report_buf *o = p->out;
+    sim_text *o = p->out;
     char t[40];
     html_ms(t, sizeof(t), s->time_ns);
-    report_buf_printf(o, "<title>");
+    sim_text_add(o, "<title>");
     if (s->kind == SIM_TRACE_JUMP) {
-        report_buf_printf(o, "time jumps to %sms: every thread waits (server %" PRId64 "ms)</title>", t, s->server_ms);
+        sim_text_add(o, "time jumps to %sms: every thread waits (server %" PRId64 "ms)</title>", t, s->server_ms);
         return;
     }
-    report_buf_printf(o, "step %d at %sms", s->step, t);
-    if (s->line) report_buf_printf(o, " (schedule line %d)", s->line);
-    report_buf_puts(o, "\n");
+    sim_text_add(o, "step %d at %sms", s->step, t);
+    if (s->line) sim_text_add(o, " (schedule line %d)", s->line);
+    html_puts(o, "\n");
     if (s->kind == SIM_TRACE_DECISION) {
-        report_buf_html(o, s->decision, (size_t)-1);
+        html_escape(o, s->decision, (size_t)-1);
     } else {
-        report_buf_html(o, s->who, (size_t)-1);
-        report_buf_puts(o, " ");
-        report_buf_html(o, s->op, (size_t)-1);
-        report_buf_puts(o, " ");
-        report_buf_html(o, s->object, (size_t)-1);
+        html_escape(o, s->who, (size_t)-1);
+        html_puts(o, " ");
+        html_escape(o, s->op, (size_t)-1);
+        html_puts(o, " ");
+        html_escape(o, s->object, (size_t)-1);
         if (s->args[0]) {
-            report_buf_puts(o, "\nsent: ");
-            report_buf_html(o, s->args, (size_t)-1);
+            html_puts(o, "\nsent: ");
+            html_escape(o, s->args, (size_t)-1);
         }
-        report_buf_puts(o, "\nresult: ");
-        report_buf_html(o, s->result, (size_t)-1);
-        if (s->store) report_buf_printf(o, "\nserver clock at apply: %" PRId64 "ms", s->server_ms);
-        if (s->fault[0]) report_buf_printf(o, "\nstore fault: %s", s->fault);
+        html_puts(o, "\nresult: ");
+        html_escape(o, s->result, (size_t)-1);
+        if (s->store) sim_text_add(o, "\nserver clock at apply: %" PRId64 "ms", s->server_ms);
+        if (s->fault[0]) sim_text_add(o, "\nstore fault: %s", s->fault);
     }
-    report_buf_puts(o, "</title>");
+    html_puts(o, "</title>");
 }
 
 /* The CSS class of an op mark: what kind of step it was. */
@@ -263,16 +292,16 @@ static const char *html_op_class(const report_step *s) {
 }
 
 /* The few letters an op's mark shows (its full words are in the hover text and the table). */
-static void html_short_label(report_buf *o, const report_step *s) {
+static void html_short_label(sim_text *o, const report_step *s) {
     static const char *const names[][2] = {{"res_write", "write"}, {"res_read", "read"}, {"res_floor", "floor"},
                                            {"acquire", "acq"},     {"release", "rel"},   {"extend", "ext"},
                                            {"task_start", "task"}, {"task_join", "join"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(s->op, names[i][0]) == 0) {
-            report_buf_puts(o, names[i][1]);
+            html_puts(o, names[i][1]);
             return;
         }
-    report_buf_html(o, s->op, 5);
+    html_escape(o, s->op, 5);
 }
 
 static int html_lanes_y(const html_page *p, int lane_kind, int index) {
@@ -292,47 +321,46 @@ static int html_height(const html_page *p) {
 
 /* The ruler: each column's step number and virtual time (ms) where it changed. */
 static void html_ruler(html_page *p) {
-    report_buf *o = p->out;
+    sim_text *o = p->out;
     int64_t last = -1;
-    report_buf_printf(o, "<g class=\"ruler\">");
+    sim_text_add(o, "<g class=\"ruler\">");
     for (int i = 0; i < p->t->count; i++) {
         const report_step *s = &p->t->step[i];
         int x = p->col_x[i];
         if (s->kind != SIM_TRACE_JUMP)
-            report_buf_printf(o, "<text class=\"stepno\" x=\"%d\" y=\"12\">%d</text>", x + HTML_COL_W / 2, s->step);
+            sim_text_add(o, "<text class=\"stepno\" x=\"%d\" y=\"12\">%d</text>", x + HTML_COL_W / 2, s->step);
         if (s->time_ns != last) {
             char t[40];
             html_ms(t, sizeof(t), s->time_ns);
-            report_buf_printf(o, "<text class=\"time\" transform=\"translate(%d,60) rotate(-90)\">%s</text>",
-                              x + (s->kind == SIM_TRACE_JUMP ? HTML_JUMP_W : HTML_COL_W) / 2 + 3, t);
+            sim_text_add(o, "<text class=\"time\" transform=\"translate(%d,60) rotate(-90)\">%s</text>",
+                         x + (s->kind == SIM_TRACE_JUMP ? HTML_JUMP_W : HTML_COL_W) / 2 + 3, t);
             last = s->time_ns;
         }
     }
-    report_buf_printf(o, "</g>");
+    sim_text_add(o, "</g>");
 }
 
 /* A marker (a decision or a jump) at column 'i' in the lane starting at 'y': a symbol and a short label. */
 static void html_marker(html_page *p, int i, int y, const char *kind, const char *symbol) {
     const report_step *s = &p->t->step[i];
     int x = p->col_x[i];
-    report_buf_printf(p->out, "<a href=\"#s%d\"><g class=\"mark %s\" data-kind=\"%s\">", s->step, kind, kind);
+    sim_text_add(p->out, "<a href=\"#s%d\"><g class=\"mark %s\" data-kind=\"%s\">", s->step, kind, kind);
     html_step_title(p, s);
-    report_buf_printf(p->out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" rx=\"4\"/>", x + 2, y + 4,
-                      HTML_COL_W - 4);
-    report_buf_printf(p->out, "<text x=\"%d\" y=\"%d\">%s</text></g></a>", x + HTML_COL_W / 2, y + 19, symbol);
+    sim_text_add(p->out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" rx=\"4\"/>", x + 2, y + 4, HTML_COL_W - 4);
+    sim_text_add(p->out, "<text x=\"%d\" y=\"%d\">%s</text></g></a>", x + HTML_COL_W / 2, y + 19, symbol);
 }
 
 static void html_steps(html_page *p) {
-    report_buf *o = p->out;
+    sim_text *o = p->out;
     int server_y = html_lanes_y(p, 1, 0), dec_y = HTML_RULER_H;
     for (int i = 0; i < p->t->count; i++) {
         const report_step *s = &p->t->step[i];
         int x = p->col_x[i];
         if (s->kind == SIM_TRACE_JUMP) {
-            report_buf_printf(o, "<g class=\"mark jump\" data-kind=\"jump\">");
+            sim_text_add(o, "<g class=\"mark jump\" data-kind=\"jump\">");
             html_step_title(p, s);
-            report_buf_printf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></g>", x + HTML_JUMP_W / 2,
-                              HTML_RULER_H, x + HTML_JUMP_W / 2, html_height(p));
+            sim_text_add(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></g>", x + HTML_JUMP_W / 2, HTML_RULER_H,
+                         x + HTML_JUMP_W / 2, html_height(p));
             continue;
         }
         int lane = s->thread >= 0 ? html_thread_lane(p, s->who) : -1;
@@ -351,26 +379,25 @@ static void html_steps(html_page *p) {
             }
             continue;
         }
-        report_buf_printf(o, "<a href=\"#s%d\"><g class=\"%s%s\" data-step=\"%d\">", s->step, html_op_class(s),
-                          i == p->violation_col ? " violating" : "", s->step);
+        sim_text_add(o, "<a href=\"#s%d\"><g class=\"%s%s\" data-step=\"%d\">", s->step, html_op_class(s),
+                     i == p->violation_col ? " violating" : "", s->step);
         html_step_title(p, s);
-        report_buf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"24\" rx=\"4\"/>", x + 2, y + 4,
-                          HTML_COL_W - 4);
-        report_buf_printf(o, "<text x=\"%d\" y=\"%d\">", x + HTML_COL_W / 2, y + 20);
+        sim_text_add(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"24\" rx=\"4\"/>", x + 2, y + 4, HTML_COL_W - 4);
+        sim_text_add(o, "<text x=\"%d\" y=\"%d\">", x + HTML_COL_W / 2, y + 20);
         html_short_label(o, s);
-        report_buf_printf(o, "</text></g></a>");
+        sim_text_add(o, "</text></g></a>");
         if (s->fault[0])
             html_marker(p, i, server_y, "fault", "&#x26a1;");
         else if (s->store)
-            report_buf_printf(o,
-                              "<a href=\"#s%d\"><circle class=\"srv\" cx=\"%d\" cy=\"%d\" r=\"4\">"
-                              "<title>server applies step %d at %" PRId64 "ms</title></circle></a>",
-                              s->step, x + HTML_COL_W / 2, server_y + HTML_SERVER_H / 2, s->step, s->server_ms);
+            sim_text_add(o,
+                         "<a href=\"#s%d\"><circle class=\"srv\" cx=\"%d\" cy=\"%d\" r=\"4\">"
+                         "<title>server applies step %d at %" PRId64 "ms</title></circle></a>",
+                         s->step, x + HTML_COL_W / 2, server_y + HTML_SERVER_H / 2, s->step, s->server_ms);
     }
 }
 
 static void html_lease_bars(html_page *p) {
-    report_buf *o = p->out;
+    sim_text *o = p->out;
     for (int k = 0; k < p->lease_count; k++) {
         const html_lease *l = &p->lease[k];
         char holder[SIM_NAME_MAX + SIM_SCHEMA_MEMBER_MAX + 16];
@@ -385,53 +412,52 @@ static void html_lease_bars(html_page *p) {
         const char *how = l->end == p->t->count ? "still held at the end"
                           : l->expired          ? "its TTL ran out"
                                                 : "ended by the step";
-        report_buf_printf(o, "<g class=\"lease%s%s\" data-key=\"", l->shared ? " shared" : "",
-                          l->expired ? " expired" : "");
-        report_buf_html(o, p->key[l->key], (size_t)-1);
-        report_buf_puts(o, "\" data-holder=\"");
-        report_buf_html(o, thread ? thread : l->holder, (size_t)-1);
-        report_buf_printf(o, "\"><title>%s lease on ", l->shared ? "shared" : "exclusive");
-        report_buf_html(o, p->key[l->key], (size_t)-1);
-        report_buf_puts(o, "\nholder: ");
-        report_buf_html(o, holder, (size_t)-1);
-        if (l->fence[0]) report_buf_printf(o, " (%s)", l->fence);
-        report_buf_printf(o, "\nfrom step %d", p->t->step[l->start].step);
+        sim_text_add(o, "<g class=\"lease%s%s\" data-key=\"", l->shared ? " shared" : "", l->expired ? " expired" : "");
+        html_escape(o, p->key[l->key], (size_t)-1);
+        html_puts(o, "\" data-holder=\"");
+        html_escape(o, thread ? thread : l->holder, (size_t)-1);
+        sim_text_add(o, "\"><title>%s lease on ", l->shared ? "shared" : "exclusive");
+        html_escape(o, p->key[l->key], (size_t)-1);
+        html_puts(o, "\nholder: ");
+        html_escape(o, holder, (size_t)-1);
+        if (l->fence[0]) sim_text_add(o, " (%s)", l->fence);
+        sim_text_add(o, "\nfrom step %d", p->t->step[l->start].step);
         if (l->end < p->t->count)
-            report_buf_printf(o, " to step %d (%s)", p->t->step[l->end].step, how);
+            sim_text_add(o, " to step %d (%s)", p->t->step[l->end].step, how);
         else
-            report_buf_printf(o, " (%s)", how);
+            sim_text_add(o, " (%s)", how);
         if (l->first_deadline_ms >= 0)
-            report_buf_printf(o, "\nTTL deadline by the server's clock: %" PRId64 "ms", l->first_deadline_ms);
+            sim_text_add(o, "\nTTL deadline by the server's clock: %" PRId64 "ms", l->first_deadline_ms);
         if (l->renewals)
-            report_buf_printf(o, "; renewed %d time%s, last to %" PRId64 "ms", l->renewals, l->renewals == 1 ? "" : "s",
-                              l->deadline_ms);
-        report_buf_printf(o, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"14\" rx=\"3\" fill=\"%s\"/>", x0, y,
-                          x1 - x0, html_palette[color]);
-        report_buf_printf(o, "<text x=\"%d\" y=\"%d\">", x0 + 4, y + 11);
-        report_buf_html(o, thread ? thread : l->holder, 16);
-        if (l->fence[0]) report_buf_printf(o, " %s", l->fence);
-        if (l->deadline_ms >= 0) report_buf_printf(o, " &#x2192;%" PRId64 "ms", l->deadline_ms);
-        if (l->renewals) report_buf_printf(o, " (&#x21bb;%d)", l->renewals);
-        report_buf_puts(o, "</text>");
-        if (l->expired) report_buf_printf(o, "<text class=\"ttl\" x=\"%d\" y=\"%d\">TTL</text>", x1 + 2, y + 11);
-        report_buf_puts(o, "</g>");
+            sim_text_add(o, "; renewed %d time%s, last to %" PRId64 "ms", l->renewals, l->renewals == 1 ? "" : "s",
+                         l->deadline_ms);
+        sim_text_add(o, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"14\" rx=\"3\" fill=\"%s\"/>", x0, y,
+                     x1 - x0, html_palette[color]);
+        sim_text_add(o, "<text x=\"%d\" y=\"%d\">", x0 + 4, y + 11);
+        html_escape(o, thread ? thread : l->holder, 16);
+        if (l->fence[0]) sim_text_add(o, " %s", l->fence);
+        if (l->deadline_ms >= 0) sim_text_add(o, " &#x2192;%" PRId64 "ms", l->deadline_ms);
+        if (l->renewals) sim_text_add(o, " (&#x21bb;%d)", l->renewals);
+        html_puts(o, "</text>");
+        if (l->expired) sim_text_add(o, "<text class=\"ttl\" x=\"%d\" y=\"%d\">TTL</text>", x1 + 2, y + 11);
+        html_puts(o, "</g>");
         if (thread) { /* the holder's own lane gets a band where it holds a lease */
             int ty = html_lanes_y(p, 0, html_thread_lane(p, thread)) + HTML_THREAD_H - 10;
-            report_buf_printf(o,
-                              "<rect class=\"hold%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"5\" fill=\"%s\">"
-                              "<title>",
-                              l->shared ? " shared" : "", x0, ty + (l->shared ? 2 : 0), x1 - x0, html_palette[color]);
-            report_buf_html(o, thread, (size_t)-1);
-            report_buf_puts(o, l->shared ? " holds a shared lease on " : " holds ");
-            report_buf_html(o, p->key[l->key], (size_t)-1);
-            report_buf_puts(o, "</title></rect>");
+            sim_text_add(o,
+                         "<rect class=\"hold%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"5\" fill=\"%s\">"
+                         "<title>",
+                         l->shared ? " shared" : "", x0, ty + (l->shared ? 2 : 0), x1 - x0, html_palette[color]);
+            html_escape(o, thread, (size_t)-1);
+            html_puts(o, l->shared ? " holds a shared lease on " : " holds ");
+            html_escape(o, p->key[l->key], (size_t)-1);
+            html_puts(o, "</title></rect>");
         }
     }
 }
 
 /* The lane backgrounds and the fixed label column (a second SVG beside the scrolling one). */
 static void html_lane_rects(html_page *p, int labels) {
-    report_buf *o = p->out;
+    sim_text *o = p->out;
     int w = labels ? HTML_LABEL_W : p->col_x[p->t->count] + 40;
     struct {
         int y, h;
@@ -440,20 +466,20 @@ static void html_lane_rects(html_page *p, int labels) {
 #define HTML_LANE(Y, H, KIND, NAME, SUB)                                                                               \
     do {                                                                                                               \
         lane.y = (Y), lane.h = (H), lane.kind = (KIND), lane.name = (NAME), lane.sub = (SUB);                          \
-        report_buf_printf(o, "<g class=\"lane\" data-lane=\"%s\" data-name=\"", lane.kind);                            \
-        report_buf_html(o, lane.name, (size_t)-1);                                                                     \
-        report_buf_printf(o, "\"><rect class=\"lanebg %s\" x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"/>", lane.kind,  \
-                          lane.y, w, lane.h);                                                                          \
+        sim_text_add(o, "<g class=\"lane\" data-lane=\"%s\" data-name=\"", lane.kind);                                 \
+        html_escape(o, lane.name, (size_t)-1);                                                                         \
+        sim_text_add(o, "\"><rect class=\"lanebg %s\" x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"/>", lane.kind,       \
+                     lane.y, w, lane.h);                                                                               \
         if (labels) {                                                                                                  \
-            report_buf_printf(o, "<text class=\"lname\" x=\"8\" y=\"%d\">", lane.y + 17);                              \
-            report_buf_html(o, lane.name, 22);                                                                         \
-            report_buf_printf(o, "</text><text class=\"lsub\" x=\"8\" y=\"%d\">%s</text>", lane.y + 30, lane.sub);     \
+            sim_text_add(o, "<text class=\"lname\" x=\"8\" y=\"%d\">", lane.y + 17);                                   \
+            html_escape(o, lane.name, 22);                                                                             \
+            sim_text_add(o, "</text><text class=\"lsub\" x=\"8\" y=\"%d\">%s</text>", lane.y + 30, lane.sub);          \
         }                                                                                                              \
-        report_buf_puts(o, "</g>");                                                                                    \
+        html_puts(o, "</g>");                                                                                          \
     } while (0)
     if (labels) {
-        report_buf_printf(o, "<text class=\"lsub\" x=\"8\" y=\"14\">step</text>");
-        report_buf_printf(o, "<text class=\"lsub\" x=\"8\" y=\"56\">virtual time (ms)</text>");
+        sim_text_add(o, "<text class=\"lsub\" x=\"8\" y=\"14\">step</text>");
+        sim_text_add(o, "<text class=\"lsub\" x=\"8\" y=\"56\">virtual time (ms)</text>");
     }
     HTML_LANE(HTML_RULER_H, HTML_SERVER_H, "decisions", "decisions", "advance, wall, crash");
     for (int i = 0; i < p->thread_count; i++)
@@ -466,23 +492,23 @@ static void html_lane_rects(html_page *p, int labels) {
 }
 
 static void html_svg(html_page *p) {
-    report_buf *o = p->out;
+    sim_text *o = p->out;
     int h = html_height(p), w = p->col_x[p->t->count] + 40;
-    report_buf_printf(o, "<div class=\"chart\"><svg class=\"labels\" width=\"%d\" height=\"%d\">", HTML_LABEL_W, h);
+    sim_text_add(o, "<div class=\"chart\"><svg class=\"labels\" width=\"%d\" height=\"%d\">", HTML_LABEL_W, h);
     html_lane_rects(p, 1);
-    report_buf_printf(o, "</svg><div class=\"scroll\"><svg id=\"lanes\" width=\"%d\" height=\"%d\">", w, h);
+    sim_text_add(o, "</svg><div class=\"scroll\"><svg id=\"lanes\" width=\"%d\" height=\"%d\">", w, h);
     html_lane_rects(p, 0);
     if (p->violation_col >= 0) {
         int x = p->col_x[p->violation_col];
-        report_buf_printf(o, "<g id=\"violation\"><rect x=\"%d\" y=\"0\" width=\"%d\" height=\"%d\"/><title>", x,
-                          HTML_COL_W, h);
-        report_buf_html(o, p->m->verdict_text ? p->m->verdict_text : "", (size_t)-1);
-        report_buf_puts(o, "</title></g>");
+        sim_text_add(o, "<g id=\"violation\"><rect x=\"%d\" y=\"0\" width=\"%d\" height=\"%d\"/><title>", x, HTML_COL_W,
+                     h);
+        html_escape(o, p->m->verdict_text ? p->m->verdict_text : "", (size_t)-1);
+        html_puts(o, "</title></g>");
     }
     html_ruler(p);
     html_lease_bars(p);
     html_steps(p);
-    report_buf_puts(o, "</svg></div></div>\n");
+    html_puts(o, "</svg></div></div>\n");
 }
 
 /* ---- the page ---------------------------------------------------------------------------------------------------- */
@@ -537,141 +563,138 @@ static const char html_script[] =
     "document.body.setAttribute('data-ok',lanes>0&&rows>0?'1':'0');})();";
 
 static void html_header(html_page *p) {
-    report_buf *o = p->out;
+    sim_text *o = p->out;
     const report_meta *m = p->m;
-    report_buf_puts(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>racebed: ");
-    report_buf_html(o, m->schedule_path, (size_t)-1);
-    report_buf_printf(o, "</title><style>%s</style></head>\n<body>\n<h1>", html_style);
-    report_buf_html(o, m->scenario, (size_t)-1);
-    report_buf_puts(o, " &#xb7; ");
-    report_buf_html(o, m->variant, (size_t)-1);
-    report_buf_printf(o, " &#xb7; seed %" PRIu64 "</h1>\n<div>schedule <code>", m->seed);
-    report_buf_html(o, m->schedule_path, (size_t)-1);
+    html_puts(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>racebed: ");
+    html_escape(o, m->schedule_path, (size_t)-1);
+    sim_text_add(o, "</title><style>%s</style></head>\n<body>\n<h1>", html_style);
+    html_escape(o, m->scenario, (size_t)-1);
+    html_puts(o, " &#xb7; ");
+    html_escape(o, m->variant, (size_t)-1);
+    sim_text_add(o, " &#xb7; seed %" PRIu64 "</h1>\n<div>schedule <code>", m->seed);
+    html_escape(o, m->schedule_path, (size_t)-1);
     int steps = 0;
     for (int i = 0; i < p->t->count; i++)
         steps += p->t->step[i].kind != SIM_TRACE_JUMP;
-    report_buf_printf(o, "</code>: %d steps", steps);
-    report_buf_puts(o, " &#xb7; replay: <code>racebed replay ");
-    report_buf_html(o, m->schedule_path, (size_t)-1);
-    report_buf_puts(o, "</code></div>\n<div class=\"verdict ");
-    report_buf_html(o, m->verdict, strcspn(m->verdict, " "));
-    report_buf_puts(o, "\">");
-    report_buf_html(o, m->verdict_text ? m->verdict_text : m->verdict, (size_t)-1);
+    sim_text_add(o, "</code>: %d steps", steps);
+    html_puts(o, " &#xb7; replay: <code>racebed replay ");
+    html_escape(o, m->schedule_path, (size_t)-1);
+    html_puts(o, "</code></div>\n<div class=\"verdict ");
+    html_escape(o, m->verdict, strcspn(m->verdict, " "));
+    html_puts(o, "\">");
+    html_escape(o, m->verdict_text ? m->verdict_text : m->verdict, (size_t)-1);
     if (m->violation_step > 0)
-        report_buf_printf(o, " &#xb7; <a href=\"#s%d\">go to step %d</a>", m->violation_step, m->violation_step);
+        sim_text_add(o, " &#xb7; <a href=\"#s%d\">go to step %d</a>", m->violation_step, m->violation_step);
     if (m->oracle_doc) {
-        report_buf_puts(o, "<br><small>");
-        report_buf_html(o, m->oracle, (size_t)-1);
-        report_buf_puts(o, ": ");
-        report_buf_html(o, m->oracle_doc, (size_t)-1);
-        report_buf_puts(o, "</small>");
+        html_puts(o, "<br><small>");
+        html_escape(o, m->oracle, (size_t)-1);
+        html_puts(o, ": ");
+        html_escape(o, m->oracle_doc, (size_t)-1);
+        html_puts(o, "</small>");
     }
     if (m->expect_text) {
-        report_buf_puts(o, "<br><small>");
-        report_buf_html(o, m->expect_text, (size_t)-1);
-        report_buf_puts(o, "</small>");
+        html_puts(o, "<br><small>");
+        html_escape(o, m->expect_text, (size_t)-1);
+        html_puts(o, "</small>");
     }
-    report_buf_puts(o, "</div>\n");
+    html_puts(o, "</div>\n");
     if (p->t->dropped)
-        report_buf_printf(o,
-                          "<div class=\"verdict STOPPED\">%d further steps are not drawn (a report keeps %d steps "
-                          "and %d lease rows): the table ends early too</div>\n",
-                          p->t->dropped, REPORT_STEPS_MAX, REPORT_LEASES_MAX);
-    report_buf_puts(o, "<div id=\"detail\">hover over a mark for its details; click it for its row</div>\n");
+        sim_text_add(o,
+                     "<div class=\"verdict STOPPED\">%d further steps are not drawn (a report keeps %d steps "
+                     "and %d lease rows): the table ends early too</div>\n",
+                     p->t->dropped, REPORT_STEPS_MAX, REPORT_LEASES_MAX);
+    html_puts(o, "<div id=\"detail\">hover over a mark for its details; click it for its row</div>\n");
 }
 
 static void html_table(html_page *p) {
-    report_buf *o = p->out;
-    report_buf_puts(o,
-                    "<table id=\"steps\"><tr><th>step</th><th>time (ms)</th><th>server (ms)</th><th>thread</th>"
-                    "<th>op</th><th>object</th><th>sent</th><th>result</th><th>leases after</th><th>line</th></tr>\n");
+    sim_text *o = p->out;
+    html_puts(o, "<table id=\"steps\"><tr><th>step</th><th>time (ms)</th><th>server (ms)</th><th>thread</th>"
+                 "<th>op</th><th>object</th><th>sent</th><th>result</th><th>leases after</th><th>line</th></tr>\n");
     for (int i = 0; i < p->t->count; i++) {
         const report_step *s = &p->t->step[i];
         char t[40];
         html_ms(t, sizeof(t), s->time_ns);
         if (s->kind == SIM_TRACE_JUMP) {
-            report_buf_printf(o,
-                              "<tr class=\"jump\"><td></td><td>%s</td><td>%" PRId64
-                              "</td><td colspan=\"7\">every thread waits: time jumps</td></tr>\n",
-                              t, s->server_ms);
+            sim_text_add(o,
+                         "<tr class=\"jump\"><td></td><td>%s</td><td>%" PRId64
+                         "</td><td colspan=\"7\">every thread waits: time jumps</td></tr>\n",
+                         t, s->server_ms);
             continue;
         }
         int viol = p->m->violation_step > 0 && s->step == p->m->violation_step;
-        report_buf_printf(o, "<tr id=\"s%d\"%s data-line=\"%d\"><td>%d</td><td>%s</td><td>%" PRId64 "</td><td>",
-                          s->step, viol ? " class=\"viol\"" : "", s->line, s->step, t, s->server_ms);
-        report_buf_html(o, s->who, (size_t)-1);
-        report_buf_puts(o, "</td><td>");
-        report_buf_html(o, s->kind == SIM_TRACE_DECISION ? s->decision : s->op, (size_t)-1);
-        report_buf_puts(o, "</td><td class=\"mono\">");
-        report_buf_html(o, s->object, (size_t)-1);
-        report_buf_puts(o, "</td><td class=\"mono\">");
-        report_buf_html(o, s->args, (size_t)-1);
-        report_buf_puts(o, "</td><td class=\"mono\">");
-        report_buf_html(o, s->result, (size_t)-1);
-        if (s->fault[0]) report_buf_printf(o, " [fault %s]", s->fault);
+        sim_text_add(o, "<tr id=\"s%d\"%s data-line=\"%d\"><td>%d</td><td>%s</td><td>%" PRId64 "</td><td>", s->step,
+                     viol ? " class=\"viol\"" : "", s->line, s->step, t, s->server_ms);
+        html_escape(o, s->who, (size_t)-1);
+        html_puts(o, "</td><td>");
+        html_escape(o, s->kind == SIM_TRACE_DECISION ? s->decision : s->op, (size_t)-1);
+        html_puts(o, "</td><td class=\"mono\">");
+        html_escape(o, s->object, (size_t)-1);
+        html_puts(o, "</td><td class=\"mono\">");
+        html_escape(o, s->args, (size_t)-1);
+        html_puts(o, "</td><td class=\"mono\">");
+        html_escape(o, s->result, (size_t)-1);
+        if (s->fault[0]) sim_text_add(o, " [fault %s]", s->fault);
         if (viol && p->m->verdict_text) {
-            report_buf_puts(o, "<br><b>");
-            report_buf_html(o, p->m->verdict_text, (size_t)-1);
-            report_buf_puts(o, "</b>");
+            html_puts(o, "<br><b>");
+            html_escape(o, p->m->verdict_text, (size_t)-1);
+            html_puts(o, "</b>");
         }
-        report_buf_puts(o, "</td><td class=\"mono\">");
+        html_puts(o, "</td><td class=\"mono\">");
         for (int e = 0; e < s->lease_count; e++) {
             const sim_trace_lease *l = &p->t->lease[s->lease_first + e];
-            report_buf_html(o, l->key, (size_t)-1);
-            report_buf_puts(o, l->shared ? "&#x2287;" : "=");
-            report_buf_html(o, l->holder, (size_t)-1);
-            if (l->deadline_ms >= 0) report_buf_printf(o, "..%" PRId64 "ms", l->deadline_ms);
-            report_buf_puts(o, "<br>");
+            html_escape(o, l->key, (size_t)-1);
+            html_puts(o, l->shared ? "&#x2287;" : "=");
+            html_escape(o, l->holder, (size_t)-1);
+            if (l->deadline_ms >= 0) sim_text_add(o, "..%" PRId64 "ms", l->deadline_ms);
+            html_puts(o, "<br>");
         }
         if (s->line)
-            report_buf_printf(o, "</td><td><a href=\"#L%d\">%d</a></td></tr>\n", s->line, s->line);
+            sim_text_add(o, "</td><td><a href=\"#L%d\">%d</a></td></tr>\n", s->line, s->line);
         else
-            report_buf_puts(o, "</td><td></td></tr>\n");
+            html_puts(o, "</td><td></td></tr>\n");
     }
-    report_buf_puts(o, "</table>\n");
+    html_puts(o, "</table>\n");
 }
 
 static void html_listing(html_page *p) {
-    report_buf *o = p->out;
+    sim_text *o = p->out;
     if (p->m->schedule_text == NULL) return;
-    report_buf_puts(o, "<h2>");
-    report_buf_html(o, p->m->schedule_path, (size_t)-1);
-    report_buf_puts(o, "</h2>\n<pre class=\"sched\">");
+    html_puts(o, "<h2>");
+    html_escape(o, p->m->schedule_path, (size_t)-1);
+    html_puts(o, "</h2>\n<pre class=\"sched\">");
     const char *s = p->m->schedule_text;
     for (int line = 1; *s; line++) {
         size_t n = strcspn(s, "\n");
-        report_buf_printf(o, "<span class=\"ln\" id=\"L%d\">%4d  ", line, line);
-        report_buf_html(o, s, n);
-        report_buf_puts(o, "</span>");
+        sim_text_add(o, "<span class=\"ln\" id=\"L%d\">%4d  ", line, line);
+        html_escape(o, s, n);
+        html_puts(o, "</span>");
         s += n;
         if (*s == '\n') s++;
     }
-    report_buf_puts(o, "</pre>\n");
+    html_puts(o, "</pre>\n");
 }
 
-int report_html(const report_timeline *t, const report_meta *m, report_buf *out) {
+int report_html(const report_timeline *t, const report_meta *m, sim_text *out) {
     html_page *p = calloc(1, sizeof(*p));
-    if (p == NULL) {
-        out->failed = 1;
-        return -1;
-    }
+    if (p == NULL) return -1;
+    int failed = 0;
     p->t = t;
     p->m = m;
     p->out = out;
     if (html_columns(p) != 0 || html_leases(p) != 0) {
-        out->failed = 1;
+        failed = 1;
     } else {
         html_header(p);
         if (t->failed)
-            report_buf_puts(out, "<div class=\"verdict STOPPED\">memory ran out while the steps were kept: this "
-                                 "timeline is incomplete</div>\n");
+            html_puts(out, "<div class=\"verdict STOPPED\">memory ran out while the steps were kept: this "
+                           "timeline is incomplete</div>\n");
         html_svg(p);
         html_table(p);
         html_listing(p);
-        report_buf_printf(out, "<script>%s</script>\n</body></html>\n", html_script);
+        sim_text_add(out, "<script>%s</script>\n</body></html>\n", html_script);
     }
     free(p->col_x);
     free(p->lease);
     free(p);
-    return out->failed ? -1 : 0;
+    return failed || !out->ok ? -1 : 0;
 }

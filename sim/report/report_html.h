@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "sim/report/report_buf.h"
+#include "sim/run/sim_text.h"
 #include "sim/report/report_timeline.h"
 
 typedef struct report_meta {
@@ -31,7 +31,7 @@ typedef struct report_meta {
     const char *expect_text;  /* "the schedule expects ...: matches", or NULL */
 } report_meta;
 
-/* Appends the page for 't' and 'm' to 'out'. Returns 0, or -1 when memory ran out (out->failed). */
-int report_html(const report_timeline *t, const report_meta *m, report_buf *out);
+/* Appends the page for 't' and 'm' to 'out' (sim_text_init'ed). Returns 0, or -1 when memory ran out. */
+int report_html(const report_timeline *t, const report_meta *m, sim_text *out);
 
 #endif

@@ -65,10 +65,10 @@ static char *page_of(report_timeline *t, int violation_step) {
                      NULL,
                      violation_step,
                      NULL};
-    report_buf b = {0};
+    sim_text b;
+    sim_text_init(&b);
     assert_int_equal(report_html(t, &m, &b), 0);
-    assert_false(b.failed);
-    return b.text;
+    return sim_text_take(&b, NULL);
 }
 
 static int count(const char *hay, const char *needle) {
