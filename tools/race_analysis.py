@@ -174,7 +174,8 @@ def write_md(classes, out, path):
                                                                                           fmt_s(e["seconds"])), ""]
             if m.get("timeline"):
                 lines += ["Timeline: [%s](%s)" % (os.path.basename(m["timeline"]), rel(m["timeline"])), ""]
-            body = [l for l in m.get("schedule_text", "").splitlines() if l and not l.startswith("#")]
+            body = [l for l in m.get("schedule_text", "").splitlines()  # the decisions, not the header's parameters
+                    if l and not l.startswith(("#", "param ", "tool ", "racebed-schedule", "script "))]
             lines += ["```", *body, "```", ""]
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + "\n")
