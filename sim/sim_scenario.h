@@ -151,6 +151,10 @@ int sim_lock_key(sim_run *run, const char *key);
  * carries its holder's token (its own release, or a handoff inside it). At most SIM_SCHEMAS_MAX (4) per execution,
  * from setup. Returns 0, or -1 after a setup error. */
 int sim_lease_schema(sim_run *run, const char *exclusive_key, const char *shared_key);
+/* Names the waiting queue of the scripted lock whose lease schema has 'exclusive_key': 'queue_key' a sorted set of
+ * waiters' tokens ("token[:more]") scored by arrival. Reports draw who waits in what order (racebed report); no oracle
+ * judges it. Returns 0, or -1 after a setup error (no such schema, or a key too long). */
+int sim_lease_queue(sim_run *run, const char *exclusive_key, const char *queue_key);
 /* Records why setup failed (shown to the user). */
 void sim_setup_error(sim_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reads the Lua script file 'path' (a deployed lock script, byte for byte) the first time a process asks for it and

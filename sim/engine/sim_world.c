@@ -130,6 +130,20 @@ int sim_lease_schema(sim_run *run, const char *exclusive_key, const char *shared
     return 0;
 }
 
+int sim_lease_queue(sim_run *run, const char *exclusive_key, const char *queue_key) {
+    sim_oracle_state *o = &run->oracle;
+    for (int i = 0; i < o->schema_count; i++)
+        if (exclusive_key && strcmp(o->schema[i].exclusive, exclusive_key) == 0) {
+            if (queue_key == NULL || lk_copy_str(o->schema[i].queue, LK_KEY_MAX, queue_key) != LK_OK) break;
+            return 0;
+        }
+    sim_setup_error(run,
+                    "lease queue %s: declare the lease schema of %s first (sim_lease_schema), and a queue key "
+                    "shorter than %d bytes",
+                    queue_key ? queue_key : "(null)", exclusive_key ? exclusive_key : "(null)", LK_KEY_MAX);
+    return -1;
+}
+
 int sim_resource_new(sim_run *run, const char *name, const char *lock_key, int fencing) {
     if (run->resource_count == SIM_RESOURCES_MAX) {
         sim_setup_error(run, "more than %d resources", SIM_RESOURCES_MAX);

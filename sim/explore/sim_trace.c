@@ -245,6 +245,17 @@ static void event_leases(const sim_run *run, sim_trace_event *ev) {
                 l->scripted = 1;
             }
         }
+        double ticket;
+        char waiter[SIM_SCHEMA_MEMBER_MAX];
+        for (int z = 0; run->oracle.schema[i].queue[0] &&
+                        sim_store_model_peek_zset(&run->store, server_ms, run->oracle.schema[i].queue, z, &ticket,
+                                                  waiter, sizeof(waiter)) > 0;
+             z++) {
+            sim_trace_lease *q = event_lease(ev, run->oracle.schema[i].queue, waiter, 0);
+            if (q == NULL) break;
+            q->scripted = 1;
+            q->queued = z + 1;
+        }
     }
 }
 

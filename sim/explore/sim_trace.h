@@ -20,7 +20,7 @@
  * keys and the scripted locks' lease schemas). Built only when asked (sim_replay_opts.event): never on the hot path.
  */
 enum {
-    SIM_TRACE_LEASES_MAX = SIM_LOCK_KEYS_MAX + SIM_SCHEMAS_MAX * (1 + SIM_SCHEMA_SHARED_MAX),
+    SIM_TRACE_LEASES_MAX = SIM_LOCK_KEYS_MAX + SIM_SCHEMAS_MAX * (1 + 2 * SIM_SCHEMA_SHARED_MAX), /* a queue: as many */
     SIM_TRACE_ARGS_MAX = 512,   /* a store op's arguments, bytes with the NUL ("..." ends a cut list) */
     SIM_TRACE_RESULT_MAX = 256, /* a result, bytes with the NUL */
 };
@@ -37,6 +37,7 @@ typedef struct sim_trace_lease {
     int64_t deadline_ms;                /* its end by the server's clock, ms since the run's epoch; -1: no TTL */
     int shared;                         /* 1: a shared holder (a reader) */
     int scripted;                       /* 1: read from a lease schema (holder is a token) */
+    int queued;                         /* k > 0: not a holder but the k-th waiter in the schema's queue */
 } sim_trace_lease;
 
 typedef struct sim_trace_event {

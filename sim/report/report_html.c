@@ -34,6 +34,7 @@ typedef struct html_lease {
     int key; /* lock lane */
     char holder[SIM_SCHEMA_MEMBER_MAX];
     int shared, scripted;
+    int queued;                /* its place when it started waiting in a declared queue (not a holder); 0: a lease */
     int start, end;            /* columns: listed after step 'start' up to (not after) step 'end' (count: open) */
     int64_t deadline_ms;       /* its latest deadline (-1: none) */
     int64_t first_deadline_ms; /* its deadline when it opened */
@@ -171,7 +172,8 @@ static int html_columns(html_page *p) {
 /* ---- leases ---------------------------------------------------------------------------------------------------- */
 
 static int html_same_lease(const html_lease *l, int key, const sim_trace_lease *e) {
-    return l->key == key && l->shared == e->shared && strcmp(l->holder, e->holder) == 0;
+    return l->key == key && l->shared == e->shared && (l->queued > 0) == (e->queued > 0) &&
+           strcmp(l->holder, e->holder) == 0;
 }
 
 static html_lease *html_open_lease(html_page *p, int key, const sim_trace_lease *e, int col) {
@@ -188,6 +190,7 @@ static html_lease *html_open_lease(html_page *p, int key, const sim_trace_lease 
     lk_copy_str(l->holder, sizeof(l->holder), e->holder);
     l->shared = e->shared;
     l->scripted = e->scripted;
+    l->queued = e->queued;
     l->start = col;
     l->end = p->t->count;
     l->deadline_ms = l->first_deadline_ms = e->deadline_ms;
@@ -396,6 +399,36 @@ static void html_steps(html_page *p) {
     }
 }
 
+/* A waiter's time in a declared queue: an outlined bar in the queue's lane and a dashed band in its thread's lane. */
+static void html_queue_bar(html_page *p, const html_lease *l, const char *thread, int x0, int x1, int y,
+                           const char *color) {
+    sim_text *o = p->out;
+    sim_text_add(o, "<g class=\"lease queued\" data-key=\"");
+    html_escape(o, p->key[l->key], (size_t)-1);
+    html_puts(o, "\" data-holder=\"");
+    html_escape(o, thread ? thread : l->holder, (size_t)-1);
+    html_puts(o, "\"><title>waits in ");
+    html_escape(o, p->key[l->key], (size_t)-1);
+    html_puts(o, "\nwaiter: ");
+    html_escape(o, thread ? thread : "?", (size_t)-1);
+    html_puts(o, " (member ");
+    html_escape(o, l->holder, (size_t)-1);
+    sim_text_add(o, ")\nqueued from step %d, place %d then", p->t->step[l->start].step, l->queued);
+    if (l->end < p->t->count)
+        sim_text_add(o, ", to step %d (left the queue)", p->t->step[l->end].step);
+    else
+        html_puts(o, " (still waiting at the end)");
+    sim_text_add(o,
+                 "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"14\" rx=\"3\" stroke=\"%s\"/>"
+                 "<text x=\"%d\" y=\"%d\" fill=\"%s\">",
+                 x0, y, x1 - x0, color, x0 + 4, y + 11, color);
+    html_escape(o, thread ? thread : l->holder, 16);
+    sim_text_add(o, " waits (#%d)</text></g>", l->queued);
+    if (thread)
+        sim_text_add(o, "<rect class=\"wait\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"3\" fill=\"%s\"/>", x0,
+                     html_lanes_y(p, 0, html_thread_lane(p, thread)) + HTML_THREAD_H - 4, x1 - x0, color);
+}
+
 static void html_lease_bars(html_page *p) {
     sim_text *o = p->out;
     for (int k = 0; k < p->lease_count; k++) {
@@ -409,6 +442,10 @@ static void html_lease_bars(html_page *p) {
         if (l->end < p->t->count) x1 += HTML_COL_W / 2;
         if (x1 < x0 + 6) x1 = x0 + 6;
         int y = html_lanes_y(p, 2, l->key) + 10 + l->row * HTML_ROW_H;
+        if (l->queued) {
+            html_queue_bar(p, l, thread, x0, x1, y, html_palette[color]);
+            continue;
+        }
         const char *how = l->end == p->t->count ? "still held at the end"
                           : l->expired          ? "its TTL ran out"
                                                 : "ended by the step";
@@ -533,7 +570,8 @@ static const char html_style[] =
     ".mark.wall rect{fill:#76b7b2}.mark.advance rect{fill:#ddd}.mark text{font-size:12px}"
     ".jump line{stroke:#aaa;stroke-dasharray:3 3}.srv{fill:#666}"
     ".lease text{font-size:10px;fill:#fff;pointer-events:none}.lease.expired rect{stroke:#e15759;stroke-width:2}"
-    ".lease.shared rect{opacity:.75}.ttl{fill:#e15759!important;font-weight:700}"
+    ".lease.queued rect{fill:#fff;stroke-width:1.5;stroke-dasharray:4 2}.lease.queued text{font-size:10px;fill:#333}"
+    ".wait{opacity:.5}.lease.shared rect{opacity:.75}.ttl{fill:#e15759!important;font-weight:700}"
     "#violation rect{fill:#e15759;opacity:.18}.op.violating rect{stroke:#e15759;stroke-width:3}"
     "td.mono{word-break:break-all;max-width:32em}"
     "a:hover rect{stroke-width:2;stroke:#000}"
@@ -643,7 +681,10 @@ static void html_table(html_page *p) {
         for (int e = 0; e < s->lease_count; e++) {
             const sim_trace_lease *l = &p->t->lease[s->lease_first + e];
             html_escape(o, l->key, (size_t)-1);
-            html_puts(o, l->shared ? "&#x2287;" : "=");
+            if (l->queued)
+                sim_text_add(o, " waiter #%d: ", l->queued);
+            else
+                html_puts(o, l->shared ? "&#x2287;" : "=");
             html_escape(o, l->holder, (size_t)-1);
             if (l->deadline_ms >= 0) sim_text_add(o, "..%" PRId64 "ms", l->deadline_ms);
             html_puts(o, "<br>");

@@ -202,6 +202,7 @@ typedef struct sim_oracle_state {
         char exclusive[LK_KEY_MAX]; /* a string: the exclusive holder's token, its TTL the lease ("": none) */
         char shared[LK_KEY_MAX];    /* a sorted set: shared holders scored by their lease's end, server ms ("": none) */
         int owner;                  /* thread index + 1 that took the exclusive lease by its own op; 0 unknown */
+        char queue[LK_KEY_MAX];     /* a sorted set of waiters' tokens in arrival order ("": none): drawn, not judged */
     } schema[SIM_SCHEMAS_MAX];      /* scripted locks' lease schemas (sim_oracle_schema.c) */
     int instance_count;
     struct {

@@ -160,7 +160,8 @@ static int fq_setup(sim_run *run) {
     st->last_release_ns = -1;
     sim_state_set(run, st);
     if ((st->memory = sim_resource_new(run, "memory", "rag:{user:1}:save:owner", 1)) < 0) return -1;
-    if (sim_lease_schema(run, "rag:{user:1}:save:owner", NULL) != 0) return -1; /* lk_fair's holder */
+    if (sim_lease_schema(run, "rag:{user:1}:save:owner", NULL) != 0) return -1;                 /* lk_fair's holder */
+    if (sim_lease_queue(run, "rag:{user:1}:save:owner", "rag:{user:1}:save:q") != 0) return -1; /* its waiters */
     int clients = (int)sim_param(run, "clients");
     for (int i = 0; i < clients; i++) {
         char name[8];

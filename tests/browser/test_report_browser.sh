@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # test_report_browser.sh RACEBED: the timeline pages (`racebed report`) in a real browser. For corpus schedules of
-# each kind (a mutex race with two holders, a reader-writer lock's shared leases, a fair lock's scripted leases, a
-# store restart, a lost reply, a crash, a pause, a wall-clock step), it writes the page, checks it is self-contained
-# (no network address, no external asset), loads it in headless Chromium, and asserts from the dumped DOM that the
-# page's script drew it (body data-ok="1", no data-error), that the lanes, lease bars, markers and the violation are
-# there, and takes a screenshot. A page with a planted script error must be caught, so the check can fail.
+# each kind (a mutex race with two holders, a reader-writer lock's shared leases, a fair lock's scripted leases and
+# its waiting queue, a store restart, a lost reply, a crash, a pause, a wall-clock step), it writes the page, checks
+# it is self-contained (no network address, no external asset), loads it in headless Chromium, and asserts from the
+# dumped DOM that the page's script drew it (body data-ok="1", no data-error), that the lanes, lease bars, markers and
+# the violation are there, and takes a screenshot. A page with a planted script error must be caught, so the check
+# can fail.
 # Needs Debian's chromium (make deps installs it).
 set -u
 rb=${1:-./racebed}
@@ -36,7 +37,7 @@ attr() { # attr FILE NAME: the value of body's attribute NAME in a dumped DOM
 cases=(
     "stale-token-plain-del lanes>=5 leases>=2 kinds= violation=1"
     "rw-memory-reader-pins lanes>=5 leases>=1 kinds=crash violation=1 shared=1"
-    "fair-queue-barging lanes>=5 leases>=3 kinds=crash,advance violation=1"
+    "fair-queue-barging lanes>=6 leases>=4 kinds=crash,advance violation=1 queued=1"
     "core-fault-restart-lose-last lanes>=4 leases>=1 kinds=restart violation=0"
     "core-fault-reply-lost lanes>=4 leases>=1 kinds=fault violation=0"
     "core-fault-crash lanes>=4 leases>=1 kinds=crash violation=0"
@@ -44,7 +45,7 @@ cases=(
     "core-fault-wall-step lanes>=4 leases>=1 kinds=wall violation=0"
 )
 for c in "${cases[@]}"; do
-    read -r name lanes leases kinds violation shared <<<"$c"
+    read -r name lanes leases kinds violation extra <<<"$c"
     sched=schedules/$name.sched
     page=$out/$name.html
     if ! "$rb" report "$sched" -o "$page" >/dev/null; then
@@ -73,9 +74,11 @@ for c in "${cases[@]}"; do
     else
         ! grep -q 'id="violation"' "$dom" && ok "$name: no violation drawn" || bad "$name: a violation drawn on a passing run"
     fi
-    if [ "${shared:-}" = shared=1 ]; then
-        grep -q 'class="lease shared' "$dom" && ok "$name: a shared lease bar" || bad "$name: no shared lease bar"
-    fi
+    case ${extra:-} in
+        shared=1) grep -q 'class="lease shared' "$dom" && ok "$name: a shared lease bar" || bad "$name: no shared lease bar" ;;
+        queued=1) grep -q 'class="lease queued" data-key="[^"]*:q" data-holder="c1"' "$dom" &&
+            ok "$name: c1 waiting in the queue" || bad "$name: no waiter drawn in the queue" ;;
+    esac
     # every op step of the schedule has a row linked to its line
     steps=$(grep -c '^run \|^fault ' "$sched")
     rows=$(grep -o '<tr id="s[0-9]*"' "$dom" | wc -l)
