@@ -143,9 +143,9 @@ void cli_run_strategy_text(const cli_args *a, char *buf, size_t cap);
  * Returns 0, or -1 with a message naming the path in 'err'. */
 int cli_html_write(sim_run *run, const char *sched_path, const sim_schedule *s, const sim_config *cfg, int lenient,
                    const char *html_path, char *err, size_t cap);
-/* The timeline beside a schedule file a run wrote (FILE.sched -> FILE.html), announced unless 'quiet'. Returns 0, or
- * EXIT_ENV after reporting why it could not be written. */
-int cli_html_beside(sim_run *run, const char *sched_path, int quiet);
+/* The timeline beside a schedule file a run wrote (FILE.sched -> FILE.html), announced as the run's options say (text
+ * unless --quiet; --json: schedule.timeline). Returns 0, or EXIT_ENV after reporting why it could not be written. */
+int cli_html_beside(sim_run *run, const cli_args *a, const char *sched_path);
 
 /* ---- files (cli_files.c) ------------------------------------------------------------------------------------ */
 

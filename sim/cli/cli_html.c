@@ -82,7 +82,7 @@ int cli_html_write(sim_run *run, const char *sched_path, const sim_schedule *s, 
     return rc;
 }
 
-int cli_html_beside(sim_run *run, const char *sched_path, int quiet) {
+int cli_html_beside(sim_run *run, const cli_args *a, const char *sched_path) {
     char html[CLI_PATH_MAX + 8], err[CLI_PATH_MAX + 160];
     sim_schedule s;
     sim_config cfg;
@@ -95,7 +95,7 @@ int cli_html_beside(sim_run *run, const char *sched_path, int quiet) {
         cli_report_error("%s", err);
         return EXIT_ENV;
     }
-    if (!quiet) cli_report_timeline_written(html);
+    cli_report_timeline_written(a, html);
     return 0;
 }
 
@@ -124,7 +124,7 @@ int cli_cmd_report(cli_args *a) {
             cli_report_error("%s", err);
             code = EXIT_ENV;
         } else {
-            cli_report_timeline_written(html);
+            cli_report_timeline_written(a, html);
         }
         sim_schedule_free(&s);
     }

@@ -575,8 +575,11 @@ void cli_report_builtin_params(void) {
 
 /* ---- timelines ------------------------------------------------------------------------------------------------ */
 
-void cli_report_timeline_written(const char *path) {
-    printf("timeline: %s\n", path);
+void cli_report_timeline_written(const cli_args *a, const char *path) {
+    if (a->doc)
+        cli_json_set_str(cli_json_object(cli_json_root(a->doc), "schedule"), "timeline", path);
+    else if (!a->quiet)
+        printf("timeline: %s\n", path);
 }
 
 const char *cli_report_replay_words(const sim_schedule *s, const sim_replay_result *r, int lenient, char *line,

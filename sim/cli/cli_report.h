@@ -36,8 +36,8 @@ void cli_report_nondeterminism(const cli_args *a, uint64_t seed, const char *whe
 /* "schedule: PATH (N decisions)" and "replay:   SELF replay PATH", a command that runs as printed from where racebed
  * was started (SELF is how racebed was invoked, a->self; both quoted for the shell where needed). */
 void cli_report_schedule_written(const cli_args *a, const char *path, int decisions);
-/* "timeline: PATH": the HTML timeline written beside a schedule. */
-void cli_report_timeline_written(const char *path);
+/* "timeline: PATH": the HTML timeline written beside a schedule (unless --quiet; with --json: schedule.timeline). */
+void cli_report_timeline_written(const cli_args *a, const char *path);
 /* The random strategy's verdict line when it found no violation (STORE ERROR, PASS); a violation is printed with
  * its schedule. */
 void cli_report_random(const cli_args *a, const sim_random_result *res);

@@ -378,7 +378,7 @@ static int run_write(sim_run *run, const cli_args *a, const sim_random_result *r
         cli_report_error("%s", err);
     else if (!a->quiet || a->doc)
         cli_report_schedule_written(a, path, s.decision_count);
-    if (rc == 0 && want_violation) rc = cli_html_beside(run, path, a->quiet || a->doc);
+    if (rc == 0 && want_violation) rc = cli_html_beside(run, a, path);
     int mrc = 0;
     if (a->metrics) { /* the execution the schedule describes: shrinking ran others since */
         sim_replay_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
@@ -478,7 +478,7 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
             code = EXIT_ENV;
         } else {
             cli_report_schedule_written(a, path, first.decision_count);
-            if (cli_html_beside(run, path, a->quiet || a->doc) != 0) code = EXIT_ENV;
+            if (cli_html_beside(run, a, path) != 0) code = EXIT_ENV;
         }
     }
     if (code == EXIT_PASS &&

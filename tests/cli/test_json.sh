@@ -43,6 +43,8 @@ jis mutant 'd["variant"]' mutant:plain_del
 jis mutant 'd["strategy"]' random
 jis mutant 'd["schedule"]["path"].startswith("'"$T/o/"'")' true
 jis mutant '__import__("os").path.isfile(d["schedule"]["path"])' true
+jis mutant 'd["schedule"]["timeline"] == d["schedule"]["path"][:-6] + ".html"' true
+jis mutant '"id=\"violation\"" in open(d["schedule"]["timeline"]).read()' true
 "$rb" run stale_token --variant mutant:plain_del --budget-execs 2000 --out "$T/o2" >"$T/mutant.txt" 2>&1
 grep -q '^VIOLATION no_foreign_delete at execution 0 (seed 1), step ' "$T/mutant.txt" && ok || bad "the text names the same violation"
 step=$(sed -n 's/^VIOLATION no_foreign_delete at execution 0 (seed 1), step \([0-9]*\):.*/\1/p' "$T/mutant.txt")
