@@ -47,7 +47,9 @@ rm -rf "$out"; mkdir -p "$out"
 # A job's record in results.txt: "ok|FAIL rc=N t=SECONDS COMMAND", its verdict lines indented, and for a failure the
 # last lines of its output, each as "     | LINE" (what junit.xml's <failure> holds).
 run_job() {
-    local cmd=$1 want=0 complete=0 out rc t0 t1
+    local cmd=$1 want=0 complete=0 out rc t0 t1 rec
+    # each job writes its whole record to a file of its own: jobs side by side (xargs -P) never interleave lines
+    rec=$(mktemp "$NIGHTLY_RECORDS/job.XXXXXX") || return 1
     case $cmd in *--expect-violation*) want=1; cmd=${cmd% --expect-violation} ;; esac
     case $cmd in *--expect-complete*) complete=1; cmd=${cmd% --expect-complete} ;; esac
     t0=$(date +%s.%N)
@@ -56,19 +58,27 @@ run_job() {
     local verdict=ok
     [ $rc = $want ] || verdict=FAIL
     [ $complete = 0 ] || grep -q 'the whole bounded space' <<<"$out" || verdict=FAIL
-    printf '%-4s rc=%s t=%s %s\n     %s\n' "$verdict" "$rc" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')" "$cmd" \
-        "$(grep -E '^(PASS|PROVED|VIOLATION|PROBE|INCOMPLETE|exhaustive|shard)' <<<"$out" | head -n 3 | tr '\n' ' ')"
-    [ $verdict = ok ] || tail -n 20 <<<"$out" | LC_ALL=C tr -c '\11\12\40-\176' '?' | sed 's/^/     | /'
+    {
+        printf '%-4s rc=%s t=%s %s\n     %s\n' "$verdict" "$rc" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')" "$cmd" \
+            "$(grep -E '^(PASS|PROVED|VIOLATION|PROBE|INCOMPLETE|exhaustive|shard)' <<<"$out" | head -n 3 | tr '\n' ' ')"
+        [ $verdict = ok ] || tail -n 20 <<<"$out" | LC_ALL=C tr -c '\11\12\40-\176' '?' | sed 's/^/     | /'
+    } >"$rec"
 }
 export -f run_job
+export NIGHTLY_RECORDS="$out/records"
+mkdir -p "$NIGHTLY_RECORDS"
 if command -v parallel >/dev/null 2>&1; then
-    parallel --will-cite -j "$jobs" run_job :::: "$out/jobs.txt" >"$out/results.txt"
+    parallel --will-cite -j "$jobs" run_job :::: "$out/jobs.txt"
 else
     echo "nightly: GNU parallel not installed (sudo apt-get install parallel); using xargs -P $jobs" >&2
-    tr '\n' '\0' <"$out/jobs.txt" | xargs -0 -P "$jobs" -I{} bash -c 'run_job "$1"' _ {} >"$out/results.txt"
+    tr '\n' '\0' <"$out/jobs.txt" | xargs -0 -P "$jobs" -I{} bash -c 'run_job "$1"' _ {}
 fi
+cat "$NIGHTLY_RECORDS"/job.* >"$out/results.txt" 2>/dev/null
+rm -rf "$NIGHTLY_RECORDS"
 fails=$(grep -c '^FAIL' "$out/results.txt")
 total=$(grep -c '^\(ok\|FAIL\)' "$out/results.txt")
+want_total=$(grep -c . "$out/jobs.txt")
+[ "$total" = "$want_total" ] || { echo "nightly: only $total of $want_total jobs left a record" >&2; fails=$((fails + 1)); }
 bash "$(dirname "$0")/nightly_junit.sh" "$out/results.txt" >"$out/junit.xml" ||
     { echo "nightly: could not write $out/junit.xml" >&2; fails=$((fails + 1)); }
 { echo "racebed nightly: $total jobs on $jobs cores, $fails failed (JUnit: $out/junit.xml)"; grep -A1 '^FAIL' "$out/results.txt"; } |
