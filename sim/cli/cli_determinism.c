@@ -197,6 +197,10 @@ int cli_check_determinism(sim_run *run, cli_args *a) {
         cli_report_usage_error("run", "--check-determinism reports in text only: drop --json");
         return EXIT_USAGE;
     }
+    if (a->store && strcmp(a->store, "model") != 0) { /* two processes on one real server would share its keys */
+        cli_report_usage_error("run", "--check-determinism runs on the model store: drop --store");
+        return EXIT_USAGE;
+    }
     if (getenv(DET_CHILD_ENV)) /* the fresh process: its lines go to the parent */
         return det_write(run, a, stdout) == 0 && fflush(stdout) == 0 ? EXIT_PASS : EXIT_USAGE;
     char binary[PATH_MAX + 32], err[PATH_MAX + 256];

@@ -196,7 +196,9 @@ static html_lease *html_open_lease(html_page *p, int key, const sim_trace_lease 
     l->deadline_ms = l->first_deadline_ms = e->deadline_ms;
     const report_step *s = &p->t->step[col];
     const char *f = strstr(s->result, "fence=");
-    if (f && s->kind == SIM_TRACE_OP) snprintf(l->fence, sizeof(l->fence), "%.*s", (int)strcspn(f, " ,"), f);
+    /* the fence its holder's own acquire answered (a lease handed over by another's step shows none) */
+    if (f && s->kind == SIM_TRACE_OP && !e->scripted && strcmp(s->who, e->holder) == 0)
+        snprintf(l->fence, sizeof(l->fence), "%.*s", (int)strcspn(f, " ,"), f);
     /* the lowest lease row of its lane that is free from 'col' on */
     int used[HTML_ROWS_MAX] = {0};
     for (int i = 0; i < p->lease_count - 1; i++)

@@ -26,6 +26,10 @@ check "replay --help" 0 "$rb" replay --help
 check "check --help" 0 "$rb" check --help
 check "list" 0 "$rb" list
 if awk '!/^[a-z0-9_]+ +(core|mutant:[a-z0-9_]+) +[^ ]/ {bad=1} END {exit bad}' "$T/out"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL list format"; fi
+check "check-determinism" 0 "$rb" run stale_token --check-determinism 3 --faults all
+grep_out "check-determinism says what matched" "^DETERMINISTIC: 3 executions of stale_token \(seeds 1..3\), [0-9]+ lines"
+check "check-determinism refuses --json" 2 "$rb" run stale_token --check-determinism 3 --json
+check "check-determinism not with exhaustive" 2 "$rb" run stale_token --check-determinism 3 --strategy exhaustive
 check "list --oracles" 0 "$rb" list --oracles
 grep_out "an oracle with its canaries" "^no_foreign_delete +killed by: .*stale_token/plain_del"
 grep_out "an oracle no mutant kills is flagged" "^deadlock +killed by: NONE"
