@@ -40,8 +40,9 @@ static void det_trace_line(void *ctx, const char *line) {
 }
 
 /* Writes the line stream of executions SEED .. SEED+N-1 to 'f': each one's decisions as its schedule would say them,
- * its trace, and its end. Returns 0, or -1 when an execution could not run (a setup error: named in the stream). */
-static int det_write(sim_run *run, const cli_args *a, FILE *f) {
+ * its trace, and its end. Returns 0, or -1 when an execution could not run (its setup error in 'err', and in the
+ * stream). */
+static int det_write(sim_run *run, const cli_args *a, FILE *f, char *err, size_t cap) {
     char strategy[SIM_STRATEGY_MAX], text[200];
     cli_run_strategy_text(a, strategy, sizeof(strategy));
     for (int64_t i = 0; i < a->check_determinism; i++) {
@@ -72,6 +73,7 @@ static int det_write(sim_run *run, const cli_args *a, FILE *f) {
         sim_schedule_free(&s);
         if (end == SIM_END_SETUP) {
             fprintf(f, "execution %" PRId64 ": setup error: %s\n", i, out.setup_error);
+            snprintf(err, cap, "%s", out.setup_error);
             return -1;
         }
     }
@@ -178,8 +180,8 @@ static int det_compare(const char *here, const char *there, char *a, char *b, si
         size_t n = strcspn(here, "\n"), m = strcspn(there, "\n");
         if (*here == '\0' && *there == '\0') break;
         if (n != m || memcmp(here, there, n) != 0) {
-            snprintf(a, cap, "%.*s", (int)n, *here ? here : "(no more lines)");
-            snprintf(b, cap, "%.*s", (int)m, *there ? there : "(no more lines)");
+            snprintf(a, cap, "%.*s", (int)n, here);
+            snprintf(b, cap, "%.*s", (int)m, there);
             if (*here == '\0') snprintf(a, cap, "(no more lines)");
             if (*there == '\0') snprintf(b, cap, "(no more lines)");
             *lines = line - 1;
@@ -201,9 +203,9 @@ int cli_check_determinism(sim_run *run, cli_args *a) {
         cli_report_usage_error("run", "--check-determinism runs on the model store: drop --store");
         return EXIT_USAGE;
     }
-    if (getenv(DET_CHILD_ENV)) /* the fresh process: its lines go to the parent */
-        return det_write(run, a, stdout) == 0 && fflush(stdout) == 0 ? EXIT_PASS : EXIT_USAGE;
     char binary[PATH_MAX + 32], err[PATH_MAX + 256];
+    if (getenv(DET_CHILD_ENV)) /* the fresh process: its lines go to the parent */
+        return det_write(run, a, stdout, err, sizeof(err)) == 0 && fflush(stdout) == 0 ? EXIT_PASS : EXIT_USAGE;
     if (det_binary(a, binary, sizeof(binary), err, sizeof(err)) != 0) {
         cli_report_error("--check-determinism: %s", err);
         return EXIT_ENV;
@@ -215,10 +217,10 @@ int cli_check_determinism(sim_run *run, cli_args *a) {
         cli_report_error("--check-determinism: out of memory");
         return EXIT_ENV;
     }
-    int wrote = det_write(run, a, f);
+    int wrote = det_write(run, a, f, err, sizeof(err));
     fclose(f);
     if (wrote != 0) {
-        cli_report_error("--check-determinism: the scenario cannot run: %s", here ? strrchr(here, ':') : "?");
+        cli_report_error("--check-determinism: the scenario cannot run: %s", err);
         free(here);
         return EXIT_USAGE;
     }

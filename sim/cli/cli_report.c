@@ -392,40 +392,37 @@ static void report_json_replay_tail(const cli_args *a, const sim_schedule *s, co
 
 int cli_report_replay_verdict(const cli_args *a, const sim_schedule *s, const sim_replay_result *r) {
     const sim_outcome *out = &r->outcome;
-    char expect[96], got[96];
+    char expect[96], got[96], line[SIM_MSG_MAX + 128], expect_line[200];
     report_expect_text(s, expect, sizeof(expect));
     report_got_text(r, got, sizeof(got));
+    const char *word = cli_report_replay_words(s, r, a->lenient, line, sizeof(line), expect_line, sizeof(expect_line));
+    int code = r->end == SIM_END_SETUP       ? EXIT_USAGE
+               : r->end == SIM_END_BACKEND   ? EXIT_ENV
+               : r->diverged && !a->lenient  ? EXIT_DIVERGED
+               : r->end == SIM_END_VIOLATION ? EXIT_VIOLATION
+                                             : EXIT_PASS;
     if (r->end == SIM_END_SETUP) {
-        cli_report_usage_error("replay", "scenario setup failed: %s", out->setup_error);
-        return EXIT_USAGE;
+        cli_report_usage_error("replay", "%s", line);
+        return code;
     }
-    if (r->end == SIM_END_BACKEND) {
-        if (a->doc)
-            report_json_verdict(a, "STORE ERROR", "store_error", out->backend_error);
-        else
-            printf("STORE ERROR %s\n", out->backend_error);
-        return EXIT_ENV;
-    }
-    if (r->diverged && !a->lenient) {
-        if (a->doc)
-            report_json_verdict(a, "DIVERGED", "diverged", r->diverge_msg);
-        else
-            printf("DIVERGED %s\n", r->diverge_msg);
-        return EXIT_DIVERGED;
-    }
-    if (r->end == SIM_END_ABORTED) {
-        if (a->doc) {
-            report_json_verdict(a, "STOPPED", NULL, NULL);
-            cli_json_set_int(cli_json_root(a->doc), "steps", r->steps);
+    int final = r->end == SIM_END_PASS || r->end == SIM_END_VIOLATION; /* a verdict with notes and an expect line */
+    if (code == EXIT_DIVERGED || !final) {
+        if (!a->doc) {
+            printf("%s\n", line);
+        } else if (r->end == SIM_END_BACKEND) {
+            report_json_verdict(a, word, "store_error", out->backend_error);
+        } else if (code == EXIT_DIVERGED) {
+            report_json_verdict(a, word, "diverged", r->diverge_msg);
         } else {
-            printf("stopped after step %d (--until)\n", r->steps);
+            report_json_verdict(a, word, NULL, NULL);
+            cli_json_set_int(cli_json_root(a->doc), "steps", r->steps);
         }
-        return EXIT_PASS;
+        return code;
     }
     if (a->doc) {
         cli_jnode root = cli_json_root(a->doc);
         if (r->diverged) cli_json_set_str(root, "left_schedule_at", r->diverge_msg);
-        cli_json_set_str(root, "verdict", r->end == SIM_END_VIOLATION ? "VIOLATION" : "PASS");
+        cli_json_set_str(root, "verdict", word);
         if (r->end == SIM_END_VIOLATION) {
             cli_jnode v = cli_json_object(root, "violation");
             cli_json_set_str(v, "oracle", out->violation.oracle);
@@ -433,20 +430,16 @@ int cli_report_replay_verdict(const cli_args *a, const sim_schedule *s, const si
             cli_json_set_int(v, "step", out->violation.step);
         }
         report_json_replay_tail(a, s, r, expect, got);
-        return r->end == SIM_END_VIOLATION ? EXIT_VIOLATION : EXIT_PASS;
+        return code;
     }
     if (r->diverged)
         printf("note: the run left the schedule at %s; it went on with the seeded default\n", r->diverge_msg);
-    if (r->end == SIM_END_VIOLATION)
-        printf("VIOLATION %s at step %d: %s\n", out->violation.oracle, out->violation.step, out->violation.msg);
-    else
-        printf("PASS: no violation in %d steps\n", r->steps);
+    printf("%s\n", line);
     for (int i = 0; i < out->note_count; i++)
         printf("allowed by design (%s, step %d): %s\n", out->note[i].oracle, out->note[i].step, out->note[i].msg);
     if (out->notes_dropped) printf("(%d more allowed-by-design notes)\n", out->notes_dropped);
-    if (s->expect != SIM_EXPECT_NONE)
-        printf("the schedule expects %s: %s\n", expect, strcmp(expect, got) == 0 ? "matches" : "DOES NOT MATCH");
-    return r->end == SIM_END_VIOLATION ? EXIT_VIOLATION : EXIT_PASS;
+    if (expect_line[0]) printf("%s\n", expect_line);
+    return code;
 }
 
 int cli_report_check_status(const sim_schedule *s, const sim_replay_result *r, char *why, size_t cap) {

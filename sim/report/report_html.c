@@ -440,7 +440,7 @@ static void html_lease_bars(html_page *p) {
         int color = 0;
         const char *thread = l->scripted ? html_token_thread(p->t, l->holder) : l->holder;
         if (thread) color = html_thread_lane(p, thread) % (int)(sizeof(html_palette) / sizeof(html_palette[0]));
-        int x0 = p->col_x[l->start] + HTML_COL_W / 2, x1 = p->col_x[l->end == p->t->count ? l->end : l->end];
+        int x0 = p->col_x[l->start] + HTML_COL_W / 2, x1 = p->col_x[l->end];
         if (l->end < p->t->count) x1 += HTML_COL_W / 2;
         if (x1 < x0 + 6) x1 = x0 + 6;
         int y = html_lanes_y(p, 2, l->key) + 10 + l->row * HTML_ROW_H;
@@ -495,39 +495,36 @@ static void html_lease_bars(html_page *p) {
 }
 
 /* The lane backgrounds and the fixed label column (a second SVG beside the scrolling one). */
+/* One lane's background (and, in the label column, its name) from 'y', 'h' px high, 'w' wide. */
+static void html_lane_rect(sim_text *o, int labels, int w, int y, int h, const char *kind, const char *name,
+                           const char *sub) {
+    sim_text_add(o, "<g class=\"lane\" data-lane=\"%s\" data-name=\"", kind);
+    html_escape(o, name, (size_t)-1);
+    sim_text_add(o, "\"><rect class=\"lanebg %s\" x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"/>", kind, y, w, h);
+    if (labels) {
+        sim_text_add(o, "<text class=\"lname\" x=\"8\" y=\"%d\">", y + 17);
+        html_escape(o, name, 22);
+        sim_text_add(o, "</text><text class=\"lsub\" x=\"8\" y=\"%d\">%s</text>", y + 30, sub);
+    }
+    html_puts(o, "</g>");
+}
+
+/* The lane backgrounds, in the scrolling SVG, or with their names in the fixed label column ('labels'). */
 static void html_lane_rects(html_page *p, int labels) {
     sim_text *o = p->out;
     int w = labels ? HTML_LABEL_W : p->col_x[p->t->count] + 40;
-    struct {
-        int y, h;
-        const char *kind, *name, *sub;
-    } lane;
-#define HTML_LANE(Y, H, KIND, NAME, SUB)                                                                               \
-    do {                                                                                                               \
-        lane.y = (Y), lane.h = (H), lane.kind = (KIND), lane.name = (NAME), lane.sub = (SUB);                          \
-        sim_text_add(o, "<g class=\"lane\" data-lane=\"%s\" data-name=\"", lane.kind);                                 \
-        html_escape(o, lane.name, (size_t)-1);                                                                         \
-        sim_text_add(o, "\"><rect class=\"lanebg %s\" x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"/>", lane.kind,       \
-                     lane.y, w, lane.h);                                                                               \
-        if (labels) {                                                                                                  \
-            sim_text_add(o, "<text class=\"lname\" x=\"8\" y=\"%d\">", lane.y + 17);                                   \
-            html_escape(o, lane.name, 22);                                                                             \
-            sim_text_add(o, "</text><text class=\"lsub\" x=\"8\" y=\"%d\">%s</text>", lane.y + 30, lane.sub);          \
-        }                                                                                                              \
-        html_puts(o, "</g>");                                                                                          \
-    } while (0)
     if (labels) {
         sim_text_add(o, "<text class=\"lsub\" x=\"8\" y=\"14\">step</text>");
         sim_text_add(o, "<text class=\"lsub\" x=\"8\" y=\"56\">virtual time (ms)</text>");
     }
-    HTML_LANE(HTML_RULER_H, HTML_SERVER_H, "decisions", "decisions", "advance, wall, crash");
+    html_lane_rect(o, labels, w, HTML_RULER_H, HTML_SERVER_H, "decisions", "decisions", "advance, wall, crash");
     for (int i = 0; i < p->thread_count; i++)
-        HTML_LANE(html_lanes_y(p, 0, i), HTML_THREAD_H, "thread", p->thread[i], "virtual thread");
-    HTML_LANE(html_lanes_y(p, 1, 0), HTML_SERVER_H, "server", "store server", "apply instants, restarts");
+        html_lane_rect(o, labels, w, html_lanes_y(p, 0, i), HTML_THREAD_H, "thread", p->thread[i], "virtual thread");
+    html_lane_rect(o, labels, w, html_lanes_y(p, 1, 0), HTML_SERVER_H, "server", "store server",
+                   "apply instants, restarts");
     for (int k = 0; k < p->key_count; k++)
-        HTML_LANE(html_lanes_y(p, 2, k), 12 + (p->key_rows[k] ? p->key_rows[k] : 1) * HTML_ROW_H, "lock", p->key[k],
-                  "lock key: leases");
-#undef HTML_LANE
+        html_lane_rect(o, labels, w, html_lanes_y(p, 2, k), 12 + (p->key_rows[k] ? p->key_rows[k] : 1) * HTML_ROW_H,
+                       "lock", p->key[k], "lock key: leases");
 }
 
 static void html_svg(html_page *p) {
