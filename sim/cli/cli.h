@@ -77,6 +77,7 @@ typedef struct cli_args {
     sim_reduce reduce;               /* --reduce */
     int shortest;                    /* --shortest */
     int64_t states_max;              /* --states-max */
+    int64_t jobs;                    /* --jobs */
     const char *oracle;              /* --oracle */
     const char *metrics;             /* --metrics FILE (run, sweep, replay) */
     const char *store;               /* --store */

@@ -18,13 +18,14 @@ enum { MERGE_SHARDS_MAX = 1024 }; /* shards one merge takes */
 static int merge_same_search(const sim_exhaust_state *st, const sim_exhaust_state *first) {
     return strcmp(st->scenario, first->scenario) == 0 && strcmp(st->variant, first->variant) == 0 &&
            st->seed == first->seed && st->config == first->config && st->preemptions_max == first->preemptions_max &&
+           st->hash == first->hash &&
            st->shards == first->shards && st->shards <= MERGE_SHARDS_MAX && st->shard >= 0 && st->shard < st->shards;
 }
 
 int cli_cmd_merge(cli_args *a) {
     sim_exhaust_state first, st;
-    int64_t execs = 0, steps = 0, violations = 0;
-    int complete = 1, seen[MERGE_SHARDS_MAX] = {0}, code = EXIT_PASS, loaded = 0;
+    cli_merge_totals t = {0, 0, 0, 0, 0, 1};
+    int seen[MERGE_SHARDS_MAX] = {0}, code = EXIT_PASS, loaded = 0;
     char report[SIM_NAME_MAX + SIM_MSG_MAX + 32] = "";
     for (int i = 0; i < a->positional_count && code == EXIT_PASS; i++) {
         const char *path = a->positional[i];
@@ -43,15 +44,17 @@ int cli_cmd_merge(cli_args *a) {
         int same = merge_same_search(&st, &first);
         if (!same || seen[st.shard]++) {
             cli_report_usage_error("merge", "%s: %s", path,
-                                   !same ? "a different search (scenario, variant, seed, parameters, bounds or shard "
-                                           "count)"
+                                   !same ? "a different search (scenario, variant, seed, parameters, bounds, shard "
+                                           "count or --reduce)"
                                          : "this shard was given twice");
             code = EXIT_USAGE;
         }
-        execs += st.execs;
-        steps += st.steps;
-        violations += st.violations;
-        complete &= st.complete;
+        t.execs += st.execs;
+        t.steps += st.steps;
+        t.violations += st.violations;
+        t.states += st.states;
+        t.naive += st.naive;
+        t.complete &= st.complete;
         if (st.violations && report[0] == '\0') snprintf(report, sizeof(report), "%s (shard %d)", st.first, st.shard);
         if (i > 0) sim_exhaust_state_free(&st);
     }
@@ -62,8 +65,8 @@ int cli_cmd_merge(cli_args *a) {
                 code = EXIT_USAGE;
             }
     if (code == EXIT_PASS) {
-        cli_report_merged(a, a->positional_count, &first, execs, steps, violations, complete, report);
-        code = violations ? EXIT_VIOLATION : complete ? EXIT_PASS : EXIT_INCOMPLETE;
+        cli_report_merged(a, a->positional_count, &first, &t, report);
+        code = t.violations ? EXIT_VIOLATION : t.complete ? EXIT_PASS : EXIT_INCOMPLETE;
     }
     if (loaded) sim_exhaust_state_free(&first);
     return code;

@@ -180,12 +180,17 @@ const cli_option cli_options[] = {
     {"--states-max", "N", CLI_I64, RUNS, 0, S_HASH, F(states_max), 1, INT64_C(1) << 34, NULL,
      "with --reduce hash: visited-set capacity (default 67108864 states, 24 bytes each, up to 3/4 full); a full set "
      "ends the search INCOMPLETE (exit 5)"},
-    {"--shard", "i/N", CLI_CUSTOM, RUNS, 0, S_NAIVE, 0, 0, 0, opt_shard,
-     "with exhaustive: search only shard i of N (0-based); the N shards' union is the whole search, with no "
-     "execution in two (run them on many cores or hosts)"},
-    {"--checkpoint", "FILE", CLI_TEXT, RUNS, 0, S_NAIVE, F(checkpoint), 0, 0, NULL,
-     "with exhaustive: resume from FILE if it holds this search, and save progress to it (every 1000 executions "
-     "and at the end); racebed merge combines shards' checkpoints into one verdict"},
+    {"--jobs", "N", CLI_I64, RUNS, 0, S_HASH, F(jobs), 1, 64, NULL,
+     "with --reduce hash: N worker processes on this host share one visited set (default 1); the verdict and the "
+     "state count are a search's alone, the counterexample reported is the first any worker found"},
+    {"--shard", "i/N", CLI_CUSTOM, RUNS, 0, S_NAIVE | S_HASH, 0, 0, 0, opt_shard,
+     "with exhaustive (none or hash): search only shard i of N (0-based): the paths whose first options hash to i; "
+     "the N shards' union is the whole search (run them on many hosts; with hash, shards store states twice where "
+     "their paths meet, and merge reports by how much)"},
+    {"--checkpoint", "FILE", CLI_TEXT, RUNS, 0, S_NAIVE | S_HASH, F(checkpoint), 0, 0, NULL,
+     "with exhaustive (none or hash): save progress to FILE (every 1000 executions and at the end, by a temporary "
+     "file and a rename); none resumes from it; hash reports a completed search it holds and otherwise starts over "
+     "(its visited set is not saved); racebed merge combines shards' files into one verdict"},
     {"--seed", "N", CLI_U64, RUNS, 0, 0, F(opts.seed), 0, 0, NULL, "first execution's seed (default 1)"},
     {"--budget-execs", "N", CLI_I64, RUNS, 0, 0, F(opts.execs_max), 1, INT64_MAX, NULL,
      "at most N executions (default 100000)"},

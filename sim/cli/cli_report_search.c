@@ -10,6 +10,7 @@
 #include "sim/cli/cli_report_search.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,13 @@ static void search_json_bounds(cli_jnode parent, const sim_bounds *b) {
     cli_json_set_int(j, "pause_ms", b->pause_ms);
 }
 
+/* The odds that two of 'states' distinct states share a stored fingerprint (the visited set keeps
+ * SIM_VISITED_FP_BITS bits of each: a birthday bound, n^2 / 2^(bits + 1)), which would cut a subtree unexplored. */
+static double search_collision_bound(int64_t states) {
+    double n = (double)states;
+    return n * n / ldexp(1.0, SIM_VISITED_FP_BITS + 1);
+}
+
 /* The summary line's values as the document's "exhaustive" member. */
 static void search_json_summary(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
     cli_jnode root = cli_json_root(a->doc), j = cli_json_object(root, "exhaustive");
@@ -86,6 +94,10 @@ static void search_json_summary(const cli_args *a, const sim_exhaust_opts *o, co
         cli_json_set_int(j, "states", res->states);
         cli_json_set_int(j, "revisits", res->revisits);
         cli_json_set_int(j, "memory_bytes", (int64_t)res->memory_bytes);
+        cli_json_set_int(j, "bytes_per_state", res->states ? (int64_t)res->memory_bytes / res->states : 0);
+        cli_json_set_real(j, "collision_bound", search_collision_bound(res->states));
+        cli_json_set_int(j, "jobs", res->jobs > 1 ? res->jobs : 1);
+        cli_json_set_int(j, "duplicated", res->duplicated);
     }
     if (o->reduce == SIM_REDUCE_HASH && res->complete && !o->shortest)
         cli_json_set_int(j, "naive_executions", res->naive_execs);
@@ -110,12 +122,21 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
         return;
     }
     if (res->resumed) printf("resumed from %s\n", o->checkpoint);
+    if (res->restarted)
+        printf("%s holds this search over states incomplete (or with a violation, whose schedule it does not keep): "
+               "started over (a search over states saves its counts, not its visited set)\n",
+               o->checkpoint);
     if (o->shards > 1) printf("shard %d/%d: ", o->shard, o->shards);
     printf("exhaustive (reduce %s%s): %lld executions, %lld decisions", search_reduce_names[o->reduce],
            o->shortest ? ", shortest first" : "", (long long)res->execs, (long long)res->steps);
-    if (o->reduce == SIM_REDUCE_HASH)
-        printf(", %lld states stored, %lld revisits, %.1f MiB", (long long)res->states, (long long)res->revisits,
-               (double)res->memory_bytes / 1048576.0);
+    if (o->reduce == SIM_REDUCE_HASH) {
+        printf(", %lld states stored, %lld revisits, %.1f MiB (%lld bytes a state), fingerprint collision odds <= "
+               "%.0e",
+               (long long)res->states, (long long)res->revisits, (double)res->memory_bytes / 1048576.0,
+               res->states ? (long long)res->memory_bytes / res->states : 0LL, search_collision_bound(res->states));
+        if (res->jobs > 1)
+            printf(", %d workers (%lld states explored by two at once)", res->jobs, (long long)res->duplicated);
+    }
     if (o->reduce == SIM_REDUCE_HASH && res->complete && !o->shortest)
         printf(", the naive search: %lld executions", (long long)res->naive_execs);
     if (o->reduce == SIM_REDUCE_DPOR) printf(", %lld sleep-set blocked", (long long)res->sleep_blocked);
@@ -134,6 +155,8 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
     }
     if (o->shortest && res->violations)
         printf("shortest: no violation within %d decisions; one at %d\n", res->depth_reached - 1, res->depth_reached);
+    if (o->checkpoint && res->checkpoint_bytes > 0)
+        printf("checkpoint: %s (%lld bytes)\n", o->checkpoint, (long long)res->checkpoint_bytes);
 }
 
 /* Appends one explored kind ("crashes <= 1 (thread)") or, with a zero bound, its name to the not-explored list. */
@@ -291,8 +314,10 @@ int cli_report_exhaustive_verdict(const cli_args *a, const sim_exhaust_opts *o, 
     return EXIT_PASS;
 }
 
-void cli_report_merged(const cli_args *a, int shards, const sim_exhaust_state *first, int64_t execs, int64_t steps,
-                       int64_t violations, int complete, const char *violation) {
+void cli_report_merged(const cli_args *a, int shards, const sim_exhaust_state *first, const cli_merge_totals *t,
+                       const char *violation) {
+    int64_t execs = t->execs, steps = t->steps, violations = t->violations;
+    int complete = t->complete;
     char shard[64];
     snprintf(shard, sizeof(shard), " (all %d shards merged)", first->shards);
     if (a->doc) {
@@ -306,11 +331,18 @@ void cli_report_merged(const cli_args *a, int shards, const sim_exhaust_state *f
         cli_json_set_int(root, "decisions", steps);
         cli_json_set_int(root, "violating_executions", violations);
         cli_json_set_bool(root, "complete", complete);
+        cli_json_set_str(root, "reduce", first->hash ? "hash" : "none");
+        if (first->hash) cli_json_set_int(root, "states", t->states);
+        if (first->hash && complete) cli_json_set_int(root, "naive_executions", t->naive);
         if (first->has_bounds) search_json_bounds(root, &first->bounds);
     } else {
-        printf("merged %d shard(s) of %s %s: %lld executions, %lld decisions, %lld violating, %s\n", shards,
-               first->scenario, first->variant, (long long)execs, (long long)steps, (long long)violations,
-               complete ? "the whole bounded space" : "some shard stopped early (resume it)");
+        printf("merged %d shard(s) of %s %s: %lld executions, %lld decisions, %lld violating", shards, first->scenario,
+               first->variant, (long long)execs, (long long)steps, (long long)violations);
+        if (first->hash)
+            printf(", %lld states stored over the shards (a sum: shards store a state twice where their paths meet)",
+                   (long long)t->states);
+        if (first->hash && complete) printf(", the naive search: %lld executions", (long long)t->naive);
+        printf(", %s\n", complete ? "the whole bounded space" : "some shard stopped early (run it again)");
     }
     const char *incomplete = "no violation so far, but a shard stopped before its space did (resume it with its "
                              "--checkpoint)";

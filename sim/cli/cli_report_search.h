@@ -19,7 +19,13 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
 int cli_report_exhaustive_verdict(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res);
 /* "merged N shard(s) of S V: ..." and the verdict of the whole: VIOLATION ('violation': "ORACLE: message (shard
  * i)"), PROVED, or INCOMPLETE. */
-void cli_report_merged(const cli_args *a, int shards, const sim_exhaust_state *first, int64_t execs, int64_t steps,
-                       int64_t violations, int complete, const char *violation);
+/* What the shards of a merge add up to. */
+typedef struct cli_merge_totals {
+    int64_t execs, steps, violations;
+    int64_t states, naive; /* searches over states: states stored (summed), naive executions (complete only) */
+    int complete;
+} cli_merge_totals;
+void cli_report_merged(const cli_args *a, int shards, const sim_exhaust_state *first, const cli_merge_totals *t,
+                       const char *violation);
 
 #endif

@@ -119,9 +119,10 @@ static int run_exhaustive_check(cli_args *a) {
     /* Over states, a preemption bound costs more than it saves: the bound's own state (the last thread, the count)
      * splits equal states (clear_vs_holders, 3 threads: 22.8 M states bounded at 2, 9.8 M unbounded). */
     if (a->reduce == SIM_REDUCE_HASH && !a->preemptions_given) a->preemptions_max = -1;
-    if (a->reduce != SIM_REDUCE_NONE && (a->shards > 1 || a->checkpoint)) {
-        cli_report_usage_error("run", "--shard and --checkpoint work with --reduce none only (a reduced search's "
-                                      "state is its visited set or its sleep sets, not a path)");
+    if (a->reduce == SIM_REDUCE_DPOR && (a->shards > 1 || a->checkpoint)) {
+        cli_report_usage_error("run", "--shard and --checkpoint work with --reduce none or hash (DPOR's state is its "
+                                      "sleep sets and backtrack sets along the path, which a shard boundary would "
+                                      "cut unsoundly)");
         return -1;
     }
     if (a->shortest && (a->shards > 1 || a->checkpoint)) {
@@ -444,7 +445,8 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
                           .progress = a->opts.progress,
                           .reduce = a->reduce,
                           .shortest = a->shortest,
-                          .states_max = (size_t)a->states_max};
+                          .states_max = (size_t)a->states_max,
+                          .jobs = (int)a->jobs};
     sim_visited outcomes;
     sim_visited_init(&outcomes, (size_t)1 << 26);
     o.outcomes = &outcomes;

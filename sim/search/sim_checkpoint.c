@@ -107,6 +107,10 @@ int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, 
             st->steps = l2;
             st->violations = l3;
             st->complete = i1;
+        } else if (sscanf(buf, "search hash states %lld naive %lld", &l1, &l2) == 2 && l1 >= 0 && l2 >= 0) {
+            st->hash = 1;
+            st->states = l1;
+            st->naive = l2;
         } else if (strncmp(buf, "first ", 6) == 0) {
             snprintf(st->first, sizeof(st->first), "%s", buf + 6);
         } else if (sscanf(buf, "path %d%n", &i1, &off) == 1 && i1 >= 0 && i1 <= 100000000) {
@@ -160,6 +164,7 @@ char *sim_exhaust_state_text(const sim_exhaust_state *st) {
                      (long long)b->wall_steps, b->wall_clocks, b->wall_signs, (long long)b->wall_step_ms,
                      (long long)b->restarts, (long long)b->crashes, (long long)b->pauses, (long long)b->pause_ms);
     if (st->threads[0]) sim_text_add(&t, "threads %s\n", st->threads);
+    if (st->hash) sim_text_add(&t, "search hash states %lld naive %lld\n", (long long)st->states, (long long)st->naive);
     if (st->violations) sim_text_add(&t, "first %s\n", st->first);
     sim_text_add(&t, "path %d", st->len);
     for (int i = 0; i < st->len; i++)

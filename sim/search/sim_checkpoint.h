@@ -5,7 +5,8 @@
  *
  * Format, one item a line: "racebed-checkpoint 1", "scenario S variant V", "seed N config H", "preemptions P shard
  * I/N", "execs E steps S violations V complete C", optionally "first ORACLE: message", and "path L c/n c/n ..." (the
- * next path to explore, L entries of choice/count).
+ * next path to explore, L entries of choice/count). A search over states adds "search hash states S naive N" (its
+ * states stored, and the naive executions it stands for when complete) and saves no path: it cannot resume.
  * Invariant: a save replaces the file whole (written beside it, then renamed), so a kill never leaves half of one.
  */
 #ifndef RACEBED_SIM_SEARCH_SIM_CHECKPOINT_H
@@ -43,6 +44,8 @@ typedef struct sim_exhaust_state {
     int has_bounds;            /* 1 when the file named its bounds (files before they were saved do not) */
     sim_bounds bounds;         /* the resolved bounds of the search (for a merged verdict) */
     char threads[SIM_MSG_MAX]; /* the scenario's threads, "c1, c2" ("" when not saved) */
+    int hash;                  /* 1: a search over states (the "search hash" line) */
+    int64_t states, naive;     /* with hash: states stored; the naive executions (complete only, else 0) */
 } sim_exhaust_state;
 
 /* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */

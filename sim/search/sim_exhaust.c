@@ -63,7 +63,7 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
         exhaust_deepening(run, cfg, o, res, first);
     if (res->setup_failed)
         snprintf(res->setup_error, sizeof(res->setup_error), "%s%s", run->setup_error, run->backend_error);
-    else
+    else if (res->threads[0] == '\0') /* workers of a parallel search name them: this process ran none */
         sim__exhaust_thread_names(run, res->threads, sizeof(res->threads));
 }
 

@@ -47,6 +47,7 @@ typedef struct sim_exhaust_opts {
                                * 0: steps_max */
     int shortest;             /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
     size_t states_max;        /* HASH: visited-set capacity (0: 64 M states) */
+    int jobs;                 /* HASH: worker processes sharing one visited set (0 or 1: this process alone) */
     sim_visited *outcomes;    /* if not NULL: every distinct terminal outcome's fingerprint is added here */
     const char *oracle;       /* if not NULL: only violations of this oracle count (and stop the search); others
                                * end their paths as outcomes (a shortest counterexample for one race) */
@@ -63,6 +64,8 @@ typedef struct sim_exhaust_result {
     int resumed;             /* 1 if it continued from a checkpoint */
     int64_t states;          /* HASH: distinct states stored */
     int64_t revisits;        /* HASH: transitions into a state already stored (subtrees cut) */
+    int64_t duplicated;      /* HASH with jobs: states a worker explored while another was exploring them too */
+    int jobs;                /* HASH: the workers that searched (1: this process alone) */
     int64_t naive_execs;     /* HASH, complete: the executions the naive enumeration runs in the same bounds */
     int64_t sleep_blocked;   /* DPOR: executions cut because every enabled thread was asleep */
     int64_t outcomes;        /* distinct terminal outcomes (when opts.outcomes is set) */
@@ -78,6 +81,8 @@ typedef struct sim_exhaust_result {
     int64_t options_sum;       /* the options at those points, summed */
     int options_max;           /* and the most at one */
     char checkpoint_error[256]; /* why a checkpoint could not be saved ('stopped' then points here) */
+    int64_t checkpoint_bytes;   /* the size of the checkpoint last saved, 0 if none */
+    int restarted;              /* HASH: the checkpoint held this search incomplete; it started over */
     int violated_count;      /* distinct violated oracles, in the order first found */
     char violated[8][SIM_NAME_MAX];
 } sim_exhaust_result;

@@ -19,6 +19,12 @@
  * reached at, and a state reached again with more of the bound left is explored again. Two paths reaching one
  * fingerprint therefore have the same subtree, and a cut loses no terminal outcome and no violation; the test in
  * tests/unit/test_sim_reduce.c checks exactly that against the naive enumeration.
+ *
+ * Shards (--shard i/N): a path belongs to the shard of its first SIM_SHARD_DEPTH options, as in the naive search.
+ * Above that depth a sharded search stores no state (a state cut there would take the other shards' paths below
+ * it along); from there down, each of its prefixes gets a search over states of its own shard's visited set. The
+ * shards' union is the whole space; their states overlap, which their sum over one search's count measures.
+ * Workers (--jobs, sim_hash_search.h) share one visited set.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -28,12 +34,15 @@
 #include "sim/engine/sim_guard.h"
 #include "sim/run/sim_verdict.h"
 #include "sim/run/sim_arena.h"
+#include "sim/search/sim_hash_search.h"
 #include "sim/search/sim_search_base.h"
 #include "sim/search/sim_search_modes.h"
 
 typedef struct hash_frame {
     int64_t snap;    /* offset of the point's snapshot */
-    int next, count; /* next option to take, options at the point */
+    int next, count; /* options taken so far, options at the point */
+    int rot;         /* the option taken n-th is (rot + n) mod count (a worker's own order) */
+    int stored;      /* 1: the point's state is in the visited set (not above a shard's depth) */
     int last, preemptions;
     sim_fp fp;       /* the point's fingerprint */
     uint64_t paths;  /* naive executions below the point explored so far */
@@ -46,7 +55,11 @@ static uint64_t hash_paths_add(uint64_t a, uint64_t b) {
     return a > UINT64_MAX - 1 - b ? UINT64_MAX - 1 : a + b;
 }
 
-enum { HASH_SNAPSHOT_LIMIT = 1 << 30 }; /* bytes of snapshots along one path */
+enum {
+    HASH_SNAPSHOT_LIMIT = 1 << 30, /* bytes of snapshots along one path */
+    HASH_SAVE_EVERY = 100,         /* a checkpoint every this many times o->checkpoint_every executions (each is
+                                    * far cheaper than the naive search's replay) */
+};
 
 static uint64_t hash_extra(int last, int preemptions) {
     return ((uint64_t)(uint32_t)(last + 1) << 32) | (uint32_t)preemptions;
@@ -55,6 +68,7 @@ static uint64_t hash_extra(int last, int preemptions) {
 /* The search's state: the current path, a frame and a snapshot per decision point on it, the visited set. */
 typedef struct hash_search {
     sim_run *run;
+    const sim_config *cfg;
     const sim_exhaust_opts *o;
     sim_exhaust_result *res;
     int steps_max, depth_max;
@@ -65,7 +79,9 @@ typedef struct hash_search {
     int first_len;
     int first_cycle;      /* when that violation is a cycle: the depth its repeated state was first reached at */
     sim_snapshots snaps;
-    sim_visited seen;     /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS */
+    sim_visited own;      /* the visited set of a search alone */
+    sim_visited *seen;    /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS (own, or shared) */
+    const sim_hash_worker *w; /* NULL: alone */
     uint64_t root_paths;  /* naive paths below the root */
     size_t snap_peak;     /* snapshot bytes at their peak */
     int depth, last, preemptions;
@@ -73,19 +89,38 @@ typedef struct hash_search {
     sim_option opt[SIM_OPTIONS_MAX];
 } hash_search;
 
-enum { HASH_STOP = -1, HASH_BACKTRACK = 0, HASH_DESCEND = 1 };
+/* What a step of the search does next: stop, go back (a path ended), go on down, or go back from a path of another
+ * shard (not counted). */
+enum { HASH_STOP = -1, HASH_BACKTRACK = 0, HASH_DESCEND = 1, HASH_NOT_OURS = 2 };
+
+/* A 64-bit mix (a worker's rotation of the options at a state). */
+static uint64_t hash_mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= UINT64_C(0xFF51AFD7ED558CCD);
+    k ^= k >> 33;
+    return k;
+}
 
 /* The search's first counting violation: remembers it and its path (recorded by a replay once the search is over). */
 static void hash_violation_found(hash_search *h) {
     h->res->first = h->run->violation;
     memcpy(h->first_path, h->path, sizeof(int32_t) * (size_t)h->depth);
     h->first_len = h->depth;
+    if (h->w == NULL) return;
+    int none = -1; /* the first worker to find one is the one reported */
+    __atomic_compare_exchange_n(&h->w->control->winner, &none, h->w->index, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/* 1 if the path of a sharded search belongs to another shard (decided by its first SIM_SHARD_DEPTH options). */
+static int hash_other_shard(const hash_search *h) {
+    return h->o->shards > 1 && sim__choices_shard(h->path, h->depth, h->o->shards) != h->o->shard;
 }
 
 /* A terminal state (no thread enabled, 'n' 0) or the depth limit: one naive execution ends here. */
 static int hash_leaf(hash_search *h, int n) {
     sim_run *run = h->run;
     sim_exhaust_result *res = h->res;
+    if (h->depth < SIM_SHARD_DEPTH && hash_other_shard(h)) return HASH_NOT_OURS; /* a short path of another shard */
     res->execs++;
     res->steps += run->step;
     if (n == 0) {
@@ -105,15 +140,18 @@ static int hash_leaf(hash_search *h, int n) {
     return HASH_BACKTRACK;
 }
 
-/* A state seen before: its subtree is explored (or it is on the path: a cycle, a livelock). */
-static int hash_revisit(hash_search *h, sim_fp fp) {
+/* The depth at which the current path passed through state 'fp', or -1. */
+static int hash_on_path(const hash_search *h, sim_fp fp) {
+    for (int d = 0; d < h->depth; d++)
+        if (h->frame[d].stored && h->frame[d].fp.lo == fp.lo && h->frame[d].fp.hi == fp.hi) return d;
+    return -1;
+}
+
+/* A state seen before: its subtree is explored (or it is on the path at depth 'start': a cycle, a livelock). */
+static int hash_revisit(hash_search *h, uint64_t below, int start) {
     sim_exhaust_result *res = h->res;
     res->revisits++;
-    uint64_t below = *sim_visited_value(&h->seen, fp);
-    if (below == HASH_IN_PROGRESS) { /* a cycle: a livelock, as the naive search's step bound finds it */
-        int start = 0;
-        while (start < h->depth && !(h->frame[start].fp.lo == fp.lo && h->frame[start].fp.hi == fp.hi))
-            start++;
+    if (start >= 0) { /* a cycle: a livelock, as the naive search's step bound finds it */
         sim__violation(h->run, "step_bound",
                        "livelock: the state after %d decisions repeats the state after %d (the scheduler can "
                        "repeat the cycle forever)",
@@ -139,15 +177,26 @@ static int hash_point(hash_search *h, int n) {
      * visited set can hold, the depth itself goes into the fingerprint */
     uint64_t extra = h->o->preemptions_max < 0 ? 0 : hash_extra(h->last, h->preemptions);
     if (h->steps_max > SIM_VISITED_DEPTH_MAX) extra ^= (uint64_t)h->depth << 40;
-    sim_fp fp = sim_state_fingerprint(run, extra);
-    int added = sim_visited_add(&h->seen, fp, h->depth);
-    if (added < 0) {
-        res->stopped = "the visited-state table is full (raise --states-max)";
-        return HASH_STOP;
+    int stored = h->o->shards <= 1 || h->depth >= SIM_SHARD_DEPTH;
+    if (h->o->shards > 1 && h->depth == SIM_SHARD_DEPTH && hash_other_shard(h)) return HASH_NOT_OURS;
+    sim_fp fp = {0, 0};
+    if (stored) {
+        fp = sim_state_fingerprint(run, extra);
+        int added = sim_visited_add(h->seen, fp, h->depth);
+        if (added < 0) {
+            res->stopped = "the visited-state table is full (raise --states-max)";
+            return HASH_STOP;
+        }
+        if (added == 0) {
+            uint64_t below = 0;
+            sim_visited_get(h->seen, fp, &below);
+            int start = below == HASH_IN_PROGRESS ? hash_on_path(h, fp) : -1;
+            if (below != HASH_IN_PROGRESS || start >= 0) return hash_revisit(h, below, start);
+            res->duplicated++; /* another worker is exploring it: explore it too (sim_hash_search.h) */
+        } else {
+            res->states++;
+        }
     }
-    if (added == 0) return hash_revisit(h, fp);
-    *sim_visited_value(&h->seen, fp) = HASH_IN_PROGRESS;
-    res->states++;
     int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, &h->res->bounds, h->opt);
     res->points++;
     res->options_sum += k;
@@ -161,14 +210,16 @@ static int hash_point(hash_search *h, int n) {
     if (h->snaps.len > h->snap_peak) h->snap_peak = h->snaps.len;
     f->next = 1;
     f->count = k;
+    f->rot = h->w && h->w->index > 0 && k > 1 ? (int)(hash_mix(fp.lo + (uint64_t)h->w->index) % (uint64_t)k) : 0;
+    f->stored = stored;
     f->last = h->last;
     f->preemptions = h->preemptions;
     f->fp = fp;
     f->paths = 0;
-    h->path[h->depth] = 0;
+    h->path[h->depth] = f->rot;
     h->count[h->depth] = k;
     sim_choice c;
-    sim_option_choice(&h->opt[0], h->enabled, n, &h->last, &h->preemptions, &c);
+    sim_option_choice(&h->opt[f->rot], h->enabled, n, &h->last, &h->preemptions, &c);
     h->depth++;
     sim_exec_apply(run, &c);
     return HASH_DESCEND;
@@ -183,7 +234,7 @@ static int hash_next_option(hash_search *h) {
         h->depth--;
         hash_frame *f = &h->frame[h->depth];
         if (f->snap >= 0) sim_snapshots_truncate(&h->snaps, f->snap);
-        *sim_visited_value(&h->seen, f->fp) = hash_paths_add(f->paths, 1);
+        if (f->stored) sim_visited_set(h->seen, f->fp, h->depth, hash_paths_add(f->paths, 1));
         if (h->depth > 0)
             h->frame[h->depth - 1].paths = hash_paths_add(h->frame[h->depth - 1].paths, f->paths);
         else
@@ -205,42 +256,65 @@ static int hash_next_option(hash_search *h) {
         res->stopped = "internal error: a restored state differs from its snapshot";
         return HASH_STOP;
     }
-    h->path[h->depth - 1] = f->next;
+    int at = (f->rot + f->next++) % f->count;
+    h->path[h->depth - 1] = at;
     sim_choice c;
-    sim_option_choice(&h->opt[f->next++], h->enabled, n, &h->last, &h->preemptions, &c);
+    sim_option_choice(&h->opt[at], h->enabled, n, &h->last, &h->preemptions, &c);
     sim_exec_apply(run, &c);
     return HASH_DESCEND;
+}
+
+/* 1 if a worker must stop because another ended the search, or the budget over all workers is spent. */
+static int hash_worker_stop(hash_search *h, int64_t execs_before) {
+    sim_hash_control *ctl = h->w->control;
+    int64_t all = __atomic_add_fetch(&ctl->execs, h->res->execs - execs_before, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&ctl->stop, __ATOMIC_RELAXED)) {
+        h->res->stopped = "another worker ended the search";
+        return 1;
+    }
+    return all >= h->o->execs_max;
 }
 
 /* The depth-first loop from the initial state (set up, at its first decision point or end). */
 static void hash_explore(hash_search *h) {
     const sim_chooser no_chooser = {NULL, NULL, NULL, NULL};
     sim_progress pr;
-    sim_progress_init(&pr, h->o->progress); /* real time for the progress line only */
+    sim_progress_init(&pr, h->o->progress && (h->w == NULL || h->w->index == 0)); /* real time: the line only */
     h->last = -1;
+    int64_t save_every = HASH_SAVE_EVERY * h->o->checkpoint_every, next_save = save_every;
     for (;;) {
+        int64_t execs_before = h->res->execs;
         int n = sim_exec_until_decision(h->run, &no_chooser, h->enabled);
         int step = n == 0 || h->depth >= h->depth_max ? hash_leaf(h, n) : hash_point(h, n);
         if (step == HASH_STOP) break;
         if (step == HASH_DESCEND) continue;
-        sim__exhaust_probes(h->res, h->run); /* a terminal or a cut path: what it reached on the way */
-        if (h->res->execs >= h->o->execs_max) break;
+        if (step == HASH_BACKTRACK) sim__exhaust_probes(h->res, h->run); /* a path ended: what it reached */
+        if (h->w ? hash_worker_stop(h, execs_before) : h->res->execs >= h->o->execs_max) break;
         if (sim__exhaust_must_stop(h->o, h->res)) break;
-        if (pr.on && (h->res->execs & 63) == 0)
-            sim__exhaust_progress(&pr, h->res->execs, h->res->states, sim_exhaust_fraction(h->path, h->count, h->depth),
-                                  h->depth, h->res->violations);
+        if (h->o->checkpoint && h->w == NULL && save_every > 0 && h->res->execs >= next_save) {
+            next_save = h->res->execs + save_every;
+            if (sim__exhaust_save(h->run, h->o, h->cfg, h->res, NULL, NULL, 0) != 0) { /* progress cannot be kept */
+                h->res->stopped = h->res->checkpoint_error;
+                break;
+            }
+        }
+        if (pr.on && (h->res->execs & 63) == 0) /* pruning leaves the rest's size unknown: no estimate */
+            sim__exhaust_progress(&pr, h->res->execs, (int64_t)sim_visited_count(h->seen), -1, h->depth,
+                                  h->res->violations);
         if (hash_next_option(h) == HASH_STOP) break;
     }
     sim_progress_done(&pr);
 }
 
-void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
-                       sim_schedule *first) {
+void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                      const sim_hash_worker *w, sim_hash_found *found) {
     hash_search h;
     memset(&h, 0, sizeof(h));
     h.run = run;
+    h.cfg = cfg;
     h.o = o;
     h.res = res;
+    h.w = w;
     h.steps_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")];
     h.depth_max = o->depth_limit > 0 && o->depth_limit < h.steps_max ? o->depth_limit : h.steps_max;
     h.frame = calloc((size_t)h.steps_max + 1, sizeof(hash_frame));
@@ -250,8 +324,9 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     h.first_len = -1;
     h.first_cycle = -1;
     sim_snapshots_init(&h.snaps, HASH_SNAPSHOT_LIMIT);
-    sim_visited_init(&h.seen, o->states_max ? o->states_max : (size_t)64 << 20);
-    h.seen.with_values = 1;
+    sim_visited_init(&h.own, o->states_max ? o->states_max : (size_t)64 << 20);
+    h.own.with_values = 1;
+    h.seen = w ? w->seen : &h.own;
     if (h.frame == NULL || h.path == NULL || h.count == NULL || h.first_path == NULL) {
         res->stopped = "out of memory";
         goto done;
@@ -269,20 +344,59 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
     }
     hash_explore(&h);
     sim_exec_teardown(run);
-    if (first && h.first_len >= 0) {
-        sim_exhaust_record(run, cfg, o->seed, &res->bounds, h.first_path, h.first_len, first);
-        if (h.first_cycle >= 0 && h.first_cycle < h.first_len) { /* the prefix, then the cycle forever */
-            first->repeat = h.first_len - h.first_cycle;
-            first->expect = SIM_EXPECT_VIOLATION;
-            lk_copy_str(first->expect_oracle, sizeof(first->expect_oracle), "step_bound");
-        }
+    if (h.first_len >= 0) {
+        found->path = h.first_path;
+        found->len = h.first_len;
+        found->cycle = h.first_cycle;
+        h.first_path = NULL;
     }
+    if (w && (res->complete || (res->violations && !o->keep_going))) __atomic_store_n(&w->control->stop, 1, __ATOMIC_SEQ_CST);
 done:
-    res->memory_bytes = sim_visited_bytes(&h.seen) + h.snap_peak;
-    sim_visited_free(&h.seen);
+    res->memory_bytes = (w ? 0 : sim_visited_bytes(&h.own)) + h.snap_peak;
+    sim_visited_free(&h.own);
     sim_snapshots_free(&h.snaps);
     free(h.frame);
     free(h.path);
     free(h.count);
     free(h.first_path);
+}
+
+void sim__hash_found_record(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
+                            const sim_exhaust_result *res, const sim_hash_found *found, sim_schedule *first) {
+    if (first == NULL || found->path == NULL) return;
+    sim_exhaust_record(run, cfg, o->seed, &res->bounds, found->path, found->len, first);
+    if (found->cycle >= 0 && found->cycle < found->len) { /* the prefix, then the cycle forever */
+        first->repeat = found->len - found->cycle;
+        first->expect = SIM_EXPECT_VIOLATION;
+        lk_copy_str(first->expect_oracle, sizeof(first->expect_oracle), "step_bound");
+    }
+}
+
+/* A checkpoint of this search that holds its completed, passing result: the search is not repeated. One that holds
+ * it incomplete (or with a violation, whose schedule it does not keep) is started over. */
+static int hash_resume(const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res) {
+    sim_exhaust_state st;
+    if (o->checkpoint == NULL || !sim__exhaust_load(o, cfg, res, &st)) return 0;
+    int done = st.complete && st.violations == 0;
+    if (done)
+        sim__exhaust_resumed(&st, res);
+    else
+        res->restarted = 1;
+    sim_exhaust_state_free(&st);
+    return done;
+}
+
+void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                       sim_schedule *first) {
+    if (hash_resume(cfg, o, res)) return;
+    if (o->jobs > 1) {
+        sim__exhaust_hash_jobs(run, cfg, o, res, first);
+    } else {
+        sim_hash_found found = {NULL, 0, -1};
+        sim__hash_search(run, cfg, o, res, NULL, &found);
+        sim__hash_found_record(run, cfg, o, res, &found, first);
+        free(found.path);
+    }
+    if (o->checkpoint && !res->setup_failed && sim__exhaust_save(run, o, cfg, res, NULL, NULL, 0) != 0 && !res->complete)
+        res->stopped = res->checkpoint_error;
 }

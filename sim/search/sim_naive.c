@@ -17,62 +17,16 @@
 /* Resumes from o->checkpoint if it exists and describes this search; returns 1 if the search is already complete. */
 static int naive_resume(const sim_exhaust_opts *o, const sim_config *cfg, sim_path *x, sim_exhaust_result *res) {
     sim_exhaust_state st;
-    char err[256];
-    if (sim_exhaust_state_load(o->checkpoint, &st, err, sizeof(err)) != 1) return 0;
-    int same = strcmp(st.scenario, cfg->scenario->name) == 0 &&
-               strcmp(st.variant, cfg->scenario->variants[cfg->variant].name) == 0 && st.seed == o->seed &&
-               st.config == sim_exhaust_config_hash(cfg, &res->bounds, o->oracle) && st.preemptions_max == o->preemptions_max &&
-               st.shard == (o->shards > 1 ? o->shard : 0) && st.shards == (o->shards > 1 ? o->shards : 1) &&
-               st.len < x->depth_max;
-    if (same) {
+    if (!sim__exhaust_load(o, cfg, res, &st)) return 0;
+    int fits = st.len < x->depth_max;
+    if (fits) {
         memcpy(x->choice, st.choice, sizeof(int32_t) * (size_t)st.len);
         memcpy(x->count, st.count, sizeof(int32_t) * (size_t)st.len);
         x->len = st.len;
-        res->execs = st.execs;
-        res->steps = st.steps;
-        res->violations = st.violations;
-        res->complete = st.complete;
-        res->resumed = 1;
-        if (st.first[0]) {
-            const char *colon = strchr(st.first, ':');
-            snprintf(res->first.oracle, sizeof(res->first.oracle), "%.*s", (int)(colon ? colon - st.first : 0),
-                     st.first);
-            snprintf(res->first.msg, sizeof(res->first.msg), "%s", colon ? colon + 2 : st.first);
-        }
+        sim__exhaust_resumed(&st, res);
     }
     sim_exhaust_state_free(&st);
-    return same && res->complete;
-}
-
-
-/* Saves the search's state to o->checkpoint. Returns 0, or -1 with the reason in res->checkpoint_error (the previous
- * checkpoint is left in place). */
-static int naive_save(const sim_run *run, const sim_exhaust_opts *o, const sim_config *cfg, const sim_path *x,
-                      sim_exhaust_result *res) {
-    sim_exhaust_state st;
-    memset(&st, 0, sizeof(st));
-    lk_copy_str(st.scenario, sizeof(st.scenario), cfg->scenario->name);
-    lk_copy_str(st.variant, sizeof(st.variant), cfg->scenario->variants[cfg->variant].name);
-    st.seed = o->seed;
-    st.config = sim_exhaust_config_hash(cfg, &res->bounds, o->oracle);
-    st.has_bounds = 1;
-    st.bounds = res->bounds;
-    sim__exhaust_thread_names(run, st.threads, sizeof(st.threads));
-    st.preemptions_max = o->preemptions_max;
-    st.shard = o->shards > 1 ? o->shard : 0;
-    st.shards = o->shards > 1 ? o->shards : 1;
-    st.execs = res->execs;
-    st.steps = res->steps;
-    st.violations = res->violations;
-    st.complete = res->complete;
-    if (res->violations) snprintf(st.first, sizeof(st.first), "%s: %s", res->first.oracle, res->first.msg);
-    st.len = res->complete ? 0 : x->len;
-    st.choice = x->choice;
-    st.count = x->count;
-    if (sim_exhaust_state_save(o->checkpoint, &st) == 0) return 0;
-    snprintf(res->checkpoint_error, sizeof(res->checkpoint_error), "cannot save the checkpoint %.180s: %s",
-             o->checkpoint, strerror(errno));
-    return -1;
+    return fits && res->complete;
 }
 
 void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
@@ -102,7 +56,7 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
             sim__exhaust_progress(&pr, res->execs, -1, sim_exhaust_fraction(x.choice, x.count, x.len), x.len,
                                   res->violations);
         if (o->checkpoint && res->execs > 0 && o->checkpoint_every > 0 && res->execs % o->checkpoint_every == 0)
-            if (naive_save(run, o, cfg, &x, res) != 0) { /* a search whose progress cannot be kept stops */
+            if (sim__exhaust_save(run, o, cfg, res, x.choice, x.count, x.len) != 0) { /* a search whose progress cannot be kept stops */
                 res->stopped = res->checkpoint_error;
                 break;
             }
@@ -141,7 +95,7 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
     res->points = x.points;
     res->options_sum = x.options_sum;
     res->options_max = x.options_max;
-    if (o->checkpoint) naive_save(run, o, cfg, &x, res); /* a failure is in res->checkpoint_error */
+    if (o->checkpoint) sim__exhaust_save(run, o, cfg, res, x.choice, x.count, x.len); /* a failure is in res->checkpoint_error */
     sim_progress_done(&pr);
 done:
     free(x.choice);

@@ -12,19 +12,24 @@
 #include "sim/search/sim_search_base.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim/engine/sim_guard.h"
 #include "sim/explore/sim_explore.h"
 #include "sim/explore/sim_progress.h"
 
-/* The shard of a path: FNV-1a over its first 'len' choices, mod the shard count. */
-int sim__path_shard_of(const sim_path *x, int len) {
+int sim__choices_shard(const int32_t *choice, int len, int shards) {
     uint64_t h = UINT64_C(14695981039346656037);
-    for (int i = 0; i < len; i++) h = (h ^ (uint64_t)(uint32_t)x->choice[i]) * UINT64_C(1099511628211);
-    return (int)(h % (uint64_t)x->shards);
+    for (int i = 0; i < len; i++) h = (h ^ (uint64_t)(uint32_t)choice[i]) * UINT64_C(1099511628211);
+    return (int)(h % (uint64_t)shards);
+}
+
+int sim__path_shard_of(const sim_path *x, int len) {
+    return sim__choices_shard(x->choice, len, x->shards);
 }
 
 static int path_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_choice *out) {
@@ -222,12 +227,12 @@ void sim__exhaust_progress(sim_progress *pr, int64_t execs, int64_t states, doub
                            int64_t violations) {
     if (!sim_progress_due(pr)) return;
     double s = pr->last_s;
-    char left[64] = "?", stored[48] = "";
+    char left[64] = "?", stored[48] = "", done[96] = "";
     if (fraction > 1e-9 && fraction < 1) snprintf(left, sizeof(left), "~%.0f s", s * (1 - fraction) / fraction);
-    if (states >= 0) snprintf(stored, sizeof(stored), ", %lld states", (long long)states);
-    sim_progress_show(pr, "[progress] %lld executions%s, %.0f exec/s, ~%.1f%% done, %s left, depth %d, %lld violation(s)   ",
-                      (long long)execs, stored, s > 0 ? (double)execs / s : 0.0, 100 * fraction, left, depth,
-                      (long long)violations);
+    if (fraction >= 0) snprintf(done, sizeof(done), ", ~%.1f%% done, %s left", 100 * fraction, left);
+    if (states >= 0) snprintf(stored, sizeof(stored), ", %lld states (%.0f/s)", (long long)states, s > 0 ? (double)states / s : 0.0);
+    sim_progress_show(pr, "[progress] %lld executions%s, %.0f exec/s%s, depth %d, %lld violation(s)   ",
+                      (long long)execs, stored, s > 0 ? (double)execs / s : 0.0, done, depth, (long long)violations);
 }
 
 /* The scenario's own threads of the last execution (its setup made them; tasks are left out), as "c1, c2". */
@@ -239,5 +244,75 @@ void sim__exhaust_thread_names(const sim_run *run, char *buf, size_t cap) {
         int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", run->thread[i].name);
         if (w < 0) break;
         n += (size_t)w;
+    }
+}
+
+int sim__exhaust_save(const sim_run *run, const sim_exhaust_opts *o, const sim_config *cfg, sim_exhaust_result *res,
+                      int32_t *choice, int32_t *count, int len) {
+    sim_exhaust_state st;
+    memset(&st, 0, sizeof(st));
+    lk_copy_str(st.scenario, sizeof(st.scenario), cfg->scenario->name);
+    lk_copy_str(st.variant, sizeof(st.variant), cfg->scenario->variants[cfg->variant].name);
+    st.seed = o->seed;
+    st.config = sim_exhaust_config_hash(cfg, &res->bounds, o->oracle);
+    st.has_bounds = 1;
+    st.bounds = res->bounds;
+    if (res->threads[0])
+        lk_copy_str(st.threads, sizeof(st.threads), res->threads);
+    else
+        sim__exhaust_thread_names(run, st.threads, sizeof(st.threads));
+    st.preemptions_max = o->preemptions_max;
+    st.shard = o->shards > 1 ? o->shard : 0;
+    st.shards = o->shards > 1 ? o->shards : 1;
+    st.execs = res->execs;
+    st.steps = res->steps;
+    st.violations = res->violations;
+    st.complete = res->complete;
+    st.hash = o->reduce == SIM_REDUCE_HASH;
+    st.states = res->states;
+    st.naive = res->complete ? res->naive_execs : 0;
+    if (res->violations) snprintf(st.first, sizeof(st.first), "%s: %s", res->first.oracle, res->first.msg);
+    st.len = res->complete || st.hash ? 0 : len;
+    st.choice = choice;
+    st.count = count;
+    if (sim_exhaust_state_save(o->checkpoint, &st) == 0) {
+        struct stat sb;
+        res->checkpoint_bytes = stat(o->checkpoint, &sb) == 0 ? (int64_t)sb.st_size : 0;
+        return 0;
+    }
+    snprintf(res->checkpoint_error, sizeof(res->checkpoint_error), "cannot save the checkpoint %.180s: %s",
+             o->checkpoint, strerror(errno));
+    return -1;
+}
+
+int sim__exhaust_load(const sim_exhaust_opts *o, const sim_config *cfg, const sim_exhaust_result *res,
+                      sim_exhaust_state *st) {
+    char err[256];
+    if (sim_exhaust_state_load(o->checkpoint, st, err, sizeof(err)) != 1) return 0;
+    int same = strcmp(st->scenario, cfg->scenario->name) == 0 &&
+               strcmp(st->variant, cfg->scenario->variants[cfg->variant].name) == 0 && st->seed == o->seed &&
+               st->config == sim_exhaust_config_hash(cfg, &res->bounds, o->oracle) &&
+               st->preemptions_max == o->preemptions_max && st->shard == (o->shards > 1 ? o->shard : 0) &&
+               st->shards == (o->shards > 1 ? o->shards : 1) && st->hash == (o->reduce == SIM_REDUCE_HASH);
+    if (same) return 1;
+    sim_exhaust_state_free(st);
+    return 0;
+}
+
+void sim__exhaust_resumed(const sim_exhaust_state *st, sim_exhaust_result *res) {
+    res->execs = st->execs;
+    res->steps = st->steps;
+    res->violations = st->violations;
+    res->complete = st->complete;
+    res->states = st->states;
+    res->naive_execs = st->naive;
+    res->resumed = 1;
+    lk_copy_str(res->threads, sizeof(res->threads), st->threads);
+    if (st->first[0]) {
+        const char *colon = strchr(st->first, ':');
+        snprintf(res->first.oracle, sizeof(res->first.oracle), "%.*s", (int)(colon ? colon - st->first : 0),
+                 st->first);
+        snprintf(res->first.msg, sizeof(res->first.msg), "%s", colon ? colon + 2 : st->first);
+        sim__exhaust_violated(res, &(sim_exhaust_opts){0}, res->first.oracle);
     }
 }

@@ -64,7 +64,9 @@ typedef struct sim_path {
 } sim_path;
 
 
-/* The shard of a path: FNV-1a over its first 'len' choices, mod x->shards. */
+/* The shard of a path of option indices: FNV-1a over its first 'len' choices, mod 'shards'. */
+int sim__choices_shard(const int32_t *choice, int len, int shards);
+/* The shard of a path: sim__choices_shard of its first 'len' choices, mod x->shards. */
 int sim__path_shard_of(const sim_path *x, int len);
 /* Advances the path to the next unexplored leaf, given that the last execution took 'executed' decisions; returns 0
  * when the space is exhausted. */
@@ -82,12 +84,24 @@ int sim__exhaust_violated(sim_exhaust_result *res, const sim_exhaust_opts *o, co
 int sim__exhaust_must_stop(const sim_exhaust_opts *o, sim_exhaust_result *res);
 /* Counts the probes the current execution (or path) reached into 'res'. */
 void sim__exhaust_probes(sim_exhaust_result *res, const sim_run *run);
-/* Draws the progress line if it is due ('states' < 0: not shown). */
+/* Draws the progress line if it is due ('states' < 0: not shown; 'fraction' < 0: no estimate of what is left). */
 void sim__exhaust_progress(sim_progress *pr, int64_t execs, int64_t states, double fraction, int depth,
                            int64_t violations);
 /* The share of a depth-first tree explored, given the path (choice i of count i at each depth): an estimate that
  * assumes equal subtrees, for the progress line. */
 double sim_exhaust_fraction(const int32_t *choice, const int32_t *count, int len);
+
+/* Saves the search's state (its next path 'choice'/'count', 'len' long; none over states) to o->checkpoint by a
+ * temporary file and a rename, and its size into res->checkpoint_bytes. Returns 0, or -1 with the reason in
+ * res->checkpoint_error (the previous file is left in place). */
+int sim__exhaust_save(const sim_run *run, const sim_exhaust_opts *o, const sim_config *cfg, sim_exhaust_result *res,
+                      int32_t *choice, int32_t *count, int len);
+/* 1 with 'st' filled (free it) if o->checkpoint holds this very search (scenario, variant, seed, parameters, bounds,
+ * shard, mode), else 0. */
+int sim__exhaust_load(const sim_exhaust_opts *o, const sim_config *cfg, const sim_exhaust_result *res,
+                      sim_exhaust_state *st);
+/* Takes the counts, verdict and threads of a loaded search into 'res' (resumed). */
+void sim__exhaust_resumed(const sim_exhaust_state *st, sim_exhaust_result *res);
 
 /* The scenario's own threads of the run's last execution (tasks left out), as "c1, c2", into 'buf' ('cap' bytes). */
 void sim__exhaust_thread_names(const sim_run *run, char *buf, size_t cap);

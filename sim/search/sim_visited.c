@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_visited.c: the visited set (contract in sim_visited.h): open addressing over 16-byte slots, 108 bits of the
- * fingerprint and 20 of depth, doubling at 3/4 full.
+ * fingerprint and 20 of depth, doubling at 3/4 full. A shared set keeps its header and its table in shared mappings
+ * made before the workers fork, and serializes every call with a spin lock: a call is a probe of a few slots, far
+ * shorter than the step of a simulated execution between two calls, so one lock does not make workers wait long.
  */
+#define _GNU_SOURCE
 #include "sim/search/sim_visited.h"
 
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void sim_visited_init(sim_visited *v, size_t max) {
     memset(v, 0, sizeof(*v));
@@ -14,13 +20,70 @@ void sim_visited_init(sim_visited *v, size_t max) {
 }
 
 void sim_visited_free(sim_visited *v) {
+    if (v->shared) return; /* sim_visited_free_shared */
     free(v->slot);
     free(v->value);
     memset(v, 0, sizeof(*v));
 }
 
+static void visited_lock(sim_visited *v) {
+    if (!v->shared) return;
+    for (int spins = 0; __atomic_exchange_n(&v->lock, 1, __ATOMIC_ACQUIRE); spins++)
+        if (spins > 64) sched_yield(); /* the holder may be descheduled: give it the CPU */
+}
+
+static void visited_unlock(sim_visited *v) {
+    if (v->shared) __atomic_store_n(&v->lock, 0, __ATOMIC_RELEASE);
+}
+
+static size_t visited_entry_bytes(const sim_visited *v) {
+    return sizeof(sim_fp) + (v->with_values ? sizeof(uint64_t) : 0);
+}
+
 size_t sim_visited_bytes(const sim_visited *v) {
-    return v->cap * (sizeof(sim_fp) + (v->with_values ? sizeof(uint64_t) : 0));
+    return v->cap * visited_entry_bytes(v);
+}
+
+size_t sim_visited_count(sim_visited *v) {
+    visited_lock(v);
+    size_t n = v->count;
+    visited_unlock(v);
+    return n;
+}
+
+/* The capacity a set of 'max' states reaches at most (at most 3/4 full). */
+static size_t visited_cap_max(size_t max) {
+    size_t cap = 1024;
+    while ((max + 1) * 4 > cap * 3 && cap < ((size_t)1 << 40))
+        cap *= 2;
+    return cap;
+}
+
+sim_visited *sim_visited_new_shared(size_t max, int with_values, char *err, size_t cap) {
+    sim_visited *v = mmap(NULL, sizeof(*v), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (v == MAP_FAILED) {
+        snprintf(err, cap, "cannot map a shared visited set: %m");
+        return NULL;
+    }
+    sim_visited_init(v, max);
+    v->with_values = with_values;
+    v->shared = 1;
+    v->half_bytes = visited_cap_max(max) * visited_entry_bytes(v);
+    void *r = mmap(NULL, 2 * v->half_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED) {
+        snprintf(err, cap, "cannot reserve %zu MiB of shared memory for %zu states: %m (lower --states-max)",
+                 (2 * v->half_bytes) >> 20, max);
+        munmap(v, sizeof(*v));
+        return NULL;
+    }
+    v->region = r;
+    return v;
+}
+
+void sim_visited_free_shared(sim_visited *v) {
+    if (v == NULL) return;
+    munmap(v->region, 2 * v->half_bytes);
+    munmap(v, sizeof(*v));
 }
 
 /* 'fp' as stored: the low 20 bits of hi hold the depth; never all zero. */
@@ -38,43 +101,89 @@ static size_t visited_find(const sim_visited *v, sim_fp fp) {
     return i;
 }
 
-uint64_t *sim_visited_value(sim_visited *v, sim_fp fp) {
-    if (v->cap == 0 || !v->with_values) return NULL;
+/* The slot of 'fp' if it is in the set, else -1. */
+static long visited_slot_of(const sim_visited *v, sim_fp fp) {
+    if (v->cap == 0 || !v->with_values) return -1;
     size_t i = visited_find(v, visited_key(fp, 0));
-    return v->slot[i].lo | v->slot[i].hi ? &v->value[i] : NULL;
+    return v->slot[i].lo | v->slot[i].hi ? (long)i : -1;
 }
 
-static int visited_grow(sim_visited *v) {
-    size_t cap = v->cap ? v->cap * 2 : 1024;
+int sim_visited_get(sim_visited *v, sim_fp fp, uint64_t *value) {
+    visited_lock(v);
+    long i = visited_slot_of(v, fp);
+    if (i >= 0) *value = v->value[i];
+    visited_unlock(v);
+    return i >= 0;
+}
+
+int sim_visited_set(sim_visited *v, sim_fp fp, int depth, uint64_t value) {
+    uint64_t d = depth < 0 ? 0 : depth > SIM_VISITED_DEPTH_MAX ? SIM_VISITED_DEPTH_MAX : (uint64_t)depth;
+    visited_lock(v);
+    long i = visited_slot_of(v, fp);
+    int kept = i >= 0 && (v->slot[i].hi & SIM_VISITED_DEPTH_MAX) == d;
+    if (kept) v->value[i] = value;
+    visited_unlock(v);
+    return kept;
+}
+
+/* Moves the entries into a table of 'cap' slots at 'slot' and 'value' (zeroed). */
+static void visited_rehash(sim_visited *v, size_t cap, sim_fp *slot, uint64_t *value) {
     sim_visited n = *v;
     n.cap = cap;
-    n.slot = calloc(cap, sizeof(sim_fp));
-    n.value = v->with_values ? calloc(cap, sizeof(uint64_t)) : NULL;
-    if (n.slot == NULL || (v->with_values && n.value == NULL)) {
-        free(n.slot);
-        free(n.value);
-        return -1;
-    }
+    n.slot = slot;
+    n.value = value;
     for (size_t i = 0; i < v->cap; i++)
         if (v->slot[i].lo | v->slot[i].hi) {
             size_t j = visited_find(&n, v->slot[i]);
             n.slot[j] = v->slot[i];
             if (v->with_values) n.value[j] = v->value[i];
         }
-    free(v->slot);
-    free(v->value);
-    *v = n;
+    v->cap = cap;
+    v->slot = slot;
+    v->value = value;
+}
+
+/* A shared set grows into the other half of its region, then gives the old half's pages back. */
+static int visited_grow_shared(sim_visited *v) {
+    size_t cap = v->cap ? v->cap * 2 : 1024;
+    if (cap * visited_entry_bytes(v) > v->half_bytes) return -1;
+    unsigned char *old = (unsigned char *)v->slot;
+    size_t old_bytes = sim_visited_bytes(v);
+    int half = v->cap ? !v->half : 0;
+    unsigned char *base = v->region + (size_t)half * v->half_bytes;
+    memset(base, 0, cap * visited_entry_bytes(v));
+    visited_rehash(v, cap, (sim_fp *)base, v->with_values ? (uint64_t *)(base + cap * sizeof(sim_fp)) : NULL);
+    v->half = half;
+    if (old != NULL) madvise(old, old_bytes, MADV_REMOVE); /* best effort: zeroed again before reuse */
     return 0;
 }
 
-int sim_visited_add(sim_visited *v, sim_fp fp, int depth) {
-    uint64_t d = depth < 0 ? 0 : depth > SIM_VISITED_DEPTH_MAX ? SIM_VISITED_DEPTH_MAX : (uint64_t)depth;
+static int visited_grow(sim_visited *v) {
+    if (v->shared) return visited_grow_shared(v);
+    size_t cap = v->cap ? v->cap * 2 : 1024;
+    sim_fp *slot = calloc(cap, sizeof(sim_fp));
+    uint64_t *value = v->with_values ? calloc(cap, sizeof(uint64_t)) : NULL;
+    if (slot == NULL || (v->with_values && value == NULL)) {
+        free(slot);
+        free(value);
+        return -1;
+    }
+    sim_fp *old_slot = v->slot;
+    uint64_t *old_value = v->value;
+    visited_rehash(v, cap, slot, value);
+    free(old_slot);
+    free(old_value);
+    return 0;
+}
+
+static int visited_add_locked(sim_visited *v, sim_fp fp, uint64_t d) {
     fp = visited_key(fp, d);
     if (v->cap > 0) {
         size_t i = visited_find(v, fp);
         if (v->slot[i].lo | v->slot[i].hi) {
             if ((v->slot[i].hi & SIM_VISITED_DEPTH_MAX) <= d) return 0;
             v->slot[i].hi = fp.hi; /* seen deeper before: its subtree had less budget left; explore again */
+            if (v->with_values) v->value[i] = 0;
             return 1;
         }
     }
@@ -85,4 +194,12 @@ int sim_visited_add(sim_visited *v, sim_fp fp, int depth) {
     if (v->with_values) v->value[i] = 0;
     v->count++;
     return 1;
+}
+
+int sim_visited_add(sim_visited *v, sim_fp fp, int depth) {
+    uint64_t d = depth < 0 ? 0 : depth > SIM_VISITED_DEPTH_MAX ? SIM_VISITED_DEPTH_MAX : (uint64_t)depth;
+    visited_lock(v);
+    int r = visited_add_locked(v, fp, d);
+    visited_unlock(v);
+    return r;
 }

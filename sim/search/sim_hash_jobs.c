@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_hash_jobs.c: the search over states on several cores (contract in sim_hash_search.h): o->jobs worker
+ * processes, forked after the shared visited set and control are mapped, each searching from the root in its own
+ * option order; each sends its result back through a pipe, and this process combines them.
+ *
+ * Combining: the space is complete when one worker finished the root. States are counted by the worker that stored
+ * them first, so their sum is the set's size; executions, revisits and probes are summed over the workers (paths
+ * two workers both explored count twice: 'duplicated' says how many states that was). The violation reported is the
+ * first any worker found (which one can differ between runs; the verdict cannot, and every schedule replays).
+ * Outcome fingerprints are sent back and merged into the caller's set.
+ *
+ * Wire format of a worker's report, in this process's own layout (the workers are forks of it): the result struct,
+ * the violation path's length, cycle depth and options, then the outcome count and fingerprints.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/search/sim_hash_search.h"
+#include "sim/search/sim_search_base.h"
+#include "sim/search/sim_search_modes.h"
+
+enum { HASH_JOBS_MAX = 64 };
+
+static int jobs_write(int fd, const void *p, size_t n) {
+    const unsigned char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int jobs_read(int fd, void *p, size_t n) {
+    unsigned char *c = p;
+    while (n > 0) {
+        ssize_t r = read(fd, c, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* A worker: searches, reports on 'fd', never returns. */
+static void jobs_worker(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, const sim_bounds *bounds,
+                        const sim_hash_worker *w, int fd) {
+    sim_exhaust_opts wo = *o;
+    sim_visited outcomes;
+    sim_visited_init(&outcomes, o->outcomes ? o->outcomes->max : 0);
+    wo.outcomes = o->outcomes ? &outcomes : NULL;
+    sim_exhaust_result res;
+    memset(&res, 0, sizeof(res));
+    res.bounds = *bounds;
+    sim_hash_found found = {NULL, 0, -1};
+    sim__hash_search(run, cfg, &wo, &res, w, &found);
+    if (res.setup_failed) /* the setup's error text lives in this process's arena */
+        snprintf(res.setup_error, sizeof(res.setup_error), "%s%s", run->setup_error, run->backend_error);
+    else
+        sim__exhaust_thread_names(run, res.threads, sizeof(res.threads));
+    uint64_t n = outcomes.count;
+    int ok = jobs_write(fd, &res, sizeof(res)) == 0 && jobs_write(fd, &found.len, sizeof(found.len)) == 0 &&
+             jobs_write(fd, &found.cycle, sizeof(found.cycle)) == 0 &&
+             (found.path == NULL || jobs_write(fd, found.path, sizeof(int32_t) * (size_t)found.len) == 0) &&
+             jobs_write(fd, &n, sizeof(n)) == 0;
+    for (size_t i = 0; ok && i < outcomes.cap; i++)
+        if (outcomes.slot[i].lo | outcomes.slot[i].hi) ok = jobs_write(fd, &outcomes.slot[i], sizeof(sim_fp)) == 0;
+    _exit(ok ? 0 : 3);
+}
+
+/* Reads worker 'i''s report into 'r' and 'found', its outcomes into 'outcomes'; 0, or -1 if it ended without one. */
+static int jobs_collect(int fd, sim_exhaust_result *r, sim_hash_found *found, sim_visited *outcomes,
+                        int64_t *new_outcomes) {
+    found->path = NULL;
+    if (jobs_read(fd, r, sizeof(*r)) != 0 || jobs_read(fd, &found->len, sizeof(found->len)) != 0 ||
+        jobs_read(fd, &found->cycle, sizeof(found->cycle)) != 0)
+        return -1;
+    if (found->len > 0 || r->violations > 0) {
+        found->path = calloc((size_t)found->len + 1, sizeof(int32_t));
+        if (found->path == NULL || jobs_read(fd, found->path, sizeof(int32_t) * (size_t)found->len) != 0) return -1;
+    }
+    uint64_t n;
+    if (jobs_read(fd, &n, sizeof(n)) != 0) return -1;
+    for (uint64_t k = 0; k < n; k++) {
+        sim_fp fp;
+        if (jobs_read(fd, &fp, sizeof(fp)) != 0) return -1;
+        if (outcomes && sim_visited_add(outcomes, fp, 0) > 0) (*new_outcomes)++;
+    }
+    return 0;
+}
+
+/* Adds worker result 'r' into the combined 'res'. */
+static void jobs_combine(sim_exhaust_result *res, const sim_exhaust_opts *o, const sim_exhaust_result *r) {
+    res->execs += r->execs;
+    res->steps += r->steps;
+    res->violations += r->violations;
+    res->states += r->states;
+    res->revisits += r->revisits;
+    res->duplicated += r->duplicated;
+    res->points += r->points;
+    res->options_sum += r->options_sum;
+    if (r->options_max > res->options_max) res->options_max = r->options_max;
+    res->memory_bytes += r->memory_bytes;
+    res->cut_by_depth |= r->cut_by_depth;
+    for (int p = 0; p < SIM_PROBES_MAX; p++)
+        res->probe_execs[p] += r->probe_execs[p];
+    for (int e = 0; e < SIM_EXPECTATIONS_MAX; e++)
+        res->unchecked_execs[e] += r->unchecked_execs[e];
+    for (int v = 0; v < r->violated_count; v++)
+        sim__exhaust_violated(res, o, r->violated[v]);
+    if (r->complete) {
+        res->complete = 1;
+        res->naive_execs = r->naive_execs;
+    }
+}
+
+void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                            sim_schedule *first) {
+    int jobs = o->jobs > HASH_JOBS_MAX ? HASH_JOBS_MAX : o->jobs;
+    char err[256];
+    sim_visited *seen = sim_visited_new_shared(o->states_max ? o->states_max : (size_t)64 << 20, 1, err, sizeof(err));
+    sim_hash_control *ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (seen == NULL || ctl == MAP_FAILED) {
+        res->stopped = "cannot map the shared visited set (lower --states-max, or --jobs 1)";
+        sim_visited_free_shared(seen);
+        if (ctl != MAP_FAILED) munmap(ctl, sizeof(*ctl));
+        return;
+    }
+    ctl->winner = -1;
+    sim_hash_worker w[HASH_JOBS_MAX];
+    pid_t pid[HASH_JOBS_MAX];
+    int fd[HASH_JOBS_MAX];
+    int started = 0;
+    fflush(NULL); /* nothing buffered may be written twice */
+    for (; started < jobs; started++) {
+        int p[2];
+        if (pipe(p) != 0) break;
+        w[started] = (sim_hash_worker){started, jobs, seen, ctl};
+        pid[started] = fork();
+        if (pid[started] < 0) {
+            close(p[0]);
+            close(p[1]);
+            break;
+        }
+        if (pid[started] == 0) {
+            close(p[0]);
+            for (int k = 0; k < started; k++)
+                close(fd[k]);
+            jobs_worker(run, cfg, o, &res->bounds, &w[started], p[1]);
+        }
+        close(p[1]);
+        fd[started] = p[0];
+    }
+    if (started < jobs) __atomic_store_n(&ctl->stop, 1, __ATOMIC_SEQ_CST); /* cannot start them all: stop those */
+    sim_hash_found found[HASH_JOBS_MAX];
+    sim_verdict first_of[HASH_JOBS_MAX];
+    sim_exhaust_result r;
+    int died = -1, status = 0;
+    const char *stopped = started < jobs ? "cannot start the workers (fork or pipe failed)" : NULL;
+    for (int k = 0; k < started; k++) {
+        memset(&r, 0, sizeof(r));
+        int got = jobs_collect(fd[k], &r, &found[k], o->outcomes, &res->outcomes) == 0;
+        close(fd[k]);
+        while (waitpid(pid[k], &status, 0) < 0 && errno == EINTR) {
+        }
+        if (!got) {
+            died = k;
+            __atomic_store_n(&ctl->stop, 1, __ATOMIC_SEQ_CST);
+            continue;
+        }
+        if (r.setup_failed) {
+            res->setup_failed = 1;
+            memcpy(res->setup_error, r.setup_error, sizeof(res->setup_error));
+        }
+        first_of[k] = r.first;
+        if (res->threads[0] == '\0') memcpy(res->threads, r.threads, sizeof(res->threads));
+        if (r.stopped && strcmp(r.stopped, "another worker ended the search") != 0 && stopped == NULL)
+            stopped = r.stopped;
+        jobs_combine(res, o, &r);
+    }
+    res->jobs = started;
+    res->memory_bytes += sim_visited_bytes(seen);
+    if (died >= 0) {
+        static char why[96];
+        snprintf(why, sizeof(why), "worker %d ended without a report (%s %d)", died,
+                 WIFSIGNALED(status) ? "signal" : "exit status", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+        res->complete = 0;
+        stopped = why;
+    }
+    if (!res->complete) res->stopped = stopped;
+    int winner = ctl->winner >= 0 && ctl->winner < started ? ctl->winner : -1;
+    for (int k = 0; winner < 0 && k < started; k++) /* keep_going: the violation of the lowest worker that found one */
+        if (died != k && found[k].path) winner = k;
+    if (winner >= 0 && died != winner) {
+        res->first = first_of[winner];
+        sim__hash_found_record(run, cfg, o, res, &found[winner], first);
+    }
+    for (int k = 0; k < started; k++)
+        free(found[k].path);
+    sim_visited_free_shared(seen);
+    munmap(ctl, sizeof(*ctl));
+}
