@@ -62,7 +62,7 @@ typedef struct sim_exhaust_result {
     int setup_failed;
     char setup_error[2 * SIM_MSG_MAX]; /* with setup_failed: the setup's or the real store's error */
     int resumed;             /* 1 if it continued from a checkpoint */
-    int64_t states;          /* HASH: distinct states stored */
+    int64_t states;          /* HASH: distinct states stored (the visited set's size) */
     int64_t revisits;        /* HASH: transitions into a state already stored (subtrees cut) */
     int64_t duplicated;      /* HASH with jobs: states a worker explored while another was exploring them too */
     int jobs;                /* HASH: the workers that searched (1: this process alone) */

@@ -4,8 +4,7 @@
  * processes, forked after the shared visited set and control are mapped, each searching from the root in its own
  * option order; each sends its result back through a pipe, and this process combines them.
  *
- * Combining: the space is complete when one worker finished the root. States are counted by the worker that stored
- * them first, so their sum is the set's size; executions, revisits and probes are summed over the workers (paths
+ * Combining: the space is complete when one worker finished the root. States are the shared set's count; executions, revisits and probes are summed over the workers (paths
  * two workers both explored count twice: 'duplicated' says how many states that was). The violation reported is the
  * first any worker found (which one can differ between runs; the verdict cannot, and every schedule replays).
  * Outcome fingerprints are sent back and merged into the caller's set.
@@ -105,7 +104,6 @@ static void jobs_combine(sim_exhaust_result *res, const sim_exhaust_opts *o, con
     res->execs += r->execs;
     res->steps += r->steps;
     res->violations += r->violations;
-    res->states += r->states;
     res->revisits += r->revisits;
     res->duplicated += r->duplicated;
     res->points += r->points;
@@ -190,6 +188,7 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
         jobs_combine(res, o, &r);
     }
     res->jobs = started;
+    res->states = (int64_t)sim_visited_count(seen);
     res->memory_bytes += sim_visited_bytes(seen);
     if (died >= 0) {
         static char why[96];

@@ -120,7 +120,7 @@ static int hash_other_shard(const hash_search *h) {
 static int hash_leaf(hash_search *h, int n) {
     sim_run *run = h->run;
     sim_exhaust_result *res = h->res;
-    if (h->depth < SIM_SHARD_DEPTH && hash_other_shard(h)) return HASH_NOT_OURS; /* a short path of another shard */
+    if (h->depth <= SIM_SHARD_DEPTH && hash_other_shard(h)) return HASH_NOT_OURS; /* a short path of another shard */
     res->execs++;
     res->steps += run->step;
     if (n == 0) {
@@ -193,8 +193,6 @@ static int hash_point(hash_search *h, int n) {
             int start = below == HASH_IN_PROGRESS ? hash_on_path(h, fp) : -1;
             if (below != HASH_IN_PROGRESS || start >= 0) return hash_revisit(h, below, start);
             res->duplicated++; /* another worker is exploring it: explore it too (sim_hash_search.h) */
-        } else {
-            res->states++;
         }
     }
     int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, &h->res->bounds, h->opt);
@@ -344,6 +342,7 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     }
     hash_explore(&h);
     sim_exec_teardown(run);
+    res->states = (int64_t)sim_visited_count(h.seen); /* with workers: the shared set's, combined once */
     if (h.first_len >= 0) {
         found->path = h.first_path;
         found->len = h.first_len;

@@ -61,9 +61,9 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
                 break;
             }
         sim_end end = sim__path_run(run, cfg, o->seed, &x);
-        /* another shard's path: cut at the shard depth, or a short path whose whole hash is not ours */
-        int foreign = x.shards > 1 && ((end == SIM_END_ABORTED && run->step == SIM_SHARD_DEPTH) ||
-                                       (run->step < SIM_SHARD_DEPTH && sim__path_shard_of(&x, run->step) != x.shard));
+        /* another shard's path: cut at the shard depth, or a path no longer than that whose whole hash is not ours
+         * (a path that ends at exactly the shard depth is one shard's, like a shorter one) */
+        int foreign = x.shards > 1 && run->step <= SIM_SHARD_DEPTH && sim__path_shard_of(&x, run->step) != x.shard;
         if (foreign) {
             if (!sim__path_backtrack(&x, run->step)) {
                 res->complete = 1;

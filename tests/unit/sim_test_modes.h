@@ -33,17 +33,12 @@ static int mode_name_cmp(const void *a, const void *b) {
 
 /* Runs 'cfg' exhaustively with 'reduce' (seed 1, keep going past violations) and fills 'm': the search must
  * complete without a setup error. */
-__attribute__((unused)) static void run_mode(const sim_config *cfg, sim_reduce reduce, int preemptions_max,
-                                             int64_t execs_max, mode_result *m) {
+/* Runs 'cfg' exhaustively with the options 'base' (keep going, outcomes collected) into 'm', as run_mode. */
+__attribute__((unused)) static void run_search(const sim_config *cfg, const sim_exhaust_opts *base, mode_result *m) {
     sim_visited outcomes;
     sim_visited_init(&outcomes, (size_t)1 << 24);
-    sim_exhaust_opts o;
-    memset(&o, 0, sizeof(o));
-    o.seed = 1;
-    o.preemptions_max = preemptions_max;
-    o.execs_max = execs_max;
+    sim_exhaust_opts o = *base;
     o.keep_going = 1;
-    o.reduce = reduce;
     o.outcomes = &outcomes;
     sim_exhaust(g_run, cfg, &o, &m->res, NULL);
     if (m->res.setup_failed) fail_msg("setup failed: %s", m->res.setup_error);
@@ -58,6 +53,17 @@ __attribute__((unused)) static void run_mode(const sim_config *cfg, sim_reduce r
     qsort(m->outcome, m->n, sizeof(sim_fp), fp_cmp);
     qsort(m->res.violated, (size_t)m->res.violated_count, SIM_NAME_MAX, mode_name_cmp);
     sim_visited_free(&outcomes);
+}
+
+__attribute__((unused)) static void run_mode(const sim_config *cfg, sim_reduce reduce, int preemptions_max,
+                                             int64_t execs_max, mode_result *m) {
+    sim_exhaust_opts o;
+    memset(&o, 0, sizeof(o));
+    o.seed = 1;
+    o.preemptions_max = preemptions_max;
+    o.execs_max = execs_max;
+    o.reduce = reduce;
+    run_search(cfg, &o, m);
 }
 
 /* Runs 'cfg' to the end with the search over states (at most 'execs_max' executions, which must suffice): a

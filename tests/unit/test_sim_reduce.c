@@ -116,6 +116,64 @@ static void test_reductions_agree_with_naive(void **state) {
     assert_true(dpor_execs * 2 < naive_execs); /* it reduces (not for one process's threads: they share memory) */
 }
 
+/* Workers sharing one visited set (--jobs) find the same outcomes, violated oracles and naive count as one search
+ * alone; so does the union of shards (--shard) of the search over states, whose naive counts add up. */
+static void test_workers_and_shards_agree(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const reduce_case *c = &cases[i];
+        sim_config cfg;
+        case_config(c, &cfg);
+        sim_exhaust_opts o = opts_of(SIM_REDUCE_HASH, 50000000);
+        o.preemptions_max = c->preemptions_max;
+        mode_result alone, workers;
+        run_search(&cfg, &o, &alone);
+        for (int jobs = 2; jobs <= 3; jobs++) {
+            o.jobs = jobs;
+            run_search(&cfg, &o, &workers);
+            assert_same(c, "hash --jobs", &alone, &workers);
+            assert_int_equal(workers.res.jobs, jobs);
+            /* the same states up to those that differ in dead stack bytes only (how many of them are met depends on
+             * the order states are met in, which workers change: sim_snapshot.h), never one stored twice */
+            assert_true(workers.res.states < 2 * alone.res.states); /* up to +23% measured, never a copy each */
+            assert_int_equal(workers.res.naive_execs, alone.res.naive_execs);
+            free(workers.outcome);
+        }
+        o.jobs = i % 2 ? 2 : 1; /* shards, alone and with workers */
+        enum { SHARDS = 3 };
+        sim_fp *all = malloc(sizeof(sim_fp) * (alone.n + 1));
+        assert_non_null(all);
+        size_t n = 0;
+        int64_t naive = 0, states = 0;
+        for (int k = 0; k < SHARDS; k++) {
+            o.shard = k;
+            o.shards = SHARDS;
+            mode_result part;
+            run_search(&cfg, &o, &part);
+            naive += part.res.naive_execs;
+            states += part.res.states;
+            for (size_t j = 0; j < part.n; j++) { /* the union, as a sorted set */
+                size_t at = 0;
+                while (at < n && fp_cmp(&all[at], &part.outcome[j]) < 0)
+                    at++;
+                if (at < n && fp_cmp(&all[at], &part.outcome[j]) == 0) continue;
+                assert_true(n < alone.n); /* no outcome a search alone does not find */
+                memmove(&all[at + 1], &all[at], sizeof(sim_fp) * (n - at));
+                all[at] = part.outcome[j];
+                n++;
+            }
+            free(part.outcome);
+        }
+        if (n != alone.n || memcmp(all, alone.outcome, sizeof(sim_fp) * n) != 0)
+            fail_msg("%s %s: the shards find %zu distinct outcomes, one search %zu", c->scenario, c->variant, n,
+                     alone.n);
+        assert_int_equal(naive, alone.res.naive_execs);
+        assert_true(states >= alone.res.states); /* shards overlap, never miss */
+        free(all);
+        free(alone.outcome);
+    }
+}
+
 /* A restored snapshot is the state it saved: same fingerprint, and the same decisions lead to the same end. */
 static void test_snapshot_restore_roundtrip(void **state) {
     (void)state;
@@ -255,16 +313,17 @@ static void test_cycle_is_a_livelock(void **state) {
     sim_config_defaults(&cfg, &cycle_scenario, 0);
     char err[256];
     assert_int_equal(sim_config_set(&cfg, "steps_max", 50, err, sizeof(err)), 0);
-    for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH; reduce++) {
-        sim_exhaust_opts o = opts_of((sim_reduce)reduce, 1000);
+    for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH + 1; reduce++) { /* + 1: hash with 2 workers */
+        sim_exhaust_opts o = opts_of(reduce > SIM_REDUCE_HASH ? SIM_REDUCE_HASH : (sim_reduce)reduce, 1000);
+        o.jobs = reduce > SIM_REDUCE_HASH ? 2 : 1;
         sim_exhaust_result r;
         sim_schedule first;
         sim_schedule_init(&first);
         sim_exhaust(g_run, &cfg, &o, &r, &first);
         assert_true(r.violations > 0);
         assert_string_equal(r.first.oracle, "step_bound");
-        if (reduce == SIM_REDUCE_HASH) {
-            assert_true(r.steps < 50); /* found at the repeat, not the bound */
+        if (reduce >= SIM_REDUCE_HASH) {
+            assert_true(r.steps < 50 * o.jobs); /* found at the repeat, not the bound */
             /* written as the prefix to the repeated state plus the cycle, which strict replay repeats to the bound */
             assert_true(first.repeat > 0 && first.repeat <= first.decision_count && first.decision_count < 50);
             assert_int_equal(first.expect, SIM_EXPECT_VIOLATION);
@@ -457,6 +516,7 @@ static void test_stack_size_is_a_parameter(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reductions_agree_with_naive),
+        cmocka_unit_test(test_workers_and_shards_agree),
         cmocka_unit_test(test_snapshot_restore_roundtrip),
         cmocka_unit_test(test_visited_set),
         cmocka_unit_test(test_shortest_counterexample),
