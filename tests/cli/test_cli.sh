@@ -198,7 +198,32 @@ check "hash states reported" 0 "$rb" run stale_token --reduce hash --preemptions
 grep_out "hash states reported" "exhaustive \\(reduce hash\\): [0-9]+ executions, [0-9]+ decisions, [0-9]+ states stored, [0-9]+ revisits"
 check "dpor refuses a preemption bound" 2 "$rb" run stale_token --reduce dpor --preemptions-max 2
 grep_out "dpor bound explained" "unsound"
-check "hash refuses shards" 2 "$rb" run stale_token --reduce hash --shard 0/2
+check "dpor refuses shards" 2 "$rb" run stale_token --reduce dpor --shard 0/2
+# the search over states on several cores (--jobs) and hosts (--shard, --checkpoint, merge)
+check "jobs needs hash" 2 "$rb" run stale_token --strategy exhaustive --jobs 2
+check "jobs out of range" 2 "$rb" run stale_token --reduce hash --jobs 0
+check "hash alone" 0 "$rb" run spin_anchor --reduce hash
+grep_out "bytes a state and the collision bound" "states stored, [0-9]+ revisits, [0-9.]+ MiB \\([0-9]+ bytes a state\\), fingerprint collision odds <= [0-9.e+-]+, the naive search: [0-9]+ executions"
+naive_alone=$(sed -n 's/.*the naive search: \([0-9]*\) executions.*/\1/p' "$T/out")
+check "hash with workers" 0 "$rb" run spin_anchor --reduce hash --jobs 2
+grep_out "workers named" ", 2 workers \\([0-9]+ states explored by two at once\\), the naive search: $naive_alone executions"
+grep_out "workers name the threads" "^PROVED within: threads c1, c2;"
+check "workers find a violation" 1 "$rb" run stale_token --variant mutant:get_compare_del --reduce hash --jobs 2 --out "$T/jobs"
+grep_out "its schedule" "^schedule: "
+sched=$(sed -n 's/^schedule: \(.*\) ([0-9]* decisions)$/\1/p' "$T/out")
+check "which replays" 1 "$rb" replay "$sched"
+for i in 0 1 2; do "$rb" run spin_anchor --reduce hash --jobs 2 --shard $i/3 --checkpoint "$T/h$i" --quiet >"$T/h$i.out"; done
+grep -q '^checkpoint: .*/h0 ([0-9]* bytes)$' "$T/h0.out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL a checkpoint's size printed"; }
+check "merge of hash shards" 0 "$rb" merge "$T/h0" "$T/h1" "$T/h2"
+grep_out "merged naive count is the whole" "states stored over the shards \\(a sum: .*\\), the naive search: $naive_alone executions, the whole bounded space"
+check "a complete hash checkpoint is not searched again" 0 "$rb" run spin_anchor --reduce hash --shard 1/3 --checkpoint "$T/h1"
+grep_out "resumed" "^resumed from"
+"$rb" run spin_anchor --strategy exhaustive --shard 2/3 --checkpoint "$T/n2" --quiet >/dev/null
+check "merge refuses naive with hash shards" 2 "$rb" merge "$T/h0" "$T/h1" "$T/n2"
+grep_out "mode named" "or --reduce"
+check "an incomplete hash checkpoint starts over" 5 "$rb" run spin_anchor --reduce hash --checkpoint "$T/hi" --budget-execs 50
+check "and says so" 0 "$rb" run spin_anchor --reduce hash --checkpoint "$T/hi"
+grep_out "started over" "holds this search over states incomplete .*started over"
 check "hash refuses a real store" 2 "$rb" run stale_token --reduce hash --store redis://127.0.0.1:1
 check "bad reduce" 2 "$rb" run stale_token --reduce fast
 grep_out "bad reduce named" "--reduce must be none, dpor or hash"
