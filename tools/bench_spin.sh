@@ -3,10 +3,13 @@
 # bench_spin.sh [RACEBED]: the SPIN anchor half of `make bench`. The same lock protocol and bounds, checked two ways
 # on this machine, one after the other:
 #   - SPIN 6.5 on tests/bench/redlock.pml (a copy of ../shared/anchors/spin/redlock.pml; SPIN_PML=FILE for another):
-#     pan compiled with -O2 -DSAFETY -DMEMLIM=16000 in a mktemp dir and run with -m1000000; for a failing
-#     configuration also the -DBFS build, whose trail is the shortest counterexample (its actions counted below);
+#     pan compiled with -O2 -DSAFETY -DMEMLIM=16000 in a mktemp dir and run with -m1000000, exhaustive and lossless
+#     both ways (the default and -DCOLLAPSE: the better of the two on each axis); for a failing configuration also
+#     the -DBFS build, whose trail is the shortest counterexample (its actions counted below); for the passing ones,
+#     SPIN's lossy modes (-DHC4, -DBITSTATE) in a table of their own, with their omission odds;
 #   - racebed's exhaustive search of the spin_anchor scenario with the matching parameters (the second table), in
-#     every --reduce mode this racebed has (none, and dpor and hash where built in), preemptions unbounded.
+#     every --reduce mode this racebed has (none, and dpor and hash where built in, and hash with --jobs 2),
+#     preemptions unbounded; a search over states prints its bytes a state and its fingerprint collision odds.
 # Both columns count one unit, the action: a store op, a resource write, a clock step (a racebed time advance or
 # wall step, a SPIN tick or jump) or a crash. SPIN's CS entry and loop exits are bookkeeping, not actions.
 # Budgets: racebed stops after SPIN_BENCH_EXECS executions (default 1000000) where the space is larger; every command
@@ -35,6 +38,7 @@ if ! "$rb" list 2>/dev/null | grep -q '^spin_anchor '; then
 fi
 modes=(none)
 rb_has --reduce hash && modes=(none dpor hash)
+rb_has --reduce hash --jobs 2 && modes+=(hash-j2)
 has_shortest=0
 rb_has --shortest && has_shortest=1
 
@@ -108,29 +112,67 @@ rb_actions() {
          END {print n + 0}' "$1"
 }
 
+# One pan build and run in $d: pan compiled with the extra -D flags "$2" into $d/$1 and run; its report in $d/$1.out.
+# Sets p_states p_run (pan's own seconds) p_total (spin -a + gcc + pan) p_mem (MB) p_rc.
+pan_run() {
+    local name=$1 dflags=$2 t0
+    t0=$(now_ns)
+    # shellcheck disable=SC2086
+    (cd "$d" && timeout "$tmo" gcc -O2 -DSAFETY -DMEMLIM=16000 $dflags -o "$name" pan.c >/dev/null 2>&1 &&
+        timeout "$tmo" "./$name" -m1000000 >"$name.out" 2>&1)
+    p_rc=$?
+    p_total=$(awk -v a="$spin_a_s" -v b="$(secs_since "$t0")" 'BEGIN {printf "%.2f", a + b}')
+    p_states=- p_run=- p_mem=-
+    [ -s "$d/$name.out" ] || return
+    p_states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' "$d/$name.out" | head -n1)
+    p_run=$(sed -n 's/^pan: elapsed time \([0-9.e+-]*\) seconds.*/\1/p' "$d/$name.out" | head -n1)
+    p_run=$(awk -v t="$p_run" 'BEGIN {printf "%.2f", t}')
+    p_mem=$(sed -n 's/^ *\([0-9.]*\)[ \t]*total actual memory usage.*/\1/p' "$d/$name.out" | head -n1)
+    p_mem=$(awk -v m="$p_mem" 'BEGIN {printf "%.0f", m}')
+}
+
+# SPIN's lossy modes on a passing configuration (after spin_one): one row each in $work/lossy.
+spin_lossy() {
+    local name=$1 n w bits k
+    pan_run pan_hc4 -DHC4
+    # hash-compact keeps 4 bytes beyond the table index (-w bits): about w + 32 bits tell states apart
+    w=$(sed -n 's/.*memory used for hash table (-w\([0-9]*\)).*/\1/p' "$d/pan_hc4.out" | head -n1)
+    n=${p_states:-0}
+    printf '%-36s | %-9s %10s %10s %6s | %s\n' "$name" HC4 "$p_states" "$p_run/$p_total" "$p_mem" \
+        "$(awk -v n="$n" -v b="$(( ${w:-24} + 32 ))" 'BEGIN {printf "collision odds <= %.0e (n^2 / 2^%d)", n * n / 2 ^ (b + 1), b + 1}')" \
+        >>"$work/lossy"
+    pan_run pan_bitstate -DBITSTATE
+    bits=$(sed -n 's/.*memory used for hash array (-w\([0-9]*\)).*/\1/p' "$d/pan_bitstate.out" | head -n1)
+    k=$(sed -n 's/^bits set per state: \([0-9]*\).*/\1/p' "$d/pan_bitstate.out" | head -n1)
+    n=${p_states:-0}
+    printf '%-36s | %-9s %10s %10s %6s | %s\n' "" BITSTATE "$p_states" "$p_run/$p_total" "$p_mem" \
+        "$(awk -v n="$n" -v m="${bits:-27}" -v k="${k:-3}" 'BEGIN {f = (1 - exp(-k * n / 2 ^ m)) ^ k;
+            printf "a new state taken as seen: %.0e at the end (k=%d, 2^%d bits)", f, k, m}')" >>"$work/lossy"
+}
+
 # SPIN on one configuration: sets s_verdict s_states s_run s_total s_mem s_cex.
 spin_one() {
-    local flags=$1 t0 d=$work/spin
+    local flags=$1 t0
+    d=$work/spin
     rm -rf "$d"; mkdir -p "$d"; cp "$pml" "$d/model.pml"
     s_verdict=error s_states=- s_run=- s_total=- s_mem=- s_cex=-
     t0=$(now_ns)
     # shellcheck disable=SC2086
-    (cd "$d" && timeout "$tmo" spin $flags -a model.pml >/dev/null 2>&1 &&
-        timeout "$tmo" gcc -O2 -DSAFETY -DMEMLIM=16000 -o pan pan.c >/dev/null 2>&1 &&
-        timeout "$tmo" ./pan -m1000000 >pan.out 2>&1)
-    local rc=$?
-    s_total=$(secs_since "$t0")
+    (cd "$d" && timeout "$tmo" spin $flags -a model.pml >/dev/null 2>&1)
+    spin_a_s=$(secs_since "$t0")
+    pan_run pan ""
+    local rc=$p_rc
+    s_total=$p_total s_states=$p_states s_run=$p_run s_mem=$p_mem
     [ -s "$d/pan.out" ] || { [ $rc = 124 ] && s_verdict="timeout ${tmo}s"; return; }
-    s_states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' "$d/pan.out" | head -n1)
-    s_run=$(sed -n 's/^pan: elapsed time \([0-9.e+-]*\) seconds.*/\1/p' "$d/pan.out" | head -n1)
-    s_mem=$(sed -n 's/^ *\([0-9.]*\)[ \t]*total actual memory usage.*/\1/p' "$d/pan.out" | head -n1)
-    s_mem=$(awk -v m="$s_mem" 'BEGIN {printf "%.0f", m}')
-    s_run=$(awk -v t="$s_run" 'BEGIN {printf "%.2f", t}')
     local errors
     errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$d/pan.out" | head -n1)
     if [ "${errors:-x}" = 0 ]; then
         s_verdict=pass
         grep -q 'Search not completed\|max search depth too small' "$d/pan.out" && s_verdict="pass (incomplete)"
+        pan_run pan_collapse -DCOLLAPSE # lossless too: the better of the two on each axis
+        [ "$p_rc" = 0 ] && s_run=$(awk -v a="$s_run" -v b="$p_run" 'BEGIN {print (b < a ? b : a)}') &&
+            s_total=$(awk -v a="$s_total" -v b="$p_total" 'BEGIN {print (b < a ? b : a)}') &&
+            s_mem=$(awk -v a="$s_mem" -v b="$p_mem" 'BEGIN {print (b < a ? b : a)}')
         return
     fi
     local what
@@ -151,12 +193,15 @@ spin_one() {
     fi
 }
 
-# racebed on one configuration and mode: sets r_verdict r_execs r_states r_time r_rss r_cex.
+# racebed on one configuration and mode: sets r_verdict r_execs r_states r_time r_rss r_cex r_bps r_odds.
 rb_one() {
     local args=$1 mode=$2 t0 extra=()
-    r_verdict=error r_execs=- r_states=- r_time=- r_rss=- r_cex=-
-    if [ ${#modes[@]} -gt 1 ]; then extra+=(--reduce "$mode"); fi
-    [ "$mode" = dpor ] || extra+=(--preemptions-max 1000) # dpor explores every preemption by itself
+    r_verdict=error r_execs=- r_states=- r_time=- r_rss=- r_cex=- r_bps=- r_odds=-
+    case $mode in
+        none) extra+=(--preemptions-max 1000) ;; # as good as none for paths; dpor and hash explore every one
+        hash-j2) extra+=(--reduce hash --jobs 2) ;;
+        *) extra+=(--reduce "$mode") ;;
+    esac
     rm -rf "$work/rb"
     t0=$(now_ns)
     # shellcheck disable=SC2086
@@ -170,6 +215,10 @@ rb_one() {
     r_execs=$(sed -n 's/.* \([0-9][0-9]*\) executions.*/\1/p' <<<"$summary")
     r_states=$(sed -n 's/.* \([0-9][0-9]*\) states stored.*/\1/p' <<<"$summary")
     r_states=${r_states:--}
+    r_bps=$(sed -n 's/.*(\([0-9][0-9]*\) bytes a state).*/\1/p' <<<"$summary")
+    r_bps=${r_bps:--}
+    r_odds=$(sed -n 's/.*collision odds <= \([0-9.e+-]*\).*/\1/p' <<<"$summary")
+    r_odds=${r_odds:--}
     if [ $rc = 1 ]; then
         r_verdict="FAIL $(sed -n 's/^VIOLATION \([^ :]*\).*/\1/p' "$work/out" | head -n1)"
         local sched
@@ -205,16 +254,18 @@ if [ $have_spin = 0 ]; then
         echo "SPIN half skipped: spin or gcc is not installed (sudo apt-get install spin gcc); racebed's half alone:"
     fi
 fi
-row() { printf '%-36s | %-9s %10s %12s %8s %4s | %-5s %-24s %10s %10s %7s %6s %s\n' "$@"; }
-row configuration "SPIN" states "time s" "MB" cex racebed verdict executions states "time s" "RSS MB" cex
-row "" "verdict" "stored" "run/total" "" "" mode "" "" stored "" "" ""
-printf '%s\n' "$(printf '%.0s-' $(seq 1 160))"
+row() { printf '%-36s | %-9s %10s %12s %8s %4s | %-7s %-24s %10s %10s %7s %6s %5s %6s %s\n' "$@"; }
+row configuration "SPIN" states "time s" "MB" cex racebed verdict executions states "time s" "RSS MB" "B/st" "odds" cex
+row "" "verdict" "stored" "run/total" "" "" mode "" "" stored "" "" "" "" ""
+printf '%s\n' "$(printf '%.0s-' $(seq 1 172))"
+: >"$work/lossy"
 for c in "${configs[@]}"; do
     IFS='|' read -r name flags args <<<"$c"
     s_verdict=skipped s_states=- s_run=- s_total=- s_mem=- s_cex=-
     [ $have_spin = 1 ] && spin_one "$flags"
     failing=0
     case $name in B*|JUMP*|FENCE*) failing=1 ;; esac
+    [ $have_spin = 1 ] && [ $failing = 0 ] && [ "$s_verdict" = pass ] && spin_lossy "$name"
     first=1
     for mode in "${modes[@]}"; do
         [ $failing = 1 ] && [ "$mode" != none ] && continue # a bug's row: time to the first violation, shortest
@@ -222,15 +273,25 @@ for c in "${configs[@]}"; do
         [ $failing = 1 ] && [ "${r_verdict#FAIL}" != "$r_verdict" ] && rb_shortest "$args"
         if [ $first = 1 ]; then
             row "$name" "$s_verdict" "$s_states" "$s_run/$s_total" "$s_mem" "$s_cex" \
-                "$mode" "$r_verdict" "$r_execs" "$r_states" "$r_time" "$r_rss" "$r_cex"
+                "$mode" "$r_verdict" "$r_execs" "$r_states" "$r_time" "$r_rss" "$r_bps" "$r_odds" "$r_cex"
         else
-            row "" "" "" "" "" "" "$mode" "$r_verdict" "$r_execs" "$r_states" "$r_time" "$r_rss" "$r_cex"
+            row "" "" "" "" "" "" "$mode" "$r_verdict" "$r_execs" "$r_states" "$r_time" "$r_rss" "$r_bps" "$r_odds" \
+                "$r_cex"
         fi
         first=0
     done
 done
+if [ -s "$work/lossy" ]; then
+    echo
+    echo "SPIN's lossy modes on the passing rows (not a proof: a state taken for one seen before is never explored)"
+    printf '%-36s | %-9s %10s %10s %6s | %s\n' configuration mode states "time s" MB "omission"
+    cat "$work/lossy"
+fi
 cat <<'EOF'
-(SPIN time: pan's own elapsed seconds / spin -a + gcc + pan; MB: pan's total actual memory. cex: actions in the
+(SPIN time: pan's own elapsed seconds / spin -a + gcc + pan, the better of the default and -DCOLLAPSE builds on
+ each axis (both lossless); MB: pan's total actual memory. racebed B/st: bytes a stored state (visited set and
+ snapshots at their peak); odds: the chance two distinct states share the 108 fingerprint bits its visited set
+ keeps (n^2 / 2^109). hash-j2: --reduce hash --jobs 2, two workers sharing one visited set. cex: actions in the
  shortest counterexample: SPIN's -DBFS trail; racebed's --shortest schedule (iterative deepening) where it has one,
  else the first one the depth-first search found. racebed verdicts name the oracle; "pass (budget)": no violation in
  the executions explored, the bounded space is larger.)

@@ -18,8 +18,8 @@ enum { MERGE_SHARDS_MAX = 1024 }; /* shards one merge takes */
 static int merge_same_search(const sim_exhaust_state *st, const sim_exhaust_state *first) {
     return strcmp(st->scenario, first->scenario) == 0 && strcmp(st->variant, first->variant) == 0 &&
            st->seed == first->seed && st->config == first->config && st->preemptions_max == first->preemptions_max &&
-           st->hash == first->hash &&
-           st->shards == first->shards && st->shards <= MERGE_SHARDS_MAX && st->shard >= 0 && st->shard < st->shards;
+           st->hash == first->hash && st->shards == first->shards && st->shards <= MERGE_SHARDS_MAX && st->shard >= 0 &&
+           st->shard < st->shards;
 }
 
 int cli_cmd_merge(cli_args *a) {

@@ -142,6 +142,7 @@ static int sched_resume_due(sim_run *run) {
     for (int again = 1; again;) {
         again = 0;
         for (int i = 0; i < run->thread_count; i++) {
+            if (run->violation.set || run->setup_error[0] != '\0') return 0; /* the run ends: nothing more runs */
             sim_thread *t = &run->thread[i];
             if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
             if (run->client[i].flags & SIM_CLIENT_BLOCKED) { /* its timeout; in lockstep, the server's too */
@@ -1285,6 +1286,9 @@ int sim_exec_until_decision(sim_run *run, const sim_chooser *ch, int *enabled) {
     int64_t steps_max = sim__builtin(run, SIM_PARAM_STEPS_MAX);
     while (!run->violation.set && !run->backend_failed && run->setup_error[0] == '\0') {
         if (sched_resume_due(run) != 0) return 0;
+        /* a resumed thread may have raised a violation: the run ends there, never at a decision point (a search
+         * over states would take that point for the same state without the violation, whose future differs) */
+        if (run->violation.set || run->backend_failed || run->setup_error[0] != '\0') return 0;
         int n = 0;
         for (int i = 0; i < run->thread_count; i++)
             if (sim_thread_enabled(run, i)) enabled[n++] = i;

@@ -16,26 +16,29 @@
 #include <unistd.h>
 
 static uint64_t hash_i64(uint64_t h, int64_t v) {
-    for (int b = 0; b < 8; b++) h = (h ^ (uint64_t)((v >> (8 * b)) & 0xff)) * UINT64_C(1099511628211);
+    for (int b = 0; b < 8; b++)
+        h = (h ^ (uint64_t)((v >> (8 * b)) & 0xff)) * UINT64_C(1099511628211);
     return h;
 }
 
 static uint64_t hash_text(uint64_t h, const char *text) {
-    for (const char *p = text ? text : ""; *p; p++) h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+    for (const char *p = text ? text : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
     return (h ^ 0xff) * UINT64_C(1099511628211); /* an end mark: "a" then "b" differs from "ab" then "" */
 }
 
 uint64_t sim_exhaust_config_hash(const sim_config *cfg, const sim_bounds *b, const char *oracle) {
     uint64_t h = UINT64_C(14695981039346656037);
-    h = hash_text(h, oracle);               /* --oracle: other oracles' violations end paths uncounted */
+    h = hash_text(h, oracle);              /* --oracle: other oracles' violations end paths uncounted */
     h = hash_text(h, cfg->ignore_oracles); /* --ignore-oracle: these violations are notes */
-    for (int i = 0; i < sim_param_count(cfg->scenario); i++) h = hash_i64(h, cfg->param[i]);
+    for (int i = 0; i < sim_param_count(cfg->scenario); i++)
+        h = hash_i64(h, cfg->param[i]);
     /* the resolved bounds: the fault kinds explored change them though no parameter changes (-1: from --faults) */
-    const int64_t bound[] = {b->preemptions_max, b->advances,   b->store_faults, b->store_fault_kinds,
-                             b->timeout_ms,      b->wall_steps, b->wall_clocks,  b->wall_signs,
-                             b->wall_step_ms,    b->restarts,   b->crashes,      b->pauses,
-                             b->pause_ms};
-    for (size_t i = 0; i < sizeof(bound) / sizeof(bound[0]); i++) h = hash_i64(h, bound[i]);
+    const int64_t bound[] = {b->preemptions_max, b->advances,    b->store_faults, b->store_fault_kinds, b->timeout_ms,
+                             b->wall_steps,      b->wall_clocks, b->wall_signs,   b->wall_step_ms,      b->restarts,
+                             b->crashes,         b->pauses,      b->pause_ms};
+    for (size_t i = 0; i < sizeof(bound) / sizeof(bound[0]); i++)
+        h = hash_i64(h, bound[i]);
     return h;
 }
 
@@ -55,7 +58,8 @@ static int checkpoint_bounds(const char *p, sim_bounds *b) {
     while (*p == ' ')
         p++;
     if (n != 13 || *p != '\0') return -1;
-    if (v[0] < -1 || v[0] > 1000000 || v[3] < 0 || v[3] > 255 || v[6] < 0 || v[6] > 3 || v[7] < 0 || v[7] > 3) return -1;
+    if (v[0] < -1 || v[0] > 1000000 || v[3] < 0 || v[3] > 255 || v[6] < 0 || v[6] > 3 || v[7] < 0 || v[7] > 3)
+        return -1;
     b->preemptions_max = (int)v[0];
     b->advances = v[1];
     b->store_faults = v[2];
@@ -152,11 +156,12 @@ int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, 
 char *sim_exhaust_state_text(const sim_exhaust_state *st) {
     sim_text t;
     sim_text_init(&t);
-    sim_text_add(&t, "racebed-checkpoint 1\nscenario %s variant %s\nseed %llu config %llu\npreemptions %d shard %d/%d\n"
+    sim_text_add(&t,
+                 "racebed-checkpoint 1\nscenario %s variant %s\nseed %llu config %llu\npreemptions %d shard %d/%d\n"
                  "execs %lld steps %lld violations %lld complete %d\n",
-             st->scenario, st->variant, (unsigned long long)st->seed, (unsigned long long)st->config,
-             st->preemptions_max, st->shard, st->shards, (long long)st->execs, (long long)st->steps,
-             (long long)st->violations, st->complete);
+                 st->scenario, st->variant, (unsigned long long)st->seed, (unsigned long long)st->config,
+                 st->preemptions_max, st->shard, st->shards, (long long)st->execs, (long long)st->steps,
+                 (long long)st->violations, st->complete);
     const sim_bounds *b = &st->bounds;
     if (st->has_bounds)
         sim_text_add(&t, "bounds %d %lld %lld %u %lld %lld %d %d %lld %lld %lld %lld %lld\n", b->preemptions_max,

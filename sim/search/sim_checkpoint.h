@@ -18,34 +18,34 @@
  * parameter of -1 (auto) is 1 when the kinds explored (the scenario's declared faults, or --faults) name its kind,
  * else 0; a bound set to N >= 0 is N. Lose-last restarts, drift and late wake-ups are never decisions of the search. */
 typedef struct sim_bounds {
-    int preemptions_max;  /* -1: none */
-    int64_t advances;     /* time advances (to wake-ups and key deadlines + 1 ms) */
-    int64_t store_faults; /* store ops with a fault per thread, of the kinds in 'store_fault_kinds' */
+    int preemptions_max;        /* -1: none */
+    int64_t advances;           /* time advances (to wake-ups and key deadlines + 1 ms) */
+    int64_t store_faults;       /* store ops with a fault per thread, of the kinds in 'store_fault_kinds' */
     unsigned store_fault_kinds; /* bit SIM_FAULT_REPLY_LOST, bit SIM_FAULT_CONN_ERROR (1 << kind) */
-    int64_t timeout_ms;   /* a lost reply surfaces this long after the send */
-    int64_t wall_steps;   /* wall-clock steps of the clocks in 'wall_clocks' by +-wall_step_ms per 'wall_signs' */
-    int wall_clocks;      /* SIM_WALL_CLOCKS_* */
-    int wall_signs;       /* SIM_WALL_SIGNS_* */
+    int64_t timeout_ms;         /* a lost reply surfaces this long after the send */
+    int64_t wall_steps;         /* wall-clock steps of the clocks in 'wall_clocks' by +-wall_step_ms per 'wall_signs' */
+    int wall_clocks;            /* SIM_WALL_CLOCKS_* */
+    int wall_signs;             /* SIM_WALL_SIGNS_* */
     int64_t wall_step_ms;
-    int64_t restarts;     /* lose-all restarts */
-    int64_t crashes;      /* of a scenario thread, or of a process with several scenario threads */
-    int64_t pauses;       /* of a scenario thread, pause_ms long */
+    int64_t restarts; /* lose-all restarts */
+    int64_t crashes;  /* of a scenario thread, or of a process with several scenario threads */
+    int64_t pauses;   /* of a scenario thread, pause_ms long */
     int64_t pause_ms;
 } sim_bounds;
 
 /* The saved state of a search (a checkpoint file, also a shard's result for `racebed merge`). */
 typedef struct sim_exhaust_state {
     char scenario[SIM_NAME_MAX], variant[SIM_NAME_MAX];
-    uint64_t seed, config;     /* config: a hash of every parameter and bound (sim_exhaust_config_hash) */
+    uint64_t seed, config; /* config: a hash of every parameter and bound (sim_exhaust_config_hash) */
     int preemptions_max, shard, shards, complete, len;
     int64_t execs, steps, violations;
     char first[SIM_NAME_MAX + SIM_MSG_MAX]; /* "ORACLE: message" of the first violation, "" if none */
-    int32_t *choice, *count;   /* the next path to explore, 'len' long (malloc'd) */
-    int has_bounds;            /* 1 when the file named its bounds (files before they were saved do not) */
-    sim_bounds bounds;         /* the resolved bounds of the search (for a merged verdict) */
-    char threads[SIM_MSG_MAX]; /* the scenario's threads, "c1, c2" ("" when not saved) */
-    int hash;                  /* 1: a search over states (the "search hash" line) */
-    int64_t states, naive;     /* with hash: states stored; the naive executions (complete only, else 0) */
+    int32_t *choice, *count;                /* the next path to explore, 'len' long (malloc'd) */
+    int has_bounds;                         /* 1 when the file named its bounds (files before they were saved do not) */
+    sim_bounds bounds;                      /* the resolved bounds of the search (for a merged verdict) */
+    char threads[SIM_MSG_MAX];              /* the scenario's threads, "c1, c2" ("" when not saved) */
+    int hash;                               /* 1: a search over states (the "search hash" line) */
+    int64_t states, naive;                  /* with hash: states stored; the naive executions (complete only, else 0) */
 } sim_exhaust_state;
 
 /* Parses a checkpoint text (pure). Returns 0, or -1 with "line N: ..." in 'err'. Free with sim_exhaust_state_free. */

@@ -26,30 +26,29 @@ typedef enum sim_reduce {
     SIM_REDUCE_HASH,     /* depth-first over states: fingerprints, a visited set, snapshot and restore */
 } sim_reduce;
 
-
 /* Resolves the bounds of a search of 'cfg' exploring the fault kinds 'faults' (sim_faults.h bits). */
 void sim_bounds_resolve(const sim_config *cfg, unsigned faults, int preemptions_max, sim_bounds *b);
 
 typedef struct sim_exhaust_opts {
-    uint64_t seed;       /* entropy seed of every execution */
-    int preemptions_max; /* bound on preemptions per execution */
-    unsigned faults;     /* the fault kinds explored (sim_faults.h bits): they decide the auto (-1) bounds */
-    int64_t execs_max;   /* budget */
-    double deadline_s;   /* real-time budget: stop at this sim_real_clock_s() instant (0: none); interactive use */
-    int keep_going;      /* 1: count every violating execution; 0: stop at the first */
-    int shard;           /* this shard, 0..shards-1 */
-    int shards;          /* 0 or 1: the whole search; N: every path belongs to exactly one of N shards */
-    const char *checkpoint; /* a file to resume from (if it exists) and to save progress to, or NULL */
+    uint64_t seed;            /* entropy seed of every execution */
+    int preemptions_max;      /* bound on preemptions per execution */
+    unsigned faults;          /* the fault kinds explored (sim_faults.h bits): they decide the auto (-1) bounds */
+    int64_t execs_max;        /* budget */
+    double deadline_s;        /* real-time budget: stop at this sim_real_clock_s() instant (0: none); interactive use */
+    int keep_going;           /* 1: count every violating execution; 0: stop at the first */
+    int shard;                /* this shard, 0..shards-1 */
+    int shards;               /* 0 or 1: the whole search; N: every path belongs to exactly one of N shards */
+    const char *checkpoint;   /* a file to resume from (if it exists) and to save progress to, or NULL */
     int64_t checkpoint_every; /* save after this many executions (and at the end) */
     int progress;             /* 1: a progress line on stderr once a second, if it is a terminal */
     sim_reduce reduce;
-    int depth_limit;          /* > 0: paths are cut after this many decisions (with shortest: the deepest round);
+    int depth_limit;       /* > 0: paths are cut after this many decisions (with shortest: the deepest round);
                                * 0: steps_max */
-    int shortest;             /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
-    size_t states_max;        /* HASH: visited-set capacity (0: 64 M states) */
-    int jobs;                 /* HASH: worker processes sharing one visited set (0 or 1: this process alone) */
-    sim_visited *outcomes;    /* if not NULL: every distinct terminal outcome's fingerprint is added here */
-    const char *oracle;       /* if not NULL: only violations of this oracle count (and stop the search); others
+    int shortest;          /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
+    size_t states_max;     /* HASH: visited-set capacity (0: 64 M states) */
+    int jobs;              /* HASH: worker processes sharing one visited set (0 or 1: this process alone) */
+    sim_visited *outcomes; /* if not NULL: every distinct terminal outcome's fingerprint is added here */
+    const char *oracle;    /* if not NULL: only violations of this oracle count (and stop the search); others
                                * end their paths as outcomes (a shortest counterexample for one race) */
 } sim_exhaust_opts;
 
@@ -61,29 +60,29 @@ typedef struct sim_exhaust_result {
     sim_verdict first;  /* the first one's violation */
     int setup_failed;
     char setup_error[2 * SIM_MSG_MAX]; /* with setup_failed: the setup's or the real store's error */
-    int resumed;             /* 1 if it continued from a checkpoint */
-    int64_t states;          /* HASH: distinct states stored (the visited set's size) */
-    int64_t revisits;        /* HASH: transitions into a state already stored (subtrees cut) */
-    int64_t duplicated;      /* HASH with jobs: states a worker explored while another was exploring them too */
-    int jobs;                /* HASH: the workers that searched (1: this process alone) */
-    int64_t naive_execs;     /* HASH, complete: the executions the naive enumeration runs in the same bounds */
-    int64_t sleep_blocked;   /* DPOR: executions cut because every enabled thread was asleep */
-    int64_t outcomes;        /* distinct terminal outcomes (when opts.outcomes is set) */
-    size_t memory_bytes;     /* HASH: visited set + snapshots at their peak; DPOR: its per-depth tables */
-    int depth_reached;       /* with shortest: the depth limit of the last iteration */
-    int cut_by_depth;        /* 1 if some path was cut by depth_limit */
-    const char *stopped;     /* why a search ended incomplete without a violation ("state table full"), or NULL */
+    int resumed;                       /* 1 if it continued from a checkpoint */
+    int64_t states;                    /* HASH: distinct states stored (the visited set's size) */
+    int64_t revisits;                  /* HASH: transitions into a state already stored (subtrees cut) */
+    int64_t duplicated;    /* HASH with jobs: states a worker explored while another was exploring them too */
+    int jobs;              /* HASH: the workers that searched (1: this process alone) */
+    int64_t naive_execs;   /* HASH, complete: the executions the naive enumeration runs in the same bounds */
+    int64_t sleep_blocked; /* DPOR: executions cut because every enabled thread was asleep */
+    int64_t outcomes;      /* distinct terminal outcomes (when opts.outcomes is set) */
+    size_t memory_bytes;   /* HASH: visited set + snapshots at their peak; DPOR: its per-depth tables */
+    int depth_reached;     /* with shortest: the depth limit of the last iteration */
+    int cut_by_depth;      /* 1 if some path was cut by depth_limit */
+    const char *stopped;   /* why a search ended incomplete without a violation ("state table full"), or NULL */
     int64_t probe_execs[SIM_PROBES_MAX]; /* executions (HASH: paths, cut ones included) that reached each probe */
     int64_t unchecked_execs[SIM_EXPECTATIONS_MAX]; /* the same, that left each expectation unchecked */
-    char threads[SIM_MSG_MAX]; /* the scenario's threads, "c1, c2, admin" (for the verdict) */
-    sim_bounds bounds;         /* the bounds it searched within */
-    int64_t points;            /* decision points it met first (HASH: new states; naive, DPOR: new path points) */
-    int64_t options_sum;       /* the options at those points, summed */
-    int options_max;           /* and the most at one */
+    char threads[SIM_MSG_MAX];                     /* the scenario's threads, "c1, c2, admin" (for the verdict) */
+    sim_bounds bounds;                             /* the bounds it searched within */
+    int64_t points;             /* decision points it met first (HASH: new states; naive, DPOR: new path points) */
+    int64_t options_sum;        /* the options at those points, summed */
+    int options_max;            /* and the most at one */
     char checkpoint_error[256]; /* why a checkpoint could not be saved ('stopped' then points here) */
     int64_t checkpoint_bytes;   /* the size of the checkpoint last saved, 0 if none */
     int restarted;              /* HASH: the checkpoint held this search incomplete; it started over */
-    int violated_count;      /* distinct violated oracles, in the order first found */
+    int violated_count;         /* distinct violated oracles, in the order first found */
     char violated[8][SIM_NAME_MAX];
 } sim_exhaust_result;
 

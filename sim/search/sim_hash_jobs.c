@@ -193,7 +193,8 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
     if (died >= 0) {
         static char why[96];
         snprintf(why, sizeof(why), "worker %d ended without a report (%s %d)", died,
-                 WIFSIGNALED(status) ? "signal" : "exit status", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+                 WIFSIGNALED(status) ? "signal" : "exit status",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         res->complete = 0;
         stopped = why;
     }

@@ -44,8 +44,8 @@ typedef struct hash_frame {
     int rot;         /* the option taken n-th is (rot + n) mod count (a worker's own order) */
     int stored;      /* 1: the point's state is in the visited set (not above a shard's depth) */
     int last, preemptions;
-    sim_fp fp;       /* the point's fingerprint */
-    uint64_t paths;  /* naive executions below the point explored so far */
+    sim_fp fp;      /* the point's fingerprint */
+    uint64_t paths; /* naive executions below the point explored so far */
 } hash_frame;
 
 enum { HASH_IN_PROGRESS = 0 }; /* a visited-set value: the state's subtree is being explored (it is on the path) */
@@ -72,18 +72,18 @@ typedef struct hash_search {
     const sim_exhaust_opts *o;
     sim_exhaust_result *res;
     int steps_max, depth_max;
-    hash_frame *frame;    /* one per depth of the current path */
-    int32_t *path;        /* option taken at each depth (for the progress estimate) */
-    int32_t *count;       /* options at each depth */
-    int32_t *first_path;  /* the first counting violation's path, 'first_len' long (-1: none) */
+    hash_frame *frame;   /* one per depth of the current path */
+    int32_t *path;       /* option taken at each depth (for the progress estimate) */
+    int32_t *count;      /* options at each depth */
+    int32_t *first_path; /* the first counting violation's path, 'first_len' long (-1: none) */
     int first_len;
-    int first_cycle;      /* when that violation is a cycle: the depth its repeated state was first reached at */
+    int first_cycle; /* when that violation is a cycle: the depth its repeated state was first reached at */
     sim_snapshots snaps;
-    sim_visited own;      /* the visited set of a search alone */
-    sim_visited *seen;    /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS (own, or shared) */
+    sim_visited own;          /* the visited set of a search alone */
+    sim_visited *seen;        /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS (own, or shared) */
     const sim_hash_worker *w; /* NULL: alone */
-    uint64_t root_paths;  /* naive paths below the root */
-    size_t snap_peak;     /* snapshot bytes at their peak */
+    uint64_t root_paths;      /* naive paths below the root */
+    size_t snap_peak;         /* snapshot bytes at their peak */
     int depth, last, preemptions;
     int enabled[SIM_THREADS_MAX];
     sim_option opt[SIM_OPTIONS_MAX];
@@ -349,7 +349,8 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
         found->cycle = h.first_cycle;
         h.first_path = NULL;
     }
-    if (w && (res->complete || (res->violations && !o->keep_going))) __atomic_store_n(&w->control->stop, 1, __ATOMIC_SEQ_CST);
+    if (w && (res->complete || (res->violations && !o->keep_going)))
+        __atomic_store_n(&w->control->stop, 1, __ATOMIC_SEQ_CST);
 done:
     res->memory_bytes = (w ? 0 : sim_visited_bytes(&h.own)) + h.snap_peak;
     sim_visited_free(&h.own);
@@ -396,6 +397,7 @@ void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_op
         sim__hash_found_record(run, cfg, o, res, &found, first);
         free(found.path);
     }
-    if (o->checkpoint && !res->setup_failed && sim__exhaust_save(run, o, cfg, res, NULL, NULL, 0) != 0 && !res->complete)
+    if (o->checkpoint && !res->setup_failed && sim__exhaust_save(run, o, cfg, res, NULL, NULL, 0) != 0 &&
+        !res->complete)
         res->stopped = res->checkpoint_error;
 }

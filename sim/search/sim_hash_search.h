@@ -32,7 +32,7 @@ typedef struct sim_hash_worker {
 typedef struct sim_hash_found {
     int32_t *path; /* option indices, 'len' long (malloc'd; NULL: none) */
     int len;
-    int cycle;     /* a livelock: the depth its repeated state was first reached at, else -1 */
+    int cycle; /* a livelock: the depth its repeated state was first reached at, else -1 */
 } sim_hash_found;
 
 /* Searches as worker 'w' (NULL: alone, with a visited set of its own) into 'res' (zeroed, bounds resolved);

@@ -30,7 +30,7 @@ static int naive_resume(const sim_exhaust_opts *o, const sim_config *cfg, sim_pa
 }
 
 void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
-                          sim_schedule *first) {
+                        sim_schedule *first) {
     sim_path x;
     memset(&x, 0, sizeof(x));
     x.depth_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")] + 1;
@@ -56,7 +56,8 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
             sim__exhaust_progress(&pr, res->execs, -1, sim_exhaust_fraction(x.choice, x.count, x.len), x.len,
                                   res->violations);
         if (o->checkpoint && res->execs > 0 && o->checkpoint_every > 0 && res->execs % o->checkpoint_every == 0)
-            if (sim__exhaust_save(run, o, cfg, res, x.choice, x.count, x.len) != 0) { /* a search whose progress cannot be kept stops */
+            if (sim__exhaust_save(run, o, cfg, res, x.choice, x.count, x.len) !=
+                0) { /* a search whose progress cannot be kept stops */
                 res->stopped = res->checkpoint_error;
                 break;
             }
@@ -95,10 +96,10 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
     res->points = x.points;
     res->options_sum = x.options_sum;
     res->options_max = x.options_max;
-    if (o->checkpoint) sim__exhaust_save(run, o, cfg, res, x.choice, x.count, x.len); /* a failure is in res->checkpoint_error */
+    if (o->checkpoint)
+        sim__exhaust_save(run, o, cfg, res, x.choice, x.count, x.len); /* a failure is in res->checkpoint_error */
     sim_progress_done(&pr);
 done:
     free(x.choice);
     free(x.count);
 }
-

@@ -24,7 +24,8 @@
 
 int sim__choices_shard(const int32_t *choice, int len, int shards) {
     uint64_t h = UINT64_C(14695981039346656037);
-    for (int i = 0; i < len; i++) h = (h ^ (uint64_t)(uint32_t)choice[i]) * UINT64_C(1099511628211);
+    for (int i = 0; i < len; i++)
+        h = (h ^ (uint64_t)(uint32_t)choice[i]) * UINT64_C(1099511628211);
     return (int)(h % (uint64_t)shards);
 }
 
@@ -125,8 +126,7 @@ int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last,
     return k;
 }
 
-void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
-                       sim_choice *out) {
+void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions, sim_choice *out) {
     memset(out, 0, sizeof(*out));
     out->kind = o->kind;
     out->thread = o->thread;
@@ -230,7 +230,8 @@ void sim__exhaust_progress(sim_progress *pr, int64_t execs, int64_t states, doub
     char left[64] = "?", stored[48] = "", done[96] = "";
     if (fraction > 1e-9 && fraction < 1) snprintf(left, sizeof(left), "~%.0f s", s * (1 - fraction) / fraction);
     if (fraction >= 0) snprintf(done, sizeof(done), ", ~%.1f%% done, %s left", 100 * fraction, left);
-    if (states >= 0) snprintf(stored, sizeof(stored), ", %lld states (%.0f/s)", (long long)states, s > 0 ? (double)states / s : 0.0);
+    if (states >= 0)
+        snprintf(stored, sizeof(stored), ", %lld states (%.0f/s)", (long long)states, s > 0 ? (double)states / s : 0.0);
     sim_progress_show(pr, "[progress] %lld executions%s, %.0f exec/s%s, depth %d, %lld violation(s)   ",
                       (long long)execs, stored, s > 0 ? (double)execs / s : 0.0, done, depth, (long long)violations);
 }
@@ -310,8 +311,7 @@ void sim__exhaust_resumed(const sim_exhaust_state *st, sim_exhaust_result *res) 
     lk_copy_str(res->threads, sizeof(res->threads), st->threads);
     if (st->first[0]) {
         const char *colon = strchr(st->first, ':');
-        snprintf(res->first.oracle, sizeof(res->first.oracle), "%.*s", (int)(colon ? colon - st->first : 0),
-                 st->first);
+        snprintf(res->first.oracle, sizeof(res->first.oracle), "%.*s", (int)(colon ? colon - st->first : 0), st->first);
         snprintf(res->first.msg, sizeof(res->first.msg), "%s", colon ? colon + 2 : st->first);
         sim__exhaust_violated(res, &(sim_exhaust_opts){0}, res->first.oracle);
     }

@@ -44,25 +44,23 @@ typedef struct sim_option {
 int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions, const sim_bounds *b,
                         sim_option *opt);
 /* Turns option 'o' into a decision, updating the last-run thread and the preemption count. */
-void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions,
-                       sim_choice *out);
+void sim_option_choice(const sim_option *o, const int *enabled, int n, int *last, int *preemptions, sim_choice *out);
 
 /* A path of option indices and the chooser state that follows it (the naive mode, and recording a path). */
 typedef struct sim_path {
-    int32_t *choice; /* index chosen at each depth */
-    int32_t *count;  /* options at each depth */
-    int depth_max;   /* the arrays' length: steps_max + 1 */
-    int len;         /* path length known before this execution */
+    int32_t *choice;          /* index chosen at each depth */
+    int32_t *count;           /* options at each depth */
+    int depth_max;            /* the arrays' length: steps_max + 1 */
+    int len;                  /* path length known before this execution */
     const sim_bounds *bounds; /* the search's bounds */
-    int last;        /* thread that ran last, -1 none */
-    int preemptions; /* used in this execution */
+    int last;                 /* thread that ran last, -1 none */
+    int preemptions;          /* used in this execution */
     sim_schedule *capture;
-    int shard, shards; /* see sim_exhaust_opts */
-    int cut;           /* 1 once a path was cut by the depth limit */
+    int shard, shards;           /* see sim_exhaust_opts */
+    int cut;                     /* 1 once a path was cut by the depth limit */
     int64_t points, options_sum; /* new points met, and their options summed (the branching, for the summary) */
     int options_max;
 } sim_path;
-
 
 /* The shard of a path of option indices: FNV-1a over its first 'len' choices, mod 'shards'. */
 int sim__choices_shard(const int32_t *choice, int len, int shards);

@@ -7,9 +7,11 @@
  * and find every next region in the bytes it has just written. The fingerprint walks the same regions, masking the
  * fields that describe the past.
  *
- * Hash: four 64-bit lanes take one word each per 32-byte block; each lane step s = (s ^ w) * odd, s ^= s >> 31 is
- * a bijection of s for a fixed w and of w for a fixed s, so one changed word always changes its lane. The lanes
- * fold into 128 bits at the end. Not keyed: the inputs are not adversarial.
+ * Hash: a stream of bytes in 32-byte blocks; four 64-bit lanes take one word each per block; each lane step
+ * s = (s ^ w) * odd, s ^= s >> 31 is a bijection of s for a fixed w and of w for a fixed s, so one changed word
+ * always changes its lane. The last block is zero-padded and the length mixed in; the lanes fold into 128 bits at
+ * the end. Every part whose length the stream did not fix before it goes in with its length first (fp_sized), so
+ * the stream parses one way only. Not keyed: the inputs are not adversarial.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sim/search/sim_snapshot.h"
@@ -24,7 +26,8 @@
 
 typedef struct fp_acc {
     uint64_t l[4];
-    uint64_t len;
+    uint64_t len;           /* bytes taken so far */
+    unsigned char tail[32]; /* the bytes of an unfinished block, 'len' % 32 of them */
 } fp_acc;
 
 static const uint64_t fp_mul[4] = {UINT64_C(0x9E3779B97F4A7C15), UINT64_C(0xC2B2AE3D27D4EB4F),
@@ -43,14 +46,32 @@ static void fp_init(fp_acc *h) {
     h->len = 0;
 }
 
-/* Scalar on purpose: vectorized, the 64-bit multiplies become three 32-bit ones each (x86-64 SSE2), 2x slower. */
+static inline void fp_block(fp_acc *h, const unsigned char *c) {
+    uint64_t w[4];
+    memcpy(w, c, 32);
+    for (int i = 0; i < 4; i++)
+        h->l[i] = fp_step(h->l[i], w[i], fp_mul[i]);
+}
+
+/* A stream: the hash is of the bytes taken, in order, whatever the calls that took them (a variable-length part
+ * is preceded by its length, fp_sized). Scalar on purpose: vectorized, the 64-bit multiplies become three 32-bit
+ * ones each (x86-64 SSE2), 2x slower. */
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-tree-vectorize")))
 #endif
 static void
 fp_bytes(fp_acc *h, const void *p, size_t n) {
     const unsigned char *c = p;
+    size_t fill = (size_t)(h->len & 31);
     h->len += n;
+    if (fill > 0) { /* finish the block under way first */
+        size_t take = 32 - fill < n ? 32 - fill : n;
+        memcpy(h->tail + fill, c, take);
+        if (fill + take < 32) return;
+        fp_block(h, h->tail);
+        c += take;
+        n -= take;
+    }
     uint64_t w[4], l0 = h->l[0], l1 = h->l[1], l2 = h->l[2], l3 = h->l[3];
 #if defined(__clang__)
 #pragma clang loop vectorize(disable) interleave(disable)
@@ -66,16 +87,24 @@ fp_bytes(fp_acc *h, const void *p, size_t n) {
     h->l[1] = l1;
     h->l[2] = l2;
     h->l[3] = l3;
-    if (n > 0) {
-        memset(w, 0, sizeof(w));
-        memcpy(w, c, n);
-        for (int i = 0; i < 4; i++)
-            h->l[i] = fp_step(h->l[i], w[i] ^ (uint64_t)n, fp_mul[i]);
-    }
+    if (n > 0) memcpy(h->tail, c, n);
 }
 
 static void fp_u64(fp_acc *h, uint64_t v) {
+    size_t fill = (size_t)(h->len & 31);
+    if (fill <= 24) { /* the common case: room in the block under way */
+        memcpy(h->tail + fill, &v, 8);
+        h->len += 8;
+        if (fill == 24) fp_block(h, h->tail);
+        return;
+    }
     fp_bytes(h, &v, sizeof(v));
+}
+
+/* A part whose length is not fixed by what the stream took before it: its length, then its bytes. */
+static void fp_sized(fp_acc *h, const void *p, size_t n) {
+    fp_u64(h, n);
+    fp_bytes(h, p, n);
 }
 
 static uint64_t fp_fmix(uint64_t k) {
@@ -86,7 +115,12 @@ static uint64_t fp_fmix(uint64_t k) {
     return k ^ (k >> 33);
 }
 
-static sim_fp fp_final(const fp_acc *h) {
+static sim_fp fp_final(fp_acc *h) {
+    size_t fill = (size_t)(h->len & 31);
+    if (fill > 0) { /* the last block, zero-padded: the length mixed in below tells the padding apart */
+        memset(h->tail + fill, 0, 32 - fill);
+        fp_block(h, h->tail);
+    }
     sim_fp f;
     f.lo = fp_fmix(h->l[0] ^ fp_fmix(h->l[2] + h->len));
     f.hi = fp_fmix(h->l[1] ^ fp_fmix(h->l[3] ^ f.lo));
@@ -175,17 +209,6 @@ typedef struct fp_skip {
 #define FP_SKIP(type, field)                                                                                           \
     { offsetof(type, field), sizeof(((type *)0)->field) }
 
-/* Hashes [base, base + size) but the ranges in 'skip' (sorted by offset, disjoint). */
-static void fp_gaps(fp_acc *h, const void *base, size_t size, const fp_skip *skip, size_t n) {
-    const unsigned char *b = base;
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        fp_bytes(h, b + at, skip[i].off - at);
-        at = skip[i].off + skip[i].len;
-    }
-    fp_bytes(h, b + at, size - at);
-}
-
 /* Left out of the header: what describes the past (the violation text, probes and unchecked expectations, notes,
  * counts of store faults by kind (the bounds read each thread's own count), the number of decisions: a search
  * compares depths itself, sim_visited_add), what belongs to the host process (its context, the backend), what is
@@ -219,88 +242,279 @@ static int fp_skip_sorted(const fp_skip *skip, size_t n) {
     return 1;
 }
 
-static void fp_header(fp_acc *h, const sim_run *run, int keep_violation) {
-    fp_gaps(h, run, offsetof(sim_run, thread), header_skip, sizeof(header_skip) / sizeof(header_skip[0]));
-    if (run->alloc_fail_at != 0) fp_u64(h, (uint64_t)run->alloc_count);
-    if (keep_violation) fp_bytes(h, run->violation.oracle, strnlen(run->violation.oracle, SIM_NAME_MAX));
-}
-
-/* The store as a set of (key, type, value, deadline): a sum of per-key fingerprints, whatever the slot order or heap
- * layout. A string hashes as the fixed store it replaced hashed it (deadline, key and NUL, value), so the states of
- * lock scenarios fingerprint as before; other types add their type and encoded value. Watches and transactions'
- * dirty marks are state too. */
+/* The store as a set of (key, type, value, deadline): a sum of per-key fingerprints (per 64-bit half, never a XOR:
+ * equal parts must not cancel), whatever the slot order or heap layout. Watches and transactions' dirty marks are
+ * state too. */
 static void fp_store(fp_acc *h, const sim_keyspace *ks) {
     uint64_t lo = 0, hi = 0;
-    for (int i = 0; i < SIM_KS_SLOTS; i++) {
-        const sim_ks_entry *e = &ks->entry[i];
-        if (e->type == SIM_KS_NONE) continue;
-        uint32_t klen, vlen;
-        const unsigned char *key = sim_ks_key(ks, i, &klen);
-        const unsigned char *value = sim_ks_value_const(ks, i, &vlen);
-        fp_acc k;
-        fp_init(&k);
-        fp_u64(&k, (uint64_t)e->deadline_ms);
-        fp_bytes(&k, key, klen);
-        fp_bytes(&k, "", 1);
-        if (e->type != SIM_KS_STRING) fp_u64(&k, e->type);
-        fp_bytes(&k, value, vlen);
-        sim_fp f = fp_final(&k);
-        lo += f.lo;
-        hi += f.hi;
-    }
+    for (int w = 0; w < SIM_KS_SLOTS / 64; w++)
+        for (uint64_t bits = ks->used_bits[w]; bits; bits &= bits - 1) {
+            int i = w * 64 + __builtin_ctzll(bits);
+            const sim_ks_entry *e = &ks->entry[i];
+            if (e->type == SIM_KS_NONE) continue;
+            uint32_t klen, vlen;
+            const unsigned char *key = sim_ks_key(ks, i, &klen);
+            const unsigned char *value = sim_ks_value_const(ks, i, &vlen);
+            fp_acc k;
+            fp_init(&k);
+            fp_u64(&k, (uint64_t)e->deadline_ms);
+            fp_u64(&k, e->type);
+            fp_sized(&k, key, klen);
+            fp_sized(&k, value, vlen);
+            sim_fp f = fp_final(&k);
+            lo += f.lo;
+            hi += f.hi;
+        }
     fp_u64(h, (uint64_t)ks->count);
     fp_u64(h, lo);
     fp_u64(h, hi);
-    fp_bytes(h, ks->scripts, ks->script_bytes); /* the script cache (EVALSHA finds a script or not) */
+    fp_sized(h, ks->scripts, ks->script_bytes); /* the script cache (EVALSHA finds a script or not) */
     if (ks->channel_count > 0) {                /* the pub/sub registry */
-        fp_u64(h, ks->channel_count);
-        fp_bytes(h, ks->channel, sizeof(ks->channel[0]) * ks->channel_count);
+        fp_sized(h, ks->channel, sizeof(ks->channel[0]) * ks->channel_count);
     }
     if (ks->watch_count == 0 && ks->dirty_clients == 0) return;
     fp_u64(h, ks->dirty_clients);
-    fp_bytes(h, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);
+    fp_sized(h, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);
 }
 
-static sim_fp state_fp(const sim_run *crun, uint64_t extra, int outcome) {
-    sim_run *run = (sim_run *)crun; /* the walk only reads (and exposes stacks to the sanitizer) */
-    fp_acc h;
-    fp_init(&h);
-    fp_u64(&h, extra);
-    fp_header(&h, run, outcome);
-    for (int i = 0; i < run->thread_count; i++)
-        fp_gaps(&h, &run->thread[i], sizeof(sim_thread), thread_skip, sizeof(thread_skip) / sizeof(thread_skip[0]));
-    for (int i = 0; i < run->proc_count; i++) {
-        const sim_process *p = &run->proc[i];
-        fp_gaps(&h, p, sizeof(sim_process), proc_skip, sizeof(proc_skip) / sizeof(proc_skip[0]));
-        if (run->scenario->reads_metrics)
-            fp_bytes(&h, p->metrics.row, sizeof(p->metrics.row[0]) * (size_t)p->metrics.row_count);
+/* ---- the state in parts -------------------------------------------------------------------------------------
+ * The fingerprint is the sum, per 64-bit half, of one fingerprint per part of the state (never a XOR: equal parts
+ * must not cancel), each of its part number and its bytes. A part is a list of pieces; a step changes a few parts
+ * (the running thread's row and stack, the store, the oracles' tables), so each part's bytes are compared with the
+ * bytes it had the last time this process hashed that part, and only a part that changed is hashed again. The
+ * comparison reads the bytes themselves: nothing is assumed about what a step may write (the renewal task writes
+ * into its holder's frame; threads share heap objects). */
+
+enum {
+    FP_PART_HEADER,
+    FP_PART_PROCS,
+    FP_PART_TABLES,
+    FP_PART_RESOURCES,
+    FP_PART_STORE,
+    FP_PART_CLIENTS,
+    FP_PART_LOG,
+    FP_PART_HEAP,
+    FP_PART_THREAD,                                   /* + thread index: its row */
+    FP_PART_STACK = FP_PART_THREAD + SIM_THREADS_MAX, /* + thread index: its live stack */
+    FP_PARTS = FP_PART_STACK + SIM_THREADS_MAX,
+};
+
+typedef void (*piece_fn)(void *ctx, const void *p, size_t n);
+
+/* What part 'part' of the state is, piece by piece ('outcome': the parts of a run's end, sim_state_outcome). The
+ * length of every piece is fixed by the part's earlier pieces or by the header (hashed as part 0). */
+typedef struct fp_walk {
+    const sim_run *run;
+    uint64_t extra;
+    int outcome;
+} fp_walk;
+
+static void part_gaps(piece_fn fn, void *ctx, const void *base, size_t size, const fp_skip *skip, size_t n) {
+    const unsigned char *b = base;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        fn(ctx, b + at, skip[i].off - at);
+        at = skip[i].off + skip[i].len;
     }
-    fp_bytes(&h, run->mutex, sizeof(run->mutex[0]) * (size_t)run->mutex_count);
-    const sim_oracle_state *o = &run->oracle; /* the watched keys are fixed at setup: their leases change */
-    fp_bytes(&h, o->lease, sizeof(o->lease[0]) * (size_t)o->lock_key_count);
-    fp_bytes(&h, o->instance, sizeof(o->instance[0]) * (size_t)o->instance_count);
-    fp_bytes(&h, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count);
-    fp_store(&h, &run->store.ks);
-    for (int i = 0; i < run->thread_count; i++) {
-        fp_bytes(&h, &run->client[i], offsetof(sim_redis_client, queue));
-        fp_bytes(&h, run->client[i].queue, run->client[i].queue_len);
-        const sim_redis_client *ps = &run->client[SIM_PUBSUB_CONN(i)];
-        if (ps->flags | ps->inbox_count) { /* a pub/sub connection in use */
-            fp_bytes(&h, ps, offsetof(sim_redis_client, queue));
-            fp_bytes(&h, ps->queue, ps->queue_len);
-        }
-    }
-    fp_bytes(&h, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
-    fp_bytes(&h, run->cmd_log, run->cmd_log_len);
-    fp_bytes(&h, run->heap, run->heap_used);
-    for (int i = 0; i < run->thread_count && !outcome; i++) {
-        sim_thread *t = &run->thread[i];
-        if (!state_stack_live(t)) continue;
+    fn(ctx, b + at, size - at);
+}
+
+static void part_sized(piece_fn fn, void *ctx, const void *p, size_t n) {
+    uint64_t len = n;
+    fn(ctx, &len, sizeof(len));
+    fn(ctx, p, n);
+}
+
+/* Returns 0 if part 'part' is absent from this state. */
+static int part_pieces(const fp_walk *w, int part, piece_fn fn, void *ctx) {
+    sim_run *run = (sim_run *)w->run; /* the walk only reads (and exposes stacks to the sanitizer) */
+    if (part >= FP_PART_STACK) {
+        sim_thread *t = &run->thread[part - FP_PART_STACK];
+        if (part - FP_PART_STACK >= run->thread_count || w->outcome || !state_stack_live(t)) return 0;
         unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
         sim_fiber_expose(&t->fiber, sp);
-        fp_bytes(&h, sp, (size_t)(state_stack_top(t) - sp));
+        fn(ctx, sp, (size_t)(state_stack_top(t) - sp));
+        return 1;
     }
+    if (part >= FP_PART_THREAD) {
+        if (part - FP_PART_THREAD >= run->thread_count) return 0;
+        part_gaps(fn, ctx, &run->thread[part - FP_PART_THREAD], sizeof(sim_thread), thread_skip,
+                  sizeof(thread_skip) / sizeof(thread_skip[0]));
+        return 1;
+    }
+    const sim_oracle_state *o = &run->oracle;
+    switch (part) {
+    case FP_PART_HEADER:
+        fn(ctx, &w->extra, sizeof(w->extra));
+        part_gaps(fn, ctx, run, offsetof(sim_run, thread), header_skip, sizeof(header_skip) / sizeof(header_skip[0]));
+        fn(ctx, &run->violation.set, sizeof(run->violation.set)); /* never set at a decision point: checked anyway */
+        if (run->alloc_fail_at != 0) fn(ctx, &run->alloc_count, sizeof(run->alloc_count));
+        if (w->outcome) part_sized(fn, ctx, run->violation.oracle, strnlen(run->violation.oracle, SIM_NAME_MAX));
+        return 1;
+    case FP_PART_PROCS:
+        for (int i = 0; i < run->proc_count; i++) {
+            const sim_process *p = &run->proc[i];
+            part_gaps(fn, ctx, p, sizeof(sim_process), proc_skip, sizeof(proc_skip) / sizeof(proc_skip[0]));
+            if (run->scenario->reads_metrics)
+                part_sized(fn, ctx, p->metrics.row, sizeof(p->metrics.row[0]) * (size_t)p->metrics.row_count);
+        }
+        return 1;
+    case FP_PART_TABLES: /* the watched keys are fixed at setup: their leases change */
+        fn(ctx, run->mutex, sizeof(run->mutex[0]) * (size_t)run->mutex_count);
+        part_sized(fn, ctx, o->lease, sizeof(o->lease[0]) * (size_t)o->lock_key_count);
+        part_sized(fn, ctx, o->instance, sizeof(o->instance[0]) * (size_t)o->instance_count);
+        return 1;
+    case FP_PART_RESOURCES: fn(ctx, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count); return 1;
+    case FP_PART_CLIENTS:
+        for (int i = 0; i < run->thread_count; i++) {
+            fn(ctx, &run->client[i], offsetof(sim_redis_client, queue));
+            fn(ctx, run->client[i].queue, run->client[i].queue_len);
+            const sim_redis_client *ps = &run->client[SIM_PUBSUB_CONN(i)];
+            uint64_t in_use = (ps->flags | ps->inbox_count) != 0; /* a pub/sub connection in use */
+            fn(ctx, &in_use, sizeof(in_use));
+            if (in_use) {
+                fn(ctx, ps, offsetof(sim_redis_client, queue));
+                fn(ctx, ps->queue, ps->queue_len);
+            }
+        }
+        return 1;
+    case FP_PART_LOG:
+        fn(ctx, run->log, sizeof(run->log[0]) * (size_t)run->log_count);
+        part_sized(fn, ctx, run->cmd_log, run->cmd_log_len);
+        return 1;
+    case FP_PART_HEAP: fn(ctx, run->heap, run->heap_used); return 1;
+    default: return 0;
+    }
+}
+
+/* The bytes a part had when this process last hashed it, and their hash. */
+typedef struct fp_part_cache {
+    unsigned char *bytes;
+    size_t len, cap;
+    int valid;
+    sim_fp hash;
+} fp_part_cache;
+
+/* One cache for state fingerprints, one for outcomes (their header parts differ). Per process: a fingerprint is
+ * taken by the simulator's one OS thread. */
+static fp_part_cache fp_cache[2][FP_PARTS];
+
+/* The bytes of the part being fingerprinted, gathered from its pieces. */
+typedef struct fp_gather {
+    unsigned char *buf;
+    size_t len, cap;
+    int failed; /* it could not grow */
+} fp_gather;
+
+static fp_gather fp_scratch;
+
+static void piece_gather(void *ctx, const void *p, size_t n) {
+    fp_gather *g = ctx;
+    if (g->failed || n == 0) return;
+    if (g->len + n > g->cap) {
+        size_t cap = g->cap ? g->cap : 4096;
+        while (cap < g->len + n)
+            cap *= 2;
+        unsigned char *b = realloc(g->buf, cap);
+        if (b == NULL) {
+            g->failed = 1;
+            return;
+        }
+        g->buf = b;
+        g->cap = cap;
+    }
+    if (n == 8) /* a length or a field: copied inline, not by a call */
+        memcpy(g->buf + g->len, p, 8);
+    else
+        memcpy(g->buf + g->len, p, n);
+    g->len += n;
+}
+
+static void piece_hash(void *ctx, const void *p, size_t n) {
+    fp_bytes(ctx, p, n);
+}
+
+/* The fingerprint of part 'part' whose bytes are [p, p + n), from the cache when they did not change. */
+static sim_fp part_fp_bytes(fp_part_cache *c, int part, const unsigned char *p, size_t n, int gathered) {
+    if (c->valid && c->len == n && memcmp(c->bytes, p, n) == 0) return c->hash;
+    fp_acc h;
+    fp_init(&h);
+    fp_u64(&h, (uint64_t)part);
+    fp_bytes(&h, p, n);
+    c->hash = fp_final(&h);
+    if (gathered) { /* the cache takes the gathered bytes, the scratch its old buffer: no copy */
+        unsigned char *old = c->bytes;
+        size_t cap = c->cap;
+        c->bytes = fp_scratch.buf;
+        c->cap = fp_scratch.cap;
+        fp_scratch.buf = old;
+        fp_scratch.cap = cap;
+    } else {
+        if (n > c->cap) {
+            unsigned char *b = realloc(c->bytes, n);
+            if (b == NULL) {
+                c->valid = 0;
+                return c->hash;
+            }
+            c->bytes = b;
+            c->cap = n;
+        }
+        memcpy(c->bytes, p, n);
+    }
+    c->len = n;
+    c->valid = 1;
+    return c->hash;
+}
+
+/* Part 'part''s fingerprint; {0, 0} when it is absent. */
+static sim_fp part_fp(const fp_walk *w, int part) {
+    fp_part_cache *c = &fp_cache[w->outcome][part];
+    const sim_run *run = w->run;
+    if (part == FP_PART_STORE) { /* a sum over its keys already: hashed whole each time */
+        fp_acc h;
+        fp_init(&h);
+        fp_u64(&h, (uint64_t)part);
+        fp_store(&h, &run->store.ks);
+        return fp_final(&h);
+    }
+    if (part >= FP_PART_STACK) { /* one piece in place: compared and hashed where it is */
+        sim_thread *t = (sim_thread *)&run->thread[part - FP_PART_STACK];
+        if (part - FP_PART_STACK >= run->thread_count || w->outcome || !state_stack_live(t)) return (sim_fp){0, 0};
+        unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
+        sim_fiber_expose(&t->fiber, sp);
+        return part_fp_bytes(c, part, sp, (size_t)(state_stack_top(t) - sp), 0);
+    }
+    fp_scratch.len = 0;
+    fp_scratch.failed = 0;
+    if (!part_pieces(w, part, piece_gather, &fp_scratch)) return (sim_fp){0, 0};
+    if (!fp_scratch.failed) return part_fp_bytes(c, part, fp_scratch.buf, fp_scratch.len, 1);
+    fp_acc h; /* out of memory for the gathered bytes: hashed piece by piece, not cached */
+    fp_init(&h);
+    fp_u64(&h, (uint64_t)part);
+    part_pieces(w, part, piece_hash, &h);
+    c->valid = 0;
     return fp_final(&h);
+}
+
+void sim_state_fingerprint_forget(void) {
+    for (int k = 0; k < 2; k++)
+        for (int part = 0; part < FP_PARTS; part++)
+            fp_cache[k][part].valid = 0;
+}
+
+static sim_fp state_fp(const sim_run *run, uint64_t extra, int outcome) {
+    fp_walk w = {run, extra, outcome};
+    int parts = outcome ? FP_PART_THREAD + run->thread_count : FP_PART_STACK + run->thread_count;
+    uint64_t lo = 0, hi = 0;
+    for (int part = 0; part < parts; part++) {
+        if (part == FP_PART_THREAD + run->thread_count && !outcome) part = FP_PART_STACK;
+        sim_fp f = part_fp(&w, part);
+        lo += f.lo;
+        hi += f.hi;
+    }
+    sim_fp f = {fp_fmix(lo ^ fp_fmix(hi)), fp_fmix(hi + UINT64_C(0x9E3779B97F4A7C15))};
+    if (f.lo == 0 && f.hi == 0) f.hi = 1;
+    return f;
 }
 
 int sim_state_supported(const sim_run *run) {

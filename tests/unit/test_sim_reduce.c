@@ -8,6 +8,7 @@
  * Outcomes are compared as sets of fingerprints taken in this one process (fingerprints hold code addresses, so
  * they are only comparable within a process).
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,8 +50,11 @@ static const reduce_case cases[] = {
     {"stale_token", "mutant:plain_del", {"store_faults_max=1", "advances_max=1"}, -1, 1},
     {"stale_token", "core", {"store_faults_max=1", "advances_max=1"}, -1, 0},
     {"thundering_herd", "core", {"threads=2", "crashes_max=0", "wall_steps_max=1", "wall_step_clocks=clients"}, -1, 0},
-    {"store_restart", "core", {"restarts_max=0", "wall_steps_max=1", "wall_step_clocks=server", "wall_step_signs=-"},
-     -1, 0},
+    {"store_restart",
+     "core",
+     {"restarts_max=0", "wall_steps_max=1", "wall_step_clocks=server", "wall_step_signs=-"},
+     -1,
+     0},
     {"singleton", "core", {"threads=3", "crashes_max=1"}, 1, 0}, /* a process crash, preemption-bounded */
     {"thundering_herd", "mutant:check_then_set", {"threads=3", "crashes_max=1"}, 2, 1},
 };
@@ -100,7 +104,7 @@ static void test_reductions_agree_with_naive(void **state) {
         run_mode(&cfg, SIM_REDUCE_HASH, c->preemptions_max, 50000000, &hash);
         assert_same(c, "hash", &naive, &hash);
         assert_true(hash.res.states > 0);
-        assert_true(hash.res.steps < naive.res.steps); /* it prunes */
+        assert_true(hash.res.steps < naive.res.steps);           /* it prunes */
         assert_int_equal(hash.res.naive_execs, naive.res.execs); /* and counts the paths it did not run */
         if (c->preemptions_max < 0) {
             run_mode(&cfg, SIM_REDUCE_DPOR, -1, 50000000, &dpor);
@@ -301,9 +305,109 @@ static int cycle_setup(sim_run *run) {
 
 static const sim_variant_def cycle_variants[] = {{"core", "one thread yielding forever"}};
 static const sim_scenario cycle_scenario = {
-    .name = "cycle", .description = "a livelock", .variants = cycle_variants, .variant_count = 1,
+    .name = "cycle",
+    .description = "a livelock",
+    .variants = cycle_variants,
+    .variant_count = 1,
     .setup = cycle_setup,
 };
+
+/* ---- incremental fingerprints: a fingerprint that rehashed only changed parts is the fingerprint of every part -- */
+
+/* Two threads of one process; 'writer' writes through a pointer into 'owner''s frame between its visible ops, as
+ * the renewal task writes into its holder's frame: the owner's stack changes while it does not run. */
+typedef struct cross_state {
+    volatile int64_t *slot; /* a local of the owner's frame, once it published it */
+} cross_state;
+
+static void cross_owner(sim_thread *self, void *arg) {
+    cross_state *st = arg;
+    volatile int64_t local = 0;
+    st->slot = &local;
+    for (int i = 0; i < 10; i++)
+        lk_env_yield(sim_env(self), "own");
+    if (local > 300) sim_violation(sim_thread_run(self), "cross_frame_seen", "the owner saw %lld", (long long)local);
+    st->slot = NULL; /* its frame ends here */
+}
+
+static void cross_writer(sim_thread *self, void *arg) {
+    cross_state *st = arg;
+    for (int i = 0; i < 10; i++) {
+        if (st->slot) *st->slot += 37;
+        lk_env_yield(sim_env(self), "write");
+    }
+}
+
+static int cross_setup(sim_run *run) {
+    cross_state *st = sim_state_alloc(run, sizeof(*st));
+    int p = st == NULL ? -1 : sim_process_new(run, "p1");
+    if (p < 0 || sim_thread_new(run, p, "owner", 0, cross_owner, st) < 0) return -1;
+    return sim_thread_new(run, p, "writer", 0, cross_writer, st) < 0 ? -1 : 0;
+}
+
+static const sim_variant_def cross_variants[] = {{"core", "a thread writes into another's frame"}};
+static const sim_scenario cross_scenario = {
+    .name = "cross",
+    .description = "writes into another thread's frame",
+    .variants = cross_variants,
+    .variant_count = 1,
+    .setup = cross_setup,
+    .expectations = "cross_frame_seen",
+};
+
+/* Walks one execution of 'cfg' (the option taken at each point varies with the step), checking at every decision
+ * point, after a restore too, that the fingerprint equals one taken with the parts' cache forgotten. */
+static void assert_incremental_is_fresh(const sim_config *cfg, int pick) {
+    sim_exec_args a = {cfg->scenario, cfg->variant, cfg->param, 1, 0, 0, NULL, NULL};
+    assert_int_equal(sim_exec_begin(g_run, &a), SIM_END_PASS);
+    const sim_chooser none = {NULL, NULL, NULL, NULL};
+    sim_snapshots snaps;
+    sim_snapshots_init(&snaps, (size_t)64 << 20);
+    int64_t mark = -1;
+    int enabled[SIM_THREADS_MAX], n, points = 0;
+    while ((n = sim_exec_until_decision(g_run, &none, enabled)) > 0 && points < 400) {
+        sim_fp cached = sim_state_fingerprint(g_run, 3);
+        sim_state_fingerprint_forget();
+        sim_fp fresh = sim_state_fingerprint(g_run, 3);
+        if (fp_cmp(&cached, &fresh) != 0)
+            fail_msg("%s: the fingerprint at point %d is stale", cfg->scenario->name, points);
+        if (points == 3) mark = sim_state_save(g_run, &snaps);
+        if (points == 12 && mark >= 0) { /* back to an earlier state: every changed part must be seen */
+            sim_state_restore(g_run, &snaps, mark);
+            mark = -1;
+            points++;
+            continue;
+        }
+        sim_choice c = {SIM_DEC_RUN, enabled[(points * pick) % n], -1, 0, 0};
+        sim_exec_apply(g_run, &c);
+        points++;
+    }
+    if (points <= 10) fail_msg("%s: only %d decision points", cfg->scenario->name, points);
+    sim_exec_teardown(g_run);
+    sim_snapshots_free(&snaps);
+}
+
+static void test_incremental_fingerprints(void **state) {
+    (void)state;
+    sim_config cfg;
+    static const reduce_case ttl = {"ttl_expiry", "core", {NULL}, -1, 0};
+    case_config(&ttl, &cfg); /* the renewal task writes into its holder's frame */
+    for (int pick = 1; pick <= 3; pick++)
+        assert_incremental_is_fresh(&cfg, pick);
+    sim_config_defaults(&cfg, &cross_scenario, 0);
+    for (int pick = 1; pick <= 3; pick++)
+        assert_incremental_is_fresh(&cfg, pick);
+    /* and the search over states finds what one without the cache finds: the writer's writes reach the owner */
+    mode_result m;
+    run_mode(&cfg, SIM_REDUCE_HASH, -1, 1000000, &m);
+    assert_int_equal(m.res.violated_count, 1);
+    assert_string_equal(m.res.violated[0], "cross_frame_seen");
+    mode_result naive;
+    run_mode(&cfg, SIM_REDUCE_NONE, -1, 1000000, &naive);
+    assert_same(&(reduce_case){"cross", "core", {NULL}, -1, 1}, "hash", &naive, &m);
+    free(m.outcome);
+    free(naive.outcome);
+}
 
 /* The naive search meets a livelock as the step bound; the search over states sees the state repeat (a cycle on
  * its path) and reports the same oracle, without running to the bound. */
@@ -377,8 +481,14 @@ static int nine_setup(sim_run *run) {
 static const sim_variant_def nine_variants[] = {{"core", "nine keys with nine deadlines"}};
 static const sim_param_override nine_overrides[] = {{"advances_max", 1}};
 static const sim_scenario nine_scenario = {
-    .name = "nine", .description = "nine deadlines", .variants = nine_variants, .variant_count = 1,
-    .setup = nine_setup, .overrides = nine_overrides, .override_count = 1, .expectations = "ninth_deadline_reached",
+    .name = "nine",
+    .description = "nine deadlines",
+    .variants = nine_variants,
+    .variant_count = 1,
+    .setup = nine_setup,
+    .overrides = nine_overrides,
+    .override_count = 1,
+    .expectations = "ninth_deadline_reached",
 };
 
 /* Every mode offers an advance to each of the nine deadlines (the next wake-up and every live key's deadline are
@@ -411,8 +521,12 @@ static int undeclared_setup(sim_run *run) {
 
 static const sim_variant_def undeclared_variants[] = {{"core", "raises an expectation it does not declare"}};
 static const sim_scenario undeclared_scenario = {
-    .name = "undeclared", .description = "a typo", .variants = undeclared_variants, .variant_count = 1,
-    .setup = undeclared_setup, .expectations = "expect_declared",
+    .name = "undeclared",
+    .description = "a typo",
+    .variants = undeclared_variants,
+    .variant_count = 1,
+    .setup = undeclared_setup,
+    .expectations = "expect_declared",
 };
 
 static void test_undeclared_expectation_is_a_setup_error(void **state) {
@@ -448,8 +562,12 @@ static const sim_variant_def starter_variants[] = {{"core", "a body that ends at
 static void test_start_yield_is_opt_in(void **state) {
     (void)state;
     for (int opt_in = 0; opt_in <= 1; opt_in++) {
-        const sim_scenario sc = {.name = "starter", .description = "start", .variants = starter_variants,
-                                 .variant_count = 1, .setup = starter_setup, .expectations = "expect_started",
+        const sim_scenario sc = {.name = "starter",
+                                 .description = "start",
+                                 .variants = starter_variants,
+                                 .variant_count = 1,
+                                 .setup = starter_setup,
+                                 .expectations = "expect_started",
                                  .start_yield = opt_in};
         sim_config cfg;
         sim_config_defaults(&cfg, &sc, 0);
@@ -489,7 +607,11 @@ static int big_setup(sim_run *run) {
 
 static const sim_variant_def big_variants[] = {{"core", "a large local array"}};
 static const sim_scenario big_scenario = {
-    .name = "big", .description = "stack", .variants = big_variants, .variant_count = 1, .setup = big_setup,
+    .name = "big",
+    .description = "stack",
+    .variants = big_variants,
+    .variant_count = 1,
+    .setup = big_setup,
 };
 
 static void test_stack_size_is_a_parameter(void **state) {
@@ -518,6 +640,7 @@ int main(void) {
         cmocka_unit_test(test_reductions_agree_with_naive),
         cmocka_unit_test(test_workers_and_shards_agree),
         cmocka_unit_test(test_snapshot_restore_roundtrip),
+        cmocka_unit_test(test_incremental_fingerprints),
         cmocka_unit_test(test_visited_set),
         cmocka_unit_test(test_shortest_counterexample),
         cmocka_unit_test(test_cycle_is_a_livelock),
