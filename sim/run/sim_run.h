@@ -93,11 +93,12 @@ typedef struct sim_pending {
 } sim_pending;
 
 typedef struct sim_thread {
-    sim_fiber fiber;         /* its context and stack */
-    sim_run *run;            /* back pointer (inside the arena) */
+    sim_fiber fiber; /* its context and stack (its sanitizer bookkeeping last) */
+    /* From fiber.asan_fake_stack to here: left out of fingerprints (one span, sim_snapshot.c) */
     char name[SIM_NAME_MAX]; /* stable name, e.g. "c1" */
-    int idx;                 /* index in run->thread */
     int last_step;           /* the decision that performed its last op (what a violation it raises names) */
+    sim_run *run;            /* back pointer (inside the arena) */
+    int idx;                 /* index in run->thread */
     int proc;                /* owning process */
     int owner;               /* lease owner: itself, or for a task the owner of the thread that started it */
     int parent;              /* the thread that started it as a task, -1 for a scenario thread */
@@ -137,13 +138,14 @@ typedef struct sim_mutex {
 
 typedef struct sim_process {
     sim_run *run; /* back pointer: the env verbs' ctx is the process */
-    char name[SIM_NAME_MAX];
     int idx;
-    lk_env env;             /* the process's env (verbs in sim_env.c) */
     int64_t wall_offset_ms; /* its wall clock minus virtual time, ms (wall-step decisions move it) */
     int64_t drift_ppm;      /* its monotonic clock runs this many ppm fast (negative: slow) */
     int crashed;            /* 1 after a process crash */
-    lk_metric_set metrics;  /* its metrics sink; last, so a snapshot stops at its rows in use */
+    /* From here on: left out of fingerprints (one span, sim_snapshot.c) */
+    char name[SIM_NAME_MAX];
+    lk_env env;            /* the process's env (verbs in sim_env.c) */
+    lk_metric_set metrics; /* its metrics sink; last, so a snapshot stops at its rows in use */
 } sim_process;
 
 typedef struct sim_lease {
@@ -253,49 +255,52 @@ typedef struct sim_note {
 enum { SIM_HEAP_CLASSES = 16, SIM_HEAP_MIN = 32 };
 
 struct sim_run {
-    sim_fiber_host host;           /* the scheduler's context (its sp points at the OS stack: not state) */
-    const sim_scenario *scenario;  /* static table entry */
-    int variant;                   /* index into scenario->variants */
+    sim_fiber_host host; /* the scheduler's context (its sp points at the OS stack: not state) */
+    /* From param to alloc_count: left out of fingerprints (one span, sim_snapshot.c): what describes the past (the
+     * decision count, fault counts by kind, the violation, probes, notes), what belongs to the host process (the
+     * backend), what is constant through a search (the parameters, the ignored oracles). */
     int64_t param[SIM_PARAMS_MAX]; /* scenario params, in the scenario's order */
-    int64_t rtt_ns;                /* virtual round-trip time of a store op */
-    uint64_t seed;                 /* this execution's seed */
-    int64_t now_ns;                /* global virtual time since the start */
-    int64_t server_wall_offset_ms; /* the store server's wall clock minus virtual time */
     int step;                      /* decisions executed */
-    int advances;                  /* time-advance decisions executed */
-    int faults;                    /* fault decisions executed (wall, pause, crash, fault, restart) */
-    int crashes;                   /* crash decisions executed */
-    int wall_steps;                /* wall-clock steps executed (the server's and the processes') */
     int store_faults;              /* store faults executed (reply-lost, conn-error) */
-    int pauses;                    /* pause decisions executed */
-    int restarts;                  /* store restarts executed */
-    int current;                   /* running thread index, -1 in the scheduler */
-    int thread_count;
-    int proc_count;
-    int mutex_count;
     sim_verdict violation;
     unsigned char probe[SIM_PROBES_MAX]; /* 1 once this execution reached the probe's state */
     uint32_t unchecked;                  /* bit k: expectation k (of the scenario's list) was not checked */
     int reply_losts;                     /* reply-lost faults executed */
     int conn_errors;                     /* conn-error faults executed */
-    int blocked_clients;                 /* connections blocked in BLPOP/BRPOP on the server (client[i] BLOCKED) */
-    int64_t backend_timeouts_ms;         /* lockstep: the real server checked blocked timeouts up to this server ms */
     int ignored_count;                   /* oracles whose violations are notes (--ignore-oracle) */
     char ignored[SIM_IGNORED_MAX][SIM_NAME_MAX];
-    int note_count;    /* notes kept (at most SIM_NOTES_MAX) */
-    int notes_dropped; /* notes beyond that, counted */
+    int note_count;                    /* notes kept (at most SIM_NOTES_MAX) */
+    int notes_dropped;                 /* notes beyond that, counted */
+    char setup_error[SIM_MSG_MAX];     /* sim_setup_error */
+    const struct sim_backend *backend; /* the real store in lockstep, or NULL (outside the arena: not state) */
+    char backend_error[SIM_MSG_MAX];   /* what happened, with the op */
+    int64_t alloc_count;               /* allocations so far */
+    const sim_scenario *scenario;      /* static table entry */
+    int variant;                       /* index into scenario->variants */
+    int64_t rtt_ns;                    /* virtual round-trip time of a store op */
+    uint64_t seed;                     /* this execution's seed */
+    int64_t now_ns;                    /* global virtual time since the start */
+    int64_t server_wall_offset_ms;     /* the store server's wall clock minus virtual time */
+    int advances;                      /* time-advance decisions executed */
+    int faults;                        /* fault decisions executed (wall, pause, crash, fault, restart) */
+    int crashes;                       /* crash decisions executed */
+    int wall_steps;                    /* wall-clock steps executed (the server's and the processes') */
+    int pauses;                        /* pause decisions executed */
+    int restarts;                      /* store restarts executed */
+    int current;                       /* running thread index, -1 in the scheduler */
+    int thread_count;
+    int proc_count;
+    int mutex_count;
+    int blocked_clients;         /* connections blocked in BLPOP/BRPOP on the server (client[i] BLOCKED) */
+    int64_t backend_timeouts_ms; /* lockstep: the real server checked blocked timeouts up to this server ms */
     int resource_count;
     int log_ops;                        /* 1: remember applied store ops (a lose-last restart may come) */
     int oracle_silent;                  /* 1 while the store is rebuilt from the log: oracles only track */
     int log_count;                      /* entries in 'log' */
     int log_overflow;                   /* 1 if more ops were applied than the log holds */
     void *scenario_state;               /* sim_state_set */
-    char setup_error[SIM_MSG_MAX];      /* sim_setup_error */
-    const struct sim_backend *backend;  /* the real store in lockstep, or NULL (outside the arena: not state) */
     int backend_failed;                 /* 1 once the real store failed or disagreed */
-    char backend_error[SIM_MSG_MAX];    /* what happened, with the op */
     uint64_t rng[4];                    /* entropy outside any thread (setup) */
-    int64_t alloc_count;                /* allocations so far */
     int64_t alloc_fail_at;              /* fail the Nth allocation (1-based), 0 = never */
     size_t heap_used;                   /* bump offset into the heap region */
     size_t heap_free[SIM_HEAP_CLASSES]; /* free-list heads: offsets + 1 into the heap, 0 = empty */

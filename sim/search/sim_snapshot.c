@@ -209,32 +209,35 @@ typedef struct fp_skip {
 #define FP_SKIP(type, field)                                                                                           \
     { offsetof(type, field), sizeof(((type *)0)->field) }
 
-/* Left out of the header: what describes the past (the violation text, probes and unchecked expectations, notes,
- * counts of store faults by kind (the bounds read each thread's own count), the number of decisions: a search
- * compares depths itself, sim_visited_add), what belongs to the host process (its context, the backend), what is
- * constant through a search (the parameters), and the allocation count unless a test fails one by number. */
-static const fp_skip header_skip[] = {
-    FP_SKIP(sim_run, host),         FP_SKIP(sim_run, param),         FP_SKIP(sim_run, step),
-    FP_SKIP(sim_run, store_faults), FP_SKIP(sim_run, violation),     FP_SKIP(sim_run, probe),
-    FP_SKIP(sim_run, unchecked),    FP_SKIP(sim_run, reply_losts),   FP_SKIP(sim_run, conn_errors),
-    FP_SKIP(sim_run, note_count),   FP_SKIP(sim_run, notes_dropped), FP_SKIP(sim_run, setup_error),
-    FP_SKIP(sim_run, backend),      FP_SKIP(sim_run, backend_error), FP_SKIP(sim_run, alloc_count),
-};
-/* Left out of a thread: its name (fixed at creation), the step of its last op (the past), and sanitizer and
- * valgrind bookkeeping. */
-static const fp_skip thread_skip[] = {
-    FP_SKIP(sim_thread, fiber.asan_fake_stack),
-    FP_SKIP(sim_thread, fiber.valgrind_id),
-    FP_SKIP(sim_thread, name),
-    FP_SKIP(sim_thread, last_step),
-};
-/* Left out of a process: its name and its env's function table (fixed at creation), and its metrics (unless the
- * scenario reads them: sim_scenario.reads_metrics), which no lock decision reads. */
-static const fp_skip proc_skip[] = {
-    FP_SKIP(sim_process, name),
-    FP_SKIP(sim_process, env),
-    FP_SKIP(sim_process, metrics),
-};
+/* A span of fields, 'first' to 'last' and the padding between them, all left out. */
+#define FP_SPAN(type, first, last)                                                                                     \
+    { offsetof(type, first), offsetof(type, last) + sizeof(((type *)0)->last) - offsetof(type, first) }
+
+/* Left out of the header, one span at its start (sim_run.h groups them): the host's context; what describes the
+ * past (the violation text, probes and unchecked expectations, notes, counts of store faults by kind (the bounds
+ * read each thread's own count), the number of decisions: a search compares depths itself, sim_visited_add); what
+ * belongs to the host process (the backend); what is constant through a search (the parameters, the ignored
+ * oracles); and the allocation count unless a test fails one by number. */
+static const fp_skip header_skip[] = {FP_SPAN(sim_run, host, alloc_count)};
+/* Left out of a thread, one span: sanitizer and valgrind bookkeeping, its name (fixed at creation), the step of its
+ * last op (the past). */
+static const fp_skip thread_skip[] = {FP_SPAN(sim_thread, fiber.asan_fake_stack, last_step)};
+/* Left out of a process, one span at its end: its name and its env's function table (fixed at creation), and its
+ * metrics (unless the scenario reads them: sim_scenario.reads_metrics), which no lock decision reads. */
+static const fp_skip proc_skip[] = {FP_SPAN(sim_process, name, metrics)};
+
+/* The spans hold only the fields named above: sim_run.h keeps them together, and these checks fail when a field
+ * moves out of (or a new one lands inside) a span's order. */
+_Static_assert(offsetof(sim_run, host) == 0 && offsetof(sim_run, param) > offsetof(sim_run, host) &&
+                   offsetof(sim_run, scenario) > offsetof(sim_run, alloc_count),
+               "sim_run: the fields left out of fingerprints must stay one block from host to alloc_count");
+_Static_assert(offsetof(sim_thread, name) > offsetof(sim_thread, fiber) &&
+                   offsetof(sim_thread, last_step) > offsetof(sim_thread, name) &&
+                   offsetof(sim_thread, run) > offsetof(sim_thread, last_step),
+               "sim_thread: fiber's bookkeeping, name and last_step must stay one block");
+_Static_assert(offsetof(sim_process, name) > offsetof(sim_process, crashed) &&
+                   offsetof(sim_process, metrics) > offsetof(sim_process, env),
+               "sim_process: name, env and metrics must stay last");
 
 static int fp_skip_sorted(const fp_skip *skip, size_t n) {
     for (size_t i = 1; i < n; i++)
