@@ -14,14 +14,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/engine/sim_guard.h"
 #include "sim/search/sim_hash_search.h"
 #include "sim/search/sim_search_base.h"
 #include "sim/search/sim_search_modes.h"
@@ -40,9 +43,17 @@ static int jobs_write(int fd, const void *p, size_t n) {
     return 0;
 }
 
+/* The control block the reads watch: a SIGINT to this process alone (not its group) must reach the workers. */
+static sim_hash_control *jobs_control;
+
 static int jobs_read(int fd, void *p, size_t n) {
     unsigned char *c = p;
     while (n > 0) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, 200) <= 0) { /* nothing yet: pass a SIGINT on to the workers, then wait again */
+            if (sim_guard_interrupted()) __atomic_store_n(&jobs_control->stop, 1, __ATOMIC_SEQ_CST);
+            continue;
+        }
         ssize_t r = read(fd, c, n);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) return -1;
@@ -136,11 +147,13 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
         return;
     }
     ctl->winner = -1;
+    jobs_control = ctl;
     sim_hash_worker w[HASH_JOBS_MAX];
     pid_t pid[HASH_JOBS_MAX];
     int fd[HASH_JOBS_MAX];
     int started = 0;
     fflush(NULL); /* nothing buffered may be written twice */
+    pid_t parent = getpid();
     for (; started < jobs; started++) {
         int p[2];
         if (pipe(p) != 0) break;
@@ -152,6 +165,8 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
             break;
         }
         if (pid[started] == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* a worker never outlives the search it works for */
+            if (getppid() != parent) _exit(3);
             close(p[0]);
             for (int k = 0; k < started; k++)
                 close(fd[k]);
@@ -198,7 +213,7 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
         res->complete = 0;
         stopped = why;
     }
-    if (!res->complete) res->stopped = stopped;
+    if (!res->complete) res->stopped = sim_guard_interrupted() ? "interrupted (SIGINT)" : stopped;
     int winner = ctl->winner >= 0 && ctl->winner < started ? ctl->winner : -1;
     for (int k = 0; winner < 0 && k < started; k++) /* keep_going: the violation of the lowest worker that found one */
         if (died != k && found[k].path) winner = k;

@@ -392,6 +392,18 @@ for _ in $(seq 300); do [ -s "$T/ckint" ] && break; sleep 0.1; done
 kill -INT $ipid 2>/dev/null; wait $ipid; rc=$?
 if [ $rc = 5 ] && grep -q '^INCOMPLETE: interrupted (SIGINT)' "$T/out" && grep -q '^racebed-checkpoint 1' "$T/ckint"; then
     pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL SIGINT: exit $rc: $(tail -n 1 "$T/out")"; fi
+# the same with workers: a SIGINT to racebed alone reaches them, and none outlives it
+"$rb" run spin_anchor --n 4 --reduce hash --jobs 2 --budget-execs 100000000000 >"$T/out" 2>&1 &
+ipid=$!
+for _ in $(seq 300); do [ -n "$(pgrep -P $ipid)" ] && break; sleep 0.1; done
+sleep 1
+workers=$(pgrep -P $ipid | tr '\n' ' ')
+kill -INT $ipid 2>/dev/null; wait $ipid; rc=$?
+left=0
+for w in $workers; do kill -0 "$w" 2>/dev/null && left=$((left + 1)); done
+if [ $rc = 5 ] && [ -n "$workers" ] && [ $left = 0 ] && grep -q '^INCOMPLETE: interrupted (SIGINT)' "$T/out" &&
+    grep -q ', 2 workers (' "$T/out"; then
+    pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL SIGINT with workers: exit $rc, workers '$workers', $left left: $(tail -n 1 "$T/out")"; fi
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
