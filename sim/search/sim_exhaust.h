@@ -81,6 +81,7 @@ typedef struct sim_exhaust_result {
     int options_max;            /* and the most at one */
     char checkpoint_error[256]; /* why a checkpoint could not be saved ('stopped' then points here) */
     int64_t checkpoint_bytes;   /* the size of the checkpoint last saved, 0 if none */
+    char why[160];              /* 'stopped' when it is not a fixed text (a worker that died) */
     int restarted;              /* HASH: the checkpoint held this search incomplete; it started over */
     int violated_count;         /* distinct violated oracles, in the order first found */
     char violated[8][SIM_NAME_MAX];

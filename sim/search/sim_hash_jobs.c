@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_hash_jobs.c: the search over states on several cores (contract in sim_hash_search.h): o->jobs worker
- * processes, forked after the shared visited set and control are mapped, each searching from the root in its own
+ * sim_hash_jobs.c: the entry of the search over states (sim__exhaust_hash: a checkpoint it can report, the search
+ * alone or with workers, the checkpoint saved), and the search on several cores (contract in sim_hash_search.h):
+ * o->jobs worker processes, forked after the shared visited set and control are mapped, each searching from the root in its own
  * option order; each sends its result back through a pipe, and this process combines them.
  *
  * Combining: the space is complete when one worker finished the root. States are the shared set's count; executions, revisits and probes are summed over the workers (paths
@@ -43,15 +44,14 @@ static int jobs_write(int fd, const void *p, size_t n) {
     return 0;
 }
 
-/* The control block the reads watch: a SIGINT to this process alone (not its group) must reach the workers. */
-static sim_hash_control *jobs_control;
-
-static int jobs_read(int fd, void *p, size_t n) {
+/* Reads n bytes from a worker; 'ctl' is told to stop the workers when a SIGINT reached this process alone (not its
+ * group). */
+static int jobs_read(int fd, void *p, size_t n, sim_hash_control *ctl) {
     unsigned char *c = p;
     while (n > 0) {
         struct pollfd pf = {fd, POLLIN, 0};
         if (poll(&pf, 1, 200) <= 0) { /* nothing yet: pass a SIGINT on to the workers, then wait again */
-            if (sim_guard_interrupted()) __atomic_store_n(&jobs_control->stop, 1, __ATOMIC_SEQ_CST);
+            if (sim_guard_interrupted()) __atomic_store_n(&ctl->stop, 1, __ATOMIC_SEQ_CST);
             continue;
         }
         ssize_t r = read(fd, c, n);
@@ -90,21 +90,22 @@ static void jobs_worker(sim_run *run, const sim_config *cfg, const sim_exhaust_o
 }
 
 /* Reads worker 'i''s report into 'r' and 'found', its outcomes into 'outcomes'; 0, or -1 if it ended without one. */
-static int jobs_collect(int fd, sim_exhaust_result *r, sim_hash_found *found, sim_visited *outcomes,
-                        int64_t *new_outcomes) {
+static int jobs_collect(int fd, sim_hash_control *ctl, sim_exhaust_result *r, sim_hash_found *found,
+                        sim_visited *outcomes, int64_t *new_outcomes) {
     found->path = NULL;
-    if (jobs_read(fd, r, sizeof(*r)) != 0 || jobs_read(fd, &found->len, sizeof(found->len)) != 0 ||
-        jobs_read(fd, &found->cycle, sizeof(found->cycle)) != 0)
+    if (jobs_read(fd, r, sizeof(*r), ctl) != 0 || jobs_read(fd, &found->len, sizeof(found->len), ctl) != 0 ||
+        jobs_read(fd, &found->cycle, sizeof(found->cycle), ctl) != 0)
         return -1;
     if (found->len > 0 || r->violations > 0) {
         found->path = calloc((size_t)found->len + 1, sizeof(int32_t));
-        if (found->path == NULL || jobs_read(fd, found->path, sizeof(int32_t) * (size_t)found->len) != 0) return -1;
+        if (found->path == NULL || jobs_read(fd, found->path, sizeof(int32_t) * (size_t)found->len, ctl) != 0)
+            return -1;
     }
     uint64_t n;
-    if (jobs_read(fd, &n, sizeof(n)) != 0) return -1;
+    if (jobs_read(fd, &n, sizeof(n), ctl) != 0) return -1;
     for (uint64_t k = 0; k < n; k++) {
         sim_fp fp;
-        if (jobs_read(fd, &fp, sizeof(fp)) != 0) return -1;
+        if (jobs_read(fd, &fp, sizeof(fp), ctl) != 0) return -1;
         if (outcomes && sim_visited_add(outcomes, fp, 0) > 0) (*new_outcomes)++;
     }
     return 0;
@@ -134,8 +135,8 @@ static void jobs_combine(sim_exhaust_result *res, const sim_exhaust_opts *o, con
     }
 }
 
-void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
-                            sim_schedule *first) {
+static void hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                      sim_schedule *first) {
     int jobs = o->jobs > HASH_JOBS_MAX ? HASH_JOBS_MAX : o->jobs;
     char err[256];
     sim_visited *seen = sim_visited_new_shared(o->states_max ? o->states_max : (size_t)64 << 20, 1, err, sizeof(err));
@@ -147,7 +148,6 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
         return;
     }
     ctl->winner = -1;
-    jobs_control = ctl;
     sim_hash_worker w[HASH_JOBS_MAX];
     pid_t pid[HASH_JOBS_MAX];
     int fd[HASH_JOBS_MAX];
@@ -183,7 +183,7 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
     const char *stopped = started < jobs ? "cannot start the workers (fork or pipe failed)" : NULL;
     for (int k = 0; k < started; k++) {
         memset(&r, 0, sizeof(r));
-        int got = jobs_collect(fd[k], &r, &found[k], o->outcomes, &res->outcomes) == 0;
+        int got = jobs_collect(fd[k], ctl, &r, &found[k], o->outcomes, &res->outcomes) == 0;
         close(fd[k]);
         while (waitpid(pid[k], &status, 0) < 0 && errno == EINTR) {
         }
@@ -206,12 +206,11 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
     res->states = (int64_t)sim_visited_count(seen);
     res->memory_bytes += sim_visited_bytes(seen);
     if (died >= 0) {
-        static char why[96];
-        snprintf(why, sizeof(why), "worker %d ended without a report (%s %d)", died,
+        snprintf(res->why, sizeof(res->why), "worker %d ended without a report (%s %d)", died,
                  WIFSIGNALED(status) ? "signal" : "exit status",
                  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         res->complete = 0;
-        stopped = why;
+        stopped = res->why;
     }
     if (!res->complete) res->stopped = sim_guard_interrupted() ? "interrupted (SIGINT)" : stopped;
     int winner = ctl->winner >= 0 && ctl->winner < started ? ctl->winner : -1;
@@ -225,4 +224,34 @@ void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhau
         free(found[k].path);
     sim_visited_free_shared(seen);
     munmap(ctl, sizeof(*ctl));
+}
+
+/* A checkpoint of this search that holds its completed, passing result: the search is not repeated. One that holds
+ * it incomplete (or with a violation, whose schedule it does not keep) is started over. */
+static int hash_resume(const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res) {
+    sim_exhaust_state st;
+    if (o->checkpoint == NULL || !sim__exhaust_load(o, cfg, res, &st)) return 0;
+    int done = st.complete && st.violations == 0;
+    if (done)
+        sim__exhaust_resumed(&st, res);
+    else
+        res->restarted = 1;
+    sim_exhaust_state_free(&st);
+    return done;
+}
+
+void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
+                       sim_schedule *first) {
+    if (hash_resume(cfg, o, res)) return;
+    if (o->jobs > 1) {
+        hash_jobs(run, cfg, o, res, first);
+    } else {
+        sim_hash_found found = {NULL, 0, -1};
+        sim__hash_search(run, cfg, o, res, NULL, &found);
+        sim__hash_found_record(run, cfg, o, res, &found, first);
+        free(found.path);
+    }
+    if (o->checkpoint && !res->setup_failed && sim__exhaust_save(run, o, cfg, res, NULL, NULL, 0) != 0 &&
+        !res->complete)
+        res->stopped = res->checkpoint_error;
 }

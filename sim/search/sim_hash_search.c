@@ -81,6 +81,7 @@ typedef struct hash_search {
     sim_snapshots snaps;
     sim_visited own;          /* the visited set of a search alone */
     sim_visited *seen;        /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS (own, or shared) */
+    sim_fp_cache *fp_cache;   /* the parts' bytes and fingerprints, to hash again only what changed */
     const sim_hash_worker *w; /* NULL: alone */
     uint64_t root_paths;      /* naive paths below the root */
     size_t snap_peak;         /* snapshot bytes at their peak */
@@ -181,7 +182,7 @@ static int hash_point(hash_search *h, int n) {
     if (h->o->shards > 1 && h->depth == SIM_SHARD_DEPTH && hash_other_shard(h)) return HASH_NOT_OURS;
     sim_fp fp = {0, 0};
     if (stored) {
-        fp = sim_state_fingerprint(run, extra);
+        fp = sim_state_fingerprint_cached(run, extra, h->fp_cache);
         int added = sim_visited_add(h->seen, fp, h->depth);
         if (added < 0) {
             res->stopped = "the visited-state table is full (raise --states-max)";
@@ -325,6 +326,7 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     sim_visited_init(&h.own, o->states_max ? o->states_max : (size_t)64 << 20);
     h.own.with_values = 1;
     h.seen = w ? w->seen : &h.own;
+    h.fp_cache = sim_fp_cache_new(); /* NULL: every part hashed each time */
     if (h.frame == NULL || h.path == NULL || h.count == NULL || h.first_path == NULL) {
         res->stopped = "out of memory";
         goto done;
@@ -355,6 +357,7 @@ done:
     res->memory_bytes = (w ? 0 : sim_visited_bytes(&h.own)) + h.snap_peak;
     sim_visited_free(&h.own);
     sim_snapshots_free(&h.snaps);
+    sim_fp_cache_free(h.fp_cache);
     free(h.frame);
     free(h.path);
     free(h.count);
@@ -370,34 +373,4 @@ void sim__hash_found_record(sim_run *run, const sim_config *cfg, const sim_exhau
         first->expect = SIM_EXPECT_VIOLATION;
         lk_copy_str(first->expect_oracle, sizeof(first->expect_oracle), "step_bound");
     }
-}
-
-/* A checkpoint of this search that holds its completed, passing result: the search is not repeated. One that holds
- * it incomplete (or with a violation, whose schedule it does not keep) is started over. */
-static int hash_resume(const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res) {
-    sim_exhaust_state st;
-    if (o->checkpoint == NULL || !sim__exhaust_load(o, cfg, res, &st)) return 0;
-    int done = st.complete && st.violations == 0;
-    if (done)
-        sim__exhaust_resumed(&st, res);
-    else
-        res->restarted = 1;
-    sim_exhaust_state_free(&st);
-    return done;
-}
-
-void sim__exhaust_hash(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
-                       sim_schedule *first) {
-    if (hash_resume(cfg, o, res)) return;
-    if (o->jobs > 1) {
-        sim__exhaust_hash_jobs(run, cfg, o, res, first);
-    } else {
-        sim_hash_found found = {NULL, 0, -1};
-        sim__hash_search(run, cfg, o, res, NULL, &found);
-        sim__hash_found_record(run, cfg, o, res, &found, first);
-        free(found.path);
-    }
-    if (o->checkpoint && !res->setup_failed && sim__exhaust_save(run, o, cfg, res, NULL, NULL, 0) != 0 &&
-        !res->complete)
-        res->stopped = res->checkpoint_error;
 }

@@ -42,8 +42,5 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
 /* Records 'found' as a schedule into 'first' (a replay). */
 void sim__hash_found_record(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
                             const sim_exhaust_result *res, const sim_hash_found *found, sim_schedule *first);
-/* The parallel search: o->jobs workers (sim_hash_jobs.c). */
-void sim__exhaust_hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
-                            sim_schedule *first);
 
 #endif

@@ -398,10 +398,6 @@ typedef struct fp_part_cache {
     sim_fp hash;
 } fp_part_cache;
 
-/* One cache for state fingerprints, one for outcomes (their header parts differ). Per process: a fingerprint is
- * taken by the simulator's one OS thread. */
-static fp_part_cache fp_cache[2][FP_PARTS];
-
 /* The bytes of the part being fingerprinted, gathered from its pieces. */
 typedef struct fp_gather {
     unsigned char *buf;
@@ -409,7 +405,10 @@ typedef struct fp_gather {
     int failed; /* it could not grow */
 } fp_gather;
 
-static fp_gather fp_scratch;
+struct sim_fp_cache {
+    fp_part_cache part[FP_PARTS];
+    fp_gather scratch;
+};
 
 static void piece_gather(void *ctx, const void *p, size_t n) {
     fp_gather *g = ctx;
@@ -438,7 +437,15 @@ static void piece_hash(void *ctx, const void *p, size_t n) {
 }
 
 /* The fingerprint of part 'part' whose bytes are [p, p + n), from the cache when they did not change. */
-static sim_fp part_fp_bytes(fp_part_cache *c, int part, const unsigned char *p, size_t n, int gathered) {
+static sim_fp part_fp_bytes(fp_part_cache *c, fp_gather *scratch, int part, const unsigned char *p, size_t n,
+                            int gathered) {
+    if (c == NULL) { /* no cache: just the hash */
+        fp_acc h;
+        fp_init(&h);
+        fp_u64(&h, (uint64_t)part);
+        fp_bytes(&h, p, n);
+        return fp_final(&h);
+    }
     if (c->valid && c->len == n && memcmp(c->bytes, p, n) == 0) return c->hash;
     fp_acc h;
     fp_init(&h);
@@ -448,10 +455,10 @@ static sim_fp part_fp_bytes(fp_part_cache *c, int part, const unsigned char *p, 
     if (gathered) { /* the cache takes the gathered bytes, the scratch its old buffer: no copy */
         unsigned char *old = c->bytes;
         size_t cap = c->cap;
-        c->bytes = fp_scratch.buf;
-        c->cap = fp_scratch.cap;
-        fp_scratch.buf = old;
-        fp_scratch.cap = cap;
+        c->bytes = scratch->buf;
+        c->cap = scratch->cap;
+        scratch->buf = old;
+        scratch->cap = cap;
     } else {
         if (n > c->cap) {
             unsigned char *b = realloc(c->bytes, n);
@@ -469,9 +476,9 @@ static sim_fp part_fp_bytes(fp_part_cache *c, int part, const unsigned char *p, 
     return c->hash;
 }
 
-/* Part 'part''s fingerprint; {0, 0} when it is absent. */
-static sim_fp part_fp(const fp_walk *w, int part) {
-    fp_part_cache *c = &fp_cache[w->outcome][part];
+/* Part 'part''s fingerprint (through 'cache' if not NULL); {0, 0} when it is absent. */
+static sim_fp part_fp(const fp_walk *w, int part, sim_fp_cache *cache) {
+    fp_part_cache *c = cache ? &cache->part[part] : NULL;
     const sim_run *run = w->run;
     if (part == FP_PART_STORE) { /* a sum over its keys already: hashed whole each time */
         fp_acc h;
@@ -485,33 +492,42 @@ static sim_fp part_fp(const fp_walk *w, int part) {
         if (part - FP_PART_STACK >= run->thread_count || w->outcome || !state_stack_live(t)) return (sim_fp){0, 0};
         unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
         sim_fiber_expose(&t->fiber, sp);
-        return part_fp_bytes(c, part, sp, (size_t)(state_stack_top(t) - sp), 0);
+        return part_fp_bytes(c, cache ? &cache->scratch : NULL, part, sp, (size_t)(state_stack_top(t) - sp), 0);
     }
-    fp_scratch.len = 0;
-    fp_scratch.failed = 0;
-    if (!part_pieces(w, part, piece_gather, &fp_scratch)) return (sim_fp){0, 0};
-    if (!fp_scratch.failed) return part_fp_bytes(c, part, fp_scratch.buf, fp_scratch.len, 1);
-    fp_acc h; /* out of memory for the gathered bytes: hashed piece by piece, not cached */
+    if (cache != NULL) {
+        cache->scratch.len = 0;
+        cache->scratch.failed = 0;
+        if (!part_pieces(w, part, piece_gather, &cache->scratch)) return (sim_fp){0, 0};
+        if (!cache->scratch.failed)
+            return part_fp_bytes(c, &cache->scratch, part, cache->scratch.buf, cache->scratch.len, 1);
+        c->valid = 0; /* out of memory for the gathered bytes: hashed piece by piece, not cached */
+    }
+    fp_acc h;
     fp_init(&h);
     fp_u64(&h, (uint64_t)part);
-    part_pieces(w, part, piece_hash, &h);
-    c->valid = 0;
+    if (!part_pieces(w, part, piece_hash, &h)) return (sim_fp){0, 0};
     return fp_final(&h);
 }
 
-void sim_state_fingerprint_forget(void) {
-    for (int k = 0; k < 2; k++)
-        for (int part = 0; part < FP_PARTS; part++)
-            fp_cache[k][part].valid = 0;
+sim_fp_cache *sim_fp_cache_new(void) {
+    return calloc(1, sizeof(sim_fp_cache));
 }
 
-static sim_fp state_fp(const sim_run *run, uint64_t extra, int outcome) {
+void sim_fp_cache_free(sim_fp_cache *c) {
+    if (c == NULL) return;
+    for (int part = 0; part < FP_PARTS; part++)
+        free(c->part[part].bytes);
+    free(c->scratch.buf);
+    free(c);
+}
+
+static sim_fp state_fp(const sim_run *run, uint64_t extra, int outcome, sim_fp_cache *cache) {
     fp_walk w = {run, extra, outcome};
     int parts = outcome ? FP_PART_THREAD + run->thread_count : FP_PART_STACK + run->thread_count;
     uint64_t lo = 0, hi = 0;
     for (int part = 0; part < parts; part++) {
         if (part == FP_PART_THREAD + run->thread_count && !outcome) part = FP_PART_STACK;
-        sim_fp f = part_fp(&w, part);
+        sim_fp f = part_fp(&w, part, cache);
         lo += f.lo;
         hi += f.hi;
     }
@@ -529,11 +545,15 @@ int sim_state_supported(const sim_run *run) {
 }
 
 sim_fp sim_state_fingerprint(const sim_run *run, uint64_t extra) {
-    return state_fp(run, extra, 0);
+    return state_fp(run, extra, 0, NULL);
+}
+
+sim_fp sim_state_fingerprint_cached(const sim_run *run, uint64_t extra, sim_fp_cache *c) {
+    return state_fp(run, extra, 0, c);
 }
 
 sim_fp sim_state_outcome(const sim_run *run) {
-    return state_fp(run, 0, 1);
+    return state_fp(run, 0, 1, NULL);
 }
 
 /* ---- snapshots ------------------------------------------------------------------------------------------------ */

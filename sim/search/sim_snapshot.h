@@ -9,7 +9,8 @@
  *
  * The fingerprint is a sum of one fingerprint per part of the state (the header, the processes, the tables, the
  * store, the connections, the logs, the heap, each thread's row and each live stack); a part whose bytes equal those
- * it had when this process last hashed it is not hashed again (its bytes are compared, never assumed unchanged).
+ * it had when a search's cache last hashed it is not hashed again (its bytes are compared, never assumed
+ * unchanged).
  *
  * The fingerprint covers what can change the future and leaves out what describes the past: not the notes, the
  * probes, the violation text, the scheduler's own stack pointer, sanitizer and valgrind bookkeeping. The store is
@@ -34,9 +35,14 @@ int sim_state_supported(const sim_run *run);
 /* Fingerprint of the current state, mixed with 'extra' (a search's own state, e.g. the preemptions used), without
  * the number of decisions taken (see sim_visited_add). Call at a decision point (no thread running). */
 sim_fp sim_state_fingerprint(const sim_run *run, uint64_t extra);
-/* Forgets the bytes and fingerprints of the state's parts this process keeps, so the next fingerprint hashes every
- * part again (a fingerprint rehashes only the parts whose bytes changed: a test compares the two). */
-void sim_state_fingerprint_forget(void);
+/* What a search keeps to fingerprint states incrementally: each part's bytes and fingerprint when last hashed. */
+typedef struct sim_fp_cache sim_fp_cache;
+/* A new cache, or NULL when out of memory (sim_state_fingerprint_cached then hashes every part). */
+sim_fp_cache *sim_fp_cache_new(void);
+void sim_fp_cache_free(sim_fp_cache *c);
+/* sim_state_fingerprint, hashing again only the parts whose bytes differ from those 'c' kept (then kept instead):
+ * always equal to sim_state_fingerprint of the same state (tests/unit/test_sim_reduce.c compares them). */
+sim_fp sim_state_fingerprint_cached(const sim_run *run, uint64_t extra, sim_fp_cache *c);
 /* Fingerprint of how a run ended, for comparing searches: the final state (not how many decisions led there, nor
  * the violation's text), with the violated oracle's name and without the threads' dead stacks. */
 sim_fp sim_state_outcome(const sim_run *run);

@@ -363,11 +363,12 @@ static void assert_incremental_is_fresh(const sim_config *cfg, int pick) {
     const sim_chooser none = {NULL, NULL, NULL, NULL};
     sim_snapshots snaps;
     sim_snapshots_init(&snaps, (size_t)64 << 20);
+    sim_fp_cache *cache = sim_fp_cache_new();
+    assert_non_null(cache);
     int64_t mark = -1;
     int enabled[SIM_THREADS_MAX], n, points = 0;
     while ((n = sim_exec_until_decision(g_run, &none, enabled)) > 0 && points < 400) {
-        sim_fp cached = sim_state_fingerprint(g_run, 3);
-        sim_state_fingerprint_forget();
+        sim_fp cached = sim_state_fingerprint_cached(g_run, 3, cache);
         sim_fp fresh = sim_state_fingerprint(g_run, 3);
         if (fp_cmp(&cached, &fresh) != 0)
             fail_msg("%s: the fingerprint at point %d is stale", cfg->scenario->name, points);
@@ -385,6 +386,7 @@ static void assert_incremental_is_fresh(const sim_config *cfg, int pick) {
     if (points <= 10) fail_msg("%s: only %d decision points", cfg->scenario->name, points);
     sim_exec_teardown(g_run);
     sim_snapshots_free(&snaps);
+    sim_fp_cache_free(cache);
 }
 
 static void test_incremental_fingerprints(void **state) {
