@@ -61,6 +61,7 @@ __attribute__((optimize("no-tree-vectorize")))
 #endif
 static void
 fp_bytes(fp_acc *h, const void *p, size_t n) {
+    if (n == 0) return; /* an empty part may have no address at all */
     const unsigned char *c = p;
     size_t fill = (size_t)(h->len & 31);
     h->len += n;
@@ -325,7 +326,7 @@ static void part_gaps(piece_fn fn, void *ctx, const void *base, size_t size, con
 static void part_sized(piece_fn fn, void *ctx, const void *p, size_t n) {
     uint64_t len = n;
     fn(ctx, &len, sizeof(len));
-    fn(ctx, p, n);
+    if (n > 0) fn(ctx, p, n);
 }
 
 /* Returns 0 if part 'part' is absent from this state. */
@@ -446,7 +447,7 @@ static sim_fp part_fp_bytes(fp_part_cache *c, fp_gather *scratch, int part, cons
         fp_bytes(&h, p, n);
         return fp_final(&h);
     }
-    if (c->valid && c->len == n && memcmp(c->bytes, p, n) == 0) return c->hash;
+    if (c->valid && c->len == n && (n == 0 || memcmp(c->bytes, p, n) == 0)) return c->hash;
     fp_acc h;
     fp_init(&h);
     fp_u64(&h, (uint64_t)part);
@@ -469,7 +470,7 @@ static sim_fp part_fp_bytes(fp_part_cache *c, fp_gather *scratch, int part, cons
             c->bytes = b;
             c->cap = n;
         }
-        memcpy(c->bytes, p, n);
+        if (n > 0) memcpy(c->bytes, p, n);
     }
     c->len = n;
     c->valid = 1;
