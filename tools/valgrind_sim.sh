@@ -10,12 +10,12 @@ jobs=$(nproc 2>/dev/null || echo 2)
 {
     # the shrinker's search for a shorter schedule runs too, on a small budget (it is a search over states)
     "$rb" list | while read -r scen variant _; do
-        echo "0 $scen --variant $variant --seed 1 --budget-execs 200 --shrink-execs 300"
+        echo "0 $scen --variant $variant --seed 1 --budget-execs 100 --shrink-execs 150"
     done
     # the exhaustive modes: snapshot and restore rewrite registered fiber stacks, DPOR replays from the root
     for args in "stale_token --variant mutant:get_compare_del --reduce hash" "thundering_herd --threads 3 --reduce hash" \
         "stale_token --reduce dpor" "singleton --threads 3 --reduce dpor" "store_restart --reduce hash --shortest"; do
-        echo "5 $args --runs 100000"
+        echo "5 $args --runs 20000"
     done
 } >"$T/jobs"
 # one run: "OK_EXIT ARGS...": exit 0 or 1 (a violation) is fine, and OK_EXIT too when it is not 0 (INCOMPLETE)
