@@ -43,7 +43,6 @@ config_follows_lua() { # the same for Lua: scripts refused with the reason witho
     $MAKE --no-print-directory -j"$JOBS" build/tests/test_sim_cmd_script racebed >/dev/null &&
     build/tests/test_sim_cmd_script >"$out" 2>&1 && grep -q 'OK \] test_sim_cmd_script_calls_and_conversions' "$out"
 }
-stage config-follows config_follows
 stage unit $MAKE --no-print-directory unit
 stage unit-asan $MAKE --no-print-directory unit-asan
 stage valgrind $MAKE --no-print-directory valgrind
@@ -75,7 +74,7 @@ watch_counter_checks() { # a user scenario written with Redis commands: found, p
 fair_lock_checks() { # a lock written as Lua scripts over a list and a sorted set: the stalled queue found, the core proved
     ./racebed run fair_lock --variant mutant:no_skip --strategy exhaustive --reduce hash --quiet --out build/user-out \
         | grep -q '^VIOLATION expect_queue_moves' &&
-    ./racebed run fair_lock --strategy exhaustive --reduce hash --require-probes skipped_dead_waiter --quiet \
+    ./racebed run fair_lock --strategy exhaustive --reduce hash --jobs 2 --require-probes skipped_dead_waiter --quiet \
         --out build/user-out | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*crashes <= 1' &&
     # its scripts are files: the schedule names them with their SHA-1, and replay refuses a changed one
     local s=build/user-out/fair_lock-no_skip-exhaustive-seed1.sched &&
@@ -90,7 +89,7 @@ signal_lock_checks() { # waiters asleep in BLPOP: both lost wake-ups found by th
         --out build/user-out | grep -q '^VIOLATION expect_no_lost_wakeup' &&
     ./racebed run signal_lock --variant mutant:signal_before_del --strategy exhaustive --reduce dpor --quiet \
         --out build/user-out | grep -q '^VIOLATION expect_no_lost_wakeup' &&
-    ./racebed run signal_lock --strategy exhaustive --reduce hash --require-probes woken --budget-execs 1000000 --quiet \
+    ./racebed run signal_lock --strategy exhaustive --reduce hash --jobs 2 --require-probes woken --budget-execs 1000000 --quiet \
         --out build/user-out | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*store faults <= 1 per thread.*crashes <= 1' &&
     # without a timeout, a lost wake-up is a waiter asleep for good: a deadlock naming its BLPOP
     ./racebed run signal_lock --variant mutant:drain_first --param timeout=0 --faults none --seed 1 --quiet \
@@ -107,7 +106,7 @@ rw_lock_checks() { # a reader-writer lock with pub/sub wake-ups: Redisson's #891
         | grep -q '^VIOLATION expect_rw_exclusion' &&
     ./racebed run rw_lock --variant mutant:891 --seed 1 --budget-execs 2000 --quiet --out build/user-out \
         | grep -q '^VIOLATION expect_rw_exclusion' &&
-    ./racebed run rw_lock --strategy exhaustive --reduce hash --require-probes woken --quiet --out build/user-out \
+    ./racebed run rw_lock --strategy exhaustive --reduce hash --jobs 2 --require-probes woken --quiet --out build/user-out \
         | grep -q '^PROVED within: threads c1, c2, c3;.*advances <= 2.*crashes <= 1' &&
     ./racebed check build/user-out/rw_lock-891-exhaustive-seed1.sched >/dev/null &&
     # in lockstep with a real Redis: subscriptions, every message pushed to every pub/sub connection, faults included
@@ -183,5 +182,7 @@ scenario_faults() { # scenario code that crashes, spins or keeps state outside t
 }
 stage scenario-faults scenario_faults
 stage monitoring bash tools/monitoring_check.sh ./racebed
+# last of the builds in build/: it switches the detected configuration twice, which rebuilds every object after it
+stage config-follows config_follows
 stage fuzz-smoke $MAKE --no-print-directory fuzz-smoke
 echo "== make check passed in $(secs "$total_start") s"

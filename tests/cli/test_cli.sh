@@ -187,7 +187,7 @@ if grep -qE '^(PASS|PROVED)|whole bounded space' "$T/out"; then fail=$((fail + 1
 # reductions: DPOR and state hashing reach the naive search's distinct outcomes and violated oracles
 outcomes_of() { "$rb" run "$@" --runs 100000000 --out "$T/red" | sed -n 's/.* \([0-9]*\) distinct outcomes.*/\1/p;s/^violated oracles: //p' | tr '\n' ' '; }
 for m in "stale_token --variant mutant:get_compare_del" "thundering_herd --threads 3" \
-    "store_restart --variant mutant:no_fencing --wall-step-clocks server --wall-step-signs +"; do
+    "store_restart --variant mutant:no_fencing --wall-step-clocks server --wall-step-signs + --advances-max 1"; do
     n=$(outcomes_of $m --strategy exhaustive --preemptions-max none)
     for r in dpor hash; do
         o=$(outcomes_of $m --reduce $r $([ $r = hash ] && echo --preemptions-max none))
@@ -238,15 +238,15 @@ check "oracle filter finds its race" 1 "$rb" run store_restart --variant mutant:
 grep_out "oracle filter names it" "^VIOLATION resource_lost_update"
 check "oracle filter, other oracles fire" 1 "$rb" run stale_token --variant mutant:plain_del --reduce hash --oracle lease_safety --out "$T/orc2"
 grep_out "other oracles named" "other oracles that fired: no_foreign_delete"
-# every scenario's core passes the exhaustive search over states within its own bounds, reaching its race's probes;
+# every scenario's core passes the exhaustive search over states (two workers) within its own bounds, reaching its race's probes;
 # every mutant is found by it
 while read -r s v _; do
     size=""; case $s in thundering_herd) size="--threads 3" ;; rapid_sequential) size="--requests 3" ;; esac
     if [ "$v" = core ]; then
-        check "exhaustive core $s" 0 "$rb" run $s $size --reduce hash --budget-execs 100000000 --require-probes race --out "$T/ex"
+        check "exhaustive core $s" 0 "$rb" run $s $size --reduce hash --jobs 2 --budget-execs 100000000 --require-probes race --out "$T/ex"
         grep_out "exhaustive core $s complete" "the whole bounded space"
     else
-        check "exhaustive finds $s $v" 1 "$rb" run $s --variant $v $size --reduce hash --budget-execs 100000000 --out "$T/ex"
+        check "exhaustive finds $s $v" 1 "$rb" run $s --variant $v $size --reduce hash --jobs 2 --budget-execs 100000000 --out "$T/ex"
     fi
 done < <("$rb" list)
 check "crash and wall-step decisions" 0 "$rb" run thundering_herd --threads 2 --crashes-max 1 --wall-steps-max 1 --reduce hash
