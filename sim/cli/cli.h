@@ -78,6 +78,7 @@ typedef struct cli_args {
     int shortest;                    /* --shortest */
     int64_t states_max;              /* --states-max */
     int64_t jobs;                    /* --jobs */
+    int census;                      /* --census */
     const char *oracle;              /* --oracle */
     const char *metrics;             /* --metrics FILE (run, sweep, replay) */
     const char *store;               /* --store */

@@ -17,6 +17,7 @@
 #include "sim/cli/cli_json.h"
 #include "sim/explore/sim_faults.h"
 #include "sim/run/sim_text.h"
+#include "sim/search/sim_census.h"
 
 static const char *const search_reduce_names[] = {"none", "dpor", "hash"};
 
@@ -114,6 +115,30 @@ static void search_json_summary(const cli_args *a, const sim_exhaust_opts *o, co
             cli_json_push_str(fired, res->violated[i]);
     }
     if (o->shortest && res->violations) cli_json_set_int(j, "shortest_depth", res->depth_reached);
+    if (o->census) {
+        cli_jnode c = cli_json_object(j, "census");
+        cli_json_set_int(c, "states", o->census->states);
+        cli_json_set_bool(c, "all_states", !o->census->full);
+        cli_jnode classes = cli_json_array(c, "classes");
+        for (int k = 0; k < SIM_STATE_CLASS_COUNT; k++) {
+            cli_jnode row = cli_json_push_object(classes);
+            cli_json_set_str(row, "class", sim_state_class_name(k));
+            cli_json_set_int(row, "states_without", sim_census_without(o->census, k));
+        }
+    }
+}
+
+/* The census (--census): for each class, the states left if it were ignored, and by what factor they merge. */
+static void search_census(sim_census *c) {
+    printf("census of %s%lld states stored (states left if one class of the state were ignored; a measurement, "
+           "not a reduction):\n",
+           c->full ? "the first " : "the ", (long long)c->states);
+    for (int k = 0; k < SIM_STATE_CLASS_COUNT; k++) {
+        int64_t n = sim_census_without(c, k);
+        printf("  %-17s %12lld  x%-6.2f %s\n", sim_state_class_name(k), (long long)n,
+               n > 0 ? (double)c->states / (double)n : 0.0, sim_state_class_what(k));
+    }
+    if (c->full) printf("  (the census's sets were full: states after those were not counted)\n");
 }
 
 void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
@@ -157,6 +182,7 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
         printf("shortest: no violation within %d decisions; one at %d\n", res->depth_reached - 1, res->depth_reached);
     if (o->checkpoint && res->checkpoint_bytes > 0)
         printf("checkpoint: %s (%lld bytes)\n", o->checkpoint, (long long)res->checkpoint_bytes);
+    if (o->census) search_census(o->census);
 }
 
 /* Appends one explored kind ("crashes <= 1 (thread)") or, with a zero bound, its name to the not-explored list. */

@@ -22,6 +22,7 @@
 #include "sim/explore/sim_faults.h"
 #include "sim/explore/sim_progress.h"
 #include "sim/explore/sim_shrink.h"
+#include "sim/search/sim_census.h"
 #include "sim/search/sim_shorter.h"
 #include "sim/real/sim_redis_backend.h"
 #include "sim/run/sim_arena.h"
@@ -127,6 +128,11 @@ static int run_exhaustive_check(cli_args *a) {
     }
     if (a->shortest && (a->shards > 1 || a->checkpoint)) {
         cli_report_usage_error("run", "--shortest deepens from depth 1; it cannot be sharded or checkpointed");
+        return -1;
+    }
+    if (a->census && a->jobs > 1) {
+        cli_report_usage_error("run", "--census counts the states of one process's search: drop --jobs (or use "
+                                      "--jobs 1)");
         return -1;
     }
     if (a->reduce == SIM_REDUCE_HASH && a->store) {
@@ -451,12 +457,18 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
     sim_visited_init(&outcomes, (size_t)1 << 26);
     o.outcomes = &outcomes;
     o.oracle = a->oracle;
+    sim_census census;
+    if (a->census) {
+        sim_census_init(&census, o.states_max ? o.states_max : (size_t)64 << 20);
+        o.census = &census;
+    }
     sim_exhaust_result res;
     sim_schedule first;
     sim_schedule_init(&first);
     sim_exhaust(run, &a->cfg, &o, &res, &first);
     sim_visited_free(&outcomes);
     cli_report_exhaustive(a, &o, &res);
+    if (a->census) sim_census_free(&census);
     int code = EXIT_PASS;
     if (res.setup_failed) {
         cli_report_usage_error("run", "setup or store failed: %s", res.setup_error);

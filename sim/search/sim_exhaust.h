@@ -42,13 +42,14 @@ typedef struct sim_exhaust_opts {
     int64_t checkpoint_every; /* save after this many executions (and at the end) */
     int progress;             /* 1: a progress line on stderr once a second, if it is a terminal */
     sim_reduce reduce;
-    int depth_limit;       /* > 0: paths are cut after this many decisions (with shortest: the deepest round);
+    int depth_limit;           /* > 0: paths are cut after this many decisions (with shortest: the deepest round);
                                * 0: steps_max */
-    int shortest;          /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
-    size_t states_max;     /* HASH: visited-set capacity (0: 64 M states) */
-    int jobs;              /* HASH: worker processes sharing one visited set (0 or 1: this process alone) */
-    sim_visited *outcomes; /* if not NULL: every distinct terminal outcome's fingerprint is added here */
-    const char *oracle;    /* if not NULL: only violations of this oracle count (and stop the search); others
+    int shortest;              /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
+    size_t states_max;         /* HASH: visited-set capacity (0: 64 M states) */
+    int jobs;                  /* HASH: worker processes sharing one visited set (0 or 1: this process alone) */
+    struct sim_census *census; /* HASH alone: if not NULL, every state stored is counted in it (sim_census.h) */
+    sim_visited *outcomes;     /* if not NULL: every distinct terminal outcome's fingerprint is added here */
+    const char *oracle;        /* if not NULL: only violations of this oracle count (and stop the search); others
                                * end their paths as outcomes (a shortest counterexample for one race) */
 } sim_exhaust_opts;
 

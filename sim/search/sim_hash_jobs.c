@@ -70,6 +70,7 @@ static void jobs_worker(sim_run *run, const sim_config *cfg, const sim_exhaust_o
     sim_visited outcomes;
     sim_visited_init(&outcomes, o->outcomes ? o->outcomes->max : 0);
     wo.outcomes = o->outcomes ? &outcomes : NULL;
+    wo.census = NULL; /* a census counts one process's states (the caller refuses it with workers) */
     sim_exhaust_result res;
     memset(&res, 0, sizeof(res));
     res.bounds = *bounds;

@@ -34,6 +34,7 @@
 #include "sim/engine/sim_guard.h"
 #include "sim/run/sim_verdict.h"
 #include "sim/run/sim_arena.h"
+#include "sim/search/sim_census.h"
 #include "sim/search/sim_hash_search.h"
 #include "sim/search/sim_search_base.h"
 #include "sim/search/sim_search_modes.h"
@@ -194,6 +195,8 @@ static int hash_point(hash_search *h, int n) {
             int start = below == HASH_IN_PROGRESS ? hash_on_path(h, fp) : -1;
             if (below != HASH_IN_PROGRESS || start >= 0) return hash_revisit(h, below, start);
             res->duplicated++; /* another worker is exploring it: explore it too (sim_hash_search.h) */
+        } else if (h->o->census) {
+            sim_census_add(h->o->census, run, extra);
         }
     }
     int k = sim_exhaust_options(run, h->enabled, n, h->last, h->preemptions, &h->res->bounds, h->opt);

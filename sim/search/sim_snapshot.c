@@ -557,6 +557,128 @@ sim_fp sim_state_outcome(const sim_run *run) {
     return state_fp(run, 0, 1, NULL);
 }
 
+/* ---- classes, for a census ----------------------------------------------------------------------------------
+ * The same bytes as a fingerprint's, sorted into classes: the header, the thread rows and the processes field by
+ * field through the tables below (a field not named is its struct's "other" class), every other part whole. */
+
+#define SIM_STATE_CLASS_NAME(id, name, what) name,
+#define SIM_STATE_CLASS_WHAT(id, name, what) what,
+static const char *const class_name[] = {SIM_STATE_CLASSES(SIM_STATE_CLASS_NAME)};
+static const char *const class_what[] = {SIM_STATE_CLASSES(SIM_STATE_CLASS_WHAT)};
+#undef SIM_STATE_CLASS_NAME
+#undef SIM_STATE_CLASS_WHAT
+
+const char *sim_state_class_name(int c) {
+    return c >= 0 && c < SIM_STATE_CLASS_COUNT ? class_name[c] : "?";
+}
+
+const char *sim_state_class_what(int c) {
+    return c >= 0 && c < SIM_STATE_CLASS_COUNT ? class_what[c] : "?";
+}
+
+typedef struct class_field {
+    int cls;
+    size_t off, len;
+} class_field;
+
+#define CLASS_FIELD(cls, type, field)                                                                                  \
+    { SIM_STATE_CLASS_##cls, offsetof(type, field), sizeof(((type *)0)->field) }
+
+static const class_field run_fields[] = {
+    CLASS_FIELD(TIME, sim_run, now_ns),     CLASS_FIELD(TIME, sim_run, server_wall_offset_ms),
+    CLASS_FIELD(BOUNDS, sim_run, advances), CLASS_FIELD(BOUNDS, sim_run, faults),
+    CLASS_FIELD(BOUNDS, sim_run, crashes),  CLASS_FIELD(BOUNDS, sim_run, wall_steps),
+    CLASS_FIELD(BOUNDS, sim_run, pauses),   CLASS_FIELD(BOUNDS, sim_run, restarts),
+    CLASS_FIELD(ENTROPY, sim_run, rng),     CLASS_FIELD(ALLOC, sim_run, heap_used),
+    CLASS_FIELD(ALLOC, sim_run, heap_free),
+};
+static const class_field thread_fields[] = {
+    CLASS_FIELD(TIME, sim_thread, wake_ns),        CLASS_FIELD(TIME, sim_thread, paused_until_ns),
+    CLASS_FIELD(TIME, sim_thread, lease_sent_ns),  CLASS_FIELD(TIME, sim_thread, acquire_start_mono_ns),
+    CLASS_FIELD(BOUNDS, sim_thread, store_faults), CLASS_FIELD(ENTROPY, sim_thread, rng),
+    CLASS_FIELD(PENDING, sim_thread, pend),
+};
+static const class_field proc_fields[] = {CLASS_FIELD(TIME, sim_process, wall_offset_ms)};
+
+/* Adds the hash of 'tag' and [p, p + n) to class 'cls''s sum. */
+static void class_add(sim_fp *sum, int cls, uint64_t tag, const void *p, size_t n) {
+    fp_acc h;
+    fp_init(&h);
+    fp_u64(&h, tag);
+    fp_sized(&h, p, n);
+    sim_fp f = fp_final(&h);
+    sum[cls].lo += f.lo;
+    sum[cls].hi += f.hi;
+}
+
+/* A struct at 'base': its skipped spans zeroed, each named field into its class, the rest into 'rest'. 'copy' holds
+ * 'size' bytes. */
+static void class_struct(sim_fp *sum, int rest, uint64_t tag, const void *base, size_t size, const fp_skip *skip,
+                         size_t nskip, const class_field *field, size_t nfield, unsigned char *copy) {
+    memcpy(copy, base, size);
+    for (size_t i = 0; i < nskip; i++)
+        memset(copy + skip[i].off, 0, skip[i].len);
+    for (size_t i = 0; i < nfield; i++) {
+        class_add(sum, field[i].cls, tag * 256 + i + 1, copy + field[i].off, field[i].len);
+        memset(copy + field[i].off, 0, field[i].len);
+    }
+    class_add(sum, rest, tag * 256, copy, size);
+}
+
+static void piece_hash_into(void *ctx, const void *p, size_t n) {
+    fp_bytes(ctx, p, n);
+}
+
+/* A part hashed whole (its pieces in order) into class 'cls'. */
+static void class_part(sim_fp *sum, int cls, const fp_walk *w, int part) {
+    fp_acc h;
+    fp_init(&h);
+    fp_u64(&h, (uint64_t)part << 8);
+    if (part == FP_PART_STORE)
+        fp_store(&h, &w->run->store.ks);
+    else if (!part_pieces(w, part, piece_hash_into, &h))
+        return;
+    sim_fp f = fp_final(&h);
+    sum[cls].lo += f.lo;
+    sum[cls].hi += f.hi;
+}
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+void sim_state_class_fps(const sim_run *run, uint64_t extra, sim_fp out[SIM_STATE_CLASS_COUNT]) {
+    memset(out, 0, sizeof(sim_fp) * SIM_STATE_CLASS_COUNT);
+    size_t size = offsetof(sim_run, thread);
+    if (sizeof(sim_thread) > size) size = sizeof(sim_thread);
+    if (sizeof(sim_process) > size) size = sizeof(sim_process);
+    unsigned char *copy = malloc(size);
+    if (copy == NULL) return; /* every class the same: the census then counts nothing apart (sim_census.h) */
+    fp_walk w = {run, extra, 0};
+    uint64_t head[3] = {extra, (uint64_t)run->violation.set, run->alloc_fail_at != 0 ? (uint64_t)run->alloc_count : 0};
+    class_add(out, SIM_STATE_CLASS_RUN, FP_PART_HEADER, head, sizeof(head));
+    class_struct(out, SIM_STATE_CLASS_RUN, FP_PART_HEADER + 1, run, offsetof(sim_run, thread), header_skip,
+                 COUNT_OF(header_skip), run_fields, COUNT_OF(run_fields), copy);
+    for (int i = 0; i < run->proc_count; i++) {
+        const sim_process *p = &run->proc[i];
+        class_struct(out, SIM_STATE_CLASS_PROCS, ((uint64_t)FP_PARTS + (uint64_t)i) << 8, p, sizeof(sim_process),
+                     proc_skip, COUNT_OF(proc_skip), proc_fields, COUNT_OF(proc_fields), copy);
+        if (run->scenario->reads_metrics)
+            class_add(out, SIM_STATE_CLASS_PROCS, ((uint64_t)FP_PARTS + (uint64_t)i) << 8 | 255, p->metrics.row,
+                      sizeof(p->metrics.row[0]) * (size_t)p->metrics.row_count);
+    }
+    for (int i = 0; i < run->thread_count; i++) {
+        class_struct(out, SIM_STATE_CLASS_THREADS, FP_PART_THREAD + (uint64_t)i, &run->thread[i], sizeof(sim_thread),
+                     thread_skip, COUNT_OF(thread_skip), thread_fields, COUNT_OF(thread_fields), copy);
+        class_part(out, SIM_STATE_CLASS_STACKS, &w, FP_PART_STACK + i);
+    }
+    free(copy);
+    class_part(out, SIM_STATE_CLASS_ORACLES, &w, FP_PART_TABLES);
+    class_part(out, SIM_STATE_CLASS_RESOURCES, &w, FP_PART_RESOURCES);
+    class_part(out, SIM_STATE_CLASS_STORE, &w, FP_PART_STORE);
+    class_part(out, SIM_STATE_CLASS_CLIENTS, &w, FP_PART_CLIENTS);
+    class_part(out, SIM_STATE_CLASS_LOG, &w, FP_PART_LOG);
+    class_part(out, SIM_STATE_CLASS_HEAP, &w, FP_PART_HEAP);
+}
+
 /* ---- snapshots ------------------------------------------------------------------------------------------------ */
 
 void sim_snapshots_init(sim_snapshots *s, size_t limit) {

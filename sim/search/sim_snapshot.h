@@ -47,6 +47,40 @@ sim_fp sim_state_fingerprint_cached(const sim_run *run, uint64_t extra, sim_fp_c
  * the violation's text), with the violated oracle's name and without the threads' dead stacks. */
 sim_fp sim_state_outcome(const sim_run *run);
 
+/* What a state is made of, class by class, for a census of what tells a search's states apart (sim_census.h): name,
+ * then what it holds. Every byte a fingerprint reads is in exactly one class. */
+#define SIM_STATE_CLASSES(X)                                                                                           \
+    X(TIME, "time",                                                                                                    \
+      "virtual time and clock readings: now, the server's and processes' wall offsets, threads' "                      \
+      "wake, pause and lease instants")                                                                                \
+    X(BOUNDS, "bound counts",                                                                                          \
+      "decisions of each bounded kind taken so far: advances, faults, crashes, wall steps, "                           \
+      "pauses, restarts, each thread's store faults")                                                                  \
+    X(ENTROPY, "entropy", "the run's and each thread's random stream")                                                 \
+    X(ALLOC, "heap allocator", "the heap's bump offset and free lists")                                                \
+    X(RUN, "run, other", "the run's other fields: counts, the running thread, the search's extra")                     \
+    X(PROCS, "processes, other", "each process's crash flag and drift")                                                \
+    X(THREADS, "threads, other", "each thread's state, ids, parents, flags")                                           \
+    X(PENDING, "pending ops", "each thread's op in flight")                                                            \
+    X(ORACLES, "oracle tables", "mutexes, leases, lock instances")                                                     \
+    X(RESOURCES, "resources", "guarded resources")                                                                     \
+    X(STORE, "store", "the model store: keys, types, values, deadlines, scripts, channels, watches")                   \
+    X(CLIENTS, "connections", "each thread's connections: transactions, queues, inboxes")                              \
+    X(LOG, "op log", "applied store ops a lose-last restart may drop")                                                 \
+    X(HEAP, "heap", "the simulated heap's bytes (lock objects, scenario data)")                                        \
+    X(STACKS, "stacks", "each live thread's stack: its frames' bytes, live and dead locals alike")
+
+#define SIM_STATE_CLASS_ENUM(id, name, what) SIM_STATE_CLASS_##id,
+enum { SIM_STATE_CLASSES(SIM_STATE_CLASS_ENUM) SIM_STATE_CLASS_COUNT };
+#undef SIM_STATE_CLASS_ENUM
+/* Class 'c''s name and what it holds. */
+const char *sim_state_class_name(int c);
+const char *sim_state_class_what(int c);
+/* One fingerprint per class of the current state (mixed with 'extra' in SIM_STATE_CLASS_RUN): two states whose
+ * fingerprints differ in one class only differ in that class's bytes only. Summed per 64-bit half they make a
+ * fingerprint of the whole state (not equal to sim_state_fingerprint's). Slow: for a census, not a search. */
+void sim_state_class_fps(const sim_run *run, uint64_t extra, sim_fp out[SIM_STATE_CLASS_COUNT]);
+
 /* Snapshots go into one growing byte stack, so a depth-first search keeps its path's snapshots back to back. */
 typedef struct sim_snapshots {
     unsigned char *buf;

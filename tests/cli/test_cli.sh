@@ -208,6 +208,17 @@ naive_alone=$(sed -n 's/.*the naive search: \([0-9]*\) executions.*/\1/p' "$T/ou
 check "hash with workers" 0 "$rb" run spin_anchor --reduce hash --jobs 2
 grep_out "workers named" ", 2 workers \\([0-9]+ states explored by two at once\\), the naive search: $naive_alone executions"
 grep_out "workers name the threads" "^PROVED within: threads c1, c2;"
+# the census: what tells the states apart, beside an unchanged search and verdict
+check "census" 0 "$rb" run spin_anchor --reduce hash --census
+grep_out "census counts the states" "^census of the [0-9]+ states stored"
+grep_out "census same states" "states stored, .*the naive search: $naive_alone executions"
+grep_out "census names stacks" "^  stacks +[0-9]+  x[0-9.]+ "
+census_states=$(sed -n 's/^census of the \([0-9]*\) states stored.*/\1/p' "$T/out")
+over=$(awk -v n="$census_states" '/^  [a-z]/ && $0 ~ /  x[0-9]/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { if ($i > n) print; break } }' "$T/out")
+[ -n "$census_states" ] && [ -z "$over" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL census counts above the states: $over"; }
+check "census needs hash" 2 "$rb" run spin_anchor --strategy exhaustive --census
+check "census needs one worker" 2 "$rb" run spin_anchor --reduce hash --jobs 2 --census
+grep_out "census with workers explained" "census counts the states of one process"
 check "workers find a violation" 1 "$rb" run stale_token --variant mutant:get_compare_del --reduce hash --jobs 2 --out "$T/jobs"
 grep_out "its schedule" "^schedule: "
 sched=$(sed -n 's/^schedule: \(.*\) ([0-9]* decisions)$/\1/p' "$T/out")

@@ -65,6 +65,9 @@ jis proved 'd["verdict"]' PROVED
 jis proved 'd["exhaustive"]["complete"]' true
 jis proved 'd["exhaustive"]["bounds"]["preemptions_max"]' null
 jis proved '"advances <= 2" in d["proved"]["within"]' true
+jrun census 0 "$rb" run stale_token --reduce hash --census --json --quiet
+jis census 'd["exhaustive"]["census"]["states"] == d["exhaustive"]["states"]' true
+jis census '[c["class"] for c in d["exhaustive"]["census"]["classes"]][-1]' stacks
 jrun incomplete 5 "$rb" run stale_token --reduce hash --budget-execs 10 --json --quiet
 jis incomplete 'd["verdict"]' INCOMPLETE
 jis incomplete '"proved" in d' false

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "sim/search/sim_census.h"
 #include "sim/search/sim_exhaust.h"
 #include "sim/engine/sim_guard.h"
 #include "sim/engine/sim_sched.h"
@@ -412,6 +413,85 @@ static void test_incremental_fingerprints(void **state) {
     free(naive.outcome);
 }
 
+/* Which classes' fingerprints differ between 'a' and 'b', as a bit set. */
+static unsigned class_diff(const sim_fp *a, const sim_fp *b) {
+    unsigned d = 0;
+    for (int k = 0; k < SIM_STATE_CLASS_COUNT; k++)
+        if (fp_cmp(&a[k], &b[k]) != 0) d |= 1u << k;
+    return d;
+}
+
+/* A change of one field moves its class's fingerprint and no other, and the state's fingerprint too; undone, every
+ * class is back. Then a census over a search counts each stored state once and never more states without a class. */
+static void assert_one_class_moves(unsigned char *p, size_t n, int cls, const sim_fp *before) {
+    sim_fp fp0 = sim_state_fingerprint(g_run, 0), after[SIM_STATE_CLASS_COUNT];
+    for (size_t i = 0; i < n; i++)
+        p[i] ^= 0x5a;
+    sim_state_class_fps(g_run, 0, after);
+    sim_fp fp1 = sim_state_fingerprint(g_run, 0);
+    for (size_t i = 0; i < n; i++)
+        p[i] ^= 0x5a;
+    if (class_diff(before, after) != 1u << cls)
+        fail_msg("changing a field of class %s moved classes 0x%x", sim_state_class_name(cls),
+                 class_diff(before, after));
+    assert_true(fp_cmp(&fp0, &fp1) != 0);
+    sim_state_class_fps(g_run, 0, after);
+    assert_int_equal(class_diff(before, after), 0);
+}
+
+static void test_census_classes(void **state) {
+    (void)state;
+    sim_config cfg;
+    static const reduce_case ttl = {"ttl_expiry", "core", {NULL}, -1, 0};
+    case_config(&ttl, &cfg);
+    sim_exec_args a = {cfg.scenario, cfg.variant, cfg.param, 1, 0, 0, NULL, NULL};
+    assert_int_equal(sim_exec_begin(g_run, &a), SIM_END_PASS);
+    const sim_chooser none = {NULL, NULL, NULL, NULL};
+    int enabled[SIM_THREADS_MAX], n, points = 0;
+    while ((n = sim_exec_until_decision(g_run, &none, enabled)) > 0 && points < 6) {
+        sim_choice c = {SIM_DEC_RUN, enabled[points % n], -1, 0, 0};
+        sim_exec_apply(g_run, &c);
+        points++;
+    }
+    assert_true(n > 0);
+    sim_fp before[SIM_STATE_CLASS_COUNT];
+    sim_state_class_fps(g_run, 0, before);
+    sim_thread *t = &g_run->thread[0];
+    assert_true(t->state != SIM_T_DONE && t->state != SIM_T_FREE);
+    assert_one_class_moves((unsigned char *)&g_run->now_ns, sizeof(g_run->now_ns), SIM_STATE_CLASS_TIME, before);
+    assert_one_class_moves((unsigned char *)&g_run->advances, sizeof(g_run->advances), SIM_STATE_CLASS_BOUNDS, before);
+    assert_one_class_moves((unsigned char *)t->rng, sizeof(t->rng), SIM_STATE_CLASS_ENTROPY, before);
+    assert_one_class_moves((unsigned char *)&t->parent, sizeof(t->parent), SIM_STATE_CLASS_THREADS, before);
+    assert_one_class_moves((unsigned char *)&t->pend, 1, SIM_STATE_CLASS_PENDING, before);
+    assert_one_class_moves(g_run->heap, 1, SIM_STATE_CLASS_HEAP, before);
+    unsigned char *top = (unsigned char *)t->fiber.stack + t->fiber.stack_size;
+    assert_one_class_moves(top - 8, 1, SIM_STATE_CLASS_STACKS, before);
+    sim_exec_teardown(g_run);
+
+    sim_config_defaults(&cfg, &cross_scenario, 0);
+    sim_census census;
+    sim_census_init(&census, 1 << 20);
+    sim_exhaust_opts o = opts_of(SIM_REDUCE_HASH, 1000000);
+    o.census = &census;
+    o.keep_going = 1; /* past its violations: the whole space */
+    sim_exhaust_result r;
+    sim_schedule first;
+    sim_schedule_init(&first);
+    sim_exhaust(g_run, &cfg, &o, &r, &first);
+    sim_schedule_free(&first);
+    assert_true(r.complete);
+    assert_int_equal(census.states, r.states);
+    assert_false(census.full);
+    int64_t fewer = 0;
+    for (int k = 0; k < SIM_STATE_CLASS_COUNT; k++) {
+        int64_t m = sim_census_without(&census, k);
+        assert_true(m >= 1 && m <= census.states);
+        fewer += census.states - m;
+    }
+    assert_true(fewer > 0); /* the states differ in something: at least the writer's and the owner's stacks */
+    sim_census_free(&census);
+}
+
 /* The naive search meets a livelock as the step bound; the search over states sees the state repeat (a cycle on
  * its path) and reports the same oracle, without running to the bound. */
 static void test_cycle_is_a_livelock(void **state) {
@@ -644,6 +724,7 @@ int main(void) {
         cmocka_unit_test(test_workers_and_shards_agree),
         cmocka_unit_test(test_snapshot_restore_roundtrip),
         cmocka_unit_test(test_incremental_fingerprints),
+        cmocka_unit_test(test_census_classes),
         cmocka_unit_test(test_visited_set),
         cmocka_unit_test(test_shortest_counterexample),
         cmocka_unit_test(test_cycle_is_a_livelock),
