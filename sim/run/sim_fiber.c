@@ -65,6 +65,15 @@ void sim_fiber_resume(sim_fiber_host *host, sim_fiber *f) {
     ASAN_START(&host->asan_fake_stack, f->stack, f->stack_size);
     sim__fiber_switch(&host->sp, f->sp);
     ASAN_FINISH(host->asan_fake_stack, NULL, NULL);
+    if (host->clear_below > 0) { /* dead bytes: nothing lives below a suspended fiber's sp */
+        unsigned char *sp = f->sp, *low = (size_t)(sp - (unsigned char *)f->stack) > host->clear_below
+                                              ? sp - host->clear_below
+                                              : (unsigned char *)f->stack;
+        ASAN_UNPOISON(low, (size_t)(sp - low));
+        (void)VALGRIND_MAKE_MEM_UNDEFINED(low, (size_t)(sp - low)); /* memcheck: below sp is no man's land... */
+        memset(low, 0, (size_t)(sp - low));
+        (void)VALGRIND_MAKE_MEM_NOACCESS(low, (size_t)(sp - low)); /* ...and stays so for the fiber */
+    }
 }
 
 void sim_fiber_suspend(sim_fiber_host *host, sim_fiber *f) {

@@ -42,6 +42,7 @@ typedef struct sim_fiber_host {
     void *asan_fake_stack;    /* ASan bookkeeping for the host stack */
     const void *stack_bottom; /* host stack bounds, learned at the first switch back (ASan) */
     size_t stack_size;
+    size_t clear_below; /* x86-64: zero this many bytes below a fiber's sp each time it suspends (0: none) */
 } sim_fiber_host;
 
 /* Prepares 'f' to run entry(arg) on 'stack' ('size' bytes, 16-byte aligned) at its first resume. */
@@ -50,7 +51,9 @@ void sim_fiber_init(sim_fiber *f, void *stack, size_t size, void (*entry)(void *
 void sim_fiber_started(sim_fiber_host *host);
 /* Drops the valgrind registration of 'f'. The stack memory stays the caller's. */
 void sim_fiber_fini(sim_fiber *f);
-/* Runs 'f' until it suspends or exits. Called by the scheduler only. */
+/* Runs 'f' until it suspends or exits. Called by the scheduler only. With host->clear_below, then zeroes that many
+ * bytes below the fiber's saved sp, which nothing reads (the search over states keeps dead bytes out of later
+ * frames' unset slots). */
 void sim_fiber_resume(sim_fiber_host *host, sim_fiber *f);
 /* Leaving a fiber for good without its switch (a jump out of a signal handler): 'begin' just before the jump,
  * 'abandoned' on the host after it, so the sanitizer sees the switch back to the host's stack. */
