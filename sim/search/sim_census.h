@@ -19,7 +19,9 @@
 
 typedef struct sim_census {
     sim_visited without[SIM_STATE_CLASS_COUNT]; /* the stored states' fingerprints with class k left out */
-    int64_t states;                             /* states counted */
+    sim_visited all;                            /* and with every class: the distinct states counted */
+    int64_t states;                             /* states counted (a state the search explores again, met at a
+                                                 * shallower depth, once) */
     int full;                                   /* 1 once a set could not take one more (the census stopped) */
 } sim_census;
 

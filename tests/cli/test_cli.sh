@@ -216,6 +216,8 @@ grep_out "census names stacks" "^  stacks +[0-9]+  x[0-9.]+ "
 census_states=$(sed -n 's/^census of the \([0-9]*\) states stored.*/\1/p' "$T/out")
 over=$(awk -v n="$census_states" '/^  [a-z]/ && $0 ~ /  x[0-9]/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { if ($i > n) print; break } }' "$T/out")
 [ -n "$census_states" ] && [ -z "$over" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL census counts above the states: $over"; }
+check "census over re-explored states" 0 "$rb" run clear_vs_holders --reduce hash --census
+grep_out "census counts each state once" "^census of the $(sed -n 's/.* \([0-9]*\) states stored.*/\1/p' "$T/out") states stored"
 check "census needs hash" 2 "$rb" run spin_anchor --strategy exhaustive --census
 check "census needs one worker" 2 "$rb" run spin_anchor --reduce hash --jobs 2 --census
 grep_out "census with workers explained" "census counts the states of one process"
