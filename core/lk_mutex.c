@@ -66,6 +66,17 @@ lk_rc lk_token_new(const lk_env *env, char token[LK_TOKEN_HEX]) {
     return LK_OK;
 }
 
+/* The hold is over: what described it goes, so a mutex that does not hold is the same bytes whatever it held
+ * before (the search over states then meets it as one state, not one per past lease). The token stays while the
+ * key may still hold it. */
+static void mutex_forget_hold(lk_mutex *m) {
+    m->held = 0;
+    m->fence = 0;
+    m->sent_mono_ns = 0;
+    m->valid_until_mono_ns = 0;
+    if (!m->maybe_held) memset(m->token, 0, sizeof(m->token));
+}
+
 /* Draws a fresh token into m->token. */
 static lk_rc mutex_new_token(lk_mutex *m) {
     lk_rc rc = lk_token_new(m->env, m->token);
@@ -102,7 +113,10 @@ static lk_rc mutex_attempt(lk_mutex *m, lk_outcome *out) {
                       reply.outcome == LK_ACQUIRED ? LK_METRIC_ATTEMPT_ACQUIRED : LK_METRIC_ATTEMPT_ALREADY_MINE,
                       m->kind, 1);
         return LK_OK;
-    case LK_LOCKED: lk_env_metric(m->env, LK_METRIC_ATTEMPT_BUSY, m->kind, 1); return LK_OK;
+    case LK_LOCKED:
+        mutex_forget_hold(m); /* the token was not taken: the next try draws another */
+        lk_env_metric(m->env, LK_METRIC_ATTEMPT_BUSY, m->kind, 1);
+        return LK_OK;
     default:
         m->maybe_held = 1;
         lk_env_metric(m->env, LK_METRIC_ATTEMPT_ERROR, m->kind, 1);
@@ -212,15 +226,15 @@ lk_rc lk_mutex_release(lk_mutex *m, lk_outcome *out) {
     lk_store_reply reply;
     lk_rc rc = mutex_compare_op(m, LK_OP_RELEASE, 0, &reply);
     int was_held = m->held || m->maybe_held, surely_held = m->held;
-    m->held = 0;
-    m->fence = 0;
     if (rc != LK_OK) {
         /* the key may still hold our token: keep it, so a retried release (or acquire) can find it */
         m->maybe_held = was_held;
+        mutex_forget_hold(m);
         if (rc != LK_ECRASHED) lk_env_metric(m->env, LK_METRIC_RELEASE_ERROR, m->kind, 1);
         return rc;
     }
     m->maybe_held = 0;
+    mutex_forget_hold(m);
     *out = reply.outcome;
     switch (reply.outcome) {
     case LK_RELEASED: lk_env_metric(m->env, LK_METRIC_RELEASE_RELEASED, m->kind, 1); break;
@@ -262,8 +276,7 @@ lk_rc lk_mutex_extend(lk_mutex *m, int64_t ttl_ms, lk_outcome *out) {
         return MUTEX_ERR(m, LK_ESTORE_PROTO, "extend %s: unexpected outcome %s", m->key,
                          lk_outcome_label(reply.outcome));
     }
-    m->held = 0;
-    m->fence = 0;
+    mutex_forget_hold(m);
     lk_env_metric(m->env, LK_METRIC_EXTEND_LOST, m->kind, 1);
     lk_env_metric(m->env, LK_METRIC_LOST, m->kind, 1);
     return LK_OK;

@@ -45,12 +45,13 @@ typedef struct lk_mutex {
     char epoch_key[LK_KEY_MAX];     /* the clear epoch key, "" for none */
     char kind[LK_METRIC_KIND_LEN];  /* the metrics' kind label */
     lk_mutex_opts opts;             /* defaults filled in */
-    char token[LK_TOKEN_HEX];       /* token of the current or last attempt, hex; "" before the first */
+    char token[LK_TOKEN_HEX];       /* token of the current hold, or of an attempt the key may hold (maybe_held),
+                                     * hex; "" otherwise */
     int held;                       /* 1 from a successful acquire until release or a lost extend */
     int maybe_held;                 /* 1 if an acquire timed out ambiguously: the store may hold our token */
     int64_t fence;                  /* fencing number of the current hold, 0 when not held */
-    lk_mono_ns sent_mono_ns;        /* monotonic time the winning acquire (or last extend) was sent */
-    lk_mono_ns valid_until_mono_ns; /* the holder may believe it holds the lock until this instant */
+    lk_mono_ns sent_mono_ns;        /* monotonic time the winning acquire (or last extend) was sent; 0 when not held */
+    lk_mono_ns valid_until_mono_ns; /* the holder may believe it holds the lock until this instant; 0 when not held */
     char errmsg[128];               /* detail of the last error, set by lk__set_error */
 } lk_mutex;
 

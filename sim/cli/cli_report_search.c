@@ -139,6 +139,19 @@ static void search_census(sim_census *c) {
                n > 0 ? (double)c->states / (double)n : 0.0, sim_state_class_what(k));
     }
     if (c->full) printf("  (the census's sets were full: states after those were not counted)\n");
+    sim_census_word w[SIM_CENSUS_TOP];
+    int n = sim_census_top_words(c, w, SIM_CENSUS_TOP);
+    if (c->pairs == 0) return;
+    printf("stack words that told states apart (%lld states compared with a kept state equal but for its stacks; %lld "
+           "of them had a thread at another depth):\n",
+           (long long)c->pairs, (long long)c->depth_differs);
+    for (int i = 0; i < n; i++) {
+        printf("  %-6s %6u bytes below its stack's top: %10lld times, e.g. 0x%" PRIx64 " and 0x%" PRIx64,
+               c->thread_name[w[i].thread], w[i].from_top, (long long)w[i].count, w[i].a, w[i].b);
+        if (w[i].code) printf(" (a frame called from racebed+0x%" PRIx64 ")", w[i].code);
+        printf("\n");
+    }
+    if (c->words_elsewhere) printf("  and %lld more words in other places\n", (long long)c->words_elsewhere);
 }
 
 void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {

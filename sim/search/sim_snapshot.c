@@ -645,6 +645,16 @@ static void class_part(sim_fp *sum, int cls, const fp_walk *w, int part) {
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
+const unsigned char *sim_state_stack(const sim_run *run, int t, size_t *len) {
+    *len = 0;
+    if (t < 0 || t >= run->thread_count || !state_stack_live(&run->thread[t])) return NULL;
+    sim_thread *th = (sim_thread *)&run->thread[t]; /* exposed to the sanitizers, not written */
+    unsigned char *sp = sim_fiber_saved_sp(&th->fiber);
+    sim_fiber_expose(&th->fiber, sp);
+    *len = (size_t)(state_stack_top(th) - sp);
+    return sp;
+}
+
 void sim_state_class_fps(const sim_run *run, uint64_t extra, sim_fp out[SIM_STATE_CLASS_COUNT]) {
     memset(out, 0, sizeof(sim_fp) * SIM_STATE_CLASS_COUNT);
     size_t size = offsetof(sim_run, thread);

@@ -80,6 +80,8 @@ const char *sim_state_class_what(int c);
  * fingerprints differ in one class only differ in that class's bytes only. Summed per 64-bit half they make a
  * fingerprint of the whole state (not equal to sim_state_fingerprint's). Slow: for a census, not a search. */
 void sim_state_class_fps(const sim_run *run, uint64_t extra, sim_fp out[SIM_STATE_CLASS_COUNT]);
+/* Thread 't''s live stack as the fingerprint reads it, [sp, top), its length in '*len'; NULL when it has none. */
+const unsigned char *sim_state_stack(const sim_run *run, int t, size_t *len);
 
 /* Snapshots go into one growing byte stack, so a depth-first search keeps its path's snapshots back to back. */
 typedef struct sim_snapshots {

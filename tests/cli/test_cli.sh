@@ -213,6 +213,8 @@ check "census" 0 "$rb" run spin_anchor --reduce hash --census
 grep_out "census counts the states" "^census of the [0-9]+ states stored"
 grep_out "census same states" "states stored, .*the naive search: $naive_alone executions"
 grep_out "census names stacks" "^  stacks +[0-9]+  x[0-9.]+ "
+grep_out "census samples stack words" "^stack words that told states apart \\([1-9][0-9]* states compared"
+grep_out "census places a word" "^  c[12] +[0-9]+ bytes below its stack's top: +[0-9]+ times, e.g. 0x[0-9a-f]+ and 0x[0-9a-f]+ \\(a frame called from racebed\\+0x[0-9a-f]+\\)"
 census_states=$(sed -n 's/^census of the \([0-9]*\) states stored.*/\1/p' "$T/out")
 over=$(awk -v n="$census_states" '/^  [a-z]/ && $0 ~ /  x[0-9]/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { if ($i > n) print; break } }' "$T/out")
 [ -n "$census_states" ] && [ -z "$over" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL census counts above the states: $over"; }

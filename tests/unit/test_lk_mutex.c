@@ -135,6 +135,35 @@ static int is_lower_hex(const char *s) {
     return 1;
 }
 
+/* A mutex that no longer holds keeps nothing of its last hold or of a refused try (the token, the instants, the
+ * fence): one released state, whatever came before. */
+static void assert_forgotten(const lk_mutex *m) {
+    static const char zero[LK_TOKEN_HEX];
+    assert_memory_equal(m->token, zero, sizeof(zero));
+    assert_int_equal(m->held, 0);
+    assert_int_equal(m->fence, 0);
+    assert_int_equal(m->sent_mono_ns, 0);
+    assert_int_equal(m->valid_until_mono_ns, 0);
+}
+
+static void test_lk_mutex_forgets_its_hold(void **state) {
+    (void)state;
+    test_env te;
+    test_env_init(&te, 4);
+    lk_mutex m, other;
+    mutex_init_ttl(&m, &te, 100);
+    mutex_init_ttl(&other, &te, 100);
+    try_acquire_expect(&m, LK_ACQUIRED);
+    assert_true(m.sent_mono_ns > 0 || m.valid_until_mono_ns > 0);
+    try_acquire_expect(&other, LK_LOCKED); /* refused: its token was not taken */
+    assert_forgotten(&other);
+    release_expect(&m, LK_RELEASED);
+    assert_forgotten(&m);
+    lk_mutex_fini(&m);
+    lk_mutex_fini(&other);
+    test_env_fini(&te);
+}
+
 static void test_lk_mutex_token_is_128_bit_hex_and_fresh(void **state) {
     (void)state;
     test_env te;
@@ -979,6 +1008,7 @@ int main(void) {
         cmocka_unit_test(test_lk_mutex_try_acquire_locked),
         cmocka_unit_test(test_lk_mutex_fence_increases_across_grants),
         cmocka_unit_test(test_lk_mutex_token_is_128_bit_hex_and_fresh),
+        cmocka_unit_test(test_lk_mutex_forgets_its_hold),
         cmocka_unit_test(test_lk_mutex_try_acquire_while_held_is_misuse),
         cmocka_unit_test(test_lk_mutex_release_released),
         cmocka_unit_test(test_lk_mutex_release_not_owner),
