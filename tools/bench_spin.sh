@@ -13,7 +13,8 @@
 # Both columns count one unit, the action: a store op, a resource write, a clock step (a racebed time advance or
 # wall step, a SPIN tick or jump) or a crash. SPIN's CS entry and loop exits are bookkeeping, not actions.
 # Budgets: racebed stops after SPIN_BENCH_EXECS executions (default 1000000) where the space is larger; every command
-# is capped by `timeout` (SPIN_BENCH_TIMEOUT s, default 45). Without spin (apt-get install spin) or gcc it says so
+# is capped by `timeout` (SPIN_BENCH_TIMEOUT s, default 45). SPIN_BENCH_ONLY=TEXT runs only the configurations whose
+# name holds TEXT. Without spin (apt-get install spin) or gcc it says so
 # and prints the racebed half alone. Peak RSS needs /usr/bin/time (Debian's `time`); without it the column is '-'.
 set -u
 rb=${1:-./racebed}
@@ -261,6 +262,7 @@ printf '%s\n' "$(printf '%.0s-' $(seq 1 172))"
 : >"$work/lossy"
 for c in "${configs[@]}"; do
     IFS='|' read -r name flags args <<<"$c"
+    case $name in *"${SPIN_BENCH_ONLY:-}"*) ;; *) continue ;; esac
     s_verdict=skipped s_states=- s_run=- s_total=- s_mem=- s_cex=-
     [ $have_spin = 1 ] && spin_one "$flags"
     failing=0
