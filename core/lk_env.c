@@ -223,6 +223,11 @@ lk_rc lk_env_command_next(const lk_env *env, lk_reply *reply, int64_t timeout_ms
 }
 
 lk_rc lk_env_command(const lk_env *env, lk_reply *reply, int argc, const char *const *argv, const size_t *argv_len) {
+    return lk_env_command_as(env, 0, reply, argc, argv, argv_len);
+}
+
+lk_rc lk_env_command_as(const lk_env *env, unsigned flags, lk_reply *reply, int argc, const char *const *argv,
+                        const size_t *argv_len) {
     assert(reply != NULL);
     lk_reply_clear(reply);
     if (argc < 1 || argc > LK_COMMAND_ARGS_MAX || argv == NULL) return LK_EINVAL;
@@ -230,6 +235,7 @@ lk_rc lk_env_command(const lk_env *env, lk_reply *reply, int argc, const char *c
     memset(&op, 0, sizeof(op));
     op.kind = LK_OP_COMMAND;
     op.key = "";
+    op.flags = flags;
     op.argc = argc;
     op.argv = argv;
     op.argv_len = argv_len;

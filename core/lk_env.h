@@ -98,6 +98,14 @@ typedef enum lk_outcome {
 } lk_outcome;
 
 enum { LK_SET_NX = 1u, LK_SET_XX = 2u };
+/* COMMAND flags: what a command is to the acquire that sends it, for an observer that checks a lock's metrics against
+ * its ops (the simulator's metric_agreement); stores ignore them. A lock written as scripts marks its acquires' ops:
+ *   LK_CMD_ACQUIRE_STEP  an op of an acquire (a give-back of an earlier attempt's leftovers, say): the acquire's first
+ *                        op, of any of these kinds, starts its wait;
+ *   LK_CMD_ACQUIRE_TRY   a try: its reply is an integer, or an array whose first element is one: 0 refused, 1
+ *                        acquired, 2 already mine (anything else: the try failed);
+ *   LK_CMD_ACQUIRE_WAKE  a wait whose non-nil reply may hand the lock over (the lock decides: a stale one is not). */
+enum { LK_CMD_ACQUIRE_STEP = 4u, LK_CMD_ACQUIRE_TRY = 8u, LK_CMD_ACQUIRE_WAKE = 16u };
 
 /* One store operation. Strings are borrowed: valid for the duration of the exec call only. */
 typedef struct lk_store_op {
@@ -107,7 +115,7 @@ typedef struct lk_store_op {
     const char *value;       /* SET: the value; ACQUIRE/RELEASE/EXTEND: the caller's token; SCAN: the cursor (the
                             last key returned, "" to start); else NULL */
     int64_t ttl_ms;          /* SET (0 = no TTL), PEXPIRE, ACQUIRE, EXTEND: time to live, ms; READ: the wait, ms */
-    unsigned flags;          /* SET: LK_SET_NX or LK_SET_XX, or 0 */
+    unsigned flags;          /* SET: LK_SET_NX or LK_SET_XX; COMMAND: LK_CMD_ACQUIRE_*; or 0 */
     const char *epoch_key;   /* ACQUIRE: the clear epoch (read; fence = epoch << 32 | counter), or NULL */
     int64_t num;             /* REVOKE: the fence floor */
     int argc;                /* COMMAND: arguments, the name included (1 .. LK_COMMAND_ARGS_MAX) */
@@ -340,6 +348,9 @@ lk_rc lk_env_store_exec(const lk_env *env, const lk_store_op *op, lk_store_reply
  * reply does not fit 'reply''s buffers, or a limit of the model store). Visible. A blocking command (BLPOP, BRPOP)
  * returns when the server served it or its timeout passed, as on Redis. */
 lk_rc lk_env_command(const lk_env *env, lk_reply *reply, int argc, const char *const *argv, const size_t *argv_len);
+/* lk_env_command with the op's COMMAND flags (LK_CMD_ACQUIRE_*). */
+lk_rc lk_env_command_as(const lk_env *env, unsigned flags, lk_reply *reply, int argc, const char *const *argv,
+                        const size_t *argv_len);
 /* Waits at most 'timeout_ms' (0: forever) for the next reply the server pushes on the caller's connection: a pub/sub
  * message ["message", channel, payload], or a confirmation of a SUBSCRIBE or UNSUBSCRIBE of several channels after
  * the first. Returns LK_OK with it in 'reply' (cleared first), LK_ETIMEDOUT when none arrived in time, a store error

@@ -128,13 +128,13 @@ void lk_fair_fini(lk_fair *f) {
 
 /* Runs 'argv' and reads an integer reply or an array of integers and strings into 'a'. Returns LK_OK, a store
  * error, or LK_ESTORE_PROTO for any other reply (an error reply included: a server without scripting, say). */
-static lk_rc fair_run(lk_fair *f, const char *what, int argc, const char **argv, fair_answer *a) {
+static lk_rc fair_run(lk_fair *f, unsigned flags, const char *what, int argc, const char **argv, fair_answer *a) {
     lk_reply_node nodes[6];
     char bytes[256];
     lk_reply r;
     lk_reply_init(&r, nodes, 6, bytes, sizeof(bytes));
     memset(a, 0, sizeof(*a));
-    lk_rc rc = lk_env_command(f->env, &r, argc, argv, NULL);
+    lk_rc rc = lk_env_command_as(f->env, flags, &r, argc, argv, NULL);
     if (rc != LK_OK) return FAIR_ERR(f, rc, "%s of %s: %s", what, f->name, lk_strerror(rc));
     const lk_reply_node *n0 = lk_reply_ok(&r) ? lk_reply_at(&r, 0) : NULL;
     if (n0 != NULL && n0->type == LK_REPLY_INTEGER) {
@@ -163,8 +163,9 @@ static lk_rc fair_run(lk_fair *f, const char *what, int argc, const char **argv,
     return FAIR_ERR(f, LK_ESTORE_PROTO, "%s of %s: an unexpected reply", what, f->name);
 }
 
-/* Runs script 's' with the current token, TTL 'ttl_ms' and wait lease 'wait_ms'. */
-static lk_rc fair_eval(lk_fair *f, int s, int64_t ttl_ms, int64_t wait_ms, fair_answer *a) {
+/* Runs script 's' (its op marked 'flags', LK_CMD_ACQUIRE_*) with the current token, TTL 'ttl_ms' and wait lease
+ * 'wait_ms'. */
+static lk_rc fair_eval(lk_fair *f, int s, unsigned flags, int64_t ttl_ms, int64_t wait_ms, fair_answer *a) {
     const char *argv[3 + LK_FAIR_KEYS + 1 + 3];
     char nkeys[4], ttl[24], wait[24];
     int argc = 0;
@@ -182,12 +183,12 @@ static lk_rc fair_eval(lk_fair *f, int s, int64_t ttl_ms, int64_t wait_ms, fair_
         snprintf(wait, sizeof(wait), "%lld", (long long)wait_ms);
         argv[argc++] = wait;
     }
-    return fair_run(f, fair_script[s].name, argc, argv, a);
+    return fair_run(f, flags, fair_script[s].name, argc, argv, a);
 }
 
 /* Pushes the wake-up of a handoff (fencing number 'fence') to the waiter 'member' ("token:ttl"): its list lives as
  * long as the handed lease. */
-static lk_rc fair_wake(lk_fair *f, const char *member, int64_t fence) {
+static lk_rc fair_wake(lk_fair *f, const char *member, int64_t fence, unsigned flags) {
     const char *colon = strchr(member, ':');
     if (colon == NULL || colon - member != LK_TOKEN_HEX - 1)
         return FAIR_ERR(f, LK_ESTORE_PROTO, "release of %s: the queue held '%.60s', not token:ttl", f->name, member);
@@ -196,7 +197,7 @@ static lk_rc fair_wake(lk_fair *f, const char *member, int64_t fence) {
     snprintf(num, sizeof(num), "%lld", (long long)fence);
     const char *argv[] = {"EVAL", WAKE_LUA, "1", key, num, colon + 1};
     fair_answer a;
-    return fair_run(f, "wake-up", 6, argv, &a);
+    return fair_run(f, flags, "wake-up", 6, argv, &a);
 }
 
 /* A fresh token for a new attempt, and its wake-up list's key. */
@@ -211,17 +212,17 @@ static lk_rc fair_new_token(lk_fair *f) {
 
 /* The release script with the current token, and the wake-up of the waiter it handed the lock to. '*a' is the
  * script's answer. A failed wake-up is not an error of the release: the new holder's next try finds its lock. */
-static lk_rc fair_release_and_wake(lk_fair *f, fair_answer *a) {
-    lk_rc rc = fair_eval(f, S_RELEASE, f->opts.ttl_ms, 0, a);
-    if (rc == LK_OK && a->code == 1 && a->member[0] != '\0') fair_wake(f, a->member, a->fence);
+static lk_rc fair_release_and_wake(lk_fair *f, fair_answer *a, unsigned flags) {
+    lk_rc rc = fair_eval(f, S_RELEASE, flags, f->opts.ttl_ms, 0, a);
+    if (rc == LK_OK && a->code == 1 && a->member[0] != '\0') fair_wake(f, a->member, a->fence, flags);
     return rc;
 }
 
 /* Gives back what an earlier attempt may have left (a queue place, or a lock handed over or taken), passing a
- * lock on to the next waiter. Counts nothing. */
+ * lock on to the next waiter. Counts nothing. Only inside an acquire (its ops are the acquire's steps). */
 static void fair_give_back(lk_fair *f) {
     fair_answer a;
-    if (f->maybe && fair_release_and_wake(f, &a) == LK_OK) f->maybe = 0;
+    if (f->maybe && fair_release_and_wake(f, &a, LK_CMD_ACQUIRE_STEP) == LK_OK) f->maybe = 0;
 }
 
 static void fair_grant(lk_fair *f, int64_t fence, lk_mono_ns sent) {
@@ -240,7 +241,7 @@ static lk_rc fair_try(lk_fair *f, int64_t wait_ms, lk_outcome *out, lk_mono_ns *
     lk_mono_ns sent = lk_env_mono_ns(f->env);
     int queued_before = f->maybe; /* a reused token may still hold a queue place */
     f->maybe = 1;                 /* from its send on, it may have been applied */
-    lk_rc rc = fair_eval(f, S_TRY, f->opts.ttl_ms, wait_ms, &a);
+    lk_rc rc = fair_eval(f, S_TRY, LK_CMD_ACQUIRE_TRY, f->opts.ttl_ms, wait_ms, &a);
     if (rc == LK_OK && (a.code < 0 || a.code > 2))
         rc = FAIR_ERR(f, LK_ESTORE_PROTO, "acquire of %s: the script answered %lld", f->name, (long long)a.code);
     if (rc != LK_OK) {
@@ -274,7 +275,7 @@ static lk_rc fair_wait(lk_fair *f, int64_t wait_ms, int *woken, int64_t *fence) 
     lk_reply r;
     lk_reply_init(&r, nodes, 4, bytes, sizeof(bytes));
     *woken = 0;
-    lk_rc rc = lk_env_command(f->env, &r, 3, argv, NULL);
+    lk_rc rc = lk_env_command_as(f->env, LK_CMD_ACQUIRE_WAKE, &r, 3, argv, NULL);
     if (rc != LK_OK) return FAIR_ERR(f, rc, "wait on %s: %s", f->wake_key, lk_strerror(rc));
     const lk_reply_node *n0 = lk_reply_ok(&r) ? lk_reply_at(&r, 0) : NULL;
     if (n0 != NULL && n0->type == LK_REPLY_NIL) return LK_OK;
@@ -380,7 +381,7 @@ lk_rc lk_fair_release(lk_fair *f, lk_outcome *out) {
     if (!f->held && !f->maybe) return FAIR_ERR(f, LK_EMISUSE, "release of %s, which is not held", f->name);
     int held = f->held;
     fair_answer a;
-    lk_rc rc = fair_release_and_wake(f, &a);
+    lk_rc rc = fair_release_and_wake(f, &a, 0);
     f->held = 0;
     f->fence = 0;
     if (rc != LK_OK) {
@@ -406,7 +407,7 @@ lk_rc lk_fair_extend(lk_fair *f, int64_t ttl_ms, lk_outcome *out) {
     if (ttl_ms <= 0) return FAIR_ERR(f, LK_EINVAL, "extend ttl_ms must be > 0");
     fair_answer a;
     lk_mono_ns sent = lk_env_mono_ns(f->env);
-    lk_rc rc = fair_eval(f, S_EXTEND, ttl_ms, 0, &a);
+    lk_rc rc = fair_eval(f, S_EXTEND, 0, ttl_ms, 0, &a);
     if (rc != LK_OK) {
         if (rc != LK_ECRASHED) lk_env_metric(f->env, LK_METRIC_EXTEND_ERROR, f->kind, 1);
         return rc;

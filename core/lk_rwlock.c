@@ -129,7 +129,8 @@ void lk_rwlock_fini(lk_rwlock *rw) {
 /* Runs script 's' with the token (and 'ttl_ms' when the script takes one): '*code' and '*num' from its reply (an
  * integer reply leaves '*num' 0). Returns LK_OK, a store error, or LK_ESTORE_PROTO for a reply the scripts never
  * give (an error reply included: a server without scripting, say). */
-static lk_rc rw_eval(lk_rwlock *rw, int s, int64_t ttl_ms, int64_t mark_ms, int64_t *code, int64_t *num) {
+static lk_rc rw_eval(lk_rwlock *rw, int s, unsigned flags, int64_t ttl_ms, int64_t mark_ms, int64_t *code,
+                     int64_t *num) {
     const char *argv[3 + KEYS_ + 3];
     char nkeys[4], ttl[24], mark[24];
     int argc = 0;
@@ -152,7 +153,7 @@ static lk_rc rw_eval(lk_rwlock *rw, int s, int64_t ttl_ms, int64_t mark_ms, int6
     char bytes[256];
     lk_reply r;
     lk_reply_init(&r, nodes, 4, bytes, sizeof(bytes));
-    lk_rc rc = lk_env_command(rw->env, &r, argc, argv, NULL);
+    lk_rc rc = lk_env_command_as(rw->env, flags, &r, argc, argv, NULL);
     if (rc != LK_OK) return RW_ERR(rw, rc, "%s of %s: %s", rw_script[s].name, rw->key[KEY_W], lk_strerror(rc));
     const lk_reply_node *n0 = lk_reply_ok(&r) ? lk_reply_at(&r, 0) : NULL;
     *num = 0;
@@ -176,7 +177,7 @@ static lk_rc rw_eval(lk_rwlock *rw, int s, int64_t ttl_ms, int64_t mark_ms, int6
  * counting a release. */
 static void rw_give_back(lk_rwlock *rw, lk_rw_mode mode) {
     int64_t code, num;
-    rw_eval(rw, mode == LK_RW_READ ? S_RELEASE_READ : S_RELEASE_WRITE, 0, 0, &code, &num);
+    rw_eval(rw, mode == LK_RW_READ ? S_RELEASE_READ : S_RELEASE_WRITE, LK_CMD_ACQUIRE_STEP, 0, 0, &code, &num);
 }
 
 /* Gives back whatever an earlier attempt may have left: a maybe-applied reader entry or write lock, and a writer's
@@ -208,7 +209,8 @@ static lk_rc rw_attempt(lk_rwlock *rw, lk_rw_mode mode, int blocking, lk_outcome
     int64_t code = 0, num = 0;
     lk_mono_ns sent = lk_env_mono_ns(rw->env);
     int64_t mark_ms = blocking ? rw->opts.ttl_ms + rw->opts.backoff_cap_ms : 0;
-    lk_rc rc = rw_eval(rw, mode == LK_RW_READ ? S_READ : S_WRITE, rw->opts.ttl_ms, mark_ms, &code, &num);
+    lk_rc rc =
+        rw_eval(rw, mode == LK_RW_READ ? S_READ : S_WRITE, LK_CMD_ACQUIRE_TRY, rw->opts.ttl_ms, mark_ms, &code, &num);
     if (rc == LK_OK && code != 0 && code != 1 && code != 2)
         rc = RW_ERR(rw, LK_ESTORE_PROTO, "acquire of %s: the script answered %lld", rw->key[KEY_W], (long long)code);
     if (rc != LK_OK) {
@@ -302,7 +304,7 @@ lk_rc lk_rwlock_release(lk_rwlock *rw, lk_outcome *out) {
     if (mode == LK_RW_NONE) return RW_ERR(rw, LK_EMISUSE, "release of %s, which is not held", rw->key[KEY_W]);
     int held = rw->mode != LK_RW_NONE;
     int64_t code = 0, num = 0;
-    lk_rc rc = rw_eval(rw, mode == LK_RW_READ ? S_RELEASE_READ : S_RELEASE_WRITE, 0, 0, &code, &num);
+    lk_rc rc = rw_eval(rw, mode == LK_RW_READ ? S_RELEASE_READ : S_RELEASE_WRITE, 0, 0, 0, &code, &num);
     rw->mode = LK_RW_NONE;
     rw->waiting = 0;
     rw->fence = 0;
@@ -329,7 +331,7 @@ lk_rc lk_rwlock_extend(lk_rwlock *rw, int64_t ttl_ms, lk_outcome *out) {
     if (ttl_ms <= 0) return RW_ERR(rw, LK_EINVAL, "extend ttl_ms must be > 0");
     int64_t code = 0, num = 0;
     lk_mono_ns sent = lk_env_mono_ns(rw->env);
-    lk_rc rc = rw_eval(rw, rw->mode == LK_RW_READ ? S_EXTEND_READ : S_EXTEND_WRITE, ttl_ms, 0, &code, &num);
+    lk_rc rc = rw_eval(rw, rw->mode == LK_RW_READ ? S_EXTEND_READ : S_EXTEND_WRITE, 0, ttl_ms, 0, &code, &num);
     if (rc != LK_OK) {
         if (rc != LK_ECRASHED) lk_env_metric(rw->env, LK_METRIC_EXTEND_ERROR, rw->kind, 1);
         return rc;

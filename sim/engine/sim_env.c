@@ -197,11 +197,13 @@ static void env_yield(void *ctx, const char *label) {
 }
 
 /* metric_agreement: a lock metric must say what the thread's store ops and clock say. Its open acquire began with
- * the first ACQUIRE op it sent since its last acquire result was counted; a wait observation must equal the local
- * clock's time since that send, and a result must match the latest try's reply. */
+ * the first op of an acquire it sent since its last acquire result was counted (an ACQUIRE, or a command a scripted
+ * lock marked LK_CMD_ACQUIRE_*); a wait observation must equal the local clock's time since that send, and a result
+ * must match the latest try's reply. A wake-up that came (LK_CMD_ACQUIRE_WAKE) may hand the lock over or be stale:
+ * the lock decides, so either is accepted until its next try. */
 static void metric_agreement(sim_run *run, sim_thread *t, sim_process *p, lk_metric metric, int64_t value) {
     int last = t->acquire_last, open = t->acquire_start_mono_ns >= 0;
-    if (!open && last == SIM_ACQ_UNSEEN) return; /* a scripted acquire (lk_rwlock): its tries are not ops it reads */
+    if (!open && last == SIM_ACQ_UNSEEN) return; /* a scripted acquire whose ops are not marked: nothing to read */
     const char *want = NULL;
     switch (metric) {
     case LK_METRIC_ACQUIRE_WAIT_ACQUIRED:
@@ -215,12 +217,15 @@ static void metric_agreement(sim_run *run, sim_thread *t, sim_process *p, lk_met
                            t->name, (long long)value, lk_metric_result(metric), (long long)waited);
         return;
     }
-    case LK_METRIC_ATTEMPT_ACQUIRED: want = last == LK_ACQUIRED ? NULL : "a try answered acquired"; break;
+    case LK_METRIC_ATTEMPT_ACQUIRED:
+        want = last == LK_ACQUIRED || last == SIM_ACQ_WOKEN ? NULL : "a try answered acquired, or a wake-up";
+        break;
     case LK_METRIC_ATTEMPT_ALREADY_MINE: want = last == LK_ALREADY_MINE ? NULL : "a try answered already-mine"; break;
     case LK_METRIC_ATTEMPT_BUSY:
     case LK_METRIC_ACQUIRE_BUSY: want = last == LK_LOCKED ? NULL : "a try answered locked"; break;
     case LK_METRIC_ACQUIRE_ACQUIRED:
-        want = last == LK_ACQUIRED || last == LK_ALREADY_MINE ? NULL : "a try that got the lock";
+        want =
+            last == LK_ACQUIRED || last == LK_ALREADY_MINE || last == SIM_ACQ_WOKEN ? NULL : "a try that got the lock";
         break;
     case LK_METRIC_ACQUIRE_TIMEOUT:
         want = open && last != LK_ACQUIRED && last != LK_ALREADY_MINE ? NULL : "a try, none of which got the lock";
@@ -231,9 +236,11 @@ static void metric_agreement(sim_run *run, sim_thread *t, sim_process *p, lk_met
     if (want != NULL)
         sim__violation(run, "metric_agreement", "%s counted %s=\"%s\", but its latest acquire try %s (wanted %s)",
                        t->name, lk_family_name(lk_metric_family(metric)), lk_metric_result(metric),
-                       !open             ? "was never sent (or was counted already)"
-                       : last == LK_NONE ? "ended in a store error"
-                                         : lk_outcome_label((lk_outcome)last),
+                       !open                    ? "was never sent (or was counted already)"
+                       : last == LK_NONE        ? "ended in a store error"
+                       : last == SIM_ACQ_WOKEN  ? "was a wake-up"
+                       : last == SIM_ACQ_UNSEEN ? "was a script the lock did not mark"
+                                                : lk_outcome_label((lk_outcome)last),
                        want);
     if (lk_metric_family(metric) == LK_FAMILY_ACQUIRES) { /* the acquire is over */
         t->acquire_start_mono_ns = -1;

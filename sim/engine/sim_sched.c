@@ -136,6 +136,22 @@ static int sched_is_reading(const sim_thread *t);
 static void sched_backend_timeouts_until(sim_run *run, lk_wall_ms server_ms);
 static void sched_backend_blocked_reply(sim_run *run, int i, const lk_reply *model, const char *why);
 
+/* Metric agreement: an op that belongs to an acquire (a typed ACQUIRE, or a command a scripted lock marked). */
+static int sched_acquire_op(const lk_store_op *op) {
+    return op->kind == LK_OP_ACQUIRE ||
+           (op->kind == LK_OP_COMMAND &&
+            (op->flags & (LK_CMD_ACQUIRE_STEP | LK_CMD_ACQUIRE_TRY | LK_CMD_ACQUIRE_WAKE)) != 0);
+}
+
+/* A marked try's reply read as lk_env.h says: an integer, or an array whose first element is one: 0 refused, 1
+ * acquired, 2 already mine; anything else, LK_NONE (the try failed). */
+static int sched_try_outcome(const lk_reply *r) {
+    const lk_reply_node *n = lk_reply_ok(r) ? lk_reply_at(r, 0) : NULL;
+    if (n != NULL && n->type == LK_REPLY_ARRAY && n->len >= 1) n = lk_reply_at(r, 1);
+    if (n == NULL || n->type != LK_REPLY_INTEGER) return LK_NONE;
+    return n->integer == 0 ? LK_LOCKED : n->integer == 1 ? LK_ACQUIRED : n->integer == 2 ? LK_ALREADY_MINE : LK_NONE;
+}
+
 /* Resumes every thread whose wait is over, in index order, until none is left (a resumed thread may start a task
  * that is due at once). Returns 0, or -1 when scenario code crashed or spun (the run ends). */
 static int sched_resume_due(sim_run *run) {
@@ -162,8 +178,8 @@ static int sched_resume_due(sim_run *run) {
                 sched_scenario_fault(run, t, &g);
                 return -1;
             }
-            if (t->state == SIM_T_PENDING && t->pend.vop == SIM_VOP_STORE && t->pend.op.kind == LK_OP_ACQUIRE &&
-                t->acquire_start_mono_ns < 0) /* metric agreement: an acquire's first try, sent now */
+            if (t->state == SIM_T_PENDING && t->pend.vop == SIM_VOP_STORE && sched_acquire_op(&t->pend.op) &&
+                t->acquire_start_mono_ns < 0) /* metric agreement: an acquire's first op, sent now */
                 t->acquire_start_mono_ns = sim__proc_mono_ns(&run->proc[t->proc]);
             assert(t->state == SIM_T_PENDING || t->state == SIM_T_DONE);
             again = 1;
@@ -550,6 +566,7 @@ static void sched_served(void *arg, int i, lk_rc rc) {
         return;
     }
     w->wake_ns = run->now_ns + run->rtt_ns; /* the serving command was applied at now + RTT/2 */
+    if (rc == LK_OK && (w->pend.op.flags & LK_CMD_ACQUIRE_WAKE)) w->acquire_last = SIM_ACQ_WOKEN; /* the lock decides */
 }
 
 /* 1 if thread 't' waits in a read for what the server pushes on its connection (LK_OP_READ), nothing taken yet. */
@@ -886,7 +903,13 @@ static void sched_perform(sim_run *run, sim_thread *t, int fault) {
         resume_ns = sched_store_op(run, t, fault);
         if (p->op.kind == LK_OP_ACQUIRE)
             t->acquire_last = p->rc == LK_OK ? (int)p->reply->outcome : LK_NONE;
-        else if (p->op.kind == LK_OP_COMMAND && t->acquire_start_mono_ns < 0)
+        else if (p->op.kind == LK_OP_COMMAND && (p->op.flags & LK_CMD_ACQUIRE_TRY))
+            t->acquire_last = p->rc == LK_OK ? sched_try_outcome(p->reply->resp) : LK_NONE;
+        else if (p->op.kind == LK_OP_COMMAND && (p->op.flags & LK_CMD_ACQUIRE_WAKE)) {
+            const lk_reply_node *n0 =
+                p->rc == LK_OK && lk_reply_ok(p->reply->resp) ? lk_reply_at(p->reply->resp, 0) : NULL;
+            if (n0 != NULL && n0->type != LK_REPLY_NIL) t->acquire_last = SIM_ACQ_WOKEN; /* the lock decides */
+        } else if (p->op.kind == LK_OP_COMMAND && !(p->op.flags & LK_CMD_ACQUIRE_STEP) && t->acquire_start_mono_ns < 0)
             t->acquire_last = SIM_ACQ_UNSEEN;
         break;
     case SIM_VOP_SLEEP: resume_ns = run->now_ns + p->ns; break;

@@ -126,7 +126,7 @@ typedef struct sim_thread {
 /* A process-local sync object: a mutex (lk_sync.mutex_new), or a wake (lk_sync.wake_new), which uses only 'woken'. */
 /* sim_thread.acquire_last besides an lk_outcome: the thread's acquire was counted; or it sent a command since, so
  * its next acquire may be a script's, which the metric_agreement oracle cannot read (it checks those not at all). */
-enum { SIM_ACQ_COUNTED = -1, SIM_ACQ_UNSEEN = -2 };
+enum { SIM_ACQ_COUNTED = -1, SIM_ACQ_UNSEEN = -2, SIM_ACQ_WOKEN = -3 /* a wake-up came (LK_CMD_ACQUIRE_WAKE) */ };
 
 typedef struct sim_mutex {
     int proc;                /* owning process */

@@ -35,7 +35,7 @@ typedef struct meter_state {
     int acquired[METER_CLIENTS_MAX], timeouts[METER_CLIENTS_MAX], proc[METER_CLIENTS_MAX];
 } meter_state;
 
-enum { V_CORE, V_TIMEOUT_ON_SUCCESS, V_RAW_WAIT_NS, V_WAIT_IN_MS };
+enum { V_CORE, V_TIMEOUT_ON_SUCCESS, V_RAW_WAIT_NS, V_WAIT_IN_MS, V_SCRIPTED, V_SCRIPTED_LIES };
 
 /* Acquires "lk:meter" with raw ACQUIRE ops every 5 ms (at most 8 tries) and counts the result and the wait itself,
  * in ns or, wrongly, in ms. Returns 1 if it got the lock. */
@@ -63,12 +63,51 @@ static int raw_acquire(const lk_env *env, int in_ms) {
     return got;
 }
 
+/* Acquires "lk:meter" the way a lock written as commands does, its ops marked (core/lk_env.h): a give-back step
+ * first (LK_CMD_ACQUIRE_STEP, which starts the wait), then SETNX tries (LK_CMD_ACQUIRE_TRY: 1 acquired, 0 refused)
+ * every 5 ms, at most 8. It counts each try and the result itself, truthfully or ('lie') each try as the other
+ * answer. Returns 1 if it got the lock. */
+static int scripted_acquire(const lk_env *env, int lie) {
+    lk_reply_node nodes[2];
+    char bytes[64];
+    lk_reply r;
+    lk_reply_init(&r, nodes, 2, bytes, sizeof(bytes));
+    lk_mono_ns start = lk_env_mono_ns(env);
+    const char *give_back[] = {"DEL", "lk:meter:leftover"};
+    lk_env_command_as(env, LK_CMD_ACQUIRE_STEP, &r, 2, give_back, NULL);
+    int got = 0;
+    for (int i = 0; i < 8 && !got; i++) {
+        if (i > 0) lk_env_sleep_ns(env, 5 * MS);
+        const char *setnx[] = {"SETNX", "lk:meter", "holder"};
+        if (lk_env_command_as(env, LK_CMD_ACQUIRE_TRY, &r, 3, setnx, NULL) != LK_OK || !lk_reply_ok(&r) ||
+            lk_reply_at(&r, 0)->type != LK_REPLY_INTEGER)
+            continue;
+        got = lk_reply_at(&r, 0)->integer == 1;
+        lk_env_metric(env, got != lie ? LK_METRIC_ATTEMPT_ACQUIRED : LK_METRIC_ATTEMPT_BUSY, "memory", 1);
+    }
+    lk_env_metric(env, got ? LK_METRIC_ACQUIRE_WAIT_ACQUIRED : LK_METRIC_ACQUIRE_WAIT_TIMEOUT, "memory",
+                  lk_env_mono_ns(env) - start);
+    lk_env_metric(env, got ? LK_METRIC_ACQUIRE_ACQUIRED : LK_METRIC_ACQUIRE_TIMEOUT, "memory", 1);
+    if (got) {
+        const char *del[] = {"DEL", "lk:meter"};
+        lk_env_command(env, &r, 2, del, NULL);
+    }
+    return got;
+}
+
 static void meter_client(sim_thread *self, void *arg) {
     meter_state *st = arg;
     const lk_env *env = sim_env(self);
     int me = self->idx;
     st->proc[me] = self->proc;
     int variant = sim_variant(sim_thread_run(self));
+    if (variant == V_SCRIPTED || variant == V_SCRIPTED_LIES) {
+        if (scripted_acquire(env, variant == V_SCRIPTED_LIES))
+            st->acquired[me]++;
+        else
+            st->timeouts[me]++;
+        return;
+    }
     if (variant == V_RAW_WAIT_NS || variant == V_WAIT_IN_MS) {
         if (raw_acquire(env, variant == V_WAIT_IN_MS))
             st->acquired[me]++;
@@ -123,6 +162,8 @@ static const sim_variant_def meter_variants[] = {
     {"mutant:timeout_on_success", "counts a timeout after the core's grant"},
     {"raw_wait_ns", "raw ACQUIRE ops; the wait observed in ns"},
     {"mutant:wait_in_ms", "raw ACQUIRE ops; the wait observed in ms"},
+    {"scripted", "marked SETNX tries after a marked give-back; true counts"},
+    {"mutant:scripted_lies", "marked SETNX tries; each try counted as the other answer"},
 };
 static const sim_scenario meter_scenario = {
     .name = "meter",
@@ -130,7 +171,7 @@ static const sim_scenario meter_scenario = {
     .params = meter_params,
     .param_count = 2,
     .variants = meter_variants,
-    .variant_count = 4,
+    .variant_count = 6,
     .setup = meter_setup,
 };
 static const sim_scenario meter_reads_scenario = {
@@ -139,7 +180,7 @@ static const sim_scenario meter_reads_scenario = {
     .params = meter_params,
     .param_count = 2,
     .variants = meter_variants,
-    .variant_count = 4,
+    .variant_count = 6,
     .setup = meter_setup,
     .finish = meter_finish,
     .expectations = "metrics_disagree",
@@ -151,7 +192,7 @@ static const sim_scenario meter_undeclared_scenario = {
     .params = meter_params,
     .param_count = 2,
     .variants = meter_variants,
-    .variant_count = 4,
+    .variant_count = 6,
     .setup = meter_setup,
     .finish = meter_finish,
     .expectations = "metrics_disagree",
@@ -164,6 +205,9 @@ static void test_metrics_core_agrees(void **state) {
     assert_int_equal(modes_agree_on(&cfg, "meter core", 2), 0);
     config_with(&cfg, &meter_scenario, V_RAW_WAIT_NS, "advances_max=1 crashes_max=0");
     assert_int_equal(modes_agree_on(&cfg, "meter raw_wait_ns", 2), 0);
+    /* a lock written as commands, its ops marked: checked, and true (the give-back step starts the wait) */
+    config_with(&cfg, &meter_scenario, V_SCRIPTED, "advances_max=1 crashes_max=0");
+    assert_int_equal(modes_agree_on(&cfg, "meter scripted", 2), 0);
     /* every mode restores snapshots: the metrics each execution ends with are its own */
     config_with(&cfg, &meter_reads_scenario, V_CORE, "advances_max=1 crashes_max=1 store_faults_max=1");
     assert_int_equal(modes_agree_on(&cfg, "meter_reads core", 2), 0);
@@ -185,6 +229,7 @@ static void test_metrics_lies_are_found(void **state) {
     (void)state;
     expect_disagreement(V_TIMEOUT_ON_SUCCESS, "counted racebed_lock_acquires_total=\"timeout\"");
     expect_disagreement(V_WAIT_IN_MS, "(result acquired), but 1000000ns passed on its clock"); /* 1 (ms) observed */
+    expect_disagreement(V_SCRIPTED_LIES, "but its latest acquire try "); /* a marked try read from its reply */
 }
 
 /* Metrics of a scenario that does not read them do not split states: its search over states stores fewer states
