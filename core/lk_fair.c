@@ -129,8 +129,8 @@ void lk_fair_fini(lk_fair *f) {
 /* Runs 'argv' and reads an integer reply or an array of integers and strings into 'a'. Returns LK_OK, a store
  * error, or LK_ESTORE_PROTO for any other reply (an error reply included: a server without scripting, say). */
 static lk_rc fair_run(lk_fair *f, unsigned flags, const char *what, int argc, const char **argv, fair_answer *a) {
-    lk_reply_node nodes[6];
-    char bytes[256];
+    lk_reply_node nodes[6] = {{0}}; /* zeroed: a reply reads only what it wrote, but leftovers of earlier */
+    char bytes[256] = {0};          /* frames would tell equal simulated states apart */
     lk_reply r;
     lk_reply_init(&r, nodes, 6, bytes, sizeof(bytes));
     memset(a, 0, sizeof(*a));
@@ -270,8 +270,8 @@ static lk_rc fair_wait(lk_fair *f, int64_t wait_ms, int *woken, int64_t *fence) 
     char secs[32];
     snprintf(secs, sizeof(secs), "%lld.%03lld", (long long)(wait_ms / 1000), (long long)(wait_ms % 1000));
     const char *argv[] = {"BLPOP", f->wake_key, secs};
-    lk_reply_node nodes[4];
-    char bytes[LK_KEY_MAX + 32]; /* [key, fence]: the key echoed back, and a number */
+    lk_reply_node nodes[4] = {{0}};
+    char bytes[LK_KEY_MAX + 32] = {0}; /* [key, fence]: the key echoed back, and a number */
     lk_reply r;
     lk_reply_init(&r, nodes, 4, bytes, sizeof(bytes));
     *woken = 0;

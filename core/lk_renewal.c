@@ -44,8 +44,8 @@ static lk_rc renewal_extend(lk_renewal *r, int *extended) {
     char ttl[24];
     snprintf(ttl, sizeof(ttl), "%lld", (long long)r->ttl_ms);
     const char *argv[] = {"EVAL", r->script, "1", r->key, r->token, ttl};
-    lk_reply_node nodes[2];
-    char bytes[128];
+    lk_reply_node nodes[2] = {{0}}; /* zeroed: leftovers of earlier frames would tell simulated states apart */
+    char bytes[128] = {0};
     lk_reply reply;
     lk_reply_init(&reply, nodes, 2, bytes, sizeof(bytes));
     lk_rc rc = lk_env_command(r->env, &reply, 6, argv, NULL);

@@ -15,10 +15,6 @@ void lk_reply_init(lk_reply *r, lk_reply_node *node, uint32_t node_cap, char *by
     r->bytes = bytes;
     r->node_cap = node_cap;
     r->bytes_cap = bytes_cap;
-    /* The caller's buffers start as zeroes, not as what its stack held before: a reply reads only what it wrote, but
-     * a simulated state is hashed byte for byte (stale bytes there would tell equal states apart). */
-    memset(node, 0, sizeof(*node) * node_cap);
-    memset(bytes, 0, bytes_cap);
     lk_reply_clear(r);
 }
 

@@ -149,8 +149,8 @@ static lk_rc rw_eval(lk_rwlock *rw, int s, unsigned flags, int64_t ttl_ms, int64
         snprintf(mark, sizeof(mark), "%lld", (long long)mark_ms);
         argv[argc++] = mark;
     }
-    lk_reply_node nodes[4];
-    char bytes[256];
+    lk_reply_node nodes[4] = {{0}}; /* zeroed: a reply reads only what it wrote, but leftovers of earlier */
+    char bytes[256] = {0};          /* frames would tell equal simulated states apart */
     lk_reply r;
     lk_reply_init(&r, nodes, 4, bytes, sizeof(bytes));
     lk_rc rc = lk_env_command_as(rw->env, flags, &r, argc, argv, NULL);
