@@ -12,8 +12,10 @@
 #     preemptions unbounded; a search over states prints its bytes a state and its fingerprint collision odds.
 # Both columns count one unit, the action: a store op, a resource write, a clock step (a racebed time advance or
 # wall step, a SPIN tick or jump) or a crash. SPIN's CS entry and loop exits are bookkeeping, not actions.
-# Budgets: racebed stops after SPIN_BENCH_EXECS executions (default 1000000) where the space is larger; every command
-# is capped by `timeout` (SPIN_BENCH_TIMEOUT s, default 45). SPIN_BENCH_ONLY=TEXT runs only the configurations whose
+# Budgets: racebed's path searches (none, dpor) stop after SPIN_BENCH_EXECS executions (default 1000000) where the
+# space is larger; its searches over states (hash, hash-j2) are bounded by their states, with racebed's own time budget
+# 5 s under the cap (so a search cut short still reports its states, INCOMPLETE); every command is capped by
+# `timeout` (SPIN_BENCH_TIMEOUT s, default 120). SPIN_BENCH_ONLY=TEXT runs only the configurations whose
 # name holds TEXT. Without spin (apt-get install spin) or gcc it says so
 # and prints the racebed half alone. Peak RSS needs /usr/bin/time (Debian's `time`); without it the column is '-'.
 set -u
@@ -21,7 +23,7 @@ rb=${1:-./racebed}
 root=$(cd "$(dirname "$0")/.." && pwd)
 pml=${SPIN_PML:-$root/tests/bench/redlock.pml}
 execs=${SPIN_BENCH_EXECS:-1000000}
-tmo=${SPIN_BENCH_TIMEOUT:-45}
+tmo=${SPIN_BENCH_TIMEOUT:-120}
 work=$(mktemp -d /tmp/racebed-bench-spin.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
 [ -x "$rb" ] || { echo "bench_spin.sh: $rb is missing (make racebed)" >&2; exit 1; }
@@ -196,17 +198,18 @@ spin_one() {
 
 # racebed on one configuration and mode: sets r_verdict r_execs r_states r_time r_rss r_cex r_bps r_odds.
 rb_one() {
-    local args=$1 mode=$2 t0 extra=()
+    local args=$1 mode=$2 t0 extra=() budget=(--budget-execs "$execs")
     r_verdict=error r_execs=- r_states=- r_time=- r_rss=- r_cex=- r_bps=- r_odds=-
     case $mode in
         none) extra+=(--preemptions-max 1000) ;; # as good as none for paths; dpor and hash explore every one
         hash-j2) extra+=(--reduce hash --jobs 2) ;;
         *) extra+=(--reduce "$mode") ;;
     esac
+    case $mode in hash*) budget=(--budget-execs 1000000000000 --budget $((tmo > 10 ? tmo - 5 : tmo))) ;; esac
     rm -rf "$work/rb"
     t0=$(now_ns)
     # shellcheck disable=SC2086
-    timed "$rb" run spin_anchor $args --strategy exhaustive "${extra[@]}" --budget-execs "$execs" --out "$work/rb"
+    timed "$rb" run spin_anchor $args --strategy exhaustive "${extra[@]}" "${budget[@]}" --out "$work/rb"
     local rc=$?
     r_time=$(secs_since "$t0")
     r_rss=$(rss_mb)
@@ -228,6 +231,8 @@ rb_one() {
     elif [ $rc = 0 ]; then
         r_verdict=pass
         grep -q 'the whole bounded space' <<<"$summary" || r_verdict="pass (budget)"
+    elif [ $rc = 5 ]; then # INCOMPLETE: a budget ended it with no violation found
+        r_verdict="incomplete"
     else
         r_verdict="error rc=$rc"
     fi
@@ -247,7 +252,8 @@ rb_shortest() {
 }
 
 echo "SPIN anchor vs racebed's exhaustive search (spin_anchor): the same protocol and bounds, one action = one store"
-echo "op, resource write, clock step or crash; racebed budget $execs executions, every command capped at ${tmo} s"
+echo "op, resource write, clock step or crash; racebed budget $execs executions (none, dpor; hash: its states and"
+echo "$((tmo > 10 ? tmo - 5 : tmo)) s), every command capped at ${tmo} s"
 if [ $have_spin = 0 ]; then
     if [ ! -f "$pml" ]; then
         echo "SPIN half skipped: no model at $pml"
@@ -295,7 +301,7 @@ cat <<'EOF'
  snapshots at their peak); odds: the chance two distinct states share the 108 fingerprint bits its visited set
  keeps (n^2 / 2^109). hash-j2: --reduce hash --jobs 2, two workers sharing one visited set. cex: actions in the
  shortest counterexample: SPIN's -DBFS trail; racebed's --shortest schedule (iterative deepening) where it has one,
- else the first one the depth-first search found. racebed verdicts name the oracle; "pass (budget)": no violation in
+ else the first one the depth-first search found. racebed verdicts name the oracle; "incomplete" or "pass (budget)": no violation in
  the executions explored, the bounded space is larger.)
 
 parameter mapping: SPIN (redlock.pml) -> racebed (spin_anchor and the built-in parameters)

@@ -186,9 +186,10 @@ const cli_option cli_options[] = {
     {"--census", NULL, CLI_FLAG, RUNS, 0, S_HASH, F(census), 0, 0, NULL,
      "with --reduce hash (one worker): after the search, what tells its states apart: for each class of the state "
      "(time, bound counts, entropy, heap allocator, thread rows, pending ops, oracle tables, store, connections, op "
-     "log, heap, stacks, ...) the states left if that class were ignored. A measurement for choosing the next "
-     "reduction, not a reduction: the search and its verdict are unchanged; a few times slower, 24 bytes a state "
-     "per class"},
+     "log, heap, stacks, ...) the states left if that class were ignored, and the stack words that differed most "
+     "between states equal but for their stacks (thread, distance from the top, two values, the frame's caller). A "
+     "measurement for choosing the next reduction, not a reduction: the search and its verdict are unchanged; a few "
+     "times slower, 24 bytes a state per class"},
     {"--shard", "i/N", CLI_CUSTOM, RUNS, 0, S_NAIVE | S_HASH, 0, 0, 0, opt_shard,
      "with exhaustive (none or hash): search only shard i of N (0-based): the paths whose first options hash to i; "
      "the N shards' union is the whole search (run them on many hosts; with hash, shards store states twice where "
