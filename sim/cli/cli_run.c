@@ -459,7 +459,7 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
     o.oracle = a->oracle;
     sim_census census;
     if (a->census) {
-        sim_census_init(&census, o.states_max ? o.states_max : (size_t)64 << 20);
+        sim_census_init(&census, sim_exhaust_states_max(&o));
         o.census = &census;
     }
     sim_exhaust_result res;

@@ -5,9 +5,9 @@
  * left when class k is ignored are those that differ elsewhere too. A class whose removal merges many states is what
  * splits them (a clock value, a dead local on a stack, a token), and the next reduction to try.
  *
- * For the stacks, which split states most, it also samples where: the first states of each class of states equal but
- * for their stacks keep a copy of their stacks, and each later state of the same class that is new is compared
- * with it word by word; the words that differed are counted by thread and by distance from the stack's top (the
+ * For the stacks, which split states most, it also samples where: a group of states equal but for their stacks gets
+ * one of SIM_CENSUS_SAMPLES slots (by its fingerprint; a slot another group holds is not shared), whose first state
+ * keeps a copy of its stacks, and each later new state of the group is compared with it word by word; the words that differed are counted by thread and by distance from the stack's top (the
  * same frame of the same call chain sits at the same distance), with one pair of the values seen.
  *
  * A measurement, never a reduction: the search itself is unchanged and sound. The counts are of the states this

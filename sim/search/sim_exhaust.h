@@ -53,6 +53,11 @@ typedef struct sim_exhaust_opts {
                                * end their paths as outcomes (a shortest counterexample for one race) */
 } sim_exhaust_opts;
 
+/* The visited-set capacity a search over states uses (and a census beside it): states_max, or 64 M states. */
+static inline size_t sim_exhaust_states_max(const sim_exhaust_opts *o) {
+    return o->states_max ? o->states_max : (size_t)64 << 20;
+}
+
 typedef struct sim_exhaust_result {
     int64_t execs;      /* executions explored */
     int64_t steps;      /* decisions over all of them */

@@ -140,7 +140,7 @@ static void hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
                       sim_schedule *first) {
     int jobs = o->jobs > HASH_JOBS_MAX ? HASH_JOBS_MAX : o->jobs;
     char err[256];
-    sim_visited *seen = sim_visited_new_shared(o->states_max ? o->states_max : (size_t)64 << 20, 1, err, sizeof(err));
+    sim_visited *seen = sim_visited_new_shared(sim_exhaust_states_max(o), 1, err, sizeof(err));
     sim_hash_control *ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (seen == NULL || ctl == MAP_FAILED) {
         res->stopped = "cannot map the shared visited set (lower --states-max, or --jobs 1)";

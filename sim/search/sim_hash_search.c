@@ -328,7 +328,7 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     h.first_len = -1;
     h.first_cycle = -1;
     sim_snapshots_init(&h.snaps, HASH_SNAPSHOT_LIMIT);
-    sim_visited_init(&h.own, o->states_max ? o->states_max : (size_t)64 << 20);
+    sim_visited_init(&h.own, sim_exhaust_states_max(o));
     h.own.with_values = 1;
     h.seen = w ? w->seen : &h.own;
     h.fp_cache = sim_fp_cache_new(); /* NULL: every part hashed each time */

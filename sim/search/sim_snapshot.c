@@ -144,6 +144,18 @@ static int state_stack_live(const sim_thread *t) {
     return t->state != SIM_T_FREE && t->state != SIM_T_DONE;
 }
 
+/* Thread 'i''s live stack [sp, top), exposed to the sanitizers for reading (and a restore's writing); its length in
+ * '*len'. NULL when it has none. */
+static inline unsigned char *state_live_stack(const sim_run *run, int i, size_t *len) {
+    *len = 0;
+    if (i < 0 || i >= run->thread_count || !state_stack_live(&run->thread[i])) return NULL;
+    sim_thread *t = (sim_thread *)&run->thread[i];
+    unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
+    sim_fiber_expose(&t->fiber, sp); /* a restore writes here, and the old frames' redzones differ */
+    *len = (size_t)(state_stack_top(t) - sp);
+    return sp;
+}
+
 /* The tables after the header, up to their counts, in a fixed order (each count is visited before its rows). */
 static void state_tables(sim_run *run, region_fn fn, void *ctx) {
     for (int i = 0; i < run->proc_count; i++) { /* a process up to its metric rows, then the rows in use */
@@ -192,11 +204,9 @@ static void state_regions(sim_run *run, region_fn fn, void *ctx) {
     fn(ctx, run->cmd_log, run->cmd_log_len);
     fn(ctx, run->heap, run->heap_used);
     for (int i = 0; i < run->thread_count; i++) {
-        sim_thread *t = &run->thread[i];
-        if (!state_stack_live(t)) continue;
-        unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
-        sim_fiber_expose(&t->fiber, sp); /* a restore writes here, and the old frames' redzones differ */
-        fn(ctx, sp, (size_t)(state_stack_top(t) - sp));
+        size_t len;
+        unsigned char *sp = state_live_stack(run, i, &len);
+        if (sp != NULL) fn(ctx, sp, len);
     }
 }
 
@@ -333,11 +343,10 @@ static void part_sized(piece_fn fn, void *ctx, const void *p, size_t n) {
 static int part_pieces(const fp_walk *w, int part, piece_fn fn, void *ctx) {
     sim_run *run = (sim_run *)w->run; /* the walk only reads (and exposes stacks to the sanitizer) */
     if (part >= FP_PART_STACK) {
-        sim_thread *t = &run->thread[part - FP_PART_STACK];
-        if (part - FP_PART_STACK >= run->thread_count || w->outcome || !state_stack_live(t)) return 0;
-        unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
-        sim_fiber_expose(&t->fiber, sp);
-        fn(ctx, sp, (size_t)(state_stack_top(t) - sp));
+        size_t len;
+        unsigned char *sp = w->outcome ? NULL : state_live_stack(run, part - FP_PART_STACK, &len);
+        if (sp == NULL) return 0;
+        fn(ctx, sp, len);
         return 1;
     }
     if (part >= FP_PART_THREAD) {
@@ -489,11 +498,10 @@ static sim_fp part_fp(const fp_walk *w, int part, sim_fp_cache *cache) {
         return fp_final(&h);
     }
     if (part >= FP_PART_STACK) { /* one piece in place: compared and hashed where it is */
-        sim_thread *t = (sim_thread *)&run->thread[part - FP_PART_STACK];
-        if (part - FP_PART_STACK >= run->thread_count || w->outcome || !state_stack_live(t)) return (sim_fp){0, 0};
-        unsigned char *sp = sim_fiber_saved_sp(&t->fiber);
-        sim_fiber_expose(&t->fiber, sp);
-        return part_fp_bytes(c, cache ? &cache->scratch : NULL, part, sp, (size_t)(state_stack_top(t) - sp), 0);
+        size_t len;
+        unsigned char *sp = w->outcome ? NULL : state_live_stack(run, part - FP_PART_STACK, &len);
+        if (sp == NULL) return (sim_fp){0, 0};
+        return part_fp_bytes(c, cache ? &cache->scratch : NULL, part, sp, len, 0);
     }
     if (cache != NULL) {
         cache->scratch.len = 0;
@@ -646,13 +654,7 @@ static void class_part(sim_fp *sum, int cls, const fp_walk *w, int part) {
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 const unsigned char *sim_state_stack(const sim_run *run, int t, size_t *len) {
-    *len = 0;
-    if (t < 0 || t >= run->thread_count || !state_stack_live(&run->thread[t])) return NULL;
-    sim_thread *th = (sim_thread *)&run->thread[t]; /* exposed to the sanitizers, not written */
-    unsigned char *sp = sim_fiber_saved_sp(&th->fiber);
-    sim_fiber_expose(&th->fiber, sp);
-    *len = (size_t)(state_stack_top(th) - sp);
-    return sp;
+    return state_live_stack(run, t, len);
 }
 
 void sim_state_class_fps(const sim_run *run, uint64_t extra, sim_fp out[SIM_STATE_CLASS_COUNT]) {
