@@ -38,22 +38,22 @@ int sim__lua_check(sim_cmd *c, const unsigned char *body, uint32_t body_len) {
 #include "sim/model/sim_sha1.h"
 
 enum {
-    BRIDGE_INNER_NODES = 1024,         /* reply nodes of one redis.call */
-    BRIDGE_INNER_BYTES = 64 * 1024,    /* reply bytes of one redis.call */
-    BRIDGE_REPLY_DEPTH_MAX = 64,       /* nesting of a script's returned tables */
-    BRIDGE_HOOK_STEPS = 1000,          /* instructions between two step-count hooks */
+    BRIDGE_INNER_NODES = 1024,      /* reply nodes of one redis.call */
+    BRIDGE_INNER_BYTES = 64 * 1024, /* reply bytes of one redis.call */
+    BRIDGE_REPLY_DEPTH_MAX = 64,    /* nesting of a script's returned tables */
+    BRIDGE_HOOK_STEPS = 1000,       /* instructions between two step-count hooks */
 };
 
 /* One script call. Guarded by: the simulator's thread; lives on the C stack for the call. */
 typedef struct bridge_ctx {
-    sim_cmd *c;           /* the EVAL or EVALSHA call */
-    const char *sha;      /* the script's name, for error replies */
-    int numkeys;          /* keys declared (argv[3 ..]) */
-    int limit;            /* 1 once a model limit stopped the script */
-    char limit_why[160];  /* which limit */
-    int64_t steps;        /* Lua instructions so far */
-    uint64_t rng;         /* math.random's state, from 0 each call */
-    int may_publish;      /* the script's text mentions "publish" (lk_script_may_publish) */
+    sim_cmd *c;          /* the EVAL or EVALSHA call */
+    const char *sha;     /* the script's name, for error replies */
+    int numkeys;         /* keys declared (argv[3 ..]) */
+    int limit;           /* 1 once a model limit stopped the script */
+    char limit_why[160]; /* which limit */
+    int64_t steps;       /* Lua instructions so far */
+    uint64_t rng;        /* math.random's state, from 0 each call */
+    int may_publish;     /* the script's text mentions "publish" (lk_script_may_publish) */
 } bridge_ctx;
 
 /* The scratch's header, at its start: the allocator's state and the pristine state image. The scratch is laid out
@@ -71,8 +71,8 @@ typedef struct bridge_heap {
 } bridge_heap;
 
 enum {
-    BRIDGE_HEADER = 64,                                  /* bytes reserved for the header */
-    BRIDGE_SAVE_BYTES = 512 * 1024,                      /* the pristine image's copy, at most */
+    BRIDGE_HEADER = 64,                                          /* bytes reserved for the header */
+    BRIDGE_SAVE_BYTES = 512 * 1024,                              /* the pristine image's copy, at most */
     BRIDGE_SAVE_OFF = SIM_KS_LUA_HEAP_BYTES - BRIDGE_SAVE_BYTES, /* where the copy starts: the blocks end there */
 };
 _Static_assert(sizeof(bridge_heap) <= BRIDGE_HEADER, "the scratch header");
@@ -232,17 +232,18 @@ static int bridge_key_declared(const bridge_ctx *x, const char *key, size_t n) {
 
 /* Checks what the model allows a script to run: its keys declared, not the whole key space. */
 static int bridge_call_allowed(lua_State *L, bridge_ctx *x, const lk_command *row, int argc, const char **argv,
-                            const size_t *len) {
+                               const size_t *len) {
     if (row->flags & LK_CMDF_KEYSPACE)
         return bridge_limit(L, "a script ran a command that reads the whole key space (SCAN): the model needs a "
-                            "script's keys before it runs");
+                               "script's keys before it runs");
     int pos[LK_COMMAND_ARGS_MAX];
     int n = lk_command_keys(row, argc, argv, len, pos, LK_COMMAND_ARGS_MAX);
     for (int i = 0; i < n; i++) {
         if (bridge_key_declared(x, argv[pos[i]], len[pos[i]])) continue;
         char why[160];
-        snprintf(why, sizeof(why), "a script used the key '%.60s' without declaring it in KEYS (the model needs a "
-                                   "script's keys before it runs)",
+        snprintf(why, sizeof(why),
+                 "a script used the key '%.60s' without declaring it in KEYS (the model needs a "
+                 "script's keys before it runs)",
                  argv[pos[i]]);
         return bridge_limit(L, why);
     }
@@ -291,8 +292,10 @@ static int bridge_redis_call(lua_State *L) {
     bridge_ctx *x = bridge_get_ctx(L);
     int raise = lua_toboolean(L, lua_upvalueindex(1));
     int argc = lua_gettop(L);
-    if (argc == 0) return bridge_call_error(L, raise, "-ERR Please specify at least one argument for this redis lib call");
-    if (argc > LK_COMMAND_ARGS_MAX) return bridge_call_error(L, raise, "-ERR Too many arguments for this redis lib call");
+    if (argc == 0)
+        return bridge_call_error(L, raise, "-ERR Please specify at least one argument for this redis lib call");
+    if (argc > LK_COMMAND_ARGS_MAX)
+        return bridge_call_error(L, raise, "-ERR Too many arguments for this redis lib call");
     for (int i = 1; i <= argc; i++) {
         int t = lua_type(L, i);
         if (t == LUA_TNUMBER) { /* Redis 7.0 formats numbers with %.17g */
@@ -390,8 +393,26 @@ static int bridge_global_newindex(lua_State *L) {
     return lua_error(L);
 }
 
+/* Redis 7.0's libraries that few scripts use, built on a script's first read of their global (then set by rawset,
+ * past the read-only guard) rather than at setup: the pristine image, which every call copies back, stays small, and
+ * a call that reads none pays nothing. Each opener leaves its library's table on the stack and sets no global. The
+ * state is restored before each call, so what a call builds never reaches the next one. */
+static const luaL_Reg bridge_lazy_libs[] = {
+    {NULL, NULL},
+};
+
 static int bridge_global_index(lua_State *L) {
     const char *name = lua_tostring(L, 2);
+    for (const luaL_Reg *lib = bridge_lazy_libs; name != NULL && lib->name != NULL; lib++) {
+        if (strcmp(name, lib->name) != 0) continue;
+        lua_settop(L, 2);
+        lua_pushcfunction(L, lib->func);
+        lua_call(L, 0, 1);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, LUA_GLOBALSINDEX);
+        return 1;
+    }
     luaL_where(L, 1);
     lua_pushfstring(L, "Script attempted to access nonexistent global variable '%s'", name ? name : "?");
     lua_concat(L, 2);
@@ -423,9 +444,9 @@ static void bridge_open_redis(lua_State *L) {
     static const struct {
         const char *name;
         int value;
-    } consts[] = {{"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3},
-                  {"REPL_NONE", 0}, {"REPL_AOF", 1},    {"REPL_SLAVE", 2},  {"REPL_REPLICA", 2},
-                  {"REPL_ALL", 3},  {"REDIS_VERSION_NUM", 0x07000f}};
+    } consts[] = {
+        {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2},   {"LOG_WARNING", 3}, {"REPL_NONE", 0},
+        {"REPL_AOF", 1},  {"REPL_SLAVE", 2},  {"REPL_REPLICA", 2}, {"REPL_ALL", 3},    {"REDIS_VERSION_NUM", 0x07000f}};
     for (size_t i = 0; i < sizeof(consts) / sizeof(consts[0]); i++) {
         lua_pushinteger(L, consts[i].value);
         lua_setfield(L, -2, consts[i].name);
@@ -556,8 +577,7 @@ static void bridge_to_reply(lua_State *L, lk_reply *r, int depth) {
     case LUA_TNUMBER: {
         double d = (double)lua_tonumber(L, -1);
         /* C leaves an out-of-range conversion undefined; x86-64's cvttsd2si gives INT64_MIN, as Redis replies */
-        lk_reply_int(r, isnan(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0 ? INT64_MIN
-                                                                                            : (int64_t)d);
+        lk_reply_int(r, isnan(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0 ? INT64_MIN : (int64_t)d);
         return;
     }
     case LUA_TTABLE: break;
