@@ -30,7 +30,10 @@
 #include "sim/search/sim_search_base.h"
 #include "sim/search/sim_search_modes.h"
 
-enum { HASH_JOBS_MAX = 64 };
+enum {
+    HASH_JOBS_MAX = 64,
+    JOBS_FP_BATCH = 4096, /* outcome fingerprints a worker writes, and this process reads, at once (64 KiB) */
+};
 
 static int jobs_write(int fd, const void *p, size_t n) {
     const unsigned char *c = p;
@@ -85,8 +88,17 @@ static void jobs_worker(sim_run *run, const sim_config *cfg, const sim_exhaust_o
              jobs_write(fd, &found.cycle, sizeof(found.cycle)) == 0 &&
              (found.path == NULL || jobs_write(fd, found.path, sizeof(int32_t) * (size_t)found.len) == 0) &&
              jobs_write(fd, &n, sizeof(n)) == 0;
-    for (size_t i = 0; ok && i < outcomes.cap; i++)
-        if (outcomes.slot[i].lo | outcomes.slot[i].hi) ok = jobs_write(fd, &outcomes.slot[i], sizeof(sim_fp)) == 0;
+    sim_fp batch[JOBS_FP_BATCH];
+    size_t b = 0;
+    for (size_t i = 0; ok && i < outcomes.cap; i++) {
+        if ((outcomes.slot[i].lo | outcomes.slot[i].hi) == 0) continue;
+        batch[b++] = outcomes.slot[i];
+        if (b == JOBS_FP_BATCH) {
+            ok = jobs_write(fd, batch, sizeof(batch)) == 0;
+            b = 0;
+        }
+    }
+    ok = ok && (b == 0 || jobs_write(fd, batch, b * sizeof(sim_fp)) == 0);
     _exit(ok ? 0 : 3);
 }
 
@@ -104,10 +116,13 @@ static int jobs_collect(int fd, sim_hash_control *ctl, sim_exhaust_result *r, si
     }
     uint64_t n;
     if (jobs_read(fd, &n, sizeof(n), ctl) != 0) return -1;
-    for (uint64_t k = 0; k < n; k++) {
-        sim_fp fp;
-        if (jobs_read(fd, &fp, sizeof(fp), ctl) != 0) return -1;
-        if (outcomes && sim_visited_add(outcomes, fp, 0) > 0) (*new_outcomes)++;
+    sim_fp batch[JOBS_FP_BATCH];
+    for (uint64_t k = 0; k < n;) {
+        size_t b = n - k < JOBS_FP_BATCH ? (size_t)(n - k) : JOBS_FP_BATCH;
+        if (jobs_read(fd, batch, b * sizeof(sim_fp), ctl) != 0) return -1;
+        for (size_t i = 0; i < b; i++)
+            if (outcomes && sim_visited_add(outcomes, batch[i], 0) > 0) (*new_outcomes)++;
+        k += b;
     }
     return 0;
 }
