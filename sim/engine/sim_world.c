@@ -201,7 +201,14 @@ int sim_crashes(const sim_run *run) {
     return run->crashes;
 }
 
+/* A thread that reads the fault counts reads what every thread's store-fault event writes (DPOR encodes those as
+ * the faulted thread's own events): it says so (the run is the arena's, never const memory). */
+static void world_fault_counts_read(const sim_run *run) {
+    if (run->current >= 0) ((sim_run *)run)->fault_counts_read = 1;
+}
+
 int sim_faults(const sim_run *run) {
+    world_fault_counts_read(run);
     return run->faults;
 }
 
@@ -217,6 +224,7 @@ int sim_thread_new(sim_run *run, int proc, const char *name, int64_t start_ns, s
 }
 
 int sim_fault_count(const sim_run *run, const char *kind) {
+    world_fault_counts_read(run);
     static const struct {
         const char *word;
         size_t field;

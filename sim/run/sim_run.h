@@ -267,6 +267,8 @@ struct sim_run {
     uint32_t unchecked;                  /* bit k: expectation k (of the scenario's list) was not checked */
     int reply_losts;                     /* reply-lost faults executed */
     int conn_errors;                     /* conn-error faults executed */
+    int fault_counts_read;               /* a thread read the fault counts (sim_faults, sim_fault_count) since the
+                                            last decision: DPOR makes that decision's event dependent on all */
     int ignored_count;                   /* oracles whose violations are notes (--ignore-oracle) */
     char ignored[SIM_IGNORED_MAX][SIM_NAME_MAX];
     int note_count;                    /* notes kept (at most SIM_NOTES_MAX) */

@@ -10,16 +10,24 @@
  * is global, they belong to one process (threads of a process share memory the simulator does not see: a renewal
  * task and its holder), or one writes an object the other touches. A Bloom collision only adds dependence.
  *
+ * A store fault (reply-lost, conn-error) of thread T's op is an event of T, one of T's variants of its next event:
+ * exploring T at a point explores its plain op and then each faulted one there, and T's footprint there covers them
+ * all (the op's keys, each written: a fault's oracle bookkeeping writes the key's lease record). A fault changes
+ * only T, the op's keys and the fault counts; T's store-fault bound is T's own. Code that reads the fault counts
+ * (sim_faults, sim_fault_count) makes its event global, so a read never commutes with a fault it could see.
+ *
  * Global, i.e. dependent with everything: environment decisions, oracle events (design.md §7), task start and
- * join, a SCAN, an event that ended the run with a violation, and an event after which virtual time jumped because
- * no thread was enabled (the jump changes what every thread reads next). An event that ended the run with a
+ * join, a SCAN, an event that ended the run with a violation, an event whose code read the fault counts, and an
+ * event after which virtual time jumped because no thread was enabled (the jump changes what every thread reads
+ * next). An event that ended the run with a
  * violation disabled every other thread, whose next events are in no trace: each races with it, so every thread
  * enabled at its point is added there (the terminal states of violating runs then match the naive search's).
  *
  * After each execution, every reversible race (two dependent events of different threads with no event between
  * them in happens-before) adds an initial of the reversed sequence to the backtrack set of the point before the
  * first event, unless one is there already; if no initial is enabled there, every enabled thread is added
- * (Flanagan and Godefroid's fallback). Environment options are always explored in full, at every point. A thread
+ * (Flanagan and Godefroid's fallback). Environment options (time advances, wall steps, restarts, crashes, pauses)
+ * are always explored in full, at every point. A thread
  * explored from a point is put to sleep for its later siblings and stays asleep below them while the events taken
  * are independent of its next one; a point where every enabled thread sleeps and no environment option is left
  * ends the execution (counted as sleep-set blocked: an equivalent one was explored).
@@ -41,6 +49,7 @@
 #include "sim/search/sim_search_modes.h"
 
 enum { DPOR_ENV = SIM_THREADS_MAX }; /* the pseudo-thread of environment decisions */
+_Static_assert(SIM_OPTIONS_MAX <= INT16_MAX, "dpor_node.var_first holds an option index");
 
 typedef struct dpor_fp {
     uint64_t rd, wr; /* Bloom masks of the objects read and written */
@@ -50,17 +59,21 @@ typedef struct dpor_fp {
 } dpor_fp;
 
 typedef struct dpor_node {
-    uint32_t enabled;              /* threads enabled here */
-    uint32_t sleep;                /* threads asleep on entry */
-    uint32_t backtrack;            /* threads to explore from here */
-    uint32_t done;                 /* threads explored (or being explored) from here */
-    int env_count;                 /* environment options here (after the threads) */
-    int env_next;                  /* next environment option to explore */
-    int chosen;                    /* option index taken in the current execution */
-    int actor;                     /* its thread, or DPOR_ENV */
-    int64_t now_ns;                /* virtual time when it was taken */
-    dpor_fp ev;                    /* the footprint of the event taken (global bits added after it ran) */
-    dpor_fp next[SIM_THREADS_MAX]; /* the next event of each enabled thread */
+    uint32_t enabled;                   /* threads enabled here */
+    uint32_t sleep;                     /* threads asleep on entry */
+    uint32_t backtrack;                 /* threads to explore from here */
+    uint32_t done;                      /* threads explored (or being explored) from here */
+    int env_count;                      /* environment options here (after the threads; store faults not counted) */
+    int env_next;                       /* next environment option to explore */
+    int var_actor;                      /* the thread whose store-fault variants are being explored here, or -1 */
+    int var_next;                       /* its next variant to explore */
+    int16_t var_first[SIM_THREADS_MAX]; /* each thread's store-fault options here: the first one's index, */
+    uint8_t var_count[SIM_THREADS_MAX]; /* and how many (they follow one another) */
+    int chosen;                         /* option index taken in the current execution */
+    int actor;                          /* its thread, or DPOR_ENV */
+    int64_t now_ns;                     /* virtual time when it was taken */
+    dpor_fp ev;                         /* the footprint of the event taken (global bits added after it ran) */
+    dpor_fp next[SIM_THREADS_MAX];      /* the next event of each enabled thread */
 } dpor_node;
 
 typedef struct dpor_ctx {
@@ -206,7 +219,9 @@ static int dpor_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
     dpor_ctx *x = ctx;
     int d = run->step;
     if (d >= x->depth_max) return -1;
-    if (d > 0 && run->now_ns != x->node[d - 1].now_ns) dpor_made_global(&x->node[d - 1]); /* time jumped after it */
+    if (d > 0 && (run->now_ns != x->node[d - 1].now_ns || run->fault_counts_read)) /* time jumped, or it read */
+        dpor_made_global(&x->node[d - 1]);
+    run->fault_counts_read = 0;
     sim_option opt[SIM_OPTIONS_MAX];
     int k = sim_exhaust_options(run, enabled, n, -1, 0, x->bounds, opt);
     if (d >= x->len) { /* a new point */
@@ -220,7 +235,16 @@ static int dpor_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
             v->enabled |= UINT32_C(1) << enabled[i];
             v->next[enabled[i]] = dpor_footprint(run, &run->thread[enabled[i]]);
         }
-        v->env_count = k - n;
+        int env_end = k;
+        for (int j = k - 1; j >= n && opt[j].kind == SIM_DEC_FAULT; j--) { /* store faults come last */
+            int t = opt[j].thread;
+            v->var_first[t] = (int16_t)j;
+            v->var_count[t]++;
+            v->next[t].wr |= v->next[t].rd; /* the group's footprint */
+            env_end = j;
+        }
+        v->env_count = env_end - n;
+        v->var_actor = -1;
         x->points++;
         x->options_sum += k;
         if (k > x->options_max) x->options_max = k;
@@ -236,6 +260,7 @@ static int dpor_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
         if (awake) {
             int p = __builtin_ctz(awake);
             v->backtrack = v->done = UINT32_C(1) << p;
+            v->var_actor = p;
             for (int i = 0; i < n; i++)
                 if (enabled[i] == p) v->chosen = i;
         } else if (v->env_count > 0) {
@@ -251,7 +276,8 @@ static int dpor_decide(void *ctx, sim_run *run, const int *enabled, int n, sim_c
     if (v->chosen >= k) return -1; /* cannot happen: the run is a pure function of the path */
     int last = -1, pre = 0;
     sim_option_choice(&opt[v->chosen], enabled, n, &last, &pre, out);
-    v->actor = opt[v->chosen].kind == SIM_DEC_RUN ? opt[v->chosen].thread : DPOR_ENV;
+    v->actor =
+        opt[v->chosen].kind == SIM_DEC_RUN || opt[v->chosen].kind == SIM_DEC_FAULT ? opt[v->chosen].thread : DPOR_ENV;
     v->ev = v->actor == DPOR_ENV ? (dpor_fp){0, 0, 0, -1, 1} : v->next[v->actor];
     v->now_ns = run->now_ns;
     x->depth = d + 1;
@@ -335,9 +361,13 @@ static int dpor_backtrack(dpor_ctx *x) {
         dpor_node *v = &x->node[d];
         uint32_t left = v->backtrack & v->enabled & ~v->done & ~v->sleep;
         int n = __builtin_popcount(v->enabled);
-        if (left) {
+        if (v->var_actor >= 0 && v->var_next < v->var_count[v->var_actor]) { /* the thread's faulted ops, in turn */
+            v->chosen = v->var_first[v->var_actor] + v->var_next++;
+        } else if (left) {
             int p = __builtin_ctz(left);
             v->done |= UINT32_C(1) << p;
+            v->var_actor = p;
+            v->var_next = 0;
             v->chosen = __builtin_popcount(v->enabled & ((UINT32_C(1) << p) - 1)); /* threads come first, by index */
         } else if (v->env_next < v->env_count) {
             v->chosen = n + v->env_next++;
@@ -357,6 +387,8 @@ static void dpor_account(dpor_ctx *x, sim_run *run, const sim_exhaust_opts *o, s
     res->execs++;
     res->steps += run->step;
     sim__exhaust_probes(res, run);
+    if (x->depth > 0 && run->fault_counts_read) dpor_made_global(&x->node[x->depth - 1]); /* the last event read */
+    run->fault_counts_read = 0;
     if (x->blocked) {
         res->sleep_blocked++;
     } else if (end == SIM_END_ABORTED) {
@@ -388,8 +420,11 @@ static void dpor_progress(const dpor_ctx *x, const sim_exhaust_result *res, sim_
     int32_t *path = count + x->depth + 1;
     for (int i = 0; i < x->depth; i++) {
         const dpor_node *v = &x->node[i];
+        int vars = 0;
+        for (int t = 0; t < SIM_THREADS_MAX; t++)
+            vars += v->var_count[t];
         path[i] = __builtin_popcount(v->done) - 1 + v->env_next;
-        count[i] = __builtin_popcount(v->backtrack | v->done) + v->env_count;
+        count[i] = __builtin_popcount(v->backtrack | v->done) + v->env_count + vars;
     }
     sim__exhaust_progress(pr, res->execs, -1, sim_exhaust_fraction(path, count, x->depth), x->depth, res->violations);
     free(count);

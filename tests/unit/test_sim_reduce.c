@@ -46,7 +46,7 @@ static const reduce_case cases[] = {
     {"stale_token", "core", {NULL}, -1, 0},
     {"singleton", "core", {"threads=3"}, -1, 0}, /* env mutex and once, one process, a crash */
     {"stale_token", "mutant:get_compare_del", {NULL}, 1, 1},
-    /* every fault kind is a decision: store faults (DPOR: an environment option at every point), wall steps of the
+    /* every fault kind is a decision: store faults (DPOR: the faulted thread's own events), wall steps of the
      * processes' clocks and backwards, a process crash */
     {"thundering_herd", "core", {"threads=2", "crashes_max=0", "store_faults_max=1"}, -1, 0},
     {"stale_token", "mutant:plain_del", {"store_faults_max=1", "advances_max=1"}, -1, 1},
@@ -357,6 +357,64 @@ static const sim_scenario cross_scenario = {
     .setup = cross_setup,
     .expectations = "cross_frame_seen",
 };
+
+/* "faultread": two clients that share nothing. c1 sets k1 (a store fault can hit it); c2 yields, reads the
+ * reply-lost count into the shared state, and yields again (no time passes). Only the count ties them: after c2's
+ * first event, c1 (explored first at the root) must not stay asleep, or c1's fault after c2's read (seen 0, one
+ * fault) is never reached, where the naive search reaches it. */
+typedef struct faultread_state {
+    int seen; /* the reply-lost count c2 read */
+} faultread_state;
+
+static void faultread_c1(sim_thread *self, void *arg) {
+    (void)arg;
+    lk_store_op op = {.kind = LK_OP_SET, .key = "k1", .value = "a"};
+    lk_store_reply reply;
+    lk_env_store_exec(sim_env(self), &op, &reply);
+}
+
+static void faultread_c2(sim_thread *self, void *arg) {
+    faultread_state *st = arg;
+    lk_env_yield(sim_env(self), "g2");
+    st->seen = sim_fault_count(sim_thread_run(self), "reply-lost");
+    lk_env_yield(sim_env(self), "g2");
+}
+
+static int faultread_setup(sim_run *run) {
+    faultread_state *st = sim_state_alloc(run, sizeof(*st));
+    int p1 = sim_process_new(run, "p1"), p2 = sim_process_new(run, "p2");
+    if (st == NULL || p1 < 0 || p2 < 0 || sim_thread_new(run, p1, "c1", 0, faultread_c1, NULL) < 0) return -1;
+    return sim_thread_new(run, p2, "c2", 0, faultread_c2, st) < 0 ? -1 : 0;
+}
+
+static const sim_variant_def faultread_variants[] = {{"core", "a thread reads the fault counts"}};
+static const sim_scenario faultread_scenario = {
+    .name = "faultread",
+    .description = "a thread reads the fault counts",
+    .variants = faultread_variants,
+    .variant_count = 1,
+    .setup = faultread_setup,
+};
+
+/* A store fault is an event of the faulted thread for DPOR, and a read of the fault counts is dependent on every
+ * event: the read is ordered both ways against c1's faults (both values of k3 found, as the naive search finds). */
+static void test_dpor_orders_fault_count_reads(void **state) {
+    (void)state;
+    sim_config cfg;
+    sim_config_defaults(&cfg, &faultread_scenario, 0);
+    char err[256];
+    assert_int_equal(sim_config_set_text(&cfg, "store_faults_max=1", err, sizeof(err)), 0);
+    assert_int_equal(sim_config_set_text(&cfg, "advances_max=0", err, sizeof(err)), 0); /* no global option */
+    reduce_case c = {"faultread", "core", {NULL}, -1, 0};
+    mode_result naive, dpor;
+    run_mode(&cfg, SIM_REDUCE_NONE, -1, 1000000, &naive);
+    run_mode(&cfg, SIM_REDUCE_DPOR, -1, 1000000, &dpor);
+    assert_same(&c, "dpor", &naive, &dpor);
+    assert_true(naive.n >= 4);
+    assert_true(dpor.res.execs < naive.res.execs);
+    free(naive.outcome);
+    free(dpor.outcome);
+}
 
 /* Walks one execution of 'cfg' (the option taken at each point varies with the step), checking at every decision
  * point, after a restore too, that the fingerprint equals one taken with the parts' cache forgotten. */
@@ -762,6 +820,7 @@ static void test_stack_size_is_a_parameter(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reductions_agree_with_naive),
+        cmocka_unit_test(test_dpor_orders_fault_count_reads),
         cmocka_unit_test(test_workers_and_shards_agree),
         cmocka_unit_test(test_snapshot_restore_roundtrip),
         cmocka_unit_test(test_incremental_fingerprints),
