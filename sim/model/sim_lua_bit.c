@@ -13,7 +13,8 @@
  *
  * Invariant: results depend on the arguments alone (no host byte order: the bits are read as an integer, not
  * through a union). Shift counts use their low 5 bits. tohex(x, n) gives |n| digits (at most 8; n < 0 upper case,
- * default 8); n = -2^31 counts as -(2^31 - 1), as the CVE-2024-31449 fix Redis servers now carry has it.
+ * default 8); n = -2^31 counts as -(2^31 - 1), as in a server with the CVE-2024-31449 fix (Debian's 7.0.15 has it;
+ * upstream 7.0.15 overran a buffer there).
  */
 #ifndef RACEBED_HAVE_LUA
 /* Without Lua nothing here is built: scripts reply that Lua is missing (sim_lua.c). */
