@@ -9,7 +9,7 @@ out=build/fuzz
 mkdir -p "$out"
 if ! command -v clang >/dev/null 2>&1; then echo "fuzz: clang not installed, skipped (make deps)"; exit 0; fi
 model_src="core/lk_rc.c core/lk_reply.c core/lk_command.c sim/model/sim_keyspace.c sim/model/sim_redis.c sim/model/sim_sha1.c
-    sim/model/sim_lua.c $(ls sim/model/sim_cmd*.c)"
+    $(ls sim/model/sim_lua*.c sim/model/sim_cmd*.c)"
 # Lua scripts (EVAL) are fuzzed too when Lua 5.1 is installed, as the build detects it.
 lua_flags=""
 [ -f /usr/include/lua5.1/lua.h ] && lua_flags="-DRACEBED_HAVE_LUA=1 -I/usr/include/lua5.1 -llua5.1"

@@ -35,6 +35,7 @@ int sim__lua_check(sim_cmd *c, const unsigned char *body, uint32_t body_len) {
 #include <lualib.h>
 #include <math.h>
 
+#include "sim/model/sim_lua_libs.h"
 #include "sim/model/sim_sha1.h"
 
 enum {
@@ -398,6 +399,8 @@ static int bridge_global_newindex(lua_State *L) {
  * a call that reads none pays nothing. Each opener leaves its library's table on the stack and sets no global. The
  * state is restored before each call, so what a call builds never reaches the next one. */
 static const luaL_Reg bridge_lazy_libs[] = {
+    {"bit", sim__lua_open_bit},
+    {"struct", sim__lua_open_struct},
     {NULL, NULL},
 };
 

@@ -64,6 +64,12 @@
  * ends with no channel subscribed on either side (the model's registry, PUBSUB CHANNELS), then its key spaces are
  * dumped and compared. (SUBSCRIBE inside MULTI is not tested: the model refuses it as a limit.)
  *
+ * The bit and struct test (test_command_conformance_script_libs) sends each of CMD_LIB_CASES, fixed EVAL scripts at
+ * the edges of those libraries (numbers modulo 2^32, shift counts past 31, tohex's digit counts, struct's integer
+ * conversions, wide items, alignment, positions and every error text), on one connection to both sides; every reply
+ * must be equal, and both values and errors must occur. The random test's scripts use the libraries too, on the
+ * generated values.
+ *
  * RACEBED_CONFORMANCE_VERBOSE=1 prints every command; RACEBED_CONFORMANCE_ONLY=get,set,... limits the generators;
  * RACEBED_CONFORMANCE_SEQUENCES=N runs N sequences instead of CMD_SEQUENCES (a longer soak);
  */
@@ -513,6 +519,22 @@ static const struct {
     {"return redis.call('PUBLISH', 'c1', ARGV[1] or 'from a script')", 0},
     {"redis.call('PUBLISH', 'c2', 'sent') error('after publishing')", 0},
     {"return redis.call('SUBSCRIBE', 'c1')", 0},
+    /* bit and struct, on the generated values (numbers at the int64 edges, 1.5, non-numbers, binary, none) */
+    {"return bit.band(ARGV[1] or 0, ARGV[2] or -1)", 0},
+    {"return {bit.tobit(ARGV[1] or 2^31), bit.bnot(ARGV[1] or 0), bit.bswap(ARGV[1] or 1), "
+     "bit.bxor(ARGV[1] or 0, ARGV[2] or 0, 0x5a5a5a5a)}",
+     0},
+    {"local n = ARGV[1] or 33 return {bit.lshift(1, n), bit.rshift(-1, n), bit.arshift(-2^31, n), "
+     "bit.rol(0x12345678, n), bit.ror(0x12345678, n), bit.bor(n, 2^32)}",
+     0},
+    {"if ARGV[2] then return bit.tohex(ARGV[1], ARGV[2]) end return bit.tohex(ARGV[1] or 0xabcdef12)", 0},
+    {"local f = ({'>i', '<I2', '!4bxi', 'h>d', 'c0', 's', 'i3', '<l', '>L', 'f', 'i9'})[#(ARGV[2] or '') % 11 + 1] "
+     "local s = struct.pack(f, ARGV[1] or 7, 1) return {s, select(2, pcall(struct.size, f)), struct.unpack(f, s)}",
+     0},
+    {"local n = #(ARGV[2] or '') local f = ({'<i2', '>I2', 'b', 's', 'c2', 'bc0', '!2bh', 'x', '>d', '<i9', 'f'})"
+     "[n % 11 + 1] return {struct.unpack(f, ARGV[1] or '', n % 3 + 1)}",
+     0},
+    {"return struct.size(ARGV[1] or '!bd')", 0},
 };
 
 /* EVAL and EVALSHA: numkeys (mostly what the script needs, sometimes odd), keys from the pool, two arguments. */
@@ -1968,6 +1990,173 @@ static void test_command_conformance_pubsub(void **state) {
     if (failed > 0) fail_msg("%d of %d pub/sub sequences diverged (see MISMATCH lines)", failed, n);
 }
 
+/* ---- the bit and struct libraries: fixed edge cases -------------------------------------------------------------- */
+
+/* EVAL bodies (no keys; up to two arguments) at the edges of bit and struct: numbers taken modulo 2^32 (2^31, 2^32,
+ * ties, huge numbers, infinities, NaN, numeric strings), shift counts past 31 and negative, tohex's digit counts
+ * (0, 9, -2^31), the table's pairs() order, struct's x86-64 conversions, wide and odd-sized integers, alignment,
+ * positions, c0, s, size's quirks, and every error text with its argument number. */
+static const char *const CMD_LIB_CASES[][3] = {
+    /* the body, then its arguments (NULL: not given) */
+    {"return {bit.tobit(0x7fffffff), bit.tobit(0x80000000), bit.tobit(-1), bit.tobit(2^32), bit.tobit(2^32 + 5)}"},
+    {"return {bit.tobit(1.5), bit.tobit(2.5), bit.tobit(-1.5), bit.tobit(-2.5), bit.tobit(0.5), bit.tobit(-0.5)}"},
+    {"return {bit.tobit(2^51), bit.tobit(2^52 + 3), bit.tobit(2^53 + 3), bit.tobit(-2^53 - 3), bit.tobit(1e300)}"},
+    {"return {bit.tobit(-1e300), bit.tobit(1/0), bit.tobit(-1/0), bit.tobit(0/0), bit.tobit(' 12 '), "
+     "bit.tobit('1e3')}"},
+    {"return {bit.tobit(ARGV[1]), bit.tobit(ARGV[2])}", "9223372036854775807", "-9223372036854775808"},
+    {"return bit.tobit(ARGV[1])", "0x10"},
+    {"return bit.tobit(ARGV[1])", ""},
+    {"return bit.tobit('abc')"},
+    {"return bit.tobit()"},
+    {"return bit.tobit(nil)"},
+    {"return bit.tobit({})"},
+    {"return {bit.bnot(0), bit.bnot(-1), bit.bnot(0x7fffffff), bit.bnot(2^32)}"},
+    {"return {bit.band(0xff, 0x0f), bit.band(-1, 0x80000000), bit.band(7), bit.bor(1, 2, 4, 8), bit.bxor(-1, 1)}"},
+    {"return bit.band(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)"},
+    {"return bit.band()"},
+    {"return bit.band('x', 'y', 1)"},
+    {"return bit.band(1, 'x', 'y')"},
+    {"return bit.bor(1, {}, 2)"},
+    {"return bit.bxor(ARGV[1], ARGV[2])", "12", "-7"},
+    {"return {bit.lshift(1, 31), bit.lshift(1, 32), bit.lshift(1, 33), bit.lshift(1, -1), bit.lshift(0xff, 28)}"},
+    {"return {bit.rshift(-1, 28), bit.rshift(-1, 0), bit.rshift(-1, 32), bit.rshift(0x80000000, 31.5)}"},
+    {"return {bit.arshift(-256, 4), bit.arshift(0x80000000, 31), bit.arshift(0x7fffffff, 31), bit.arshift(-1, 35)}"},
+    {"return {bit.rol(0x12345678, 4), bit.rol(0x12345678, 0), bit.rol(0x12345678, 32), bit.rol(0x12345678, 36)}"},
+    {"return {bit.ror(0x12345678, 4), bit.ror(0x12345678, 0), bit.ror(1, 1), bit.rol(0x80000000, 1), bit.ror(1, -4)}"},
+    {"return bit.lshift(1)"},
+    {"return bit.rshift('a', 1)"},
+    {"return {bit.bswap(0x12345678), bit.bswap(0x80), bit.bswap(-1), bit.bswap(2^32 + 1)}"},
+    {"return {bit.tohex(0xabcdef12), bit.tohex(-1), bit.tohex(0xabcdef12, -4), bit.tohex(0xabcdef12, 4)}"},
+    {"return {bit.tohex(1, 0), bit.tohex(1, 9), bit.tohex(0xabcdef12, -2^31), bit.tohex(0xabcdef12, 2^31)}"},
+    {"return {bit.tohex(0xabcdef12, 2^31 - 1), bit.tohex(0xabcdef12, 2^32 - 1), bit.tohex(0xabcdef12, 1e300)}"},
+    {"return {bit.tohex(0xabcdef12, -9), bit.tohex(0xabcdef12, 0/0), bit.tohex(2^32), bit.tohex('10', '-3')}"},
+    {"return bit.tohex(ARGV[1], ARGV[2])", "9223372036854775807", "-3"},
+    {"return bit.tohex(1, nil)"},
+    {"return bit.tohex()"},
+    {"local t = {} for k in pairs(bit) do t[#t + 1] = k end return t"},
+    {"local t = {} for k in pairs(struct) do t[#t + 1] = k end return t"},
+    {"local f = bit.band return f('q')"},
+    {"return {bit.nosuch, type(bit.band), rawequal(bit, bit)}"},
+    {"return {struct.pack('>i', 1), struct.pack('<i', -2), struct.pack('bBhH', -1, 255, -2, 65535)}"},
+    {"return {struct.pack('<lLT', -3, 7, 9), struct.pack('>i3', 0x123456), struct.pack('<i16', -1)}"},
+    {"return {struct.pack('>i16', -1), struct.pack('>I9', 2^63), struct.pack('i0', 5), struct.pack('<I2', 1.5)}"},
+    {"return {struct.pack('>l', 0/0), struct.pack('>L', 1/0), struct.pack('>l', -1/0), struct.pack('>L', 2^64)}"},
+    {"return {struct.pack('<L', 2^63), struct.pack('<L', 2^63 + 2048), struct.pack('<l', -2^63 - 4096)}"},
+    {"return {struct.pack('<l', -1.5), struct.pack('<L', 2^64 - 2048), struct.pack('<i', ARGV[1])}", "-7"},
+    {"return {struct.pack('>f', 1.5), struct.pack('<f', -0.1), struct.pack('>d', 0.1), struct.pack('<d', -1/0)}"},
+    {"return {struct.pack('f', 1e300), struct.pack('f', 0/0), struct.pack('>d', 0/0), struct.pack('d', -0.0)}"},
+    {"return {struct.pack('!bd', 1, 1.5), struct.pack('!4bd', 1, 1.5), struct.pack('!2bi', 1, 2)}"},
+    {"return {struct.pack('!bhbi3bi5', 1, 2, 3, 4, 5, 6), struct.pack('!8bi3', 1, 2), struct.pack('!8bxi', 1, 2)}"},
+    {"return {struct.pack('!8bc3i', 1, 'abc', 2), struct.pack('!8bsi', 1, 'ab', 2), struct.pack(' < > !b', 7)}"},
+    {"return {struct.pack('s', 'a\\0b'), struct.pack('c0', 'ab'), struct.pack('c3', 'abcd'), struct.pack('c', 12)}"},
+    {"return struct.pack('i')"},
+    {"return struct.pack('ii', 1)"},
+    {"return struct.pack('i', 'x')"},
+    {"return struct.pack('c5', 'ab')"},
+    {"return struct.pack('bc5', 1, 'ab')"},
+    {"return struct.pack('z', 1)"},
+    {"return struct.pack('3', 1)"},
+    {"return struct.pack('i33', 1)"},
+    {"return struct.pack('i99999999999', 1)"},
+    {"return struct.pack('c2147483648', 'a')"},
+    {"return struct.pack('c2147483647', 'a')"},
+    {"return struct.pack('!3i', 1)"},
+    {"return struct.pack('!0i', 1)"},
+    {"return struct.pack('!16i', 1)"},
+    {"return struct.pack()"},
+    {"return struct.pack('c0ii', string.rep('a', 9000), 1)"},
+    {"return #struct.pack('c0bc0', string.rep('a', 9000), 1, string.rep('b', 9000))"},
+    {"local a, b, c, d, e, n = struct.unpack('>i<I!4bhd', struct.pack('>i<I!4bhd', -5, 4e9, -1, 300, 0.25)) "
+     "return {a, b, c, d, e == 0.25, n}"},
+    {"local s = struct.pack('>f<fsc0', 0.1, -2.5, 'hi', 'end') local a, b, c, d, n = struct.unpack('>f<fsc3', s) "
+     "return {a == 0.1, b == -2.5, c, d, n}"},
+    {"return {struct.unpack('<i', '\\255\\255\\255\\255')}"},
+    {"return {struct.unpack('<I', '\\255\\255\\255\\255')}"},
+    {"return {struct.unpack('bBhH', '\\255\\255\\254\\255\\255\\255')}"},
+    {"return {struct.unpack('<i3', '\\255\\255\\128')}"},
+    {"return {struct.unpack('<i9', '\\128\\0\\0\\0\\0\\0\\0\\0\\1')}"},
+    {"return {struct.unpack('>i9', '\\128\\0\\0\\0\\0\\0\\0\\0\\1')}"},
+    {"return {struct.unpack('<i12', '\\0\\0\\0\\128\\0\\0\\0\\0\\0\\0\\0\\0')}"},
+    {"return {struct.unpack('<i16', string.rep('\\255', 16))}"},
+    {"return {struct.unpack('<I16', string.rep('\\255', 16))}"},
+    {"return {struct.unpack('i0I0', '')}"},
+    {"return {struct.unpack('<l', '\\255\\255\\255\\255\\255\\255\\255\\127')}"},
+    {"return {struct.unpack('<L', string.rep('\\255', 8)), struct.unpack('<T', '\\1\\0\\0\\0\\0\\0\\0\\0')}"},
+    {"return {tostring(struct.unpack('d', struct.pack('d', 0/0))), struct.unpack('d', struct.pack('d', 1/0))}"},
+    {"return {struct.unpack('ss', 'abc\\0def\\0')}"},
+    {"return {struct.unpack('s', 'abc')}"},
+    {"return {struct.unpack('s', '')}"},
+    {"return {struct.unpack('c3', 'ab')}"},
+    {"return {struct.unpack('bc0', '\\3abcdef')}"},
+    {"return {struct.unpack('bc0', '\\9abcdef')}"},
+    {"return {struct.unpack('bc0', '\\255abcdef')}"},
+    {"return {struct.unpack('c0', 'abc')}"},
+    {"return {struct.unpack('sc0', '2\\0abc')}"},
+    {"return {struct.unpack('sc0', 'x\\0abc')}"},
+    {"return {struct.unpack('c2', 'abcdef', 5)}"},
+    {"return {struct.unpack('c2', 'abcdef', 6)}"},
+    {"return {struct.unpack('c2', 'abcdef', 0)}"},
+    {"return {struct.unpack('c2', 'abcdef', -1)}"},
+    {"return {struct.unpack('', 'abcdef', -1)}"},
+    {"return {struct.unpack('', 'abcdef', 100)}"},
+    {"return {struct.unpack('<', 'abcdef', 100)}"},
+    {"return {struct.unpack('c2', 'abcdef', 2.9)}"},
+    {"return {struct.unpack('c2', 'abcdef', 'x')}"},
+    {"return {struct.unpack('c2', 'abcdef', 1e300)}"},
+    {"return {struct.unpack('!4bi', '\\1\\0\\0\\0\\2\\0\\0')}"},
+    {"return {struct.unpack('xxb', '\\1\\2\\3')}"},
+    {"return {struct.unpack('z', '\\1')}"},
+    {"return {struct.unpack('b')}"},
+    {"return {struct.unpack('b', 12)}"},
+    {"return {struct.unpack(12, '\\1\\2')}"},
+    {"local t = {struct.unpack(string.rep('b', 8000), string.rep('a', 8000))} return #t"},
+    {"return {struct.unpack('<i', ARGV[1]), struct.unpack('>h', ARGV[1], 3)}", "abcd"},
+    {"return {struct.size('i'), struct.size('bBhHlLTfdx'), struct.size('!bd'), struct.size('!4bd')}"},
+    {"return {struct.size('c10'), struct.size('z'), struct.size('i3i3'), struct.size('!8bi3i5'), struct.size('')}"},
+    {"return {struct.size('  <>'), struct.size('b12'), struct.size(ARGV[1]), struct.size(ARGV[2])}", "x y", "abc"},
+    {"return struct.size('s')"},
+    {"return struct.size('bc0')"},
+    {"return struct.size('!3')"},
+    {"return struct.size('?')"},
+    {"return struct.size('i40')"},
+    {"return struct.size()"},
+};
+
+/* Each edge case on connection 0 of both sides: the replies must be equal node for node. Both a value and an error
+ * must occur (the list tests both). */
+static void test_command_conformance_script_libs(void **state) {
+    cmd_fixture *f = *state;
+    if (f->skip) skip();
+    if (f->why[0] != '\0') fail_msg("%s", f->why);
+    static blk_run b;
+    blk_begin(&b, f, "bit and struct");
+    f->cur = 0;
+    int n = (int)(sizeof(CMD_LIB_CASES) / sizeof(CMD_LIB_CASES[0])), failed = 0, errors = 0;
+    static char mdesc[4 * CMD_DESC_MAX], rdesc[4 * CMD_DESC_MAX], desc[CMD_DESC_MAX];
+    for (int i = 0; i < n; i++) {
+        cmd_call c = {0};
+        call_add(&c, "EVAL");
+        call_add(&c, CMD_LIB_CASES[i][0]);
+        call_add(&c, "0");
+        for (int k = 1; k < 3 && CMD_LIB_CASES[i][k] != NULL; k++)
+            call_add(&c, CMD_LIB_CASES[i][k]);
+        lk_reply mr, rr;
+        side_model(f, &c, CMD_WALL_START_MS, &mr);
+        lk_reply_format(&mr, 0, mdesc, sizeof(mdesc));
+        side_redis(f, &c, CMD_WALL_START_MS, &rr);
+        lk_reply_format(&rr, 0, rdesc, sizeof(rdesc));
+        errors += rr.node[0].type == LK_REPLY_ERROR;
+        if (lk_reply_equal(&mr, 0, &rr, 0)) continue;
+        failed++;
+        describe_call(&c, desc, sizeof(desc));
+        fprintf(stderr, "MISMATCH bit/struct case %d: %s\n  model: %s\n  redis: %s\n", i, desc, mdesc, rdesc);
+    }
+    fprintf(stderr, "bit and struct conformance: %d scripts compared (%d replied an error), %d diverged\n", n, errors,
+            failed);
+    if (failed > 0) fail_msg("%d of %d bit/struct scripts diverged (see MISMATCH lines)", failed, n);
+    assert_true(errors > 0 && errors < n);
+}
+
 static int cmd_setup(void **state) {
     cmd_fixture *f = calloc(1, sizeof(*f));
     if (f == NULL) return -1;
@@ -2024,10 +2213,9 @@ static int cmd_teardown(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_command_conformance_covers_table),
-        cmocka_unit_test(test_command_conformance_random),
-        cmocka_unit_test(test_command_conformance_blocking),
-        cmocka_unit_test(test_command_conformance_pubsub),
+        cmocka_unit_test(test_command_conformance_covers_table), cmocka_unit_test(test_command_conformance_random),
+        cmocka_unit_test(test_command_conformance_blocking),     cmocka_unit_test(test_command_conformance_pubsub),
+        cmocka_unit_test(test_command_conformance_script_libs),
     };
     return cmocka_run_group_tests(tests, cmd_setup, cmd_teardown);
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_lua_libs.h: the openers of the Lua libraries Redis 7.0 bundles beyond Lua's own (bit, struct), for the
+ * bridge's table of libraries built on a script's first read of their global (sim_lua.c). Internal to sim/model/.
+ *
+ * Contract of every opener: it pushes one new table holding the library's functions and returns 1. It sets no
+ * global and keeps no state outside the Lua state (the bridge sets the global, past the read-only guard, and
+ * restores the state's pristine image before every call). What a library computes is a function of its arguments
+ * alone: no pointer values, locale, clock or host byte order reach a script, so two runs of a script agree byte for
+ * byte, on any host, with what Redis 7.0.15 on x86-64 answers.
+ */
+#ifndef RACEBED_SIM_MODEL_SIM_LUA_LIBS_H
+#define RACEBED_SIM_MODEL_SIM_LUA_LIBS_H
+
+#ifdef RACEBED_HAVE_LUA
+
+#include <lua.h>
+
+/* bit: LuaBitOp 1.0.2 as Redis ships it (sim_lua_bit.c). */
+int sim__lua_open_bit(lua_State *L);
+/* struct: Roberto Ierusalimschy's struct library as Redis ships it (sim_lua_struct.c). */
+int sim__lua_open_struct(lua_State *L);
+
+#endif
+
+#endif
