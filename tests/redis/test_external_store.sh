@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # test_external_store.sh RACEBED: `--store redis://127.0.0.1:PORT` against a redis-server this script starts (and
 # stops by its PID). An external server keeps its own clock, so:
-#   - time-derived replies (a locked acquire's ms left, PTTL, TTL) are compared within the time the two clocks can
+#   - time-derived replies (a locked acquire's ms left, PTTL, TTL, the integers of a script whose text names ttl or
+#     time) are compared within the time the two clocks can
 #     have drifted apart in the execution: the herd, where no TTL runs out, runs in lockstep to its budget;
 #   - a reply that simulated time changed beyond that (a lease that expired in simulated time only) ends the run
 #     with exit 4 and names the way out (--store redis);
@@ -31,6 +32,11 @@ if [ "$rc" = 0 ] && grep -q '^PASS: no violation in 300 executions' "$T/out"; th
 # ... and a real bug is still found in lockstep
 run run thundering_herd --variant mutant:check_then_set --store "$url" --param advances_max=0 --budget-execs 2000 --no-shrink; rc=$?
 if [ "$rc" = 1 ] && grep -q '^VIOLATION' "$T/out"; then ok; else not_ok "herd mutant in lockstep: exit $rc"; fi
+
+# 1b. A lock script's ms left (lk_rwlock's refused acquire replies {0, PTTL}) is compared within the same tolerance:
+#     two executions in lockstep where no lease runs out (the third's reader outlives the 60 s TTL in simulated time)
+run run rw_memory --store "$url" --param ttl_ms=60000 --param advances_max=0 --budget-execs 2 --no-shrink; rc=$?
+if [ "$rc" = 0 ] && grep -q '^PASS: no violation in 2 executions' "$T/out"; then ok; else not_ok "rw_memory's scripts in lockstep: exit $rc"; fi
 
 # 2. A lease that ran out in simulated time only: exit 4, the reply named, and what to do.
 run run stale_token --store "$url" --budget-execs 300 --no-shrink; rc=$?
