@@ -223,7 +223,7 @@ int sim_store_peek(const sim_run *run, const char *key, char *value);
 /* The same, parsed as a decimal integer; 0 when absent or not a number. */
 int64_t sim_store_peek_int(const sim_run *run, const char *key);
 /* Fault decisions of one kind taken so far in this execution: 'kind' is a --faults word ("crash", "pause",
- * "wall-step", "restart", "reply-lost", "conn-error"); -1 for an unknown word. */
+ * "wall-step", "restart", "reply-lost", "conn-error", "late-timeout"); -1 for an unknown word. */
 int sim_fault_count(const sim_run *run, const char *kind);
 /* The calling thread's stable name ("c1"): valid until the execution ends. */
 const char *sim_thread_name(const sim_thread *self);

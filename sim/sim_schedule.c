@@ -93,7 +93,7 @@ static const schedule_keyword schedule_keywords[] = {
     {"wall", 0, 2, 2, "wall CLOCK +DURATION|-DURATION", schedule_parse_wall},
     {"pause", 0, 2, 2, "pause THREAD DURATION", schedule_parse_pause},
     {"crash", 0, 1, 1, "crash THREAD|PROCESS", schedule_parse_crash},
-    {"fault", 0, 2, 2, "fault THREAD reply-lost|conn-error", schedule_parse_fault},
+    {"fault", 0, 2, 2, "fault THREAD reply-lost|conn-error|late-timeout", schedule_parse_fault},
     {"restart", 0, 2, 3, "restart server lose-all|lose-last DURATION", schedule_parse_restart},
     {"repeat", 0, 1, 1, "repeat N", schedule_parse_repeat},
     {"expect", 0, 1, 2, "expect pass | expect violation ORACLE", schedule_parse_expect},
@@ -555,14 +555,13 @@ static int schedule_parse_fault(sim_schedule *s, const schedule_line *ln, char *
     sim_decision d;
     const char *what = ln->tok[2];
     if (schedule_decision_start(&d, SIM_DEC_FAULT, ln, "thread name", err, cap) != 0) return -1;
-    if (strcmp(what, "reply-lost") == 0) {
-        d.variant = SIM_FAULT_REPLY_LOST;
-    } else if (strcmp(what, "conn-error") == 0) {
-        d.variant = SIM_FAULT_CONN_ERROR;
-    } else {
-        return schedule_fail(err, cap, ln->lineno, "unknown fault '%s' (expected reply-lost or conn-error)",
+    d.variant = 0;
+    for (int v = 1; v <= SIM_FAULT_KIND_LAST && d.variant == 0; v++)
+        if (strcmp(what, sim_store_fault_word(v)) == 0) d.variant = v;
+    if (d.variant == 0)
+        return schedule_fail(err, cap, ln->lineno,
+                             "unknown fault '%s' (expected reply-lost, conn-error or late-timeout)",
                              schedule_quote(what, strlen(what), q));
-    }
     return schedule_add(s, &d, ln->lineno, err, cap);
 }
 
@@ -675,8 +674,8 @@ static int schedule_line_place(const sim_schedule *s, const schedule_keyword *kw
                              s->decisions[0].line);
     }
     if (s->repeat_line != 0 && kw->parse != schedule_parse_expect) {
-        return schedule_fail(err, cap, ln->lineno, "'%s' after the repeat line (line %d): only expect may follow",
-                             word, s->repeat_line);
+        return schedule_fail(err, cap, ln->lineno, "'%s' after the repeat line (line %d): only expect may follow", word,
+                             s->repeat_line);
     }
     if (s->expect_line != 0 && kw->parse != schedule_parse_expect) {
         return schedule_fail(err, cap, ln->lineno, "%s '%s' after the expect line (line %d)",
@@ -846,7 +845,7 @@ static int schedule_decision_check(const sim_decision *d, char *dur, size_t dur_
     case SIM_DEC_CRASH: has_duration = 0; break;
     case SIM_DEC_FAULT:
         has_duration = 0;
-        if (d->variant != SIM_FAULT_REPLY_LOST && d->variant != SIM_FAULT_CONN_ERROR) return -1;
+        if (sim_store_fault_word(d->variant) == NULL) return -1;
         break;
     case SIM_DEC_RESTART:
         needs_name = 0;
@@ -877,10 +876,7 @@ int sim_decision_format(const sim_decision *d, char *buf, size_t cap) {
     case SIM_DEC_WALL: n = snprintf(buf, cap, "wall %s %s", d->name, dur); break;
     case SIM_DEC_PAUSE: n = snprintf(buf, cap, "pause %s %s", d->name, dur); break;
     case SIM_DEC_CRASH: n = snprintf(buf, cap, "crash %s", d->name); break;
-    case SIM_DEC_FAULT:
-        n = snprintf(buf, cap, "fault %s %s", d->name,
-                     d->variant == SIM_FAULT_REPLY_LOST ? "reply-lost" : "conn-error");
-        break;
+    case SIM_DEC_FAULT: n = snprintf(buf, cap, "fault %s %s", d->name, sim_store_fault_word(d->variant)); break;
     case SIM_DEC_RESTART:
         n = snprintf(buf, cap, "restart server %s%s%s", d->variant == SIM_RESTART_LOSE_ALL ? "lose-all" : "lose-last",
                      dur[0] ? " " : "", dur);

@@ -17,7 +17,7 @@
  *   wall CLOCK +DURATION|-DURATION         CLOCK: "server" or a process name
  *   pause THREAD DURATION
  *   crash THREAD|PROCESS
- *   fault THREAD reply-lost|conn-error
+ *   fault THREAD reply-lost|conn-error|late-timeout
  *   restart server lose-all|lose-last DURATION
  *   repeat N                               after the decisions: the last N recur until the run ends (a livelock's
  *                                          cycle: its schedule is the prefix to a repeated state plus the cycle)

@@ -51,7 +51,7 @@ while read -r scen variant _; do
     if [ "$variant" != core ] && [ $rc != 1 ]; then bad=1; fi
 done < <("$rb" list)
 echo
-echo "the core under every fault kind (crash, pause, wall-step, restart, reply-lost, conn-error) and the crash sweep:"
+echo "the core under every fault kind (crash, pause, wall-step, restart, reply-lost, conn-error, late-timeout) and the crash sweep:"
 printf '%-18s %-30s %-44s %8s\n' scenario check verdict seconds
 printf '%-18s %-30s %-44s %8s\n' ------------------ ------------------------------ \
     -------------------------------------------- --------

@@ -216,7 +216,8 @@ const cli_option cli_options[] = {
     {"--advance-permille", "N", CLI_INT, RUNS, 0, S_RANDOM | S_SWEEP, F(opts.advance_permille), 0, 1000, NULL,
      "chance of a time-advance decision per step, per mille (default 50)"},
     {"--faults", "LIST", CLI_CUSTOM, RUNS, 0, 0, 0, 0, 0, opt_faults,
-     "inject faults: all, none, or a comma list of crash, pause, wall-step, restart, reply-lost, conn-error (at "
+     "inject faults: all, none, or a comma list of crash, pause, wall-step, restart, reply-lost, conn-error, "
+     "late-timeout (at "
      "most --faults-max per execution, default 2)"},
     {"--fault-permille", "N", CLI_INT, RUNS, 0, S_RANDOM | S_SWEEP, F(opts.fault_permille), 0, 1000, NULL,
      "chance of a fault decision per step, per mille (default 30)"},

@@ -33,8 +33,9 @@ int cli_cmd_replay(cli_args *a) {
     if (rc != 0) return rc;
     if (a->store && strcmp(a->store, "model") != 0 && s.model_only) {
         cli_report_usage_error("replay",
-                               "%s is model-only (it restarts the store losing only its last writes, "
-                               "which a real Redis cannot do on demand): replay it on the model store",
+                               "%s is model-only (it restarts the store losing only its last writes, or has "
+                               "the server notice a timeout late, which a real Redis cannot do on demand): replay it "
+                               "on the model store",
                                path);
         sim_schedule_free(&s);
         return EXIT_ENV;
@@ -189,7 +190,9 @@ static unsigned shrink_faults_of(const sim_config *cfg, const sim_schedule *s) {
         case SIM_DEC_WALL: mask |= 1u << SIM_FAULT_BIT_WALL; break;
         case SIM_DEC_RESTART: mask |= 1u << SIM_FAULT_BIT_RESTART; break;
         case SIM_DEC_FAULT:
-            mask |= 1u << (d->variant == SIM_FAULT_REPLY_LOST ? SIM_FAULT_BIT_REPLY_LOST : SIM_FAULT_BIT_CONN_ERROR);
+            mask |= 1u << (d->variant == SIM_FAULT_REPLY_LOST   ? SIM_FAULT_BIT_REPLY_LOST
+                           : d->variant == SIM_FAULT_CONN_ERROR ? SIM_FAULT_BIT_CONN_ERROR
+                                                                : SIM_FAULT_BIT_LATE_TIMEOUT);
             break;
         default: break;
         }

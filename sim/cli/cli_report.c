@@ -497,9 +497,13 @@ void cli_report_check_unreadable(const cli_args *a, const char *path, const char
 
 void cli_report_check_skipped(const cli_args *a, const char *path, const sim_schedule *s) {
     if (a->doc)
-        report_json_check(a, path, s, "skip", "model-only: a real Redis cannot lose only its last writes", -1, 0.0);
+        report_json_check(
+            a, path, s, "skip",
+            "model-only: a real Redis cannot lose only its last writes or notice a timeout late on demand", -1, 0.0);
     else
-        printf("skip %s (model-only: a real Redis cannot lose only its last writes)\n", path);
+        printf(
+            "skip %s (model-only: a real Redis cannot lose only its last writes or notice a timeout late on demand)\n",
+            path);
 }
 
 void cli_report_check_summary(const cli_args *a, int ok, int bad, int skipped) {

@@ -230,15 +230,21 @@ static void search_proved_text(uint64_t seed, const char *threads, const sim_bou
         sim_text_add(within, "; preemptions <= %d", b->preemptions_max);
     snprintf(text, sizeof(text), "advances <= %lld (to wake-ups and key deadlines + 1 ms)", (long long)b->advances);
     search_kind(within, missing, b->advances, text, "time advances");
-    int lost = b->store_fault_kinds >> SIM_FAULT_REPLY_LOST & 1u,
-        down = b->store_fault_kinds >> SIM_FAULT_CONN_ERROR & 1u;
-    char lost_text[64];
-    snprintf(lost_text, sizeof(lost_text), "reply-lost surfacing after %lld ms", (long long)b->timeout_ms);
-    snprintf(text, sizeof(text), "store faults <= %lld per thread (%s%s%s)", (long long)b->store_faults,
-             lost ? lost_text : "", lost && down ? ", " : "", down ? "conn-error" : "");
-    search_kind(within, missing, b->store_faults, text, "store faults (reply-lost, conn-error)");
-    if (b->store_faults > 0 && !(lost && down))
-        sim_text_add(missing, "%s%s", missing->len ? ", " : "", lost ? "conn-error" : "reply-lost");
+    char kinds[160] = "", absent[96] = "";
+    for (int v = 1; v <= SIM_FAULT_KIND_LAST; v++) {
+        char *to = b->store_fault_kinds >> v & 1u ? kinds : absent;
+        size_t cap = to == kinds ? sizeof(kinds) : sizeof(absent), len = strlen(to);
+        if (v == SIM_FAULT_REPLY_LOST && to == kinds)
+            snprintf(to + len, cap - len, "%sreply-lost surfacing after %lld ms", len ? ", " : "",
+                     (long long)b->timeout_ms);
+        else if (v == SIM_FAULT_LATE_TIMEOUT && to == kinds)
+            snprintf(to + len, cap - len, "%slate-timeout by timeout_lag_ms", len ? ", " : "");
+        else
+            snprintf(to + len, cap - len, "%s%s", len ? ", " : "", sim_store_fault_word(v));
+    }
+    snprintf(text, sizeof(text), "store faults <= %lld per thread (%s)", (long long)b->store_faults, kinds);
+    search_kind(within, missing, b->store_faults, text, "store faults (reply-lost, conn-error, late-timeout)");
+    if (b->store_faults > 0 && absent[0]) sim_text_add(missing, "%s%s", missing->len ? ", " : "", absent);
     search_wall_text(b, text, sizeof(text));
     search_kind(within, missing, b->wall_steps, text, "wall steps");
     if (b->wall_steps > 0 && b->wall_clocks != SIM_WALL_CLOCKS_ALL)
@@ -254,10 +260,11 @@ static void search_proved_text(uint64_t seed, const char *threads, const sim_bou
     snprintf(text, sizeof(text), "pauses <= %lld of %lld ms", (long long)b->pauses, (long long)b->pause_ms);
     search_kind(within, missing, b->pauses, text, "pauses");
     sim_text_add(within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", seed);
-    sim_text_add(missing,
-                 "%slose-last restarts, clock drift, other step sizes, late wake-ups, a BLPOP served after its "
-                 "timeout (Redis checks timeouts late)",
-                 missing->len ? ", " : "");
+    sim_text_add(missing, "%slose-last restarts, clock drift, other step sizes, late wake-ups, %s",
+                 missing->len ? ", " : "",
+                 b->store_faults > 0 && (b->store_fault_kinds >> SIM_FAULT_LATE_TIMEOUT & 1u)
+                     ? "timeouts noticed less late than timeout_lag_ms with no event between"
+                     : "timeouts noticed late (late-timeout)");
 }
 
 /* The PROVED line ('shard': what part of the search it covers, " (...)" or "") of a search of 'seed' over 'threads'

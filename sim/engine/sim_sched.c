@@ -16,6 +16,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/engine/sim_env.h"
@@ -135,6 +136,7 @@ static void sched_block_end(sim_run *run, sim_thread *t, lk_rc rc);
 static void sched_read_end(sim_run *run, sim_thread *t);
 static int sched_is_reading(const sim_thread *t);
 static void sched_backend_timeouts_until(sim_run *run, lk_wall_ms server_ms);
+static void sched_late_close(sim_run *run, lk_wall_ms server_ms, int64_t reply_ns);
 static void sched_backend_blocked_reply(sim_run *run, int i, const lk_reply *model, const char *why);
 
 /* Metric agreement: an op that belongs to an acquire (a typed ACQUIRE, or a command a scripted lock marked). */
@@ -164,7 +166,9 @@ static int sched_resume_due(sim_run *run) {
             if (t->state != SIM_T_WAITING || t->wake_ns > run->now_ns || t->paused_until_ns > run->now_ns) continue;
             if (run->client[i].flags & SIM_CLIENT_BLOCKED) { /* its timeout; in lockstep, the server's too */
                 int lockstep = run->backend && !run->backend_failed;
-                if (lockstep) sched_backend_timeouts_until(run, run->client[i].block_deadline_ms + 1);
+                lk_wall_ms at_ms = sim_redis_timeout_ms(&run->client[i]) + 1;
+                sched_late_close(run, at_ms, run->now_ns); /* the check that timed it out times out the late too */
+                if (lockstep) sched_backend_timeouts_until(run, at_ms);
                 sched_block_end(run, t, LK_OK);
                 if (lockstep)
                     sched_backend_blocked_reply(run, i, t->pend.lost ? NULL : t->pend.reply->resp, "timed out");
@@ -296,7 +300,7 @@ static void sched_backend_timeouts_until(sim_run *run, lk_wall_ms server_ms) {
     for (;;) {
         lk_wall_ms next = 0;
         for (int i = 0; i < run->thread_count; i++) {
-            int64_t d = run->client[i].block_deadline_ms;
+            int64_t d = sim_redis_timeout_ms(&run->client[i]);
             if ((run->client[i].flags & SIM_CLIENT_BLOCKED) && d != 0 && d < server_ms &&
                 d > run->backend_timeouts_ms && (next == 0 || d < next))
                 next = d;
@@ -552,7 +556,7 @@ static void sched_log_queue(sim_run *run, const sim_thread *t, const unsigned ch
 
 /* The instant blocked thread 't''s wait ends by its timeout (see above). */
 static int64_t sched_block_wake(const sim_run *run, const sim_thread *t) {
-    int64_t deadline_ms = run->client[t->idx].block_deadline_ms;
+    int64_t deadline_ms = sim_redis_timeout_ms(&run->client[t->idx]);
     int64_t ms = deadline_ms + 1 - SIM_EPOCH_WALL_MS - run->server_wall_offset_ms; /* virtual ms of the timeout */
     if (deadline_ms == 0 || deadline_ms > INT64_MAX / 2 || ms > INT64_MAX / 1000000 - 1) return INT64_MAX;
     int64_t at = ms * 1000000 < run->now_ns ? run->now_ns : ms * 1000000;
@@ -561,6 +565,40 @@ static int64_t sched_block_wake(const sim_run *run, const sim_thread *t) {
 
 static int sched_is_blocked(const sim_run *run, const sim_thread *t) {
     return t->state == SIM_T_WAITING && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
+}
+
+/* A server event at server wall ms 'server_ms' (a command applied, a blocked client timed out on time): Redis
+ * checks blocked clients' timeouts around it (beforeSleep), so each late-timeout window whose deadline it passed
+ * closes there, and that client's nil reply arrives at 'reply_ns' (virtual). */
+static void sched_late_close(sim_run *run, lk_wall_ms server_ms, int64_t reply_ns) {
+    for (int i = 0; i < run->thread_count && run->blocked_clients > 0; i++) {
+        sim_redis_client *cl = &run->client[i];
+        if (!(cl->flags & SIM_CLIENT_BLOCKED) || cl->late_until_ms == 0 || cl->block_deadline_ms >= server_ms) continue;
+        cl->late_until_ms = 0;
+        if (sched_is_blocked(run, &run->thread[i]) && !run->thread[i].pend.lost && run->thread[i].wake_ns > reply_ns)
+            run->thread[i].wake_ns = reply_ns;
+    }
+}
+
+/* Before a command applied at server wall ms 'server_ms': the timeouts that passed before it (another blocked
+ * client's, at its timeout + 1 ms) were server events too, each closing the late windows whose deadline it passed:
+ * those clients' nil replies left at that event, not at this command. */
+static void sched_late_close_before(sim_run *run, lk_wall_ms server_ms) {
+    for (int i = 0; i < run->thread_count; i++) {
+        const sim_redis_client *cl = &run->client[i];
+        if (!(cl->flags & SIM_CLIENT_BLOCKED) || cl->late_until_ms == 0 || cl->block_deadline_ms >= server_ms) continue;
+        lk_wall_ms first = 0; /* the earliest timeout check after its deadline, before the command */
+        for (int j = 0; j < run->thread_count; j++) {
+            const sim_redis_client *o = &run->client[j];
+            lk_wall_ms at = sim_redis_timeout_ms(o) + 1;
+            if (j != i && (o->flags & SIM_CLIENT_BLOCKED) && o->block_deadline_ms != 0 && at > cl->block_deadline_ms &&
+                at < server_ms && (first == 0 || at < first))
+                first = at;
+        }
+        if (first == 0) continue;
+        int64_t event_ns = (first - SIM_EPOCH_WALL_MS - run->server_wall_offset_ms) * 1000000;
+        sched_late_close(run, first, (event_ns > run->now_ns ? event_ns : run->now_ns) + run->rtt_ns / 2);
+    }
 }
 
 /* Ends blocked thread 't''s wait without a pop: its reply becomes 'rc' (LK_OK: nil, the timeout's reply). */
@@ -891,7 +929,9 @@ __attribute__((noinline)) static void sched_store_exec_schemas(sim_run *run, sim
 }
 
 /* The store op of thread 't', with an injected fault or none ('fault' 0). reply-lost: applied, the client sees a
- * timeout (maybe applied) after timeout_ms; conn-error: not applied, the client learns it after one RTT. */
+ * timeout (maybe applied) after timeout_ms; conn-error: not applied, the client learns it after one RTT;
+ * late-timeout: a blocking pop that blocks gets its nil at the server's first event after its deadline, or
+ * timeout_lag_ms after it. */
 static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
     sim_pending *p = &t->pend;
     if (p->op.kind == LK_OP_READ) return sched_read(run, t);
@@ -902,13 +942,18 @@ static int64_t sched_store_op(sim_run *run, sim_thread *t, int fault) {
         sim__oracle_lease_client_error(run, t, &p->op);
         return run->now_ns + run->rtt_ns;
     }
+    if (run->blocked_clients > 0) sched_late_close_before(run, server_ms);
     if (run->oracle.schema_count > 0 && !run->oracle_silent)
         sched_store_exec_schemas(run, t, server_ms);
     else
         sched_store_exec(run, t, server_ms);
     sched_log(run, t, &p->op, server_ms);
     sim__oracle_lease_store(run, t, &p->op, p->rc, p->reply, server_ms, run->now_ns);
+    sched_late_close(run, server_ms, run->now_ns + run->rtt_ns); /* this command's event */
     int blocked = p->op.kind == LK_OP_COMMAND && (run->client[t->idx].flags & SIM_CLIENT_BLOCKED);
+    if (blocked && fault == SIM_FAULT_LATE_TIMEOUT && run->client[t->idx].block_deadline_ms != 0) /* noticed late */
+        run->client[t->idx].late_until_ms =
+            run->client[t->idx].block_deadline_ms + sim__builtin(run, SIM_PARAM_TIMEOUT_LAG_MS);
     if (blocked && fault != SIM_FAULT_REPLY_LOST) return sched_block_wake(run, t);
     if (fault == SIM_FAULT_REPLY_LOST) { /* applied; the client learns nothing until its own timer (none: never) */
         p->lost = 1;                     /* if it blocked, a later serving pops an element nobody receives */
@@ -1124,6 +1169,24 @@ static void sched_restart(sim_run *run, const sim_choice *c) {
     }
 }
 
+int sim_store_fault_applies(const sim_run *run, const sim_pending *p, int variant) {
+    if (!sim__pending_sends(p)) return 0;
+    if (variant != SIM_FAULT_LATE_TIMEOUT) return 1;
+    if (run->backend != NULL) return 0; /* a real server checks timeouts on its own timer: not on demand */
+    const lk_store_op *op = &p->op;
+    if (op->kind != LK_OP_COMMAND || op->argc < 3) return 0;
+    const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
+    if (row == NULL || !(row->flags & LK_CMDF_BLOCKING)) return 0;
+    char text[32]; /* the timeout, seconds: the last argument */
+    size_t n = op->argv_len ? op->argv_len[op->argc - 1] : strlen(op->argv[op->argc - 1]);
+    if (n == 0 || n >= sizeof(text)) return 0;
+    memcpy(text, op->argv[op->argc - 1], n);
+    text[n] = '\0';
+    char *end;
+    double s = strtod(text, &end);
+    return *end == '\0' && s > 0;
+}
+
 int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap) {
     const char *bad = NULL;
     const sim_thread *t = c->thread >= 0 && c->thread < run->thread_count ? &run->thread[c->thread] : NULL;
@@ -1150,10 +1213,12 @@ int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t 
             bad = "the thread has ended";
         break;
     case SIM_DEC_FAULT:
-        if (c->variant != SIM_FAULT_REPLY_LOST && c->variant != SIM_FAULT_CONN_ERROR)
+        if (sim_store_fault_word(c->variant) == NULL)
             bad = "unknown fault kind";
-        else if (!t || !sim_thread_enabled(run, c->thread) || !sim__pending_sends(&t->pend))
-            bad = "the thread is not about to send a store op";
+        else if (!t || !sim_thread_enabled(run, c->thread) || !sim_store_fault_applies(run, &t->pend, c->variant))
+            bad = c->variant != SIM_FAULT_LATE_TIMEOUT ? "the thread is not about to send a store op"
+                  : run->backend ? "a real server notices timeouts on its own timer: late-timeout is model-only"
+                                 : "the thread is not about to send a blocking pop with a timeout";
         break;
     case SIM_DEC_RESTART:
         if (c->variant != SIM_RESTART_LOSE_ALL && c->variant != SIM_RESTART_LOSE_LAST)
@@ -1179,6 +1244,7 @@ static const sim_pending *sched_apply(sim_run *run, const sim_choice *c) {
         t->store_faults += c->kind == SIM_DEC_FAULT;
         run->reply_losts += c->kind == SIM_DEC_FAULT && c->variant == SIM_FAULT_REPLY_LOST;
         run->conn_errors += c->kind == SIM_DEC_FAULT && c->variant == SIM_FAULT_CONN_ERROR;
+        run->late_timeouts += c->kind == SIM_DEC_FAULT && c->variant == SIM_FAULT_LATE_TIMEOUT;
         sched_perform(run, t, c->kind == SIM_DEC_FAULT ? c->variant : 0);
         return &t->pend;
     }

@@ -17,6 +17,10 @@
 #include "sim/run/sim_params.h"
 #include "sim/run/sim_run.h"
 
+/* 1 if store fault 'variant' (a sim_fault_kind) can hit the op 'p' is stopped at: reply-lost and conn-error, an op
+ * that sends (sim__pending_sends); late-timeout, a blocking command (BLPOP, BRPOP) with a timeout other than 0, on
+ * the model store alone (a real server checks timeouts on its own timer, so lockstep cannot follow it). */
+int sim_store_fault_applies(const sim_run *run, const sim_pending *p, int variant);
 /* 1 if 'c' can be executed in the current state; otherwise 0 with the reason in 'why' (for replay). */
 int sim_choice_valid(const sim_run *run, const sim_choice *c, char *why, size_t cap);
 

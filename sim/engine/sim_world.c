@@ -229,9 +229,13 @@ int sim_fault_count(const sim_run *run, const char *kind) {
         const char *word;
         size_t field;
     } kinds[] = {
-        {"crash", offsetof(sim_run, crashes)},          {"pause", offsetof(sim_run, pauses)},
-        {"wall-step", offsetof(sim_run, wall_steps)},   {"restart", offsetof(sim_run, restarts)},
-        {"reply-lost", offsetof(sim_run, reply_losts)}, {"conn-error", offsetof(sim_run, conn_errors)},
+        {"crash", offsetof(sim_run, crashes)},
+        {"pause", offsetof(sim_run, pauses)},
+        {"wall-step", offsetof(sim_run, wall_steps)},
+        {"restart", offsetof(sim_run, restarts)},
+        {"reply-lost", offsetof(sim_run, reply_losts)},
+        {"conn-error", offsetof(sim_run, conn_errors)},
+        {"late-timeout", offsetof(sim_run, late_timeouts)},
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (strcmp(kinds[i].word, kind) == 0) return *(const int *)((const char *)run + kinds[i].field);

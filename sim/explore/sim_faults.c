@@ -114,16 +114,20 @@ int sim_faults_pick(sim_run *run, unsigned mask, uint64_t rng[4], const int *ena
     case SIM_FAULT_BIT_RESTART:
         out->kind = SIM_DEC_RESTART;
         out->variant = run->log_ops && (sim__rng_next(rng) & 1) ? SIM_RESTART_LOSE_LAST : SIM_RESTART_LOSE_ALL;
-        if (out->variant == SIM_RESTART_LOSE_LAST) out->duration_ns = sim__builtin(run, SIM_PARAM_RESTART_LOSS_MS) * 1000000;
+        if (out->variant == SIM_RESTART_LOSE_LAST)
+            out->duration_ns = sim__builtin(run, SIM_PARAM_RESTART_LOSS_MS) * 1000000;
         break;
-    default: { /* reply-lost, conn-error: a thread about to send a store op */
+    default: { /* reply-lost, conn-error: a thread about to send a store op; late-timeout: a blocking pop */
         int senders[SIM_THREADS_MAX], m = 0;
+        int variant = kind == SIM_FAULT_BIT_REPLY_LOST   ? SIM_FAULT_REPLY_LOST
+                      : kind == SIM_FAULT_BIT_CONN_ERROR ? SIM_FAULT_CONN_ERROR
+                                                         : SIM_FAULT_LATE_TIMEOUT;
         for (int i = 0; i < n; i++)
-            if (sim__pending_sends(&run->thread[enabled[i]].pend)) senders[m++] = enabled[i];
+            if (sim_store_fault_applies(run, &run->thread[enabled[i]].pend, variant)) senders[m++] = enabled[i];
         if (m == 0) return 0;
         out->kind = SIM_DEC_FAULT;
         out->thread = senders[sim__rng_next(rng) % (uint64_t)m];
-        out->variant = kind == SIM_FAULT_BIT_REPLY_LOST ? SIM_FAULT_REPLY_LOST : SIM_FAULT_CONN_ERROR;
+        out->variant = variant;
         break;
     }
     }

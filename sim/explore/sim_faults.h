@@ -18,7 +18,9 @@
     X(WALL, "wall-step", "step the server's or a process's wall clock by +-wall_step_ms")                              \
     X(RESTART, "restart", "restart the store: lose everything, or the ops of the last restart_loss_ms")                \
     X(REPLY_LOST, "reply-lost", "a store op is applied but its reply is lost: the client times out")                   \
-    X(CONN_ERROR, "conn-error", "a store op is not applied: the client gets a connection error")
+    X(CONN_ERROR, "conn-error", "a store op is not applied: the client gets a connection error")                       \
+    X(LATE_TIMEOUT, "late-timeout",                                                                                    \
+      "a blocking pop's nil comes at the server's next event after its deadline, or timeout_lag_ms after it")
 
 typedef enum sim_fault_bit {
 #define SIM_FAULT_BIT_ENUM(name, word, doc) SIM_FAULT_BIT_##name,

@@ -102,7 +102,9 @@ int sim_decision_to_choice(const sim_run *run, const sim_decision *d, sim_choice
 void sim_schedule_capture(sim_schedule *cap, const sim_run *run, const sim_choice *c) {
     sim_decision d;
     sim_choice_to_decision(run, c, &d);
-    if (d.kind == SIM_DEC_RESTART && d.variant == SIM_RESTART_LOSE_LAST) cap->model_only = 1;
+    if ((d.kind == SIM_DEC_RESTART && d.variant == SIM_RESTART_LOSE_LAST) ||
+        (d.kind == SIM_DEC_FAULT && d.variant == SIM_FAULT_LATE_TIMEOUT))
+        cap->model_only = 1;
     sim_schedule_append(cap, &d);
 }
 

@@ -126,10 +126,14 @@ int sim_trace_step(const sim_run *run, const sim_choice *c, const sim_pending *d
     trace_result(run, done, res, sizeof(res));
     if (c->kind == SIM_DEC_FAULT) {
         size_t n = strlen(res);
-        snprintf(res + n, sizeof(res) - n,
-                 c->variant == SIM_FAULT_REPLY_LOST ? " [fault reply-lost: applied (%s), the reply is lost]"
-                                                    : " [fault conn-error: not applied]",
-                 lk_rc_name(done->applied_rc));
+        if (c->variant == SIM_FAULT_REPLY_LOST)
+            snprintf(res + n, sizeof(res) - n, " [fault reply-lost: applied (%s), the reply is lost]",
+                     lk_rc_name(done->applied_rc));
+        else if (c->variant == SIM_FAULT_CONN_ERROR)
+            snprintf(res + n, sizeof(res) - n, " [fault conn-error: not applied]");
+        else
+            snprintf(res + n, sizeof(res) - n,
+                     " [fault late-timeout: its timeout is noticed at the next event, or timeout_lag_ms late]");
     }
     char server[48] = "";
     if (done->vop == SIM_VOP_STORE)
@@ -289,8 +293,7 @@ void sim_trace_event_step(const sim_run *run, const sim_choice *c, const sim_pen
             ev->server_ms = sim__server_ms(run, run->now_ns + run->rtt_ns / 2) - SIM_EPOCH_WALL_MS;
             event_args(&done->op, ev->args, sizeof(ev->args));
         }
-        if (c->kind == SIM_DEC_FAULT)
-            lk_copy_str(ev->fault, sizeof(ev->fault), c->variant == SIM_FAULT_REPLY_LOST ? "reply-lost" : "conn-error");
+        if (c->kind == SIM_DEC_FAULT) lk_copy_str(ev->fault, sizeof(ev->fault), sim_store_fault_word(c->variant));
     }
     event_leases(run, ev);
     ev->text = NULL;

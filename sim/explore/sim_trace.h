@@ -53,7 +53,7 @@ typedef struct sim_trace_event {
     int store;                     /* 1: a store op */
     char args[SIM_TRACE_ARGS_MAX]; /* store op: its arguments ("SET k v PX 1000"-like), else "" */
     char result[SIM_TRACE_RESULT_MAX]; /* OP: the result as the trace line words it */
-    char fault[64];                    /* OP: "reply-lost", "conn-error" or "" */
+    char fault[64];                    /* OP: "reply-lost", "conn-error", "late-timeout" or "" */
     char decision[160];                /* DECISION, FAULT: the schedule line's text */
     int lease_count;
     sim_trace_lease lease[SIM_TRACE_LEASES_MAX]; /* every live lease after the step */

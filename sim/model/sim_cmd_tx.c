@@ -25,6 +25,7 @@ void sim_redis_client_clear(sim_redis_client *cl, uint32_t id) {
     cl->queue_len = 0;
     cl->block_rank = 0;
     cl->block_deadline_ms = 0;
+    cl->late_until_ms = 0;
     cl->inbox_count = 0;
 }
 

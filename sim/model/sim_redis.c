@@ -71,7 +71,8 @@ static void redis_refuse_subscribed(sim_cmd *c) {
     } else {
         snprintf(name, sizeof(name), "%s", c->row->name);
     }
-    static const char only[] = "only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+    static const char only[] =
+        "only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
     if (c->row->id == LK_CMD_EXEC) {
         lk_reply_error(c->r, "EXECABORT Transaction discarded because of: Can't execute '%s': %s", name, only);
         sim_ks_unwatch_all(c->ks, c->client->id); /* no MULTI here: the queue bytes are the inbox */
@@ -107,6 +108,7 @@ void sim_redis_unblock(sim_redis_client *cl, int n, int i) {
     cl[i].flags &= ~SIM_CLIENT_BLOCKED;
     cl[i].block_rank = 0;
     cl[i].block_deadline_ms = 0;
+    cl[i].late_until_ms = 0;
 }
 
 /* Tries to serve blocked connection 'i' from the key space at 'now_ms', from its key with hash 'key_hash'. Returns 1
@@ -137,8 +139,8 @@ static int redis_serve_one(sim_keyspace *ks, sim_redis_client *cl, int n, int i,
 
 /* Serves, in rank order, the blocked connections that wait on the key with hash 'key_hash' and whose timeout has not
  * passed at 'now_ms'. Returns how many were served. */
-static int redis_serve_key(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms,
-                           const sim_redis_waker *w, uint32_t key_hash) {
+static int redis_serve_key(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms, const sim_redis_waker *w,
+                           uint32_t key_hash) {
     int served = 0;
     for (uint32_t rank = 1;; rank++) {
         int i = 0;
@@ -166,8 +168,8 @@ int sim_redis_serve_blocked(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wa
     return served;
 }
 
-lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const lk_command *cmd,
-                             int argc, const char *const *argv, const size_t *argv_len, lk_reply *reply) {
+lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const lk_command *cmd, int argc,
+                             const char *const *argv, const size_t *argv_len, lk_reply *reply) {
     assert(ks != NULL && cmd != NULL && reply != NULL);
     lk_reply_clear(reply);
     if (argc <= 0 || argc > LK_COMMAND_ARGS_MAX) return LK_EINVAL;
@@ -185,8 +187,8 @@ lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms 
         return LK_OK;
     }
     sim_cmd c = {ks, now_ms, cmd, argc, argv, argv_len, reply, cl, redis_run, LK_OK, 0};
-    if (cl != NULL && (cl->flags & SIM_CLIENT_PUBSUB) && cmd->id != LK_CMD_SUBSCRIBE &&
-        cmd->id != LK_CMD_UNSUBSCRIBE && cmd->id != LK_CMD_PING) {
+    if (cl != NULL && (cl->flags & SIM_CLIENT_PUBSUB) && cmd->id != LK_CMD_SUBSCRIBE && cmd->id != LK_CMD_UNSUBSCRIBE &&
+        cmd->id != LK_CMD_PING) {
         redis_refuse_subscribed(&c);
         return LK_OK;
     }

@@ -28,7 +28,8 @@ enum {
     SIM_CLIENT_DIRTY_EXEC = 2u,
     SIM_CLIENT_BLOCKED = 4u,
     SIM_CLIENT_PUBSUB = 8u,
-    SIM_CLIENT_DROPPED = 16u, /* the caller's mark: a restart closed this subscribed connection (the model ignores it) */
+    SIM_CLIENT_DROPPED =
+        16u, /* the caller's mark: a restart closed this subscribed connection (the model ignores it) */
 };
 
 /* One connection's server-side state: its transaction (MULTI queue and errors) or its blocked command. Its watches
@@ -37,20 +38,31 @@ enum {
  * blocked in: Redis serves blocked clients first come, first served), so equal server states are equal bytes.
  * Guarded by: the simulator's thread. */
 typedef struct sim_redis_client {
-    uint32_t id;        /* 0 .. SIM_KS_CLIENTS_MAX - 1, unique among the key space's connections */
-    uint32_t flags;     /* SIM_CLIENT_MULTI, SIM_CLIENT_DIRTY_EXEC (a command was refused while queuing),
+    uint32_t id;               /* 0 .. SIM_KS_CLIENTS_MAX - 1, unique among the key space's connections */
+    uint32_t flags;            /* SIM_CLIENT_MULTI, SIM_CLIENT_DIRTY_EXEC (a command was refused while queuing),
                            SIM_CLIENT_BLOCKED (a blocking command waits for a list), SIM_CLIENT_PUBSUB (subscribed) */
-    uint32_t queued;    /* commands queued since MULTI */
-    uint32_t queue_len; /* bytes of 'queue' used */
+    uint32_t queued;           /* commands queued since MULTI */
+    uint32_t queue_len;        /* bytes of 'queue' used */
     uint32_t block_rank;       /* BLOCKED: its place among the blocked connections, from 1; else 0 */
     uint32_t inbox_count;      /* unread records the server pushed (pub/sub): then 'queue' is the inbox */
     int64_t block_deadline_ms; /* BLOCKED: server wall ms after which it times out (now > deadline); 0 = never */
+    int64_t late_until_ms;     /* BLOCKED under a late-timeout fault, while no server event came after its deadline:
+                                  its nil reply leaves only past this instant (sim_redis_timeout_ms); 0 = on time */
     unsigned char queue[SIM_REDIS_QUEUE_BYTES]; /* MULTI: the queued commands; BLOCKED: the blocked command alone;
                                                    each u32 command id, u32 argc, argc x (u32 length, bytes).
                                                    Else the inbox, oldest first: each i64 stamp, u32 kind, u32
                                                    channel length (UINT32_MAX: nil), i64 count, u32 payload
                                                    length, channel, payload */
 } sim_redis_client;
+
+/* The server wall ms after which the server replies nil to blocked connection 'cl': its deadline, or under a
+ * late-timeout fault whose window is still open, the window's end. Redis notices timeouts between events
+ * (beforeSleep), at least hz times a second, so with no command after the deadline the nil leaves up to 1000/hz ms
+ * late. Either way nothing serves it past its deadline (in lockstep runs against redis-server 7.0.15 with late
+ * windows open, a command after the deadline always found the client timed out). */
+static inline int64_t sim_redis_timeout_ms(const sim_redis_client *cl) {
+    return cl->late_until_ms != 0 ? cl->late_until_ms : cl->block_deadline_ms;
+}
 
 /* A connection 'id' with no transaction, whatever the memory held before (the whole struct is written). */
 void sim_redis_client_init(sim_redis_client *cl, uint32_t id);
@@ -109,8 +121,8 @@ lk_rc sim_redis_inbox_take(sim_redis_client *cl, lk_reply *reply);
 /* Where a served connection's reply goes, and who is told. */
 typedef struct sim_redis_waker {
     void *arg;
-    lk_reply *(*reply_of)(void *arg, int i);     /* the buffer for connection i's reply */
-    void (*served)(void *arg, int i, lk_rc rc);  /* after connection i was served and unblocked; rc: LK_OK, or
+    lk_reply *(*reply_of)(void *arg, int i);    /* the buffer for connection i's reply */
+    void (*served)(void *arg, int i, lk_rc rc); /* after connection i was served and unblocked; rc: LK_OK, or
                                                     LK_ELIMIT when the reply did not fit its buffer */
 } sim_redis_waker;
 
@@ -122,8 +134,7 @@ typedef struct sim_redis_waker {
  * list. The ready list holds key hashes: two keys with one 32-bit hash made ready by one command are served as one.
  * A connection whose deadline passed is not served: the model's server checks timeouts at once, where Redis may
  * still serve it until its next check (the search does not explore that lag). */
-int sim_redis_serve_blocked(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms,
-                            const sim_redis_waker *w);
+int sim_redis_serve_blocked(sim_keyspace *ks, sim_redis_client *cl, int n, lk_wall_ms now_ms, const sim_redis_waker *w);
 
 /* Executes one command of connection 'cl' as Redis does: inside MULTI a command is queued ("QUEUED"; one refused by
  * arity or name marks the transaction, which EXEC then discards with EXECABORT); EXEC runs the queue as one atomic
@@ -141,7 +152,7 @@ lk_rc sim_redis_exec(sim_keyspace *ks, lk_wall_ms now_ms, int argc, const char *
 
 /* The same with a command already looked up (the simulator's hot path: the table row is resolved once); 'cl' may be
  * NULL (a connection that never uses transactions: MULTI, EXEC, WATCH and friends then reply an error). */
-lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const lk_command *cmd,
-                             int argc, const char *const *argv, const size_t *argv_len, lk_reply *reply);
+lk_rc sim_redis_exec_command(sim_keyspace *ks, sim_redis_client *cl, lk_wall_ms now_ms, const lk_command *cmd, int argc,
+                             const char *const *argv, const size_t *argv_len, lk_reply *reply);
 
 #endif

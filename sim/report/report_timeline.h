@@ -27,7 +27,7 @@ typedef struct report_step {
     char op[SIM_NAME_MAX];   /* op label, or the decision's keyword, or "jump" */
     char object[LK_KEY_MAX]; /* the op's key or object */
     int store;               /* 1: a store op */
-    char fault[16];          /* "reply-lost", "conn-error" or "" */
+    char fault[16];          /* "reply-lost", "conn-error", "late-timeout" or "" */
     char *args;              /* store op's arguments (owned), "" none */
     char *result;            /* the result as the trace words it (owned) */
     char *decision;          /* a decision's schedule text (owned), "" none */

@@ -34,7 +34,7 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
      "explored name restart, else 0"},
     {"store_faults_max", -1, -1, 1000,
      "store ops with a lost reply or a connection error an exhaustive search branches on, per thread and execution; "
-     "-1: 1 if the faults explored name reply-lost or conn-error, else 0"},
+     "-1: 1 if the faults explored name reply-lost, conn-error or late-timeout, else 0"},
     {"wall_step_clocks", SIM_WALL_CLOCKS_ALL, SIM_WALL_CLOCKS_SERVER, SIM_WALL_CLOCKS_ALL,
      "the clocks an exhaustive search steps: 1 server, 2 clients (each process's), 3 all (or the words)"},
     {"wall_step_signs", SIM_WALL_SIGNS_BOTH, SIM_WALL_SIGNS_FORWARD, SIM_WALL_SIGNS_BOTH,
@@ -43,6 +43,10 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
      "CPU time a thread may run without a visible op before it is reported as a busy loop, ms (0: never)"},
     {"stack_kib", 0, 0, SIM_STACK_KIB_MAX,
      "each virtual thread's stack, KiB, with a guard page below (0: 128, or 512 in the sanitizer build)"},
+    {"timeout_lag_ms", 100, 1, 86400000,
+     "a late-timeout fault: with no other command, the server notices a blocking pop's timeout this late, ms (Redis "
+     "checks timeouts between "
+     "events, at least hz times a second: 100 at its default hz 10)"},
 };
 
 /* Parameters whose values have names: the name, then its words in value order (value = index + 1). */

@@ -261,12 +261,13 @@ struct sim_run {
      * backend), what is constant through a search (the parameters, the ignored oracles). */
     int64_t param[SIM_PARAMS_MAX]; /* scenario params, in the scenario's order */
     int step;                      /* decisions executed */
-    int store_faults;              /* store faults executed (reply-lost, conn-error) */
+    int store_faults;              /* store faults executed (reply-lost, conn-error, late-timeout) */
     sim_verdict violation;
     unsigned char probe[SIM_PROBES_MAX]; /* 1 once this execution reached the probe's state */
     uint32_t unchecked;                  /* bit k: expectation k (of the scenario's list) was not checked */
     int reply_losts;                     /* reply-lost faults executed */
     int conn_errors;                     /* conn-error faults executed */
+    int late_timeouts;                   /* late-timeout faults executed */
     int fault_counts_read;               /* a thread read the fault counts (sim_faults, sim_fault_count) since the
                                             last decision: DPOR makes that decision's event dependent on all */
     int ignored_count;                   /* oracles whose violations are notes (--ignore-oracle) */

@@ -158,13 +158,23 @@ static void dpor_command(const sim_run *run, const sim_pending *p, dpor_fp *f) {
     }
 }
 
+/* 1 while a late-timeout window is open: then any command the server applies ends it (its timeout check comes
+ * after the command), so every store op touches every late client. */
+static int dpor_late_window_open(const sim_run *run) {
+    for (int i = 0; i < run->thread_count && run->blocked_clients > 0; i++)
+        if ((run->client[i].flags & SIM_CLIENT_BLOCKED) && run->client[i].late_until_ms != 0) return 1;
+    return 0;
+}
+
 /* The footprint of the op thread 't' is stopped at (before it runs). */
 static dpor_fp dpor_footprint(const sim_run *run, const sim_thread *t) {
     dpor_fp f = {0, 0, 0, t->proc, 0};
     const sim_pending *p = &t->pend;
     switch (p->vop) {
     case SIM_VOP_STORE:
-        if (p->op.kind == LK_OP_COMMAND) {
+        if (p->op.kind != LK_OP_READ && dpor_late_window_open(run)) {
+            f.global = 1;
+        } else if (p->op.kind == LK_OP_COMMAND) {
             dpor_command(run, p, &f);
         } else if (p->op.kind == LK_OP_READ) {
             f.global = 1; /* what it takes depends on every publisher */

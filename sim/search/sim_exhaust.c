@@ -20,13 +20,15 @@ static int64_t exhaust_bound(const sim_config *cfg, int param, unsigned faults, 
 
 void sim_bounds_resolve(const sim_config *cfg, unsigned faults, int preemptions_max, sim_bounds *b) {
     const int64_t *p = &cfg->param[cfg->scenario->param_count];
-    unsigned store_kinds = 1u << SIM_FAULT_BIT_REPLY_LOST | 1u << SIM_FAULT_BIT_CONN_ERROR;
+    unsigned store_kinds =
+        1u << SIM_FAULT_BIT_REPLY_LOST | 1u << SIM_FAULT_BIT_CONN_ERROR | 1u << SIM_FAULT_BIT_LATE_TIMEOUT;
     memset(b, 0, sizeof(*b));
     b->preemptions_max = preemptions_max;
     b->advances = p[SIM_PARAM_ADVANCES_MAX];
     b->store_faults = exhaust_bound(cfg, SIM_PARAM_STORE_FAULTS_MAX, faults, store_kinds);
     if (faults >> SIM_FAULT_BIT_REPLY_LOST & 1u) b->store_fault_kinds |= 1u << SIM_FAULT_REPLY_LOST;
     if (faults >> SIM_FAULT_BIT_CONN_ERROR & 1u) b->store_fault_kinds |= 1u << SIM_FAULT_CONN_ERROR;
+    if (faults >> SIM_FAULT_BIT_LATE_TIMEOUT & 1u) b->store_fault_kinds |= 1u << SIM_FAULT_LATE_TIMEOUT;
     if (b->store_fault_kinds == 0) /* a bound set with neither kind named: both */
         b->store_fault_kinds = 1u << SIM_FAULT_REPLY_LOST | 1u << SIM_FAULT_CONN_ERROR;
     b->timeout_ms = p[SIM_PARAM_TIMEOUT_MS];

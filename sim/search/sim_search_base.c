@@ -119,8 +119,9 @@ int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last,
         if (run->thread[i].store_faults >= b->store_faults || !sim__pending_sends(&run->thread[i].pend) ||
             !options_may_run(i, last, last_enabled, preemptions, b))
             continue;
-        for (int kind = SIM_FAULT_REPLY_LOST; kind <= SIM_FAULT_CONN_ERROR; kind++)
-            if (b->store_fault_kinds >> kind & 1u) opt[k++] = (sim_option){SIM_DEC_FAULT, i, 0, -1, kind};
+        for (int kind = SIM_FAULT_REPLY_LOST; kind <= SIM_FAULT_KIND_LAST; kind++)
+            if ((b->store_fault_kinds >> kind & 1u) && sim_store_fault_applies(run, &run->thread[i].pend, kind))
+                opt[k++] = (sim_option){SIM_DEC_FAULT, i, 0, -1, kind};
     }
     assert(k <= SIM_OPTIONS_MAX);
     return k;

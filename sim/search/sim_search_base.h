@@ -20,8 +20,8 @@
 enum {
     SIM_SHARD_DEPTH = 4,
     SIM_ADVANCE_TARGETS_MAX = 1 + SIM_STORE_SLOTS,
-    SIM_OPTIONS_MAX = 3 * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2 * (1 + SIM_PROCS_MAX) + 1 + SIM_PROCS_MAX +
-                      2 * SIM_THREADS_MAX,
+    SIM_OPTIONS_MAX = (1 + SIM_FAULT_KIND_LAST) * SIM_THREADS_MAX + SIM_ADVANCE_TARGETS_MAX + 2 * (1 + SIM_PROCS_MAX) +
+                      1 + SIM_PROCS_MAX + 2 * SIM_THREADS_MAX,
 };
 
 /* One option at a decision point of an exhaustive search. */
@@ -39,7 +39,8 @@ typedef struct sim_option {
  * wall_step_clocks names them; +wall_step_ms, then -wall_step_ms, as wall_step_signs names them), a lose-all store
  * restart while restarts last, a crash of each live scenario thread and then of each live process with several
  * while crashes last, a pause of each live scenario thread while pauses last, and last the store faults of each
- * thread about to send a store op that may run (reply-lost, then conn-error) while its own store faults last. Returns how
+ * thread about to send a store op that may run (reply-lost, then conn-error, then late-timeout where the op is a blocking
+ * pop with a timeout), as b->store_fault_kinds names them, while its own store faults last. Returns how
  * many were written to 'opt' (SIM_OPTIONS_MAX room). */
 int sim_exhaust_options(const sim_run *run, const int *enabled, int n, int last, int preemptions, const sim_bounds *b,
                         sim_option *opt);

@@ -17,7 +17,8 @@
  * consumer learnt of a lost reply before its own timer (the longer of its command timeout and its block) ran out. The naive search, DPOR and
  * the search over states must complete and agree on the distinct outcomes, with time advances and crashes, with
  * lost replies, with a server wall step, and with a store restart. A lone consumer times out exactly at the server
- * deadline + 1 ms + RTT/2; a consumer without a timeout and no producer is a deadlock naming its BLPOP.
+ * deadline + 1 ms + RTT/2; under a late-timeout fault, timeout_lag_ms later, or at the first command after the
+ * deadline (a push then finds it gone); a consumer without a timeout and no producer is a deadlock naming its BLPOP.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +32,7 @@
 
 #include "sim/explore/sim_config.h"
 #include "sim/explore/sim_explore.h"
+#include "sim/explore/sim_faults.h"
 #include "sim/model/sim_redis.h"
 #include "sim/run/sim_run.h"
 #include "sim_test_modes.h"
@@ -203,8 +205,9 @@ static void test_blocking_never_blocks_inside_multi_or_scripts(void **state) {
     model_expect(m, 0, "[(nil)]");
 #ifdef RACEBED_HAVE_LUA /* Redis 7 refuses BLPOP in a script (noscript) */
     model_run(m, 0, T0, "EVAL \"return redis.call('blpop', KEYS[1], 0)\" 1 q");
-    model_expect(m, 0, "(error) ERR This Redis command is not allowed from script script: "
-                       "4bec37c9115f995bf276f7704a7ed879c6c262a9, on @user_script:1.");
+    model_expect(m, 0,
+                 "(error) ERR This Redis command is not allowed from script script: "
+                 "4bec37c9115f995bf276f7704a7ed879c6c262a9, on @user_script:1.");
 #endif
     model_run(m, 1, T0, "SET s v");
     model_run(m, 0, T0, "BLPOP none s 0"); /* the first key that exists decides */
@@ -221,10 +224,10 @@ static uint32_t sim__get32_le(const unsigned char *p) {
 }
 
 typedef struct queue_state {
-    int popped[4];       /* per item: consumers that got it */
-    int64_t nil_at_ns;   /* when a consumer's BLPOP last answered nil (its timeout) */
-    int64_t sent_at_ns;  /* when that consumer sent it */
-    int early_maybe;     /* a consumer learnt of a lost reply before its own timer could have told it */
+    int popped[4];      /* per item: consumers that got it */
+    int64_t nil_at_ns;  /* when a consumer's BLPOP last answered nil (its timeout) */
+    int64_t sent_at_ns; /* when that consumer sent it */
+    int early_maybe;    /* a consumer learnt of a lost reply before its own timer could have told it */
 } queue_state;
 
 static const char *const queue_names[] = {"q0", "q1"};
@@ -237,6 +240,14 @@ static void queue_producer(sim_thread *self, void *arg) {
     lk_reply r;
     lk_reply_init(&r, nodes, 4, bytes, sizeof(bytes));
     static const char *const items[] = {"0", "1", "2", "3"};
+    int64_t poke_ms = sim_param(run, "poke_at_ms"), push_ms = sim_param(run, "push_at_ms");
+    if (poke_ms > 0 && poke_ms < push_ms) { /* an unrelated command first: a server event */
+        lk_env_sleep_ns(sim_env(self), poke_ms * MS);
+        const char *set[] = {"SET", "poke", "1"};
+        lk_env_command(sim_env(self), &r, 3, set, NULL);
+        push_ms -= poke_ms;
+    }
+    if (push_ms > 0) lk_env_sleep_ns(sim_env(self), push_ms * MS);
     for (int i = 0; i < sim_param(run, "items"); i++) {
         const char *push[] = {"RPUSH", queue_names[i % sim_param(run, "queues")], items[i]};
         lk_env_command(sim_env(self), &r, 3, push, NULL);
@@ -258,7 +269,7 @@ static void queue_consumer(sim_thread *self, void *arg) {
         int64_t sent = sim_now_ns(run);
         lk_rc rc = lk_env_command(sim_env(self), &r, 3, pop, NULL);
         int64_t own_ms = sim_param(run, "timeout_ms") > sim_param(run, "block_ms") ? sim_param(run, "timeout_ms")
-                                                                                     : sim_param(run, "block_ms");
+                                                                                   : sim_param(run, "block_ms");
         if (rc == LK_ESTORE_MAYBE && sim_now_ns(run) - sent < own_ms * MS) /* a lost reply: learnt by its own timer */
             st->early_maybe = 1;
         if (rc != LK_OK) continue;
@@ -289,7 +300,6 @@ static void queue_finish(sim_run *run) {
     int64_t lost_by_faults = sim_fault_count(run, "reply-lost") + sim_fault_count(run, "conn-error");
     if (sim_fault_count(run, "restart") == 0 && got + left < items - lost_by_faults)
         sim_violation(run, "lost_item", "%d popped and %lld left of %d items", got, (long long)left, items);
-
 }
 
 static int queue_setup(sim_run *run) {
@@ -307,16 +317,18 @@ static const sim_param_def queue_params[] = {
     {"items", 2, 0, 4, "items the producer pushes, one RPUSH each"},
     {"block_ms", 100, 0, 10000, "a consumer's BLPOP timeout, ms (0: none)"},
     {"queues", 1, 1, 2, "lists: item k goes to list k % queues, consumer ci pops list (i - 1) % queues"},
+    {"push_at_ms", 0, 0, 10000, "the producer sleeps this long before its first push, ms"},
+    {"poke_at_ms", 0, 0, 10000, "before that, at this instant, the producer sets another key (0: it does not)"},
 };
 static const sim_variant_def queue_variants[] = {{"core", "RPUSH and BLPOP"}};
 static const sim_scenario queue_scenario = {
     .name = "pop_queue",
     .description = "a producer and consumers that block in BLPOP",
     .params = queue_params,
-    .param_count = 4,
+    .param_count = 6,
     .variants = queue_variants,
     .variant_count = 1,
-    .faults = "crash,reply-lost",
+    .faults = "crash,reply-lost,late-timeout",
     .setup = queue_setup,
     .finish = queue_finish,
     .expectations = "lost_item,double_pop,early_maybe",
@@ -338,6 +350,10 @@ static void test_blocking_modes_agree(void **state) {
     queue_modes_agree("consumers=1 items=1 wall_steps_max=1 crashes_max=0 store_faults_max=0");
     queue_modes_agree("consumers=1 items=1 restarts_max=1 crashes_max=0 store_faults_max=0");
     queue_modes_agree("queues=2 store_faults_max=0"); /* two lists: DPOR reduces across them */
+    /* a push 50 ms after the consumer's deadline: under a late timeout, the event that times it out */
+    queue_modes_agree("consumers=1 items=1 push_at_ms=150 advances_max=0 crashes_max=0 store_faults_max=1");
+    queue_modes_agree("consumers=1 items=1 poke_at_ms=120 push_at_ms=150 advances_max=0 crashes_max=0 "
+                      "store_faults_max=1");
 }
 
 /* One random execution of 'settings'; returns its result. */
@@ -347,6 +363,41 @@ static void queue_once(const char *settings, sim_random_result *res) {
     sim_random_opts o = {.seed = 1, .execs_max = 1};
     memset(res, 0, sizeof(*res));
     assert_int_equal(sim_explore_random(g_run, &cfg, &o, res), 0);
+}
+
+/* One random execution of 'settings' with every decision that can be a late-timeout fault one. */
+static void queue_once_late(const char *settings, sim_random_result *res) {
+    sim_config cfg;
+    config_with(&cfg, &queue_scenario, 0, settings);
+    sim_random_opts o = {.seed = 1, .execs_max = 1, .fault_permille = 1000};
+    o.faults = 1u << SIM_FAULT_BIT_LATE_TIMEOUT;
+    memset(res, 0, sizeof(*res));
+    assert_int_equal(sim_explore_random(g_run, &cfg, &o, res), 0);
+}
+
+/* late-timeout: with no other command, the server notices the timeout timeout_lag_ms after the deadline; the first
+ * command after the deadline (a push too: it never serves the late consumer) is the event that times it out. */
+static void test_blocking_late_timeout(void **state) {
+    (void)state;
+    sim_random_result res;
+    queue_once_late("consumers=1 items=0 block_ms=100", &res);
+    assert_int_equal(res.violations, 0);
+    assert_int_equal(sim_fault_count(g_run, "late-timeout"), 1);
+    const queue_state *st = sim_state(g_run);
+    assert_int_equal(st->nil_at_ns, (101 + 100) * MS + 500000); /* the default timeout_lag_ms, 100 */
+    queue_once_late("consumers=1 items=0 block_ms=100 timeout_lag_ms=30", &res);
+    assert_int_equal(st->nil_at_ns, (101 + 30) * MS + 500000);
+    queue_once_late("consumers=1 items=1 block_ms=100 push_at_ms=150", &res);
+    assert_int_equal(st->popped[0], 0);                 /* never served past its deadline: */
+    assert_int_equal(st->nil_at_ns, 150 * MS + 1 * MS); /* the push is the event that times it out */
+    /* another command after the deadline is a server event: the timeout is noticed after it, and the push finds
+     * the consumer gone (its nil came one RTT after that command was sent) */
+    queue_once_late("consumers=1 items=1 block_ms=100 poke_at_ms=120 push_at_ms=150", &res);
+    assert_int_equal(st->popped[0], 0);
+    assert_int_equal(st->nil_at_ns, 120 * MS + 1 * MS);
+    queue_once("consumers=1 items=1 block_ms=100 push_at_ms=150 advances_max=0", &res);
+    assert_int_equal(st->popped[0], 0); /* on time: it had timed out; the item stays */
+    assert_int_equal(st->nil_at_ns, 101 * MS + 500000);
 }
 
 static void test_blocking_timeout_instant_and_deadlock(void **state) {
@@ -375,6 +426,7 @@ int main(void) {
                                         model_teardown),
         cmocka_unit_test(test_blocking_modes_agree),
         cmocka_unit_test(test_blocking_timeout_instant_and_deadlock),
+        cmocka_unit_test(test_blocking_late_timeout),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -41,8 +41,6 @@
 #include "sim/explore/sim_faults.h"
 #include "sim/engine/sim_sched.h"
 
-
-
 /* ---- thread programs ------------------------------------------------------------------------ */
 
 enum { T_MAX = 8, OPS_MAX = 16 };
@@ -185,10 +183,7 @@ static void prog_run(sim_thread *self, const pop *prog) {
         case P_LOCK: out->rc = lk_env_mutex_lock(env, st->mu[o->a]); break;
         case P_UNLOCK: lk_env_mutex_unlock(env, st->mu[o->a]); break;
         case P_HELD: out->num = lk_env_mutex_held(env, st->mu[o->a]); break;
-        case P_TASK:
-            out->rc =
-                lk_env_task_start(env, "w", world_task, (void *)g_world->task_prog, &st->task);
-            break;
+        case P_TASK: out->rc = lk_env_task_start(env, "w", world_task, (void *)g_world->task_prog, &st->task); break;
         case P_JOIN: out->rc = lk_env_task_join(env, st->task); break;
         case P_LOOP:
             for (int64_t i = 0; i < o->a; i++) {
@@ -197,13 +192,9 @@ static void prog_run(sim_thread *self, const pop *prog) {
             }
             break;
         case P_READ: out->rc = sim_resource_read(self, st->res[o->a], o->b, &out->num); break;
-        case P_WRITE:
-            out->rc = sim_resource_write(self, st->res[o->a], o->b, st->last_read[me] + 1);
-            break;
+        case P_WRITE: out->rc = sim_resource_write(self, st->res[o->a], o->b, st->last_read[me] + 1); break;
         case P_FLOOR: sim_resource_floor(self, st->res[o->a], o->b); break;
-        case P_BELIEVE:
-            sim_belief(self, o->key, st->send_mono[me] + st->ttl_ms[me] * MS + o->a * MS);
-            break;
+        case P_BELIEVE: sim_belief(self, o->key, st->send_mono[me] + st->ttl_ms[me] * MS + o->a * MS); break;
         default: break; /* P_MARK */
         }
         if (store) {
@@ -249,8 +240,7 @@ static int world_setup(sim_run *run) {
     }
     for (int i = 0; i < T_MAX && w->threads[i].name; i++) {
         const tdef *t = &w->threads[i];
-        int idx =
-            sim_thread_new(run, t->proc, t->name, t->start_ms * MS, world_thread, (void *)t->prog);
+        int idx = sim_thread_new(run, t->proc, t->name, t->start_ms * MS, world_thread, (void *)t->prog);
         if (idx < 0) return -1;
         if (t->admin) sim_thread_admin(run, idx);
     }
@@ -351,8 +341,7 @@ static void probe_fail(fchooser *tc, const char *fmt, ...) {
 
 static int find_thread(const sim_run *run, const char *name, size_t len) {
     for (int i = 0; i < run->thread_count; i++)
-        if (strlen(run->thread[i].name) == len && strncmp(run->thread[i].name, name, len) == 0)
-            return i;
+        if (strlen(run->thread[i].name) == len && strncmp(run->thread[i].name, name, len) == 0) return i;
     return -1;
 }
 
@@ -426,8 +415,7 @@ typedef struct override {
 
 /* Runs world 'w' once under 'script' ('len' entries), parameter overrides 'ov' (NULL-name ended,
  * or NULL), the op log on or off, and 'probe'. */
-static sim_end run_world(const world *w, const step *script, int len, const override *ov,
-                         int log_ops, probe_fn probe) {
+static sim_end run_world(const world *w, const step *script, int len, const override *ov, int log_ops, probe_fn probe) {
     assert_true(len <= SCRIPT_MAX);
     g_world = w;
     fchooser *tc = &g_tc;
@@ -440,14 +428,9 @@ static sim_end run_world(const world *w, const step *script, int len, const over
     char err[256];
     sim_config_defaults(&cfg, &world_sc, 0);
     for (int i = 0; ov && ov[i].name; i++)
-        if (sim_config_set(&cfg, ov[i].name, ov[i].value, err, sizeof(err)) != 0)
-            fail_msg("%s", err);
-    sim_exec_args a = {.scenario = &world_sc,
-                       .variant = 0,
-                       .param = cfg.param,
-                       .seed = 1,
-                       .alloc_fail_at = 0,
-                       .log_ops = log_ops};
+        if (sim_config_set(&cfg, ov[i].name, ov[i].value, err, sizeof(err)) != 0) fail_msg("%s", err);
+    sim_exec_args a = {
+        .scenario = &world_sc, .variant = 0, .param = cfg.param, .seed = 1, .alloc_fail_at = 0, .log_ops = log_ops};
     sim_chooser ch = {tc, chooser_decide, chooser_after, chooser_jump};
     sim_end end = sim_execute(g_run, &a, &ch);
     if (end == SIM_END_SETUP) fail_msg("setup failed: %s", g_run->setup_error);
@@ -463,8 +446,7 @@ static void assert_script_done(void) {
     assert_int_equal(g_tc.fails, 0);
 }
 
-static sim_end run_ok(const world *w, const step *script, int len, const override *ov, int log_ops,
-                      probe_fn probe) {
+static sim_end run_ok(const world *w, const step *script, int len, const override *ov, int log_ops, probe_fn probe) {
     sim_end end = run_world(w, script, len, ov, log_ops, probe);
     assert_script_done();
     return end;
@@ -476,8 +458,7 @@ static void assert_verdict(const char *oracle) {
 }
 
 static void assert_no_violation(void) {
-    if (g_run->violation.set)
-        fail_msg("unexpected %s: %s", g_run->violation.oracle, g_run->violation.msg);
+    if (g_run->violation.set) fail_msg("unexpected %s: %s", g_run->violation.oracle, g_run->violation.msg);
 }
 
 /* Index of the first note of 'oracle' whose message holds every one of 'a', 'b' (NULL: any), or
@@ -540,8 +521,7 @@ static void test_sim_faults_wall_server_moves_expiry(void **state) {
 }
 
 /* c1 (p1), c2 (p2): clocks, sleep 5 ms, clocks. c1 then SETs k PX 1000 and GETs it 990 ms later. */
-static const pop wall_proc_c1[] = {O_MARK,       O_SLEEP(5), O_SET("k", 1000, 0),
-                                   O_SLEEP(990), O_GET("k"), O_END};
+static const pop wall_proc_c1[] = {O_MARK, O_SLEEP(5), O_SET("k", 1000, 0), O_SLEEP(990), O_GET("k"), O_END};
 static const pop wall_proc_c2[] = {O_MARK, O_SLEEP(5), O_END};
 static const world wall_proc_world = {
     .procs = {"p1", "p2"},
@@ -594,8 +574,7 @@ static void pause_probe(fchooser *tc, sim_run *run, const int *enabled, int n) {
 static int offered_between(int thread, int after_step, int64_t until_ns) {
     int count = 0;
     for (int i = 0; i < g_tc.offer_n; i++)
-        if (g_tc.offer[i].step > after_step && g_tc.offer[i].now_ns < until_ns &&
-            (g_tc.offer[i].mask & (1u << thread)))
+        if (g_tc.offer[i].step > after_step && g_tc.offer[i].now_ns < until_ns && (g_tc.offer[i].mask & (1u << thread)))
             count++;
     return count;
 }
@@ -644,8 +623,8 @@ static void test_sim_faults_pause(void **state) {
 /* c1: lock m0, SET lk:a PX 1000, start a task that loops on 1 ms sleeps, sleep 5 ms, yield (crashed
  * here), then clocks and unlock. c2: sleep 10 ms, lock m0, held?, join c1's task, GET lk:a, sleep
  * 2 s, GET lk:a, unlock. */
-static const pop crash_c1[] = {
-    O_LOCK(0), O_SET("lk:a", 1000, 0), O_TASK, O_SLEEP(5), O_YIELD, O_MARK, O_UNLOCK(0), O_END};
+static const pop crash_c1[] = {O_LOCK(0), O_SET("lk:a", 1000, 0), O_TASK, O_SLEEP(5), O_YIELD, O_MARK, O_UNLOCK(0),
+                               O_END};
 static const pop crash_c2[] = {O_SLEEP(10),   O_LOCK(0),     O_HELD(0),   O_JOIN, O_GET("lk:a"),
                                O_SLEEP(2000), O_GET("lk:a"), O_UNLOCK(0), O_END};
 static const pop crash_task[] = {O_LOOP(1000), O_END};
@@ -710,8 +689,7 @@ static void crash_proc_probe(fchooser *tc, sim_run *run, const int *enabled, int
     (void)n;
     if (run->crashes != 1 || tc->x[0]) return;
     tc->x[0] = 1;
-    const sim_choice again = C_CRASH_P(0), thread = C_CRASH_T(0), runc1 = C_RUN(0),
-                     p2 = C_CRASH_P(1);
+    const sim_choice again = C_CRASH_P(0), thread = C_CRASH_T(0), runc1 = C_RUN(0), p2 = C_CRASH_P(1);
     char why[128] = "";
     if (sim_choice_valid(run, &again, why, sizeof(why)) || !strstr(why, "no live process"))
         probe_fail(tc, "second crash of p1: '%s'", why);
@@ -723,8 +701,7 @@ static void crash_proc_probe(fchooser *tc, sim_run *run, const int *enabled, int
 static void test_sim_faults_crash_process(void **state) {
     (void)state;
     /* All three send their first GET; at 1 ms p1 crashes. */
-    static const step script[] = {
-        {NULL, C_RUN(0)}, {NULL, C_RUN(1)}, {NULL, C_RUN(2)}, {NULL, C_CRASH_P(0)}};
+    static const step script[] = {{NULL, C_RUN(0)}, {NULL, C_RUN(1)}, {NULL, C_RUN(2)}, {NULL, C_CRASH_P(0)}};
     assert_int_equal(run_ok(&crash_proc_world, script, 4, NULL, 0, crash_proc_probe), SIM_END_PASS);
     assert_int_equal(g_tc.x[0], 1);
     wstate *st = W();
@@ -744,8 +721,7 @@ static void test_sim_faults_crash_process(void **state) {
 /* ---- store faults ---------------------------------------------------------------------------- */
 
 /* c1: SET k NX (no TTL), GET k, SET k NX again. */
-static const pop store_fault_c1[] = {O_SET("k", 0, LK_SET_NX), O_GET("k"), O_SET("k", 0, LK_SET_NX),
-                                     O_END};
+static const pop store_fault_c1[] = {O_SET("k", 0, LK_SET_NX), O_GET("k"), O_SET("k", 0, LK_SET_NX), O_END};
 static const world store_fault_world = {
     .threads = {{"c1", 0, 0, store_fault_c1, 0}},
 };
@@ -788,15 +764,14 @@ static void test_sim_faults_fault_conn_error(void **state) {
 
 /* c1 (p1): SET data, SET lk:res NX PX ttl (applied at 1.5 ms), sleep 10 ms, yield, GET data, GET
  * lk:res. c2 (p2, from 5 ms): SET lk:res NX PX 10 s, sleep 100 ms, DEL lk:res. */
-#define RESTART_C1(ttl)                                                                            \
-    {                                                                                              \
-        O_SET("data", 0, 0), O_SET("lk:res", ttl, LK_SET_NX), O_SLEEP(10), O_YIELD, O_GET("data"), \
-            O_GET("lk:res"), O_END                                                                 \
+#define RESTART_C1(ttl)                                                                                                \
+    {                                                                                                                  \
+        O_SET("data", 0, 0), O_SET("lk:res", ttl, LK_SET_NX), O_SLEEP(10), O_YIELD, O_GET("data"), O_GET("lk:res"),    \
+            O_END                                                                                                      \
     }
 static const pop restart_c1_long[] = RESTART_C1(50);
 static const pop restart_c1_short[] = RESTART_C1(5);
-static const pop restart_c2[] = {O_SET("lk:res", 10000, LK_SET_NX), O_SLEEP(100), O_DEL("lk:res"),
-                                 O_END};
+static const pop restart_c2[] = {O_SET("lk:res", 10000, LK_SET_NX), O_SLEEP(100), O_DEL("lk:res"), O_END};
 static const world restart_world = {
     .procs = {"p1", "p2"},
     .threads = {{"c1", 0, 0, restart_c1_long, 0}, {"c2", 1, 5, restart_c2, 0}},
@@ -865,8 +840,7 @@ static void lose_last_probe(fchooser *tc, sim_run *run, const int *enabled, int 
     (void)enabled;
     (void)n;
     if (run->step != 0) return;
-    const sim_choice last = C_RESTART(SIM_RESTART_LOSE_LAST, 5),
-                     all = C_RESTART(SIM_RESTART_LOSE_ALL, 0);
+    const sim_choice last = C_RESTART(SIM_RESTART_LOSE_LAST, 5), all = C_RESTART(SIM_RESTART_LOSE_ALL, 0);
     char why[128] = "";
     tc->x[0] = sim_choice_valid(run, &last, why, sizeof(why));
     tc->x[1] = sim_choice_valid(run, &all, NULL, 0);
@@ -877,8 +851,7 @@ static void test_sim_faults_restart_lose_last(void **state) {
     (void)state;
     char v[LK_VALUE_MAX];
     /* Lose the last 5 ms (cutoff 98 ms): a stays, lk:b and c are undone. */
-    static const step five[] = {{"c1 sleep", C_RUN(0)},
-                                {"c1 sleep", C_RESTART(SIM_RESTART_LOSE_LAST, 5)}};
+    static const step five[] = {{"c1 sleep", C_RUN(0)}, {"c1 sleep", C_RESTART(SIM_RESTART_LOSE_LAST, 5)}};
     assert_int_equal(run_ok(&lose_last_world, five, 2, NULL, 1, lose_last_probe), SIM_END_PASS);
     assert_int_equal(g_tc.x[0], 1); /* valid with the op log */
     wstate *st = W();
@@ -896,8 +869,7 @@ static void test_sim_faults_restart_lose_last(void **state) {
         fail_msg("no note for the lease the restart undid (%d notes)", g_run->note_count);
 
     /* Lose the last 1 ms (cutoff 102 ms): lk:b (101.5 ms) stays, c (102.5 ms) is undone. */
-    static const step one[] = {{"c1 sleep", C_RUN(0)},
-                               {"c1 sleep", C_RESTART(SIM_RESTART_LOSE_LAST, 1)}};
+    static const step one[] = {{"c1 sleep", C_RUN(0)}, {"c1 sleep", C_RESTART(SIM_RESTART_LOSE_LAST, 1)}};
     assert_int_equal(run_ok(&lose_last_world, one, 2, NULL, 1, NULL), SIM_END_PASS);
     st = W();
     assert_int_equal(st->r[0][5].outcome, LK_FOUND);
@@ -908,8 +880,7 @@ static void test_sim_faults_restart_lose_last(void **state) {
     assert_no_violation();
 
     /* Lose the last 0 ms: nothing is undone. */
-    static const step zero[] = {{"c1 sleep", C_RUN(0)},
-                                {"c1 sleep", C_RESTART(SIM_RESTART_LOSE_LAST, 0)}};
+    static const step zero[] = {{"c1 sleep", C_RUN(0)}, {"c1 sleep", C_RESTART(SIM_RESTART_LOSE_LAST, 0)}};
     assert_int_equal(run_ok(&lose_last_world, zero, 2, NULL, 1, NULL), SIM_END_PASS);
     st = W();
     for (int k = 5; k <= 7; k++)
@@ -980,10 +951,7 @@ static const vprobe vprobes[] = {
     {"restart lose-last 5 ms", C_RESTART(SIM_RESTART_LOSE_LAST, 5), 1, NULL},
     /* the field contract of sim_choice (sim_sched.h): WALL whole ms, lose-last >= 0, a known
      * fault kind */
-    {"wall server by 0.5 ms",
-     {.kind = SIM_DEC_WALL, .thread = -1, .proc = -1, .duration_ns = MS / 2},
-     0,
-     NULL},
+    {"wall server by 0.5 ms", {.kind = SIM_DEC_WALL, .thread = -1, .proc = -1, .duration_ns = MS / 2}, 0, NULL},
     {"restart lose-last -5 ms", C_RESTART(SIM_RESTART_LOSE_LAST, -5), 0, NULL},
     {"fault c1 of no kind", C_FAULT(0, 0), 0, NULL},
     {"unknown kind", {.kind = (sim_decision_kind)42, .thread = -1, .proc = -1}, 0, "unknown"},
@@ -1051,18 +1019,17 @@ static const rtcase rtcases[] = {
 };
 
 static int choice_equal(const sim_choice *a, const sim_choice *b) {
-    return a->kind == b->kind && a->thread == b->thread && a->proc == b->proc &&
-           a->duration_ns == b->duration_ns && a->variant == b->variant;
+    return a->kind == b->kind && a->thread == b->thread && a->proc == b->proc && a->duration_ns == b->duration_ns &&
+           a->variant == b->variant;
 }
 
 static void choice_text(const sim_choice *c, char *buf, size_t cap) {
-    snprintf(buf, cap, "{kind %d thread %d proc %d dur %lld variant %d}", (int)c->kind, c->thread,
-             c->proc, (long long)c->duration_ns, c->variant);
+    snprintf(buf, cap, "{kind %d thread %d proc %d dur %lld variant %d}", (int)c->kind, c->thread, c->proc,
+             (long long)c->duration_ns, c->variant);
 }
 
 /* choice -> decision -> choice, and decision -> line -> parsed decision -> choice. */
-static void rt_one(fchooser *tc, sim_run *run, const sim_choice *c, const char *name,
-                   const char *line) {
+static void rt_one(fchooser *tc, sim_run *run, const sim_choice *c, const char *name, const char *line) {
     char want[128], got[128], why[SIM_MSG_MAX] = "";
     choice_text(c, want, sizeof(want));
     if (!sim_choice_valid(run, c, why, sizeof(why))) {
@@ -1072,8 +1039,7 @@ static void rt_one(fchooser *tc, sim_run *run, const sim_choice *c, const char *
     sim_decision d;
     sim_choice back;
     sim_choice_to_decision(run, c, &d);
-    if (name && strcmp(d.name, name) != 0)
-        probe_fail(tc, "%s: name '%s', want '%s'", want, d.name, name);
+    if (name && strcmp(d.name, name) != 0) probe_fail(tc, "%s: name '%s', want '%s'", want, d.name, name);
     if (!sim_decision_to_choice(run, &d, &back, why, sizeof(why)) || !choice_equal(c, &back)) {
         choice_text(&back, got, sizeof(got));
         probe_fail(tc, "%s: came back as %s (%s)", want, got, why);
@@ -1083,18 +1049,15 @@ static void rt_one(fchooser *tc, sim_run *run, const sim_choice *c, const char *
         probe_fail(tc, "%s: cannot format", want);
         return;
     }
-    if (line && strcmp(text, line) != 0)
-        probe_fail(tc, "%s: line '%s', want '%s'", want, text, line);
+    if (line && strcmp(text, line) != 0) probe_fail(tc, "%s: line '%s', want '%s'", want, text, line);
     sim_schedule s;
     sim_schedule_init(&s);
     char err[256];
     static const char version[] = "racebed-schedule 1";
     if (sim_schedule_parse_line(&s, version, strlen(version), 1, err, sizeof(err)) != 0 ||
-        sim_schedule_parse_line(&s, text, strlen(text), 2, err, sizeof(err)) != 0 ||
-        s.decision_count != 1) {
+        sim_schedule_parse_line(&s, text, strlen(text), 2, err, sizeof(err)) != 0 || s.decision_count != 1) {
         probe_fail(tc, "'%s' does not parse: %s", text, err);
-    } else if (!sim_decision_to_choice(run, &s.decisions[0], &back, why, sizeof(why)) ||
-               !choice_equal(c, &back)) {
+    } else if (!sim_decision_to_choice(run, &s.decisions[0], &back, why, sizeof(why)) || !choice_equal(c, &back)) {
         choice_text(&back, got, sizeof(got));
         probe_fail(tc, "'%s' parsed back as %s (%s)", text, got, why);
     }
@@ -1139,18 +1102,22 @@ static void rt_probe(fchooser *tc, sim_run *run, const int *enabled, int n) {
         [SIM_FAULT_BIT_REPLY_LOST] = SIM_DEC_FAULT, [SIM_FAULT_BIT_CONN_ERROR] = SIM_DEC_FAULT,
     };
     for (int b = 0; b < SIM_FAULT_BIT_COUNT_; b++) {
+        if (b == SIM_FAULT_BIT_LATE_TIMEOUT) { /* no blocking pop in this world: none applies (test_sim_blocking) */
+            sim_choice c;
+            if (sim_faults_pick(run, 1u << b, rng, enabled, n, &c))
+                probe_fail(tc, "a late-timeout picked for thread %d, which is not at a blocking pop", c.thread);
+            continue;
+        }
         for (int k = 0; k < 8; k++) {
             sim_choice c;
             if (!sim_faults_pick(run, 1u << b, rng, enabled, n, &c)) {
                 probe_fail(tc, "no %s fault picked", sim_fault_word(b));
                 break;
             }
-            if ((int)c.kind != want_kind[b])
-                probe_fail(tc, "%s picked kind %d", sim_fault_word(b), c.kind);
+            if ((int)c.kind != want_kind[b]) probe_fail(tc, "%s picked kind %d", sim_fault_word(b), c.kind);
             if (b == SIM_FAULT_BIT_REPLY_LOST && c.variant != SIM_FAULT_REPLY_LOST)
                 probe_fail(tc, "reply-lost picked variant %d", c.variant);
-            if (b == SIM_FAULT_BIT_CONN_ERROR &&
-                (c.variant != SIM_FAULT_CONN_ERROR || c.thread != 0))
+            if (b == SIM_FAULT_BIT_CONN_ERROR && (c.variant != SIM_FAULT_CONN_ERROR || c.thread != 0))
                 probe_fail(tc, "conn-error picked variant %d thread %d", c.variant, c.thread);
             rt_one(tc, run, &c, NULL, NULL);
         }
@@ -1175,10 +1142,9 @@ static void test_sim_faults_parse_format(void **state) {
     assert_int_equal(mask, 0);
     assert_int_equal(sim_faults_parse("restart,pause", &mask, err, sizeof(err)), 0);
     assert_int_equal(mask, (1u << SIM_FAULT_BIT_PAUSE) | (1u << SIM_FAULT_BIT_RESTART));
-    assert_int_equal(
-        sim_faults_parse("conn-error,crash,wall-step,reply-lost", &mask, err, sizeof(err)), 0);
-    assert_int_equal(mask, (1u << SIM_FAULT_BIT_CONN_ERROR) | (1u << SIM_FAULT_BIT_CRASH) |
-                               (1u << SIM_FAULT_BIT_WALL) | (1u << SIM_FAULT_BIT_REPLY_LOST));
+    assert_int_equal(sim_faults_parse("conn-error,crash,wall-step,reply-lost", &mask, err, sizeof(err)), 0);
+    assert_int_equal(mask, (1u << SIM_FAULT_BIT_CONN_ERROR) | (1u << SIM_FAULT_BIT_CRASH) | (1u << SIM_FAULT_BIT_WALL) |
+                               (1u << SIM_FAULT_BIT_REPLY_LOST));
     /* Unknown words are refused by name; a prefix of a word is not the word. */
     assert_int_equal(sim_faults_parse("crash,bogus,pause", &mask, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "'bogus'"));
@@ -1189,9 +1155,8 @@ static void test_sim_faults_parse_format(void **state) {
     sim_faults_format(0, buf, sizeof(buf));
     assert_string_equal(buf, "none");
     sim_faults_format(all, buf, sizeof(buf));
-    assert_string_equal(buf, "crash,pause,wall-step,restart,reply-lost,conn-error");
-    sim_faults_format((1u << SIM_FAULT_BIT_RESTART) | (1u << SIM_FAULT_BIT_CRASH), buf,
-                      sizeof(buf));
+    assert_string_equal(buf, "crash,pause,wall-step,restart,reply-lost,conn-error,late-timeout");
+    sim_faults_format((1u << SIM_FAULT_BIT_RESTART) | (1u << SIM_FAULT_BIT_CRASH), buf, sizeof(buf));
     assert_string_equal(buf, "crash,restart");
     /* Every mask survives format then parse. */
     for (unsigned m = 0; m <= all; m++) {
@@ -1220,10 +1185,8 @@ static const world rmw_fenced_world = {
     .threads = {{"c1", 0, 0, rmw_c1, 0}, {"c2", 0, 0, rmw_c2, 0}},
     .res = {{"R", "lk:res", 1}},
 };
-static const step rmw_interleaved[] = {
-    {NULL, C_RUN(0)}, {NULL, C_RUN(1)}, {NULL, C_RUN(0)}, {NULL, C_RUN(1)}};
-static const step rmw_sequential[] = {
-    {NULL, C_RUN(0)}, {NULL, C_RUN(0)}, {NULL, C_RUN(1)}, {NULL, C_RUN(1)}};
+static const step rmw_interleaved[] = {{NULL, C_RUN(0)}, {NULL, C_RUN(1)}, {NULL, C_RUN(0)}, {NULL, C_RUN(1)}};
+static const step rmw_sequential[] = {{NULL, C_RUN(0)}, {NULL, C_RUN(0)}, {NULL, C_RUN(1)}, {NULL, C_RUN(1)}};
 
 static void test_sim_faults_oracle_resource_lost_update(void **state) {
     (void)state;
@@ -1277,8 +1240,7 @@ static void test_sim_faults_fence_same_number_other_owner(void **state) {
 }
 
 /* c1: read 3, floor 10, read 9, read 10, write 10. */
-static const pop floor_c1[] = {O_READ(0, 3),  O_FLOOR(0, 10), O_READ(0, 9),
-                               O_READ(0, 10), O_WRITE(0, 10), O_END};
+static const pop floor_c1[] = {O_READ(0, 3), O_FLOOR(0, 10), O_READ(0, 9), O_READ(0, 10), O_WRITE(0, 10), O_END};
 static const world floor_world = {
     .threads = {{"c1", 0, 0, floor_c1, 0}},
     .res = {{"R", "lk:res", 1}},
@@ -1308,11 +1270,8 @@ static void test_sim_faults_fence_floor(void **state) {
 /* ---- client validity ------------------------------------------------------------------------- */
 
 /* c1: SET lk:res NX PX 100 (sent at 0), sleep 5 ms, "believes" about 100 + past ms, DEL lk:res. */
-#define BELIEF_C1(past)                                                                            \
-    {                                                                                              \
-        O_SET("lk:res", 100, LK_SET_NX), O_SLEEP(5), O_BELIEVE("lk:res", past), O_DEL("lk:res"),   \
-            O_END                                                                                  \
-    }
+#define BELIEF_C1(past)                                                                                                \
+    { O_SET("lk:res", 100, LK_SET_NX), O_SLEEP(5), O_BELIEVE("lk:res", past), O_DEL("lk:res"), O_END }
 static const pop belief_past[] = BELIEF_C1(1);
 static const pop belief_edge[] = BELIEF_C1(0);
 static const world belief_world = {
@@ -1352,9 +1311,8 @@ static void test_sim_faults_oracle_client_validity(void **state) {
 }
 
 /* c1: sleep 1 ms (a restart comes here), then as belief_past: the lease is granted after it. */
-static const pop belief_late_c1[] = {O_SLEEP(1),      O_SET("lk:res", 100, LK_SET_NX),
-                                     O_SLEEP(5),      O_BELIEVE("lk:res", 1),
-                                     O_DEL("lk:res"), O_END};
+static const pop belief_late_c1[] = {
+    O_SLEEP(1), O_SET("lk:res", 100, LK_SET_NX), O_SLEEP(5), O_BELIEVE("lk:res", 1), O_DEL("lk:res"), O_END};
 static const world belief_late_world = {
     .threads = {{"c1", 0, 0, belief_late_c1, 0}},
     .lock_keys = {"lk:res"},
@@ -1384,20 +1342,15 @@ static void test_sim_faults_oracle_client_validity_restart_before_grant(void **s
 
 /* c1 (p1): SET lk:res NX PX 10 s, read R (fence 1), sleep 5 ms, write R (fence 1), DEL lk:res.
  * admin (p2): sleep 2 ms, [floor R 2,] DEL lk:res (c1's live lease). */
-static const pop revoke_c1[] = {O_SET("lk:res", 10000, LK_SET_NX),
-                                O_READ(0, 1),
-                                O_SLEEP(5),
-                                O_WRITE(0, 1),
-                                O_DEL("lk:res"),
-                                O_END};
+static const pop revoke_c1[] = {
+    O_SET("lk:res", 10000, LK_SET_NX), O_READ(0, 1), O_SLEEP(5), O_WRITE(0, 1), O_DEL("lk:res"), O_END};
 static const pop revoke_admin[] = {O_SLEEP(2), O_DEL("lk:res"), O_END};
 static const pop revoke_admin_floor[] = {O_SLEEP(2), O_FLOOR(0, 2), O_DEL("lk:res"), O_END};
 static const pop revoke_idle[] = {O_SLEEP(2), O_END};
-#define REVOKE_WORLD(admin_prog, is_admin, fencing)                                                \
-    {                                                                                              \
-        .procs = {"p1", "p2"},                                                                     \
-        .threads = {{"c1", 0, 0, revoke_c1, 0}, {"admin", 1, 0, admin_prog, is_admin}},            \
-        .lock_keys = {"lk:res"}, .res = {{"R", "lk:res", fencing}},                                \
+#define REVOKE_WORLD(admin_prog, is_admin, fencing)                                                                    \
+    {                                                                                                                  \
+        .procs = {"p1", "p2"}, .threads = {{"c1", 0, 0, revoke_c1, 0}, {"admin", 1, 0, admin_prog, is_admin}},         \
+        .lock_keys = {"lk:res"}, .res = {{"R", "lk:res", fencing}},                                                    \
     }
 static const world revoke_world = REVOKE_WORLD(revoke_admin, 1, 0);
 static const world revoke_nonadmin_world = REVOKE_WORLD(revoke_admin, 0, 0);
@@ -1431,12 +1384,11 @@ static void test_sim_faults_oracle_revoked_write(void **state) {
 /* ---- notes cap ------------------------------------------------------------------------------- */
 
 /* c1 reads R eleven times without holding lk:res: each read is a stale-use note. */
-#define ELEVEN_READS                                                                               \
-    O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1),            \
-        O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1)
+#define ELEVEN_READS                                                                                                   \
+    O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1), O_READ(0, 1),    \
+        O_READ(0, 1), O_READ(0, 1), O_READ(0, 1)
 static const pop notes_c1[] = {ELEVEN_READS, O_END};
-static const pop notes_held_c1[] = {O_SET("lk:res", 10000, LK_SET_NX), ELEVEN_READS,
-                                    O_DEL("lk:res"), O_END};
+static const pop notes_held_c1[] = {O_SET("lk:res", 10000, LK_SET_NX), ELEVEN_READS, O_DEL("lk:res"), O_END};
 static const world notes_world = {
     .threads = {{"c1", 0, 0, notes_c1, 0}},
     .lock_keys = {"lk:res"},

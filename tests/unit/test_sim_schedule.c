@@ -83,8 +83,8 @@ static void assert_schedule_equal(const sim_schedule *a, const sim_schedule *b) 
     }
 }
 
-static sim_decision decision(sim_decision_kind kind, const char *name, const char *op,
-                             const char *key, int64_t ns, int variant) {
+static sim_decision decision(sim_decision_kind kind, const char *name, const char *op, const char *key, int64_t ns,
+                             int variant) {
     sim_decision d;
     memset(&d, 0, sizeof(d));
     d.kind = kind;
@@ -131,35 +131,34 @@ static void build_full(sim_schedule *s) {
     snprintf(s->expect_oracle, sizeof(s->expect_oracle), "mutual_exclusion");
 }
 
-static const char FULL_TEXT[] =
-    "racebed-schedule 1\n"
-    "tool racebed 0.1.0\n"
-    "scenario stale_token\n"
-    "variant mutant:no_fence\n"
-    "param ttl_ms=1500\n"
-    "param skew=-3\n"
-    "param floor=-9223372036854775808\n"
-    "seed 18446744073709551615\n"
-    "strategy pct depth=3  buckets=2\n"
-    "model-only yes\n"
-    "\n"
-    "run c1 acquire lk:res\n"
-    "run c2 sleep\n"
-    "advance 1500ms\n"
-    "advance 0ms\n"
-    "wall server +2s\n"
-    "wall c1 -250us\n"
-    "pause c2 7ns\n"
-    "crash c1\n"
-    "fault c2 reply-lost\n"
-    "fault c1 conn-error\n"
-    "restart server lose-all\n"
-    "restart server lose-last 1s\n"
-    "run c2 del lk:res\n"
-    "expect violation mutual_exclusion\n"
-    "# found by pct\n"
-    "#\n"
-    "# shrunk from 40 decisions\n";
+static const char FULL_TEXT[] = "racebed-schedule 1\n"
+                                "tool racebed 0.1.0\n"
+                                "scenario stale_token\n"
+                                "variant mutant:no_fence\n"
+                                "param ttl_ms=1500\n"
+                                "param skew=-3\n"
+                                "param floor=-9223372036854775808\n"
+                                "seed 18446744073709551615\n"
+                                "strategy pct depth=3  buckets=2\n"
+                                "model-only yes\n"
+                                "\n"
+                                "run c1 acquire lk:res\n"
+                                "run c2 sleep\n"
+                                "advance 1500ms\n"
+                                "advance 0ms\n"
+                                "wall server +2s\n"
+                                "wall c1 -250us\n"
+                                "pause c2 7ns\n"
+                                "crash c1\n"
+                                "fault c2 reply-lost\n"
+                                "fault c1 conn-error\n"
+                                "restart server lose-all\n"
+                                "restart server lose-last 1s\n"
+                                "run c2 del lk:res\n"
+                                "expect violation mutual_exclusion\n"
+                                "# found by pct\n"
+                                "#\n"
+                                "# shrunk from 40 decisions\n";
 
 static void test_sim_schedule_round_trip(void **state) {
     (void)state;
@@ -194,6 +193,26 @@ static void test_sim_schedule_round_trip(void **state) {
     sim_schedule_free(&built);
     sim_schedule_free(&parsed);
     sim_schedule_free(&again);
+}
+
+/* The store faults' words read back to their kinds and write back unchanged, late-timeout included. */
+static void test_sim_schedule_fault_words(void **state) {
+    (void)state;
+    static const char text_in[] = HDR "fault c1 reply-lost\nfault c1 conn-error\nfault c2 late-timeout\nexpect pass";
+    sim_schedule s;
+    char err[ERR_CAP];
+    int rc = -1;
+    sim_schedule_init(&s);
+    assert_int_equal(sim_schedule_parse_buffer(&s, text_in, strlen(text_in), err, sizeof(err)), 0);
+    assert_int_equal(s.decision_count, 3);
+    assert_int_equal(s.decisions[0].variant, SIM_FAULT_REPLY_LOST);
+    assert_int_equal(s.decisions[1].variant, SIM_FAULT_CONN_ERROR);
+    assert_int_equal(s.decisions[2].variant, SIM_FAULT_LATE_TIMEOUT);
+    char *text = write_text(&s, NULL, &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(text, "fault c2 late-timeout\n"));
+    free(text);
+    sim_schedule_free(&s);
 }
 
 static void test_sim_schedule_round_trip_minimal(void **state) {
@@ -272,37 +291,22 @@ static void check_error_cases(const error_case *cases, size_t n) {
 static void test_sim_schedule_errors_structure(void **state) {
     (void)state;
     static const error_case cases[] = {
-        {HDR "\nbogus x\n",
-         "line 6: unknown keyword 'bogus' (expected run, advance, wall, pause, crash, fault, "
-         "restart, repeat, expect, or a header line)"},
-        {"scenario s\n",
-         "line 1: expected 'racebed-schedule 1' as the first line (got 'scenario')"},
-        {"# c\n\n  run c1 acquire\n",
-         "line 3: expected 'racebed-schedule 1' as the first line (got 'run')"},
-        {"# a\n# b\nracebed-schedule 7\n",
-         "line 3: unsupported schedule version 7 (this racebed reads version 1)"},
-        {"racebed-schedule one\n",
-         "line 1: bad schedule version 'one' (expected racebed-schedule 1)"},
-        {"racebed-schedule\n",
-         "line 1: missing argument after 'racebed-schedule' (expected racebed-schedule 1)"},
-        {"racebed-schedule 1 2\n",
-         "line 1: too many tokens: unexpected '2' (expected racebed-schedule 1)"},
-        {HDR "run c1 acquire\nseed 9\n",
-         "line 6: header line 'seed' after the first decision (line 5)"},
-        {HDR "\n\nadvance 1s\n\n# x\nparam a=1\n",
-         "line 10: header line 'param' after the first decision (line 7)"},
-        {HDR "expect pass\nrun c1 acquire\n",
-         "line 6: decision 'run' after the expect line (line 5)"},
-        {HDR "expect pass\nstrategy dfs\n",
-         "line 6: header line 'strategy' after the expect line (line 5)"},
-        {HDR "expect pass\nexpect violation fencing\n",
-         "line 6: second 'expect' line (the first is line 5)"},
-        {HDR "expect maybe\n",
-         "line 5: bad expect 'maybe' (expected expect pass or expect violation ORACLE)"},
-        {HDR "expect violation\n",
-         "line 5: bad expect 'violation' (expected expect pass or expect violation ORACLE)"},
-        {HDR "expect pass now\n",
-         "line 5: bad expect 'pass' (expected expect pass or expect violation ORACLE)"},
+        {HDR "\nbogus x\n", "line 6: unknown keyword 'bogus' (expected run, advance, wall, pause, crash, fault, "
+                            "restart, repeat, expect, or a header line)"},
+        {"scenario s\n", "line 1: expected 'racebed-schedule 1' as the first line (got 'scenario')"},
+        {"# c\n\n  run c1 acquire\n", "line 3: expected 'racebed-schedule 1' as the first line (got 'run')"},
+        {"# a\n# b\nracebed-schedule 7\n", "line 3: unsupported schedule version 7 (this racebed reads version 1)"},
+        {"racebed-schedule one\n", "line 1: bad schedule version 'one' (expected racebed-schedule 1)"},
+        {"racebed-schedule\n", "line 1: missing argument after 'racebed-schedule' (expected racebed-schedule 1)"},
+        {"racebed-schedule 1 2\n", "line 1: too many tokens: unexpected '2' (expected racebed-schedule 1)"},
+        {HDR "run c1 acquire\nseed 9\n", "line 6: header line 'seed' after the first decision (line 5)"},
+        {HDR "\n\nadvance 1s\n\n# x\nparam a=1\n", "line 10: header line 'param' after the first decision (line 7)"},
+        {HDR "expect pass\nrun c1 acquire\n", "line 6: decision 'run' after the expect line (line 5)"},
+        {HDR "expect pass\nstrategy dfs\n", "line 6: header line 'strategy' after the expect line (line 5)"},
+        {HDR "expect pass\nexpect violation fencing\n", "line 6: second 'expect' line (the first is line 5)"},
+        {HDR "expect maybe\n", "line 5: bad expect 'maybe' (expected expect pass or expect violation ORACLE)"},
+        {HDR "expect violation\n", "line 5: bad expect 'violation' (expected expect pass or expect violation ORACLE)"},
+        {HDR "expect pass now\n", "line 5: bad expect 'pass' (expected expect pass or expect violation ORACLE)"},
     };
     check_error_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -353,7 +357,8 @@ static void test_sim_schedule_script_lines(void **state) {
     char many[4096];
     size_t used = (size_t)snprintf(many, sizeof(many), "%s", HDR);
     for (int i = 0; i <= SIM_SCRIPTS_MAX; i++)
-        used += (size_t)snprintf(many + used, sizeof(many) - used, "script f%d.lua 98647f7b3061653463319db2ad7221f78a6d3e2f\n", i);
+        used += (size_t)snprintf(many + used, sizeof(many) - used,
+                                 "script f%d.lua 98647f7b3061653463319db2ad7221f78a6d3e2f\n", i);
     sim_schedule_init(&s);
     assert_int_equal(sim_schedule_parse_buffer(&s, many, used, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "too many script lines"));
@@ -367,19 +372,15 @@ static void test_sim_schedule_errors_decisions(void **state) {
         {HDR "advance -1ms\n", "line 5: bad duration '-1ms' (use e.g. 1500ms, 2s, 250us)"},
         {HDR "pause c1 1.5s\n", "line 5: bad duration '1.5s' (use e.g. 1500ms, 2s, 250us)"},
         {HDR "advance 1000001s\n", "line 5: duration '1000001s' is over the limit of 1000000s"},
-        {HDR "advance 1s 2s\n",
-         "line 5: too many tokens: unexpected '2s' (expected advance DURATION)"},
+        {HDR "advance 1s 2s\n", "line 5: too many tokens: unexpected '2s' (expected advance DURATION)"},
         {HDR "run c1 acquire lk:res extra\n",
          "line 5: too many tokens: unexpected 'extra' (expected run THREAD OP [KEY])"},
-        {HDR "pause c1\n",
-         "line 5: missing argument after 'pause' (expected pause THREAD DURATION)"},
-        {HDR "run c1 # acquire\n",
-         "line 5: missing argument after 'run' (expected run THREAD OP [KEY])"},
+        {HDR "pause c1\n", "line 5: missing argument after 'pause' (expected pause THREAD DURATION)"},
+        {HDR "run c1 # acquire\n", "line 5: missing argument after 'run' (expected run THREAD OP [KEY])"},
         {HDR "wall server 1s\n", "line 5: wall step '1s' needs a sign (e.g. +1500ms or -2s)"},
         {HDR "wall server +1x\n", "line 5: bad duration '1x' (use e.g. 1500ms, 2s, 250us)"},
         {HDR "wall server --1s\n", "line 5: bad duration '-1s' (use e.g. 1500ms, 2s, 250us)"},
-        {HDR "fault c1 timeout\n",
-         "line 5: unknown fault 'timeout' (expected reply-lost or conn-error)"},
+        {HDR "fault c1 timeout\n", "line 5: unknown fault 'timeout' (expected reply-lost, conn-error or late-timeout)"},
         {HDR "restart client lose-all\n", "line 5: restart of 'client' (only 'server' restarts)"},
         {HDR "restart server lose-last\n",
          "line 5: bad restart 'lose-last' (expected restart server lose-all or restart server "
@@ -387,8 +388,7 @@ static void test_sim_schedule_errors_decisions(void **state) {
         {HDR "restart server lose-all 1s\n",
          "line 5: bad restart 'lose-all' (expected restart server lose-all or restart server "
          "lose-last DURATION)"},
-        {HDR "restart server lose-last 1q\n",
-         "line 5: bad duration '1q' (use e.g. 1500ms, 2s, 250us)"},
+        {HDR "restart server lose-last 1q\n", "line 5: bad duration '1q' (use e.g. 1500ms, 2s, 250us)"},
         {HDR "crash c1 c2\n", "line 5: too many tokens: unexpected 'c2' (expected crash "
                               "THREAD|PROCESS)"},
     };
@@ -422,18 +422,14 @@ static void test_sim_schedule_errors_names(void **state) {
     assert_int_equal(parse_str(text, err), 0);
 
     static const error_case cases[] = {
-        {HDR "crash c\xc3\xa9\n",
-         "line 5: bad thread or process name 'c?\?' (1..63 printable ASCII bytes)"},
-        {HDR "expect violation or\xff\n",
-         "line 5: bad oracle name 'or?' (1..63 printable ASCII bytes)"},
-        {"racebed-schedule 1\nscenario \x80\n",
-         "line 2: bad scenario name '?' (1..63 printable ASCII bytes)"},
+        {HDR "crash c\xc3\xa9\n", "line 5: bad thread or process name 'c?\?' (1..63 printable ASCII bytes)"},
+        {HDR "expect violation or\xff\n", "line 5: bad oracle name 'or?' (1..63 printable ASCII bytes)"},
+        {"racebed-schedule 1\nscenario \x80\n", "line 2: bad scenario name '?' (1..63 printable ASCII bytes)"},
         {"racebed-schedule 1\nvariant mutant:\n",
          "line 2: bad variant 'mutant:' (expected core or mutant:NAME, at most 63 bytes)"},
         {"racebed-schedule 1\nvariant prod\n",
          "line 2: bad variant 'prod' (expected core or mutant:NAME, at most 63 bytes)"},
-        {"racebed-schedule 1\nmodel-only maybe\n",
-         "line 2: bad model-only value 'maybe' (expected yes or no)"},
+        {"racebed-schedule 1\nmodel-only maybe\n", "line 2: bad model-only value 'maybe' (expected yes or no)"},
     };
     check_error_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -467,12 +463,9 @@ static void test_sim_schedule_errors_bytes(void **state) {
 static void test_sim_schedule_bad_seeds_and_params(void **state) {
     (void)state;
     static const error_case cases[] = {
-        {"racebed-schedule 1\nseed -1\n",
-         "line 2: bad seed '-1' (an unsigned decimal integer)"},
-        {"racebed-schedule 1\nseed +1\n",
-         "line 2: bad seed '+1' (an unsigned decimal integer)"},
-        {"racebed-schedule 1\nseed 0x10\n",
-         "line 2: bad seed '0x10' (an unsigned decimal integer)"},
+        {"racebed-schedule 1\nseed -1\n", "line 2: bad seed '-1' (an unsigned decimal integer)"},
+        {"racebed-schedule 1\nseed +1\n", "line 2: bad seed '+1' (an unsigned decimal integer)"},
+        {"racebed-schedule 1\nseed 0x10\n", "line 2: bad seed '0x10' (an unsigned decimal integer)"},
         {"racebed-schedule 1\nseed 18446744073709551616\n",
          "line 2: seed '18446744073709551616' out of range (at most 18446744073709551615)"},
         {"racebed-schedule 1\nseed 99999999999999999999x\n",
@@ -480,8 +473,7 @@ static void test_sim_schedule_bad_seeds_and_params(void **state) {
         {"racebed-schedule 1\nseed\n", "line 2: missing argument after 'seed' (expected seed N)"},
         {"racebed-schedule 1\nparam ttl\n", "line 2: bad param 'ttl' (expected param KEY=VALUE)"},
         {"racebed-schedule 1\nparam =5\n", "line 2: bad param '=5' (expected param KEY=VALUE)"},
-        {"racebed-schedule 1\nparam ttl=\n",
-         "line 2: bad param value '' for 'ttl' (a signed decimal 64-bit integer)"},
+        {"racebed-schedule 1\nparam ttl=\n", "line 2: bad param value '' for 'ttl' (a signed decimal 64-bit integer)"},
         {"racebed-schedule 1\nparam ttl=12x\n",
          "line 2: bad param value '12x' for 'ttl' (a signed decimal 64-bit integer)"},
         {"racebed-schedule 1\nparam ttl=-\n",
@@ -515,8 +507,8 @@ static void test_sim_schedule_bad_seeds_and_params(void **state) {
     }
     assert_int_equal(parse_str(text, err), -1);
     char want[128];
-    snprintf(want, sizeof(want), "line %d: too many params at 'p%d' (at most %d)", SIM_PARAMS_MAX + 2,
-             SIM_PARAMS_MAX, SIM_PARAMS_MAX);
+    snprintf(want, sizeof(want), "line %d: too many params at 'p%d' (at most %d)", SIM_PARAMS_MAX + 2, SIM_PARAMS_MAX,
+             SIM_PARAMS_MAX);
     assert_string_equal(err, want);
     sim_schedule_init(&s);
     static const char top[] = "racebed-schedule 1\nseed 18446744073709551615\nscenario x\n"
@@ -567,15 +559,11 @@ static void test_sim_schedule_empty_file(void **state) {
 static void test_sim_schedule_missing_headers(void **state) {
     (void)state;
     static const error_case cases[] = {
-        {"racebed-schedule 1\n",
-         "end of file: missing header lines 'scenario', 'variant', 'seed'"},
-        {"racebed-schedule 1\nvariant core\nseed 1\nrun c1 acquire\n",
-         "end of file: missing header line 'scenario'"},
+        {"racebed-schedule 1\n", "end of file: missing header lines 'scenario', 'variant', 'seed'"},
+        {"racebed-schedule 1\nvariant core\nseed 1\nrun c1 acquire\n", "end of file: missing header line 'scenario'"},
         {"racebed-schedule 1\nscenario s\nseed 1\n", "end of file: missing header line 'variant'"},
-        {"racebed-schedule 1\nscenario s\nvariant core\nexpect pass\n",
-         "end of file: missing header line 'seed'"},
-        {"racebed-schedule 1\nvariant core\n",
-         "end of file: missing header lines 'scenario', 'seed'"},
+        {"racebed-schedule 1\nscenario s\nvariant core\nexpect pass\n", "end of file: missing header line 'seed'"},
+        {"racebed-schedule 1\nvariant core\n", "end of file: missing header lines 'scenario', 'seed'"},
     };
     check_error_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -619,9 +607,11 @@ static void test_sim_schedule_duration_table(void **state) {
         {"1000000000000000ns", INT64_C(1000000000000000)},
     };
     static const char *const bad[] = {
-        "",     "s",    "ms",   "1",  "1.5s", "-1s",      "+1s",          "1 s",
-        "1S",   "1sec", "1m",   "1h", "1e3",  "1000001s", "1000000001ms", "1000000000000001ns",
-        "1e3ms", "ms1", "1nss", "99999999999999999999999s",
+        "",      "s",        "ms",           "1",
+        "1.5s",  "-1s",      "+1s",          "1 s",
+        "1S",    "1sec",     "1m",           "1h",
+        "1e3",   "1000001s", "1000000001ms", "1000000000000001ns",
+        "1e3ms", "ms1",      "1nss",         "99999999999999999999999s",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         int64_t ns = -1;
@@ -757,7 +747,8 @@ static void test_sim_schedule_set_param_and_append(void **state) {
     assert_int_equal(sim_schedule_set_param(&s, "ttl_ms", 5), 0);
 
     sim_decision d = decision(SIM_DEC_CRASH, "c1", "", "", 0, 0);
-    for (int i = 0; i < 17; i++) assert_int_equal(sim_schedule_append(&s, &d), 0);
+    for (int i = 0; i < 17; i++)
+        assert_int_equal(sim_schedule_append(&s, &d), 0);
     assert_int_equal(s.decision_count, 17);
     assert_int_equal(s.decision_cap, 32);
     assert_string_equal(s.decisions[16].name, "c1");
@@ -791,7 +782,8 @@ static void test_sim_schedule_garbage_bytes(void **state) {
         size_t prefix = round % 2 ? strlen(HDR) : 0;
         size_t len = prefix + 64 + lcg_next(&rng) % 400;
         memcpy(buf, HDR, prefix);
-        for (size_t i = prefix; i < len; i++) buf[i] = (char)(lcg_next(&rng) & 0xff);
+        for (size_t i = prefix; i < len; i++)
+            buf[i] = (char)(lcg_next(&rng) & 0xff);
         assert_int_equal(parse_len(buf, len, err), -1);
         assert_true(err_is_located(err));
     }
@@ -801,21 +793,35 @@ static void test_sim_schedule_garbage_bytes(void **state) {
  * Whatever parses must write and read back unchanged; whatever does not names its line. */
 static size_t garbage_line(uint64_t *rng, char *out, size_t cap) {
     static const char *const lines[] = {
-        "run c1 acquire lk:res", "run c2 release", "advance 1500ms", "wall server -250us",
-        "pause c1 0ms", "crash c2", "fault c1 reply-lost", "restart server lose-last 2s",
-        "restart server lose-all", "expect pass", "expect violation fencing", "param k=-5",
-        "strategy pct  depth=3", "tool racebed 0.1.0", "model-only yes", "# comment",
+        "run c1 acquire lk:res",
+        "run c2 release",
+        "advance 1500ms",
+        "wall server -250us",
+        "pause c1 0ms",
+        "crash c2",
+        "fault c1 reply-lost",
+        "restart server lose-last 2s",
+        "restart server lose-all",
+        "expect pass",
+        "expect violation fencing",
+        "param k=-5",
+        "strategy pct  depth=3",
+        "tool racebed 0.1.0",
+        "model-only yes",
+        "# comment",
     };
     static const char *const words[] = {
-        "run", "advance", "wall", "pause", "crash", "fault", "restart", "expect", "pass",
-        "violation", "server", "lose-all", "lose-last", "reply-lost", "conn-error", "c1", "get",
-        "lk:res", "1500ms", "+2s", "-250us", "0ms", "2x", "seed", "k=7", "#", "\t", "",
+        "run",        "advance", "wall",      "pause",  "crash",    "fault",     "restart",
+        "expect",     "pass",    "violation", "server", "lose-all", "lose-last", "reply-lost",
+        "conn-error", "c1",      "get",       "lk:res", "1500ms",   "+2s",       "-250us",
+        "0ms",        "2x",      "seed",      "k=7",    "#",        "\t",        "",
     };
     char line[128];
     const char *word[8];
     size_t n = 0;
     snprintf(line, sizeof(line), "%s", lines[lcg_next(rng) % (sizeof(lines) / sizeof(lines[0]))]);
-    for (char *t = strtok(line, " "); t != NULL && n < 7; t = strtok(NULL, " ")) word[n++] = t;
+    for (char *t = strtok(line, " "); t != NULL && n < 7; t = strtok(NULL, " "))
+        word[n++] = t;
     uint32_t mutate = lcg_next(rng) % 6;
     const char *other = words[lcg_next(rng) % (sizeof(words) / sizeof(words[0]))];
     if (mutate < 2) word[lcg_next(rng) % n] = other;
@@ -838,7 +844,8 @@ static void test_sim_schedule_garbage_words(void **state) {
     for (int round = 0; round < 4000; round++) {
         size_t len = (size_t)snprintf(text, sizeof(text), "%s", HDR);
         int lines = 1 + (int)(lcg_next(&rng) % 6);
-        for (int l = 0; l < lines; l++) len += garbage_line(&rng, text + len, sizeof(text) - len);
+        for (int l = 0; l < lines; l++)
+            len += garbage_line(&rng, text + len, sizeof(text) - len);
         sim_schedule a, b;
         sim_schedule_init(&a);
         sim_schedule_init(&b);
@@ -866,6 +873,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_schedule_round_trip),
         cmocka_unit_test(test_sim_schedule_round_trip_minimal),
+        cmocka_unit_test(test_sim_schedule_fault_words),
         cmocka_unit_test(test_sim_schedule_parse_layout),
         cmocka_unit_test(test_sim_schedule_errors_structure),
         cmocka_unit_test(test_sim_schedule_errors_duplicate_headers),
