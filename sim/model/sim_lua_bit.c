@@ -143,13 +143,7 @@ int sim__lua_open_bit(lua_State *L) {
         {"bxor", bitlib_bxor},   {"lshift", bitlib_lshift}, {"rshift", bitlib_rshift}, {"arshift", bitlib_arshift},
         {"rol", bitlib_rol},     {"ror", bitlib_ror},       {"bswap", bitlib_bswap},   {"tohex", bitlib_tohex},
     };
-    enum { N = sizeof(fns) / sizeof(fns[0]) };
-    lua_createtable(L, 0, N);
-    for (int i = 0; i < N; i++) {
-        lua_pushcfunction(L, fns[i].func);
-        lua_setfield(L, -2, fns[i].name);
-    }
-    return 1;
+    return sim__lua_new_lib(L, fns, (int)(sizeof(fns) / sizeof(fns[0])));
 }
 
 #endif

@@ -14,7 +14,19 @@
 
 #ifdef RACEBED_HAVE_LUA
 
+#include <lauxlib.h>
 #include <lua.h>
+
+/* Pushes a new table of the 'n' functions 'fns', set in their order (the order a real server's table walks in
+ * pairs(), with its size hint); returns 1, an opener's result. */
+static inline int sim__lua_new_lib(lua_State *L, const luaL_Reg *fns, int n) {
+    lua_createtable(L, 0, n);
+    for (int i = 0; i < n; i++) {
+        lua_pushcfunction(L, fns[i].func);
+        lua_setfield(L, -2, fns[i].name);
+    }
+    return 1;
+}
 
 /* bit: LuaBitOp 1.0.2 as Redis ships it (sim_lua_bit.c). */
 int sim__lua_open_bit(lua_State *L);

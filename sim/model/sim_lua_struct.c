@@ -326,13 +326,7 @@ static int structlib_size(lua_State *L) {
 int sim__lua_open_struct(lua_State *L) {
     /* Redis's order and size hint: pairs(struct) walks the functions in the order a real server's table gives. */
     static const luaL_Reg fns[] = {{"pack", structlib_pack}, {"unpack", structlib_unpack}, {"size", structlib_size}};
-    enum { N = sizeof(fns) / sizeof(fns[0]) };
-    lua_createtable(L, 0, N);
-    for (int i = 0; i < N; i++) {
-        lua_pushcfunction(L, fns[i].func);
-        lua_setfield(L, -2, fns[i].name);
-    }
-    return 1;
+    return sim__lua_new_lib(L, fns, (int)(sizeof(fns) / sizeof(fns[0])));
 }
 
 #endif
