@@ -6,6 +6,12 @@
  * and run with EVALSHA (reloaded on NOSCRIPT, as after a restart). Inside a script Redis freezes time at the
  * script's start, so a composite sees one instant, like the model. The scripts return {code, number} or a value.
  *
+ * A caller's EVAL (a command op) goes out as EVALSHA of the script's digest, which SCRIPT LOAD gave the first time
+ * this store saw that body (kept with a copy of the body, compared byte for byte), so its body crosses the network
+ * and is hashed by the server once, not at every call: the reply is the one EVAL gives. On NOSCRIPT (a restart or
+ * SCRIPT FLUSH) the body is loaded again; inside MULTI, where NOSCRIPT would surface only in EXEC's reply, and when
+ * SCRIPT LOAD refuses the body (a compile error: EVAL's own error text is the reply), EVAL goes out as it is.
+ *
  * Connection state: 'c' is NULL when no usable context exists. Any I/O error or timeout frees it (hiredis 0.14
  * cannot resynchronize a context after a timeout: a late reply would be taken as the next command's answer); the
  * next op reconnects and re-applies timeouts, AUTH and SELECT, then reloads the scripts.
@@ -30,12 +36,19 @@
 #define REDIS_ERR_MSG(s, rc, ...) lk__set_error((s)->errmsg, sizeof((s)->errmsg), (rc), __VA_ARGS__)
 
 struct lk_redis_store {
-    pthread_mutex_t mu;                /* serializes every use of 'c' (a holder and its renewal task share it) */
-    redisContext *c;                   /* NULL when disconnected */
-    lk_redis_url url;                  /* where to (re)connect */
-    lk_redis_opts opts;                /* defaults filled in */
+    pthread_mutex_t mu;             /* serializes every use of 'c' (a holder and its renewal task share it) */
+    redisContext *c;                /* NULL when disconnected */
+    lk_redis_url url;               /* where to (re)connect */
+    lk_redis_opts opts;             /* defaults filled in */
     char sha[LK_SCRIPT_COUNT_][41]; /* loaded script digests, "" if not loaded */
-    char errmsg[256];                  /* last error, never with the password */
+    int in_multi;                   /* a MULTI was accepted and no EXEC or DISCARD has ended it */
+    int eval_count;                 /* entries of 'eval' in use */
+    struct redis_eval_body {
+        char *body;               /* a copy of an EVAL's script (malloc) */
+        size_t len;               /* its bytes */
+        char sha[41];             /* its digest, from SCRIPT LOAD; "" until loaded on this connection */
+    } eval[LK_REDIS_EVAL_BODIES]; /* callers' scripts sent as EVALSHA */
+    char errmsg[256];             /* last error, never with the password */
 };
 
 /* ---- URL ------------------------------------------------------------------------------------------------------ */
@@ -92,6 +105,9 @@ static void redis_drop(lk_redis_store *s) {
     if (s->c) redisFree(s->c);
     s->c = NULL;
     memset(s->sha, 0, sizeof(s->sha));
+    s->in_multi = 0;
+    for (int i = 0; i < s->eval_count; i++)
+        s->eval[i].sha[0] = '\0';
 }
 
 /* Runs a setup command that must answer +OK (AUTH, SELECT); returns LK_OK or LK_ESTORE_DOWN. */
@@ -167,8 +183,7 @@ static lk_rc redis_load(lk_redis_store *s, lk_script which) {
 }
 
 /* EVALSHA 'which' with 'nkeys' keys then args; reloads the script once on NOSCRIPT (a restart or SCRIPT FLUSH). */
-static redisReply *redis_eval(lk_redis_store *s, lk_script which, int nkeys, const char **keys_args, int n,
-                              lk_rc *rc) {
+static redisReply *redis_eval(lk_redis_store *s, lk_script which, int nkeys, const char **keys_args, int n, lk_rc *rc) {
     enum { ARGS_MAX = 8 };
     assert(n + 3 <= ARGS_MAX);
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -340,7 +355,58 @@ static int redis_copy_reply(const redisReply *r, lk_reply *out) {
     }
 }
 
-/* A command of the table, sent as it is; Redis's reply, error replies included, goes to out->resp. */
+/* The entry of EVAL body 'body' ('len' bytes), added if new (NULL when the table is full or memory is out: the
+ * body then goes out as EVAL). */
+static struct redis_eval_body *redis_eval_body(lk_redis_store *s, const char *body, size_t len) {
+    for (int i = 0; i < s->eval_count; i++)
+        if (s->eval[i].len == len && memcmp(s->eval[i].body, body, len) == 0) return &s->eval[i];
+    if (s->eval_count == LK_REDIS_EVAL_BODIES) return NULL;
+    struct redis_eval_body *e = &s->eval[s->eval_count];
+    if ((e->body = malloc(len ? len : 1)) == NULL) return NULL;
+    memcpy(e->body, body, len);
+    e->len = len;
+    e->sha[0] = '\0';
+    s->eval_count++;
+    return e;
+}
+
+/* EVAL argv[0..argc) as EVALSHA of the cached digest (see the file comment): the reply, or NULL with '*rc' set
+ * (LK_OK: not sent, send the EVAL as it is). */
+static redisReply *redis_evalsha(lk_redis_store *s, int argc, const char **argv, size_t *lens, lk_rc *rc) {
+    *rc = LK_OK;
+    struct redis_eval_body *e = s->in_multi ? NULL : redis_eval_body(s, argv[1], lens[1]);
+    for (int attempt = 0; e != NULL && attempt < 2; attempt++) {
+        if (e->sha[0] == '\0') {
+            const char *load[] = {"SCRIPT", "LOAD", argv[1]};
+            size_t load_lens[] = {6, 4, lens[1]};
+            redisReply *r = redis_send(s, 3, load, load_lens, rc);
+            if (r == NULL) {
+                if (*rc == LK_ESTORE_MAYBE) *rc = LK_ESTORE_DOWN; /* nothing of the caller's command ran */
+                return NULL;
+            }
+            int ok = r->type == REDIS_REPLY_STRING && r->len == 40;
+            if (ok) memcpy(e->sha, r->str, 41);
+            freeReplyObject(r);
+            if (!ok) return NULL; /* a compile error: EVAL gives its own text */
+        }
+        const char *sha_argv[LK_COMMAND_ARGS_MAX];
+        size_t sha_lens[LK_COMMAND_ARGS_MAX];
+        memcpy(sha_argv, argv, sizeof(*argv) * (size_t)argc);
+        memcpy(sha_lens, lens, sizeof(*lens) * (size_t)argc);
+        sha_argv[0] = "EVALSHA";
+        sha_lens[0] = 7;
+        sha_argv[1] = e->sha;
+        sha_lens[1] = 40;
+        redisReply *r = redis_send(s, argc, sha_argv, sha_lens, rc);
+        if (r == NULL || r->type != REDIS_REPLY_ERROR || strncmp(r->str, "NOSCRIPT", 8) != 0) return r;
+        freeReplyObject(r); /* flushed or restarted: load it again */
+        e->sha[0] = '\0';
+    }
+    return NULL;
+}
+
+/* A command of the table, sent as it is (EVAL as EVALSHA: redis_evalsha); Redis's reply, error replies included,
+ * goes to out->resp. */
 static lk_rc redis_command(lk_redis_store *s, const lk_store_op *op, lk_store_reply *out) {
     size_t lens[LK_COMMAND_ARGS_MAX];
     const char *argv[LK_COMMAND_ARGS_MAX]; /* hiredis 0.14 takes a non-const array */
@@ -348,9 +414,14 @@ static lk_rc redis_command(lk_redis_store *s, const lk_store_op *op, lk_store_re
         argv[i] = op->argv[i];
         lens[i] = op->argv_len ? op->argv_len[i] : strlen(op->argv[i]);
     }
-    lk_rc rc;
-    redisReply *r = redis_send(s, op->argc, argv, lens, &rc);
+    lk_rc rc = LK_OK;
+    const lk_command *row = lk_command_lookup(argv[0], lens[0]);
+    redisReply *r =
+        row != NULL && row->id == LK_CMD_EVAL && op->argc >= 3 ? redis_evalsha(s, op->argc, argv, lens, &rc) : NULL;
+    if (r == NULL && rc == LK_OK) r = redis_send(s, op->argc, argv, lens, &rc);
     if (r == NULL) return rc;
+    if (row != NULL && row->id == LK_CMD_MULTI && r->type == REDIS_REPLY_STATUS) s->in_multi = 1;
+    if (row != NULL && (row->id == LK_CMD_EXEC || row->id == LK_CMD_DISCARD)) s->in_multi = 0;
     rc = LK_OK;
     if (redis_copy_reply(r, out->resp) != 0)
         rc = REDIS_ERR_MSG(s, LK_ESTORE_PROTO, "%.*s: a reply type RESP2 does not have (%d)",
@@ -366,15 +437,17 @@ static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_stor
     if (op->kind != LK_OP_COMMAND && op->kind != LK_OP_READ) memset(out, 0, sizeof(*out)); /* may be uninitialized */
     lk_store_reply_reset(out);
     if (op->kind == LK_OP_READ) /* one connection shared by every thread: a subscription would take it over */
-        return REDIS_ERR_MSG(s, LK_EMISUSE, "read: pub/sub needs a connection per client, which this store does not "
-                                            "keep (it serves every thread of the process on one connection)");
+        return REDIS_ERR_MSG(s, LK_EMISUSE,
+                             "read: pub/sub needs a connection per client, which this store does not "
+                             "keep (it serves every thread of the process on one connection)");
     if (op->kind == LK_OP_COMMAND) {
         if (lk_store_op_check(op) != LK_OK || out->resp == NULL)
             return REDIS_ERR_MSG(s, LK_EINVAL, "command: no arguments, too many, or no reply buffer");
         const lk_command *row = lk_command_lookup(op->argv[0], op->argv_len ? op->argv_len[0] : strlen(op->argv[0]));
         if (row != NULL && (row->id == LK_CMD_SUBSCRIBE || row->id == LK_CMD_UNSUBSCRIBE) && !s->opts.pubsub)
-            return REDIS_ERR_MSG(s, LK_EMISUSE, "%s: pub/sub needs a connection per client, which this store does not "
-                                                "keep (it serves every thread of the process on one connection)",
+            return REDIS_ERR_MSG(s, LK_EMISUSE,
+                                 "%s: pub/sub needs a connection per client, which this store does not "
+                                 "keep (it serves every thread of the process on one connection)",
                                  row->name);
         lk_rc rc = redis_command(s, op, out);
         if (rc != LK_OK) lk_store_reply_reset(out);
@@ -397,9 +470,9 @@ static lk_rc redis_exec_locked(lk_redis_store *s, const lk_store_op *op, lk_stor
     switch (op->kind) {
     case LK_OP_ACQUIRE: {
         const char *a[] = {op->key, op->aux_key, op->epoch_key ? op->epoch_key : op->value, op->value, ttl};
-        r = op->epoch_key ? redis_eval(s, LK_SCRIPT_ACQUIRE, 3, a, 5, &rc)
-                          : redis_eval(s, LK_SCRIPT_ACQUIRE, 2,
-                                       (const char *[]){op->key, op->aux_key, op->value, ttl}, 4, &rc);
+        r = op->epoch_key
+                ? redis_eval(s, LK_SCRIPT_ACQUIRE, 3, a, 5, &rc)
+                : redis_eval(s, LK_SCRIPT_ACQUIRE, 2, (const char *[]){op->key, op->aux_key, op->value, ttl}, 4, &rc);
         pair = acquire_o;
         break;
     }
@@ -473,6 +546,8 @@ lk_rc lk_redis_store_open(const char *url, const lk_redis_opts *opts, lk_redis_s
 void lk_redis_store_close(lk_redis_store *s) {
     if (s == NULL) return;
     redis_drop(s);
+    for (int i = 0; i < s->eval_count; i++)
+        free(s->eval[i].body);
     memset(s->url.password, 0, sizeof(s->url.password));
     pthread_mutex_destroy(&s->mu);
     free(s);

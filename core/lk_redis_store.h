@@ -18,7 +18,11 @@
 
 #include "core/lk_env.h"
 
-enum { LK_REDIS_HOST_MAX = 256, LK_REDIS_PASSWORD_MAX = 256 };
+enum {
+    LK_REDIS_HOST_MAX = 256,
+    LK_REDIS_PASSWORD_MAX = 256,
+    LK_REDIS_EVAL_BODIES = 32, /* callers' EVAL scripts a store sends as EVALSHA (more go out as EVAL) */
+};
 
 /* A parsed connection URL. */
 typedef struct lk_redis_url {

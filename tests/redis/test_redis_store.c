@@ -264,6 +264,57 @@ static void test_redis_store_commands(void **state) {
     lk_redis_store_close(s);
 }
 
+/* Runs one command on 's' into 'r'; returns its reply as text. */
+static const char *command_text(lk_redis_store *s, lk_reply *r, int argc, const char **argv, char *text, size_t cap) {
+    lk_store st = lk_redis_store_iface(s);
+    lk_store_op op = {.kind = LK_OP_COMMAND, .key = "", .argc = argc, .argv = argv};
+    lk_store_reply rep;
+    memset(&rep, 0, sizeof(rep));
+    rep.resp = r;
+    lk_rc rc = st.exec(st.ctx, &op, &rep);
+    if (rc != LK_OK) fail_msg("%s: %s: %s", argv[0], lk_rc_name(rc), lk_redis_store_errmsg(s));
+    return lk_reply_format(r, 0, text, cap);
+}
+
+/* The server's count of calls of 'cmd' ("eval", "evalsha") since CONFIG RESETSTAT. */
+static long stat_calls(lk_redis_store *s, lk_reply *r, const char *cmd) {
+    const char *info[] = {"INFO", "commandstats"};
+    char text[4096], want[64];
+    command_text(s, r, 2, info, text, sizeof(text));
+    snprintf(want, sizeof(want), "cmdstat_%s:calls=", cmd);
+    const char *at = strstr(text, want);
+    return at ? strtol(at + strlen(want), NULL, 10) : 0;
+}
+
+/* An EVAL goes out as EVALSHA once its body is loaded, with EVAL's reply: again after SCRIPT FLUSH (reloaded); inside
+ * MULTI and for a body that does not compile, as EVAL itself. */
+static void test_redis_store_eval_as_evalsha(void **state) {
+    store_fixture *f = fixture_ready(state);
+    lk_redis_store *s = store_open(rb_redis_url(&f->redis), 0);
+    lk_reply_node nodes[8];
+    char bytes[4096], text[512];
+    lk_reply r;
+    lk_reply_init(&r, nodes, 8, bytes, sizeof(bytes));
+    const char *reset[] = {"CONFIG", "RESETSTAT"}, *flush[] = {"SCRIPT", "FLUSH"}, *multi[] = {"MULTI"},
+               *exec[] = {"EXEC"};
+    const char *eval[] = {"EVAL", "return ARGV[1]", "0", "x"}, *bad[] = {"EVAL", "return (", "0"};
+    assert_string_equal(command_text(s, &r, 2, reset, text, sizeof(text)), "OK");
+    for (int i = 0; i < 2; i++)
+        assert_string_equal(command_text(s, &r, 4, eval, text, sizeof(text)), "\"x\"");
+    assert_int_equal(stat_calls(s, &r, "evalsha"), 2);
+    assert_int_equal(stat_calls(s, &r, "eval"), 0);
+    assert_string_equal(command_text(s, &r, 2, flush, text, sizeof(text)), "OK");
+    assert_string_equal(command_text(s, &r, 4, eval, text, sizeof(text)), "\"x\""); /* NOSCRIPT, loaded again */
+    assert_string_equal(command_text(s, &r, 1, multi, text, sizeof(text)), "OK");
+    assert_string_equal(command_text(s, &r, 4, eval, text, sizeof(text)), "QUEUED");
+    assert_string_equal(command_text(s, &r, 1, exec, text, sizeof(text)), "[\"x\"]");
+    command_text(s, &r, 3, bad, text, sizeof(text));
+    assert_non_null(strstr(text, "(error) ERR Error compiling script (new function): user_script:1:"));
+    assert_int_equal(stat_calls(s, &r, "eval"), 2);    /* the one in MULTI and the one that does not compile */
+    assert_int_equal(stat_calls(s, &r, "evalsha"), 4); /* one answered NOSCRIPT */
+    lk_redis_store_close(s);
+}
+
 /* A list where a string is expected: WRONGTYPE is LK_ESTORE_PROTO, outcome NONE, and the connection stays usable. */
 static void test_redis_store_wrong_type_is_proto(void **state) {
     store_fixture *f = fixture_ready(state);
@@ -638,6 +689,7 @@ int main(void) {
         cmocka_unit_test(test_redis_store_primitives),
         cmocka_unit_test(test_redis_store_wrong_type_is_proto),
         cmocka_unit_test(test_redis_store_commands),
+        cmocka_unit_test(test_redis_store_eval_as_evalsha),
         cmocka_unit_test(test_redis_store_send_receive_blocking),
         cmocka_unit_test(test_redis_store_timeout_is_maybe_and_resyncs),
         cmocka_unit_test(test_redis_store_auth_select_and_reconnect),
