@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # fuzz_smoke.sh SECONDS: builds the fuzz targets with clang's libFuzzer (+ASan/UBSan) and runs each for SECONDS on
-# its seed corpus: the schedule parser, the model Redis's command layer, and its Lua bridge (when Lua 5.1 is
-# installed). Skips with a message when clang or libFuzzer is missing.
+# its seed corpus: the schedule parser, the model Redis's command layer, and its Lua bridge, fed raw script bytes
+# and scripts a generator writes (when Lua 5.1 is installed). Skips with a message when clang or libFuzzer is missing.
 set -u
 secs=${1:-5}
 out=build/fuzz
@@ -48,6 +48,9 @@ run_bg schedule schedule "schedule parser" sim/sim_schedule.c sim/run/sim_text.c
 run_bg commands commands "model Redis commands (two runs compared, invariants checked)" $model_src $lua_flags
 # shellcheck disable=SC2086
 [ -n "$lua_flags" ] && run_bg lua lua "Lua scripts on the model (two runs compared, invariants checked)" $model_src $lua_flags
+# shellcheck disable=SC2086
+[ -n "$lua_flags" ] && run_bg lua_grammar lua_grammar "generated Lua scripts on the model (the bridge, the libraries)" \
+    $model_src $lua_flags
 fail=0
 for i in "${!pids[@]}"; do
     wait "${pids[$i]}" || fail=1
