@@ -69,6 +69,12 @@ static const struct {
 
 static void gen_expr(gen *g, int depth);
 
+/* An expression one level deeper, then 'tail' (what closes the construct around it). */
+static void gen_sub(gen *g, int depth, const char *tail) {
+    gen_expr(g, depth + 1);
+    gen_put(g, "%s", tail);
+}
+
 static void gen_command(gen *g, int depth) {
     unsigned c = gen_pick(g, sizeof(gen_commands) / sizeof(gen_commands[0]));
     gen_put(g, "'%s'", gen_commands[c].name);
@@ -128,13 +134,11 @@ static void gen_expr(gen *g, int depth) {
     }
     case 9:
         gen_put(g, "{%s=", gen_pick(g, 2) ? "err" : "ok");
-        gen_expr(g, depth + 1);
-        gen_put(g, "}");
+        gen_sub(g, depth, "}");
         break;
     case 10:
         gen_put(g, "redis.%s(", (const char *[]){"error_reply", "status_reply", "sha1hex"}[gen_pick(g, 3)]);
-        gen_expr(g, depth + 1);
-        gen_put(g, ")");
+        gen_sub(g, depth, ")");
         break;
     case 11:
     case 12:
@@ -142,15 +146,13 @@ static void gen_expr(gen *g, int depth) {
                 (const char *[]){"tostring", "tonumber", "type", "math.floor", "string.len", "string.upper",
                                  "bit.tobit", "bit.bnot", "bit.tohex", "string.byte",
                                  "select('#', 1, "}[gen_pick(g, 11)]);
-        gen_expr(g, depth + 1);
-        gen_put(g, ")");
+        gen_sub(g, depth, ")");
         break;
     case 13:
         gen_put(g, "(");
         gen_expr(g, depth + 1);
         gen_put(g, " %s ", (const char *[]){"..", "+", "-", "*", "/", "%", "==", "<", "and", "or"}[gen_pick(g, 10)]);
-        gen_expr(g, depth + 1);
-        gen_put(g, ")");
+        gen_sub(g, depth, ")");
         break;
     case 14:
         gen_put(g, "string.rep(");
@@ -159,44 +161,36 @@ static void gen_expr(gen *g, int depth) {
         break;
     case 15:
         gen_put(g, "string.format('%s', ", (const char *[]){"%d", "%s", "%5.2f", "%x", "%q"}[gen_pick(g, 5)]);
-        gen_expr(g, depth + 1);
-        gen_put(g, ")");
+        gen_sub(g, depth, ")");
         break;
     case 16:
         gen_put(g, "table.concat({");
-        gen_expr(g, depth + 1);
-        gen_put(g, ", ");
-        gen_expr(g, depth + 1);
-        gen_put(g, "}, ',')");
+        gen_sub(g, depth, ", ");
+        gen_sub(g, depth, "}, ',')");
         break;
     case 17:
         gen_put(g, "bit.%s(",
                 (const char *[]){"band", "bor", "bxor", "lshift", "rshift", "arshift", "rol"}[gen_pick(g, 7)]);
         gen_number(g);
         gen_put(g, ", ");
-        gen_expr(g, depth + 1);
-        gen_put(g, ")");
+        gen_sub(g, depth, ")");
         break;
     case 18:
         gen_put(g, "struct.%s", gen_pick(g, 2) ? "pack('" : "unpack('");
         gen_put(g, "%s', ", (const char *[]){">i4", "<I2", "b", "d", "s", "c3", "!4 i2 i8", "i17"}[gen_pick(g, 8)]);
-        gen_expr(g, depth + 1);
-        gen_put(g, ")");
+        gen_sub(g, depth, ")");
         break;
     case 19:
         gen_put(g, "(function() return ");
-        gen_expr(g, depth + 1);
-        gen_put(g, " end)()");
+        gen_sub(g, depth, " end)()");
         break;
     case 20:
         gen_put(g, "select(2, pcall(function() return ");
-        gen_expr(g, depth + 1);
-        gen_put(g, " end))");
+        gen_sub(g, depth, " end))");
         break;
     case 21:
         gen_put(g, "#{");
-        gen_expr(g, depth + 1);
-        gen_put(g, "}");
+        gen_sub(g, depth, "}");
         break;
     case 22: gen_put(g, "KEYS[%u]", gen_pick(g, 4)); break;
     default: gen_put(g, "ARGV[%u]", gen_pick(g, 4)); break;
@@ -227,8 +221,7 @@ static void gen_statement(gen *g, int depth) {
         break;
     case 4:
         gen_put(g, "if ");
-        gen_expr(g, depth + 1);
-        gen_put(g, " then\n");
+        gen_sub(g, depth, " then\n");
         gen_block(g, depth + 1);
         gen_put(g, "else\n");
         gen_block(g, depth + 1);
@@ -259,25 +252,20 @@ static void gen_statement(gen *g, int depth) {
         break;
     case 9:
         gen_put(g, "local function f%u(a) return ", gen_pick(g, 2));
-        gen_expr(g, depth + 1);
-        gen_put(g, " end\n");
+        gen_sub(g, depth, " end\n");
         break;
     case 10:
         gen_put(g, "table.insert(KEYS, ");
-        gen_expr(g, depth + 1);
-        gen_put(g, ")\n");
+        gen_sub(g, depth, ")\n");
         break;
     case 11:
         gen_put(g, "if ");
-        gen_expr(g, depth + 1);
-        gen_put(g, " then return ");
-        gen_expr(g, depth + 1);
-        gen_put(g, " end\n");
+        gen_sub(g, depth, " then return ");
+        gen_sub(g, depth, " end\n");
         break;
     default:
         gen_put(g, "redis.call('SET', KEYS[1], ");
-        gen_expr(g, depth + 1);
-        gen_put(g, ")\n");
+        gen_sub(g, depth, ")\n");
         break;
     }
 }
