@@ -401,6 +401,8 @@ static int bridge_global_newindex(lua_State *L) {
 static const luaL_Reg bridge_lazy_libs[] = {
     {"bit", sim__lua_open_bit},
     {"struct", sim__lua_open_struct},
+    {"cjson", sim__lua_open_cjson},
+    {"cmsgpack", sim__lua_open_cmsgpack},
     {NULL, NULL},
 };
 
@@ -410,7 +412,8 @@ static int bridge_global_index(lua_State *L) {
         if (strcmp(name, lib->name) != 0) continue;
         lua_settop(L, 2);
         lua_pushcfunction(L, lib->func);
-        lua_call(L, 0, 1);
+        lua_pushlightuserdata(L, bridge_get_ctx(L)->c->ks);
+        lua_call(L, 1, 1);
         lua_pushvalue(L, 2);
         lua_pushvalue(L, -2);
         lua_rawset(L, LUA_GLOBALSINDEX);
@@ -586,22 +589,29 @@ static void bridge_to_reply(lua_State *L, lk_reply *r, int depth) {
     case LUA_TTABLE: break;
     default: lk_reply_nil(r); return;
     }
-    lua_getfield(L, -1, "err");
+    /* Raw reads only, as Redis's: this runs outside the protected call, where a metamethod that raises (_G's
+     * __index, a script's own) would end the process, and Redis reads past metamethods too. */
+    lua_pushliteral(L, "err");
+    lua_rawget(L, -2);
     if (lua_type(L, -1) == LUA_TSTRING) {
         lk_reply_error(r, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
         return;
     }
     lua_pop(L, 1);
-    lua_getfield(L, -1, "ok");
+    lua_pushliteral(L, "ok");
+    lua_rawget(L, -2);
     if (lua_type(L, -1) == LUA_TSTRING) {
         lk_reply_status(r, lua_tostring(L, -1));
         lua_pop(L, 1);
         return;
     }
     lua_pop(L, 1);
+    if (!lua_checkstack(L, 2)) { /* cannot fail below BRIDGE_REPLY_DEPTH_MAX; never raise here (see above) */
+        lk_reply_nil(r);
+        return;
+    }
     uint32_t at = lk_reply_array(r, 0), n = 0;
-    luaL_checkstack(L, 2, "reply");
     for (int j = 1;; j++, n++) {
         lua_rawgeti(L, -1, j);
         if (lua_isnil(L, -1)) {

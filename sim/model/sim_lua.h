@@ -6,10 +6,10 @@
  * Each call gets a fresh Lua state whose every allocation comes from the key space's Lua scratch (a bump allocator
  * over SIM_KS_LUA_HEAP_BYTES at a fixed address in the run arena): nothing survives a call, the state starts from
  * the same bytes every time, and pointer-keyed tables, tostring({}) and the garbage collector behave alike in every
- * run and process. The state has Redis's library set minus cjson and cmsgpack (not in Debian's Lua 5.1): base (no
- * dofile, loadfile, print), table, string, math (math.random deterministic, restarted each call), bit and struct
- * (sim_lua_libs.h; built on a script's first read of their global, so a script that uses neither pays nothing for
- * them), and the redis table: call, pcall, error_reply, status_reply, sha1hex, log, setresp (RESP2 only), set_repl and
+ * run and process. The state has Redis 7.0's library set: base (no dofile, loadfile, print), table, string, math
+ * (math.random deterministic, restarted each call), bit, struct, cjson and cmsgpack (sim_lua_libs.h; built on a
+ * script's first read of their global, so a script that uses none pays nothing for them; cjson's settings are
+ * server state, kept in the key space from one call to the next as Redis keeps them), and the redis table: call, pcall, error_reply, status_reply, sha1hex, log, setresp (RESP2 only), set_repl and
  * replicate_commands (no-ops), and the LOG_* and REDIS_VERSION constants. Globals are read-only and reading an
  * undefined one is an error, with Redis's texts. KEYS and ARGV hold the call's keys and arguments.
  *

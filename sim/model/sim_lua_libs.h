@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_lua_libs.h: the openers of the Lua libraries Redis 7.0 bundles beyond Lua's own (bit, struct), for the
- * bridge's table of libraries built on a script's first read of their global (sim_lua.c). Internal to sim/model/.
+ * sim_lua_libs.h: the openers of the Lua libraries Redis 7.0 bundles beyond Lua's own (bit, struct, cjson,
+ * cmsgpack), for the bridge's table of libraries built on a script's first read of their global (sim_lua.c).
+ * Internal to sim/model/.
  *
- * Contract of every opener: it pushes one new table holding the library's functions and returns 1. It sets no
- * global and keeps no state outside the Lua state (the bridge sets the global, past the read-only guard, and
- * restores the state's pristine image before every call). What a library computes is a function of its arguments
- * alone: no pointer values, locale, clock or host byte order reach a script, so two runs of a script agree byte for
- * byte, on any host, with what Redis 7.0.15 on x86-64 answers.
+ * Contract of every opener: it is called with one argument, the running call's key space (a light userdata, valid
+ * for the rest of the call), pushes one new table holding the library's functions and returns 1. It sets no global
+ * and keeps no state outside the Lua state (the bridge sets the global, past the read-only guard, and restores the
+ * state's pristine image before every call), except cjson's settings, which Redis keeps from one script to the next
+ * and the model keeps in that key space (sim_keyspace.cjson). What a library computes is a
+ * function of its arguments (and those settings) alone: no pointer values, locale, clock or host byte order reach
+ * a script, so two runs of a script agree byte for byte, on any host, with what Redis 7.0.15 on x86-64 answers.
  */
 #ifndef RACEBED_SIM_MODEL_SIM_LUA_LIBS_H
 #define RACEBED_SIM_MODEL_SIM_LUA_LIBS_H
@@ -16,6 +19,8 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+
+#include "sim/model/sim_keyspace.h"
 
 /* Pushes a new table of the 'n' functions 'fns', set in their order (the order a real server's table walks in
  * pairs(), with its size hint); returns 1, an opener's result. */
@@ -32,6 +37,10 @@ static inline int sim__lua_new_lib(lua_State *L, const luaL_Reg *fns, int n) {
 int sim__lua_open_bit(lua_State *L);
 /* struct: Roberto Ierusalimschy's struct library as Redis ships it (sim_lua_struct.c). */
 int sim__lua_open_struct(lua_State *L);
+/* cjson: Lua CJSON 2.1.0 as Redis ships it (sim_lua_cjson.c). */
+int sim__lua_open_cjson(lua_State *L);
+/* cmsgpack: lua-cmsgpack 0.4.0 as Redis ships it (sim_lua_cmsgpack.c). */
+int sim__lua_open_cmsgpack(lua_State *L);
 
 #endif
 

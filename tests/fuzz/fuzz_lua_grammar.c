@@ -5,8 +5,8 @@
  * locals, assignments, if/else, bounded for and while loops, functions called directly and through pcall, and
  * expressions over redis.call and redis.pcall (commands from the command table's families with keys, values and
  * argument counts right and wrong, undeclared keys, commands a script may not run), the reply helpers
- * (error_reply, status_reply, sha1hex), tables with holes, {err=...} and {ok=...}, the string, table, math, bit and
- * struct libraries, tostring and tonumber, and the deliberate misuses: a global written, a loop that never ends, a
+ * (error_reply, status_reply, sha1hex), tables with holes, {err=...} and {ok=...}, the string, table, math, bit,
+ * struct, cjson (its settings too) and cmsgpack libraries, tostring and tonumber, and the deliberate misuses: a global written, a loop that never ends, a
  * string that outgrows the Lua heap, deep recursion. Every script is checked as fuzz_lua_run.h says (two runs byte
  * for byte equal, a complete reply, the key space's invariants, a reply or a named model limit), so the bridge's
  * conversions are reached by most inputs rather than by the few raw inputs that parse.
@@ -101,7 +101,7 @@ static void gen_number(gen *g) {
 }
 
 static void gen_expr(gen *g, int depth) {
-    unsigned k = gen_pick(g, depth >= GEN_DEPTH ? 6 : 24);
+    unsigned k = gen_pick(g, depth >= GEN_DEPTH ? 6 : 26);
     switch (k) {
     case 0: gen_number(g); break;
     case 1: gen_put(g, "%s", gen_values[gen_pick(g, 9)]); break;
@@ -193,6 +193,19 @@ static void gen_expr(gen *g, int depth) {
         gen_sub(g, depth, "}");
         break;
     case 22: gen_put(g, "KEYS[%u]", gen_pick(g, 4)); break;
+    case 23: /* cjson both ways, its settings (server state: they carry to the next script) */
+        gen_put(g, "cjson.%s(",
+                (const char *[]){"encode", "decode", "encode", "decode", "encode_max_depth", "decode_max_depth",
+                                 "encode_number_precision", "encode_sparse_array",
+                                 "encode_invalid_numbers"}[gen_pick(g, 9)]);
+        gen_sub(g, depth, ")");
+        break;
+    case 24: /* cmsgpack both ways, unpack's offsets and limits */
+        gen_put(g, "%s(",
+                (const char *[]){"cmsgpack.pack", "cmsgpack.unpack", "cmsgpack.unpack_one", "cmsgpack.unpack_limit",
+                                 "cmsgpack.pack"}[gen_pick(g, 5)]);
+        gen_sub(g, depth, gen_pick(g, 2) ? ")" : ", 1)");
+        break;
     default: gen_put(g, "ARGV[%u]", gen_pick(g, 4)); break;
     }
 }

@@ -3,7 +3,7 @@
  * test_sim_cmd_script.c: proves the model runs Lua scripts as Redis 7.0 does (EVAL, EVALSHA, SCRIPT LOAD, EXISTS,
  * FLUSH): redis.call and redis.pcall, the conversions both ways, Redis's error texts and their " script: SHA, on
  * @user_script:LINE." suffix, read-only globals, the script cache, the bit and struct libraries (every function,
- * their edge values and their errors); and that it refuses, as a model limit and not as an answer, what it cannot
+ * their edge values and their errors), cjson (its settings as server state) and cmsgpack; and that it refuses, as a model limit and not as an answer, what it cannot
  * model (an undeclared key, SCAN inside a script, a script that never ends).
  *
  * How: each expected reply is the one redis-server 7.0.15 gives (checked by hand; the random conformance test in
@@ -38,6 +38,10 @@ static void test_sim_cmd_script_calls_and_conversions(void **state) {
     redis_expect(ks, T0, "EVAL \"redis.call('SET', KEYS[1], 0.1) return redis.call('GET', KEYS[1])\" 1 n",
                  "\"0.10000000000000001\"");
     redis_expect(ks, T0, "EVAL \"return {KEYS[1], ARGV[2], #ARGV}\" 1 a b c", "[\"a\", \"c\", (integer) 2]");
+    /* A returned table is read raw, as Redis reads it: _G's __index raises for a missing global, and the reply is
+     * built outside the protected call, where a raise would end the process. */
+    redis_expect(ks, T0, "EVAL \"return {_G}\" 0", "[[]]");
+    redis_expect(ks, T0, "EVAL \"return setmetatable({}, {__index = function() error('x') end})\" 0", "[]");
 }
 
 static void test_sim_cmd_script_errors(void **state) {
@@ -320,6 +324,53 @@ static void test_sim_cmd_script_struct_errors(void **state) {
                  "2f678012a3227f853d9acefff8668a92b79800b7, on @user_script:1.");
 }
 
+/* cjson: encode and decode as Redis's Lua CJSON 2.1.0 does (escapes, null, arrays with holes, nesting errors), and
+ * its settings as server state: they outlive the script that set them, SCRIPT FLUSH restores the defaults, and a
+ * server whose settings are back at their defaults holds the same bytes as one never configured. */
+static void test_sim_cmd_script_cjson(void **state) {
+    sim_keyspace *ks = *state;
+    redis_expect(ks, T0, "EVAL \"return cjson.encode({a={1,2,{b=cjson.null}},s='x/y'})\" 0",
+                 "\"{\\\"a\\\":[1,2,{\\\"b\\\":null}],\\\"s\\\":\\\"x\\\\/y\\\"}\"");
+    redis_expect(ks, T0,
+                 "EVAL \"return cjson.decode((('[1,@a@,null,2.9,true,false,{}]'):gsub('@', string.char(34))))\" 0",
+                 "[(integer) 1, \"a\", (nil), (integer) 2, (integer) 1, (nil), []]");
+    redis_expect(ks, T0, "EVAL \"return cjson.decode('[1,]')\" 0",
+                 "(error) ERR user_script:1: Expected value but found T_ARR_END at character 4 script: "
+                 "d31ab1dd313d99d4ad3dac6e48cdff283bea270c, on @user_script:1.");
+    sim_keyspace *fresh = malloc(SIM_KS_STATE_BYTES);
+    assert_non_null(fresh);
+    memcpy(fresh, ks, SIM_KS_STATE_BYTES);
+    redis_expect(ks, T0, "EVAL \"return cjson.encode_max_depth(3)\" 0", "(integer) 3");
+    redis_expect(ks, T0, "EVAL \"return cjson.encode({{{{1}}}})\" 0",
+                 "(error) ERR user_script:1: Cannot serialise, excessive nesting (4) script: "
+                 "94379f9734f7358ed6aaa39bc0ec86ab3003b453, on @user_script:1.");
+    redis_expect(ks, T0, "SCRIPT FLUSH", "OK");
+    redis_expect(ks, T0, "EVAL \"return cjson.encode({{{{1}}}})\" 0", "\"[[[[1]]]]\"");
+    redis_expect(ks, T0, "EVAL \"return cjson.encode_number_precision(5)\" 0", "(integer) 5");
+    assert_memory_not_equal(fresh->cjson.setting, ks->cjson.setting, sizeof(ks->cjson.setting));
+    redis_expect(ks, T0, "EVAL \"return cjson.encode_number_precision(14)\" 0", "(integer) 14");
+    assert_memory_equal(fresh->cjson.setting, ks->cjson.setting, sizeof(ks->cjson.setting));
+    free(fresh);
+}
+
+/* cmsgpack: pack's shortest encodings, unpack_one's offsets, and the errors of lua-cmsgpack 0.4.0. */
+static void test_sim_cmd_script_cmsgpack(void **state) {
+    sim_keyspace *ks = *state;
+    redis_expect(ks, T0, "EVAL \"return cmsgpack.pack({1,2,{a='b'}}, -1, 1.5, 2^40)\" 0",
+                 "\"\\x93\\x01\\x02\\x81\\xa1a\\xa1b\\xff\\xca?\\xc0\\x00\\x00\\xcf\\x00\\x00\\x01\\x00\\x00\\x00\\x00"
+                 "\\x00\"");
+    redis_expect(ks, T0, "EVAL \"return {cmsgpack.unpack_one(cmsgpack.pack(7, 'x'))}\" 0",
+                 "[(integer) 1, (integer) 7]");
+    redis_expect(ks, T0, "EVAL \"return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {1, {2}}, true))}\" 0",
+                 "[(integer) 1, \"a\", [(integer) 1, [(integer) 2]], (integer) 1]");
+    redis_expect(ks, T0, "EVAL \"return cmsgpack.unpack('\\193')\" 0",
+                 "(error) ERR user_script:1: Bad data format in input. script: "
+                 "dc135bd7bc2955014f03280e151acf74360378e7, on @user_script:1.");
+    redis_expect(ks, T0, "EVAL \"return cmsgpack.pack()\" 0",
+                 "(error) ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: "
+                 "6bc235afa55de88253e203cc5fe5844792e25209, on @user_script:1.");
+}
+
 /* What the model cannot answer as Redis would, it refuses as a limit (the simulator stops the run). */
 static void test_sim_cmd_script_limits(void **state) {
     sim_keyspace *ks = *state;
@@ -392,6 +443,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sim_cmd_script_struct_pack, ks_setup, ks_teardown),
         cmocka_unit_test_setup_teardown(test_sim_cmd_script_struct_unpack, ks_setup, ks_teardown),
         cmocka_unit_test_setup_teardown(test_sim_cmd_script_struct_errors, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_script_cjson, ks_setup, ks_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_cmd_script_cmsgpack, ks_setup, ks_teardown),
         cmocka_unit_test_setup_teardown(test_sim_cmd_script_limits, ks_setup, ks_teardown),
         cmocka_unit_test_setup_teardown(test_sim_cmd_script_deterministic, ks_setup, ks_teardown),
 #else
