@@ -145,54 +145,11 @@ static int cj_decode_invalid_numbers(lua_State *L) {
     return cj_enum_option(L, 1, cj_arg_init(L, 1), CJ_DECODE_INVALID_NUMBERS, NULL);
 }
 
-/* ---- a byte buffer on the Lua state's allocator ----------------------------------------------------------------- */
-
-typedef struct cj_buf {
-    lua_State *L;
-    char *b;
-    size_t len, cap;
-} cj_buf;
-
-static void cj_buf_init(cj_buf *b, lua_State *L, size_t cap) {
-    void *ud;
-    lua_Alloc fn = lua_getallocf(L, &ud);
-    b->L = L;
-    b->len = 0;
-    b->cap = cap < 64 ? 64 : cap;
-    b->b = fn(ud, NULL, 0, b->cap);
-    if (b->b == NULL) luaL_error(L, "not enough memory");
-}
-
-static void cj_buf_free(cj_buf *b) {
-    void *ud;
-    lua_Alloc fn = lua_getallocf(b->L, &ud);
-    fn(ud, b->b, b->cap, 0);
-    b->b = NULL;
-}
-
-static void cj_buf_add(cj_buf *b, const char *s, size_t n) {
-    if (n > b->cap - b->len) {
-        size_t cap = b->cap;
-        while (n > cap - b->len) {
-            if (cap > SIZE_MAX / 2) luaL_error(b->L, "not enough memory");
-            cap *= 2;
-        }
-        void *ud;
-        lua_Alloc fn = lua_getallocf(b->L, &ud);
-        char *p = fn(ud, b->b, b->cap, cap);
-        if (p == NULL) luaL_error(b->L, "not enough memory");
-        b->b = p;
-        b->cap = cap;
-    }
-    memcpy(b->b + b->len, s, n);
-    b->len += n;
-}
-
-static void cj_buf_char(cj_buf *b, char c) {
-    cj_buf_add(b, &c, 1);
-}
-
 /* ---- encode ------------------------------------------------------------------------------------------------------ */
+
+static void cj_buf_char(sim_lua_buf *b, char c) {
+    sim__lua_buf_add(b, &c, 1);
+}
 
 /* A double stored in an int, as x86-64's conversion does it: out of range (or NaN) gives INT_MIN. */
 static int cj_double_to_int(double d) {
@@ -222,7 +179,7 @@ static const char *cj_escape(unsigned char c, char tmp[8]) {
     return tmp;
 }
 
-static void cj_append_string(lua_State *L, cj_buf *b, int idx) {
+static void cj_append_string(lua_State *L, sim_lua_buf *b, int idx) {
     size_t n;
     const char *s = lua_tolstring(L, idx, &n);
     char tmp[8];
@@ -230,28 +187,28 @@ static void cj_append_string(lua_State *L, cj_buf *b, int idx) {
     for (size_t i = 0; i < n; i++) {
         const char *esc = cj_escape((unsigned char)s[i], tmp);
         if (esc != NULL)
-            cj_buf_add(b, esc, strlen(esc));
+            sim__lua_buf_add(b, esc, strlen(esc));
         else
             cj_buf_char(b, s[i]);
     }
     cj_buf_char(b, '"');
 }
 
-static void cj_append_number(lua_State *L, const sim_ks_cjson *s, cj_buf *b, int idx) {
+static void cj_append_number(lua_State *L, const sim_ks_cjson *s, sim_lua_buf *b, int idx) {
     double num = lua_tonumber(L, idx);
     int invalid = cj_get(s, CJ_ENCODE_INVALID_NUMBERS);
     if (invalid == 0 && (isinf(num) || isnan(num))) cj_encode_error(L, idx, "must not be NaN or Inf");
     if (invalid == 1 && isnan(num)) {
-        cj_buf_add(b, "nan", 3);
+        sim__lua_buf_add(b, "nan", 3);
         return;
     }
     if (invalid >= 2 && (isinf(num) || isnan(num))) {
-        cj_buf_add(b, "null", 4);
+        sim__lua_buf_add(b, "null", 4);
         return;
     }
     char text[32];
     int n = snprintf(text, sizeof(text), "%.*g", cj_get(s, CJ_NUMBER_PRECISION), num);
-    cj_buf_add(b, text, (size_t)n);
+    sim__lua_buf_add(b, text, (size_t)n);
 }
 
 /* The table on top as an array: its largest key, or -1 for an object. Raises for an excessively sparse array
@@ -279,9 +236,9 @@ static int cj_array_length(lua_State *L, const sim_ks_cjson *s) {
     return max;
 }
 
-static void cj_append_value(lua_State *L, const sim_ks_cjson *s, int depth, cj_buf *b);
+static void cj_append_value(lua_State *L, const sim_ks_cjson *s, int depth, sim_lua_buf *b);
 
-static void cj_append_array(lua_State *L, const sim_ks_cjson *s, int depth, cj_buf *b, int n) {
+static void cj_append_array(lua_State *L, const sim_ks_cjson *s, int depth, sim_lua_buf *b, int n) {
     cj_buf_char(b, '[');
     for (int i = 1; i <= n; i++) {
         if (i > 1) cj_buf_char(b, ',');
@@ -292,7 +249,7 @@ static void cj_append_array(lua_State *L, const sim_ks_cjson *s, int depth, cj_b
     cj_buf_char(b, ']');
 }
 
-static void cj_append_object(lua_State *L, const sim_ks_cjson *s, int depth, cj_buf *b) {
+static void cj_append_object(lua_State *L, const sim_ks_cjson *s, int depth, sim_lua_buf *b) {
     int comma = 0;
     cj_buf_char(b, '{');
     lua_pushnil(L);
@@ -303,7 +260,7 @@ static void cj_append_object(lua_State *L, const sim_ks_cjson *s, int depth, cj_
         if (type == LUA_TNUMBER) {
             cj_buf_char(b, '"');
             cj_append_number(L, s, b, -2);
-            cj_buf_add(b, "\":", 2);
+            sim__lua_buf_add(b, "\":", 2);
         } else if (type == LUA_TSTRING) {
             cj_append_string(L, b, -2);
             cj_buf_char(b, ':');
@@ -317,17 +274,17 @@ static void cj_append_object(lua_State *L, const sim_ks_cjson *s, int depth, cj_
 }
 
 /* Appends the value on top of the stack ('depth': tables it sits in). */
-static void cj_append_value(lua_State *L, const sim_ks_cjson *s, int depth, cj_buf *b) {
+static void cj_append_value(lua_State *L, const sim_ks_cjson *s, int depth, sim_lua_buf *b) {
     switch (lua_type(L, -1)) {
     case LUA_TSTRING: cj_append_string(L, b, -1); return;
     case LUA_TNUMBER: cj_append_number(L, s, b, -1); return;
     case LUA_TBOOLEAN:
         if (lua_toboolean(L, -1))
-            cj_buf_add(b, "true", 4);
+            sim__lua_buf_add(b, "true", 4);
         else
-            cj_buf_add(b, "false", 5);
+            sim__lua_buf_add(b, "false", 5);
         return;
-    case LUA_TNIL: cj_buf_add(b, "null", 4); return;
+    case LUA_TNIL: sim__lua_buf_add(b, "null", 4); return;
     case LUA_TTABLE: {
         depth++;
         if (depth > cj_get(s, CJ_ENCODE_MAX_DEPTH) || !lua_checkstack(L, 3))
@@ -341,7 +298,7 @@ static void cj_append_value(lua_State *L, const sim_ks_cjson *s, int depth, cj_b
     }
     case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L, -1) == NULL) {
-            cj_buf_add(b, "null", 4);
+            sim__lua_buf_add(b, "null", 4);
             return;
         }
         break;
@@ -353,11 +310,10 @@ static void cj_append_value(lua_State *L, const sim_ks_cjson *s, int depth, cj_b
 static int cj_encode(lua_State *L) {
     const sim_ks_cjson *s = cj_settings(L);
     luaL_argcheck(L, lua_gettop(L) == 1, 1, "expected 1 argument");
-    cj_buf b;
-    cj_buf_init(&b, L, 0);
+    sim_lua_buf b = {L, NULL, 0, 0};
     cj_append_value(L, s, 0, &b);
-    lua_pushlstring(L, b.b, b.len);
-    cj_buf_free(&b);
+    lua_pushlstring(L, b.len ? b.b : "", b.len);
+    sim__lua_buf_free(&b);
     return 1;
 }
 
@@ -391,7 +347,7 @@ typedef struct cj_parse {
     const sim_ks_cjson *s;
     const char *data; /* the text, NUL-terminated (a Lua string is) */
     const char *ptr;  /* the next byte */
-    cj_buf tmp;       /* a string token's bytes */
+    sim_lua_buf tmp;  /* a string token's bytes */
     int depth;        /* tables open */
 } cj_parse;
 
@@ -497,7 +453,7 @@ static int cj_unicode_escape(cj_parse *p) {
         u[3] = (char)((cp & 0x3F) | 0x80);
         n = 4;
     }
-    cj_buf_add(&p->tmp, u, n);
+    sim__lua_buf_add(&p->tmp, u, n);
     p->ptr += esc_len;
     return 0;
 }
@@ -687,13 +643,14 @@ static int cj_decode(lua_State *L) {
     p.depth = 0;
     if (len >= 2 && (p.data[0] == '\0' || p.data[1] == '\0'))
         luaL_error(L, "JSON parser does not support UTF-16 or UTF-32");
-    cj_buf_init(&p.tmp, L, len);
+    p.tmp = (sim_lua_buf){L, NULL, 0, 0};
+    sim__lua_buf_reserve(&p.tmp, len + 1); /* a string token is never longer than the text */
     cj_token t;
     cj_next_token(&p, &t);
     cj_process_value(&p, &t);
     cj_next_token(&p, &t);
     if (t.type != CJ_T_END) cj_parse_error(&p, "the end", &t);
-    cj_buf_free(&p.tmp);
+    sim__lua_buf_free(&p.tmp);
     return 1;
 }
 

@@ -36,32 +36,12 @@ enum { CM_MAX_NESTING = 16 }; /* tables deeper than this pack as nil */
 
 /* ---- packing ---------------------------------------------------------------------------------------------------- */
 
-typedef struct cm_buf {
-    lua_State *L;
-    unsigned char *b;
-    size_t len, cap;
-} cm_buf;
-
-static void cm_add(cm_buf *b, const void *s, size_t n) {
-    if (n > b->cap - b->len) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (n > cap - b->len) {
-            if (cap > SIZE_MAX / 2) luaL_error(b->L, "not enough memory");
-            cap *= 2;
-        }
-        void *ud;
-        lua_Alloc fn = lua_getallocf(b->L, &ud);
-        unsigned char *p = fn(ud, b->b, b->cap, cap);
-        if (p == NULL) luaL_error(b->L, "not enough memory");
-        b->b = p;
-        b->cap = cap;
-    }
-    memcpy(b->b + b->len, s, n);
-    b->len += n;
+static void cm_add(sim_lua_buf *b, const void *s, size_t n) {
+    sim__lua_buf_add(b, s, n);
 }
 
 /* Appends 'tag' and then the low 'n' bytes of 'v', most significant first. */
-static void cm_add_be(cm_buf *b, unsigned char tag, uint64_t v, int n) {
+static void cm_add_be(sim_lua_buf *b, unsigned char tag, uint64_t v, int n) {
     unsigned char out[9];
     out[0] = tag;
     for (int i = 0; i < n; i++)
@@ -69,7 +49,7 @@ static void cm_add_be(cm_buf *b, unsigned char tag, uint64_t v, int n) {
     cm_add(b, out, (size_t)n + 1);
 }
 
-static void cm_pack_int(cm_buf *b, int64_t n) {
+static void cm_pack_int(sim_lua_buf *b, int64_t n) {
     uint64_t u = (uint64_t)n;
     if (n >= 0) {
         if (n <= 127) {
@@ -98,7 +78,7 @@ static void cm_pack_int(cm_buf *b, int64_t n) {
     }
 }
 
-static void cm_pack_double(cm_buf *b, double d) {
+static void cm_pack_double(sim_lua_buf *b, double d) {
     float f = (float)d;
     if (d == (double)f) {
         uint32_t bits;
@@ -116,7 +96,7 @@ static int cm_is_int64(double x) {
     return x >= -9223372036854775808.0 && x < 9223372036854775808.0 && (double)(int64_t)x == x;
 }
 
-static void cm_pack_header(cm_buf *b, unsigned char fix, unsigned char tag16, uint64_t n) {
+static void cm_pack_header(sim_lua_buf *b, unsigned char fix, unsigned char tag16, uint64_t n) {
     if (n <= 15) {
         unsigned char c = (unsigned char)(fix | n);
         cm_add(b, &c, 1);
@@ -127,7 +107,7 @@ static void cm_pack_header(cm_buf *b, unsigned char fix, unsigned char tag16, ui
     }
 }
 
-static void cm_pack_string(cm_buf *b, const char *s, size_t n) {
+static void cm_pack_string(sim_lua_buf *b, const char *s, size_t n) {
     if (n < 32) {
         unsigned char c = (unsigned char)(0xa0 | n);
         cm_add(b, &c, 1);
@@ -161,9 +141,9 @@ static int cm_table_is_array(lua_State *L) {
     return max == count;
 }
 
-static void cm_pack_value(lua_State *L, cm_buf *b, int level);
+static void cm_pack_value(lua_State *L, sim_lua_buf *b, int level);
 
-static void cm_pack_table(lua_State *L, cm_buf *b, int level) {
+static void cm_pack_table(lua_State *L, sim_lua_buf *b, int level) {
     if (cm_table_is_array(L)) {
         size_t n = lua_objlen(L, -1);
         cm_pack_header(b, 0x90, 0xdc, n);
@@ -192,7 +172,7 @@ static void cm_pack_table(lua_State *L, cm_buf *b, int level) {
 }
 
 /* Packs the value on top of the stack and pops it. */
-static void cm_pack_value(lua_State *L, cm_buf *b, int level) {
+static void cm_pack_value(lua_State *L, sim_lua_buf *b, int level) {
     int type = lua_type(L, -1);
     if (type == LUA_TTABLE && level == CM_MAX_NESTING) type = LUA_TNIL;
     switch (type) {
@@ -229,19 +209,15 @@ static int cm_pack(lua_State *L) {
     int nargs = lua_gettop(L);
     if (nargs == 0) return luaL_argerror(L, 0, "MessagePack pack needs input.");
     if (!lua_checkstack(L, nargs)) return luaL_argerror(L, 0, "Too many arguments for MessagePack pack.");
-    cm_buf b = {L, NULL, 0, 0};
+    sim_lua_buf b = {L, NULL, 0, 0};
     for (int i = 1; i <= nargs; i++) {
         luaL_checkstack(L, 1, "in function mp_check");
         lua_pushvalue(L, i);
         cm_pack_value(L, &b, 0);
-        lua_pushlstring(L, (const char *)b.b, b.len);
+        lua_pushlstring(L, b.len ? b.b : "", b.len);
         b.len = 0;
     }
-    if (b.b != NULL) {
-        void *ud;
-        lua_Alloc fn = lua_getallocf(L, &ud);
-        fn(ud, b.b, b.cap, 0);
-    }
+    sim__lua_buf_free(&b);
     lua_concat(L, nargs);
     return 1;
 }

@@ -19,6 +19,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <string.h>
 
 #include "sim/model/sim_keyspace.h"
 
@@ -31,6 +32,45 @@ static inline int sim__lua_new_lib(lua_State *L, const luaL_Reg *fns, int n) {
         lua_setfield(L, -2, fns[i].name);
     }
     return 1;
+}
+
+/* A growing byte buffer on the Lua state's own allocator (so its bytes count against the script's memory, as
+ * Redis's libraries' buffers do). Start it as {L, NULL, 0, 0}. Growing past memory raises Lua's "not enough
+ * memory"; a raise leaves the bytes to the call's scratch, which the next call starts over. */
+typedef struct sim_lua_buf {
+    lua_State *L;
+    char *b;
+    size_t len, cap;
+} sim_lua_buf;
+
+/* Makes room for 'n' more bytes. */
+static inline void sim__lua_buf_reserve(sim_lua_buf *b, size_t n) {
+    if (n <= b->cap - b->len) return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (n > cap - b->len) {
+        if (cap > ((size_t)-1) / 2) luaL_error(b->L, "not enough memory");
+        cap *= 2;
+    }
+    void *ud;
+    lua_Alloc fn = lua_getallocf(b->L, &ud);
+    char *p = fn(ud, b->b, b->cap, cap);
+    if (p == NULL) luaL_error(b->L, "not enough memory");
+    b->b = p;
+    b->cap = cap;
+}
+
+static inline void sim__lua_buf_add(sim_lua_buf *b, const void *s, size_t n) {
+    sim__lua_buf_reserve(b, n);
+    if (n > 0) memcpy(b->b + b->len, s, n);
+    b->len += n;
+}
+
+static inline void sim__lua_buf_free(sim_lua_buf *b) {
+    void *ud;
+    lua_Alloc fn = lua_getallocf(b->L, &ud);
+    if (b->b != NULL) fn(ud, b->b, b->cap, 0);
+    b->b = NULL;
+    b->len = b->cap = 0;
 }
 
 /* bit: LuaBitOp 1.0.2 as Redis ships it (sim_lua_bit.c). */
