@@ -2197,6 +2197,15 @@ static const char *const CMD_LIB_CASES[][3] = {
     {"return {cjson.encode_max_depth(1000), cjson.decode_max_depth(1000)}"},
     {"local c = cjson.new() return {c.encode_number_precision(2), c.encode(math.pi), cjson.encode(math.pi), "
      "c.encode_max_depth(), c.new ~= nil}"},
+    /* the machine's conversions CJSON leaves to C: a key past INT_MAX, an int product that wraps, an option's
+     * integer cut to 32 bits */
+    {"return {cjson.encode({[2^31] = 1, [1] = 2}), cjson.encode({[1] = 2, [2^33 + 1] = 1, [3] = 3})}"},
+    {"return {cjson.encode_sparse_array(false, 2147483647, 0), select(2, pcall(cjson.encode, {[1] = 1, [3] = 3})), "
+     "select(2, pcall(cjson.encode, {[1] = 1, [2^30] = 3})), cjson.encode_sparse_array(false, 2, 10)}"},
+    {"return {cjson.encode_number_precision(14.9), cjson.encode_number_precision(2^32 + 3), "
+     "cjson.encode_number_precision(14)}"},
+    {"return cjson.encode_max_depth(2^31)"},
+    {"return {cjson.decode_max_depth(-2^32 + 7), cjson.decode_max_depth(1000)}"},
     {"local t = {} for k in pairs(cjson) do t[#t + 1] = k end return t"},
     {"return {cjson._NAME, cjson._VERSION, type(cjson.null), tostring(cjson.null == nil), type(cjson.new)}"},
     /* cjson: decode (each text decoded and encoded again, or its error) */
