@@ -1120,6 +1120,9 @@ static void sched_rebuild_store(sim_run *run, int64_t cutoff_ns) {
         sim__oracle_lease_store(run, &run->thread[e->thread], &op, rc, &reply, e->server_ms, e->apply_ns);
     }
     run->oracle_silent = 0;
+    /* The replay rebuilt the data and, through its EVALs, a script cache and cjson settings; a restarted Redis 7
+     * has neither (scripts are not persisted; its Lua state is new). */
+    sim_ks_script_flush(&run->store.ks);
     run->log_count = kept;
     memset(run->cmd_log + cmd_end, 0, run->cmd_log_len - cmd_end);
     run->cmd_log_len = cmd_end;

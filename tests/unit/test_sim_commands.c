@@ -153,8 +153,9 @@ static void script_client(sim_thread *self, void *arg) {
                               "local v = redis.call('GET', KEYS[1]) "
                               "if v == ARGV[1] then return {v, redis.call('DEL', KEYS[1])} end return {v or '', 0}",
                               "1", "lock", token};
-    const char *rel_mut[] = {"EVAL", "local v = redis.call('GET', KEYS[1]) return {v or '', redis.call('DEL', KEYS[1])}",
-                             "1", "lock", token};
+    const char *rel_mut[] = {"EVAL",
+                             "local v = redis.call('GET', KEYS[1]) return {v or '', redis.call('DEL', KEYS[1])}", "1",
+                             "lock", token};
     if (lk_env_command(env, &r, 5, acq, NULL) != LK_OK || r.node[0].integer != 1) return;
     lk_env_command(env, &r, 4, work, NULL);
     if (lk_env_command(env, &r, 5, sim_variant(run) == 0 ? rel_core : rel_mut, NULL) != LK_OK) return;
@@ -178,9 +179,15 @@ static int script_setup(sim_run *run) {
 static const sim_variant_def script_variants[] = {{"core", "compare-and-delete"}, {"mutant:del", "plain DEL"}};
 static const sim_param_override script_overrides[] = {{"advances_max", 1}};
 static const sim_scenario script_scenario = {
-    .name = "script_lock", .description = "a lock as three Lua scripts", .variants = script_variants,
-    .variant_count = 2, .setup = script_setup, .finish = script_finish, .expectations = "released_other",
-    .overrides = script_overrides, .override_count = 1,
+    .name = "script_lock",
+    .description = "a lock as three Lua scripts",
+    .variants = script_variants,
+    .variant_count = 2,
+    .setup = script_setup,
+    .finish = script_finish,
+    .expectations = "released_other",
+    .overrides = script_overrides,
+    .override_count = 1,
 };
 
 static void test_sim_commands_scripts_modes_agree(void **state) {
@@ -219,8 +226,11 @@ static int lock_writer_setup(sim_run *run) {
 
 static const sim_variant_def one_variant[] = {{"core", "one"}};
 static const sim_scenario lock_writer_scenario = {
-    .name = "lock_writer", .description = "a command writes a lock key", .variants = one_variant,
-    .variant_count = 1, .setup = lock_writer_setup,
+    .name = "lock_writer",
+    .description = "a command writes a lock key",
+    .variants = one_variant,
+    .variant_count = 1,
+    .setup = lock_writer_setup,
 };
 
 static void big_reply(sim_thread *self, void *arg) {
@@ -239,8 +249,11 @@ static int big_reply_setup(sim_run *run) {
 }
 
 static const sim_scenario big_reply_scenario = {
-    .name = "big_reply", .description = "a reply larger than its buffers", .variants = one_variant,
-    .variant_count = 1, .setup = big_reply_setup,
+    .name = "big_reply",
+    .description = "a reply larger than its buffers",
+    .variants = one_variant,
+    .variant_count = 1,
+    .setup = big_reply_setup,
 };
 
 static void expect_setup_error(const sim_scenario *sc, const char *needle) {
@@ -275,7 +288,14 @@ static void timeline_client(sim_thread *self, void *arg) {
     lk_reply_init(&r, nodes, 8, bytes, sizeof(bytes));
     const char *set[] = {"SET", "a", "1"}, *m[] = {"MULTI"}, *h[] = {"HSET", "h", "f", "v"}, *l[] = {"RPUSH", "l", "x"},
                *e[] = {"EXEC"}, *get[] = {"GET", "a"};
+#ifdef RACEBED_HAVE_LUA
+    /* the SET as a script that also changes a cjson setting: the script cache and the setting are server state */
+    const char *eval[] = {"EVAL", "cjson.encode_max_depth(5) return redis.call('SET', KEYS[1], '1')", "1", "a"};
+    lk_env_command(env, &r, 4, eval, NULL);
+    (void)set;
+#else
     lk_env_command(env, &r, 3, set, NULL);
+#endif
     lk_env_sleep_ns(env, 10 * MS);
     lk_env_command(env, &r, 1, m, NULL);
     lk_env_command(env, &r, 4, h, NULL);
@@ -290,7 +310,10 @@ static int timeline_setup(sim_run *run) {
 }
 
 static const sim_scenario timeline_scenario = {
-    .name = "timeline", .description = "commands over time", .variants = one_variant, .variant_count = 1,
+    .name = "timeline",
+    .description = "commands over time",
+    .variants = one_variant,
+    .variant_count = 1,
     .setup = timeline_setup,
 };
 
@@ -323,6 +346,13 @@ static void test_sim_commands_lose_last_replays_commands(void **state) {
         assert_int_equal(g_run->log_count, 3); /* SET, then EXEC's HSET and RPUSH (MULTI and EXEC themselves not) */
         /* lose the last 5 ms: everything stays; lose the last 15 ms: the transaction goes, as a whole */
         sim_choice r = {SIM_DEC_RESTART, -1, -1, (cut ? 15 : 5) * MS, SIM_RESTART_LOSE_LAST};
+#ifdef RACEBED_HAVE_LUA
+        assert_int_equal(g_run->store.ks.script_count, 1); /* the EVAL's script, and the setting it changed */
+        int64_t set_bits = 0;
+        for (int i = 0; i < SIM_KS_CJSON_SETTINGS; i++)
+            set_bits |= g_run->store.ks.cjson.setting[i];
+        assert_true(set_bits != 0);
+#endif
         char why[128];
         assert_int_equal(sim_choice_valid(g_run, &r, why, sizeof(why)), 1);
         sim_exec_apply(g_run, &r);
@@ -330,6 +360,11 @@ static void test_sim_commands_lose_last_replays_commands(void **state) {
         assert_int_equal(key_exists("h"), !cut);
         assert_int_equal(key_exists("l"), !cut);
         assert_int_equal(g_run->log_count, cut ? 1 : 3);
+        /* neither outlives the restart, though the replay runs the EVAL again: Redis 7 persists no script, and its
+         * Lua state is new */
+        sim_ks_cjson defaults = {{0}};
+        assert_int_equal(g_run->store.ks.script_count, 0);
+        assert_memory_equal(&g_run->store.ks.cjson, &defaults, sizeof(defaults));
         assert_null(sim_ks_check(&g_run->store.ks));
         while (run_until("-") > 0) {
         }
