@@ -167,7 +167,15 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
     if (o->shards > 1) printf("shard %d/%d: ", o->shard, o->shards);
     printf("exhaustive (reduce %s%s): %lld executions, %lld decisions", search_reduce_names[o->reduce],
            o->shortest ? ", shortest first" : "", (long long)res->execs, (long long)res->steps);
-    if (o->reduce == SIM_REDUCE_HASH) {
+    if (o->reduce == SIM_REDUCE_HASH && o->shortest && res->depth_reached > 1) {
+        /* iterative deepening: each depth's iteration stores its own visited set; memory is the largest one's */
+        int64_t most = res->states_round_max;
+        printf(", %lld states stored over %d iterations (at most %lld in one), %lld revisits, %.1f MiB (%lld bytes a "
+               "state), fingerprint collision odds <= %.0e",
+               (long long)res->states, res->depth_reached, (long long)most, (long long)res->revisits,
+               (double)res->memory_bytes / 1048576.0, most ? (long long)res->memory_bytes / most : 0LL,
+               search_collision_bound(res->states));
+    } else if (o->reduce == SIM_REDUCE_HASH) {
         printf(", %lld states stored, %lld revisits, %.1f MiB (%lld bytes a state), fingerprint collision odds <= "
                "%.0e",
                (long long)res->states, (long long)res->revisits, (double)res->memory_bytes / 1048576.0,

@@ -88,6 +88,7 @@ static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exh
         total.execs += r.execs;
         total.steps += r.steps;
         total.states += r.states;
+        if (r.states > total.states_round_max) total.states_round_max = r.states;
         total.revisits += r.revisits;
         total.sleep_blocked += r.sleep_blocked;
         total.outcomes += r.outcomes; /* new to the shared set in this iteration */

@@ -246,6 +246,8 @@ check "states-max full" 5 "$rb" run thundering_herd --reduce hash --states-max 5
 grep_out "states-max full named" "INCOMPLETE: the visited-state table is full"
 check "shortest" 1 "$rb" run stale_token --variant mutant:plain_del --reduce hash --shortest --out "$T/short"
 grep_out "shortest reported" "^shortest: no violation within [0-9]+ decisions; one at [0-9]+"
+# each depth's iteration has its own visited set: the sum is said to be one, and bytes a state use the largest
+grep_out "deepening states per iteration" "states stored over [0-9]+ iterations \\(at most [0-9]+ in one\\), [0-9]+ revisits, [0-9.]+ MiB \\([1-9][0-9]* bytes a state\\)"
 short=$(sed -n 's/^shortest: no violation within [0-9]* decisions; one at \([0-9]*\)$/\1/p' "$T/out")
 dfs=$("$rb" run stale_token --variant mutant:plain_del --reduce hash --out "$T/dfs" | sed -n 's/^schedule: .* (\([0-9]*\) decisions)$/\1/p')
 [ -n "$short" ] && [ -n "$dfs" ] && [ "$short" -le "$dfs" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL shortest $short > depth-first $dfs"; }
