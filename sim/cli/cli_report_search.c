@@ -201,6 +201,9 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
     }
     if (o->shortest && res->violations)
         printf("shortest: no violation within %d decisions; one at %d\n", res->depth_reached - 1, res->depth_reached);
+    else if (o->shortest && !res->complete && res->depth_reached > 1) /* what the stopped deepening did show */
+        printf("shortest: no violation within %d decisions (stopped while searching %d)\n", res->depth_reached - 1,
+               res->depth_reached);
     if (o->checkpoint && res->checkpoint_bytes > 0)
         printf("checkpoint: %s (%lld bytes)\n", o->checkpoint, (long long)res->checkpoint_bytes);
     if (o->census) search_census(o->census);

@@ -183,6 +183,7 @@ check "exhaustive time budget is not a proof" 5 "$rb" run thundering_herd --thre
 grep_out "exhaustive time budget named" "^INCOMPLETE: its time budget .--budget. was spent"
 check "shortest with a budget is not a proof" 5 "$rb" run thundering_herd --threads 3 --strategy exhaustive --shortest --budget-execs 300
 if grep -qE '^(PASS|PROVED)|whole bounded space' "$T/out"; then fail=$((fail + 1)); echo "FAIL a deepening stopped by its budget claims a proof"; else pass=$((pass + 1)); fi
+grep_out "a stopped deepening says the depth it finished" "^shortest: no violation within [0-9]+ decisions \\(stopped while searching [0-9]+\\)$"
 
 # reductions: DPOR and state hashing reach the naive search's distinct outcomes and violated oracles
 outcomes_of() { "$rb" run "$@" --runs 100000000 --out "$T/red" | sed -n 's/.* \([0-9]*\) distinct outcomes.*/\1/p;s/^violated oracles: //p' | tr '\n' ' '; }
