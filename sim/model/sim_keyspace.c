@@ -191,8 +191,8 @@ void sim_ks_set_deadline(sim_keyspace *ks, int slot, int64_t deadline_ms) {
 lk_rc sim_ks_watch_key(sim_keyspace *ks, uint32_t client, const void *key, uint32_t key_len, lk_wall_ms now_ms) {
     if (client >= SIM_KS_CLIENTS_MAX || key_len > SIM_KS_WATCH_KEY_MAX) return LK_ELIMIT;
     uint32_t h = ks_hash(key, key_len), w = 0, bit = UINT32_C(1) << client;
-    while (w < ks->watch_count && !(ks->watch[w].key_hash == h && ks->watch[w].key_len == key_len &&
-                                    memcmp(ks->watch[w].key, key, key_len) == 0))
+    while (w < ks->watch_count &&
+           !(ks->watch[w].key_hash == h && ks->watch[w].key_len == key_len && memcmp(ks->watch[w].key, key, key_len) == 0))
         w++;
     if (w == ks->watch_count) {
         if (w == SIM_KS_WATCH_MAX) return LK_ELIMIT;
@@ -436,7 +436,8 @@ const unsigned char *sim_ks_script_find(const sim_keyspace *ks, const char *sha,
 }
 
 lk_rc sim_ks_script_add(sim_keyspace *ks, const char *sha, const void *body, uint32_t body_len) {
-    if (body_len > SIM_KS_SCRIPT_BYTES - 44 || ks->script_bytes > SIM_KS_SCRIPT_BYTES - 44 - body_len) return LK_ELIMIT;
+    if (body_len > SIM_KS_SCRIPT_BYTES - 44 || ks->script_bytes > SIM_KS_SCRIPT_BYTES - 44 - body_len)
+        return LK_ELIMIT;
     unsigned char *p = ks->scripts + ks->script_bytes;
     memcpy(p, sha, 40);
     ks_put32(p + 40, body_len);

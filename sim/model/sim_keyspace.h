@@ -36,21 +36,21 @@
 #include "core/lk_env.h"
 
 enum {
-    SIM_KS_SLOTS = 256,                      /* table slots, a power of two */
-    SIM_KS_KEYS_MAX = SIM_KS_SLOTS / 4 * 3,  /* keys held at most (expired-but-untouched ones included) */
-    SIM_KS_KEY_BYTES_MAX = 512,              /* longest key, bytes */
-    SIM_KS_HEAP_BYTES = 64 * 1024,           /* bytes of blobs, headers included */
-    SIM_KS_VALUE_BYTES_MAX = 60 * 1024,      /* longest encoded value, bytes */
-    SIM_KS_CLIENTS_MAX = 32,                 /* connections that can WATCH (their ids: bits of a mask) */
-    SIM_KS_WATCH_MAX = 32,                   /* distinct keys watched at once */
-    SIM_KS_WATCH_KEY_MAX = 128,              /* longest watched key, bytes */
-    SIM_KS_SCRIPT_BYTES = 64 * 1024,         /* the script cache: every loaded script's name and body */
+    SIM_KS_SLOTS = 256,                     /* table slots, a power of two */
+    SIM_KS_KEYS_MAX = SIM_KS_SLOTS / 4 * 3, /* keys held at most (expired-but-untouched ones included) */
+    SIM_KS_KEY_BYTES_MAX = 512,             /* longest key, bytes */
+    SIM_KS_HEAP_BYTES = 64 * 1024,          /* bytes of blobs, headers included */
+    SIM_KS_VALUE_BYTES_MAX = 60 * 1024,     /* longest encoded value, bytes */
+    SIM_KS_CLIENTS_MAX = 32,                /* connections that can WATCH (their ids: bits of a mask) */
+    SIM_KS_WATCH_MAX = 32,                  /* distinct keys watched at once */
+    SIM_KS_WATCH_KEY_MAX = 128,             /* longest watched key, bytes */
+    SIM_KS_SCRIPT_BYTES = 64 * 1024,        /* the script cache: every loaded script's name and body */
     SIM_KS_LUA_HEAP_BYTES = 2 * 1024 * 1024, /* scratch memory of one script call's Lua state */
-    SIM_KS_READY_MAX = 16,                   /* list keys one command creates that are remembered in order */
-    SIM_KS_CHANNELS_MAX = 32,                /* pub/sub channels with a subscriber at once */
-    SIM_KS_SUBSCRIBERS_MAX = 64,             /* connections that can subscribe (their ids: bits of a mask) */
-    SIM_KS_CHANNEL_BYTES_MAX = 128,          /* longest channel name, bytes */
-    SIM_KS_OUTBOX_BYTES = 8 * 1024,          /* the publications of one command, bytes */
+    SIM_KS_READY_MAX = 16,                  /* list keys one command creates that are remembered in order */
+    SIM_KS_CHANNELS_MAX = 32,               /* pub/sub channels with a subscriber at once */
+    SIM_KS_SUBSCRIBERS_MAX = 64,            /* connections that can subscribe (their ids: bits of a mask) */
+    SIM_KS_CHANNEL_BYTES_MAX = 128,         /* longest channel name, bytes */
+    SIM_KS_OUTBOX_BYTES = 8 * 1024,         /* the publications of one command, bytes */
 };
 
 #define SIM_KS_TYPE_MAP(X)                                                                                             \
@@ -101,27 +101,27 @@ typedef struct sim_ks_cjson {
 } sim_ks_cjson;
 
 typedef struct sim_keyspace {
-    uint32_t count;         /* keys held, expired-but-untouched ones included */
-    uint32_t heap_top;      /* heap bytes in use, freed blobs below the top included */
-    uint32_t watch_count;   /* entries of 'watch' in use, packed at the front */
-    uint32_t dirty_clients; /* bit c: a key client c watches was touched (EXEC must abort) */
-    uint32_t script_count;  /* scripts in the cache (SCRIPT LOAD, EVAL) */
-    uint32_t script_bytes;  /* bytes of 'scripts' in use */
-    uint32_t channel_count; /* entries of 'channel' in use, packed at the front */
-    sim_ks_cjson cjson;     /* the cjson global's settings (cleared with the script cache) */
+    uint32_t count;                        /* keys held, expired-but-untouched ones included */
+    uint32_t heap_top;                     /* heap bytes in use, freed blobs below the top included */
+    uint32_t watch_count;                  /* entries of 'watch' in use, packed at the front */
+    uint32_t dirty_clients;                /* bit c: a key client c watches was touched (EXEC must abort) */
+    uint32_t script_count;                 /* scripts in the cache (SCRIPT LOAD, EVAL) */
+    uint32_t script_bytes;                 /* bytes of 'scripts' in use */
+    uint32_t channel_count;                /* entries of 'channel' in use, packed at the front */
+    sim_ks_cjson cjson;                    /* the cjson global's settings (cleared with the script cache) */
     /* The list keys created since sim_ks_ready_clear (the start of each top-level command), in creation order, as
      * Redis's signalKeyAsReady remembers them for the clients blocked on them; not hashed (empty again before the
      * next command reads it). */
-    uint32_t ready_count;                  /* entries of 'ready_hash' in use */
-    uint32_t ready_overflow;               /* 1: more than SIM_KS_READY_MAX distinct ones */
-    uint32_t ready_hash[SIM_KS_READY_MAX]; /* their key hashes (sim_ks_key_hash), each once */
+    uint32_t ready_count;                      /* entries of 'ready_hash' in use */
+    uint32_t ready_overflow;                   /* 1: more than SIM_KS_READY_MAX distinct ones */
+    uint32_t ready_hash[SIM_KS_READY_MAX];     /* their key hashes (sim_ks_key_hash), each once */
     uint64_t used_bits[SIM_KS_SLOTS / 64]; /* bit i set iff entry[i] is used */
     /* Large tables last (a snapshot keeps the fields above whole, and of these only what is in use). */
-    sim_ks_watch watch[SIM_KS_WATCH_MAX];        /* the watched keys, in the order first watched */
+    sim_ks_watch watch[SIM_KS_WATCH_MAX];  /* the watched keys, in the order first watched */
     sim_ks_channel channel[SIM_KS_CHANNELS_MAX]; /* the channels with subscribers, in the order first subscribed */
-    sim_ks_entry entry[SIM_KS_SLOTS];            /* the table; an unused entry is all zero bytes */
-    unsigned char heap[SIM_KS_HEAP_BYTES];       /* the blobs */
-    unsigned char scripts[SIM_KS_SCRIPT_BYTES];  /* the script cache: each 40-byte SHA-1, u32 length, body */
+    sim_ks_entry entry[SIM_KS_SLOTS];      /* the table; an unused entry is all zero bytes */
+    unsigned char heap[SIM_KS_HEAP_BYTES]; /* the blobs */
+    unsigned char scripts[SIM_KS_SCRIPT_BYTES]; /* the script cache: each 40-byte SHA-1, u32 length, body */
     /* Not state: the publications of the command being run (PUBLISH, from a script or EXEC too), in order, which the
      * caller delivers to the subscribers' connections after it (sim_redis_deliver); emptied when the next top-level
      * command starts. Each: u32 channel length, channel, u32 message length, message. */

@@ -3,15 +3,16 @@
  * sim_lua.h: runs one Lua script as Redis 7.0 runs it (EVAL, EVALSHA), on the embedded Lua 5.1 Redis embeds.
  * Internal to sim/model/.
  *
- * Each call gets a fresh Lua state whose every allocation comes from the key space's Lua scratch (a bump allocator
- * over SIM_KS_LUA_HEAP_BYTES at a fixed address in the run arena): nothing survives a call, the state starts from
- * the same bytes every time, and pointer-keyed tables, tostring({}) and the garbage collector behave alike in every
- * run and process. The state has Redis 7.0's library set: base (no dofile, loadfile, print), table, string, math
- * (math.random deterministic, restarted each call), bit, struct, cjson and cmsgpack (sim_lua_libs.h; built on a
- * script's first read of their global, so a script that uses none pays nothing for them; cjson's settings are
- * server state, kept in the key space from one call to the next as Redis keeps them), and the redis table: call, pcall, error_reply, status_reply, sha1hex, log, setresp (RESP2 only), set_repl and
- * replicate_commands (no-ops), and the LOG_* and REDIS_VERSION constants. Globals are read-only and reading an
- * undefined one is an error, with Redis's texts. KEYS and ARGV hold the call's keys and arguments.
+ * Each call gets a fresh Lua state whose every allocation comes from the key space's Lua scratch (a bump allocator over
+ * SIM_KS_LUA_HEAP_BYTES at a fixed address in the run arena): nothing survives a call, the state starts from the same
+ * bytes every time, and pointer-keyed tables, tostring({}) and the garbage collector behave alike in every run and
+ * process. The state has Redis 7.0's library set: base (no dofile, loadfile, print), table, string, math (math.random
+ * deterministic, restarted each call), bit, struct, cjson and cmsgpack (sim_lua_libs.h; built on a script's first read
+ * of their global, so a script that uses none pays nothing for them; cjson's settings are server state, kept in the key
+ * space from one call to the next as Redis keeps them), and the redis table: call, pcall, error_reply, status_reply,
+ * sha1hex, log, setresp (RESP2 only), set_repl and replicate_commands (no-ops), and the LOG_* and REDIS_VERSION
+ * constants. Globals are read-only and reading an undefined one is an error, with Redis's texts. KEYS and ARGV hold the
+ * call's keys and arguments.
  *
  * redis.call and redis.pcall run commands of the table through the dispatcher (sim_cmd.run) on the same key space
  * at the same server time, so the whole script is one atomic step. Conversions both ways are Redis's: numbers

@@ -8,9 +8,9 @@
  * Settings are state. Redis keeps the `cjson` global's settings in its Lua state, so a script that calls
  * cjson.encode_max_depth(3) changes what every later script gets, until SCRIPT FLUSH or a restart. The model keeps
  * them in the key space the opener is given (sim_ks_cjson, snapshotted and hashed with it; sim_ks_script_flush
- * restores the defaults),
- * each stored XOR its default so that a server no script configured is all zero bytes. A table from cjson.new()
- * has settings of its own, which live as long as the table (never past the call: a script cannot keep a table).
+ * restores the defaults), each stored XOR its default so that a server no script configured is all zero bytes. A
+ * table from cjson.new() has settings of its own, which live as long as the table (never past the call: a script
+ * cannot keep a table).
  *
  * Encoding: a table whose keys are all integers >= 1 is an array up to its largest key (holes are null) unless
  * that is "excessively sparse"; any other table is an object walked in lua_next order (the order Redis's Lua
@@ -690,10 +690,8 @@ static int cj_new_table(lua_State *L, sim_ks_cjson *server) {
     lua_pop(L, 1);
     lua_pushlightuserdata(L, NULL);
     lua_setfield(L, -2, "null");
-    lua_pushliteral(L, "cjson");
-    lua_setfield(L, -2, "_NAME");
-    lua_pushliteral(L, "2.1.0");
-    lua_setfield(L, -2, "_VERSION");
+    static const char *const fields[][2] = {{"_NAME", "cjson"}, {"_VERSION", "2.1.0"}};
+    sim__lua_set_strings(L, fields, 2);
     return 1;
 }
 

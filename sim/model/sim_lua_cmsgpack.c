@@ -36,17 +36,13 @@ enum { CM_MAX_NESTING = 16 }; /* tables deeper than this pack as nil */
 
 /* ---- packing ---------------------------------------------------------------------------------------------------- */
 
-static void cm_add(sim_lua_buf *b, const void *s, size_t n) {
-    sim__lua_buf_add(b, s, n);
-}
-
 /* Appends 'tag' and then the low 'n' bytes of 'v', most significant first. */
 static void cm_add_be(sim_lua_buf *b, unsigned char tag, uint64_t v, int n) {
     unsigned char out[9];
     out[0] = tag;
     for (int i = 0; i < n; i++)
         out[1 + i] = (unsigned char)(v >> (8 * (n - 1 - i)));
-    cm_add(b, out, (size_t)n + 1);
+    sim__lua_buf_add(b, out, (size_t)n + 1);
 }
 
 static void cm_pack_int(sim_lua_buf *b, int64_t n) {
@@ -54,7 +50,7 @@ static void cm_pack_int(sim_lua_buf *b, int64_t n) {
     if (n >= 0) {
         if (n <= 127) {
             unsigned char c = (unsigned char)n;
-            cm_add(b, &c, 1);
+            sim__lua_buf_add(b, &c, 1);
         } else if (n <= 0xff) {
             cm_add_be(b, 0xcc, u, 1);
         } else if (n <= 0xffff) {
@@ -66,7 +62,7 @@ static void cm_pack_int(sim_lua_buf *b, int64_t n) {
         }
     } else if (n >= -32) {
         unsigned char c = (unsigned char)u; /* 111xxxxx */
-        cm_add(b, &c, 1);
+        sim__lua_buf_add(b, &c, 1);
     } else if (n >= -128) {
         cm_add_be(b, 0xd0, u, 1);
     } else if (n >= -32768) {
@@ -99,7 +95,7 @@ static int cm_is_int64(double x) {
 static void cm_pack_header(sim_lua_buf *b, unsigned char fix, unsigned char tag16, uint64_t n) {
     if (n <= 15) {
         unsigned char c = (unsigned char)(fix | n);
-        cm_add(b, &c, 1);
+        sim__lua_buf_add(b, &c, 1);
     } else if (n <= 65535) {
         cm_add_be(b, tag16, n, 2);
     } else {
@@ -110,7 +106,7 @@ static void cm_pack_header(sim_lua_buf *b, unsigned char fix, unsigned char tag1
 static void cm_pack_string(sim_lua_buf *b, const char *s, size_t n) {
     if (n < 32) {
         unsigned char c = (unsigned char)(0xa0 | n);
-        cm_add(b, &c, 1);
+        sim__lua_buf_add(b, &c, 1);
     } else if (n <= 0xff) {
         cm_add_be(b, 0xd9, n, 1);
     } else if (n <= 0xffff) {
@@ -118,7 +114,7 @@ static void cm_pack_string(sim_lua_buf *b, const char *s, size_t n) {
     } else {
         cm_add_be(b, 0xdb, n, 4);
     }
-    cm_add(b, s, n);
+    sim__lua_buf_add(b, s, n);
 }
 
 /* 1 when the table on top has exactly the keys 1..n (each a positive number that is an int exactly). */
@@ -184,7 +180,7 @@ static void cm_pack_value(lua_State *L, sim_lua_buf *b, int level) {
     }
     case LUA_TBOOLEAN: {
         unsigned char c = lua_toboolean(L, -1) ? 0xc3 : 0xc2;
-        cm_add(b, &c, 1);
+        sim__lua_buf_add(b, &c, 1);
         break;
     }
     case LUA_TNUMBER: {
@@ -198,7 +194,7 @@ static void cm_pack_value(lua_State *L, sim_lua_buf *b, int level) {
     case LUA_TTABLE: cm_pack_table(L, b, level); break;
     default: {
         unsigned char c = 0xc0;
-        cm_add(b, &c, 1);
+        sim__lua_buf_add(b, &c, 1);
         break;
     }
     }
@@ -431,14 +427,13 @@ int sim__lua_open_cmsgpack(lua_State *L) {
         lua_pushcfunction(L, fns[i].func);
         lua_setfield(L, -2, fns[i].name);
     }
-    lua_pushliteral(L, "cmsgpack");
-    lua_setfield(L, -2, "_NAME");
-    lua_pushliteral(L, "lua-cmsgpack 0.4.0");
-    lua_setfield(L, -2, "_VERSION");
-    lua_pushliteral(L, "Copyright (C) 2012, Salvatore Sanfilippo");
-    lua_setfield(L, -2, "_COPYRIGHT");
-    lua_pushliteral(L, "MessagePack C implementation for Lua");
-    lua_setfield(L, -2, "_DESCRIPTION");
+    static const char *const fields[][2] = {
+        {"_NAME", "cmsgpack"},
+        {"_VERSION", "lua-cmsgpack 0.4.0"},
+        {"_COPYRIGHT", "Copyright (C) 2012, Salvatore Sanfilippo"},
+        {"_DESCRIPTION", "MessagePack C implementation for Lua"},
+    };
+    sim__lua_set_strings(L, fields, 4);
     return 1;
 }
 

@@ -8,9 +8,9 @@
  * for the rest of the call), pushes one new table holding the library's functions and returns 1. It sets no global
  * and keeps no state outside the Lua state (the bridge sets the global, past the read-only guard, and restores the
  * state's pristine image before every call), except cjson's settings, which Redis keeps from one script to the next
- * and the model keeps in that key space (sim_keyspace.cjson). What a library computes is a
- * function of its arguments (and those settings) alone: no pointer values, locale, clock or host byte order reach
- * a script, so two runs of a script agree byte for byte, on any host, with what Redis 7.0.15 on x86-64 answers.
+ * and the model keeps in that key space (sim_keyspace.cjson). What a library computes is a function of its
+ * arguments (and those settings) alone: no pointer values, locale, clock or host byte order reach a script, so two
+ * runs of a script agree byte for byte, on any host, with what Redis 7.0.15 on x86-64 answers.
  */
 #ifndef RACEBED_SIM_MODEL_SIM_LUA_LIBS_H
 #define RACEBED_SIM_MODEL_SIM_LUA_LIBS_H
@@ -32,6 +32,15 @@ static inline int sim__lua_new_lib(lua_State *L, const luaL_Reg *fns, int n) {
         lua_setfield(L, -2, fns[i].name);
     }
     return 1;
+}
+
+/* Sets the 'n' string fields {name, value} of 'fields' on the table on top, in their order (a library's _NAME,
+ * _VERSION and such; the order decides the order pairs() walks). */
+static inline void sim__lua_set_strings(lua_State *L, const char *const (*fields)[2], int n) {
+    for (int i = 0; i < n; i++) {
+        lua_pushstring(L, fields[i][1]);
+        lua_setfield(L, -2, fields[i][0]);
+    }
 }
 
 /* A growing byte buffer on the Lua state's own allocator (so its bytes count against the script's memory, as

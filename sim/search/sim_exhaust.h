@@ -69,17 +69,17 @@ typedef struct sim_exhaust_result {
     int resumed;                       /* 1 if it continued from a checkpoint */
     int64_t states;                    /* HASH: distinct states stored (the visited set's size) */
     int64_t revisits;                  /* HASH: transitions into a state already stored (subtrees cut) */
-    int64_t duplicated;       /* HASH with jobs: states a worker explored while another was exploring them too */
-    int jobs;                 /* HASH: the workers that searched (1: this process alone) */
-    int64_t naive_execs;      /* HASH, complete: the executions the naive enumeration runs in the same bounds */
-    int64_t sleep_blocked;    /* DPOR: executions cut because every enabled thread was asleep */
-    int64_t outcomes;         /* distinct terminal outcomes (when opts.outcomes is set) */
-    size_t memory_bytes;      /* HASH: visited set + snapshots at their peak; DPOR: its per-depth tables */
-    int depth_reached;        /* with shortest: the depth limit of the last iteration */
-    int64_t states_round_max; /* with shortest, HASH: the most states one iteration stored ('states' sums them all;
-                                 each iteration starts a new visited set) */
-    int cut_by_depth;         /* 1 if some path was cut by depth_limit */
-    const char *stopped;      /* why a search ended incomplete without a violation ("state table full"), or NULL */
+    int64_t duplicated;    /* HASH with jobs: states a worker explored while another was exploring them too */
+    int jobs;              /* HASH: the workers that searched (1: this process alone) */
+    int64_t naive_execs;   /* HASH, complete: the executions the naive enumeration runs in the same bounds */
+    int64_t sleep_blocked; /* DPOR: executions cut because every enabled thread was asleep */
+    int64_t outcomes;      /* distinct terminal outcomes (when opts.outcomes is set) */
+    size_t memory_bytes;   /* HASH: visited set + snapshots at their peak; DPOR: its per-depth tables */
+    int depth_reached;     /* with shortest: the depth limit of the last iteration */
+    int64_t states_round_max; /* with shortest, HASH: the most states one iteration stored ('states' sums them
+                                 all; each iteration starts a new visited set) */
+    int cut_by_depth;      /* 1 if some path was cut by depth_limit */
+    const char *stopped;   /* why a search ended incomplete without a violation ("state table full"), or NULL */
     int64_t probe_execs[SIM_PROBES_MAX]; /* executions (HASH: paths, cut ones included) that reached each probe */
     int64_t unchecked_execs[SIM_EXPECTATIONS_MAX]; /* the same, that left each expectation unchecked */
     char threads[SIM_MSG_MAX];                     /* the scenario's threads, "c1, c2, admin" (for the verdict) */

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fuzz_lua_grammar.c: libFuzzer target for the model's Lua bridge that writes its own scripts. The input is a stream
- * of choices (one byte each; an exhausted input chooses 0) that drives a small generator of Lua 5.1 that parses:
- * locals, assignments, if/else, bounded for and while loops, functions called directly and through pcall, and
- * expressions over redis.call and redis.pcall (commands from the command table's families with keys, values and
- * argument counts right and wrong, undeclared keys, commands a script may not run), the reply helpers
- * (error_reply, status_reply, sha1hex), tables with holes, {err=...} and {ok=...}, the string, table, math, bit,
- * struct, cjson (its settings too) and cmsgpack libraries, tostring and tonumber, and the deliberate misuses: a global written, a loop that never ends, a
- * string that outgrows the Lua heap, deep recursion. Every script is checked as fuzz_lua_run.h says (two runs byte
- * for byte equal, a complete reply, the key space's invariants, a reply or a named model limit), so the bridge's
+ * fuzz_lua_grammar.c: libFuzzer target for the model's Lua bridge that writes its own scripts. The input is a stream of
+ * choices (one byte each; an exhausted input chooses 0) that drives a small generator of Lua 5.1 that parses: locals,
+ * assignments, if/else, bounded for and while loops, functions called directly and through pcall, and expressions over
+ * redis.call and redis.pcall (commands from the command table's families with keys, values and argument counts right
+ * and wrong, undeclared keys, commands a script may not run), the reply helpers (error_reply, status_reply, sha1hex),
+ * tables with holes, {err=...} and {ok=...}, the string, table, math, bit, struct, cjson (its settings too) and
+ * cmsgpack libraries, tostring and tonumber, and the deliberate misuses: a global written, a loop that never ends, a
+ * string that outgrows the Lua heap, deep recursion. Every script is checked as fuzz_lua_run.h says (two runs byte for
+ * byte equal, a complete reply, the key space's invariants, a reply or a named model limit), so the bridge's
  * conversions are reached by most inputs rather than by the few raw inputs that parse.
  *
- * To read what an input generates (a crash's, say): RACEBED_FUZZ_PRINT=1 ./fuzz_lua_grammar INPUT prints the
- * script on stderr before running it, and the reply's code and type after. Limits: the script stays under GEN_BYTES (a choice that would overflow is
- * dropped), nesting under GEN_DEPTH, locals under GEN_LOCALS.
+ * To read what an input generates (a crash's, say): RACEBED_FUZZ_PRINT=1 ./fuzz_lua_grammar INPUT prints the script on
+ * stderr before running it, and the reply's code and type after. Limits: the script stays under GEN_BYTES (a choice
+ * that would overflow is dropped), nesting under GEN_DEPTH, locals under GEN_LOCALS.
  */
 #include <stdarg.h>
 

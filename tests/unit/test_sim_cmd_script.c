@@ -2,9 +2,9 @@
 /*
  * test_sim_cmd_script.c: proves the model runs Lua scripts as Redis 7.0 does (EVAL, EVALSHA, SCRIPT LOAD, EXISTS,
  * FLUSH): redis.call and redis.pcall, the conversions both ways, Redis's error texts and their " script: SHA, on
- * @user_script:LINE." suffix, read-only globals, the script cache, the bit and struct libraries (every function,
- * their edge values and their errors), cjson (its settings as server state) and cmsgpack; and that it refuses, as a model limit and not as an answer, what it cannot
- * model (an undeclared key, SCAN inside a script, a script that never ends).
+ * @user_script:LINE." suffix, read-only globals, the script cache, the bit and struct libraries (every function, their
+ * edge values and their errors), cjson (its settings as server state) and cmsgpack; and that it refuses, as a model
+ * limit and not as an answer, what it cannot model (an undeclared key, SCAN inside a script, a script that never ends).
  *
  * How: each expected reply is the one redis-server 7.0.15 gives (checked by hand; the random conformance test in
  * tests/redis/ compares scripts against a real server too). A script's runs are deterministic: the same script on

@@ -153,9 +153,8 @@ static void script_client(sim_thread *self, void *arg) {
                               "local v = redis.call('GET', KEYS[1]) "
                               "if v == ARGV[1] then return {v, redis.call('DEL', KEYS[1])} end return {v or '', 0}",
                               "1", "lock", token};
-    const char *rel_mut[] = {"EVAL",
-                             "local v = redis.call('GET', KEYS[1]) return {v or '', redis.call('DEL', KEYS[1])}", "1",
-                             "lock", token};
+    const char *rel_mut[] = {"EVAL", "local v = redis.call('GET', KEYS[1]) return {v or '', redis.call('DEL', KEYS[1])}",
+                             "1", "lock", token};
     if (lk_env_command(env, &r, 5, acq, NULL) != LK_OK || r.node[0].integer != 1) return;
     lk_env_command(env, &r, 4, work, NULL);
     if (lk_env_command(env, &r, 5, sim_variant(run) == 0 ? rel_core : rel_mut, NULL) != LK_OK) return;
@@ -179,15 +178,9 @@ static int script_setup(sim_run *run) {
 static const sim_variant_def script_variants[] = {{"core", "compare-and-delete"}, {"mutant:del", "plain DEL"}};
 static const sim_param_override script_overrides[] = {{"advances_max", 1}};
 static const sim_scenario script_scenario = {
-    .name = "script_lock",
-    .description = "a lock as three Lua scripts",
-    .variants = script_variants,
-    .variant_count = 2,
-    .setup = script_setup,
-    .finish = script_finish,
-    .expectations = "released_other",
-    .overrides = script_overrides,
-    .override_count = 1,
+    .name = "script_lock", .description = "a lock as three Lua scripts", .variants = script_variants,
+    .variant_count = 2, .setup = script_setup, .finish = script_finish, .expectations = "released_other",
+    .overrides = script_overrides, .override_count = 1,
 };
 
 static void test_sim_commands_scripts_modes_agree(void **state) {
@@ -226,11 +219,8 @@ static int lock_writer_setup(sim_run *run) {
 
 static const sim_variant_def one_variant[] = {{"core", "one"}};
 static const sim_scenario lock_writer_scenario = {
-    .name = "lock_writer",
-    .description = "a command writes a lock key",
-    .variants = one_variant,
-    .variant_count = 1,
-    .setup = lock_writer_setup,
+    .name = "lock_writer", .description = "a command writes a lock key", .variants = one_variant,
+    .variant_count = 1, .setup = lock_writer_setup,
 };
 
 static void big_reply(sim_thread *self, void *arg) {
@@ -249,11 +239,8 @@ static int big_reply_setup(sim_run *run) {
 }
 
 static const sim_scenario big_reply_scenario = {
-    .name = "big_reply",
-    .description = "a reply larger than its buffers",
-    .variants = one_variant,
-    .variant_count = 1,
-    .setup = big_reply_setup,
+    .name = "big_reply", .description = "a reply larger than its buffers", .variants = one_variant,
+    .variant_count = 1, .setup = big_reply_setup,
 };
 
 static void expect_setup_error(const sim_scenario *sc, const char *needle) {
@@ -310,10 +297,7 @@ static int timeline_setup(sim_run *run) {
 }
 
 static const sim_scenario timeline_scenario = {
-    .name = "timeline",
-    .description = "commands over time",
-    .variants = one_variant,
-    .variant_count = 1,
+    .name = "timeline", .description = "commands over time", .variants = one_variant, .variant_count = 1,
     .setup = timeline_setup,
 };
 
