@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # corpus_shortest.sh RACEBED [FILE...]: replaces each mutant schedule in the corpus (default schedules/*.sched that
-# expect a violation) with a shortest one: an iterative-deepening search over states (--reduce hash --shortest) on
+# expect a violation) with a shortest one: a shortest-first search over states (--reduce hash --shortest) on
 # the file's own parameters, looking for the file's oracle only (--oracle). A file keeps its '# race' and '# fix'
 # lines; it is replaced only if that finds the oracle in fewer decisions (a race that needs a fault the exhaustive
 # search does not branch on, such as a lost reply, keeps its shrunk schedule). Prints one line per file.

@@ -172,8 +172,10 @@ const cli_option cli_options[] = {
      "with exhaustive: at most N preemptions (running another thread while the last one could go on) per execution "
      "(default 2 with --reduce none, no bound with dpor and hash; 'none' for no bound)"},
     {"--shortest", NULL, CLI_CUSTOM, RUNS, 0, S_EXH, 0, 0, 0, opt_shortest,
-     "with exhaustive (implies it): iterative deepening (depth 1, 2, ...): the violation found is a shortest one in "
-     "decisions"},
+     "with exhaustive (implies it): the violation reported is a shortest one in decisions. --reduce hash: one search "
+     "over states that lowers its depth bound below each violation it finds (a search that stops early reports the "
+     "shortest found so far, not proved shortest); none, dpor, or hash with --jobs: iterative deepening (depth 1, "
+     "2, ...)"},
     {"--oracle", "NAME", CLI_CUSTOM, RUNS, 0, S_EXH, 0, 0, 0, opt_oracle,
      "with exhaustive (implies it): only violations of this oracle count and stop the search; others end their "
      "paths (with --shortest: a shortest run to that race)"},

@@ -23,10 +23,18 @@ static const char *const search_reduce_names[] = {"none", "dpor", "hash"};
 
 /* How the search ended, as its summary line ends. Static text, or res->stopped. */
 static const char *search_ended(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
+    if (!res->complete && res->violations && res->branch_and_bound) /* it goes on past each violation it finds */
+        return res->stopped ? res->stopped : "stopped by the budget before a shorter violation was ruled out";
     return res->complete                       ? "the whole bounded space"
            : res->violations && !o->keep_going ? "stopped at the first violation"
            : res->stopped                      ? res->stopped
                                                : "stopped by the budget, the bounded space is larger";
+}
+
+/* 1 if a --shortest search that found a violation showed that none is shorter: iterative deepening always does (it
+ * searched every smaller depth first); a search over states bounding its depth does when it ended complete. */
+static int search_shortest_proved(const sim_exhaust_result *res) {
+    return !res->branch_and_bound || res->complete;
 }
 
 /* Why a search that found nothing is INCOMPLETE, as its verdict line says it. */
@@ -114,7 +122,10 @@ static void search_json_summary(const cli_args *a, const sim_exhaust_opts *o, co
         for (int i = 0; res->violations == 0 && i < res->violated_count; i++)
             cli_json_push_str(fired, res->violated[i]);
     }
-    if (o->shortest && res->violations) cli_json_set_int(j, "shortest_depth", res->depth_reached);
+    if (o->shortest && res->violations) {
+        cli_json_set_int(j, "shortest_depth", res->depth_reached);
+        cli_json_set_bool(j, "shortest_proved", search_shortest_proved(res));
+    }
     if (o->census) {
         cli_jnode c = cli_json_object(j, "census");
         cli_json_set_int(c, "states", o->census->states);
@@ -167,7 +178,7 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
     if (o->shards > 1) printf("shard %d/%d: ", o->shard, o->shards);
     printf("exhaustive (reduce %s%s): %lld executions, %lld decisions", search_reduce_names[o->reduce],
            o->shortest ? ", shortest first" : "", (long long)res->execs, (long long)res->steps);
-    if (o->reduce == SIM_REDUCE_HASH && o->shortest && res->depth_reached > 1) {
+    if (o->reduce == SIM_REDUCE_HASH && o->shortest && !res->branch_and_bound && res->depth_reached > 1) {
         /* iterative deepening: each depth's iteration stores its own visited set; memory is the largest one's */
         int64_t most = res->states_round_max;
         printf(", %lld states stored over %d iterations (at most %lld in one), %lld revisits, %.1f MiB (%lld bytes a "
@@ -199,9 +210,13 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
             printf(" %s%s", i ? "" : "other oracles that fired: ", res->violated[i]);
         printf("\n");
     }
-    if (o->shortest && res->violations)
+    if (o->shortest && res->violations && search_shortest_proved(res))
         printf("shortest: no violation within %d decisions; one at %d\n", res->depth_reached - 1, res->depth_reached);
-    else if (o->shortest && !res->complete && res->depth_reached > 1) /* what the stopped deepening did show */
+    else if (o->shortest && res->violations) /* a search over states stopped while it looked for a shorter one */
+        printf("shortest: one at %d decisions, the shortest found before the search stopped (a shorter one may "
+               "exist)\n",
+               res->depth_reached);
+    else if (o->shortest && !res->complete && !res->branch_and_bound && res->depth_reached > 1) /* deepening */
         printf("shortest: no violation within %d decisions (stopped while searching %d)\n", res->depth_reached - 1,
                res->depth_reached);
     if (o->checkpoint && res->checkpoint_bytes > 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_exhaust.c: the exhaustive search's entry: picks the mode (sim_search_modes.h) and runs iterative deepening for
- * --shortest (contract in sim_exhaust.h).
+ * --shortest where the mode cannot bound its own depth (contract in sim_exhaust.h).
  */
 #include "sim/search/sim_exhaust.h"
 #include "sim/search/sim_search_base.h"
@@ -59,8 +59,8 @@ static void exhaust_deepening(sim_run *run, const sim_config *cfg, const sim_exh
 void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o, sim_exhaust_result *res,
                  sim_schedule *first) {
     memset(res, 0, sizeof(*res));
-    if (!o->shortest)
-        exhaust_mode(run, cfg, o, res, first);
+    if (!o->shortest || (o->reduce == SIM_REDUCE_HASH && o->jobs <= 1 && o->shards <= 1))
+        exhaust_mode(run, cfg, o, res, first); /* a search over states alone finds a shortest by itself */
     else
         exhaust_deepening(run, cfg, o, res, first);
     if (res->setup_failed)

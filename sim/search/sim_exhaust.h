@@ -44,7 +44,9 @@ typedef struct sim_exhaust_opts {
     sim_reduce reduce;
     int depth_limit;           /* > 0: paths are cut after this many decisions (with shortest: the deepest round);
                                * 0: steps_max */
-    int shortest;              /* 1: iterative deepening, depth 1, 2, ...: the first violation found is a shortest */
+    int shortest;              /* 1: a shortest violation: HASH alone, one search over states that lowers its depth
+                               * bound below each violation it finds; otherwise iterative deepening, depth 1, 2, ...:
+                               * the first violation found is a shortest */
     size_t states_max;         /* HASH: visited-set capacity (0: 64 M states) */
     int jobs;                  /* HASH: worker processes sharing one visited set (0 or 1: this process alone) */
     struct sim_census *census; /* HASH alone: if not NULL, every state stored is counted in it (sim_census.h) */
@@ -75,7 +77,10 @@ typedef struct sim_exhaust_result {
     int64_t sleep_blocked; /* DPOR: executions cut because every enabled thread was asleep */
     int64_t outcomes;      /* distinct terminal outcomes (when opts.outcomes is set) */
     size_t memory_bytes;   /* HASH: visited set + snapshots at their peak; DPOR: its per-depth tables */
-    int depth_reached;     /* with shortest: the depth limit of the last iteration */
+    int depth_reached;     /* with shortest: the depth limit of the last iteration (branch and bound: the depth of
+                              the shortest violation found) */
+    int branch_and_bound;  /* with shortest: 1 if it was one search over states bounding its depth (sim_hash_search.c),
+                              0 if iterative deepening */
     int64_t states_round_max; /* with shortest, HASH: the most states one iteration stored ('states' sums them
                                  all; each iteration starts a new visited set) */
     int cut_by_depth;      /* 1 if some path was cut by depth_limit */

@@ -89,6 +89,7 @@ typedef struct hash_search {
     uint64_t root_paths;      /* naive paths below the root */
     size_t snap_peak;         /* snapshot bytes at their peak */
     int depth, last, preemptions;
+    int shortest; /* --shortest: branch and bound on the depth (below) */
     int enabled[SIM_THREADS_MAX];
     sim_option opt[SIM_OPTIONS_MAX];
 } hash_search;
@@ -103,6 +104,22 @@ static uint64_t hash_mix(uint64_t k) {
     k *= UINT64_C(0xFF51AFD7ED558CCD);
     k ^= k >> 33;
     return k;
+}
+
+/* With --shortest, one search over states bounds the depth by the shortest violation found so far: each one found
+ * (a shorter one, since every path from then on is cut below it) becomes the one reported, and the search goes on
+ * with its depth bound one less. A state is cut only where it was reached before at a depth no greater, and from
+ * there every path within the bound then (never a smaller one) was searched: a violation below it at depth D was
+ * found from there at depth D or less. So when the search ends complete, no violation is shorter than the last one
+ * found. Unlike iterative deepening (sim_exhaust.c) it searches each state about once, not once per depth. */
+static void hash_shorter_found(hash_search *h, int cycle) {
+    h->res->violations++;
+    h->res->first = h->run->violation;
+    memcpy(h->first_path, h->path, sizeof(int32_t) * (size_t)h->depth);
+    h->first_len = h->depth;
+    h->first_cycle = cycle;
+    h->res->depth_reached = h->depth;
+    h->depth_max = h->depth - 1;
 }
 
 /* The search's first counting violation: remembers it and its path (recorded by a replay once the search is over). */
@@ -131,8 +148,12 @@ static int hash_leaf(hash_search *h, int n) {
         sim_end end = sim_exec_finish(run);
         if (h->o->outcomes && sim_visited_add(h->o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
         if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, h->o, run->violation.oracle)) {
-            if (res->violations++ == 0) hash_violation_found(h);
-            if (!h->o->keep_going) return HASH_STOP;
+            if (h->shortest) {
+                hash_shorter_found(h, -1);
+            } else {
+                if (res->violations++ == 0) hash_violation_found(h);
+                if (!h->o->keep_going) return HASH_STOP;
+            }
         }
     } else {
         res->cut_by_depth = 1;
@@ -161,11 +182,13 @@ static int hash_revisit(hash_search *h, uint64_t below, int start) {
                        "repeat the cycle forever)",
                        h->depth, start);
         res->execs++;
-        if (sim__exhaust_violated(res, h->o, "step_bound") && res->violations++ == 0) {
+        if (h->shortest && sim__exhaust_violated(res, h->o, "step_bound")) {
+            hash_shorter_found(h, start);
+        } else if (!h->shortest && sim__exhaust_violated(res, h->o, "step_bound") && res->violations++ == 0) {
             hash_violation_found(h);
             h->first_cycle = start;
         }
-        if (res->violations && !h->o->keep_going) return HASH_STOP;
+        if (res->violations && !h->o->keep_going && !h->shortest) return HASH_STOP;
         below = 1;
     }
     if (h->depth > 0) h->frame[h->depth - 1].paths = hash_paths_add(h->frame[h->depth - 1].paths, below - 1);
@@ -234,7 +257,9 @@ static int hash_point(hash_search *h, int n) {
 static int hash_next_option(hash_search *h) {
     sim_run *run = h->run;
     sim_exhaust_result *res = h->res;
-    while (h->depth > 0 && h->frame[h->depth - 1].next >= h->frame[h->depth - 1].count) {
+    /* a point at depth depth_max or deeper has nothing within the bound left (a shortest search lowered it) */
+    while (h->depth > 0 &&
+           (h->frame[h->depth - 1].next >= h->frame[h->depth - 1].count || h->depth - 1 >= h->depth_max)) {
         h->depth--;
         hash_frame *f = &h->frame[h->depth];
         if (f->snap >= 0) sim_snapshots_truncate(&h->snaps, f->snap);
@@ -321,6 +346,8 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     h.w = w;
     h.steps_max = (int)cfg->param[sim_param_index(cfg->scenario, "steps_max")];
     h.depth_max = o->depth_limit > 0 && o->depth_limit < h.steps_max ? o->depth_limit : h.steps_max;
+    h.shortest = o->shortest;
+    res->branch_and_bound = o->shortest;
     h.frame = calloc((size_t)h.steps_max + 1, sizeof(hash_frame));
     h.path = calloc((size_t)h.steps_max + 1, sizeof(int32_t));
     h.count = calloc((size_t)h.steps_max + 1, sizeof(int32_t));

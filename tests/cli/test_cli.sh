@@ -247,9 +247,16 @@ check "states-max full" 5 "$rb" run thundering_herd --reduce hash --states-max 5
 grep_out "states-max full named" "INCOMPLETE: the visited-state table is full"
 check "shortest" 1 "$rb" run stale_token --variant mutant:plain_del --reduce hash --shortest --out "$T/short"
 grep_out "shortest reported" "^shortest: no violation within [0-9]+ decisions; one at [0-9]+"
-# each depth's iteration has its own visited set: the sum is said to be one, and bytes a state use the largest
-grep_out "deepening states per iteration" "states stored over [0-9]+ iterations \\(at most [0-9]+ in one\\), [0-9]+ revisits, [0-9.]+ MiB \\([1-9][0-9]* bytes a state\\)"
 short=$(sed -n 's/^shortest: no violation within [0-9]* decisions; one at \([0-9]*\)$/\1/p' "$T/out")
+# with workers, the search over states deepens: each depth's iteration has its own visited set, the sum is said to be
+# one, bytes a state use the largest, and the shortest is the same
+check "shortest by deepening" 1 "$rb" run stale_token --variant mutant:plain_del --reduce hash --jobs 2 --shortest --out "$T/short2"
+grep_out "deepening states per iteration" "states stored over [0-9]+ iterations \\(at most [0-9]+ in one\\), [0-9]+ revisits, [0-9.]+ MiB \\([1-9][0-9]* bytes a state\\)"
+grep_out "deepening finds the same shortest" "^shortest: no violation within [0-9]+ decisions; one at $short\$"
+# a search over states that stops after finding a violation reports it as the shortest so far, never as proved
+check "shortest stopped after a violation" 1 "$rb" run ttl_expiry --variant mutant:unbounded_renewal --reduce hash --shortest --budget-execs 200 --out "$T/short3"
+grep_out "stopped shortest is not proved" "^shortest: one at [0-9]+ decisions, the shortest found before the search stopped \\(a shorter one may exist\\)$"
+grep_out "stopped shortest's summary" "stopped by the budget before a shorter violation was ruled out$"
 dfs=$("$rb" run stale_token --variant mutant:plain_del --reduce hash --out "$T/dfs" | sed -n 's/^schedule: .* (\([0-9]*\) decisions)$/\1/p')
 [ -n "$short" ] && [ -n "$dfs" ] && [ "$short" -le "$dfs" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL shortest $short > depth-first $dfs"; }
 check "oracle filter finds its race" 1 "$rb" run store_restart --variant mutant:no_fencing --reduce hash --shortest --oracle resource_lost_update --out "$T/orc"

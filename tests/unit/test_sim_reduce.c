@@ -243,13 +243,16 @@ static void test_visited_set(void **state) {
     sim_visited_free(&v);
 }
 
-/* Iterative deepening finds a violation no longer than any a depth-first search finds, and none is shorter. */
+/* --shortest finds a violation no longer than any a depth-first search finds, and none is shorter: iterative
+ * deepening (naive) and the search over states that lowers its depth bound below each violation it finds (hash)
+ * agree on its length. */
 static void test_shortest_counterexample(void **state) {
     (void)state;
-    const reduce_case *list[] = {&cases[1], &cases[2], &cases[6]}; /* mutants: herd, stale token, store restart */
-    for (size_t k = 0; k < 3; k++) {
+    const reduce_case *list[] = {&cases[1], &cases[2], &cases[3], &cases[6]}; /* herd, stale token x2, restart */
+    for (size_t k = 0; k < 4; k++) {
         sim_config cfg;
         case_config(list[k], &cfg);
+        int depth[SIM_REDUCE_HASH + 1] = {0};
         for (int reduce = SIM_REDUCE_NONE; reduce <= SIM_REDUCE_HASH; reduce += SIM_REDUCE_HASH) {
             sim_exhaust_opts o = opts_of((sim_reduce)reduce, 50000000);
             sim_schedule dfs, sh;
@@ -262,6 +265,8 @@ static void test_shortest_counterexample(void **state) {
             assert_true(r1.violations > 0 && r2.violations > 0);
             assert_true(sh.decision_count <= dfs.decision_count);
             assert_int_equal(sh.decision_count, r2.depth_reached);
+            assert_int_equal(r2.branch_and_bound, reduce == SIM_REDUCE_HASH);
+            depth[reduce] = r2.depth_reached;
             /* nothing shorter: the whole space to one decision less has no violation */
             o.shortest = 0;
             o.depth_limit = r2.depth_reached - 1;
@@ -272,6 +277,7 @@ static void test_shortest_counterexample(void **state) {
             sim_schedule_free(&dfs);
             sim_schedule_free(&sh);
         }
+        assert_int_equal(depth[SIM_REDUCE_NONE], depth[SIM_REDUCE_HASH]);
     }
 }
 
