@@ -23,8 +23,10 @@ static const char *const search_reduce_names[] = {"none", "dpor", "hash"};
 
 /* How the search ended, as its summary line ends. Static text, or res->stopped. */
 static const char *search_ended(const sim_exhaust_opts *o, const sim_exhaust_result *res) {
-    if (!res->complete && res->violations && res->branch_and_bound) /* it goes on past each violation it finds */
-        return res->stopped ? res->stopped : "stopped by the budget before a shorter violation was ruled out";
+    if (res->violations && res->branch_and_bound) /* it goes on past each violation it finds */
+        return res->complete  ? "searched on to the end: no shorter violation within the bounds"
+               : res->stopped ? res->stopped
+                              : "stopped by the budget before a shorter violation was ruled out";
     return res->complete                       ? "the whole bounded space"
            : res->violations && !o->keep_going ? "stopped at the first violation"
            : res->stopped                      ? res->stopped
