@@ -26,7 +26,7 @@ rm -rf "$out"; mkdir -p "$out"
         size=""
         case $s in thundering_herd) size="--threads 3" ;; rapid_sequential) size="--requests 3" ;; esac
         # the reader-writer, fair, per-scope and cache/DB locks' cores are proved with two time advances (each
-        # scenario's own bound is one or none, to keep `make demo` and `make check` short): about 150 s for
+        # scenario's own bound is one or none, to keep `make demo` and `make check` short): about 140 s for
         # fair_queue and 80 s for rw_memory on one core
         case $s in cache_db | collection_ingest | fair_queue | rw_memory) size="--param advances_max=2" ;; esac
         echo "$rb run $s --reduce hash --budget-execs $exh_execs $size --quiet --out $out/$s --require-probes race --expect-complete"

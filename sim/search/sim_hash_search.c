@@ -106,22 +106,6 @@ static uint64_t hash_mix(uint64_t k) {
     return k;
 }
 
-/* With --shortest, one search over states bounds the depth by the shortest violation found so far: each one found
- * (a shorter one, since every path from then on is cut below it) becomes the one reported, and the search goes on
- * with its depth bound one less. A state is cut only where it was reached before at a depth no greater, and from
- * there every path within the bound then (never a smaller one) was searched: a violation below it at depth D was
- * found from there at depth D or less. So when the search ends complete, no violation is shorter than the last one
- * found. Unlike iterative deepening (sim_exhaust.c) it searches each state about once, not once per depth. */
-static void hash_shorter_found(hash_search *h, int cycle) {
-    h->res->violations++;
-    h->res->first = h->run->violation;
-    memcpy(h->first_path, h->path, sizeof(int32_t) * (size_t)h->depth);
-    h->first_len = h->depth;
-    h->first_cycle = cycle;
-    h->res->depth_reached = h->depth;
-    h->depth_max = h->depth - 1;
-}
-
 /* The search's first counting violation: remembers it and its path (recorded by a replay once the search is over). */
 static void hash_violation_found(hash_search *h) {
     h->res->first = h->run->violation;
@@ -130,6 +114,21 @@ static void hash_violation_found(hash_search *h) {
     if (h->w == NULL) return;
     int none = -1; /* the first worker to find one is the one reported */
     __atomic_compare_exchange_n(&h->w->control->winner, &none, h->w->index, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/* With --shortest, one search over states bounds the depth by the shortest violation found so far: each one found
+ * (a shorter one, since every path from then on is cut below it) becomes the one reported, and the search goes on
+ * with its depth bound one less. A state is cut only where it was reached before at a depth no greater, and from
+ * there every path within the bound then (never a smaller one) was searched: a violation below it at depth D was
+ * found from there at depth D or less. So when the search ends complete, no violation is shorter than the last one
+ * found. Unlike iterative deepening (sim_exhaust.c) it searches a state again only where a shorter path to it turns
+ * up, not once per depth. */
+static void hash_shorter_found(hash_search *h, int cycle) {
+    h->res->violations++;
+    hash_violation_found(h); /* alone (no workers): only the violation and its path */
+    h->first_cycle = cycle;
+    h->res->depth_reached = h->depth;
+    h->depth_max = h->depth - 1;
 }
 
 /* 1 if the path of a sharded search belongs to another shard (decided by its first SIM_SHARD_DEPTH options). */
@@ -182,11 +181,13 @@ static int hash_revisit(hash_search *h, uint64_t below, int start) {
                        "repeat the cycle forever)",
                        h->depth, start);
         res->execs++;
-        if (h->shortest && sim__exhaust_violated(res, h->o, "step_bound")) {
-            hash_shorter_found(h, start);
-        } else if (!h->shortest && sim__exhaust_violated(res, h->o, "step_bound") && res->violations++ == 0) {
-            hash_violation_found(h);
-            h->first_cycle = start;
+        if (sim__exhaust_violated(res, h->o, "step_bound")) {
+            if (h->shortest) {
+                hash_shorter_found(h, start);
+            } else if (res->violations++ == 0) {
+                hash_violation_found(h);
+                h->first_cycle = start;
+            }
         }
         if (res->violations && !h->o->keep_going && !h->shortest) return HASH_STOP;
         below = 1;
