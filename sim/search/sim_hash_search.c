@@ -85,6 +85,7 @@ typedef struct hash_search {
     sim_visited own;          /* the visited set of a search alone */
     sim_visited *seen;        /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS (own, or shared) */
     sim_fp_cache *fp_cache;   /* the parts' bytes and fingerprints, to hash again only what changed */
+    sim_fp_cache *end_cache;  /* the same for the outcomes of executions' ends */
     const sim_hash_worker *w; /* NULL: alone */
     uint64_t root_paths;      /* naive paths below the root */
     size_t snap_peak;         /* snapshot bytes at their peak */
@@ -145,7 +146,7 @@ static int hash_leaf(hash_search *h, int n) {
     res->steps += run->step;
     if (n == 0) {
         sim_end end = sim_exec_finish(run);
-        if (h->o->outcomes && sim_visited_add(h->o->outcomes, sim_state_outcome(run), 0) > 0) res->outcomes++;
+        if (h->o->outcomes && sim_visited_add(h->o->outcomes, sim_state_outcome_cached(run, h->end_cache), 0) > 0) res->outcomes++;
         if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, h->o, run->violation.oracle)) {
             if (h->shortest) {
                 hash_shorter_found(h, -1);
@@ -360,6 +361,7 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     h.own.with_values = 1;
     h.seen = w ? w->seen : &h.own;
     h.fp_cache = sim_fp_cache_new(); /* NULL: every part hashed each time */
+    h.end_cache = sim_fp_cache_new();
     if (h.frame == NULL || h.path == NULL || h.count == NULL || h.first_path == NULL) {
         res->stopped = "out of memory";
         goto done;
@@ -396,6 +398,7 @@ done:
     sim_visited_free(&h.own);
     sim_snapshots_free(&h.snaps);
     sim_fp_cache_free(h.fp_cache);
+    sim_fp_cache_free(h.end_cache);
     free(h.frame);
     free(h.path);
     free(h.count);

@@ -291,6 +291,31 @@ static void fp_store(fp_acc *h, const sim_keyspace *ks) {
     fp_sized(h, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);
 }
 
+typedef void (*piece_fn)(void *ctx, const void *p, size_t n);
+
+/* Every byte fp_store reads, as pieces, in slot order (what a cache compares: equal pieces, equal fp_store; a slot
+ * order that changed only misses the cache). */
+static void store_pieces(const sim_keyspace *ks, piece_fn fn, void *ctx) {
+    for (int w = 0; w < SIM_KS_SLOTS / 64; w++)
+        for (uint64_t bits = ks->used_bits[w]; bits; bits &= bits - 1) {
+            int i = w * 64 + __builtin_ctzll(bits);
+            const sim_ks_entry *e = &ks->entry[i];
+            uint32_t klen, vlen;
+            const unsigned char *key = sim_ks_key(ks, i, &klen);
+            const unsigned char *value = sim_ks_value_const(ks, i, &vlen);
+            uint64_t head[5] = {(uint64_t)i, (uint64_t)e->deadline_ms, e->type, klen, vlen};
+            fn(ctx, head, sizeof(head));
+            fn(ctx, key, klen);
+            fn(ctx, value, vlen);
+        }
+    uint64_t tail[5] = {UINT64_MAX, (uint64_t)ks->count, ks->script_bytes, ks->channel_count, ks->watch_count};
+    fn(ctx, tail, sizeof(tail));
+    fn(ctx, ks->scripts, ks->script_bytes);
+    fn(ctx, ks->channel, sizeof(ks->channel[0]) * ks->channel_count);
+    fn(ctx, &ks->dirty_clients, sizeof(ks->dirty_clients));
+    fn(ctx, ks->watch, sizeof(ks->watch[0]) * ks->watch_count);
+}
+
 /* ---- the state in parts -------------------------------------------------------------------------------------
  * The fingerprint is the sum, per 64-bit half, of one fingerprint per part of the state (never a XOR: equal parts
  * must not cancel), each of its part number and its bytes. A part is a list of pieces; a step changes a few parts
@@ -312,8 +337,6 @@ enum {
     FP_PART_STACK = FP_PART_THREAD + SIM_THREADS_MAX, /* + thread index: its live stack */
     FP_PARTS = FP_PART_STACK + SIM_THREADS_MAX,
 };
-
-typedef void (*piece_fn)(void *ctx, const void *p, size_t n);
 
 /* What part 'part' of the state is, piece by piece ('outcome': the parts of a run's end, sim_state_outcome). The
  * length of every piece is fixed by the part's earlier pieces or by the header (hashed as part 0). */
@@ -396,6 +419,7 @@ static int part_pieces(const fp_walk *w, int part, piece_fn fn, void *ctx) {
         part_sized(fn, ctx, run->cmd_log, run->cmd_log_len);
         return 1;
     case FP_PART_HEAP: fn(ctx, run->heap, run->heap_used); return 1;
+    case FP_PART_STORE: store_pieces(&run->store.ks, fn, ctx); return 1;
     default: return 0;
     }
 }
@@ -442,45 +466,78 @@ static void piece_gather(void *ctx, const void *p, size_t n) {
     g->len += n;
 }
 
+/* Compares a part's pieces, in place, with the bytes a cache kept. */
+typedef struct fp_compare {
+    const unsigned char *kept;
+    size_t len, at;
+    int differ;
+} fp_compare;
+
+static void piece_compare(void *ctx, const void *p, size_t n) {
+    fp_compare *k = ctx;
+    if (k->differ || n == 0) return;
+    if (n > k->len - k->at) {
+        k->differ = 1;
+        return;
+    }
+    uint64_t a, b;
+    if (n == 8) /* a length or a field: compared inline, not by a call */
+        memcpy(&a, k->kept + k->at, 8), memcpy(&b, p, 8);
+    else
+        a = (uint64_t)memcmp(k->kept + k->at, p, n), b = 0;
+    if (a != b)
+        k->differ = 1;
+    else
+        k->at += n;
+}
+
 static void piece_hash(void *ctx, const void *p, size_t n) {
     fp_bytes(ctx, p, n);
 }
 
-/* The fingerprint of part 'part' whose bytes are [p, p + n), from the cache when they did not change. */
-static sim_fp part_fp_bytes(fp_part_cache *c, fp_gather *scratch, int part, const unsigned char *p, size_t n,
-                            int gathered) {
-    if (c == NULL) { /* no cache: just the hash */
-        fp_acc h;
-        fp_init(&h);
-        fp_u64(&h, (uint64_t)part);
-        fp_bytes(&h, p, n);
-        return fp_final(&h);
+/* Keeps 'hash' in 'c' with the bytes gathered in 'scratch' (the cache takes them, the scratch its old buffer: no
+ * copy); after a gathering that ran out of memory it keeps nothing. */
+static void part_keep(fp_part_cache *c, fp_gather *scratch, sim_fp hash) {
+    if (scratch->failed) {
+        c->valid = 0;
+        return;
     }
-    if (c->valid && c->len == n && (n == 0 || memcmp(c->bytes, p, n) == 0)) return c->hash;
+    unsigned char *old = c->bytes;
+    size_t cap = c->cap;
+    c->bytes = scratch->buf;
+    c->cap = scratch->cap;
+    c->len = scratch->len;
+    scratch->buf = old;
+    scratch->cap = cap;
+    c->hash = hash;
+    c->valid = 1;
+}
+
+/* The hash of part 'part' whose bytes are [p, p + n). */
+static sim_fp part_hash(int part, const unsigned char *p, size_t n) {
     fp_acc h;
     fp_init(&h);
     fp_u64(&h, (uint64_t)part);
     fp_bytes(&h, p, n);
-    c->hash = fp_final(&h);
-    if (gathered) { /* the cache takes the gathered bytes, the scratch its old buffer: no copy */
-        unsigned char *old = c->bytes;
-        size_t cap = c->cap;
-        c->bytes = scratch->buf;
-        c->cap = scratch->cap;
-        scratch->buf = old;
-        scratch->cap = cap;
-    } else {
-        if (n > c->cap) {
-            unsigned char *b = realloc(c->bytes, n);
-            if (b == NULL) {
-                c->valid = 0;
-                return c->hash;
-            }
-            c->bytes = b;
-            c->cap = n;
+    return fp_final(&h);
+}
+
+/* The fingerprint of part 'part' whose bytes are [p, p + n) in place, from the cache when they did not change (and
+ * then kept in it). */
+static sim_fp part_fp_in_place(fp_part_cache *c, int part, const unsigned char *p, size_t n) {
+    if (c == NULL) return part_hash(part, p, n);
+    if (c->valid && c->len == n && (n == 0 || memcmp(c->bytes, p, n) == 0)) return c->hash;
+    c->hash = part_hash(part, p, n);
+    if (n > c->cap) {
+        unsigned char *b = realloc(c->bytes, n);
+        if (b == NULL) {
+            c->valid = 0;
+            return c->hash;
         }
-        if (n > 0) memcpy(c->bytes, p, n);
+        c->bytes = b;
+        c->cap = n;
     }
+    if (n > 0) memcpy(c->bytes, p, n);
     c->len = n;
     c->valid = 1;
     return c->hash;
@@ -490,32 +547,39 @@ static sim_fp part_fp_bytes(fp_part_cache *c, fp_gather *scratch, int part, cons
 static sim_fp part_fp(const fp_walk *w, int part, sim_fp_cache *cache) {
     fp_part_cache *c = cache ? &cache->part[part] : NULL;
     const sim_run *run = w->run;
-    if (part == FP_PART_STORE) { /* a sum over its keys already: hashed whole each time */
+    if (part >= FP_PART_STACK) { /* one piece: compared and hashed where it is */
+        size_t len;
+        unsigned char *sp = w->outcome ? NULL : state_live_stack(run, part - FP_PART_STACK, &len);
+        if (sp == NULL) return (sim_fp){0, 0};
+        return part_fp_in_place(c, part, sp, len);
+    }
+    if (c != NULL && c->valid) { /* most parts did not change: compared piece by piece where they are, no copy */
+        fp_compare k = {c->bytes, c->len, 0, 0};
+        if (part_pieces(w, part, piece_compare, &k) && !k.differ && k.at == c->len) return c->hash;
+    }
+    if (cache != NULL) { /* gathered, then hashed and kept */
+        cache->scratch.len = 0;
+        cache->scratch.failed = 0;
+        if (!part_pieces(w, part, piece_gather, &cache->scratch)) return (sim_fp){0, 0};
+    }
+    sim_fp f;
+    if (part == FP_PART_STORE) { /* a sum over its keys (a set), not a hash of its pieces */
         fp_acc h;
         fp_init(&h);
         fp_u64(&h, (uint64_t)part);
         fp_store(&h, &run->store.ks);
-        return fp_final(&h);
+        f = fp_final(&h);
+    } else if (cache != NULL && !cache->scratch.failed) {
+        f = part_hash(part, cache->scratch.buf, cache->scratch.len);
+    } else { /* no cache, or out of memory for the gathered bytes: hashed piece by piece */
+        fp_acc h;
+        fp_init(&h);
+        fp_u64(&h, (uint64_t)part);
+        if (!part_pieces(w, part, piece_hash, &h)) return (sim_fp){0, 0};
+        f = fp_final(&h);
     }
-    if (part >= FP_PART_STACK) { /* one piece in place: compared and hashed where it is */
-        size_t len;
-        unsigned char *sp = w->outcome ? NULL : state_live_stack(run, part - FP_PART_STACK, &len);
-        if (sp == NULL) return (sim_fp){0, 0};
-        return part_fp_bytes(c, cache ? &cache->scratch : NULL, part, sp, len, 0);
-    }
-    if (cache != NULL) {
-        cache->scratch.len = 0;
-        cache->scratch.failed = 0;
-        if (!part_pieces(w, part, piece_gather, &cache->scratch)) return (sim_fp){0, 0};
-        if (!cache->scratch.failed)
-            return part_fp_bytes(c, &cache->scratch, part, cache->scratch.buf, cache->scratch.len, 1);
-        c->valid = 0; /* out of memory for the gathered bytes: hashed piece by piece, not cached */
-    }
-    fp_acc h;
-    fp_init(&h);
-    fp_u64(&h, (uint64_t)part);
-    if (!part_pieces(w, part, piece_hash, &h)) return (sim_fp){0, 0};
-    return fp_final(&h);
+    if (c != NULL) part_keep(c, &cache->scratch, f);
+    return f;
 }
 
 sim_fp_cache *sim_fp_cache_new(void) {
@@ -563,6 +627,10 @@ sim_fp sim_state_fingerprint_cached(const sim_run *run, uint64_t extra, sim_fp_c
 
 sim_fp sim_state_outcome(const sim_run *run) {
     return state_fp(run, 0, 1, NULL);
+}
+
+sim_fp sim_state_outcome_cached(const sim_run *run, sim_fp_cache *c) {
+    return state_fp(run, 0, 1, c);
 }
 
 /* ---- classes, for a census ----------------------------------------------------------------------------------

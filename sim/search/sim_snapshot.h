@@ -46,6 +46,8 @@ sim_fp sim_state_fingerprint_cached(const sim_run *run, uint64_t extra, sim_fp_c
 /* Fingerprint of how a run ended, for comparing searches: the final state (not how many decisions led there, nor
  * the violation's text), with the violated oracle's name and without the threads' dead stacks. */
 sim_fp sim_state_outcome(const sim_run *run);
+/* sim_state_outcome through a cache of its own (not one sim_state_fingerprint_cached uses: the parts differ). */
+sim_fp sim_state_outcome_cached(const sim_run *run, sim_fp_cache *c);
 
 /* What a state is made of, class by class, for a census of what tells a search's states apart (sim_census.h): name,
  * then what it holds. Every byte a fingerprint reads is in exactly one class. */

@@ -243,6 +243,39 @@ static void test_visited_set(void **state) {
     sim_visited_free(&v);
 }
 
+/* Fills 'v' (with values) with 'n' states through several doublings, then finds each with its value: a large table
+ * grows into a mapping of its own and gives the old one's pages back chunk by chunk as it empties them. */
+static void visited_fill_and_find(sim_visited *v, uint64_t n) {
+    for (uint64_t i = 1; i <= n; i++) {
+        sim_fp fp = {i * 0x9E3779B97F4A7C15ull, (i * 0xC2B2AE3D27D4EB4Full) << 20};
+        assert_int_equal(sim_visited_add(v, fp, (int)(i % 7)), 1);
+        assert_int_equal(sim_visited_set(v, fp, (int)(i % 7), i), 1);
+    }
+    assert_int_equal(sim_visited_count(v), n);
+    assert_true(sim_visited_bytes(v) >= ((size_t)1 << 20) * 24); /* grew past the chunk size (2^18 slots) */
+    for (uint64_t i = 1; i <= n; i++) {
+        sim_fp fp = {i * 0x9E3779B97F4A7C15ull, (i * 0xC2B2AE3D27D4EB4Full) << 20};
+        uint64_t value = 0;
+        assert_int_equal(sim_visited_get(v, fp, &value), 1);
+        assert_int_equal(value, i);
+        assert_int_equal(sim_visited_add(v, fp, 7), 0);
+    }
+}
+
+static void test_visited_set_grows_large(void **state) {
+    (void)state;
+    sim_visited v;
+    sim_visited_init(&v, 1000000);
+    v.with_values = 1;
+    visited_fill_and_find(&v, 600000);
+    sim_visited_free(&v);
+    char err[256];
+    sim_visited *shared = sim_visited_new_shared(1000000, 1, err, sizeof(err));
+    assert_non_null(shared);
+    visited_fill_and_find(shared, 600000);
+    sim_visited_free_shared(shared);
+}
+
 /* --shortest finds a violation no longer than any a depth-first search finds, and none is shorter: iterative
  * deepening (naive) and the search over states that lowers its depth bound below each violation it finds (hash)
  * agree on its length. */
@@ -833,6 +866,7 @@ int main(void) {
         cmocka_unit_test(test_census_classes),
         cmocka_unit_test(test_dead_stack_bytes_cleared),
         cmocka_unit_test(test_visited_set),
+        cmocka_unit_test(test_visited_set_grows_large),
         cmocka_unit_test(test_shortest_counterexample),
         cmocka_unit_test(test_cycle_is_a_livelock),
         cmocka_unit_test(test_hash_counts_do_not_depend_on_history),
