@@ -30,6 +30,7 @@ typedef struct sim_visited {
     /* a shared set only: its lock, and the reserved region whose two halves the table moves between as it grows
      * (memory mapped before a fork cannot be replaced by a new mapping the other workers would see) */
     int shared, lock, half;
+    int half_zero[2]; /* half h is known to hold zeroes only (never used, or its pages were given back) */
     unsigned char *region;
     size_t half_bytes;
 } sim_visited;
