@@ -480,15 +480,19 @@ static void piece_compare(void *ctx, const void *p, size_t n) {
         k->differ = 1;
         return;
     }
-    uint64_t a, b;
-    if (n == 8) /* a length or a field: compared inline, not by a call */
-        memcpy(&a, k->kept + k->at, 8), memcpy(&b, p, 8);
-    else
-        a = (uint64_t)memcmp(k->kept + k->at, p, n), b = 0;
-    if (a != b)
-        k->differ = 1;
-    else
+    int same;
+    if (n == 8) { /* a length or a field: compared inline, not by a call */
+        uint64_t a, b;
+        memcpy(&a, k->kept + k->at, 8);
+        memcpy(&b, p, 8);
+        same = a == b;
+    } else {
+        same = memcmp(k->kept + k->at, p, n) == 0;
+    }
+    if (same)
         k->at += n;
+    else
+        k->differ = 1;
 }
 
 static void piece_hash(void *ctx, const void *p, size_t n) {
