@@ -146,7 +146,8 @@ static int hash_leaf(hash_search *h, int n) {
     res->steps += run->step;
     if (n == 0) {
         sim_end end = sim_exec_finish(run);
-        if (h->o->outcomes && sim_visited_add(h->o->outcomes, sim_state_outcome_cached(run, h->end_cache), 0) > 0) res->outcomes++;
+        if (h->o->outcomes && sim_visited_add(h->o->outcomes, sim_state_outcome_cached(run, h->end_cache), 0) > 0)
+            res->outcomes++;
         if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, h->o, run->violation.oracle)) {
             if (h->shortest) {
                 hash_shorter_found(h, -1);
