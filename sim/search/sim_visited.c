@@ -156,8 +156,8 @@ enum { VISITED_CHUNK_SLOTS = 1 << 18 }; /* 4 MiB of slots, 2 MiB of values: whol
 /* Moves the entries into a table of 'cap' slots at 'slot' and 'value' (zeroed). A large old table (a mapping of
  * its own: visited_table_alloc, or a shared half) gives its pages back chunk by chunk as they are emptied: an entry
  * lands near its old index or that plus the old capacity, so the new table's pages fill as fast as the old one's
- * are freed, and growing to 'cap' slots never holds much more than the new table (12 M states of spin_anchor: a
- * 402 MB table peaked at 602 MB with both tables whole). */
+ * are freed, and growing to 'cap' slots never holds much more than the new table (12.1 M states of spin_anchor: a
+ * 384 MiB table, 404 MiB peak RSS; 588 MiB with both tables whole). */
 static void visited_rehash(sim_visited *v, size_t cap, sim_fp *slot, uint64_t *value) {
     sim_visited n = *v;
     n.cap = cap;
@@ -191,7 +191,7 @@ static int visited_grow_shared(sim_visited *v) {
     int half = v->cap ? !v->half : 0;
     unsigned char *base = v->region + (size_t)half * v->half_bytes;
     /* Zeroed here only if its pages may still hold entries: a memset would touch the whole new table at once, and
-     * the old one is still whole then (R=2 spin_anchor on 2 workers: a 19 GB peak for a 12.9 GB table). */
+     * the old one is still whole then (R=2 spin_anchor on 2 workers: an 18.1 GiB peak for a 12.0 GiB table). */
     if (!v->half_zero[half]) memset(base, 0, cap * visited_entry_bytes(v));
     v->half_zero[half] = 0;
     visited_rehash(v, cap, (sim_fp *)base, v->with_values ? (uint64_t *)(base + cap * sizeof(sim_fp)) : NULL);
