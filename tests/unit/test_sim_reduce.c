@@ -253,6 +253,10 @@ static void visited_fill_and_find(sim_visited *v, uint64_t n) {
     }
     assert_int_equal(sim_visited_count(v), n);
     assert_true(sim_visited_bytes(v) >= ((size_t)1 << 20) * 24); /* grew past the chunk size (2^18 slots) */
+    size_t occupied = 0; /* no entry left behind: a reused half held zeroes only */
+    for (size_t i = 0; i < v->cap; i++)
+        occupied += (v->slot[i].lo | v->slot[i].hi) != 0;
+    assert_int_equal(occupied, n);
     for (uint64_t i = 1; i <= n; i++) {
         sim_fp fp = {i * 0x9E3779B97F4A7C15ull, (i * 0xC2B2AE3D27D4EB4Full) << 20};
         uint64_t value = 0;
