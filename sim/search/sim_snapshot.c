@@ -168,6 +168,8 @@ static void state_tables(sim_run *run, region_fn fn, void *ctx) {
     fn(ctx, &o->lock_key_count, sizeof(o->lock_key_count));
     fn(ctx, o->lock_key, sizeof(o->lock_key[0]) * (size_t)o->lock_key_count);
     fn(ctx, o->lease, sizeof(o->lease[0]) * (size_t)o->lock_key_count);
+    fn(ctx, &o->schema_count, sizeof(o->schema_count));
+    fn(ctx, o->schema, sizeof(o->schema[0]) * (size_t)o->schema_count);
     fn(ctx, &o->instance_count, sizeof(o->instance_count));
     fn(ctx, o->instance, sizeof(o->instance[0]) * (size_t)o->instance_count);
     fn(ctx, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count);
@@ -395,9 +397,10 @@ static int part_pieces(const fp_walk *w, int part, piece_fn fn, void *ctx) {
                 part_sized(fn, ctx, p->metrics.row, sizeof(p->metrics.row[0]) * (size_t)p->metrics.row_count);
         }
         return 1;
-    case FP_PART_TABLES: /* the watched keys are fixed at setup: their leases change */
+    case FP_PART_TABLES: /* the watched keys are fixed at setup: their leases change, and the schemas' owners */
         fn(ctx, run->mutex, sizeof(run->mutex[0]) * (size_t)run->mutex_count);
         part_sized(fn, ctx, o->lease, sizeof(o->lease[0]) * (size_t)o->lock_key_count);
+        part_sized(fn, ctx, o->schema, sizeof(o->schema[0]) * (size_t)o->schema_count);
         part_sized(fn, ctx, o->instance, sizeof(o->instance[0]) * (size_t)o->instance_count);
         return 1;
     case FP_PART_RESOURCES: fn(ctx, run->resource, sizeof(run->resource[0]) * (size_t)run->resource_count); return 1;
@@ -828,7 +831,7 @@ static void restore_region(void *ctx, void *p, size_t n) {
 
 /* What the current branch holds that a restore must clean up or keep. */
 typedef struct state_before {
-    int threads, procs, mutexes, keys, instances, notes, resources;
+    int threads, procs, mutexes, keys, schemas, instances, notes, resources;
     size_t heap_used;
     uint64_t used_bits[SIM_KS_SLOTS / 64];
     uint32_t heap_top, watch_count, channel_count, script_bytes;
@@ -852,6 +855,7 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     b.procs = run->proc_count;
     b.mutexes = run->mutex_count;
     b.keys = run->oracle.lock_key_count;
+    b.schemas = run->oracle.schema_count;
     b.instances = run->oracle.instance_count;
     b.notes = run->note_count;
     b.resources = run->resource_count;
@@ -893,6 +897,7 @@ void sim_state_restore(sim_run *run, const sim_snapshots *s, int64_t offset) {
     ZERO_ROWS(run->mutex, run->mutex_count, b.mutexes);
     ZERO_ROWS(run->oracle.lock_key, run->oracle.lock_key_count, b.keys);
     ZERO_ROWS(run->oracle.lease, run->oracle.lock_key_count, b.keys);
+    ZERO_ROWS(run->oracle.schema, run->oracle.schema_count, b.schemas);
     ZERO_ROWS(run->oracle.instance, run->oracle.instance_count, b.instances);
     ZERO_ROWS(run->note, run->note_count, b.notes);
     ZERO_ROWS(run->resource, run->resource_count, b.resources);
