@@ -104,6 +104,9 @@ typedef struct sim_scenario {
  * line too: server, clients, all; +, -, +-): which clocks an exhaustive search steps by wall_step_ms, and which ways. */
 enum { SIM_WALL_CLOCKS_SERVER = 1, SIM_WALL_CLOCKS_CLIENTS = 2, SIM_WALL_CLOCKS_ALL = 3 };
 enum { SIM_WALL_SIGNS_FORWARD = 1, SIM_WALL_SIGNS_BACKWARD = 2, SIM_WALL_SIGNS_BOTH = 3 };
+/* Values of the built-in parameter entropy: seeded (each thread's own stream from the seed), or ids (each draw an
+ * identifier that names the drawing thread, and jitter fixed: what the search up to symmetry needs, sim_ids.h). */
+enum { SIM_ENTROPY_SEEDED = 1, SIM_ENTROPY_IDS = 2 };
 
 /* A default the scenario sets for a built-in parameter. */
 typedef struct sim_param_override {
@@ -141,6 +144,22 @@ int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn,
 /* Marks thread 'thread' as an administrator: its deletes of other holders' locks (a clear) are revocations by
  * design, not foreign deletes; a revoked holder's later accepted resource write is a violation (revoked_write). */
 void sim_thread_admin(sim_run *run, int thread);
+/* Declares threads 'first' .. 'first' + 'count' - 1 interchangeable, for the search over states up to symmetry
+ * (--symmetry on): their clients' roles may be swapped, and a state is stored once for all its renamings. Each must
+ * be a scenario thread alone in its own process. The contract the scenario signs (checked only by comparing the
+ * search with and without symmetry, tests/unit/test_sim_symmetry.c):
+ *  - the threads run the same code, and tell themselves apart only by what is renamed: their thread and process
+ *    index, their rows, stacks, processes and connections, the slots declared below, and their tokens (draws);
+ *  - any data of the scenario's own indexed by client (an array of flags, each client's argument) is declared with
+ *    sim_symmetric_slots; nothing else holds a client's index, name or thread pointer;
+ *  - draws are used as tokens compared only for equality, or as jitter (entropy=ids fixes it);
+ *  - code between two visible ops is invisible to other threads (the step loop's own rule, sim_sched.c).
+ * Returns 0, or -1 after sim_setup_error. */
+int sim_symmetric(sim_run *run, int first, int count);
+/* Declares per-client data of the scenario for sim_symmetric's threads: client k's slot is the 'size' bytes at
+ * 'base' + k * 'stride' (in sim_state_alloc memory); 'idx_off' >= 0: an int at that offset in each slot holds the
+ * client's own 0-based number (renamed with it), -1: none. Returns 0, or -1 after sim_setup_error. */
+int sim_symmetric_slots(sim_run *run, void *base, size_t stride, size_t size, int idx_off);
 /* Declares 'key' a lock key: the lease and leak oracles watch it. Returns 0 or -1 at the limit. */
 int sim_lock_key(sim_run *run, const char *key);
 /* Declares a scripted lock's lease schema, for the oracle scripted_lease (a generic script's reply says nothing it

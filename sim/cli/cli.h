@@ -79,6 +79,7 @@ typedef struct cli_args {
     int64_t states_max;              /* --states-max */
     int64_t jobs;                    /* --jobs */
     int census;                      /* --census */
+    int symmetry;                    /* --symmetry on */
     const char *oracle;              /* --oracle */
     const char *metrics;             /* --metrics FILE (run, sweep, replay) */
     const char *store;               /* --store */

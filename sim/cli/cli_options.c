@@ -77,6 +77,15 @@ static int opt_shortest(cli_args *a, const char *v, char *err, size_t cap) {
     return 0;
 }
 
+static int opt_symmetry(cli_args *a, const char *v, char *err, size_t cap) {
+    if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+        snprintf(err, cap, "--symmetry must be on or off (got '%s')", v);
+        return -1;
+    }
+    a->symmetry = strcmp(v, "on") == 0;
+    return 0;
+}
+
 static int opt_oracle(cli_args *a, const char *v, char *err, size_t cap) {
     (void)err, (void)cap;
     a->oracle = v;
@@ -185,6 +194,12 @@ const cli_option cli_options[] = {
     {"--jobs", "N", CLI_I64, RUNS, 0, S_HASH, F(jobs), 1, 64, NULL,
      "with --reduce hash: N worker processes on this host share one visited set (default 1); the verdict and the "
      "state count are a search's alone, the counterexample reported is the first any worker found"},
+    {"--symmetry", "on|off", CLI_CUSTOM, RUNS, 0, S_HASH, 0, 0, 0, opt_symmetry,
+     "with --reduce hash: on stores a state once for all the renamings of the clients the scenario declares "
+     "interchangeable (spin_anchor's c1..cN), so the search visits up to N! times fewer states; it draws ids "
+     "(entropy=ids: tokens name their thread, jitter fixed), and the verdict says \"up to symmetry of c1..cN "
+     "(declared)\". A state holding what is not renamed (a task, an env mutex, a WATCH, ...) is stored plainly. "
+     "Default off"},
     {"--census", NULL, CLI_FLAG, RUNS, 0, S_HASH, F(census), 0, 0, NULL,
      "with --reduce hash (one worker): after the search, what tells its states apart: for each class of the state "
      "(time, bound counts, entropy, heap allocator, thread rows, pending ops, oracle tables, store, connections, op "

@@ -8,6 +8,7 @@
  * its bounds and what they leave out; a stopped search says INCOMPLETE, never PASS.
  */
 #include "sim/cli/cli_report_search.h"
+#include "sim/search/sim_symmetry.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -167,6 +168,20 @@ static void search_census(sim_census *c) {
     if (c->words_elsewhere) printf("  and %lld more words in other places\n", (long long)c->words_elsewhere);
 }
 
+/* How the states were fingerprinted with --symmetry on: up to it, or plainly and why. */
+static void search_symmetry(const sim_exhaust_result *res) {
+    int64_t plain = 0;
+    for (int r = 1; r < SIM_SYM_FALLBACK_COUNT_; r++)
+        plain += res->sym_states[r];
+    printf("symmetry of %s: %lld states fingerprinted up to a renaming, %lld plainly", res->symmetric,
+           (long long)res->sym_states[0], (long long)plain);
+    for (int r = 1; r < SIM_SYM_FALLBACK_COUNT_; r++)
+        if (res->sym_states[r] > 0)
+            printf("%s%lld: %s", plain == res->sym_states[r] ? " (" : ", ", (long long)res->sym_states[r],
+                   sim_sym_fallback_text(r));
+    printf("%s\n", plain > 0 ? ")" : "");
+}
+
 void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const sim_exhaust_result *res) {
     if (a->doc) {
         search_json_summary(a, o, res);
@@ -223,6 +238,7 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
                res->depth_reached);
     if (o->checkpoint && res->checkpoint_bytes > 0)
         printf("checkpoint: %s (%lld bytes)\n", o->checkpoint, (long long)res->checkpoint_bytes);
+    if (o->symmetry) search_symmetry(res);
     if (o->census) search_census(o->census);
 }
 
@@ -248,10 +264,11 @@ static void search_wall_text(const sim_bounds *b, char *buf, size_t cap) {
 
 /* What a completed exhaustive search covered, exactly: its threads and bounds, the kinds of decision it branched
  * on, and, after "not explored:", every kind of fault or timing it did not. */
-static void search_proved_text(uint64_t seed, const char *threads, const sim_bounds *b, sim_text *within,
-                               sim_text *missing) {
+static void search_proved_text(uint64_t seed, int ids, const char *threads, const char *symmetric,
+                               const sim_bounds *b, sim_text *within, sim_text *missing) {
     char text[200];
     sim_text_add(within, "threads %s", threads[0] ? threads : "(not recorded)");
+    if (symmetric && symmetric[0]) sim_text_add(within, " up to symmetry of %s (declared)", symmetric);
     if (b->preemptions_max < 0)
         sim_text_add(within, "; preemptions unbounded");
     else
@@ -288,7 +305,10 @@ static void search_proved_text(uint64_t seed, const char *threads, const sim_bou
     search_kind(within, missing, b->crashes, text, "crashes");
     snprintf(text, sizeof(text), "pauses <= %lld of %lld ms", (long long)b->pauses, (long long)b->pause_ms);
     search_kind(within, missing, b->pauses, text, "pauses");
-    sim_text_add(within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", seed);
+    if (ids)
+        sim_text_add(within, "; entropy: ids (each token names its thread, jitter fixed)");
+    else
+        sim_text_add(within, "; entropy: seed %" PRIu64 " (tokens and jitter fixed)", seed);
     sim_text_add(missing, "%slose-last restarts, clock drift, other step sizes, late wake-ups, %s",
                  missing->len ? ", " : "",
                  b->store_faults > 0 && (b->store_fault_kinds >> SIM_FAULT_LATE_TIMEOUT & 1u)
@@ -298,12 +318,12 @@ static void search_proved_text(uint64_t seed, const char *threads, const sim_bou
 
 /* The PROVED line ('shard': what part of the search it covers, " (...)" or "") of a search of 'seed' over 'threads'
  * within 'b'; with --json, the same texts as the verdict's "proved" member. */
-static void search_proved_within(const cli_args *a, uint64_t seed, const char *threads, const sim_bounds *b,
-                                 const char *shard) {
+static void search_proved_within(const cli_args *a, uint64_t seed, int ids, const char *threads,
+                                 const char *symmetric, const sim_bounds *b, const char *shard) {
     sim_text within, missing;
     sim_text_init(&within);
     sim_text_init(&missing);
-    search_proved_text(seed, threads, b, &within, &missing);
+    search_proved_text(seed, ids, threads, symmetric, b, &within, &missing);
     if (a->doc) {
         cli_jnode root = cli_json_root(a->doc), proved = cli_json_object(root, "proved");
         cli_json_set_str(root, "verdict", "PROVED");
@@ -326,7 +346,8 @@ static void search_proved(const cli_args *a, const sim_exhaust_opts *o, const si
     if (o->shards > 1)
         snprintf(shard, sizeof(shard), " (shard %d/%d only: racebed merge of every shard proves the whole)", o->shard,
                  o->shards);
-    search_proved_within(a, o->seed, res->threads, &res->bounds, shard);
+    int ids = a->cfg.scenario && a->cfg.param[sim_param_index(a->cfg.scenario, "entropy")] == SIM_ENTROPY_IDS;
+    search_proved_within(a, o->seed, ids, res->threads, o->symmetry ? res->symmetric : NULL, &res->bounds, shard);
 }
 
 /* The verdict's values as the document's "verdict" and its members; returns the exit code it means (the same
@@ -427,7 +448,7 @@ void cli_report_merged(const cli_args *a, int shards, const sim_exhaust_state *f
     } else if (violations) {
         printf("VIOLATION %s\n", violation);
     } else if (complete && first->has_bounds) {
-        search_proved_within(a, first->seed, first->threads, &first->bounds, shard);
+        search_proved_within(a, first->seed, 0, first->threads, NULL, &first->bounds, shard);
     } else if (complete && a->doc) {
         cli_json_set_str(cli_json_root(a->doc), "verdict", "PROVED");
         cli_json_set_str(cli_json_object(cli_json_root(a->doc), "proved"), "scope",

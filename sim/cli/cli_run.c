@@ -135,6 +135,29 @@ static int run_exhaustive_check(cli_args *a) {
                                       "--jobs 1)");
         return -1;
     }
+    int entropy = sim_param_index(a->cfg.scenario, "entropy");
+    if (a->symmetry && a->cfg.param[entropy] != SIM_ENTROPY_IDS) { /* ids, unless the user asked otherwise */
+        for (int i = 0; i < a->param_count; i++) {
+            const cli_param_given *g = &a->param[i];
+            if ((g->name && strcmp(g->name, "--entropy") == 0) || (!g->name && strncmp(g->value, "entropy=", 8) == 0)) {
+                cli_report_usage_error("run", "--symmetry on draws ids (entropy=ids): tokens must name their thread "
+                                              "to be renamed with it; drop entropy=seeded");
+                return -1;
+            }
+        }
+        a->cfg.param[entropy] = SIM_ENTROPY_IDS;
+    }
+    if (a->symmetry && (a->shards > 1 || a->checkpoint)) {
+        cli_report_usage_error("run", "--symmetry on works in one search (with --jobs too): its fingerprints name "
+                                      "no thread, but --shard and --checkpoint results do not record it yet (drop "
+                                      "--shard and --checkpoint, or --symmetry)");
+        return -1;
+    }
+    if (a->symmetry && a->preemptions_max >= 0) {
+        cli_report_usage_error("run", "--symmetry needs unbounded preemptions: the bound's state names the last "
+                                      "thread, which a renaming would have to follow (drop --preemptions-max)");
+        return -1;
+    }
     if (a->reduce == SIM_REDUCE_HASH && a->store) {
         cli_report_usage_error("run", "--reduce hash snapshots the model store; a real store cannot be restored: "
                                       "use --reduce none or dpor with --store");
@@ -452,7 +475,8 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
                           .reduce = a->reduce,
                           .shortest = a->shortest,
                           .states_max = (size_t)a->states_max,
-                          .jobs = (int)a->jobs};
+                          .jobs = (int)a->jobs,
+                          .symmetry = a->symmetry};
     sim_visited outcomes;
     sim_visited_init(&outcomes, (size_t)1 << 26);
     o.outcomes = &outcomes;

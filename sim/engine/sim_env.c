@@ -19,6 +19,8 @@
 
 #include "sim/engine/sim_sched.h"
 #include "sim/run/sim_arena.h"
+#include "sim/run/sim_ids.h"
+#include "sim/run/sim_params.h"
 #include "sim/run/sim_rng.h"
 #include "sim/run/sim_verdict.h"
 
@@ -77,6 +79,10 @@ static lk_rc env_entropy(void *ctx, void *buf, size_t len) {
     sim_process *p = ctx;
     sim_run *run = p->run;
     uint64_t *s = run->current >= 0 ? run->thread[run->current].rng : run->rng;
+    if (sim__builtin(run, SIM_PARAM_ENTROPY) == SIM_ENTROPY_IDS) /* the stream is a count (sim_ids.h) */
+        return sim__ids_fill(buf, len, run->current >= 0 ? (unsigned)run->current : SIM_ID_SETUP, &s[0]) == 0
+                   ? LK_OK
+                   : LK_EENTROPY;
     unsigned char *out = buf;
     while (len > 0) {
         uint64_t r = sim__rng_next(s);

@@ -66,7 +66,8 @@ static int sched_thread_create(sim_run *run, int proc, const char *name, int64_t
     t->acquire_start_mono_ns = -1;
     t->state = SIM_T_WAITING;
     t->wake_ns = start_ns;
-    sim__rng_seed(t->rng, run->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(i + 1)));
+    if (sim__builtin(run, SIM_PARAM_ENTROPY) != SIM_ENTROPY_IDS) /* with ids: a count from 0 (sim_ids.h) */
+        sim__rng_seed(t->rng, run->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(i + 1)));
     sim_fiber_init(&t->fiber, sim_arena_stack(run, i), run->stack_size, sched_thread_entry, t);
     run->thread_count++;
     return i;
@@ -1312,7 +1313,7 @@ static void sched_setup(sim_run *run, const sim_exec_args *a) {
                     sim__list_item(a->ignore_oracles, i, run->ignored[i], SIM_NAME_MAX) == 0;
          i++)
         run->ignored_count = i + 1;
-    sim__rng_seed(run->rng, a->seed);
+    if (sim__builtin(run, SIM_PARAM_ENTROPY) != SIM_ENTROPY_IDS) sim__rng_seed(run->rng, a->seed);
 }
 
 /* When thread 't' can next do something without a decision: its wake-up, or the end of its pause; -1 never. */

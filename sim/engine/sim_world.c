@@ -98,6 +98,78 @@ int sim_clients_new(sim_run *run, int n, int64_t start_gap_ns, sim_thread_fn fn,
     return 0;
 }
 
+int sim_symmetric(sim_run *run, int first, int count) {
+    sim_symmetry *y = &run->symmetry;
+    if (y->count != 0) {
+        sim_setup_error(run, "sim_symmetric: symmetric threads declared twice");
+        return -1;
+    }
+    if (count < 2 || first < 0 || first + count > run->thread_count) {
+        sim_setup_error(run, "sim_symmetric: threads %d..%d: need at least 2 of the %d created", first,
+                        first + count - 1, run->thread_count);
+        return -1;
+    }
+    for (int i = first; i < first + count; i++) {
+        const sim_thread *t = &run->thread[i];
+        for (int j = 0; j < run->thread_count; j++)
+            if (j != i && run->thread[j].proc == t->proc) {
+                sim_setup_error(run,
+                                "sim_symmetric: %s shares its process with %s (each symmetric thread "
+                                "needs a process of its own)",
+                                t->name, run->thread[j].name);
+                return -1;
+            }
+        if (t->parent != -1) {
+            sim_setup_error(run, "sim_symmetric: %s is a task", t->name);
+            return -1;
+        }
+    }
+    y->first = first;
+    y->count = count;
+    return 0;
+}
+
+int sim_symmetric_slots(sim_run *run, void *base, size_t stride, size_t size, int idx_off) {
+    sim_symmetry *y = &run->symmetry;
+    unsigned char *b = base;
+    if (y->count == 0) {
+        sim_setup_error(run, "sim_symmetric_slots: call sim_symmetric first");
+        return -1;
+    }
+    if (y->slot_count == SIM_SYM_SLOTS_MAX) {
+        sim_setup_error(run, "sim_symmetric_slots: more than %d declarations", SIM_SYM_SLOTS_MAX);
+        return -1;
+    }
+    size_t span = stride * (size_t)(y->count - 1) + size;
+    if (size == 0 || size > stride || b < run->heap || b > run->heap + run->heap_used ||
+        span > (size_t)(run->heap + run->heap_used - b)) {
+        sim_setup_error(run,
+                        "sim_symmetric_slots: %zu slots of %zu bytes %zu apart are not all in "
+                        "sim_state_alloc memory",
+                        (size_t)y->count, size, stride);
+        return -1;
+    }
+    if (idx_off >= 0 && (size_t)idx_off + sizeof(int) > size) {
+        sim_setup_error(run, "sim_symmetric_slots: the index at offset %d is outside a %zu-byte slot", idx_off, size);
+        return -1;
+    }
+    for (int k = 0; k < y->slot_count; k++) { /* every slot of one declaration apart from every other's */
+        const unsigned char *o = y->slot[k].base;
+        size_t ospan = y->slot[k].stride * (size_t)(y->count - 1) + y->slot[k].size;
+        if (b < o + ospan && o < b + span) {
+            sim_setup_error(run, "sim_symmetric_slots: declaration %d overlaps declaration %d", y->slot_count + 1,
+                            k + 1);
+            return -1;
+        }
+    }
+    y->slot[y->slot_count].base = b;
+    y->slot[y->slot_count].stride = stride;
+    y->slot[y->slot_count].size = size;
+    y->slot[y->slot_count].idx_off = idx_off;
+    y->slot_count++;
+    return 0;
+}
+
 void sim_thread_admin(sim_run *run, int thread) {
     assert(thread >= 0 && thread < run->thread_count);
     run->thread[thread].admin = 1;

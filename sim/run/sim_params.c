@@ -47,6 +47,9 @@ const sim_param_def sim_builtin_params[SIM_BUILTIN_PARAMS] = {
      "a late-timeout fault: with no other command, the server notices a blocking pop's timeout this late, ms (Redis "
      "checks timeouts between "
      "events, at least hz times a second: 100 at its default hz 10)"},
+    {"entropy", SIM_ENTROPY_SEEDED, SIM_ENTROPY_SEEDED, SIM_ENTROPY_IDS,
+     "1 seeded: each thread draws from its own stream of the seed; 2 ids: each draw names its thread and counts "
+     "(tokens unique, jitter fixed), as the search up to symmetry needs (or the words)"},
 };
 
 /* Parameters whose values have names: the name, then its words in value order (value = index + 1). */
@@ -56,12 +59,13 @@ static const struct {
 } params_words[] = {
     {SIM_PARAM_WALL_STEP_CLOCKS, {"server", "clients", "all"}},
     {SIM_PARAM_WALL_STEP_SIGNS, {"+", "-", "+-"}},
+    {SIM_PARAM_ENTROPY, {"seeded", "ids", NULL}},
 };
 
 int sim_param_word(const char *param, const char *word, int64_t *value) {
     for (size_t i = 0; i < sizeof(params_words) / sizeof(params_words[0]); i++) {
         if (strcmp(sim_builtin_params[params_words[i].param].name, param) != 0) continue;
-        for (int w = 0; w < 3; w++)
+        for (int w = 0; w < 3 && params_words[i].words[w] != NULL; w++)
             if (strcmp(params_words[i].words[w], word) == 0) {
                 *value = w + 1;
                 return 0;

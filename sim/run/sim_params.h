@@ -34,6 +34,7 @@ enum {
     SIM_PARAM_BUSY_MS,
     SIM_PARAM_STACK_KIB,
     SIM_PARAM_TIMEOUT_LAG_MS,
+    SIM_PARAM_ENTROPY,
     SIM_BUILTIN_PARAMS
 };
 /* The value of a parameter given by a word ("wall_step_clocks=server", "wall_step_signs=+-"): 0 with '*value', or -1

@@ -251,6 +251,19 @@ typedef struct sim_note {
     char msg[SIM_MSG_MAX];
 } sim_note;
 
+/* The threads a scenario declared interchangeable (sim_symmetric) and its per-client slots (sim_symmetric_slots):
+ * constant through an execution, read by the search up to symmetry (sim_symmetry.c). count 0: none declared. */
+enum { SIM_SYM_SLOTS_MAX = 4 };
+typedef struct sim_symmetry {
+    int first, count; /* threads first .. first + count - 1 */
+    int slot_count;
+    struct {
+        unsigned char *base; /* client k's slot: [base + k * stride, + size) in the heap */
+        size_t stride, size;
+        int idx_off; /* an int holding the client's 0-based number, or -1 */
+    } slot[SIM_SYM_SLOTS_MAX];
+} sim_symmetry;
+
 /* The heap inside the arena: power-of-two size classes with free lists (offsets, not pointers). */
 enum { SIM_HEAP_CLASSES = 16, SIM_HEAP_MIN = 32 };
 
@@ -272,6 +285,7 @@ struct sim_run {
                                             last decision: DPOR makes that decision's event dependent on all */
     int ignored_count;                   /* oracles whose violations are notes (--ignore-oracle) */
     char ignored[SIM_IGNORED_MAX][SIM_NAME_MAX];
+    sim_symmetry symmetry;             /* declared at setup, constant (its addresses are not state) */
     int note_count;                    /* notes kept (at most SIM_NOTES_MAX) */
     int notes_dropped;                 /* notes beyond that, counted */
     char setup_error[SIM_MSG_MAX];     /* sim_setup_error */

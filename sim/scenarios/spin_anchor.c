@@ -22,6 +22,7 @@
  * is marked an administrator as in clear_vs_holders, so its delete is a revocation and the revoked holder's
  * accepted write is the violation). 'admin' 1 gives the core an administrator too, which clears properly (lk_clear).
  */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "sim/mutants/mut_lock.h"
@@ -158,17 +159,23 @@ static int spin_setup(sim_run *run) {
     sim_state_set(run, st);
     if (sim_lock_key(run, SPIN_KEY) != 0) return -1;
     if ((st->res = sim_resource_new(run, "spin.db", SPIN_KEY, (int)sim_param(run, "fence"))) < 0) return -1;
-    for (int i = 0; i < (int)sim_param(run, "n"); i++) {
-        spin_client_arg *a = sim_state_alloc(run, sizeof(*a));
-        if (a == NULL) return -1;
-        a->st = st;
-        a->idx = i;
+    int n = (int)sim_param(run, "n");
+    spin_client_arg *args = sim_state_alloc(run, sizeof(*args) * (size_t)n);
+    if (args == NULL) return -1;
+    for (int i = 0; i < n; i++) {
+        args[i].st = st;
+        args[i].idx = i;
         char pname[16], tname[16];
         snprintf(pname, sizeof(pname), "p%d", i + 1);
         snprintf(tname, sizeof(tname), "c%d", i + 1);
         int p = sim_process_new(run, pname);
-        if (p < 0 || sim_thread_new(run, p, tname, 0, spin_client, a) < 0) return -1;
+        if (p < 0 || sim_thread_new(run, p, tname, 0, spin_client, &args[i]) != i) return -1;
     }
+    /* The clients are interchangeable: each knows itself by its argument and its in_cs flag, renamed with it. */
+    if (n >= 2 && (sim_symmetric(run, 0, n) != 0 ||
+                   sim_symmetric_slots(run, args, sizeof(*args), sizeof(*args), offsetof(spin_client_arg, idx)) != 0 ||
+                   sim_symmetric_slots(run, st->in_cs, sizeof(st->in_cs[0]), sizeof(st->in_cs[0]), -1) != 0))
+        return -1;
     if (!admin) return 0;
     int p = sim_process_new(run, "padmin");
     int t = p < 0 ? -1 : sim_thread_new(run, p, "admin", sim_param(run, "admin_at_us") * 1000, spin_admin, st);

@@ -49,6 +49,7 @@ typedef struct sim_exhaust_opts {
                                * the first violation found is a shortest */
     size_t states_max;         /* HASH: visited-set capacity (0: 64 M states) */
     int jobs;                  /* HASH: worker processes sharing one visited set (0 or 1: this process alone) */
+    int symmetry;              /* HASH: 1: states up to the scenario's declared symmetry (sim_symmetry.h) */
     struct sim_census *census; /* HASH alone: if not NULL, every state stored is counted in it (sim_census.h) */
     sim_visited *outcomes;     /* if not NULL: every distinct terminal outcome's fingerprint is added here */
     const char *oracle;        /* if not NULL: only violations of this oracle count (and stop the search); others
@@ -88,6 +89,9 @@ typedef struct sim_exhaust_result {
     int64_t probe_execs[SIM_PROBES_MAX]; /* executions (HASH: paths, cut ones included) that reached each probe */
     int64_t unchecked_execs[SIM_EXPECTATIONS_MAX]; /* the same, that left each expectation unchecked */
     char threads[SIM_MSG_MAX];                     /* the scenario's threads, "c1, c2, admin" (for the verdict) */
+    char symmetric[SIM_MSG_MAX];                   /* HASH with symmetry: the threads renamed, "c1, c2, c3" */
+    int64_t sym_states[8]; /* HASH with symmetry: states fingerprinted up to symmetry [0], and plainly by reason
+                              [1 + SIM_SYM_FALLBACK_*] (sim_symmetry.h) */
     sim_bounds bounds;                             /* the bounds it searched within */
     int64_t points;             /* decision points it met first (HASH: new states; naive, DPOR: new path points) */
     int64_t options_sum;        /* the options at those points, summed */

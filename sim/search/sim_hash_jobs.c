@@ -134,6 +134,8 @@ static void jobs_combine(sim_exhaust_result *res, const sim_exhaust_opts *o, con
     res->violations += r->violations;
     res->revisits += r->revisits;
     res->duplicated += r->duplicated;
+    for (int k = 0; k < 8; k++)
+        res->sym_states[k] += r->sym_states[k];
     res->points += r->points;
     res->options_sum += r->options_sum;
     if (r->options_max > res->options_max) res->options_max = r->options_max;
@@ -214,6 +216,7 @@ static void hash_jobs(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
         }
         first_of[k] = r.first;
         if (res->threads[0] == '\0') memcpy(res->threads, r.threads, sizeof(res->threads));
+        if (res->symmetric[0] == '\0') memcpy(res->symmetric, r.symmetric, sizeof(res->symmetric));
         if (r.stopped && strcmp(r.stopped, "another worker ended the search") != 0 && stopped == NULL)
             stopped = r.stopped;
         jobs_combine(res, o, &r);

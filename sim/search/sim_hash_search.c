@@ -38,6 +38,9 @@
 #include "sim/search/sim_hash_search.h"
 #include "sim/search/sim_search_base.h"
 #include "sim/search/sim_search_modes.h"
+#include "sim/search/sim_symmetry.h"
+
+_Static_assert(SIM_SYM_FALLBACK_COUNT_ <= 8, "sim_exhaust_result.sym_states holds 8 counts");
 
 typedef struct hash_frame {
     int64_t snap;    /* offset of the point's snapshot */
@@ -46,6 +49,7 @@ typedef struct hash_frame {
     int stored;      /* 1: the point's state is in the visited set (not above a shard's depth) */
     int last, preemptions;
     sim_fp fp;      /* the point's fingerprint */
+    unsigned char perm[SIM_THREADS_MAX]; /* with symmetry: the renaming its fingerprint was taken under */
     uint64_t paths; /* naive executions below the point explored so far */
 } hash_frame;
 
@@ -86,6 +90,8 @@ typedef struct hash_search {
     sim_visited *seen;        /* fingerprint -> 1 + naive paths below it, or HASH_IN_PROGRESS (own, or shared) */
     sim_fp_cache *fp_cache;   /* the parts' bytes and fingerprints, to hash again only what changed */
     sim_fp_cache *end_cache;  /* the same for the outcomes of executions' ends */
+    sim_sym_cache *sym, *sym_end; /* with symmetry: the same, up to it (sim_symmetry.h) */
+    int perm[SIM_THREADS_MAX];    /* the renaming of the last fingerprint */
     const sim_hash_worker *w; /* NULL: alone */
     uint64_t root_paths;      /* naive paths below the root */
     size_t snap_peak;         /* snapshot bytes at their peak */
@@ -146,7 +152,8 @@ static int hash_leaf(hash_search *h, int n) {
     res->steps += run->step;
     if (n == 0) {
         sim_end end = sim_exec_finish(run);
-        if (h->o->outcomes && sim_visited_add(h->o->outcomes, sim_state_outcome_cached(run, h->end_cache), 0) > 0)
+        sim_fp out = h->o->symmetry ? sim_state_outcome_sym(run, h->sym_end) : sim_state_outcome_cached(run, h->end_cache);
+        if (h->o->outcomes && sim_visited_add(h->o->outcomes, out, 0) > 0)
             res->outcomes++;
         if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, h->o, run->violation.oracle)) {
             if (h->shortest) {
@@ -171,6 +178,14 @@ static int hash_on_path(const hash_search *h, sim_fp fp) {
     for (int d = 0; d < h->depth; d++)
         if (h->frame[d].stored && h->frame[d].fp.lo == fp.lo && h->frame[d].fp.hi == fp.hi) return d;
     return -1;
+}
+
+/* 1 if the state on the path at depth 'd' was fingerprinted under the renaming of the current state: then the two
+ * are equal (R_sigma is one-to-one), not just renamings of each other. */
+static int hash_same_perm(const hash_search *h, int d) {
+    for (int t = 0; t < SIM_THREADS_MAX; t++)
+        if (h->frame[d].perm[t] != (unsigned char)h->perm[t]) return 0;
+    return 1;
 }
 
 /* A state seen before: its subtree is explored (or it is on the path at depth 'start': a cycle, a livelock). */
@@ -211,7 +226,8 @@ static int hash_point(hash_search *h, int n) {
     if (h->o->shards > 1 && h->depth == SIM_SHARD_DEPTH && hash_other_shard(h)) return HASH_NOT_OURS;
     sim_fp fp = {0, 0};
     if (stored) {
-        fp = sim_state_fingerprint_cached(run, extra, h->fp_cache);
+        fp = h->o->symmetry ? sim_state_fingerprint_sym(run, extra, h->sym, h->perm)
+                            : sim_state_fingerprint_cached(run, extra, h->fp_cache);
         int added = sim_visited_add(h->seen, fp, h->depth);
         if (added < 0) {
             res->stopped = "the visited-state table is full (raise --states-max)";
@@ -221,6 +237,11 @@ static int hash_point(hash_search *h, int n) {
             uint64_t below = 0;
             sim_visited_get(h->seen, fp, &below);
             int start = below == HASH_IN_PROGRESS ? hash_on_path(h, fp) : -1;
+            if (start >= 0 && h->o->symmetry && !hash_same_perm(h, start)) { /* a cycle up to a renaming */
+                res->stopped = "a cycle up to a renaming of the symmetric clients: a livelock, whose schedule this "
+                               "search cannot write (run again with --symmetry off)";
+                return HASH_STOP;
+            }
             if (below != HASH_IN_PROGRESS || start >= 0) return hash_revisit(h, below, start);
             res->duplicated++; /* another worker is exploring it: explore it too (sim_hash_search.h) */
         } else if (h->o->census) {
@@ -245,6 +266,8 @@ static int hash_point(hash_search *h, int n) {
     f->last = h->last;
     f->preemptions = h->preemptions;
     f->fp = fp;
+    for (int t = 0; t < SIM_THREADS_MAX; t++)
+        f->perm[t] = (unsigned char)h->perm[t];
     f->paths = 0;
     h->path[h->depth] = f->rot;
     h->count[h->depth] = k;
@@ -307,6 +330,14 @@ static int hash_worker_stop(hash_search *h, int64_t execs_before) {
     return all >= h->o->execs_max;
 }
 
+/* "c1, c2, c3": the threads the scenario declared symmetric. */
+static void hash_symmetric_names(const sim_run *run, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < run->symmetry.count && n < cap; k++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", k ? ", " : "", run->thread[run->symmetry.first + k].name);
+}
+
 /* The depth-first loop from the initial state (set up, at its first decision point or end). */
 static void hash_explore(hash_search *h) {
     const sim_chooser no_chooser = {NULL, NULL, NULL, NULL};
@@ -363,6 +394,16 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     h.seen = w ? w->seen : &h.own;
     h.fp_cache = sim_fp_cache_new(); /* NULL: every part hashed each time */
     h.end_cache = sim_fp_cache_new();
+    for (int t = 0; t < SIM_THREADS_MAX; t++)
+        h.perm[t] = t;
+    if (o->symmetry) {
+        h.sym = sim_sym_cache_new();
+        h.sym_end = sim_sym_cache_new();
+        if (h.sym == NULL || h.sym_end == NULL) {
+            res->stopped = "out of memory";
+            goto done;
+        }
+    }
     if (h.frame == NULL || h.path == NULL || h.count == NULL || h.first_path == NULL) {
         res->stopped = "out of memory";
         goto done;
@@ -378,6 +419,15 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
         sim_exec_teardown(run);
         goto done;
     }
+    const char *no_symmetry = o->symmetry ? sim_sym_unsupported(run) : NULL;
+    if (no_symmetry != NULL) {
+        res->setup_failed = 1;
+        snprintf(res->setup_error, sizeof(res->setup_error), "--symmetry on: %s %s", run->scenario->name,
+                 no_symmetry);
+        sim_exec_teardown(run);
+        goto done;
+    }
+    if (o->symmetry) hash_symmetric_names(run, res->symmetric, sizeof(res->symmetric));
     /* Bytes a step's calls left below a thread's sp are dead, but a later frame's unset slots would carry them into
      * the fingerprint: equal states would differ by what the paths to them left there (fair_queue: 136529 states
      * without this, 115363 with it, the same naive count and outcomes). */
@@ -386,6 +436,12 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     run->host.clear_below = 0;
     sim_exec_teardown(run);
     res->states = (int64_t)sim_visited_count(h.seen); /* with workers: the shared set's, combined once */
+    if (o->symmetry) {
+        sim_sym_stats st = sim_sym_cache_stats(h.sym);
+        res->sym_states[0] += st.canonical;
+        for (int r = 1; r < SIM_SYM_FALLBACK_COUNT_; r++)
+            res->sym_states[r] += st.plain[r];
+    }
     if (h.first_len >= 0) {
         found->path = h.first_path;
         found->len = h.first_len;
@@ -400,6 +456,8 @@ done:
     sim_snapshots_free(&h.snaps);
     sim_fp_cache_free(h.fp_cache);
     sim_fp_cache_free(h.end_cache);
+    sim_sym_cache_free(h.sym);
+    sim_sym_cache_free(h.sym_end);
     free(h.frame);
     free(h.path);
     free(h.count);
