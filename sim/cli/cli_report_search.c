@@ -238,7 +238,7 @@ void cli_report_exhaustive(const cli_args *a, const sim_exhaust_opts *o, const s
                res->depth_reached);
     if (o->checkpoint && res->checkpoint_bytes > 0)
         printf("checkpoint: %s (%lld bytes)\n", o->checkpoint, (long long)res->checkpoint_bytes);
-    if (o->symmetry) search_symmetry(res);
+    if (o->symmetry && res->symmetric[0]) search_symmetry(res);
     if (o->census) search_census(o->census);
 }
 

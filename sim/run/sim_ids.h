@@ -20,8 +20,8 @@
 #define SIM_ID_MAGIC_HEX "d53a7e91"
 enum {
     SIM_ID_MAGIC_HEX_LEN = 8,
-    SIM_ID_SETUP = 0xff,          /* the thread byte of a draw outside any thread */
-    SIM_ID_COUNT_MAX = 1 << 24,   /* chunks a stream can draw */
+    SIM_ID_SETUP = 0xff,        /* the thread byte of a draw outside any thread */
+    SIM_ID_COUNT_MAX = 1 << 24, /* chunks a stream can draw */
 };
 static const unsigned char sim_id_magic[4] = {0xd5, 0x3a, 0x7e, 0x91};
 /* The jitter draw: the magic, then 0xfe and zeroes (no thread's index). */
@@ -36,8 +36,13 @@ static inline int sim__ids_fill(unsigned char *out, size_t len, unsigned thread,
     }
     while (len > 0) {
         if (*count >= SIM_ID_COUNT_MAX) return -1;
-        unsigned char chunk[8] = {sim_id_magic[0], sim_id_magic[1], sim_id_magic[2], sim_id_magic[3],
-                                  (unsigned char)thread, (unsigned char)(*count >> 16), (unsigned char)(*count >> 8),
+        unsigned char chunk[8] = {sim_id_magic[0],
+                                  sim_id_magic[1],
+                                  sim_id_magic[2],
+                                  sim_id_magic[3],
+                                  (unsigned char)thread,
+                                  (unsigned char)(*count >> 16),
+                                  (unsigned char)(*count >> 8),
                                   (unsigned char)*count};
         size_t n = len < 8 ? len : 8;
         memcpy(out, chunk, n);

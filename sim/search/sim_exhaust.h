@@ -50,6 +50,10 @@ typedef struct sim_exhaust_opts {
     size_t states_max;         /* HASH: visited-set capacity (0: 64 M states) */
     int jobs;                  /* HASH: worker processes sharing one visited set (0 or 1: this process alone) */
     int symmetry;              /* HASH: 1: states up to the scenario's declared symmetry (sim_symmetry.h) */
+    int outcomes_sym;          /* NONE, HASH: outcomes fingerprinted up to symmetry, to compare with a search that
+                                  has it (tests/unit/test_sim_symmetry.c), of passing executions only: a violation
+                                  ends a run where threads due at one instant resumed in index order, which a
+                                  renaming does not follow (sim_symmetric's contract) */
     struct sim_census *census; /* HASH alone: if not NULL, every state stored is counted in it (sim_census.h) */
     sim_visited *outcomes;     /* if not NULL: every distinct terminal outcome's fingerprint is added here */
     const char *oracle;        /* if not NULL: only violations of this oracle count (and stop the search); others

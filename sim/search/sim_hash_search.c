@@ -152,8 +152,9 @@ static int hash_leaf(hash_search *h, int n) {
     res->steps += run->step;
     if (n == 0) {
         sim_end end = sim_exec_finish(run);
-        sim_fp out = h->o->symmetry ? sim_state_outcome_sym(run, h->sym_end) : sim_state_outcome_cached(run, h->end_cache);
-        if (h->o->outcomes && sim_visited_add(h->o->outcomes, out, 0) > 0)
+        sim_fp out = h->sym_end ? sim_state_outcome_sym(run, h->sym_end) : sim_state_outcome_cached(run, h->end_cache);
+        if (h->o->outcomes && !(h->o->outcomes_sym && end == SIM_END_VIOLATION) &&
+            sim_visited_add(h->o->outcomes, out, 0) > 0)
             res->outcomes++;
         if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, h->o, run->violation.oracle)) {
             if (h->shortest) {
@@ -396,7 +397,7 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     h.end_cache = sim_fp_cache_new();
     for (int t = 0; t < SIM_THREADS_MAX; t++)
         h.perm[t] = t;
-    if (o->symmetry) {
+    if (o->symmetry || o->outcomes_sym) {
         h.sym = sim_sym_cache_new();
         h.sym_end = sim_sym_cache_new();
         if (h.sym == NULL || h.sym_end == NULL) {
@@ -419,12 +420,11 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
         sim_exec_teardown(run);
         goto done;
     }
-    const char *no_symmetry = o->symmetry ? sim_sym_unsupported(run) : NULL;
+    const char *no_symmetry = o->symmetry || o->outcomes_sym ? sim_sym_unsupported(run) : NULL;
     if (no_symmetry != NULL) {
-        res->setup_failed = 1;
-        snprintf(res->setup_error, sizeof(res->setup_error), "--symmetry on: %s %s", run->scenario->name,
-                 no_symmetry);
         sim_exec_teardown(run);
+        res->setup_failed = 1; /* sim_exhaust reports the run's setup error */
+        sim_setup_error(run, "--symmetry on: %s: %s", run->scenario->name, no_symmetry);
         goto done;
     }
     if (o->symmetry) hash_symmetric_names(run, res->symmetric, sizeof(res->symmetric));

@@ -13,6 +13,7 @@
 #include "sim/search/sim_checkpoint.h"
 #include "sim/search/sim_search_base.h"
 #include "sim/search/sim_search_modes.h"
+#include "sim/search/sim_symmetry.h"
 
 /* Resumes from o->checkpoint if it exists and describes this search; returns 1 if the search is already complete. */
 static int naive_resume(const sim_exhaust_opts *o, const sim_config *cfg, sim_path *x, sim_exhaust_result *res) {
@@ -79,7 +80,9 @@ void sim__exhaust_naive(sim_run *run, const sim_config *cfg, const sim_exhaust_o
             res->setup_failed = 1;
             break;
         }
-        if (o->outcomes && end != SIM_END_ABORTED && sim_visited_add(o->outcomes, sim_state_outcome(run), 0) > 0)
+        if (o->outcomes && end != SIM_END_ABORTED && !(o->outcomes_sym && end == SIM_END_VIOLATION) &&
+            sim_visited_add(o->outcomes, o->outcomes_sym ? sim_state_outcome_sym(run, NULL) : sim_state_outcome(run),
+                            0) > 0)
             res->outcomes++;
         if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, o, run->violation.oracle) &&
             res->violations++ == 0) {

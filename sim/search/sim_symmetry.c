@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #include "sim/run/sim_arena.h"
 #include "sim/run/sim_ids.h"
@@ -43,16 +44,16 @@ typedef struct sym_region {
 } sym_region;
 
 typedef struct sym_layout {
-    int n, first;                               /* clients: threads first .. first + n - 1 */
-    int proc[SIM_THREADS_MAX];                  /* client -> its process */
-    int client_of_thread[SIM_THREADS_MAX];      /* -1: not a client */
-    int client_of_proc[SIM_PROCS_MAX];          /* -1: not a client's */
-    uintptr_t base[SIM_THREADS_MAX][RG_KINDS];  /* client, region kind -> its lowest address */
+    int n, first;                                  /* clients: threads first .. first + n - 1 */
+    int proc[SIM_THREADS_MAX];                     /* client -> its process */
+    int client_of_thread[SIM_THREADS_MAX];         /* -1: not a client */
+    int client_of_proc[SIM_PROCS_MAX];             /* -1: not a client's */
+    uintptr_t base[SIM_THREADS_MAX][RG_KINDS];     /* client, region kind -> its lowest address */
     sym_region region[SIM_THREADS_MAX * RG_KINDS]; /* sorted by lo */
     int regions;
-    uintptr_t lo, hi;                           /* the span of every region */
+    uintptr_t lo, hi; /* the span of every region */
     struct {
-        size_t off, len; /* in the heap */
+        size_t off, len;                         /* in the heap */
     } slot[SIM_THREADS_MAX * SIM_SYM_SLOTS_MAX]; /* every client's slots, sorted by offset */
     int slots;
     sim_symmetry decl; /* what it was built from */
@@ -192,8 +193,10 @@ static void rename_words(sym_rename *r, unsigned char *out, const void *orig, si
         const sym_region *g = layout_find(l, (uintptr_t)v);
         if (g == NULL) continue;
         int to = r->map->client[g->client];
-        if (to == SYM_OTHER) {
+        if (to == SYM_OTHER) { /* masked: which region, where in it, not whose */
             r->bad = 1;
+            uint64_t masked = UINT64_C(0xee) << 56 | (uint64_t)g->kind << 48 | (v - g->lo);
+            memcpy(out + i, &masked, 8);
             continue;
         }
         uint64_t w = l->base[to][g->kind] + (v - g->lo);
@@ -273,13 +276,16 @@ static void render(sym_rename *r, const sim_run *run, int kind, const void *p, s
         memcpy(out + offsetof(sim_redis_client, id), &id, sizeof(id));
         return;
     }
-    case K_LEASES:
+    case K_LEASES: /* an owner is read only while its lease is live (sim_oracle_lease.c): else it says nothing */
         for (size_t at = 0; at + sizeof(sim_lease) <= n; at += sizeof(sim_lease))
-            rename_int_at(r, out, at + offsetof(sim_lease, owner), m->thread, SIM_THREADS_MAX);
+            if (((const sim_lease *)((const unsigned char *)p + at))->live)
+                rename_int_at(r, out, at + offsetof(sim_lease, owner), m->thread, SIM_THREADS_MAX);
+            else
+                memset(out + at + offsetof(sim_lease, owner), 0xff, sizeof(int));
         return;
     case K_SCHEMAS: {
-        const size_t size = sizeof(run->oracle.schema[0]), owner = offsetof(sim_oracle_state, schema[0].owner) -
-                                                                    offsetof(sim_oracle_state, schema[0]);
+        const size_t size = sizeof(run->oracle.schema[0]),
+                     owner = offsetof(sim_oracle_state, schema[0].owner) - offsetof(sim_oracle_state, schema[0]);
         for (size_t at = 0; at + size <= n; at += size) { /* the owner is a thread index + 1 */
             int v;
             memcpy(&v, out + at + owner, sizeof(v));
@@ -290,8 +296,11 @@ static void render(sym_rename *r, const sim_run *run, int kind, const void *p, s
     }
     case K_RESOURCES:
         for (size_t at = 0; at + sizeof(sim_resource) <= n; at += sizeof(sim_resource)) {
-            rename_int_at(r, out, at + offsetof(sim_resource, fence_owner), m->thread, SIM_THREADS_MAX);
             const sim_resource *src = (const sim_resource *)((const unsigned char *)p + at);
+            if (src->fence_max > 0) /* read only then, and set with it (sim_oracle_resource.c) */
+                rename_int_at(r, out, at + offsetof(sim_resource, fence_owner), m->thread, SIM_THREADS_MAX);
+            else
+                memset(out + at + offsetof(sim_resource, fence_owner), 0xff, sizeof(int));
             for (int t = 0; t < SIM_THREADS_MAX; t++) { /* read_version[] is indexed by thread */
                 int to = m->thread[t] == SYM_OTHER ? t : m->thread[t];
                 memcpy(out + at + offsetof(sim_resource, read_version) + sizeof(int64_t) * (size_t)to,
@@ -321,7 +330,7 @@ enum {
     P_STORE,
     P_CONNS,
     P_HEAP,
-    P_THREAD,                           /* + thread index: a thread not declared, its row and stack */
+    P_THREAD,                             /* + thread index: a thread not declared, its row and stack */
     P_BLOCK = P_THREAD + SIM_THREADS_MAX, /* + client number: its block, as client 0 */
     P_COUNT = P_BLOCK + SIM_THREADS_MAX,
 };
@@ -388,7 +397,8 @@ static int walk_part(const sym_walk *w, int part, sym_piece_fn fn, void *ctx) {
         uint64_t head[3] = {w->extra, (uint64_t)run->violation.set,
                             run->alloc_fail_at != 0 ? (uint64_t)run->alloc_count : 0};
         fn(ctx, head, sizeof(head), K_PLAIN);
-        if (w->outcome) walk_sized(fn, ctx, run->violation.oracle, strnlen(run->violation.oracle, SIM_NAME_MAX), K_PLAIN);
+        if (w->outcome)
+            walk_sized(fn, ctx, run->violation.oracle, strnlen(run->violation.oracle, SIM_NAME_MAX), K_PLAIN);
         return 1;
     }
     case P_PROCS:
@@ -557,7 +567,7 @@ static sim_fp store_fp(sym_rename *r, const sim_run *run, sym_buf *scratch) {
 /* ---- the cache -------------------------------------------------------------------------------------------------- */
 
 typedef struct sym_part_cache {
-    sym_buf raw;                     /* the part's bytes when last hashed */
+    sym_buf raw; /* the part's bytes when last hashed */
     int valid;
     signed char sig[SIM_THREADS_MAX]; /* the clients' renaming it was hashed with */
     sim_fp hash;
@@ -566,6 +576,7 @@ typedef struct sym_part_cache {
 
 struct sim_sym_cache {
     sym_part_cache part[P_COUNT];
+    sym_part_cache *mark; /* [global part][client]: the global parts as client k sees them (sym_refine), or NULL */
     sym_buf scratch, raw; /* a part's rendering; its raw bytes being gathered */
     sym_layout lay;
     int lay_valid;
@@ -588,6 +599,9 @@ void sim_sym_cache_free(sim_sym_cache *c) {
     if (c == NULL) return;
     for (int i = 0; i < P_COUNT; i++)
         free(c->part[i].raw.b);
+    for (int i = 0; c->mark && i < P_BLOCK * SIM_THREADS_MAX; i++)
+        free(c->mark[i].raw.b);
+    free(c->mark);
     free(c->scratch.b);
     free(c->raw.b);
     sim_fp_cache_free(c->plain);
@@ -611,9 +625,8 @@ const char *sim_sym_fallback_text(int reason) {
 
 /* The hash of part 'part' renamed by 'map' (whose clients' renaming is 'sig'), from the cache when its bytes and
  * renaming did not change. Sets *cross and *bad as the rendering did. */
-static sim_fp part_fp(sim_sym_cache *c, const sym_walk *w, int part, const sym_map *map, const signed char *sig,
-                      int *cross, int *bad, sym_buf *scratch) {
-    sym_part_cache *pc = c ? &c->part[part] : NULL;
+static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, int part, const sym_map *map,
+                      const signed char *sig, int *cross, int *bad, sym_buf *scratch) {
     int n = w->lay->n;
     if (pc && pc->valid && memcmp(pc->sig, sig, (size_t)n) == 0) {
         sym_compare k = {pc->raw.b, pc->raw.len, 0, 0};
@@ -643,6 +656,16 @@ static sim_fp part_fp(sim_sym_cache *c, const sym_walk *w, int part, const sym_m
         fp_u64(&h, (uint64_t)(part >= P_BLOCK ? P_BLOCK : part)); /* a block's key does not say whose it is */
         fp_bytes(&h, scratch->b, scratch->len);
         f = fp_final(&h);
+        if (getenv("SYMDBG")) {
+            static int seq;
+            char name[64];
+            snprintf(name, sizeof(name), "/tmp/symdbg/%03d-p%d.bin", seq++, part);
+            FILE *fo = fopen(name, "wb");
+            if (fo) {
+                fwrite(scratch->b, 1, scratch->len, fo);
+                fclose(fo);
+            }
+        }
     }
     *cross = r.cross;
     *bad = r.bad;
@@ -665,7 +688,9 @@ static sim_fp part_fp(sim_sym_cache *c, const sym_walk *w, int part, const sym_m
 /* ---- the state ---------------------------------------------------------------------------------------------- */
 
 const char *sim_sym_unsupported(const sim_run *run) {
-    if (run->symmetry.count < 2) return "the scenario declares no symmetric threads (sim_symmetric)";
+    if (run->symmetry.count < 2)
+        return "the scenario declares no symmetric threads (a scenario does in its setup, with sim_symmetric, as "
+               "spin_anchor does): drop --symmetry";
     if (sim__builtin(run, SIM_PARAM_ENTROPY) != SIM_ENTROPY_IDS)
         return "symmetry needs entropy=ids (tokens that name their thread)";
     return NULL;
@@ -705,6 +730,44 @@ static int sym_fallback(const sim_run *run, const sym_layout *l) {
     return SIM_SYM_CANONICAL;
 }
 
+/* The global parts that exist in this state, in order: calls fn(part) for each. */
+#define FOR_GLOBAL_PARTS(run, lay, part)                                                                               \
+    for (int part = 0; part < P_BLOCK && !(part >= P_THREAD && part - P_THREAD >= (run)->thread_count); part++)        \
+        if (part < P_THREAD || (lay)->client_of_thread[part - P_THREAD] < 0)
+
+/* The keys that rank the clients: a client whose block's key 'key' no other client shares ranks by it alone; a
+ * client that shares it with another also by how the global parts name it (each rendered as client k would see
+ * itself, as client 0, with every other client masked), so that, say, the holder of a lease ranks apart from an
+ * identical waiter in every renaming. Clients tied even so keep their index order (a renaming of such a state may
+ * then be stored apart: less reduction, never less soundness). */
+static void sym_refine(sim_sym_cache *c, const sym_walk *w, const sim_fp *key, sim_fp *rank, sym_buf *scratch) {
+    const sym_layout *lay = w->lay;
+    if (c && c->mark == NULL) c->mark = calloc((size_t)P_BLOCK * SIM_THREADS_MAX, sizeof(sym_part_cache));
+    signed char none[SIM_THREADS_MAX];
+    memset(none, -1, sizeof(none));
+    for (int k = 0; k < lay->n; k++) {
+        rank[k] = key[k];
+        int tied = 0;
+        for (int j = 0; j < lay->n && !tied; j++)
+            tied = j != k && key[j].lo == key[k].lo && key[j].hi == key[k].hi;
+        if (!tied) continue;
+        sym_map m;
+        map_as_first(&m, lay, k);
+        fp_acc h;
+        fp_init(&h);
+        fp_u64(&h, key[k].lo);
+        fp_u64(&h, key[k].hi);
+        FOR_GLOBAL_PARTS(w->run, lay, part) {
+            int x, b;
+            sym_part_cache *pc = c && c->mark ? &c->mark[part * SIM_THREADS_MAX + k] : NULL;
+            sim_fp f = part_fp(c, pc, w, part, &m, none, &x, &b, scratch);
+            fp_u64(&h, f.lo);
+            fp_u64(&h, f.hi);
+        }
+        rank[k] = fp_final(&h);
+    }
+}
+
 /* Sum of part hashes, per 64-bit half. */
 static void sum_add(sim_fp *sum, sim_fp f) {
     sum->lo += f.lo;
@@ -728,7 +791,7 @@ static sim_fp sym_fp(const sim_run *run, uint64_t extra, int outcome, sim_sym_ca
     for (int k = 0; k < n && reason == SIM_SYM_CANONICAL; k++) { /* phase 1: each block as client 0 */
         sym_map m;
         map_as_first(&m, lay, k);
-        key[k] = part_fp(c, &w, P_BLOCK + k, &m, none, &cross[k], &bad, scratch);
+        key[k] = part_fp(c, c ? &c->part[P_BLOCK + k] : NULL, &w, P_BLOCK + k, &m, none, &cross[k], &bad, scratch);
         if (bad) reason = SIM_SYM_FALLBACK_POINTER;
     }
     if (perm)
@@ -737,18 +800,21 @@ static sim_fp sym_fp(const sim_run *run, uint64_t extra, int outcome, sim_sym_ca
     if (reason != SIM_SYM_CANONICAL) { /* plainly, in a domain of its own */
         if (c) c->stats.plain[reason]++;
         if (!c) free(local_scratch.b);
-        sim_fp f = outcome ? (c ? sim_state_outcome_cached(run, c->plain) : sim_state_outcome(run))
-                           : (c ? sim_state_fingerprint_cached(run, extra, c->plain) : sim_state_fingerprint(run, extra));
+        sim_fp f = outcome
+                       ? (c ? sim_state_outcome_cached(run, c->plain) : sim_state_outcome(run))
+                       : (c ? sim_state_fingerprint_cached(run, extra, c->plain) : sim_state_fingerprint(run, extra));
         f.lo ^= UINT64_C(0x5bd1e9955bd1e995);
         if (f.lo == 0 && f.hi == 0) f.hi = 1;
         return f;
     }
     if (c) c->stats.canonical++;
+    sim_fp rank[SIM_THREADS_MAX];
+    sym_refine(c, &w, key, rank, scratch);
     int order[SIM_THREADS_MAX], sigma[SIM_THREADS_MAX];
-    for (int k = 0; k < n; k++) { /* by (key, index): insertion, a few clients */
+    for (int k = 0; k < n; k++) { /* by (rank key, index): insertion, a few clients */
         int i = k;
         while (i > 0) {
-            const sim_fp *a = &key[order[i - 1]], *b = &key[k];
+            const sim_fp *a = &rank[order[i - 1]], *b = &rank[k];
             if (a->hi < b->hi || (a->hi == b->hi && a->lo <= b->lo)) break;
             order[i] = order[i - 1];
             i--;
@@ -782,11 +848,9 @@ static sim_fp sym_fp(const sim_run *run, uint64_t extra, int outcome, sim_sym_ca
         if (!scratch->failed) fp_bytes(&h, scratch->b, scratch->len);
         sum_add(&sum, fp_final(&h));
     }
-    for (int part = 0; part < P_BLOCK; part++) {
-        if (part >= P_THREAD && part - P_THREAD >= run->thread_count) break;
-        if (part >= P_THREAD && lay->client_of_thread[part - P_THREAD] >= 0) continue;
+    FOR_GLOBAL_PARTS(run, lay, part) {
         int x, b = 0;
-        sim_fp f = part_fp(c, &w, part, &map, sig, &x, &b, scratch);
+        sim_fp f = part_fp(c, c ? &c->part[part] : NULL, &w, part, &map, sig, &x, &b, scratch);
         sum_add(&sum, f);
     }
     if (!c) free(local_scratch.b);

@@ -53,8 +53,8 @@ typedef enum sim_sym_fallback {
 typedef struct sim_sym_cache sim_sym_cache;
 
 typedef struct sim_sym_stats {
-    int64_t canonical;                         /* states fingerprinted up to symmetry */
-    int64_t plain[SIM_SYM_FALLBACK_COUNT_];    /* and plainly, by reason */
+    int64_t canonical;                      /* states fingerprinted up to symmetry */
+    int64_t plain[SIM_SYM_FALLBACK_COUNT_]; /* and plainly, by reason */
 } sim_sym_stats;
 
 /* A new cache, or NULL when out of memory. */
