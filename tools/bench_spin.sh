@@ -8,7 +8,8 @@
 #     the -DBFS build, whose trail is the shortest counterexample (its actions counted below); for the passing ones,
 #     SPIN's lossy modes (-DHC4, -DBITSTATE) in a table of their own, with their omission odds;
 #   - racebed's exhaustive search of the spin_anchor scenario with the matching parameters (the second table), in
-#     every --reduce mode this racebed has (none, and dpor and hash where built in, and hash with --jobs 2),
+#     every --reduce mode this racebed has (none, and dpor and hash where built in, and hash with --jobs 2, hash up to
+#     the clients' symmetry with --symmetry on, alone and with --jobs 2),
 #     preemptions unbounded; a search over states prints its bytes a state and its fingerprint collision odds.
 # Both columns count one unit, the action: a store op, a resource write, a clock step (a racebed time advance or
 # wall step, a SPIN tick or jump) or a crash. SPIN's CS entry and loop exits are bookkeeping, not actions.
@@ -42,6 +43,7 @@ fi
 modes=(none)
 rb_has --reduce hash && modes=(none dpor hash)
 rb_has --reduce hash --jobs 2 && modes+=(hash-j2)
+rb_has --reduce hash --symmetry on && modes+=(hash-sym hash-sym-j2)
 has_shortest=0
 rb_has --shortest && has_shortest=1
 
@@ -203,6 +205,8 @@ rb_one() {
     case $mode in
         none) extra+=(--preemptions-max 1000) ;; # as good as none for paths; dpor and hash explore every one
         hash-j2) extra+=(--reduce hash --jobs 2) ;;
+        hash-sym) extra+=(--reduce hash --symmetry on) ;;
+        hash-sym-j2) extra+=(--reduce hash --symmetry on --jobs 2) ;;
         *) extra+=(--reduce "$mode") ;;
     esac
     case $mode in hash*) budget=(--budget-execs 1000000000000 --budget $((tmo > 10 ? tmo - 5 : tmo))) ;; esac
@@ -261,10 +265,10 @@ if [ $have_spin = 0 ]; then
         echo "SPIN half skipped: spin or gcc is not installed (sudo apt-get install spin gcc); racebed's half alone:"
     fi
 fi
-row() { printf '%-36s | %-9s %10s %12s %8s %4s | %-7s %-24s %10s %10s %7s %6s %5s %6s %s\n' "$@"; }
+row() { printf '%-36s | %-9s %10s %12s %8s %4s | %-11s %-24s %10s %10s %7s %6s %5s %6s %s\n' "$@"; }
 row configuration "SPIN" states "time s" "MB" cex racebed verdict executions states "time s" "RSS MB" "B/st" "odds" cex
 row "" "verdict" "stored" "run/total" "" "" mode "" "" stored "" "" "" "" ""
-printf '%s\n' "$(printf '%.0s-' $(seq 1 172))"
+printf '%s\n' "$(printf '%.0s-' $(seq 1 176))"
 : >"$work/lossy"
 for c in "${configs[@]}"; do
     IFS='|' read -r name flags args <<<"$c"
@@ -299,7 +303,9 @@ cat <<'EOF'
 (SPIN time: pan's own elapsed seconds / spin -a + gcc + pan, the better of the default and -DCOLLAPSE builds on
  each axis (both lossless); MB: pan's total actual memory. racebed B/st: bytes a stored state (visited set and
  snapshots at their peak); odds: the chance two distinct states share the 108 fingerprint bits its visited set
- keeps (n^2 / 2^109). hash-j2: --reduce hash --jobs 2, two workers sharing one visited set. cex: actions in the
+ keeps (n^2 / 2^109). hash-j2: --reduce hash --jobs 2, two workers sharing one visited set. hash-sym: --reduce
+ hash --symmetry on, a state stored once for all renamings of c1..cN (entropy=ids: tokens name their thread, jitter
+ fixed); hash-sym-j2: the same with --jobs 2. cex: actions in the
  shortest counterexample: SPIN's -DBFS trail; racebed's --shortest schedule (iterative deepening) where it has one,
  else the first one the depth-first search found. racebed verdicts name the oracle; "incomplete" or "pass (budget)": no violation in
  the executions explored, the bounded space is larger.)

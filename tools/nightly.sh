@@ -9,7 +9,9 @@
 #     whole search), the way a search too large for one host is spread;
 #   - the random strategy with every fault kind on, with the scenario's race probes required (a green night proves
 #     each race was exercised);
-#   - the crash sweep, by thread and by process.
+#   - the crash sweep, by thread and by process;
+#   - for the scenarios that declare symmetric clients, the search over states with --symmetry on and off, which
+#     must agree (tools/symmetry_compare.sh).
 # Every mutant must still be found (canaries). Results and failing schedules go under OUTDIR (reports/nightly); the
 # summary is OUTDIR/summary.txt, and OUTDIR/junit.xml has one JUnit testcase per job (its command line; a failure
 # holds its output's tail). Exit 1 if anything failed.
@@ -45,6 +47,13 @@ rm -rf "$out"; mkdir -p "$out"
         case $s in thundering_herd) size="--threads 3" ;; rapid_sequential) size="--requests 3" ;; esac
         echo "$rb run $s --variant $v --reduce hash --budget-execs $exh_execs $size --quiet --out $out/canary-exhaustive --expect-violation"
     done
+    # the search up to symmetry against the search without it, where a scenario declares symmetric clients
+    cmp="bash $(dirname "$0")/symmetry_compare.sh $rb"
+    for v in core mutant:check_then_set mutant:plain_del mutant:admin_del; do
+        echo "$cmp spin_anchor --variant $v --param n=3 --param check_p1=1"
+    done
+    echo "$cmp spin_anchor --param n=3 --param admin=1 --param retries=0"
+    for v in core mutant:del_all; do echo "$cmp clear_vs_holders --variant $v --param threads=3"; done
 } >"$out/jobs.txt"
 # a mutant must be found: exit 1 is success there; an exhaustive search must cover its whole bounded space
 # (--expect-violation and --expect-complete are ours, stripped here)

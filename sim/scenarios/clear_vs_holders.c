@@ -75,7 +75,9 @@ static int clear_setup(sim_run *run) {
     sim_state_set(run, st);
     if (sim_lock_key(run, CLEAR_KEY) != 0) return -1;
     if ((st->res = sim_resource_new(run, "climate.db", CLEAR_KEY, 1)) < 0) return -1;
-    if (sim_clients_new(run, (int)sim_param(run, "threads"), 0, clear_holder, st) != 0) return -1;
+    int n = (int)sim_param(run, "threads");
+    if (sim_clients_new(run, n, 0, clear_holder, st) != 0) return -1;
+    if (n >= 2 && sim_symmetric(run, 0, n) != 0) return -1; /* the holders are interchangeable (--symmetry on) */
     int p = sim_process_new(run, "padmin");
     int t = p < 0 ? -1 : sim_thread_new(run, p, "admin", sim_param(run, "clear_at_ms") * 1000000, clear_admin, st);
     if (t < 0) return -1;
