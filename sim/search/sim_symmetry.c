@@ -20,7 +20,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "sim/run/sim_arena.h"
 #include "sim/run/sim_ids.h"
@@ -138,6 +137,7 @@ typedef struct sym_rename {
     const sym_map *map;
     int cross; /* an index or token of another client was masked */
     int bad;   /* a pointer into another client's block: not renamed */
+    int uses;  /* something that names a client was met: the rendering depends on the renaming */
 } sym_rename;
 
 static void map_identity(sym_map *m) {
@@ -169,8 +169,14 @@ static void map_sigma(sym_map *m, const sym_layout *l, const int *sigma) {
     }
 }
 
+/* 'map' is one of r->map's: thread, proc or client. */
 static int rename_index(sym_rename *r, const int *map, int size, int v) {
     if (v < 0 || v >= size) return v;
+    const sym_layout *l = r->lay;
+    if (map == r->map->thread ? l->client_of_thread[v] >= 0
+        : map == r->map->proc ? l->client_of_proc[v] >= 0
+                              : v < l->n)
+        r->uses = 1; /* a client's: another renaming renders it otherwise */
     if (map[v] == SYM_OTHER) r->cross = 1;
     return map[v];
 }
@@ -192,6 +198,7 @@ static void rename_words(sym_rename *r, unsigned char *out, const void *orig, si
         if (v < l->lo || v >= l->hi) continue;
         const sym_region *g = layout_find(l, (uintptr_t)v);
         if (g == NULL) continue;
+        r->uses = 1;
         int to = r->map->client[g->client];
         if (to == SYM_OTHER) { /* masked: which region, where in it, not whose */
             r->bad = 1;
@@ -222,6 +229,7 @@ static void rename_tokens(sym_rename *r, unsigned char *out, size_t n) {
         if (h < 0 || lo < 0) continue;
         int t = h * 16 + lo;
         if (t >= SIM_THREADS_MAX || r->lay->client_of_thread[t] < 0) continue;
+        r->uses = 1;
         int to = r->map->thread[t];
         if (to == SYM_OTHER) {
             r->cross = 1;
@@ -238,7 +246,6 @@ enum {
     K_PLAIN,     /* nothing (counts, lengths, numbers) */
     K_RAW,       /* pointers and tokens (stacks, the heap) */
     K_TEXT,      /* tokens (store data, queues, names) */
-    K_HEADER,    /* the run's scalars: its left-out span zeroed */
     K_THREAD,    /* a thread row */
     K_PROC,      /* a process up to its name */
     K_CONN,      /* a connection up to its queue */
@@ -259,7 +266,6 @@ static void render(sym_rename *r, const sim_run *run, int kind, const void *p, s
     const sym_map *m = r->map;
     switch (kind) {
     case K_PLAIN: return;
-    case K_HEADER: zero_spans(out, header_skip, sizeof(header_skip) / sizeof(header_skip[0])); return;
     case K_THREAD:
         zero_spans(out, thread_skip, sizeof(thread_skip) / sizeof(thread_skip[0]));
         rename_int_at(r, out, offsetof(sim_thread, idx), m->thread, SIM_THREADS_MAX);
@@ -303,6 +309,7 @@ static void render(sym_rename *r, const sim_run *run, int kind, const void *p, s
                 memset(out + at + offsetof(sim_resource, fence_owner), 0xff, sizeof(int));
             for (int t = 0; t < SIM_THREADS_MAX; t++) { /* read_version[] is indexed by thread */
                 int to = m->thread[t] == SYM_OTHER ? t : m->thread[t];
+                r->uses |= r->lay->client_of_thread[t] >= 0;
                 memcpy(out + at + offsetof(sim_resource, read_version) + sizeof(int64_t) * (size_t)to,
                        &src->read_version[t], sizeof(int64_t));
             }
@@ -393,7 +400,10 @@ static int walk_part(const sym_walk *w, int part, sym_piece_fn fn, void *ctx) {
     }
     switch (part) {
     case P_HEADER: {
-        fn(ctx, run, offsetof(sim_run, thread), K_HEADER);
+        const unsigned char *b = (const unsigned char *)run; /* the run's scalars but its left-out span (one, sim_fp_stream.h) */
+        fn(ctx, b, header_skip[0].off, K_PLAIN);
+        fn(ctx, b + header_skip[0].off + header_skip[0].len,
+           offsetof(sim_run, thread) - header_skip[0].off - header_skip[0].len, K_PLAIN);
         uint64_t head[3] = {w->extra, (uint64_t)run->violation.set,
                             run->alloc_fail_at != 0 ? (uint64_t)run->alloc_count : 0};
         fn(ctx, head, sizeof(head), K_PLAIN);
@@ -572,6 +582,7 @@ typedef struct sym_part_cache {
     signed char sig[SIM_THREADS_MAX]; /* the clients' renaming it was hashed with */
     sim_fp hash;
     int cross, bad;
+    int uses; /* the rendering named a client: valid for 'sig' only (else for any renaming) */
 } sym_part_cache;
 
 struct sim_sym_cache {
@@ -628,7 +639,7 @@ const char *sim_sym_fallback_text(int reason) {
 static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, int part, const sym_map *map,
                       const signed char *sig, int *cross, int *bad, sym_buf *scratch) {
     int n = w->lay->n;
-    if (pc && pc->valid && memcmp(pc->sig, sig, (size_t)n) == 0) {
+    if (pc && pc->valid && (!pc->uses || memcmp(pc->sig, sig, (size_t)n) == 0)) {
         sym_compare k = {pc->raw.b, pc->raw.len, 0, 0};
         walk_part(w, part, piece_compare, &k);
         if (!k.differ && k.at == pc->raw.len) {
@@ -637,7 +648,7 @@ static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, i
             return pc->hash;
         }
     }
-    sym_rename r = {w->lay, map, 0, 0};
+    sym_rename r = {w->lay, map, 0, 0, 0};
     sim_fp f;
     if (part == P_STORE) {
         f = store_fp(&r, w->run, scratch);
@@ -656,16 +667,6 @@ static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, i
         fp_u64(&h, (uint64_t)(part >= P_BLOCK ? P_BLOCK : part)); /* a block's key does not say whose it is */
         fp_bytes(&h, scratch->b, scratch->len);
         f = fp_final(&h);
-        if (getenv("SYMDBG")) {
-            static int seq;
-            char name[64];
-            snprintf(name, sizeof(name), "/tmp/symdbg/%03d-p%d.bin", seq++, part);
-            FILE *fo = fopen(name, "wb");
-            if (fo) {
-                fwrite(scratch->b, 1, scratch->len, fo);
-                fclose(fo);
-            }
-        }
     }
     *cross = r.cross;
     *bad = r.bad;
@@ -681,6 +682,7 @@ static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, i
         pc->hash = f;
         pc->cross = r.cross;
         pc->bad = r.bad;
+        pc->uses = r.uses;
     }
     return f;
 }
@@ -839,7 +841,7 @@ static sim_fp sym_fp(const sim_run *run, uint64_t extra, int outcome, sim_sym_ca
             sum_add(&sum, fp_final(&h));
             continue;
         }
-        sym_rename r = {lay, &map, 0, 0}; /* it names another client: rendered with sigma */
+        sym_rename r = {lay, &map, 0, 0, 0}; /* it names another client: rendered with sigma */
         scratch->len = 0;
         scratch->failed = 0;
         sym_render_ctx rc = {scratch, &r, run};
