@@ -155,6 +155,8 @@ static int rwm_setup(sim_run *run) {
         int p = sim_process_new(run, name);
         if (p < 0 || sim_thread_new(run, p, name, at * 1000000, rwm_client, st) < 0) return -1;
     }
+    /* The readers are interchangeable (--symmetry on): threads 0 .. readers - 1, one process each. */
+    if (readers >= 2 && sim_symmetric(run, 0, readers) != 0) return -1;
     return 0;
 }
 

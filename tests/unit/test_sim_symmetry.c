@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_sim_symmetry.c: the search over states up to symmetry (--symmetry on, sim_symmetry.h) is sound: on every
- * configuration below, with and without mutants, it finds the same violated oracles, the same distinct outcomes up
+ * configuration below (spin_anchor's clients, rw_memory's readers), with and without mutants, it finds the same violated oracles, the same distinct outcomes up
  * to a renaming of the clients and the same naive execution count as the search without it (and, on the small ones,
  * as the naive enumeration with no state hashing at all); it stores fewer states; renamings of one state share its
  * fingerprint and other states do not.
@@ -31,7 +31,7 @@ typedef struct sym_case {
 } sym_case;
 
 /* spin_anchor's core and its three mutants, P1 checked, the core with its administrator (lk_clear), two and three
- * clients: entropy=ids in every one, since tokens must name their thread. */
+ * clients; rw_memory's core and two mutants: entropy=ids in every one, since tokens must name their thread. */
 static const sym_case cases[] = {
     {"spin_anchor", "core", "n=2 check_p1=1 admin=1 entropy=ids", 0},
     {"spin_anchor", "core", "n=2 retries=0 check_p1=1 entropy=ids", 1},
@@ -43,6 +43,10 @@ static const sym_case cases[] = {
     {"spin_anchor", "mutant:plain_del", "n=3 check_p1=1 entropy=ids", 0},
     {"spin_anchor", "mutant:admin_del", "n=3 retries=0 check_p1=1 entropy=ids", 0},
     {"spin_anchor", "core", "n=3 retries=0 crashes_max=0 store_faults_max=1 entropy=ids", 0}, /* store faults */
+    /* a reader-writer lock (lk_rwlock's Lua scripts, a schema's owner): its readers are interchangeable */
+    {"rw_memory", "core", "readers=3 rounds=1 stagger_ms=0 entropy=ids", 0},
+    {"rw_memory", "mutant:no_writer_preference", "readers=3 rounds=1 stagger_ms=0 entropy=ids", 0},
+    {"rw_memory", "mutant:count_get_set", "readers=2 rounds=1 stagger_ms=0 entropy=ids", 0},
 };
 
 static void case_config(const sym_case *c, sim_config *cfg) {
