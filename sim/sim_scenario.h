@@ -152,8 +152,11 @@ void sim_thread_admin(sim_run *run, int thread);
  *    index, their rows, stacks, processes and connections, the slots declared below, and their tokens (draws);
  *  - any data of the scenario's own indexed by client (an array of flags, each client's argument) is declared with
  *    sim_symmetric_slots; nothing else holds a client's index, name or thread pointer;
- *  - draws are used as tokens compared only for equality, or as jitter (entropy=ids fixes it);
- *  - code between two visible ops is invisible to other threads (the step loop's own rule, sim_sched.c).
+ *  - draws are used as tokens compared only for equality (never ordered: a sorted set that scores two tokens
+ *    equally orders them by their bytes), or as jitter (entropy=ids fixes it);
+ *  - code between two visible ops is invisible to other threads (the step loop's own rule, sim_sched.c), a check
+ *    that raises a violation aside: threads due at one instant resume in index order, which a renaming does not
+ *    follow, so only what a violation leaves behind may differ.
  * Returns 0, or -1 after sim_setup_error. */
 int sim_symmetric(sim_run *run, int first, int count);
 /* Declares per-client data of the scenario for sim_symmetric's threads: client k's slot is the 'size' bytes at

@@ -17,7 +17,7 @@
 # space is larger; its searches over states (hash, hash-j2) are bounded by their states, with racebed's own time budget
 # 5 s under the cap (so a search cut short still reports its states, INCOMPLETE); every command is capped by
 # `timeout` (SPIN_BENCH_TIMEOUT s, default 120). SPIN_BENCH_ONLY=TEXT runs only the configurations whose
-# name holds TEXT. Without spin (apt-get install spin) or gcc it says so
+# name holds TEXT; SPIN_BENCH_MODES="hash-sym hash-sym-j2" only those racebed modes. Without spin (apt-get install spin) or gcc it says so
 # and prints the racebed half alone. Peak RSS needs /usr/bin/time (Debian's `time`); without it the column is '-'.
 set -u
 rb=${1:-./racebed}
@@ -44,6 +44,11 @@ modes=(none)
 rb_has --reduce hash && modes=(none dpor hash)
 rb_has --reduce hash --jobs 2 && modes+=(hash-j2)
 rb_has --reduce hash --symmetry on && modes+=(hash-sym hash-sym-j2)
+if [ -n "${SPIN_BENCH_MODES:-}" ]; then # only these of the modes this racebed has
+    kept=()
+    for m in "${modes[@]}"; do case " $SPIN_BENCH_MODES " in *" $m "*) kept+=("$m") ;; esac; done
+    modes=("${kept[@]}")
+fi
 has_shortest=0
 rb_has --shortest && has_shortest=1
 

@@ -55,7 +55,7 @@ rm -rf "$out"; mkdir -p "$out"
     echo "$cmp spin_anchor --param n=3 --param admin=1 --param retries=0"
     for v in core mutant:del_all; do echo "$cmp clear_vs_holders --variant $v --param threads=3"; done
     for v in core mutant:count_get_set mutant:no_writer_preference mutant:reader_pins; do
-        echo "$cmp rw_memory --variant $v --param readers=3 --param stagger_ms=0 --param rounds=2"
+        echo "$cmp rw_memory --variant $v --param readers=3 --param stagger_ms=0 --param rounds=1"
     done
 } >"$out/jobs.txt"
 # a mutant must be found: exit 1 is success there; an exhaustive search must cover its whole bounded space

@@ -19,7 +19,7 @@ static int merge_same_search(const sim_exhaust_state *st, const sim_exhaust_stat
     return strcmp(st->scenario, first->scenario) == 0 && strcmp(st->variant, first->variant) == 0 &&
            st->seed == first->seed && st->config == first->config && st->preemptions_max == first->preemptions_max &&
            st->hash == first->hash && st->shards == first->shards && st->shards <= MERGE_SHARDS_MAX && st->shard >= 0 &&
-           st->shard < st->shards;
+           st->shard < st->shards && strcmp(st->symmetric, first->symmetric) == 0;
 }
 
 int cli_cmd_merge(cli_args *a) {

@@ -448,7 +448,8 @@ void cli_report_merged(const cli_args *a, int shards, const sim_exhaust_state *f
     } else if (violations) {
         printf("VIOLATION %s\n", violation);
     } else if (complete && first->has_bounds) {
-        search_proved_within(a, first->seed, 0, first->threads, NULL, &first->bounds, shard);
+        search_proved_within(a, first->seed, first->symmetric[0] != '\0', first->threads, first->symmetric,
+                             &first->bounds, shard);
     } else if (complete && a->doc) {
         cli_json_set_str(cli_json_root(a->doc), "verdict", "PROVED");
         cli_json_set_str(cli_json_object(cli_json_root(a->doc), "proved"), "scope",

@@ -147,12 +147,6 @@ static int run_exhaustive_check(cli_args *a) {
         }
         a->cfg.param[entropy] = SIM_ENTROPY_IDS;
     }
-    if (a->symmetry && (a->shards > 1 || a->checkpoint)) {
-        cli_report_usage_error("run", "--symmetry on works in one search (with --jobs too): its fingerprints name "
-                                      "no thread, but --shard and --checkpoint results do not record it yet (drop "
-                                      "--shard and --checkpoint, or --symmetry)");
-        return -1;
-    }
     if (a->symmetry && a->preemptions_max >= 0) {
         cli_report_usage_error("run", "--symmetry needs unbounded preemptions: the bound's state names the last "
                                       "thread, which a renaming would have to follow (drop --preemptions-max)");
@@ -505,10 +499,10 @@ static int run_exhaustive(sim_run *run, cli_args *a) {
         snprintf(bound, sizeof(bound), "%d", o.preemptions_max);
         snprintf(comment, sizeof(comment),
                  "violated: %s\nfound by: racebed run %s --variant %s --strategy "
-                 "exhaustive --reduce %s%s --preemptions-max %s --seed %" PRIu64 "\nreplay: racebed replay THIS_FILE",
+                 "exhaustive --reduce %s%s%s --preemptions-max %s --seed %" PRIu64 "\nreplay: racebed replay THIS_FILE",
                  res.first.msg, a->cfg.scenario->name, a->cfg.scenario->variants[a->cfg.variant].name,
-                 run_reduce_names[o.reduce], o.shortest ? " --shortest" : "", o.preemptions_max < 0 ? "none" : bound,
-                 o.seed);
+                 run_reduce_names[o.reduce], o.shortest ? " --shortest" : "", o.symmetry ? " --symmetry on" : "",
+                 o.preemptions_max < 0 ? "none" : bound, o.seed);
         snprintf(path, sizeof(path), "%s/%s-%s-exhaustive-seed%" PRIu64 ".sched", a->out, a->cfg.scenario->name,
                  run_variant_short(&a->cfg), a->opts.seed);
         if (cli_save_schedule(a->out, path, &first, comment, err, sizeof(err)) != 0) {

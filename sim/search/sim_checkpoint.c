@@ -103,6 +103,8 @@ int sim_exhaust_state_parse(const char *text, sim_exhaust_state *st, char *err, 
             st->has_bounds = 1;
         } else if (strncmp(buf, "threads ", 8) == 0) {
             snprintf(st->threads, sizeof(st->threads), "%s", buf + 8);
+        } else if (strncmp(buf, "symmetry ", 9) == 0 && buf[9] != '\0') {
+            snprintf(st->symmetric, sizeof(st->symmetric), "%s", buf + 9);
         } else if (sscanf(buf, "preemptions %d shard %d/%d", &st->preemptions_max, &i1, &i2) == 3) {
             st->shard = i1;
             st->shards = i2;
@@ -169,6 +171,7 @@ char *sim_exhaust_state_text(const sim_exhaust_state *st) {
                      (long long)b->wall_steps, b->wall_clocks, b->wall_signs, (long long)b->wall_step_ms,
                      (long long)b->restarts, (long long)b->crashes, (long long)b->pauses, (long long)b->pause_ms);
     if (st->threads[0]) sim_text_add(&t, "threads %s\n", st->threads);
+    if (st->symmetric[0]) sim_text_add(&t, "symmetry %s\n", st->symmetric);
     if (st->hash) sim_text_add(&t, "search hash states %lld naive %lld\n", (long long)st->states, (long long)st->naive);
     if (st->violations) sim_text_add(&t, "first %s\n", st->first);
     sim_text_add(&t, "path %d", st->len);

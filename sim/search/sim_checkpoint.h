@@ -44,6 +44,7 @@ typedef struct sim_exhaust_state {
     int has_bounds;                         /* 1 when the file named its bounds (files before they were saved do not) */
     sim_bounds bounds;                      /* the resolved bounds of the search (for a merged verdict) */
     char threads[SIM_MSG_MAX];              /* the scenario's threads, "c1, c2" ("" when not saved) */
+    char symmetric[SIM_MSG_MAX];            /* a search up to symmetry: the threads renamed ("" without) */
     int hash;                               /* 1: a search over states (the "search hash" line) */
     int64_t states, naive;                  /* with hash: states stored; the naive executions (complete only, else 0) */
 } sim_exhaust_state;

@@ -263,6 +263,7 @@ int sim__exhaust_save(const sim_run *run, const sim_exhaust_opts *o, const sim_c
         lk_copy_str(st.threads, sizeof(st.threads), res->threads);
     else
         sim__exhaust_thread_names(run, st.threads, sizeof(st.threads));
+    if (o->symmetry) lk_copy_str(st.symmetric, sizeof(st.symmetric), res->symmetric[0] ? res->symmetric : "?");
     st.preemptions_max = o->preemptions_max;
     st.shard = o->shards > 1 ? o->shard : 0;
     st.shards = o->shards > 1 ? o->shards : 1;
@@ -295,7 +296,8 @@ int sim__exhaust_load(const sim_exhaust_opts *o, const sim_config *cfg, const si
                strcmp(st->variant, cfg->scenario->variants[cfg->variant].name) == 0 && st->seed == o->seed &&
                st->config == sim_exhaust_config_hash(cfg, &res->bounds, o->oracle) &&
                st->preemptions_max == o->preemptions_max && st->shard == (o->shards > 1 ? o->shard : 0) &&
-               st->shards == (o->shards > 1 ? o->shards : 1) && st->hash == (o->reduce == SIM_REDUCE_HASH);
+               st->shards == (o->shards > 1 ? o->shards : 1) && st->hash == (o->reduce == SIM_REDUCE_HASH) &&
+               (st->symmetric[0] != '\0') == (o->symmetry != 0);
     if (same) return 1;
     sim_exhaust_state_free(st);
     return 0;

@@ -152,6 +152,50 @@ static void test_renamings_share_a_fingerprint(void **state) {
     sim_snapshots_free(&snaps);
 }
 
+/* The shards of a search up to symmetry (--shard i/N) union to the whole: their naive counts add up to the whole
+ * search's, and their outcomes up to symmetry together are the whole search's. */
+static void test_shards_union_to_the_whole(void **state) {
+    (void)state;
+    static const sym_case c = {"spin_anchor", "core", "n=3 retries=0 check_p1=1 entropy=ids", 0};
+    sim_config cfg;
+    case_config(&c, &cfg);
+    mode_result whole;
+    search(&cfg, SIM_REDUCE_HASH, 1, &whole);
+    enum { SHARDS = 3 };
+    int64_t naive = 0;
+    sim_fp *all = malloc(sizeof(sim_fp) * (whole.n * SHARDS + 1));
+    assert_non_null(all);
+    size_t n = 0;
+    for (int i = 0; i < SHARDS; i++) {
+        sim_exhaust_opts o;
+        memset(&o, 0, sizeof(o));
+        o.seed = 1;
+        o.preemptions_max = -1;
+        o.execs_max = 50000000;
+        o.reduce = SIM_REDUCE_HASH;
+        o.symmetry = 1;
+        o.outcomes_sym = 1;
+        o.shard = i;
+        o.shards = SHARDS;
+        mode_result part;
+        run_search(&cfg, &o, &part);
+        naive += part.res.naive_execs;
+        assert_true(part.n <= whole.n);
+        memcpy(all + n, part.outcome, sizeof(sim_fp) * part.n);
+        n += part.n;
+        free(part.outcome);
+    }
+    assert_int_equal(naive, whole.res.naive_execs);
+    qsort(all, n, sizeof(sim_fp), fp_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || fp_cmp(&all[u - 1], &all[i]) != 0) all[u++] = all[i];
+    assert_int_equal(u, whole.n);
+    assert_memory_equal(all, whole.outcome, sizeof(sim_fp) * u);
+    free(all);
+    free(whole.outcome);
+}
+
 /* A scenario that declares no symmetric threads, or draws seeded entropy, is refused by name. */
 static void test_unsupported_is_named(void **state) {
     (void)state;
@@ -180,6 +224,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_renamings_share_a_fingerprint),
         cmocka_unit_test(test_unsupported_is_named),
+        cmocka_unit_test(test_shards_union_to_the_whole),
         cmocka_unit_test(test_symmetry_agrees_without_it),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
