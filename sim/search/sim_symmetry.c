@@ -400,7 +400,8 @@ static int walk_part(const sym_walk *w, int part, sym_piece_fn fn, void *ctx) {
     }
     switch (part) {
     case P_HEADER: {
-        const unsigned char *b = (const unsigned char *)run; /* the run's scalars but its left-out span (one, sim_fp_stream.h) */
+        const unsigned char *b =
+            (const unsigned char *)run; /* the run's scalars but its left-out span (one, sim_fp_stream.h) */
         fn(ctx, b, header_skip[0].off, K_PLAIN);
         fn(ctx, b + header_skip[0].off + header_skip[0].len,
            offsetof(sim_run, thread) - header_skip[0].off - header_skip[0].len, K_PLAIN);
