@@ -400,8 +400,8 @@ static int walk_part(const sym_walk *w, int part, sym_piece_fn fn, void *ctx) {
     }
     switch (part) {
     case P_HEADER: {
-        const unsigned char *b =
-            (const unsigned char *)run; /* the run's scalars but its left-out span (one, sim_fp_stream.h) */
+        /* the run's scalars but its left-out span (one, sim_fp_stream.h) */
+        const unsigned char *b = (const unsigned char *)run;
         fn(ctx, b, header_skip[0].off, K_PLAIN);
         fn(ctx, b + header_skip[0].off + header_skip[0].len,
            offsetof(sim_run, thread) - header_skip[0].off - header_skip[0].len, K_PLAIN);
@@ -733,7 +733,7 @@ static int sym_fallback(const sim_run *run, const sym_layout *l) {
     return SIM_SYM_CANONICAL;
 }
 
-/* The global parts that exist in this state, in order: calls fn(part) for each. */
+/* Loops 'part' over the global parts this state has, in order. */
 #define FOR_GLOBAL_PARTS(run, lay, part)                                                                               \
     for (int part = 0; part < P_BLOCK && !(part >= P_THREAD && part - P_THREAD >= (run)->thread_count); part++)        \
         if (part < P_THREAD || (lay)->client_of_thread[part - P_THREAD] < 0)
