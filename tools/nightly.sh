@@ -48,15 +48,22 @@ rm -rf "$out"; mkdir -p "$out"
         echo "$rb run $s --variant $v --reduce hash --budget-execs $exh_execs $size --quiet --out $out/canary-exhaustive --expect-violation"
     done
     # the search up to symmetry against the search without it, where a scenario declares symmetric clients
-    cmp="bash $(dirname "$0")/symmetry_compare.sh $rb"
-    for v in core mutant:check_then_set mutant:plain_del mutant:admin_del; do
-        echo "$cmp spin_anchor --variant $v --param n=3 --param check_p1=1"
-    done
-    echo "$cmp spin_anchor --param n=3 --param admin=1 --param retries=0"
-    for v in core mutant:del_all; do echo "$cmp clear_vs_holders --variant $v --param threads=3"; done
-    for v in core mutant:count_get_set mutant:no_writer_preference mutant:reader_pins; do
-        echo "$cmp rw_memory --variant $v --param readers=3 --param stagger_ms=0 --param rounds=1"
-    done
+    cmp="$(cd "$(dirname "$0")" && pwd)/symmetry_compare.sh $rb"
+    listed=" $("$rb" list | awk '{print $1}' | sort -u | tr '\n' ' ') "
+    if [[ $listed == *" spin_anchor "* ]]; then
+        for v in core mutant:check_then_set mutant:plain_del mutant:admin_del; do
+            echo "$cmp spin_anchor --variant $v --param n=3" # the core proves, each mutant fails
+        done
+        echo "$cmp spin_anchor --param n=3 --param admin=1 --param retries=0"
+    fi
+    if [[ $listed == *" clear_vs_holders "* ]]; then
+        for v in core mutant:del_all; do echo "$cmp clear_vs_holders --variant $v --param threads=3"; done
+    fi
+    if [[ $listed == *" rw_memory "* ]]; then
+        for v in core mutant:count_get_set mutant:no_writer_preference mutant:reader_pins; do
+            echo "$cmp rw_memory --variant $v --param readers=3 --param stagger_ms=0 --param rounds=1"
+        done
+    fi
 } >"$out/jobs.txt"
 # a mutant must be found: exit 1 is success there; an exhaustive search must cover its whole bounded space
 # (--expect-violation and --expect-complete are ours, stripped here)

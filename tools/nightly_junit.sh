@@ -29,8 +29,9 @@ function flush() {
     bad[n] = ($1 == "FAIL"); failures += bad[n]
     rc[n] = substr($2, 4); tm[n] = ($3 ~ /^t=/) ? substr($3, 3) : "0"; total_t += tm[n]
     line = $0; sub(/^(ok|FAIL) +rc=[^ ]+ +(t=[^ ]+ +)?/, "", line); cmd[n] = line
-    # "RACEBED run SCENARIO ...": the command and the scenario name the class
-    split(line, w, " "); cls[n] = "nightly." w[2] "." w[3]
+    # "RACEBED run SCENARIO ...": the command and the scenario name the class; ".../symmetry_compare.sh RACEBED
+    # SCENARIO ...": "symmetry" and the scenario
+    split(line, w, " "); cls[n] = w[1] ~ /symmetry_compare\.sh$/ ? "nightly.symmetry." w[3] : "nightly." w[2] "." w[3]
     verdict[n] = ""; tail[n] = ""; next
 }
 n > 0 && /^     \| / { tail[n] = tail[n] substr($0, 8) "\n"; next }
