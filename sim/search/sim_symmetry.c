@@ -638,7 +638,7 @@ const char *sim_sym_fallback_text(int reason) {
 /* The hash of part 'part' renamed by 'map' (whose clients' renaming is 'sig'), from the cache when its bytes and
  * renaming did not change. Sets *cross and *bad as the rendering did. */
 static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, int part, const sym_map *map,
-                      const signed char *sig, int *cross, int *bad, sym_buf *scratch) {
+                      const signed char *sig, int *cross, int *bad, int *uses, sym_buf *scratch) {
     int n = w->lay->n;
     if (pc && pc->valid && (!pc->uses || memcmp(pc->sig, sig, (size_t)n) == 0)) {
         sym_compare k = {pc->raw.b, pc->raw.len, 0, 0};
@@ -646,6 +646,7 @@ static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, i
         if (!k.differ && k.at == pc->raw.len) {
             *cross = pc->cross;
             *bad = pc->bad;
+            *uses = pc->uses;
             return pc->hash;
         }
     }
@@ -661,6 +662,7 @@ static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, i
         if (scratch->failed) { /* out of memory: never merge this state */
             *cross = 0;
             *bad = 1;
+            *uses = 1;
             return (sim_fp){1, 1};
         }
         fp_acc h;
@@ -671,6 +673,7 @@ static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, i
     }
     *cross = r.cross;
     *bad = r.bad;
+    *uses = r.uses;
     if (pc) { /* keep the raw bytes: gathered into the spare buffer, then swapped in */
         c->raw.len = 0;
         c->raw.failed = 0;
@@ -748,27 +751,35 @@ static void sym_refine(sim_sym_cache *c, const sym_walk *w, const sim_fp *key, s
     if (c && c->mark == NULL) c->mark = calloc((size_t)P_BLOCK * SIM_THREADS_MAX, sizeof(sym_part_cache));
     signed char none[SIM_THREADS_MAX];
     memset(none, -1, sizeof(none));
+    int tied[SIM_THREADS_MAX], ties = 0;
+    fp_acc h[SIM_THREADS_MAX];
     for (int k = 0; k < lay->n; k++) {
         rank[k] = key[k];
-        int tied = 0;
-        for (int j = 0; j < lay->n && !tied; j++)
-            tied = j != k && key[j].lo == key[k].lo && key[j].hi == key[k].hi;
-        if (!tied) continue;
-        sym_map m;
-        map_as_first(&m, lay, k);
-        fp_acc h;
-        fp_init(&h);
-        fp_u64(&h, key[k].lo);
-        fp_u64(&h, key[k].hi);
-        FOR_GLOBAL_PARTS(w->run, lay, part) {
-            int x, b;
-            sym_part_cache *pc = c && c->mark ? &c->mark[part * SIM_THREADS_MAX + k] : NULL;
-            sim_fp f = part_fp(c, pc, w, part, &m, none, &x, &b, scratch);
-            fp_u64(&h, f.lo);
-            fp_u64(&h, f.hi);
-        }
-        rank[k] = fp_final(&h);
+        tied[k] = 0;
+        for (int j = 0; j < lay->n && !tied[k]; j++)
+            tied[k] = j != k && key[j].lo == key[k].lo && key[j].hi == key[k].hi;
+        if (!tied[k]) continue;
+        ties++;
+        fp_init(&h[k]);
+        fp_u64(&h[k], key[k].lo);
+        fp_u64(&h[k], key[k].hi);
     }
+    if (ties == 0) return;
+    FOR_GLOBAL_PARTS(w->run, lay, part) {
+        for (int k = 0; k < lay->n; k++) {
+            if (!tied[k]) continue;
+            sym_map m;
+            map_as_first(&m, lay, k);
+            int x, b, uses;
+            sym_part_cache *pc = c && c->mark ? &c->mark[part * SIM_THREADS_MAX + k] : NULL;
+            sim_fp f = part_fp(c, pc, w, part, &m, none, &x, &b, &uses, scratch);
+            if (!uses) break; /* it names no client: every client sees it alike, and it ranks none */
+            fp_u64(&h[k], f.lo);
+            fp_u64(&h[k], f.hi);
+        }
+    }
+    for (int k = 0; k < lay->n; k++)
+        if (tied[k]) rank[k] = fp_final(&h[k]);
 }
 
 /* Sum of part hashes, per 64-bit half. */
@@ -794,7 +805,9 @@ static sim_fp sym_fp(const sim_run *run, uint64_t extra, int outcome, sim_sym_ca
     for (int k = 0; k < n && reason == SIM_SYM_CANONICAL; k++) { /* phase 1: each block as client 0 */
         sym_map m;
         map_as_first(&m, lay, k);
-        key[k] = part_fp(c, c ? &c->part[P_BLOCK + k] : NULL, &w, P_BLOCK + k, &m, none, &cross[k], &bad, scratch);
+        int uses;
+        key[k] =
+            part_fp(c, c ? &c->part[P_BLOCK + k] : NULL, &w, P_BLOCK + k, &m, none, &cross[k], &bad, &uses, scratch);
         if (bad) reason = SIM_SYM_FALLBACK_POINTER;
     }
     if (perm)
@@ -853,7 +866,8 @@ static sim_fp sym_fp(const sim_run *run, uint64_t extra, int outcome, sim_sym_ca
     }
     FOR_GLOBAL_PARTS(run, lay, part) {
         int x, b = 0;
-        sim_fp f = part_fp(c, c ? &c->part[part] : NULL, &w, part, &map, sig, &x, &b, scratch);
+        int uses;
+        sim_fp f = part_fp(c, c ? &c->part[part] : NULL, &w, part, &map, sig, &x, &b, &uses, scratch);
         sum_add(&sum, f);
     }
     if (!c) free(local_scratch.b);
