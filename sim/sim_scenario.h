@@ -154,9 +154,13 @@ void sim_thread_admin(sim_run *run, int thread);
  *    sim_symmetric_slots; nothing else holds a client's index, name or thread pointer;
  *  - draws are used as tokens compared only for equality (never ordered: a sorted set that scores two tokens
  *    equally orders them by their bytes), or as jitter (entropy=ids fixes it);
- *  - code between two visible ops is invisible to other threads (the step loop's own rule, sim_sched.c), a check
- *    that raises a violation aside: threads due at one instant resume in index order, which a renaming does not
- *    follow, so only what a violation leaves behind may differ.
+ *  - code between two visible ops is invisible to other threads (the step loop's own rule, sim_sched.c): threads
+ *    due at one instant resume in index order, which a renaming does not follow, so code a client runs after a
+ *    timed wake-up (a reply, a sleep) must not read what another client's code writes after its own (a check that
+ *    raises a violation may, if the flag it reads is cleared before any timed op: spin_anchor's in_cs);
+ *  - a pointer into a declared slot names that client's slot (a cursor over all the slots, kept across a visible
+ *    op, would be renamed with the client it points at), and nothing depends on heap addresses, which follow the
+ *    order threads allocate in.
  * Returns 0, or -1 after sim_setup_error. */
 int sim_symmetric(sim_run *run, int first, int count);
 /* Declares per-client data of the scenario for sim_symmetric's threads: client k's slot is the 'size' bytes at

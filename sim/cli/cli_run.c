@@ -147,6 +147,12 @@ static int run_exhaustive_check(cli_args *a) {
         }
         a->cfg.param[entropy] = SIM_ENTROPY_IDS;
     }
+    if (a->symmetry && a->oracle) {
+        cli_report_usage_error("run", "--symmetry on cannot look for one oracle alone: which violation ends a run "
+                                      "first can follow the threads' index order, which a renaming does not (drop "
+                                      "--oracle or --symmetry)");
+        return -1;
+    }
     if (a->symmetry && a->preemptions_max >= 0) {
         cli_report_usage_error("run", "--symmetry needs unbounded preemptions: the bound's state names the last "
                                       "thread, which a renaming would have to follow (drop --preemptions-max)");

@@ -134,7 +134,7 @@ static void jobs_combine(sim_exhaust_result *res, const sim_exhaust_opts *o, con
     res->violations += r->violations;
     res->revisits += r->revisits;
     res->duplicated += r->duplicated;
-    for (int k = 0; k < 8; k++)
+    for (int k = 0; k < 16; k++)
         res->sym_states[k] += r->sym_states[k];
     res->points += r->points;
     res->options_sum += r->options_sum;

@@ -40,7 +40,7 @@
 #include "sim/search/sim_search_modes.h"
 #include "sim/search/sim_symmetry.h"
 
-_Static_assert(SIM_SYM_FALLBACK_COUNT_ <= 8, "sim_exhaust_result.sym_states holds 8 counts");
+_Static_assert(SIM_SYM_FALLBACK_COUNT_ <= 16, "sim_exhaust_result.sym_states holds 16 counts");
 
 typedef struct hash_frame {
     int64_t snap;    /* offset of the point's snapshot */
@@ -420,8 +420,14 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
         sim_exec_teardown(run);
         goto done;
     }
-    const char *no_symmetry = o->symmetry || o->outcomes_sym ? sim_sym_unsupported(run) : NULL;
-    if (no_symmetry != NULL) {
+    char no_symmetry[320] = "";
+    if ((o->symmetry || o->outcomes_sym) && sim_sym_unsupported(run, no_symmetry, sizeof(no_symmetry)) == 0) {
+        if (o->symmetry && o->preemptions_max >= 0) /* the bound's state names the last thread */
+            snprintf(no_symmetry, sizeof(no_symmetry), "symmetry needs unbounded preemptions");
+        if (o->symmetry && o->oracle) /* the first violation wins, and which is first follows the thread order */
+            snprintf(no_symmetry, sizeof(no_symmetry), "symmetry cannot look for one oracle alone: drop --oracle");
+    }
+    if (no_symmetry[0] != '\0') {
         sim_exec_teardown(run);
         res->setup_failed = 1; /* sim_exhaust reports the run's setup error */
         sim_setup_error(run, "--symmetry on: %s: %s", run->scenario->name, no_symmetry);

@@ -18,6 +18,7 @@
 #include "sim/search/sim_symmetry.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,10 @@ enum {
     SYM_OTHER_BYTE = 0xee, /* phase 1: the thread byte of another client's token */
 };
 #define SYM_TIME_MAX (INT64_C(1) << 44) /* virtual ns: beyond, an integer could be taken for an arena pointer */
+/* A parameter's largest value: a parameter in ms or us, taken to ns and added to a time below SYM_TIME_MAX, stays
+ * below 2^45, under the arena (SIM_ARENA_BASE, about 2^45.4). */
+#define SYM_PARAM_MAX (((INT64_C(1) << 43) / 1000000) + 1)
+_Static_assert((INT64_C(1) << 45) < (int64_t)SIM_ARENA_BASE, "the arena must lie above the times symmetry allows");
 
 /* ---- where the clients' blocks lie ------------------------------------------------------------------------ */
 
@@ -136,7 +141,7 @@ typedef struct sym_rename {
     const sym_layout *lay;
     const sym_map *map;
     int cross; /* an index or token of another client was masked */
-    int bad;   /* a pointer into another client's block: not renamed */
+    int bad;   /* why the rendering is not a renaming (a SIM_SYM_FALLBACK_*), or 0 */
     int uses;  /* something that names a client was met: the rendering depends on the renaming */
 } sym_rename;
 
@@ -201,7 +206,7 @@ static void rename_words(sym_rename *r, unsigned char *out, const void *orig, si
         r->uses = 1;
         int to = r->map->client[g->client];
         if (to == SYM_OTHER) { /* masked: which region, where in it, not whose */
-            r->bad = 1;
+            r->bad = SIM_SYM_FALLBACK_POINTER;
             uint64_t masked = UINT64_C(0xee) << 56 | (uint64_t)g->kind << 48 | (v - g->lo);
             memcpy(out + i, &masked, 8);
             continue;
@@ -548,11 +553,15 @@ static sim_fp store_fp(sym_rename *r, const sim_run *run, sym_buf *scratch) {
             const unsigned char *value = sim_ks_value_const(ks, i, &vlen);
             scratch->len = 0;
             unsigned char *kb = buf_room(scratch, (size_t)klen + vlen + 1);
-            if (kb == NULL) { /* out of memory: the bytes as they are (fewer states merge, none wrongly) */
-                r->bad = 1;
+            if (kb == NULL) { /* out of memory: the state is fingerprinted plainly */
+                r->bad = SIM_SYM_FALLBACK_MEMORY;
                 return (sim_fp){1, 1};
             }
+            int uses = r->uses;
+            r->uses = 0;
             render(r, run, K_TEXT, key, klen, kb);
+            if (r->uses) r->bad = SIM_SYM_FALLBACK_KEY; /* SCAN's order follows the key's bytes, not the renaming */
+            r->uses |= uses;
             render(r, run, K_TEXT, value, vlen, kb + klen);
             fp_acc k;
             fp_init(&k);
@@ -659,9 +668,9 @@ static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, i
         scratch->failed = 0;
         sym_render_ctx rc = {scratch, &r, w->run};
         walk_part(w, part, piece_render, &rc);
-        if (scratch->failed) { /* out of memory: never merge this state */
+        if (scratch->failed) { /* out of memory: the state is fingerprinted plainly */
             *cross = 0;
-            *bad = 1;
+            *bad = SIM_SYM_FALLBACK_MEMORY;
             *uses = 1;
             return (sim_fp){1, 1};
         }
@@ -693,13 +702,28 @@ static sim_fp part_fp(sim_sym_cache *c, sym_part_cache *pc, const sym_walk *w, i
 
 /* ---- the state ---------------------------------------------------------------------------------------------- */
 
-const char *sim_sym_unsupported(const sim_run *run) {
+int sim_sym_unsupported(const sim_run *run, char *why, size_t cap) {
+    const char *fixed = NULL;
     if (run->symmetry.count < 2)
-        return "the scenario declares no symmetric threads (a scenario does in its setup, with sim_symmetric, as "
-               "spin_anchor does): drop --symmetry";
-    if (sim__builtin(run, SIM_PARAM_ENTROPY) != SIM_ENTROPY_IDS)
-        return "symmetry needs entropy=ids (tokens that name their thread)";
-    return NULL;
+        fixed = "the scenario declares no symmetric threads (a scenario does in its setup, with sim_symmetric, as "
+                "spin_anchor does): drop --symmetry";
+    else if (sim__builtin(run, SIM_PARAM_ENTROPY) != SIM_ENTROPY_IDS)
+        fixed = "symmetry needs entropy=ids (tokens that name their thread)";
+    else if (run->alloc_fail_at != 0)
+        fixed = "symmetry cannot follow an injected allocation failure (it fails by count)";
+    if (fixed) {
+        snprintf(why, cap, "%s", fixed);
+        return 1;
+    }
+    for (int i = 0; i < sim_param_count(run->scenario); i++)
+        if (run->param[i] >= SYM_PARAM_MAX) { /* as ms, in ns it could reach the arena: a time read as a pointer */
+            snprintf(why, cap,
+                     "%s=%lld: symmetry needs every parameter below %lld (as ms, a time that large in ns could be "
+                     "taken for a pointer into the run arena and renamed): lower it",
+                     sim_param_def_at(run->scenario, i)->name, (long long)run->param[i], (long long)SYM_PARAM_MAX);
+            return 1;
+        }
+    return 0;
 }
 
 /* Why the state cannot be fingerprinted up to symmetry here, or SIM_SYM_CANONICAL. */
@@ -715,9 +739,10 @@ static int sym_fallback(const sim_run *run, const sym_layout *l) {
                          (th->parent >= 0 && l->client_of_thread[th->parent] >= 0))
             return SIM_SYM_FALLBACK_TASK;
         if (!client) continue;
-        if (th->once_running != NULL ||
-            (th->state == SIM_T_PENDING && th->pend.vop != SIM_VOP_STORE && th->pend.vop != SIM_VOP_SLEEP &&
-             th->pend.vop != SIM_VOP_YIELD && th->pend.vop != SIM_VOP_EVENT && th->pend.vop != SIM_VOP_RESOURCE))
+        if (th->once_running != NULL || /* at or waiting out a sync op: a wake goes to the lowest index */
+            ((th->state == SIM_T_PENDING || th->state == SIM_T_WAITING) && th->pend.vop != SIM_VOP_STORE &&
+             th->pend.vop != SIM_VOP_SLEEP && th->pend.vop != SIM_VOP_YIELD && th->pend.vop != SIM_VOP_EVENT &&
+             th->pend.vop != SIM_VOP_RESOURCE))
             return SIM_SYM_FALLBACK_SYNC;
         const sim_redis_client *ps = &run->client[SIM_PUBSUB_CONN(t)];
         if ((ps->flags | ps->inbox_count) != 0 || (run->client[t].flags & SIM_CLIENT_BLOCKED))
@@ -788,6 +813,71 @@ static void sum_add(sim_fp *sum, sim_fp f) {
     sum->hi += f.hi;
 }
 
+/* The state fingerprinted plainly, in a domain of its own (never equal to a canonical fingerprint but by chance). */
+static sim_fp sym_plain(const sim_run *run, uint64_t extra, int outcome, sim_sym_cache *c, int reason) {
+    if (c) c->stats.plain[reason]++;
+    sim_fp f = outcome ? (c ? sim_state_outcome_cached(run, c->plain) : sim_state_outcome(run))
+                       : (c ? sim_state_fingerprint_cached(run, extra, c->plain) : sim_state_fingerprint(run, extra));
+    f.lo ^= UINT64_C(0x5bd1e9955bd1e995);
+    if (f.lo == 0 && f.hi == 0) f.hi = 1;
+    return f;
+}
+
+/* sigma: clients by (rank key, index), insertion (a few clients); sig is sigma as bytes. */
+static void sym_sort(const sim_fp *rank, int n, int *sigma, signed char *sig) {
+    int order[SIM_THREADS_MAX];
+    for (int k = 0; k < n; k++) {
+        int i = k;
+        while (i > 0) {
+            const sim_fp *a = &rank[order[i - 1]], *b = &rank[k];
+            if (a->hi < b->hi || (a->hi == b->hi && a->lo <= b->lo)) break;
+            order[i] = order[i - 1];
+            i--;
+        }
+        order[i] = k;
+    }
+    for (int m = 0; m < n; m++) {
+        sigma[order[m]] = m;
+        sig[order[m]] = (signed char)m;
+    }
+}
+
+/* Phase 2: the sum of the parts of R_sigma(s). Returns 0, or a SIM_SYM_FALLBACK_* when a part is not renamed. */
+static int sym_sum(sim_sym_cache *c, const sym_walk *w, const sim_fp *key, const int *cross, const int *sigma,
+                   const signed char *sig, sym_buf *scratch, sim_fp *sum) {
+    const sym_layout *lay = w->lay;
+    sym_map map;
+    map_sigma(&map, lay, sigma);
+    for (int k = 0; k < lay->n; k++) { /* block k at place sigma[k] */
+        fp_acc h;
+        fp_init(&h);
+        if (!cross[k]) {
+            fp_u64(&h, (uint64_t)(P_BLOCK + sigma[k]));
+            fp_u64(&h, key[k].lo);
+            fp_u64(&h, key[k].hi);
+            sum_add(sum, fp_final(&h));
+            continue;
+        }
+        sym_rename r = {lay, &map, 0, 0, 0}; /* it names another client: rendered with sigma */
+        scratch->len = 0;
+        scratch->failed = 0;
+        sym_render_ctx rc = {scratch, &r, w->run};
+        walk_part(w, P_BLOCK + k, piece_render, &rc);
+        if (scratch->failed) return SIM_SYM_FALLBACK_MEMORY;
+        if (r.bad) return r.bad;
+        fp_u64(&h, (uint64_t)(P_COUNT + sigma[k]));
+        fp_bytes(&h, scratch->b, scratch->len);
+        sum_add(sum, fp_final(&h));
+    }
+    FOR_GLOBAL_PARTS(w->run, lay, part) {
+        int x, bad, uses;
+        sim_fp f = part_fp(c, c ? &c->part[part] : NULL, w, part, &map, sig, &x, &bad, &uses, scratch);
+        if (bad) return bad;
+        sum_add(sum, f);
+    }
+    return SIM_SYM_CANONICAL;
+}
+
 static sim_fp sym_fp(const sim_run *run, uint64_t extra, int outcome, sim_sym_cache *c, int *perm) {
     sym_layout local_lay, *lay = c ? &c->lay : &local_lay;
     if (!c || !c->lay_valid || memcmp(&c->lay.decl, &run->symmetry, sizeof(run->symmetry)) != 0 ||
@@ -798,82 +888,30 @@ static sim_fp sym_fp(const sim_run *run, uint64_t extra, int outcome, sim_sym_ca
     sym_buf local_scratch = {NULL, 0, 0, 0}, *scratch = c ? &c->scratch : &local_scratch;
     sym_walk w = {run, lay, extra, outcome};
     int n = lay->n, reason = sym_fallback(run, lay);
-    sim_fp key[SIM_THREADS_MAX];
-    int cross[SIM_THREADS_MAX], bad = 0;
-    signed char none[SIM_THREADS_MAX];
+    sim_fp key[SIM_THREADS_MAX], rank[SIM_THREADS_MAX], sum = {0, 0};
+    int cross[SIM_THREADS_MAX], sigma[SIM_THREADS_MAX];
+    signed char none[SIM_THREADS_MAX], sig[SIM_THREADS_MAX];
     memset(none, -1, sizeof(none));
     for (int k = 0; k < n && reason == SIM_SYM_CANONICAL; k++) { /* phase 1: each block as client 0 */
         sym_map m;
         map_as_first(&m, lay, k);
-        int uses;
-        key[k] =
-            part_fp(c, c ? &c->part[P_BLOCK + k] : NULL, &w, P_BLOCK + k, &m, none, &cross[k], &bad, &uses, scratch);
-        if (bad) reason = SIM_SYM_FALLBACK_POINTER;
+        int uses, bad;
+        sym_part_cache *pc = c ? &c->part[P_BLOCK + k] : NULL;
+        key[k] = part_fp(c, pc, &w, P_BLOCK + k, &m, none, &cross[k], &bad, &uses, scratch);
+        reason = bad;
     }
-    if (perm)
-        for (int t = 0; t < SIM_THREADS_MAX; t++)
-            perm[t] = t;
-    if (reason != SIM_SYM_CANONICAL) { /* plainly, in a domain of its own */
-        if (c) c->stats.plain[reason]++;
-        if (!c) free(local_scratch.b);
-        sim_fp f = outcome
-                       ? (c ? sim_state_outcome_cached(run, c->plain) : sim_state_outcome(run))
-                       : (c ? sim_state_fingerprint_cached(run, extra, c->plain) : sim_state_fingerprint(run, extra));
-        f.lo ^= UINT64_C(0x5bd1e9955bd1e995);
-        if (f.lo == 0 && f.hi == 0) f.hi = 1;
-        return f;
-    }
-    if (c) c->stats.canonical++;
-    sim_fp rank[SIM_THREADS_MAX];
-    sym_refine(c, &w, key, rank, scratch);
-    int order[SIM_THREADS_MAX], sigma[SIM_THREADS_MAX];
-    for (int k = 0; k < n; k++) { /* by (rank key, index): insertion, a few clients */
-        int i = k;
-        while (i > 0) {
-            const sim_fp *a = &rank[order[i - 1]], *b = &rank[k];
-            if (a->hi < b->hi || (a->hi == b->hi && a->lo <= b->lo)) break;
-            order[i] = order[i - 1];
-            i--;
-        }
-        order[i] = k;
-    }
-    signed char sig[SIM_THREADS_MAX];
-    for (int m = 0; m < n; m++) {
-        sigma[order[m]] = m;
-        sig[order[m]] = (signed char)m;
-    }
-    sym_map map;
-    map_sigma(&map, lay, sigma);
-    sim_fp sum = {0, 0};
-    for (int k = 0; k < n; k++) { /* phase 2: block k at place sigma[k] */
-        fp_acc h;
-        fp_init(&h);
-        if (!cross[k]) {
-            fp_u64(&h, (uint64_t)(P_BLOCK + sigma[k]));
-            fp_u64(&h, key[k].lo);
-            fp_u64(&h, key[k].hi);
-            sum_add(&sum, fp_final(&h));
-            continue;
-        }
-        sym_rename r = {lay, &map, 0, 0, 0}; /* it names another client: rendered with sigma */
-        scratch->len = 0;
-        scratch->failed = 0;
-        sym_render_ctx rc = {scratch, &r, run};
-        walk_part(&w, P_BLOCK + k, piece_render, &rc);
-        fp_u64(&h, (uint64_t)(P_COUNT + sigma[k]));
-        if (!scratch->failed) fp_bytes(&h, scratch->b, scratch->len);
-        sum_add(&sum, fp_final(&h));
-    }
-    FOR_GLOBAL_PARTS(run, lay, part) {
-        int x, b = 0;
-        int uses;
-        sim_fp f = part_fp(c, c ? &c->part[part] : NULL, &w, part, &map, sig, &x, &b, &uses, scratch);
-        sum_add(&sum, f);
+    if (reason == SIM_SYM_CANONICAL) {
+        sym_refine(c, &w, key, rank, scratch);
+        sym_sort(rank, n, sigma, sig);
+        reason = sym_sum(c, &w, key, cross, sigma, sig, scratch, &sum);
     }
     if (!c) free(local_scratch.b);
-    if (perm)
-        for (int k = 0; k < n; k++)
-            perm[lay->first + k] = lay->first + sigma[k];
+    for (int t = 0; perm && t < SIM_THREADS_MAX; t++)
+        perm[t] = t;
+    if (reason != SIM_SYM_CANONICAL) return sym_plain(run, extra, outcome, c, reason);
+    if (c) c->stats.canonical++;
+    for (int k = 0; perm && k < n; k++)
+        perm[lay->first + k] = lay->first + sigma[k];
     sim_fp f = {fp_fmix(sum.lo ^ fp_fmix(sum.hi ^ UINT64_C(0x27d4eb2f165667c5))),
                 fp_fmix(sum.hi + UINT64_C(0x9E3779B97F4A7C15) + (uint64_t)n)};
     if (f.lo == 0 && f.hi == 0) f.hi = 1;

@@ -25,6 +25,7 @@
 #ifndef RACEBED_SIM_SEARCH_SIM_SYMMETRY_H
 #define RACEBED_SIM_SEARCH_SIM_SYMMETRY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim/run/sim_run.h"
@@ -38,7 +39,9 @@
     X(LOG, "the op log of a lose-last restart")                                                                        \
     X(SERVER, "a WATCH, a blocked connection or a pub/sub subscription")                                               \
     X(TIME, "a virtual time past 2^44 ns")                                                                             \
-    X(POINTER, "a pointer from one client's block into another's")
+    X(POINTER, "a pointer from one client's block into another's")                                                    \
+    X(KEY, "a store key holding a client's token (keys are walked in the order of their bytes)")                      \
+    X(MEMORY, "out of memory while renaming")
 
 typedef enum sim_sym_fallback {
     SIM_SYM_CANONICAL = 0,
@@ -65,9 +68,10 @@ sim_sym_stats sim_sym_cache_stats(const sim_sym_cache *c);
 /* Text of a fallback reason. */
 const char *sim_sym_fallback_text(int reason);
 
-/* NULL if 'run' (set up) can be fingerprinted up to symmetry: it declares symmetric threads and draws ids
- * (entropy=ids); else what is missing, for an error message. */
-const char *sim_sym_unsupported(const sim_run *run);
+/* 0 if 'run' (set up) can be fingerprinted up to symmetry: it declares symmetric threads, draws ids (entropy=ids),
+ * fails no allocation by count, and no parameter could make a time look like an arena address; else 1, with what
+ * is wrong and what to do in 'why'. */
+int sim_sym_unsupported(const sim_run *run, char *why, size_t cap);
 
 /* The fingerprint of the current state up to symmetry, mixed with 'extra' (the search's own state; it must hold no
  * thread index). Call at a decision point. 'c' may be NULL (every part hashed; no counts). If 'perm' is not NULL it
