@@ -209,6 +209,24 @@ naive_alone=$(sed -n 's/.*the naive search: \([0-9]*\) executions.*/\1/p' "$T/ou
 check "hash with workers" 0 "$rb" run spin_anchor --reduce hash --jobs 2
 grep_out "workers named" ", 2 workers \\([0-9]+ states explored by two at once\\), the naive search: $naive_alone executions"
 grep_out "workers name the threads" "^PROVED within: threads c1, c2;"
+# the search up to symmetry: fewer states, the same naive count as without it (both drawing ids), the verdict says so
+check "symmetry off, ids" 0 "$rb" run spin_anchor --reduce hash --param n=3 --param entropy=ids --budget-execs 10000000
+naive_ids=$(sed -n 's/.*the naive search: \([0-9]*\) executions.*/\1/p' "$T/out")
+states_ids=$(sed -n 's/.* \([0-9]*\) states stored.*/\1/p' "$T/out")
+check "symmetry on" 0 "$rb" run spin_anchor --reduce hash --param n=3 --symmetry on --budget-execs 10000000
+grep_out "symmetry keeps the naive count" "the naive search: $naive_ids executions"
+grep_out "symmetry counts its states" "^symmetry of c1, c2, c3: [0-9]+ states fingerprinted up to a renaming, 0 plainly"
+grep_out "symmetry in the verdict" "^PROVED within: threads c1, c2, c3 up to symmetry of c1, c2, c3 \(declared\);.*entropy: ids"
+states_sym=$(sed -n 's/.* \([0-9]*\) states stored.*/\1/p' "$T/out")
+[ -n "$states_sym" ] && [ -n "$states_ids" ] && [ $((states_sym * 4)) -lt "$states_ids" ] && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL symmetry reduces: $states_ids -> $states_sym states"; }
+check "symmetry undeclared" 2 "$rb" run thundering_herd --reduce hash --symmetry on
+grep_out "symmetry undeclared says so" "declares no symmetric threads"
+check "symmetry with an oracle" 2 "$rb" run spin_anchor --reduce hash --symmetry on --oracle lease_safety
+check "symmetry with a bound" 2 "$rb" run spin_anchor --reduce hash --symmetry on --preemptions-max 2
+check "symmetry with seeded entropy" 2 "$rb" run spin_anchor --reduce hash --symmetry on --param entropy=seeded
+check "symmetry needs hash" 2 "$rb" run spin_anchor --strategy exhaustive --symmetry on
+check "symmetry bad word" 2 "$rb" run spin_anchor --reduce hash --symmetry yes
 # the census: what tells the states apart, beside an unchanged search and verdict
 check "census" 0 "$rb" run spin_anchor --reduce hash --census
 grep_out "census counts the states" "^census of the [0-9]+ states stored"
