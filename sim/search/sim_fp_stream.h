@@ -125,6 +125,19 @@ static inline sim_fp fp_final(fp_acc *h) {
     return f;
 }
 
+/* One key of the store as the store's set hash takes it (its fingerprint is summed over the keys): its deadline,
+ * type, key and value. */
+static inline sim_fp fp_store_key(const sim_ks_entry *e, const void *key, uint32_t klen, const void *value,
+                                  uint32_t vlen) {
+    fp_acc k;
+    fp_init(&k);
+    fp_u64(&k, (uint64_t)e->deadline_ms);
+    fp_u64(&k, e->type);
+    fp_sized(&k, key, klen);
+    fp_sized(&k, value, vlen);
+    return fp_final(&k);
+}
+
 /* A byte range a fingerprint leaves out. */
 typedef struct fp_skip {
     size_t off, len;

@@ -121,13 +121,7 @@ static void fp_store(fp_acc *h, const sim_keyspace *ks) {
             uint32_t klen, vlen;
             const unsigned char *key = sim_ks_key(ks, i, &klen);
             const unsigned char *value = sim_ks_value_const(ks, i, &vlen);
-            fp_acc k;
-            fp_init(&k);
-            fp_u64(&k, (uint64_t)e->deadline_ms);
-            fp_u64(&k, e->type);
-            fp_sized(&k, key, klen);
-            fp_sized(&k, value, vlen);
-            sim_fp f = fp_final(&k);
+            sim_fp f = fp_store_key(e, key, klen, value, vlen);
             lo += f.lo;
             hi += f.hi;
         }

@@ -563,13 +563,7 @@ static sim_fp store_fp(sym_rename *r, const sim_run *run, sym_buf *scratch) {
             if (r->uses) r->bad = SIM_SYM_FALLBACK_KEY; /* SCAN's order follows the key's bytes, not the renaming */
             r->uses |= uses;
             render(r, run, K_TEXT, value, vlen, kb + klen);
-            fp_acc k;
-            fp_init(&k);
-            fp_u64(&k, (uint64_t)e->deadline_ms);
-            fp_u64(&k, e->type);
-            fp_sized(&k, kb, klen);
-            fp_sized(&k, kb + klen, vlen);
-            sim_fp f = fp_final(&k);
+            sim_fp f = fp_store_key(e, kb, klen, kb + klen, vlen);
             lo += f.lo;
             hi += f.hi;
         }

@@ -75,7 +75,8 @@ static void case_config(const sym_case *c, sim_config *cfg) {
     config_with(cfg, sc, v, c->settings);
 }
 
-static void search(const sim_config *cfg, sim_reduce reduce, int symmetry, mode_result *m) {
+/* Options: seed 1, every preemption, mode 'reduce', up to symmetry or not, outcomes up to symmetry either way. */
+static sim_exhaust_opts sym_opts(sim_reduce reduce, int symmetry) {
     sim_exhaust_opts o;
     memset(&o, 0, sizeof(o));
     o.seed = 1;
@@ -84,6 +85,11 @@ static void search(const sim_config *cfg, sim_reduce reduce, int symmetry, mode_
     o.reduce = reduce;
     o.symmetry = symmetry;
     o.outcomes_sym = 1;
+    return o;
+}
+
+static void search(const sim_config *cfg, sim_reduce reduce, int symmetry, mode_result *m) {
+    sim_exhaust_opts o = sym_opts(reduce, symmetry);
     run_search(cfg, &o, m);
 }
 
@@ -188,14 +194,7 @@ static void test_shards_union_to_the_whole(void **state) {
     assert_non_null(all);
     size_t n = 0;
     for (int i = 0; i < SHARDS; i++) {
-        sim_exhaust_opts o;
-        memset(&o, 0, sizeof(o));
-        o.seed = 1;
-        o.preemptions_max = -1;
-        o.execs_max = 50000000;
-        o.reduce = SIM_REDUCE_HASH;
-        o.symmetry = 1;
-        o.outcomes_sym = 1;
+        sim_exhaust_opts o = sym_opts(SIM_REDUCE_HASH, 1);
         o.shard = i;
         o.shards = SHARDS;
         mode_result part;
@@ -227,13 +226,8 @@ static void test_unsupported_is_named(void **state) {
     for (int i = 0; i < 2; i++) {
         sim_config cfg;
         case_config(cs[i], &cfg);
-        sim_exhaust_opts o;
-        memset(&o, 0, sizeof(o));
-        o.seed = 1;
-        o.preemptions_max = -1;
+        sim_exhaust_opts o = sym_opts(SIM_REDUCE_HASH, 1);
         o.execs_max = 10;
-        o.reduce = SIM_REDUCE_HASH;
-        o.symmetry = 1;
         sim_exhaust_result r;
         sim_exhaust(g_run, &cfg, &o, &r, NULL);
         assert_true(r.setup_failed);
