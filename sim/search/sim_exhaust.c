@@ -66,7 +66,7 @@ void sim_exhaust(sim_run *run, const sim_config *cfg, const sim_exhaust_opts *o,
     if (res->setup_failed)
         snprintf(res->setup_error, sizeof(res->setup_error), "%s%s", run->setup_error, run->backend_error);
     else if (res->threads[0] == '\0') /* workers of a parallel search name them: this process ran none */
-        sim__exhaust_thread_names(run, res->threads, sizeof(res->threads));
+        sim__exhaust_thread_names(run, 0, run->thread_count, res->threads, sizeof(res->threads));
 }
 
 /* Iterative deepening: a complete search to depth D finds no violation before the one at depth D + 1 does, so the

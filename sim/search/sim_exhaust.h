@@ -94,8 +94,8 @@ typedef struct sim_exhaust_result {
     int64_t unchecked_execs[SIM_EXPECTATIONS_MAX]; /* the same, that left each expectation unchecked */
     char threads[SIM_MSG_MAX];                     /* the scenario's threads, "c1, c2, admin" (for the verdict) */
     char symmetric[SIM_MSG_MAX];                   /* HASH with symmetry: the threads renamed, "c1, c2, c3" */
-    int64_t sym_states[16]; /* HASH with symmetry: states fingerprinted up to symmetry [0], and plainly by reason
-                              [1 + SIM_SYM_FALLBACK_*] (sim_symmetry.h) */
+    int64_t sym_states[16]; /* HASH with symmetry: states fingerprinted up to it [0], and plainly by reason
+                              [SIM_SYM_FALLBACK_*, from 1] (sim_symmetry.h) */
     sim_bounds bounds;                             /* the bounds it searched within */
     int64_t points;             /* decision points it met first (HASH: new states; naive, DPOR: new path points) */
     int64_t options_sum;        /* the options at those points, summed */

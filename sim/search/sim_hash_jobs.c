@@ -82,7 +82,7 @@ static void jobs_worker(sim_run *run, const sim_config *cfg, const sim_exhaust_o
     if (res.setup_failed) /* the setup's error text lives in this process's arena */
         snprintf(res.setup_error, sizeof(res.setup_error), "%s%s", run->setup_error, run->backend_error);
     else
-        sim__exhaust_thread_names(run, res.threads, sizeof(res.threads));
+        sim__exhaust_thread_names(run, 0, run->thread_count, res.threads, sizeof(res.threads));
     uint64_t n = outcomes.count;
     int ok = jobs_write(fd, &res, sizeof(res)) == 0 && jobs_write(fd, &found.len, sizeof(found.len)) == 0 &&
              jobs_write(fd, &found.cycle, sizeof(found.cycle)) == 0 &&
@@ -134,7 +134,7 @@ static void jobs_combine(sim_exhaust_result *res, const sim_exhaust_opts *o, con
     res->violations += r->violations;
     res->revisits += r->revisits;
     res->duplicated += r->duplicated;
-    for (int k = 0; k < 16; k++)
+    for (size_t k = 0; k < sizeof(res->sym_states) / sizeof(res->sym_states[0]); k++)
         res->sym_states[k] += r->sym_states[k];
     res->points += r->points;
     res->options_sum += r->options_sum;

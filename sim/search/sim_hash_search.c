@@ -152,9 +152,11 @@ static int hash_leaf(hash_search *h, int n) {
     res->steps += run->step;
     if (n == 0) {
         sim_end end = sim_exec_finish(run);
-        sim_fp out = h->sym_end ? sim_state_outcome_sym(run, h->sym_end) : sim_state_outcome_cached(run, h->end_cache);
         if (h->o->outcomes && !(h->o->outcomes_sym && end == SIM_END_VIOLATION) &&
-            sim_visited_add(h->o->outcomes, out, 0) > 0)
+            sim_visited_add(h->o->outcomes,
+                            h->sym_end ? sim_state_outcome_sym(run, h->sym_end)
+                                       : sim_state_outcome_cached(run, h->end_cache),
+                            0) > 0)
             res->outcomes++;
         if (end == SIM_END_VIOLATION && sim__exhaust_violated(res, h->o, run->violation.oracle)) {
             if (h->shortest) {
@@ -331,14 +333,6 @@ static int hash_worker_stop(hash_search *h, int64_t execs_before) {
     return all >= h->o->execs_max;
 }
 
-/* "c1, c2, c3": the threads the scenario declared symmetric. */
-static void hash_symmetric_names(const sim_run *run, char *buf, size_t cap) {
-    size_t n = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < run->symmetry.count && n < cap; k++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%s", k ? ", " : "", run->thread[run->symmetry.first + k].name);
-}
-
 /* The depth-first loop from the initial state (set up, at its first decision point or end). */
 static void hash_explore(hash_search *h) {
     const sim_chooser no_chooser = {NULL, NULL, NULL, NULL};
@@ -397,10 +391,10 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
     h.end_cache = sim_fp_cache_new();
     for (int t = 0; t < SIM_THREADS_MAX; t++)
         h.perm[t] = t;
-    if (o->symmetry || o->outcomes_sym) {
-        h.sym = sim_sym_cache_new();
+    if (o->symmetry || o->outcomes_sym) { /* states up to symmetry; outcomes up to it either way */
+        h.sym = o->symmetry ? sim_sym_cache_new() : NULL;
         h.sym_end = sim_sym_cache_new();
-        if (h.sym == NULL || h.sym_end == NULL) {
+        if ((o->symmetry && h.sym == NULL) || h.sym_end == NULL) {
             res->stopped = "out of memory";
             goto done;
         }
@@ -433,7 +427,9 @@ void sim__hash_search(sim_run *run, const sim_config *cfg, const sim_exhaust_opt
         sim_setup_error(run, "--symmetry on: %s: %s", run->scenario->name, no_symmetry);
         goto done;
     }
-    if (o->symmetry) hash_symmetric_names(run, res->symmetric, sizeof(res->symmetric));
+    if (o->symmetry) /* "c1, c2, c3" */
+        sim__exhaust_thread_names(run, run->symmetry.first, run->symmetry.count, res->symmetric,
+                                  sizeof(res->symmetric));
     /* Bytes a step's calls left below a thread's sp are dead, but a later frame's unset slots would carry them into
      * the fingerprint: equal states would differ by what the paths to them left there (fair_queue: 136529 states
      * without this, 115363 with it, the same naive count and outcomes). */

@@ -238,10 +238,10 @@ void sim__exhaust_progress(sim_progress *pr, int64_t execs, int64_t states, doub
 }
 
 /* The scenario's own threads of the last execution (its setup made them; tasks are left out), as "c1, c2". */
-void sim__exhaust_thread_names(const sim_run *run, char *buf, size_t cap) {
+void sim__exhaust_thread_names(const sim_run *run, int first, int count, char *buf, size_t cap) {
     size_t n = 0;
     buf[0] = '\0';
-    for (int i = 0; i < run->thread_count && n < cap; i++) {
+    for (int i = first; i < first + count && i < run->thread_count && n < cap; i++) {
         if (run->thread[i].parent >= 0) continue;
         int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", run->thread[i].name);
         if (w < 0) break;
@@ -262,7 +262,7 @@ int sim__exhaust_save(const sim_run *run, const sim_exhaust_opts *o, const sim_c
     if (res->threads[0])
         lk_copy_str(st.threads, sizeof(st.threads), res->threads);
     else
-        sim__exhaust_thread_names(run, st.threads, sizeof(st.threads));
+        sim__exhaust_thread_names(run, 0, run->thread_count, st.threads, sizeof(st.threads));
     if (o->symmetry) lk_copy_str(st.symmetric, sizeof(st.symmetric), res->symmetric[0] ? res->symmetric : "?");
     st.preemptions_max = o->preemptions_max;
     st.shard = o->shards > 1 ? o->shard : 0;

@@ -102,7 +102,8 @@ int sim__exhaust_load(const sim_exhaust_opts *o, const sim_config *cfg, const si
 /* Takes the counts, verdict and threads of a loaded search into 'res' (resumed). */
 void sim__exhaust_resumed(const sim_exhaust_state *st, sim_exhaust_result *res);
 
-/* The scenario's own threads of the run's last execution (tasks left out), as "c1, c2", into 'buf' ('cap' bytes). */
-void sim__exhaust_thread_names(const sim_run *run, char *buf, size_t cap);
+/* The scenario's own threads of the run's last execution among 'first' .. 'first' + 'count' - 1 (tasks left out), as
+ * "c1, c2", into 'buf' ('cap' bytes). */
+void sim__exhaust_thread_names(const sim_run *run, int first, int count, char *buf, size_t cap);
 
 #endif
